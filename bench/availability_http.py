@@ -1,0 +1,317 @@
+"""Benchmark: ``GET /v1/availability`` over real HTTP (uvicorn, one worker, SQLite).
+
+Seeds a fresh SQLite database (an account, the sample 30-minute event type, bookings across the
+next weeks), starts the server in one process and a load generator (httpx, async) in another, then
+measures latency at 1 connection and throughput at 1 and 32 connections, and writes the
+``## Availability over HTTP`` section of bench/RESULTS.md.
+
+    .venv/bin/python bench/availability_http.py [--requests 3000] [--no-write]
+
+Bars (ARCHITECTURE.md, "Bars"): p50 ≤ 5 ms at 1 connection; throughput at 32 connections ≥ 80 % of
+the 1-connection rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Availability over HTTP"
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+async def seed(db_url: str, bookings: int) -> dict[str, str]:
+    from astrocal_server.bootstrap import ensure_initialised, next_weekday
+    from astrocal_server.clock import SystemClock
+    from astrocal_server.config import Settings
+    from astrocal_server.ids import new_id
+    from astrocal_server.storage.db import Database
+    from astrocal_server.storage.models import Booking, EventType
+    from sqlalchemy import select
+
+    settings = Settings(database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+    clock = SystemClock()
+    first = await ensure_initialised(settings, clock)
+    assert first is not None
+    query_day = next_weekday(clock.now().date())
+    db = Database(db_url)
+    try:
+        async with db.write() as session:
+            evt = (
+                await session.scalars(
+                    select(EventType).where(EventType.id == first.test_event_type_id)
+                )
+            ).one()
+            day = query_day
+            made = 0
+            while made < bookings:
+                if day.weekday() < 5:
+                    for hour in (9, 11, 14, 16):  # UTC; the sample schedule is 09:00–17:00 UTC
+                        if made >= bookings:
+                            break
+                        start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+                        end = start + timedelta(minutes=30)
+                        session.add(
+                            Booking(
+                                id=new_id("bk"),
+                                account_id=evt.account_id,
+                                livemode=False,
+                                event_type_id=evt.id,
+                                host_id=evt.account_id,
+                                status="confirmed",
+                                start_at=start,
+                                end_at=end,
+                                block_start=start,
+                                block_end=end,
+                                seat_key=f"{evt.id}:{start.isoformat()}",
+                                duration_minutes=30,
+                                invitee_name="Bench",
+                                invitee_email="bench@example.com",
+                                invitee_time_zone="UTC",
+                                guests=[],
+                                notes=None,
+                                metadata_={},
+                                location=None,
+                                cancel_reason=None,
+                                cancelled_at=None,
+                                rescheduled_at=None,
+                                reschedule_reason=None,
+                                previous_start=None,
+                                previous_end=None,
+                                ics_sequence=0,
+                                external_events={},
+                                created_at=clock.now(),
+                                updated_at=clock.now(),
+                            )
+                        )
+                        made += 1
+                day += timedelta(days=1)
+    finally:
+        await db.dispose()
+    return {
+        "key": first.created.test_key.secret,
+        "event_type_id": evt.id,
+        "date": query_day.isoformat(),
+    }
+
+
+# --- the server process ----------------------------------------------------------------------
+
+
+def serve(db_url: str, port: int) -> None:
+    import uvicorn
+    from astrocal_server.app import create_app
+    from astrocal_server.config import Settings
+
+    settings = Settings(database_url=db_url, run_relay=False, _env_file=None)  # type: ignore[call-arg]
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+# --- the load generator process --------------------------------------------------------------
+
+
+async def load(
+    url: str,
+    key: str,
+    params: dict[str, str],
+    connections: int,
+    requests: int,
+    warmup: int,
+    path: str = "/v1/availability",
+) -> dict[str, float]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=30
+    ) as client:
+        for _ in range(warmup):
+            r = await client.get(path, params=params)
+            r.raise_for_status()
+        latencies: list[float] = []
+        remaining = requests
+        errors = 0
+
+        async def worker() -> None:
+            nonlocal remaining, errors
+            while remaining > 0:
+                remaining -= 1
+                started = time.perf_counter()
+                r = await client.get(path, params=params)
+                latencies.append(time.perf_counter() - started)
+                if r.status_code != 200 or (path == "/v1/availability" and not r.json()["data"]):
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "connections": connections,
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+# --- orchestration ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], deadline_s: float = 30) -> None:
+    import httpx
+
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit("the server exited during startup")
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the server did not become ready")
+
+
+def _run_load(
+    url: str,
+    seeded: dict[str, str],
+    connections: int,
+    requests: int,
+    warmup: int,
+    path: str = "/v1/availability",
+) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            url,
+            json.dumps(seeded),
+            str(connections),
+            str(requests),
+            str(warmup),
+            path,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
+def write_results(text: str) -> None:
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(updated, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per measured run")
+    parser.add_argument("--bookings", type=int, default=200, help="bookings to seed")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the results, leave RESULTS.md alone"
+    )
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="astrocal-bench-"))
+    db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    seeded = asyncio.run(seed(db_url, args.bookings))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", db_url, str(port)])
+    try:
+        _wait_ready(url, server)
+        floor = _run_load(url, seeded, 1, args.requests, warmup=300, path="/healthz")
+        one = _run_load(url, seeded, 1, args.requests, warmup=300)
+        many = _run_load(url, seeded, 32, args.requests * 2, warmup=300)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    ratio = many["rps"] / one["rps"]
+    p50_ok = one["p50_ms"] <= 5.0
+    ratio_ok = ratio >= 0.8
+    slots = "one day (16 open slots minus bookings)"
+    text = (
+        f"{SECTION}\n\n"
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
+        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
+        f"- Command: `.venv/bin/python bench/availability_http.py --requests {args.requests}`\n"
+        f"- Setup: uvicorn, 1 worker, SQLite (WAL); {args.bookings} seeded bookings; request "
+        f"`GET /v1/availability?event_type_id=…&date=…` for {slots}; load generator: httpx (async) "
+        "in a separate process on the same machine, keep-alive connections.\n\n"
+        "| connections | requests | req/s | p50 | p99 | errors |\n|---|---|---|---|---|---|\n"
+        f"| 1 | {one['requests']:.0f} | {one['rps']:.0f} | {one['p50_ms']:.2f} ms | {one['p99_ms']:.2f} ms | {one['errors']:.0f} |\n"
+        f"| 32 | {many['requests']:.0f} | {many['rps']:.0f} | {many['p50_ms']:.2f} ms | {many['p99_ms']:.2f} ms | {many['errors']:.0f} |\n\n"
+        f"Bars: p50 at 1 connection ≤ 5 ms → **{one['p50_ms']:.2f} ms, {'met' if p50_ok else 'NOT met'}**; "
+        f"32-connection throughput ≥ 80 % of 1-connection → **{ratio * 100:.0f} %, {'met' if ratio_ok else 'NOT met'}**.\n"
+        f"Reference: `GET /healthz` (no database, no auth) measures {floor['p50_ms']:.2f} ms p50 at 1 connection "
+        "with the same client — the cost of the HTTP client, uvicorn and FastAPI on this machine; "
+        f"availability itself adds {one['p50_ms'] - floor['p50_ms']:.2f} ms. The client shares the "
+        "machine's CPUs with the server.\n"
+    )
+    print(text)
+    if not args.no_write:
+        write_results(text)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--load":
+        seeded_args = json.loads(sys.argv[3])
+        params = {"event_type_id": seeded_args["event_type_id"], "date": seeded_args["date"]}
+        result = asyncio.run(
+            load(
+                sys.argv[2],
+                seeded_args["key"],
+                params,
+                int(sys.argv[4]),
+                int(sys.argv[5]),
+                int(sys.argv[6]),
+                sys.argv[7],
+            )
+        )
+        print(json.dumps(result))
+    else:
+        main()

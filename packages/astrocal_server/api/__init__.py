@@ -1,0 +1,23 @@
+"""HTTP routers, one module per resource. Add yours to :data:`ROUTERS` with one line."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from astrocal_server.api import (
+    accounts,
+    api_keys,
+    event_types,
+    meta,
+    schedules,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    meta.router,
+    accounts.router,
+    api_keys.router,
+    schedules.router,
+    event_types.router,
+]

@@ -1,0 +1,286 @@
+"""``GET|POST /v1/availability`` (open slots) and ``GET /v1/availability/check`` (why not).
+
+Fields arrive as a query string, a form body (``curl -d``) or a JSON object; all three go through
+:func:`parse_query`, so the rules and error messages are the same whichever way they came.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from astrocal_server import availability as service
+from astrocal_server.api.body import parse_form_or_json
+from astrocal_server.api.deps import (
+    Caller,
+    ReadCallerDep,
+    ReadConnDep,
+    StateDep,
+    validate_idempotency_key,
+)
+from astrocal_server.errors import invalid_param, not_found
+from astrocal_server.storage.models import EventType, Schedule
+from astrocal_server.validation import check_time_zone
+
+__all__ = ["AvailabilityQuery", "parse_query", "router"]
+
+router = APIRouter()
+
+MAX_RANGE_DAYS = 62
+_FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
+_EVENT_TYPE_ID = re.compile(r"^evt_[a-z0-9]{1,60}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DIGITS = re.compile(r"^\d{1,4}$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    event_type_id: str
+    start_date: date
+    end_date: date
+    time_zone: str | None
+    duration: int | None
+
+
+def _text(raw: Mapping[str, Any], name: str, *, typed: bool) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid_param(name, f"{name} must be a string.")
+    if value == "" and not typed:
+        return None  # an empty form/query field is the same as leaving it out
+    return value
+
+
+def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
+    value = _text(raw, "event_type_id", typed=typed)
+    if value is None:
+        raise invalid_param(
+            "event_type_id",
+            "event_type_id is required (an id such as evt_abc123).",
+            code="parameter_missing",
+        )
+    if not _EVENT_TYPE_ID.match(value):
+        raise invalid_param(
+            "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
+        )
+    return value
+
+
+def parse_date(value: str, name: str) -> date:
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid_param(
+            name, f"{name} must be a date as YYYY-MM-DD, such as 2026-04-15."
+        ) from None
+
+
+def parse_instant(value: str, name: str) -> datetime:
+    """An RFC 3339 date-time with an offset (``Z`` or ``±HH:MM``), as an aware UTC datetime."""
+    try:
+        if not _DATETIME.match(value):
+            raise ValueError
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid_param(
+            name,
+            f"{name} must be an RFC 3339 date-time with an offset, such as 2026-04-15T14:00:00Z.",
+        ) from None
+    return parsed.astimezone(UTC)
+
+
+def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
+    value = raw.get("duration")
+    if value is None or (value == "" and not typed):
+        return None
+    if typed:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid_param("duration", "duration must be an integer number of minutes.")
+        number = value
+    else:
+        if not isinstance(value, str) or not _DIGITS.match(value):
+            raise invalid_param(
+                "duration", "duration must be a whole number of minutes, such as 30."
+            )
+        number = int(value)
+    if not 5 <= number <= 720:
+        raise invalid_param("duration", "duration must be between 5 and 720 minutes.")
+    return number
+
+
+def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) -> AvailabilityQuery:
+    """Validate the availability fields. ``typed``: the values came from JSON (so types matter)."""
+    if forbid_unknown:
+        unknown = sorted(set(raw) - set(_FIELDS))
+        if unknown:
+            raise invalid_param(
+                unknown[0],
+                f"Unknown parameter {unknown[0]!r}; availability takes {', '.join(_FIELDS)}.",
+                code="parameter_unknown",
+            )
+    event_type_id = _event_type_id(raw, typed=typed)
+    one = _text(raw, "date", typed=typed)
+    first = _text(raw, "start_date", typed=typed)
+    last = _text(raw, "end_date", typed=typed)
+    if one is not None:
+        if first is not None or last is not None:
+            raise invalid_param("date", "Give either date, or start_date and end_date, not both.")
+        start_date = end_date = parse_date(one, "date")
+    elif first is None and last is None:
+        raise invalid_param(
+            "date",
+            "Give a date (YYYY-MM-DD), or a range with start_date and end_date.",
+            code="parameter_missing",
+        )
+    elif first is None or last is None:
+        missing = "start_date" if first is None else "end_date"
+        raise invalid_param(
+            missing,
+            f"{missing} is required with {'end_date' if first is None else 'start_date'}.",
+            code="parameter_missing",
+        )
+    else:
+        start_date, end_date = parse_date(first, "start_date"), parse_date(last, "end_date")
+        if end_date < start_date:
+            raise invalid_param("end_date", "end_date must be on or after start_date.")
+        if (end_date - start_date).days + 1 > MAX_RANGE_DAYS:
+            raise invalid_param(
+                "end_date",
+                f"A range covers at most {MAX_RANGE_DAYS} days; split longer ranges into several requests.",
+            )
+    zone = _text(raw, "time_zone", typed=typed)
+    if zone is not None:
+        if len(zone) > 64:
+            raise invalid_param(
+                "time_zone",
+                "time_zone is at most 64 characters; use an IANA name such as Europe/Berlin.",
+            )
+        try:
+            check_time_zone(zone)
+        except ValueError as exc:
+            raise invalid_param("time_zone", f"{exc}.") from None
+    return AvailabilityQuery(event_type_id, start_date, end_date, zone, _duration(raw, typed=typed))
+
+
+async def _load(
+    conn: AsyncConnection, caller: Caller, event_type_id: str
+) -> tuple[EventType, Schedule]:
+    found = await service.load_event_type_and_schedule(
+        conn, account_id=caller.account_id, livemode=caller.livemode, event_type_id=event_type_id
+    )
+    if found is None:
+        raise not_found("event type", event_type_id, param="event_type_id")
+    return found
+
+
+async def _answer(
+    query: AvailabilityQuery, caller: Caller, state: StateDep, conn: AsyncConnection
+) -> dict[str, Any]:
+    event_type, schedule = await _load(conn, caller, query.event_type_id)
+    duration = service.pick_duration(event_type, query.duration)
+    zone = query.time_zone or schedule.time_zone
+    range_start, range_end = service.utc_range_for_dates(query.start_date, query.end_date, zone)
+    busy, warnings = await service.fetch_external_busy(
+        state.busy_source,
+        event_type,
+        range_start - timedelta(days=1),
+        range_end + timedelta(days=1),
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    slots = await service.find_slots_in_session(
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        now=state.clock.now(),
+        start_date=query.start_date,
+        end_date=query.end_date,
+        query_time_zone=zone,
+        busy=busy,
+        duration_minutes=duration,
+    )
+    out: dict[str, Any] = {
+        "data": [service.slot_to_api(slot) for slot in slots],
+        "event_type_id": event_type.id,
+        "time_zone": zone,
+        "start_date": query.start_date.isoformat(),
+        "end_date": query.end_date.isoformat(),
+    }
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+@router.get("/v1/availability", operation_id="availability.list")
+async def list_availability(
+    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+) -> JSONResponse:
+    query = parse_query(request.query_params, typed=False, forbid_unknown=False)
+    return JSONResponse(await _answer(query, caller, state, conn))
+
+
+@router.post(
+    "/v1/availability",
+    operation_id="availability.search",
+    dependencies=[Depends(validate_idempotency_key)],
+)
+async def search_availability(
+    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+) -> JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await parse_form_or_json(request)
+    typed = content_type == "application/json" or content_type.endswith("+json")
+    # With a form body, fields may also come in the query string; the body wins on a clash.
+    merged: dict[str, Any] = {} if typed else dict(request.query_params)
+    merged.update(body)
+    query = parse_query(merged, typed=typed, forbid_unknown=True)
+    return JSONResponse(await _answer(query, caller, state, conn))
+
+
+@router.get("/v1/availability/check", operation_id="availability.check")
+async def check_availability(
+    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+) -> JSONResponse:
+    params = request.query_params
+    event_type_id = _event_type_id(params, typed=False)
+    start_text = _text(params, "start", typed=False)
+    if start_text is None:
+        raise invalid_param(
+            "start",
+            "start is required: the RFC 3339 instant to check, such as 2026-04-15T14:00:00Z.",
+            code="parameter_missing",
+        )
+    start = parse_instant(start_text, "start")
+    requested = _duration(params, typed=False)
+    event_type, schedule = await _load(conn, caller, event_type_id)
+    duration = service.pick_duration(event_type, requested)
+    busy, _warnings = await service.fetch_external_busy(
+        state.busy_source,
+        event_type,
+        start - timedelta(days=1),
+        start + timedelta(days=service.CHECK_HORIZON_DAYS),
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    result = await service.check_start_in_session(
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        start=start,
+        now=state.clock.now(),
+        busy=busy,
+        duration_minutes=duration,
+    )
+    return JSONResponse(service.check_to_api(result))

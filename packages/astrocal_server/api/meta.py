@@ -1,0 +1,102 @@
+"""Meta routes: health, readiness, the published contract and its human-readable rendering."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from astrocal_server.api.deps import get_state
+from astrocal_server.errors import ApiError
+
+__all__ = ["find_openapi_file", "load_openapi", "router"]
+
+logger = logging.getLogger("astrocal.server")
+router = APIRouter()
+
+_CANDIDATES = (
+    Path(__file__).resolve().parents[1] / "openapi.yaml",  # shipped inside the wheel
+    Path(__file__).resolve().parents[3] / "openapi.yaml",  # a source checkout: the repo root
+)
+
+_DOCS_HTML = """<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>Astrocal API reference</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+  </head>
+  <body>
+    <redoc spec-url="/v1/openapi.json"></redoc>
+    <script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+  </body>
+</html>
+"""
+
+
+def find_openapi_file() -> Path | None:
+    return next((p for p in _CANDIDATES if p.is_file()), None)
+
+
+@functools.cache
+def load_openapi() -> tuple[bytes, bytes]:
+    """The contract as YAML (the file's bytes, as written) and as JSON; read once per process."""
+    path = find_openapi_file()
+    if path is None:
+        raise FileNotFoundError(
+            "openapi.yaml is neither packaged with the server nor at the repository root"
+        )
+    raw = path.read_bytes()
+    document: Any = yaml.safe_load(raw)
+    return raw, json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def _contract() -> tuple[bytes, bytes]:
+    try:
+        return load_openapi()
+    except (OSError, yaml.YAMLError) as exc:
+        logger.error("cannot serve the API contract: %s", exc)
+        raise ApiError(
+            503,
+            "api_error",
+            "contract_unavailable",
+            "The API description is not available on this server; reinstall the package.",
+        ) from None
+
+
+@router.get("/healthz", include_in_schema=False, operation_id="meta.health")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False, operation_id="meta.ready")
+async def readyz(request: Request) -> Response:
+    try:
+        await get_state(request).db.ping()
+    except Exception as exc:
+        logger.warning("readiness check failed: the database did not answer: %s", exc)
+        return JSONResponse(
+            {"status": "unavailable", "checks": {"database": "failed"}}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "checks": {"database": "ok"}})
+
+
+@router.get("/v1/openapi.json", include_in_schema=False, operation_id="meta.openapi_json")
+async def openapi_json() -> Response:
+    return Response(_contract()[1], media_type="application/json")
+
+
+@router.get("/v1/openapi.yaml", include_in_schema=False, operation_id="meta.openapi_yaml")
+async def openapi_yaml() -> Response:
+    return Response(_contract()[0], media_type="application/yaml")
+
+
+@router.get("/docs", include_in_schema=False, operation_id="meta.docs")
+async def docs() -> HTMLResponse:
+    return HTMLResponse(_DOCS_HTML)

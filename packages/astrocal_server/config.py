@@ -1,0 +1,180 @@
+"""Server configuration: ``ASTROCAL_*`` environment variables (and a ``.env`` file).
+
+Secret key: an AES-GCM keyring, ``"<kid>:<base64url 32-byte key>[,<kid>:<key>…]"`` (the first entry
+encrypts, every entry decrypts, so a key can be rotated by putting the new one first). A bare base64url
+key is accepted too and gets the key id ``k1``. In production a missing or malformed key refuses to
+boot. In development, when no key is given, one is derived deterministically from the database URL —
+stable across restarts, needs no file, and is never acceptable in production (so it is refused there).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "Plan", "Settings", "normalise_database_url", "parse_keyring"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./astrocal.db"
+_KID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+class Plan(BaseModel):
+    bookings_per_month: int | None = Field(default=None, ge=0)
+    requests_per_minute: int = Field(ge=1)
+
+
+def _default_plans() -> dict[str, Plan]:
+    return {
+        "free": Plan(bookings_per_month=10, requests_per_minute=60),
+        "unlimited": Plan(bookings_per_month=None, requests_per_minute=1200),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the usual spellings onto the async drivers the server uses; refuse anything else."""
+    url = url.strip()
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ValueError(
+        "database_url must be a SQLite URL (sqlite+aiosqlite:///path/to/astrocal.db) or a "
+        "PostgreSQL URL (postgresql+asyncpg://user:password@host:5432/dbname)"
+    )
+
+
+def _decode_key(text: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ValueError("is not valid base64url") from None
+    if len(raw) != 32:
+        raise ValueError(f"decodes to {len(raw)} bytes; AES-256-GCM needs exactly 32")
+    return raw
+
+
+def parse_keyring(value: str) -> list[tuple[str, bytes]]:
+    """``"k2:<key>,k1:<key>"`` → ``[("k2", b"…"), ("k1", b"…")]``; the first entry is the active key."""
+    entries: list[tuple[str, bytes]] = []
+    for position, part in enumerate(p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        kid, sep, key = part.partition(":")
+        if not sep:
+            kid, key = "k1", part
+        if not _KID.match(kid):
+            raise ValueError(
+                f"secret_key entry {position + 1}: key id {kid!r} must be 1–16 of A-Z a-z 0-9 _ -"
+            )
+        try:
+            entries.append((kid, _decode_key(key)))
+        except ValueError as exc:
+            raise ValueError(
+                f"secret_key entry {position + 1} ({kid}) {exc}; generate one with "
+                "`python -c \"import base64,os;print('k1:'+base64.urlsafe_b64encode(os.urandom(32)).decode())\"`"
+            ) from None
+    if not entries:
+        raise ValueError("secret_key is empty")
+    if len({kid for kid, _ in entries}) != len(entries):
+        raise ValueError("secret_key has the same key id twice")
+    return entries
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASTROCAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    environment: Literal["development", "production"] = "development"
+    secret_key: str | None = None
+    signup_enabled: bool = False
+    allow_private_webhook_targets: bool = False
+    email_backend: Literal["smtp", "console", "memory", "disabled"] = "console"
+    smtp_url: str | None = None
+    email_from: str = "Astrocal <no-reply@astrocal.localhost>"
+    public_base_url: str = "http://127.0.0.1:8000"
+    plans: dict[str, Plan] = Field(default_factory=_default_plans)
+    default_plan: str = "unlimited"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
+    calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    run_relay: bool = True
+    migrate_on_start: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(
+                "public_base_url must be an absolute http(s) URL such as https://api.example.com"
+            )
+        return value.rstrip("/")
+
+    @field_validator("plans")
+    @classmethod
+    def _plans(cls, value: dict[str, Plan]) -> dict[str, Plan]:
+        if not value:
+            raise ValueError("plans must define at least one plan")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.default_plan not in self.plans:
+            raise ValueError(
+                f"default_plan {self.default_plan!r} is not one of the configured plans: "
+                + ", ".join(sorted(self.plans))
+            )
+        if self.email_backend == "smtp" and not self.smtp_url:
+            raise ValueError("email_backend=smtp needs smtp_url (smtp://user:password@host:587)")
+        if self.secret_key is not None and self.secret_key.strip():
+            parse_keyring(self.secret_key)
+        elif self.environment == "production":
+            raise ValueError(
+                "ASTROCAL_SECRET_KEY is required in production: it encrypts calendar credentials and "
+                "webhook secrets. Set it to k1:<32 random bytes, base64url>, e.g. the output of "
+                "`python -c \"import base64,os;print('k1:'+base64.urlsafe_b64encode(os.urandom(32)).decode())\"`"
+            )
+        else:
+            digest = hashlib.sha256(
+                b"astrocal-development-key:" + self.database_url.encode()
+            ).digest()
+            self.secret_key = "dev:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        return self
+
+    @property
+    def keyring(self) -> list[tuple[str, bytes]]:
+        """The parsed secret key entries; the first one encrypts."""
+        assert self.secret_key is not None  # filled in by the validator
+        return parse_keyring(self.secret_key)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def plan(self, name: str) -> Plan:
+        return self.plans.get(name) or self.plans[self.default_plan]
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A validated copy with some fields changed (tests and the CLI use this)."""
+        data = self.model_dump()
+        if (data.get("secret_key") or "").startswith("dev:") and "secret_key" not in changes:
+            data["secret_key"] = None  # re-derive for the (possibly new) database URL
+        data.update(changes)
+        return Settings.model_validate(data)

@@ -1,0 +1,20 @@
+"""Prefixed, random, URL-safe object ids (``bk_…``, ``evt_…``)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+__all__ = ["PREFIXES", "new_id"]
+
+PREFIXES = frozenset(
+    {"acct", "key", "evt", "sch", "bk", "wh", "whd", "whe", "cal", "req", "ob", "idem", "oauth"}
+)
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id(prefix: str, length: int = 20) -> str:
+    """A new id such as ``bk_4k2j…``; 20 base-36 chars give ~103 bits of randomness."""
+    if prefix not in PREFIXES:
+        raise ValueError(f"unknown id prefix {prefix!r}")
+    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))

@@ -1,0 +1,19 @@
+"""Startup/shutdown hooks other parts of the server plug in (the outbox relay, calendar sources…).
+
+A hook is a callable taking the :class:`~astrocal_server.state.AppState` and returning an async
+context manager; it is entered once the database is ready and exited on shutdown, in reverse order.
+Register one with a single line in :data:`LIFESPAN_HOOKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from astrocal_server.state import AppState
+
+__all__ = ["LIFESPAN_HOOKS", "LifespanHook"]
+
+LifespanHook = Callable[[AppState], AbstractAsyncContextManager[None]]
+
+LIFESPAN_HOOKS: list[LifespanHook] = []

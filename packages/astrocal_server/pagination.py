@@ -1,0 +1,111 @@
+"""Cursor pagination: ``limit`` + opaque ``cursor`` → ``{data, has_more, next_cursor}``.
+
+The cursor is base64url JSON of the last returned row's sort key, so the next page starts strictly
+after it; rows inserted meanwhile never shift or repeat a page. The sort key must be unique (end it
+with the id).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from astrocal_server.errors import invalid_param
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "paginate"]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_more: bool
+    next_cursor: str | None
+
+    def render(self, serialise: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "data": [serialise(item) for item in self.items],
+            "has_more": self.has_more,
+            "next_cursor": self.next_cursor,
+        }
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"dt"}:
+        return datetime.fromisoformat(value["dt"])
+    return value
+
+
+def encode_cursor(key: Sequence[Any]) -> str:
+    raw = json.dumps([_to_json(v) for v in key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError
+        decoded = [_from_json(v) for v in values]
+        if any(isinstance(v, (dict, list)) for v in decoded):
+            raise ValueError
+        return decoded
+    except (ValueError, UnicodeError, binascii.Error, TypeError, json.JSONDecodeError):
+        raise invalid_param(
+            "cursor",
+            "This cursor is not one this list returned; pass `next_cursor` from the previous page unchanged.",
+        ) from None
+
+
+def _after(
+    columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], descending: bool
+) -> Any:
+    # (a, b, c) > (x, y, z) spelled out, so it works the same on every dialect and column type.
+    clauses = []
+    for i, column in enumerate(columns):
+        head = [columns[j] == values[j] for j in range(i)]
+        step = column < values[i] if descending else column > values[i]
+        clauses.append(and_(*head, step))
+    return or_(*clauses)
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    order_by: Sequence[InstrumentedAttribute[Any]],
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    descending: bool = False,
+) -> Page[Any]:
+    """Run ``stmt`` (a ``select`` of one entity) ordered by ``order_by`` one page at a time."""
+    if cursor:
+        stmt = stmt.where(_after(order_by, decode_cursor(cursor, len(order_by)), descending))
+    ordering = [c.desc() for c in order_by] if descending else list(order_by)
+    rows = list((await session.scalars(stmt.order_by(*ordering).limit(limit + 1))).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, c.key) for c in order_by])
+    return Page(items=rows, has_more=has_more, next_cursor=next_cursor)

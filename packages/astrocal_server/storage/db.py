@@ -1,0 +1,160 @@
+"""The async engine and the two ways to use it: ``db.read()`` and ``db.write()``.
+
+SQLite: WAL, foreign keys on, a busy timeout; pysqlite's own transaction handling is switched off so
+the server says ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for writes, because a deferred transaction that
+later writes ignores the busy timeout and fails with "database is locked". Writes are also serialised
+in-process by an asyncio lock, which keeps tail latency low under many writers.
+PostgreSQL (asyncpg): plain transactions; callers that need mutual exclusion take advisory locks inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+from astrocal_server.config import normalise_database_url
+
+__all__ = ["Database"]
+
+_BEGIN_OPTION = "astrocal_sqlite_begin"
+_NO_TRANSACTION = "NONE"
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
+        self.url = normalise_database_url(url)
+        self._write_lock = asyncio.Lock()
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            self._memory = database in {"", ":memory:"} or "mode=memory" in str(parsed)
+            # Connections are cheap here; a generous pool keeps concurrent requests from queueing
+            # for one (writers queue on the write lock instead).
+            kwargs: dict[str, Any] = {
+                "connect_args": {"timeout": 30},
+                "pool_size": 20,
+                "max_overflow": 40,
+            }
+            if self._memory:
+                from sqlalchemy.pool import StaticPool
+
+                kwargs = {"connect_args": {"timeout": 30}, "poolclass": StaticPool}
+            self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **kwargs)
+            self._install_sqlite_hooks()
+        else:
+            self._memory = False
+            self.engine = create_async_engine(
+                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def unpooled(cls, url: str) -> Database:
+        """A database handle that opens a fresh connection per use (migrations, one-off commands)."""
+        db = cls.__new__(cls)
+        db.url = normalise_database_url(url)
+        db._write_lock = asyncio.Lock()
+        db._memory = False
+        db.engine = create_async_engine(db.url, poolclass=NullPool)
+        if db.dialect == "sqlite":
+            db._install_sqlite_hooks()
+        db._sessions = async_sessionmaker(db.engine, expire_on_commit=False, autoflush=False)
+        return db
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    def _install_sqlite_hooks(self) -> None:
+        memory = self._memory
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(self.engine.sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+            if mode != _NO_TRANSACTION:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading, ended when the block ends.
+
+        On SQLite it runs without a transaction (each statement reads a consistent snapshot on its
+        own), which saves two round trips to the driver thread per request. Closing (rather than
+        rolling back) keeps the loaded objects usable after the block.
+        """
+        if self.dialect == "sqlite":
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+                async with AsyncSession(
+                    bind=conn, expire_on_commit=False, autoflush=False
+                ) as session:
+                    yield session
+        else:
+            async with self._sessions() as session:
+                yield session
+
+    @asynccontextmanager
+    async def connect_read(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection for Core reads (no ORM session; no transaction on SQLite)."""
+        async with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction: commits when the block ends, rolls back if it raises."""
+        if self.dialect == "sqlite":
+            async with self._write_lock, self.engine.connect() as conn:
+                await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+                async with AsyncSession(
+                    bind=conn, expire_on_commit=False, autoflush=False
+                ) as session:
+                    try:
+                        yield session
+                        await session.commit()
+                    except BaseException:
+                        await session.rollback()
+                        raise
+        else:
+            async with self._sessions() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+
+    async def ping(self) -> None:
+        """Raises if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await conn.rollback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,325 @@
+"""The database schema, one class per table.
+
+Every tenant-owned row carries ``account_id`` and ``livemode``: queries are always scoped by both,
+so a test-mode key never sees live objects and another account's id looks exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from astrocal_server.storage.types import JSONDocument, UTCDateTime
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Booking",
+    "CalendarConnection",
+    "EventType",
+    "IdempotencyRecord",
+    "OutboxMessage",
+    "RateLimitCounter",
+    "Schedule",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONDocument,
+    }
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(8))  # "live" | "test"
+    prefix: Mapped[str] = mapped_column(String(32))  # shown to people: "sk_live_ab12"
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    weekly_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    date_overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Deleted schedules stay as rows (deleted event types may still point at them) but are invisible.
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_schedules_account", "account_id", "livemode", "created_at", "id"),)
+
+
+class EventType(Base):
+    __tablename__ = "event_types"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    duration_options: Mapped[list[int] | None] = mapped_column(JSONDocument)
+    slot_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    minimum_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    booking_window_days: Mapped[int] = mapped_column(Integer, default=60)
+    max_bookings_per_day: Mapped[int | None] = mapped_column(Integer)
+    seats_per_slot: Mapped[int] = mapped_column(Integer, default=1)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"))
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    conflict_calendars: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    destination_calendar: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    on_calendar_error: Mapped[str] = mapped_column(String(16), default="fail")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Deleted event types stay as rows (their past bookings point at them) but are invisible,
+    # and their slug is free again: the slug is unique among live rows only.
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_event_types_slug",
+            "account_id",
+            "livemode",
+            "slug",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_event_types_account", "account_id", "livemode", "created_at", "id"),
+    )
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
+    # Whose time the booking occupies; the unit of locking and of the exclusion constraint.
+    host_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # confirmed | cancelled
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    # The interval the booking blocks: [start - buffer_before, end + buffer_after).
+    block_start: Mapped[datetime]
+    block_end: Mapped[datetime]
+    # Bookings that share a seat key may overlap (seats of one slot); any other overlap is a conflict.
+    seat_key: Mapped[str] = mapped_column(String(120))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    invitee_name: Mapped[str] = mapped_column(String(200))
+    invitee_email: Mapped[str] = mapped_column(String(320))
+    invitee_time_zone: Mapped[str | None] = mapped_column(String(64))
+    guests: Mapped[list[str]] = mapped_column(JSONDocument)
+    notes: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None]
+    rescheduled_at: Mapped[datetime | None]
+    reschedule_reason: Mapped[str | None] = mapped_column(Text)
+    previous_start: Mapped[datetime | None]
+    previous_end: Mapped[datetime | None]
+    # iTIP SEQUENCE of the invite: 0 on create, +1 on every reschedule and on cancel.
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # {"<connection_id>": "<provider event id>"} once written back to a calendar.
+    external_events: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
+        Index("ix_bookings_host_block", "host_id", "block_start", "block_end"),
+        Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),
+    )
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path, body
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A side effect owed by a committed write: a webhook event, an email or a calendar write-back.
+
+    Written in the same transaction as the change it describes; the relay claims rows with a lease.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar
+    topic: Mapped[str] = mapped_column(String(64))  # booking.created, booking.cancelled, …
+    booking_id: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_pending", "completed_at", "available_at"),)
+
+
+class WebhookEndpoint(Base):
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSONDocument)
+    description: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    secret_enc: Mapped[str] = mapped_column(Text)
+    previous_secret_enc: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_webhook_endpoints_account", "account_id", "livemode", "created_at", "id"),
+    )
+
+
+class WebhookDelivery(Base):
+    """One event owed to one endpoint; ``event_id`` is the stable ``webhook-id`` across retries."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | failed
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+    )
+
+
+class WebhookAttempt(Base):
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    response_body: Mapped[str | None] = mapped_column(Text)  # truncated
+    next_attempt_at: Mapped[datetime | None]
+
+
+class CalendarConnection(Base):
+    __tablename__ = "calendar_connections"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    provider: Mapped[str] = mapped_column(String(16))  # google | microsoft | caldav
+    status: Mapped[str] = mapped_column(String(16))  # pending | active | error | expired
+    account_email: Mapped[str | None] = mapped_column(String(320))
+    server_url: Mapped[str | None] = mapped_column(Text)  # CalDAV
+    username: Mapped[str | None] = mapped_column(String(320))  # CalDAV
+    # AES-GCM sealed JSON: CalDAV password, or OAuth access/refresh tokens.
+    credentials_enc: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None]
+    calendars: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # OAuth in flight: state is looked up on the callback; the PKCE verifier is sealed.
+    oauth_state: Mapped[str | None] = mapped_column(String(128), unique=True)
+    pkce_verifier_enc: Mapped[str | None] = mapped_column(Text)
+    redirect_uri: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_calendar_connections_account", "account_id", "livemode", "created_at", "id"),
+    )
+
+
+class RateLimitCounter(Base):
+    """Fixed-window request counters, shared by every process that uses this database."""
+
+    __tablename__ = "rate_limit_counters"
+
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<key id>:<window start>"
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,114 @@
+"""Fast reads without the ORM session: select a model's columns (labelled, so joins do not clash)
+and build detached model instances from the rows.
+
+The ORM session costs about a millisecond per request on SQLite; the hot paths (authentication,
+availability) read through a plain connection with these helpers instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, inspect
+from sqlalchemy.engine import Compiled, Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+__all__ = ["fetch_all", "instance", "labelled"]
+
+M = TypeVar("M")
+
+
+def labelled(model: type[Any], prefix: str) -> list[ColumnElement[Any]]:
+    """Every column of ``model``'s table, labelled ``<prefix>_<column name>``."""
+    return [column.label(f"{prefix}_{column.name}") for column in model.__table__.columns]
+
+
+def instance(model: type[M], row: Mapping[str, Any], prefix: str) -> M:
+    """A detached ``model`` built from the ``labelled(model, prefix)`` columns of ``row``.
+
+    Treat it as a read-only snapshot: it is not in any session (``session.add`` would insert it).
+    The values go straight into the instance dict, as the ORM's own loader does, which is an
+    order of magnitude cheaper than the instrumented constructor.
+    """
+    obj: M = inspect(model).class_manager.new_instance()
+    obj.__dict__.update({key: row[label] for key, label in _labels(model, prefix)})
+    return obj
+
+
+@functools.cache
+def _labels(model: type[Any], prefix: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (attr.key, f"{prefix}_{attr.columns[0].name}") for attr in inspect(model).column_attrs
+    )
+
+
+async def fetch_all(
+    conn: AsyncConnection | AsyncSession, stmt: Select[Any], params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a read-only ``select`` and return its rows as dicts keyed by column label.
+
+    On SQLite the statement (compiled once, with SQLAlchemy's own bind and result processors) runs
+    directly on the aiosqlite connection: the async bridge costs three times the query itself.
+    Elsewhere it is an ordinary ``execute``. Meant for module-level statement constants.
+    """
+    if isinstance(conn, AsyncSession):
+        conn = await conn.connection()
+    dialect = conn.dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return [dict(row) for row in (await conn.execute(stmt, params)).mappings()]
+    plan = _sqlite_plan(stmt, dialect)
+    args = []
+    for name, literal, proc in plan.binds:
+        value = params.get(name, literal)
+        args.append(proc(value) if proc is not None else value)
+    sync_conn = conn.sync_connection
+    assert sync_conn is not None  # the connection is open: no I/O to reach the driver
+    driver = sync_conn.connection.driver_connection
+    assert driver is not None
+    cursor = await driver.execute(plan.sql, args)
+    try:
+        rows = await cursor.fetchall()
+    finally:
+        await cursor.close()
+    return [
+        {
+            key: (proc(value) if proc is not None else value)
+            for (key, proc), value in zip(plan.columns, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    compiled: Compiled
+    sql: str
+    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+_PLANS: dict[tuple[int, int], _Plan] = {}
+
+
+def _sqlite_plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
+    key = (id(stmt), id(dialect))
+    plan = _PLANS.get(key)
+    if plan is None:
+        compiled = stmt.compile(dialect=dialect)
+        binds = tuple(
+            (
+                name,
+                compiled.binds[name].value,
+                compiled.binds[name].type._cached_bind_processor(dialect),
+            )
+            for name in compiled.positiontup or ()
+        )
+        columns = tuple(
+            (entry.keyname, entry.type._cached_result_processor(dialect, None))
+            for entry in compiled._result_columns
+        )
+        plan = _PLANS[key] = _Plan(compiled, str(compiled), binds, columns)
+    return plan

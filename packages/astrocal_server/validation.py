@@ -1,0 +1,121 @@
+"""Input rules shared by several resources: IANA zones, HH:MM wall times, intervals, metadata, slugs.
+
+Each check raises ``ValueError`` with a message that says what is expected, so it can run inside a
+pydantic validator (→ 400 ``parameter_invalid`` with ``param``) or be called directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import zoneinfo
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
+__all__ = [
+    "Metadata",
+    "SlugText",
+    "TimeZoneName",
+    "check_metadata",
+    "check_slug",
+    "check_time_zone",
+    "first_overlap",
+    "merge_metadata",
+    "minute_of_day",
+    "slugify",
+]
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    if name not in _zones():
+        raise ValueError(
+            f"{name!r} is not an IANA time zone name; use a name such as Europe/Berlin, America/New_York or UTC"
+        )
+    return name
+
+
+def minute_of_day(text: str, *, allow_24: bool = False) -> int:
+    """``"09:30"`` → 570; ``"24:00"`` → 1440 only where an interval may end at midnight."""
+    if text == "24:00":
+        if allow_24:
+            return 1440
+        raise ValueError("24:00 may only be used as an interval's end")
+    match = _HHMM.match(text)
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a wall time; use HH:MM from 00:00 to 23:59 (or 24:00 as an end)"
+        )
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def first_overlap(intervals: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """Positions (in the given order) of the first two intervals that overlap, or None.
+
+    Touching intervals (09:00–12:00 and 12:00–13:00) do not overlap.
+    """
+    order = sorted(range(len(intervals)), key=lambda i: intervals[i])
+    for a, b in itertools.pairwise(order):
+        if intervals[b][0] < intervals[a][1]:
+            return (min(a, b), max(a, b))
+    return None
+
+
+def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValueError(f"metadata may hold at most {METADATA_MAX_KEYS} keys (got {len(value)})")
+    for key, item in value.items():
+        if not key or len(key) > METADATA_MAX_KEY_LENGTH:
+            raise ValueError(
+                f"metadata keys must be 1–{METADATA_MAX_KEY_LENGTH} characters ({key[:50]!r} is not)"
+            )
+        if not isinstance(item, str):
+            raise ValueError(f"metadata values must be strings (the value of {key!r} is not)")
+        if len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise ValueError(
+                f"metadata values may be at most {METADATA_MAX_VALUE_LENGTH} characters (the value of {key!r} is longer)"
+            )
+    return value
+
+
+def merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """PATCH semantics: keys sent are set, a key sent with ``""`` is removed; the result is re-checked."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return check_metadata(merged)
+
+
+def check_slug(value: str) -> str:
+    if not _SLUG.match(value) or len(value) > 100:
+        raise ValueError(
+            "a slug is 1–100 lowercase letters, digits and single hyphens, such as intro-call"
+        )
+    return value
+
+
+def slugify(text: str) -> str:
+    """A slug from a title: ``"Intro call (30 min)"`` → ``"intro-call-30-min"``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100].strip("-")
+    return slug or "event"
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
+Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
+SlugText = Annotated[str, AfterValidator(check_slug)]
