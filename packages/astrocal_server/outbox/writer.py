@@ -1,0 +1,185 @@
+"""Writing outbox rows: the side effects a change owes, added to the caller's own transaction.
+
+Nothing here commits. The rows become visible to the relay exactly when the caller's transaction
+commits, and vanish with it when it rolls back — which is the whole point of the outbox.
+
+Payloads follow the cross-area contract (times RFC 3339 UTC with ``Z``):
+
+- ``webhook``: ``{"type", "timestamp", "livemode", "data"}`` for live and test objects alike;
+  the row id (``ob_…``) is the event id.
+- ``email``: live mode only; ``{"notice", "booking", "sequence", "event_type", "host"}``.
+- ``calendar``: live mode only and only when the event type has a destination calendar;
+  ``{"action", "booking", "event_type", "destination"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.ids import new_id
+from astrocal_server.serialize import format_datetime
+from astrocal_server.storage.models import Account, EventType, OutboxMessage
+
+__all__ = [
+    "BookingChange",
+    "enqueue",
+    "enqueue_booking_change",
+    "enqueue_webhook_event",
+    "event_type_summary",
+    "host_summary",
+]
+
+Kind = Literal["webhook", "email", "calendar"]
+BookingChange = Literal["created", "updated", "rescheduled", "cancelled"]
+
+# What each booking change owes besides its webhook event.
+_EMAIL_NOTICE: dict[str, str] = {
+    "created": "created",
+    "rescheduled": "rescheduled",
+    "cancelled": "cancelled",
+}
+_CALENDAR_ACTION: dict[str, str] = {
+    "created": "create",
+    "updated": "update",
+    "rescheduled": "update",
+    "cancelled": "delete",
+}
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    account_id: str,
+    livemode: bool,
+    kind: Kind,
+    topic: str,
+    payload: dict[str, Any],
+    now: datetime,
+    booking_id: str | None = None,
+) -> str:
+    """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id."""
+    row_id = new_id("ob")
+    session.add(
+        OutboxMessage(
+            id=row_id,
+            account_id=account_id,
+            livemode=livemode,
+            kind=kind,
+            topic=topic,
+            booking_id=booking_id,
+            payload=payload,
+            created_at=now,
+            available_at=now,
+            attempts=0,
+            lease_owner=None,
+            lease_expires_at=None,
+            completed_at=None,
+            last_error=None,
+        )
+    )
+    return row_id
+
+
+def enqueue_webhook_event(
+    session: AsyncSession,
+    *,
+    account_id: str,
+    livemode: bool,
+    topic: str,
+    data: dict[str, Any],
+    now: datetime,
+    booking_id: str | None = None,
+) -> str:
+    """A webhook event (``booking.*``, ``calendar_connection.error``) with ``data`` as its object."""
+    payload = {
+        "type": topic,
+        "timestamp": format_datetime(now),
+        "livemode": livemode,
+        "data": data,
+    }
+    return enqueue(
+        session,
+        account_id=account_id,
+        livemode=livemode,
+        kind="webhook",
+        topic=topic,
+        payload=payload,
+        now=now,
+        booking_id=booking_id,
+    )
+
+
+def event_type_summary(event_type: EventType) -> dict[str, Any]:
+    return {
+        "id": event_type.id,
+        "title": event_type.title,
+        "description": event_type.description,
+        "location": event_type.location,
+    }
+
+
+def host_summary(account: Account) -> dict[str, Any]:
+    return {"name": account.name, "email": account.email, "time_zone": account.time_zone}
+
+
+def enqueue_booking_change(
+    session: AsyncSession,
+    *,
+    change: BookingChange,
+    booking: dict[str, Any],
+    sequence: int,
+    event_type: EventType,
+    account: Account,
+    now: datetime,
+) -> list[str]:
+    """Every row one booking change owes: its webhook event, the invitee email, the calendar
+    write-back. ``booking`` is the API object after the change; ``sequence`` its ICS sequence."""
+    livemode = bool(booking["livemode"])
+    booking_id = str(booking["id"])
+    common: dict[str, Any] = {
+        "account_id": account.id,
+        "livemode": livemode,
+        "now": now,
+        "booking_id": booking_id,
+    }
+    topic = f"booking.{change}"
+    ids = [enqueue_webhook_event(session, topic=topic, data=booking, **common)]
+    if not livemode:
+        return ids  # test mode: no email is sent and no external calendar is written
+    summary = event_type_summary(event_type)
+    notice = _EMAIL_NOTICE.get(change)
+    if notice is not None:
+        ids.append(
+            enqueue(
+                session,
+                kind="email",
+                topic=topic,
+                payload={
+                    "notice": notice,
+                    "booking": booking,
+                    "sequence": sequence,
+                    "event_type": summary,
+                    "host": host_summary(account),
+                },
+                **common,
+            )
+        )
+    if event_type.destination_calendar:
+        ids.append(
+            enqueue(
+                session,
+                kind="calendar",
+                topic=topic,
+                payload={
+                    "action": _CALENDAR_ACTION[change],
+                    "booking": booking,
+                    "event_type": summary,
+                    "destination": dict(event_type.destination_calendar),
+                },
+                **common,
+            )
+        )
+    return ids

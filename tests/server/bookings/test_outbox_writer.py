@@ -1,0 +1,136 @@
+"""The outbox writer: rows follow the payload contract and live or die with the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.ids import new_id
+from astrocal_server.outbox.writer import enqueue_booking_change
+from astrocal_server.storage.models import EventType, OutboxMessage
+from fastapi import FastAPI
+from sqlalchemy import select
+
+NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # the conftest clock
+
+
+def _event_type(account: NewAccount, *, destination: bool) -> EventType:
+    return EventType(
+        id=new_id("evt"),
+        account_id=account.account.id,
+        livemode=True,
+        title="Intro",
+        slug="intro",
+        description=None,
+        duration_minutes=30,
+        location={"type": "video", "value": "https://meet.example.com/x"},
+        destination_calendar={"connection_id": "cal_x", "calendar_id": "primary"}
+        if destination
+        else None,
+    )
+
+
+def _booking(livemode: bool) -> dict[str, Any]:
+    return {"id": new_id("bk"), "livemode": livemode, "status": "confirmed"}
+
+
+async def _rows(app: FastAPI, booking_id: str) -> list[OutboxMessage]:
+    async with app.state.astrocal.db.read() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.booking_id == booking_id)
+                    .order_by(OutboxMessage.kind)
+                )
+            ).all()
+        )
+
+
+async def test_live_change_writes_webhook_email_and_calendar(
+    app: FastAPI, account: NewAccount
+) -> None:
+    booking = _booking(True)
+    event_type = _event_type(account, destination=True)
+    async with app.state.astrocal.db.write() as session:
+        ids = enqueue_booking_change(
+            session,
+            change="created",
+            booking=booking,
+            sequence=0,
+            event_type=event_type,
+            account=account.account,
+            now=NOW,
+        )
+    rows = {r.kind: r for r in await _rows(app, booking["id"])}
+    assert set(rows) == {"webhook", "email", "calendar"}
+    assert {r.id for r in rows.values()} == set(ids)
+    assert rows["webhook"].payload == {
+        "type": "booking.created",
+        "timestamp": "2026-04-13T08:00:00Z",
+        "livemode": True,
+        "data": booking,
+    }
+    assert rows["email"].payload["notice"] == "created"
+    assert rows["email"].payload["sequence"] == 0
+    assert rows["email"].payload["host"]["name"] == account.account.name
+    assert rows["email"].payload["event_type"]["title"] == "Intro"
+    assert rows["calendar"].payload["action"] == "create"
+    assert rows["calendar"].payload["destination"] == {
+        "connection_id": "cal_x",
+        "calendar_id": "primary",
+    }
+    assert all(r.topic == "booking.created" and r.completed_at is None for r in rows.values())
+
+
+async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccount) -> None:
+    booking = _booking(False)
+    async with app.state.astrocal.db.write() as session:
+        enqueue_booking_change(
+            session,
+            change="cancelled",
+            booking=booking,
+            sequence=1,
+            event_type=_event_type(account, destination=True),
+            account=account.account,
+            now=NOW,
+        )
+    rows = await _rows(app, booking["id"])
+    assert [(r.kind, r.topic, r.livemode) for r in rows] == [
+        ("webhook", "booking.cancelled", False)
+    ]
+
+
+async def test_update_sends_no_email(app: FastAPI, account: NewAccount) -> None:
+    booking = _booking(True)
+    async with app.state.astrocal.db.write() as session:
+        enqueue_booking_change(
+            session,
+            change="updated",
+            booking=booking,
+            sequence=0,
+            event_type=_event_type(account, destination=False),
+            account=account.account,
+            now=NOW,
+        )
+    assert [r.kind for r in await _rows(app, booking["id"])] == ["webhook"]
+
+
+async def test_rolled_back_change_leaves_no_rows(app: FastAPI, account: NewAccount) -> None:
+    booking = _booking(True)
+    with pytest.raises(RuntimeError):
+        async with app.state.astrocal.db.write() as session:
+            enqueue_booking_change(
+                session,
+                change="created",
+                booking=booking,
+                sequence=0,
+                event_type=_event_type(account, destination=True),
+                account=account.account,
+                now=NOW,
+            )
+            await session.flush()
+            raise RuntimeError("the booking write failed")
+    assert await _rows(app, booking["id"]) == []
