@@ -180,6 +180,10 @@ class Booking(Base):
         Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
         Index("ix_bookings_host_block", "host_id", "block_start", "block_end"),
         Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),
+        # On PostgreSQL the 0001 migration also adds the exclusion constraint
+        # ``ex_bookings_no_overlap`` (btree_gist): no two confirmed bookings of one host with
+        # overlapping blocks, unless they share a seat key. Alembic cannot compare it, so it is
+        # declared there only.
     )
 
 
@@ -187,6 +191,8 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
 
     account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Live and test keys of one account never share a stored response.
+    livemode: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path, body
     status: Mapped[str] = mapped_column(String(16))  # in_flight | done

@@ -32,6 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("account_id", sa.String(length=40), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("request_fingerprint", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -40,7 +41,7 @@ def upgrade() -> None:
         sa.Column("response_headers", JSONDocument, nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", "key"),
+        sa.PrimaryKeyConstraint("account_id", "livemode", "key"),
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.create_index(
@@ -295,6 +296,15 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_bookings_host_block", ["host_id", "block_start", "block_end"], unique=False
+        )
+    if op.get_bind().dialect.name == "postgresql":
+        # The backstop against double booking: no two confirmed bookings of one host whose blocks
+        # overlap, unless they share a seat key (seats of one slot).
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        op.execute(
+            "ALTER TABLE bookings ADD CONSTRAINT ex_bookings_no_overlap EXCLUDE USING gist "
+            "(host_id WITH =, tstzrange(block_start, block_end) WITH &&, seat_key WITH <>) "
+            "WHERE (status = 'confirmed')"
         )
 
     op.create_table(
