@@ -1,0 +1,3 @@
+"""Pure domain logic: no I/O, no clock of its own (``now`` is always passed in)."""
+
+__all__: list[str] = []

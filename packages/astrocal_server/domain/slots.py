@@ -1,0 +1,553 @@
+"""The slot engine: API.md "Slot semantics", exactly. Pure — no I/O; ``now`` is passed in.
+
+Working hours are wall-clock intervals in the schedule's IANA zone. They are turned into UTC once
+per local date (a nonexistent wall time moves forward by the gap; an ambiguous one is the earlier
+instant for a window start and the later for a window end) and from then on everything is integer
+epoch seconds: candidates are tested against a merged, sorted union of busy intervals with a binary
+search, so the cost is O((slots + busy) · log busy), not slots × busy.
+
+:func:`find_slots` lists open slots; :func:`check_start` says whether one start is open, every
+reason it is not, and the nearest open alternatives. Both run the same candidate filter
+(:func:`_open_starts`), so a start is available exactly when availability lists it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "CHECK_HORIZON_DAYS",
+    "WEEKDAYS",
+    "Booked",
+    "BusyInterval",
+    "Conflict",
+    "Reason",
+    "Rules",
+    "Slot",
+    "StartCheck",
+    "WorkingHours",
+    "check_start",
+    "find_slots",
+    "local_to_utc",
+    "seat_key",
+]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# How far on each side of a checked start alternatives are looked for.
+CHECK_HORIZON_DAYS = 14
+MAX_ALTERNATIVES = 3
+# A start blocked by hundreds of busy intervals needs only a few named to be explained.
+MAX_CONFLICT_REASONS = 5
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+_DAY = 86400
+
+Interval = tuple[int, int]  # minutes of the day, [start, end), end may be 1440 (24:00)
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """A schedule's hours: ``weekly[0]`` is Monday; ``overrides`` replace a date's weekly hours."""
+
+    time_zone: str
+    weekly: tuple[tuple[Interval, ...], ...]
+    overrides: Mapping[date, tuple[Interval, ...]]
+
+    @classmethod
+    def from_api(
+        cls,
+        time_zone: str,
+        weekly_hours: Iterable[Mapping[str, Any]],
+        date_overrides: Iterable[Mapping[str, Any]] = (),
+    ) -> WorkingHours:
+        """From the API's (and the database's) shapes: ``{"day", "start", "end"}`` and
+        ``{"date", "intervals": [{"start", "end"}]}``."""
+        weekly: list[list[Interval]] = [[] for _ in WEEKDAYS]
+        for item in weekly_hours:
+            weekly[WEEKDAYS.index(item["day"])].append(
+                (_minutes(item["start"]), _minutes(item["end"]))
+            )
+        overrides = {
+            date.fromisoformat(item["date"]): tuple(
+                sorted((_minutes(i["start"]), _minutes(i["end"])) for i in item["intervals"])
+            )
+            for item in date_overrides
+        }
+        return cls(time_zone, tuple(tuple(sorted(day)) for day in weekly), overrides)
+
+    def intervals_on(self, day: date) -> tuple[Interval, ...]:
+        found = self.overrides.get(day)
+        return found if found is not None else self.weekly[day.weekday()]
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """An event type's booking rules, with the duration already chosen."""
+
+    duration_minutes: int
+    slot_interval_minutes: int | None = None  # None: the duration
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    minimum_notice_minutes: int = 0
+    booking_window_days: int = 60
+    max_bookings_per_day: int | None = None
+    seats_per_slot: int = 1
+    active: bool = True
+
+    @property
+    def step_minutes(self) -> int:
+        return self.slot_interval_minutes or self.duration_minutes
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """A non-cancelled booking of the same host. ``block_*`` is ``[start, end)`` widened by the
+    booking's own event type's buffers; ``same_event_type`` marks bookings of the event type being
+    scheduled (they count toward its daily limit and, when it is seated, share seats by start)."""
+
+    start: datetime
+    end: datetime
+    block_start: datetime
+    block_end: datetime
+    same_event_type: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BusyInterval:
+    """Busy time from an external calendar, in UTC; ``source`` is the calendar connection id."""
+
+    start: datetime
+    end: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    seats_remaining: int | None = None  # only for seated event types
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    start: datetime
+    end: datetime
+    source: str  # "booking" or a calendar connection id
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    message: str
+    conflict: Conflict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartCheck:
+    available: bool
+    reasons: list[Reason]
+    alternatives: list[Slot]
+
+
+def seat_key(event_type_id: str, start: datetime) -> str:
+    """What bookings sharing the seats of one slot have in common (``Booking.seat_key``)."""
+    return f"{event_type_id}:{start.astimezone(UTC).replace(microsecond=0).isoformat()}"
+
+
+# --- time conversion -----------------------------------------------------------------------
+
+
+def _floor_ts(value: datetime) -> int:
+    return math.floor(value.timestamp())
+
+
+def _ceil_ts(value: datetime) -> int:
+    return math.ceil(value.timestamp())
+
+
+def _dt(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_ts(zone_name: str, day: date, minute: int, is_end: bool) -> int:
+    if minute >= 1440:
+        day, minute = day + timedelta(days=minute // 1440), minute % 1440
+    naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+    zone = ZoneInfo(zone_name)
+    earlier = naive.replace(tzinfo=zone).utcoffset()
+    later = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    assert earlier is not None and later is not None
+    # fold=0 in a gap uses the offset from before the transition, which moves the time forward by
+    # the gap; in an overlap fold=0 is the earlier instant and fold=1 (smaller offset) the later.
+    offset = later if (is_end and later < earlier) else earlier
+    return (naive - _NAIVE_EPOCH - offset) // _SECOND
+
+
+def local_to_utc(time_zone: str, day: date, minute: int, *, is_end: bool = False) -> datetime:
+    """The instant of ``day`` + ``minute`` (0–1440) wall time in ``time_zone``, by rule 2."""
+    return _dt(_local_ts(time_zone, day, minute, is_end))
+
+
+def _local_date(ts: int, zone_name: str) -> date:
+    return datetime.fromtimestamp(ts, ZoneInfo(zone_name)).date()
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _fmt(ts: int) -> str:
+    return _dt(ts).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- the plan: everything in epoch seconds ---------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Window:
+    start: int
+    end: int
+    day: int  # index into _Plan.days
+
+
+class _Plan:
+    """The inputs of one query turned into sorted integer structures."""
+
+    def __init__(
+        self,
+        hours: WorkingHours,
+        rules: Rules,
+        now: datetime,
+        lo: int,
+        hi: int,
+        bookings: Sequence[Booked],
+        busy: Sequence[BusyInterval],
+    ) -> None:
+        zone = hours.time_zone
+        self.hours, self.rules, self.lo, self.hi = hours, rules, lo, hi
+        self.duration = rules.duration_minutes * 60
+        self.step = rules.step_minutes * 60
+        self.before = rules.buffer_before_minutes * 60
+        self.after = rules.buffer_after_minutes * 60
+        now_ts = _floor_ts(now)
+        self.now = now_ts
+        self.earliest = now_ts + rules.minimum_notice_minutes * 60
+        self.latest = now_ts + rules.booking_window_days * _DAY  # exclusive
+        self.seated = rules.seats_per_slot > 1
+
+        # Local dates around the range: a window of the day before may start inside it.
+        first = _local_date(lo, zone) - timedelta(days=1)
+        last = _local_date(hi - 1, zone) + timedelta(days=1)
+        self.days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        self.bounds = [_local_ts(zone, day, 0, False) for day in self.days]
+        self.bounds.append(_local_ts(zone, last + timedelta(days=1), 0, False))
+        windows: list[_Window] = []
+        for index, day in enumerate(self.days):
+            for start_min, end_min in hours.intervals_on(day):
+                windows.append(
+                    _Window(
+                        _local_ts(zone, day, start_min, False),
+                        _local_ts(zone, day, end_min, True),
+                        index,
+                    )
+                )
+        windows.sort(key=lambda w: w.start)
+        self.windows = windows
+
+        # Only intervals that can touch a candidate's padded span matter.
+        span_lo = lo - self.before
+        span_hi = hi + self.duration + self.after
+        self.booked: list[tuple[int, int, int, int]] = []  # start, end, block_start, block_end
+        # Seated: start -> [count, block_start, block_end, end] of the bookings sharing that slot.
+        self.groups: dict[int, list[int]] = {}
+        self.per_day = [0] * len(self.days)
+        blockers: list[tuple[int, int]] = []
+        day_lo, day_hi = self.bounds[0], self.bounds[-1]
+        for b in bookings:
+            start, block_start, block_end = (
+                _floor_ts(b.start),
+                _floor_ts(b.block_start),
+                _ceil_ts(b.block_end),
+            )
+            if b.same_event_type and day_lo <= start < day_hi:
+                self.per_day[bisect_right(self.bounds, start) - 1] += 1
+            if block_end <= span_lo or block_start >= span_hi:
+                continue
+            if self.seated and b.same_event_type:
+                group = self.groups.get(start)
+                end = _ceil_ts(b.end)
+                if group is None:
+                    self.groups[start] = [1, block_start, block_end, end]
+                else:
+                    group[0] += 1
+                    group[1] = min(group[1], block_start)
+                    group[2] = max(group[2], block_end)
+                    group[3] = max(group[3], end)
+                continue
+            self.booked.append((start, _ceil_ts(b.end), block_start, block_end))
+            blockers.append((block_start, block_end))
+        self.busy: list[tuple[int, int, str]] = []
+        for item in busy:
+            start, end = _floor_ts(item.start), _ceil_ts(item.end)
+            if end <= span_lo or start >= span_hi or end <= start:
+                continue
+            self.busy.append((start, end, item.source))
+            blockers.append((start, end))
+
+        # The union of blockers as disjoint sorted intervals: one bisect answers "any overlap?".
+        blockers.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in blockers:
+            if starts and start <= ends[-1]:
+                if end > ends[-1]:
+                    ends[-1] = end
+            else:
+                starts.append(start)
+                ends.append(end)
+        self.union_starts, self.union_ends = starts, ends
+
+        # Seat groups of a seated event type: each blocks every start but its own.
+        ordered = sorted((g[1], g[2], s) for s, g in self.groups.items())
+        self.group_list = ordered
+        self.group_starts = [g[0] for g in ordered]
+        self.group_max_len = max((g[1] - g[0] for g in ordered), default=0)
+
+    def day_of(self, ts: int) -> int:
+        return bisect_right(self.bounds, ts) - 1
+
+    def blocked(self, a: int, b: int, own: int) -> bool:
+        """Whether ``[a, b)`` overlaps a blocker, ignoring the seat group that starts at ``own``."""
+        ends = self.union_ends
+        i = bisect_right(ends, a)
+        if i < len(ends) and self.union_starts[i] < b:
+            return True
+        if self.group_list:
+            j = bisect_left(self.group_starts, b) - 1
+            floor = a - self.group_max_len
+            groups = self.group_list
+            while j >= 0 and groups[j][0] >= floor:
+                _g_start, g_end, g_slot = groups[j]
+                if g_end > a and g_slot != own:
+                    return True
+                j -= 1
+        return False
+
+    def seats_left(self, start: int) -> int:
+        group = self.groups.get(start)
+        return self.rules.seats_per_slot - (group[0] if group else 0)
+
+    def open_starts(self) -> list[tuple[int, int]]:
+        """``(start, seats remaining)`` of every open slot starting in ``[lo, hi)``, ascending."""
+        rules = self.rules
+        if not rules.active:
+            return []
+        duration, step, before, after = self.duration, self.step, self.before, self.after
+        lo = max(self.lo, self.earliest)
+        hi = min(self.hi, self.latest)
+        limit = rules.max_bookings_per_day
+        seen: set[int] = set()
+        out: list[tuple[int, int]] = []
+        for window in self.windows:
+            last = window.end - duration
+            if last < lo or window.start >= hi:
+                continue
+            s = window.start
+            if s < lo:  # jump to the first grid point at or after lo
+                s += -(-(lo - s) // step) * step
+            while s <= last and s < hi:
+                if s not in seen:
+                    seen.add(s)
+                    if self._open(s, duration, before, after, limit):
+                        out.append((s, self.seats_left(s)))
+                s += step
+        if len(self.windows) > 1:
+            out.sort()
+        return out
+
+    def _open(self, s: int, duration: int, before: int, after: int, limit: int | None) -> bool:
+        if limit is not None and self.per_day[self.day_of(s)] >= limit:
+            return False
+        if self.seated and self.seats_left(s) <= 0:
+            return False
+        return not self.blocked(s - before, s + duration + after, s)
+
+    def to_slots(self, starts: Iterable[tuple[int, int]]) -> list[Slot]:
+        duration = self.duration
+        if self.seated:
+            return [Slot(_dt(s), _dt(s + duration), seats) for s, seats in starts]
+        return [Slot(_dt(s), _dt(s + duration)) for s, _ in starts]
+
+
+# --- the two entry points --------------------------------------------------------------------
+
+
+def find_slots(
+    hours: WorkingHours,
+    rules: Rules,
+    *,
+    now: datetime,
+    range_start: datetime,
+    range_end: datetime,
+    bookings: Sequence[Booked] = (),
+    busy: Sequence[BusyInterval] = (),
+) -> list[Slot]:
+    """Open slots whose start lies in ``[range_start, range_end)``, ascending."""
+    lo, hi = _ceil_ts(range_start), _ceil_ts(range_end)
+    if hi <= lo:
+        return []
+    plan = _Plan(hours, rules, now, lo, hi, bookings, busy)
+    return plan.to_slots(plan.open_starts())
+
+
+def check_start(
+    hours: WorkingHours,
+    rules: Rules,
+    *,
+    now: datetime,
+    start: datetime,
+    bookings: Sequence[Booked] = (),
+    busy: Sequence[BusyInterval] = (),
+    horizon_days: int = CHECK_HORIZON_DAYS,
+) -> StartCheck:
+    """Whether ``start`` is open; if not, every reason and up to three nearest open slots."""
+    s = _floor_ts(start)
+    whole_second = start.microsecond == 0
+    plan = _Plan(
+        hours,
+        rules,
+        now,
+        s - horizon_days * _DAY,
+        s + horizon_days * _DAY + 1,
+        bookings,
+        busy,
+    )
+    open_starts = plan.open_starts()
+    if whole_second and any(o == s for o, _ in open_starts):
+        return StartCheck(True, [], [])
+    reasons = _reasons(plan, s, whole_second)
+    nearest = sorted(open_starts, key=lambda o: (abs(o[0] - s), o[0]))[:MAX_ALTERNATIVES]
+    return StartCheck(False, reasons, plan.to_slots(sorted(nearest)))
+
+
+def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
+    rules, hours = plan.rules, plan.hours
+    if not rules.active:
+        return [
+            Reason(
+                "event_type_inactive",
+                "The event type is inactive; activate it (PATCH active: true) to take bookings.",
+            )
+        ]
+    out: list[Reason] = []
+    e = s + plan.duration
+    containing = [w for w in plan.windows if w.start <= s and e <= w.end]
+    day = plan.days[plan.day_of(s)] if 0 <= plan.day_of(s) < len(plan.days) else None
+    if not containing:
+        if day is not None and day in hours.overrides:
+            windows = hours.overrides[day]
+            shown = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in windows) or "no hours"
+            out.append(
+                Reason(
+                    "date_override",
+                    f"{day.isoformat()} has a date override ({shown} in {hours.time_zone}) and "
+                    f"{_fmt(s)}–{_fmt(e)[11:]} does not fit in it.",
+                )
+            )
+        else:
+            out.append(
+                Reason(
+                    "outside_working_hours",
+                    f"{_fmt(s)}–{_fmt(e)[11:]} is not within the working hours "
+                    f"({hours.time_zone}) of the event type's schedule.",
+                )
+            )
+    elif not whole_second or all((s - w.start) % plan.step for w in containing):
+        first = containing[0]
+        out.append(
+            Reason(
+                "not_on_slot_grid",
+                f"Starts are every {rules.step_minutes} minutes from {_fmt(first.start)}; "
+                f"{_fmt(s)} is not one of them.",
+            )
+        )
+    if s < plan.now:
+        out.append(Reason("minimum_notice", f"{_fmt(s)} is in the past."))
+    elif s < plan.earliest:
+        out.append(
+            Reason(
+                "minimum_notice",
+                f"Bookings need {rules.minimum_notice_minutes} minutes' notice; the earliest "
+                f"start now is {_fmt(plan.earliest)}.",
+            )
+        )
+    if s >= plan.latest:
+        out.append(
+            Reason(
+                "beyond_booking_window",
+                f"Bookings open {rules.booking_window_days} days ahead; {_fmt(s)} is after "
+                f"{_fmt(plan.latest)}.",
+            )
+        )
+    limit = rules.max_bookings_per_day
+    if limit is not None and day is not None and plan.per_day[plan.day_of(s)] >= limit:
+        out.append(
+            Reason(
+                "daily_limit",
+                f"{day.isoformat()} ({hours.time_zone}) already has {limit} booking"
+                f"{'s' if limit != 1 else ''} of this event type, the daily maximum.",
+            )
+        )
+    if plan.seated and plan.seats_left(s) <= 0:
+        out.append(
+            Reason("seats_full", f"All {rules.seats_per_slot} seats at {_fmt(s)} are taken.")
+        )
+    out.extend(_conflicts(plan, s, e))
+    return out
+
+
+def _conflicts(plan: _Plan, s: int, e: int) -> list[Reason]:
+    a, b = s - plan.before, e + plan.after
+    found: list[tuple[int, int, str, bool]] = []  # block start, block end, source, core overlap
+    for start, end, block_start, block_end in plan.booked:
+        if block_start < b and block_end > a:
+            found.append((block_start, block_end, "booking", start < e and end > s))
+    for slot, (_count, block_start, block_end, end) in plan.groups.items():
+        if slot != s and block_start < b and block_end > a:
+            found.append((block_start, block_end, "booking", slot < e and end > s))
+    for start, end, source in plan.busy:
+        if start < b and end > a:
+            found.append((start, end, source, start < e and end > s))
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
+    out: list[Reason] = []
+    for block_start, block_end, source, core in found[:MAX_CONFLICT_REASONS]:
+        conflict = Conflict(_dt(block_start), _dt(block_end), source)
+        what = "Another booking" if source == "booking" else f"Calendar {source}"
+        span = f"{_fmt(block_start)}–{_fmt(block_end)[11:]}"
+        if core:
+            code = "booked" if source == "booking" else "calendar_busy"
+            message = f"{what} is busy {span}, overlapping {_fmt(s)}–{_fmt(e)[11:]}."
+        else:
+            code = "buffer"
+            message = (
+                f"{what} is busy {span}; with the buffers ({plan.rules.buffer_before_minutes} min "
+                f"before, {plan.rules.buffer_after_minutes} min after, plus the booking's own) "
+                f"{_fmt(s)} is too close."
+            )
+        out.append(Reason(code, message, conflict))
+    return out
