@@ -1,0 +1,151 @@
+"""API objects (the SDK's models) → the tools' output models, with local times filled in. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import MISSING
+
+from astrocal_mcp.models import (
+    AvailabilityResult,
+    BookingInfo,
+    EventTypeInfo,
+    Explanation,
+    Reason,
+    SlotInfo,
+)
+from astrocal_mcp.timeutil import describe_instant, utc_text
+
+__all__ = [
+    "availability_result",
+    "booking_info",
+    "event_type_info",
+    "explanation",
+    "slot_info",
+    "slots_from_details",
+]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of an SDK model or a plain dict; absent (pydantic's MISSING) reads as ``default``."""
+    value = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+    if value is None or value is MISSING:
+        return default
+    return value
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return None
+
+
+def _location(value: Any) -> str | None:
+    if value is None:
+        return None
+    kind, where = _get(value, "type"), _get(value, "value")
+    return f"{kind}: {where}" if kind and where else where or None
+
+
+def slot_info(slot: Any, zone: ZoneInfo) -> SlotInfo:
+    start, end = _instant(_get(slot, "start")), _instant(_get(slot, "end"))
+    local_start, local_end = describe_instant(start, zone), describe_instant(end, zone)
+    return SlotInfo(
+        start=utc_text(start),
+        end=utc_text(end),
+        local_start=local_start.local,
+        local_end=local_end.local,
+        weekday=local_start.weekday,
+        date=local_start.date,
+        seats_remaining=_get(slot, "seats_remaining"),
+    )
+
+
+def slots_from_details(details: Mapping[str, Any] | None, zone: ZoneInfo) -> list[SlotInfo]:
+    """The ``alternatives`` of a ``slot_unavailable`` error, as slots."""
+    raw: Iterable[Any] = (details or {}).get("alternatives") or []
+    return [slot_info(s, zone) for s in raw]
+
+
+def availability_result(
+    availability: Any, zone: ZoneInfo, duration: int | None
+) -> AvailabilityResult:
+    warnings = [str(_get(w, "message", "")) for w in _get(availability, "warnings", [])]
+    return AvailabilityResult(
+        event_type_id=str(_get(availability, "event_type_id")),
+        time_zone=zone.key,
+        start_date=str(_get(availability, "start_date")),
+        end_date=str(_get(availability, "end_date")),
+        duration_minutes=duration,
+        slots=[slot_info(s, zone) for s in _get(availability, "data", [])],
+        warnings=warnings,
+    )
+
+
+def explanation(check: Any, event_type_id: str, start: datetime, zone: ZoneInfo) -> Explanation:
+    return Explanation(
+        event_type_id=event_type_id,
+        start_time=utc_text(start),
+        available=bool(_get(check, "available", False)),
+        reasons=[
+            Reason(code=str(_get(r, "code")), message=str(_get(r, "message", "")))
+            for r in _get(check, "reasons", [])
+        ],
+        alternatives=[slot_info(s, zone) for s in _get(check, "alternatives", [])],
+    )
+
+
+def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
+    return EventTypeInfo(
+        id=str(_get(event_type, "id")),
+        title=str(_get(event_type, "title")),
+        slug=str(_get(event_type, "slug")),
+        duration_minutes=int(_get(event_type, "duration_minutes")),
+        duration_options=_get(event_type, "duration_options"),
+        description=_get(event_type, "description"),
+        location=_location(_get(event_type, "location")),
+        active=bool(_get(event_type, "active", True)),
+        is_default=_get(event_type, "id") == default_id,
+    )
+
+
+def _utc(value: Any) -> str | None:
+    return None if value is None else utc_text(_instant(value))
+
+
+def booking_info(booking: Any) -> BookingInfo:
+    invitee = _get(booking, "invitee", {})
+    tz_name = _get(invitee, "time_zone")
+    start = _instant(_get(booking, "start"))
+    zone = _zone(tz_name)
+    local = describe_instant(start, zone) if zone is not None else None
+    return BookingInfo(
+        id=str(_get(booking, "id")),
+        status=str(_get(booking, "status")),
+        event_type_id=str(_get(booking, "event_type_id")),
+        start=utc_text(start),
+        end=utc_text(_instant(_get(booking, "end"))),
+        local_start=local.local if local else None,
+        weekday=local.weekday if local else None,
+        invitee_name=str(_get(invitee, "name", "")),
+        invitee_email=str(_get(invitee, "email", "")),
+        invitee_timezone=tz_name,
+        notes=_get(booking, "notes"),
+        location=_location(_get(booking, "location")),
+        previous_start=_utc(_get(booking, "previous_start")),
+        rescheduled_at=_utc(_get(booking, "rescheduled_at")),
+        cancelled_at=_utc(_get(booking, "cancelled_at")),
+        cancel_reason=_get(booking, "cancel_reason"),
+    )
