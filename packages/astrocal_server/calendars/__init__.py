@@ -1,0 +1,1 @@
+"""External calendars: Google, Microsoft Graph and CalDAV behind one provider protocol (``base``)."""

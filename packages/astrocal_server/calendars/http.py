@@ -1,0 +1,166 @@
+"""One HTTP path for every provider: timeouts, retries on throttling and transient failures.
+
+Retried: 429 and 503 (waiting ``Retry-After`` when it is short enough, else a short backoff),
+Google's 403 with ``reason: rateLimitExceeded|userRateLimitExceeded``, other 5xx, timeouts and network
+errors. A wait longer than ``RetryPolicy.max_wait`` is not slept inline: :class:`RateLimited` carries
+it to the caller (the outbox then retries the row after that delay). Every request made here is
+idempotent on the provider side (Google event ids, Graph ``transactionId``, CalDAV ``If-None-Match``),
+so retrying a POST never duplicates an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from astrocal_server.calendars.base import (
+    AuthFailed,
+    CalendarNotFound,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
+
+__all__ = [
+    "RetryPolicy",
+    "error_for",
+    "make_client",
+    "parse_retry_after",
+    "send",
+]
+
+_GOOGLE_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 3
+    # Longest Retry-After honoured by waiting inline; beyond it the caller gets RateLimited.
+    max_wait: float = 2.0
+    backoff: float = 0.2
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+def make_client(timeout_seconds: float, **kwargs: Any) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with the provider timeout on every phase; never follows redirects
+    (CalDAV discovery follows them itself, with a limit)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_seconds), follow_redirects=False, **kwargs
+    )
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), or ``None``."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _google_reasons(response: httpx.Response) -> set[str]:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return set()
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return set()
+    reasons = {str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)}
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and detail.get("reason"):
+            reasons.add(str(detail["reason"]))
+    return reasons
+
+
+def is_throttled(response: httpx.Response) -> bool:
+    if response.status_code in (429, 503):
+        return True
+    return response.status_code == 403 and bool(_google_reasons(response) & _GOOGLE_RATE_REASONS)
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    policy: RetryPolicy,
+    provider: str,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send with retries; returns the final response (any status that is not a retried one)."""
+    last: ProviderUnavailable | None = None
+    for attempt in range(policy.attempts):
+        final = attempt == policy.attempts - 1
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            last = ProviderUnavailable(f"{provider} did not answer in time")
+        except httpx.TransportError as exc:
+            last = ProviderUnavailable(f"could not reach {provider}: {type(exc).__name__}")
+        else:
+            if is_throttled(response):
+                wait = parse_retry_after(response.headers.get("retry-after"), policy.now())
+                last = RateLimited(
+                    f"{provider} is throttling requests (HTTP {response.status_code})",
+                    status=response.status_code,
+                    retry_after=wait,
+                )
+                if wait is not None and wait > policy.max_wait:
+                    raise last
+                if not final:
+                    await policy.sleep(wait if wait is not None else policy.backoff * 2**attempt)
+                continue
+            if response.status_code >= 500:
+                last = ProviderUnavailable(
+                    f"{provider} answered HTTP {response.status_code}", status=response.status_code
+                )
+            else:
+                return response
+        if not final:
+            await policy.sleep(policy.backoff * 2**attempt)
+    assert last is not None
+    raise last
+
+
+def error_for(response: httpx.Response, provider: str, what: str) -> ProviderError:
+    """The typed error for a non-success ``response`` to ``what`` (e.g. "listing calendars")."""
+    status = response.status_code
+    detail = _detail(response)
+    message = f"{provider} refused {what}: HTTP {status}" + (f" ({detail})" if detail else "")
+    if status == 401:
+        return AuthFailed(message, status=status)
+    if status in (404, 410):
+        return CalendarNotFound(message, status=status)
+    if status >= 500 or status == 429:
+        return ProviderUnavailable(message, status=status)
+    return ProviderError(message, status=status)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return str(error.get("message") or error.get("code") or "")[:200]
+        if isinstance(error, str):
+            return (error + ": " + str(body.get("error_description") or "")).strip(": ")[:200]
+    return ""

@@ -1,0 +1,354 @@
+"""CalDAV against a real Radicale server: discovery, exact busy times, write-back round trip."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from astrocal_server.calendars.base import (
+    AuthFailed,
+    BusyPeriod,
+    CalendarInfo,
+    DiscoveryFailed,
+    EventDraft,
+)
+from astrocal_server.calendars.caldav import CalDavProvider
+from astrocal_server.calendars.http import RetryPolicy, make_client
+
+from .conftest import Radicale
+
+
+def Z(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def ics(*lines: str) -> str:
+    body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//test//EN", *lines, "END:VCALENDAR"]
+    return "\r\n".join(body) + "\r\n"
+
+
+BERLIN_TZ = [
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/Berlin",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0200",
+    "TZNAME:CEST",
+    "DTSTART:19700329T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0200",
+    "TZOFFSETTO:+0100",
+    "TZNAME:CET",
+    "DTSTART:19701025T030000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+]
+
+
+def vevent(uid: str, *lines: str) -> list[str]:
+    return ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260401T000000Z", *lines, "END:VEVENT"]
+
+
+def fill_week(radicale: Radicale, path: str) -> None:
+    """The week of Monday 2026-04-13 (Berlin is UTC+2 then)."""
+    radicale.put(
+        path,
+        "single.ics",
+        ics(
+            *BERLIN_TZ,
+            *vevent(
+                "single",
+                "DTSTART;TZID=Europe/Berlin:20260414T100000",
+                "DTEND;TZID=Europe/Berlin:20260414T110000",
+                "SUMMARY:Dentist",
+            ),
+        ),
+    )
+    # Daily stand-up Mon–Fri 09:00 Berlin; Wednesday removed (EXDATE), Thursday moved to 14:00.
+    radicale.put(
+        path,
+        "standup.ics",
+        ics(
+            *BERLIN_TZ,
+            *vevent(
+                "standup",
+                "DTSTART;TZID=Europe/Berlin:20260413T090000",
+                "DURATION:PT30M",
+                "RRULE:FREQ=DAILY;COUNT=5",
+                "EXDATE;TZID=Europe/Berlin:20260415T090000",
+                "SUMMARY:Stand-up",
+            ),
+            *vevent(
+                "standup",
+                "RECURRENCE-ID;TZID=Europe/Berlin:20260416T090000",
+                "DTSTART;TZID=Europe/Berlin:20260416T140000",
+                "DTEND;TZID=Europe/Berlin:20260416T143000",
+                "SUMMARY:Stand-up (moved)",
+            ),
+        ),
+    )
+    radicale.put(
+        path,
+        "tentative.ics",
+        ics(
+            *vevent(
+                "tent", "DTSTART:20260415T130000Z", "DTEND:20260415T140000Z", "STATUS:TENTATIVE"
+            )
+        ),
+    )
+    radicale.put(
+        path,
+        "transparent.ics",
+        ics(
+            *vevent(
+                "free", "DTSTART:20260415T150000Z", "DTEND:20260415T160000Z", "TRANSP:TRANSPARENT"
+            )
+        ),
+    )
+    radicale.put(
+        path,
+        "cancelled.ics",
+        ics(
+            *vevent(
+                "gone", "DTSTART:20260416T080000Z", "DTEND:20260416T090000Z", "STATUS:CANCELLED"
+            )
+        ),
+    )
+    radicale.put(
+        path,
+        "allday.ics",
+        ics(*vevent("holiday", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419")),
+    )
+    radicale.put(
+        path,
+        "later.ics",
+        ics(*vevent("later", "DTSTART:20260501T080000Z", "DTEND:20260501T090000Z")),
+    )
+
+
+EXPECTED_WEEK = [
+    BusyPeriod(Z("2026-04-13T07:00:00Z"), Z("2026-04-13T07:30:00Z")),
+    BusyPeriod(Z("2026-04-14T07:00:00Z"), Z("2026-04-14T07:30:00Z")),
+    BusyPeriod(Z("2026-04-14T08:00:00Z"), Z("2026-04-14T09:00:00Z")),
+    BusyPeriod(Z("2026-04-15T13:00:00Z"), Z("2026-04-15T14:00:00Z")),
+    BusyPeriod(Z("2026-04-16T12:00:00Z"), Z("2026-04-16T12:30:00Z")),
+    BusyPeriod(Z("2026-04-17T07:00:00Z"), Z("2026-04-17T07:30:00Z")),
+    # all-day Saturday in the calendar's zone (Berlin): 00:00–24:00 local
+    BusyPeriod(Z("2026-04-17T22:00:00Z"), Z("2026-04-18T22:00:00Z")),
+]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(5.0) as client:
+        yield client
+
+
+def provider(radicale: Radicale, http: httpx.AsyncClient, **kw: object) -> CalDavProvider:
+    return CalDavProvider(
+        kw.pop("url", radicale.url),  # type: ignore[arg-type]
+        str(kw.pop("user", radicale.user)),
+        str(kw.pop("password", radicale.password)),
+        client=http,
+        policy=RetryPolicy(attempts=1),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_discovery_finds_principal_home_and_calendars(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Work", time_zone="Europe/Berlin")
+    found = await provider(radicale_server, http).discover()
+    assert found.principal_url == radicale_server.url + "host/"
+    work = next(c for c in found.calendars if c.id == path)
+    assert work.name == "Work"
+    assert work.time_zone == "Europe/Berlin"
+    assert work.read_only is False and work.free_busy_only is False
+    assert sum(c.primary for c in found.calendars) == 1
+
+
+async def test_discovery_from_a_deep_url(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Deep")
+    found = await provider(radicale_server, http, url=radicale_server.url + "host/").discover()
+    assert path in {c.id for c in found.calendars}
+
+
+async def test_wrong_password_is_auth_failed(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    with pytest.raises(AuthFailed, match="rejected the user name or password"):
+        await provider(radicale_server, http, password="wrong").discover()
+
+
+async def test_not_a_caldav_server_is_discovery_failed(http: httpx.AsyncClient) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = CalDavProvider(
+        f"http://127.0.0.1:{port}/", "u", "p", client=http, policy=RetryPolicy(attempts=1)
+    )
+    with pytest.raises(DiscoveryFailed, match="could not reach"):
+        await p.discover()
+
+
+async def test_busy_times_exact_with_recurrences_statuses_and_all_day(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Busy", time_zone="Europe/Berlin")
+    fill_week(radicale_server, path)
+    p = provider(radicale_server, http)
+    calendar = CalendarInfo(id=path, name="Busy", time_zone="Europe/Berlin")
+    busy = await p.free_busy([calendar], Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+    assert busy == EXPECTED_WEEK
+
+
+async def test_all_day_follows_the_calendar_zone(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Tokyo")
+    radicale_server.put(
+        path,
+        "day.ics",
+        ics(*vevent("d", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419")),
+    )
+    p = provider(radicale_server, http)
+    start, end = Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z")
+    tokyo = await p.free_busy([CalendarInfo(id=path, name="t", time_zone="Asia/Tokyo")], start, end)
+    assert tokyo == [BusyPeriod(Z("2026-04-17T15:00:00Z"), Z("2026-04-18T15:00:00Z"))]
+    # no zone on the calendar: the provider's default zone
+    utc = await CalDavProvider(
+        radicale_server.url,
+        radicale_server.user,
+        radicale_server.password,
+        client=http,
+        default_zone="UTC",
+    ).free_busy([CalendarInfo(id=path, name="t")], start, end)
+    assert utc == [BusyPeriod(Z("2026-04-18T00:00:00Z"), Z("2026-04-19T00:00:00Z"))]
+
+
+async def test_busy_window_clips_and_excludes_outside(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Clip", time_zone="Europe/Berlin")
+    fill_week(radicale_server, path)
+    busy = await provider(radicale_server, http).free_busy(
+        [CalendarInfo(id=path, name="c", time_zone="Europe/Berlin")],
+        Z("2026-04-14T08:30:00Z"),
+        Z("2026-04-15T13:30:00Z"),
+    )
+    assert busy == [
+        BusyPeriod(Z("2026-04-14T08:30:00Z"), Z("2026-04-14T09:00:00Z")),
+        BusyPeriod(Z("2026-04-15T13:00:00Z"), Z("2026-04-15T13:30:00Z")),
+    ]
+
+
+async def test_free_busy_query_report(radicale_server: Radicale, http: httpx.AsyncClient) -> None:
+    """The path for calendars shared with free/busy rights only: Radicale answers VFREEBUSY."""
+    path = radicale_server.make_calendar("Shared")
+    radicale_server.put(
+        path, "a.ics", ics(*vevent("a", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z"))
+    )
+    radicale_server.put(
+        path,
+        "b.ics",
+        ics(*vevent("b", "DTSTART:20260414T100000Z", "DURATION:PT30M", "RRULE:FREQ=DAILY;COUNT=2")),
+    )
+    p = provider(radicale_server, http)
+    calendar = CalendarInfo(id=path, name="s", free_busy_only=True)
+    busy = await p.free_busy([calendar], Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+    assert busy == [
+        BusyPeriod(Z("2026-04-14T08:00:00Z"), Z("2026-04-14T09:00:00Z")),
+        BusyPeriod(Z("2026-04-14T10:00:00Z"), Z("2026-04-14T10:30:00Z")),
+        BusyPeriod(Z("2026-04-15T10:00:00Z"), Z("2026-04-15T10:30:00Z")),
+    ]
+
+
+async def test_write_back_round_trip(radicale_server: Radicale, http: httpx.AsyncClient) -> None:
+    path = radicale_server.make_calendar("Dest", time_zone="Europe/Berlin")
+    p = provider(radicale_server, http)
+    draft = EventDraft(
+        booking_id="bk_roundtrip1",
+        title="Intro call with Jo",
+        start=Z("2026-04-15T09:00:00Z"),
+        end=Z("2026-04-15T09:30:00Z"),
+        description="Notes",
+        attendees=(("Jo Smith", "jo@example.com"),),
+    )
+    href = await p.create_event(path, draft)
+    assert href == path + "bk_roundtrip1.ics"
+    stored = radicale_server.get(path, "bk_roundtrip1.ics")
+    assert stored.status_code == 200
+    assert "UID:bk_roundtrip1@astrocal" in stored.text
+    assert "ATTENDEE" not in stored.text  # no server-side invitations on top of ours
+    calendar = CalendarInfo(id=path, name="d")
+    window = (Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+    assert await p.free_busy([calendar], *window) == [
+        BusyPeriod(Z("2026-04-15T09:00:00Z"), Z("2026-04-15T09:30:00Z"))
+    ]
+    # a retried create finds its own resource (If-None-Match: * → 412) and succeeds
+    assert await p.create_event(path, draft) == href
+
+    moved = EventDraft(
+        booking_id="bk_roundtrip1",
+        title="Intro call with Jo",
+        start=Z("2026-04-16T10:00:00Z"),
+        end=Z("2026-04-16T10:30:00Z"),
+        sequence=1,
+    )
+    assert await p.update_event(path, href, moved) == href
+    assert await p.free_busy([calendar], *window) == [
+        BusyPeriod(Z("2026-04-16T10:00:00Z"), Z("2026-04-16T10:30:00Z"))
+    ]
+    assert "SEQUENCE:1" in radicale_server.get(path, "bk_roundtrip1.ics").text
+
+    await p.delete_event(path, href)
+    assert radicale_server.get(path, "bk_roundtrip1.ics").status_code == 404
+    assert await p.free_busy([calendar], *window) == []
+    await p.delete_event(path, href)  # already gone: still fine
+
+
+async def test_create_does_not_overwrite_someone_elses_resource(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    """If-None-Match: * means a create never replaces an existing resource."""
+    path = radicale_server.make_calendar("Guard")
+    radicale_server.put(
+        path,
+        "bk_taken.ics",
+        ics(*vevent("other", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z")),
+    )
+    p = provider(radicale_server, http)
+    draft = EventDraft(
+        booking_id="bk_taken",
+        title="x",
+        start=Z("2026-04-15T09:00:00Z"),
+        end=Z("2026-04-15T09:30:00Z"),
+    )
+    await p.create_event(path, draft)
+    assert "UID:other" in radicale_server.get(path, "bk_taken.ics").text
+
+
+async def test_update_of_a_vanished_event_recreates_it(
+    radicale_server: Radicale, http: httpx.AsyncClient
+) -> None:
+    path = radicale_server.make_calendar("Gone")
+    p = provider(radicale_server, http)
+    draft = EventDraft(
+        booking_id="bk_gone",
+        title="x",
+        start=Z("2026-04-15T09:00:00Z"),
+        end=Z("2026-04-15T09:30:00Z"),
+    )
+    href = await p.update_event(path, path + "bk_gone.ics", draft)
+    assert radicale_server.get(path, "bk_gone.ics").status_code == 200
+    assert href == path + "bk_gone.ics"
