@@ -22,7 +22,9 @@ from astrocal_server.errors import (
     RequestContextMiddleware,
     install_error_handlers,
 )
+from astrocal_server.idempotency import IdempotencyMiddleware
 from astrocal_server.lifespan import LIFESPAN_HOOKS
+from astrocal_server.ratelimit import RateLimitHeadersMiddleware
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate
@@ -71,6 +73,8 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost
     return app

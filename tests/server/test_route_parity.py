@@ -23,7 +23,6 @@ NOT_IMPLEMENTED_YET: set[str] = {
     "availability.list",
     "availability.search",
     "availability.check",
-    "usage.retrieve",
     "bookings.create",
     "bookings.list",
     "bookings.retrieve",

@@ -10,6 +10,7 @@ from astrocal_server.api import (
     event_types,
     meta,
     schedules,
+    usage,
 )
 
 __all__ = ["ROUTERS"]
@@ -20,4 +21,5 @@ ROUTERS: list[APIRouter] = [
     api_keys.router,
     schedules.router,
     event_types.router,
+    usage.router,
 ]

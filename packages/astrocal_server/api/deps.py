@@ -12,10 +12,12 @@ from fastapi import Depends, Request
 from sqlalchemy import and_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from astrocal_server import idempotency, ratelimit
 from astrocal_server.accounts import find_api_key
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
 from astrocal_server.errors import ApiError
+from astrocal_server.plans import plan_of
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import Account, ApiKey
@@ -108,7 +110,13 @@ async def get_read_caller(request: Request, conn: ReadConnDep) -> Caller:
 async def _caller(request: Request, key: ApiKey, account: Account) -> Caller:
     await _touch(request, key)
     request.state.caller_key_id = key.id
-    return Caller(account=account, api_key=key, livemode=key.mode == "live")
+    caller = Caller(account=account, api_key=key, livemode=key.mode == "live")
+    state = get_state(request)
+    limit = plan_of(state.settings, account).plan.requests_per_minute
+    await ratelimit.enforce(request.scope, state, key.id, limit)
+    if request.method == "POST":
+        await idempotency.begin(request, state, account_id=account.id, livemode=caller.livemode)
+    return caller
 
 
 async def _authenticate(request: Request, conn: AsyncConnection) -> tuple[ApiKey, Account]:

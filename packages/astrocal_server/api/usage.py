@@ -1,0 +1,27 @@
+"""``GET /v1/usage``: the plan, the current period and the bookings it has used (for the key's mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from astrocal_server.api.deps import ReadCallerDep, ReadConnDep, StateDep
+from astrocal_server.plans import usage_to_api
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/v1/usage", operation_id="usage.retrieve")
+async def retrieve_usage(
+    caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+) -> dict[str, Any]:
+    return await usage_to_api(
+        conn,
+        state.settings,
+        caller.account,
+        livemode=caller.livemode,
+        now=state.clock.now(),
+    )

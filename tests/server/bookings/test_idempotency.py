@@ -1,0 +1,146 @@
+"""Idempotency-Key on POST: replay with the stored status, body and headers; 422 on another body;
+409 while the first request runs; scoped per account and mode; released on a 5xx; forgotten after 24 h."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from astrocal_server.api.deps import CallerDep
+from astrocal_server.clock import FixedClock
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+H = dict[str, str]
+BODY = {"title": "Intro call", "slug": "intro-call", "duration_minutes": 30}
+
+
+def _with_key(headers: H, key: str) -> H:
+    return {**headers, "Idempotency-Key": key}
+
+
+async def _count_event_types(client: httpx.AsyncClient, headers: H) -> int:
+    r = await client.get("/v1/event_types", headers=headers, params={"limit": 100})
+    return len(r.json()["data"])
+
+
+async def test_same_key_same_body_replays_the_stored_response(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    first = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k1"), json=BODY)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    again = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k1"), json=BODY)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert "ratelimit-limit" in again.headers
+    assert await _count_event_types(client, auth_headers) == 1
+
+
+async def test_errors_are_replayed_too(client: httpx.AsyncClient, auth_headers: H) -> None:
+    bad = {**BODY, "duration_minutes": 1}
+    first = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k2"), json=bad)
+    assert first.status_code == 400
+    again = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k2"), json=bad)
+    assert again.status_code == 400
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["error"]["param"] == first.json()["error"]["param"]
+
+
+async def test_same_key_other_body_is_422(client: httpx.AsyncClient, auth_headers: H) -> None:
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k3"), json=BODY)
+    assert r.status_code == 201
+    other = {**BODY, "slug": "other"}
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k3"), json=other)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == (
+        "invalid_request_error",
+        "idempotency_key_reused",
+        "Idempotency-Key",
+    )
+    # The same key on another endpoint is another request too.
+    r = await client.post(
+        "/v1/schedules",
+        headers=_with_key(auth_headers, "k3"),
+        json={"name": "x", "time_zone": "UTC", "weekly_hours": []},
+    )
+    assert r.status_code == 422
+
+
+async def test_keys_are_scoped_per_account_and_mode(
+    client: httpx.AsyncClient, auth_headers: H, live_headers: H, other_headers: H
+) -> None:
+    ids = set()
+    for headers in (auth_headers, live_headers, other_headers):
+        r = await client.post("/v1/event_types", headers=_with_key(headers, "shared"), json=BODY)
+        assert r.status_code == 201, r.text
+        assert "idempotent-replayed" not in r.headers
+        ids.add(r.json()["id"])
+    assert len(ids) == 3
+
+
+async def test_bad_key_header_is_400(client: httpx.AsyncClient, auth_headers: H) -> None:
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "x" * 256), json=BODY)
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "Idempotency-Key"
+
+
+async def test_key_expires_after_24_hours(
+    client: httpx.AsyncClient, auth_headers: H, clock: FixedClock
+) -> None:
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k4"), json=BODY)
+    assert r.status_code == 201
+    clock.advance(timedelta(hours=24, seconds=1))
+    other = {**BODY, "slug": "tomorrow"}
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k4"), json=other)
+    assert r.status_code == 201
+    assert r.json()["slug"] == "tomorrow"
+
+
+def _gated_router(gate: asyncio.Event, started: asyncio.Event, calls: list[int]) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/v1/_test/slow")
+    async def slow(caller: CallerDep) -> JSONResponse:
+        calls.append(1)
+        started.set()
+        await gate.wait()
+        if len(calls) == 1:
+            raise RuntimeError("the first attempt crashes")
+        return JSONResponse({"attempt": len(calls)}, status_code=201, headers={"X-Extra": "kept"})
+
+    return router
+
+
+async def test_in_flight_key_is_409_and_a_5xx_releases_it(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    gate, started, calls = asyncio.Event(), asyncio.Event(), []
+    app.include_router(_gated_router(gate, started, calls))
+    headers = _with_key(auth_headers, "slow")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        first = asyncio.create_task(c.post("/v1/_test/slow", headers=headers, json={}))
+        await started.wait()
+        busy = await c.post("/v1/_test/slow", headers=headers, json={})
+        assert busy.status_code == 409
+        assert busy.json()["error"]["code"] == "idempotency_key_in_use"
+        gate.set()
+        crashed = await first
+        assert crashed.status_code == 500
+        # The crash released the key: the retry runs (and succeeds) and is then stored.
+        retried = await c.post("/v1/_test/slow", headers=headers, json={})
+        assert retried.status_code == 201, retried.text
+        assert retried.json() == {"attempt": 2}
+        replay: Any = await c.post("/v1/_test/slow", headers=headers, json={})
+        assert replay.status_code == 201
+        assert replay.json() == {"attempt": 2}
+        assert replay.headers["x-extra"] == "kept"
+        assert replay.headers["idempotent-replayed"] == "true"
+    assert len(calls) == 2
