@@ -1,19 +1,33 @@
 """The ``astrocal`` Typer application. Command modules register themselves on :data:`app`.
 
-Keep this module light: ``astrocal --help`` must stay fast, so commands import the server, SQLAlchemy,
-uvicorn… inside their functions, never at module level.
+Keep this module light: ``astrocal --help`` must stay fast, so commands import the server, the SDK,
+Rich, SQLAlchemy, uvicorn… inside their functions, never at module level.
 """
 
 from __future__ import annotations
 
 import typer
 
-__all__ = ["app"]
+from astrocal_cli.exit_codes import EPILOG
+
+__all__ = ["app", "group"]
 
 app = typer.Typer(
     name="astrocal",
-    help="Astrocal: scheduling infrastructure. Run the reference server or talk to an Astrocal API.",
+    help=(
+        "Astrocal: scheduling infrastructure. Run the reference server or talk to an Astrocal API.\n\n"
+        "Start with `astrocal init` and `astrocal serve`; every API command takes --json "
+        "(the API's response, exactly) and --profile."
+    ),
+    epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A sub-command group (``astrocal bookings …``) attached to :data:`app`."""
+    sub = typer.Typer(name=name, help=help, no_args_is_help=True, epilog=EPILOG)
+    app.add_typer(sub, name=name)
+    return sub

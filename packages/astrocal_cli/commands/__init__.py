@@ -11,6 +11,17 @@ __all__ = ["COMMAND_MODULES", "register_all"]
 COMMAND_MODULES = [
     "astrocal_cli.commands.serve",
     "astrocal_cli.commands.migrate",
+    "astrocal_cli.commands.init",
+    "astrocal_cli.commands.auth",
+    "astrocal_cli.commands.openapi",
+    "astrocal_cli.commands.mcp",
+    "astrocal_cli.commands.event_types",
+    "astrocal_cli.commands.schedules",
+    "astrocal_cli.commands.availability",
+    "astrocal_cli.commands.bookings",
+    "astrocal_cli.commands.webhooks",
+    "astrocal_cli.commands.calendars",
+    "astrocal_cli.commands.keys",
 ]
 
 _registered = False

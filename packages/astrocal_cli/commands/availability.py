@@ -1,0 +1,134 @@
+"""``astrocal availability EVENT_TYPE_ID``: open slots, or why a start is not one (--explain)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Annotated, Any
+
+import typer
+
+from astrocal_cli.exit_codes import ExitCode
+from astrocal_cli.listing import given
+from astrocal_cli.runtime import Cli, CliError, command
+from astrocal_cli.timefmt import format_instant, parse_date, parse_instant, to_api_time, zone_name
+
+__all__ = ["register"]
+
+
+def _query_zone(tz: tzinfo) -> str | None:
+    name = zone_name(tz)
+    return name if "/" in name or name == "UTC" else None
+
+
+def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
+    slots = body.get("data") or []
+    for warning in body.get("warnings") or []:
+        cli.out.note(f"warning: {warning.get('message') if isinstance(warning, dict) else warning}")
+    span = body.get("start_date")
+    if body.get("end_date") and body.get("end_date") != span:
+        span = f"{span} – {body.get('end_date')}"
+    if not slots:
+        cli.out.line(f"No open slots for {body.get('event_type_id')} on {span}.")
+        return
+    from rich.table import Table
+
+    seated = any("seats_remaining" in s for s in slots)
+    table = Table(
+        title=f"Open slots, {span} (times in {zone_name(cli.tz)})",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("Day")
+    table.add_column("Time")
+    table.add_column("Start (book with this)", no_wrap=True, style="cyan")
+    if seated:
+        table.add_column("Seats left", justify="right")
+    previous_day = None
+    for slot in slots:
+        start_local = format_instant(slot["start"], cli.tz, with_zone=False)
+        end_local = format_instant(slot["end"], cli.tz)
+        day, _, time = start_local.partition(" ")
+        row = [
+            day if day != previous_day else "",
+            f"{time}–{end_local.partition(' ')[2]}",
+            slot["start"],
+        ]
+        if seated:
+            row.append(str(slot.get("seats_remaining", "")))
+        table.add_row(*row)
+        previous_day = day
+    cli.out.out.print(table)
+
+
+def _explain(cli: Cli, body: dict[str, Any]) -> None:
+    if body.get("available"):
+        cli.out.line("Available: this start can be booked.", style="green")
+        return
+    cli.out.line("Not available:", style="red")
+    for reason in body.get("reasons") or []:
+        line = f"  • {reason.get('code')}: {reason.get('message')}"
+        conflict = reason.get("conflict")
+        if isinstance(conflict, dict):
+            line += (
+                f" ({format_instant(conflict.get('start'), cli.tz)} – "
+                f"{format_instant(conflict.get('end'), cli.tz)}, {conflict.get('source')})"
+            )
+        cli.out.line(line)
+    alternatives = body.get("alternatives") or []
+    if alternatives:
+        cli.out.line("Free instead:")
+        for slot in alternatives:
+            cli.out.line(f"  {slot['start']}  ({format_instant(slot['start'], cli.tz)})")
+
+
+def availability_command(
+    cli: Cli,
+    event_type_id: Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")],
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="One day (YYYY-MM-DD, today, tomorrow). Default: today."),
+    ] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of a range (inclusive).")] = None,
+    duration: Annotated[
+        int | None, typer.Option("--duration", help="Minutes, one of the event type's options.")
+    ] = None,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="START",
+            help="Say why START is (not) bookable and what is free nearby, e.g. '2026-04-15 14:00'.",
+        ),
+    ] = None,
+) -> None:
+    """Open slots of an event type on a day or a range of days, in --tz (default: local zone)."""
+    if explain is not None:
+        if date or from_ or to:
+            raise CliError("--explain takes a start time, not --date/--from/--to.", ExitCode.USAGE)
+        start = to_api_time(parse_instant(explain, cli.tz))
+        params = given(event_type_id=event_type_id, start=start, duration=duration)
+        result = cli.call("Checking", lambda c: c.availability.check(**params))
+        cli.emit(result, lambda body: _explain(cli, body))
+        return
+    if date and (from_ or to):
+        raise CliError("Give either --date or --from/--to, not both.", ExitCode.USAGE)
+    if bool(from_) != bool(to):
+        raise CliError("A range needs both --from and --to.", ExitCode.USAGE)
+    query: dict[str, Any]
+    if from_ and to:
+        query = {
+            "start_date": parse_date(from_, cli.tz).isoformat(),
+            "end_date": parse_date(to, cli.tz).isoformat(),
+        }
+    else:
+        query = {"date": parse_date(date or "today", cli.tz).isoformat()}
+    params = given(
+        event_type_id=event_type_id, time_zone=_query_zone(cli.tz), duration=duration, **query
+    )
+    result = cli.call("Finding open slots", lambda c: c.availability.list(**params))
+    cli.emit(result, lambda body: _slots_table(cli, body))
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "availability")(availability_command)

@@ -1,0 +1,164 @@
+"""``astrocal bookings list|get|create|cancel|reschedule|update``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from astrocal_cli.app import group
+from astrocal_cli.inputs import parse_metadata
+from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
+from astrocal_cli.runtime import Cli, command
+from astrocal_cli.timefmt import parse_instant, to_api_time, zone_name
+from astrocal_cli.views import BOOKING, BOOKING_ROW
+
+__all__ = ["register"]
+
+IdArg = Annotated[str, typer.Argument(metavar="BOOKING_ID", help="bk_…")]
+Start = Annotated[
+    str,
+    typer.Option(
+        "--start",
+        help="RFC 3339 (2026-04-15T14:00:00Z) or a wall time read in --tz ('2026-04-15 16:00').",
+    ),
+]
+Metadata = Annotated[list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")]
+Guests = Annotated[list[str] | None, typer.Option("--guest", help="A guest's email (repeatable).")]
+IdempotencyKey = Annotated[
+    str | None,
+    typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
+]
+
+
+def _time(cli: Cli, text: str | None) -> str | None:
+    return to_api_time(parse_instant(text, cli.tz)) if text else None
+
+
+def _options(idempotency_key: str | None) -> dict[str, Any]:
+    return {"idempotency_key": idempotency_key} if idempotency_key else {}
+
+
+def list_command(
+    cli: Cli,
+    status: Annotated[
+        str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
+    ] = None,
+    event_type: Annotated[str | None, typer.Option("--event-type", help="evt_…")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="The invitee's email.")] = None,
+    after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
+    before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
+    limit: LimitOption = None,
+    cursor: CursorOption = None,
+) -> None:
+    """List bookings, ordered by start."""
+    params = given(
+        status=status,
+        event_type_id=event_type,
+        invitee_email=email,
+        start_after=_time(cli, after),
+        start_before=_time(cli, before),
+        limit=limit,
+        cursor=cursor,
+    )
+    result = cli.call("Fetching bookings", lambda c: c.bookings.list(**params))
+    show_page(cli, result, BOOKING_ROW, title="Bookings", empty="No bookings match.")
+
+
+def get_command(cli: Cli, booking_id: IdArg) -> None:
+    """Show one booking."""
+    result = cli.call("Fetching the booking", lambda c: c.bookings.retrieve(booking_id))
+    show_one(cli, result, BOOKING, title="Booking")
+
+
+def create_command(
+    cli: Cli,
+    event_type: Annotated[str, typer.Option("--event-type", help="evt_…")],
+    start: Start,
+    name: Annotated[str, typer.Option("--name", help="The invitee's name.")],
+    email: Annotated[str, typer.Option("--email", help="The invitee's email.")],
+    invitee_tz: Annotated[
+        str | None,
+        typer.Option("--invitee-tz", help="The invitee's zone (default: --tz or the local zone)."),
+    ] = None,
+    guest: Guests = None,
+    notes: Annotated[str | None, typer.Option()] = None,
+    duration: Annotated[
+        int | None, typer.Option(help="Minutes, if the event type offers several.")
+    ] = None,
+    metadata: Metadata = None,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    """Book a start that `astrocal availability` shows (409 with free alternatives if taken)."""
+    zone = invitee_tz or zone_name(cli.tz)
+    invitee = given(
+        name=name, email=email, time_zone=zone if "/" in zone or zone == "UTC" else None
+    )
+    params = given(
+        event_type_id=event_type,
+        start=_time(cli, start),
+        invitee=invitee,
+        guests=guest or None,
+        notes=notes,
+        duration=duration,
+        metadata=parse_metadata(metadata) if metadata else None,
+    )
+    result = cli.call("Booking", lambda c: c.bookings.create(**params, **_options(idempotency_key)))
+    show_one(cli, result, BOOKING, title="Booked")
+
+
+def cancel_command(
+    cli: Cli,
+    booking_id: IdArg,
+    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+) -> None:
+    """Cancel a booking (asks first); the invitee is told and the slot is free again."""
+    cli.confirm(f"Cancel booking {booking_id}? The invitee will be notified.")
+    params = given(reason=reason)
+    result = cli.call("Cancelling", lambda c: c.bookings.cancel(booking_id, **params))
+    show_one(cli, result, BOOKING, title="Cancelled")
+
+
+def reschedule_command(
+    cli: Cli,
+    booking_id: IdArg,
+    start: Start,
+    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+) -> None:
+    """Move a booking to another open start; it keeps its id."""
+    params = given(start=_time(cli, start), reason=reason)
+    result = cli.call("Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params))
+    show_one(cli, result, BOOKING, title="Rescheduled")
+
+
+def update_command(
+    cli: Cli,
+    booking_id: IdArg,
+    notes: Annotated[str | None, typer.Option()] = None,
+    metadata: Metadata = None,
+    name: Annotated[str | None, typer.Option("--name", help="The invitee's name.")] = None,
+    invitee_tz: Annotated[
+        str | None, typer.Option("--invitee-tz", help="The invitee's zone.")
+    ] = None,
+    guest: Guests = None,
+) -> None:
+    """Change a booking's notes, metadata, guests or invitee name/zone."""
+    invitee = given(name=name, time_zone=invitee_tz)
+    params = given(
+        notes=notes,
+        metadata=parse_metadata(metadata) if metadata else None,
+        invitee=invitee or None,
+        guests=guest or None,
+    )
+    result = cli.call("Updating", lambda c: c.bookings.update(booking_id, **params))
+    show_one(cli, result, BOOKING, title="Updated")
+
+
+def register(app: typer.Typer) -> None:
+    sub = group("bookings", "Bookings: create, look up, reschedule and cancel.")
+    command(sub, "list")(list_command)
+    command(sub, "get")(get_command)
+    command(sub, "create")(create_command)
+    command(sub, "cancel", confirm=True)(cancel_command)
+    command(sub, "reschedule")(reschedule_command)
+    command(sub, "update")(update_command)

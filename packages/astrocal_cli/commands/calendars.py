@@ -1,0 +1,118 @@
+"""``astrocal calendars list|connect caldav|connect google|connect microsoft|disconnect``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from astrocal_cli.app import group
+from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
+from astrocal_cli.runtime import Cli, command
+from astrocal_cli.views import CALENDAR_CONNECTION, CALENDAR_CONNECTION_ROW
+
+__all__ = ["register"]
+
+IdArg = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="cal_…")]
+
+
+def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+    """List calendar connections and their calendars."""
+    params = given(limit=limit, cursor=cursor)
+    result = cli.call("Fetching connections", lambda c: c.calendar_connections.list(**params))
+    show_page(
+        cli, result, CALENDAR_CONNECTION_ROW, title="Calendar connections",
+        empty="No calendars connected yet.",
+    )  # fmt: skip
+
+
+def get_command(cli: Cli, connection_id: IdArg) -> None:
+    """Show one calendar connection."""
+    result = cli.call(
+        "Fetching the connection", lambda c: c.calendar_connections.retrieve(connection_id)
+    )
+    show_one(cli, result, CALENDAR_CONNECTION, title="Calendar connection")
+
+
+def caldav_command(
+    cli: Cli,
+    server_url: Annotated[str, typer.Option("--server-url", help="The CalDAV server's URL.")],
+    username: Annotated[str, typer.Option("--username")],
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            prompt=True,
+            hide_input=True,
+            envvar="ASTROCAL_CALDAV_PASSWORD",
+            help="An (app) password; prompted for when omitted, or ASTROCAL_CALDAV_PASSWORD.",
+        ),
+    ],
+) -> None:
+    """Connect a CalDAV account (iCloud, Fastmail, Nextcloud, Radicale…) and list its calendars."""
+    params = {
+        "provider": "caldav",
+        "server_url": server_url,
+        "username": username,
+        "password": password,
+    }
+    result = cli.call("Discovering calendars", lambda c: c.calendar_connections.create(**params))
+    show_one(cli, result, CALENDAR_CONNECTION, title="Connected")
+
+
+def _oauth(cli: Cli, provider: str, redirect_uri: str, open_browser: bool) -> None:
+    result = cli.call(
+        "Starting the connection",
+        lambda c: c.calendar_connections.create(provider=provider, redirect_uri=redirect_uri),
+    )
+
+    def render(body: dict[str, Any]) -> None:
+        url = body.get("authorization_url", "")
+        cli.out.line(f"Connection {body.get('id')} is pending. Open this URL to grant access:")
+        cli.out.line(url, style="bold")
+        cli.out.line("Then check it with `astrocal calendars list` (status becomes active).")
+        if open_browser and url:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    cli.emit(result, render)
+
+
+RedirectUri = Annotated[
+    str,
+    typer.Option("--redirect-uri", help="Where the browser lands after consent (your app's page)."),
+]
+OpenBrowser = Annotated[bool, typer.Option("--open", help="Open the consent page in a browser.")]
+
+
+def google_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
+    """Connect a Google account: prints the consent URL to open."""
+    _oauth(cli, "google", redirect_uri, open_)
+
+
+def microsoft_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
+    """Connect a Microsoft 365 / Outlook account: prints the consent URL to open."""
+    _oauth(cli, "microsoft", redirect_uri, open_)
+
+
+def disconnect_command(cli: Cli, connection_id: IdArg) -> None:
+    """Disconnect a calendar (asks first); its tokens are revoked and forgotten."""
+    cli.confirm(f"Disconnect {connection_id}? Its busy times stop counting at once.")
+    result = cli.call("Disconnecting", lambda c: c.calendar_connections.delete(connection_id))
+    if cli.json_mode:
+        cli.out.raw_json(result.text)
+    else:
+        cli.out.line(f"Disconnected {connection_id}.")
+
+
+def register(app: typer.Typer) -> None:
+    sub = group("calendars", "Calendar connections: Google, Microsoft and CalDAV.")
+    command(sub, "list")(list_command)
+    command(sub, "get")(get_command)
+    connect = typer.Typer(name="connect", help="Connect a calendar account.", no_args_is_help=True)
+    sub.add_typer(connect, name="connect")
+    command(connect, "caldav")(caldav_command)
+    command(connect, "google")(google_command)
+    command(connect, "microsoft")(microsoft_command)
+    command(sub, "disconnect", confirm=True)(disconnect_command)

@@ -1,0 +1,82 @@
+"""``astrocal init``: an account and API keys on a local database, saved as a profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from astrocal_cli.runtime import Cli, command
+from astrocal_cli.timefmt import local_zone, zone, zone_name
+
+__all__ = ["register"]
+
+
+def init_command(
+    cli: Cli,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The account's name.")] = "My Astrocal",
+    email: Annotated[str | None, typer.Option(help="The account's email.")] = None,
+    time_zone: Annotated[
+        str | None,
+        typer.Option("--time-zone", help="The account's zone (default: this machine's zone)."),
+    ] = None,
+    base_url: Annotated[
+        str,
+        typer.Option("--base-url", help="Where the server will listen (saved in the profile)."),
+    ] = "http://127.0.0.1:8000",
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Save the test key as the profile's key.")
+    ] = True,
+) -> None:
+    """Create an account and its live and test keys directly in a local database.
+
+    On an empty database this is the same first run `astrocal serve` does (with a sample event
+    type). The test key is saved in the profile, so API commands work right away.
+    """
+    import asyncio
+
+    from astrocal_cli.config import Profile
+    from astrocal_cli.local_setup import create_local_account
+
+    tz_name = time_zone or zone_name(local_zone())
+    zone(tz_name)  # an unknown zone is a usage error before anything is written
+    if "/" not in tz_name and tz_name.upper() != "UTC":
+        tz_name = "UTC"  # the machine only knows an offset (e.g. "CET"); the API wants IANA names
+    result = asyncio.run(
+        create_local_account(database_url, name=name, email=email, time_zone=tz_name)
+    )
+    body = result.body
+    if save:
+        cli.config.set(
+            cli.settings.profile,
+            Profile(api_key=body["test_key"]["secret"], base_url=base_url.rstrip("/")),
+        )
+    if cli.json_mode:
+        import json
+
+        cli.out.raw_json(json.dumps(body))
+    else:
+        account = body["account"]
+        cli.out.line(f"Created account {account['name']} ({account['id']}).", style="green")
+        cli.out.secret("Live key", body["live_key"]["secret"])
+        cli.out.secret("Test key", body["test_key"]["secret"])
+        if result.sample_event_type_id:
+            cli.out.line(
+                f"Sample event type (test mode): {result.sample_event_type_id} (intro-call, 30 min)"
+            )
+    if save:
+        cli.out.note(
+            f"Saved the test key in profile {cli.settings.profile!r} ({cli.config.path}) for "
+            f"{base_url}. Start the server with `astrocal serve`."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "init")(init_command)

@@ -1,0 +1,64 @@
+"""``astrocal keys list|create|revoke`` and ``astrocal usage``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from astrocal_cli.app import group
+from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
+from astrocal_cli.runtime import Cli, command
+from astrocal_cli.views import API_KEY, USAGE
+
+__all__ = ["register"]
+
+
+def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+    """List API keys (secrets are never shown again)."""
+    params = given(limit=limit, cursor=cursor)
+    result = cli.call("Fetching keys", lambda c: c.api_keys.list(**params))
+    show_page(cli, result, API_KEY, title="API keys", empty="No API keys.")
+
+
+def create_command(
+    cli: Cli,
+    name: Annotated[str, typer.Option("--name", help="What the key is for.")],
+    mode: Annotated[
+        str, typer.Option("--mode", metavar="live|test", help="live or test.")
+    ] = "test",
+) -> None:
+    """Create an API key; prints its secret once."""
+    result = cli.call("Creating the key", lambda c: c.api_keys.create(name=name, mode=mode))
+
+    def render(body: dict[str, Any]) -> None:
+        cli.out.detail(body, API_KEY, title="Created key")
+        cli.out.secret("Secret", body.get("secret", ""))
+
+    cli.emit(result, render)
+
+
+def revoke_command(
+    cli: Cli, key_id: Annotated[str, typer.Argument(metavar="KEY_ID", help="key_…")]
+) -> None:
+    """Revoke an API key at once (asks first)."""
+    cli.confirm(f"Revoke {key_id}? Requests with it fail from now on.")
+    result = cli.call("Revoking", lambda c: c.api_keys.revoke(key_id))
+    if cli.json_mode:
+        cli.out.raw_json(result.text)
+    else:
+        cli.out.line(f"Revoked {key_id}.")
+
+
+def usage_command(cli: Cli) -> None:
+    """This period's bookings against the plan's limit, and the request rate limit."""
+    result = cli.call("Fetching usage", lambda c: c.usage.retrieve())
+    show_one(cli, result, USAGE, title="Usage")
+
+
+def register(app: typer.Typer) -> None:
+    sub = group("keys", "API keys: list, create, revoke.")
+    command(sub, "list")(list_command)
+    command(sub, "create")(create_command)
+    command(sub, "revoke", confirm=True)(revoke_command)
+    command(app, "usage")(usage_command)

@@ -1,0 +1,37 @@
+"""``astrocal mcp``: run the MCP server with the current profile's key and base URL."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from astrocal_cli.runtime import Cli, command
+
+__all__ = ["register"]
+
+
+def mcp_command(cli: Cli, ctx: typer.Context) -> None:
+    """Run the Astrocal MCP server (stdio by default) for AI agents.
+
+    Extra arguments go to the server, e.g. `astrocal mcp -- --help`.
+    """
+    settings = cli.settings
+    # The MCP server reads its configuration from the environment, like the SDK does.
+    if settings.api_key:
+        os.environ["ASTROCAL_API_KEY"] = settings.api_key
+    os.environ["ASTROCAL_BASE_URL"] = settings.base_url
+    from astrocal_mcp.__main__ import main
+
+    sys.argv = ["astrocal-mcp", *ctx.args]
+    main()
+
+
+def register(app: typer.Typer) -> None:
+    command(
+        app,
+        "mcp",
+        options=("profile",),
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(mcp_command)

@@ -1,0 +1,159 @@
+"""``astrocal webhooks list|get|create|delete|deliveries|retry|test|rotate-secret``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from astrocal_cli.app import group
+from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
+from astrocal_cli.runtime import Cli, command
+from astrocal_cli.timefmt import format_instant
+from astrocal_cli.views import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Field
+
+__all__ = ["register"]
+
+EVENTS = (
+    "booking.created",
+    "booking.updated",
+    "booking.cancelled",
+    "booking.rescheduled",
+    "calendar_connection.error",
+)
+IdArg = Annotated[str, typer.Argument(metavar="WEBHOOK_ID", help="wh_…")]
+DELIVERY_TABLE = (
+    *DELIVERY_ROW,
+    Field("Last answer", "last_attempt.response_status"),
+    Field("Last error", "last_attempt.error"),
+    Field("ms", "last_attempt.duration_ms"),
+)
+
+
+def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+    """List webhook endpoints."""
+    params = given(limit=limit, cursor=cursor)
+    result = cli.call("Fetching webhooks", lambda c: c.webhooks.list(**params))
+    show_page(cli, result, WEBHOOK_ROW, title="Webhooks", empty="No webhook endpoints yet.")
+
+
+def get_command(cli: Cli, webhook_id: IdArg) -> None:
+    """Show one webhook endpoint."""
+    result = cli.call("Fetching the webhook", lambda c: c.webhooks.retrieve(webhook_id))
+    show_one(cli, result, WEBHOOK, title="Webhook")
+
+
+def create_command(
+    cli: Cli,
+    url: Annotated[str, typer.Option("--url", help="Where deliveries are POSTed.")],
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event",
+            help=f"An event to receive (repeatable). Default: all of {', '.join(EVENTS)}.",
+        ),
+    ] = None,
+    description: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Add a webhook endpoint; prints its signing secret once."""
+    params = given(url=url, events=list(event or EVENTS), description=description)
+    result = cli.call("Creating the webhook", lambda c: c.webhooks.create(**params))
+
+    def render(body: dict[str, Any]) -> None:
+        cli.out.detail(body, [f for f in WEBHOOK if f.path != "secret"], title="Created webhook")
+        cli.out.secret("Signing secret", body.get("secret", ""))
+
+    cli.emit(result, render)
+
+
+def delete_command(cli: Cli, webhook_id: IdArg) -> None:
+    """Delete a webhook endpoint (asks first)."""
+    cli.confirm(f"Delete webhook {webhook_id}? It stops receiving events at once.")
+    result = cli.call("Deleting the webhook", lambda c: c.webhooks.delete(webhook_id))
+    if cli.json_mode:
+        cli.out.raw_json(result.text)
+    else:
+        cli.out.line(f"Deleted webhook {webhook_id}.")
+
+
+def deliveries_command(
+    cli: Cli,
+    webhook_id: IdArg,
+    status: Annotated[
+        str | None, typer.Option(metavar="STATUS", help="pending, succeeded or failed.")
+    ] = None,
+    limit: LimitOption = None,
+    cursor: CursorOption = None,
+) -> None:
+    """List a webhook's deliveries with their latest attempt."""
+    params = given(status=status, limit=limit, cursor=cursor)
+    result = cli.call(
+        "Fetching deliveries", lambda c: c.webhooks.deliveries.list(webhook_id, **params)
+    )
+
+    def render(page: dict[str, Any]) -> None:
+        rows = [
+            {**d, "last_attempt": (d.get("attempts") or [None])[-1]} for d in page.get("data") or []
+        ]
+        more = f"More results: add --cursor {page['next_cursor']}" if page.get("has_more") else None
+        cli.out.table(
+            rows, DELIVERY_TABLE, title="Deliveries", empty="No deliveries yet.", more=more
+        )
+
+    cli.emit(result, render)
+
+
+def retry_command(
+    cli: Cli,
+    webhook_id: IdArg,
+    delivery_id: Annotated[str, typer.Argument(metavar="DELIVERY_ID", help="whd_…")],
+) -> None:
+    """Send a delivery again now."""
+    result = cli.call(
+        "Scheduling a retry",
+        lambda c: c.webhooks.deliveries.retry(delivery_id, webhook_id=webhook_id),
+    )
+
+    def render(body: dict[str, Any]) -> None:
+        when = format_instant(body.get("next_attempt_at"), cli.tz) or "now"
+        cli.out.line(f"Delivery {body.get('id')} will be attempted again at {when}.")
+
+    cli.emit(result, render)
+
+
+def test_command(cli: Cli, webhook_id: IdArg) -> None:
+    """Send a webhook.test event to the endpoint."""
+    result = cli.call("Sending a test event", lambda c: c.webhooks.test(webhook_id))
+
+    def render(body: dict[str, Any]) -> None:
+        cli.out.line(
+            f"Queued test delivery {body.get('id')}; follow it with "
+            f"`astrocal webhooks deliveries {webhook_id}`."
+        )
+
+    cli.emit(result, render)
+
+
+def rotate_secret_command(cli: Cli, webhook_id: IdArg) -> None:
+    """Issue a new signing secret; the old one keeps signing alongside it for 24 hours."""
+    cli.confirm(f"Rotate the signing secret of {webhook_id}?")
+    result = cli.call("Rotating the secret", lambda c: c.webhooks.rotate_secret(webhook_id))
+
+    def render(body: dict[str, Any]) -> None:
+        cli.out.secret("New signing secret", body.get("secret", ""))
+        expires = format_instant(body.get("previous_secret_expires_at"), cli.tz)
+        cli.out.line(f"The previous secret keeps signing until {expires}.")
+
+    cli.emit(result, render)
+
+
+def register(app: typer.Typer) -> None:
+    sub = group("webhooks", "Webhook endpoints, their deliveries, retries and secrets.")
+    command(sub, "list")(list_command)
+    command(sub, "get")(get_command)
+    command(sub, "create")(create_command)
+    command(sub, "delete", confirm=True)(delete_command)
+    command(sub, "deliveries")(deliveries_command)
+    command(sub, "retry")(retry_command)
+    command(sub, "test")(test_command)
+    command(sub, "rotate-secret", confirm=True)(rotate_secret_command)

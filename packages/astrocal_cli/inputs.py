@@ -1,0 +1,140 @@
+"""Reading what people type into request bodies (pure, no I/O except ``@file`` for ``--data``).
+
+- ``--hours "mon-fri 09:00-12:00,13:00-17:00"`` → weekly_hours entries
+- ``--override 2026-12-24=off`` / ``--override 2026-12-27=10:00-14:00`` → date_overrides entries
+- ``--metadata key=value`` → a metadata object
+- ``--data '{"…": …}'`` or ``--data @body.json`` → extra body fields, merged under the flags
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "InputError",
+    "merge_body",
+    "parse_data",
+    "parse_hours",
+    "parse_metadata",
+    "parse_override",
+]
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SPAN = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
+
+
+class InputError(ValueError):
+    """Input that cannot be read; the message shows the accepted form."""
+
+
+def _day(text: str) -> int:
+    word = text.strip().lower()
+    matches = [i for i, day in enumerate(_DAYS) if len(word) >= 2 and day.startswith(word)]
+    if len(matches) != 1:
+        raise InputError(f"unknown weekday {text!r}; use mon, tue, wed, thu, fri, sat or sun")
+    return matches[0]
+
+
+def _days(text: str) -> list[int]:
+    days: list[int] = []
+    for part in text.split(","):
+        first, sep, last = part.partition("-")
+        if sep:
+            start, end = _day(first), _day(last)
+            if end < start:
+                raise InputError(f"day range {part!r} runs backwards; write it as mon-fri")
+            days.extend(range(start, end + 1))
+        else:
+            days.append(_day(first))
+    return days
+
+
+def _pad(t: str) -> str:
+    hours, minutes = t.split(":")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _spans(text: str, what: str) -> list[dict[str, str]]:
+    spans = []
+    for part in text.split(","):
+        match = _SPAN.match(part.strip())
+        if not match:
+            raise InputError(
+                f"cannot read {part.strip()!r} in {what!r}; write times as 09:00-17:00"
+            )
+        spans.append({"start": _pad(match.group(1)), "end": _pad(match.group(2))})
+    return spans
+
+
+def parse_hours(values: Iterable[str]) -> list[dict[str, str]]:
+    """``["mon-fri 09:00-12:00,13:00-17:00", "sat 10:00-12:00"]`` → weekly_hours, in weekday order."""
+    entries: list[tuple[int, dict[str, str]]] = []
+    for value in values:
+        days, _, spans = value.strip().partition(" ")
+        if not spans.strip():
+            raise InputError(f"cannot read {value!r}; write it as 'mon-fri 09:00-17:00'")
+        for day in _days(days):
+            entries.extend(
+                (day, {"day": _DAYS[day], **span}) for span in _spans(spans.strip(), value)
+            )
+    entries.sort(key=lambda e: (e[0], e[1]["start"]))
+    return [entry for _, entry in entries]
+
+
+def parse_override(value: str) -> dict[str, Any]:
+    """``2026-12-24=off`` (unavailable all day) or ``2026-12-27=10:00-14:00[,15:00-16:00]``."""
+    day, sep, spans = value.partition("=")
+    if not sep or not re.match(r"^\d{4}-\d{2}-\d{2}$", day.strip()):
+        raise InputError(
+            f"cannot read {value!r}; write it as 2026-12-24=off or 2026-12-27=10:00-14:00"
+        )
+    spans = spans.strip()
+    intervals = [] if spans.lower() in {"off", "closed", "none", ""} else _spans(spans, value)
+    return {"date": day.strip(), "intervals": intervals}
+
+
+def parse_metadata(values: Iterable[str]) -> dict[str, str]:
+    metadata: dict[str, str] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"cannot read metadata {value!r}; write it as key=value")
+        metadata[key.strip()] = text
+    return metadata
+
+
+def parse_data(value: str | None) -> dict[str, Any]:
+    """``--data``: a JSON object inline, or ``@path`` to read one from a file (``@-`` = stdin)."""
+    if not value:
+        return {}
+    if value.startswith("@"):
+        source = value[1:]
+        if source == "-":
+            import sys
+
+            text = sys.stdin.read()
+        else:
+            try:
+                text = Path(source).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot read {source}: {exc.strerror}") from None
+    else:
+        text = value
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"--data is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError("--data must be a JSON object")
+    return data
+
+
+def merge_body(data: dict[str, Any], **flags: Any) -> dict[str, Any]:
+    """``--data`` fields with the explicit flags on top; flags left unset (None) are dropped."""
+    body = dict(data)
+    body.update({k: v for k, v in flags.items() if v is not None})
+    return body

@@ -1,0 +1,94 @@
+"""Times for people: API timestamps shown in the user's zone, user input read in it (pure, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "format_instant",
+    "local_zone",
+    "parse_date",
+    "parse_instant",
+    "to_api_time",
+    "zone",
+]
+
+
+class TimeInputError(ValueError):
+    """A date, time or zone the user typed that we cannot read; the message says what works."""
+
+
+def local_zone() -> tzinfo:
+    """The machine's zone (a fixed offset when the platform cannot name it)."""
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def zone(name: str | None) -> tzinfo:
+    if not name:
+        return local_zone()
+    if name.upper() in {"UTC", "Z"}:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimeInputError(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def zone_name(tz: tzinfo) -> str:
+    return getattr(tz, "key", None) or str(tz)
+
+
+def parse_api_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+
+
+def format_instant(value: str | None, tz: tzinfo, *, with_zone: bool = True) -> str:
+    """``2026-04-15T14:00:00Z`` → ``2026-04-15 16:00 CEST`` in Europe/Berlin; junk is shown as is."""
+    if not value:
+        return ""
+    try:
+        instant = parse_api_time(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    local = instant.astimezone(tz)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    if local.second:
+        text += local.strftime(":%S")
+    return f"{text} {local.tzname()}" if with_zone else text
+
+
+def parse_instant(text: str, tz: tzinfo) -> datetime:
+    """An instant the user typed. With an offset or ``Z`` it is taken as is; without one it is a
+    wall-clock time in ``tz`` (``2026-04-15 14:00`` or ``2026-04-15T14:00``)."""
+    raw = text.strip()
+    try:
+        parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" and raw else raw)
+    except ValueError:
+        raise TimeInputError(
+            f"cannot read {text!r} as a time; use 2026-04-15T14:00:00Z or '2026-04-15 16:00' "
+            "(read in --tz)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def to_api_time(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_date(text: str, tz: tzinfo, *, today: datetime | None = None) -> date:
+    """``YYYY-MM-DD``, or ``today`` / ``tomorrow`` in ``tz``."""
+    word = text.strip().lower()
+    if word in {"today", "tomorrow"}:
+        now = (today or datetime.now(UTC)).astimezone(tz).date()
+        return now if word == "today" else date.fromordinal(now.toordinal() + 1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise TimeInputError(f"cannot read {text!r} as a date; use YYYY-MM-DD") from None

@@ -1,0 +1,272 @@
+"""What a person sees of each API object: table columns and detail fields (pure, no I/O).
+
+A view is a list of :class:`Field`; each reads a dotted path from the API's JSON and formats it.
+Times are shown in the user's zone; ids are never shortened so they can be copied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any, Literal
+
+from astrocal_cli.timefmt import format_instant
+
+__all__ = [
+    "ACCOUNT",
+    "API_KEY",
+    "BOOKING",
+    "BOOKING_ROW",
+    "CALENDAR_CONNECTION",
+    "CALENDAR_CONNECTION_ROW",
+    "DELIVERY",
+    "DELIVERY_ROW",
+    "EVENT_TYPE",
+    "EVENT_TYPE_ROW",
+    "SCHEDULE",
+    "SCHEDULE_ROW",
+    "USAGE",
+    "WEBHOOK",
+    "WEBHOOK_ROW",
+    "Field",
+    "cell",
+    "lookup",
+]
+
+Kind = Literal["id", "text", "time", "bool", "json", "list", "hours", "overrides", "calendars"]
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    path: str
+    kind: Kind = "text"
+
+
+def lookup(obj: Mapping[str, Any], path: str) -> Any:
+    value: Any = obj
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _hours(value: Any) -> str:
+    if not isinstance(value, list):
+        return ""
+    by_day: dict[str, list[str]] = {}
+    for item in value:
+        if isinstance(item, Mapping):
+            by_day.setdefault(str(item.get("day", "?"))[:3], []).append(
+                f"{item.get('start')}–{item.get('end')}"
+            )
+    return "\n".join(f"{day} {', '.join(spans)}" for day, spans in by_day.items())
+
+
+def _overrides(value: Any) -> str:
+    if not isinstance(value, list):
+        return ""
+    lines = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        spans = [f"{i.get('start')}–{i.get('end')}" for i in item.get("intervals") or []]
+        lines.append(f"{item.get('date')} {', '.join(spans) if spans else 'unavailable'}")
+    return "\n".join(lines)
+
+
+def _calendars(value: Any) -> str:
+    if not isinstance(value, list):
+        return ""
+    lines = []
+    for cal in value:
+        if isinstance(cal, Mapping):
+            flags = [f for f in ("primary", "read_only") if cal.get(f)]
+            suffix = f" ({', '.join(flags)})" if flags else ""
+            lines.append(f"{cal.get('name')}: {cal.get('id')}{suffix}")
+    return "\n".join(lines)
+
+
+_FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "hours": _hours,
+    "overrides": _overrides,
+    "calendars": _calendars,
+}
+
+
+def cell(value: Any, kind: Kind, tz: tzinfo) -> str:
+    if value is None:
+        return ""
+    if kind == "time":
+        return format_instant(str(value), tz)
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind in _FORMATTERS:
+        return _FORMATTERS[kind](value)
+    if kind == "list" and isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Mapping | list):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
+def _fields(*items: tuple[str, str] | tuple[str, str, Kind]) -> Sequence[Field]:
+    return tuple(Field(*item) for item in items)
+
+
+ACCOUNT = _fields(
+    ("Id", "id", "id"),
+    ("Name", "name"),
+    ("Email", "email"),
+    ("Time zone", "time_zone"),
+    ("Plan", "plan"),
+    ("Created", "created_at", "time"),
+)
+
+API_KEY = _fields(
+    ("Id", "id", "id"),
+    ("Name", "name"),
+    ("Mode", "mode"),
+    ("Prefix", "prefix"),
+    ("Created", "created_at", "time"),
+    ("Last used", "last_used_at", "time"),
+    ("Revoked", "revoked_at", "time"),
+)
+
+USAGE = _fields(
+    ("Plan", "plan"),
+    ("Period start", "period_start", "time"),
+    ("Period end", "period_end", "time"),
+    ("Bookings used", "bookings_used"),
+    ("Bookings limit", "bookings_limit"),
+    ("Requests per minute", "requests_per_minute"),
+)
+
+SCHEDULE_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Name", "name"),
+    ("Time zone", "time_zone"),
+    ("Default", "is_default", "bool"),
+    ("Weekly hours", "weekly_hours", "hours"),
+)
+SCHEDULE = (
+    *SCHEDULE_ROW,
+    *_fields(
+        ("Date overrides", "date_overrides", "overrides"),
+        ("Live mode", "livemode", "bool"),
+        ("Created", "created_at", "time"),
+        ("Updated", "updated_at", "time"),
+    ),
+)
+
+EVENT_TYPE_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Title", "title"),
+    ("Slug", "slug"),
+    ("Minutes", "duration_minutes"),
+    ("Schedule", "schedule_id", "id"),
+    ("Active", "active", "bool"),
+)
+EVENT_TYPE = (
+    *EVENT_TYPE_ROW,
+    *_fields(
+        ("Description", "description"),
+        ("Duration options", "duration_options", "list"),
+        ("Slot interval", "slot_interval_minutes"),
+        ("Buffer before", "buffer_before_minutes"),
+        ("Buffer after", "buffer_after_minutes"),
+        ("Minimum notice", "minimum_notice_minutes"),
+        ("Booking window (days)", "booking_window_days"),
+        ("Max per day", "max_bookings_per_day"),
+        ("Seats per slot", "seats_per_slot"),
+        ("Location", "location", "json"),
+        ("Conflict calendars", "conflict_calendars", "json"),
+        ("Destination calendar", "destination_calendar", "json"),
+        ("On calendar error", "on_calendar_error"),
+        ("Metadata", "metadata", "json"),
+        ("Live mode", "livemode", "bool"),
+        ("Created", "created_at", "time"),
+        ("Updated", "updated_at", "time"),
+    ),
+)
+
+BOOKING_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Status", "status"),
+    ("Start", "start", "time"),
+    ("End", "end", "time"),
+    ("Invitee", "invitee.name"),
+    ("Email", "invitee.email"),
+    ("Event type", "event_type_id", "id"),
+)
+BOOKING = (
+    *BOOKING_ROW,
+    *_fields(
+        ("Invitee zone", "invitee.time_zone"),
+        ("Guests", "guests", "list"),
+        ("Notes", "notes"),
+        ("Location", "location", "json"),
+        ("Metadata", "metadata", "json"),
+        ("Rescheduled", "rescheduled_at", "time"),
+        ("Previous start", "previous_start", "time"),
+        ("Reschedule reason", "reschedule_reason"),
+        ("Cancelled", "cancelled_at", "time"),
+        ("Cancel reason", "cancel_reason"),
+        ("Live mode", "livemode", "bool"),
+        ("Created", "created_at", "time"),
+        ("Updated", "updated_at", "time"),
+    ),
+)
+
+WEBHOOK_ROW = _fields(
+    ("Id", "id", "id"),
+    ("URL", "url"),
+    ("Events", "events", "list"),
+    ("Enabled", "enabled", "bool"),
+)
+WEBHOOK = (
+    *WEBHOOK_ROW,
+    *_fields(
+        ("Description", "description"),
+        ("Disabled reason", "disabled_reason"),
+        ("Secret", "secret"),
+        ("Live mode", "livemode", "bool"),
+        ("Created", "created_at", "time"),
+        ("Updated", "updated_at", "time"),
+    ),
+)
+
+DELIVERY_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Event", "event_type"),
+    ("Status", "status"),
+    ("Attempts", "attempt_count"),
+    ("Next attempt", "next_attempt_at", "time"),
+    ("Created", "created_at", "time"),
+)
+DELIVERY = (
+    *DELIVERY_ROW,
+    *_fields(("Webhook", "webhook_id", "id"), ("Event id", "event_id", "id")),
+)
+
+CALENDAR_CONNECTION_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Provider", "provider"),
+    ("Status", "status"),
+    ("Account", "account_email"),
+    ("Calendars", "calendars", "calendars"),
+)
+CALENDAR_CONNECTION = (
+    *CALENDAR_CONNECTION_ROW,
+    *_fields(
+        ("Server", "server_url"),
+        ("Authorization URL", "authorization_url"),
+        ("Last error", "last_error", "json"),
+        ("Live mode", "livemode", "bool"),
+        ("Created", "created_at", "time"),
+        ("Updated", "updated_at", "time"),
+    ),
+)
