@@ -102,14 +102,33 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     signup_enabled: bool = False
     allow_private_webhook_targets: bool = False
-    email_backend: Literal["smtp", "console", "memory", "disabled"] = "console"
+    # Webhooks: each attempt's deadline (connect + answer), and how often an idle relay polls.
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    relay_poll_seconds: float = Field(default=0.2, gt=0, le=60)
+    # Booking emails (notify/): smtp | console (default: prints a summary) | memory (tests) | none.
+    email_backend: Literal["smtp", "console", "memory", "none"] = "console"
     smtp_url: str | None = None
+    # The From address, and the ORGANIZER of every invite (clients want the two to match).
     email_from: str = "Astrocal <no-reply@astrocal.localhost>"
     public_base_url: str = "http://127.0.0.1:8000"
     plans: dict[str, Plan] = Field(default_factory=_default_plans)
     default_plan: str = "unlimited"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # OAuth clients for calendar connections (a provider without a client id cannot be connected).
+    # The redirect URI to register with the provider is <public_base_url>/v1/oauth/callback.
+    # Base URLs are settings so tests (and sovereign clouds) can point elsewhere.
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_api_url: str = "https://www.googleapis.com/calendar/v3"
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: str | None = None
+    microsoft_tenant: str = "common"
+    microsoft_login_url: str = "https://login.microsoftonline.com"
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
     run_relay: bool = True
     migrate_on_start: bool = True
 
@@ -117,6 +136,34 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("email_backend", mode="before")
+    @classmethod
+    def _email_backend(cls, value: Any) -> Any:
+        return "none" if value == "disabled" else value  # the older spelling
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from astrocal_server.notify.smtp_url import parse_smtp_url
+
+        parse_smtp_url(value)
+        return value.strip()
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        _, address = parseaddr(value)
+        if not address or "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError(
+                "email_from must be an email address, optionally with a name: "
+                "'Astrocal <no-reply@example.com>'"
+            )
+        return value.strip()
 
     @field_validator("public_base_url")
     @classmethod

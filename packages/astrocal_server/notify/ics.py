@@ -1,0 +1,111 @@
+"""The iTIP invite (RFC 5546) for a booking notice, built with ``icalendar`` (pure; no I/O).
+
+- ``created`` and ``rescheduled`` → ``METHOD:REQUEST``; ``cancelled`` → ``METHOD:CANCEL`` with
+  ``STATUS:CANCELLED``. ``SEQUENCE`` is the booking's ``ics_sequence`` from the payload, so a
+  reschedule or a cancel supersedes what the client already holds.
+- One ``UID`` per booking, the same in every message about it, so clients update the one event.
+- ``ORGANIZER`` is the address the email comes From (clients only offer accept/decline when they
+  match); every attendee is asked to reply (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``).
+- Times are UTC (no VTIMEZONE needed). Built with ``Calendar()``, not ``Calendar.new()``, which
+  would add a calendar-level UID that some clients trip over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from icalendar import Calendar, Event, vCalAddress
+
+from astrocal_server.notify.notice import Notice
+from astrocal_server.notify.text import multi_line, one_line
+
+__all__ = ["PRODID", "Invite", "build_invite", "invite_uid"]
+
+PRODID = "-//Astrocal//Astrocal Scheduling//EN"
+
+Method = Literal["REQUEST", "CANCEL"]
+
+
+@dataclass(frozen=True)
+class Invite:
+    method: Method
+    uid: str
+    text: str  # the iCalendar object, CRLF line endings
+
+
+def invite_uid(booking_id: str) -> str:
+    """The event UID of a booking; never changes for the booking's lifetime."""
+    return f"{booking_id}@astrocal"
+
+
+def _address(email: str, name: str | None, **params: str | bool) -> vCalAddress:
+    cn = one_line(name) if name else None
+    return vCalAddress.new(email, cn=cn or None, **params)  # type: ignore[arg-type]
+
+
+def _attendee(email: str, name: str | None) -> vCalAddress:
+    return _address(
+        email,
+        name,
+        cutype="INDIVIDUAL",
+        role="REQ-PARTICIPANT",
+        partstat="NEEDS-ACTION",
+        rsvp=True,
+    )
+
+
+def _description(notice: Notice) -> str:
+    parts: list[str] = []
+    if notice.kind == "cancelled":
+        parts.append("This meeting has been cancelled.")
+        if notice.cancel_reason:
+            parts.append(f"Reason: {multi_line(notice.cancel_reason)}")
+    if notice.event_description:
+        parts.append(multi_line(notice.event_description))
+    if notice.notes:
+        parts.append(f"Notes from {one_line(notice.invitee.name)}:\n{multi_line(notice.notes)}")
+    if notice.host.email:
+        parts.append(f"Contact {one_line(notice.host.name)}: {notice.host.email}")
+    parts.append(f"Booking reference: {notice.booking_id}")
+    return "\n\n".join(parts)
+
+
+def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> Invite:
+    """The invite for ``notice``; ``stamp`` (DTSTAMP) is when the change was made."""
+    method: Method = "CANCEL" if notice.kind == "cancelled" else "REQUEST"
+    uid = invite_uid(notice.booking_id)
+
+    attendees = [_attendee(notice.invitee.email or "", notice.invitee.name)]
+    seen = {(notice.invitee.email or "").lower()}
+    for guest in notice.guests:
+        if guest.lower() not in seen:
+            seen.add(guest.lower())
+            attendees.append(_attendee(guest, None))
+    if notice.host.email and notice.host.email.lower() not in seen:
+        # The host is an attendee too, so their mail client offers to add the event.
+        attendees.append(_attendee(notice.host.email, notice.host.name))
+
+    title = one_line(notice.event_title)
+    event = Event.new(
+        uid=uid,
+        sequence=notice.sequence,
+        stamp=stamp,
+        start=notice.start,
+        end=notice.end,
+        summary=f"{title} with {one_line(notice.host.name)} and {one_line(notice.invitee.name)}",
+        description=_description(notice),
+        location=one_line(notice.location.value) if notice.location else None,
+        organizer=_address(organizer_email, notice.host.name),
+        attendees=attendees,
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        transparency="OPAQUE",
+    )
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    return Invite(method=method, uid=uid, text=calendar.to_ical().decode("utf-8"))

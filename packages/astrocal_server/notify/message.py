@@ -1,0 +1,281 @@
+"""The booking emails as MIME messages, one for the invitee and one for the host (pure; no I/O).
+
+The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
+
+    multipart/mixed
+    ├── multipart/alternative
+    │   ├── text/plain
+    │   ├── text/html
+    │   └── text/calendar; method=REQUEST|CANCEL   (the same METHOD as inside the ICS)
+    └── application/ics; name=invite.ics            (attachment, for clients that ignore the above)
+
+Everything a person typed (names, notes, titles, reasons) is escaped in HTML and flattened to one
+line in headers, so it can neither inject markup nor start a new header.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Literal
+from urllib.parse import quote
+
+from astrocal_server.notify.ics import Invite, build_invite
+from astrocal_server.notify.notice import Notice
+from astrocal_server.notify.text import multi_line, one_line
+from astrocal_server.notify.when import long_span, short_start
+
+__all__ = [
+    "BadAddress",
+    "Content",
+    "Role",
+    "build_message",
+    "compose",
+    "content_for",
+    "parse_sender",
+]
+
+Role = Literal["invitee", "host"]
+
+
+class BadAddress(ValueError):
+    """An address that cannot be put in a header (malformed, or carrying a line break)."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What one email says, before it is rendered as text and HTML."""
+
+    subject: str
+    heading: str
+    intro: str
+    rows: list[tuple[str, str]]
+    notes: str | None
+    contact_name: str
+    contact_email: str | None
+    extra: list[str] = field(default_factory=list)
+
+
+def _address(email: str, name: str | None = None) -> Address:
+    local, at, domain = email.rpartition("@")
+    if not (local and at and domain) or any(ch.isspace() or ch == "\0" for ch in email):
+        raise BadAddress(f"{email!r} is not a usable email address")
+    try:
+        return Address(display_name=one_line(name or ""), addr_spec=email)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise BadAddress(f"{email!r} is not a usable email address: {exc}") from None
+
+
+def parse_sender(sender: str) -> Address:
+    """The configured From (``"Astrocal <no-reply@example.com>"`` or a bare address)."""
+    display, email = parseaddr(sender)
+    if not email or "@" not in email:
+        raise BadAddress(f"email_from {sender!r} has no address")
+    return _address(email, display or "Astrocal")
+
+
+def _zone_for(notice: Notice, role: Role) -> str:
+    me = notice.invitee if role == "invitee" else notice.host
+    other = notice.host if role == "invitee" else notice.invitee
+    return me.time_zone or other.time_zone or "UTC"
+
+
+def content_for(notice: Notice, role: Role) -> Content:
+    """Subject and body parts for ``role``; times in that person's zone, zone named."""
+    zone = _zone_for(notice, role)
+    title = one_line(notice.event_title)
+    host, invitee = one_line(notice.host.name), one_line(notice.invitee.name)
+    other = host if role == "invitee" else invitee
+    when = long_span(notice.start, notice.end, zone)
+    short = short_start(notice.start, zone)
+
+    rows: list[tuple[str, str]] = [("What", title), ("When", when)]
+    if notice.location is not None:
+        rows.append(("Where", one_line(notice.location.value)))
+    if role == "invitee":
+        rows.append(("Host", host + (f" <{notice.host.email}>" if notice.host.email else "")))
+    else:
+        rows.append(("Invitee", f"{invitee} <{notice.invitee.email}>"))
+    if notice.guests:
+        rows.append(("Guests", ", ".join(notice.guests)))
+
+    extra: list[str] = []
+    if notice.kind == "created":
+        subject = (
+            f"Confirmed: {title} with {host} – {short}"
+            if role == "invitee"
+            else f"New booking: {title} with {invitee} – {short}"
+        )
+        heading = "Your booking is confirmed" if role == "invitee" else "You have a new booking"
+        intro = (
+            f"{title} with {host} is booked for {when}."
+            if role == "invitee"
+            else f"{invitee} booked {title} with you for {when}."
+        )
+    elif notice.kind == "rescheduled":
+        subject = f"Rescheduled: {title} with {other} – now {short}"
+        heading = "Your booking has moved" if role == "invitee" else "A booking has moved"
+        before = (
+            long_span(notice.previous_start, notice.previous_end, zone)
+            if notice.previous_start and notice.previous_end
+            else None
+        )
+        intro = f"{title} with {other} has been rescheduled to {when}."
+        if before:
+            rows.insert(2, ("Was", before))
+        if notice.reschedule_reason:
+            extra.append(f"Reason: {one_line(notice.reschedule_reason)}")
+    else:
+        subject = f"Cancelled: {title} with {other} – {short}"
+        heading = "Your booking is cancelled" if role == "invitee" else "A booking was cancelled"
+        intro = f"{title} with {other} on {when} has been cancelled."
+        if notice.cancel_reason:
+            extra.append(f"Reason: {one_line(notice.cancel_reason)}")
+
+    contact_email = notice.host.email if role == "invitee" else notice.invitee.email
+    return Content(
+        subject=subject,
+        heading=heading,
+        intro=intro,
+        rows=rows,
+        notes=multi_line(notice.notes) if notice.notes else None,
+        contact_name=other,
+        contact_email=contact_email,
+        extra=extra,
+    )
+
+
+def _contact_text(content: Content) -> str:
+    if content.contact_email:
+        return (
+            f"To reach {content.contact_name}, reply to this email or write to "
+            f"{content.contact_email}."
+        )
+    return f"To reach {content.contact_name}, use the contact details you booked with."
+
+
+def render_text(content: Content) -> str:
+    lines = [content.heading, "", content.intro, ""]
+    width = max(len(label) for label, _ in content.rows)
+    lines += [f"{label + ':':<{width + 1}} {value}" for label, value in content.rows]
+    for paragraph in content.extra:
+        lines += ["", paragraph]
+    if content.notes:
+        lines += ["", "Notes:", content.notes]
+    lines += ["", _contact_text(content), ""]
+    return "\n".join(lines)
+
+
+def render_html(content: Content) -> str:
+    e = html.escape
+    rows = "\n".join(
+        f'<tr><th align="left" style="padding-right:12px">{e(label)}</th><td>{e(value)}</td></tr>'
+        for label, value in content.rows
+    )
+    extra = "\n".join(f"<p>{e(p)}</p>" for p in content.extra)
+    notes = ""
+    if content.notes:
+        notes = "<p><strong>Notes:</strong><br>" + "<br>".join(
+            e(line) for line in content.notes.split("\n")
+        )
+        notes += "</p>"
+    if content.contact_email:
+        href = "mailto:" + quote(content.contact_email, safe="@+.")
+        contact = (
+            f"<p>To reach {e(content.contact_name)}, reply to this email or write to "
+            f'<a href="{e(href)}">{e(content.contact_email)}</a>.</p>'
+        )
+    else:
+        contact = f"<p>{e(_contact_text(content))}</p>"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html><head><meta charset="utf-8"><title>' + e(content.subject) + "</title></head><body>\n"
+        f"<h1>{e(content.heading)}</h1>\n<p>{e(content.intro)}</p>\n"
+        f"<table>\n{rows}\n</table>\n{extra}\n{notes}\n{contact}\n</body></html>\n"
+    )
+
+
+def build_message(
+    content: Content,
+    invite: Invite,
+    *,
+    sender: Address,
+    to: list[Address],
+    cc: list[Address],
+    reply_to: Address | None,
+    message_id: str,
+    date: datetime,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = one_line(content.subject)
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(render_text(content))
+    msg.add_alternative(render_html(content), subtype="html")
+    msg.add_alternative(invite.text, subtype="calendar", params={"method": invite.method})
+    msg.make_mixed()
+    msg.add_attachment(
+        invite.text.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+    )
+    return msg
+
+
+def compose(
+    notice: Notice, *, sender: str, stamp: datetime, message_key: str
+) -> list[tuple[Role, EmailMessage]]:
+    """The emails one notice owes: the invitee's (guests in Cc), and the host's when they have an
+    address. ``message_key`` makes the Message-IDs stable, so a resend after a crash is recognisably
+    the same message. Raises :class:`BadAddress` for an address that cannot be sent to.
+    """
+    from_addr = parse_sender(sender)
+    domain = from_addr.domain or "astrocal.localhost"
+    # Addresses first: nothing that cannot be a header reaches the ICS either.
+    invitee = _address(notice.invitee.email or "", notice.invitee.name)
+    guests = [_address(g) for g in notice.guests if g.lower() != invitee.addr_spec.lower()]
+    host = _address(notice.host.email, notice.host.name) if notice.host.email else None
+    invite = build_invite(notice, organizer_email=from_addr.addr_spec, stamp=stamp)
+
+    out: list[tuple[Role, EmailMessage]] = [
+        (
+            "invitee",
+            build_message(
+                content_for(notice, "invitee"),
+                invite,
+                sender=from_addr,
+                to=[invitee],
+                cc=guests,
+                reply_to=host,
+                message_id=f"<{message_key}.invitee@{domain}>",
+                date=stamp,
+            ),
+        )
+    ]
+    if host is not None:
+        out.append(
+            (
+                "host",
+                build_message(
+                    content_for(notice, "host"),
+                    invite,
+                    sender=from_addr,
+                    to=[host],
+                    cc=[],
+                    reply_to=invitee,
+                    message_id=f"<{message_key}.host@{domain}>",
+                    date=stamp,
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,170 @@
+"""The email outbox payload, read into typed values (pure; no I/O).
+
+The payload contract (written by the bookings code in the booking's transaction)::
+
+    {"notice": "created"|"rescheduled"|"cancelled", "booking": {<API Booking>},
+     "sequence": <ics_sequence after the change>,
+     "event_type": {"id", "title", "description", "location"},
+     "host": {"name", "email" (may be null), "time_zone"}}
+
+A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["Location", "MalformedNotice", "Notice", "NoticeKind", "Person", "parse_notice"]
+
+NoticeKind = Literal["created", "rescheduled", "cancelled"]
+_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled"})
+
+
+class MalformedNotice(ValueError):
+    """The payload is not an email notice this code understands."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class Location:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    sequence: int
+    booking_id: str
+    start: datetime
+    end: datetime
+    invitee: Person
+    guests: tuple[str, ...]
+    notes: str | None
+    location: Location | None
+    cancel_reason: str | None
+    reschedule_reason: str | None
+    previous_start: datetime | None
+    previous_end: datetime | None
+    event_title: str
+    event_description: str | None
+    host: Person
+
+
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedNotice(f"{where} must be an object")
+    return cast(dict[str, Any], value)
+
+
+def _str(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise MalformedNotice(f"{where}.{key} is missing")
+        return None
+    if not isinstance(value, str):
+        raise MalformedNotice(f"{where}.{key} must be a string")
+    return value
+
+
+def _time(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> datetime | None:
+    text = _str(data, key, where, required=required)
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedNotice(f"{where}.{key} is not an RFC 3339 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise MalformedNotice(f"{where}.{key} has no UTC offset: {text!r}")
+    return value.astimezone(UTC)
+
+
+def _zone(name: str | None) -> str | None:
+    """A usable IANA zone name, or ``None`` (an unknown zone falls back rather than failing)."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def _location(value: Any, where: str) -> Location | None:
+    if value is None:
+        return None
+    data = _obj(value, where)
+    text = _str(data, "value", where, required=False)
+    if text is None:
+        return None
+    return Location(type=_str(data, "type", where, required=False) or "custom", value=text)
+
+
+def parse_notice(payload: dict[str, Any]) -> Notice:
+    """Read an email outbox payload; :class:`MalformedNotice` says what does not fit."""
+    data = _obj(payload, "payload")
+    kind = data.get("notice")
+    if kind not in _KINDS:
+        raise MalformedNotice(f"payload.notice must be one of {sorted(_KINDS)}, not {kind!r}")
+    sequence = data.get("sequence")
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+        raise MalformedNotice("payload.sequence must be a non-negative integer")
+
+    booking = _obj(data.get("booking"), "booking")
+    invitee = _obj(booking.get("invitee"), "booking.invitee")
+    event_type = _obj(data.get("event_type"), "event_type")
+    host = _obj(data.get("host"), "host")
+
+    start = _time(booking, "start", "booking")
+    end = _time(booking, "end", "booking")
+    assert start is not None and end is not None  # required=True
+    if end <= start:
+        raise MalformedNotice("booking.end must be after booking.start")
+    guests_raw = booking.get("guests") or []
+    if not isinstance(guests_raw, list) or not all(isinstance(g, str) for g in guests_raw):
+        raise MalformedNotice("booking.guests must be a list of email addresses")
+
+    booking_id = _str(booking, "id", "booking")
+    invitee_name = _str(invitee, "name", "booking.invitee")
+    invitee_email = _str(invitee, "email", "booking.invitee")
+    title = _str(event_type, "title", "event_type")
+    host_name = _str(host, "name", "host")
+    assert booking_id and invitee_name and invitee_email and title and host_name
+    return Notice(
+        kind=cast(NoticeKind, kind),
+        sequence=sequence,
+        booking_id=booking_id,
+        start=start,
+        end=end,
+        invitee=Person(
+            name=invitee_name,
+            email=invitee_email,
+            time_zone=_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
+        ),
+        guests=tuple(guests_raw),
+        notes=_str(booking, "notes", "booking", required=False),
+        location=_location(booking.get("location"), "booking.location")
+        or _location(event_type.get("location"), "event_type.location"),
+        cancel_reason=_str(booking, "cancel_reason", "booking", required=False),
+        reschedule_reason=_str(booking, "reschedule_reason", "booking", required=False),
+        previous_start=_time(booking, "previous_start", "booking", required=False),
+        previous_end=_time(booking, "previous_end", "booking", required=False),
+        event_title=title,
+        event_description=_str(event_type, "description", "event_type", required=False),
+        host=Person(
+            name=host_name,
+            email=_str(host, "email", "host", required=False),
+            time_zone=_zone(_str(host, "time_zone", "host", required=False)),
+        ),
+    )

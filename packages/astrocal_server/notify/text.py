@@ -1,0 +1,32 @@
+"""Cleaning user-supplied text before it goes into a header, an iCalendar parameter or a body."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["multi_line", "one_line"]
+
+_SPACES = re.compile(r"\s+")
+
+
+def _is_control(ch: str) -> bool:
+    # Cc (C0/C1 controls incl. CR, LF, NUL), Cf (bidi overrides…), Zl/Zp (U+2028, U+2029).
+    return unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}
+
+
+def one_line(text: str) -> str:
+    """``text`` on a single line: every control or line-break character becomes a space.
+
+    This is what neutralises header injection: a name like ``"Jo\\r\\nBcc: x@evil"`` can only
+    ever be the display text of one header, never start another.
+    """
+    cleaned = "".join(" " if _is_control(ch) else ch for ch in text)
+    return _SPACES.sub(" ", cleaned).strip()
+
+
+def multi_line(text: str) -> str:
+    """``text`` with its line breaks kept (normalised to ``\\n``) and other controls dropped."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = ["".join(ch for ch in line if ch == "\t" or not _is_control(ch)) for line in lines]
+    return "\n".join(line.rstrip() for line in kept).strip("\n")

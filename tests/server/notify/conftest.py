@@ -1,0 +1,301 @@
+"""Fixtures for email tests: a real aiosmtpd server on a free loopback port, payloads, outbox items.
+
+- ``smtp_sink``: a running aiosmtpd ``Controller`` whose handler records every accepted message
+  (``sink.messages`` → parsed ``EmailMessage`` with ``sink.envelopes`` alongside) and can be told to
+  answer an address with a scripted reply (``sink.script(address, "451 …", times=1)``).
+- ``tls_files``: a throwaway CA and a server certificate for 127.0.0.1 (PEM paths).
+- ``make_payload`` / ``make_item``: an email outbox payload per the COMMON.md contract, and the
+  ``OutboxItem`` the relay would hand the handler.
+- ``email_state``: an ``AppState`` whose settings point the smtp backend at ``smtp_sink``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from astrocal_server.clock import FixedClock
+from astrocal_server.config import Settings
+from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.state import AppState
+
+CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
+SENDER = "Astrocal <no-reply@astrocal.test>"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SinkHandler:
+    """aiosmtpd handler: accept and record, unless an address has a scripted reply queued."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.envelopes: list[tuple[str, list[str], bytes]] = []
+        self._scripted: dict[str, deque[str]] = {}
+        self.rcpt_attempts: list[str] = []
+
+    def script(self, address: str, reply: str, *, times: int = 1) -> None:
+        with self._lock:
+            self._scripted.setdefault(address.lower(), deque()).extend([reply] * times)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        with self._lock:
+            self.rcpt_attempts.append(address)
+            queue = self._scripted.get(address.lower())
+            if queue:
+                return queue.popleft()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            self.envelopes.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+            )
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class Sink:
+    handler: SinkHandler
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}?timeout=5"
+
+    @property
+    def envelopes(self) -> list[tuple[str, list[str], bytes]]:
+        return list(self.handler.envelopes)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[misc]
+            for _, _, raw in self.handler.envelopes
+        ]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages whose envelope included ``address``."""
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[misc]
+            for _, rcpts, raw in self.handler.envelopes
+            if address.lower() in (r.lower() for r in rcpts)
+        ]
+
+    def script(self, address: str, reply: str, *, times: int = 1) -> None:
+        self.handler.script(address, reply, times=times)
+
+
+def start_sink(**smtp_kwargs: Any) -> tuple[Controller, Sink]:
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, ready_timeout=10, **smtp_kwargs
+    )
+    controller.start()
+    return controller, Sink(handler=handler, port=port)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    controller, sink = start_sink()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)  # certificate validity only; nothing under test reads it
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Astrocal test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    files = TlsFiles(ca=folder / "ca.pem", cert=folder / "cert.pem", key=folder / "key.pem")
+    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
+
+
+MakePayload = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def make_payload() -> MakePayload:
+    def make(
+        notice: str = "created",
+        *,
+        sequence: int = 0,
+        booking_id: str = "bk_0123456789abcdefghij",
+        start: str = "2026-04-15T14:00:00Z",
+        end: str = "2026-04-15T14:30:00Z",
+        invitee: dict[str, Any] | None = None,
+        guests: list[str] | None = None,
+        notes: str | None = "Looking forward to it.",
+        host_email: str | None = "ann@host.example",
+        **booking_extra: Any,
+    ) -> dict[str, Any]:
+        booking: dict[str, Any] = {
+            "id": booking_id,
+            "status": "cancelled" if notice == "cancelled" else "confirmed",
+            "event_type_id": "evt_intro",
+            "start": start,
+            "end": end,
+            "invitee": invitee
+            or {"name": "Jo Smith", "email": "jo@invitee.example", "time_zone": "Europe/London"},
+            "guests": guests or [],
+            "metadata": {},
+            "location": {"type": "video", "value": "https://meet.example/abc"},
+            "livemode": True,
+            "created_at": "2026-04-13T08:00:00Z",
+            "updated_at": "2026-04-13T08:00:00Z",
+        }
+        if notes is not None:
+            booking["notes"] = notes
+        booking.update(booking_extra)
+        return {
+            "notice": notice,
+            "booking": booking,
+            "sequence": sequence,
+            "event_type": {
+                "id": "evt_intro",
+                "title": "Intro call",
+                "description": "A first 30-minute chat.",
+                "location": {"type": "video", "value": "https://meet.example/abc"},
+            },
+            "host": {"name": "Ann Host", "email": host_email, "time_zone": "Europe/Berlin"},
+        }
+
+    return make
+
+
+MakeItem = Callable[..., OutboxItem]
+
+
+@pytest.fixture
+def make_item() -> MakeItem:
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        payload: dict[str, Any], *, livemode: bool = True, item_id: str | None = None
+    ) -> OutboxItem:
+        return OutboxItem(
+            id=item_id or f"ob_test{next(counter):06d}",
+            account_id="acct_test",
+            livemode=livemode,
+            kind="email",
+            topic=f"booking.{payload['notice']}",
+            booking_id=payload["booking"]["id"],
+            payload=payload,
+            created_at=CHANGED_AT,
+            attempts=0,
+        )
+
+    return make
+
+
+def state_for(settings: Settings) -> AppState:
+    """An AppState for calling the email handler directly (it needs settings and services only)."""
+    return AppState(
+        settings=settings,
+        db=None,  # type: ignore[arg-type]
+        clock=FixedClock(CHANGED_AT),
+        busy_source=None,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def email_state(smtp_sink: Sink) -> AppState:
+    return state_for(
+        Settings(
+            email_backend="smtp",
+            smtp_url=smtp_sink.url,
+            email_from=SENDER,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+    )
