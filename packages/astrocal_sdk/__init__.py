@@ -1,0 +1,84 @@
+"""The Astrocal Python SDK: typed sync and async clients for the Astrocal API.
+
+from astrocal_sdk import Astrocal
+
+client = Astrocal()  # ASTROCAL_API_KEY, ASTROCAL_BASE_URL
+for booking in client.bookings.list(status="confirmed"):
+    print(booking.id, booking.start)
+"""
+
+from __future__ import annotations
+
+from astrocal_sdk import types, webhooks
+from astrocal_sdk._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from astrocal_sdk._client import (
+    Astrocal,
+    AstrocalWithRawResponse,
+    AsyncAstrocal,
+    AsyncAstrocalWithRawResponse,
+)
+from astrocal_sdk._config import DEFAULT_BASE_URL
+from astrocal_sdk._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AstrocalError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    SlotUnavailableError,
+    UnprocessableEntityError,
+    WebhookVerificationError,
+)
+from astrocal_sdk._response import APIResponse, RateLimit
+from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
+from astrocal_sdk._version import __version__
+from astrocal_sdk.pagination import AsyncPage, AsyncPaginator, SyncPage
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Astrocal",
+    "AstrocalError",
+    "AstrocalWithRawResponse",
+    "AsyncAstrocal",
+    "AsyncAstrocalWithRawResponse",
+    "AsyncPage",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "NotGiven",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "RequestOptions",
+    "SlotUnavailableError",
+    "SyncPage",
+    "Timeout",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
+    "__version__",
+    "types",
+    "webhooks",
+]
