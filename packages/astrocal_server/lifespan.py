@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
+from astrocal_server.webhooks.runtime import webhooks_lifespan
 
 __all__ = ["LIFESPAN_HOOKS", "LifespanHook"]
 
 LifespanHook = Callable[[AppState], AbstractAsyncContextManager[None]]
 
-LIFESPAN_HOOKS: list[LifespanHook] = []
+LIFESPAN_HOOKS: list[LifespanHook] = [
+    webhooks_lifespan,  # before the relay, so the relay stops first and the client closes last
+    relay_lifespan,
+]

@@ -11,6 +11,7 @@ from astrocal_server.api import (
     meta,
     schedules,
     usage,
+    webhooks,
 )
 
 __all__ = ["ROUTERS"]
@@ -22,4 +23,5 @@ ROUTERS: list[APIRouter] = [
     schedules.router,
     event_types.router,
     usage.router,
+    webhooks.router,
 ]

@@ -1,0 +1,356 @@
+"""The outbox relay: claims due rows with a lease, runs their handler, records the result.
+
+Claiming is one statement: ``UPDATE … SET lease … WHERE id IN (SELECT … LIMIT n)``, with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent workers take disjoint rows without waiting on
+each other, and inside the serialised ``BEGIN IMMEDIATE`` write on SQLite. A claimed row is
+invisible to other workers until its lease expires; a worker killed mid-row therefore loses nothing —
+the row comes back when the lease runs out, and runs again (at least once, never lost).
+
+Results are written only while the lease is still ours (``WHERE lease_owner = :me``).
+:class:`RelayLoop` runs the relay and the other lease-based sources (the webhook retry dispatcher,
+:data:`RELAY_SOURCES`) inside ``astrocal serve`` (:func:`relay_lifespan`) and ``astrocal worker``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import random
+import socket
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.ids import new_id
+from astrocal_server.outbox.handlers import (
+    Handler,
+    OutboxItem,
+    PermanentFailure,
+    RetryLater,
+    load_handler,
+)
+from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
+from astrocal_server.storage.models import OutboxMessage
+
+__all__ = [
+    "RELAY_SOURCES",
+    "OutboxRelay",
+    "RelayLoop",
+    "RelaySource",
+    "backoff",
+    "claim_rows",
+    "has_due_rows",
+    "new_owner",
+    "relay_lifespan",
+]
+
+logger = logging.getLogger("astrocal.relay")
+
+M = TypeVar("M")
+T = TypeVar("T")
+
+# Other lease-based work the relay loop drives, by dotted path to a class taking (state, owner).
+RELAY_SOURCES: list[str] = [
+    "astrocal_server.webhooks.dispatcher:DeliveryDispatcher",
+]
+
+_BACKOFF_BASE = timedelta(seconds=2)
+_BACKOFF_CAP = timedelta(minutes=30)
+
+
+def new_owner() -> str:
+    """A lease owner id naming this process (for the logs) plus a random part."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{new_id('ob', 8)[3:]}"
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with jitter after ``attempts`` failed runs: half fixed, half random."""
+    exponent = min(max(attempts, 1) - 1, 20)
+    ceiling = min(_BACKOFF_BASE * (2**exponent), _BACKOFF_CAP)
+    return ceiling / 2 + ceiling / 2 * (rng or random).random()
+
+
+def _lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
+    return or_(model.lease_expires_at.is_(None), model.lease_expires_at <= now)
+
+
+async def has_due_rows(db: Database, model: type[Any], due: ColumnElement[bool]) -> bool:
+    """A cheap read first, so an idle poll never takes SQLite's write lock."""
+    async with db.read() as session:
+        return (await session.scalar(select(model.id).where(due).limit(1))) is not None
+
+
+async def claim_rows(
+    session: AsyncSession,
+    model: type[M],
+    *,
+    due: ColumnElement[bool],
+    order_by: Sequence[Any],
+    limit: int,
+    values: dict[str, Any],
+) -> list[M]:
+    """Lease up to ``limit`` rows matching ``due`` (which must include the lease-free test)."""
+    pick = select(model.id).where(due).order_by(*order_by).limit(limit)  # type: ignore[attr-defined]
+    if session.bind.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(model)
+        .where(model.id.in_(pick.scalar_subquery()))  # type: ignore[attr-defined]
+        .values(**values)
+        .returning(model)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+class RelaySource(Protocol):
+    """Lease-based work: claim some, process one, or do one whole pass (tests)."""
+
+    async def claim(self, limit: int) -> Sequence[Any]: ...
+
+    async def process(self, item: Any) -> None: ...
+
+
+def _group_in_order(items: Sequence[T], key: Callable[[T], str | None]) -> list[list[T]]:
+    groups: OrderedDict[Any, list[T]] = OrderedDict()
+    for position, item in enumerate(items):
+        groups.setdefault(key(item) or ("", position), []).append(item)
+    return list(groups.values())
+
+
+class OutboxRelay:
+    """Runs outbox rows through their handlers. ``run_once()`` is one full pass (for tests)."""
+
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        owner: str | None = None,
+        lease: timedelta = timedelta(seconds=120),
+        handler_timeout: float = 100.0,
+        batch_size: int = 50,
+        loader: Callable[[str], Handler] = load_handler,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.state = state
+        self.owner = owner or new_owner()
+        self.lease = lease
+        self.handler_timeout = handler_timeout
+        self.batch_size = batch_size
+        self._loader = loader
+        self._rng = rng or random.Random()
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        return (
+            OutboxMessage.completed_at.is_(None)
+            & (OutboxMessage.available_at <= now)
+            & _lease_free(OutboxMessage, now)
+        )
+
+    async def claim(self, limit: int) -> list[OutboxItem]:
+        now = self.state.clock.now()
+        if not await has_due_rows(self.state.db, OutboxMessage, self._due(now)):
+            return []
+        async with self.state.db.write() as session:
+            rows = await claim_rows(
+                session,
+                OutboxMessage,
+                due=self._due(now),
+                order_by=[OutboxMessage.available_at, OutboxMessage.created_at, OutboxMessage.id],
+                limit=limit,
+                values={
+                    "lease_owner": self.owner,
+                    "lease_expires_at": now + self.lease,
+                    "attempts": OutboxMessage.attempts + 1,
+                },
+            )
+        rows.sort(key=lambda r: (r.created_at, r.id))
+        return [
+            OutboxItem(
+                id=r.id,
+                account_id=r.account_id,
+                livemode=r.livemode,
+                kind=r.kind,
+                topic=r.topic,
+                booking_id=r.booking_id,
+                payload=r.payload,
+                created_at=r.created_at,
+                attempts=r.attempts - 1,
+            )
+            for r in rows
+        ]
+
+    async def process(self, item: OutboxItem) -> None:
+        try:
+            handler = self._loader(item.kind)
+            async with asyncio.timeout(self.handler_timeout):
+                await handler(item, self.state)
+        except RetryLater as exc:
+            await self._retry(item, exc.delay, exc.reason)
+        except PermanentFailure as exc:
+            await self._finish(item, f"permanent failure: {exc.reason}")
+        except asyncio.CancelledError:
+            raise  # shutdown: the lease runs out and another worker takes the row
+        except Exception as exc:
+            # A bug or an outage must never lose a row: log it and try again later.
+            logger.exception("outbox %s (%s %s) failed", item.id, item.kind, item.topic)
+            await self._retry(item, None, f"{type(exc).__name__}: {exc}"[:2000])
+        else:
+            await self._finish(item, None)
+
+    async def run_once(self) -> int:
+        """Claim one batch and process it (rows of one booking in order); how many were claimed."""
+        items = await self.claim(self.batch_size)
+        await self.process_batch(items)
+        return len(items)
+
+    async def process_batch(self, items: Sequence[OutboxItem]) -> None:
+        async def run_group(group: list[OutboxItem]) -> None:
+            for item in group:
+                await self.process(item)
+
+        await asyncio.gather(
+            *(run_group(g) for g in _group_in_order(items, lambda i: i.booking_id))
+        )
+
+    async def _finish(self, item: OutboxItem, error: str | None) -> None:
+        await self._settle(
+            item, completed_at=self.state.clock.now(), last_error=error, available_at=None
+        )
+
+    async def _retry(self, item: OutboxItem, delay: timedelta | None, reason: str) -> None:
+        wait = delay if delay is not None else backoff(item.attempts + 1, self._rng)
+        await self._settle(
+            item,
+            completed_at=None,
+            last_error=reason,
+            available_at=self.state.clock.now() + wait,
+        )
+
+    async def _settle(
+        self,
+        item: OutboxItem,
+        *,
+        completed_at: datetime | None,
+        last_error: str | None,
+        available_at: datetime | None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "completed_at": completed_at,
+            "last_error": last_error,
+        }
+        if available_at is not None:
+            values["available_at"] = available_at
+        async with self.state.db.write() as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.lease_owner == self.owner)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            logger.warning(
+                "outbox %s: lease lost before the result was recorded; it will run again", item.id
+            )
+
+
+def _load_source(path: str) -> Callable[..., Any]:
+    module_name, _, attr = path.partition(":")
+    factory: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return factory
+
+
+class RelayLoop:
+    """Keeps every source busy: claims while there is capacity, sleeps ``poll_interval`` when idle."""
+
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        owner: str | None = None,
+        concurrency: int = 32,
+        poll_interval: float | None = None,
+        sources: Sequence[Any] | None = None,
+    ) -> None:
+        self.state = state
+        self.owner = owner or new_owner()
+        self.concurrency = concurrency
+        self.poll_interval = (
+            poll_interval if poll_interval is not None else state.settings.relay_poll_seconds
+        )
+        self.sources: list[Any] = (
+            list(sources)
+            if sources is not None
+            else [OutboxRelay(state, owner=self.owner)]
+            + [_load_source(p)(state, owner=self.owner) for p in RELAY_SOURCES]
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(*(self._run_source(s, stop) for s in self.sources))
+
+    async def _run_source(self, source: Any, stop: asyncio.Event) -> None:
+        in_flight: set[asyncio.Task[None]] = set()
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                claimed: Sequence[Any] = []
+                free = self.concurrency - len(in_flight)
+                if free > 0:
+                    try:
+                        claimed = await source.claim(free)
+                    except Exception:
+                        logger.exception("relay: claiming from %s failed", type(source).__name__)
+                    for group in _group_in_order(
+                        list(claimed), lambda i: getattr(i, "booking_id", None)
+                    ):
+                        task = asyncio.ensure_future(self._run_group(source, group))
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                if claimed and len(in_flight) < self.concurrency:
+                    continue  # more may be due right away
+                waiters: set[asyncio.Future[Any]] = {stopping, *in_flight}
+                await asyncio.wait(
+                    waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+        finally:
+            stopping.cancel()
+            if in_flight:
+                _, pending = await asyncio.wait(in_flight, timeout=10)
+                for task in pending:
+                    task.cancel()
+
+    @staticmethod
+    async def _run_group(source: Any, group: list[Any]) -> None:
+        for item in group:
+            try:
+                await source.process(item)
+            except Exception:
+                logger.exception("relay: processing %r failed", item)
+
+
+@asynccontextmanager
+async def relay_lifespan(state: AppState) -> AsyncIterator[None]:
+    """The relay inside ``astrocal serve`` (``ASTROCAL_RUN_RELAY=false`` turns it off)."""
+    if not state.settings.run_relay:
+        yield
+        return
+    stop = asyncio.Event()
+    loop = RelayLoop(state)
+    state.services["relay"] = loop
+    task = asyncio.get_running_loop().create_task(loop.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        with suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=15)

@@ -1,0 +1,105 @@
+"""Retries: delivery rows whose next attempt is due, claimed with a lease like outbox rows.
+
+First attempts are made by the fan-out handler right after it creates the deliveries; this source
+(driven by the relay loop, see ``outbox/relay.py``) makes every later attempt, and picks up
+deliveries whose worker died mid-attempt once their lease has expired. :func:`send_now` makes an
+immediate attempt in the background (the ``test`` and ``retry`` operations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, or_, update
+
+from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import WebhookDelivery
+from astrocal_server.webhooks import runtime
+from astrocal_server.webhooks.sender import attempt_delivery
+
+__all__ = ["DELIVERY_LEASE", "DeliveryDispatcher", "claim_one", "lease_free", "send_now"]
+
+# Longer than one attempt can take (15 s deadline plus recording), so a live worker never loses it.
+DELIVERY_LEASE = timedelta(seconds=60)
+
+
+def lease_free(now: datetime) -> ColumnElement[bool]:
+    return or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now)
+
+
+class DeliveryDispatcher:
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        owner: str | None = None,
+        batch_size: int = 50,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.state = state
+        self.owner = owner or new_owner()
+        self.batch_size = batch_size
+        self._rng = rng
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        return (
+            (WebhookDelivery.status == "pending")
+            & (WebhookDelivery.next_attempt_at <= now)
+            & lease_free(now)
+        )
+
+    async def claim(self, limit: int) -> list[str]:
+        now = self.state.clock.now()
+        if not await has_due_rows(self.state.db, WebhookDelivery, self._due(now)):
+            return []
+        async with self.state.db.write() as session:
+            rows = await claim_rows(
+                session,
+                WebhookDelivery,
+                due=self._due(now),
+                order_by=[WebhookDelivery.next_attempt_at, WebhookDelivery.id],
+                limit=limit,
+                values={"lease_owner": self.owner, "lease_expires_at": now + DELIVERY_LEASE},
+            )
+        return [r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.id))]
+
+    async def process(self, delivery_id: str) -> None:
+        await attempt_delivery(self.state, delivery_id, self.owner, rng=self._rng)
+
+    async def run_once(self) -> int:
+        ids = await self.claim(self.batch_size)
+        await asyncio.gather(*(self.process(i) for i in ids))
+        return len(ids)
+
+
+async def claim_one(state: AppState, delivery_id: str, owner: str) -> bool:
+    """Lease one pending delivery now, unless another worker holds it."""
+    now = state.clock.now()
+    async with state.db.write() as session:
+        result = await session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == "pending",
+                lease_free(now),
+            )
+            .values(lease_owner=owner, lease_expires_at=now + DELIVERY_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def send_now(state: AppState, delivery_ids: Sequence[str]) -> None:
+    """Attempt these deliveries at once, in the background (the response does not wait)."""
+    owner = new_owner()
+
+    async def run(delivery_id: str) -> None:
+        if await claim_one(state, delivery_id, owner):
+            await attempt_delivery(state, delivery_id, owner)
+
+    for delivery_id in delivery_ids:
+        runtime.spawn(state, run(delivery_id))

@@ -1,0 +1,56 @@
+"""Event types and event ids.
+
+An event's id (``whe_…``, the ``webhook-id`` header) is derived from the outbox row that carries it,
+so a relay that crashes and runs the row again produces the same id, and every retry of one event to
+one endpoint carries it too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from astrocal_server.ids import new_id
+from astrocal_server.serialize import format_datetime
+
+__all__ = [
+    "EVENT_TYPES",
+    "SUBSCRIBABLE_EVENTS",
+    "TEST_EVENT",
+    "event_id_for",
+    "new_event_id",
+    "test_event_payload",
+]
+
+TEST_EVENT = "webhook.test"
+EVENT_TYPES: tuple[str, ...] = (
+    "booking.created",
+    "booking.updated",
+    "booking.cancelled",
+    "booking.rescheduled",
+    "calendar_connection.error",
+    TEST_EVENT,
+)
+# What the outbox carries; ``webhook.test`` is only ever sent by the test operation.
+SUBSCRIBABLE_EVENTS = frozenset(EVENT_TYPES) - {TEST_EVENT}
+
+
+def event_id_for(outbox_id: str) -> str:
+    """``ob_abc…`` → ``whe_abc…``: one stable event id per outbox row."""
+    _prefix, sep, rest = outbox_id.partition("_")
+    if not sep or not rest:
+        raise ValueError(f"not an outbox id: {outbox_id!r}")
+    return f"whe_{rest}"
+
+
+def new_event_id() -> str:
+    return new_id("whe")
+
+
+def test_event_payload(*, webhook_id: str, livemode: bool, now: datetime) -> dict[str, Any]:
+    return {
+        "type": TEST_EVENT,
+        "timestamp": format_datetime(now),
+        "livemode": livemode,
+        "data": {"webhook_id": webhook_id, "message": "This is a test event from Astrocal."},
+    }

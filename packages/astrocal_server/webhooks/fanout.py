@@ -1,0 +1,79 @@
+"""The ``webhook`` outbox handler: one event → one delivery per enabled endpoint that wants it.
+
+The deliveries are created leased to this run and attempted at once, concurrently; their retries
+belong to the dispatcher. Running the same outbox row twice (a relay that died after creating the
+deliveries) creates nothing new: a delivery is unique per (endpoint, event id), and the event id is
+derived from the outbox row id, so the ``webhook-id`` stays the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from astrocal_server.ids import new_id
+from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure
+from astrocal_server.outbox.relay import new_owner
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import WebhookDelivery, WebhookEndpoint
+from astrocal_server.webhooks.dispatcher import DELIVERY_LEASE
+from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
+from astrocal_server.webhooks.sender import attempt_delivery
+
+__all__ = ["handle"]
+
+
+async def handle(item: OutboxItem, state: AppState) -> None:
+    if item.topic not in SUBSCRIBABLE_EVENTS:
+        raise PermanentFailure(f"{item.topic!r} is not a webhook event type")
+    event_id = event_id_for(item.id)
+    owner = new_owner()
+    now = state.clock.now()
+    created: list[str] = []
+    async with state.db.write() as session:
+        endpoints = (
+            await session.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.account_id == item.account_id,
+                    WebhookEndpoint.livemode == item.livemode,
+                    WebhookEndpoint.enabled.is_(True),
+                )
+            )
+        ).all()
+        wanted = [e for e in endpoints if item.topic in e.events]
+        if not wanted:
+            return
+        existing = set(
+            (
+                await session.scalars(
+                    select(WebhookDelivery.endpoint_id).where(
+                        WebhookDelivery.event_id == event_id,
+                        WebhookDelivery.endpoint_id.in_([e.id for e in wanted]),
+                    )
+                )
+            ).all()
+        )
+        for endpoint in wanted:
+            if endpoint.id in existing:
+                continue  # made by an earlier run of this row; the dispatcher owns it now
+            delivery_id = new_id("whd")
+            session.add(
+                WebhookDelivery(
+                    id=delivery_id,
+                    endpoint_id=endpoint.id,
+                    account_id=item.account_id,
+                    event_id=event_id,
+                    event_type=item.topic,
+                    payload=item.payload,
+                    status="pending",
+                    attempt_count=0,
+                    next_attempt_at=now,
+                    lease_owner=owner,
+                    lease_expires_at=now + DELIVERY_LEASE,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            created.append(delivery_id)
+    await asyncio.gather(*(attempt_delivery(state, d, owner) for d in created))
