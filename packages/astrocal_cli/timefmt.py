@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "TimeInputError",
     "format_instant",
     "local_zone",
+    "parse_api_time",
     "parse_date",
     "parse_instant",
     "to_api_time",
     "zone",
+    "zone_name",
 ]
 
 

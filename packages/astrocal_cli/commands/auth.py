@@ -95,6 +95,6 @@ def whoami_command(cli: Cli) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "login")(login_command)
-    command(app, "logout", confirm=True)(logout_command)
+    command(app, "login", options=("json_mode", "profile"))(login_command)
+    command(app, "logout", confirm=True, options=("profile",))(logout_command)
     command(app, "whoami")(whoami_command)

@@ -79,4 +79,4 @@ def init_command(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "init")(init_command)
+    command(app, "init", options=("json_mode", "profile"))(init_command)

@@ -1,20 +1,20 @@
-"""``astrocal openapi``: print the API contract (openapi.yaml)."""
+"""``astrocal openapi``: print the API contract (openapi.yaml) that ships with the package."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from astrocal_cli.runtime import Cli, command
+from astrocal_cli.exit_codes import ExitCode
+from astrocal_cli.runtime import Cli, CliError, command
 
 __all__ = ["bundled_spec", "register"]
 
 
 def bundled_spec() -> Path | None:
-    """The spec shipped with the server package (or at a source checkout's root), if installed."""
+    """The spec inside the installed package (or at a source checkout's root)."""
     import importlib.util
 
     spec = importlib.util.find_spec("astrocal_server")
@@ -27,33 +27,23 @@ def bundled_spec() -> Path | None:
     return None
 
 
-def openapi_command(
-    cli: Cli,
-    remote: Annotated[
-        bool,
-        typer.Option(
-            "--remote",
-            help="Fetch the spec from the configured server instead of the installed copy.",
-        ),
-    ] = False,
-) -> None:
-    """Print the OpenAPI spec: YAML as written, or JSON (as GET /v1/openapi.json) with --json."""
-    path = None if remote else bundled_spec()
+def openapi_command(cli: Cli) -> None:
+    """Print the OpenAPI spec: the YAML as written, or with --json the same JSON as GET /v1/openapi.json."""
+    path = bundled_spec()
     if path is None:
-        if cli.json_mode:
-            result = cli.call("Fetching the spec", lambda c: c.meta.openapi_json())
-        else:
-            result = cli.call("Fetching the spec", lambda c: c.meta.openapi_yaml())
-        cli.out.raw_json(result.text)
-        return
+        raise CliError("openapi.yaml is not part of this installation.", ExitCode.ERROR)
     raw = path.read_text(encoding="utf-8")
     if cli.json_mode:
-        import yaml
-
+        try:
+            import yaml
+        except ImportError:
+            raise CliError(
+                "--json needs PyYAML: pip install 'astrocal[server]'", ExitCode.ERROR
+            ) from None
         cli.out.raw_json(json.dumps(yaml.safe_load(raw), ensure_ascii=False))
     else:
         typer.echo(raw, nl=not raw.endswith("\n"))
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "openapi")(openapi_command)
+    command(app, "openapi", options=("json_mode",))(openapi_command)

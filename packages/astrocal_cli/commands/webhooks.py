@@ -111,7 +111,7 @@ def retry_command(
     """Send a delivery again now."""
     result = cli.call(
         "Scheduling a retry",
-        lambda c: c.webhooks.deliveries.retry(delivery_id, webhook_id=webhook_id),
+        lambda c: c.webhooks.deliveries.retry(webhook_id, delivery_id),
     )
 
     def render(body: dict[str, Any]) -> None:
