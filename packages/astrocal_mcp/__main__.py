@@ -1,19 +1,61 @@
-"""`astrocal-mcp`: the MCP server entry point."""
+"""`astrocal-mcp`: run the Astrocal MCP server over stdio (default) or streamable HTTP."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 
 __all__ = ["main"]
 
 
-def main() -> None:
-    print(
-        "astrocal-mcp: the MCP server is not available in this build yet.\n"
-        "Use the REST API or the `astrocal_sdk` package in the meantime.",
-        file=sys.stderr,
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="astrocal-mcp",
+        description=(
+            "Astrocal MCP server: lets agents check availability and book. Configure it with "
+            "ASTROCAL_API_KEY, ASTROCAL_API_URL and ASTROCAL_DEFAULT_EVENT_TYPE_ID."
+        ),
     )
-    sys.exit(2)
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default, for desktop clients) or streamable HTTP",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default /mcp)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    # stdout carries the protocol on stdio: everything else goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    from astrocal_mcp.config import ConfigError, McpConfig
+
+    try:
+        config = McpConfig.from_env()
+    except ConfigError as exc:
+        print(f"astrocal-mcp: {exc}", file=sys.stderr)
+        sys.exit(2)
+    from astrocal_mcp.runtime import server_from_config
+
+    server = server_from_config(config)
+    if args.transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run(
+            "streamable-http",
+            host=args.host,
+            port=args.port,
+            streamable_http_path=args.path,
+            stateless_http=True,
+            json_response=True,
+        )
 
 
 if __name__ == "__main__":

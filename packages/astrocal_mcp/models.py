@@ -8,7 +8,9 @@ converts or computes a weekday itself. Field descriptions are kept few: they cos
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AvailabilityResult",
@@ -18,12 +20,51 @@ __all__ = [
     "EventTypeInfo",
     "EventTypeList",
     "Explanation",
+    "Output",
     "Reason",
     "SlotInfo",
+    "compact_schema",
 ]
 
 
-class CurrentTime(BaseModel):
+def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
+    """Drop what a model does not need from a JSON schema, in place: generated ``title``s (they
+    only repeat the field name) and ``default: null``. Property *names* are never touched.
+
+    ``omit_nulls`` (for results, which are dumped without ``None`` values) also turns
+    ``anyOf: [X, null]`` into ``X``: an absent field says the same in fewer tokens.
+    """
+    schema.pop("title", None)
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    options = schema.get("anyOf")
+    if omit_nulls and isinstance(options, list) and len(options) == 2:
+        rest = [o for o in options if o != {"type": "null"}]
+        if len(rest) == 1:
+            del schema["anyOf"]
+            schema.update(rest[0])
+    for sub in schema.get("properties", {}).values():
+        compact_schema(sub, omit_nulls=omit_nulls)
+    for sub in schema.get("$defs", {}).values():
+        compact_schema(sub, omit_nulls=omit_nulls)
+    for key in ("anyOf", "allOf", "oneOf"):
+        for sub in schema.get(key, []):
+            compact_schema(sub, omit_nulls=omit_nulls)
+    if isinstance(schema.get("items"), dict):
+        compact_schema(schema["items"], omit_nulls=omit_nulls)
+
+
+def _compact(schema: dict[str, Any]) -> None:
+    compact_schema(schema, omit_nulls=True)
+
+
+class Output(BaseModel):
+    """Base of the tools' results: compact JSON schemas (they are sent on every tools/list)."""
+
+    model_config = ConfigDict(json_schema_extra=_compact)
+
+
+class CurrentTime(Output):
     time_zone: str
     now: str = Field(description="Local time with UTC offset (RFC 3339).")
     now_utc: str
@@ -36,7 +77,7 @@ class CurrentTime(BaseModel):
     tomorrow: str = Field(description="Tomorrow's date and weekday in this zone.")
 
 
-class EventTypeInfo(BaseModel):
+class EventTypeInfo(Output):
     id: str
     title: str
     slug: str
@@ -48,12 +89,12 @@ class EventTypeInfo(BaseModel):
     is_default: bool = False
 
 
-class EventTypeList(BaseModel):
+class EventTypeList(Output):
     event_types: list[EventTypeInfo]
     default_event_type_id: str | None = None
 
 
-class SlotInfo(BaseModel):
+class SlotInfo(Output):
     start: str = Field(description="UTC; pass this value as start_time.")
     end: str
     local_start: str
@@ -63,7 +104,7 @@ class SlotInfo(BaseModel):
     seats_remaining: int | None = None
 
 
-class AvailabilityResult(BaseModel):
+class AvailabilityResult(Output):
     event_type_id: str
     time_zone: str = Field(description="Zone of local_* times and of the dates.")
     start_date: str
@@ -73,12 +114,12 @@ class AvailabilityResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
-class Reason(BaseModel):
+class Reason(Output):
     code: str
     message: str
 
 
-class Explanation(BaseModel):
+class Explanation(Output):
     event_type_id: str
     start_time: str
     available: bool
@@ -86,7 +127,7 @@ class Explanation(BaseModel):
     alternatives: list[SlotInfo]
 
 
-class BookingInfo(BaseModel):
+class BookingInfo(Output):
     id: str
     status: str
     event_type_id: str
@@ -105,7 +146,7 @@ class BookingInfo(BaseModel):
     cancel_reason: str | None = None
 
 
-class BookingList(BaseModel):
+class BookingList(Output):
     bookings: list[BookingInfo]
     has_more: bool
     next_cursor: str | None = Field(default=None, description="Pass as cursor for the next page.")

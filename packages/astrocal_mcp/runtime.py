@@ -1,0 +1,43 @@
+"""Wiring for a standalone server: one SDK client built from :class:`McpConfig`, shared by all tools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from astrocal_sdk import AsyncAstrocal
+from mcp.server import MCPServer
+
+from astrocal_mcp.config import McpConfig
+from astrocal_mcp.server import Clock, build_server, system_clock
+
+__all__ = ["SharedClient", "server_from_config"]
+
+
+class SharedClient:
+    """Hands out one lazily created :class:`AsyncAstrocal` (connection pooling across tool calls)."""
+
+    def __init__(self, factory: Callable[[], AsyncAstrocal]) -> None:
+        self._factory = factory
+        self._client: AsyncAstrocal | None = None
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncAstrocal]:
+        if self._client is None:
+            self._client = self._factory()
+        yield self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+
+def server_from_config(config: McpConfig, *, clock: Clock = system_clock) -> MCPServer:
+    shared = SharedClient(lambda: AsyncAstrocal(api_key=config.api_key, base_url=config.api_url))
+    return build_server(
+        clients=shared,
+        api_url=config.api_url,
+        default_event_type_id=config.default_event_type_id,
+        clock=clock,
+    )

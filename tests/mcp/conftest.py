@@ -1,0 +1,124 @@
+"""Fixtures for MCP tests: the reference server in process (pinned clock, tmp SQLite), an account
+with a test key and an event type, an SDK client on it, and the MCP server built on that client.
+
+- ``ref_app``: ``create_app(settings, clock=clock)`` with its lifespan entered.
+- ``api_key`` / ``event_type_id``: a test-mode key of an account in Europe/Berlin (default
+  schedule Mon–Fri 09:00–17:00 local) and a 30-minute event type.
+- ``build``: ``build(default_event_type_id=..., api_key=...)`` → an ``MCPServer`` whose tools call
+  the reference server through ``AsyncAstrocal`` over an in-memory ASGI transport.
+- ``connect``: ``async with connect(server) as client`` → an ``mcp.Client`` talking to it in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from astrocal_server.accounts import create_account
+from astrocal_server.app import create_app
+from astrocal_server.clock import FixedClock
+from astrocal_server.config import Settings
+from fastapi import FastAPI
+
+NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
+BASE_URL = "http://testserver"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'astrocal.db'}",
+        email_backend="memory",
+        run_relay=False,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def ref_app(settings: Settings, clock: FixedClock) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def http(ref_app: FastAPI) -> Callable[[], httpx.AsyncClient]:
+    def make() -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=ref_app), base_url=BASE_URL)
+
+    return make
+
+
+@pytest.fixture
+async def api_key(ref_app: FastAPI, clock: FixedClock) -> str:
+    state = ref_app.state.astrocal
+    async with state.db.write() as session:
+        created = await create_account(
+            session,
+            name="Test Co",
+            email="owner@example.com",
+            time_zone="Europe/Berlin",
+            plan=state.settings.default_plan,
+            clock=clock,
+        )
+    return created.test_key.secret
+
+
+@pytest.fixture
+async def event_type_id(api_key: str, http: Callable[[], httpx.AsyncClient]) -> str:
+    async with http() as client:
+        response = await client.post(
+            "/v1/event_types",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json={"title": "Intro call", "slug": "intro-call", "duration_minutes": 30},
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+Build = Callable[..., Any]
+
+
+@pytest.fixture
+def build(
+    http: Callable[[], httpx.AsyncClient], api_key: str, event_type_id: str, clock: FixedClock
+) -> Iterator[Build]:
+    from astrocal_mcp.server import build_server
+    from astrocal_sdk import AsyncAstrocal
+
+    def make(*, default_event_type_id: str | None = event_type_id, key: str = api_key) -> Any:
+        @asynccontextmanager
+        async def clients() -> AsyncIterator[AsyncAstrocal]:
+            async with http() as transport_client:
+                yield AsyncAstrocal(
+                    api_key=key, base_url=BASE_URL, http_client=transport_client, max_retries=0
+                )
+
+        return build_server(
+            clients=clients,
+            api_url=BASE_URL,
+            default_event_type_id=default_event_type_id,
+            clock=clock.now,
+        )
+
+    yield make
+
+
+@pytest.fixture
+def connect() -> Callable[[Any], AbstractAsyncContextManager[Any]]:
+    from mcp import Client
+
+    def open_client(server: Any) -> AbstractAsyncContextManager[Any]:
+        return Client(server)
+
+    return open_client
