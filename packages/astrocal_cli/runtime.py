@@ -101,6 +101,8 @@ class Cli:
         client = self.client()
         with self.out.spinner(waiting):
             raw = operation(client.with_raw_response)
+        if raw is None:  # a 204 answer (deletes): nothing to show, nothing to print for --json
+            return ApiResult(204, "")
         response = raw.http_response
         return ApiResult(response.status_code, response.text)
 
