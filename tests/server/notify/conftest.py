@@ -105,11 +105,18 @@ class Sink:
         self.handler.script(address, reply, times=times)
 
 
-def start_sink(**smtp_kwargs: Any) -> tuple[Controller, Sink]:
+def start_sink(
+    front: Callable[[SinkHandler], Any] | None = None, **smtp_kwargs: Any
+) -> tuple[Controller, Sink]:
+    """Start aiosmtpd on a free port; ``front`` may wrap the recording handler (to hold or fail)."""
     handler = SinkHandler()
     port = free_port()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=port, ready_timeout=10, **smtp_kwargs
+        front(handler) if front else handler,
+        hostname="127.0.0.1",
+        port=port,
+        ready_timeout=10,
+        **smtp_kwargs,
     )
     controller.start()
     return controller, Sink(handler=handler, port=port)

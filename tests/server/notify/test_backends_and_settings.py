@@ -1,0 +1,112 @@
+"""Email settings (ASTROCAL_EMAIL_BACKEND, ASTROCAL_SMTP_URL, ASTROCAL_EMAIL_FROM) and the non-SMTP
+backends: console (the zero-config default), memory, none."""
+
+from __future__ import annotations
+
+import pytest
+from astrocal_server.config import Settings
+from astrocal_server.notify.backends import ConsoleMailer, MemoryMailer, NullMailer, SmtpMailer
+from astrocal_server.notify.outbox import MAILER_SERVICE, handle, mailer_for
+from astrocal_server.notify.smtp_url import parse_smtp_url
+from pydantic import ValidationError
+
+from .conftest import MakeItem, MakePayload, state_for
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(_env_file=None, **kw)  # type: ignore[arg-type]
+
+
+def test_smtp_url_forms() -> None:
+    plain = parse_smtp_url("smtp://relay.internal")
+    assert (plain.hostname, plain.port, plain.start_tls, plain.use_tls) == (
+        "relay.internal",
+        25,
+        None,
+        False,
+    )
+    assert plain.username is None and plain.password is None and plain.timeout == 30
+
+    sub = parse_smtp_url("smtp+starttls://apikey:s%40cr%3At@smtp.example.com?timeout=10")
+    assert (sub.port, sub.start_tls, sub.use_tls) == (587, True, False)
+    assert (sub.username, sub.password, sub.timeout) == ("apikey", "s@cr:t", 10.0)
+    assert "s@cr:t" not in repr(sub)  # the password never reaches logs via repr
+
+    tls = parse_smtp_url("smtps://u:p@smtp.example.com:2465?verify=false&cafile=/etc/ca.pem")
+    assert (tls.port, tls.use_tls, tls.start_tls) == (2465, True, False)
+    assert tls.validate_certs is False and tls.cafile == "/etc/ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://smtp.example.com", "scheme 'http' is not supported"),
+        ("smtp://", "has no host"),
+        ("smtp://h:99999", "not a valid URL"),
+        ("smtp://h?timeout=soon", "timeout must be a number"),
+        ("smtp://h?verify=maybe", "must be true or false"),
+        ("smtp://h?tls=on", "unknown parameters"),
+    ],
+)
+def test_bad_smtp_urls_say_what_a_good_one_looks_like(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_smtp_url(url)
+    with pytest.raises(ValidationError, match=message):
+        _settings(email_backend="smtp", smtp_url=url)
+
+
+def test_email_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASTROCAL_EMAIL_BACKEND", "smtp")
+    monkeypatch.setenv("ASTROCAL_SMTP_URL", "smtp+starttls://u:p@smtp.example.com")
+    monkeypatch.setenv("ASTROCAL_EMAIL_FROM", "Bookings <bookings@example.com>")
+    settings = _settings()
+    mailer = mailer_for(state_for(settings))
+    assert isinstance(mailer, SmtpMailer)
+    assert mailer.settings.hostname == "smtp.example.com" and mailer.settings.start_tls is True
+    assert settings.email_from == "Bookings <bookings@example.com>"
+
+
+def test_backend_choice_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ASTROCAL_EMAIL_BACKEND", "ASTROCAL_SMTP_URL", "ASTROCAL_EMAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    assert _settings().email_backend == "console"  # `astrocal serve` with no config
+    assert isinstance(mailer_for(state_for(_settings())), ConsoleMailer)
+    assert isinstance(mailer_for(state_for(_settings(email_backend="memory"))), MemoryMailer)
+    assert isinstance(mailer_for(state_for(_settings(email_backend="none"))), NullMailer)
+    assert _settings(email_backend="disabled").email_backend == "none"
+    with pytest.raises(ValidationError, match="needs smtp_url"):
+        _settings(email_backend="smtp")
+    with pytest.raises(ValidationError, match="email_from must be an email address"):
+        _settings(email_from="Astrocal")
+    with pytest.raises(ValidationError, match="email_from must be an email address"):
+        _settings(email_from="a@b.example\r\nBcc: x@y.example")
+
+
+async def test_console_backend_prints_a_summary(
+    capsys: pytest.CaptureFixture[str], make_payload: MakePayload, make_item: MakeItem
+) -> None:
+    state = state_for(_settings())
+    await handle(make_item(make_payload("rescheduled", sequence=3)), state)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2  # invitee and host
+    assert "to=Jo Smith <jo@invitee.example>" in lines[0]
+    assert "Rescheduled: Intro call with Ann Host" in lines[0]
+    assert "method=REQUEST uid=bk_0123456789abcdefghij@astrocal sequence=3" in lines[0]
+    assert "to=Ann Host <ann@host.example>" in lines[1]
+
+
+async def test_memory_and_none_backends(make_payload: MakePayload, make_item: MakeItem) -> None:
+    memory_state = state_for(_settings(email_backend="memory"))
+    await handle(make_item(make_payload()), memory_state)
+    sent = memory_state.services[MAILER_SERVICE].sent
+    assert [m["To"] for m in sent] == [
+        "Jo Smith <jo@invitee.example>",
+        "Ann Host <ann@host.example>",
+    ]
+
+    none_state = state_for(_settings(email_backend="none"))
+    await handle(make_item(make_payload()), none_state)  # completes, sends nothing
+    assert isinstance(none_state.services[MAILER_SERVICE], NullMailer)
+
+    await handle(make_item(make_payload(), livemode=False), memory_state)
+    assert len(sent) == 2  # test mode added nothing
