@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import typer
 
@@ -13,19 +12,15 @@ __all__ = ["register"]
 
 
 def mcp_command(cli: Cli, ctx: typer.Context) -> None:
-    """Run the Astrocal MCP server (stdio by default) for AI agents.
-
-    Extra arguments go to the server, e.g. `astrocal mcp -- --help`.
-    """
+    """Run the Astrocal MCP server for AI agents (stdio by default; `astrocal mcp --transport http`). Other arguments go to the server: `astrocal mcp -- --help`."""
     settings = cli.settings
-    # The MCP server reads its configuration from the environment, like the SDK does.
+    # The MCP server reads its configuration from the environment (like the official server does).
     if settings.api_key:
         os.environ["ASTROCAL_API_KEY"] = settings.api_key
-    os.environ["ASTROCAL_BASE_URL"] = settings.base_url
+    os.environ["ASTROCAL_API_URL"] = settings.base_url
     from astrocal_mcp.__main__ import main
 
-    sys.argv = ["astrocal-mcp", *ctx.args]
-    main()
+    main(list(ctx.args))
 
 
 def register(app: typer.Typer) -> None:
