@@ -62,9 +62,10 @@ _EVENT_MODELS: dict[str, type[BaseModel]] = {
 
 
 def _key(secret: str) -> bytes:
-    raw = secret.removeprefix(_PREFIX)
+    raw = secret.removeprefix(_PREFIX).strip()
     try:
-        return base64.b64decode(raw, validate=True)
+        # Accept unpadded base64, as the Standard Webhooks libraries do.
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WebhookVerificationError(
             "The webhook secret is not valid base64 (it looks like whsec_…)."
