@@ -115,6 +115,18 @@ class Cli:
         if not typer.confirm(question, default=False, err=True):
             raise CliError("Aborted; nothing was changed.", ExitCode.ABORTED)
 
+    def read_secret(self, label: str) -> str:
+        """A secret not given as an option: a hidden prompt on a terminal, else one line of stdin
+        (``printf %s "$SECRET" | astrocal …`` keeps it out of the process list and shell history)."""
+        if sys.stdin.isatty():
+            value = typer.prompt(label, hide_input=True, err=True)
+        else:
+            value = sys.stdin.readline()
+        value = value.strip()
+        if not value:
+            raise CliError(f"No {label.split(' (')[0].lower()} given.", ExitCode.USAGE)
+        return value
+
     def emit(self, result: ApiResult, render: Callable[[Any], None]) -> None:
         """``--json``: the body verbatim; otherwise ``render(parsed body)`` for people."""
         if self.json_mode:

@@ -67,6 +67,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         allow_private_webhook_targets=True,
         email_backend="memory",
         run_relay=True,
+        google_client_id="123.apps.googleusercontent.com",
+        google_client_secret="google-secret",
+        microsoft_client_id="00000000-aaaa-bbbb-cccc-111111111111",
+        microsoft_client_secret="microsoft-secret",
         _env_file=None,  # type: ignore[call-arg]
     )
     clock = FixedClock(NOW)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -13,18 +12,6 @@ from astrocal_cli.runtime import Cli, CliError, command
 from astrocal_cli.views import ACCOUNT
 
 __all__ = ["register"]
-
-
-def _read_key(api_key: str | None) -> str:
-    if api_key:
-        return api_key.strip()
-    if not sys.stdin.isatty():
-        key = sys.stdin.readline().strip()  # `printf %s "$KEY" | astrocal login` keeps it out of ps
-    else:
-        key = typer.prompt("API key (sk_test_… or sk_live_…)", hide_input=True, err=True).strip()
-    if not key:
-        raise CliError("No API key given.", ExitCode.USAGE)
-    return key
 
 
 def login_command(
@@ -45,7 +32,7 @@ def login_command(
     ] = True,
 ) -> None:
     """Save an API key and base URL as a profile (mode 0600 in your config directory)."""
-    key = _read_key(api_key)
+    key = api_key.strip() if api_key else cli.read_secret("API key (sk_test_… or sk_live_…)")
     if not key.startswith(("sk_live_", "sk_test_")):
         raise CliError(
             "That does not look like an API key (sk_live_… or sk_test_…).", ExitCode.USAGE

@@ -39,22 +39,20 @@ def caldav_command(
     server_url: Annotated[str, typer.Option("--server-url", help="The CalDAV server's URL.")],
     username: Annotated[str, typer.Option("--username")],
     password: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--password",
-            prompt=True,
-            hide_input=True,
             envvar="ASTROCAL_CALDAV_PASSWORD",
-            help="An (app) password; prompted for when omitted, or ASTROCAL_CALDAV_PASSWORD.",
+            help="An (app) password. Omit it to be prompted (or pipe it on stdin), or set ASTROCAL_CALDAV_PASSWORD.",
         ),
-    ],
+    ] = None,
 ) -> None:
     """Connect a CalDAV account (iCloud, Fastmail, Nextcloud, Radicale…) and list its calendars."""
     params = {
         "provider": "caldav",
         "server_url": server_url,
         "username": username,
-        "password": password,
+        "password": password or cli.read_secret("Password"),
     }
     result = cli.call("Discovering calendars", lambda c: c.calendar_connections.create(**params))
     show_one(cli, result, CALENDAR_CONNECTION, title="Connected")
