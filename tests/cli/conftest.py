@@ -35,6 +35,9 @@ from astrocal_cli.commands import register_all
 from click.testing import Result
 from typer.testing import CliRunner
 
+# The real CalDAV server fixture of the calendar tests, reused as is.
+from ..server.calendars.conftest import radicale_server  # noqa: F401
+
 NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # a Monday, as in tests/server
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from ..server.calendars.conftest import Radicale, radicale_server  # noqa: F401 - a fixture
+from ..server.calendars.conftest import Radicale
 from .conftest import Run, RunProcess
 
 
