@@ -132,4 +132,9 @@ def decide(
     delay = parse_retry_after(retry_after, now) if status_code is not None else None
     if delay is None:
         delay = next_delay(attempts_made, rng)
-    return Decision("pending", now + delay, since)
+    return Decision("pending", _whole_second(now + delay), since)
+
+
+def _whole_second(at: datetime) -> datetime:
+    """Rounded up, so the time the API shows (second precision) is never before the real one."""
+    return at if at.microsecond == 0 else at.replace(microsecond=0) + timedelta(seconds=1)
