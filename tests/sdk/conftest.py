@@ -89,7 +89,7 @@ class LiveServer:
         return created.test_key.secret
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     import uvicorn
     from astrocal_server.app import create_app
