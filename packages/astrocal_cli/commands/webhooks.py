@@ -1,4 +1,4 @@
-"""``astrocal webhooks list|get|create|delete|deliveries|retry|test|rotate-secret``."""
+"""``astrocal webhooks list|get|create|delete|deliveries|retry|test|rotate-secret|listen``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
+from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, command
+from astrocal_cli.runtime import Cli, CliError, command
 from astrocal_cli.timefmt import format_instant
 from astrocal_cli.views import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Field
 
@@ -147,6 +148,68 @@ def rotate_secret_command(cli: Cli, webhook_id: IdArg) -> None:
     cli.emit(result, render)
 
 
+def listen_command(
+    cli: Cli,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 9000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret",
+            envvar="ASTROCAL_WEBHOOK_SECRET",
+            help="whsec_… to verify signatures with (repeatable during a rotation).",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        int, typer.Option(help="Seconds a signature's timestamp may differ from now.", min=1)
+    ] = 300,
+    count: Annotated[
+        int | None, typer.Option(help="Exit after this many deliveries.", min=1)
+    ] = None,
+) -> None:
+    """Receive webhook deliveries on this machine and print them (verified when --secret is given). Point an endpoint at it with `astrocal webhooks create --url http://127.0.0.1:9000/`; the server must allow private targets (ASTROCAL_ALLOW_PRIVATE_WEBHOOK_TARGETS=true)."""
+    import threading
+
+    from astrocal_cli.listener import Delivery, Listener
+
+    received = 0
+    done = threading.Event()
+
+    def show(delivery: Delivery) -> None:
+        nonlocal received
+        received += 1
+        event = delivery.event
+        if cli.json_mode:
+            cli.out.raw_json(delivery.body.decode("utf-8", "replace"))
+        else:
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            mark = {True: "verified", False: f"REJECTED ({delivery.error})", None: "unverified"}
+            cli.out.line(
+                f"{format_instant(event.get('timestamp'), cli.tz)}  {event.get('type')}  "
+                f"{data.get('id', '')}  webhook-id {delivery.headers.get('webhook-id')}  "
+                f"{mark[delivery.verified]}"
+            )
+        if count is not None and received >= count:
+            done.set()
+
+    try:
+        listener = Listener(
+            host, port, secrets=list(secret or []), tolerance=tolerance, on_delivery=show
+        )
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}", ExitCode.USAGE) from None
+    thread = threading.Thread(target=listener.serve, daemon=True)
+    thread.start()
+    cli.out.note(f"Listening on {listener.url} (Ctrl-C to stop)")
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
+        listener.close()
+
+
 def register(app: typer.Typer) -> None:
     sub = group("webhooks", "Webhook endpoints, their deliveries, retries and secrets.")
     command(sub, "list")(list_command)
@@ -157,3 +220,4 @@ def register(app: typer.Typer) -> None:
     command(sub, "retry")(retry_command)
     command(sub, "test")(test_command)
     command(sub, "rotate-secret", confirm=True)(rotate_secret_command)
+    command(sub, "listen")(listen_command)
