@@ -12,6 +12,7 @@ endpoint then answers 501).
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator
@@ -57,36 +58,83 @@ async def _request_client() -> AsyncIterator[AsyncAstrocal]:
         yield client
 
 
-@asynccontextmanager
-async def mcp_lifespan(state: AppState) -> AsyncIterator[None]:
-    """Build the MCP server and run its session manager for the app's lifetime."""
-    try:
+class _Runtime:
+    """The MCP server and its session manager, started on the first ``/mcp`` request.
+
+    The session manager runs in a task of its own: its task group must be entered and left by the
+    same task, which an app's lifespan (entered and left by different tasks in some hosts and
+    tests) does not guarantee. Starting lazily keeps app start-up free of MCP work.
+    """
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+        self._lock = asyncio.Lock()
+        self._manager: Any = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def manager(self) -> Any:
+        async with self._lock:
+            if self._manager is None:
+                self._manager = await self._start()
+        return self._manager
+
+    async def _start(self) -> Any:
         from mcp.server.transport_security import TransportSecuritySettings
 
         from astrocal_mcp.server import build_server
+
+        server = build_server(
+            clients=_request_client,
+            api_url=self._state.settings.public_base_url,
+            clock=self._state.clock.now,
+        )
+        # Builds the session manager (the Starlette app itself is not used: the route is ours).
+        # Host checks are off because every request must carry an API key, which a DNS-rebinding
+        # page does not have.
+        server.streamable_http_app(
+            stateless_http=True,
+            json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        manager = server.session_manager
+        ready = asyncio.Event()
+
+        async def run() -> None:
+            async with manager.run():
+                ready.set()
+                await self._stop.wait()
+
+        self._task = asyncio.create_task(run(), context=contextvars.Context())
+        waiter = asyncio.create_task(ready.wait())
+        await asyncio.wait({self._task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.is_set():
+            waiter.cancel()
+            await self._task  # re-raises why it could not start
+        return manager
+
+    async def aclose(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+
+@asynccontextmanager
+async def mcp_lifespan(state: AppState) -> AsyncIterator[None]:
+    """Register the ``/mcp`` runtime (if the ``mcp`` package is installed) and stop it on shutdown."""
+    try:
+        import mcp  # noqa: F401
     except ImportError:
         logger.info("MCP endpoint disabled: install astrocal[mcp] to enable %s", MCP_PATH)
         yield
         return
-    server = build_server(
-        clients=_request_client,
-        api_url=state.settings.public_base_url,
-        clock=state.clock.now,
-    )
-    # Builds the session manager (the Starlette app itself is not used: the route is ours). Host
-    # checks are off because every request must carry an API key, which a rebinding page lacks.
-    server.streamable_http_app(
-        stateless_http=True,
-        json_response=True,
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-    )
-    manager = server.session_manager
-    async with manager.run():
-        state.services[_SERVICE] = manager
-        try:
-            yield
-        finally:
-            state.services.pop(_SERVICE, None)
+    runtime = _Runtime(state)
+    state.services[_SERVICE] = runtime
+    try:
+        yield
+    finally:
+        state.services.pop(_SERVICE, None)
+        await runtime.aclose()
 
 
 def _error(
@@ -118,8 +166,8 @@ class McpEndpoint:
             )
             await response(scope, receive, send)
             return
-        manager = get_state(request).services.get(_SERVICE)
-        if manager is None:
+        runtime = get_state(request).services.get(_SERVICE)
+        if runtime is None:
             response = _error(
                 scope,
                 501,
@@ -129,6 +177,7 @@ class McpEndpoint:
             )
             await response(scope, receive, send)
             return
+        manager = await runtime.manager()
         header = request.headers.get("authorization", "")
         key_token = _CALLER_KEY.set(header.split()[-1])
         app_token = _CALLER_APP.set(scope["app"])

@@ -1,0 +1,100 @@
+"""The reference server's ``/mcp`` endpoint: streamable HTTP, authenticated with the API's keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import httpx2
+from fastapi import FastAPI
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+@asynccontextmanager
+async def remote_client(app: FastAPI, key: str) -> AsyncIterator[Client]:
+    http = httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    async with http, Client(streamable_http_client("http://testserver/mcp", http_client=http)) as c:
+        yield c
+
+
+async def test_mcp_endpoint_serves_the_tools_with_the_callers_key(
+    ref_app: FastAPI, api_key: str, event_type_id: str
+) -> None:
+    async with remote_client(ref_app, api_key) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert {"check_availability", "create_booking", "cancel_booking"} <= names
+        now = await client.call_tool("get_current_time", {"time_zone": "Europe/Berlin"})
+        assert now.structured_content["now"] == "2026-04-13T10:00:00+02:00"  # the server's clock
+        listed = await client.call_tool("list_event_types", {})
+        assert not listed.is_error, listed.content
+        assert [e["id"] for e in listed.structured_content["event_types"]] == [event_type_id]
+        # No default event type on the hosted endpoint: the model is told to pick one.
+        missing = await client.call_tool(
+            "check_availability", {"start_date": "2026-04-14", "end_date": "2026-04-14"}
+        )
+        assert missing.is_error and "list_event_types" in missing.content[0].text
+
+
+async def test_mcp_endpoint_refuses_missing_and_bad_keys(
+    http: Callable[[], httpx.AsyncClient], api_key: str
+) -> None:
+    async with http() as client:
+        missing = await client.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == "Bearer"
+        error = missing.json()["error"]
+        assert error["code"] == "authentication_required"
+        assert error["request_id"] == missing.headers["x-request-id"]
+
+        wrong = await client.post(
+            "/mcp",
+            json=INITIALIZE,
+            headers={**MCP_HEADERS, "Authorization": "Bearer sk_test_wrongwrongwrong"},
+        )
+        assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "invalid_api_key")
+
+        ok = await client.post(
+            "/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {api_key}"}
+        )
+        assert ok.status_code == 200, ok.text
+        body: dict[str, Any] = ok.json()
+        assert body["result"]["serverInfo"]["name"] == "astrocal"
+
+
+async def test_keys_of_one_account_see_only_its_objects(
+    ref_app: FastAPI, api_key: str, event_type_id: str
+) -> None:
+    from astrocal_server.accounts import create_account
+
+    state = ref_app.state.astrocal
+    async with state.db.write() as session:
+        other = await create_account(
+            session,
+            name="Other",
+            email="other@example.com",
+            time_zone="UTC",
+            plan=state.settings.default_plan,
+            clock=state.clock,
+        )
+    async with remote_client(ref_app, other.test_key.secret) as client:
+        listed = await client.call_tool("list_event_types", {})
+        assert listed.structured_content["event_types"] == []
