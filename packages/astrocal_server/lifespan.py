@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+from astrocal_mcp.remote import mcp_lifespan
+
 from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
 from astrocal_server.webhooks.runtime import webhooks_lifespan
@@ -21,4 +23,5 @@ LifespanHook = Callable[[AppState], AbstractAsyncContextManager[None]]
 LIFESPAN_HOOKS: list[LifespanHook] = [
     webhooks_lifespan,  # before the relay, so the relay stops first and the client closes last
     relay_lifespan,
+    mcp_lifespan,  # /mcp session manager; does nothing without the [mcp] extra
 ]

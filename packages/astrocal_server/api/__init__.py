@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from astrocal_mcp import remote as mcp_remote
 from fastapi import APIRouter
 
 from astrocal_server.api import (
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     event_types.router,
     usage.router,
     webhooks.router,
+    mcp_remote.router,  # /mcp: the MCP tools over streamable HTTP, same API keys
 ]
