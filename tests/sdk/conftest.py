@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import socket
 import sys
@@ -23,6 +24,7 @@ from types import ModuleType
 import httpx
 import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal
+from astrocal_server.clock import Clock
 from fastapi import FastAPI
 
 
@@ -89,43 +91,47 @@ class LiveServer:
         return created.test_key.secret
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextlib.contextmanager
+def serve(db_dir: Path, clock: Clock) -> Iterator[LiveServer]:
+    """The reference server on a free loopback port, in a thread with its own event loop."""
     import uvicorn
     from astrocal_server.app import create_app
-    from astrocal_server.clock import FixedClock
     from astrocal_server.config import Settings
 
-    db = tmp_path_factory.mktemp("live") / "astrocal.db"
     server_settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{db}",
+        database_url=f"sqlite+aiosqlite:///{db_dir / 'astrocal.db'}",
         signup_enabled=True,
         allow_private_webhook_targets=True,
         email_backend="memory",
         run_relay=False,
         _env_file=None,  # type: ignore[call-arg]
     )
-    application = create_app(server_settings, clock=FixedClock(NOW))
+    application = create_app(server_settings, clock=clock)
     port = free_port()
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    started = threading.Event()
-
-    # uvicorn sets ``started`` once it listens; poll it without sleeping on the wall clock
-    # by waiting on the thread with a short timeout.
-    for _ in range(200):
-        if server.started:
-            started.set()
+    # uvicorn sets ``started`` once it listens; wait on the thread (not the wall clock) meanwhile.
+    for _ in range(400):
+        if server.started or not thread.is_alive():
             break
         thread.join(0.05)
-    assert started.is_set(), "uvicorn did not start"
+    assert server.started, "uvicorn did not start"
     try:
         yield LiveServer(f"http://127.0.0.1:{port}")
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The server with its clock pinned at ``NOW``."""
+    from astrocal_server.clock import FixedClock
+
+    with serve(tmp_path_factory.mktemp("live"), FixedClock(NOW)) as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ from astrocal_sdk import (
     NotFoundError,
     types,
 )
+
+from .conftest import LiveServer
 
 
 async def test_account_usage_and_raw_headers(aclient: AsyncAstrocal) -> None:
@@ -97,3 +100,15 @@ async def test_calendar_connections_missing(aclient: AsyncAstrocal) -> None:
     assert [c async for c in aclient.calendar_connections.list()] == []
     with pytest.raises(NotFoundError):
         await aclient.calendar_connections.delete("cal_missing")
+
+
+async def test_async_client_over_real_loopback_http(live_server: LiveServer) -> None:
+    key = await asyncio.to_thread(live_server.new_key)
+    async with AsyncAstrocal(api_key=key, base_url=live_server.url) as client:
+        account = await client.account.retrieve()
+        assert account.id.startswith("acct_")
+        made = await client.schedules.create(name="Over the wire", time_zone=ZoneInfo("UTC"))
+        assert made.id in [s.id async for s in client.schedules.list(limit=1)]
+        with pytest.raises(NotFoundError) as info:
+            await client.bookings.retrieve("bk_missing")
+        assert info.value.request_id
