@@ -6,6 +6,7 @@ Every body is verified with the reference ``standardwebhooks`` verifier and vali
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -294,7 +295,7 @@ async def test_a_delivery_is_retried_for_at_least_72_hours_then_failed(
     assert _parse(attempts[-2]["attempted_at"]) - started < RETRY_WINDOW
     gaps = [
         _parse(b["attempted_at"]) - _parse(a["attempted_at"])
-        for a, b in zip(attempts, attempts[1:])
+        for a, b in itertools.pairwise(attempts)
     ]
     assert gaps[0] < timedelta(seconds=10) and max(gaps) <= timedelta(hours=15)
     assert gaps == sorted(gaps[:9]) + gaps[9:]  # growing, then capped
