@@ -161,11 +161,11 @@ def build_server(
     async def fetch_event_types() -> EventTypeList:
         async with clients() as client:
             try:
-                page = await client.event_types.list(limit=100)
+                found = [e async for e in client.event_types.list(limit=100)]
             except APIError as exc:
                 raise fail(exc) from None
         return EventTypeList(
-            event_types=[convert.event_type_info(e, default_event_type_id) for e in page.data],
+            event_types=[convert.event_type_info(e, default_event_type_id) for e in found],
             default_event_type_id=default_event_type_id,
         )
 

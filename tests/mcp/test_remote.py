@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from .routes import needs_scheduling_routes
+
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -98,3 +100,27 @@ async def test_keys_of_one_account_see_only_its_objects(
     async with remote_client(ref_app, other.test_key.secret) as client:
         listed = await client.call_tool("list_event_types", {})
         assert listed.structured_content["event_types"] == []
+
+
+@needs_scheduling_routes
+async def test_another_accounts_event_type_is_not_found(
+    ref_app: FastAPI, api_key: str, event_type_id: str
+) -> None:
+    from astrocal_server.accounts import create_account
+
+    state = ref_app.state.astrocal
+    async with state.db.write() as session:
+        other = await create_account(
+            session,
+            name="Other",
+            email="other@example.com",
+            time_zone="UTC",
+            plan=state.settings.default_plan,
+            clock=state.clock,
+        )
+    async with remote_client(ref_app, other.test_key.secret) as client:
+        foreign = await client.call_tool(
+            "check_availability",
+            {"event_type_id": event_type_id, "start_date": "2026-04-14", "end_date": "2026-04-14"},
+        )
+        assert foreign.is_error and "resource_missing" in foreign.content[0].text

@@ -1,0 +1,252 @@
+"""End to end against a live reference server: ``astrocal serve`` as a subprocess (free port, tmp
+SQLite, the first-run demo account and key), driven through ``astrocal-mcp`` as a subprocess over
+stdio (and over streamable HTTP), exactly as an MCP client would launch it.
+
+Both processes use the real clock, so the scripted agent asks get_current_time first and works out
+"next Tuesday" from its answer, as an agent must.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import get_default_environment
+
+from .routes import needs_scheduling_routes
+
+BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Live:
+    url: str
+    key: str
+    event_type_id: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
+    return {**env, **extra}
+
+
+def start(
+    argv: list[str], env: dict[str, str], cwd: Path, ready_text: str
+) -> subprocess.Popen[str]:
+    """Start a server process and return once ``ready_text`` appears on its stderr.
+
+    stderr is read by a thread for the process's whole life, so a full pipe never blocks it.
+    """
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=(cwd / "stdout.log").open("w"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=drain, daemon=True).start()
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=STARTUP_TIMEOUT)
+        except queue.Empty:
+            process.kill()
+            raise AssertionError(f"{argv[0]} did not start:\n{''.join(seen)}") from None
+        if line is None:
+            raise AssertionError(f"{argv[0]} exited:\n{''.join(seen)}")
+        seen.append(line)
+        if ready_text in line:
+            return process
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    from astrocal_server.bootstrap import ensure_initialised
+    from astrocal_server.clock import SystemClock
+    from astrocal_server.config import Settings
+
+    workdir = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite+aiosqlite:///{workdir / 'astrocal.db'}"
+    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    first = asyncio.run(ensure_initialised(settings, SystemClock()))
+    assert first is not None
+    port = free_port()
+    process = start(
+        [str(BIN / "astrocal"), "serve", "--port", str(port)],
+        clean_env(ASTROCAL_DATABASE_URL=database_url, ASTROCAL_EMAIL_BACKEND="disabled"),
+        workdir,
+        "Application startup complete",
+    )
+    try:
+        yield Live(
+            url=f"http://127.0.0.1:{port}",
+            key=first.created.test_key.secret,
+            event_type_id=first.test_event_type_id,
+        )
+    finally:
+        stop(process)
+
+
+def mcp_env(live: Live, **extra: str) -> dict[str, str]:
+    return {
+        **get_default_environment(),
+        "ASTROCAL_API_KEY": live.key,
+        "ASTROCAL_API_URL": live.url,
+        **extra,
+    }
+
+
+async def call(client: Client, name: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(name, arguments)
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+def next_weekday(today: date, weekday: int) -> date:
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+@needs_scheduling_routes
+async def test_agent_session_over_stdio(live: Live) -> None:
+    params = StdioServerParameters(
+        command=str(BIN / "astrocal-mcp"),
+        env=mcp_env(live, ASTROCAL_DEFAULT_EVENT_TYPE_ID=live.event_type_id),
+    )
+    async with Client(params) as client:
+        now = await call(client, "get_current_time", time_zone="Europe/Berlin")
+        tuesday = next_weekday(date.fromisoformat(now["date"]), 1).isoformat()
+
+        event_types = await call(client, "list_event_types")
+        [intro] = [e for e in event_types["event_types"] if e["slug"] == "intro-call"]
+        assert intro["id"] == live.event_type_id and intro["is_default"]
+
+        availability = await call(
+            client,
+            "check_availability",
+            event_type_id=intro["id"],
+            start_date=tuesday,
+            end_date=tuesday,
+            timezone="Europe/Berlin",
+        )
+        slots = availability["slots"]
+        assert len(slots) >= 3
+        assert {s["weekday"] for s in slots} == {"Tuesday"}
+        assert all(s["local_start"].startswith(tuesday) for s in slots)
+        assert all(s["start"].endswith("Z") for s in slots)
+
+        # No event_type_id: ASTROCAL_DEFAULT_EVENT_TYPE_ID fills it in.
+        booked = await call(
+            client,
+            "create_booking",
+            start_time=slots[0]["start"],
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+            invitee_timezone="Europe/Berlin",
+        )
+        assert booked["status"] == "confirmed" and booked["start"] == slots[0]["start"]
+        assert booked["local_start"] == slots[0]["local_start"]
+
+        taken = await client.call_tool(
+            "create_booking",
+            {
+                "start_time": slots[0]["start"],
+                "invitee_name": "Sam Lee",
+                "invitee_email": "sam@example.com",
+            },
+        )
+        assert taken.is_error and "slot_unavailable" in taken.content[0].text
+
+        # A local time with its offset, as the user would say it.
+        moved = await call(
+            client,
+            "reschedule_booking",
+            booking_id=booked["id"],
+            new_start_time=slots[2]["local_start"],
+            reason="Clash",
+        )
+        assert (moved["id"], moved["start"]) == (booked["id"], slots[2]["start"])
+        assert moved["previous_start"] == slots[0]["start"]
+
+        cancelled = await call(client, "cancel_booking", booking_id=booked["id"])
+        assert cancelled["status"] == "cancelled"
+        fetched = await call(client, "get_booking", booking_id=booked["id"])
+        assert fetched["status"] == "cancelled"
+
+        naive = await client.call_tool(
+            "create_booking",
+            {
+                "start_time": f"{tuesday}T11:00",
+                "invitee_name": "Jo Smith",
+                "invitee_email": "jo@example.com",
+            },
+        )
+        assert naive.is_error and "no UTC offset" in naive.content[0].text
+
+
+async def test_streamable_http_transport(live: Live, tmp_path: Path) -> None:
+    port = free_port()
+    process = start(
+        [str(BIN / "astrocal-mcp"), "--transport", "http", "--port", str(port)],
+        clean_env(ASTROCAL_API_KEY=live.key, ASTROCAL_API_URL=live.url),
+        tmp_path,
+        "Application startup complete",
+    )
+    try:
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            listed = await call(client, "list_event_types")
+            assert live.event_type_id in [e["id"] for e in listed["event_types"]]
+    finally:
+        stop(process)
+
+
+async def test_remote_endpoint_on_the_live_server(live: Live) -> None:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {live.key}"}) as http:
+        transport = streamable_http_client(f"{live.url}/mcp", http_client=http)
+        async with Client(transport) as client:
+            listed = await call(client, "list_event_types")
+            assert live.event_type_id in [e["id"] for e in listed["event_types"]]
+    async with httpx2.AsyncClient() as anonymous:
+        refused = await anonymous.post(f"{live.url}/mcp", json={})
+        assert refused.status_code == 401

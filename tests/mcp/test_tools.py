@@ -1,0 +1,343 @@
+"""Every tool through an in-memory ``mcp.Client`` against the reference server (pinned clock).
+
+The account is in Europe/Berlin with Mon–Fri 09:00–17:00 working hours; "now" is Monday
+2026-04-13 10:00 Berlin, so "next Tuesday" is 2026-04-14 and its first slot is 07:00Z.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .routes import needs_scheduling_routes
+
+TUESDAY = "2026-04-14"
+FIRST_TUESDAY_SLOT = "2026-04-14T07:00:00Z"
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
+
+
+async def call(client: Any, name: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(name, arguments)
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+async def call_error(client: Any, name: str, **arguments: Any) -> str:
+    result = await client.call_tool(name, arguments)
+    assert result.is_error, f"{name} should have failed: {result.structured_content}"
+    return text_of(result)
+
+
+async def test_current_time_uses_the_injected_clock(build: Any, connect: Any) -> None:
+    async with connect(build()) as client:
+        berlin = await call(client, "get_current_time", time_zone="Europe/Berlin")
+        assert berlin == {
+            "time_zone": "Europe/Berlin",
+            "now": "2026-04-13T10:00:00+02:00",
+            "now_utc": "2026-04-13T08:00:00Z",
+            "date": "2026-04-13",
+            "time": "10:00",
+            "weekday": "Monday",
+            "utc_offset": "+02:00",
+            "is_dst": True,
+            "abbreviation": "CEST",
+            "tomorrow": "2026-04-14 (Tuesday)",
+        }
+        utc = await call(client, "get_current_time")
+        assert (utc["time_zone"], utc["is_dst"], utc["utc_offset"]) == ("UTC", False, "+00:00")
+        tokyo = await client.call_tool("get_current_time", {"time_zone": "Asia/Tokyo"})
+        assert "Monday 2026-04-13, 17:00 in Asia/Tokyo" in text_of(tokyo)
+        error = await call_error(client, "get_current_time", time_zone="CEST")
+        assert "not a known IANA time zone" in error and "Europe/Berlin" in error
+
+
+async def test_list_event_types_marks_the_default(
+    build: Any, connect: Any, event_type_id: str
+) -> None:
+    async with connect(build()) as client:
+        result = await call(client, "list_event_types")
+    assert result["default_event_type_id"] == event_type_id
+    [only] = result["event_types"]
+    assert only["id"] == event_type_id and only["is_default"] is True
+    assert (only["title"], only["duration_minutes"], only["active"]) == ("Intro call", 30, True)
+
+
+@needs_scheduling_routes
+async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect: Any) -> None:
+    async with connect(build()) as client:
+        result = await call(
+            client,
+            "check_availability",
+            start_date=TUESDAY,
+            end_date=TUESDAY,
+            timezone="Europe/Berlin",
+        )
+        assert result["time_zone"] == "Europe/Berlin"
+        slots = result["slots"]
+        assert len(slots) == 16  # 09:00–17:00 in 30-minute slots
+        assert slots[0] == {
+            "start": FIRST_TUESDAY_SLOT,
+            "end": "2026-04-14T07:30:00Z",
+            "local_start": "2026-04-14T09:00:00+02:00",
+            "local_end": "2026-04-14T09:30:00+02:00",
+            "weekday": "Tuesday",
+            "date": TUESDAY,
+        }
+        # The same slots read from New York: the dates are New York's, local times -04:00.
+        ny = await call(
+            client,
+            "check_availability",
+            start_date=TUESDAY,
+            end_date=TUESDAY,
+            timezone="America/New_York",
+        )
+        assert ny["slots"][0]["local_start"] == "2026-04-14T03:00:00-04:00"
+        # Without a zone, slots are shown in the schedule's zone.
+        default = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
+        assert default["time_zone"] == "Europe/Berlin"
+
+
+@needs_scheduling_routes
+async def test_check_availability_errors(build: Any, connect: Any) -> None:
+    async with connect(build()) as client:
+        bad_zone = await call_error(
+            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY, timezone="PST"
+        )
+        assert "IANA" in bad_zone and "America/New_York" in bad_zone
+        bad_date = await call_error(
+            client, "check_availability", start_date="next tuesday", end_date=TUESDAY
+        )
+        assert "YYYY-MM-DD" in bad_date
+        swapped = await call_error(
+            client, "check_availability", start_date=TUESDAY, end_date="2026-04-13"
+        )
+        assert "before start_date" in swapped
+        unknown = await call_error(
+            client,
+            "check_availability",
+            event_type_id="evt_doesnotexist",
+            start_date=TUESDAY,
+            end_date=TUESDAY,
+        )
+        assert "code: resource_missing" in unknown and "request_id: req_" in unknown
+    async with connect(build(default_event_type_id=None)) as client:
+        missing = await call_error(
+            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY
+        )
+        assert "event_type_id is required" in missing and "list_event_types" in missing
+
+
+@needs_scheduling_routes
+async def test_explain_availability_says_why_and_offers_alternatives(
+    build: Any, connect: Any
+) -> None:
+    async with connect(build()) as client:
+        saturday = await call(
+            client,
+            "explain_availability",
+            start_time="2026-04-18T10:00:00+02:00",
+            timezone="Europe/Berlin",
+        )
+        assert saturday["available"] is False
+        assert "outside_working_hours" in [r["code"] for r in saturday["reasons"]]
+        assert saturday["alternatives"], "nearest open slots are offered"
+        assert saturday["alternatives"][0]["weekday"] in {"Friday", "Monday"}
+        free = await call(
+            client, "explain_availability", start_time="2026-04-14T09:00[Europe/Berlin]"
+        )
+        assert free == {
+            "event_type_id": free["event_type_id"],
+            "start_time": FIRST_TUESDAY_SLOT,
+            "available": True,
+            "reasons": [],
+            "alternatives": [],
+        }
+        naive = await call_error(client, "explain_availability", start_time="2026-04-14T09:00")
+        assert "no UTC offset" in naive and "never assumed to be UTC" in naive
+
+
+@needs_scheduling_routes
+async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -> None:
+    async with connect(build()) as client:
+        created = await call(
+            client,
+            "create_booking",
+            start_time="2026-04-14T09:00:00+02:00",
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+            invitee_timezone="Europe/London",
+            notes="Pricing questions",
+        )
+        booking_id = created["id"]
+        assert created["status"] == "confirmed"
+        assert (created["start"], created["end"]) == (FIRST_TUESDAY_SLOT, "2026-04-14T07:30:00Z")
+        assert created["local_start"] == "2026-04-14T08:00:00+01:00"  # London
+        assert created["weekday"] == "Tuesday" and created["event_type_id"] == event_type_id
+        assert created["notes"] == "Pricing questions"
+
+        # An agent retrying the same call gets the same booking, not a second one.
+        again = await call(
+            client,
+            "create_booking",
+            start_time=FIRST_TUESDAY_SLOT,
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+            invitee_timezone="Europe/London",
+            notes="Pricing questions",
+        )
+        assert again["id"] == booking_id
+
+        fetched = await call(client, "get_booking", booking_id=booking_id)
+        assert fetched["id"] == booking_id and fetched["invitee_email"] == "jo@example.com"
+
+        listed = await call(client, "list_bookings", status="confirmed")
+        assert [b["id"] for b in listed["bookings"]] == [booking_id]
+        assert listed["has_more"] is False
+
+        slots = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
+        assert FIRST_TUESDAY_SLOT not in [s["start"] for s in slots["slots"]]
+
+        moved = await call(
+            client,
+            "reschedule_booking",
+            booking_id=booking_id,
+            new_start_time="2026-04-14T11:00:00+02:00",
+            reason="Clash",
+        )
+        assert moved["id"] == booking_id
+        assert (moved["start"], moved["previous_start"]) == (
+            "2026-04-14T09:00:00Z",
+            FIRST_TUESDAY_SLOT,
+        )
+        # Retrying the same reschedule is harmless.
+        same = await call(
+            client,
+            "reschedule_booking",
+            booking_id=booking_id,
+            new_start_time="2026-04-14T09:00:00Z",
+        )
+        assert same["start"] == "2026-04-14T09:00:00Z"
+
+        cancelled = await call(
+            client, "cancel_booking", booking_id=booking_id, reason="No longer needed"
+        )
+        assert (
+            cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "No longer needed"
+        )
+        twice = await call(client, "cancel_booking", booking_id=booking_id)
+        assert twice["status"] == "cancelled" and twice["cancelled_at"] == cancelled["cancelled_at"]
+
+        cancelled_list = await call(client, "list_bookings", status="cancelled", limit=5)
+        assert [b["id"] for b in cancelled_list["bookings"]] == [booking_id]
+        error = await call_error(
+            client,
+            "reschedule_booking",
+            booking_id=booking_id,
+            new_start_time="2026-04-14T12:00:00+02:00",
+        )
+        assert "booking_cancelled" in error and "create a new booking" in error
+
+        # After a cancellation the same request books again (a fresh booking, not the replay).
+        rebooked = await call(
+            client,
+            "create_booking",
+            start_time=FIRST_TUESDAY_SLOT,
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+            invitee_timezone="Europe/London",
+            notes="Pricing questions",
+        )
+        assert rebooked["id"] != booking_id and rebooked["status"] == "confirmed"
+
+
+@needs_scheduling_routes
+async def test_booking_errors(build: Any, connect: Any) -> None:
+    async with connect(build()) as client:
+        await call(
+            client,
+            "create_booking",
+            start_time=FIRST_TUESDAY_SLOT,
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+        )
+        taken = await call_error(
+            client,
+            "create_booking",
+            start_time=FIRST_TUESDAY_SLOT,
+            invitee_name="Sam Lee",
+            invitee_email="sam@example.com",
+            invitee_timezone="Europe/Berlin",
+        )
+        assert "code: slot_unavailable" in taken and "booked" in taken
+        assert "Open slots nearby" in taken and "start_time 2026-04-14T07:30:00Z" in taken
+        assert "Tuesday 2026-04-14 09:30" in taken  # alternatives in the invitee's zone
+
+        naive = await call_error(
+            client,
+            "create_booking",
+            start_time="2026-04-14 11:00",
+            invitee_name="Sam Lee",
+            invitee_email="sam@example.com",
+        )
+        assert "no UTC offset" in naive and "+02:00" in naive
+        zone = await call_error(
+            client,
+            "create_booking",
+            start_time="2026-04-14T11:00:00+02:00",
+            invitee_name="Sam Lee",
+            invitee_email="sam@example.com",
+            invitee_timezone="Berlin",
+        )
+        assert "invitee_timezone" in zone and "Europe/Berlin" in zone
+        missing = await call_error(client, "get_booking", booking_id="bk_nope")
+        assert "resource_missing" in missing
+        missing_cancel = await call_error(client, "cancel_booking", booking_id="bk_nope")
+        assert "resource_missing" in missing_cancel
+        schema = await client.call_tool("list_bookings", {"limit": 0})
+        assert schema.is_error  # the input schema bounds limit to 1–100
+
+
+async def test_a_bad_key_is_a_tool_error_not_a_crash(build: Any, connect: Any) -> None:
+    async with connect(build(key="sk_test_notarealkey")) as client:
+        error = await call_error(client, "list_event_types")
+        assert "invalid_api_key" in error and "ASTROCAL_API_KEY" in error
+        # The server is still up and answers the next call.
+        assert not (await client.call_tool("get_current_time", {})).is_error
+
+
+@needs_scheduling_routes
+async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str) -> None:
+    import json
+
+    async with connect(build()) as client:
+        booking = await call(
+            client,
+            "create_booking",
+            start_time=FIRST_TUESDAY_SLOT,
+            invitee_name="Jo Smith",
+            invitee_email="jo@example.com",
+        )
+        listed = await client.list_resources()
+        assert "astrocal://event-types" in [str(r.uri) for r in listed.resources]
+        templates = await client.list_resource_templates()
+        assert "astrocal://bookings/{booking_id}" in [
+            t.uri_template for t in templates.resource_templates
+        ]
+        types = await client.read_resource("astrocal://event-types")
+        assert json.loads(types.contents[0].text)["event_types"][0]["id"] == event_type_id
+        one = await client.read_resource(f"astrocal://bookings/{booking['id']}")
+        assert json.loads(one.contents[0].text)["id"] == booking["id"]
+
+        prompts = await client.list_prompts()
+        assert [p.name for p in prompts.prompts] == ["schedule_meeting"]
+        prompt = await client.get_prompt(
+            "schedule_meeting",
+            {"invitee_name": "Jo", "invitee_email": "jo@example.com", "time_zone": "Europe/Berlin"},
+        )
+        text = prompt.messages[0].content.text
+        assert (
+            "get_current_time" in text and "check_availability" in text and "Europe/Berlin" in text
+        )
