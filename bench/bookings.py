@@ -1,0 +1,428 @@
+"""Benchmark: ``POST /v1/bookings`` over real HTTP — throughput and p99 at 16 connections, and the
+100-way race for one slot over 20 rounds — on SQLite (one uvicorn worker) and PostgreSQL (two
+uvicorn processes sharing the database).
+
+Each of the 16 connections books for its own account (its own host, its own calendar), walking
+that account's free slots in order, so every request is a real booking that must be re-checked
+against the host's existing bookings inside the write. The race sends 100 simultaneous creates for
+one slot of one host; the bar is exactly 1 × 201 and 99 × 409, never a 5xx.
+
+    .venv/bin/python bench/bookings.py [--bookings 3000] [--rounds 20] [--postgres URL] [--no-write]
+
+PostgreSQL runs when ``--postgres`` or ``ASTROCAL_TEST_POSTGRES_URL`` names a server (a fresh
+database is created on it and dropped afterwards). Results go to the ``## Bookings`` section of
+bench/RESULTS.md.
+
+Bars (ARCHITECTURE.md): SQLite, one worker: ≥ 500 bookings/s and p99 ≤ 50 ms at 16 connections;
+race: exactly 1 × 201 and 99 × 409, 0 × 5xx, on SQLite and on PostgreSQL with 2 server processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Bookings"
+CONNECTIONS = 16
+RACERS = 100
+PLANS = '{"unlimited": {"requests_per_minute": 10000000}}'
+EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+async def seed_accounts(db_url: str, count: int) -> list[str]:
+    """``count`` accounts; returns their test-mode secrets."""
+    from astrocal_server.accounts import create_account
+    from astrocal_server.clock import SystemClock
+    from astrocal_server.storage.db import Database
+    from astrocal_server.storage.migrate import migrate
+
+    await migrate(db_url)
+    db = Database(db_url)
+    keys = []
+    try:
+        async with db.write() as session:
+            for i in range(count):
+                made = await create_account(
+                    session,
+                    name=f"Bench {i}",
+                    email=f"bench{i}@example.com",
+                    time_zone="UTC",
+                    plan="unlimited",
+                    clock=SystemClock(),
+                )
+                keys.append(made.test_key.secret)
+    finally:
+        await db.dispose()
+    return keys
+
+
+async def make_event_types(url: str, keys: list[str]) -> list[str]:
+    """A 24/7 UTC schedule and a 15-minute event type per account, through the API."""
+    import httpx
+
+    out = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for key in keys:
+            headers = {"Authorization": f"Bearer {key}"}
+            r = await client.post(
+                "/v1/schedules",
+                headers=headers,
+                json={
+                    "name": "Always",
+                    "time_zone": "UTC",
+                    "weekly_hours": [
+                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
+                    ],
+                },
+            )
+            r.raise_for_status()
+            r = await client.post(
+                "/v1/event_types",
+                headers=headers,
+                json={
+                    "title": "Quick call",
+                    "slug": "quick-call",
+                    "duration_minutes": 15,
+                    "schedule_id": r.json()["id"],
+                },
+            )
+            r.raise_for_status()
+            out.append(r.json()["id"])
+    return out
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def serve(db_url: str, fd: int) -> None:
+    import uvicorn
+    from astrocal_server.app import create_app
+    from astrocal_server.config import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=db_url,
+        run_relay=False,
+        email_backend="disabled",
+        migrate_on_start=False,
+        plans=json.loads(PLANS),
+        _env_file=None,
+    )
+    uvicorn.run(
+        create_app(settings), fd=fd, workers=1, log_level="warning", access_log=False, backlog=1024
+    )
+
+
+def start_servers(db_url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    """``count`` server processes, each on a pre-bound socket (requests queue until it is up)."""
+    procs, urls = [], []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1024)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, __file__, "--serve", db_url, str(sock.fileno())],
+                pass_fds=[sock.fileno()],
+            )
+        )
+        urls.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
+        sock.close()
+    return procs, urls
+
+
+def stop_servers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- load (runs in its own process) ----------------------------------------------------------
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _first_slot() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+async def throughput(
+    urls: list[str], keys: list[str], event_types: list[str], total: int
+) -> dict[str, Any]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    clients = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
+    per_connection = total // CONNECTIONS
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    first = _first_slot()
+
+    async def connection(i: int, count: int, record: bool) -> None:
+        client = clients[i % len(clients)]
+        headers = {"Authorization": f"Bearer {keys[i]}"}
+        for n in range(count):
+            offset = (
+                n if record else per_connection + n
+            )  # warm-up slots come after the measured ones
+            body = {
+                "event_type_id": event_types[i],
+                "start": _iso(first + timedelta(minutes=15 * offset)),
+                "invitee": {"name": "Bench", "email": f"b{i}.{n}@example.com"},
+            }
+            started = time.perf_counter()
+            r = await client.post("/v1/bookings", headers=headers, json=body)
+            if record:
+                latencies.append(time.perf_counter() - started)
+                statuses[r.status_code] += 1
+
+    try:
+        await asyncio.gather(*(connection(i, 20, False) for i in range(CONNECTIONS)))
+        began = time.perf_counter()
+        await asyncio.gather(*(connection(i, per_connection, True) for i in range(CONNECTIONS)))
+        elapsed = time.perf_counter() - began
+    finally:
+        for c in clients:
+            await c.aclose()
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+    }
+
+
+async def race(urls: list[str], key: str, event_type_id: str, rounds: int) -> dict[str, Any]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=RACERS, max_keepalive_connections=RACERS)
+    clients = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
+    headers = {"Authorization": f"Bearer {key}"}
+    first = _first_slot() + timedelta(days=7)
+    outcomes = []
+    durations = []
+    try:
+        for round_ in range(rounds):
+            start = _iso(first + timedelta(minutes=15 * round_))
+            began = time.perf_counter()
+            responses = await asyncio.gather(
+                *(
+                    clients[i % len(clients)].post(
+                        "/v1/bookings",
+                        headers=headers,
+                        json={
+                            "event_type_id": event_type_id,
+                            "start": start,
+                            "invitee": {"name": "Racer", "email": f"r{i}@example.com"},
+                        },
+                    )
+                    for i in range(RACERS)
+                )
+            )
+            durations.append(time.perf_counter() - began)
+            outcomes.append(dict(Counter(r.status_code for r in responses)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    exact = sum(1 for o in outcomes if o == {201: 1, 409: RACERS - 1})
+    five = sum(n for o in outcomes for status, n in o.items() if status >= 500)
+    return {
+        "rounds": rounds,
+        "exact_rounds": exact,
+        "five_xx": five,
+        "outcomes": [{str(k): v for k, v in o.items()} for o in outcomes],
+        "round_ms_p50": statistics.median(durations) * 1000,
+    }
+
+
+def run_load(mode: str, payload: dict[str, Any]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--load", mode, json.dumps(payload)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout))
+
+
+# --- one database ----------------------------------------------------------------------------
+
+
+def bench_database(db_url: str, servers: int, bookings: int, rounds: int) -> dict[str, Any]:
+    keys = asyncio.run(seed_accounts(db_url, CONNECTIONS + 1))
+    procs, urls = start_servers(db_url, servers)
+    try:
+        event_types = asyncio.run(make_event_types(urls[0], keys))
+        speed = run_load(
+            "throughput",
+            {
+                "urls": urls,
+                "keys": keys[:CONNECTIONS],
+                "event_types": event_types[:CONNECTIONS],
+                "total": bookings,
+            },
+        )
+        contest = run_load(
+            "race",
+            {
+                "urls": urls,
+                "key": keys[CONNECTIONS],
+                "event_type_id": event_types[CONNECTIONS],
+                "rounds": rounds,
+            },
+        )
+    finally:
+        stop_servers(procs)
+    return {"throughput": speed, "race": contest, "servers": servers}
+
+
+async def _pg_admin(base_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def bench_postgres(base_url: str, bookings: int, rounds: int) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    name = f"astrocal_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(base_url, f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        return bench_database(url, 2, bookings, rounds)
+    finally:
+        asyncio.run(_pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _row(label: str, result: dict[str, Any]) -> str:
+    t = result["throughput"]
+    errors = sum(v for k, v in t["statuses"].items() if k != "201")
+    return (
+        f"| {label} | {result['servers']} | {t['requests']} | {t['rps']:.0f} | "
+        f"{t['p50_ms']:.1f} ms | {t['p99_ms']:.1f} ms | {errors} |"
+    )
+
+
+def _race_row(label: str, result: dict[str, Any]) -> str:
+    r = result["race"]
+    return (
+        f"| {label} | {result['servers']} | {r['rounds']} | {r['exact_rounds']} / {r['rounds']} | "
+        f"{r['five_xx']} | {r['round_ms_p50']:.0f} ms |"
+    )
+
+
+def write_results(text: str) -> None:
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(updated, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bookings", type=int, default=3000, help="measured bookings per database")
+    parser.add_argument("--rounds", type=int, default=20, help="race rounds per database")
+    parser.add_argument("--postgres", default=os.environ.get("ASTROCAL_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="astrocal-bench-bookings-"))
+    results = {
+        "SQLite": bench_database(
+            f"sqlite+aiosqlite:///{tmp / 'bench.db'}", 1, args.bookings, args.rounds
+        )
+    }
+    if args.postgres:
+        results["PostgreSQL"] = bench_postgres(args.postgres, args.bookings, args.rounds)
+
+    sqlite = results["SQLite"]["throughput"]
+    rps_ok = sqlite["rps"] >= 500
+    p99_ok = sqlite["p99_ms"] <= 50
+    races_ok = all(
+        r["race"]["exact_rounds"] == r["race"]["rounds"] and r["race"]["five_xx"] == 0
+        for r in results.values()
+    )
+    text = (
+        f"{SECTION}\n\n"
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
+        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
+        f"- Command: `.venv/bin/python bench/bookings.py --bookings {args.bookings} --rounds {args.rounds}`"
+        f"{' (PostgreSQL from ASTROCAL_TEST_POSTGRES_URL)' if args.postgres else ''}\n"
+        f"- Setup: uvicorn servers (SQLite: 1 process, WAL; PostgreSQL: 2 processes on one database); "
+        f"{CONNECTIONS} keep-alive connections, each booking consecutive 15-minute slots of its own "
+        "account (24/7 UTC schedule), after 20 warm-up bookings each; load generator: httpx (async) "
+        "in a separate process on the same machine. Race: 100 simultaneous creates for one slot per "
+        "round, spread over the server processes.\n\n"
+        "Throughput (`POST /v1/bookings`, every request a real booking):\n\n"
+        "| database | server processes | bookings | bookings/s | p50 | p99 | non-201 |\n"
+        "|---|---|---|---|---|---|---|\n"
+        + "\n".join(_row(k, v) for k, v in results.items())
+        + "\n\nRace (100 concurrent requests for one slot):\n\n"
+        "| database | server processes | rounds | rounds with exactly 1×201 + 99×409 | 5xx | time per round (p50) |\n"
+        "|---|---|---|---|---|---|\n"
+        + "\n".join(_race_row(k, v) for k, v in results.items())
+        + "\n\n"
+        f"Bars: SQLite ≥ 500 bookings/s → **{sqlite['rps']:.0f}/s, {'met' if rps_ok else 'NOT met'}**; "
+        f"p99 ≤ 50 ms → **{sqlite['p99_ms']:.1f} ms, {'met' if p99_ok else 'NOT met'}**; "
+        f"race exactly 1×201 + 99×409 and 0×5xx in every round on "
+        f"{' and '.join(results)} → **{'met' if races_ok else 'NOT met'}**. The load generator "
+        "shares the machine's CPUs with the server(s).\n"
+    )
+    print(text)
+    if not args.no_write:
+        write_results(text)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--load":
+        payload = json.loads(sys.argv[3])
+        if sys.argv[2] == "throughput":
+            result = asyncio.run(throughput(**payload))
+        else:
+            result = asyncio.run(race(**payload))
+        print(json.dumps(result))
+    else:
+        main()

@@ -1,0 +1,1 @@
+"""Bookings: the lifecycle (create, update, cancel, reschedule), its rules and its side effects."""

@@ -1,0 +1,48 @@
+"""The API object of a booking (``GET /v1/bookings/{id}``): the one shape webhooks, emails and
+calendar write-backs carry too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from astrocal_server.serialize import format_datetime
+from astrocal_server.storage.models import Booking
+
+__all__ = ["booking_to_api"]
+
+
+def booking_to_api(booking: Booking) -> dict[str, Any]:
+    invitee: dict[str, Any] = {"name": booking.invitee_name, "email": booking.invitee_email}
+    if booking.invitee_time_zone:
+        invitee["time_zone"] = booking.invitee_time_zone
+    out: dict[str, Any] = {
+        "id": booking.id,
+        "status": booking.status,
+        "event_type_id": booking.event_type_id,
+        "start": format_datetime(booking.start_at),
+        "end": format_datetime(booking.end_at),
+        "invitee": invitee,
+        "guests": list(booking.guests),
+    }
+    if booking.notes:
+        out["notes"] = booking.notes
+    out["metadata"] = dict(booking.metadata_)
+    if booking.location:
+        out["location"] = dict(booking.location)
+    out["livemode"] = booking.livemode
+    optional_times = (
+        ("cancelled_at", booking.cancelled_at),
+        ("rescheduled_at", booking.rescheduled_at),
+        ("previous_start", booking.previous_start),
+        ("previous_end", booking.previous_end),
+    )
+    for name, value in optional_times:
+        if value is not None:
+            out[name] = format_datetime(value)
+    if booking.cancel_reason:
+        out["cancel_reason"] = booking.cancel_reason
+    if booking.reschedule_reason:
+        out["reschedule_reason"] = booking.reschedule_reason
+    out["created_at"] = format_datetime(booking.created_at)
+    out["updated_at"] = format_datetime(booking.updated_at)
+    return out

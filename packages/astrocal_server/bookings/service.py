@@ -1,0 +1,379 @@
+"""The booking lifecycle against the database: create, update, cancel, reschedule.
+
+No double booking: every write that takes time (create, reschedule) runs in one write transaction
+that first serialises on the host — SQLite: ``BEGIN IMMEDIATE`` plus the in-process write lock
+(``Database.write``); PostgreSQL: ``pg_advisory_xact_lock`` on the host — then re-checks the start
+with the availability engine (the same code path as ``GET /v1/availability``) against the committed
+bookings, then writes. On PostgreSQL the ``ex_bookings_no_overlap`` exclusion constraint is the
+backstop; an exclusion, deadlock or serialization error there becomes the same 409 a lost race gets.
+
+External calendars are read before the transaction (a slow provider must not hold the write lock);
+the database is re-checked inside it. Every change writes its outbox rows (webhook event, email,
+calendar write-back) in the same transaction, so they exist exactly when the change committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server import availability
+from astrocal_server.api.deps import Caller
+from astrocal_server.bookings.rules import (
+    block_interval,
+    booking_seat_key,
+    host_lock_key,
+    is_conflict_error,
+)
+from astrocal_server.bookings.serialize import booking_to_api
+from astrocal_server.domain.slots import CHECK_HORIZON_DAYS, BusyInterval
+from astrocal_server.errors import ApiError, conflict, not_found
+from astrocal_server.ids import new_id
+from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
+from astrocal_server.plans import check_booking_quota
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import Booking, EventType, Schedule
+from astrocal_server.validation import merge_metadata
+
+__all__ = [
+    "BookingChanges",
+    "BookingDraft",
+    "cancel_booking",
+    "create_booking",
+    "get_booking",
+    "reschedule_booking",
+    "update_booking",
+]
+
+
+@dataclass(frozen=True)
+class BookingDraft:
+    event_type_id: str
+    start: datetime
+    invitee_name: str
+    invitee_email: str
+    invitee_time_zone: str | None
+    guests: list[str]
+    notes: str | None
+    duration: int | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BookingChanges:
+    """A PATCH: ``None`` means "not sent"."""
+
+    notes: str | None = None
+    metadata: dict[str, Any] | None = None
+    invitee_name: str | None = None
+    invitee_time_zone: str | None = None
+    guests: list[str] | None = None
+
+
+async def get_booking(
+    session: AsyncSession, caller: Caller, booking_id: str, *, for_update: bool = False
+) -> Booking:
+    """The caller's booking, or 404 (another account's booking looks exactly like a missing one)."""
+    stmt = select(Booking).where(Booking.id == booking_id, caller.owns(Booking))
+    if for_update:
+        stmt = stmt.with_for_update()
+    booking = await session.scalar(stmt)
+    if booking is None:
+        raise not_found("booking", booking_id)
+    return booking
+
+
+async def _load_event_type(
+    state: AppState, caller: Caller, event_type_id: str
+) -> tuple[EventType, Schedule] | None:
+    async with state.db.connect_read() as conn:
+        return await availability.load_event_type_and_schedule(
+            conn,
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            event_type_id=event_type_id,
+        )
+
+
+async def _external_busy(
+    state: AppState, event_type: EventType, start: datetime
+) -> list[BusyInterval]:
+    busy, _warnings = await availability.fetch_external_busy(
+        state.busy_source,
+        event_type,
+        start - timedelta(days=1),
+        start + timedelta(days=CHECK_HORIZON_DAYS),
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    return busy
+
+
+async def _lock_host(session: AsyncSession, host_id: str) -> None:
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)}
+        )
+
+
+def _slot_unavailable(start: datetime, check: Any) -> ApiError:
+    shown = availability.check_to_api(check)
+    first = shown["reasons"][0]["message"] if shown["reasons"] else "it is not open"
+    when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return conflict(
+        "slot_unavailable",
+        f"{when} is not available: {first} Pick one of details.alternatives, or ask "
+        "GET /v1/availability for open slots.",
+        param="start",
+        details={"reasons": shown["reasons"], "alternatives": shown["alternatives"]},
+    )
+
+
+def _lost_race(start: datetime) -> ApiError:
+    when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return conflict(
+        "slot_unavailable",
+        f"{when} was just booked by another request; pick another start from GET /v1/availability.",
+        param="start",
+        details={
+            "reasons": [{"code": "booked", "message": f"Another booking took {when} just now."}],
+            "alternatives": [],
+        },
+    )
+
+
+async def _check_start(
+    session: AsyncSession,
+    *,
+    state: AppState,
+    event_type: EventType,
+    schedule: Schedule,
+    start: datetime,
+    busy: list[BusyInterval],
+    duration: int,
+    exclude_booking_id: str | None = None,
+) -> None:
+    conn = await session.connection()
+    check = await availability.check_start_in_session(
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        start=start,
+        now=state.clock.now(),
+        busy=busy,
+        duration_minutes=duration,
+        exclude_booking_id=exclude_booking_id,
+    )
+    if not check.available:
+        raise _slot_unavailable(start, check)
+
+
+def _emit(
+    session: AsyncSession,
+    state: AppState,
+    caller: Caller,
+    change: BookingChange,
+    booking: Booking,
+    event_type: EventType,
+) -> dict[str, Any]:
+    out = booking_to_api(booking)
+    enqueue_booking_change(
+        session,
+        change=change,
+        booking=out,
+        sequence=booking.ics_sequence,
+        event_type=event_type,
+        account=caller.account,
+        now=booking.updated_at,
+    )
+    return out
+
+
+async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> dict[str, Any]:
+    found = await _load_event_type(state, caller, draft.event_type_id)
+    if found is None:
+        raise not_found("event type", draft.event_type_id, param="event_type_id")
+    event_type, schedule = found
+    duration = availability.pick_duration(event_type, draft.duration)
+    busy = await _external_busy(state, event_type, draft.start)
+    host_id = caller.account_id
+    end = draft.start + timedelta(minutes=duration)
+    block_start, block_end = block_interval(
+        draft.start,
+        end,
+        buffer_before_minutes=event_type.buffer_before_minutes,
+        buffer_after_minutes=event_type.buffer_after_minutes,
+    )
+    try:
+        async with state.db.write() as session:
+            await _lock_host(session, host_id)
+            now = state.clock.now()
+            await check_booking_quota(
+                session, state.settings, caller.account, livemode=caller.livemode, now=now
+            )
+            await _check_start(
+                session,
+                state=state,
+                event_type=event_type,
+                schedule=schedule,
+                start=draft.start,
+                busy=busy,
+                duration=duration,
+            )
+            booking = Booking(
+                id=new_id("bk"),
+                account_id=caller.account_id,
+                livemode=caller.livemode,
+                event_type_id=event_type.id,
+                host_id=host_id,
+                status="confirmed",
+                start_at=draft.start,
+                end_at=end,
+                block_start=block_start,
+                block_end=block_end,
+                seat_key=booking_seat_key(event_type.id, draft.start),
+                duration_minutes=duration,
+                invitee_name=draft.invitee_name,
+                invitee_email=draft.invitee_email,
+                invitee_time_zone=draft.invitee_time_zone,
+                guests=list(draft.guests),
+                notes=draft.notes or None,
+                metadata_=dict(draft.metadata),
+                location=dict(event_type.location) if event_type.location else None,
+                cancel_reason=None,
+                cancelled_at=None,
+                rescheduled_at=None,
+                reschedule_reason=None,
+                previous_start=None,
+                previous_end=None,
+                ics_sequence=0,
+                external_events={},
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(booking)
+            await session.flush()
+            return _emit(session, state, caller, "created", booking, event_type)
+    except DBAPIError as exc:
+        if is_conflict_error(exc):
+            raise _lost_race(draft.start) from None
+        raise
+
+
+async def update_booking(
+    state: AppState, caller: Caller, booking_id: str, changes: BookingChanges
+) -> dict[str, Any]:
+    async with state.db.write() as session:
+        booking = await get_booking(session, caller, booking_id, for_update=True)
+        if changes.notes is not None:
+            booking.notes = changes.notes or None
+        if changes.metadata is not None:
+            try:
+                booking.metadata_ = merge_metadata(booking.metadata_, changes.metadata)
+            except ValueError as exc:
+                raise ApiError(
+                    400, "invalid_request_error", "parameter_invalid", f"{exc}.", param="metadata"
+                ) from None
+        if changes.invitee_name is not None:
+            booking.invitee_name = changes.invitee_name
+        if changes.invitee_time_zone is not None:
+            booking.invitee_time_zone = changes.invitee_time_zone
+        if changes.guests is not None:
+            booking.guests = list(changes.guests)
+        booking.updated_at = state.clock.now()
+        event_type = await session.get_one(EventType, booking.event_type_id)
+        await session.flush()
+        return _emit(session, state, caller, "updated", booking, event_type)
+
+
+async def cancel_booking(
+    state: AppState, caller: Caller, booking_id: str, reason: str | None
+) -> dict[str, Any]:
+    """Cancel; cancelling a cancelled booking returns it unchanged and owes nothing again."""
+    async with state.db.write() as session:
+        booking = await get_booking(session, caller, booking_id, for_update=True)
+        if booking.status == "cancelled":
+            return booking_to_api(booking)
+        now = state.clock.now()
+        booking.status = "cancelled"
+        booking.cancelled_at = now
+        booking.cancel_reason = reason or None
+        booking.ics_sequence += 1
+        booking.updated_at = now
+        event_type = await session.get_one(EventType, booking.event_type_id)
+        await session.flush()
+        return _emit(session, state, caller, "cancelled", booking, event_type)
+
+
+def _booking_cancelled(booking_id: str) -> ApiError:
+    return conflict(
+        "booking_cancelled",
+        f"Booking {booking_id} is cancelled and cannot be rescheduled; create a new booking instead.",
+    )
+
+
+async def reschedule_booking(
+    state: AppState, caller: Caller, booking_id: str, start: datetime, reason: str | None
+) -> dict[str, Any]:
+    async with state.db.read() as session:
+        current = await get_booking(session, caller, booking_id)
+    if current.status == "cancelled":
+        raise _booking_cancelled(booking_id)
+    found = await _load_event_type(state, caller, current.event_type_id)
+    if found is None:
+        raise conflict(
+            "slot_unavailable",
+            "The booking's event type was deleted, so the booking cannot be moved; cancel it and "
+            "book another event type.",
+            param="start",
+            details={
+                "reasons": [
+                    {"code": "event_type_inactive", "message": "The event type was deleted."}
+                ],
+                "alternatives": [],
+            },
+        )
+    event_type, schedule = found
+    busy = await _external_busy(state, event_type, start)
+    try:
+        async with state.db.write() as session:
+            booking = await get_booking(session, caller, booking_id, for_update=True)
+            if booking.status == "cancelled":
+                raise _booking_cancelled(booking_id)
+            await _lock_host(session, booking.host_id)
+            duration = booking.duration_minutes
+            await _check_start(
+                session,
+                state=state,
+                event_type=event_type,
+                schedule=schedule,
+                start=start,
+                busy=busy,
+                duration=duration,
+                exclude_booking_id=booking.id,
+            )
+            now = state.clock.now()
+            end = start + timedelta(minutes=duration)
+            booking.previous_start, booking.previous_end = booking.start_at, booking.end_at
+            booking.start_at, booking.end_at = start, end
+            booking.block_start, booking.block_end = block_interval(
+                start,
+                end,
+                buffer_before_minutes=event_type.buffer_before_minutes,
+                buffer_after_minutes=event_type.buffer_after_minutes,
+            )
+            booking.seat_key = booking_seat_key(event_type.id, start)
+            booking.rescheduled_at = now
+            booking.reschedule_reason = reason or None
+            booking.ics_sequence += 1
+            booking.updated_at = now
+            await session.flush()
+            return _emit(session, state, caller, "rescheduled", booking, event_type)
+    except DBAPIError as exc:
+        if is_conflict_error(exc):
+            raise _lost_race(start) from None
+        raise
