@@ -86,12 +86,17 @@ def to_api_time(instant: datetime) -> str:
 
 
 def parse_date(text: str, tz: tzinfo, *, today: datetime | None = None) -> date:
-    """``YYYY-MM-DD``, or ``today`` / ``tomorrow`` in ``tz``."""
+    """``YYYY-MM-DD``, or ``today`` / ``tomorrow`` / ``+N`` (N days from today) in ``tz``."""
     word = text.strip().lower()
-    if word in {"today", "tomorrow"}:
+    offset = {"today": 0, "tomorrow": 1}.get(word)
+    if offset is None and word.startswith("+") and word[1:].isdigit():
+        offset = int(word[1:])
+    if offset is not None:
         now = (today or datetime.now(UTC)).astimezone(tz).date()
-        return now if word == "today" else date.fromordinal(now.toordinal() + 1)
+        return date.fromordinal(now.toordinal() + offset)
     try:
         return date.fromisoformat(word)
     except ValueError:
-        raise TimeInputError(f"cannot read {text!r} as a date; use YYYY-MM-DD") from None
+        raise TimeInputError(
+            f"cannot read {text!r} as a date; use YYYY-MM-DD, today, tomorrow or +N (days from today)"
+        ) from None

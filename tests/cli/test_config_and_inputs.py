@@ -136,6 +136,7 @@ def test_times_shown_and_read_in_the_users_zone() -> None:
     now = datetime(2026, 4, 13, 23, 30, tzinfo=UTC)
     assert parse_date("today", BERLIN, today=now) == date(2026, 4, 14)  # already Tuesday there
     assert parse_date("tomorrow", UTC, today=now) == date(2026, 4, 14)
+    assert parse_date("+7", UTC, today=now) == date(2026, 4, 20)
     assert parse_date("2026-05-01", UTC) == date(2026, 5, 1)
     with pytest.raises(TimeInputError):
         parse_date("05/01/2026", UTC)

@@ -86,9 +86,13 @@ def availability_command(
     event_type_id: Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")],
     date: Annotated[
         str | None,
-        typer.Option("--date", help="One day (YYYY-MM-DD, today, tomorrow). Default: today."),
+        typer.Option(
+            "--date", help="One day: YYYY-MM-DD, today, tomorrow or +N days. Default: today."
+        ),
     ] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First day of a range (same forms as --date).")
+    ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of a range (inclusive).")] = None,
     duration: Annotated[
         int | None, typer.Option("--duration", help="Minutes, one of the event type's options.")
