@@ -30,11 +30,6 @@ NOT_IMPLEMENTED_YET: set[str] = {
     "bookings.delete",
     "bookings.cancel",
     "bookings.reschedule",
-    "calendar_connections.create",
-    "calendar_connections.list",
-    "calendar_connections.retrieve",
-    "calendar_connections.delete",
-    "oauth.callback",
 }
 
 # Pages for people that are not API operations.

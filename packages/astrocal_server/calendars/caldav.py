@@ -306,9 +306,14 @@ class CalDavProvider:
 
     # -- write-back -------------------------------------------------------------------------
 
-    def resource_href(self, calendar_id: str, booking_id: str) -> str:
+    @staticmethod
+    def resource_href_for(calendar_id: str, booking_id: str) -> str:
+        """The booking's event resource: ``<calendar>/<booking id>.ics``."""
         base = calendar_id if calendar_id.endswith("/") else calendar_id + "/"
         return base + quote(booking_id, safe="") + ".ics"
+
+    def resource_href(self, calendar_id: str, booking_id: str) -> str:
+        return self.resource_href_for(calendar_id, booking_id)
 
     async def _put(self, href: str, event: EventDraft, condition: dict[str, str]) -> httpx.Response:
         return await self._request(

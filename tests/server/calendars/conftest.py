@@ -19,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
+from astrocal_server.config import Settings
 
 RADICALE_USER = "host"
 RADICALE_PASSWORD = "app-password-1"
@@ -122,3 +123,26 @@ def radicale_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radica
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+GOOGLE_CLIENT_ID = "123.apps.googleusercontent.com"
+MICROSOFT_CLIENT_ID = "00000000-aaaa-bbbb-cccc-111111111111"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    """The server test settings plus OAuth clients for both providers (faked with respx)."""
+    return Settings(
+        database_url=db_url,
+        signup_enabled=True,
+        allow_private_webhook_targets=True,
+        email_backend="memory",
+        run_relay=False,
+        public_base_url="https://astrocal.test",
+        google_client_id=GOOGLE_CLIENT_ID,
+        google_client_secret="google-client-secret",
+        microsoft_client_id=MICROSOFT_CLIENT_ID,
+        microsoft_client_secret="microsoft-client-secret",
+        calendar_timeout_seconds=2.0,
+        _env_file=None,  # type: ignore[call-arg]
+    )

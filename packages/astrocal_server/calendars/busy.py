@@ -1,0 +1,126 @@
+"""The :class:`~astrocal_server.availability.ExternalBusySource` backed by connected calendars.
+
+Every availability request and booking check asks each conflict-calendar connection of the event
+type at once, each under the provider timeout; one connection failing never hides the others'
+answers, it is reported in ``failures`` (the caller applies ``on_calendar_error``). A reference to a
+deleted connection is skipped: deleting a connection stops its calendars being checked.
+:func:`install` (run from the lifespan hook) installs the source and the :class:`CalendarService` on the app state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from astrocal_server.availability import BusyFailure, ExternalBusyResult
+from astrocal_server.calendars.base import BusyPeriod, ProviderError
+from astrocal_server.calendars.connections import CalendarService, calendars_of
+from astrocal_server.domain.slots import BusyInterval
+from astrocal_server.storage.models import CalendarConnection, EventType, Schedule
+
+__all__ = ["CalendarBusySource", "install"]
+
+
+class CalendarBusySource:
+    def __init__(self, service: CalendarService) -> None:
+        self.service = service
+
+    async def busy(
+        self, event_type: EventType, start: datetime, end: datetime
+    ) -> ExternalBusyResult:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for ref in event_type.conflict_calendars or []:
+            ids = wanted[str(ref["connection_id"])]
+            if str(ref["calendar_id"]) not in ids:
+                ids.append(str(ref["calendar_id"]))
+        if not wanted:
+            return ExternalBusyResult()
+        connections, zone = await self._load(event_type, list(wanted))
+        tasks = [
+            self._one(connections[cid], ids, start, end, zone)
+            for cid, ids in wanted.items()
+            if cid in connections
+        ]
+        result = ExternalBusyResult()
+        for outcome in await asyncio.gather(*tasks):
+            if isinstance(outcome, list):
+                result.busy.extend(outcome)
+            else:
+                result.failures.append(outcome)
+        result.busy.sort(key=lambda b: (b.start, b.end))
+        return result
+
+    async def _load(
+        self, event_type: EventType, ids: list[str]
+    ) -> tuple[dict[str, CalendarConnection], str]:
+        async with self.service.state.db.read() as session:
+            rows = (
+                await session.scalars(
+                    select(CalendarConnection).where(
+                        CalendarConnection.id.in_(ids),
+                        CalendarConnection.account_id == event_type.account_id,
+                        CalendarConnection.livemode == event_type.livemode,
+                    )
+                )
+            ).all()
+            # All-day events of a calendar with no zone of its own block days in the host's zone.
+            zone = await session.scalar(
+                select(Schedule.time_zone).where(Schedule.id == event_type.schedule_id)
+            )
+        return {row.id: row for row in rows}, zone or "UTC"
+
+    async def _one(
+        self,
+        connection: CalendarConnection,
+        calendar_ids: list[str],
+        start: datetime,
+        end: datetime,
+        zone: str,
+    ) -> list[BusyInterval] | BusyFailure:
+        calendars = calendars_of(connection, calendar_ids)
+        timeout = self.service.settings.calendar_timeout_seconds
+
+        async def fetch(provider: Any) -> list[BusyPeriod]:
+            periods: list[BusyPeriod] = await provider.free_busy(calendars, start, end)
+            return periods
+
+        try:
+            periods = await asyncio.wait_for(
+                self.service.call(connection, fetch, default_zone=zone), timeout
+            )
+        except TimeoutError:
+            return _failure(
+                connection, f"{connection.provider} did not answer within {timeout:g} s"
+            )
+        except ProviderError as exc:
+            return _failure(connection, exc.message)
+        await self.service.mark_working(connection)
+        return [BusyInterval(p.start, p.end, connection.id) for p in periods]
+
+
+def _failure(connection: CalendarConnection, reason: str) -> BusyFailure:
+    return {"connection_id": connection.id, "reason": reason, "provider": connection.provider}
+
+
+@asynccontextmanager
+async def install(state: Any) -> AsyncIterator[None]:
+    """One calendar service per process, and the busy source on the state (see ``hook.py``)."""
+    from astrocal_server.availability import NoExternalBusy
+
+    service = state.services.get("calendars")
+    if service is None:
+        service = state.services["calendars"] = CalendarService(state)
+    # A source passed to create_app explicitly (tests, benchmarks) wins over the default.
+    if isinstance(state.busy_source, NoExternalBusy):
+        state.busy_source = CalendarBusySource(service)
+    try:
+        yield
+    finally:
+        await service.aclose()
+        state.services.pop("calendars", None)
