@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 
 from astrocal_mcp.remote import mcp_lifespan
 
+from astrocal_server.calendars.hook import calendars_lifespan
 from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
 from astrocal_server.webhooks.runtime import webhooks_lifespan
@@ -21,6 +22,7 @@ __all__ = ["LIFESPAN_HOOKS", "LifespanHook"]
 LifespanHook = Callable[[AppState], AbstractAsyncContextManager[None]]
 
 LIFESPAN_HOOKS: list[LifespanHook] = [
+    calendars_lifespan,  # state.busy_source + the calendar service; entered first, closed last
     webhooks_lifespan,  # before the relay, so the relay stops first and the client closes last
     relay_lifespan,
     mcp_lifespan,  # /mcp session manager; does nothing without the [mcp] extra

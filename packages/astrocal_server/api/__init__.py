@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from astrocal_server.api import (
     accounts,
     api_keys,
+    calendar_connections,
     event_types,
     meta,
     schedules,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     usage.router,
     webhooks.router,
     mcp_remote.router,  # /mcp: the MCP tools over streamable HTTP, same API keys
+    calendar_connections.router,
 ]
