@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 def main() -> None:
     register_all()
-    app()
+    app(prog_name="astrocal")
 
 
 if __name__ == "__main__":
