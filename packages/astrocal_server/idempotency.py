@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -37,12 +37,13 @@ __all__ = [
     "RETENTION",
     "IdempotencyMiddleware",
     "begin",
-    "purge_expired",
 ]
 
 RETENTION = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(seconds=60)
+PURGE_EVERY = 256
 _CLAIM = "idempotency_claim"
+_CLAIMS = "idempotency_claims"
 _REPLAY = "idempotency_replay"
 # Per-request headers: the replay gets fresh ones, never the stored ones.
 _NOT_STORED = frozenset(
@@ -163,6 +164,12 @@ async def begin(request: Request, state: AppState, *, account_id: str, livemode:
             if record is not None:
                 await session.execute(delete(IdempotencyRecord).where(*where))
                 await session.flush()
+            claims = state.services[_CLAIMS] = state.services.get(_CLAIMS, 0) + 1
+            if claims % PURGE_EVERY == 1:
+                # Expired keys are replaced lazily when reused; this keeps the table from growing.
+                await session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
+                )
             session.add(
                 IdempotencyRecord(
                     account_id=account_id,
@@ -217,15 +224,6 @@ async def _finish(state: AppState, claim: _Claim, status: int, body: bytes, raw:
 async def _release(state: AppState, claim: _Claim) -> None:
     async with state.db.write() as session:
         await session.execute(delete(IdempotencyRecord).where(*_where(claim)))
-
-
-async def purge_expired(state: AppState, now: datetime) -> int:
-    """Forget keys older than the retention period; returns how many went."""
-    async with state.db.write() as session:
-        result = await session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class IdempotencyMiddleware:

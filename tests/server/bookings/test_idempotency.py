@@ -144,3 +144,23 @@ async def test_in_flight_key_is_409_and_a_5xx_releases_it(
         assert replay.headers["x-extra"] == "kept"
         assert replay.headers["idempotent-replayed"] == "true"
     assert len(calls) == 2
+
+
+async def test_expired_keys_are_purged(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, clock: FixedClock
+) -> None:
+    from astrocal_server.storage.models import IdempotencyRecord
+    from sqlalchemy import func, select
+
+    state = app.state.astrocal
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "old"), json=BODY)
+    assert r.status_code == 201
+    clock.advance(timedelta(hours=25))
+    state.services["idempotency_claims"] = 0  # the next claim purges
+    other = {**BODY, "slug": "fresh"}
+    r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "new"), json=other)
+    assert r.status_code == 201
+    async with state.db.read() as session:
+        keys = set((await session.scalars(select(IdempotencyRecord.key))).all())
+        assert "old" not in keys and "new" in keys
+        assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) >= 1
