@@ -128,7 +128,7 @@ def test_init_on_a_fresh_database(run: Run, tmp_path: Path, config_dir: Path) ->
 
 
 def test_init_on_the_running_servers_database_adds_an_account(
-    run_process: RunProcess, server: RunningServer, config_dir: Path
+    run: Run, run_process: RunProcess, server: RunningServer, config_dir: Path
 ) -> None:
     url = server.database_url
     result = run_process(
@@ -137,9 +137,9 @@ def test_init_on_the_running_servers_database_adds_an_account(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Created account Second Co" in result.stdout and "Test key" in result.stdout
-    who = run_process("whoami", "--json", "--profile", "second", env=NO_ENV_KEY)
-    assert who.returncode == 0, who.stderr
-    assert who.json()["name"] == "Second Co"
+    who = run("whoami", "--json", "--profile", "second", env=NO_ENV_KEY)
+    assert who.exit_code == 0, who.output
+    assert json.loads(who.stdout)["name"] == "Second Co"
 
 
 def test_init_rejects_an_unknown_zone(run: Run, tmp_path: Path) -> None:

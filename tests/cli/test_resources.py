@@ -145,10 +145,9 @@ def test_keys_and_usage(run: Run, api: httpx.Client) -> None:
     assert "Bookings used" in run("usage").stdout
 
 
-def test_openapi_prints_the_contract(run_process: RunProcess, api: httpx.Client) -> None:
+def test_openapi_prints_the_contract(run: Run, run_process: RunProcess, api: httpx.Client) -> None:
     as_yaml = run_process("openapi")
     assert as_yaml.returncode == 0
     assert yaml.safe_load(as_yaml.stdout)["openapi"].startswith("3.1")
     assert as_yaml.stdout.encode() == api.get("/v1/openapi.yaml").content
-    as_json = run_process("openapi", "--json")
-    assert as_json.json() == api.get("/v1/openapi.json").json()
+    assert _json(run("openapi", "--json")) == api.get("/v1/openapi.json").json()
