@@ -177,7 +177,8 @@ class CalendarService:
         """Run ``operation`` with the connection's provider, refreshing OAuth tokens as needed."""
         if connection.status == "expired":
             raise ConnectionExpired(
-                connection.last_error or "this connection expired; connect the calendar again"
+                f"calendar connection {connection.id} expired ({connection.last_error or 'access revoked'}); "
+                "connect the calendar again"
             )
         if connection.status == "pending":
             raise ProviderError("this connection is still waiting for OAuth consent")

@@ -167,9 +167,9 @@ async def _token_request(
     if response.status_code != 200:
         error = body.get("error") if isinstance(body, dict) else None
         if error == "invalid_grant":
+            reason = str(body.get("error_description") or "the grant is no longer valid")
             raise ConnectionExpired(
-                f"{client.provider} revoked access (invalid_grant): "
-                f"{body.get('error_description') or 'connect the calendar again'}",
+                f"{client.provider} revoked access (invalid_grant: {reason}); connect the calendar again",
                 status=response.status_code,
             )
         if error in ("invalid_client", "unauthorized_client"):
