@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=0.2, gt=0, le=60)
     # Booking emails (notify/): smtp | console (default: prints a summary) | memory (tests) | none.
     email_backend: Literal["smtp", "console", "memory", "none"] = "console"
-    smtp_url: str | None = None
+    smtp_url: str | None = Field(default=None, repr=False)  # may carry a password
     # The From address, and the ORGANIZER of every invite (clients want the two to match).
     email_from: str = "Astrocal <no-reply@astrocal.localhost>"
     public_base_url: str = "http://127.0.0.1:8000"

@@ -64,6 +64,8 @@ def test_email_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert isinstance(mailer, SmtpMailer)
     assert mailer.settings.hostname == "smtp.example.com" and mailer.settings.start_tls is True
     assert settings.email_from == "Bookings <bookings@example.com>"
+    with_password = _settings(email_backend="smtp", smtp_url="smtp://u:hunter2@smtp.example.com")
+    assert "hunter2" not in repr(with_password)  # settings may be logged; the password is not
 
 
 def test_backend_choice_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
