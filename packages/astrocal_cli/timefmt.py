@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "TimeInputError",
     "format_instant",
+    "iana_name",
     "local_zone",
     "parse_api_time",
     "parse_date",
@@ -23,8 +25,40 @@ class TimeInputError(ValueError):
 
 
 def local_zone() -> tzinfo:
-    """The machine's zone (a fixed offset when the platform cannot name it)."""
+    """The machine's zone, by its IANA name when it can be found (``TZ``, else ``/etc/localtime``
+    or ``/etc/timezone``), else the current fixed offset."""
+    import os
+    from pathlib import Path
+
+    if "TZ" in os.environ:
+        candidates = [os.environ["TZ"].lstrip(":") or "UTC"]  # an empty TZ means UTC
+    else:
+        candidates = []
+        try:
+            target = str(Path("/etc/localtime").resolve())
+            if "zoneinfo/" in target:
+                candidates.append(target.split("zoneinfo/", 1)[1])
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if not name:
+            continue
+        if name.upper() == "UTC":
+            return UTC
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
     return datetime.now().astimezone().tzinfo or UTC
+
+
+def iana_name(tz: tzinfo) -> str | None:
+    """The zone's IANA name if it has one (what the API accepts), else None."""
+    if tz is UTC:
+        return "UTC"
+    return getattr(tz, "key", None)
 
 
 def zone(name: str | None) -> tzinfo:

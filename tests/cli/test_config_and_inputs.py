@@ -165,3 +165,13 @@ def test_exit_codes_by_status() -> None:
     assert for_status(400) == for_status(422) == ExitCode.INVALID
     assert for_status(402) == for_status(429) == ExitCode.LIMIT
     assert for_status(503) == ExitCode.SERVER
+
+
+def test_local_zone_is_named_when_the_machine_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from astrocal_cli.timefmt import iana_name, local_zone
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert iana_name(local_zone()) == "Europe/Berlin"
+    monkeypatch.setenv("TZ", "")
+    assert local_zone() is UTC
+    assert iana_name(zone("America/New_York")) == "America/New_York"

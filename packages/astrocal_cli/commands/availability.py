@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import Annotated, Any
 
 import typer
@@ -10,14 +9,16 @@ import typer
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.listing import given
 from astrocal_cli.runtime import Cli, CliError, command
-from astrocal_cli.timefmt import format_instant, parse_date, parse_instant, to_api_time, zone_name
+from astrocal_cli.timefmt import (
+    format_instant,
+    iana_name,
+    parse_date,
+    parse_instant,
+    to_api_time,
+    zone_name,
+)
 
 __all__ = ["register"]
-
-
-def _query_zone(tz: tzinfo) -> str | None:
-    name = zone_name(tz)
-    return name if "/" in name or name == "UTC" else None
 
 
 def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
@@ -128,7 +129,7 @@ def availability_command(
     else:
         query = {"date": parse_date(date or "today", cli.tz).isoformat()}
     params = given(
-        event_type_id=event_type_id, time_zone=_query_zone(cli.tz), duration=duration, **query
+        event_type_id=event_type_id, time_zone=iana_name(cli.tz), duration=duration, **query
     )
     result = cli.call("Finding open slots", lambda c: c.availability.list(**params))
     cli.emit(result, lambda body: _slots_table(cli, body))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from astrocal_cli.runtime import Cli, command
-from astrocal_cli.timefmt import local_zone, zone, zone_name
+from astrocal_cli.timefmt import iana_name, local_zone, zone
 
 __all__ = ["register"]
 
@@ -45,10 +45,10 @@ def init_command(
     from astrocal_cli.config import Profile
     from astrocal_cli.local_setup import create_local_account
 
-    tz_name = time_zone or zone_name(local_zone())
-    zone(tz_name)  # an unknown zone is a usage error before anything is written
-    if "/" not in tz_name and tz_name.upper() != "UTC":
-        tz_name = "UTC"  # the machine only knows an offset (e.g. "CET"); the API wants IANA names
+    # An unknown zone is a usage error before anything is written; a machine that only knows its
+    # offset gets UTC (the API wants IANA names).
+    tz_name = iana_name(zone(time_zone)) if time_zone else iana_name(local_zone())
+    tz_name = tz_name or "UTC"
     result = asyncio.run(
         create_local_account(database_url, name=name, email=email, time_zone=tz_name)
     )
