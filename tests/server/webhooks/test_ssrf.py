@@ -123,38 +123,34 @@ def strict(state: AppState) -> TableResolver:
     return resolver
 
 
-@pytest.mark.parametrize(
-    ("url", "says"),
-    [
-        ("http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address"),
-        ("http://[::1]:9/hook", "::1 is a loopback address"),
-        ("http://169.254.169.254/latest/meta-data", "link-local"),
-        ("http://10.0.0.1/hook", "private"),
-        ("http://[fd00::1]/hook", "unique local"),
-        ("http://[::ffff:7f00:1]/hook", "IPv4-mapped"),
-        ("https://internal.example.com/hook", "internal.example.com resolves to 10.0.0.7"),
-        ("https://metadata.example.com/hook", "169.254.169.254"),
-        ("https://v6.example.com/hook", "IPv4-mapped form of a loopback"),
-        ("https://nowhere.example.com/hook", "cannot be resolved"),
-    ],
-)
+REGISTRATION_CASES = [
+    ("http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address"),
+    ("http://[::1]:9/hook", "::1 is a loopback address"),
+    ("http://169.254.169.254/latest/meta-data", "link-local"),
+    ("http://10.0.0.1/hook", "private"),
+    ("http://[fd00::1]/hook", "unique local"),
+    ("http://[::ffff:7f00:1]/hook", "IPv4-mapped"),
+    ("https://internal.example.com/hook", "internal.example.com resolves to 10.0.0.7"),
+    ("https://metadata.example.com/hook", "169.254.169.254"),
+    ("https://v6.example.com/hook", "IPv4-mapped form of a loopback"),
+    ("https://nowhere.example.com/hook", "cannot be resolved"),
+]
+
+
 async def test_registration_refuses_internal_targets_with_a_clear_400(
-    client: httpx.AsyncClient,
-    auth_headers: dict[str, str],
-    strict: TableResolver,
-    url: str,
-    says: str,
+    client: httpx.AsyncClient, auth_headers: dict[str, str], strict: TableResolver
 ) -> None:
-    r = await client.post(
-        "/v1/webhooks", json={"url": url, "events": ["booking.created"]}, headers=auth_headers
-    )
-    assert r.status_code == 400, r.text
-    error = r.json()["error"]
-    assert error["param"] == "url"
-    assert says in error["message"]
-    if "resolve" not in says:
-        assert error["code"] == "url_not_allowed"
-        assert "ASTROCAL_ALLOW_PRIVATE_WEBHOOK_TARGETS" in error["message"]
+    for url, says in REGISTRATION_CASES:
+        r = await client.post(
+            "/v1/webhooks", json={"url": url, "events": ["booking.created"]}, headers=auth_headers
+        )
+        assert r.status_code == 400, (url, r.text)
+        error = r.json()["error"]
+        assert error["param"] == "url"
+        assert says in error["message"], (url, error["message"])
+        if "resolve" not in says:
+            assert error["code"] == "url_not_allowed"
+            assert "ASTROCAL_ALLOW_PRIVATE_WEBHOOK_TARGETS" in error["message"]
 
 
 async def test_registration_accepts_a_public_name(
