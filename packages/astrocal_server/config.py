@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     # Webhooks: each attempt's deadline (connect + answer), and how often an idle relay polls.
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
     relay_poll_seconds: float = Field(default=0.2, gt=0, le=60)
+    # How long a relay owns a claimed row; a killed worker's rows come back after this.
+    relay_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
     # Booking emails (notify/): smtp | console (default: prints a summary) | memory (tests) | none.
     email_backend: Literal["smtp", "console", "memory", "none"] = "console"
     smtp_url: str | None = Field(default=None, repr=False)  # may carry a password

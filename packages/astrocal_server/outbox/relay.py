@@ -134,16 +134,17 @@ class OutboxRelay:
         state: AppState,
         *,
         owner: str | None = None,
-        lease: timedelta = timedelta(seconds=120),
-        handler_timeout: float = 100.0,
+        lease: timedelta | None = None,
+        handler_timeout: float | None = None,
         batch_size: int = 50,
         loader: Callable[[str], Handler] = load_handler,
         rng: random.Random | None = None,
     ) -> None:
         self.state = state
         self.owner = owner or new_owner()
-        self.lease = lease
-        self.handler_timeout = handler_timeout
+        self.lease = lease or timedelta(seconds=state.settings.relay_lease_seconds)
+        # A handler must finish well inside its lease, or a second worker could run it meanwhile.
+        self.handler_timeout = handler_timeout or self.lease.total_seconds() * 0.8
         self.batch_size = batch_size
         self._loader = loader
         self._rng = rng or random.Random()

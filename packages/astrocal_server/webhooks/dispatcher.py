@@ -15,16 +15,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, update
 
+from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.sender import attempt_delivery
 
-__all__ = ["DELIVERY_LEASE", "DeliveryDispatcher", "claim_one", "lease_free", "send_now"]
+__all__ = ["DeliveryDispatcher", "claim_one", "delivery_lease", "lease_free", "send_now"]
 
-# Longer than one attempt can take (15 s deadline plus recording), so a live worker never loses it.
-DELIVERY_LEASE = timedelta(seconds=60)
+
+def delivery_lease(settings: Settings) -> timedelta:
+    """Longer than one attempt can take (its deadline plus recording), so a live worker never
+    loses it; half the relay lease otherwise, so a dead worker's deliveries come back soon."""
+    return timedelta(
+        seconds=max(settings.relay_lease_seconds / 2, settings.webhook_timeout_seconds + 5)
+    )
 
 
 def lease_free(now: datetime) -> ColumnElement[bool]:
@@ -63,7 +69,10 @@ class DeliveryDispatcher:
                 due=self._due(now),
                 order_by=[WebhookDelivery.next_attempt_at, WebhookDelivery.id],
                 limit=limit,
-                values={"lease_owner": self.owner, "lease_expires_at": now + DELIVERY_LEASE},
+                values={
+                    "lease_owner": self.owner,
+                    "lease_expires_at": now + delivery_lease(self.state.settings),
+                },
             )
         return [r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.id))]
 
@@ -87,7 +96,7 @@ async def claim_one(state: AppState, delivery_id: str, owner: str) -> bool:
                 WebhookDelivery.status == "pending",
                 lease_free(now),
             )
-            .values(lease_owner=owner, lease_expires_at=now + DELIVERY_LEASE)
+            .values(lease_owner=owner, lease_expires_at=now + delivery_lease(state.settings))
             .execution_options(synchronize_session=False)
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]

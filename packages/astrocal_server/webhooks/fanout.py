@@ -17,7 +17,7 @@ from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure
 from astrocal_server.outbox.relay import new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery, WebhookEndpoint
-from astrocal_server.webhooks.dispatcher import DELIVERY_LEASE
+from astrocal_server.webhooks.dispatcher import delivery_lease
 from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
 from astrocal_server.webhooks.sender import attempt_delivery
 
@@ -30,6 +30,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
     event_id = event_id_for(item.id)
     owner = new_owner()
     now = state.clock.now()
+    lease = delivery_lease(state.settings)
     created: list[str] = []
     async with state.db.write() as session:
         endpoints = (
@@ -70,7 +71,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
                     attempt_count=0,
                     next_attempt_at=now,
                     lease_owner=owner,
-                    lease_expires_at=now + DELIVERY_LEASE,
+                    lease_expires_at=now + lease,
                     created_at=now,
                     updated_at=now,
                 )

@@ -17,7 +17,7 @@ from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import OutboxMessage, WebhookDelivery
-from astrocal_server.webhooks.dispatcher import DELIVERY_LEASE, DeliveryDispatcher
+from astrocal_server.webhooks.dispatcher import DeliveryDispatcher, delivery_lease
 from sqlalchemy import select
 
 from tests.server.webhooks.receiver import Receiver
@@ -250,7 +250,7 @@ async def test_a_delivery_whose_worker_died_is_attempted_after_its_lease_expires
                 attempt_count=0,
                 next_attempt_at=clock.now(),
                 lease_owner="dead-worker",
-                lease_expires_at=clock.now() + DELIVERY_LEASE,
+                lease_expires_at=clock.now() + delivery_lease(state.settings),
                 created_at=clock.now(),
                 updated_at=clock.now(),
             )
@@ -258,7 +258,7 @@ async def test_a_delivery_whose_worker_died_is_attempted_after_its_lease_expires
     dispatcher = DeliveryDispatcher(state, owner="alive")
     await dispatcher.run_once()
     assert "whe_orphan0000000000001" not in {r.headers["webhook-id"] for r in receiver.requests}
-    clock.advance(DELIVERY_LEASE)
+    clock.advance(delivery_lease(state.settings))
     assert await dispatcher.run_once() >= 1
     assert "whe_orphan0000000000001" in {r.headers["webhook-id"] for r in receiver.requests}
 
