@@ -20,9 +20,6 @@ SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 NOT_IMPLEMENTED_YET: set[str] = {
-    "availability.list",
-    "availability.search",
-    "availability.check",
     "bookings.create",
     "bookings.list",
     "bookings.retrieve",

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from astrocal_server.api import (
     accounts,
     api_keys,
+    availability,
     calendar_connections,
     event_types,
     meta,
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     api_keys.router,
     schedules.router,
     event_types.router,
+    availability.router,
     usage.router,
     webhooks.router,
     mcp_remote.router,  # /mcp: the MCP tools over streamable HTTP, same API keys

@@ -267,11 +267,12 @@ async def check_availability(
     requested = _duration(params, typed=False)
     event_type, schedule = await _load(conn, caller, event_type_id)
     duration = service.pick_duration(event_type, requested)
+    busy_start, busy_end = service.check_busy_range(start)
     busy, _warnings = await service.fetch_external_busy(
         state.busy_source,
         event_type,
-        start - timedelta(days=1),
-        start + timedelta(days=service.CHECK_HORIZON_DAYS),
+        busy_start,
+        busy_end,
         timeout_seconds=state.settings.calendar_timeout_seconds,
     )
     result = await service.check_start_in_session(

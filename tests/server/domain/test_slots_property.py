@@ -232,7 +232,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
 # --- the properties ----------------------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_engine_equals_the_naive_reference(case: dict[str, object]) -> None:
     hours, rules = case["hours"], case["rules"]
@@ -251,7 +251,7 @@ def test_engine_equals_the_naive_reference(case: dict[str, object]) -> None:
     assert all(s.end - s.start == duration for s in got)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_check_start_agrees_with_the_reference(case: dict[str, object]) -> None:
     hours, rules = case["hours"], case["rules"]
