@@ -167,3 +167,21 @@ def test_booleans_in_queries_are_lowercase() -> None:
     route = respx.delete(f"{BASE}/v1/event_types/evt_1").respond(204)
     Astrocal(api_key="sk_test_x", base_url=BASE).event_types.delete("evt_1", force=True)
     assert route.calls.last.request.url.params["force"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("typed_dict", "model"),
+    [
+        (types.InviteeDict, types.Invitee),
+        (types.InviteeUpdateDict, types.InviteeUpdate),
+        (types.LocationDict, types.Location),
+        (types.CalendarRefDict, types.CalendarRef),
+        (types.TimeIntervalDict, types.TimeInterval),
+        (types.WeeklyHoursDict, types.WeeklyHoursInterval),
+        (types.DateOverrideDict, types.DateOverride),
+    ],
+)
+def test_dict_inputs_have_the_models_keys(typed_dict: Any, model: Any) -> None:
+    assert typed_dict.__required_keys__ | typed_dict.__optional_keys__ == set(model.model_fields)
+    required = {n for n, f in model.model_fields.items() if f.is_required()}
+    assert typed_dict.__required_keys__ == required

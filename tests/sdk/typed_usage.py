@@ -126,3 +126,16 @@ def errors(client: Astrocal) -> int | None:
     except APIStatusError as exc:
         return exc.status_code
     return None
+
+
+def misspelt_keys_are_caught(client: Astrocal) -> None:
+    # Under strict mypy an unneeded ignore is itself an error, so these lines prove the checks.
+    client.bookings.create(
+        event_type_id="evt_1",
+        start="2026-04-15T09:00:00Z",
+        invitee={"name": "Jo", "emial": "jo@example.com"},  # type: ignore[arg-type]
+    )
+    client.schedules.create(
+        name="Hours",
+        weekly_hours=[{"day": "funday", "start": "09:00", "end": "12:00"}],  # type: ignore[list-item]
+    )

@@ -1,9 +1,11 @@
-"""Argument types of resource methods: the generated models, or plain mappings of the same shape."""
+"""Argument types of resource methods: a generated model, or a plain dict of the same shape
+(the ``…Dict`` TypedDicts below, so type checkers catch a misspelt key)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from astrocal_sdk.types._generated.models import (
@@ -12,18 +14,26 @@ from astrocal_sdk.types._generated.models import (
     Invitee,
     InviteeUpdate,
     Location,
+    TimeInterval,
     WeeklyHoursInterval,
 )
 
 __all__ = [
+    "CalendarRefDict",
     "CalendarRefParam",
     "DateLike",
+    "DateOverrideDict",
     "DateOverrideParam",
     "DateTimeLike",
+    "InviteeDict",
     "InviteeParam",
+    "InviteeUpdateDict",
     "InviteeUpdateParam",
+    "LocationDict",
     "LocationParam",
+    "TimeIntervalDict",
     "TimeZoneLike",
+    "WeeklyHoursDict",
     "WeeklyHoursParam",
 ]
 
@@ -34,9 +44,50 @@ DateLike = dt.date | str
 TimeZoneLike = ZoneInfo | str
 """A ``ZoneInfo`` or an IANA name such as ``Europe/Berlin``."""
 
-InviteeParam = Invitee | Mapping[str, object]
-InviteeUpdateParam = InviteeUpdate | Mapping[str, object]
-LocationParam = Location | Mapping[str, object]
-CalendarRefParam = CalendarRef | Mapping[str, object]
-WeeklyHoursParam = WeeklyHoursInterval | Mapping[str, object]
-DateOverrideParam = DateOverride | Mapping[str, object]
+
+class _InviteeRequired(TypedDict):
+    name: str
+    email: str
+
+
+class InviteeDict(_InviteeRequired, total=False):
+    time_zone: TimeZoneLike
+
+
+class InviteeUpdateDict(TypedDict, total=False):
+    name: str
+    time_zone: TimeZoneLike
+
+
+class LocationDict(TypedDict):
+    type: Literal["in_person", "phone", "video", "custom"]
+    value: str
+
+
+class CalendarRefDict(TypedDict):
+    connection_id: str
+    calendar_id: str
+
+
+class TimeIntervalDict(TypedDict):
+    start: str
+    end: str
+
+
+class WeeklyHoursDict(TypedDict):
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    start: str
+    end: str
+
+
+class DateOverrideDict(TypedDict):
+    date: DateLike
+    intervals: Sequence[TimeIntervalDict | TimeInterval]
+
+
+InviteeParam = Invitee | InviteeDict
+InviteeUpdateParam = InviteeUpdate | InviteeUpdateDict
+LocationParam = Location | LocationDict
+CalendarRefParam = CalendarRef | CalendarRefDict
+WeeklyHoursParam = WeeklyHoursInterval | WeeklyHoursDict
+DateOverrideParam = DateOverride | DateOverrideDict

@@ -1,11 +1,21 @@
 """The API's objects as typed pydantic models, generated from ``openapi.yaml``.
 
+The ``…Dict`` types are the plain-dict form of nested inputs (``invitee={...}``).
 Responses are parsed leniently: fields a newer server adds are kept (``model_extra``) and an
 enum value this SDK does not know yet is kept as the plain string.
 """
 
 from __future__ import annotations
 
+from astrocal_sdk.resources._params import (
+    CalendarRefDict,
+    DateOverrideDict,
+    InviteeDict,
+    InviteeUpdateDict,
+    LocationDict,
+    TimeIntervalDict,
+    WeeklyHoursDict,
+)
 from astrocal_sdk.types._generated.models import (
     Account,
     AccountCreate,
@@ -110,8 +120,10 @@ __all__ = [
     "CalendarConnectionStatus",
     "CalendarProvider",
     "CalendarRef",
+    "CalendarRefDict",
     "Conflict",
     "DateOverride",
+    "DateOverrideDict",
     "DurationOption",
     "Error",
     "ErrorDetail",
@@ -122,8 +134,11 @@ __all__ = [
     "Guest",
     "Health",
     "Invitee",
+    "InviteeDict",
     "InviteeUpdate",
+    "InviteeUpdateDict",
     "Location",
+    "LocationDict",
     "Metadata",
     "MetadataAdditionalProperty",
     "OAuthConnectionCreate",
@@ -136,6 +151,7 @@ __all__ = [
     "TestEvent",
     "TestEventData",
     "TimeInterval",
+    "TimeIntervalDict",
     "Usage",
     "Webhook",
     "WebhookCreate",
@@ -149,5 +165,6 @@ __all__ = [
     "WebhookUpdate",
     "WebhookWithSecret",
     "Weekday",
+    "WeeklyHoursDict",
     "WeeklyHoursInterval",
 ]
