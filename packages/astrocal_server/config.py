@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     microsoft_tenant: str = "common"
     microsoft_login_url: str = "https://login.microsoftonline.com"
     microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    # CalDAV servers on loopback/private/link-local addresses (a LAN Nextcloud, a local Radicale):
+    # refused unless enabled, so a connection cannot be pointed at internal services.
+    allow_private_calendar_servers: bool = False
     run_relay: bool = True
     migrate_on_start: bool = True
 

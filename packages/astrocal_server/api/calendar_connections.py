@@ -104,6 +104,15 @@ async def _create_caldav(body: CalDavCreate, caller: Caller, state: Any) -> JSON
 
     server_url = _check_http_url(body.server_url.strip(), "server_url")
     service = _services(state)
+    refusal = await service.vet_caldav_url(server_url)
+    if refusal is not None:
+        raise ApiError(
+            400,
+            "invalid_request_error",
+            "calendar_discovery_failed",
+            f"Cannot use {server_url} as a CalDAV server: {refusal}.",
+            param="server_url",
+        )
     provider = service.caldav(server_url, body.username, body.password)
     try:
         found = await provider.discover()

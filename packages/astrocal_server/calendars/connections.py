@@ -98,19 +98,48 @@ class CalendarService:
         state: Any,
         *,
         client: httpx.AsyncClient | None = None,
+        caldav_client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.state = state
         self.settings = state.settings
         self.box = SecretBox.from_settings(state.settings)
         self.client = client or make_client(state.settings.calendar_timeout_seconds)
+        # CalDAV servers are user-supplied URLs: their connections go through the SSRF guard, which
+        # vets every address at connect time (redirects and DNS rebinding included).
+        self.caldav_client = caldav_client or _guarded_client(state.settings)
         self._owns_client = client is None
+        self._owns_caldav_client = caldav_client is None
         self.policy = policy or RetryPolicy()
         self._refresh_locks: dict[str, asyncio.Lock] = {}
 
     async def aclose(self) -> None:
         if self._owns_client:
             await self.client.aclose()
+        if self._owns_caldav_client:
+            await self.caldav_client.aclose()
+
+    async def vet_caldav_url(self, url: str) -> str | None:
+        """Why ``url`` may not be used as a CalDAV server (a private address…), or ``None``."""
+        from urllib.parse import urlsplit
+
+        from astrocal_server.webhooks.ssrf import TargetGuard, TargetRefused, UnresolvableHost
+
+        if self.settings.allow_private_calendar_servers:
+            return None
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            await TargetGuard(allow_private=False).vet(parts.hostname or "", port)
+        except TargetRefused as exc:
+            reason = str(exc).split(";", 1)[0]
+            return (
+                f"{reason}; calendar servers must be reachable at a public address (a server "
+                "operator can allow private ones with ASTROCAL_ALLOW_PRIVATE_CALENDAR_SERVERS=true)"
+            )
+        except UnresolvableHost as exc:
+            return str(exc)
+        return None
 
     def now(self) -> datetime:
         now: datetime = self.state.clock.now()
@@ -125,7 +154,7 @@ class CalendarService:
             server_url,
             username,
             password,
-            client=self.client,
+            client=self.caldav_client,
             policy=self.policy,
             default_zone=default_zone,
             now=self.now,
@@ -271,6 +300,16 @@ class CalendarService:
             if row is not None and row.status == "error":
                 row.status, row.last_error, row.updated_at = "active", None, self.now()
         connection.status, connection.last_error = "active", None
+
+
+def _guarded_client(settings: Any) -> httpx.AsyncClient:
+    from astrocal_server.webhooks.delivery import make_client as make_guarded_client
+    from astrocal_server.webhooks.ssrf import TargetGuard
+
+    return make_guarded_client(
+        TargetGuard(allow_private=settings.allow_private_calendar_servers),
+        timeout=settings.calendar_timeout_seconds,
+    )
 
 
 def _expires_soon(credentials: dict[str, Any], now: datetime) -> bool:

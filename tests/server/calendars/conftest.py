@@ -144,6 +144,7 @@ def settings(db_url: str) -> Settings:
         microsoft_client_id=MICROSOFT_CLIENT_ID,
         microsoft_client_secret="microsoft-client-secret",
         calendar_timeout_seconds=2.0,
+        allow_private_calendar_servers=True,  # Radicale runs on loopback
         _env_file=None,  # type: ignore[call-arg]
     )
 

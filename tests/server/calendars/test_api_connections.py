@@ -493,3 +493,30 @@ async def test_no_plaintext_secret_in_the_database(
     assert b"v1." in dump  # sealed values are there
     for secret in (radicale_server.password, "1//refresh-google", "ya29.access-1"):
         assert secret.encode() not in dump, secret
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5232/",
+        "http://169.254.169.254/latest/",
+        "http://10.0.0.7/dav/",
+        "http://[::1]/",
+    ],
+)
+async def test_private_caldav_servers_are_refused_unless_allowed(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: dict[str, str], url: str
+) -> None:
+    from astrocal_server.calendars.connections import calendar_service
+
+    service = calendar_service(app.state.astrocal)
+    service.settings = service.settings.with_overrides(allow_private_calendar_servers=False)
+    response = await client.post(
+        "/v1/calendar_connections",
+        json={"provider": "caldav", "server_url": url, "username": "u", "password": "p"},
+        headers=auth_headers,
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "calendar_discovery_failed" and error["param"] == "server_url"
+    assert "ASTROCAL_ALLOW_PRIVATE_CALENDAR_SERVERS" in error["message"]

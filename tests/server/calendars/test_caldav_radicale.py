@@ -352,3 +352,17 @@ async def test_update_of_a_vanished_event_recreates_it(
     href = await p.update_event(path, path + "bk_gone.ics", draft)
     assert radicale_server.get(path, "bk_gone.ics").status_code == 200
     assert href == path + "bk_gone.ics"
+
+
+async def test_the_guarded_client_refuses_private_addresses_at_connect_time(
+    radicale_server: Radicale,
+) -> None:
+    """Every CalDAV request of the server goes through the SSRF guard (redirects, rebinding)."""
+    from astrocal_server.webhooks.delivery import make_client as make_guarded_client
+    from astrocal_server.webhooks.ssrf import TargetGuard
+
+    async with make_guarded_client(TargetGuard(allow_private=False), timeout=5) as guarded:
+        with pytest.raises(DiscoveryFailed, match="could not reach"):
+            await provider(radicale_server, guarded).discover()
+    async with make_guarded_client(TargetGuard(allow_private=True), timeout=5) as allowed:
+        assert (await provider(radicale_server, allowed).discover()).calendars
