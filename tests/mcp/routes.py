@@ -8,7 +8,7 @@ import pytest
 from astrocal_server.app import create_app
 from astrocal_server.config import Settings
 
-__all__ = ["needs_scheduling_routes"]
+__all__ = ["needs_availability_routes", "needs_booking_routes"]
 
 
 def _served_paths() -> set[str]:
@@ -28,8 +28,12 @@ def _served_paths() -> set[str]:
     return found
 
 
-SCHEDULING_PATHS = {"/v1/availability", "/v1/availability/check", "/v1/bookings"}
-needs_scheduling_routes = pytest.mark.skipif(
-    not _served_paths() >= SCHEDULING_PATHS,
-    reason="availability/bookings routes are not served yet (their areas land them)",
+_SERVED = _served_paths()
+needs_availability_routes = pytest.mark.skipif(
+    not {"/v1/availability", "/v1/availability/check"} <= _SERVED,
+    reason="availability routes are not served yet (their area lands them)",
+)
+needs_booking_routes = pytest.mark.skipif(
+    not {"/v1/availability", "/v1/bookings", "/v1/bookings/{booking_id}/reschedule"} <= _SERVED,
+    reason="bookings routes are not served yet (their area lands them)",
 )
