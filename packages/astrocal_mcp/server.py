@@ -275,18 +275,26 @@ def build_server(
         key = _key("create_booking", evt, utc_text(start), invitee, notes or "")
         async with clients() as client:
             try:
-                booking = await client.bookings.create(**body, idempotency_key=key)
-                if getattr(booking, "status", None) == "cancelled":
-                    # The key replayed a booking that was cancelled since: book anew.
-                    booking = await client.bookings.create(
-                        **body, idempotency_key=_key(key, booking.id)
-                    )
-                headline = f"Booked {booking.id}."
+                response = await client.with_raw_response.bookings.create(
+                    **body, idempotency_key=key
+                )
+                booking, headline = response.parse(), ""
+                if response.idempotent_replayed:
+                    # An earlier call with these arguments booked it; report its state now.
+                    booking = await client.bookings.retrieve(booking.id)
+                    headline = f"Already booked by an earlier call: {booking.id}."
+                    if booking.status == "cancelled":
+                        # ...but it was cancelled since, so this is a new request: book anew.
+                        booking = await client.bookings.create(
+                            **body, idempotency_key=_key(key, booking.id)
+                        )
+                        headline = ""
+                headline = headline or f"Booked {booking.id}."
             except SlotUnavailableError as exc:
                 existing = await find_existing(client, evt, start, email)
                 if existing is None:
                     raise fail(exc, zone) from None
-                booking, headline = existing, f"Already booked earlier: {existing.id}."
+                booking, headline = existing, f"Already booked by an earlier call: {existing.id}."
             except APIError as exc:
                 raise fail(exc, zone) from None
         result = convert.booking_info(booking)

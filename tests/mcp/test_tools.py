@@ -189,6 +189,18 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             notes="Pricing questions",
         )
         assert again["id"] == booking_id
+        # A retry that reworded the notes has another key; it still finds the booking it made.
+        reworded = await client.call_tool(
+            "create_booking",
+            {
+                "start_time": FIRST_TUESDAY_SLOT,
+                "invitee_name": "Jo Smith",
+                "invitee_email": "JO@example.com",
+                "notes": "Pricing and onboarding questions",
+            },
+        )
+        assert reworded.structured_content["id"] == booking_id
+        assert "Already booked by an earlier call" in text_of(reworded)
 
         fetched = await call(client, "get_booking", booking_id=booking_id)
         assert fetched["id"] == booking_id and fetched["invitee_email"] == "jo@example.com"
