@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from mcp import MCPError
+
 from .routes import needs_availability_routes, needs_booking_routes
 
 TUESDAY = "2026-04-14"
@@ -342,6 +345,9 @@ async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str
         assert json.loads(types.contents[0].text)["event_types"][0]["id"] == event_type_id
         one = await client.read_resource(f"astrocal://bookings/{booking['id']}")
         assert json.loads(one.contents[0].text)["id"] == booking["id"]
+        with pytest.raises(MCPError) as missing:
+            await client.read_resource("astrocal://bookings/bk_nope")
+        assert "resource_missing" in str(missing.value)
 
         prompts = await client.list_prompts()
         assert [p.name for p in prompts.prompts] == ["schedule_meeting"]
