@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Output"]
 
+_MIN_CELL = 6  # narrower than this, a column is unreadable
+
 
 class Output:
     def __init__(self, *, json_mode: bool, tz: tzinfo) -> None:
@@ -67,18 +69,32 @@ class Output:
             return
         from rich.table import Table
 
+        # Ids (what people copy) and times stay whole; other columns fold.
+        cells = [[cell(lookup(r, f.path), f.kind, self.tz) for f in fields] for r in rows]
+        whole = {
+            i: max([len(row[i]) for row in cells] + [len(f.label)])
+            for i, f in enumerate(fields)
+            if f.kind in ("id", "time")
+        }
+        needed = sum(whole.values()) + _MIN_CELL * (len(fields) - len(whole))
+        if needed + 3 * len(fields) + 1 > self.out.width:
+            # Too narrow for a readable table: one block per row instead.
+            for index, row in enumerate(rows):
+                if index:
+                    self.out.print()
+                self.detail(row, fields, title=title if index == 0 else None)
+            if more:
+                self.out.print(more)
+            return
         table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-        for field in fields:
-            if field.kind == "id":
-                # Ids are what people copy: never truncated, never wrapped.
-                width = max(
-                    [len(str(lookup(r, field.path) or "")) for r in rows] + [len(field.label)]
-                )
-                table.add_column(field.label, no_wrap=True, min_width=width, style="cyan")
+        for i, field in enumerate(fields):
+            if i in whole:
+                style = "cyan" if field.kind == "id" else None
+                table.add_column(field.label, no_wrap=True, min_width=whole[i], style=style)
             else:
-                table.add_column(field.label, overflow="fold")
-        for row in rows:
-            table.add_row(*(cell(lookup(row, f.path), f.kind, self.tz) for f in fields))
+                table.add_column(field.label, overflow="fold", min_width=_MIN_CELL)
+        for row_cells in cells:
+            table.add_row(*row_cells)
         self.out.print(table)
         if more:
             self.out.print(more)

@@ -150,6 +150,13 @@ def test_booking_lifecycle(run: Run, api: httpx.Client, event_type: str) -> None
     again = run("bookings", "reschedule", booked["id"], "--start", "2026-04-14T09:00:00Z")
     assert again.exit_code == 5 and "booking_cancelled" in again.stderr
     assert run("bookings", "get", "bk_missing").exit_code == 4
+
+    # A retried script with the same --idempotency-key books once and gets the same booking back.
+    args = ("bookings", "create", "--event-type", event_type, "--start", "2026-04-15T07:00:00Z",
+            "--name", "Kim", "--email", "kim@example.com", "--idempotency-key", "script-run-42",
+            "--json")  # fmt: skip
+    first, second = _json(run(*args)), _json(run(*args))
+    assert first == second
     assert run("bookings", "create", "--event-type", event_type, "--start", "soon",
                "--name", "X", "--email", "x@example.com").exit_code == 2  # fmt: skip
     bad_email = run("bookings", "create", "--event-type", event_type, "--start", "2026-04-14T09:00:00Z",
