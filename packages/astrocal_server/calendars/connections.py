@@ -212,6 +212,8 @@ class CalendarService:
         if connection.status == "pending":
             raise ProviderError("this connection is still waiting for OAuth consent")
         credentials = open_credentials(self.box, connection)
+        if connection.credentials_enc and self.box.needs_reseal(connection.credentials_enc):
+            await self._reseal(connection, credentials)
         oauth_based = connection.provider in ("google", "microsoft")
         try:
             if oauth_based and _expires_soon(credentials, self.now()):
@@ -230,6 +232,15 @@ class CalendarService:
         except AuthFailed as exc:
             await self.mark(connection, "error", exc.message)
             raise
+
+    async def _reseal(self, connection: CalendarConnection, credentials: dict[str, Any]) -> None:
+        """Key rotation: a secret sealed under an older key is sealed again under the active one."""
+        sealed = seal_credentials(self.box, connection.id, credentials)
+        async with self.state.db.write() as session:
+            row = await session.get(CalendarConnection, connection.id)
+            if row is not None and row.credentials_enc == connection.credentials_enc:
+                row.credentials_enc = sealed
+        connection.credentials_enc = sealed
 
     async def _refresh(
         self, connection: CalendarConnection, credentials: dict[str, Any]

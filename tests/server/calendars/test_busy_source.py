@@ -370,3 +370,39 @@ async def test_other_accounts_connections_are_never_read(
 
 def test_utc() -> None:
     assert WEEK[0].tzinfo is not None and WEEK[0] == datetime(2026, 4, 13, tzinfo=UTC)
+
+
+async def test_secrets_sealed_under_a_retired_key_are_resealed_on_use(
+    app: FastAPI, account: NewAccount, fake: respx.MockRouter
+) -> None:
+
+    from astrocal_server.calendars.connections import seal_credentials
+    from astrocal_server.crypto import SecretBox
+
+    state = app.state.astrocal
+    service = calendar_service(state)
+    old_key = ("old", b"\x07" * 32)
+    cid = await add_oauth_connection(app, account, provider="google", email="g@example.com")
+    async with state.db.write() as session:
+        row = await session.get(CalendarConnection, cid)
+        assert row is not None
+        row.credentials_enc = seal_credentials(
+            SecretBox([old_key]),
+            cid,
+            {
+                "access_token": "ya29.x",
+                "refresh_token": "1//r",
+                "expires_at": (Z("2026-04-13T12:00:00Z")).isoformat(),
+            },
+        )
+    new = ("new", b"\x08" * 32)
+    service.box = SecretBox([new, old_key])  # rotated: new key first, old one still listed
+    fake.post(f"{GOOGLE}/freeBusy").mock(
+        return_value=httpx.Response(200, json={"calendars": {"g@example.com": {"busy": []}}})
+    )
+    event_type = await event_type_with(app, account, [(cid, "g@example.com")])
+    assert (await source(app).busy(event_type, *WEEK)).failures == []
+    async with state.db.read() as session:
+        row = await session.get(CalendarConnection, cid)
+    assert row is not None and row.credentials_enc.startswith("v1.new.")
+    assert open_credentials(SecretBox([new]), row)["refresh_token"] == "1//r"
