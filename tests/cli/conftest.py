@@ -68,6 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         database_url=f"sqlite+aiosqlite:///{db}",
         signup_enabled=True,
         allow_private_webhook_targets=True,
+        allow_private_calendar_servers=True,
         email_backend="memory",
         run_relay=True,
         google_client_id="123.apps.googleusercontent.com",
