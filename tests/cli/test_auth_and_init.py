@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from astrocal_cli.config import ConfigFile
 
 from .conftest import Run, RunningServer, RunProcess, _free_socket
@@ -148,3 +149,14 @@ def test_init_rejects_an_unknown_zone(run: Run, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "IANA" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_init_without_the_server_package_says_what_to_install(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "astrocal_server.bootstrap", None)  # as if not installed
+    result = run("init", "--database-url", f"sqlite:///{tmp_path / 'y.db'}", env=NO_ENV_KEY)
+    assert result.exit_code == 1
+    assert "pip install 'astrocal[server]'" in result.stderr

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from astrocal_cli.runtime import Cli, command
+from astrocal_cli.exit_codes import ExitCode
+from astrocal_cli.runtime import Cli, CliError, command
 from astrocal_cli.timefmt import iana_name, local_zone, zone
 
 __all__ = ["register"]
@@ -49,9 +50,16 @@ def init_command(
     # offset gets UTC (the API wants IANA names).
     tz_name = iana_name(zone(time_zone)) if time_zone else iana_name(local_zone())
     tz_name = tz_name or "UTC"
-    result = asyncio.run(
-        create_local_account(database_url, name=name, email=email, time_zone=tz_name)
-    )
+    try:
+        result = asyncio.run(
+            create_local_account(database_url, name=name, email=email, time_zone=tz_name)
+        )
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"`astrocal init` works on the server's database and needs the server package "
+            f"({exc.name} is missing): pip install 'astrocal[server]'",
+            ExitCode.ERROR,
+        ) from None
     body = result.body
     if save:
         cli.config.set(

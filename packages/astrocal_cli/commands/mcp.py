@@ -6,7 +6,8 @@ import os
 
 import typer
 
-from astrocal_cli.runtime import Cli, command
+from astrocal_cli.exit_codes import ExitCode
+from astrocal_cli.runtime import Cli, CliError, command
 
 __all__ = ["register"]
 
@@ -18,8 +19,14 @@ def mcp_command(cli: Cli, ctx: typer.Context) -> None:
     if settings.api_key:
         os.environ["ASTROCAL_API_KEY"] = settings.api_key
     os.environ["ASTROCAL_API_URL"] = settings.base_url
-    from astrocal_mcp.__main__ import main
-
+    try:
+        import mcp  # noqa: F401 - the [mcp] extra; without it, say how to install it
+        from astrocal_mcp.__main__ import main
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"`astrocal mcp` needs the MCP extra ({exc.name} is missing): pip install 'astrocal[mcp]'",
+            ExitCode.ERROR,
+        ) from None
     main(list(ctx.args))
 
 
