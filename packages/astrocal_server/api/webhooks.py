@@ -166,12 +166,15 @@ def _unique_events(events: list[str]) -> list[str]:
     return seen
 
 
-async def _get_endpoint(session: AsyncSession, caller: Caller, webhook_id: str) -> WebhookEndpoint:
-    endpoint = await session.scalar(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.id == webhook_id, caller.owns(WebhookEndpoint)
-        )
+async def _get_endpoint(
+    session: AsyncSession, caller: Caller, webhook_id: str, *, lock: bool = False
+) -> WebhookEndpoint:
+    """The caller's endpoint or 404; ``lock`` before changing it or its deliveries (PostgreSQL
+    takes the endpoint row first, as an attempt being recorded does, so the two never deadlock)."""
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.id == webhook_id, caller.owns(WebhookEndpoint)
     )
+    endpoint = await session.scalar(stmt.with_for_update() if lock else stmt)
     if endpoint is None:
         raise not_found("webhook endpoint", webhook_id)
     return endpoint
@@ -258,7 +261,7 @@ async def update_webhook(
     events = _unique_events(list(body.events)) if body.events is not None else None
     now = state.clock.now()
     async with state.db.write() as session:
-        endpoint = await _get_endpoint(session, caller, webhook_id)
+        endpoint = await _get_endpoint(session, caller, webhook_id, lock=True)
         if url is not None:
             endpoint.url = url
         if events is not None:
@@ -280,7 +283,7 @@ async def update_webhook(
 @router.delete("/v1/webhooks/{webhook_id}", operation_id="webhooks.delete", status_code=204)
 async def delete_webhook(webhook_id: str, caller: CallerDep, state: StateDep) -> Response:
     async with state.db.write() as session:
-        endpoint = await _get_endpoint(session, caller, webhook_id)
+        endpoint = await _get_endpoint(session, caller, webhook_id, lock=True)
         deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
         await session.execute(
             delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries))
@@ -300,7 +303,7 @@ async def rotate_secret(webhook_id: str, caller: CallerDep, state: StateDep) -> 
     box = runtime.secret_box(state)
     secret = generate_secret()
     async with state.db.write() as session:
-        endpoint = await _get_endpoint(session, caller, webhook_id)
+        endpoint = await _get_endpoint(session, caller, webhook_id, lock=True)
         previous_live = (
             endpoint.previous_secret_enc is not None
             and endpoint.previous_secret_expires_at is not None
@@ -401,7 +404,7 @@ async def retry_delivery(
 ) -> JSONResponse:
     now = state.clock.now()
     async with state.db.write() as session:
-        endpoint = await _get_endpoint(session, caller, webhook_id)
+        endpoint = await _get_endpoint(session, caller, webhook_id, lock=True)
         if not endpoint.enabled:
             raise conflict(
                 "webhook_disabled",

@@ -9,6 +9,7 @@ derived from the outbox row id, so the ``webhook-id`` stays the same.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from sqlalchemy import select
 
@@ -22,6 +23,8 @@ from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
 from astrocal_server.webhooks.sender import attempt_delivery
 
 __all__ = ["handle"]
+
+logger = logging.getLogger("astrocal.webhooks")
 
 
 async def handle(item: OutboxItem, state: AppState) -> None:
@@ -77,4 +80,10 @@ async def handle(item: OutboxItem, state: AppState) -> None:
                 )
             )
             created.append(delivery_id)
-    await asyncio.gather(*(attempt_delivery(state, d, owner) for d in created))
+    results = await asyncio.gather(
+        *(attempt_delivery(state, d, owner) for d in created), return_exceptions=True
+    )
+    for delivery_id, result in zip(created, results, strict=True):
+        if isinstance(result, Exception):
+            # The delivery exists; the dispatcher retries it once its lease runs out.
+            logger.error("first attempt of %s failed", delivery_id, exc_info=result)

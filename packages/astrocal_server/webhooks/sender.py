@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astrocal_server.crypto import SecretBoxError
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.webhooks import runtime
@@ -75,15 +76,20 @@ async def attempt_delivery(
             await fail_pending_deliveries(session, endpoint.id, now)
         return None
     body = encode_body(delivery.payload)
-    secrets_ = signing_secrets(runtime.secret_box(state), endpoint, now)
-    headers = webhook_headers(secrets_, delivery.event_id, int(now.timestamp()), body)
-    outcome = await post(
-        runtime.http_client(state),
-        endpoint.url,
-        body=body,
-        headers=headers,
-        deadline=state.settings.webhook_timeout_seconds,
-    )
+    try:
+        secrets_ = signing_secrets(runtime.secret_box(state), endpoint, now)
+    except SecretBoxError as exc:
+        # A keyring that lost the key this secret was sealed with: say so in the delivery log.
+        outcome = Outcome(None, None, f"the signing secret cannot be opened: {exc}", 0)
+    else:
+        headers = webhook_headers(secrets_, delivery.event_id, int(now.timestamp()), body)
+        outcome = await post(
+            runtime.http_client(state),
+            endpoint.url,
+            body=body,
+            headers=headers,
+            deadline=state.settings.webhook_timeout_seconds,
+        )
     await _record(state, delivery_id, owner, outcome, attempted_at=now, rng=rng)
     return outcome
 
@@ -98,17 +104,19 @@ async def _record(
     rng: random.Random | None,
 ) -> None:
     async with state.db.write() as session:
+        # Lock order everywhere: the endpoint, then its deliveries (no deadlock with a disable).
+        endpoint_id = await session.scalar(
+            select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id == delivery_id)
+        )
+        if endpoint_id is None:
+            return
+        endpoint = await session.scalar(
+            select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).with_for_update()
+        )
         delivery = await session.scalar(
             select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
         )
-        if delivery is None:
-            return
-        endpoint = await session.scalar(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.id == delivery.endpoint_id)
-            .with_for_update()
-        )
-        if endpoint is None:
+        if endpoint is None or delivery is None:
             return
         now = state.clock.now()
         ours = delivery.lease_owner == owner and delivery.status == "pending"

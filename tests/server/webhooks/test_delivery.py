@@ -517,3 +517,31 @@ async def _account_of(state: AppState, outbox_id: str) -> str:
         row = await session.get(OutboxMessage, outbox_id)
     assert row is not None
     return row.account_id
+
+
+async def test_a_secret_that_cannot_be_opened_is_logged_not_sent(
+    make_endpoint,
+    emit,
+    relay_pass,
+    receiver: Receiver,
+    client: httpx.AsyncClient,
+    auth_headers,
+    state: AppState,
+) -> None:
+    from astrocal_server.storage.models import WebhookEndpoint
+    from sqlalchemy import update
+
+    endpoint = await make_endpoint()
+    async with state.db.write() as session:  # sealed under a key no longer in the keyring
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint["id"])
+            .values(secret_enc="v1.gone.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        )
+    before = len(receiver.requests)
+    await emit("booking.created")
+    await relay_pass()
+    assert len(receiver.requests) == before
+    (delivery,) = await _deliveries(client, auth_headers, endpoint["id"])
+    assert delivery["status"] == "pending"
+    assert "signing secret cannot be opened" in delivery["attempts"][0]["error"]
