@@ -30,6 +30,7 @@ from astrocal_server.domain.slots import (
     WorkingHours,
     check_start,
     find_slots,
+    format_ts,
 )
 from astrocal_server.errors import ApiError, invalid_param
 from astrocal_server.storage.models import Booking, EventType, Schedule
@@ -348,12 +349,11 @@ async def check_start_in_session(
 
 
 def _iso(value: datetime) -> str:
-    # Engine datetimes are UTC with whole seconds already: no per-slot zone conversion.
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def slot_to_api(slot: Slot) -> dict[str, Any]:
-    out: dict[str, Any] = {"start": _iso(slot.start), "end": _iso(slot.end)}
+    out: dict[str, Any] = {"start": format_ts(slot.start_ts), "end": format_ts(slot.end_ts)}
     if slot.seats_remaining is not None:
         out["seats_remaining"] = slot.seats_remaining
     return out

@@ -19,7 +19,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from itertools import accumulate
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "StartCheck",
     "WorkingHours",
     "check_start",
+    "clear_caches",
     "find_slots",
+    "format_ts",
     "local_to_utc",
     "seat_key",
 ]
@@ -135,11 +138,20 @@ class BusyInterval:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    start: datetime
-    end: datetime
+class Slot(NamedTuple):
+    """An open slot ``[start, end)``; the engine's own integer epoch seconds, datetimes on demand."""
+
+    start_ts: int
+    end_ts: int
     seats_remaining: int | None = None  # only for seated event types
+
+    @property
+    def start(self) -> datetime:
+        return _dt(self.start_ts)
+
+    @property
+    def end(self) -> datetime:
+        return _dt(self.end_ts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,20 +183,40 @@ def seat_key(event_type_id: str, start: datetime) -> str:
 # --- time conversion -----------------------------------------------------------------------
 
 
-def _floor_ts(value: datetime) -> int:
-    return math.floor(value.timestamp())
-
-
 def _ceil_ts(value: datetime) -> int:
     return math.ceil(value.timestamp())
 
 
-def _dt(ts: int) -> datetime:
+def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-@functools.lru_cache(maxsize=8192)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_offset(zone_name: str, day: date) -> int | None:
+    """The zone's UTC offset in seconds if it holds for all of ``day`` (to the next midnight,
+    both readings), else None (a transition day)."""
+    zone = ZoneInfo(zone_name)
+    offsets = set()
+    for when in (day, day + timedelta(days=1)):
+        naive = datetime(when.year, when.month, when.day)
+        for fold in (0, 1):
+            offset = naive.replace(tzinfo=zone, fold=fold).utcoffset()
+            assert offset is not None
+            offsets.add(offset // _SECOND)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
 def _local_ts(zone_name: str, day: date, minute: int, is_end: bool) -> int:
+    offset = _day_offset(zone_name, day)
+    if offset is not None:
+        return (day.toordinal() - _EPOCH_ORDINAL) * _DAY + minute * 60 - offset
+    return _local_ts_exact(zone_name, day, minute, is_end)
+
+
+def _local_ts_exact(zone_name: str, day: date, minute: int, is_end: bool) -> int:
     if minute >= 1440:
         day, minute = day + timedelta(days=minute // 1440), minute % 1440
     naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
@@ -196,6 +228,24 @@ def _local_ts(zone_name: str, day: date, minute: int, is_end: bool) -> int:
     # the gap; in an overlap fold=0 is the earlier instant and fold=1 (smaller offset) the later.
     offset = later if (is_end and later < earlier) else earlier
     return (naive - _NAIVE_EPOCH - offset) // _SECOND
+
+
+def clear_caches() -> None:
+    """Forget cached zone offsets (benchmarks use it to measure cold runs)."""
+    _day_offset.cache_clear()
+
+
+def format_ts(ts: int) -> str:
+    """RFC 3339 UTC with ``Z`` for whole epoch seconds, without building a datetime."""
+    days, rest = divmod(ts, _DAY)
+    day = _DAY_TEXT.get(days)
+    if day is None:
+        day = _DAY_TEXT[days] = date.fromordinal(days + _EPOCH_ORDINAL).isoformat()
+    hours, rest = divmod(rest, 3600)
+    return f"{day}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+
+
+_DAY_TEXT: dict[int, str] = {}
 
 
 def local_to_utc(time_zone: str, day: date, minute: int, *, is_end: bool = False) -> datetime:
@@ -211,22 +261,15 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _fmt(ts: int) -> str:
+def _fmt(ts: float) -> str:
     return _dt(ts).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- the plan: everything in epoch seconds ---------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Window:
-    start: int
-    end: int
-    day: int  # index into _Plan.days
-
-
 class _Plan:
-    """The inputs of one query turned into sorted integer structures."""
+    """The inputs of one query in integer epoch seconds (busy edges as float seconds)."""
 
     def __init__(
         self,
@@ -240,14 +283,16 @@ class _Plan:
     ) -> None:
         zone = hours.time_zone
         self.hours, self.rules, self.lo, self.hi = hours, rules, lo, hi
+        self.bookings, self.busy = bookings, busy
         self.duration = rules.duration_minutes * 60
         self.step = rules.step_minutes * 60
         self.before = rules.buffer_before_minutes * 60
         self.after = rules.buffer_after_minutes * 60
-        now_ts = _floor_ts(now)
-        self.now = now_ts
-        self.earliest = now_ts + rules.minimum_notice_minutes * 60
-        self.latest = now_ts + rules.booking_window_days * _DAY  # exclusive
+        now_s = now.timestamp()
+        self.now = now_s
+        # Whole-second starts: s ≥ x ⟺ s ≥ ceil(x) and s < x ⟺ s < ceil(x).
+        self.earliest = math.ceil(now_s + rules.minimum_notice_minutes * 60)
+        self.latest = math.ceil(now_s + rules.booking_window_days * _DAY)
         self.seated = rules.seats_per_slot > 1
 
         # Local dates around the range: a window of the day before may start inside it.
@@ -256,142 +301,140 @@ class _Plan:
         self.days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         self.bounds = [_local_ts(zone, day, 0, False) for day in self.days]
         self.bounds.append(_local_ts(zone, last + timedelta(days=1), 0, False))
-        windows: list[_Window] = []
-        for index, day in enumerate(self.days):
+        windows: list[tuple[int, int]] = []
+        for day in self.days:
             for start_min, end_min in hours.intervals_on(day):
                 windows.append(
-                    _Window(
-                        _local_ts(zone, day, start_min, False),
-                        _local_ts(zone, day, end_min, True),
-                        index,
-                    )
+                    (_local_ts(zone, day, start_min, False), _local_ts(zone, day, end_min, True))
                 )
-        windows.sort(key=lambda w: w.start)
+        windows.sort()
         self.windows = windows
 
-        # Only intervals that can touch a candidate's padded span matter.
-        span_lo = lo - self.before
-        span_hi = hi + self.duration + self.after
-        self.booked: list[tuple[int, int, int, int]] = []  # start, end, block_start, block_end
+        self.per_day: list[int] | None = None
+        if rules.max_bookings_per_day is not None:
+            per_day = [0] * len(self.days)
+            day_lo, day_hi, bounds = self.bounds[0], self.bounds[-1], self.bounds
+            for b in bookings:
+                if b.same_event_type:
+                    start = b.start.timestamp()
+                    if day_lo <= start < day_hi:
+                        per_day[bisect_right(bounds, start) - 1] += 1
+            self.per_day = per_day
         # Seated: start -> [count, block_start, block_end, end] of the bookings sharing that slot.
-        self.groups: dict[int, list[int]] = {}
-        self.per_day = [0] * len(self.days)
-        blockers: list[tuple[int, int]] = []
-        day_lo, day_hi = self.bounds[0], self.bounds[-1]
-        for b in bookings:
-            start, block_start, block_end = (
-                _floor_ts(b.start),
-                _floor_ts(b.block_start),
-                _ceil_ts(b.block_end),
-            )
-            if b.same_event_type and day_lo <= start < day_hi:
-                self.per_day[bisect_right(self.bounds, start) - 1] += 1
-            if block_end <= span_lo or block_start >= span_hi:
-                continue
-            if self.seated and b.same_event_type:
-                group = self.groups.get(start)
-                end = _ceil_ts(b.end)
-                if group is None:
-                    self.groups[start] = [1, block_start, block_end, end]
-                else:
-                    group[0] += 1
-                    group[1] = min(group[1], block_start)
-                    group[2] = max(group[2], block_end)
-                    group[3] = max(group[3], end)
-                continue
-            self.booked.append((start, _ceil_ts(b.end), block_start, block_end))
-            blockers.append((block_start, block_end))
-        self.busy: list[tuple[int, int, str]] = []
-        for item in busy:
-            start, end = _floor_ts(item.start), _ceil_ts(item.end)
-            if end <= span_lo or start >= span_hi or end <= start:
-                continue
-            self.busy.append((start, end, item.source))
-            blockers.append((start, end))
-
-        # The union of blockers as disjoint sorted intervals: one bisect answers "any overlap?".
-        blockers.sort()
-        starts: list[int] = []
-        ends: list[int] = []
-        for start, end in blockers:
-            if starts and start <= ends[-1]:
-                if end > ends[-1]:
-                    ends[-1] = end
-            else:
-                starts.append(start)
-                ends.append(end)
-        self.union_starts, self.union_ends = starts, ends
-
-        # Seat groups of a seated event type: each blocks every start but its own.
-        ordered = sorted((g[1], g[2], s) for s, g in self.groups.items())
-        self.group_list = ordered
-        self.group_starts = [g[0] for g in ordered]
-        self.group_max_len = max((g[1] - g[0] for g in ordered), default=0)
+        self.groups: dict[float, list[float]] = {}
+        if self.seated:
+            for b in bookings:
+                if b.same_event_type:
+                    key = b.start.timestamp()
+                    edges = [
+                        1,
+                        b.block_start.timestamp(),
+                        b.block_end.timestamp(),
+                        b.end.timestamp(),
+                    ]
+                    group = self.groups.get(key)
+                    if group is None:
+                        self.groups[key] = edges
+                    else:
+                        group[0] += 1
+                        group[1] = min(group[1], edges[1])
+                        group[2] = max(group[2], edges[2])
+                        group[3] = max(group[3], edges[3])
 
     def day_of(self, ts: int) -> int:
         return bisect_right(self.bounds, ts) - 1
 
-    def blocked(self, a: int, b: int, own: int) -> bool:
-        """Whether ``[a, b)`` overlaps a blocker, ignoring the seat group that starts at ``own``."""
-        ends = self.union_ends
-        i = bisect_right(ends, a)
-        if i < len(ends) and self.union_starts[i] < b:
-            return True
-        if self.group_list:
-            j = bisect_left(self.group_starts, b) - 1
-            floor = a - self.group_max_len
-            groups = self.group_list
-            while j >= 0 and groups[j][0] >= floor:
-                _g_start, g_end, g_slot = groups[j]
-                if g_end > a and g_slot != own:
-                    return True
-                j -= 1
-        return False
-
     def seats_left(self, start: int) -> int:
         group = self.groups.get(start)
-        return self.rules.seats_per_slot - (group[0] if group else 0)
+        return self.rules.seats_per_slot - (int(group[0]) if group else 0)
+
+    def candidates(self) -> list[int]:
+        """Grid starts of every window that lie in the range and the bookable horizon."""
+        duration, step = self.duration, self.step
+        lo = max(self.lo, self.earliest)
+        hi = min(self.hi, self.latest)
+        out: list[int] = []
+        overlapping = False
+        for start, end in self.windows:
+            if start >= hi:
+                break
+            last = min(end - duration, hi - 1)
+            if last < lo:
+                continue
+            if start < lo:  # the first grid point at or after lo
+                start += -(-(lo - start) // step) * step
+            if start > last:
+                continue
+            if out and start <= out[-1]:
+                overlapping = True  # windows meeting across a fall-back overlap
+            out.extend(range(start, last + 1, step))
+        return sorted(set(out)) if overlapping else out
 
     def open_starts(self) -> list[tuple[int, int]]:
-        """``(start, seats remaining)`` of every open slot starting in ``[lo, hi)``, ascending."""
+        """``(start, seats remaining)`` of every open slot starting in ``[lo, hi)``, ascending.
+
+        A busy ``[b0, b1)`` blocks exactly the candidates in ``(b0 - duration - after,
+        b1 + before)``: two binary searches mark that run in a difference array, so each busy
+        interval costs O(log candidates) and nothing is compared pairwise or even sorted.
+        """
         rules = self.rules
         if not rules.active:
             return []
-        duration, step, before, after = self.duration, self.step, self.before, self.after
-        lo = max(self.lo, self.earliest)
-        hi = min(self.hi, self.latest)
+        cands = self.candidates()
+        if not cands:
+            return []
+        diff = [0] * (len(cands) + 1)
+        reach_back = self.duration + self.after
+        reach_on = self.before
+        # Busy edges are float seconds; searching floats among floats avoids mixed comparisons.
+        keys = list(map(float, cands))
+        seated = self.seated
+        for b in self.bookings:
+            if seated and b.same_event_type:
+                continue  # seat groups below
+            i = bisect_right(keys, b.block_start.timestamp() - reach_back)
+            j = bisect_left(keys, b.block_end.timestamp() + reach_on)
+            if i < j:
+                diff[i] += 1
+                diff[j] -= 1
+        for x in self.busy:
+            i = bisect_right(keys, x.start.timestamp() - reach_back)
+            j = bisect_left(keys, x.end.timestamp() + reach_on)
+            if i < j:
+                diff[i] += 1
+                diff[j] -= 1
+        for slot, (_count, block_start, block_end, _end) in self.groups.items():
+            i = bisect_right(keys, block_start - reach_back)
+            j = bisect_left(keys, block_end + reach_on)
+            if i < j:
+                diff[i] += 1
+                diff[j] -= 1
+                own = bisect_left(keys, slot)
+                if i <= own < j and cands[own] == slot:  # a seat group never blocks its own start
+                    diff[own] -= 1
+                    diff[own + 1] += 1
+        free = [s for s, blocked in zip(cands, accumulate(diff), strict=False) if not blocked]
         limit = rules.max_bookings_per_day
-        seen: set[int] = set()
-        out: list[tuple[int, int]] = []
-        for window in self.windows:
-            last = window.end - duration
-            if last < lo or window.start >= hi:
-                continue
-            s = window.start
-            if s < lo:  # jump to the first grid point at or after lo
-                s += -(-(lo - s) // step) * step
-            while s <= last and s < hi:
-                if s not in seen:
-                    seen.add(s)
-                    if self._open(s, duration, before, after, limit):
-                        out.append((s, self.seats_left(s)))
-                s += step
-        if len(self.windows) > 1:
-            out.sort()
-        return out
-
-    def _open(self, s: int, duration: int, before: int, after: int, limit: int | None) -> bool:
-        if limit is not None and self.per_day[self.day_of(s)] >= limit:
-            return False
-        if self.seated and self.seats_left(s) <= 0:
-            return False
-        return not self.blocked(s - before, s + duration + after, s)
+        if limit is not None and self.per_day is not None:
+            per_day, bounds = self.per_day, self.bounds
+            free = [s for s in free if per_day[bisect_right(bounds, s) - 1] < limit]
+        if seated:
+            seats = rules.seats_per_slot
+            groups = self.groups
+            out = []
+            for s in free:
+                group = groups.get(s)
+                left = seats - (int(group[0]) if group else 0)
+                if left > 0:
+                    out.append((s, left))
+            return out
+        return [(s, 0) for s in free]
 
     def to_slots(self, starts: Iterable[tuple[int, int]]) -> list[Slot]:
         duration = self.duration
         if self.seated:
-            return [Slot(_dt(s), _dt(s + duration), seats) for s, seats in starts]
-        return [Slot(_dt(s), _dt(s + duration)) for s, _ in starts]
+            return [Slot(s, s + duration, seats) for s, seats in starts]
+        return [Slot(s, s + duration) for s, _ in starts]
 
 
 # --- the two entry points --------------------------------------------------------------------
@@ -426,7 +469,7 @@ def check_start(
     horizon_days: int = CHECK_HORIZON_DAYS,
 ) -> StartCheck:
     """Whether ``start`` is open; if not, every reason and up to three nearest open slots."""
-    s = _floor_ts(start)
+    s = math.floor(start.timestamp())
     whole_second = start.microsecond == 0
     plan = _Plan(
         hours,
@@ -456,7 +499,7 @@ def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
         ]
     out: list[Reason] = []
     e = s + plan.duration
-    containing = [w for w in plan.windows if w.start <= s and e <= w.end]
+    containing = [w for w in plan.windows if w[0] <= s and e <= w[1]]
     day = plan.days[plan.day_of(s)] if 0 <= plan.day_of(s) < len(plan.days) else None
     if not containing:
         if day is not None and day in hours.overrides:
@@ -477,12 +520,12 @@ def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
                     f"({hours.time_zone}) of the event type's schedule.",
                 )
             )
-    elif not whole_second or all((s - w.start) % plan.step for w in containing):
+    elif not whole_second or all((s - w[0]) % plan.step for w in containing):
         first = containing[0]
         out.append(
             Reason(
                 "not_on_slot_grid",
-                f"Starts are every {rules.step_minutes} minutes from {_fmt(first.start)}; "
+                f"Starts are every {rules.step_minutes} minutes from {_fmt(first[0])}; "
                 f"{_fmt(s)} is not one of them.",
             )
         )
@@ -523,22 +566,24 @@ def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
 
 def _conflicts(plan: _Plan, s: int, e: int) -> list[Reason]:
     a, b = s - plan.before, e + plan.after
-    found: list[tuple[int, int, str, bool]] = []  # block start, block end, source, core overlap
-    for start, end, block_start, block_end in plan.booked:
-        if block_start < b and block_end > a:
-            found.append((block_start, block_end, "booking", start < e and end > s))
-    for slot, (_count, block_start, block_end, end) in plan.groups.items():
-        if slot != s and block_start < b and block_end > a:
-            found.append((block_start, block_end, "booking", slot < e and end > s))
-    for start, end, source in plan.busy:
+    # (block start, block end, source, whether it overlaps the slot itself rather than a buffer)
+    found: list[tuple[datetime, datetime, str, bool]] = []
+    for booked in plan.bookings:
+        if plan.seated and booked.same_event_type and booked.start.timestamp() == s:
+            continue  # a seat of this very slot: counted by seats_full, never a conflict
+        if booked.block_start.timestamp() < b and booked.block_end.timestamp() > a:
+            core = booked.start.timestamp() < e and booked.end.timestamp() > s
+            found.append((booked.block_start, booked.block_end, "booking", core))
+    for busy in plan.busy:
+        start, end = busy.start.timestamp(), busy.end.timestamp()
         if start < b and end > a:
-            found.append((start, end, source, start < e and end > s))
+            found.append((busy.start, busy.end, busy.source, start < e and end > s))
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     out: list[Reason] = []
     for block_start, block_end, source, core in found[:MAX_CONFLICT_REASONS]:
-        conflict = Conflict(_dt(block_start), _dt(block_end), source)
+        conflict = Conflict(block_start.astimezone(UTC), block_end.astimezone(UTC), source)
         what = "Another booking" if source == "booking" else f"Calendar {source}"
-        span = f"{_fmt(block_start)}–{_fmt(block_end)[11:]}"
+        span = f"{_fmt(block_start.timestamp())}–{_fmt(block_end.timestamp())[11:]}"
         if core:
             code = "booked" if source == "booking" else "calendar_busy"
             message = f"{what} is busy {span}, overlapping {_fmt(s)}–{_fmt(e)[11:]}."

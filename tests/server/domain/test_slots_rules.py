@@ -333,3 +333,10 @@ def test_check_matches_find_slots_for_every_grid_start() -> None:
         result = check_start(UTC_HOURS, rules, now=NOW, start=start, bookings=bookings, busy=busy)
         assert result.available == (start in listed), start
         assert (result.reasons == []) == result.available, (start, result.reasons)
+
+
+def test_format_ts_matches_datetime_formatting() -> None:
+    from astrocal_server.domain.slots import format_ts
+
+    for ts in (0, 951_782_400, 1_776_240_000, 1_776_243_599, 4_102_444_800, 2_000_000_061):
+        assert format_ts(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
