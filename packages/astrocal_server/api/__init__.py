@@ -9,6 +9,7 @@ from astrocal_server.api import (
     accounts,
     api_keys,
     availability,
+    bookings,
     calendar_connections,
     event_types,
     meta,
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     schedules.router,
     event_types.router,
     availability.router,
+    bookings.router,
     usage.router,
     webhooks.router,
     mcp_remote.router,  # /mcp: the MCP tools over streamable HTTP, same API keys

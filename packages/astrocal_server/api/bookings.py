@@ -6,7 +6,7 @@ offset); the lifecycle itself lives in :mod:`astrocal_server.bookings.service`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -75,6 +75,29 @@ class BookingRescheduleBody(StrictBody):
     reason: Reason | None = None
 
 
+# Far outside any bookable horizon; keeps date arithmetic (horizons, buffers) away from year 1/9999.
+_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _instant(value: str, name: str) -> datetime:
+    try:
+        return parse_instant(value, name)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC instant
+        raise invalid_param(
+            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
+        ) from None
+
+
+def _start(value: str, name: str = "start") -> datetime:
+    start = _instant(value, name)
+    if not _EARLIEST <= start < _LATEST:
+        raise invalid_param(
+            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
+        )
+    return start
+
+
 def _guests(guests: list[str] | None) -> list[str]:
     try:
         return check_guests(str(g) for g in guests or [])
@@ -92,7 +115,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
     body = await parse_json_body(request, BookingCreateBody)
     draft = service.BookingDraft(
         event_type_id=body.event_type_id,
-        start=parse_instant(body.start, "start"),
+        start=_start(body.start),
         invitee_name=body.invitee.name,
         invitee_email=str(body.invitee.email),
         invitee_time_zone=body.invitee.time_zone,
@@ -105,7 +128,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
 
 
 def _instant_query(value: str | None, name: str) -> datetime | None:
-    return None if value is None else parse_instant(value, name)
+    return None if value is None else _instant(value, name)
 
 
 @router.get("/v1/bookings", operation_id="bookings.list")
@@ -202,5 +225,5 @@ async def reschedule_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     body = await parse_json_body(request, BookingRescheduleBody)
-    start = parse_instant(body.start, "start")
+    start = _start(body.start)
     return await service.reschedule_booking(state, caller, booking_id, start, body.reason)

@@ -31,7 +31,7 @@ from astrocal_server.bookings.rules import (
     is_conflict_error,
 )
 from astrocal_server.bookings.serialize import booking_to_api
-from astrocal_server.domain.slots import CHECK_HORIZON_DAYS, BusyInterval
+from astrocal_server.domain.slots import BusyInterval
 from astrocal_server.errors import ApiError, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
@@ -103,11 +103,12 @@ async def _load_event_type(
 async def _external_busy(
     state: AppState, event_type: EventType, start: datetime
 ) -> list[BusyInterval]:
+    lo, hi = availability.check_busy_range(start)
     busy, _warnings = await availability.fetch_external_busy(
         state.busy_source,
         event_type,
-        start - timedelta(days=1),
-        start + timedelta(days=CHECK_HORIZON_DAYS),
+        lo,
+        hi,
         timeout_seconds=state.settings.calendar_timeout_seconds,
     )
     return busy

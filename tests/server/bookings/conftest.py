@@ -1,0 +1,107 @@
+"""Fixtures for booking tests: a UTC schedule (Mon–Fri 09:00–17:00), event types on it, and a
+``book`` helper. The clock is Monday 2026-04-13 08:00 UTC, so Tuesday 09:00 UTC is bookable."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+H = dict[str, str]
+TUESDAY_9 = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+def iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+async def utc_schedule(client: httpx.AsyncClient, auth_headers: H) -> str:
+    r = await client.post(
+        "/v1/schedules",
+        headers=auth_headers,
+        json={
+            "name": "UTC office hours",
+            "time_zone": "UTC",
+            "weekly_hours": [{"day": d, "start": "09:00", "end": "17:00"} for d in WEEKDAYS],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+MakeEventType = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def make_event_type(client: httpx.AsyncClient, auth_headers: H, utc_schedule: str) -> MakeEventType:
+    counter = iter(range(1_000_000))
+
+    async def make(headers: H | None = None, **fields: Any) -> dict[str, Any]:
+        n = next(counter)
+        body = {
+            "title": f"Call {n}",
+            "slug": f"call-{n}",
+            "duration_minutes": 30,
+            "schedule_id": utc_schedule,
+            **fields,
+        }
+        r = await client.post("/v1/event_types", headers=headers or auth_headers, json=body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    return make
+
+
+@pytest.fixture
+async def event_type(make_event_type: MakeEventType) -> dict[str, Any]:
+    return await make_event_type()
+
+
+Book = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def book(client: httpx.AsyncClient, auth_headers: H) -> Book:
+    async def create(
+        event_type_id: str,
+        start: datetime | str,
+        *,
+        headers: H | None = None,
+        email: str = "jo@acme.com",
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {
+            "event_type_id": event_type_id,
+            "start": start if isinstance(start, str) else iso(start),
+            "invitee": {"name": "Jo Smith", "email": email, "time_zone": "Europe/London"},
+            **extra,
+        }
+        return await client.post("/v1/bookings", headers=headers or auth_headers, json=body)
+
+    return create
+
+
+Outbox = Callable[..., Awaitable[list[tuple[str, str]]]]
+
+
+@pytest.fixture
+def outbox(app: FastAPI) -> Outbox:
+    """``await outbox(booking_id)`` → ``[(kind, topic), …]`` in insertion order."""
+    from astrocal_server.storage.models import OutboxMessage
+
+    async def rows(booking_id: str | None = None) -> list[tuple[str, str]]:
+        stmt = select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id)
+        if booking_id is not None:
+            stmt = stmt.where(OutboxMessage.booking_id == booking_id)
+        async with app.state.astrocal.db.read() as session:
+            found = (await session.scalars(stmt)).all()
+        return [(r.kind, r.topic) for r in found]
+
+    return rows

@@ -1,0 +1,223 @@
+"""No double booking, proven: many simultaneous creates for one slot → exactly one 201 (or N for N
+seats) and 409 for the rest, never a 5xx — in one process on SQLite and PostgreSQL, and on
+PostgreSQL with two real uvicorn processes sharing the database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.clock import FixedClock
+from fastapi import FastAPI
+
+from .conftest import TUESDAY_9, MakeEventType, iso
+
+H = dict[str, str]
+RACERS = 100
+ROUNDS = 2
+PROCESS_ROUNDS = 3  # with two server processes on PostgreSQL
+
+
+def _body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:
+    return {
+        "event_type_id": event_type_id,
+        "start": iso(start),
+        "invitee": {"name": f"Racer {i}", "email": f"racer{i}@example.com"},
+    }
+
+
+async def _race(
+    clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
+) -> Counter[int]:
+    responses = await asyncio.gather(
+        *(
+            clients[i % len(clients)].post("/v1/bookings", headers=headers, json=body)
+            for i, body in enumerate(bodies)
+        )
+    )
+    for r in responses:
+        if r.status_code == 409:
+            assert r.json()["error"]["code"] == "slot_unavailable", r.text
+    return Counter(r.status_code for r in responses)
+
+
+async def _confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -> int:
+    r = await client.get(
+        "/v1/bookings",
+        headers=headers,
+        params={
+            "start_after": iso(start),
+            "start_before": iso(start + timedelta(seconds=1)),
+            "status": "confirmed",
+            "limit": 100,
+        },
+    )
+    return len(r.json()["data"])
+
+
+async def test_one_slot_many_requests(
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
+) -> None:
+    evt = await make_event_type()
+    for round_ in range(ROUNDS):
+        start = TUESDAY_9 + timedelta(hours=round_)
+        bodies = [_body(evt["id"], start, i) for i in range(RACERS)]
+        outcome = await _race([client], auth_headers, bodies)
+        assert outcome == Counter({201: 1, 409: RACERS - 1}), (round_, outcome)
+        assert await _confirmed_at(client, auth_headers, start) == 1
+
+
+async def test_seats_many_requests(
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
+) -> None:
+    evt = await make_event_type(seats_per_slot=5)
+    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(40)]
+    assert await _race([client], auth_headers, bodies) == Counter({201: 5, 409: 35})
+
+
+async def test_overlapping_event_types_cannot_both_win(
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
+) -> None:
+    short = await make_event_type(duration_minutes=30)
+    long = await make_event_type(duration_minutes=60)
+    bodies = []
+    for i in range(40):
+        evt, start = (short, TUESDAY_9 + timedelta(minutes=30)) if i % 2 else (long, TUESDAY_9)
+        bodies.append(_body(evt["id"], start, i))
+    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
+
+
+async def test_back_to_back_both_win_and_a_cancelled_slot_is_free_again(
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
+) -> None:
+    evt = await make_event_type()
+    bodies = [_body(evt["id"], TUESDAY_9 + timedelta(minutes=30 * (i % 2)), i) for i in range(40)]
+    assert await _race([client], auth_headers, bodies) == Counter({201: 2, 409: 38})
+    listed = (await client.get("/v1/bookings", headers=auth_headers)).json()["data"]
+    first = next(b for b in listed if b["start"] == iso(TUESDAY_9))
+    await client.post(f"/v1/bookings/{first['id']}/cancel", headers=auth_headers)
+    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(40)]
+    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
+
+
+async def test_exclusion_constraint_is_the_backstop(
+    app: FastAPI, account: NewAccount, make_event_type: MakeEventType, add_booking: Any
+) -> None:
+    """Even a write that skips the checks cannot overlap a confirmed booking on PostgreSQL."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's backstop")
+    from sqlalchemy.exc import IntegrityError
+
+    evt = await make_event_type()
+    await add_booking(account, evt["id"], TUESDAY_9)
+    with pytest.raises(IntegrityError, match="ex_bookings_no_overlap"):
+        await add_booking(account, evt["id"], TUESDAY_9 + timedelta(minutes=15))
+    # Cancelled rows and other hosts do not count.
+    await add_booking(account, evt["id"], TUESDAY_9 + timedelta(minutes=15), status="cancelled")
+
+
+# --- two real server processes on one PostgreSQL ------------------------------------------------
+
+
+def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(512)  # requests queue here until the server is up: no readiness polling
+    port = sock.getsockname()[1]
+    log = (tmp / f"{name}.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "pinned_app:create",
+            "--factory",
+            "--app-dir",
+            str(Path(__file__).parent),
+            "--fd",
+            str(sock.fileno()),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "512",
+        ],
+        env=env,
+        cwd=tmp,
+        pass_fds=[sock.fileno()],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    sock.close()
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    settings = app.state.astrocal.settings
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("scale-out (several server processes) needs PostgreSQL")
+    env = {
+        **os.environ,
+        "ASTROCAL_DATABASE_URL": settings.database_url,
+        "ASTROCAL_RUN_RELAY": "false",
+        "ASTROCAL_EMAIL_BACKEND": "memory",
+        "ASTROCAL_MIGRATE_ON_START": "false",
+        "ASTROCAL_TEST_NOW": iso(clock.now()),
+        "ASTROCAL_PLANS": '{"unlimited": {"requests_per_minute": 100000},'
+        ' "tight": {"requests_per_minute": 6}}',
+    }
+    servers = [_spawn(tmp_path, env, f"server{i}") for i in range(2)]
+    try:
+        yield [url for _, url in servers]
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+        for proc, _ in servers:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.mark.slow
+async def test_two_server_processes_race_on_postgresql(
+    two_servers: list[str],
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    make_event_type: MakeEventType,
+    make_account: Any,
+) -> None:
+    evt = await make_event_type()
+    limits = httpx.Limits(max_connections=RACERS, max_keepalive_connections=RACERS)
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for url in two_servers]
+    try:
+        for round_ in range(PROCESS_ROUNDS):
+            start = TUESDAY_9 + timedelta(hours=round_)
+            bodies = [_body(evt["id"], start, i) for i in range(RACERS)]
+            outcome = await _race(clients, auth_headers, bodies)
+            assert outcome == Counter({201: 1, 409: RACERS - 1}), (round_, outcome)
+            assert await _confirmed_at(clients[0], auth_headers, start) == 1
+
+        # The rate limit is one budget across both processes.
+        tight: NewAccount = await make_account(name="Tight", email="t@example.com", plan="tight")
+        headers = {"Authorization": f"Bearer {tight.test_key.secret}"}
+        statuses = [
+            (await clients[i % 2].get("/v1/account", headers=headers)).status_code for i in range(8)
+        ]
+        assert statuses == [200] * 6 + [429] * 2, statuses
+    finally:
+        for c in clients:
+            await c.aclose()
