@@ -1,0 +1,195 @@
+"""End to end: bookings made through the HTTP API reach a real aiosmtpd server via the outbox relay,
+as iTIP invites whose SEQUENCE comes from the database."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import httpx
+import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.config import Settings
+from astrocal_server.outbox.relay import OutboxRelay
+from astrocal_server.storage.models import Booking
+from fastapi import FastAPI
+from icalendar import Calendar
+
+from .conftest import SENDER, Sink
+
+H = dict[str, str]
+INVITEE = "jo@invitee.example"
+OWNER = "owner@example.com"  # the account's email (tests/server/conftest.py make_account)
+
+
+@pytest.fixture
+def settings(db_url: str, smtp_sink: Sink) -> Settings:
+    return Settings(
+        database_url=db_url,
+        email_backend="smtp",
+        smtp_url=smtp_sink.url,
+        email_from=SENDER,
+        run_relay=False,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
+    r = await client.post(
+        "/v1/schedules",
+        headers=headers,
+        json={
+            "name": "Weekdays",
+            "time_zone": "Europe/Berlin",
+            "weekly_hours": [
+                {"day": d, "start": "09:00", "end": "17:00"}
+                for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
+            ],
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        "/v1/event_types",
+        headers=headers,
+        json={
+            "title": "Intro call",
+            "slug": "intro-call",
+            "duration_minutes": 30,
+            "schedule_id": r.json()["id"],
+            "description": "A first chat.",
+            "location": {"type": "video", "value": "https://meet.example/abc"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _invite(message: Any) -> Any:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    calendar = Calendar.from_ical(part.get_content())
+    assert str(part.get_param("method")) == str(calendar["METHOD"])
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+async def test_booking_lifecycle_sends_three_invites(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    live_headers: H,
+    smtp_sink: Sink,
+) -> None:
+    state = app.state.astrocal
+    relay = OutboxRelay(state)
+    evt = await _event_type(client, live_headers)
+    r = await client.post(
+        "/v1/bookings",
+        headers=live_headers,
+        json={
+            "event_type_id": evt["id"],
+            "start": "2026-04-15T08:00:00Z",  # Wednesday 10:00 in Berlin
+            "invitee": {"name": "Jo Smith", "email": INVITEE, "time_zone": "America/New_York"},
+            "notes": "<b>hi</b>",
+        },
+    )
+    assert r.status_code == 201, r.text
+    booking_id = r.json()["id"]
+    while await relay.run_once():
+        pass
+
+    r = await client.post(
+        f"/v1/bookings/{booking_id}/reschedule",
+        headers=live_headers,
+        json={"start": "2026-04-16T12:00:00Z", "reason": "Clash"},
+    )
+    assert r.status_code == 200, r.text
+    while await relay.run_once():
+        pass
+    r = await client.post(
+        f"/v1/bookings/{booking_id}/cancel", headers=live_headers, json={"reason": "Sorry"}
+    )
+    assert r.status_code == 200, r.text
+    while await relay.run_once():
+        pass
+
+    to_invitee, to_host = smtp_sink.to(INVITEE), smtp_sink.to(OWNER)
+    assert [m["Subject"].split(":")[0] for m in to_invitee] == [
+        "Confirmed",
+        "Rescheduled",
+        "Cancelled",
+    ]
+    assert len(to_host) == 3
+    # The invitee reads New York time, named; the host reads Berlin time.
+    assert to_invitee[0]["Subject"].endswith("Wed 15 Apr 2026, 04:00 EDT")
+    assert to_host[0]["Subject"].endswith("Wed 15 Apr 2026, 10:00 CEST")
+
+    invites = [_invite(m) for m in to_invitee]
+    assert [str(c["METHOD"]) for c, _ in invites] == ["REQUEST", "REQUEST", "CANCEL"]
+    assert {str(e["UID"]) for _, e in invites} == {f"{booking_id}@astrocal"}
+    sequences = [int(e["SEQUENCE"]) for _, e in invites]
+    assert sequences[0] < sequences[1] < sequences[2]
+    async with state.db.read() as session:
+        assert (await session.get_one(Booking, booking_id)).ics_sequence == sequences[2]
+    assert invites[1][1].decoded("DTSTART").isoformat() == "2026-04-16T12:00:00+00:00"
+    assert str(invites[2][1]["STATUS"]) == "CANCELLED"
+    html = next(p for p in to_invitee[0].walk() if p.get_content_type() == "text/html")
+    assert "<b>hi</b>" not in html.get_content()
+
+
+async def test_test_mode_booking_sends_no_email(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    auth_headers: H,
+    smtp_sink: Sink,
+) -> None:
+    evt = await _event_type(client, auth_headers)
+    r = await client.post(
+        "/v1/bookings",
+        headers=auth_headers,
+        json={
+            "event_type_id": evt["id"],
+            "start": "2026-04-15T08:00:00Z",
+            "invitee": {"name": "Jo Smith", "email": INVITEE},
+        },
+    )
+    assert r.status_code == 201, r.text
+    relay = OutboxRelay(app.state.astrocal)
+    while await relay.run_once():
+        pass
+    assert smtp_sink.envelopes == [] and smtp_sink.handler.rcpt_attempts == []
+
+
+async def test_console_backend_prints_the_summary_of_a_real_booking(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    live_headers: H,
+    smtp_sink: Sink,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # What `astrocal serve` does with no email configuration: print, do not send.
+    state = dataclasses.replace(
+        app.state.astrocal,
+        settings=app.state.astrocal.settings.with_overrides(email_backend="console"),
+        services={},
+    )
+    evt = await _event_type(client, live_headers)
+    r = await client.post(
+        "/v1/bookings",
+        headers=live_headers,
+        json={
+            "event_type_id": evt["id"],
+            "start": "2026-04-15T08:00:00Z",
+            "invitee": {"name": "Jo Smith", "email": INVITEE, "time_zone": "Europe/London"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    capsys.readouterr()
+    relay = OutboxRelay(state)
+    while await relay.run_once():
+        pass
+    out = capsys.readouterr().out
+    assert f"to=Jo Smith <{INVITEE}> subject='Confirmed: Intro call with Test Co" in out
+    assert f"method=REQUEST uid={r.json()['id']}@astrocal sequence=0" in out
+    assert smtp_sink.envelopes == []
