@@ -178,7 +178,6 @@ _WORKER = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
 async def test_worker_killed_mid_send_loses_no_email(
     app: FastAPI,
     clock: FixedClock,
