@@ -27,6 +27,7 @@ __all__ = [
     "SlotUnavailableError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
+    "make_status_error",
 ]
 
 
