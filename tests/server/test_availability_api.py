@@ -399,3 +399,43 @@ async def test_external_busy_times_block_and_failures_follow_on_calendar_error(
     r = await client.get("/v1/availability", headers=auth_headers, params=query)
     assert r.status_code == 200
     assert [w["connection_id"] for w in r.json()["warnings"]] == ["cal_abc"]
+
+
+def _validator(schema_name: str) -> Any:
+    from pathlib import Path
+
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    spec = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
+    )
+    return Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+async def test_answers_match_the_spec_schemas(
+    client: httpx.AsyncClient, auth_headers: H, account: NewAccount, add_booking: Any
+) -> None:
+    """The richest shapes (seats, conflicts, alternatives) validate against openapi.yaml."""
+    evt = await make_event_type(client, auth_headers, seats_per_slot=2, buffer_after_minutes=10)
+    other = await make_event_type(client, auth_headers, slug="other")
+    await add_booking(account, evt, at(7))
+    await add_booking(account, other, at(9))
+    listed = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": evt, "date": "2026-04-15"},
+    )
+    _validator("Availability").validate(listed.json())
+    assert listed.json()["data"][0]["seats_remaining"] == 1
+    checked = await client.get(
+        "/v1/availability/check",
+        headers=auth_headers,
+        params={"event_type_id": evt, "start": "2026-04-15T08:30:00Z"},
+    )
+    body = checked.json()
+    _validator("AvailabilityCheck").validate(body)
+    assert [r["code"] for r in body["reasons"]] == ["buffer"] and len(body["alternatives"]) == 3

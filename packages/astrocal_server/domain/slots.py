@@ -2,13 +2,14 @@
 
 Working hours are wall-clock intervals in the schedule's IANA zone. They are turned into UTC once
 per local date (a nonexistent wall time moves forward by the gap; an ambiguous one is the earlier
-instant for a window start and the later for a window end) and from then on everything is integer
-epoch seconds: candidates are tested against a merged, sorted union of busy intervals with a binary
-search, so the cost is O((slots + busy) · log busy), not slots × busy.
+instant for a window start and the later for a window end) and from then on everything is epoch
+seconds. The candidates form a sorted list; each busy interval blocks one contiguous run of it,
+found with two binary searches and marked in a difference array, so the cost is
+O(slots + busy · log slots), not slots × busy, and no per-slot time-zone arithmetic happens.
 
 :func:`find_slots` lists open slots; :func:`check_start` says whether one start is open, every
 reason it is not, and the nearest open alternatives. Both run the same candidate filter
-(:func:`_open_starts`), so a start is available exactly when availability lists it.
+(``_Plan.open_starts``), so a start is available exactly when availability lists it.
 """
 
 from __future__ import annotations
