@@ -1,0 +1,125 @@
+"""End to end: a booking made through the API appears in the host's Radicale calendar via the outbox
+relay, moves when rescheduled and disappears when cancelled; test-mode bookings never write."""
+
+from __future__ import annotations
+
+import httpx
+from astrocal_server.outbox.relay import OutboxRelay
+from astrocal_server.storage.models import Booking
+from fastapi import FastAPI
+
+from .conftest import Radicale
+
+H = dict[str, str]
+
+
+async def setup(
+    client: httpx.AsyncClient, headers: H, radicale: Radicale, slug: str
+) -> tuple[str, str, str]:
+    path = radicale.make_calendar("Bookings", time_zone="Europe/Berlin")
+    connection = await client.post(
+        "/v1/calendar_connections",
+        json={
+            "provider": "caldav",
+            "server_url": radicale.url,
+            "username": radicale.user,
+            "password": radicale.password,
+        },
+        headers=headers,
+    )
+    assert connection.status_code == 201, connection.text
+    cid = connection.json()["id"]
+    ref = {"connection_id": cid, "calendar_id": path}
+    event_type = await client.post(
+        "/v1/event_types",
+        json={
+            "title": "Intro call",
+            "slug": slug,
+            "duration_minutes": 30,
+            "conflict_calendars": [ref],
+            "destination_calendar": ref,
+        },
+        headers=headers,
+    )
+    assert event_type.status_code == 201, event_type.text
+    return path, cid, event_type.json()["id"]
+
+
+async def drain(relay: OutboxRelay) -> None:
+    while await relay.run_once():
+        pass
+
+
+async def test_booking_appears_moves_and_disappears(
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale
+) -> None:
+    state = app.state.astrocal
+    relay = OutboxRelay(state)
+    path, cid, event_type_id = await setup(client, live_headers, radicale_server, "intro-live")
+    created = await client.post(
+        "/v1/bookings",
+        headers=live_headers,
+        json={
+            "event_type_id": event_type_id,
+            "start": "2026-04-15T08:00:00Z",
+            "invitee": {"name": "Jo Smith", "email": "jo@invitee.example"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    booking_id = created.json()["id"]
+    resource = f"{booking_id}.ics"
+    assert radicale_server.get(path, resource).status_code == 404  # nothing before the relay runs
+    await drain(relay)
+    stored = radicale_server.get(path, resource)
+    assert stored.status_code == 200
+    assert "DTSTART:20260415T080000Z" in stored.text and "Intro call with Jo Smith" in stored.text
+    async with state.db.read() as session:
+        assert (await session.get_one(Booking, booking_id)).external_events == {
+            cid: path + resource
+        }
+
+    # the written event is now one of the calendar's busy times; the booking itself blocks too
+    slots = await client.get(
+        "/v1/availability",
+        params={"event_type_id": event_type_id, "date": "2026-04-15"},
+        headers=live_headers,
+    )
+    assert slots.status_code == 200
+    assert "2026-04-15T08:00:00Z" not in {s["start"] for s in slots.json()["data"]}
+
+    moved = await client.post(
+        f"/v1/bookings/{booking_id}/reschedule",
+        headers=live_headers,
+        json={"start": "2026-04-16T12:00:00Z"},
+    )
+    assert moved.status_code == 200, moved.text
+    await drain(relay)
+    assert "DTSTART:20260416T120000Z" in radicale_server.get(path, resource).text
+
+    cancelled = await client.post(
+        f"/v1/bookings/{booking_id}/cancel", headers=live_headers, json={}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await drain(relay)
+    assert radicale_server.get(path, resource).status_code == 404
+    async with state.db.read() as session:
+        assert (await session.get_one(Booking, booking_id)).external_events == {}
+
+
+async def test_test_mode_booking_never_reaches_the_calendar(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, radicale_server: Radicale
+) -> None:
+    relay = OutboxRelay(app.state.astrocal)
+    path, _cid, event_type_id = await setup(client, auth_headers, radicale_server, "intro-test")
+    created = await client.post(
+        "/v1/bookings",
+        headers=auth_headers,
+        json={
+            "event_type_id": event_type_id,
+            "start": "2026-04-15T08:00:00Z",
+            "invitee": {"name": "Jo", "email": "jo@invitee.example"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    await drain(relay)
+    assert radicale_server.get(path, f"{created.json()['id']}.ics").status_code == 404
