@@ -25,8 +25,6 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment
 
-from .routes import needs_booking_routes
-
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 60.0
 
@@ -145,7 +143,6 @@ def next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
 
 
-@needs_booking_routes
 async def test_agent_session_over_stdio(live: Live) -> None:
     params = StdioServerParameters(
         command=str(BIN / "astrocal-mcp"),

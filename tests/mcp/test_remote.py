@@ -12,8 +12,6 @@ from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from .routes import needs_availability_routes
-
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -102,7 +100,6 @@ async def test_keys_of_one_account_see_only_its_objects(
         assert listed.structured_content["event_types"] == []
 
 
-@needs_availability_routes
 async def test_another_accounts_event_type_is_not_found(
     ref_app: FastAPI, api_key: str, event_type_id: str
 ) -> None:

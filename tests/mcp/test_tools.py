@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from mcp import MCPError
 
-from .routes import needs_availability_routes, needs_booking_routes
-
 TUESDAY = "2026-04-14"
 FIRST_TUESDAY_SLOT = "2026-04-14T07:00:00Z"
 
@@ -68,7 +66,6 @@ async def test_list_event_types_marks_the_default(
     assert (only["title"], only["duration_minutes"], only["active"]) == ("Intro call", 30, True)
 
 
-@needs_availability_routes
 async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
         result = await call(
@@ -103,7 +100,6 @@ async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect:
         assert default["time_zone"] == "Europe/Berlin"
 
 
-@needs_availability_routes
 async def test_check_availability_errors(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
         bad_zone = await call_error(
@@ -133,7 +129,6 @@ async def test_check_availability_errors(build: Any, connect: Any) -> None:
         assert "event_type_id is required" in missing and "list_event_types" in missing
 
 
-@needs_availability_routes
 async def test_explain_availability_says_why_and_offers_alternatives(
     build: Any, connect: Any
 ) -> None:
@@ -162,7 +157,6 @@ async def test_explain_availability_says_why_and_offers_alternatives(
         assert "no UTC offset" in naive and "never assumed to be UTC" in naive
 
 
-@needs_booking_routes
 async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -> None:
     async with connect(build()) as client:
         created = await call(
@@ -268,7 +262,6 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert rebooked["id"] != booking_id and rebooked["status"] == "confirmed"
 
 
-@needs_booking_routes
 async def test_booking_errors(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
         await call(
@@ -323,7 +316,6 @@ async def test_a_bad_key_is_a_tool_error_not_a_crash(build: Any, connect: Any) -
         assert not (await client.call_tool("get_current_time", {})).is_error
 
 
-@needs_booking_routes
 async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str) -> None:
     import json
 
