@@ -88,13 +88,18 @@ def availability_command(
     date: Annotated[
         str | None,
         typer.Option(
-            "--date", help="One day: YYYY-MM-DD, today, tomorrow or +N days. Default: today."
+            "--date",
+            metavar="DATE",
+            help="One day: YYYY-MM-DD, today, tomorrow or +N days. Default: today.",
         ),
     ] = None,
     from_: Annotated[
-        str | None, typer.Option("--from", help="First day of a range (same forms as --date).")
+        str | None,
+        typer.Option("--from", metavar="DATE", help="First day of a range (same forms as --date)."),
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last day of a range (inclusive).")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Last day of a range (inclusive).")
+    ] = None,
     duration: Annotated[
         int | None, typer.Option("--duration", help="Minutes, one of the event type's options.")
     ] = None,

@@ -20,11 +20,16 @@ Start = Annotated[
     str,
     typer.Option(
         "--start",
+        metavar="TIME",
         help="RFC 3339 (2026-04-15T14:00:00Z) or a wall time read in --tz ('2026-04-15 16:00').",
     ),
 ]
-Metadata = Annotated[list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")]
-Guests = Annotated[list[str] | None, typer.Option("--guest", help="A guest's email (repeatable).")]
+Metadata = Annotated[
+    list[str] | None, typer.Option("--metadata", metavar="KEY=VALUE", help="Repeatable.")
+]
+Guests = Annotated[
+    list[str] | None, typer.Option("--guest", metavar="EMAIL", help="A guest (repeatable).")
+]
 IdempotencyKey = Annotated[
     str | None,
     typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
@@ -44,8 +49,12 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
-    event_type: Annotated[str | None, typer.Option("--event-type", help="evt_…")] = None,
-    email: Annotated[str | None, typer.Option("--email", help="The invitee's email.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
+    ] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
     limit: LimitOption = None,
@@ -73,13 +82,19 @@ def get_command(cli: Cli, booking_id: IdArg) -> None:
 
 def create_command(
     cli: Cli,
-    event_type: Annotated[str, typer.Option("--event-type", help="evt_…")],
+    event_type: Annotated[
+        str, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
+    ],
     start: Start,
-    name: Annotated[str, typer.Option("--name", help="The invitee's name.")],
-    email: Annotated[str, typer.Option("--email", help="The invitee's email.")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="The invitee's name.")],
+    email: Annotated[str, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")],
     invitee_tz: Annotated[
         str | None,
-        typer.Option("--invitee-tz", help="The invitee's zone (default: --tz or the local zone)."),
+        typer.Option(
+            "--invitee-tz",
+            metavar="ZONE",
+            help="The invitee's zone (default: --tz or the local zone).",
+        ),
     ] = None,
     guest: Guests = None,
     notes: Annotated[str | None, typer.Option()] = None,
@@ -136,7 +151,9 @@ def update_command(
     booking_id: IdArg,
     notes: Annotated[str | None, typer.Option()] = None,
     metadata: Metadata = None,
-    name: Annotated[str | None, typer.Option("--name", help="The invitee's name.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="The invitee's name.")
+    ] = None,
     invitee_tz: Annotated[
         str | None, typer.Option("--invitee-tz", help="The invitee's zone.")
     ] = None,
