@@ -8,7 +8,7 @@ user must connect again), :class:`RateLimited` / :class:`ProviderUnavailable` (t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -142,9 +142,17 @@ class CalendarProvider(Protocol):
     async def list_calendars(self) -> list[CalendarInfo]: ...
 
     async def free_busy(
-        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
+        self,
+        calendars: Sequence[CalendarInfo],
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),
     ) -> list[BusyPeriod]:
-        """Busy periods across ``calendars`` in ``[start, end)``; raises on any calendar's failure."""
+        """Busy periods across ``calendars`` in ``[start, end)``; raises on any calendar's failure.
+
+        Providers that see individual events (CalDAV) skip those whose iCalendar UID is in
+        ``ignore_uids``; free/busy-only APIs (Google, Microsoft) cannot, and ignore it."""
         ...
 
     async def create_event(self, calendar_id: str, event: EventDraft) -> str:

@@ -13,16 +13,18 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from astrocal_server.availability import BusyFailure, ExternalBusyResult
+from astrocal_server.calendars import ical
 from astrocal_server.calendars.base import BusyPeriod, ProviderError
 from astrocal_server.calendars.connections import CalendarService, calendars_of
 from astrocal_server.domain.slots import BusyInterval
-from astrocal_server.storage.models import CalendarConnection, EventType, Schedule
+from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
 
 __all__ = ["CalendarBusySource", "install"]
 
@@ -41,9 +43,9 @@ class CalendarBusySource:
                 ids.append(str(ref["calendar_id"]))
         if not wanted:
             return ExternalBusyResult()
-        connections, zone = await self._load(event_type, list(wanted))
+        connections, zone, own = await self._load(event_type, list(wanted), start, end)
         tasks = [
-            self._one(connections[cid], ids, start, end, zone)
+            self._one(connections[cid], ids, start, end, zone, own)
             for cid, ids in wanted.items()
             if cid in connections
         ]
@@ -57,8 +59,8 @@ class CalendarBusySource:
         return result
 
     async def _load(
-        self, event_type: EventType, ids: list[str]
-    ) -> tuple[dict[str, CalendarConnection], str]:
+        self, event_type: EventType, ids: list[str], start: datetime, end: datetime
+    ) -> tuple[dict[str, CalendarConnection], str, list[_OwnEvent]]:
         async with self.service.state.db.read() as session:
             rows = (
                 await session.scalars(
@@ -73,7 +75,25 @@ class CalendarBusySource:
             zone = await session.scalar(
                 select(Schedule.time_zone).where(Schedule.id == event_type.schedule_id)
             )
-        return {row.id: row for row in rows}, zone or "UTC"
+            # The account's bookings in range, any status: the events written for them are not
+            # external busy time (the bookings block by themselves, and a cancelled one's event is
+            # only waiting for the relay to delete it).
+            own = [
+                _OwnEvent(row.id, row.start_at, row.end_at, dict(row.external_events or {}))
+                for row in (
+                    await session.execute(
+                        select(
+                            Booking.id, Booking.start_at, Booking.end_at, Booking.external_events
+                        ).where(
+                            Booking.account_id == event_type.account_id,
+                            Booking.livemode == event_type.livemode,
+                            Booking.start_at < end,
+                            Booking.end_at > start,
+                        )
+                    )
+                ).all()
+            ]
+        return {row.id: row for row in rows}, zone or "UTC", own
 
     async def _one(
         self,
@@ -82,12 +102,23 @@ class CalendarBusySource:
         start: datetime,
         end: datetime,
         zone: str,
+        own: list[_OwnEvent],
     ) -> list[BusyInterval] | BusyFailure:
         calendars = calendars_of(connection, calendar_ids)
         timeout = self.service.settings.calendar_timeout_seconds
+        own_uids = frozenset(f"{event.booking_id}@astrocal" for event in own)
 
         async def fetch(provider: Any) -> list[BusyPeriod]:
-            periods: list[BusyPeriod] = await provider.free_busy(calendars, start, end)
+            periods: list[BusyPeriod] = await provider.free_busy(
+                calendars, start, end, ignore_uids=own_uids
+            )
+            if connection.provider != "caldav":
+                # Free/busy APIs cannot skip single events: take out the time of the events we
+                # wrote to this connection.
+                written = [
+                    BusyPeriod(e.start, e.end) for e in own if connection.id in e.external_events
+                ]
+                periods = ical.subtract_periods(periods, written)
             return periods
 
         try:
@@ -102,6 +133,14 @@ class CalendarBusySource:
             return _failure(connection, exc.message)
         await self.service.mark_working(connection)
         return [BusyInterval(p.start, p.end, connection.id) for p in periods]
+
+
+@dataclass(frozen=True)
+class _OwnEvent:
+    booking_id: str
+    start: datetime
+    end: datetime
+    external_events: dict[str, Any]
 
 
 def _failure(connection: CalendarConnection, reason: str) -> BusyFailure:

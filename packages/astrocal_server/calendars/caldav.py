@@ -12,7 +12,7 @@ the current ETag on update, and ``DELETE`` (404 = already gone).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -239,18 +239,28 @@ class CalDavProvider:
     # -- busy times -------------------------------------------------------------------------
 
     async def free_busy(
-        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
+        self,
+        calendars: Sequence[CalendarInfo],
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         for calendar in calendars:
             if calendar.free_busy_only:
                 periods += await self.free_busy_query(calendar, start, end)
             else:
-                periods += await self.calendar_query(calendar, start, end)
+                periods += await self.calendar_query(calendar, start, end, ignore_uids=ignore_uids)
         return ical.merge_periods(periods)
 
     async def calendar_query(
-        self, calendar: CalendarInfo, start: datetime, end: datetime
+        self,
+        calendar: CalendarInfo,
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),
     ) -> list[BusyPeriod]:
         # A day of margin each side: servers match all-day and floating events in their own zone.
         body = (
@@ -274,6 +284,7 @@ class CalDavProvider:
                 start,
                 end,
                 calendar.time_zone or self._default_zone,
+                ignore_uids=ignore_uids,
             )
         except ValueError as exc:
             raise ProviderError(

@@ -9,7 +9,7 @@ are read in the calendar's zone, so an all-day event blocks that whole local day
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,14 @@ import recurring_ical_events
 
 from astrocal_server.calendars.base import BusyPeriod, EventDraft
 
-__all__ = ["busy_periods", "event_to_ics", "merge_periods", "parse_freebusy"]
+__all__ = [
+    "busy_periods",
+    "description_with_attendees",
+    "event_to_ics",
+    "merge_periods",
+    "parse_freebusy",
+    "subtract_periods",
+]
 
 PRODID = "-//Astrocal//Astrocal Scheduling API//EN"
 
@@ -58,9 +65,17 @@ def _blocks(event: Any) -> bool:
 
 
 def busy_periods(
-    calendars: Iterable[str | bytes], start: datetime, end: datetime, zone: str
+    calendars: Iterable[str | bytes],
+    start: datetime,
+    end: datetime,
+    zone: str,
+    *,
+    ignore_uids: Collection[str] = (),
 ) -> list[BusyPeriod]:
-    """Busy periods in ``[start, end)`` (UTC) from iCalendar objects; sorted, not merged."""
+    """Busy periods in ``[start, end)`` (UTC) from iCalendar objects; sorted, not merged.
+
+    Events whose UID is in ``ignore_uids`` are skipped (the events Astrocal wrote for bookings,
+    which block through the bookings themselves)."""
     tz = ZoneInfo(zone)
     out: list[BusyPeriod] = []
     # Widen the expansion window by a day each side: all-day and floating occurrences are
@@ -72,7 +87,7 @@ def busy_periods(
             continue
         query = recurring_ical_events.of(calendar, skip_bad_series=True)
         for event in query.between(*window):
-            if not _blocks(event):
+            if not _blocks(event) or str(event.get("UID", "")) in ignore_uids:
                 continue
             span = _occurrence_span(event, tz)
             if span is None:
@@ -94,6 +109,29 @@ def merge_periods(periods: Iterable[BusyPeriod]) -> list[BusyPeriod]:
         else:
             merged.append(period)
     return merged
+
+
+def subtract_periods(
+    periods: Iterable[BusyPeriod], holes: Iterable[BusyPeriod]
+) -> list[BusyPeriod]:
+    """``periods`` with the time covered by ``holes`` taken out (sorted, merged)."""
+    cuts = merge_periods(holes)
+    out: list[BusyPeriod] = []
+    for period in merge_periods(periods):
+        pieces = [period]
+        for hole in cuts:
+            next_pieces = []
+            for piece in pieces:
+                if hole.end <= piece.start or hole.start >= piece.end:
+                    next_pieces.append(piece)
+                    continue
+                if piece.start < hole.start:
+                    next_pieces.append(BusyPeriod(piece.start, hole.start))
+                if hole.end < piece.end:
+                    next_pieces.append(BusyPeriod(hole.end, piece.end))
+            pieces = next_pieces
+        out += pieces
+    return out
 
 
 def parse_freebusy(text: str | bytes, start: datetime, end: datetime) -> list[BusyPeriod]:

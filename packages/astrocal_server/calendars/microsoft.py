@@ -11,7 +11,7 @@ which Graph uses to drop a duplicate create; no attendees (Exchange would send i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -133,7 +133,12 @@ class MicrosoftProvider:
         ]
 
     async def free_busy(
-        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
+        self,
+        calendars: Sequence[CalendarInfo],
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         for calendar in calendars:

@@ -123,3 +123,31 @@ async def test_test_mode_booking_never_reaches_the_calendar(
     assert created.status_code == 201, created.text
     await drain(relay)
     assert radicale_server.get(path, f"{created.json()['id']}.ics").status_code == 404
+
+
+async def test_events_we_wrote_do_not_block_their_own_slot(
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale
+) -> None:
+    """The destination calendar is also a conflict calendar: the event written for the first seat
+    must not make the slot look busy for the second seat."""
+    relay = OutboxRelay(app.state.astrocal)
+    path, _cid, event_type_id = await setup(client, live_headers, radicale_server, "seated")
+    patched = await client.patch(
+        f"/v1/event_types/{event_type_id}", json={"seats_per_slot": 2}, headers=live_headers
+    )
+    assert patched.status_code == 200, patched.text
+    seat = {"event_type_id": event_type_id, "start": "2026-04-15T08:00:00Z"}
+    first = await client.post(
+        "/v1/bookings",
+        headers=live_headers,
+        json={**seat, "invitee": {"name": "A", "email": "a@x.example"}},
+    )
+    assert first.status_code == 201, first.text
+    await drain(relay)
+    assert radicale_server.get(path, f"{first.json()['id']}.ics").status_code == 200
+    second = await client.post(
+        "/v1/bookings",
+        headers=live_headers,
+        json={**seat, "invitee": {"name": "B", "email": "b@x.example"}},
+    )
+    assert second.status_code == 201, second.text

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from .conftest import Radicale
 from .helpers import add_caldav_connection, add_oauth_connection
-from .test_caldav_radicale import EXPECTED_WEEK, Z, fill_week
+from .test_caldav_radicale import EXPECTED_WEEK, Z, fill_week, ics, vevent
 
 GOOGLE = "https://www.googleapis.com/calendar/v3"
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
@@ -406,3 +406,93 @@ async def test_secrets_sealed_under_a_retired_key_are_resealed_on_use(
         row = await session.get(CalendarConnection, cid)
     assert row is not None and row.credentials_enc.startswith("v1.new.")
     assert open_credentials(SecretBox([new]), row)["refresh_token"] == "1//r"
+
+
+async def test_events_astrocal_wrote_are_not_external_busy(
+    app: FastAPI,
+    account: NewAccount,
+    add_booking: Any,
+    client: httpx.AsyncClient,
+    live_headers: dict[str, str],
+    radicale_server: Radicale,
+    fake: respx.MockRouter,
+) -> None:
+    from astrocal_server.calendars.writeback import handle
+    from astrocal_server.outbox.handlers import OutboxItem
+    from astrocal_server.storage.models import Booking
+
+    state = app.state.astrocal
+    created = await client.post(
+        "/v1/event_types",
+        json={"title": "Intro", "slug": "own", "duration_minutes": 30},
+        headers=live_headers,
+    )
+    evt = created.json()["id"]
+    path = radicale_server.make_calendar("Own")
+    radicale_server.put(
+        path,
+        "foreign.ics",
+        ics(*vevent("foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z")),
+    )
+    cid = await add_caldav_connection(
+        app,
+        account,
+        url=radicale_server.url,
+        user=radicale_server.user,
+        password=radicale_server.password,
+        calendars=[{"id": path, "name": "Own", "primary": True, "read_only": False}],
+    )
+    bid = await add_booking(account, evt, Z("2026-04-15T09:00:00Z"), livemode=True)
+    await handle(
+        OutboxItem(
+            id="ob_x",
+            account_id=account.account.id,
+            livemode=True,
+            kind="calendar",
+            topic="booking.created",
+            booking_id=bid,
+            created_at=WEEK[0],
+            attempts=0,
+            payload={
+                "action": "create",
+                "booking": {"id": bid},
+                "event_type": {"title": "Intro"},
+                "destination": {"connection_id": cid, "calendar_id": path},
+            },
+        ),
+        state,
+    )
+    assert radicale_server.get(path, f"{bid}.ics").status_code == 200
+    event_type = await event_type_with(app, account, [(cid, path)])
+    foreign = [BusyInterval(Z("2026-04-15T12:00:00Z"), Z("2026-04-15T13:00:00Z"), cid)]
+    assert (await source(app).busy(event_type, *WEEK)).busy == foreign
+    # cancelled, the event waits for the relay to delete it: it must not block meanwhile
+    async with state.db.write() as session:
+        (await session.get_one(Booking, bid)).status = "cancelled"
+    assert (await source(app).busy(event_type, *WEEK)).busy == foreign
+
+    # Google cannot skip single events in freeBusy: the written event's time is taken out
+    google = await add_oauth_connection(app, account, provider="google", email="g@example.com")
+    async with state.db.write() as session:
+        row = await session.get_one(Booking, bid)
+        row.status, row.external_events = "confirmed", {google: "ourid"}
+    fake.post(f"{GOOGLE}/freeBusy").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "calendars": {
+                    "g@example.com": {
+                        "busy": [
+                            {"start": "2026-04-15T08:30:00Z", "end": "2026-04-15T09:30:00Z"},
+                            {"start": "2026-04-15T12:00:00Z", "end": "2026-04-15T13:00:00Z"},
+                        ]
+                    }
+                }
+            },
+        )
+    )
+    google_type = await event_type_with(app, account, [(google, "g@example.com")])
+    assert (await source(app).busy(google_type, *WEEK)).busy == [
+        BusyInterval(Z("2026-04-15T08:30:00Z"), Z("2026-04-15T09:00:00Z"), google),
+        BusyInterval(Z("2026-04-15T12:00:00Z"), Z("2026-04-15T13:00:00Z"), google),
+    ]
