@@ -52,11 +52,13 @@ def tool_error(exc: APIError, *, api_url: str, zone: ZoneInfo | None = None) -> 
         text += " The MCP server's ASTROCAL_API_KEY is not accepted; ask the user to fix its configuration."
     elif isinstance(exc, SlotUnavailableError):
         details = exc.details or {}
-        reasons = details.get("reasons") or []
+        reasons = [
+            f"{r.get('code')}: {r.get('message')}"
+            for r in details.get("reasons") or []
+            if isinstance(r, dict) and str(r.get("message")) not in exc.message
+        ]
         if reasons:
-            text += "\nWhy: " + "; ".join(
-                f"{r.get('code')}: {r.get('message')}" for r in reasons if isinstance(r, dict)
-            )
+            text += "\nWhy: " + "; ".join(reasons)
         alternatives = slots_from_details(details, zone or ZoneInfo("UTC"))
         if alternatives:
             text += "\nOpen slots nearby (pass the start_time value as it is):\n" + "\n".join(
