@@ -197,17 +197,15 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 @functools.lru_cache(maxsize=4096)
 def _day_offset(zone_name: str, day: date) -> int | None:
-    """The zone's UTC offset in seconds if it holds for all of ``day`` (to the next midnight,
-    both readings), else None (a transition day)."""
+    """The zone's UTC offset in seconds if it holds for all of ``day`` up to the next midnight,
+    else None (a transition day). Midnight is read before a transition at its start and the next
+    midnight after one at its end, so transitions at midnight count as on this day too."""
     zone = ZoneInfo(zone_name)
-    offsets = set()
-    for when in (day, day + timedelta(days=1)):
-        naive = datetime(when.year, when.month, when.day)
-        for fold in (0, 1):
-            offset = naive.replace(tzinfo=zone, fold=fold).utcoffset()
-            assert offset is not None
-            offsets.add(offset // _SECOND)
-    return offsets.pop() if len(offsets) == 1 else None
+    following = day + timedelta(days=1)
+    first = datetime(day.year, day.month, day.day, tzinfo=zone).utcoffset()
+    last = datetime(following.year, following.month, following.day, tzinfo=zone, fold=1).utcoffset()
+    assert first is not None and last is not None
+    return first // _SECOND if first == last else None
 
 
 def _local_ts(zone_name: str, day: date, minute: int, is_end: bool) -> int:
