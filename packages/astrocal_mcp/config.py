@@ -22,6 +22,8 @@ class McpConfig:
     api_key: str
     api_url: str = DEFAULT_API_URL
     default_event_type_id: str | None = None
+    # The SDK's retry budget for connection errors, 5xx and 429 (its own default when None).
+    max_retries: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> McpConfig:

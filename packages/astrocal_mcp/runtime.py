@@ -15,7 +15,8 @@ __all__ = ["SharedClient", "server_from_config"]
 
 
 class SharedClient:
-    """Hands out one lazily created :class:`AsyncAstrocal` (connection pooling across tool calls)."""
+    """Hands out one lazily created :class:`AsyncAstrocal` (connection pooling across tool calls);
+    it lives as long as the process, which ends when the MCP client closes the transport."""
 
     def __init__(self, factory: Callable[[], AsyncAstrocal]) -> None:
         self._factory = factory
@@ -27,14 +28,17 @@ class SharedClient:
             self._client = self._factory()
         yield self._client
 
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
-
 
 def server_from_config(config: McpConfig, *, clock: Clock = system_clock) -> MCPServer:
-    shared = SharedClient(lambda: AsyncAstrocal(api_key=config.api_key, base_url=config.api_url))
+    def make() -> AsyncAstrocal:
+        if config.max_retries is None:
+            return AsyncAstrocal(api_key=config.api_key, base_url=config.api_url)
+        return AsyncAstrocal(
+            api_key=config.api_key, base_url=config.api_url, max_retries=config.max_retries
+        )
+
+    shared = SharedClient(make)
+
     return build_server(
         clients=shared,
         api_url=config.api_url,
