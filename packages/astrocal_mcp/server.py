@@ -37,6 +37,7 @@ from astrocal_mcp.models import (
 )
 from astrocal_mcp.timeutil import (
     InputError,
+    bracket_zone,
     describe_instant,
     parse_date,
     parse_instant,
@@ -221,7 +222,7 @@ def build_server(
         """Whether one start time can be booked; if not, why (reason codes) and the nearest open
         slots. Use it when a wanted time is missing from check_availability."""
         start = checked(lambda: parse_instant(start_time, param="start_time"))
-        zone = zone_or_none(timezone, "timezone") or ZoneInfo("UTC")
+        zone = zone_or_none(timezone, "timezone") or bracket_zone(start_time) or ZoneInfo("UTC")
         evt = event_type(event_type_id)
         async with clients() as client:
             try:
@@ -265,6 +266,7 @@ def build_server(
         start = checked(lambda: parse_instant(start_time, param="start_time"))
         zone = zone_or_none(invitee_timezone, "invitee_timezone")
         evt = event_type(event_type_id)
+        shown_in = zone or bracket_zone(start_time)
         email = invitee_email.strip()
         invitee: dict[str, Any] = {"name": invitee_name.strip(), "email": email}
         if zone is not None:
@@ -293,10 +295,10 @@ def build_server(
             except SlotUnavailableError as exc:
                 existing = await find_existing(client, evt, start, email)
                 if existing is None:
-                    raise fail(exc, zone) from None
+                    raise fail(exc, shown_in) from None
                 booking, headline = existing, f"Already booked by an earlier call: {existing.id}."
             except APIError as exc:
-                raise fail(exc, zone) from None
+                raise fail(exc, shown_in) from None
         result = convert.booking_info(booking)
         return _result(result, render.render_booking(result, headline=headline))
 

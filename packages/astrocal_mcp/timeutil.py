@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "InputError",
     "LocalTime",
+    "bracket_zone",
     "describe_instant",
     "format_offset",
     "parse_date",
@@ -111,6 +112,17 @@ def parse_instant(text: str, *, param: str) -> datetime:
             f"give the offset to say which: '{early}' or '{late}'."
         )
     return parsed.replace(tzinfo=zone).astimezone(UTC)
+
+
+def bracket_zone(text: str) -> ZoneInfo | None:
+    """The zone of a ``…[Zone/Name]`` date-time, if it names a known one (to show times in it)."""
+    match = _BRACKET_ZONE.match(text.strip())
+    if not match:
+        return None
+    try:
+        return resolve_zone(match.group("zone"))
+    except InputError:
+        return None
 
 
 def parse_date(text: str, *, param: str) -> date:

@@ -143,6 +143,11 @@ async def test_explain_availability_says_why_and_offers_alternatives(
         assert "outside_working_hours" in [r["code"] for r in saturday["reasons"]]
         assert saturday["alternatives"], "nearest open slots are offered"
         assert saturday["alternatives"][0]["weekday"] in {"Friday", "Monday"}
+        # A zone given with the time is where the alternatives are shown.
+        bracketed = await call(
+            client, "explain_availability", start_time="2026-04-18T10:00[Europe/Berlin]"
+        )
+        assert bracketed["alternatives"] == saturday["alternatives"]
         free = await call(
             client, "explain_availability", start_time="2026-04-14T09:00[Europe/Berlin]"
         )
@@ -351,3 +356,33 @@ async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str
         assert (
             "get_current_time" in text and "check_availability" in text and "Europe/Berlin" in text
         )
+
+
+async def test_slots_across_a_dst_change_carry_each_days_offset(
+    build: Any, connect: Any, clock: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 10, 19, 8, 0, tzinfo=UTC))  # Berlin leaves DST on Sunday 2026-10-25
+    async with connect(build()) as client:
+        now = await call(client, "get_current_time", time_zone="Europe/Berlin")
+        assert (now["is_dst"], now["tomorrow"]) == (True, "2026-10-20 (Tuesday)")
+        result = await call(
+            client,
+            "check_availability",
+            start_date="2026-10-23",
+            end_date="2026-10-26",
+            timezone="Europe/Berlin",
+        )
+    by_day = {s["date"]: s for s in reversed(result["slots"])}  # first slot of each day
+    assert set(by_day) == {"2026-10-23", "2026-10-26"}  # no weekend slots
+    friday, monday = by_day["2026-10-23"], by_day["2026-10-26"]
+    assert (friday["start"], friday["local_start"]) == (
+        "2026-10-23T07:00:00Z",
+        "2026-10-23T09:00:00+02:00",
+    )
+    assert (monday["start"], monday["local_start"], monday["weekday"]) == (
+        "2026-10-26T08:00:00Z",
+        "2026-10-26T09:00:00+01:00",
+        "Monday",
+    )
