@@ -24,6 +24,7 @@ __all__ = [
     "booking_info",
     "event_type_info",
     "explanation",
+    "invitee_zone",
     "slot_info",
     "slots_from_details",
 ]
@@ -123,6 +124,11 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
 
 def _utc(value: Any) -> str | None:
     return None if value is None else utc_text(_instant(value))
+
+
+def invitee_zone(booking: Any) -> ZoneInfo | None:
+    """The invitee's zone, when the booking has a valid one."""
+    return _zone(_get(_get(booking, "invitee", {}), "time_zone"))
 
 
 def booking_info(booking: Any) -> BookingInfo:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from astrocal_sdk import APIError, AsyncAstrocal, SlotUnavailableError
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
@@ -359,9 +359,7 @@ def build_server(
         async with clients() as client:
             try:
                 current = await client.bookings.retrieve(booking_id.strip())
-                invitee_zone = zone_or_none(
-                    getattr(getattr(current, "invitee", None), "time_zone", None) or None, "zone"
-                )
+                invitee_zone = convert.invitee_zone(current)
                 if current.status == "confirmed" and current.start == start:
                     # A retry of a reschedule that already happened: nothing to move.
                     booking, headline = current, f"{current.id} is already at that time."
@@ -447,7 +445,5 @@ def build_server(
     return server
 
 
-def _resource_error(exc: ToolError) -> Exception:
-    from mcp.server.mcpserver.exceptions import ResourceError
-
+def _resource_error(exc: ToolError) -> ResourceError:
     return ResourceError(str(exc))

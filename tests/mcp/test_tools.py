@@ -269,13 +269,22 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
 
 async def test_booking_errors(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
-        await call(
+        first = await call(
             client,
             "create_booking",
             start_time=FIRST_TUESDAY_SLOT,
             invitee_name="Jo Smith",
             invitee_email="jo@example.com",
         )
+        # No invitee zone: a refused move lists its alternatives in UTC.
+        weekend = await call_error(
+            client,
+            "reschedule_booking",
+            booking_id=first["id"],
+            new_start_time="2026-04-18T10:00:00+02:00",
+        )
+        assert "outside_working_hours" in weekend or "working hours" in weekend
+        assert "(start_time 2026-04-17T" in weekend and "+00:00" not in weekend
         taken = await call_error(
             client,
             "create_booking",
