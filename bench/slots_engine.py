@@ -248,6 +248,16 @@ def main() -> None:
         f"{small['speedup']:.0f}×, {'met' if small_ok else 'NOT met'}**; 10,000 busy p50 ≤ 25 ms → "
         f"**{large['engine_p50']:.2f} ms, {'met' if large_ok else 'NOT met'}**.\n"
     )
+    if small["speedup"] < 50:
+        text += (
+            f"\nWhy the ratio misses 50× (by {50 / small['speedup']:.1f}×): the reference stops at a "
+            "candidate's first conflict, and with 1,000 intervals in a month almost every candidate "
+            "meets one early, so it does far fewer than slots × busy comparisons. The engine's floor "
+            "is per interval — reading two datetimes as epoch seconds and two binary searches, "
+            "about 0.5 µs each on this machine (~0.7 ms of the 1,000-interval run) — so the ratio is "
+            "bounded by the reference's own early exit, not by the candidates. Closing the gap "
+            "would mean handing the engine epoch numbers straight from storage and calendars.\n"
+        )
     print(text)
     if not args.no_write:
         write_results(text)
