@@ -59,9 +59,9 @@ class Receiver:
             self._server.close()
             await self._server.wait_closed()
 
-    async def wait_for(self, count: int) -> list[Received]:
-        """Wait (event-driven, bounded) until ``count`` requests have arrived."""
-        async with asyncio.timeout(10), self._arrived:
+    async def wait_for(self, count: int, *, within: float = 10) -> list[Received]:
+        """Wait (event-driven, bounded by ``within`` seconds) until ``count`` requests arrived."""
+        async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: len(self.requests) >= count)
         return self.requests
 
