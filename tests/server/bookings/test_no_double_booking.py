@@ -39,17 +39,25 @@ def _body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:
 
 async def _race(
     clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
-) -> Counter[int]:
+) -> Counter[int | str]:
+    """Fire every body at once; the outcome counts status codes (and client-side errors by name,
+    so a failure says what happened instead of cutting the other requests off)."""
     responses = await asyncio.gather(
         *(
             clients[i % len(clients)].post("/v1/bookings", headers=headers, json=body)
             for i, body in enumerate(bodies)
-        )
+        ),
+        return_exceptions=True,
     )
+    outcome: Counter[int | str] = Counter()
     for r in responses:
+        if isinstance(r, BaseException):
+            outcome[f"{type(r).__name__}: {r}"] += 1
+            continue
         if r.status_code == 409:
             assert r.json()["error"]["code"] == "slot_unavailable", r.text
-    return Counter(r.status_code for r in responses)
+        outcome[r.status_code] += 1
+    return outcome
 
 
 async def _confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -> int:
