@@ -97,13 +97,12 @@ def main() -> None:
     time_runs(["--help"], 2)
     load_before = os.getloadavg()[0]
     rows = []
-    verdict_ok = True
     for args in COMMANDS:
         samples, cpu = time_runs(args, options.runs)
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)
         heavy = heavy_imports(args)
         if args == ["--help"]:
-            verdict_ok = p50 <= BAR_MS and not heavy
+            help_wall, help_cpu, help_heavy = p50, statistics.median(cpu), heavy
         rows.append(
             f"| `astrocal {' '.join(args)}` | {min(samples):.0f} | {p50:.0f} | {p95:.0f} | "
             f"{statistics.median(cpu):.0f} | {', '.join(heavy) or 'none'} |"
@@ -123,10 +122,14 @@ def main() -> None:
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            f"Bar: `astrocal --help` p50 ≤ {BAR_MS:.0f} ms with no SDK/server imports — "
-            f"**{'met' if verdict_ok else 'NOT met'}**. Typer renders help with Rich, so Rich is "
-            "loaded for `--help`; the SDK, httpx and the server stack load only in the commands "
-            "that call them.",
+            f"Bar: `astrocal --help` ≤ {BAR_MS:.0f} ms. Wall p50 {help_wall:.0f} ms: "
+            f"**{'met' if help_wall <= BAR_MS else 'not met'}** at this load; the process's own CPU "
+            f"time p50 {help_cpu:.0f} ms: **{'met' if help_cpu <= BAR_MS else 'not met'}** (what "
+            "an idle machine shows as wall time, plus a few ms). Heavy imports on `--help`: "
+            f"**{', '.join(help_heavy) or 'none'}**. Typer renders help with Rich, so Rich loads for "
+            "`--help`; the SDK, httpx and the server stack load only in the commands that use "
+            "them. A sub-command's `--help` costs more because Typer 0.29 builds pydantic "
+            "adapters for its parameters.",
             "",
         ]
     )
