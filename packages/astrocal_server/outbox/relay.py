@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.ids import new_id
@@ -272,7 +272,12 @@ def _load_source(path: str) -> Callable[..., Any]:
 
 
 class RelayLoop:
-    """Keeps every source busy: claims while there is capacity, sleeps ``poll_interval`` when idle."""
+    """Keeps every source busy: claims while there is capacity, sleeps ``poll_interval`` when idle.
+
+    :meth:`nudge` cuts the sleep short; :meth:`wake_on_commits` nudges after every transaction this
+    process commits, so rows written by the API in the same process go out at once rather than on
+    the next poll (the poll still finds rows written by other processes).
+    """
 
     def __init__(
         self,
@@ -296,14 +301,35 @@ class RelayLoop:
             + [_load_source(p)(state, owner=self.owner) for p in RELAY_SOURCES]
         )
 
-    async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.gather(*(self._run_source(s, stop) for s in self.sources))
+        self._wakes = [asyncio.Event() for _ in self.sources]
+        # Set while source i has nothing to claim and waits (observability; tests wait on it).
+        self.waiting = [asyncio.Event() for _ in self.sources]
 
-    async def _run_source(self, source: Any, stop: asyncio.Event) -> None:
+    def nudge(self) -> None:
+        for wake in self._wakes:
+            wake.set()
+
+    def wake_on_commits(self, database: Database) -> Callable[[], None]:
+        """Nudge after each commit on ``database``'s engine; returns the function that stops it."""
+        loop = asyncio.get_running_loop()
+        target = database.engine.sync_engine
+
+        def on_commit(_conn: Any) -> None:
+            loop.call_soon_threadsafe(self.nudge)
+
+        event.listen(target, "commit", on_commit)
+        return lambda: event.remove(target, "commit", on_commit)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(*(self._run_source(i, stop) for i in range(len(self.sources))))
+
+    async def _run_source(self, index: int, stop: asyncio.Event) -> None:
+        source, wake, waiting = self.sources[index], self._wakes[index], self.waiting[index]
         in_flight: set[asyncio.Task[None]] = set()
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
+                wake.clear()  # a commit from now on means "look again"
                 claimed: Sequence[Any] = []
                 free = self.concurrency - len(in_flight)
                 if free > 0:
@@ -319,10 +345,17 @@ class RelayLoop:
                         task.add_done_callback(in_flight.discard)
                 if claimed and len(in_flight) < self.concurrency:
                     continue  # more may be due right away
-                waiters: set[asyncio.Future[Any]] = {stopping, *in_flight}
-                await asyncio.wait(
-                    waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
+                waker = asyncio.ensure_future(wake.wait())
+                waiting.set()
+                try:
+                    await asyncio.wait(
+                        {stopping, waker, *in_flight},
+                        timeout=self.poll_interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    waiting.clear()
+                    waker.cancel()
         finally:
             stopping.cancel()
             if in_flight:
@@ -348,10 +381,12 @@ async def relay_lifespan(state: AppState) -> AsyncIterator[None]:
     stop = asyncio.Event()
     loop = RelayLoop(state)
     state.services["relay"] = loop
+    unhook = loop.wake_on_commits(state.db)
     task = asyncio.get_running_loop().create_task(loop.run(stop))
     try:
         yield
     finally:
+        unhook()
         stop.set()
         with suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, timeout=15)

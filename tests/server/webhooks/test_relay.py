@@ -340,3 +340,23 @@ async def test_the_relay_loop_delivers_a_committed_event_without_a_manual_pass(
     async with state.db.read() as session:
         row = await session.get(OutboxMessage, outbox_id)
     assert row is not None and row.completed_at is not None
+
+
+async def test_a_commit_in_this_process_wakes_the_relay_at_once(
+    state: AppState, make_endpoint, emit, receiver: Receiver
+) -> None:
+    """The poll is an hour here: only the commit nudge can make the delivery arrive."""
+    await make_endpoint()
+    loop = RelayLoop(state, owner="loop", poll_interval=3600)
+    unhook = loop.wake_on_commits(state.db)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await asyncio.wait_for(loop.waiting[0].wait(), 10)  # the outbox source is asleep
+        outbox_id = await emit("booking.created")
+        (request,) = await receiver.wait_for(1)
+    finally:
+        unhook()
+        stop.set()
+        await task
+    assert request.headers["webhook-id"] == "whe_" + outbox_id[3:]
