@@ -61,7 +61,9 @@ async def run_worker(settings: Settings, *, once: bool = False, concurrency: int
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
-            await RelayLoop(state, owner=owner, concurrency=concurrency).run(stop)
+            relay_loop = RelayLoop(state, owner=owner, concurrency=concurrency)
+            relay_loop.wake_on_commits(db)  # its own retries and results; others' rows by polling
+            await relay_loop.run(stop)
             return 0
     finally:
         await db.dispose()
