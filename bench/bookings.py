@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -41,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Bookings"
 CONNECTIONS = 16
+WARMUP = 20  # bookings per connection before measuring
+POOL_SIZE = 15  # per server process: two of them fit PostgreSQL's default 100 connections
 RACERS = 100
 PLANS = '{"unlimited": {"requests_per_minute": 10000000}}'
 EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -77,7 +80,8 @@ async def seed_accounts(db_url: str, count: int) -> list[str]:
 
 
 async def make_event_types(url: str, keys: list[str]) -> list[str]:
-    """A 24/7 UTC schedule and a 15-minute event type per account, through the API."""
+    """An office-hours schedule (Mon–Fri 09:00–17:00 UTC) and a 30-minute event type per account,
+    through the API."""
     import httpx
 
     out = []
@@ -100,9 +104,9 @@ async def make_event_types(url: str, keys: list[str]) -> list[str]:
                 "/v1/event_types",
                 headers=headers,
                 json={
-                    "title": "Quick call",
-                    "slug": "quick-call",
-                    "duration_minutes": 15,
+                    "title": "Intro call",
+                    "slug": "intro-call",
+                    "duration_minutes": 30,
                     "schedule_id": r.json()["id"],
                 },
             )
@@ -115,9 +119,11 @@ async def make_event_types(url: str, keys: list[str]) -> list[str]:
 
 
 def serve(db_url: str, fd: int) -> None:
+    import astrocal_server.app as app_module
     import uvicorn
     from astrocal_server.app import create_app
     from astrocal_server.config import Settings
+    from astrocal_server.storage.db import Database
 
     settings = Settings(  # type: ignore[call-arg]
         database_url=db_url,
@@ -127,6 +133,7 @@ def serve(db_url: str, fd: int) -> None:
         plans=json.loads(PLANS),
         _env_file=None,
     )
+    app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
     uvicorn.run(
         create_app(settings), fd=fd, workers=1, log_level="warning", access_log=False, backlog=1024
     )
@@ -169,8 +176,15 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _first_slot() -> datetime:
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+def _slots(count: int) -> list[datetime]:
+    """The first ``count`` office-hours starts (Mon–Fri 09:00–16:30 UTC, every 30 minutes) after today."""
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    out: list[datetime] = []
+    while len(out) < count:
+        if day.weekday() < 5:
+            out.extend(day + timedelta(minutes=30 * i) for i in range(16))
+        day += timedelta(days=1)
+    return out[:count]
 
 
 async def throughput(
@@ -183,18 +197,17 @@ async def throughput(
     per_connection = total // CONNECTIONS
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
-    first = _first_slot()
+    slots = _slots(per_connection + WARMUP)
 
     async def connection(i: int, count: int, record: bool) -> None:
         client = clients[i % len(clients)]
         headers = {"Authorization": f"Bearer {keys[i]}"}
         for n in range(count):
-            offset = (
-                n if record else per_connection + n
-            )  # warm-up slots come after the measured ones
+            # Warm-up bookings take the slots after the measured ones.
+            offset = n if record else per_connection + n
             body = {
                 "event_type_id": event_types[i],
-                "start": _iso(first + timedelta(minutes=15 * offset)),
+                "start": _iso(slots[offset]),
                 "invitee": {"name": "Bench", "email": f"b{i}.{n}@example.com"},
             }
             started = time.perf_counter()
@@ -204,7 +217,7 @@ async def throughput(
                 statuses[r.status_code] += 1
 
     try:
-        await asyncio.gather(*(connection(i, 20, False) for i in range(CONNECTIONS)))
+        await asyncio.gather(*(connection(i, WARMUP, False) for i in range(CONNECTIONS)))
         began = time.perf_counter()
         await asyncio.gather(*(connection(i, per_connection, True) for i in range(CONNECTIONS)))
         elapsed = time.perf_counter() - began
@@ -228,12 +241,12 @@ async def race(urls: list[str], key: str, event_type_id: str, rounds: int) -> di
     limits = httpx.Limits(max_connections=RACERS, max_keepalive_connections=RACERS)
     clients = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
     headers = {"Authorization": f"Bearer {key}"}
-    first = _first_slot() + timedelta(days=7)
+    slots = _slots(rounds)
     outcomes = []
     durations = []
     try:
         for round_ in range(rounds):
-            start = _iso(first + timedelta(minutes=15 * round_))
+            start = _iso(slots[round_])
             began = time.perf_counter()
             responses = await asyncio.gather(
                 *(
@@ -268,10 +281,12 @@ async def race(urls: list[str], key: str, event_type_id: str, rounds: int) -> di
 def run_load(mode: str, payload: dict[str, Any]) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--load", mode, json.dumps(payload)],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:
+        raise SystemExit(f"the {mode} load generator failed:\n{out.stderr[-4000:]}")
     return dict(json.loads(out.stdout))
 
 
@@ -390,8 +405,8 @@ def main() -> None:
         f"- Command: `.venv/bin/python bench/bookings.py --bookings {args.bookings} --rounds {args.rounds}`"
         f"{' (PostgreSQL from ASTROCAL_TEST_POSTGRES_URL)' if args.postgres else ''}\n"
         f"- Setup: uvicorn servers (SQLite: 1 process, WAL; PostgreSQL: 2 processes on one database); "
-        f"{CONNECTIONS} keep-alive connections, each booking consecutive 15-minute slots of its own "
-        "account (24/7 UTC schedule), after 20 warm-up bookings each; load generator: httpx (async) "
+        f"{CONNECTIONS} keep-alive connections, each booking consecutive 30-minute slots of its own "
+        "account (Mon–Fri 09:00–17:00 UTC), after 20 warm-up bookings each; load generator: httpx (async) "
         "in a separate process on the same machine. Race: 100 simultaneous creates for one slot per "
         "round, spread over the server processes.\n\n"
         "Throughput (`POST /v1/bookings`, every request a real booking):\n\n"

@@ -177,7 +177,7 @@ async def _touch(request: Request, key: ApiKey) -> None:
     key.last_used_at = now
 
 
-def validate_idempotency_key(request: Request) -> None:
+async def validate_idempotency_key(request: Request) -> None:
     """Refuse an ``Idempotency-Key`` header the contract does not allow (1–255 characters).
 
     Only the header's shape is checked here; replaying stored responses is the idempotency layer's job.
@@ -195,9 +195,29 @@ def validate_idempotency_key(request: Request) -> None:
         )
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
-DatabaseDep = Annotated[Database, Depends(get_db)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+# FastAPI runs a plain ``def`` dependency in its thread pool (a thread hop per use per request);
+# these trivial lookups are served by ``async def`` twins instead.
+
+
+async def _state_dep(request: Request) -> AppState:
+    return get_state(request)
+
+
+async def _db_dep(request: Request) -> Database:
+    return get_db(request)
+
+
+async def _clock_dep(request: Request) -> Clock:
+    return get_clock(request)
+
+
+async def _settings_dep(request: Request) -> Settings:
+    return get_settings(request)
+
+
+StateDep = Annotated[AppState, Depends(_state_dep)]
+DatabaseDep = Annotated[Database, Depends(_db_dep)]
+ClockDep = Annotated[Clock, Depends(_clock_dep)]
+SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 ReadCallerDep = Annotated[Caller, Depends(get_read_caller)]
