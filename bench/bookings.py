@@ -135,7 +135,15 @@ def serve(db_url: str, fd: int) -> None:
     )
     app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
     uvicorn.run(
-        create_app(settings), fd=fd, workers=1, log_level="warning", access_log=False, backlog=1024
+        create_app(settings),
+        fd=fd,
+        workers=1,
+        log_level="warning",
+        access_log=False,
+        backlog=1024,
+        # Longer than a race round, so an idle keep-alive connection is never closed under a
+        # client that is about to reuse it (a ReadError that has nothing to do with bookings).
+        timeout_keep_alive=120,
     )
 
 

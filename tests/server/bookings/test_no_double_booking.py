@@ -160,6 +160,9 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
             "warning",
             "--backlog",
             "512",
+            # Idle keep-alive connections stay open across rounds: no close-while-reused races.
+            "--timeout-keep-alive",
+            "120",
         ],
         env=env,
         cwd=tmp,
