@@ -33,9 +33,17 @@ def block_interval(
     )
 
 
-def booking_seat_key(event_type_id: str, start: datetime) -> str:
-    """Bookings with equal seat keys are seats of one slot and may overlap each other."""
-    return seat_key(event_type_id, start)
+def booking_seat_key(
+    *, booking_id: str, event_type_id: str, start: datetime, seats_per_slot: int
+) -> str:
+    """Bookings with equal seat keys are seats of one slot and may overlap each other.
+
+    Only seated event types share keys (by slot); any other booking gets a key of its own, so the
+    PostgreSQL exclusion constraint refuses every overlap with it — the same start included.
+    """
+    if seats_per_slot > 1:
+        return seat_key(event_type_id, start)
+    return booking_id
 
 
 def host_lock_key(host_id: str) -> int:

@@ -225,8 +225,9 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 busy=busy,
                 duration=duration,
             )
+            booking_id = new_id("bk")
             booking = Booking(
-                id=new_id("bk"),
+                id=booking_id,
                 account_id=caller.account_id,
                 livemode=caller.livemode,
                 event_type_id=event_type.id,
@@ -236,7 +237,12 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 end_at=end,
                 block_start=block_start,
                 block_end=block_end,
-                seat_key=booking_seat_key(event_type.id, draft.start),
+                seat_key=booking_seat_key(
+                    booking_id=booking_id,
+                    event_type_id=event_type.id,
+                    start=draft.start,
+                    seats_per_slot=event_type.seats_per_slot,
+                ),
                 duration_minutes=duration,
                 invitee_name=draft.invitee_name,
                 invitee_email=draft.invitee_email,
@@ -367,7 +373,12 @@ async def reschedule_booking(
                 buffer_before_minutes=event_type.buffer_before_minutes,
                 buffer_after_minutes=event_type.buffer_after_minutes,
             )
-            booking.seat_key = booking_seat_key(event_type.id, start)
+            booking.seat_key = booking_seat_key(
+                booking_id=booking.id,
+                event_type_id=event_type.id,
+                start=start,
+                seats_per_slot=event_type.seats_per_slot,
+            )
             booking.rescheduled_at = now
             booking.reschedule_reason = reason or None
             booking.ics_sequence += 1

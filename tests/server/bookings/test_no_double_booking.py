@@ -232,3 +232,31 @@ async def test_two_server_processes_race_on_postgresql(
     finally:
         for c in clients:
             await c.aclose()
+
+
+async def test_without_lock_and_recheck_the_constraint_still_allows_one_winner(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    make_event_type: MakeEventType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Take away the advisory lock and make the re-check say yes to everything: on PostgreSQL the
+    exclusion constraint alone still lets exactly one request win, and the rest get 409, not 500."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's backstop")
+    from astrocal_server import availability
+    from astrocal_server.bookings import service
+    from astrocal_server.domain.slots import StartCheck
+
+    async def no_lock(*_args: Any) -> None:
+        return None
+
+    async def always_open(*_args: Any, **_kwargs: Any) -> StartCheck:
+        return StartCheck(True, [], [])
+
+    monkeypatch.setattr(service, "_lock_host", no_lock)
+    monkeypatch.setattr(availability, "check_start_in_session", always_open)
+    evt = await make_event_type()
+    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(30)]
+    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 29})
