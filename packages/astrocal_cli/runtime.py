@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["ApiResult", "Cli", "CliError", "command"]
 
 
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a prompt (tests replace this to play the person)."""
+    return sys.stdin.isatty()
+
+
 class CliError(Exception):
     """A failure with a message for the user and the exit code scripts see."""
 
@@ -110,7 +115,7 @@ class Cli:
         """Ask before a destructive step; ``--yes`` skips it, and without a terminal we refuse."""
         if self.yes:
             return
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             raise CliError(f"{question} Refusing without a terminal: pass --yes.", ExitCode.ABORTED)
         if not typer.confirm(question, default=False, err=True):
             raise CliError("Aborted; nothing was changed.", ExitCode.ABORTED)
@@ -118,7 +123,7 @@ class Cli:
     def read_secret(self, label: str) -> str:
         """A secret not given as an option: a hidden prompt on a terminal, else one line of stdin
         (``printf %s "$SECRET" | astrocal …`` keeps it out of the process list and shell history)."""
-        if sys.stdin.isatty():
+        if stdin_is_terminal():
             value = typer.prompt(label, hide_input=True, err=True)
         else:
             value = sys.stdin.readline()

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from .conftest import Run, RunProcess
@@ -151,3 +152,16 @@ def test_openapi_prints_the_contract(run: Run, run_process: RunProcess, api: htt
     assert yaml.safe_load(as_yaml.stdout)["openapi"].startswith("3.1")
     assert as_yaml.stdout.encode() == api.get("/v1/openapi.yaml").content
     assert _json(run("openapi", "--json")) == api.get("/v1/openapi.json").json()
+
+
+def test_confirmation_prompt_on_a_terminal(
+    run: Run, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("astrocal_cli.runtime.stdin_is_terminal", lambda: True)
+    created = _json(run("schedules", "create", "--name", "Temp", "--json"))
+    declined = run("schedules", "delete", created["id"], input="n\n")
+    assert declined.exit_code == 10 and "Delete schedule" in declined.stderr
+    assert api.get(f"/v1/schedules/{created['id']}").status_code == 200
+    accepted = run("schedules", "delete", created["id"], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert api.get(f"/v1/schedules/{created['id']}").status_code == 404
