@@ -44,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookings import make_event_types, seed_accounts
+from bookings import seed_accounts
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -52,6 +52,7 @@ SECTION = "## Webhooks"
 CONNECTIONS = 8
 ASTROCAL = str(Path(sys.executable).with_name("astrocal"))
 PLANS = '{"unlimited": {"requests_per_minute": 10000000}}'
+EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def settings_env(db_url: str, *, crash: bool) -> dict[str, str]:
@@ -192,6 +193,7 @@ class Load:
         self.url, self.keys, self.event_types, self.first = url, keys, event_types, first
         self.next_slot = [0] * len(keys)
         self.acknowledged: dict[str, float] = {}  # booking id -> 201 arrival (perf_counter)
+        self.sent: dict[str, float] = {}  # booking id -> when its request was sent
         self.errors: Counter[str] = Counter()
         self._progress = asyncio.Condition()
 
@@ -218,6 +220,7 @@ class Load:
                         "start": _iso(self.first + timedelta(minutes=15 * slot)),
                         "invitee": {"name": "Bench", "email": f"c{i}.{slot}@example.com"},
                     }
+                    sent = time.perf_counter()
                     try:
                         r = await client.post("/v1/bookings", headers=headers, json=body)
                     except httpx.HTTPError as exc:
@@ -225,6 +228,7 @@ class Load:
                         continue
                     if r.status_code == 201:
                         self.acknowledged[r.json()["id"]] = time.perf_counter()
+                        self.sent[r.json()["id"]] = sent
                         async with self._progress:
                             self._progress.notify_all()
                     else:
@@ -264,6 +268,42 @@ async def register_endpoints(url: str, keys: list[str], port: int) -> dict[str, 
             r.raise_for_status()
             secrets[path] = r.json()["secret"]
     return secrets
+
+
+async def make_event_types(url: str, keys: list[str]) -> list[str]:
+    """A 24/7 UTC schedule and a 15-minute event type per account, so every 15-minute slot from
+    tomorrow on is bookable (each connection walks them in order)."""
+    import httpx
+
+    out = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for key in keys:
+            headers = {"Authorization": f"Bearer {key}"}
+            r = await client.post(
+                "/v1/schedules",
+                headers=headers,
+                json={
+                    "name": "Always",
+                    "time_zone": "UTC",
+                    "weekly_hours": [
+                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
+                    ],
+                },
+            )
+            r.raise_for_status()
+            r = await client.post(
+                "/v1/event_types",
+                headers=headers,
+                json={
+                    "title": "Quick call",
+                    "slug": "quick-call",
+                    "duration_minutes": 15,
+                    "schedule_id": r.json()["id"],
+                },
+            )
+            r.raise_for_status()
+            out.append(r.json()["id"])
+    return out
 
 
 def _listening_socket() -> socket.socket:
@@ -354,12 +394,21 @@ async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dic
             while set(latency_load.acknowledged) - set(receiver.first_seen):
                 receiver.changed.clear()
                 await receiver.changed.wait()
-        lags = sorted(receiver.first_seen[b] - t for b, t in latency_load.acknowledged.items())
+
+        def pct(values: list[float], q: float) -> float:
+            return values[max(0, int(len(values) * q) - 1)] * 1000
+
+        # The commit lies between the request being sent and the 201 arriving (and the relay,
+        # woken by the commit, can beat the response): report the time from both ends.
+        after_201 = sorted(receiver.first_seen[b] - t for b, t in latency_load.acknowledged.items())
+        after_send = sorted(receiver.first_seen[b] - t for b, t in latency_load.sent.items())
         latency = {
-            "bookings": len(lags),
-            "p50_ms": statistics.median(lags) * 1000,
-            "p95_ms": lags[max(0, int(len(lags) * 0.95) - 1)] * 1000,
-            "max_ms": lags[-1] * 1000,
+            "bookings": len(after_send),
+            "p50_ms": statistics.median(after_send) * 1000,
+            "p95_ms": pct(after_send, 0.95),
+            "max_ms": after_send[-1] * 1000,
+            "after_201_p50_ms": statistics.median(after_201) * 1000,
+            "after_201_p95_ms": pct(after_201, 0.95),
         }
     finally:
         await worker.stop()
@@ -414,7 +463,8 @@ def _rows(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
         )
         latency_rows.append(
             f"| {name} | {lat['bookings']} | {lat['p50_ms']:.0f} ms | {lat['p95_ms']:.0f} ms | "
-            f"{lat['max_ms']:.0f} ms |"
+            f"{lat['max_ms']:.0f} ms | {lat['after_201_p50_ms']:.0f} ms | "
+            f"{lat['after_201_p95_ms']:.0f} ms |"
         )
     return "\n".join(crash_rows), "\n".join(latency_rows)
 
@@ -459,13 +509,17 @@ def main() -> None:
         "one of the two (chosen at random) is SIGKILLed and restarted 0–0.5 s later (relay lease 10 s, attempt deadline 3 s). "
         "Lost = bookings present in the database afterwards whose `booking.created` never reached "
         "the receiver (waited up to 180 s). Every delivery verified with `standardwebhooks`.\n"
-        "- Latency phase: the server alone with default settings (relay poll 0.2 s); time from the "
-        "201 arriving at the client to the first attempt arriving at the receiver, 4 connections.\n\n"
+        "- Latency phase: the server alone with default settings (its relay is woken by each commit; "
+        "the 0.2 s poll covers other processes); time until the first attempt arrives at the "
+        "receiver, counted from the request being sent (an upper bound of the time after the "
+        "commit) and from the 201 arriving (the relay may beat the response: negative), "
+        "4 connections.\n\n"
         "| database | kills (server + worker) | bookings acknowledged | bookings committed | "
         "delivered | lost | duplicate deliveries | bad signatures | time (load + drain) |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
         f"{crash_rows}\n\n"
-        "| database | bookings | first attempt p50 | p95 | max |\n|---|---|---|---|---|\n"
+        "| database | bookings | first attempt after the request was sent: p50 | p95 | max | "
+        "after the 201 arrived: p50 | p95 |\n|---|---|---|---|---|---|---|\n"
         f"{latency_rows}\n\n"
         f"Request errors during kills (connections cut, retried on the next slot): {errors}.\n\n"
         f"Bars: 0 lost across ≥ 30 kills → **{'met' if lost_ok and kills_ok else 'NOT met'}**; "
