@@ -89,3 +89,18 @@ async def test_async_raw_response() -> None:
     raw_page = await client.with_raw_response.bookings.list()
     assert [b.id async for b in raw_page.parse()] == ["bk_1"]
     await client.close()
+
+
+@respx.mock
+async def test_raw_deletes_answered_with_204_give_the_response_sync_and_async() -> None:
+    respx.delete(f"{BASE}/v1/webhooks/wh_1").respond(204, headers={"X-Request-Id": "req_del1"})
+    respx.delete(f"{BASE}/v1/schedules/sch_1").respond(204, headers={"X-Request-Id": "req_del2"})
+    client = Astrocal(api_key="sk_test_x", base_url=BASE)
+    assert client.webhooks.delete("wh_1") is None
+    raw = client.with_raw_response.webhooks.delete("wh_1")
+    assert isinstance(raw, APIResponse)
+    assert (raw.status_code, raw.request_id) == (204, "req_del1")
+    async_client = AsyncAstrocal(api_key="sk_test_x", base_url=BASE)
+    async_raw = await async_client.with_raw_response.schedules.delete("sch_1")
+    assert isinstance(async_raw, APIResponse)
+    assert (async_raw.status_code, async_raw.request_id) == (204, "req_del2")

@@ -12,9 +12,14 @@ from astrocal_sdk.pagination import AsyncPaginator, SyncPage
 if TYPE_CHECKING:
     from astrocal_sdk._base_client import AsyncAPIClient, SyncAPIClient
 
-__all__ = ["AsyncAPIResource", "SyncAPIResource", "path_param"]
+__all__ = ["AsyncAPIResource", "SyncAPIResource", "no_content", "path_param"]
 
 T = TypeVar("T")
+
+
+def no_content(result: object) -> None:
+    """A 204 answer is ``None``; under ``with_raw_response`` the :class:`APIResponse` passes through."""
+    return cast(None, result)
 
 
 def path_param(name: str, value: str) -> str:

@@ -10,7 +10,12 @@ from astrocal_sdk._raw import async_to_raw_response_wrapper, to_raw_response_wra
 from astrocal_sdk._serialize import without_not_given
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.pagination import AsyncPaginator, SyncPage
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource, path_param
+from astrocal_sdk.resources._resource import (
+    AsyncAPIResource,
+    SyncAPIResource,
+    no_content,
+    path_param,
+)
 from astrocal_sdk.types._generated.models import CalendarConnection, CalendarProvider
 
 __all__ = [
@@ -85,7 +90,9 @@ class CalendarConnections(SyncAPIResource):
 
     def delete(self, connection_id: str, **options: Unpack[RequestOptions]) -> None:
         """Disconnect: revokes and forgets the tokens."""
-        self._delete(_connection_path(connection_id), cast_to=None, options=options)
+        return no_content(
+            self._delete(_connection_path(connection_id), cast_to=None, options=options)
+        )
 
 
 class AsyncCalendarConnections(AsyncAPIResource):
@@ -150,7 +157,7 @@ class AsyncCalendarConnections(AsyncAPIResource):
 
     async def delete(self, connection_id: str, **options: Unpack[RequestOptions]) -> None:
         """Disconnect: revokes and forgets the tokens."""
-        await self._delete(_connection_path(connection_id), cast_to=None, options=options)
+        return await self._delete(_connection_path(connection_id), cast_to=None, options=options)
 
 
 class CalendarConnectionsWithRawResponse:

@@ -11,7 +11,12 @@ from astrocal_sdk._serialize import without_not_given
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.pagination import AsyncPaginator, SyncPage
 from astrocal_sdk.resources._params import CalendarRefParam, LocationParam
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource, path_param
+from astrocal_sdk.resources._resource import (
+    AsyncAPIResource,
+    SyncAPIResource,
+    no_content,
+    path_param,
+)
 from astrocal_sdk.types._generated.models import EventType, OnCalendarError
 
 __all__ = [
@@ -152,8 +157,13 @@ class EventTypes(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """Delete; with upcoming bookings → ``ConflictError`` unless ``force=True`` (deactivates)."""
-        self._delete(
-            _event_type_path(event_type_id), cast_to=None, params={"force": force}, options=options
+        return no_content(
+            self._delete(
+                _event_type_path(event_type_id),
+                cast_to=None,
+                params={"force": force},
+                options=options,
+            )
         )
 
 
@@ -283,7 +293,7 @@ class AsyncEventTypes(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """Delete; with upcoming bookings → ``ConflictError`` unless ``force=True`` (deactivates)."""
-        await self._delete(
+        return await self._delete(
             _event_type_path(event_type_id), cast_to=None, params={"force": force}, options=options
         )
 

@@ -11,7 +11,12 @@ from astrocal_sdk._serialize import without_not_given
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.pagination import AsyncPaginator, SyncPage
 from astrocal_sdk.resources._params import DateOverrideParam, TimeZoneLike, WeeklyHoursParam
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource, path_param
+from astrocal_sdk.resources._resource import (
+    AsyncAPIResource,
+    SyncAPIResource,
+    no_content,
+    path_param,
+)
 from astrocal_sdk.types._generated.models import Schedule
 
 __all__ = [
@@ -78,7 +83,7 @@ class Schedules(SyncAPIResource):
 
     def delete(self, schedule_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete; a schedule an event type uses → ``ConflictError``."""
-        self._delete(_schedule_path(schedule_id), cast_to=None, options=options)
+        return no_content(self._delete(_schedule_path(schedule_id), cast_to=None, options=options))
 
 
 class AsyncSchedules(AsyncAPIResource):
@@ -133,7 +138,7 @@ class AsyncSchedules(AsyncAPIResource):
 
     async def delete(self, schedule_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete; a schedule an event type uses → ``ConflictError``."""
-        await self._delete(_schedule_path(schedule_id), cast_to=None, options=options)
+        return await self._delete(_schedule_path(schedule_id), cast_to=None, options=options)
 
 
 class SchedulesWithRawResponse:

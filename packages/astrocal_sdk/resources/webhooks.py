@@ -10,7 +10,12 @@ from astrocal_sdk._raw import async_to_raw_response_wrapper, to_raw_response_wra
 from astrocal_sdk._serialize import without_not_given
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.pagination import AsyncPaginator, SyncPage
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource, path_param
+from astrocal_sdk.resources._resource import (
+    AsyncAPIResource,
+    SyncAPIResource,
+    no_content,
+    path_param,
+)
 from astrocal_sdk.types._generated.models import (
     Webhook,
     WebhookDelivery,
@@ -161,7 +166,7 @@ class Webhooks(SyncAPIResource):
         return self._patch(_webhook_path(webhook_id), cast_to=Webhook, body=body, options=options)
 
     def delete(self, webhook_id: str, **options: Unpack[RequestOptions]) -> None:
-        self._delete(_webhook_path(webhook_id), cast_to=None, options=options)
+        return no_content(self._delete(_webhook_path(webhook_id), cast_to=None, options=options))
 
     def rotate_secret(self, webhook_id: str, **options: Unpack[RequestOptions]) -> WebhookRotation:
         """A new secret; the old one keeps signing alongside it for 24 hours."""
@@ -226,7 +231,7 @@ class AsyncWebhooks(AsyncAPIResource):
         )
 
     async def delete(self, webhook_id: str, **options: Unpack[RequestOptions]) -> None:
-        await self._delete(_webhook_path(webhook_id), cast_to=None, options=options)
+        return await self._delete(_webhook_path(webhook_id), cast_to=None, options=options)
 
     async def rotate_secret(
         self, webhook_id: str, **options: Unpack[RequestOptions]
