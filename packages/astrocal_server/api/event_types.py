@@ -121,11 +121,20 @@ async def _check_calendars(session: AsyncSession, caller: Caller, event_type: Ev
             raise not_found(
                 "calendar connection", ref["connection_id"], param=f"{param}.connection_id"
             )
-        known = {str(c.get("id")) for c in connection.calendars or []}
-        if known and ref["calendar_id"] not in known:
+        calendars = {str(c.get("id")): c for c in connection.calendars or []}
+        if calendars and ref["calendar_id"] not in calendars:
             raise invalid_param(
                 f"{param}.calendar_id",
-                f"Calendar {ref['calendar_id']!r} is not one of connection {connection.id}'s calendars: {', '.join(sorted(known))}.",
+                f"Calendar {ref['calendar_id']!r} is not one of connection {connection.id}'s calendars: {', '.join(sorted(calendars))}.",
+            )
+        chosen = calendars.get(ref["calendar_id"])
+        if param == "destination_calendar" and chosen and chosen.get("read_only"):
+            writable = sorted(i for i, c in calendars.items() if not c.get("read_only"))
+            raise invalid_param(
+                "destination_calendar.calendar_id",
+                f"Calendar {ref['calendar_id']!r} is read-only, so bookings cannot be written to it; "
+                f"choose a writable calendar of connection {connection.id}"
+                + (f": {', '.join(writable)}." if writable else " (it has none)."),
             )
 
 

@@ -520,3 +520,49 @@ async def test_private_caldav_servers_are_refused_unless_allowed(
     error = response.json()["error"]
     assert error["code"] == "calendar_discovery_failed" and error["param"] == "server_url"
     assert "ASTROCAL_ALLOW_PRIVATE_CALENDAR_SERVERS" in error["message"]
+
+
+async def test_a_read_only_calendar_cannot_be_the_destination(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    radicale_server: Radicale,
+) -> None:
+    from astrocal_server.storage.models import CalendarConnection
+
+    shared = radicale_server.make_calendar("Shared")
+    own = radicale_server.make_calendar("Own")
+    connection = (
+        await client.post(
+            "/v1/calendar_connections", json=caldav_body(radicale_server), headers=auth_headers
+        )
+    ).json()
+    # A calendar shared with read access only, as a server reports it.
+    async with app.state.astrocal.db.write() as session:
+        row = await session.get(CalendarConnection, connection["id"])
+        assert row is not None
+        row.calendars = [{**c, "read_only": c["id"] == shared} for c in row.calendars]
+    base = {"title": "Intro", "slug": "intro", "duration_minutes": 30}
+    refused = await client.post(
+        "/v1/event_types",
+        json={
+            **base,
+            "destination_calendar": {"connection_id": connection["id"], "calendar_id": shared},
+        },
+        headers=auth_headers,
+    )
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["param"] == "destination_calendar.calendar_id"
+    assert "read-only" in error["message"] and own in error["message"]
+    # Reading busy times from it is fine.
+    accepted = await client.post(
+        "/v1/event_types",
+        json={
+            **base,
+            "conflict_calendars": [{"connection_id": connection["id"], "calendar_id": shared}],
+            "destination_calendar": {"connection_id": connection["id"], "calendar_id": own},
+        },
+        headers=auth_headers,
+    )
+    assert accepted.status_code == 201, accepted.text
