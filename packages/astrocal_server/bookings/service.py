@@ -31,7 +31,7 @@ from astrocal_server.bookings.rules import (
     is_conflict_error,
 )
 from astrocal_server.bookings.serialize import booking_to_api
-from astrocal_server.domain.slots import BusyInterval
+from astrocal_server.domain.slots import BusyInterval, check_start
 from astrocal_server.errors import ApiError, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
@@ -39,6 +39,10 @@ from astrocal_server.plans import check_booking_quota
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Schedule
 from astrocal_server.validation import merge_metadata
+
+# Bookings loaded around a start for the one-day check: its local day, the neighbouring days whose
+# windows or per-day counts can touch it, and the longest duration plus buffers all fit.
+_QUICK_MARGIN = timedelta(days=4)
 
 __all__ = [
     "BookingChanges",
@@ -159,12 +163,34 @@ async def _check_start(
     exclude_booking_id: str | None = None,
 ) -> None:
     conn = await session.connection()
+    now = state.clock.now()
+    # Whether ``start`` itself is open depends only on the days around it, so the engine first runs
+    # with a one-day horizon (inside the write lock, that is most of the work saved); only a refused
+    # start pays for the full check, whose reasons and alternatives go into the 409.
+    nearby = await availability.load_bookings(
+        conn,
+        event_type=event_type,
+        lo=start - _QUICK_MARGIN,
+        hi=start + _QUICK_MARGIN,
+        exclude_booking_id=exclude_booking_id,
+    )
+    quick = check_start(
+        availability.working_hours_of(schedule),
+        availability.rules_for(event_type, duration),
+        now=now,
+        start=start,
+        bookings=nearby,
+        busy=busy,
+        horizon_days=1,
+    )
+    if quick.available:
+        return
     check = await availability.check_start_in_session(
         conn,
         event_type=event_type,
         schedule=schedule,
         start=start,
-        now=state.clock.now(),
+        now=now,
         busy=busy,
         duration_minutes=duration,
         exclude_booking_id=exclude_booking_id,

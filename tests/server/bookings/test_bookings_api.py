@@ -594,3 +594,13 @@ async def test_free_plan_quota(
     # Live mode has its own quota.
     live = {"Authorization": f"Bearer {account.live_key.secret}"}
     assert (await client.get("/v1/usage", headers=live)).json()["bookings_used"] == 0
+
+
+async def test_daily_limit(book: Book, make_event_type: MakeEventType) -> None:
+    evt = await make_event_type(max_bookings_per_day=2)
+    assert (await book(evt["id"], TUESDAY_9)).status_code == 201
+    assert (await book(evt["id"], TUESDAY_9 + timedelta(hours=2))).status_code == 201
+    r = await book(evt["id"], TUESDAY_9 + timedelta(hours=4))
+    assert r.status_code == 409
+    assert "daily_limit" in [x["code"] for x in r.json()["error"]["details"]["reasons"]]
+    assert (await book(evt["id"], TUESDAY_9 + timedelta(days=1))).status_code == 201
