@@ -280,7 +280,13 @@ async def test_check_explains_and_offers_alternatives(
         params={"event_type_id": evt, "start": "2026-04-15T11:00:00Z"},
     )
     assert ok.json() == {"available": True, "reasons": [], "alternatives": []}
-    for start in ("tomorrow", "2026-04-15T11:00:00", ""):
+    for start in (
+        "tomorrow",
+        "2026-04-15T11:00:00",
+        "",
+        "0001-01-01T00:00:00+01:00",  # no UTC instant at all
+        "9999-12-31T23:00:00Z",  # the horizon after it does not exist
+    ):
         r = await client.get(
             "/v1/availability/check",
             headers=auth_headers,

@@ -89,6 +89,10 @@ def parse_date(value: str, name: str) -> date:
         ) from None
 
 
+_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_instant(value: str, name: str) -> datetime:
     """An RFC 3339 date-time with an offset (``Z`` or ``±HH:MM``), as an aware UTC datetime."""
     try:
@@ -100,7 +104,16 @@ def parse_instant(value: str, name: str) -> datetime:
             name,
             f"{name} must be an RFC 3339 date-time with an offset, such as 2026-04-15T14:00:00Z.",
         ) from None
-    return parsed.astimezone(UTC)
+    try:
+        instant = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC instant
+        instant = None
+    # Far outside any bookable horizon; keeps horizon arithmetic away from year 1 and 9999.
+    if instant is None or not _EARLIEST <= instant < _LATEST:
+        raise invalid_param(
+            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
+        )
+    return instant
 
 
 def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
