@@ -123,6 +123,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         notes=body.notes,
         duration=body.duration,
         metadata=dict(body.metadata or {}),
+        idempotency_key=request.headers.get("idempotency-key") or None,
     )
     return JSONResponse(await service.create_booking(state, caller, draft), status_code=201)
 

@@ -66,6 +66,7 @@ class BookingDraft:
     notes: str | None
     duration: int | None
     metadata: dict[str, Any]
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,22 @@ def _emit(
     return out
 
 
+async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> Booking | None:
+    """The booking an earlier attempt with this Idempotency-Key committed, if any.
+
+    The idempotency middleware stores the response in a transaction of its own after the booking
+    commits; a process killed in between leaves the key unanswered, and the retry lands here.
+    """
+    found: Booking | None = await session.scalar(
+        select(Booking).where(
+            Booking.account_id == caller.account_id,
+            Booking.livemode == caller.livemode,
+            Booking.idempotency_key == key,
+        )
+    )
+    return found
+
+
 async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> dict[str, Any]:
     found = await _load_event_type(state, caller, draft.event_type_id)
     if found is None:
@@ -238,6 +255,10 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
     try:
         async with state.db.write() as session:
             await _lock_host(session, host_id)
+            if draft.idempotency_key is not None:
+                earlier = await _created_with_key(session, caller, draft.idempotency_key)
+                if earlier is not None:
+                    return booking_to_api(earlier)
             now = state.clock.now()
             await check_booking_quota(
                 session, state.settings, caller.account, livemode=caller.livemode, now=now
@@ -285,6 +306,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 previous_end=None,
                 ics_sequence=0,
                 external_events={},
+                idempotency_key=draft.idempotency_key,
                 created_at=now,
                 updated_at=now,
             )

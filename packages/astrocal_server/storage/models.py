@@ -173,10 +173,20 @@ class Booking(Base):
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     # {"<connection_id>": "<provider event id>"} once written back to a calendar.
     external_events: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # The Idempotency-Key of the create, kept with the booking in its own transaction: a retry
+    # after a crash between this commit and the stored response finds the booking, not a new slot.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     __table_args__ = (
+        Index(
+            "ux_bookings_idempotency_key",
+            "account_id",
+            "livemode",
+            "idempotency_key",
+            unique=True,
+        ),
         Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
         Index("ix_bookings_host_block", "host_id", "block_start", "block_end"),
         Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),

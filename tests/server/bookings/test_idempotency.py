@@ -164,3 +164,37 @@ async def test_expired_keys_are_purged(
         keys = set((await session.scalars(select(IdempotencyRecord.key))).all())
         assert "old" not in keys and "new" in keys
         assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) >= 1
+
+
+async def test_a_booking_committed_before_a_crash_is_found_by_the_retry(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    clock: FixedClock,
+    event_type: dict[str, Any],
+) -> None:
+    """The process died after the booking committed but before its response was stored."""
+    from astrocal_server.storage.models import IdempotencyRecord
+    from sqlalchemy import delete
+
+    from .conftest import TUESDAY_9, iso
+
+    body = {
+        "event_type_id": event_type["id"],
+        "start": iso(TUESDAY_9),
+        "invitee": {"name": "Jo Smith", "email": "jo@acme.com"},
+    }
+    first = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-1"), json=body)
+    assert first.status_code == 201, first.text
+    async with app.state.astrocal.db.write() as session:
+        await session.execute(delete(IdempotencyRecord))  # the stored answer never made it
+    clock.advance(timedelta(minutes=2))
+
+    retry = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-1"), json=body)
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == first.json()["id"]
+    listed = await client.get("/v1/bookings", headers=auth_headers)
+    assert [b["id"] for b in listed.json()["data"]] == [first.json()["id"]]
+    # Another key is another booking attempt: the slot is taken.
+    other = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-2"), json=body)
+    assert other.status_code == 409

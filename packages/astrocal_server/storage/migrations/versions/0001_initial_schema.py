@@ -278,6 +278,7 @@ def upgrade() -> None:
         sa.Column("previous_end", UTCDateTime(), nullable=True),
         sa.Column("ics_sequence", sa.Integer(), nullable=False),
         sa.Column("external_events", JSONDocument, nullable=False),
+        sa.Column("idempotency_key", sa.String(length=255), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
@@ -296,6 +297,11 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_bookings_host_block", ["host_id", "block_start", "block_end"], unique=False
+        )
+        batch_op.create_index(
+            "ux_bookings_idempotency_key",
+            ["account_id", "livemode", "idempotency_key"],
+            unique=True,
         )
     if op.get_bind().dialect.name == "postgresql":
         # The backstop against double booking: no two confirmed bookings of one host whose blocks
@@ -332,6 +338,7 @@ def downgrade() -> None:
 
     op.drop_table("webhook_attempts")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.drop_index("ux_bookings_idempotency_key")
         batch_op.drop_index("ix_bookings_host_block")
         batch_op.drop_index("ix_bookings_account_start")
         batch_op.drop_index("ix_bookings_account_created")
