@@ -25,7 +25,6 @@ import functools
 import json
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from _results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -381,13 +382,7 @@ def _race_row(label: str, result: dict[str, Any]) -> str:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated, encoding="utf-8")
+    write_section(SECTION, text)
 
 
 def main() -> None:

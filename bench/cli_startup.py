@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -23,6 +22,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -135,15 +136,7 @@ def main() -> None:
     )
     print(text)
     if not options.no_write:
-        current = (
-            RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        )
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(current):
-            updated = pattern.sub(lambda _: text, current)
-        else:
-            updated = current.rstrip("\n") + "\n\n" + text
-        RESULTS.write_text(updated, encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packages"))
 
+from _results import write_section  # noqa: E402
 from astrocal_server.domain import slots as engine  # noqa: E402
 from astrocal_server.domain.slots import (  # noqa: E402
     Booked,
@@ -196,13 +196,7 @@ def measure(count: int, runs: int, naive_runs: int, *, long: bool = False) -> di
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated, encoding="utf-8")
+    write_section(SECTION, text)
 
 
 def main() -> None:

@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import random
-import re
 import signal
 import socket
 import statistics
@@ -44,6 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _results import write_section
 from bookings import seed_accounts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -443,13 +443,7 @@ async def run_postgres(base_url: str, *args: Any) -> dict[str, Any]:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated, encoding="utf-8")
+    write_section(SECTION, text)
 
 
 def _rows(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
