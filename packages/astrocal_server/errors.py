@@ -27,6 +27,7 @@ __all__ = [
     "BodySizeLimitMiddleware",
     "RequestContextMiddleware",
     "conflict",
+    "database_unavailable",
     "error_body",
     "install_error_handlers",
     "invalid_param",
@@ -294,6 +295,54 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
 
 
+# Driver errors that mean "the database could not be reached or was busy", not "the query is wrong".
+_UNAVAILABLE_NAMES = frozenset(
+    {
+        "CannotConnectNowError",  # asyncpg: the server is starting up or shutting down
+        "ConnectionDoesNotExistError",  # asyncpg: the connection was closed mid-query
+        "ConnectionFailureError",
+        "TooManyConnectionsError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+    }
+)
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    frame = exc.__traceback__
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(("sqlalchemy", "asyncpg", "aiosqlite")):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database is unreachable, gone or busy."""
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.TimeoutError):
+            return True  # the pool had no connection to give
+        if isinstance(current, ConnectionError) and _raised_in_driver(current):
+            return True  # the database's socket was refused or reset
+        if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        if isinstance(current, sa_exc.OperationalError) and any(
+            text in str(current.orig) for text in _SQLITE_BUSY
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class RequestContextMiddleware:
     """Outermost middleware: a request id for every request (``X-Request-Id`` in and out) and a
     500 envelope for anything unexpected, logged with the request id and never shown to the client."""
@@ -330,7 +379,7 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             logger.exception(
                 "unhandled error in %s %s (request_id=%s)",
                 scope.get("method"),
@@ -339,21 +388,35 @@ class RequestContextMiddleware:
             )
             if started:
                 raise
-            body = json.dumps(
-                error_body(
+            status, extra_headers = 500, []
+            if database_unavailable(exc):
+                # Transient, so a 503 with Retry-After: clients (the SDK) retry with the same
+                # Idempotency-Key, which finds a write that did commit before the connection broke.
+                status, extra_headers = 503, [(b"retry-after", b"1")]
+                error = error_body(
+                    rid,
+                    "api_error",
+                    "database_unavailable",
+                    "The database is unavailable or busy right now. Retry the request in a moment "
+                    "with the same Idempotency-Key; if it keeps failing, report request id "
+                    f"{rid}.",
+                )
+            else:
+                error = error_body(
                     rid,
                     "api_error",
                     "internal_error",
                     f"Something went wrong on our side. Retry the request; if it keeps failing, report request id {rid}.",
                 )
-            ).encode()
+            body = json.dumps(error).encode()
             await send_with_id(
                 {
                     "type": "http.response.start",
-                    "status": 500,
+                    "status": status,
                     "headers": [
                         (b"content-type", b"application/json"),
                         (b"content-length", str(len(body)).encode()),
+                        *extra_headers,
                     ],
                 }
             )
