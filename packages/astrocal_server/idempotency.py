@@ -37,6 +37,7 @@ __all__ = [
     "RETENTION",
     "IdempotencyMiddleware",
     "begin",
+    "key_of",
 ]
 
 RETENTION = timedelta(hours=24)
@@ -82,7 +83,8 @@ class _Replayed(ApiError):
         super().__init__(200, "api_error", "idempotent_replay", "replayed")
 
 
-def _key_of(request: Request) -> str | None:
+def key_of(request: Request) -> str | None:
+    """The request's ``Idempotency-Key``, or ``None``; a 400 when the header is malformed."""
     values = request.headers.getlist("idempotency-key")
     if not values:
         return None
@@ -136,7 +138,7 @@ async def begin(request: Request, state: AppState, *, account_id: str, livemode:
 
     Called once the caller is known, for POST requests only.
     """
-    key = _key_of(request)
+    key = key_of(request)
     if key is None:
         return
     fingerprint = _fingerprint(request, await request.body())

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from astrocal_cli.commands.serve import DatabaseUrlOption
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.runtime import Cli, CliError, command
 from astrocal_cli.timefmt import iana_name, local_zone, zone
@@ -15,13 +16,7 @@ __all__ = ["register"]
 
 def init_command(
     cli: Cli,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
-        ),
-    ] = None,
+    database_url: DatabaseUrlOption = None,
     name: Annotated[str, typer.Option(help="The account's name.")] = "My Astrocal",
     email: Annotated[str | None, typer.Option(help="The account's email.")] = None,
     time_zone: Annotated[

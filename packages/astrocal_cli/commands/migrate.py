@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
+
+from astrocal_cli.commands.serve import DatabaseUrlOption
 
 __all__ = ["register"]
 
 
 def migrate_command(
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
-        ),
-    ] = None,
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Create or upgrade the database schema, then exit."""
     import asyncio

@@ -10,7 +10,16 @@ if TYPE_CHECKING:
     from astrocal_server.bootstrap import FirstRun
     from astrocal_server.config import Settings
 
-__all__ = ["load_settings", "register"]
+__all__ = ["DatabaseUrlOption", "load_settings", "register"]
+
+# Every command that opens the server's database takes it the same way.
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
+    ),
+]
 
 
 def load_settings(database_url: str | None) -> Settings:
@@ -49,13 +58,7 @@ def _first_run_banner(first: FirstRun, base_url: str, day: str) -> str:
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
-        ),
-    ] = None,
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Run the Astrocal server. With no configuration it uses ./astrocal.db and creates demo data once."""
     import asyncio

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from astrocal_cli.commands.serve import DatabaseUrlOption
+
 if TYPE_CHECKING:
     from astrocal_server.config import Settings
 
@@ -70,13 +72,7 @@ async def run_worker(settings: Settings, *, once: bool = False, concurrency: int
 
 
 def worker_command(
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite or PostgreSQL URL (default: ASTROCAL_DATABASE_URL or ./astrocal.db).",
-        ),
-    ] = None,
+    database_url: DatabaseUrlOption = None,
     once: Annotated[
         bool, typer.Option("--once", help="Relay everything that is due now, then exit.")
     ] = False,

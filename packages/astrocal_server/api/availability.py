@@ -29,7 +29,7 @@ from astrocal_server.errors import invalid_param, not_found
 from astrocal_server.storage.models import EventType, Schedule
 from astrocal_server.validation import check_time_zone
 
-__all__ = ["AvailabilityQuery", "parse_query", "router"]
+__all__ = ["AvailabilityQuery", "parse_instant", "parse_query", "parse_start", "router"]
 
 router = APIRouter()
 
@@ -89,6 +89,7 @@ def parse_date(value: str, name: str) -> date:
         ) from None
 
 
+# Far outside any bookable horizon; keeps horizon and buffer arithmetic away from year 1 and 9999.
 _EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -105,15 +106,21 @@ def parse_instant(value: str, name: str) -> datetime:
             f"{name} must be an RFC 3339 date-time with an offset, such as 2026-04-15T14:00:00Z.",
         ) from None
     try:
-        instant = parsed.astimezone(UTC)
+        return parsed.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC instant
-        instant = None
-    # Far outside any bookable horizon; keeps horizon arithmetic away from year 1 and 9999.
-    if instant is None or not _EARLIEST <= instant < _LATEST:
+        raise invalid_param(
+            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
+        ) from None
+
+
+def parse_start(value: str, name: str = "start") -> datetime:
+    """:func:`parse_instant` for a slot start: one the scheduling arithmetic can work with."""
+    start = parse_instant(value, name)
+    if not _EARLIEST <= start < _LATEST:
         raise invalid_param(
             name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
         )
-    return instant
+    return start
 
 
 def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
@@ -276,7 +283,7 @@ async def check_availability(
             "start is required: the RFC 3339 instant to check, such as 2026-04-15T14:00:00Z.",
             code="parameter_missing",
         )
-    start = parse_instant(start_text, "start")
+    start = parse_start(start_text)
     requested = _duration(params, typed=False)
     event_type, schedule = await _load(conn, caller, event_type_id)
     duration = service.pick_duration(event_type, requested)

@@ -6,7 +6,7 @@ offset); the lifecycle itself lives in :mod:`astrocal_server.bookings.service`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 
-from astrocal_server.api.availability import parse_instant
+from astrocal_server import idempotency
+from astrocal_server.api.availability import parse_instant, parse_start
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
 from astrocal_server.bookings import service
@@ -75,29 +76,6 @@ class BookingRescheduleBody(StrictBody):
     reason: Reason | None = None
 
 
-# Far outside any bookable horizon; keeps date arithmetic (horizons, buffers) away from year 1/9999.
-_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def _instant(value: str, name: str) -> datetime:
-    try:
-        return parse_instant(value, name)
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC instant
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        ) from None
-
-
-def _start(value: str, name: str = "start") -> datetime:
-    start = _instant(value, name)
-    if not _EARLIEST <= start < _LATEST:
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        )
-    return start
-
-
 def _guests(guests: list[str] | None) -> list[str]:
     try:
         return check_guests(str(g) for g in guests or [])
@@ -115,7 +93,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
     body = await parse_json_body(request, BookingCreateBody)
     draft = service.BookingDraft(
         event_type_id=body.event_type_id,
-        start=_start(body.start),
+        start=parse_start(body.start),
         invitee_name=body.invitee.name,
         invitee_email=str(body.invitee.email),
         invitee_time_zone=body.invitee.time_zone,
@@ -123,13 +101,13 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         notes=body.notes,
         duration=body.duration,
         metadata=dict(body.metadata or {}),
-        idempotency_key=request.headers.get("idempotency-key") or None,
+        idempotency_key=idempotency.key_of(request),
     )
     return JSONResponse(await service.create_booking(state, caller, draft), status_code=201)
 
 
 def _instant_query(value: str | None, name: str) -> datetime | None:
-    return None if value is None else _instant(value, name)
+    return None if value is None else parse_instant(value, name)
 
 
 @router.get("/v1/bookings", operation_id="bookings.list")
@@ -226,5 +204,5 @@ async def reschedule_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     body = await parse_json_body(request, BookingRescheduleBody)
-    start = _start(body.start)
+    start = parse_start(body.start)
     return await service.reschedule_booking(state, caller, booking_id, start, body.reason)

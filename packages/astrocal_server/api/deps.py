@@ -182,17 +182,7 @@ async def validate_idempotency_key(request: Request) -> None:
 
     Only the header's shape is checked here; replaying stored responses is the idempotency layer's job.
     """
-    values = request.headers.getlist("idempotency-key")
-    if not values:
-        return
-    if len(values) > 1 or not (1 <= len(values[0]) <= 255):
-        raise ApiError(
-            400,
-            "invalid_request_error",
-            "parameter_invalid",
-            "Idempotency-Key must be one header of 1–255 characters, such as a UUID.",
-            param="Idempotency-Key",
-        )
+    idempotency.key_of(request)
 
 
 # FastAPI runs a plain ``def`` dependency in its thread pool (a thread hop per use per request);
