@@ -33,6 +33,7 @@ __all__ = [
     "invalid_param",
     "not_found",
     "request_id_of",
+    "send_json",
 ]
 
 logger = logging.getLogger("astrocal.server")
@@ -343,6 +344,25 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+async def send_json(
+    send: Send, status: int, document: Any, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A whole JSON response from ASGI middleware, below any framework response class."""
+    body = json.dumps(document).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class RequestContextMiddleware:
     """Outermost middleware: a request id for every request (``X-Request-Id`` in and out) and a
     500 envelope for anything unexpected, logged with the request id and never shown to the client."""
@@ -408,19 +428,7 @@ class RequestContextMiddleware:
                     "internal_error",
                     f"Something went wrong on our side. Retry the request; if it keeps failing, report request id {rid}.",
                 )
-            body = json.dumps(error).encode()
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        *extra_headers,
-                    ],
-                }
-            )
-            await send_with_id({"type": "http.response.body", "body": body})
+            await send_json(send_with_id, status, error, extra_headers)
 
 
 class _BodyTooLarge(ApiError):
@@ -467,23 +475,10 @@ class BodySizeLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            error_body(
-                request_id_of(scope),
-                "invalid_request_error",
-                "request_too_large",
-                f"The request body is larger than {self.max_bytes} bytes; send a smaller body.",
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        error = error_body(
+            request_id_of(scope),
+            "invalid_request_error",
+            "request_too_large",
+            f"The request body is larger than {self.max_bytes} bytes; send a smaller body.",
         )
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 413, error, [(b"connection", b"close")])
