@@ -159,9 +159,9 @@ class Booking(Base):
     invitee_name: Mapped[str] = mapped_column(String(200))
     invitee_email: Mapped[str] = mapped_column(String(320))
     invitee_time_zone: Mapped[str | None] = mapped_column(String(64))
-    guests: Mapped[list[str]] = mapped_column(JSONDocument)
+    guests: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
     location: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
@@ -172,7 +172,7 @@ class Booking(Base):
     # iTIP SEQUENCE of the invite: 0 on create, +1 on every reschedule and on cancel.
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     # {"<connection_id>": "<provider event id>"} once written back to a calendar.
-    external_events: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    external_events: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     # The Idempotency-Key of the create, kept with the booking in its own transaction: a retry
     # after a crash between this commit and the stored response finds the booking, not a new slot.
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
