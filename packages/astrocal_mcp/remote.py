@@ -140,7 +140,7 @@ async def mcp_lifespan(state: AppState) -> AsyncIterator[None]:
 def _error(
     scope: Scope, status: int, type_: str, code: str, message: str, **kw: Any
 ) -> JSONResponse:
-    from astrocal_server.errors import error_body, request_id_of
+    from astrocal_server.api.errors import error_body, request_id_of
 
     headers = kw.pop("headers", None)
     return JSONResponse(
@@ -155,15 +155,14 @@ class McpEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from astrocal_server.api.deps import get_caller, get_state
-        from astrocal_server.errors import ApiError
+        from astrocal_server.api.errors import domain_error_response
+        from astrocal_server.errors import AstrocalError
 
         request = Request(scope, receive)
         try:
             await get_caller(request)
-        except ApiError as exc:
-            response = _error(
-                scope, exc.status_code, exc.type, exc.code, exc.message, headers=exc.headers
-            )
+        except AstrocalError as exc:
+            response = domain_error_response(request, exc)
             await response(scope, receive, send)
             return
         runtime = get_state(request).services.get(_SERVICE)

@@ -32,7 +32,7 @@ from astrocal_server.domain.slots import (
     find_slots,
     format_ts,
 )
-from astrocal_server.errors import ApiError, invalid_param
+from astrocal_server.errors import Unavailable, invalid_param
 from astrocal_server.storage.models import Booking, EventType, Schedule
 from astrocal_server.storage.rows import fetch_all, instance, labelled
 
@@ -128,9 +128,7 @@ async def fetch_external_busy(
         ]
         return list(result.busy), warnings
     names = ", ".join(f["connection_id"] for f in result.failures)
-    raise ApiError(
-        503,
-        "api_error",
+    raise Unavailable(
         "calendar_unavailable",
         f"Could not read busy times from calendar connection {names}; retry shortly, check the "
         "connection, or set the event type's on_calendar_error to `ignore`.",
@@ -139,7 +137,7 @@ async def fetch_external_busy(
             "provider": result.failures[0].get("provider", "unknown"),
             "connections": [dict(f) for f in result.failures],
         },
-        headers={"Retry-After": "5"},
+        retry_after=5,
     )
 
 

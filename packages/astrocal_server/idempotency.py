@@ -28,7 +28,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from astrocal_server.errors import ApiError
+from astrocal_server.api.errors import ApiError
+from astrocal_server.errors import Conflict, InvalidRequest, Unprocessable
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import IdempotencyRecord
 
@@ -89,9 +90,7 @@ def key_of(request: Request) -> str | None:
     if not values:
         return None
     if len(values) > 1 or not (1 <= len(values[0]) <= 255):
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "parameter_invalid",
             "Idempotency-Key must be one header of 1–255 characters, such as a UUID.",
             param="Idempotency-Key",
@@ -111,10 +110,8 @@ def _fingerprint(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _reused() -> ApiError:
-    return ApiError(
-        422,
-        "invalid_request_error",
+def _reused() -> Unprocessable:
+    return Unprocessable(
         "idempotency_key_reused",
         "This Idempotency-Key was already used with a different request (method, path or body); "
         "use a new key for a new request.",
@@ -122,10 +119,8 @@ def _reused() -> ApiError:
     )
 
 
-def _in_use() -> ApiError:
-    return ApiError(
-        409,
-        "conflict_error",
+def _in_use() -> Conflict:
+    return Conflict(
         "idempotency_key_in_use",
         "A request with this Idempotency-Key is still being processed; retry in a moment to get "
         "its result.",

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.config import Plan, Settings
-from astrocal_server.errors import ApiError
+from astrocal_server.errors import QuotaExceeded
 from astrocal_server.serialize import format_datetime
 from astrocal_server.storage.models import Account, Booking
 
@@ -86,9 +86,7 @@ async def check_booking_quota(
     if used < limit:
         return
     resets_at = format_datetime(period[1])
-    raise ApiError(
-        402,
-        "invalid_request_error",
+    raise QuotaExceeded(
         "booking_limit_reached",
         f"The {chosen.name} plan allows {limit} bookings per month and this month's are used; "
         f"the quota resets at {resets_at}. Cancelled bookings still count.",

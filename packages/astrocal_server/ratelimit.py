@@ -21,7 +21,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from astrocal_server.errors import ApiError
+from astrocal_server.errors import RateLimited
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import RateLimitCounter
@@ -139,15 +139,11 @@ async def enforce(scope: Scope, state: AppState, key_id: str, limit: int) -> Non
     status = await check(state, key_id, limit)
     scope.setdefault("state", {})[SCOPE_KEY] = status
     if not status.allowed:
-        headers = rate_limit_headers(status)
-        headers["Retry-After"] = str(status.reset_seconds)
-        raise ApiError(
-            429,
-            "rate_limit_error",
+        raise RateLimited(
             "rate_limit_exceeded",
             f"This API key made more than {limit} requests in the current minute, its plan's "
             f"limit; retry in {status.reset_seconds} seconds.",
-            headers=headers,
+            retry_after=status.reset_seconds,
         )
 
 

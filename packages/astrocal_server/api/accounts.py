@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from astrocal_server.accounts import create_account
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
-from astrocal_server.errors import ApiError, conflict
+from astrocal_server.errors import PermissionDenied, conflict
 from astrocal_server.serialize import account_to_api, api_key_to_api
 from astrocal_server.storage.models import Account
 from astrocal_server.validation import TimeZoneName
@@ -41,9 +41,7 @@ async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
 )
 async def create_account_route(request: Request, state: StateDep) -> JSONResponse:
     if not state.settings.signup_enabled:
-        raise ApiError(
-            403,
-            "permission_error",
+        raise PermissionDenied(
             "signup_disabled",
             "Sign-up is disabled on this server; ask its operator for an account "
             "(or set ASTROCAL_SIGNUP_ENABLED=true on a server you run).",

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import select
 
 from astrocal_server.accounts import create_api_key
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
-from astrocal_server.errors import ApiError, not_found
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.errors import PermissionDenied, not_found
 from astrocal_server.serialize import api_key_to_api
 from astrocal_server.storage.models import ApiKey
+from astrocal_server.storage.pagination import paginate
 
 __all__ = ["router"]
 
@@ -44,9 +44,7 @@ def _visible_modes(caller: CallerDep) -> tuple[str, ...]:
 async def create_key(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, ApiKeyCreate)
     if body.mode not in _visible_modes(caller):
-        raise ApiError(
-            403,
-            "permission_error",
+        raise PermissionDenied(
             "permission_denied",
             "A test-mode key cannot create live keys; use a live key (sk_live_…).",
             param="mode",
@@ -62,8 +60,7 @@ async def create_key(request: Request, caller: CallerDep, state: StateDep) -> JS
 async def list_keys(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
 ) -> dict[str, Any]:
     stmt = select(ApiKey).where(
         ApiKey.account_id == caller.account_id, ApiKey.mode.in_(_visible_modes(caller))
@@ -73,8 +70,7 @@ async def list_keys(
             session,
             stmt,
             order_by=[ApiKey.created_at, ApiKey.id],
-            limit=limit,
-            cursor=cursor,
+            page=page,
             descending=True,
         )
     return page.render(api_key_to_api)

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from astrocal_server.errors import ApiError
+from astrocal_server.api.errors import ApiError
 
 __all__ = ["StrictBody", "parse_form_or_json", "parse_json_body", "validation_failed"]
 

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from astrocal_server import idempotency
 from astrocal_server.api.availability import parse_instant, parse_start
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
 from astrocal_server.bookings.serialize import booking_to_api
 from astrocal_server.errors import invalid_param
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.storage.models import Booking
+from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import Metadata, TimeZoneName
 
 __all__ = ["router"]
@@ -114,8 +114,7 @@ def _instant_query(value: str | None, name: str) -> datetime | None:
 async def list_bookings(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
     status: Annotated[Literal["confirmed", "cancelled"] | None, Query()] = None,
     event_type_id: Annotated[str | None, Query(pattern=r"^evt_[a-z0-9]+$", max_length=64)] = None,
     invitee_email: Annotated[str | None, Query(max_length=320)] = None,
@@ -142,9 +141,7 @@ async def list_bookings(
     if before is not None:
         stmt = stmt.where(Booking.start_at < before)
     async with state.db.read() as session:
-        page = await paginate(
-            session, stmt, order_by=[Booking.start_at, Booking.id], limit=limit, cursor=cursor
-        )
+        page = await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
     return page.render(booking_to_api)
 
 

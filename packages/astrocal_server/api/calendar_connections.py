@@ -19,11 +19,11 @@ from pydantic import Field
 from sqlalchemy import select
 
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import Caller, CallerDep, StateDep, validate_idempotency_key
-from astrocal_server.errors import ApiError, invalid_param, not_found
+from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.errors import InvalidRequest, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.storage.models import CalendarConnection
+from astrocal_server.storage.pagination import paginate
 
 __all__ = ["router"]
 
@@ -106,9 +106,7 @@ async def _create_caldav(body: CalDavCreate, caller: Caller, state: Any) -> JSON
     service = _services(state)
     refusal = await service.vet_caldav_url(server_url)
     if refusal is not None:
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "calendar_discovery_failed",
             f"Cannot use {server_url} as a CalDAV server: {refusal}.",
             param="server_url",
@@ -117,18 +115,14 @@ async def _create_caldav(body: CalDavCreate, caller: Caller, state: Any) -> JSON
     try:
         found = await provider.discover()
     except AuthFailed:
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "calendar_auth_failed",
             "The CalDAV server rejected this user name and password. Check them; many providers "
             "(iCloud, Fastmail) need an app-specific password here, not the account password.",
             param="password",
         ) from None
     except (DiscoveryFailed, ProviderError) as exc:
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "calendar_discovery_failed",
             f"Could not find CalDAV calendars at {server_url}: {exc.message}. Check the server URL "
             "(for example https://caldav.fastmail.com/dav/ or your Nextcloud's "
@@ -136,9 +130,7 @@ async def _create_caldav(body: CalDavCreate, caller: Caller, state: Any) -> JSON
             param="server_url",
         ) from None
     if not found.calendars:
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "calendar_discovery_failed",
             f"The CalDAV account at {server_url} has no calendars that hold events; create one first.",
             param="server_url",
@@ -251,8 +243,7 @@ async def _get(session: Any, caller: Caller, connection_id: str) -> CalendarConn
 async def list_connections(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
 ) -> dict[str, Any]:
     stmt = select(CalendarConnection).where(caller.owns(CalendarConnection))
     async with state.db.read() as session:
@@ -260,8 +251,7 @@ async def list_connections(
             session,
             stmt,
             order_by=[CalendarConnection.created_at, CalendarConnection.id],
-            limit=limit,
-            cursor=cursor,
+            page=page,
         )
     return page.render(lambda c: _to_api(state, c))
 
@@ -347,9 +337,7 @@ async def oauth_callback(
         or connection.status != "pending"
         or now - connection.created_at > PENDING_TTL
     ):
-        raise ApiError(
-            400,
-            "invalid_request_error",
+        raise InvalidRequest(
             "oauth_state_invalid",
             "This sign-in link is unknown, already used or expired. Start again: create the "
             "calendar connection anew and open its authorization_url.",

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy import and_, update
+from fastapi import Depends, Query, Request
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from astrocal_server import idempotency, ratelimit
 from astrocal_server.accounts import find_api_key
+from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
-from astrocal_server.errors import ApiError
+from astrocal_server.errors import AuthenticationFailed
 from astrocal_server.plans import plan_of
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import Account, ApiKey
+from astrocal_server.storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 __all__ = [
     "Caller",
     "CallerDep",
     "ClockDep",
     "DatabaseDep",
+    "PageDep",
     "ReadCallerDep",
     "ReadConnDep",
     "SettingsDep",
@@ -43,7 +45,6 @@ __all__ = [
 
 LAST_USED_RESOLUTION = timedelta(hours=1)
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
-_AUTH_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
 def get_state(request: Request) -> AppState:
@@ -61,23 +62,6 @@ def get_clock(request: Request) -> Clock:
 
 def get_settings(request: Request) -> Settings:
     return get_state(request).settings
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: every query a route makes is scoped to ``account.id`` and ``livemode``."""
-
-    account: Account
-    api_key: ApiKey
-    livemode: bool
-
-    @property
-    def account_id(self) -> str:
-        return self.account.id
-
-    def owns(self, model: Any) -> Any:
-        """The WHERE clause that limits ``model`` rows to this caller's account and mode."""
-        return and_(model.account_id == self.account.id, model.livemode == self.livemode)
 
 
 async def get_read_conn(request: Request) -> AsyncIterator[AsyncConnection]:
@@ -122,40 +106,28 @@ async def _caller(request: Request, key: ApiKey, account: Account) -> Caller:
 async def _authenticate(request: Request, conn: AsyncConnection) -> tuple[ApiKey, Account]:
     header = request.headers.get("authorization")
     if not header:
-        raise ApiError(
-            401,
-            "authentication_error",
+        raise AuthenticationFailed(
             "authentication_required",
             "No API key provided. Send it as `Authorization: Bearer sk_live_…` (or sk_test_…).",
-            headers=_AUTH_HEADERS,
         )
     match = _BEARER.match(header)
     secret = match.group(1) if match else ""
     if not secret.startswith(("sk_live_", "sk_test_")):
-        raise ApiError(
-            401,
-            "authentication_error",
+        raise AuthenticationFailed(
             "invalid_api_key",
             "The Authorization header must be `Bearer sk_live_…` or `Bearer sk_test_…`.",
-            headers=_AUTH_HEADERS,
         )
     found = await find_api_key(conn, secret)
     if found is None:
-        raise ApiError(
-            401,
-            "authentication_error",
+        raise AuthenticationFailed(
             "invalid_api_key",
             f"The API key {secret[:12]}… is not valid; check that you copied it whole, or create a new key.",
-            headers=_AUTH_HEADERS,
         )
     key, account = found
     if key.revoked_at is not None:
-        raise ApiError(
-            401,
-            "authentication_error",
+        raise AuthenticationFailed(
             "api_key_revoked",
             f"The API key {key.prefix}… was revoked; use another key or create a new one.",
-            headers=_AUTH_HEADERS,
         )
     return key, account
 
@@ -211,3 +183,14 @@ ClockDep = Annotated[Clock, Depends(_clock_dep)]
 SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 ReadCallerDep = Annotated[Caller, Depends(get_read_caller)]
+
+
+async def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> PageRequest:
+    """``limit`` and ``cursor`` of every list operation, declared once."""
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]

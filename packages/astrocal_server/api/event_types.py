@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import Caller, CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.api.schedules import get_schedule
-from astrocal_server.errors import ApiError, conflict, invalid_param, not_found
+from astrocal_server.errors import Conflict, conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.serialize import event_type_to_api
 from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
+from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import Metadata, SlugText, merge_metadata
 
 __all__ = ["get_event_type", "router"]
@@ -152,7 +152,7 @@ def _check_durations(event_type: EventType) -> None:
             )
 
 
-def _slug_conflict(slug: str) -> ApiError:
+def _slug_conflict(slug: str) -> Conflict:
     return conflict(
         "slug_taken",
         f"Another event type in this account already uses the slug {slug!r}; choose another slug.",
@@ -251,8 +251,7 @@ async def create_event_type(request: Request, caller: CallerDep, state: StateDep
 async def list_event_types(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
     active: Annotated[bool | None, Query()] = None,
 ) -> dict[str, Any]:
     stmt = select(EventType).where(caller.owns(EventType), EventType.deleted_at.is_(None))
@@ -260,7 +259,7 @@ async def list_event_types(
         stmt = stmt.where(EventType.active.is_(active))
     async with state.db.read() as session:
         page = await paginate(
-            session, stmt, order_by=[EventType.created_at, EventType.id], limit=limit, cursor=cursor
+            session, stmt, order_by=[EventType.created_at, EventType.id], page=page
         )
     return page.render(event_type_to_api)
 

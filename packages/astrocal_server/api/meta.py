@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from astrocal_server.api.deps import get_state
-from astrocal_server.errors import ApiError
+from astrocal_server.errors import Unavailable
 
 __all__ = ["find_openapi_file", "load_openapi", "router"]
 
@@ -62,9 +62,7 @@ def _contract() -> tuple[bytes, bytes]:
         return load_openapi()
     except (OSError, yaml.YAMLError) as exc:
         logger.error("cannot serve the API contract: %s", exc)
-        raise ApiError(
-            503,
-            "api_error",
+        raise Unavailable(
             "contract_unavailable",
             "The API description is not available on this server; reinstall the package.",
         ) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select, update
@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import Caller, CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.serialize import schedule_to_api
 from astrocal_server.storage.models import EventType, Schedule
+from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import TimeZoneName, first_overlap, minute_of_day
 
 __all__ = ["get_schedule", "router"]
@@ -188,14 +188,11 @@ async def create_schedule(request: Request, caller: CallerDep, state: StateDep) 
 async def list_schedules(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
 ) -> dict[str, Any]:
     stmt = select(Schedule).where(caller.owns(Schedule), Schedule.deleted_at.is_(None))
     async with state.db.read() as session:
-        page = await paginate(
-            session, stmt, order_by=[Schedule.created_at, Schedule.id], limit=limit, cursor=cursor
-        )
+        page = await paginate(session, stmt, order_by=[Schedule.created_at, Schedule.id], page=page)
     return page.render(schedule_to_api)
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import Caller, CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.serialize import format_datetime
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from astrocal_server.storage.pagination import paginate
 from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.dispatcher import send_now
 from astrocal_server.webhooks.events import TEST_EVENT, new_event_id, test_event_payload
@@ -231,8 +231,7 @@ async def create_webhook(request: Request, caller: CallerDep, state: StateDep) -
 async def list_webhooks(
     caller: CallerDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    page: PageDep,
 ) -> dict[str, Any]:
     stmt = select(WebhookEndpoint).where(caller.owns(WebhookEndpoint))
     async with state.db.read() as session:
@@ -240,8 +239,7 @@ async def list_webhooks(
             session,
             stmt,
             order_by=[WebhookEndpoint.created_at, WebhookEndpoint.id],
-            limit=limit,
-            cursor=cursor,
+            page=page,
         )
     return page.render(webhook_to_api)
 
@@ -358,9 +356,8 @@ async def list_deliveries(
     webhook_id: str,
     caller: CallerDep,
     state: StateDep,
+    page: PageDep,
     status: Annotated[DeliveryStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> dict[str, Any]:
     async with state.db.read() as session:
         endpoint = await _get_endpoint(session, caller, webhook_id)
@@ -371,8 +368,7 @@ async def list_deliveries(
             session,
             stmt,
             order_by=[WebhookDelivery.created_at, WebhookDelivery.id],
-            limit=limit,
-            cursor=cursor,
+            page=page,
             descending=True,
         )
         attempts = await _attempts_of(session, [d.id for d in page.items])

@@ -23,7 +23,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server import availability
-from astrocal_server.api.deps import Caller
 from astrocal_server.bookings.rules import (
     block_interval,
     booking_seat_key,
@@ -31,8 +30,9 @@ from astrocal_server.bookings.rules import (
     is_conflict_error,
 )
 from astrocal_server.bookings.serialize import booking_to_api
+from astrocal_server.caller import Caller
 from astrocal_server.domain.slots import BusyInterval, check_start
-from astrocal_server.errors import ApiError, conflict, not_found
+from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.plans import check_booking_quota
@@ -126,7 +126,7 @@ async def _lock_host(session: AsyncSession, host_id: str) -> None:
         )
 
 
-def _slot_unavailable(start: datetime, check: Any) -> ApiError:
+def _slot_unavailable(start: datetime, check: Any) -> Conflict:
     shown = availability.check_to_api(check)
     first = shown["reasons"][0]["message"] if shown["reasons"] else "it is not open"
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -139,7 +139,7 @@ def _slot_unavailable(start: datetime, check: Any) -> ApiError:
     )
 
 
-def _lost_race(start: datetime) -> ApiError:
+def _lost_race(start: datetime) -> Conflict:
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     return conflict(
         "slot_unavailable",
@@ -322,9 +322,7 @@ async def update_booking(
             try:
                 booking.metadata_ = merge_metadata(booking.metadata_, changes.metadata)
             except ValueError as exc:
-                raise ApiError(
-                    400, "invalid_request_error", "parameter_invalid", f"{exc}.", param="metadata"
-                ) from None
+                raise InvalidRequest("parameter_invalid", f"{exc}.", param="metadata") from None
         if changes.invitee_name is not None:
             booking.invitee_name = changes.invitee_name
         if changes.invitee_time_zone is not None:
@@ -356,7 +354,7 @@ async def cancel_booking(
         return _emit(session, state, caller, "cancelled", booking, event_type)
 
 
-def _booking_cancelled(booking_id: str) -> ApiError:
+def _booking_cancelled(booking_id: str) -> Conflict:
     return conflict(
         "booking_cancelled",
         f"Booking {booking_id} is cancelled and cannot be rescheduled; create a new booking instead.",

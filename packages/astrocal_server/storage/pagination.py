@@ -21,11 +21,27 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from astrocal_server.errors import invalid_param
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "paginate"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Page",
+    "PageRequest",
+    "decode_cursor",
+    "encode_cursor",
+    "paginate",
+]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page a list call asks for; the HTTP edge parses it once (``api.deps.PageDep``)."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,11 +109,11 @@ async def paginate(
     stmt: Select[Any],
     *,
     order_by: Sequence[InstrumentedAttribute[Any]],
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    page: PageRequest,
     descending: bool = False,
 ) -> Page[Any]:
     """Run ``stmt`` (a ``select`` of one entity) ordered by ``order_by`` one page at a time."""
+    limit, cursor = page.limit, page.cursor
     if cursor:
         stmt = stmt.where(_after(order_by, decode_cursor(cursor, len(order_by)), descending))
     ordering = [c.desc() for c in order_by] if descending else list(order_by)

@@ -1,0 +1,144 @@
+"""Pure ASGI middlewares of the HTTP edge: request ids and last-resort errors, body size limits.
+
+``RequestContextMiddleware`` is the outermost layer: every request gets a request id (``X-Request-Id``
+in and out) and anything unexpected becomes a 500 envelope (or a retryable 503 when the database is
+unreachable or busy), logged with that id; a traceback never reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from astrocal_server.api.errors import ApiError, error_body, request_id_of, send_json
+from astrocal_server.ids import new_id
+from astrocal_server.storage.outage import database_unavailable
+
+__all__ = ["BodySizeLimitMiddleware", "RequestContextMiddleware"]
+
+logger = logging.getLogger("astrocal.server")
+
+_SANE_REQUEST_ID = re.compile(r"^req_[a-z0-9]{1,64}$")  # the contract's request id shape
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: a request id for every request (``X-Request-Id`` in and out) and a
+    500 envelope for anything unexpected, logged with the request id and never shown to the client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        state = scope.setdefault("state", {})
+        state["request_id"] = (
+            incoming if incoming and _SANE_REQUEST_ID.match(incoming) else new_id("req")
+        )
+        rid = state["request_id"]
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            logger.exception(
+                "unhandled error in %s %s (request_id=%s)",
+                scope.get("method"),
+                scope.get("path"),
+                rid,
+            )
+            if started:
+                raise
+            status, extra_headers = 500, []
+            if database_unavailable(exc):
+                # Transient, so a 503 with Retry-After: clients (the SDK) retry with the same
+                # Idempotency-Key, which finds a write that did commit before the connection broke.
+                status, extra_headers = 503, [(b"retry-after", b"1")]
+                error = error_body(
+                    rid,
+                    "api_error",
+                    "database_unavailable",
+                    "The database is unavailable or busy right now. Retry the request in a moment "
+                    "with the same Idempotency-Key; if it keeps failing, report request id "
+                    f"{rid}.",
+                )
+            else:
+                error = error_body(
+                    rid,
+                    "api_error",
+                    "internal_error",
+                    f"Something went wrong on our side. Retry the request; if it keeps failing, report request id {rid}.",
+                )
+            await send_json(send_with_id, status, error, extra_headers)
+
+
+class _BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            "invalid_request_error",
+            "request_too_large",
+            f"The request body is larger than {limit} bytes; send a smaller body.",
+        )
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over ``max_bytes`` (declared or streamed) with 413 ``request_too_large``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._reject(scope, send)
+                    return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        error = error_body(
+            request_id_of(scope),
+            "invalid_request_error",
+            "request_too_large",
+            f"The request body is larger than {self.max_bytes} bytes; send a smaller body.",
+        )
+        await send_json(send, 413, error, [(b"connection", b"close")])

@@ -1,0 +1,46 @@
+"""Load one of the caller's objects by id, or raise the 404 every resource answers alike.
+
+Ownership is the caller's account *and* mode; soft-deleted rows (a ``deleted_at`` column) count
+as missing. A row of another account or mode is indistinguishable from one that never existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.caller import Caller
+from astrocal_server.errors import not_found
+
+__all__ = ["get_owned"]
+
+M = TypeVar("M")
+
+
+async def get_owned(
+    session: AsyncSession,
+    model: type[M],
+    caller: Caller,
+    object_id: str,
+    *,
+    kind: str,
+    param: str | None = None,
+    for_update: bool = False,
+) -> M:
+    """The caller's ``model`` row with ``object_id``, or :func:`~astrocal_server.errors.not_found`.
+
+    ``kind`` names the object in the error ("event type"); ``param`` is the request field that
+    carried the id, when it came from a body rather than the path.
+    """
+    table: Any = model
+    stmt = select(model).where(table.id == object_id, caller.owns(model))
+    if hasattr(model, "deleted_at"):
+        stmt = stmt.where(table.deleted_at.is_(None))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = await session.scalar(stmt)
+    if row is None:
+        raise not_found(kind, object_id, param=param)
+    return row
