@@ -23,7 +23,7 @@ async def create_local_account(
     from astrocal_server.accounts import create_account
     from astrocal_server.bootstrap import ensure_initialised
     from astrocal_server.clock import SystemClock
-    from astrocal_server.serialize import account_to_api, api_key_to_api
+    from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
     from astrocal_server.storage.db import Database
     from astrocal_server.storage.models import Account
     from sqlalchemy import update

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.config import Plan, Settings
 from astrocal_server.errors import QuotaExceeded
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Account, Booking
 
 __all__ = [

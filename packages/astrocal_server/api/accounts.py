@@ -13,7 +13,7 @@ from astrocal_server.accounts import create_account
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import PermissionDenied, conflict
-from astrocal_server.serialize import account_to_api, api_key_to_api
+from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
 from astrocal_server.storage.models import Account
 from astrocal_server.validation import TimeZoneName
 

@@ -17,7 +17,7 @@ from astrocal_server.accounts import create_api_key
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import PermissionDenied, not_found
-from astrocal_server.serialize import api_key_to_api
+from astrocal_server.serialize.accounts import api_key_to_api
 from astrocal_server.storage.models import ApiKey
 from astrocal_server.storage.pagination import paginate
 

@@ -20,8 +20,8 @@ from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
-from astrocal_server.bookings.serialize import booking_to_api
 from astrocal_server.errors import invalid_param
+from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.storage.models import Booking
 from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import Metadata, TimeZoneName

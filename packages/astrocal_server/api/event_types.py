@@ -16,7 +16,7 @@ from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, valid
 from astrocal_server.api.schedules import get_schedule
 from astrocal_server.errors import Conflict, conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.serialize import event_type_to_api
+from astrocal_server.serialize.event_types import event_type_to_api
 from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
 from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import Metadata, SlugText, merge_metadata

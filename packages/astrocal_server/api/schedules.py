@@ -16,7 +16,7 @@ from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.serialize import schedule_to_api
+from astrocal_server.serialize.schedules import schedule_to_api
 from astrocal_server.storage.models import EventType, Schedule
 from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import TimeZoneName, first_overlap, minute_of_day

@@ -19,7 +19,7 @@ from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.storage.pagination import paginate

@@ -29,13 +29,13 @@ from astrocal_server.bookings.rules import (
     host_lock_key,
     is_conflict_error,
 )
-from astrocal_server.bookings.serialize import booking_to_api
 from astrocal_server.caller import Caller
 from astrocal_server.domain.slots import BusyInterval, check_start
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.plans import check_booking_quota
+from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Schedule
 from astrocal_server.validation import merge_metadata

@@ -31,7 +31,7 @@ from astrocal_server.calendars.google import GoogleProvider
 from astrocal_server.calendars.http import RetryPolicy, make_client
 from astrocal_server.calendars.microsoft import MicrosoftProvider
 from astrocal_server.crypto import SecretBox
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import CalendarConnection
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.ids import new_id
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Account, EventType, OutboxMessage
 
 __all__ = [

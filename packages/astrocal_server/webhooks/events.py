@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from astrocal_server.ids import new_id
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 
 __all__ = [
     "EVENT_TYPES",

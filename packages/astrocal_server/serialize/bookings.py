@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from astrocal_server.serialize import format_datetime
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Booking
 
 __all__ = ["booking_to_api"]

@@ -1,0 +1,1 @@
+"""Domain objects → the contract's JSON, one module per resource (see ``common``)."""

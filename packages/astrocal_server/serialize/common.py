@@ -1,0 +1,24 @@
+"""What every API object's serialiser shares: timestamps and omitted optionals.
+
+Serialisers turn domain objects into the contract's JSON (``openapi.yaml``), one module per
+resource. They are pure and framework-free, because the same shapes travel over HTTP, in webhook
+payloads and in emails. Times are RFC 3339 UTC with ``Z`` and second precision; absent optional
+fields are omitted, not null (only fields the contract declares nullable are ever ``null``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["format_datetime", "put"]
+
+
+def format_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def put(out: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``out[key]`` unless ``value`` is None (optional fields are omitted, not null)."""
+    if value is not None:
+        out[key] = value

@@ -1,0 +1,38 @@
+"""The event type object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from astrocal_server.serialize.common import format_datetime, put
+from astrocal_server.storage.models import EventType
+
+__all__ = ["event_type_to_api"]
+
+
+def event_type_to_api(event_type: EventType) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": event_type.id, "title": event_type.title, "slug": event_type.slug}
+    put(out, "description", event_type.description)
+    out["duration_minutes"] = event_type.duration_minutes
+    put(out, "duration_options", event_type.duration_options)
+    out["slot_interval_minutes"] = event_type.slot_interval_minutes or event_type.duration_minutes
+    out.update(
+        buffer_before_minutes=event_type.buffer_before_minutes,
+        buffer_after_minutes=event_type.buffer_after_minutes,
+        minimum_notice_minutes=event_type.minimum_notice_minutes,
+        booking_window_days=event_type.booking_window_days,
+    )
+    put(out, "max_bookings_per_day", event_type.max_bookings_per_day)
+    out.update(seats_per_slot=event_type.seats_per_slot, schedule_id=event_type.schedule_id)
+    put(out, "location", event_type.location)
+    out["conflict_calendars"] = [dict(c) for c in event_type.conflict_calendars]
+    put(out, "destination_calendar", event_type.destination_calendar)
+    out.update(
+        on_calendar_error=event_type.on_calendar_error,
+        active=event_type.active,
+        metadata=dict(event_type.metadata_),
+        livemode=event_type.livemode,
+        created_at=format_datetime(event_type.created_at),
+        updated_at=format_datetime(event_type.updated_at),
+    )
+    return out
