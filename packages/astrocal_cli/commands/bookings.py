@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.inputs import parse_metadata
-from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.timefmt import parse_instant, to_api_time, zone_name
-from astrocal_cli.views import BOOKING, BOOKING_ROW
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
+from astrocal_cli.request_fields import given, parse_metadata
+from astrocal_cli.result_display import show_one, show_page
+from astrocal_cli.shared_options import Paging
+from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
 __all__ = ["register"]
 
@@ -57,8 +59,8 @@ def list_command(
     ] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
-    limit: LimitOption = None,
-    cursor: CursorOption = None,
+    *,
+    page: Paging,
 ) -> None:
     """List bookings, ordered by start."""
     params = given(
@@ -67,8 +69,7 @@ def list_command(
         invitee_email=email,
         start_after=_time(cli, after),
         start_before=_time(cli, before),
-        limit=limit,
-        cursor=cursor,
+        **page.params(),
     )
     result = cli.call("Fetching bookings", lambda c: c.bookings.list(**params))
     show_page(cli, result, BOOKING_ROW, title="Bookings", empty="No bookings match.")
