@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "astrocal_cli.commands.webhooks",
     "astrocal_cli.commands.calendars",
     "astrocal_cli.commands.keys",
+    "astrocal_cli.commands.usage",
     "astrocal_cli.commands.worker",
 ]
 

@@ -36,6 +36,12 @@ IdempotencyKey = Annotated[
     str | None,
     typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
 ]
+Notes = Annotated[str | None, typer.Option()]
+Reason = Annotated[str | None, typer.Option(help="Told to the invitee.")]
+# Required when booking, a filter when listing: one declaration, two optionalities.
+_EVENT_TYPE = typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
+_EMAIL = typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
+_NAME = typer.Option("--name", metavar="NAME", help="The invitee's name.")
 
 
 def _time(cli: Cli, text: str | None) -> str | None:
@@ -51,12 +57,8 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
-    event_type: Annotated[
-        str | None, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
-    ] = None,
-    email: Annotated[
-        str | None, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
-    ] = None,
+    event_type: Annotated[str | None, _EVENT_TYPE] = None,
+    email: Annotated[str | None, _EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
     *,
@@ -83,12 +85,10 @@ def get_command(cli: Cli, booking_id: IdArg) -> None:
 
 def create_command(
     cli: Cli,
-    event_type: Annotated[
-        str, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
-    ],
+    event_type: Annotated[str, _EVENT_TYPE],
     start: Start,
-    name: Annotated[str, typer.Option("--name", metavar="NAME", help="The invitee's name.")],
-    email: Annotated[str, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")],
+    name: Annotated[str, _NAME],
+    email: Annotated[str, _EMAIL],
     invitee_tz: Annotated[
         str | None,
         typer.Option(
@@ -98,7 +98,7 @@ def create_command(
         ),
     ] = None,
     guest: Guests = None,
-    notes: Annotated[str | None, typer.Option()] = None,
+    notes: Notes = None,
     duration: Annotated[
         int | None, typer.Option(help="Minutes, if the event type offers several.")
     ] = None,
@@ -126,7 +126,7 @@ def create_command(
 def cancel_command(
     cli: Cli,
     booking_id: IdArg,
-    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+    reason: Reason = None,
 ) -> None:
     """Cancel a booking (asks first); the invitee is told and the slot is free again."""
     cli.confirm(f"Cancel booking {booking_id}? The invitee will be notified.")
@@ -139,7 +139,7 @@ def reschedule_command(
     cli: Cli,
     booking_id: IdArg,
     start: Start,
-    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+    reason: Reason = None,
 ) -> None:
     """Move a booking to another open start; it keeps its id."""
     params = given(start=_time(cli, start), reason=reason)
@@ -150,11 +150,9 @@ def reschedule_command(
 def update_command(
     cli: Cli,
     booking_id: IdArg,
-    notes: Annotated[str | None, typer.Option()] = None,
+    notes: Notes = None,
     metadata: Metadata = None,
-    name: Annotated[
-        str | None, typer.Option("--name", metavar="NAME", help="The invitee's name.")
-    ] = None,
+    name: Annotated[str | None, _NAME] = None,
     invitee_tz: Annotated[
         str | None, typer.Option("--invitee-tz", help="The invitee's zone.")
     ] = None,

@@ -1,4 +1,4 @@
-"""``astrocal keys list|create|revoke`` and ``astrocal usage``."""
+"""``astrocal keys list|create|revoke``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import typer
 from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import command
-from astrocal_cli.display_fields import API_KEY, USAGE
-from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.display_fields import API_KEY
+from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
@@ -48,15 +48,8 @@ def revoke_command(
     show_done(cli, result, f"Revoked {key_id}.")
 
 
-def usage_command(cli: Cli) -> None:
-    """This period's bookings against the plan's limit, and the request rate limit."""
-    result = cli.call("Fetching usage", lambda c: c.usage.retrieve())
-    show_one(cli, result, USAGE, title="Usage")
-
-
 def register(app: typer.Typer) -> None:
     sub = group("keys", "API keys: list, create, revoke.")
     command(sub, "list")(list_command)
     command(sub, "create")(create_command)
     command(sub, "revoke", confirm=True)(revoke_command)
-    command(app, "usage")(usage_command)
