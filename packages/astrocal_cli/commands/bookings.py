@@ -48,7 +48,7 @@ def _time(cli: Cli, text: str | None) -> str | None:
     return to_api_time(parse_instant(text, cli.tz)) if text else None
 
 
-def _options(idempotency_key: str | None) -> dict[str, Any]:
+def _request_options(idempotency_key: str | None) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
@@ -119,7 +119,9 @@ def create_command(
         duration=duration,
         metadata=parse_metadata(metadata) if metadata else None,
     )
-    result = cli.call("Booking", lambda c: c.bookings.create(**params, **_options(idempotency_key)))
+    result = cli.call(
+        "Booking", lambda c: c.bookings.create(**params, **_request_options(idempotency_key))
+    )
     show_one(cli, result, BOOKING, title="Booked")
 
 
