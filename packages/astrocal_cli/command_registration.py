@@ -6,15 +6,15 @@ Contract:
   for (``--json``, ``--tz``, ``--profile``; ``--yes`` when ``confirm``), builds a
   :class:`~astrocal_cli.command_context.Cli` from them and runs the function inside
   :func:`~astrocal_cli.error_reporting.handle_errors`, so every failure ends in an exit code.
-- A parameter annotated with an :class:`OptionGroup` dataclass stands for that dataclass's fields:
-  Typer sees each field as an option, in field order, at the parameter's place, and the function
-  receives one instance. Options several commands share are declared once that way.
+- A parameter annotated with an :class:`OptionGroup` subclass stands for that class's options (its
+  annotated attributes): Typer sees each as an option, in declaration order, at the parameter's
+  place, and the function receives one instance. Options several commands share are declared once
+  that way.
 - Flag names, help texts and defaults are exactly those declared; nothing here invents options.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import typing
 from collections.abc import Callable
@@ -30,9 +30,34 @@ __all__ = ["CommandFunction", "OptionGroup", "command"]
 CommandFunction = Callable[..., None]
 
 
-@dataclasses.dataclass(frozen=True)
 class OptionGroup:
-    """Base of a frozen dataclass whose fields are options several commands take (see module doc)."""
+    """Base of a class whose annotated attributes are options several commands take::
+
+        class Paging(OptionGroup):
+            limit: Annotated[int | None, typer.Option("--limit", help="…")] = None
+
+    Every option has a default (the class attribute). Deliberately not a dataclass: generating its
+    methods would cost start-up time on every ``astrocal`` run, and this needs none of them.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - {p.name for p in _group_parameters(type(self))}
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no option {', '.join(sorted(unknown))}")
+        self.__dict__.update(values)
+
+    def _values(self) -> dict[str, Any]:
+        return {p.name: getattr(self, p.name) for p in _group_parameters(type(self))}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, OptionGroup)
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        given = ", ".join(f"{k}={v!r}" for k, v in self._values().items() if v is not None)
+        return f"{type(self).__name__}({given})"
 
 
 JsonOption = Annotated[
@@ -72,12 +97,18 @@ def _group_class(annotation: Any) -> type[OptionGroup] | None:
     return None
 
 
-def _group_parameters(group: type[OptionGroup]) -> list[inspect.Parameter]:
-    hints = typing.get_type_hints(group, include_extras=True)
-    return [
-        inspect.Parameter(field.name, _KEYWORD, annotation=hints[field.name], default=field.default)
-        for field in dataclasses.fields(group)
-    ]
+_GROUP_PARAMETERS: dict[type[OptionGroup], tuple[inspect.Parameter, ...]] = {}
+
+
+def _group_parameters(group: type[OptionGroup]) -> tuple[inspect.Parameter, ...]:
+    """The group's options as keyword parameters, in declaration order (computed once per class)."""
+    if group not in _GROUP_PARAMETERS:
+        hints = typing.get_type_hints(group, include_extras=True)
+        _GROUP_PARAMETERS[group] = tuple(
+            inspect.Parameter(name, _KEYWORD, annotation=hint, default=getattr(group, name))
+            for name, hint in hints.items()
+        )
+    return _GROUP_PARAMETERS[group]
 
 
 def command(
@@ -100,13 +131,13 @@ def command(
                 continue
             option_group = _group_class(param.annotation)
             if option_group is None:
-                # Keyword-only throughout: Typer passes keywords, and a group's fields (with
+                # Keyword-only throughout: Typer passes keywords, and a group's options (with
                 # defaults) may then precede parameters without one.
                 shown.append(param.replace(kind=_KEYWORD))
                 continue
-            fields = _group_parameters(option_group)
-            groups[pname] = (option_group, [field.name for field in fields])
-            shown.extend(fields)
+            group_options = _group_parameters(option_group)
+            groups[pname] = (option_group, [option.name for option in group_options])
+            shown.extend(group_options)
         common = [entry for entry in _COMMON if entry[0] in options]
         if confirm:
             common.append(("yes", YesOption, False))

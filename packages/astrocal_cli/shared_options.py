@@ -1,5 +1,5 @@
 """Options that commands of several groups take, declared once as
-:class:`~astrocal_cli.command_registration.OptionGroup` dataclasses.
+:class:`~astrocal_cli.command_registration.OptionGroup` classes.
 
 Flag names, help texts and defaults are part of the CLI's interface (``astrocal … --help``); the
 API parameters they become are those of ``openapi.yaml``.
@@ -7,7 +7,6 @@ API parameters they become are those of ``openapi.yaml``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +17,6 @@ from astrocal_cli.request_fields import given
 __all__ = ["Paging"]
 
 
-@dataclass(frozen=True)
 class Paging(OptionGroup):
     """``--limit`` and ``--cursor`` of every list command (the API's cursor pagination)."""
 

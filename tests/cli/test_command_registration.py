@@ -4,7 +4,6 @@ in order, handed to the command as one instance), the common options follow, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -15,7 +14,6 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 
-@dataclass(frozen=True)
 class Window(OptionGroup):
     start: Annotated[int | None, typer.Option("--start", help="First.")] = None
     names: Annotated[list[str] | None, typer.Option("--name", help="Repeatable.")] = None

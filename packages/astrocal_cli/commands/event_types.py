@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +19,6 @@ __all__ = ["register"]
 IdArg = Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")]
 
 
-@dataclass(frozen=True)
 class EventTypeFields(OptionGroup):
     """The fields ``create`` and ``update`` take, in the order ``--help`` lists them."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -26,7 +25,6 @@ __all__ = ["register"]
 IdArg = Annotated[str, typer.Argument(metavar="SCHEDULE_ID", help="sch_…")]
 
 
-@dataclass(frozen=True)
 class ScheduleFields(OptionGroup):
     """The fields ``create`` and ``update`` take, in the order ``--help`` lists them."""
 
