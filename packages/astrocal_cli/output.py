@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from astrocal_cli.views import Field, cell, lookup
+from astrocal_cli.display_fields import Field, cell, lookup
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from astrocal_cli.config import ConfigFile
+from astrocal_cli.profiles import ConfigFile
 
 from .conftest import Run, RunningServer, RunProcess, _free_socket
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from astrocal_cli.config import ConfigError, ConfigFile, Profile, mask_key, resolve
+from astrocal_cli.display_fields import BOOKING_ROW, cell, lookup
 from astrocal_cli.exit_codes import ExitCode, for_status
-from astrocal_cli.inputs import (
+from astrocal_cli.profiles import ConfigError, ConfigFile, Profile, mask_key, resolve
+from astrocal_cli.request_fields import (
     InputError,
     merge_body,
     parse_data,
@@ -18,7 +19,7 @@ from astrocal_cli.inputs import (
     parse_metadata,
     parse_override,
 )
-from astrocal_cli.timefmt import (
+from astrocal_cli.user_times import (
     TimeInputError,
     format_instant,
     parse_date,
@@ -26,7 +27,6 @@ from astrocal_cli.timefmt import (
     to_api_time,
     zone,
 )
-from astrocal_cli.views import BOOKING_ROW, cell, lookup
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -168,7 +168,7 @@ def test_exit_codes_by_status() -> None:
 
 
 def test_local_zone_is_named_when_the_machine_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from astrocal_cli.timefmt import iana_name, local_zone
+    from astrocal_cli.user_times import iana_name, local_zone
 
     monkeypatch.setenv("TZ", "Europe/Berlin")
     assert iana_name(local_zone()) == "Europe/Berlin"

@@ -8,7 +8,8 @@ import json
 import httpx
 import pytest
 import typer
-from astrocal_cli.runtime import Cli, handle_errors
+from astrocal_cli.command_context import Cli
+from astrocal_cli.error_reporting import handle_errors
 from astrocal_sdk._exceptions import make_status_error
 
 

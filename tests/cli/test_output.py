@@ -7,8 +7,8 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from astrocal_cli.display_fields import BOOKING_ROW
 from astrocal_cli.output import Output
-from astrocal_cli.views import BOOKING_ROW
 from rich.console import Console
 
 BOOKINGS = [

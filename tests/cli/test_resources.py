@@ -157,7 +157,7 @@ def test_openapi_prints_the_contract(run: Run, run_process: RunProcess, api: htt
 def test_confirmation_prompt_on_a_terminal(
     run: Run, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("astrocal_cli.runtime.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("astrocal_cli.command_context.stdin_is_terminal", lambda: True)
     created = _json(run("schedules", "create", "--name", "Temp", "--json"))
     declined = run("schedules", "delete", created["id"], input="n\n")
     assert declined.exit_code == 10 and "Delete schedule" in declined.stderr

@@ -1,4 +1,10 @@
-"""Command modules. Each exposes ``register(app)``; add yours to :data:`COMMAND_MODULES`."""
+"""Command modules. Each exposes ``register(app)``; add yours to :data:`COMMAND_MODULES`.
+
+Registration order is the order ``astrocal --help`` lists the commands (top-level commands first,
+then the groups). Command modules import only light modules at import time (``app``,
+``command_registration`` and what it uses); the SDK, Rich and the server are imported inside the
+command functions, so ``astrocal --help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ COMMAND_MODULES = [
     "astrocal_cli.commands.webhooks",
     "astrocal_cli.commands.calendars",
     "astrocal_cli.commands.keys",
+    "astrocal_cli.commands.usage",
     "astrocal_cli.commands.worker",
 ]
 

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
-from astrocal_cli.config import DEFAULT_BASE_URL, Profile, Resolved, mask_key
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import ACCOUNT
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.runtime import Cli, CliError, command
-from astrocal_cli.views import ACCOUNT
+from astrocal_cli.profiles import DEFAULT_BASE_URL, Profile, Resolved, mask_key
 
 __all__ = ["register"]
 

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.listing import given
-from astrocal_cli.runtime import Cli, CliError, command
-from astrocal_cli.timefmt import (
+from astrocal_cli.request_fields import given
+from astrocal_cli.user_times import (
     format_instant,
     iana_name,
     parse_date,

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.inputs import parse_metadata
-from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.timefmt import parse_instant, to_api_time, zone_name
-from astrocal_cli.views import BOOKING, BOOKING_ROW
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
+from astrocal_cli.request_fields import given, parse_metadata
+from astrocal_cli.result_display import show_one, show_page
+from astrocal_cli.shared_options import Paging
+from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
 __all__ = ["register"]
 
@@ -34,13 +36,19 @@ IdempotencyKey = Annotated[
     str | None,
     typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
 ]
+Notes = Annotated[str | None, typer.Option()]
+Reason = Annotated[str | None, typer.Option(help="Told to the invitee.")]
+# Required when booking, a filter when listing: one declaration, two optionalities.
+_EVENT_TYPE = typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
+_EMAIL = typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
+_NAME = typer.Option("--name", metavar="NAME", help="The invitee's name.")
 
 
 def _time(cli: Cli, text: str | None) -> str | None:
     return to_api_time(parse_instant(text, cli.tz)) if text else None
 
 
-def _options(idempotency_key: str | None) -> dict[str, Any]:
+def _request_options(idempotency_key: str | None) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
@@ -49,16 +57,12 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
-    event_type: Annotated[
-        str | None, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
-    ] = None,
-    email: Annotated[
-        str | None, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
-    ] = None,
+    event_type: Annotated[str | None, _EVENT_TYPE] = None,
+    email: Annotated[str | None, _EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
-    limit: LimitOption = None,
-    cursor: CursorOption = None,
+    *,
+    page: Paging,
 ) -> None:
     """List bookings, ordered by start."""
     params = given(
@@ -67,8 +71,7 @@ def list_command(
         invitee_email=email,
         start_after=_time(cli, after),
         start_before=_time(cli, before),
-        limit=limit,
-        cursor=cursor,
+        **page.params(),
     )
     result = cli.call("Fetching bookings", lambda c: c.bookings.list(**params))
     show_page(cli, result, BOOKING_ROW, title="Bookings", empty="No bookings match.")
@@ -82,12 +85,10 @@ def get_command(cli: Cli, booking_id: IdArg) -> None:
 
 def create_command(
     cli: Cli,
-    event_type: Annotated[
-        str, typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
-    ],
+    event_type: Annotated[str, _EVENT_TYPE],
     start: Start,
-    name: Annotated[str, typer.Option("--name", metavar="NAME", help="The invitee's name.")],
-    email: Annotated[str, typer.Option("--email", metavar="EMAIL", help="The invitee's email.")],
+    name: Annotated[str, _NAME],
+    email: Annotated[str, _EMAIL],
     invitee_tz: Annotated[
         str | None,
         typer.Option(
@@ -97,7 +98,7 @@ def create_command(
         ),
     ] = None,
     guest: Guests = None,
-    notes: Annotated[str | None, typer.Option()] = None,
+    notes: Notes = None,
     duration: Annotated[
         int | None, typer.Option(help="Minutes, if the event type offers several.")
     ] = None,
@@ -118,14 +119,16 @@ def create_command(
         duration=duration,
         metadata=parse_metadata(metadata) if metadata else None,
     )
-    result = cli.call("Booking", lambda c: c.bookings.create(**params, **_options(idempotency_key)))
+    result = cli.call(
+        "Booking", lambda c: c.bookings.create(**params, **_request_options(idempotency_key))
+    )
     show_one(cli, result, BOOKING, title="Booked")
 
 
 def cancel_command(
     cli: Cli,
     booking_id: IdArg,
-    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+    reason: Reason = None,
 ) -> None:
     """Cancel a booking (asks first); the invitee is told and the slot is free again."""
     cli.confirm(f"Cancel booking {booking_id}? The invitee will be notified.")
@@ -138,7 +141,7 @@ def reschedule_command(
     cli: Cli,
     booking_id: IdArg,
     start: Start,
-    reason: Annotated[str | None, typer.Option(help="Told to the invitee.")] = None,
+    reason: Reason = None,
 ) -> None:
     """Move a booking to another open start; it keeps its id."""
     params = given(start=_time(cli, start), reason=reason)
@@ -149,11 +152,9 @@ def reschedule_command(
 def update_command(
     cli: Cli,
     booking_id: IdArg,
-    notes: Annotated[str | None, typer.Option()] = None,
+    notes: Notes = None,
     metadata: Metadata = None,
-    name: Annotated[
-        str | None, typer.Option("--name", metavar="NAME", help="The invitee's name.")
-    ] = None,
+    name: Annotated[str | None, _NAME] = None,
     invitee_tz: Annotated[
         str | None, typer.Option("--invitee-tz", help="The invitee's zone.")
     ] = None,

@@ -7,19 +7,22 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.views import CALENDAR_CONNECTION, CALENDAR_CONNECTION_ROW
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import CALENDAR_CONNECTION, CALENDAR_CONNECTION_ROW
+from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
 IdArg = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="cal_…")]
 
 
-def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+def list_command(cli: Cli, page: Paging) -> None:
     """List calendar connections and their calendars."""
-    params = given(limit=limit, cursor=cursor)
-    result = cli.call("Fetching connections", lambda c: c.calendar_connections.list(**params))
+    result = cli.call(
+        "Fetching connections", lambda c: c.calendar_connections.list(**page.params())
+    )
     show_page(
         cli, result, CALENDAR_CONNECTION_ROW, title="Calendar connections",
         empty="No calendars connected yet.",
@@ -98,10 +101,7 @@ def disconnect_command(cli: Cli, connection_id: IdArg) -> None:
     """Disconnect a calendar (asks first); its tokens are revoked and forgotten."""
     cli.confirm(f"Disconnect {connection_id}? Its busy times stop counting at once.")
     result = cli.call("Disconnecting", lambda c: c.calendar_connections.delete(connection_id))
-    if cli.json_mode:
-        cli.out.raw_json(result.text)
-    else:
-        cli.out.line(f"Disconnected {connection_id}.")
+    show_done(cli, result, f"Disconnected {connection_id}.")
 
 
 def register(app: typer.Typer) -> None:

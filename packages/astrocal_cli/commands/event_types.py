@@ -7,98 +7,94 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.inputs import merge_body, parse_data, parse_metadata
-from astrocal_cli.listing import CursorOption, LimitOption, given, sdk_kwargs, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.views import EVENT_TYPE, EVENT_TYPE_ROW
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import OptionGroup, command
+from astrocal_cli.display_fields import EVENT_TYPE, EVENT_TYPE_ROW
+from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata, sdk_kwargs
+from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
 IdArg = Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")]
-DataOption = Annotated[
-    str | None,
-    typer.Option(
-        "--data",
-        metavar="JSON|@FILE",
-        help="More fields as a JSON object (or @file.json); the flags win over it.",
-    ),
-]
 
 
-def _fields(
-    *,
-    data: str | None,
-    title: str | None,
-    slug: str | None,
-    description: str | None,
-    duration: int | None,
-    duration_options: list[int] | None,
-    slot_interval: int | None,
-    buffer_before: int | None,
-    buffer_after: int | None,
-    minimum_notice: int | None,
-    booking_window: int | None,
-    max_per_day: int | None,
-    seats: int | None,
-    schedule_id: str | None,
-    location: tuple[str, str] | None,
-    active: bool | None,
-    metadata: list[str] | None,
-) -> dict[str, Any]:
-    return merge_body(
-        parse_data(data),
-        title=title,
-        slug=slug,
-        description=description,
-        duration_minutes=duration,
-        duration_options=duration_options or None,
-        slot_interval_minutes=slot_interval,
-        buffer_before_minutes=buffer_before,
-        buffer_after_minutes=buffer_after,
-        minimum_notice_minutes=minimum_notice,
-        booking_window_days=booking_window,
-        max_bookings_per_day=max_per_day,
-        seats_per_slot=seats,
-        schedule_id=schedule_id,
-        location={"type": location[0], "value": location[1]} if location else None,
-        active=active,
-        metadata=parse_metadata(metadata) if metadata else None,
-    )
+class EventTypeFields(OptionGroup):
+    """The fields ``create`` and ``update`` take, in the order ``--help`` lists them."""
 
+    title: Annotated[str | None, typer.Option(help="Shown to invitees.")] = None
+    slug: Annotated[str | None, typer.Option(help="Unique per account, e.g. intro-call.")] = None
+    duration: Annotated[int | None, typer.Option("--duration", help="Minutes (5–720).")] = None
+    description: Annotated[str | None, typer.Option()] = None
+    duration_option: Annotated[
+        list[int] | None,
+        typer.Option("--duration-option", help="Another length invitees may pick (repeatable)."),
+    ] = None
+    slot_interval: Annotated[
+        int | None, typer.Option("--slot-interval", help="Minutes between starts.")
+    ] = None
+    buffer_before: Annotated[
+        int | None, typer.Option("--buffer-before", help="Minutes kept free before.")
+    ] = None
+    buffer_after: Annotated[
+        int | None, typer.Option("--buffer-after", help="Minutes kept free after.")
+    ] = None
+    minimum_notice: Annotated[
+        int | None, typer.Option("--minimum-notice", help="Minutes of notice.")
+    ] = None
+    booking_window: Annotated[
+        int | None, typer.Option("--booking-window", help="Days ahead that can be booked.")
+    ] = None
+    max_per_day: Annotated[
+        int | None, typer.Option("--max-per-day", help="Bookings per day at most.")
+    ] = None
+    seats: Annotated[int | None, typer.Option("--seats", help="Invitees per slot.")] = None
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="sch_… (default: the default schedule).")
+    ] = None
+    location: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--location",
+            metavar="TYPE VALUE",
+            help="in_person|phone|video|custom and its value, e.g. --location video https://meet…",
+        ),
+    ] = None
+    active: Annotated[bool | None, typer.Option("--active/--inactive")] = None
+    metadata: Annotated[
+        list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
+    ] = None
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="JSON|@FILE",
+            help="More fields as a JSON object (or @file.json); the flags win over it.",
+        ),
+    ] = None
 
-Title = Annotated[str | None, typer.Option(help="Shown to invitees.")]
-Slug = Annotated[str | None, typer.Option(help="Unique per account, e.g. intro-call.")]
-Description = Annotated[str | None, typer.Option()]
-Duration = Annotated[int | None, typer.Option("--duration", help="Minutes (5–720).")]
-DurationOptions = Annotated[
-    list[int] | None,
-    typer.Option("--duration-option", help="Another length invitees may pick (repeatable)."),
-]
-SlotInterval = Annotated[
-    int | None, typer.Option("--slot-interval", help="Minutes between starts.")
-]
-BufferBefore = Annotated[
-    int | None, typer.Option("--buffer-before", help="Minutes kept free before.")
-]
-BufferAfter = Annotated[int | None, typer.Option("--buffer-after", help="Minutes kept free after.")]
-MinimumNotice = Annotated[int | None, typer.Option("--minimum-notice", help="Minutes of notice.")]
-BookingWindow = Annotated[
-    int | None, typer.Option("--booking-window", help="Days ahead that can be booked.")
-]
-MaxPerDay = Annotated[int | None, typer.Option("--max-per-day", help="Bookings per day at most.")]
-Seats = Annotated[int | None, typer.Option("--seats", help="Invitees per slot.")]
-ScheduleId = Annotated[
-    str | None, typer.Option("--schedule", help="sch_… (default: the default schedule).")
-]
-Location = Annotated[
-    tuple[str, str] | None,
-    typer.Option(
-        "--location",
-        metavar="TYPE VALUE",
-        help="in_person|phone|video|custom and its value, e.g. --location video https://meet…",
-    ),
-]
-Metadata = Annotated[list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")]
+    def body(self) -> dict[str, Any]:
+        """The request body: ``--data`` with the flags given on top, in the API's field names."""
+        location = self.location
+        return merge_body(
+            parse_data(self.data),
+            title=self.title,
+            slug=self.slug,
+            description=self.description,
+            duration_minutes=self.duration,
+            duration_options=self.duration_option or None,
+            slot_interval_minutes=self.slot_interval,
+            buffer_before_minutes=self.buffer_before,
+            buffer_after_minutes=self.buffer_after,
+            minimum_notice_minutes=self.minimum_notice,
+            booking_window_days=self.booking_window,
+            max_bookings_per_day=self.max_per_day,
+            seats_per_slot=self.seats,
+            schedule_id=self.schedule,
+            location={"type": location[0], "value": location[1]} if location else None,
+            active=self.active,
+            metadata=parse_metadata(self.metadata) if self.metadata else None,
+        )
 
 
 def list_command(
@@ -106,11 +102,11 @@ def list_command(
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Only active (or inactive) ones.")
     ] = None,
-    limit: LimitOption = None,
-    cursor: CursorOption = None,
+    *,
+    page: Paging,
 ) -> None:
     """List event types."""
-    params = given(active=active, limit=limit, cursor=cursor)
+    params = given(active=active, **page.params())
     result = cli.call("Fetching event types", lambda c: c.event_types.list(**params))
     show_page(cli, result, EVENT_TYPE_ROW, title="Event types", empty="No event types yet.")
 
@@ -121,34 +117,9 @@ def get_command(cli: Cli, event_type_id: IdArg) -> None:
     show_one(cli, result, EVENT_TYPE, title="Event type")
 
 
-def create_command(
-    cli: Cli,
-    title: Title = None,
-    slug: Slug = None,
-    duration: Duration = None,
-    description: Description = None,
-    duration_option: DurationOptions = None,
-    slot_interval: SlotInterval = None,
-    buffer_before: BufferBefore = None,
-    buffer_after: BufferAfter = None,
-    minimum_notice: MinimumNotice = None,
-    booking_window: BookingWindow = None,
-    max_per_day: MaxPerDay = None,
-    seats: Seats = None,
-    schedule: ScheduleId = None,
-    location: Location = None,
-    active: Annotated[bool | None, typer.Option("--active/--inactive")] = None,
-    metadata: Metadata = None,
-    data: DataOption = None,
-) -> None:
+def create_command(cli: Cli, fields: EventTypeFields) -> None:
     """Create an event type (needs --title, --slug and --duration, or the same in --data)."""
-    body = _fields(
-        data=data, title=title, slug=slug, description=description, duration=duration,
-        duration_options=duration_option, slot_interval=slot_interval,
-        buffer_before=buffer_before, buffer_after=buffer_after, minimum_notice=minimum_notice,
-        booking_window=booking_window, max_per_day=max_per_day, seats=seats,
-        schedule_id=schedule, location=location, active=active, metadata=metadata,
-    )  # fmt: skip
+    body = fields.body()
     result = cli.call(
         "Creating the event type",
         lambda c: c.event_types.create(
@@ -158,35 +129,9 @@ def create_command(
     show_one(cli, result, EVENT_TYPE, title="Created event type")
 
 
-def update_command(
-    cli: Cli,
-    event_type_id: IdArg,
-    title: Title = None,
-    slug: Slug = None,
-    duration: Duration = None,
-    description: Description = None,
-    duration_option: DurationOptions = None,
-    slot_interval: SlotInterval = None,
-    buffer_before: BufferBefore = None,
-    buffer_after: BufferAfter = None,
-    minimum_notice: MinimumNotice = None,
-    booking_window: BookingWindow = None,
-    max_per_day: MaxPerDay = None,
-    seats: Seats = None,
-    schedule: ScheduleId = None,
-    location: Location = None,
-    active: Annotated[bool | None, typer.Option("--active/--inactive")] = None,
-    metadata: Metadata = None,
-    data: DataOption = None,
-) -> None:
+def update_command(cli: Cli, event_type_id: IdArg, fields: EventTypeFields) -> None:
     """Change an event type's fields (only those given)."""
-    body = _fields(
-        data=data, title=title, slug=slug, description=description, duration=duration,
-        duration_options=duration_option, slot_interval=slot_interval,
-        buffer_before=buffer_before, buffer_after=buffer_after, minimum_notice=minimum_notice,
-        booking_window=booking_window, max_per_day=max_per_day, seats=seats,
-        schedule_id=schedule, location=location, active=active, metadata=metadata,
-    )  # fmt: skip
+    body = fields.body()
     result = cli.call(
         "Updating the event type",
         lambda c: c.event_types.update(
@@ -210,10 +155,7 @@ def delete_command(
     result = cli.call(
         "Deleting the event type", lambda c: c.event_types.delete(event_type_id, **params)
     )
-    if cli.json_mode:
-        cli.out.raw_json(result.text)
-    else:
-        cli.out.line(f"Deleted event type {event_type_id}.")
+    show_done(cli, result, f"Deleted event type {event_type_id}.")
 
 
 def register(app: typer.Typer) -> None:

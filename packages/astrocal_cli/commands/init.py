@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
 from astrocal_cli.commands.serve import DatabaseUrlOption
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.runtime import Cli, CliError, command
-from astrocal_cli.timefmt import iana_name, local_zone, zone
+from astrocal_cli.user_times import iana_name, local_zone, zone
 
 __all__ = ["register"]
 
@@ -38,8 +40,8 @@ def init_command(
     """
     import asyncio
 
-    from astrocal_cli.config import Profile
     from astrocal_cli.local_setup import create_local_account
+    from astrocal_cli.profiles import Profile
 
     # An unknown zone is a usage error before anything is written; a machine that only knows its
     # offset gets UTC (the API wants IANA names).

@@ -1,4 +1,4 @@
-"""``astrocal keys list|create|revoke`` and ``astrocal usage``."""
+"""``astrocal keys list|create|revoke``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.views import API_KEY, USAGE
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import API_KEY
+from astrocal_cli.result_display import show_done, show_page
+from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
 
-def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+def list_command(cli: Cli, page: Paging) -> None:
     """List API keys (secrets are never shown again)."""
-    params = given(limit=limit, cursor=cursor)
-    result = cli.call("Fetching keys", lambda c: c.api_keys.list(**params))
+    result = cli.call("Fetching keys", lambda c: c.api_keys.list(**page.params()))
     show_page(cli, result, API_KEY, title="API keys", empty="No API keys.")
 
 
@@ -44,16 +45,7 @@ def revoke_command(
     """Revoke an API key at once (asks first)."""
     cli.confirm(f"Revoke {key_id}? Requests with it fail from now on.")
     result = cli.call("Revoking", lambda c: c.api_keys.revoke(key_id))
-    if cli.json_mode:
-        cli.out.raw_json(result.text)
-    else:
-        cli.out.line(f"Revoked {key_id}.")
-
-
-def usage_command(cli: Cli) -> None:
-    """This period's bookings against the plan's limit, and the request rate limit."""
-    result = cli.call("Fetching usage", lambda c: c.usage.retrieve())
-    show_one(cli, result, USAGE, title="Usage")
+    show_done(cli, result, f"Revoked {key_id}.")
 
 
 def register(app: typer.Typer) -> None:
@@ -61,4 +53,3 @@ def register(app: typer.Typer) -> None:
     command(sub, "list")(list_command)
     command(sub, "create")(create_command)
     command(sub, "revoke", confirm=True)(revoke_command)
-    command(app, "usage")(usage_command)

@@ -6,8 +6,10 @@ import os
 
 import typer
 
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.runtime import Cli, CliError, command
 
 __all__ = ["register"]
 

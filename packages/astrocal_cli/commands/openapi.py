@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.runtime import Cli, CliError, command
 
 __all__ = ["bundled_spec", "register"]
 

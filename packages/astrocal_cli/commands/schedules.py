@@ -7,65 +7,73 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
-from astrocal_cli.inputs import merge_body, parse_data, parse_hours, parse_override
-from astrocal_cli.listing import CursorOption, LimitOption, given, sdk_kwargs, show_one, show_page
-from astrocal_cli.runtime import Cli, command
-from astrocal_cli.views import SCHEDULE, SCHEDULE_ROW
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import OptionGroup, command
+from astrocal_cli.display_fields import SCHEDULE, SCHEDULE_ROW
+from astrocal_cli.request_fields import (
+    merge_body,
+    parse_data,
+    parse_hours,
+    parse_override,
+    sdk_kwargs,
+)
+from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
 IdArg = Annotated[str, typer.Argument(metavar="SCHEDULE_ID", help="sch_…")]
-Name = Annotated[str | None, typer.Option(help="e.g. 'Office hours'.")]
-TimeZone = Annotated[
-    str | None, typer.Option("--time-zone", help="IANA zone the hours are in (default: account's).")
-]
-Hours = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--hours",
-        metavar="DAYS SPANS",
-        help="Weekly hours, e.g. 'mon-fri 09:00-12:00,13:00-17:00' (repeatable; replaces all).",
-    ),
-]
-Overrides = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--override",
-        metavar="DATE=SPANS",
-        help="A date's hours instead: 2026-12-24=off or 2026-12-27=10:00-14:00 (repeatable; replaces all).",
-    ),
-]
-Default = Annotated[
-    bool | None, typer.Option("--default/--not-default", help="Make it the account's default.")
-]
-Data = Annotated[
-    str | None,
-    typer.Option("--data", metavar="JSON|@FILE", help="More fields as a JSON object; flags win."),
-]
 
 
-def _body(
-    data: str | None,
-    name: str | None,
-    time_zone: str | None,
-    hours: list[str] | None,
-    overrides: list[str] | None,
-    default: bool | None,
-) -> dict[str, Any]:
-    return merge_body(
-        parse_data(data),
-        name=name,
-        time_zone=time_zone,
-        weekly_hours=parse_hours(hours) if hours else None,
-        date_overrides=[parse_override(o) for o in overrides] if overrides else None,
-        is_default=default,
-    )
+class ScheduleFields(OptionGroup):
+    """The fields ``create`` and ``update`` take, in the order ``--help`` lists them."""
+
+    name: Annotated[str | None, typer.Option(help="e.g. 'Office hours'.")] = None
+    time_zone: Annotated[
+        str | None,
+        typer.Option("--time-zone", help="IANA zone the hours are in (default: account's)."),
+    ] = None
+    hours: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hours",
+            metavar="DAYS SPANS",
+            help="Weekly hours, e.g. 'mon-fri 09:00-12:00,13:00-17:00' (repeatable; replaces all).",
+        ),
+    ] = None
+    override: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override",
+            metavar="DATE=SPANS",
+            help="A date's hours instead: 2026-12-24=off or 2026-12-27=10:00-14:00 (repeatable; replaces all).",
+        ),
+    ] = None
+    default: Annotated[
+        bool | None, typer.Option("--default/--not-default", help="Make it the account's default.")
+    ] = None
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data", metavar="JSON|@FILE", help="More fields as a JSON object; flags win."
+        ),
+    ] = None
+
+    def body(self) -> dict[str, Any]:
+        """The request body: ``--data`` with the flags given on top, in the API's field names."""
+        return merge_body(
+            parse_data(self.data),
+            name=self.name,
+            time_zone=self.time_zone,
+            weekly_hours=parse_hours(self.hours) if self.hours else None,
+            date_overrides=[parse_override(o) for o in self.override] if self.override else None,
+            is_default=self.default,
+        )
 
 
-def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+def list_command(cli: Cli, page: Paging) -> None:
     """List schedules."""
-    params = given(limit=limit, cursor=cursor)
-    result = cli.call("Fetching schedules", lambda c: c.schedules.list(**params))
+    result = cli.call("Fetching schedules", lambda c: c.schedules.list(**page.params()))
     show_page(cli, result, SCHEDULE_ROW, title="Schedules", empty="No schedules yet.")
 
 
@@ -75,17 +83,9 @@ def get_command(cli: Cli, schedule_id: IdArg) -> None:
     show_one(cli, result, SCHEDULE, title="Schedule")
 
 
-def create_command(
-    cli: Cli,
-    name: Name = None,
-    time_zone: TimeZone = None,
-    hours: Hours = None,
-    override: Overrides = None,
-    default: Default = None,
-    data: Data = None,
-) -> None:
+def create_command(cli: Cli, fields: ScheduleFields) -> None:
     """Create a schedule (default hours: Mon–Fri 09:00–17:00)."""
-    body = _body(data, name, time_zone, hours, override, default)
+    body = fields.body()
     result = cli.call(
         "Creating the schedule",
         lambda c: c.schedules.create(**sdk_kwargs(c.schedules.create, body, "schedules create")),
@@ -93,18 +93,9 @@ def create_command(
     show_one(cli, result, SCHEDULE, title="Created schedule")
 
 
-def update_command(
-    cli: Cli,
-    schedule_id: IdArg,
-    name: Name = None,
-    time_zone: TimeZone = None,
-    hours: Hours = None,
-    override: Overrides = None,
-    default: Default = None,
-    data: Data = None,
-) -> None:
+def update_command(cli: Cli, schedule_id: IdArg, fields: ScheduleFields) -> None:
     """Change a schedule's fields (only those given)."""
-    body = _body(data, name, time_zone, hours, override, default)
+    body = fields.body()
     result = cli.call(
         "Updating the schedule",
         lambda c: c.schedules.update(
@@ -118,10 +109,7 @@ def delete_command(cli: Cli, schedule_id: IdArg) -> None:
     """Delete a schedule (asks first; one that an event type uses cannot be deleted)."""
     cli.confirm(f"Delete schedule {schedule_id}?")
     result = cli.call("Deleting the schedule", lambda c: c.schedules.delete(schedule_id))
-    if cli.json_mode:
-        cli.out.raw_json(result.text)
-    else:
-        cli.out.line(f"Deleted schedule {schedule_id}.")
+    show_done(cli, result, f"Deleted schedule {schedule_id}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,11 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from astrocal_cli.app import group
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import command
+from astrocal_cli.display_fields import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Field
+from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
-from astrocal_cli.listing import CursorOption, LimitOption, given, show_one, show_page
-from astrocal_cli.runtime import Cli, CliError, command
-from astrocal_cli.timefmt import format_instant
-from astrocal_cli.views import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Field
+from astrocal_cli.request_fields import given
+from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.shared_options import Paging
+from astrocal_cli.user_times import format_instant
 
 __all__ = ["register"]
 
@@ -31,10 +35,9 @@ DELIVERY_TABLE = (
 )
 
 
-def list_command(cli: Cli, limit: LimitOption = None, cursor: CursorOption = None) -> None:
+def list_command(cli: Cli, page: Paging) -> None:
     """List webhook endpoints."""
-    params = given(limit=limit, cursor=cursor)
-    result = cli.call("Fetching webhooks", lambda c: c.webhooks.list(**params))
+    result = cli.call("Fetching webhooks", lambda c: c.webhooks.list(**page.params()))
     show_page(cli, result, WEBHOOK_ROW, title="Webhooks", empty="No webhook endpoints yet.")
 
 
@@ -71,10 +74,7 @@ def delete_command(cli: Cli, webhook_id: IdArg) -> None:
     """Delete a webhook endpoint (asks first)."""
     cli.confirm(f"Delete webhook {webhook_id}? It stops receiving events at once.")
     result = cli.call("Deleting the webhook", lambda c: c.webhooks.delete(webhook_id))
-    if cli.json_mode:
-        cli.out.raw_json(result.text)
-    else:
-        cli.out.line(f"Deleted webhook {webhook_id}.")
+    show_done(cli, result, f"Deleted webhook {webhook_id}.")
 
 
 def deliveries_command(
@@ -83,11 +83,11 @@ def deliveries_command(
     status: Annotated[
         str | None, typer.Option(metavar="STATUS", help="pending, succeeded or failed.")
     ] = None,
-    limit: LimitOption = None,
-    cursor: CursorOption = None,
+    *,
+    page: Paging,
 ) -> None:
     """List a webhook's deliveries with their latest attempt."""
-    params = given(status=status, limit=limit, cursor=cursor)
+    params = given(status=status, **page.params())
     result = cli.call(
         "Fetching deliveries", lambda c: c.webhooks.deliveries.list(webhook_id, **params)
     )
@@ -170,7 +170,7 @@ def listen_command(
     """Receive webhook deliveries on this machine and print them (verified when --secret is given). Point an endpoint at it with `astrocal webhooks create --url http://127.0.0.1:9000/`; the server must allow private targets (ASTROCAL_ALLOW_PRIVATE_WEBHOOK_TARGETS=true)."""
     import threading
 
-    from astrocal_cli.listener import Delivery, Listener
+    from astrocal_cli.webhook_listener import Delivery, Listener
 
     received = 0
     done = threading.Event()
@@ -182,7 +182,8 @@ def listen_command(
         if cli.json_mode:
             cli.out.raw_json(delivery.body.decode("utf-8", "replace"))
         else:
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            payload = event.get("data")
+            data = payload if isinstance(payload, dict) else {}
             mark = {True: "verified", False: f"REJECTED ({delivery.error})", None: "unverified"}
             cli.out.line(
                 f"{format_instant(event.get('timestamp'), cli.tz)}  {event.get('type')}  "

@@ -1,4 +1,9 @@
-"""Times for people: API timestamps shown in the user's zone, user input read in it (pure, no I/O)."""
+"""Times for people: API timestamps shown in the user's zone, user input read in it (pure, no I/O).
+
+Contract: the API speaks RFC 3339 instants in UTC (``2026-04-15T14:00:00Z``, as in
+``openapi.yaml``) and IANA zone names; people read and type wall-clock times in ``--tz`` (default:
+this machine's zone). A time typed with an offset or ``Z`` is taken as is.
+"""
 
 from __future__ import annotations
 

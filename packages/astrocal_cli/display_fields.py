@@ -1,7 +1,8 @@
 """What a person sees of each API object: table columns and detail fields (pure, no I/O).
 
-A view is a list of :class:`Field`; each reads a dotted path from the API's JSON and formats it.
-Times are shown in the user's zone; ids are never shortened so they can be copied.
+Each object's display is a sequence of :class:`Field`; a field reads a dotted path from the API's
+JSON (the object shapes of ``openapi.yaml``) and formats it. Contract: times are shown in the
+user's zone; ids are never shortened, so they can be copied; a missing value shows as empty.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Literal
 
-from astrocal_cli.timefmt import format_instant
+from astrocal_cli.user_times import format_instant
 
 __all__ = [
     "ACCOUNT",

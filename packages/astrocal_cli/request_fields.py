@@ -1,4 +1,7 @@
-"""Reading what people type into request bodies (pure, no I/O except ``@file`` for ``--data``).
+"""Turning what people type into API request fields (pure, no I/O except ``@file`` for ``--data``).
+
+Field names and shapes are those of ``openapi.yaml``; what a user did not give is left out of the
+request (the API's defaults apply), never sent as ``null``.
 
 - ``--hours "mon-fri 09:00-12:00,13:00-17:00"`` → weekly_hours entries
 - ``--override 2026-12-24=off`` / ``--override 2026-12-27=10:00-14:00`` → date_overrides entries
@@ -8,19 +11,22 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "InputError",
+    "given",
     "merge_body",
     "parse_data",
     "parse_hours",
     "parse_metadata",
     "parse_override",
+    "sdk_kwargs",
 ]
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -138,3 +144,23 @@ def merge_body(data: dict[str, Any], **flags: Any) -> dict[str, Any]:
     body = dict(data)
     body.update({k: v for k, v in flags.items() if v is not None})
     return body
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """Only the arguments the user actually set (the SDK leaves the rest out of the request)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def sdk_kwargs(method: Callable[..., Any], body: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``body`` as keyword arguments of an SDK method; a field it does not take is a usage error."""
+    accepted = {
+        name
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    unknown = sorted(set(body) - accepted - {"options"})
+    if unknown:
+        raise InputError(
+            f"{what} does not take {', '.join(unknown)}; it takes {', '.join(sorted(accepted))}"
+        )
+    return dict(body)

@@ -1,6 +1,10 @@
-"""``astrocal webhooks listen``'s receiver: a small loopback HTTP server that verifies each delivery
-(Standard Webhooks, through the SDK) and hands it to a callback. Like ``stripe listen``, for trying
-webhooks on a laptop without deploying anything."""
+"""``astrocal webhooks listen``'s receiver: a small HTTP server on this machine, for trying webhooks
+on a laptop without deploying anything.
+
+Contract: each POST is checked with the SDK's signature verification when secrets are given
+(answered ``400`` when it fails, ``204`` otherwise, as a real endpoint should) and handed to the
+callback, one delivery at a time.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +68,9 @@ class Listener:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        # The bound socket's address: with port 0 the port the OS picked, and the host as a str
+        # (server_address is typed to allow bytes).
+        host, port = self.server.socket.getsockname()[:2]
         return f"http://{host}:{port}/"
 
     def check(self, body: bytes, headers: dict[str, str]) -> Delivery:
