@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
-__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage"]
+__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage", "async_paginate", "paginate"]
 
 T = TypeVar("T")
 
@@ -107,3 +107,16 @@ class AsyncPaginator(Generic[T]):
         page = await self._first_page()
         async for item in page:
             yield item
+
+
+def paginate(first_page: Callable[[], SyncPage[T]]) -> SyncPage[T]:
+    """What a sync ``list`` returns: the first page, fetched now."""
+    return first_page()
+
+
+def async_paginate(first_page: Callable[[], Awaitable[AsyncPage[T]]]) -> AsyncPaginator[T]:
+    """What an async ``list`` returns: nothing is fetched until it is awaited or iterated.
+
+    The twin of :func:`paginate`, so that the sync resources derive from the async ones.
+    """
+    return AsyncPaginator(first_page)
