@@ -4,9 +4,10 @@
     scripts/unasync.py --check  exit 1 if the committed sync files differ from what the source derives
 
 ``scripts/generate`` runs it (and ``scripts/generate --check`` runs the check). Every module under
-``_async/`` maps to the module of the same path under ``_sync/``: the substitutions below turn
-async code into sync code line by line, then ruff sorts the imports, drops the ones the sync code
-no longer uses (``Awaitable``) and formats the result. The same idea as httpcore's unasync script.
+``_async/`` maps to the module of the same path under ``_sync/``: the substitutions below
+(regular expressions over the whole text) turn async code into sync code, then ruff tidies the
+imports (sorted; ``Awaitable`` and the like dropped) and formats the result. The same idea as
+httpcore's unasync script.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     # Names whose sync twin is not the same name without "Async".
     (r"\bAsyncPaginator\b", "SyncPage"),  # sync lists fetch their first page at once
     (r"\bAsyncPage\b", "SyncPage"),
+    (r"\bastrocal_sdk\._async\.page\b", "astrocal_sdk._sync.page"),
     (r"\bAsyncAPIClient\b", "SyncAPIClient"),
     (r"\bAsyncAPIResource\b", "SyncAPIResource"),
     (r"^import asyncio$", "import time"),
@@ -81,8 +83,11 @@ def derive(source: Path) -> tuple[Path, str]:
     if leftovers:
         sys.exit(f"{source}: no substitution turns these into sync code: {', '.join(leftovers)}")
     # ruff reads the source's path (not the target's, which may not exist yet) to find the project
-    # settings and to tell first-party imports apart.
-    text = _ruff(["check", "--fix", "--select", "I,F401", "--exit-zero", "--quiet"], text, source)
+    # settings and to tell first-party imports apart. The fixes: imports sorted, imports only the
+    # async code used dropped, and `for x in xs: yield x` (all an async generator can say) made
+    # `yield from xs` (same behaviour for these plain iterators, hence safe here).
+    fixes = ["--fix", "--unsafe-fixes", "--select", "I,F401,UP028", "--exit-zero", "--quiet"]
+    text = _ruff(["check", *fixes], text, source)
     return target, _ruff(["format", "--quiet"], text, source)
 
 

@@ -1,6 +1,6 @@
-"""The clients and resources, written once as async code.
+"""The clients and resources: ``astrocal_sdk/_async`` is written by hand, ``astrocal_sdk/_sync``
+is derived from it by scripts/unasync.py (``scripts/generate --check`` fails when they drift).
 
-scripts/unasync.py derives the sync package (``astrocal_sdk/_sync``) from this one, and
-``scripts/generate --check`` fails when the two drift apart. The public names are re-exported
-from ``astrocal_sdk`` and ``astrocal_sdk.resources``.
+The public names are re-exported from ``astrocal_sdk``, ``astrocal_sdk.resources`` and
+``astrocal_sdk.pagination``.
 """

@@ -8,13 +8,13 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
+from astrocal_sdk._async.page import AsyncPage
 from astrocal_sdk._base_client import BaseClient, Prepared, json_parser, strip_raw
 from astrocal_sdk._exceptions import APIConnectionError, APITimeoutError, make_status_error
 from astrocal_sdk._models import parse_lenient
 from astrocal_sdk._response import APIResponse
 from astrocal_sdk._retry import should_retry_response
 from astrocal_sdk._types import NOT_GIVEN, RequestOptions, Timeout
-from astrocal_sdk.pagination import AsyncPage
 
 __all__ = ["AsyncAPIClient"]
 

@@ -15,8 +15,8 @@ from astrocal_sdk._exceptions import APIConnectionError, APITimeoutError, make_s
 from astrocal_sdk._models import parse_lenient
 from astrocal_sdk._response import APIResponse
 from astrocal_sdk._retry import should_retry_response
+from astrocal_sdk._sync.page import SyncPage
 from astrocal_sdk._types import NOT_GIVEN, RequestOptions, Timeout
-from astrocal_sdk.pagination import SyncPage
 
 __all__ = ["SyncAPIClient"]
 
