@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from astrocal_sdk._async.page import AsyncPage
 from astrocal_sdk._sync.page import SyncPage
 
-__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage", "async_paginate", "paginate"]
+__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage"]
 
 T = TypeVar("T")
 
