@@ -1,42 +1,40 @@
-"""The HTTP core shared by every resource: headers, retries, error mapping, response parsing."""
+"""The HTTP core both clients share: headers, idempotency keys, retry delays, response parsing.
+
+The transports that send requests are ``astrocal_sdk._async.api_client.AsyncAPIClient`` (written
+by hand) and ``astrocal_sdk._sync.api_client.SyncAPIClient`` (derived from it by scripts/unasync.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import platform
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx
 
 from astrocal_sdk._exceptions import (
-    APIConnectionError,
     APIResponseValidationError,
-    APITimeoutError,
-    make_status_error,
 )
 from astrocal_sdk._models import parse_lenient
-from astrocal_sdk._response import APIResponse
-from astrocal_sdk._retry import retry_delay, should_retry_response
+from astrocal_sdk._retry import retry_delay
 from astrocal_sdk._serialize import to_json, to_query
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
+from astrocal_sdk._types import NotGiven, RequestOptions, Timeout
 from astrocal_sdk._version import __version__
-from astrocal_sdk.pagination import AsyncPage, SyncPage
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "RAW_RESPONSE_HEADER",
-    "AsyncAPIClient",
-    "SyncAPIClient",
+    "BaseClient",
+    "Prepared",
+    "json_parser",
+    "strip_raw",
 ]
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
@@ -46,7 +44,7 @@ RAW_RESPONSE_HEADER = "X-Astrocal-Raw-Response"
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     method: str
     url: str
     params: dict[str, str]
@@ -70,7 +68,7 @@ def strip_raw(options: RequestOptions) -> tuple[RequestOptions, bool]:
     return cast(RequestOptions, clean), True
 
 
-def _json_parser(cast_to: Any) -> Callable[[httpx.Response], Any]:
+def json_parser(cast_to: Any) -> Callable[[httpx.Response], Any]:
     def parse(response: httpx.Response) -> Any:
         if cast_to is None or response.status_code == 204:
             return None
@@ -86,7 +84,7 @@ def _json_parser(cast_to: Any) -> Callable[[httpx.Response], Any]:
     return parse
 
 
-class _BaseClient:
+class BaseClient:
     api_key: str
     base_url: str
     timeout: Timeout
@@ -126,7 +124,7 @@ class _BaseClient:
         params: Mapping[str, Any] | None,
         body: object,
         options: RequestOptions,
-    ) -> _Prepared:
+    ) -> Prepared:
         options, raw = strip_raw(options)
         headers = self._headers()
         content: bytes | None = None
@@ -143,7 +141,7 @@ class _BaseClient:
         headers.update(options.get("extra_headers") or {})
         query = to_query(params or {})
         query.update(options.get("extra_query") or {})
-        return _Prepared(
+        return Prepared(
             method=method,
             url=self.base_url + path,
             params=query,
@@ -157,243 +155,3 @@ class _BaseClient:
     @staticmethod
     def _retry_delay(retries_taken: int, response: httpx.Response | None) -> float:
         return retry_delay(retries_taken, response.headers if response is not None else None)
-
-
-class SyncAPIClient(_BaseClient):
-    """Sends requests with an ``httpx.Client``; resources call :meth:`request`."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str,
-        timeout: Timeout,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        http_client: httpx.Client | None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        self._owns_http_client = http_client is None
-        self._http = (
-            http_client if http_client is not None else httpx.Client(follow_redirects=False)
-        )
-        self._sleep: Callable[[float], None] = time.sleep
-
-    def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
-        if self._owns_http_client:
-            self._http.close()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: Any,
-        params: Mapping[str, Any] | None = None,
-        body: object = NOT_GIVEN,
-        options: RequestOptions,
-        parse: Callable[[httpx.Response], Any] | None = None,
-    ) -> Any:
-        prepared = self._prepare(method, path, params=params, body=body, options=options)
-        parser = parse or _json_parser(cast_to)
-        response, retries_taken = self._send(prepared)
-        api_response: APIResponse[Any] = APIResponse(
-            response, lambda: parser(response), retries_taken=retries_taken
-        )
-        return api_response if prepared.raw else api_response.parse()
-
-    def _send(self, prepared: _Prepared) -> tuple[httpx.Response, int]:
-        retries_taken = 0
-        while True:
-            request = self._http.build_request(
-                prepared.method,
-                prepared.url,
-                params=prepared.params,
-                headers=prepared.headers,
-                content=prepared.content,
-                timeout=prepared.timeout,
-            )
-            retries_left = prepared.max_retries - retries_taken
-            try:
-                response = self._http.send(request)
-            except httpx.TimeoutException as exc:
-                if retries_left > 0:
-                    self._sleep(self._retry_delay(retries_taken, None))
-                    retries_taken += 1
-                    continue
-                raise APITimeoutError(request) from exc
-            except httpx.TransportError as exc:
-                if retries_left > 0:
-                    self._sleep(self._retry_delay(retries_taken, None))
-                    retries_taken += 1
-                    continue
-                raise APIConnectionError(request, message=f"Connection error: {exc}") from exc
-            if response.is_success:
-                return response, retries_taken
-            if retries_left > 0 and should_retry_response(response):
-                delay = self._retry_delay(retries_taken, response)
-                response.close()
-                self._sleep(delay)
-                retries_taken += 1
-                continue
-            raise make_status_error(response)
-
-    def get_page(
-        self,
-        path: str,
-        item: type[T] | Any,
-        *,
-        params: Mapping[str, Any],
-        options: RequestOptions,
-    ) -> SyncPage[T]:
-        """The first page of a list; its iteration fetches the next pages with the same query."""
-        later_options, _ = strip_raw(options)
-
-        def fetch(cursor: str | None, opts: RequestOptions) -> SyncPage[T]:
-            query = dict(params)
-            if cursor is not None:
-                query["cursor"] = cursor
-
-            def parse(response: httpx.Response) -> SyncPage[T]:
-                body = _json_parser(dict[str, Any])(response)
-                return SyncPage(
-                    data=parse_lenient(list[item], body.get("data") or []),  # type: ignore[valid-type]
-                    has_more=bool(body.get("has_more")),
-                    next_cursor=body.get("next_cursor"),
-                    fetch=lambda c: fetch(c, later_options),
-                )
-
-            return cast(
-                SyncPage[T],
-                self.request("GET", path, cast_to=None, params=query, options=opts, parse=parse),
-            )
-
-        return fetch(None, options)
-
-
-class AsyncAPIClient(_BaseClient):
-    """Sends requests with an ``httpx.AsyncClient``; resources call :meth:`request`."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str,
-        timeout: Timeout,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        http_client: httpx.AsyncClient | None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        self._owns_http_client = http_client is None
-        self._http = (
-            http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
-        )
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-
-    async def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
-        if self._owns_http_client:
-            await self._http.aclose()
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: Any,
-        params: Mapping[str, Any] | None = None,
-        body: object = NOT_GIVEN,
-        options: RequestOptions,
-        parse: Callable[[httpx.Response], Any] | None = None,
-    ) -> Any:
-        prepared = self._prepare(method, path, params=params, body=body, options=options)
-        parser = parse or _json_parser(cast_to)
-        response, retries_taken = await self._send(prepared)
-        api_response: APIResponse[Any] = APIResponse(
-            response, lambda: parser(response), retries_taken=retries_taken
-        )
-        return api_response if prepared.raw else api_response.parse()
-
-    async def _send(self, prepared: _Prepared) -> tuple[httpx.Response, int]:
-        retries_taken = 0
-        while True:
-            request = self._http.build_request(
-                prepared.method,
-                prepared.url,
-                params=prepared.params,
-                headers=prepared.headers,
-                content=prepared.content,
-                timeout=prepared.timeout,
-            )
-            retries_left = prepared.max_retries - retries_taken
-            try:
-                response = await self._http.send(request)
-            except httpx.TimeoutException as exc:
-                if retries_left > 0:
-                    await self._sleep(self._retry_delay(retries_taken, None))
-                    retries_taken += 1
-                    continue
-                raise APITimeoutError(request) from exc
-            except httpx.TransportError as exc:
-                if retries_left > 0:
-                    await self._sleep(self._retry_delay(retries_taken, None))
-                    retries_taken += 1
-                    continue
-                raise APIConnectionError(request, message=f"Connection error: {exc}") from exc
-            if response.is_success:
-                return response, retries_taken
-            if retries_left > 0 and should_retry_response(response):
-                delay = self._retry_delay(retries_taken, response)
-                await response.aclose()
-                await self._sleep(delay)
-                retries_taken += 1
-                continue
-            raise make_status_error(response)
-
-    async def get_page(
-        self,
-        path: str,
-        item: type[T] | Any,
-        *,
-        params: Mapping[str, Any],
-        options: RequestOptions,
-    ) -> AsyncPage[T]:
-        """The first page of a list; its iteration fetches the next pages with the same query."""
-        later_options, _ = strip_raw(options)
-
-        async def fetch(cursor: str | None, opts: RequestOptions) -> AsyncPage[T]:
-            query = dict(params)
-            if cursor is not None:
-                query["cursor"] = cursor
-
-            def parse(response: httpx.Response) -> AsyncPage[T]:
-                body = _json_parser(dict[str, Any])(response)
-                return AsyncPage(
-                    data=parse_lenient(list[item], body.get("data") or []),  # type: ignore[valid-type]
-                    has_more=bool(body.get("has_more")),
-                    next_cursor=body.get("next_cursor"),
-                    fetch=lambda c: fetch(c, later_options),
-                )
-
-            return cast(
-                AsyncPage[T],
-                await self.request(
-                    "GET", path, cast_to=None, params=query, options=opts, parse=parse
-                ),
-            )
-
-        return await fetch(None, options)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import httpx
 
-__all__ = ["APIResponse", "RateLimit"]
+__all__ = ["APIResponse", "RateLimit", "no_content"]
 
 R = TypeVar("R")
 
@@ -93,3 +93,8 @@ def _int(value: str | None) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+def no_content(result: object) -> None:
+    """A 204 answer is ``None``; under ``with_raw_response`` the :class:`APIResponse` passes through."""
+    return cast(None, result)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
 from astrocal_sdk._types import NotGiven
 
-__all__ = ["format_datetime", "to_json", "to_query", "without_not_given"]
+__all__ = ["format_datetime", "path_param", "to_json", "to_query", "without_not_given"]
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -63,3 +64,10 @@ def to_query(params: Mapping[str, Any]) -> dict[str, str]:
 def without_not_given(values: Mapping[str, Any]) -> dict[str, Any]:
     """The entries of ``values`` that were given (``None`` is kept: it clears a field)."""
     return {k: v for k, v in values.items() if not isinstance(v, NotGiven)}
+
+
+def path_param(name: str, value: str) -> str:
+    """``value`` quoted for a URL path; an empty id would silently address the list instead."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")

@@ -1,15 +1,26 @@
-"""``client.account`` (the caller's account), ``client.accounts`` (signup) and ``client.usage``."""
+"""``client.account`` (the caller's account), ``client.accounts`` (signup) and ``client.usage``.
+
+Written once in ``astrocal_sdk/_async/resources/account.py``; the sync classes are derived from it.
+"""
 
 from __future__ import annotations
 
-from typing_extensions import Unpack
-
-from astrocal_sdk._raw import async_to_raw_response_wrapper, to_raw_response_wrapper
-from astrocal_sdk._serialize import without_not_given
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
-from astrocal_sdk.resources._params import TimeZoneLike
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource
-from astrocal_sdk.types._generated.models import Account, AccountCreated, Usage
+from astrocal_sdk._async.resources.account import (
+    AsyncAccountResource,
+    AsyncAccountResourceWithRawResponse,
+    AsyncAccounts,
+    AsyncAccountsWithRawResponse,
+    AsyncUsageResource,
+    AsyncUsageResourceWithRawResponse,
+)
+from astrocal_sdk._sync.resources.account import (
+    AccountResource,
+    AccountResourceWithRawResponse,
+    Accounts,
+    AccountsWithRawResponse,
+    UsageResource,
+    UsageResourceWithRawResponse,
+)
 
 __all__ = [
     "AccountResource",
@@ -25,85 +36,3 @@ __all__ = [
     "UsageResource",
     "UsageResourceWithRawResponse",
 ]
-
-
-class AccountResource(SyncAPIResource):
-    def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
-        """The account the API key belongs to."""
-        return self._get("/v1/account", cast_to=Account, options=options)
-
-
-class AsyncAccountResource(AsyncAPIResource):
-    async def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
-        """The account the API key belongs to."""
-        return await self._get("/v1/account", cast_to=Account, options=options)
-
-
-class Accounts(SyncAPIResource):
-    def create(
-        self,
-        *,
-        name: str,
-        email: str,
-        time_zone: TimeZoneLike | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> AccountCreated:
-        """Sign up (only where the server enables signup): the account and its first keys."""
-        body = without_not_given({"name": name, "email": email, "time_zone": time_zone})
-        return self._post("/v1/accounts", cast_to=AccountCreated, body=body, options=options)
-
-
-class AsyncAccounts(AsyncAPIResource):
-    async def create(
-        self,
-        *,
-        name: str,
-        email: str,
-        time_zone: TimeZoneLike | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> AccountCreated:
-        """Sign up (only where the server enables signup): the account and its first keys."""
-        body = without_not_given({"name": name, "email": email, "time_zone": time_zone})
-        return await self._post("/v1/accounts", cast_to=AccountCreated, body=body, options=options)
-
-
-class UsageResource(SyncAPIResource):
-    def retrieve(self, **options: Unpack[RequestOptions]) -> Usage:
-        """The plan and its use in the current period."""
-        return self._get("/v1/usage", cast_to=Usage, options=options)
-
-
-class AsyncUsageResource(AsyncAPIResource):
-    async def retrieve(self, **options: Unpack[RequestOptions]) -> Usage:
-        """The plan and its use in the current period."""
-        return await self._get("/v1/usage", cast_to=Usage, options=options)
-
-
-class AccountResourceWithRawResponse:
-    def __init__(self, account: AccountResource) -> None:
-        self.retrieve = to_raw_response_wrapper(account.retrieve)
-
-
-class AsyncAccountResourceWithRawResponse:
-    def __init__(self, account: AsyncAccountResource) -> None:
-        self.retrieve = async_to_raw_response_wrapper(account.retrieve)
-
-
-class AccountsWithRawResponse:
-    def __init__(self, accounts: Accounts) -> None:
-        self.create = to_raw_response_wrapper(accounts.create)
-
-
-class AsyncAccountsWithRawResponse:
-    def __init__(self, accounts: AsyncAccounts) -> None:
-        self.create = async_to_raw_response_wrapper(accounts.create)
-
-
-class UsageResourceWithRawResponse:
-    def __init__(self, usage: UsageResource) -> None:
-        self.retrieve = to_raw_response_wrapper(usage.retrieve)
-
-
-class AsyncUsageResourceWithRawResponse:
-    def __init__(self, usage: AsyncUsageResource) -> None:
-        self.retrieve = async_to_raw_response_wrapper(usage.retrieve)

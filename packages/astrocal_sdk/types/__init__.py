@@ -7,15 +7,6 @@ enum value this SDK does not know yet is kept as the plain string.
 
 from __future__ import annotations
 
-from astrocal_sdk.resources._params import (
-    CalendarRefDict,
-    DateOverrideDict,
-    InviteeDict,
-    InviteeUpdateDict,
-    LocationDict,
-    TimeIntervalDict,
-    WeeklyHoursDict,
-)
 from astrocal_sdk.types._generated.models import (
     Account,
     AccountCreate,
@@ -87,6 +78,15 @@ from astrocal_sdk.types._generated.models import (
     WebhookWithSecret,
     Weekday,
     WeeklyHoursInterval,
+)
+from astrocal_sdk.types._params import (
+    CalendarRefDict,
+    DateOverrideDict,
+    InviteeDict,
+    InviteeUpdateDict,
+    LocationDict,
+    TimeIntervalDict,
+    WeeklyHoursDict,
 )
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""One module per API area: its resource classes and their raw-response twins."""
