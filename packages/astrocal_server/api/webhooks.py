@@ -24,10 +24,10 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.storage.pagination import paginate
 from astrocal_server.webhooks import runtime
+from astrocal_server.webhooks.attempts import fail_pending_deliveries
 from astrocal_server.webhooks.dispatcher import send_now
 from astrocal_server.webhooks.events import TEST_EVENT, new_event_id, test_event_payload
 from astrocal_server.webhooks.secret_store import seal_secret
-from astrocal_server.webhooks.sender import fail_pending_deliveries
 from astrocal_server.webhooks.signing import generate_secret
 from astrocal_server.webhooks.ssrf import TargetRefused, UnresolvableHost, parse_target_url
 

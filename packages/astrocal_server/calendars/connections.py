@@ -314,7 +314,7 @@ class CalendarService:
 
 
 def _guarded_client(settings: Any) -> httpx.AsyncClient:
-    from astrocal_server.webhooks.delivery import make_client as make_guarded_client
+    from astrocal_server.webhooks.http_post import make_client as make_guarded_client
     from astrocal_server.webhooks.ssrf import TargetGuard
 
     return make_guarded_client(
