@@ -31,7 +31,7 @@ from astrocal_server.calendars.google import GoogleProvider
 from astrocal_server.calendars.http import RetryPolicy, make_client
 from astrocal_server.calendars.microsoft import MicrosoftProvider
 from astrocal_server.crypto import SecretBox
-from astrocal_server.serialize.common import format_datetime
+from astrocal_server.serialize.calendar_connections import connection_to_api
 from astrocal_server.storage.models import CalendarConnection
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "CalendarService",
     "calendar_service",
     "calendars_of",
-    "connection_to_api",
     "open_credentials",
     "seal_credentials",
 ]
@@ -57,39 +56,6 @@ def open_credentials(box: SecretBox, connection: CalendarConnection) -> dict[str
     if not connection.credentials_enc:
         return {}
     return box.open_json(connection.credentials_enc, aad=f"calendar_connection:{connection.id}")
-
-
-def connection_to_api(
-    connection: CalendarConnection, *, authorization_url: str | None = None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": connection.id,
-        "provider": connection.provider,
-        "status": connection.status,
-    }
-    if connection.account_email:
-        out["account_email"] = connection.account_email
-    if connection.provider == "caldav" and connection.server_url:
-        out["server_url"] = connection.server_url
-    out["calendars"] = [
-        {
-            "id": str(c["id"]),
-            "name": str(c.get("name") or c["id"]),
-            "primary": bool(c.get("primary", False)),
-            "read_only": bool(c.get("read_only", False)),
-        }
-        for c in connection.calendars or []
-    ]
-    if authorization_url and connection.status == "pending":
-        out["authorization_url"] = authorization_url
-    if connection.last_error and connection.status in ("error", "expired"):
-        out["last_error"] = connection.last_error
-    out.update(
-        livemode=connection.livemode,
-        created_at=format_datetime(connection.created_at),
-        updated_at=format_datetime(connection.updated_at),
-    )
-    return out
 
 
 class CalendarService:
@@ -314,7 +280,7 @@ class CalendarService:
 
 
 def _guarded_client(settings: Any) -> httpx.AsyncClient:
-    from astrocal_server.webhooks.delivery import make_client as make_guarded_client
+    from astrocal_server.webhooks.http_post import make_client as make_guarded_client
     from astrocal_server.webhooks.ssrf import TargetGuard
 
     return make_guarded_client(

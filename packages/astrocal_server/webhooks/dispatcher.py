@@ -20,7 +20,7 @@ from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks import runtime
-from astrocal_server.webhooks.sender import attempt_delivery
+from astrocal_server.webhooks.attempts import attempt_delivery
 
 __all__ = ["DeliveryDispatcher", "claim_one", "delivery_lease", "lease_free", "send_now"]
 

@@ -18,9 +18,9 @@ from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure
 from astrocal_server.outbox.relay import new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery, WebhookEndpoint
+from astrocal_server.webhooks.attempts import attempt_delivery
 from astrocal_server.webhooks.dispatcher import delivery_lease
 from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
-from astrocal_server.webhooks.sender import attempt_delivery
 
 __all__ = ["handle"]
 

@@ -39,7 +39,7 @@ def guard(state: AppState) -> TargetGuard:
 
 
 def http_client(state: AppState) -> httpx.AsyncClient:
-    from astrocal_server.webhooks.delivery import make_client
+    from astrocal_server.webhooks.http_post import make_client
 
     found = state.services.get(_CLIENT)
     if found is None or found.is_closed:

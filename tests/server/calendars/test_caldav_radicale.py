@@ -358,7 +358,7 @@ async def test_the_guarded_client_refuses_private_addresses_at_connect_time(
     radicale_server: Radicale,
 ) -> None:
     """Every CalDAV request of the server goes through the SSRF guard (redirects, rebinding)."""
-    from astrocal_server.webhooks.delivery import make_client as make_guarded_client
+    from astrocal_server.webhooks.http_post import make_client as make_guarded_client
     from astrocal_server.webhooks.ssrf import TargetGuard
 
     async with make_guarded_client(TargetGuard(allow_private=False), timeout=5) as guarded:

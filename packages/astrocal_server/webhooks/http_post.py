@@ -1,4 +1,6 @@
-"""One HTTP attempt: POST the signed body, no redirects, a hard deadline, the answer truncated.
+"""The HTTP leg of one attempt: POST an already signed body, no redirects, a hard deadline, the
+answer truncated, every failure turned into an :class:`Outcome` (never an exception). Retries and
+bookkeeping are ``attempts.py``'s job.
 
 The client's network layer is the SSRF guard (:class:`~astrocal_server.webhooks.ssrf.GuardedNetworkBackend`),
 so the address check happens at connect time for every new connection.
@@ -38,7 +40,7 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, guard: TargetGuard, limits: httpx.Limits) -> None:
         super().__init__(trust_env=False, limits=limits)
         # httpx has no public switch for the network backend; swap in a pool that uses ours.
-        ssl_context = self._pool._ssl_context  # type: ignore[attr-defined]
+        ssl_context = self._pool._ssl_context
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,

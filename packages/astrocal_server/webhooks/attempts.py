@@ -1,4 +1,5 @@
-"""One attempt of one leased delivery, start to finish: sign, send, record, decide what comes next.
+"""Attempts of a delivery: make one (sign it, POST it with ``http_post``), record its outcome and
+decide what comes next (retry at a later time, succeed, fail, disable a failing endpoint).
 
 The caller holds the delivery's lease (``lease_owner``). The outcome is written only if the lease is
 still ours; a delivery whose lease another worker took over is left to that worker.
@@ -18,8 +19,8 @@ from astrocal_server.crypto import SecretBoxError
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.webhooks import runtime
-from astrocal_server.webhooks.delivery import Outcome, post
 from astrocal_server.webhooks.events import TEST_EVENT
+from astrocal_server.webhooks.http_post import Outcome, post
 from astrocal_server.webhooks.schedule import decide
 from astrocal_server.webhooks.secret_store import signing_secrets
 from astrocal_server.webhooks.signing import webhook_headers
