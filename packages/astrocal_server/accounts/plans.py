@@ -20,11 +20,12 @@ from astrocal_server.storage.models import Account, Booking
 
 __all__ = [
     "AccountPlan",
+    "Usage",
     "bookings_used",
     "check_booking_quota",
     "current_period",
     "plan_of",
-    "usage_to_api",
+    "usage_of",
 ]
 
 
@@ -94,22 +95,34 @@ async def check_booking_quota(
     )
 
 
-async def usage_to_api(
+@dataclass(frozen=True)
+class Usage:
+    """An account's plan, the current period and what the period has used (in one mode)."""
+
+    plan: str
+    period_start: datetime
+    period_end: datetime
+    bookings_used: int
+    bookings_limit: int | None
+    requests_per_minute: int
+
+
+async def usage_of(
     conn: AsyncConnection | AsyncSession,
     settings: Settings,
     account: Account,
     *,
     livemode: bool,
     now: datetime,
-) -> dict[str, object]:
+) -> Usage:
     chosen = plan_of(settings, account)
     period = current_period(now)
     used = await bookings_used(conn, account_id=account.id, livemode=livemode, period=period)
-    return {
-        "plan": chosen.name,
-        "period_start": format_datetime(period[0]),
-        "period_end": format_datetime(period[1]),
-        "bookings_used": used,
-        "bookings_limit": chosen.plan.bookings_per_month,
-        "requests_per_minute": chosen.plan.requests_per_minute,
-    }
+    return Usage(
+        plan=chosen.name,
+        period_start=period[0],
+        period_end=period[1],
+        bookings_used=used,
+        bookings_limit=chosen.plan.bookings_per_month,
+        requests_per_minute=chosen.plan.requests_per_minute,
+    )
