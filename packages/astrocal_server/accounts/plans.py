@@ -1,4 +1,5 @@
-"""Plans: which limits an account has, the current billing period, and the monthly booking quota.
+"""Plans: which limits an account has, the current billing period, the monthly booking quota, and
+the usage report (:class:`Usage`) the ``/v1/usage`` operation shows.
 
 Plans are server configuration (``Settings.plans``). The period is the calendar month in UTC.
 Every created booking counts against the quota of the mode it was made in; cancelling does not

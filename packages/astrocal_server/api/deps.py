@@ -1,4 +1,9 @@
-"""FastAPI dependencies: the app state, the database, the clock, the settings and the caller."""
+"""FastAPI dependencies: the app state, the database, the clock, the settings and the caller.
+
+The caller dependency reads the ``Authorization: Bearer`` header here and leaves recognising the
+key to the accounts service; then it counts the request against the key's rate limit
+(``api/ratelimit.py``) and, for a POST, claims its ``Idempotency-Key`` (``api/idempotency.py``).
+"""
 
 from __future__ import annotations
 
@@ -101,6 +106,7 @@ async def _caller(request: Request, key: ApiKey, account: Account) -> Caller:
 
 
 async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey, Account]:
+    """The key and account of the request's ``Authorization: Bearer sk_…`` header."""
     header = request.headers.get("authorization")
     if not header:
         raise AuthenticationFailed(
@@ -119,6 +125,7 @@ async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey,
 
 async def _touch(request: Request, key: ApiKey) -> None:
     state = get_state(request)
+    # The per-process memory of recent writes lives with the app's long-lived helpers.
     touched: dict[str, datetime] = state.services.setdefault("api_key_last_touched", {})
     await accounts.touch_key(state.db, key, now=state.clock.now(), touched=touched)
 
