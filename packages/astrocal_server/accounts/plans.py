@@ -74,7 +74,7 @@ async def bookings_used(
 async def check_booking_quota(
     session: AsyncSession, settings: Settings, account: Account, *, livemode: bool, now: datetime
 ) -> None:
-    """402 ``booking_limit_reached`` when this period's quota is used up.
+    """Raise ``QuotaExceeded`` (``booking_limit_reached``) when this period's quota is used up.
 
     Call it inside the booking's write transaction, after the per-host lock (the host is the
     account), so two concurrent creates cannot both take the last booking of the month.
