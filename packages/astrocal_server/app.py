@@ -15,13 +15,16 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from astrocal_server.api.errors import install_error_handlers
-from astrocal_server.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from astrocal_server.api.middleware import (
+    BodySizeLimitMiddleware,
+    IdempotencyMiddleware,
+    RateLimitHeadersMiddleware,
+    RequestContextMiddleware,
+)
 from astrocal_server.availability import ExternalBusySource, NoExternalBusy
 from astrocal_server.clock import Clock, SystemClock
 from astrocal_server.config import Settings
-from astrocal_server.idempotency import IdempotencyMiddleware
 from astrocal_server.lifespan import LIFESPAN_HOOKS
-from astrocal_server.ratelimit import RateLimitHeadersMiddleware
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate

@@ -1,13 +1,12 @@
-"""Per-API-key rate limits: fixed one-minute windows, ``RateLimit-*`` headers, 429 + ``Retry-After``.
+"""Per-API-key rate limits: fixed one-minute windows counted per key, and the error when one is full.
 
 The limit is the plan's ``requests_per_minute``. Counters live in process memory when the database
 is SQLite (one server process owns the file) and in the ``rate_limit_counters`` table on PostgreSQL,
 where one atomic upsert per request makes the limit global across every process sharing the
 database.
 
-The check runs where the caller is authenticated (``api.deps``); it records the outcome on the
-request scope and :class:`RateLimitHeadersMiddleware` puts the headers on whatever response the
-request ends with (success, error or idempotent replay).
+Counting happens where the caller is authenticated; the HTTP edge (``api/ratelimit.py``) turns the
+:class:`RateLimitStatus` into ``RateLimit-*`` headers and a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -15,11 +14,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from astrocal_server.errors import RateLimited
 from astrocal_server.state import AppState
@@ -31,14 +29,12 @@ __all__ = [
     "CounterStore",
     "DatabaseCounterStore",
     "MemoryCounterStore",
-    "RateLimitHeadersMiddleware",
     "RateLimitStatus",
-    "enforce",
-    "rate_limit_headers",
+    "check",
+    "exceeded",
 ]
 
 WINDOW_SECONDS = 60
-SCOPE_KEY = "rate_limit"
 _SERVICE = "rate_limit_counters"
 
 
@@ -84,8 +80,8 @@ class DatabaseCounterStore:
         self._hits = 0
 
     async def hit(self, bucket: str, expires_at: datetime) -> int:
-        stmt = pg_insert(RateLimitCounter).values(bucket=bucket, count=1, expires_at=expires_at)
-        stmt = stmt.on_conflict_do_update(
+        insert = pg_insert(RateLimitCounter).values(bucket=bucket, count=1, expires_at=expires_at)
+        stmt = insert.on_conflict_do_update(
             index_elements=[RateLimitCounter.bucket],
             set_={"count": RateLimitCounter.count + 1},
         ).returning(RateLimitCounter.count)
@@ -126,51 +122,11 @@ async def check(state: AppState, key_id: str, limit: int) -> RateLimitStatus:
     )
 
 
-def rate_limit_headers(status: RateLimitStatus) -> dict[str, str]:
-    return {
-        "RateLimit-Limit": str(status.limit),
-        "RateLimit-Remaining": str(status.remaining),
-        "RateLimit-Reset": str(status.reset_seconds),
-    }
-
-
-async def enforce(scope: Scope, state: AppState, key_id: str, limit: int) -> None:
-    """Count the request; over the limit raise 429 ``rate_limit_exceeded`` with ``Retry-After``."""
-    status = await check(state, key_id, limit)
-    scope.setdefault("state", {})[SCOPE_KEY] = status
-    if not status.allowed:
-        raise RateLimited(
-            "rate_limit_exceeded",
-            f"This API key made more than {limit} requests in the current minute, its plan's "
-            f"limit; retry in {status.reset_seconds} seconds.",
-            retry_after=status.reset_seconds,
-        )
-
-
-class RateLimitHeadersMiddleware:
-    """Adds ``RateLimit-*`` to every response of a request that was counted."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status: Any = scope.get("state", {}).get(SCOPE_KEY)
-                if status is not None:
-                    names = {b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset"}
-                    headers = [
-                        (k, v) for k, v in message.get("headers", []) if k.lower() not in names
-                    ]
-                    headers.extend(
-                        (k.lower().encode("latin-1"), v.encode("latin-1"))
-                        for k, v in rate_limit_headers(status).items()
-                    )
-                    message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def exceeded(status: RateLimitStatus) -> RateLimited:
+    """The ``rate_limit_exceeded`` error (with ``retry_after``) for a request over its key's limit."""
+    return RateLimited(
+        "rate_limit_exceeded",
+        f"This API key made more than {status.limit} requests in the current minute, its plan's "
+        f"limit; retry in {status.reset_seconds} seconds.",
+        retry_after=status.reset_seconds,
+    )

@@ -7,14 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field
-from sqlalchemy import func, select
 
-from astrocal_server.accounts import create_account
+from astrocal_server.accounts import service
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
-from astrocal_server.errors import PermissionDenied, conflict
 from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
-from astrocal_server.storage.models import Account
 from astrocal_server.validation import TimeZoneName
 
 __all__ = ["router"]
@@ -28,6 +25,11 @@ class AccountCreate(StrictBody):
     time_zone: TimeZoneName = "UTC"
 
 
+async def _signup_enabled(state: StateDep) -> None:
+    # A dependency, so a server without sign-up refuses before the body is even read.
+    service.ensure_signup_enabled(state.settings)
+
+
 @router.get("/v1/account", operation_id="account.retrieve")
 async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     return account_to_api(caller.account)
@@ -37,35 +39,13 @@ async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     "/v1/accounts",
     operation_id="accounts.create",
     status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
+    dependencies=[Depends(validate_idempotency_key), Depends(_signup_enabled)],
 )
 async def create_account_route(request: Request, state: StateDep) -> JSONResponse:
-    if not state.settings.signup_enabled:
-        raise PermissionDenied(
-            "signup_disabled",
-            "Sign-up is disabled on this server; ask its operator for an account "
-            "(or set ASTROCAL_SIGNUP_ENABLED=true on a server you run).",
-        )
     body = await parse_json_body(request, AccountCreate)
-    email = str(body.email)
-    async with state.db.write() as session:
-        taken = await session.scalar(
-            select(Account.id).where(func.lower(Account.email) == email.lower()).limit(1)
-        )
-        if taken is not None:
-            raise conflict(
-                "email_taken",
-                f"An account with the email {email} already exists; use its API keys, or sign up with another email.",
-                param="email",
-            )
-        created = await create_account(
-            session,
-            name=body.name,
-            email=email,
-            time_zone=body.time_zone,
-            plan=state.settings.default_plan,
-            clock=state.clock,
-        )
+    created = await service.sign_up(
+        state, name=body.name, email=str(body.email), time_zone=body.time_zone
+    )
     out = {
         "account": account_to_api(created.account),
         "live_key": api_key_to_api(created.live_key.key, secret=created.live_key.secret),

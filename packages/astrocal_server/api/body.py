@@ -30,10 +30,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def validation_failed(exc: ValidationError, location: str = "body") -> RequestValidationError:
-    errors = []
-    for err in exc.errors(include_url=False):
-        err = dict(err)
-        err["loc"] = (location, *err.get("loc", ()))
+    errors: list[dict[str, Any]] = []
+    for detail in exc.errors(include_url=False):
+        err: dict[str, Any] = dict(detail)
+        err["loc"] = (location, *detail.get("loc", ()))
         err.pop("ctx", None)
         errors.append(err)
     return RequestValidationError(errors)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 
-from astrocal_server import idempotency
+from astrocal_server.api import idempotency
 from astrocal_server.api.availability import parse_instant, parse_start
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key

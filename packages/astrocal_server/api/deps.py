@@ -1,25 +1,28 @@
-"""FastAPI dependencies: the app state, the database, the clock, the settings and the caller."""
+"""FastAPI dependencies: the app state, the database, the clock, the settings and the caller.
+
+The caller dependency reads the ``Authorization: Bearer`` header here and leaves recognising the
+key to the accounts service; then it counts the request against the key's rate limit
+(``api/ratelimit.py``) and, for a POST, claims its ``Idempotency-Key`` (``api/idempotency.py``).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from astrocal_server import idempotency, ratelimit
-from astrocal_server.accounts import find_api_key
+from astrocal_server.accounts import service as accounts
+from astrocal_server.accounts.plans import plan_of
+from astrocal_server.api import idempotency, ratelimit
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
 from astrocal_server.errors import AuthenticationFailed
-from astrocal_server.plans import plan_of
 from astrocal_server.state import AppState
-from astrocal_server.storage.db import Database
+from astrocal_server.storage.db import Database, ReadConnection
 from astrocal_server.storage.models import Account, ApiKey
 from astrocal_server.storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
@@ -43,7 +46,6 @@ __all__ = [
     "validate_idempotency_key",
 ]
 
-LAST_USED_RESOLUTION = timedelta(hours=1)
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -64,13 +66,13 @@ def get_settings(request: Request) -> Settings:
     return get_state(request).settings
 
 
-async def get_read_conn(request: Request) -> AsyncIterator[AsyncConnection]:
+async def get_read_conn(request: Request) -> AsyncIterator[ReadConnection]:
     """One read connection per request, shared by authentication and the route (Core reads)."""
     async with get_db(request).connect_read() as conn:
         yield conn
 
 
-ReadConnDep = Annotated[AsyncConnection, Depends(get_read_conn)]
+ReadConnDep = Annotated[ReadConnection, Depends(get_read_conn)]
 
 
 async def get_caller(request: Request) -> Caller:
@@ -103,7 +105,8 @@ async def _caller(request: Request, key: ApiKey, account: Account) -> Caller:
     return caller
 
 
-async def _authenticate(request: Request, conn: AsyncConnection) -> tuple[ApiKey, Account]:
+async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey, Account]:
+    """The key and account of the request's ``Authorization: Bearer sk_…`` header."""
     header = request.headers.get("authorization")
     if not header:
         raise AuthenticationFailed(
@@ -117,36 +120,14 @@ async def _authenticate(request: Request, conn: AsyncConnection) -> tuple[ApiKey
             "invalid_api_key",
             "The Authorization header must be `Bearer sk_live_…` or `Bearer sk_test_…`.",
         )
-    found = await find_api_key(conn, secret)
-    if found is None:
-        raise AuthenticationFailed(
-            "invalid_api_key",
-            f"The API key {secret[:12]}… is not valid; check that you copied it whole, or create a new key.",
-        )
-    key, account = found
-    if key.revoked_at is not None:
-        raise AuthenticationFailed(
-            "api_key_revoked",
-            f"The API key {key.prefix}… was revoked; use another key or create a new one.",
-        )
-    return key, account
+    return await accounts.authenticate(conn, secret)
 
 
 async def _touch(request: Request, key: ApiKey) -> None:
-    """Record ``last_used_at``, at most once per interval so reads do not turn into writes."""
     state = get_state(request)
-    now = state.clock.now()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
-    # Concurrent first requests with one key would all see the old value: one of them writes.
+    # The per-process memory of recent writes lives with the app's long-lived helpers.
     touched: dict[str, datetime] = state.services.setdefault("api_key_last_touched", {})
-    previous = touched.get(key.id)
-    if previous is not None and now - previous < LAST_USED_RESOLUTION:
-        return
-    touched[key.id] = now
-    async with state.db.write() as session:
-        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    key.last_used_at = now
+    await accounts.touch_key(state.db, key, now=state.clock.now(), touched=touched)
 
 
 async def validate_idempotency_key(request: Request) -> None:

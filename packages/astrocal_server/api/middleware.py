@@ -1,8 +1,11 @@
-"""Pure ASGI middlewares of the HTTP edge: request ids and last-resort errors, body size limits.
+"""Pure ASGI middlewares of the HTTP edge: request ids and last-resort errors, body size limits,
+rate limit headers and idempotent responses.
 
 ``RequestContextMiddleware`` is the outermost layer: every request gets a request id (``X-Request-Id``
 in and out) and anything unexpected becomes a 500 envelope (or a retryable 503 when the database is
 unreachable or busy), logged with that id; a traceback never reaches the client.
+``RateLimitHeadersMiddleware`` and ``IdempotencyMiddleware`` finish what the caller dependency
+started (``api/ratelimit.py``, ``api/idempotency.py``).
 """
 
 from __future__ import annotations
@@ -12,11 +15,18 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from astrocal_server.api import idempotency, ratelimit
 from astrocal_server.api.errors import ApiError, error_body, request_id_of, send_json
+from astrocal_server.idempotency import release_claim
 from astrocal_server.ids import new_id
 from astrocal_server.storage.outage import database_unavailable
 
-__all__ = ["BodySizeLimitMiddleware", "RequestContextMiddleware"]
+__all__ = [
+    "BodySizeLimitMiddleware",
+    "IdempotencyMiddleware",
+    "RateLimitHeadersMiddleware",
+    "RequestContextMiddleware",
+]
 
 logger = logging.getLogger("astrocal.server")
 
@@ -142,3 +152,84 @@ class BodySizeLimitMiddleware:
             f"The request body is larger than {self.max_bytes} bytes; send a smaller body.",
         )
         await send_json(send, 413, error, [(b"connection", b"close")])
+
+
+class RateLimitHeadersMiddleware:
+    """Adds ``RateLimit-*`` to every response of a request that was counted."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = ratelimit.status_of(scope)
+                if status is not None:
+                    names = {b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset"}
+                    headers = [
+                        (k, v) for k, v in message.get("headers", []) if k.lower() not in names
+                    ]
+                    headers.extend(
+                        (k.lower().encode("latin-1"), v.encode("latin-1"))
+                        for k, v in ratelimit.rate_limit_headers(status).items()
+                    )
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class IdempotencyMiddleware:
+    """Stores the response of a request that claimed a key; answers replays from the store."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+        mode = "undecided"  # → "pass" (nothing to do), "capture" (claimed) or "replay"
+
+        async def hold(message: Message) -> None:
+            nonlocal mode
+            if mode == "undecided" and message["type"] == "http.response.start":
+                if idempotency.replay_of(scope) is not None:
+                    mode = "replay"
+                elif idempotency.claim_of(scope) is not None:
+                    mode = "capture"
+                else:
+                    mode = "pass"
+            if mode == "pass":
+                await send(message)
+            else:
+                held.append(message)
+
+        try:
+            await self.app(scope, receive, hold)
+        except BaseException:
+            claim = idempotency.claim_of(scope)
+            if claim is not None:
+                await release_claim(scope["app"].state.astrocal, claim)
+            raise
+        stored = idempotency.replay_of(scope)
+        claim = idempotency.claim_of(scope)
+        if mode == "replay" and stored is not None:
+            await idempotency.send_replay(stored, send)
+        elif mode == "capture" and claim is not None:
+            start = held[0]
+            body = b"".join(m.get("body", b"") for m in held[1:])
+            await idempotency.finish(
+                scope["app"].state.astrocal,
+                claim,
+                int(start["status"]),
+                body,
+                start.get("headers", []),
+            )
+            for message in held:
+                await send(message)

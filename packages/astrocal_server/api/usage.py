@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from astrocal_server.accounts import service
 from astrocal_server.api.deps import ReadCallerDep, ReadConnDep, StateDep
-from astrocal_server.plans import usage_to_api
+from astrocal_server.serialize.usage import usage_to_api
 
 __all__ = ["router"]
 
@@ -18,10 +19,4 @@ router = APIRouter()
 async def retrieve_usage(
     caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> dict[str, Any]:
-    return await usage_to_api(
-        conn,
-        state.settings,
-        caller.account,
-        livemode=caller.livemode,
-        now=state.clock.now(),
-    )
+    return usage_to_api(await service.get_usage(state, caller, conn=conn))

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server import availability
+from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.bookings.rules import (
     block_interval,
     booking_seat_key,
@@ -34,7 +35,6 @@ from astrocal_server.domain.slots import BusyInterval, check_start
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
-from astrocal_server.plans import check_booking_quota
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Schedule

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -27,7 +27,11 @@ from sqlalchemy.pool import NullPool
 
 from astrocal_server.config import normalise_database_url
 
-__all__ = ["Database"]
+__all__ = ["Database", "ReadConnection"]
+
+# What ``Database.connect_read()`` yields, named here so the HTTP edge can hand one request's read
+# connection to services without importing SQLAlchemy itself.
+ReadConnection: TypeAlias = AsyncConnection
 
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 from astrocal_server.accounts import NewAccount
-from astrocal_server.plans import current_period
+from astrocal_server.accounts.plans import current_period
 
 H = dict[str, str]
 

@@ -1,4 +1,5 @@
-"""Plans: which limits an account has, the current billing period, and the monthly booking quota.
+"""Plans: which limits an account has, the current billing period, the monthly booking quota, and
+the usage report (:class:`Usage`) the ``/v1/usage`` operation shows.
 
 Plans are server configuration (``Settings.plans``). The period is the calendar month in UTC.
 Every created booking counts against the quota of the mode it was made in; cancelling does not
@@ -20,11 +21,12 @@ from astrocal_server.storage.models import Account, Booking
 
 __all__ = [
     "AccountPlan",
+    "Usage",
     "bookings_used",
     "check_booking_quota",
     "current_period",
     "plan_of",
-    "usage_to_api",
+    "usage_of",
 ]
 
 
@@ -72,7 +74,7 @@ async def bookings_used(
 async def check_booking_quota(
     session: AsyncSession, settings: Settings, account: Account, *, livemode: bool, now: datetime
 ) -> None:
-    """402 ``booking_limit_reached`` when this period's quota is used up.
+    """Raise ``QuotaExceeded`` (``booking_limit_reached``) when this period's quota is used up.
 
     Call it inside the booking's write transaction, after the per-host lock (the host is the
     account), so two concurrent creates cannot both take the last booking of the month.
@@ -94,22 +96,34 @@ async def check_booking_quota(
     )
 
 
-async def usage_to_api(
+@dataclass(frozen=True)
+class Usage:
+    """An account's plan, the current period and what the period has used (in one mode)."""
+
+    plan: str
+    period_start: datetime
+    period_end: datetime
+    bookings_used: int
+    bookings_limit: int | None
+    requests_per_minute: int
+
+
+async def usage_of(
     conn: AsyncConnection | AsyncSession,
     settings: Settings,
     account: Account,
     *,
     livemode: bool,
     now: datetime,
-) -> dict[str, object]:
+) -> Usage:
     chosen = plan_of(settings, account)
     period = current_period(now)
     used = await bookings_used(conn, account_id=account.id, livemode=livemode, period=period)
-    return {
-        "plan": chosen.name,
-        "period_start": format_datetime(period[0]),
-        "period_end": format_datetime(period[1]),
-        "bookings_used": used,
-        "bookings_limit": chosen.plan.bookings_per_month,
-        "requests_per_minute": chosen.plan.requests_per_minute,
-    }
+    return Usage(
+        plan=chosen.name,
+        period_start=period[0],
+        period_end=period[1],
+        bookings_used=used,
+        bookings_limit=chosen.plan.bookings_per_month,
+        requests_per_minute=chosen.plan.requests_per_minute,
+    )
