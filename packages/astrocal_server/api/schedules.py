@@ -1,32 +1,28 @@
-"""``/v1/schedules``: working hours in a time zone, with per-date overrides."""
+"""``/v1/schedules``: working hours in a time zone, with per-date overrides.
+
+Bodies are parsed strictly here (types, lengths, zones, HH:MM intervals that end after they
+start); the rules across intervals and the lifecycle live in :mod:`astrocal_server.schedules`.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
 from astrocal_server.api.body import StrictBody, parse_json_body
-from astrocal_server.api.deps import Caller, CallerDep, PageDep, StateDep, validate_idempotency_key
-from astrocal_server.errors import conflict, invalid_param, not_found
-from astrocal_server.ids import new_id
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.schedules import service
+from astrocal_server.schedules.rules import DateOverride, Day, Interval, WeeklyInterval
 from astrocal_server.serialize.schedules import schedule_to_api
-from astrocal_server.storage.models import EventType, Schedule
-from astrocal_server.storage.pagination import paginate
-from astrocal_server.validation import TimeZoneName, first_overlap, minute_of_day
+from astrocal_server.validation import TimeZoneName, minute_of_day
 
-__all__ = ["get_schedule", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
-
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 class IntervalIn(StrictBody):
@@ -51,9 +47,6 @@ class IntervalIn(StrictBody):
             raise ValueError(f"the interval {self.start}–{self.end} must end after it starts")
         return self
 
-    def minutes(self) -> tuple[int, int]:
-        return minute_of_day(self.start), minute_of_day(self.end, allow_24=True)
-
 
 class WeeklyIntervalIn(IntervalIn):
     day: Day
@@ -76,70 +69,21 @@ class ScheduleCreate(ScheduleFields):
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def _check_weekly(weekly: list[WeeklyIntervalIn]) -> list[dict[str, str]]:
-    for day in DAYS:
-        positions = [i for i, w in enumerate(weekly) if w.day == day]
-        clash = first_overlap([weekly[i].minutes() for i in positions])
-        if clash:
-            a, b = weekly[positions[clash[0]]], weekly[positions[clash[1]]]
-            raise invalid_param(
-                f"weekly_hours.{positions[clash[1]]}",
-                f"The {day} intervals {a.start}–{a.end} and {b.start}–{b.end} overlap; merge them or make them not overlap.",
-            )
-    ordered = sorted(weekly, key=lambda w: (DAYS.index(w.day), w.minutes()))
-    return [{"day": w.day, "start": w.start, "end": w.end} for w in ordered]
+def _weekly(items: list[WeeklyIntervalIn] | None) -> list[WeeklyInterval] | None:
+    if items is None:
+        return None
+    return [WeeklyInterval(day=w.day, start=w.start, end=w.end) for w in items]
 
 
-def _check_overrides(overrides: list[DateOverrideIn]) -> list[dict[str, Any]]:
-    seen: dict[date, int] = {}
-    for position, override in enumerate(overrides):
-        if override.date in seen:
-            raise invalid_param(
-                f"date_overrides.{position}.date",
-                f"{override.date.isoformat()} is overridden twice (entries {seen[override.date]} and {position}); list each date once.",
-            )
-        seen[override.date] = position
-        clash = first_overlap([i.minutes() for i in override.intervals])
-        if clash:
-            a, b = override.intervals[clash[0]], override.intervals[clash[1]]
-            raise invalid_param(
-                f"date_overrides.{position}.intervals.{clash[1]}",
-                f"On {override.date.isoformat()} the intervals {a.start}–{a.end} and {b.start}–{b.end} overlap.",
-            )
-    ordered = sorted(overrides, key=lambda o: o.date)
+def _overrides(items: list[DateOverrideIn] | None) -> list[DateOverride] | None:
+    if items is None:
+        return None
     return [
-        {
-            "date": o.date.isoformat(),
-            "intervals": [
-                {"start": i.start, "end": i.end}
-                for i in sorted(o.intervals, key=IntervalIn.minutes)
-            ],
-        }
-        for o in ordered
-    ]
-
-
-async def get_schedule(
-    session: AsyncSession, caller: Caller, schedule_id: str, *, param: str | None = None
-) -> Schedule:
-    """The caller's (non-deleted) schedule, or 404."""
-    schedule = await session.scalar(
-        select(Schedule).where(
-            Schedule.id == schedule_id, caller.owns(Schedule), Schedule.deleted_at.is_(None)
+        DateOverride(
+            date=o.date, intervals=[Interval(start=i.start, end=i.end) for i in o.intervals]
         )
-    )
-    if schedule is None:
-        raise not_found("schedule", schedule_id, param=param)
-    return schedule
-
-
-async def _make_default(session: AsyncSession, caller: Caller, schedule: Schedule) -> None:
-    await session.execute(
-        update(Schedule)
-        .where(caller.owns(Schedule), Schedule.id != schedule.id, Schedule.is_default.is_(True))
-        .values(is_default=False)
-    )
-    schedule.is_default = True
+        for o in items
+    ]
 
 
 @router.post(
@@ -150,56 +94,25 @@ async def _make_default(session: AsyncSession, caller: Caller, schedule: Schedul
 )
 async def create_schedule(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, ScheduleCreate)
-    weekly = (
-        _check_weekly(body.weekly_hours)
-        if body.weekly_hours is not None
-        else list(DEFAULT_WEEKLY_HOURS)
+    new = service.NewSchedule(
+        name=body.name,
+        time_zone=body.time_zone,
+        weekly_hours=_weekly(body.weekly_hours),
+        date_overrides=_overrides(body.date_overrides),
+        is_default=body.is_default,
     )
-    overrides = _check_overrides(body.date_overrides or [])
-    now = state.clock.now()
-    async with state.db.write() as session:
-        has_default = await session.scalar(
-            select(Schedule.id).where(
-                caller.owns(Schedule), Schedule.is_default.is_(True), Schedule.deleted_at.is_(None)
-            )
-        )
-        schedule = Schedule(
-            id=new_id("sch"),
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            name=body.name,
-            time_zone=body.time_zone or caller.account.time_zone,
-            weekly_hours=weekly,
-            date_overrides=overrides,
-            is_default=False,
-            created_at=now,
-            updated_at=now,
-            deleted_at=None,
-        )
-        session.add(schedule)
-        await session.flush()
-        if body.is_default or has_default is None:
-            await _make_default(session, caller, schedule)
-        out = schedule_to_api(schedule)
-    return JSONResponse(out, status_code=201)
+    schedule = await service.create_schedule(state, caller, new)
+    return JSONResponse(schedule_to_api(schedule), status_code=201)
 
 
 @router.get("/v1/schedules", operation_id="schedules.list")
-async def list_schedules(
-    caller: CallerDep,
-    state: StateDep,
-    page: PageDep,
-) -> dict[str, Any]:
-    stmt = select(Schedule).where(caller.owns(Schedule), Schedule.deleted_at.is_(None))
-    async with state.db.read() as session:
-        page = await paginate(session, stmt, order_by=[Schedule.created_at, Schedule.id], page=page)
-    return page.render(schedule_to_api)
+async def list_schedules(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
+    return (await service.list_schedules(state, caller, page)).render(schedule_to_api)
 
 
 @router.get("/v1/schedules/{schedule_id}", operation_id="schedules.retrieve")
 async def retrieve_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    async with state.db.read() as session:
-        return schedule_to_api(await get_schedule(session, caller, schedule_id))
+    return schedule_to_api(await service.retrieve_schedule(state, caller, schedule_id))
 
 
 @router.patch("/v1/schedules/{schedule_id}", operation_id="schedules.update")
@@ -207,53 +120,17 @@ async def update_schedule(
     schedule_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     body = await parse_json_body(request, ScheduleFields)
-    weekly = _check_weekly(body.weekly_hours) if body.weekly_hours is not None else None
-    overrides = _check_overrides(body.date_overrides) if body.date_overrides is not None else None
-    async with state.db.write() as session:
-        schedule = await get_schedule(session, caller, schedule_id)
-        if body.is_default is False and schedule.is_default:
-            raise invalid_param(
-                "is_default",
-                "A schedule stops being the default when another one becomes it; set is_default: true on that one instead.",
-            )
-        if body.name is not None:
-            schedule.name = body.name
-        if body.time_zone is not None:
-            schedule.time_zone = body.time_zone
-        if weekly is not None:
-            schedule.weekly_hours = weekly
-        if overrides is not None:
-            schedule.date_overrides = overrides
-        if body.is_default:
-            await _make_default(session, caller, schedule)
-        schedule.updated_at = state.clock.now()
-        return schedule_to_api(schedule)
+    changes = service.ScheduleValues(
+        name=body.name,
+        time_zone=body.time_zone,
+        weekly_hours=_weekly(body.weekly_hours),
+        date_overrides=_overrides(body.date_overrides),
+        is_default=body.is_default,
+    )
+    return schedule_to_api(await service.update_schedule(state, caller, schedule_id, changes))
 
 
 @router.delete("/v1/schedules/{schedule_id}", operation_id="schedules.delete", status_code=204)
 async def delete_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> Response:
-    async with state.db.write() as session:
-        schedule = await get_schedule(session, caller, schedule_id)
-        users = list(
-            (
-                await session.scalars(
-                    select(EventType.id)
-                    .where(EventType.schedule_id == schedule.id, EventType.deleted_at.is_(None))
-                    .order_by(EventType.created_at, EventType.id)
-                    .limit(20)
-                )
-            ).all()
-        )
-        if users:
-            raise conflict(
-                "schedule_in_use",
-                f"Event type(s) {', '.join(users)} use this schedule; move them to another schedule first.",
-                details={"event_type_ids": users},
-            )
-        if schedule.is_default:
-            raise conflict(
-                "default_schedule",
-                "This is the account's default schedule; make another schedule the default (is_default: true) first.",
-            )
-        schedule.deleted_at = state.clock.now()
+    await service.delete_schedule(state, caller, schedule_id)
     return Response(status_code=204)

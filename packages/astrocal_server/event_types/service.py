@@ -1,0 +1,291 @@
+"""The event type lifecycle against the database: create, list, retrieve, update, delete.
+
+An event type books on one of the caller's schedules (the account's default when none is given),
+its slug is unique among the caller's live event types, and the calendars it names must be the
+caller's. Deleting one with upcoming bookings is refused, or with ``force`` deactivates it instead
+(its bookings stay); without upcoming bookings it is soft-deleted and its slug is free again.
+
+Defaults of the stored fields (``booking_window_days`` 60, no buffers, one seat, …) are the
+column defaults in ``storage/models.py``; a create leaves out what the caller did not send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.caller import Caller
+from astrocal_server.errors import conflict, invalid_param
+from astrocal_server.event_types.rules import (
+    calendar_refs,
+    check_calendar_refs,
+    check_durations,
+    slug_taken,
+)
+from astrocal_server.ids import new_id
+from astrocal_server.schedules.service import default_schedule_id, get_schedule
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import Booking, CalendarConnection, EventType
+from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.pagination import Page, PageRequest, paginate
+from astrocal_server.validation import merge_metadata
+
+__all__ = [
+    "EventTypeChanges",
+    "EventTypeValues",
+    "NewEventType",
+    "create_event_type",
+    "delete_event_type",
+    "get_event_type",
+    "list_event_types",
+    "retrieve_event_type",
+    "update_event_type",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventTypeValues:
+    """Every settable field; ``location`` and calendar refs are the contract's JSON objects."""
+
+    title: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    duration_minutes: int | None = None
+    duration_options: list[int] | None = None
+    slot_interval_minutes: int | None = None
+    buffer_before_minutes: int | None = None
+    buffer_after_minutes: int | None = None
+    minimum_notice_minutes: int | None = None
+    booking_window_days: int | None = None
+    max_bookings_per_day: int | None = None
+    seats_per_slot: int | None = None
+    schedule_id: str | None = None
+    location: dict[str, Any] | None = None
+    conflict_calendars: list[dict[str, Any]] | None = None
+    destination_calendar: dict[str, Any] | None = None
+    on_calendar_error: str | None = None
+    active: bool | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewEventType(EventTypeValues):
+    """A create: ``None`` means "not sent", so the stored default applies."""
+
+    title: str
+    slug: str
+    duration_minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventTypeChanges(EventTypeValues):
+    """A PATCH: only the fields in ``sent`` change; a nullable one sent as ``None`` is cleared."""
+
+    sent: frozenset[str] = field(default_factory=frozenset)
+
+
+# Fields a create may leave out, so the column default applies.
+_DEFAULTED = (
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "minimum_notice_minutes",
+    "booking_window_days",
+    "seats_per_slot",
+    "on_calendar_error",
+    "active",
+)
+# Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
+_PLAIN = (
+    "title",
+    "description",
+    "duration_minutes",
+    "duration_options",
+    "slot_interval_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "minimum_notice_minutes",
+    "booking_window_days",
+    "max_bookings_per_day",
+    "seats_per_slot",
+    "on_calendar_error",
+    "active",
+)
+
+
+async def get_event_type(
+    session: AsyncSession, caller: Caller, event_type_id: str, *, param: str | None = None
+) -> EventType:
+    """The caller's (non-deleted) event type, or 404."""
+    return await get_owned(
+        session, EventType, caller, event_type_id, kind="event type", param=param
+    )
+
+
+async def _check_calendars(session: AsyncSession, caller: Caller, event_type: EventType) -> None:
+    refs = calendar_refs(event_type.conflict_calendars, event_type.destination_calendar)
+    if not refs:
+        return
+    ids = {ref["connection_id"] for _, ref in refs}
+    connections = {
+        c.id: c
+        for c in (
+            await session.scalars(
+                select(CalendarConnection).where(
+                    CalendarConnection.id.in_(ids), caller.owns(CalendarConnection)
+                )
+            )
+        ).all()
+    }
+    check_calendar_refs(refs, connections)
+
+
+async def _slug_in_use(
+    session: AsyncSession, caller: Caller, slug: str, except_id: str | None = None
+) -> bool:
+    stmt = select(EventType.id).where(
+        caller.owns(EventType), EventType.slug == slug, EventType.deleted_at.is_(None)
+    )
+    if except_id:
+        stmt = stmt.where(EventType.id != except_id)
+    return (await session.scalar(stmt)) is not None
+
+
+async def _schedule_id(session: AsyncSession, caller: Caller, schedule_id: str | None) -> str:
+    """The given schedule (which must be the caller's) or the account's default one."""
+    if schedule_id is not None:
+        return (await get_schedule(session, caller, schedule_id, param="schedule_id")).id
+    default = await default_schedule_id(session, caller)
+    if default is None:
+        raise invalid_param(
+            "schedule_id", "This account has no default schedule; pass schedule_id."
+        )
+    return default
+
+
+async def _flush(session: AsyncSession, slug: str) -> None:
+    # The unique index on live slugs is the backstop for a concurrent create with the same slug.
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise slug_taken(slug) from None
+
+
+async def create_event_type(state: AppState, caller: Caller, new: NewEventType) -> EventType:
+    now = state.clock.now()
+    async with state.db.write() as session:
+        schedule_id = await _schedule_id(session, caller, new.schedule_id)
+        if await _slug_in_use(session, caller, new.slug):
+            raise slug_taken(new.slug)
+        given = {name: value for name in _DEFAULTED if (value := getattr(new, name)) is not None}
+        event_type = EventType(
+            id=new_id("evt"),
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            title=new.title,
+            slug=new.slug,
+            description=new.description,
+            duration_minutes=new.duration_minutes,
+            duration_options=new.duration_options,
+            slot_interval_minutes=new.slot_interval_minutes,
+            max_bookings_per_day=new.max_bookings_per_day,
+            schedule_id=schedule_id,
+            location=new.location,
+            conflict_calendars=list(new.conflict_calendars or []),
+            destination_calendar=new.destination_calendar,
+            metadata_=dict(new.metadata or {}),
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+            **given,
+        )
+        check_durations(event_type.duration_minutes, event_type.duration_options)
+        await _check_calendars(session, caller, event_type)
+        session.add(event_type)
+        # The flush also fills in the column defaults of what was left out.
+        await _flush(session, new.slug)
+    return event_type
+
+
+async def list_event_types(
+    state: AppState, caller: Caller, page: PageRequest, *, active: bool | None = None
+) -> Page[EventType]:
+    stmt = select(EventType).where(caller.owns(EventType), EventType.deleted_at.is_(None))
+    if active is not None:
+        stmt = stmt.where(EventType.active.is_(active))
+    async with state.db.read() as session:
+        return await paginate(
+            session, stmt, order_by=[EventType.created_at, EventType.id], page=page
+        )
+
+
+async def retrieve_event_type(state: AppState, caller: Caller, event_type_id: str) -> EventType:
+    async with state.db.read() as session:
+        return await get_event_type(session, caller, event_type_id)
+
+
+async def update_event_type(
+    state: AppState, caller: Caller, event_type_id: str, changes: EventTypeChanges
+) -> EventType:
+    sent = changes.sent
+    async with state.db.write() as session:
+        event_type = await get_event_type(session, caller, event_type_id)
+        if "schedule_id" in sent and changes.schedule_id is not None:
+            event_type.schedule_id = await _schedule_id(session, caller, changes.schedule_id)
+        if changes.slug is not None and changes.slug != event_type.slug:
+            if await _slug_in_use(session, caller, changes.slug, except_id=event_type.id):
+                raise slug_taken(changes.slug)
+            event_type.slug = changes.slug
+        for name in _PLAIN:
+            if name in sent:
+                setattr(event_type, name, getattr(changes, name))
+        if "location" in sent:
+            event_type.location = changes.location
+        if "conflict_calendars" in sent:
+            event_type.conflict_calendars = list(changes.conflict_calendars or [])
+        if "destination_calendar" in sent:
+            event_type.destination_calendar = changes.destination_calendar
+        if "metadata" in sent:
+            try:
+                event_type.metadata_ = merge_metadata(event_type.metadata_, changes.metadata or {})
+            except ValueError as exc:
+                raise invalid_param("metadata", f"{exc}.") from None
+        check_durations(event_type.duration_minutes, event_type.duration_options)
+        await _check_calendars(session, caller, event_type)
+        event_type.updated_at = state.clock.now()
+        await _flush(session, event_type.slug)
+    return event_type
+
+
+async def delete_event_type(
+    state: AppState, caller: Caller, event_type_id: str, *, force: bool = False
+) -> None:
+    now = state.clock.now()
+    async with state.db.write() as session:
+        event_type = await get_event_type(session, caller, event_type_id)
+        upcoming = (
+            await session.scalars(
+                select(Booking.id)
+                .where(
+                    Booking.event_type_id == event_type.id,
+                    Booking.status != "cancelled",
+                    Booking.end_at > now,
+                )
+                .limit(1)
+            )
+        ).first()
+        if upcoming is None:
+            event_type.deleted_at = now
+            event_type.active = False
+            return
+        if not force:
+            raise conflict(
+                "event_type_has_bookings",
+                "This event type has upcoming bookings; cancel them first, or pass ?force=true to "
+                "deactivate it instead (its bookings stay, nobody can book it any more).",
+            )
+        event_type.active = False
+        event_type.updated_at = now

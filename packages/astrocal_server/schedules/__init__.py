@@ -1,0 +1,1 @@
+"""Schedules: working hours in a time zone with per-date overrides, their rules and lifecycle."""

@@ -1,0 +1,178 @@
+"""The schedule lifecycle against the database: create, list, retrieve, update, delete.
+
+Every account has exactly one default schedule per mode: the first schedule created becomes it,
+``is_default: true`` moves it, and it can be neither unset directly nor deleted. A schedule that
+live event types still use cannot be deleted either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
+from astrocal_server.caller import Caller
+from astrocal_server.errors import conflict, invalid_param
+from astrocal_server.ids import new_id
+from astrocal_server.schedules.rules import (
+    DateOverride,
+    WeeklyInterval,
+    check_overrides,
+    check_weekly,
+)
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import EventType, Schedule
+from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.pagination import Page, PageRequest, paginate
+
+__all__ = [
+    "NewSchedule",
+    "ScheduleValues",
+    "create_schedule",
+    "default_schedule_id",
+    "delete_schedule",
+    "get_schedule",
+    "list_schedules",
+    "retrieve_schedule",
+    "update_schedule",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleValues:
+    """Settable fields; ``None`` means "not given" (the default on create, unchanged on update)."""
+
+    name: str | None = None
+    time_zone: str | None = None
+    weekly_hours: list[WeeklyInterval] | None = None
+    date_overrides: list[DateOverride] | None = None
+    is_default: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewSchedule(ScheduleValues):
+    name: str
+
+
+async def get_schedule(
+    session: AsyncSession, caller: Caller, schedule_id: str, *, param: str | None = None
+) -> Schedule:
+    """The caller's (non-deleted) schedule, or 404."""
+    return await get_owned(session, Schedule, caller, schedule_id, kind="schedule", param=param)
+
+
+async def default_schedule_id(session: AsyncSession, caller: Caller) -> str | None:
+    """The id of the caller's default schedule (None only before the first one exists)."""
+    return await session.scalar(
+        select(Schedule.id).where(
+            caller.owns(Schedule), Schedule.is_default.is_(True), Schedule.deleted_at.is_(None)
+        )
+    )
+
+
+async def _make_default(session: AsyncSession, caller: Caller, schedule: Schedule) -> None:
+    await session.execute(
+        update(Schedule)
+        .where(caller.owns(Schedule), Schedule.id != schedule.id, Schedule.is_default.is_(True))
+        .values(is_default=False)
+    )
+    schedule.is_default = True
+
+
+async def create_schedule(state: AppState, caller: Caller, new: NewSchedule) -> Schedule:
+    weekly = (
+        check_weekly(new.weekly_hours)
+        if new.weekly_hours is not None
+        else [dict(w) for w in DEFAULT_WEEKLY_HOURS]
+    )
+    overrides = check_overrides(new.date_overrides or [])
+    now = state.clock.now()
+    async with state.db.write() as session:
+        has_default = await default_schedule_id(session, caller)
+        schedule = Schedule(
+            id=new_id("sch"),
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            name=new.name,
+            time_zone=new.time_zone or caller.account.time_zone,
+            weekly_hours=weekly,
+            date_overrides=overrides,
+            is_default=False,
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+        )
+        session.add(schedule)
+        await session.flush()
+        if new.is_default or has_default is None:
+            await _make_default(session, caller, schedule)
+    return schedule
+
+
+async def list_schedules(state: AppState, caller: Caller, page: PageRequest) -> Page[Schedule]:
+    stmt = select(Schedule).where(caller.owns(Schedule), Schedule.deleted_at.is_(None))
+    async with state.db.read() as session:
+        return await paginate(session, stmt, order_by=[Schedule.created_at, Schedule.id], page=page)
+
+
+async def retrieve_schedule(state: AppState, caller: Caller, schedule_id: str) -> Schedule:
+    async with state.db.read() as session:
+        return await get_schedule(session, caller, schedule_id)
+
+
+async def update_schedule(
+    state: AppState, caller: Caller, schedule_id: str, changes: ScheduleValues
+) -> Schedule:
+    weekly = check_weekly(changes.weekly_hours) if changes.weekly_hours is not None else None
+    overrides = (
+        check_overrides(changes.date_overrides) if changes.date_overrides is not None else None
+    )
+    async with state.db.write() as session:
+        schedule = await get_schedule(session, caller, schedule_id)
+        if changes.is_default is False and schedule.is_default:
+            raise invalid_param(
+                "is_default",
+                "A schedule stops being the default when another one becomes it; set is_default: true on that one instead.",
+            )
+        if changes.name is not None:
+            schedule.name = changes.name
+        if changes.time_zone is not None:
+            schedule.time_zone = changes.time_zone
+        if weekly is not None:
+            schedule.weekly_hours = weekly
+        if overrides is not None:
+            schedule.date_overrides = overrides
+        if changes.is_default:
+            await _make_default(session, caller, schedule)
+        schedule.updated_at = state.clock.now()
+    return schedule
+
+
+async def delete_schedule(state: AppState, caller: Caller, schedule_id: str) -> None:
+    """Soft-delete; refused while event types use the schedule or while it is the default."""
+    async with state.db.write() as session:
+        schedule = await get_schedule(session, caller, schedule_id)
+        users = list(
+            (
+                await session.scalars(
+                    select(EventType.id)
+                    .where(EventType.schedule_id == schedule.id, EventType.deleted_at.is_(None))
+                    .order_by(EventType.created_at, EventType.id)
+                    .limit(20)
+                )
+            ).all()
+        )
+        if users:
+            raise conflict(
+                "schedule_in_use",
+                f"Event type(s) {', '.join(users)} use this schedule; move them to another schedule first.",
+                details={"event_type_ids": users},
+            )
+        if schedule.is_default:
+            raise conflict(
+                "default_schedule",
+                "This is the account's default schedule; make another schedule the default (is_default: true) first.",
+            )
+        schedule.deleted_at = state.clock.now()
