@@ -67,14 +67,26 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
             "unsupported_media_type",
             f"Send the body as JSON with Content-Type: application/json (got {content_type}).",
         )
+    integral_floats = False
+
+    def number(text: str) -> float | int:
+        # JSON Schema counts 30.0 as an integer, so the contract does; strict parsing would not.
+        nonlocal integral_floats
+        value = float(text)
+        if value.is_integer():
+            integral_floats = True
+            return int(value)
+        return value
+
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        document = json.loads(raw, parse_float=number)
+    except (ValueError, UnicodeDecodeError, OverflowError):
         raise _invalid_json() from None
     if not isinstance(document, dict):
         raise _invalid_json()
     try:
-        parsed = model.model_validate_json(raw, strict=True)
+        source = json.dumps(document) if integral_floats else raw
+        parsed = model.model_validate_json(source, strict=True)
     except ValidationError as exc:
         raise validation_failed(exc) from None
     nullable: frozenset[str] = getattr(model, "NULLABLE", frozenset())

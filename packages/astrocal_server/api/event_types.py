@@ -27,7 +27,7 @@ Buffer = Annotated[int, Field(ge=0, le=720)]
 
 
 class CalendarRef(StrictBody):
-    connection_id: Annotated[str, Field(min_length=1, max_length=40)]
+    connection_id: Annotated[str, Field(min_length=1, max_length=64)]
     calendar_id: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
@@ -63,7 +63,7 @@ class EventTypeFields(StrictBody):
     booking_window_days: Annotated[int, Field(ge=1, le=730)] | None = None
     max_bookings_per_day: Annotated[int, Field(ge=1, le=1000)] | None = None
     seats_per_slot: Annotated[int, Field(ge=1, le=1000)] | None = None
-    schedule_id: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    schedule_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     location: Location | None = None
     conflict_calendars: Annotated[list[CalendarRef], Field(max_length=50)] | None = None
     destination_calendar: CalendarRef | None = None

@@ -99,7 +99,7 @@ class AccountCreate(BaseModel):
     )
     name: Annotated[str, Field(max_length=200, min_length=1)]
     email: Annotated[str, Field(max_length=320)]
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
     """
     IANA time zone; default `UTC`.
     """
@@ -296,7 +296,7 @@ class ScheduleCreate(BaseModel):
         extra="allow",
     )
     name: Annotated[str, Field(max_length=200, min_length=1)]
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
     """
     IANA time zone; default the account's.
     """
@@ -319,7 +319,7 @@ class ScheduleUpdate(BaseModel):
         extra="allow",
     )
     name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
     weekly_hours: Annotated[list[WeeklyHoursInterval] | MISSING, Field(max_length=336)] = MISSING
     """
     Replaces all weekly hours.
@@ -613,7 +613,7 @@ class AvailabilityQuery(BaseModel):
     """
     Last date of the range (inclusive); at most 62 days after `start_date`.
     """
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
     """
     IANA zone the dates are read in; default the schedule's.
     """
@@ -740,7 +740,7 @@ class Invitee(BaseModel):
     )
     name: Annotated[str, Field(max_length=200, min_length=1)]
     email: Annotated[str, Field(max_length=320)]
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
     """
     The invitee's IANA zone, used to show times in emails.
     """
@@ -755,7 +755,7 @@ class InviteeUpdate(BaseModel):
         extra="allow",
     )
     name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
-    time_zone: Annotated[str | MISSING, Field(max_length=64, min_length=1)] = MISSING
+    time_zone: str | MISSING = MISSING
 
 
 BookingStatus = TypeAliasType("BookingStatus", Literal["confirmed", "cancelled"])
