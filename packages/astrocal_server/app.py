@@ -41,6 +41,7 @@ def create_app(
     busy_source: ExternalBusySource | None = None,
 ) -> FastAPI:
     from astrocal_server.api import ROUTERS
+    from astrocal_server.api.mcp import mcp_lifespan
 
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -58,6 +59,9 @@ def create_app(
             async with AsyncExitStack() as stack:
                 for hook in LIFESPAN_HOOKS:
                     await stack.enter_async_context(hook(state))
+                # The /mcp mount is HTTP-only, so it is not a LIFESPAN_HOOK (the worker has no use
+                # for it); entered last, stopped first.
+                await stack.enter_async_context(mcp_lifespan(app.state, state))
                 yield
         finally:
             await db.dispose()
