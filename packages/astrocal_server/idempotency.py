@@ -44,7 +44,6 @@ RETENTION = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(seconds=60)
 PURGE_EVERY = 256
 _CLAIM = "idempotency_claim"
-_CLAIMS = "idempotency_claims"
 _REPLAY = "idempotency_replay"
 # Per-request headers: the replay gets fresh ones, never the stored ones.
 _NOT_STORED = frozenset(
@@ -166,8 +165,8 @@ async def begin(request: Request, state: AppState, *, account_id: str, livemode:
             if record is not None:
                 await session.execute(delete(IdempotencyRecord).where(*where))
                 await session.flush()
-            claims = state.services[_CLAIMS] = state.services.get(_CLAIMS, 0) + 1
-            if claims % PURGE_EVERY == 1:
+            state.idempotency_claims += 1
+            if state.idempotency_claims % PURGE_EVERY == 1:
                 # Expired keys are replaced lazily when reused; this keeps the table from growing.
                 await session.execute(
                     delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)

@@ -78,9 +78,7 @@ async def _provider_of(request: Request) -> str:
 
 
 def _services(state: Any) -> Any:
-    from astrocal_server.calendars.connections import calendar_service
-
-    return calendar_service(state)
+    return state.calendars
 
 
 @router.post(

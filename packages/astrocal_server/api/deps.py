@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -167,7 +167,7 @@ async def _touch(request: Request, key: ApiKey) -> None:
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
         return
     # Concurrent first requests with one key would all see the old value: one of them writes.
-    touched: dict[str, datetime] = state.services.setdefault("api_key_last_touched", {})
+    touched = state.api_keys_touched
     previous = touched.get(key.id)
     if previous is not None and now - previous < LAST_USED_RESOLUTION:
         return

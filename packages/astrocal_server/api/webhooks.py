@@ -23,7 +23,6 @@ from astrocal_server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from astrocal_server.serialize import format_datetime
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.dispatcher import send_now
 from astrocal_server.webhooks.events import TEST_EVENT, new_event_id, test_event_payload
 from astrocal_server.webhooks.secret_store import seal_secret
@@ -141,7 +140,7 @@ async def _checked_url(state: AppState, url: str) -> str:
     except ValueError as exc:
         raise invalid_param("url", f"The webhook url {exc}.", code="url_invalid") from None
     try:
-        await runtime.guard(state).vet(host, port)
+        await state.webhooks.guard.vet(host, port)
     except TargetRefused as exc:
         raise invalid_param(
             "url", f"The webhook url is refused: {exc}.", code="url_not_allowed"
@@ -215,7 +214,7 @@ async def create_webhook(request: Request, caller: CallerDep, state: StateDep) -
         description=body.description or None,
         enabled=True,
         disabled_reason=None,
-        secret_enc=seal_secret(runtime.secret_box(state), endpoint_id, secret),
+        secret_enc=seal_secret(state.webhooks.secret_box, endpoint_id, secret),
         previous_secret_enc=None,
         previous_secret_expires_at=None,
         failing_since=None,
@@ -300,7 +299,7 @@ async def delete_webhook(webhook_id: str, caller: CallerDep, state: StateDep) ->
 )
 async def rotate_secret(webhook_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
     now = state.clock.now()
-    box = runtime.secret_box(state)
+    box = state.webhooks.secret_box
     secret = generate_secret()
     async with state.db.write() as session:
         endpoint = await _get_endpoint(session, caller, webhook_id, lock=True)
