@@ -20,7 +20,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from astrocal_mcp.server import build_server
+from astrocal_mcp.server import ToolDeps, server_for
 
 __all__ = ["HostedMcp", "in_process_client"]
 
@@ -79,7 +79,9 @@ class HostedMcp:
         return self._manager
 
     async def _start(self) -> StreamableHTTPSessionManager:
-        server = build_server(clients=_request_client, api_url=self._api_url, clock=self._clock)
+        server = server_for(
+            ToolDeps(clients=_request_client, api_url=self._api_url, clock=self._clock)
+        )
         # Builds the session manager (the Starlette app itself is not used: the host routes to
         # us). Host checks are off because every request must carry an API key, which a
         # DNS-rebinding page does not have.
