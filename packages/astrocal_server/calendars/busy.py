@@ -160,3 +160,4 @@ async def install(state: Any) -> AsyncIterator[None]:
         yield
     finally:
         await service.aclose()
+        del state.calendars  # a later use (after shutdown) builds a fresh one, not a closed one
