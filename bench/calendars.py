@@ -44,7 +44,7 @@ async def measure(requests: int) -> list[float]:
     import respx
     from astrocal_server.accounts import create_account
     from astrocal_server.app import create_app
-    from astrocal_server.calendars.connections import calendar_service, seal_credentials
+    from astrocal_server.calendars.connections import seal_credentials
     from astrocal_server.clock import SystemClock
     from astrocal_server.config import Settings
     from astrocal_server.ids import new_id
@@ -120,7 +120,7 @@ async def measure(requests: int) -> list[float]:
         router.route(method="REPORT", host="caldav.bench.test").mock(side_effect=caldav)
         async with app.router.lifespan_context(app):
             state = app.state.astrocal
-            box = calendar_service(state).box
+            box = state.calendars.box
             now = clock.now()
             async with state.db.write() as session:
                 made = await create_account(

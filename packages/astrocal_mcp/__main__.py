@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"astrocal-mcp: {exc}", file=sys.stderr)
         sys.exit(2)
-    from astrocal_mcp.runtime import server_from_config
+    from astrocal_mcp.standalone import server_from_config
 
     server = server_from_config(config)
     if args.transport == "stdio":

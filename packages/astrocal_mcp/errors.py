@@ -18,7 +18,7 @@ from astrocal_sdk import (
 )
 from mcp.server.mcpserver.exceptions import ToolError
 
-from astrocal_mcp.convert import slots_from_details
+from astrocal_mcp.outputs import slots_from_details
 from astrocal_mcp.render import render_slot
 
 __all__ = ["tool_error"]

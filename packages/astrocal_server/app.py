@@ -1,8 +1,8 @@
 """The application factory: ``create_app(settings, clock=...)`` → a FastAPI app.
 
-The lifespan migrates the database (unless ``migrate_on_start`` is off), opens the engine, puts an
-:class:`~astrocal_server.state.AppState` on ``app.state.astrocal`` and enters the registered
-:data:`~astrocal_server.lifespan.LIFESPAN_HOOKS`. FastAPI's generated schema and docs are off: the
+The lifespan opens the server's parts with :func:`~astrocal_server.composition.open_services`
+(database, migration, state, lifespan hooks), puts the :class:`~astrocal_server.state.AppState` on
+``app.state.astrocal`` and starts the ``/mcp`` mount. FastAPI's generated schema and docs are off: the
 server publishes the hand-written ``openapi.yaml`` instead (see ``api/meta.py``).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -21,13 +21,10 @@ from astrocal_server.api.middleware import (
     RateLimitHeadersMiddleware,
     RequestContextMiddleware,
 )
-from astrocal_server.availability import ExternalBusySource, NoExternalBusy
+from astrocal_server.availability import ExternalBusySource
 from astrocal_server.clock import Clock, SystemClock
+from astrocal_server.composition import open_services
 from astrocal_server.config import Settings
-from astrocal_server.lifespan import LIFESPAN_HOOKS
-from astrocal_server.state import AppState
-from astrocal_server.storage.db import Database
-from astrocal_server.storage.migrate import migrate
 
 __all__ = ["create_app"]
 
@@ -41,26 +38,21 @@ def create_app(
     busy_source: ExternalBusySource | None = None,
 ) -> FastAPI:
     from astrocal_server.api import ROUTERS
+    from astrocal_server.api.mcp import mcp_lifespan
 
     settings = settings or Settings()
     clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        try:
-            if settings.migrate_on_start:
-                await migrate(settings.database_url, database=db)
-            state = AppState(
-                settings=settings, db=db, clock=clock, busy_source=busy_source or NoExternalBusy()
-            )
+        async with (
+            open_services(settings, clock=clock, busy_source=busy_source) as state,
+            # The /mcp mount is HTTP-only, so it is not one of the LIFESPAN_HOOKS (the worker has
+            # no use for it); started last, stopped first.
+            mcp_lifespan(app.state, state),
+        ):
             app.state.astrocal = state
-            async with AsyncExitStack() as stack:
-                for hook in LIFESPAN_HOOKS:
-                    await stack.enter_async_context(hook(state))
-                yield
-        finally:
-            await db.dispose()
+            yield
 
     app = FastAPI(
         title="Astrocal",

@@ -44,7 +44,6 @@ __all__ = [
 RETENTION = timedelta(hours=24)
 IN_FLIGHT_LEASE = timedelta(seconds=60)
 PURGE_EVERY = 256
-_CLAIMS = "idempotency_claims"
 
 
 @dataclass(frozen=True)
@@ -112,8 +111,8 @@ async def claim_key(
             if record is not None:
                 await session.execute(delete(IdempotencyRecord).where(*where))
                 await session.flush()
-            claims = state.services[_CLAIMS] = state.services.get(_CLAIMS, 0) + 1
-            if claims % PURGE_EVERY == 1:
+            state.idempotency_claims += 1
+            if state.idempotency_claims % PURGE_EVERY == 1:
                 # Expired keys are replaced lazily when reused; this keeps the table from growing.
                 await session.execute(
                     delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from astrocal_mcp.remote import mcp_lifespan
-
 from astrocal_server.calendars.hook import calendars_lifespan
 from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
@@ -25,5 +23,4 @@ LIFESPAN_HOOKS: list[LifespanHook] = [
     calendars_lifespan,  # state.busy_source + the calendar service; entered first, closed last
     webhooks_lifespan,  # before the relay, so the relay stops first and the client closes last
     relay_lifespan,
-    mcp_lifespan,  # /mcp session manager; does nothing without the [mcp] extra
 ]

@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 WINDOW_SECONDS = 60
-_SERVICE = "rate_limit_counters"
 
 
 @dataclass(frozen=True)
@@ -97,25 +96,13 @@ class DatabaseCounterStore:
         return count
 
 
-def _store(state: AppState) -> CounterStore:
-    store: CounterStore | None = state.services.get(_SERVICE)
-    if store is None:
-        store = (
-            DatabaseCounterStore(state.db)
-            if state.db.dialect == "postgresql"
-            else MemoryCounterStore()
-        )
-        state.services[_SERVICE] = store
-    return store
-
-
 async def check(state: AppState, key_id: str, limit: int) -> RateLimitStatus:
     """Count one request for ``key_id`` in the current window."""
     now = state.clock.now().astimezone(UTC)
     epoch = now.timestamp()
     window_start = math.floor(epoch / WINDOW_SECONDS) * WINDOW_SECONDS
     window_end = datetime.fromtimestamp(window_start + WINDOW_SECONDS, UTC)
-    count = await _store(state).hit(f"{key_id}:{window_start}", window_end)
+    count = await state.rate_limits.hit(f"{key_id}:{window_start}", window_end)
     reset = max(1, math.ceil(window_start + WINDOW_SECONDS - epoch))
     return RateLimitStatus(
         limit=limit, remaining=max(0, limit - count), reset_seconds=reset, allowed=count <= limit

@@ -121,3 +121,32 @@ async def test_another_accounts_event_type_is_not_found(
             {"event_type_id": event_type_id, "start_date": "2026-04-14", "end_date": "2026-04-14"},
         )
         assert foreign.is_error and "resource_missing" in foreign.content[0].text
+
+
+async def test_without_the_mcp_extra_the_server_starts_and_mcp_answers_501(
+    settings: Any, clock: Any, monkeypatch: Any
+) -> None:
+    import sys
+
+    from astrocal_server.accounts import create_account
+    from astrocal_server.app import create_app
+
+    monkeypatch.setitem(sys.modules, "astrocal_mcp.hosted", None)  # as if not installed
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        state = app.state.astrocal
+        async with state.db.write() as session:
+            created = await create_account(
+                session,
+                name="Test Co",
+                email=None,
+                time_zone="UTC",
+                plan=state.settings.default_plan,
+                clock=clock,
+            )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {**MCP_HEADERS, "Authorization": f"Bearer {created.test_key.secret}"}
+            response = await client.post("/mcp", json=INITIALIZE, headers=headers)
+    assert response.status_code == 501
+    assert response.json()["error"]["code"] == "mcp_unavailable"

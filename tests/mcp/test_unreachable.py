@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from astrocal_mcp.config import McpConfig
-from astrocal_mcp.runtime import server_from_config
+from astrocal_mcp.standalone import server_from_config
 from mcp import Client
 
 

@@ -40,7 +40,7 @@ def init_command(
     """
     import asyncio
 
-    from astrocal_cli.local_setup import create_local_account
+    from astrocal_cli.commands.serve import load_settings
     from astrocal_cli.profiles import Profile
 
     # An unknown zone is a usage error before anything is written; a machine that only knows its
@@ -48,8 +48,11 @@ def init_command(
     tz_name = iana_name(zone(time_zone)) if time_zone else iana_name(local_zone())
     tz_name = tz_name or "UTC"
     try:
+        from astrocal_server.entrypoints import init_local_account
+
+        settings = load_settings(database_url)
         result = asyncio.run(
-            create_local_account(database_url, name=name, email=email, time_zone=tz_name)
+            init_local_account(settings, name=name, email=email, time_zone=tz_name)
         )
     except ModuleNotFoundError as exc:
         raise CliError(

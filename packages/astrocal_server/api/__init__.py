@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from astrocal_mcp import remote as mcp_remote
 from fastapi import APIRouter
 
 from astrocal_server.api import (
@@ -12,6 +11,7 @@ from astrocal_server.api import (
     bookings,
     calendar_connections,
     event_types,
+    mcp,
     meta,
     schedules,
     usage,
@@ -30,6 +30,6 @@ ROUTERS: list[APIRouter] = [
     bookings.router,
     usage.router,
     webhooks.router,
-    mcp_remote.router,  # /mcp: the MCP tools over streamable HTTP, same API keys
+    mcp.router,  # /mcp: the MCP tools over streamable HTTP, same API keys
     calendar_connections.router,
 ]

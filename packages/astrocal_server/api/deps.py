@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -125,9 +124,7 @@ async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey,
 
 async def _touch(request: Request, key: ApiKey) -> None:
     state = get_state(request)
-    # The per-process memory of recent writes lives with the app's long-lived helpers.
-    touched: dict[str, datetime] = state.services.setdefault("api_key_last_touched", {})
-    await accounts.touch_key(state.db, key, now=state.clock.now(), touched=touched)
+    await accounts.touch_key(state.db, key, now=state.clock.now(), touched=state.api_keys_touched)
 
 
 async def validate_idempotency_key(request: Request) -> None:

@@ -152,9 +152,7 @@ async def install(state: Any) -> AsyncIterator[None]:
     """One calendar service per process, and the busy source on the state (see ``hook.py``)."""
     from astrocal_server.availability import NoExternalBusy
 
-    service = state.services.get("calendars")
-    if service is None:
-        service = state.services["calendars"] = CalendarService(state)
+    service = state.calendars
     # A source passed to create_app explicitly (tests, benchmarks) wins over the default.
     if isinstance(state.busy_source, NoExternalBusy):
         state.busy_source = CalendarBusySource(service)
@@ -162,4 +160,4 @@ async def install(state: Any) -> AsyncIterator[None]:
         yield
     finally:
         await service.aclose()
-        state.services.pop("calendars", None)
+        del state.calendars  # a later use (after shutdown) builds a fresh one, not a closed one

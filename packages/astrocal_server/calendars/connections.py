@@ -1,7 +1,7 @@
 """Calendar connections at run time: open their sealed credentials, build the provider, keep OAuth
 tokens fresh, and record when a connection breaks.
 
-:class:`CalendarService` (one per process, on ``state.services["calendars"]``) owns the shared
+:class:`CalendarService` (one per process, ``state.calendars``) owns the shared
 HTTP client. :meth:`CalendarService.call` runs one provider operation for a connection: it refreshes
 an access token that is about to expire (or was refused with 401) once, stores rotated refresh
 tokens, and on a revoked grant (``invalid_grant``) marks the connection ``expired`` and queues a
@@ -37,7 +37,6 @@ from astrocal_server.storage.models import CalendarConnection
 __all__ = [
     "PENDING_TTL",
     "CalendarService",
-    "calendar_service",
     "calendars_of",
     "open_credentials",
     "seal_credentials",
@@ -294,15 +293,6 @@ def _expires_soon(credentials: dict[str, Any], now: datetime) -> bool:
     if not text:
         return not credentials.get("access_token")
     return datetime.fromisoformat(str(text)) - REFRESH_MARGIN <= now
-
-
-def calendar_service(state: Any) -> CalendarService:
-    """The process's service (created on first use when no lifespan hook installed one)."""
-    service = state.services.get("calendars")
-    if service is None:
-        service = state.services["calendars"] = CalendarService(state)
-    assert isinstance(service, CalendarService)
-    return service
 
 
 def calendars_of(connection: CalendarConnection, ids: list[str]) -> list[CalendarInfo]:

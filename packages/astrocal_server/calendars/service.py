@@ -29,7 +29,6 @@ from astrocal_server.calendars.base import (
 from astrocal_server.calendars.connections import (
     PENDING_TTL,
     CalendarService,
-    calendar_service,
     open_credentials,
     seal_credentials,
 )
@@ -123,7 +122,7 @@ def _authorization_url(state: AppState, connection: CalendarConnection) -> str |
     client = oauth.oauth_client(state.settings, connection.provider)
     if client is None:
         return None
-    verifier = calendar_service(state).box.open_text(
+    verifier = state.calendars.box.open_text(
         connection.pkce_verifier_enc, aad=f"pkce:{connection.id}"
     )
     return oauth.authorization_url(
@@ -145,7 +144,7 @@ async def connect_caldav(state: AppState, caller: Caller, draft: CalDavDraft) ->
     """Discover the account's calendars and store the connection, ``active``; nothing is stored
     when the server, the credentials or the calendars are not usable."""
     server_url = _check_http_url(draft.server_url.strip(), "server_url")
-    service = calendar_service(state)
+    service = state.calendars
     refusal = await service.vet_caldav_url(server_url)
     if refusal is not None:
         raise InvalidRequest(
@@ -231,7 +230,7 @@ async def start_oauth(state: AppState, caller: Caller, draft: OAuthDraft) -> Con
         calendars=[],
         last_error=None,
         oauth_state=oauth.new_state(),
-        pkce_verifier_enc=calendar_service(state).box.seal(verifier, aad=f"pkce:{connection_id}"),
+        pkce_verifier_enc=state.calendars.box.seal(verifier, aad=f"pkce:{connection_id}"),
         redirect_uri=redirect_uri,
         created_at=now,
         updated_at=now,
@@ -287,7 +286,7 @@ async def _revoke(state: AppState, connection: CalendarConnection) -> None:
     """Best effort: tell Google to revoke the grant (Microsoft has no per-grant revocation)."""
     if connection.provider != "google" or not connection.credentials_enc:
         return
-    service = calendar_service(state)
+    service = state.calendars
     try:
         credentials = open_credentials(service.box, connection)
     except SecretBoxError:
@@ -351,7 +350,7 @@ async def _finish(
     error_description: str | None,
 ) -> tuple[str, str | None]:
     """Exchange the code, list the calendars and store everything; ``(status, error code)``."""
-    service = calendar_service(state)
+    service = state.calendars
     now = state.clock.now()
     failure: tuple[str, str] | None = None
     details: _AccountDetails | None = None

@@ -26,7 +26,6 @@ from astrocal_server.calendars.base import (
     ProviderError,
     ProviderUnavailable,
 )
-from astrocal_server.calendars.connections import calendar_service
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.storage.models import Booking, CalendarConnection
 
@@ -65,7 +64,7 @@ async def handle(item: OutboxItem, state: Any) -> None:
     if action not in ("create", "update", "delete") or not connection_id or not booking_id:
         raise PermanentFailure(f"malformed calendar outbox row (action={action!r})")
 
-    service = calendar_service(state)
+    service = state.calendars
     async with state.db.read() as session:
         connection = await session.get(CalendarConnection, connection_id)
         booking = await session.get(Booking, booking_id)

@@ -14,10 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from astrocal_server.notify.backends import (
-    Mailer,
     PermanentSendError,
     TransientSendError,
-    mailer_from_settings,
 )
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import MalformedNotice, parse_notice
@@ -26,19 +24,7 @@ from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryL
 if TYPE_CHECKING:
     from astrocal_server.state import AppState
 
-__all__ = ["MAILER_SERVICE", "handle", "mailer_for"]
-
-MAILER_SERVICE = "email.mailer"
-_SENT_SERVICE = "email.sent_parts"
-
-
-def mailer_for(state: AppState) -> Mailer:
-    """The process's mailer (built from settings on first use; a test may put its own here)."""
-    mailer = state.services.get(MAILER_SERVICE)
-    if mailer is None:
-        mailer = mailer_from_settings(state.settings)
-        state.services[MAILER_SERVICE] = mailer
-    return mailer  # type: ignore[no-any-return]
+__all__ = ["handle"]
 
 
 async def handle(item: OutboxItem, state: AppState) -> None:
@@ -55,9 +41,8 @@ async def handle(item: OutboxItem, state: AppState) -> None:
     except (MalformedNotice, BadAddress) as exc:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 
-    mailer = mailer_for(state)
-    sent_parts: dict[str, set[str]] = state.services.setdefault(_SENT_SERVICE, {})
-    done = sent_parts.setdefault(item.id, set())
+    mailer = state.mailer
+    done = state.email_sent_parts.setdefault(item.id, set())
     deferred: list[str] = []
     refused: list[str] = []
     for role, message in messages:
@@ -73,6 +58,6 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         done.add(role)
     if deferred:
         raise RetryLater("; ".join(deferred))
-    sent_parts.pop(item.id, None)
+    state.email_sent_parts.pop(item.id, None)
     if refused:
         raise PermanentFailure("; ".join(refused))

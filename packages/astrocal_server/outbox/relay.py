@@ -380,7 +380,7 @@ async def relay_lifespan(state: AppState) -> AsyncIterator[None]:
         return
     stop = asyncio.Event()
     loop = RelayLoop(state)
-    state.services["relay"] = loop
+    state.relay = loop
     unhook = loop.wake_on_commits(state.db)
     task = asyncio.get_running_loop().create_task(loop.run(stop))
     try:

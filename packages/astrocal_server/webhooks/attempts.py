@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astrocal_server.crypto import SecretBoxError
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.events import TEST_EVENT
 from astrocal_server.webhooks.http_post import Outcome, post
 from astrocal_server.webhooks.schedule import decide
@@ -78,14 +77,14 @@ async def attempt_delivery(
         return None
     body = encode_body(delivery.payload)
     try:
-        secrets_ = signing_secrets(runtime.secret_box(state), endpoint, now)
+        secrets_ = signing_secrets(state.webhooks.secret_box, endpoint, now)
     except SecretBoxError as exc:
         # A keyring that lost the key this secret was sealed with: say so in the delivery log.
         outcome = Outcome(None, None, f"the signing secret cannot be opened: {exc}", 0)
     else:
         headers = webhook_headers(secrets_, delivery.event_id, int(now.timestamp()), body)
         outcome = await post(
-            runtime.http_client(state),
+            state.webhooks.http_client(),
             endpoint.url,
             body=body,
             headers=headers,

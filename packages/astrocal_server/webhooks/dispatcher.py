@@ -19,7 +19,6 @@ from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
-from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.attempts import attempt_delivery
 
 __all__ = ["DeliveryDispatcher", "claim_one", "delivery_lease", "lease_free", "send_now"]
@@ -111,4 +110,4 @@ def send_now(state: AppState, delivery_ids: Sequence[str]) -> None:
             await attempt_delivery(state, delivery_id, owner)
 
     for delivery_id in delivery_ids:
-        runtime.spawn(state, run(delivery_id))
+        state.webhooks.spawn(run(delivery_id))

@@ -1,8 +1,9 @@
-"""The long-lived webhook helpers of one process, kept in ``state.services``: the SSRF guard, the
-HTTP client, the secret box and the immediate sends started by ``test`` and ``retry``.
+"""The long-lived webhook helpers of one process (``state.webhooks``): the SSRF guard, the HTTP
+client, the secret box and the immediate sends started by ``test`` and ``retry``.
 
 :func:`webhooks_lifespan` (a ``LIFESPAN_HOOKS`` entry) closes the client and waits for in-flight
-sends on shutdown. Tests reach the same objects (``guard(state).resolver = …``, ``await drain(state)``).
+sends on shutdown. Tests reach the same objects (``state.webhooks.guard.resolver = …``,
+``await state.webhooks.drain()``).
 """
 
 from __future__ import annotations
@@ -11,71 +12,68 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from functools import cached_property
 from typing import Any
 
 import httpx
 
+from astrocal_server.config import Settings
 from astrocal_server.crypto import SecretBox
 from astrocal_server.state import AppState
 from astrocal_server.webhooks.ssrf import TargetGuard
 
-__all__ = ["drain", "guard", "http_client", "secret_box", "spawn", "webhooks_lifespan"]
+__all__ = ["WebhookRuntime", "webhooks_lifespan"]
 
 logger = logging.getLogger("astrocal.webhooks")
 
-_GUARD = "webhooks.guard"
-_CLIENT = "webhooks.http"
-_BOX = "webhooks.secret_box"
-_TASKS = "webhooks.tasks"
 
+class WebhookRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.guard = TargetGuard(allow_private=settings.allow_private_webhook_targets)
+        self._client: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
-def guard(state: AppState) -> TargetGuard:
-    found = state.services.get(_GUARD)
-    if found is None:
-        found = state.services[_GUARD] = TargetGuard(
-            allow_private=state.settings.allow_private_webhook_targets
-        )
-    return found  # type: ignore[no-any-return]
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        return SecretBox.from_settings(self._settings)
 
+    def http_client(self) -> httpx.AsyncClient:
+        """The client every send goes through (made again if it was closed)."""
+        from astrocal_server.webhooks.http_post import make_client
 
-def http_client(state: AppState) -> httpx.AsyncClient:
-    from astrocal_server.webhooks.http_post import make_client
+        if self._client is None or self._client.is_closed:
+            self._client = make_client(self.guard, timeout=self._settings.webhook_timeout_seconds)
+        return self._client
 
-    found = state.services.get(_CLIENT)
-    if found is None or found.is_closed:
-        found = state.services[_CLIENT] = make_client(
-            guard(state), timeout=state.settings.webhook_timeout_seconds
-        )
-    return found  # type: ignore[no-any-return]
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``work`` in the background, tracked so shutdown (and tests) can wait for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
 
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                logger.error("background webhook send failed", exc_info=t.exception())
 
-def secret_box(state: AppState) -> SecretBox:
-    found = state.services.get(_BOX)
-    if found is None:
-        found = state.services[_BOX] = SecretBox.from_settings(state.settings)
-    return found  # type: ignore[no-any-return]
+        task.add_done_callback(done)
+        return task
 
+    async def drain(self) -> None:
+        """Wait until every background send started so far has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-def spawn(state: AppState, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    """Run ``work`` in the background, tracked so shutdown (and tests) can wait for it."""
-    tasks: set[asyncio.Task[None]] = state.services.setdefault(_TASKS, set())
-    task = asyncio.get_running_loop().create_task(work)
-    tasks.add(task)
-
-    def done(t: asyncio.Task[None]) -> None:
-        tasks.discard(t)
-        if not t.cancelled() and t.exception() is not None:
-            logger.error("background webhook send failed", exc_info=t.exception())
-
-    task.add_done_callback(done)
-    return task
-
-
-async def drain(state: AppState) -> None:
-    """Wait until every background send started so far has finished."""
-    tasks: set[asyncio.Task[None]] = state.services.get(_TASKS, set())
-    while tasks:
-        await asyncio.gather(*list(tasks), return_exceptions=True)
+    async def aclose(self) -> None:
+        """Give in-flight sends a few seconds, then close the client."""
+        if self._tasks:
+            # An unfinished send keeps its lease; another worker takes it over when it expires.
+            _, pending = await asyncio.wait(list(self._tasks), timeout=5)
+            for task in pending:
+                task.cancel()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
 
 @asynccontextmanager
@@ -83,12 +81,4 @@ async def webhooks_lifespan(state: AppState) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        tasks: set[asyncio.Task[None]] = state.services.get(_TASKS, set())
-        if tasks:
-            # An unfinished send keeps its lease; another worker takes it over when it expires.
-            _, pending = await asyncio.wait(list(tasks), timeout=5)
-            for task in pending:
-                task.cancel()
-        client = state.services.pop(_CLIENT, None)
-        if client is not None:
-            await client.aclose()
+        await state.webhooks.aclose()

@@ -23,7 +23,6 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
-from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.attempts import fail_pending_deliveries
 from astrocal_server.webhooks.dispatcher import send_now
 from astrocal_server.webhooks.events import TEST_EVENT, new_event_id, test_event_payload
@@ -103,7 +102,7 @@ async def _checked_url(state: AppState, url: str) -> str:
     except ValueError as exc:
         raise invalid_param("url", f"The webhook url {exc}.", code="url_invalid") from None
     try:
-        await runtime.guard(state).vet(host, port)
+        await state.webhooks.guard.vet(host, port)
     except TargetRefused as exc:
         raise invalid_param(
             "url", f"The webhook url is refused: {exc}.", code="url_not_allowed"
@@ -187,7 +186,7 @@ async def create_webhook(state: AppState, caller: Caller, draft: WebhookDraft) -
         description=draft.description or None,
         enabled=True,
         disabled_reason=None,
-        secret_enc=seal_secret(runtime.secret_box(state), endpoint_id, secret),
+        secret_enc=seal_secret(state.webhooks.secret_box, endpoint_id, secret),
         previous_secret_enc=None,
         previous_secret_expires_at=None,
         failing_since=None,
@@ -256,7 +255,7 @@ async def delete_webhook(state: AppState, caller: Caller, webhook_id: str) -> No
 
 async def rotate_secret(state: AppState, caller: Caller, webhook_id: str) -> RotatedSecret:
     now = state.clock.now()
-    box = runtime.secret_box(state)
+    box = state.webhooks.secret_box
     secret = generate_secret()
     async with state.db.write() as session:
         endpoint = await _endpoint(session, caller, webhook_id, lock=True)

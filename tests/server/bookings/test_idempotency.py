@@ -156,7 +156,7 @@ async def test_expired_keys_are_purged(
     r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "old"), json=BODY)
     assert r.status_code == 201
     clock.advance(timedelta(hours=25))
-    state.services["idempotency_claims"] = 0  # the next claim purges
+    state.idempotency_claims = 0  # the next claim purges
     other = {**BODY, "slug": "fresh"}
     r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "new"), json=other)
     assert r.status_code == 201

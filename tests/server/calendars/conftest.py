@@ -154,11 +154,10 @@ def _no_real_retry_sleeps(request: pytest.FixtureRequest) -> None:
     """Retries in the app's calendar service back off without sleeping (no wall-clock waits)."""
     if "app" not in request.fixturenames:
         return
-    from astrocal_server.calendars.connections import calendar_service
     from astrocal_server.calendars.http import RetryPolicy
 
     async def no_sleep(_delay: float) -> None:
         return None
 
     app = request.getfixturevalue("app")
-    calendar_service(app.state.astrocal).policy = RetryPolicy(sleep=no_sleep)
+    app.state.astrocal.calendars.policy = RetryPolicy(sleep=no_sleep)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from astrocal_server.accounts import NewAccount
-from astrocal_server.calendars.connections import calendar_service, seal_credentials
+from astrocal_server.calendars.connections import seal_credentials
 from astrocal_server.ids import new_id
 from astrocal_server.storage.models import CalendarConnection
 from fastapi import FastAPI
@@ -29,7 +29,7 @@ async def add_oauth_connection(
     state = app.state.astrocal
     now: datetime = state.clock.now()
     connection_id = new_id("cal")
-    box = calendar_service(state).box
+    box = state.calendars.box
     sealed = seal_credentials(
         box,
         connection_id,
@@ -79,7 +79,7 @@ async def add_caldav_connection(
     state = app.state.astrocal
     now: datetime = state.clock.now()
     connection_id = new_id("cal")
-    box = calendar_service(state).box
+    box = state.calendars.box
     async with state.db.write() as session:
         session.add(
             CalendarConnection(

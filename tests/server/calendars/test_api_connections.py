@@ -376,13 +376,13 @@ async def test_microsoft_flow_end_to_end(
     assert got["account_email"] == "host@outlook.com" and got["status"] == "active"
     assert [c["id"] for c in got["calendars"]] == ["AAMkADI=", "AAMkADJ="]
     assert got["calendars"][1]["read_only"] is True
-    from astrocal_server.calendars.connections import calendar_service, open_credentials
+    from astrocal_server.calendars.connections import open_credentials
     from astrocal_server.storage.models import CalendarConnection
 
     state = app.state.astrocal
     async with state.db.read() as session:
         row = await session.get(CalendarConnection, pending["id"])
-    creds = open_credentials(calendar_service(state).box, row)
+    creds = open_credentials(state.calendars.box, row)
     assert creds["account_kind"] == "personal" and creds["refresh_token"] == "M.R3_BAY.refresh-1"
 
 
@@ -507,9 +507,7 @@ async def test_no_plaintext_secret_in_the_database(
 async def test_private_caldav_servers_are_refused_unless_allowed(
     app: FastAPI, client: httpx.AsyncClient, auth_headers: dict[str, str], url: str
 ) -> None:
-    from astrocal_server.calendars.connections import calendar_service
-
-    service = calendar_service(app.state.astrocal)
+    service = app.state.astrocal.calendars
     service.settings = service.settings.with_overrides(allow_private_calendar_servers=False)
     response = await client.post(
         "/v1/calendar_connections",

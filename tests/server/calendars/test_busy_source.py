@@ -14,7 +14,7 @@ import respx
 from astrocal_server.accounts import NewAccount
 from astrocal_server.availability import fetch_external_busy
 from astrocal_server.calendars.busy import CalendarBusySource
-from astrocal_server.calendars.connections import calendar_service, open_credentials
+from astrocal_server.calendars.connections import open_credentials
 from astrocal_server.domain.slots import BusyInterval
 from astrocal_server.errors import Unavailable
 from astrocal_server.storage.models import CalendarConnection, EventType, OutboxMessage
@@ -270,7 +270,7 @@ async def test_expired_access_token_is_refreshed_and_stored(
     state = app.state.astrocal
     async with state.db.read() as session:
         row = await session.get(CalendarConnection, cid)
-    creds = open_credentials(calendar_service(state).box, row)
+    creds = open_credentials(state.calendars.box, row)
     assert creds["access_token"] == "eyJ.new" and creds["refresh_token"] == "M.R3.new"  # rotated
     # fresh token now: no second refresh
     await source(app).busy(event_type, *WEEK)
@@ -380,7 +380,7 @@ async def test_secrets_sealed_under_a_retired_key_are_resealed_on_use(
     from astrocal_server.crypto import SecretBox
 
     state = app.state.astrocal
-    service = calendar_service(state)
+    service = state.calendars
     old_key = ("old", b"\x07" * 32)
     cid = await add_oauth_connection(app, account, provider="google", email="g@example.com")
     async with state.db.write() as session:

@@ -361,6 +361,7 @@ async def test_the_guarded_client_refuses_private_addresses_at_connect_time(
     from astrocal_server.webhooks.http_post import make_client as make_guarded_client
     from astrocal_server.webhooks.ssrf import TargetGuard
 
+    radicale_server.make_calendar("Guarded")  # its own calendar: no reliance on test order
     async with make_guarded_client(TargetGuard(allow_private=False), timeout=5) as guarded:
         with pytest.raises(DiscoveryFailed, match="could not reach"):
             await provider(radicale_server, guarded).discover()

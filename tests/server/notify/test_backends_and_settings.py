@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from astrocal_server.config import Settings
 from astrocal_server.notify.backends import ConsoleMailer, MemoryMailer, NullMailer, SmtpMailer
-from astrocal_server.notify.outbox import MAILER_SERVICE, handle, mailer_for
+from astrocal_server.notify.outbox import handle
 from astrocal_server.notify.smtp_url import parse_smtp_url
 from pydantic import ValidationError
 
@@ -60,7 +60,7 @@ def test_email_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("ASTROCAL_SMTP_URL", "smtp+starttls://u:p@smtp.example.com")
     monkeypatch.setenv("ASTROCAL_EMAIL_FROM", "Bookings <bookings@example.com>")
     settings = _settings()
-    mailer = mailer_for(state_for(settings))
+    mailer = state_for(settings).mailer
     assert isinstance(mailer, SmtpMailer)
     assert mailer.settings.hostname == "smtp.example.com" and mailer.settings.start_tls is True
     assert settings.email_from == "Bookings <bookings@example.com>"
@@ -72,9 +72,9 @@ def test_backend_choice_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ASTROCAL_EMAIL_BACKEND", "ASTROCAL_SMTP_URL", "ASTROCAL_EMAIL_FROM"):
         monkeypatch.delenv(name, raising=False)
     assert _settings().email_backend == "console"  # `astrocal serve` with no config
-    assert isinstance(mailer_for(state_for(_settings())), ConsoleMailer)
-    assert isinstance(mailer_for(state_for(_settings(email_backend="memory"))), MemoryMailer)
-    assert isinstance(mailer_for(state_for(_settings(email_backend="none"))), NullMailer)
+    assert isinstance(state_for(_settings()).mailer, ConsoleMailer)
+    assert isinstance(state_for(_settings(email_backend="memory")).mailer, MemoryMailer)
+    assert isinstance(state_for(_settings(email_backend="none")).mailer, NullMailer)
     assert _settings(email_backend="disabled").email_backend == "none"
     with pytest.raises(ValidationError, match="needs smtp_url"):
         _settings(email_backend="smtp")
@@ -100,7 +100,7 @@ async def test_console_backend_prints_a_summary(
 async def test_memory_and_none_backends(make_payload: MakePayload, make_item: MakeItem) -> None:
     memory_state = state_for(_settings(email_backend="memory"))
     await handle(make_item(make_payload()), memory_state)
-    sent = memory_state.services[MAILER_SERVICE].sent
+    sent = memory_state.mailer.sent
     assert [m["To"] for m in sent] == [
         "Jo Smith <jo@invitee.example>",
         "Ann Host <ann@host.example>",
@@ -108,7 +108,7 @@ async def test_memory_and_none_backends(make_payload: MakePayload, make_item: Ma
 
     none_state = state_for(_settings(email_backend="none"))
     await handle(make_item(make_payload()), none_state)  # completes, sends nothing
-    assert isinstance(none_state.services[MAILER_SERVICE], NullMailer)
+    assert isinstance(none_state.mailer, NullMailer)
 
     await handle(make_item(make_payload(), livemode=False), memory_state)
     assert len(sent) == 2  # test mode added nothing

@@ -215,7 +215,7 @@ async def test_worker_killed_mid_send_loses_no_email(
 
     # A fresh worker on the same database and SMTP relay.
     state = dataclasses.replace(
-        state, settings=state.settings.with_overrides(smtp_url=sink.url), services={}
+        state, settings=state.settings.with_overrides(smtp_url=sink.url), email_sent_parts={}
     )
     relay = OutboxRelay(state)
     assert await relay.run_once() == 0  # the dead worker's lease still stands

@@ -10,7 +10,6 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.crypto import SecretBox
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
-from astrocal_server.webhooks.runtime import drain
 
 from tests.server.webhooks.receiver import Receiver
 
@@ -182,7 +181,7 @@ async def test_delete_removes_the_endpoint_and_its_log(
 ) -> None:
     endpoint = await make_endpoint()
     await client.post(f"/v1/webhooks/{endpoint['id']}/test", headers=auth_headers)
-    await drain(state)
+    await state.webhooks.drain()
     r = await client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth_headers)
     assert r.status_code == 204
     assert (
@@ -222,7 +221,7 @@ async def test_rotated_deliveries_carry_the_old_and_new_signature(
     first = (await client.post(path + "/rotate_secret", headers=auth_headers)).json()
     second = (await client.post(path + "/rotate_secret", headers=auth_headers)).json()
     await client.post(path + "/test", headers=auth_headers)
-    await drain(state)
+    await state.webhooks.drain()
     (request,) = await receiver.wait_for(1)
     Webhook(endpoint["secret"]).verify(request.body, request.headers)  # the original, in its 24 h
     Webhook(second["secret"]).verify(request.body, request.headers)
@@ -249,10 +248,10 @@ async def test_deliveries_list_filters_by_status_and_shows_attempts(
     path = f"/v1/webhooks/{endpoint['id']}"
     receiver.script(500)
     first = (await client.post(path + "/test", headers=auth_headers)).json()
-    await drain(state)
+    await state.webhooks.drain()
     clock.advance(seconds=1)
     second = (await client.post(path + "/test", headers=auth_headers)).json()
-    await drain(state)
+    await state.webhooks.drain()
     listed = (await client.get(path + "/deliveries", headers=auth_headers)).json()
     assert [d["id"] for d in listed["data"]] == [second["id"], first["id"]]  # newest first
     pending = (await client.get(path + "/deliveries?status=pending", headers=auth_headers)).json()
@@ -273,7 +272,7 @@ async def test_retry_of_a_disabled_endpoint_is_409(
     endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     delivery = (await client.post(path + "/test", headers=auth_headers)).json()
-    await drain(state)
+    await state.webhooks.drain()
     await client.patch(path, json={"enabled": False}, headers=auth_headers)
     r = await client.post(path + f"/deliveries/{delivery['id']}/retry", headers=auth_headers)
     assert r.status_code == 409
@@ -290,5 +289,5 @@ async def test_the_test_event_is_sent_even_to_a_disabled_endpoint(
     await client.patch(path, json={"enabled": False}, headers=auth_headers)
     r = await client.post(path + "/test", headers=auth_headers)
     assert r.status_code == 202
-    await drain(state)
+    await state.webhooks.drain()
     assert len(await receiver.wait_for(1)) == 1

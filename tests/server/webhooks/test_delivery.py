@@ -420,14 +420,12 @@ async def test_the_test_operation_sends_webhook_test_at_once(
     state: AppState,
     validate_event,
 ) -> None:
-    from astrocal_server.webhooks.runtime import drain
-
     endpoint = await make_endpoint(events=["booking.created"])
     response = await client.post(f"/v1/webhooks/{endpoint['id']}/test", headers=auth_headers)
     assert response.status_code == 202
     delivery = response.json()
     assert delivery["event_type"] == "webhook.test" and delivery["status"] == "pending"
-    await drain(state)  # no relay runs in tests: the send happens on its own, right away
+    await state.webhooks.drain()  # no relay runs in tests: the send happens on its own, right away
     (request,) = await receiver.wait_for(1)
     document = Webhook(endpoint["secret"]).verify(request.body, request.headers)
     assert document["type"] == "webhook.test"
@@ -450,8 +448,6 @@ async def test_manual_retry_sends_again_with_the_same_id(
     auth_headers,
     state: AppState,
 ) -> None:
-    from astrocal_server.webhooks.runtime import drain
-
     endpoint = await make_endpoint()
     receiver.script(500)
     await emit("booking.created")
@@ -461,7 +457,7 @@ async def test_manual_retry_sends_again_with_the_same_id(
         f"/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}/retry", headers=auth_headers
     )
     assert retried.status_code == 202
-    await drain(state)
+    await state.webhooks.drain()
     requests = await receiver.wait_for(2)
     assert requests[0].headers["webhook-id"] == requests[1].headers["webhook-id"]
     (delivery,) = await _deliveries(client, auth_headers, endpoint["id"])
@@ -470,7 +466,7 @@ async def test_manual_retry_sends_again_with_the_same_id(
     await client.post(
         f"/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}/retry", headers=auth_headers
     )
-    await drain(state)
+    await state.webhooks.drain()
     assert len(await receiver.wait_for(3)) == 3
 
 

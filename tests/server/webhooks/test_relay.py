@@ -316,7 +316,7 @@ async def test_the_server_runs_the_relay_unless_told_not_to(settings, clock: Fix
     async def relay_running(run_relay: bool) -> bool:
         app = create_app(settings.with_overrides(run_relay=run_relay), clock=clock)
         async with app.router.lifespan_context(app):
-            return isinstance(app.state.astrocal.services.get("relay"), RelayLoop)
+            return isinstance(app.state.astrocal.relay, RelayLoop)
 
     assert await relay_running(True) is True
     assert await relay_running(False) is False

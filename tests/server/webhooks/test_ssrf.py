@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.state import AppState
-from astrocal_server.webhooks import runtime
 from astrocal_server.webhooks.ssrf import (
     IPAddress,
     TargetGuard,
@@ -117,7 +116,7 @@ def strict(state: AppState) -> TableResolver:
             "v6.example.com": ["::ffff:127.0.0.1"],
         }
     )
-    guard = runtime.guard(state)
+    guard = state.webhooks.guard
     guard.allow_private = False
     guard.resolver = resolver
     return resolver
@@ -204,7 +203,7 @@ async def test_the_connection_goes_to_the_checked_address(
     """With private targets allowed (dev), a name the system cannot resolve still reaches the
     address the guard resolved: the socket is opened to that address, not re-resolved."""
     resolver = TableResolver({"pinned.invalid": ["127.0.0.1"]})
-    runtime.guard(state).resolver = resolver
+    state.webhooks.guard.resolver = resolver
     url = f"http://pinned.invalid:{receiver.port}/hooks"
     r = await client.post(
         "/v1/webhooks", json={"url": url, "events": ["booking.created"]}, headers=auth_headers

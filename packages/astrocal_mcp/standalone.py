@@ -1,4 +1,5 @@
-"""Wiring for a standalone server: one SDK client built from :class:`McpConfig`, shared by all tools."""
+"""The standalone ``astrocal-mcp`` process: one SDK client built from :class:`McpConfig`, shared
+by all tools (the reference server's ``/mcp`` mount uses ``hosted.py`` instead)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from astrocal_sdk import AsyncAstrocal
 from mcp.server import MCPServer
 
 from astrocal_mcp.config import McpConfig
-from astrocal_mcp.server import Clock, build_server, system_clock
+from astrocal_mcp.server import Clock, ToolDeps, server_for, system_clock
 
 __all__ = ["SharedClient", "server_from_config"]
 
@@ -29,7 +30,7 @@ class SharedClient:
         yield self._client
 
 
-def server_from_config(config: McpConfig, *, clock: Clock = system_clock) -> MCPServer:
+def server_from_config(config: McpConfig, *, clock: Clock = system_clock) -> MCPServer[ToolDeps]:
     def make() -> AsyncAstrocal:
         if config.max_retries is None:
             return AsyncAstrocal(api_key=config.api_key, base_url=config.api_url)
@@ -37,11 +38,10 @@ def server_from_config(config: McpConfig, *, clock: Clock = system_clock) -> MCP
             api_key=config.api_key, base_url=config.api_url, max_retries=config.max_retries
         )
 
-    shared = SharedClient(make)
-
-    return build_server(
-        clients=shared,
+    deps = ToolDeps(
+        clients=SharedClient(make),
         api_url=config.api_url,
         default_event_type_id=config.default_event_type_id,
         clock=clock,
     )
+    return server_for(deps)

@@ -1,0 +1,103 @@
+"""The ``/mcp`` mount: the MCP tools over streamable HTTP, for hosted agents.
+
+This is the only server module that imports ``astrocal_mcp``, and it does so lazily: a server
+installed without the ``[mcp]`` extra still starts, and ``/mcp`` then answers 501
+``mcp_unavailable``. Callers authenticate with the API's own bearer keys, checked exactly as every
+API route checks them; a missing or bad key gets the API's 401 error envelope. The tools then call
+the API in process with the caller's key (see ``astrocal_mcp.hosted``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+from starlette.datastructures import State
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from astrocal_server.api.deps import get_caller
+from astrocal_server.api.errors import domain_error_response, error_body, request_id_of
+from astrocal_server.errors import AstrocalError
+from astrocal_server.state import AppState
+
+if TYPE_CHECKING:
+    from astrocal_mcp.hosted import HostedMcp
+
+__all__ = ["MCP_PATH", "McpEndpoint", "mcp_lifespan", "router"]
+
+logger = logging.getLogger("astrocal.mcp")
+
+MCP_PATH = "/mcp"
+# Where the running app keeps its HostedMcp (absent or None without the [mcp] extra).
+_APP_ATTR = "astrocal_mcp"
+
+
+@asynccontextmanager
+async def mcp_lifespan(app_state: State, state: AppState) -> AsyncIterator[None]:
+    """Make ``/mcp`` ready (if the ``mcp`` package is installed) and stop it on shutdown.
+
+    ``app_state`` is the app's ``app.state``; the hosted server is kept there, next to
+    ``app.state.astrocal``, since only this module uses it.
+    """
+    try:
+        from astrocal_mcp.hosted import HostedMcp
+    except ImportError:
+        logger.info("MCP endpoint disabled: install astrocal[mcp] to enable %s", MCP_PATH)
+        setattr(app_state, _APP_ATTR, None)
+        yield
+        return
+    hosted = HostedMcp(api_url=state.settings.public_base_url, clock=state.clock.now)
+    setattr(app_state, _APP_ATTR, hosted)
+    try:
+        yield
+    finally:
+        setattr(app_state, _APP_ATTR, None)
+        await hosted.aclose()
+
+
+def _error(
+    scope: Scope, status: int, type_: str, code: str, message: str, **kw: Any
+) -> JSONResponse:
+    headers = kw.pop("headers", None)
+    return JSONResponse(
+        error_body(request_id_of(scope), type_, code, message, **kw),
+        status_code=status,
+        headers=headers,
+    )
+
+
+class McpEndpoint:
+    """ASGI app for ``/mcp``: authenticate the API key, then hand the request to MCP."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            await get_caller(request)
+        except AstrocalError as exc:
+            await domain_error_response(request, exc)(scope, receive, send)
+            return
+        hosted: HostedMcp | None = getattr(request.app.state, _APP_ATTR, None)
+        if hosted is None:
+            response = _error(
+                scope,
+                501,
+                "api_error",
+                "mcp_unavailable",
+                "This server was installed without MCP support; install astrocal[mcp].",
+            )
+            await response(scope, receive, send)
+            return
+        api_key = request.headers.get("authorization", "").split()[-1]
+        await hosted.handle(scope, receive, send, app=scope["app"], api_key=api_key)
+
+
+router = APIRouter()
+router.routes.append(
+    Route(MCP_PATH, endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"], name="mcp")
+)
