@@ -189,7 +189,7 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 def _status_of(exc: errors.AstrocalError) -> tuple[int, str]:
     for cls in type(exc).__mro__:
         if cls in STATUS_OF:
-            return STATUS_OF[cls]  # type: ignore[index]
+            return STATUS_OF[cls]
     return 400, "invalid_request_error"
 
 

@@ -176,7 +176,8 @@ def event_to_ics(event: EventDraft, *, stamp: datetime) -> str:
     if event.location:
         vevent.add("location", event.location)
     calendar.add_component(vevent)
-    return calendar.to_ical().decode("utf-8")
+    text: str = calendar.to_ical().decode("utf-8")
+    return text
 
 
 def description_with_attendees(event: EventDraft) -> str:

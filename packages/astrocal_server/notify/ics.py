@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress
+from icalendar.enums import STATUS, TRANSP
 
 from astrocal_server.notify.notice import Notice
 from astrocal_server.notify.text import multi_line, one_line
@@ -99,8 +100,8 @@ def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> In
         location=one_line(notice.location.value) if notice.location else None,
         organizer=_address(organizer_email, notice.host.name),
         attendees=attendees,
-        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
-        transparency="OPAQUE",
+        status=STATUS.CANCELLED if method == "CANCEL" else STATUS.CONFIRMED,
+        transparency=TRANSP.OPAQUE,
     )
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -75,7 +75,8 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with jitter after ``attempts`` failed runs: half fixed, half random."""
     exponent = min(max(attempts, 1) - 1, 20)
     ceiling = min(_BACKOFF_BASE * (2**exponent), _BACKOFF_CAP)
-    return ceiling / 2 + ceiling / 2 * (rng or random).random()
+    wait: timedelta = ceiling / 2 + ceiling / 2 * (rng or random).random()
+    return wait
 
 
 def _lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
@@ -99,7 +100,7 @@ async def claim_rows(
 ) -> list[M]:
     """Lease up to ``limit`` rows matching ``due`` (which must include the lease-free test)."""
     pick = select(model.id).where(due).order_by(*order_by).limit(limit)  # type: ignore[attr-defined]
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     stmt = (
         update(model)

@@ -34,7 +34,8 @@ def instance(model: type[M], row: Mapping[str, Any], prefix: str) -> M:
     order of magnitude cheaper than the instrumented constructor.
     """
     obj: M = inspect(model).class_manager.new_instance()
-    obj.__dict__.update({key: row[label] for key, label in _labels(model, prefix)})
+    mapped: Any = model  # a class is hashable; the cache key is (class, prefix)
+    obj.__dict__.update({key: row[label] for key, label in _labels(mapped, prefix)})
     return obj
 
 
