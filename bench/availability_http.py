@@ -7,7 +7,7 @@ measures latency at 1 connection and throughput at 1 and 32 connections, and wri
 
     .venv/bin/python bench/availability_http.py [--requests 3000] [--no-write]
 
-Bars (ARCHITECTURE.md, "Bars"): p50 ≤ 5 ms at 1 connection; throughput at 32 connections ≥ 80 % of
+Bars (bench/RESULTS.md): p50 ≤ 5 ms at 1 connection; throughput at 32 connections ≥ 80 % of
 the 1-connection rate.
 """
 

@@ -13,7 +13,7 @@ PostgreSQL runs when ``--postgres`` or ``ASTROCAL_TEST_POSTGRES_URL`` names a se
 database is created on it and dropped afterwards). Results go to the ``## Bookings`` section of
 bench/RESULTS.md.
 
-Bars (ARCHITECTURE.md): SQLite, one worker: ≥ 500 bookings/s and p99 ≤ 50 ms at 16 connections;
+Bars (bench/RESULTS.md): SQLite, one worker: ≥ 500 bookings/s and p99 ≤ 50 ms at 16 connections;
 race: exactly 1 × 201 and 99 × 409, 0 × 5xx, on SQLite and on PostgreSQL with 2 server processes.
 """
 

@@ -5,7 +5,7 @@ one provider's latency, not the sum.
 
     .venv/bin/python bench/calendars.py [--requests 30] [--no-write]
 
-Bar (ARCHITECTURE.md, "Bars"): availability ≤ 150 ms with three providers answering in 100 ms each.
+Bar (bench/RESULTS.md): availability ≤ 150 ms with three providers answering in 100 ms each.
 Writes the ``## Calendar providers`` section of bench/RESULTS.md.
 """
 

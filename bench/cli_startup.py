@@ -7,7 +7,7 @@ Writes the ``## CLI start-up`` section of bench/RESULTS.md.
 
     .venv/bin/python bench/cli_startup.py [--runs 30] [--no-write]
 
-Bar (ARCHITECTURE.md, "Bars"): ``astrocal --help`` ≤ 300 ms.
+Bar (bench/RESULTS.md): ``astrocal --help`` ≤ 300 ms.
 """
 
 from __future__ import annotations

@@ -5,12 +5,12 @@ Saturday 10:00–14:00), 30-minute slots every 15 minutes, with 1,000 and 10,000
 (half external calendar events, half bookings with buffers). Each engine run starts cold (the
 local-time conversion cache is cleared), so a run pays for everything a request would.
 
-The reference follows API.md "Slot semantics" with aware datetimes and tests every candidate against
+The reference follows the slot semantics of `GET /v1/availability` in openapi.yaml with aware datetimes and tests every candidate against
 every interval; both must return the same slots on every input before any timing counts.
 
     .venv/bin/python bench/slots_engine.py [--runs 200] [--no-write]
 
-Bars (ARCHITECTURE.md): 1,000 busy → p50 ≤ 2 ms on one core and ≥ 50× faster than the reference;
+Bars (bench/RESULTS.md): 1,000 busy → p50 ≤ 2 ms on one core and ≥ 50× faster than the reference;
 10,000 busy → p50 ≤ 25 ms.
 """
 

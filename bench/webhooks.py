@@ -17,7 +17,7 @@ Latency phase: the server alone (relay inside, default settings, no kills); the 
                                        [--postgres URL] [--no-write]
 
 Results go to the ``## Webhooks`` section of bench/RESULTS.md.
-Bar (ARCHITECTURE.md): 0 lost across ≥ 30 kills during 3,000 bookings; first attempt p95 ≤ 1 s.
+Bar (bench/RESULTS.md): 0 lost across ≥ 30 kills during 3,000 bookings; first attempt p95 ≤ 1 s.
 """
 
 from __future__ import annotations

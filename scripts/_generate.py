@@ -29,7 +29,7 @@ HEADER = (
     f"{PINNED_VERSION}.\n# Do not edit by hand: change openapi.yaml and run scripts/generate."
 )
 
-# Flags verified in FIELD-NOTES.md: pydantic v2, lenient (unknown fields survive), aware datetimes,
+# Flags chosen for pydantic v2: lenient (unknown fields survive), aware datetimes,
 # optional fields absent rather than null (the missing sentinel).
 FLAGS = [
     "--input-file-type", "openapi",
