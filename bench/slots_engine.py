@@ -5,12 +5,12 @@ Saturday 10:00–14:00), 30-minute slots every 15 minutes, with 1,000 and 10,000
 (half external calendar events, half bookings with buffers). Each engine run starts cold (the
 local-time conversion cache is cleared), so a run pays for everything a request would.
 
-The reference follows API.md "Slot semantics" with aware datetimes and tests every candidate against
-every interval; both must return the same slots on every input before any timing counts.
+The reference follows the slot rules of ``astrocal_server/availability/engine.py`` with aware
+datetimes and tests every candidate against every interval; both must return the same slots on every input before any timing counts.
 
     .venv/bin/python bench/slots_engine.py [--runs 200] [--no-write]
 
-Bars (ARCHITECTURE.md): 1,000 busy → p50 ≤ 2 ms on one core and ≥ 50× faster than the reference;
+Bars: 1,000 busy → p50 ≤ 2 ms on one core and ≥ 50× faster than the reference;
 10,000 busy → p50 ≤ 25 ms.
 """
 
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packages"))
 
 from _results import write_section  # noqa: E402
-from astrocal_server.domain import slots as engine  # noqa: E402
-from astrocal_server.domain.slots import (  # noqa: E402
+from astrocal_server.availability import engine  # noqa: E402
+from astrocal_server.availability.engine import (  # noqa: E402
     Booked,
     BusyInterval,
     Rules,

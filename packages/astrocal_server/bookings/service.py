@@ -22,7 +22,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server import availability
+from astrocal_server.availability import service as availability
+from astrocal_server.availability.engine import BusyInterval, StartCheck, check_start
+from astrocal_server.availability.external import fetch_external_busy
+from astrocal_server.availability.rules import (
+    check_busy_range,
+    pick_duration,
+    rules_for,
+    working_hours_of,
+)
 from astrocal_server.bookings.rules import (
     block_interval,
     booking_seat_key,
@@ -30,11 +38,11 @@ from astrocal_server.bookings.rules import (
     is_conflict_error,
 )
 from astrocal_server.caller import Caller
-from astrocal_server.domain.slots import BusyInterval, check_start
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.plans import check_booking_quota
+from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Schedule
@@ -108,8 +116,8 @@ async def _load_event_type(
 async def _external_busy(
     state: AppState, event_type: EventType, start: datetime
 ) -> list[BusyInterval]:
-    lo, hi = availability.check_busy_range(start)
-    busy, _warnings = await availability.fetch_external_busy(
+    lo, hi = check_busy_range(start)
+    busy, _warnings = await fetch_external_busy(
         state.busy_source,
         event_type,
         lo,
@@ -126,8 +134,8 @@ async def _lock_host(session: AsyncSession, host_id: str) -> None:
         )
 
 
-def _slot_unavailable(start: datetime, check: Any) -> Conflict:
-    shown = availability.check_to_api(check)
+def _slot_unavailable(start: datetime, check: StartCheck) -> Conflict:
+    shown = check_to_api(check)
     first = shown["reasons"][0]["message"] if shown["reasons"] else "it is not open"
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     return conflict(
@@ -176,8 +184,8 @@ async def _check_start(
         exclude_booking_id=exclude_booking_id,
     )
     quick = check_start(
-        availability.working_hours_of(schedule),
-        availability.rules_for(event_type, duration),
+        working_hours_of(schedule),
+        rules_for(event_type, duration),
         now=now,
         start=start,
         bookings=nearby,
@@ -242,7 +250,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
     if found is None:
         raise not_found("event type", draft.event_type_id, param="event_type_id")
     event_type, schedule = found
-    duration = availability.pick_duration(event_type, draft.duration)
+    duration = pick_duration(event_type, draft.duration)
     busy = await _external_busy(state, event_type, draft.start)
     host_id = caller.account_id
     end = draft.start + timedelta(minutes=duration)
