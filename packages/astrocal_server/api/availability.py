@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,24 +20,21 @@ from astrocal_server.api.deps import (
     StateDep,
     validate_idempotency_key,
 )
+from astrocal_server.api.params import parse_date, parse_start
 from astrocal_server.availability import service
 from astrocal_server.availability.service import AvailabilityQuery
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
 from astrocal_server.validation import check_time_zone
 
-__all__ = ["parse_instant", "parse_query", "parse_start", "router"]
+__all__ = ["parse_query", "router"]
 
 router = APIRouter()
 
 MAX_RANGE_DAYS = 62
 _FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
 _EVENT_TYPE_ID = re.compile(r"^evt_[a-z0-9]{1,60}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^\d{1,4}$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
 
 
 def _text(raw: Mapping[str, Any], name: str, *, typed: bool) -> str | None:
@@ -65,51 +61,6 @@ def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
             "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
         )
     return value
-
-
-def parse_date(value: str, name: str) -> date:
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid_param(
-            name, f"{name} must be a date as YYYY-MM-DD, such as 2026-04-15."
-        ) from None
-
-
-# Far outside any bookable horizon; keeps horizon and buffer arithmetic away from year 1 and 9999.
-_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def parse_instant(value: str, name: str) -> datetime:
-    """An RFC 3339 date-time with an offset (``Z`` or ``±HH:MM``), as an aware UTC datetime."""
-    try:
-        if not _DATETIME.match(value):
-            raise ValueError
-        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid_param(
-            name,
-            f"{name} must be an RFC 3339 date-time with an offset, such as 2026-04-15T14:00:00Z.",
-        ) from None
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC instant
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        ) from None
-
-
-def parse_start(value: str, name: str = "start") -> datetime:
-    """:func:`parse_instant` for a slot start: one the scheduling arithmetic can work with."""
-    start = parse_instant(value, name)
-    if not _EARLIEST <= start < _LATEST:
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        )
-    return start
 
 
 def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
