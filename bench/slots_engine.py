@@ -5,8 +5,9 @@ Saturday 10:00–14:00), 30-minute slots every 15 minutes, with 1,000 and 10,000
 (half external calendar events, half bookings with buffers). Each engine run starts cold (the
 local-time conversion cache is cleared), so a run pays for everything a request would.
 
-The reference follows the slot semantics of `GET /v1/availability` in openapi.yaml with aware datetimes and tests every candidate against
-every interval; both must return the same slots on every input before any timing counts.
+The reference follows the slot rules of ``astrocal_server/availability/engine.py`` with aware
+datetimes and tests every candidate against every interval; both must return the same slots on
+every input before any timing counts.
 
     .venv/bin/python bench/slots_engine.py [--runs 200] [--no-write]
 
@@ -32,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packages"))
 
 from _results import write_section  # noqa: E402
-from astrocal_server.domain import slots as engine  # noqa: E402
-from astrocal_server.domain.slots import (  # noqa: E402
+from astrocal_server.availability import engine  # noqa: E402
+from astrocal_server.availability.engine import (  # noqa: E402
     Booked,
     BusyInterval,
     Rules,

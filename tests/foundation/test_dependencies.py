@@ -39,13 +39,7 @@ HTTP_LAYER = ("astrocal_server.api", "astrocal_server.app")
 # fails on an entry that is no longer needed); never add one.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "http-outside-api": frozenset(),
-    # api/ modules that still query the database themselves instead of calling a service.
-    "sqlalchemy-in-api": frozenset(
-        {
-            "astrocal_server.api.availability",
-            "astrocal_server.api.bookings",
-        }
-    ),
+    "sqlalchemy-in-api": frozenset(),
 }
 
 

@@ -8,48 +8,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from astrocal_server import availability as service
 from astrocal_server.api.body import parse_form_or_json
 from astrocal_server.api.deps import (
-    Caller,
     ReadCallerDep,
     ReadConnDep,
     StateDep,
     validate_idempotency_key,
 )
-from astrocal_server.errors import invalid_param, not_found
-from astrocal_server.storage.models import EventType, Schedule
+from astrocal_server.api.params import parse_date, parse_start
+from astrocal_server.availability import service
+from astrocal_server.availability.service import AvailabilityQuery
+from astrocal_server.errors import invalid_param
+from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
 from astrocal_server.validation import check_time_zone
 
-__all__ = ["AvailabilityQuery", "parse_instant", "parse_query", "parse_start", "router"]
+__all__ = ["parse_query", "router"]
 
 router = APIRouter()
 
 MAX_RANGE_DAYS = 62
 _FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
 _EVENT_TYPE_ID = re.compile(r"^evt_[a-z0-9]{1,60}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^\d{1,4}$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
-
-
-@dataclass(frozen=True)
-class AvailabilityQuery:
-    event_type_id: str
-    start_date: date
-    end_date: date
-    time_zone: str | None
-    duration: int | None
 
 
 def _text(raw: Mapping[str, Any], name: str, *, typed: bool) -> str | None:
@@ -76,51 +61,6 @@ def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
             "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
         )
     return value
-
-
-def parse_date(value: str, name: str) -> date:
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid_param(
-            name, f"{name} must be a date as YYYY-MM-DD, such as 2026-04-15."
-        ) from None
-
-
-# Far outside any bookable horizon; keeps horizon and buffer arithmetic away from year 1 and 9999.
-_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def parse_instant(value: str, name: str) -> datetime:
-    """An RFC 3339 date-time with an offset (``Z`` or ``±HH:MM``), as an aware UTC datetime."""
-    try:
-        if not _DATETIME.match(value):
-            raise ValueError
-        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid_param(
-            name,
-            f"{name} must be an RFC 3339 date-time with an offset, such as 2026-04-15T14:00:00Z.",
-        ) from None
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC instant
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        ) from None
-
-
-def parse_start(value: str, name: str = "start") -> datetime:
-    """:func:`parse_instant` for a slot start: one the scheduling arithmetic can work with."""
-    start = parse_instant(value, name)
-    if not _EARLIEST <= start < _LATEST:
-        raise invalid_param(
-            name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
-        )
-    return start
 
 
 def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
@@ -196,60 +136,14 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
     return AvailabilityQuery(event_type_id, start_date, end_date, zone, _duration(raw, typed=typed))
 
 
-async def _load(
-    conn: AsyncConnection, caller: Caller, event_type_id: str
-) -> tuple[EventType, Schedule]:
-    found = await service.load_event_type_and_schedule(
-        conn, account_id=caller.account_id, livemode=caller.livemode, event_type_id=event_type_id
-    )
-    if found is None:
-        raise not_found("event type", event_type_id, param="event_type_id")
-    return found
-
-
-async def _answer(
-    query: AvailabilityQuery, caller: Caller, state: StateDep, conn: AsyncConnection
-) -> dict[str, Any]:
-    event_type, schedule = await _load(conn, caller, query.event_type_id)
-    duration = service.pick_duration(event_type, query.duration)
-    zone = query.time_zone or schedule.time_zone
-    range_start, range_end = service.utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await service.fetch_external_busy(
-        state.busy_source,
-        event_type,
-        range_start - timedelta(days=1),
-        range_end + timedelta(days=1),
-        timeout_seconds=state.settings.calendar_timeout_seconds,
-    )
-    slots = await service.find_slots_in_session(
-        conn,
-        event_type=event_type,
-        schedule=schedule,
-        now=state.clock.now(),
-        start_date=query.start_date,
-        end_date=query.end_date,
-        query_time_zone=zone,
-        busy=busy,
-        duration_minutes=duration,
-    )
-    out: dict[str, Any] = {
-        "data": [service.slot_to_api(slot) for slot in slots],
-        "event_type_id": event_type.id,
-        "time_zone": zone,
-        "start_date": query.start_date.isoformat(),
-        "end_date": query.end_date.isoformat(),
-    }
-    if warnings:
-        out["warnings"] = warnings
-    return out
-
-
 @router.get("/v1/availability", operation_id="availability.list")
 async def list_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:
     query = parse_query(request.query_params, typed=False, forbid_unknown=False)
-    return JSONResponse(await _answer(query, caller, state, conn))
+    return JSONResponse(
+        open_slots_to_api(await service.find_availability(state, conn, caller, query))
+    )
 
 
 @router.post(
@@ -267,7 +161,9 @@ async def search_availability(
     merged: dict[str, Any] = {} if typed else dict(request.query_params)
     merged.update(body)
     query = parse_query(merged, typed=typed, forbid_unknown=True)
-    return JSONResponse(await _answer(query, caller, state, conn))
+    return JSONResponse(
+        open_slots_to_api(await service.find_availability(state, conn, caller, query))
+    )
 
 
 @router.get("/v1/availability/check", operation_id="availability.check")
@@ -285,23 +181,7 @@ async def check_availability(
         )
     start = parse_start(start_text)
     requested = _duration(params, typed=False)
-    event_type, schedule = await _load(conn, caller, event_type_id)
-    duration = service.pick_duration(event_type, requested)
-    busy_start, busy_end = service.check_busy_range(start)
-    busy, _warnings = await service.fetch_external_busy(
-        state.busy_source,
-        event_type,
-        busy_start,
-        busy_end,
-        timeout_seconds=state.settings.calendar_timeout_seconds,
+    result = await service.check_availability(
+        state, conn, caller, event_type_id=event_type_id, start=start, duration=requested
     )
-    result = await service.check_start_in_session(
-        conn,
-        event_type=event_type,
-        schedule=schedule,
-        start=start,
-        now=state.clock.now(),
-        busy=busy,
-        duration_minutes=duration,
-    )
-    return JSONResponse(service.check_to_api(result))
+    return JSONResponse(check_to_api(result))

@@ -12,18 +12,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field, TypeAdapter, ValidationError
-from sqlalchemy import func, select
 
 from astrocal_server.api import idempotency
-from astrocal_server.api.availability import parse_instant, parse_start
 from astrocal_server.api.body import StrictBody, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.params import parse_instant, parse_start
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.bookings import booking_to_api
-from astrocal_server.storage.models import Booking
-from astrocal_server.storage.pagination import paginate
 from astrocal_server.validation import Metadata, TimeZoneName
 
 __all__ = ["router"]
@@ -103,7 +100,8 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         metadata=dict(body.metadata or {}),
         idempotency_key=idempotency.key_of(request),
     )
-    return JSONResponse(await service.create_booking(state, caller, draft), status_code=201)
+    booking = await service.create_booking(state, caller, draft)
+    return JSONResponse(booking_to_api(booking), status_code=201)
 
 
 def _instant_query(value: str | None, name: str) -> datetime | None:
@@ -121,11 +119,7 @@ async def list_bookings(
     start_after: Annotated[str | None, Query(max_length=64)] = None,
     start_before: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
-    stmt = select(Booking).where(caller.owns(Booking))
-    if status is not None:
-        stmt = stmt.where(Booking.status == status)
-    if event_type_id is not None:
-        stmt = stmt.where(Booking.event_type_id == event_type_id)
+    email = None
     if invitee_email is not None:
         try:
             email = str(_EMAIL.validate_python(invitee_email))
@@ -133,22 +127,20 @@ async def list_bookings(
             raise invalid_param(
                 "invitee_email", "invitee_email must be an email address such as jo@acme.com."
             ) from None
-        stmt = stmt.where(func.lower(Booking.invitee_email) == email.lower())
-    after = _instant_query(start_after, "start_after")
-    before = _instant_query(start_before, "start_before")
-    if after is not None:
-        stmt = stmt.where(Booking.start_at >= after)
-    if before is not None:
-        stmt = stmt.where(Booking.start_at < before)
-    async with state.db.read() as session:
-        page = await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
-    return page.render(booking_to_api)
+    filters = service.BookingFilters(
+        status=status,
+        event_type_id=event_type_id,
+        invitee_email=email,
+        start_after=_instant_query(start_after, "start_after"),
+        start_before=_instant_query(start_before, "start_before"),
+    )
+    found = await service.list_bookings(state, caller, filters, page)
+    return found.render(booking_to_api)
 
 
 @router.get("/v1/bookings/{booking_id}", operation_id="bookings.retrieve")
 async def retrieve_booking(booking_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    async with state.db.read() as session:
-        return booking_to_api(await service.get_booking(session, caller, booking_id))
+    return booking_to_api(await service.retrieve_booking(state, caller, booking_id))
 
 
 @router.patch("/v1/bookings/{booking_id}", operation_id="bookings.update")
@@ -164,14 +156,14 @@ async def update_booking(
         invitee_time_zone=invitee.time_zone if invitee else None,
         guests=_guests(body.guests) if body.guests is not None else None,
     )
-    return await service.update_booking(state, caller, booking_id, changes)
+    return booking_to_api(await service.update_booking(state, caller, booking_id, changes))
 
 
 async def _cancel(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     body = await parse_json_body(request, BookingCancelBody)
-    return await service.cancel_booking(state, caller, booking_id, body.reason)
+    return booking_to_api(await service.cancel_booking(state, caller, booking_id, body.reason))
 
 
 @router.delete("/v1/bookings/{booking_id}", operation_id="bookings.delete")
@@ -202,4 +194,5 @@ async def reschedule_booking(
 ) -> dict[str, Any]:
     body = await parse_json_body(request, BookingRescheduleBody)
     start = parse_start(body.start)
-    return await service.reschedule_booking(state, caller, booking_id, start, body.reason)
+    booking = await service.reschedule_booking(state, caller, booking_id, start, body.reason)
+    return booking_to_api(booking)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from astrocal_server.domain.slots import seat_key
+from astrocal_server.availability.engine import seat_key
 
 __all__ = [
     "CONFLICT_SQLSTATES",

@@ -9,7 +9,12 @@ backstop; an exclusion, deadlock or serialization error there becomes the same 4
 
 External calendars are read before the transaction (a slow provider must not hold the write lock);
 the database is re-checked inside it. Every change writes its outbox rows (webhook event, email,
-calendar write-back) in the same transaction, so they exist exactly when the change committed.
+calendar write-back) in the same transaction, so they exist exactly when the change committed;
+their payload is the booking's API object (``serialize/bookings.py``), as the router answers.
+
+Functions take the caller and typed inputs (:class:`BookingDraft`, :class:`BookingChanges`,
+:class:`BookingFilters`), return :class:`~astrocal_server.storage.models.Booking` rows (or a page
+of them) and raise :mod:`astrocal_server.errors`.
 """
 
 from __future__ import annotations
@@ -18,12 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server import availability
 from astrocal_server.accounts.plans import check_booking_quota
+from astrocal_server.availability import service as availability
+from astrocal_server.availability.engine import BusyInterval, StartCheck, check_start
+from astrocal_server.availability.external import fetch_external_busy
+from astrocal_server.availability.rules import (
+    check_busy_range,
+    pick_duration,
+    rules_for,
+    working_hours_of,
+)
 from astrocal_server.bookings.rules import (
     block_interval,
     booking_seat_key,
@@ -31,13 +44,15 @@ from astrocal_server.bookings.rules import (
     is_conflict_error,
 )
 from astrocal_server.caller import Caller
-from astrocal_server.domain.slots import BusyInterval, check_start
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
+from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Schedule
+from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
 
 # Bookings loaded around a start for the one-day check: its local day, the neighbouring days whose
@@ -47,10 +62,13 @@ _QUICK_MARGIN = timedelta(days=4)
 __all__ = [
     "BookingChanges",
     "BookingDraft",
+    "BookingFilters",
     "cancel_booking",
     "create_booking",
     "get_booking",
+    "list_bookings",
     "reschedule_booking",
+    "retrieve_booking",
     "update_booking",
 ]
 
@@ -80,17 +98,49 @@ class BookingChanges:
     guests: list[str] | None = None
 
 
+@dataclass(frozen=True)
+class BookingFilters:
+    """``GET /v1/bookings`` filters; ``None`` means "not filtered". ``invitee_email`` matches
+    case-insensitively; ``start_after`` is inclusive, ``start_before`` exclusive."""
+
+    status: str | None = None
+    event_type_id: str | None = None
+    invitee_email: str | None = None
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+
+
 async def get_booking(
     session: AsyncSession, caller: Caller, booking_id: str, *, for_update: bool = False
 ) -> Booking:
     """The caller's booking, or 404 (another account's booking looks exactly like a missing one)."""
-    stmt = select(Booking).where(Booking.id == booking_id, caller.owns(Booking))
-    if for_update:
-        stmt = stmt.with_for_update()
-    booking = await session.scalar(stmt)
-    if booking is None:
-        raise not_found("booking", booking_id)
-    return booking
+    return await get_owned(
+        session, Booking, caller, booking_id, kind="booking", for_update=for_update
+    )
+
+
+async def retrieve_booking(state: AppState, caller: Caller, booking_id: str) -> Booking:
+    async with state.db.read() as session:
+        return await get_booking(session, caller, booking_id)
+
+
+async def list_bookings(
+    state: AppState, caller: Caller, filters: BookingFilters, page: PageRequest
+) -> Page[Booking]:
+    """The caller's bookings matching ``filters``, by start (then id), one page at a time."""
+    stmt = select(Booking).where(caller.owns(Booking))
+    if filters.status is not None:
+        stmt = stmt.where(Booking.status == filters.status)
+    if filters.event_type_id is not None:
+        stmt = stmt.where(Booking.event_type_id == filters.event_type_id)
+    if filters.invitee_email is not None:
+        stmt = stmt.where(func.lower(Booking.invitee_email) == filters.invitee_email.lower())
+    if filters.start_after is not None:
+        stmt = stmt.where(Booking.start_at >= filters.start_after)
+    if filters.start_before is not None:
+        stmt = stmt.where(Booking.start_at < filters.start_before)
+    async with state.db.read() as session:
+        return await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
 
 
 async def _load_event_type(
@@ -108,8 +158,8 @@ async def _load_event_type(
 async def _external_busy(
     state: AppState, event_type: EventType, start: datetime
 ) -> list[BusyInterval]:
-    lo, hi = availability.check_busy_range(start)
-    busy, _warnings = await availability.fetch_external_busy(
+    lo, hi = check_busy_range(start)
+    busy, _warnings = await fetch_external_busy(
         state.busy_source,
         event_type,
         lo,
@@ -120,14 +170,15 @@ async def _external_busy(
 
 
 async def _lock_host(session: AsyncSession, host_id: str) -> None:
-    if session.bind.dialect.name == "postgresql":
+    bind = session.bind  # always set: Database binds every session it opens
+    if bind is not None and bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)}
         )
 
 
-def _slot_unavailable(start: datetime, check: Any) -> Conflict:
-    shown = availability.check_to_api(check)
+def _slot_unavailable(start: datetime, check: StartCheck) -> Conflict:
+    shown = check_to_api(check)
     first = shown["reasons"][0]["message"] if shown["reasons"] else "it is not open"
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     return conflict(
@@ -176,8 +227,8 @@ async def _check_start(
         exclude_booking_id=exclude_booking_id,
     )
     quick = check_start(
-        availability.working_hours_of(schedule),
-        availability.rules_for(event_type, duration),
+        working_hours_of(schedule),
+        rules_for(event_type, duration),
         now=now,
         start=start,
         bookings=nearby,
@@ -202,23 +253,22 @@ async def _check_start(
 
 def _emit(
     session: AsyncSession,
-    state: AppState,
     caller: Caller,
     change: BookingChange,
     booking: Booking,
     event_type: EventType,
-) -> dict[str, Any]:
-    out = booking_to_api(booking)
+) -> Booking:
+    """Write the change's outbox rows, carrying the booking's API object; return the booking."""
     enqueue_booking_change(
         session,
         change=change,
-        booking=out,
+        booking=booking_to_api(booking),
         sequence=booking.ics_sequence,
         event_type=event_type,
         account=caller.account,
         now=booking.updated_at,
     )
-    return out
+    return booking
 
 
 async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> Booking | None:
@@ -237,12 +287,13 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
     return found
 
 
-async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> dict[str, Any]:
+async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
+    """Book ``draft.start``; a retry whose Idempotency-Key already created one returns that one."""
     found = await _load_event_type(state, caller, draft.event_type_id)
     if found is None:
         raise not_found("event type", draft.event_type_id, param="event_type_id")
     event_type, schedule = found
-    duration = availability.pick_duration(event_type, draft.duration)
+    duration = pick_duration(event_type, draft.duration)
     busy = await _external_busy(state, event_type, draft.start)
     host_id = caller.account_id
     end = draft.start + timedelta(minutes=duration)
@@ -258,7 +309,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             if draft.idempotency_key is not None:
                 earlier = await _created_with_key(session, caller, draft.idempotency_key)
                 if earlier is not None:
-                    return booking_to_api(earlier)
+                    return earlier
             now = state.clock.now()
             await check_booking_quota(
                 session, state.settings, caller.account, livemode=caller.livemode, now=now
@@ -304,7 +355,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             )
             session.add(booking)
             await session.flush()
-            return _emit(session, state, caller, "created", booking, event_type)
+            return _emit(session, caller, "created", booking, event_type)
     except DBAPIError as exc:
         if is_conflict_error(exc):
             raise _lost_race(draft.start) from None
@@ -313,7 +364,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
 
 async def update_booking(
     state: AppState, caller: Caller, booking_id: str, changes: BookingChanges
-) -> dict[str, Any]:
+) -> Booking:
     async with state.db.write() as session:
         booking = await get_booking(session, caller, booking_id, for_update=True)
         if changes.notes is not None:
@@ -332,17 +383,17 @@ async def update_booking(
         booking.updated_at = state.clock.now()
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return _emit(session, state, caller, "updated", booking, event_type)
+        return _emit(session, caller, "updated", booking, event_type)
 
 
 async def cancel_booking(
     state: AppState, caller: Caller, booking_id: str, reason: str | None
-) -> dict[str, Any]:
+) -> Booking:
     """Cancel; cancelling a cancelled booking returns it unchanged and owes nothing again."""
     async with state.db.write() as session:
         booking = await get_booking(session, caller, booking_id, for_update=True)
         if booking.status == "cancelled":
-            return booking_to_api(booking)
+            return booking
         now = state.clock.now()
         booking.status = "cancelled"
         booking.cancelled_at = now
@@ -351,7 +402,7 @@ async def cancel_booking(
         booking.updated_at = now
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return _emit(session, state, caller, "cancelled", booking, event_type)
+        return _emit(session, caller, "cancelled", booking, event_type)
 
 
 def _booking_cancelled(booking_id: str) -> Conflict:
@@ -363,7 +414,7 @@ def _booking_cancelled(booking_id: str) -> Conflict:
 
 async def reschedule_booking(
     state: AppState, caller: Caller, booking_id: str, start: datetime, reason: str | None
-) -> dict[str, Any]:
+) -> Booking:
     async with state.db.read() as session:
         current = await get_booking(session, caller, booking_id)
     if current.status == "cancelled":
@@ -422,7 +473,7 @@ async def reschedule_booking(
             booking.ics_sequence += 1
             booking.updated_at = now
             await session.flush()
-            return _emit(session, state, caller, "rescheduled", booking, event_type)
+            return _emit(session, caller, "rescheduled", booking, event_type)
     except DBAPIError as exc:
         if is_conflict_error(exc):
             raise _lost_race(start) from None

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import select
 
 from astrocal_server.availability import BusyFailure, ExternalBusyResult
+from astrocal_server.availability.engine import BusyInterval
 from astrocal_server.calendars import ical
 from astrocal_server.calendars.base import BusyPeriod, ProviderError
 from astrocal_server.calendars.connections import CalendarService, calendars_of
-from astrocal_server.domain.slots import BusyInterval
 from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
 
 __all__ = ["CalendarBusySource", "install"]

@@ -245,9 +245,9 @@ async def test_without_lock_and_recheck_the_constraint_still_allows_one_winner(
     exclusion constraint alone still lets exactly one request win, and the rest get 409, not 500."""
     if app.state.astrocal.db.dialect != "postgresql":
         pytest.skip("the exclusion constraint is PostgreSQL's backstop")
-    from astrocal_server import availability
+    from astrocal_server.availability import service as availability
+    from astrocal_server.availability.engine import StartCheck
     from astrocal_server.bookings import service
-    from astrocal_server.domain.slots import StartCheck
 
     async def no_lock(*_args: Any) -> None:
         return None

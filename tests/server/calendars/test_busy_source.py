@@ -12,10 +12,10 @@ import httpx
 import pytest
 import respx
 from astrocal_server.accounts import NewAccount
-from astrocal_server.availability import fetch_external_busy
+from astrocal_server.availability.engine import BusyInterval
+from astrocal_server.availability.external import fetch_external_busy
 from astrocal_server.calendars.busy import CalendarBusySource
 from astrocal_server.calendars.connections import open_credentials
-from astrocal_server.domain.slots import BusyInterval
 from astrocal_server.errors import Unavailable
 from astrocal_server.storage.models import CalendarConnection, EventType, OutboxMessage
 from fastapi import FastAPI

@@ -1,4 +1,5 @@
-"""The slot engine: API.md "Slot semantics", exactly. Pure — no I/O; ``now`` is passed in.
+"""The slot engine: the contract's slot semantics (``openapi.yaml``), exactly. Pure — no I/O, no
+clock (``now`` is passed in), no framework; the service (``availability/service.py``) feeds it.
 
 Working hours are wall-clock intervals in the schedule's IANA zone. They are turned into UTC once
 per local date (a nonexistent wall time moves forward by the gap; an ambiguous one is the earlier
@@ -547,7 +548,13 @@ def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
             )
         )
     limit = rules.max_bookings_per_day
-    if limit is not None and day is not None and plan.per_day[plan.day_of(s)] >= limit:
+    per_day = plan.per_day  # counted exactly when there is a limit
+    if (
+        limit is not None
+        and day is not None
+        and per_day is not None
+        and per_day[plan.day_of(s)] >= limit
+    ):
         out.append(
             Reason(
                 "daily_limit",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from astrocal_server.domain.slots import (
+from astrocal_server.availability.engine import (
     WEEKDAYS,
     Booked,
     BusyInterval,
@@ -336,7 +336,7 @@ def test_check_matches_find_slots_for_every_grid_start() -> None:
 
 
 def test_format_ts_matches_datetime_formatting() -> None:
-    from astrocal_server.domain.slots import format_ts
+    from astrocal_server.availability.engine import format_ts
 
     for ts in (0, 951_782_400, 1_776_240_000, 1_776_243_599, 4_102_444_800, 2_000_000_061):
         assert format_ts(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

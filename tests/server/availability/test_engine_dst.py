@@ -8,7 +8,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from astrocal_server.domain.slots import (
+from astrocal_server.availability.engine import (
     WEEKDAYS,
     Rules,
     WorkingHours,

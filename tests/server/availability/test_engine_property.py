@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from astrocal_server.domain.slots import (
+from astrocal_server.availability.engine import (
     WEEKDAYS,
     Booked,
     BusyInterval,

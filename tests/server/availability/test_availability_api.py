@@ -14,13 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
-from astrocal_server.availability import (
-    BusyFailure,
-    ExternalBusyResult,
+from astrocal_server.availability.engine import BusyInterval
+from astrocal_server.availability.external import BusyFailure, ExternalBusyResult
+from astrocal_server.availability.service import (
     check_start_in_session,
     load_event_type_and_schedule,
 )
-from astrocal_server.domain.slots import BusyInterval
 from astrocal_server.storage.models import EventType
 from fastapi import FastAPI
 from sqlalchemy import update
@@ -414,7 +413,7 @@ def _validator(schema_name: str) -> Any:
     from jsonschema import Draft202012Validator
 
     spec = yaml.safe_load(
-        (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
+        (Path(__file__).resolve().parents[3] / "openapi.yaml").read_text(encoding="utf-8")
     )
     return Draft202012Validator(
         {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]},

@@ -1,0 +1,71 @@
+"""Pure rules between the stored objects and the engine: which duration a request may ask for, an
+event type's engine :class:`~astrocal_server.availability.engine.Rules`, a schedule's working
+hours, and the UTC spans a query or a check covers. No I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, Rules, WorkingHours
+from astrocal_server.errors import invalid_param
+from astrocal_server.storage.models import EventType, Schedule
+
+__all__ = [
+    "check_busy_range",
+    "pick_duration",
+    "rules_for",
+    "utc_range_for_dates",
+    "working_hours_of",
+]
+
+
+def pick_duration(event_type: EventType, requested: int | None) -> int:
+    """The slot length: ``requested`` if it is one of the event type's durations, else a 400."""
+    if requested is None:
+        return event_type.duration_minutes
+    allowed = sorted(set(event_type.duration_options or []) | {event_type.duration_minutes})
+    if requested not in allowed:
+        raise invalid_param(
+            "duration",
+            f"This event type offers durations of {', '.join(map(str, allowed))} minutes; "
+            f"{requested} is not one of them.",
+        )
+    return requested
+
+
+def rules_for(event_type: EventType, duration_minutes: int) -> Rules:
+    return Rules(
+        duration_minutes=duration_minutes,
+        slot_interval_minutes=event_type.slot_interval_minutes,
+        buffer_before_minutes=event_type.buffer_before_minutes,
+        buffer_after_minutes=event_type.buffer_after_minutes,
+        minimum_notice_minutes=event_type.minimum_notice_minutes,
+        booking_window_days=event_type.booking_window_days,
+        max_bookings_per_day=event_type.max_bookings_per_day,
+        seats_per_slot=event_type.seats_per_slot,
+        active=event_type.active,
+    )
+
+
+def working_hours_of(schedule: Schedule) -> WorkingHours:
+    return WorkingHours.from_api(
+        schedule.time_zone, schedule.weekly_hours, schedule.date_overrides or []
+    )
+
+
+def utc_range_for_dates(
+    start_date: date, end_date: date, time_zone: str
+) -> tuple[datetime, datetime]:
+    """``[start_date 00:00, end_date + 1 00:00)`` in ``time_zone``, as UTC instants."""
+    zone = ZoneInfo(time_zone)
+    start = datetime.combine(start_date, datetime.min.time(), zone)
+    end = datetime.combine(end_date + timedelta(days=1), datetime.min.time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def check_busy_range(start: datetime) -> tuple[datetime, datetime]:
+    """The span external busy times are needed for when checking ``start`` (alternatives too)."""
+    horizon = timedelta(days=CHECK_HORIZON_DAYS + 1)
+    return start - horizon, start + horizon

@@ -1,0 +1,310 @@
+"""Availability as a service: load what the slot engine needs, ask external calendars, call the engine.
+
+The engine (:mod:`astrocal_server.availability.engine`) is pure; everything here does I/O. The two
+operations, :func:`find_availability` (open slots of a date range) and :func:`check_availability`
+(whether one start is open, why not, and the nearest alternatives), take the caller and typed
+inputs, return engine results and raise :mod:`astrocal_server.errors`. Bookings reuse
+:func:`check_start_in_session` to re-check a start inside their write transaction (one code path).
+
+Both operations run on the request's one read connection (the one that authenticated the caller),
+so a request never holds two connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from astrocal_server.availability.engine import (
+    Booked,
+    BusyInterval,
+    Slot,
+    StartCheck,
+    check_start,
+    find_slots,
+)
+from astrocal_server.availability.external import fetch_external_busy
+from astrocal_server.availability.rules import (
+    check_busy_range,
+    pick_duration,
+    rules_for,
+    utc_range_for_dates,
+    working_hours_of,
+)
+from astrocal_server.caller import Caller
+from astrocal_server.errors import not_found
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import Booking, EventType, Schedule
+from astrocal_server.storage.rows import fetch_all, instance, labelled
+
+__all__ = [
+    "AvailabilityQuery",
+    "OpenSlots",
+    "check_availability",
+    "check_start_in_session",
+    "find_availability",
+    "find_slots_in_session",
+    "load_bookings",
+    "load_event_type_and_schedule",
+    "owned_event_type_and_schedule",
+]
+
+# Bookings are loaded this far beyond the slots' range: windows of neighbouring local days, the
+# longest duration plus both buffers, and whole local days for the per-day limit all fit inside.
+_BOOKING_MARGIN = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    """Open slots of ``event_type_id`` starting on ``start_date`` … ``end_date`` (inclusive) in
+    ``time_zone`` (None: the schedule's zone), ``duration`` minutes long (None: the default)."""
+
+    event_type_id: str
+    start_date: date
+    end_date: date
+    time_zone: str | None
+    duration: int | None
+
+
+@dataclass(frozen=True)
+class OpenSlots:
+    """The answer to an :class:`AvailabilityQuery`; ``warnings`` name skipped calendars."""
+
+    slots: list[Slot]
+    event_type_id: str
+    time_zone: str
+    start_date: date
+    end_date: date
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+_EVENT_TYPE_AND_SCHEDULE = (
+    select(*labelled(EventType, "e"), *labelled(Schedule, "s"))
+    .join_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
+    .where(
+        EventType.id == bindparam("event_type_id"),
+        EventType.account_id == bindparam("account_id"),
+        EventType.livemode == bindparam("livemode"),
+        EventType.deleted_at.is_(None),
+    )
+)
+
+# Typed loosely: ``fetch_all`` takes any one-statement select and returns dict rows.
+_BOOKINGS: Select[*tuple[Any, ...]] = select(
+    Booking.id,
+    Booking.event_type_id,
+    Booking.start_at,
+    Booking.end_at,
+    Booking.block_start,
+    Booking.block_end,
+).where(
+    Booking.host_id == bindparam("host_id"),
+    Booking.livemode == bindparam("livemode"),
+    Booking.status != "cancelled",
+    Booking.block_end > bindparam("lo"),
+    Booking.block_start < bindparam("hi"),
+)
+
+
+async def load_event_type_and_schedule(
+    conn: AsyncConnection | AsyncSession, *, account_id: str, livemode: bool, event_type_id: str
+) -> tuple[EventType, Schedule] | None:
+    """The caller's (not deleted) event type and its schedule, or None (→ 404)."""
+    rows = await fetch_all(
+        conn,
+        _EVENT_TYPE_AND_SCHEDULE,
+        {"event_type_id": event_type_id, "account_id": account_id, "livemode": livemode},
+    )
+    if not rows:
+        return None
+    return instance(EventType, rows[0], "e"), instance(Schedule, rows[0], "s")
+
+
+async def owned_event_type_and_schedule(
+    conn: AsyncConnection | AsyncSession, caller: Caller, event_type_id: str
+) -> tuple[EventType, Schedule]:
+    """:func:`load_event_type_and_schedule` for the caller, or ``resource_missing`` on ``event_type_id``.
+
+    One Core query joining the schedule (this is the availability hot path), hence not
+    ``storage.owned.get_owned``; the 404 is the same.
+    """
+    found = await load_event_type_and_schedule(
+        conn, account_id=caller.account_id, livemode=caller.livemode, event_type_id=event_type_id
+    )
+    if found is None:
+        raise not_found("event type", event_type_id, param="event_type_id")
+    return found
+
+
+async def load_bookings(
+    conn: AsyncConnection | AsyncSession,
+    *,
+    event_type: EventType,
+    lo: datetime,
+    hi: datetime,
+    exclude_booking_id: str | None = None,
+) -> list[Booked]:
+    """Non-cancelled bookings of the event type's host (same mode) whose blocked time touches
+    ``[lo, hi)``, widened by their own buffers (the stored ``block_start``/``block_end``)."""
+    rows = await fetch_all(
+        conn,
+        _BOOKINGS,
+        {
+            "host_id": event_type.account_id,
+            "livemode": event_type.livemode,
+            "lo": lo.astimezone(UTC),
+            "hi": hi.astimezone(UTC),
+        },
+    )
+    own = event_type.id
+    return [
+        Booked(
+            row["start_at"],
+            row["end_at"],
+            row["block_start"],
+            row["block_end"],
+            row["event_type_id"] == own,
+        )
+        for row in rows
+        if row["id"] != exclude_booking_id
+    ]
+
+
+# --- the engine against the database ------------------------------------------------------------
+
+
+async def find_slots_in_session(
+    conn: AsyncConnection | AsyncSession,
+    *,
+    event_type: EventType,
+    schedule: Schedule,
+    now: datetime,
+    start_date: date,
+    end_date: date,
+    query_time_zone: str,
+    busy: Sequence[BusyInterval],
+    duration_minutes: int,
+) -> list[Slot]:
+    """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``."""
+    range_start, range_end = utc_range_for_dates(start_date, end_date, query_time_zone)
+    rules = rules_for(event_type, duration_minutes)
+    if not rules.active:
+        return []
+    bookings = await load_bookings(
+        conn,
+        event_type=event_type,
+        lo=range_start - _BOOKING_MARGIN,
+        hi=range_end + _BOOKING_MARGIN,
+    )
+    return find_slots(
+        working_hours_of(schedule),
+        rules,
+        now=now,
+        range_start=range_start,
+        range_end=range_end,
+        bookings=bookings,
+        busy=busy,
+    )
+
+
+async def check_start_in_session(
+    conn: AsyncConnection | AsyncSession,
+    *,
+    event_type: EventType,
+    schedule: Schedule,
+    start: datetime,
+    now: datetime,
+    busy: Sequence[BusyInterval],
+    duration_minutes: int,
+    exclude_booking_id: str | None = None,
+) -> StartCheck:
+    """Whether ``start`` is open, why not, and the nearest alternatives — the one check behind
+    ``availability/check``, booking and reschedule. Run it inside the booking's write transaction
+    (``conn`` may be that session) so it sees every committed booking; ``exclude_booking_id`` leaves
+    out the booking being rescheduled, so its own old time does not block the new one."""
+    lo, hi = check_busy_range(start)
+    bookings = await load_bookings(
+        conn,
+        event_type=event_type,
+        lo=lo - _BOOKING_MARGIN,
+        hi=hi + _BOOKING_MARGIN,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return check_start(
+        working_hours_of(schedule),
+        rules_for(event_type, duration_minutes),
+        now=now,
+        start=start,
+        bookings=bookings,
+        busy=busy,
+    )
+
+
+# --- the two operations ------------------------------------------------------------------------
+
+
+async def find_availability(
+    state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
+) -> OpenSlots:
+    """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
+    event_type, schedule = await owned_event_type_and_schedule(conn, caller, query.event_type_id)
+    duration = pick_duration(event_type, query.duration)
+    zone = query.time_zone or schedule.time_zone
+    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
+    busy, warnings = await fetch_external_busy(
+        state.busy_source,
+        event_type,
+        range_start - timedelta(days=1),
+        range_end + timedelta(days=1),
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    slots = await find_slots_in_session(
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        now=state.clock.now(),
+        start_date=query.start_date,
+        end_date=query.end_date,
+        query_time_zone=zone,
+        busy=busy,
+        duration_minutes=duration,
+    )
+    return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
+
+
+async def check_availability(
+    state: AppState,
+    conn: AsyncConnection,
+    caller: Caller,
+    *,
+    event_type_id: str,
+    start: datetime,
+    duration: int | None,
+) -> StartCheck:
+    """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
+    event_type, schedule = await owned_event_type_and_schedule(conn, caller, event_type_id)
+    duration_minutes = pick_duration(event_type, duration)
+    busy_start, busy_end = check_busy_range(start)
+    busy, _warnings = await fetch_external_busy(
+        state.busy_source,
+        event_type,
+        busy_start,
+        busy_end,
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    return await check_start_in_session(
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        start=start,
+        now=state.clock.now(),
+        busy=busy,
+        duration_minutes=duration_minutes,
+    )
