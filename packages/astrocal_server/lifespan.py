@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from astrocal_server.calendars.hook import calendars_lifespan
+from astrocal_server.calendars.busy import calendars_lifespan
 from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
 from astrocal_server.webhooks.runtime import webhooks_lifespan

@@ -26,7 +26,10 @@ from astrocal_server.calendars.base import BusyPeriod, ProviderError
 from astrocal_server.calendars.connections import CalendarService, calendars_of
 from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
 
-__all__ = ["CalendarBusySource", "install"]
+__all__ = [
+    "CalendarBusySource",
+    "calendars_lifespan",
+]
 
 
 class CalendarBusySource:
@@ -148,8 +151,9 @@ def _failure(connection: CalendarConnection, reason: str) -> BusyFailure:
 
 
 @asynccontextmanager
-async def install(state: Any) -> AsyncIterator[None]:
-    """One calendar service per process, and the busy source on the state (see ``hook.py``)."""
+async def calendars_lifespan(state: Any) -> AsyncIterator[None]:
+    """The ``LIFESPAN_HOOKS`` entry for calendars: one calendar service per process, and the busy
+    source on the state, closed on shutdown."""
     from astrocal_server.availability import NoExternalBusy
 
     service = state.calendars
