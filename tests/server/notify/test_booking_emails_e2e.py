@@ -9,45 +9,21 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
-from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 from icalendar import Calendar
 
-from .conftest import SENDER, Sink
+from tests.support.bookings import make_schedule
+from tests.support.smtp import Sink
 
 H = dict[str, str]
 INVITEE = "jo@invitee.example"
-OWNER = "owner@example.com"  # the account's email (tests/server/conftest.py make_account)
-
-
-@pytest.fixture
-def settings(db_url: str, smtp_sink: Sink) -> Settings:
-    return Settings(
-        database_url=db_url,
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
-        run_relay=False,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+OWNER = "owner@example.com"  # the account's email (make_account in tests/support/app.py)
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
-    r = await client.post(
-        "/v1/schedules",
-        headers=headers,
-        json={
-            "name": "Weekdays",
-            "time_zone": "Europe/Berlin",
-            "weekly_hours": [
-                {"day": d, "start": "09:00", "end": "17:00"}
-                for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
-            ],
-        },
-    )
-    assert r.status_code == 201, r.text
+    schedule = await make_schedule(client, headers, name="Weekdays", time_zone="Europe/Berlin")
     r = await client.post(
         "/v1/event_types",
         headers=headers,
@@ -55,7 +31,7 @@ async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
             "title": "Intro call",
             "slug": "intro-call",
             "duration_minutes": 30,
-            "schedule_id": r.json()["id"],
+            "schedule_id": schedule,
             "description": "A first chat.",
             "location": {"type": "video", "value": "https://meet.example/abc"},
         },

@@ -12,7 +12,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
 from astrocal_server.webhooks.runtime import drain
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.webhooks import Receiver
 
 EVENTS = ["booking.created", "booking.cancelled"]
 

@@ -3,7 +3,7 @@
 and a small connection pool (``ASTROCAL_TEST_POOL_SIZE``, default 8), so several servers fit within
 PostgreSQL's connection limit next to other test processes.
 
-Run with ``uvicorn pinned_app:create --factory --app-dir tests/server/bookings``.
+Run with ``uvicorn pinned_app:create --factory --app-dir tests/support``.
 """
 
 from __future__ import annotations
@@ -29,5 +29,5 @@ class _SmallPoolDatabase(Database):
 
 def create() -> FastAPI:
     now = datetime.fromisoformat(os.environ["ASTROCAL_TEST_NOW"].replace("Z", "+00:00"))
-    app_module.Database = _SmallPoolDatabase  # type: ignore[misc]
+    app_module.Database = _SmallPoolDatabase  # type: ignore[attr-defined]  # swapped for the pool size
     return create_app(clock=FixedClock(now))
