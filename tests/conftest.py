@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.support.caldav",
     "tests.support.webhooks",
     "tests.support.spec",
+    "tests.support.parallel",
 ]

@@ -203,6 +203,7 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive  # 100 racers with a deadline each: no other test may load the CPU
 async def test_two_server_processes_race_on_postgresql(
     two_servers: list[str],
     client: httpx.AsyncClient,
