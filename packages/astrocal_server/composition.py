@@ -37,7 +37,7 @@ async def open_services(
     benchmarks); ``hooks=()`` gives just the migrated database and the state, with nothing started
     in the background (one-off commands such as ``astrocal init``).
     """
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     try:
         if settings.migrate_on_start:
             await migrate(settings.database_url, database=db)

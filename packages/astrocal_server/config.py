@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections per process (and as many again in overflow); size it so that
+    # processes × 2 × pool stays under the server's max_connections.
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     environment: Literal["development", "production"] = "development"
     secret_key: str | None = None
     signup_enabled: bool = False

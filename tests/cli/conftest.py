@@ -13,18 +13,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import socket
 import subprocess
 import sys
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,80 +25,43 @@ import httpx
 import pytest
 from astrocal_cli.app import app as cli_app
 from astrocal_cli.commands import register_all
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
-# The real CalDAV server fixture of the calendar tests, reused as is.
-from ..server.calendars.conftest import radicale_server  # noqa: F401
-
-NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # a Monday, as in tests/server
-
-
-@dataclass
-class RunningServer:
-    url: str
-    database_url: str
-    clock: Any
-    app: Any
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+from tests.support.app import server_settings
+from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID
+from tests.support.cli import (
+    Completed,
+    Receiver,
+    Run,
+    RunningServer,
+    RunProcess,
+    delivery_receiver,
+)
+from tests.support.clocks import NOW
+from tests.support.databases import sqlite_url
+from tests.support.live import serve_app
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    import uvicorn
     from astrocal_server.app import create_app
     from astrocal_server.clock import FixedClock
-    from astrocal_server.config import Settings
 
-    db = tmp_path_factory.mktemp("cli-server") / "astrocal.db"
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{db}",
-        signup_enabled=True,
-        allow_private_webhook_targets=True,
+    settings = server_settings(
+        sqlite_url(tmp_path_factory.mktemp("cli-server")),
         allow_private_calendar_servers=True,
-        email_backend="memory",
         run_relay=True,
-        google_client_id="123.apps.googleusercontent.com",
+        google_client_id=GOOGLE_CLIENT_ID,
         google_client_secret="google-secret",
-        microsoft_client_id="00000000-aaaa-bbbb-cccc-111111111111",
+        microsoft_client_id=MICROSOFT_CLIENT_ID,
         microsoft_client_secret="microsoft-secret",
-        _env_file=None,  # type: ignore[call-arg]
     )
     clock = FixedClock(NOW)
     application = create_app(settings, clock=clock)
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(application, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    # Wait for readiness by asking the server, not by sleeping a guessed amount.
-    with httpx.Client(base_url=url, timeout=5) as probe:
-        for _ in range(500):
-            if uv.started:
-                try:
-                    if probe.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-            threading.Event().wait(0.01)
-        else:
-            raise RuntimeError("the test server did not start")
-    try:
+    with serve_app(application) as url:
         yield RunningServer(
             url=url, database_url=settings.database_url, clock=clock, app=application
         )
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture
@@ -116,12 +72,13 @@ def account(server: RunningServer) -> dict[str, Any]:
         json={"name": "CLI Test Co", "email": email, "time_zone": "Europe/Berlin"},
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 @pytest.fixture
 def api_key(account: dict[str, Any]) -> str:
-    return account["test_key"]["secret"]
+    return str(account["test_key"]["secret"])
 
 
 @pytest.fixture
@@ -153,9 +110,6 @@ def cli_env(server: RunningServer, api_key: str, config_dir: Path) -> dict[str, 
     }
 
 
-Run = Callable[..., Result]
-
-
 @pytest.fixture
 def run(cli_env: dict[str, str | None]) -> Run:
     register_all()
@@ -167,19 +121,6 @@ def run(cli_env: dict[str, str | None]) -> Run:
         return CliRunner().invoke(cli_app, list(args), input=input, env=merged)
 
     return invoke
-
-
-@dataclass
-class Completed:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-RunProcess = Callable[..., Completed]
 
 
 @pytest.fixture
@@ -204,36 +145,7 @@ def run_process(cli_env: dict[str, str | None]) -> RunProcess:
     return invoke
 
 
-@dataclass
-class Receiver:
-    url: str
-    deliveries: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
-
-    def next(self, timeout: float = 10.0) -> dict[str, Any]:
-        return self.deliveries.get(timeout=timeout)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    deliveries: queue.Queue[dict[str, Any]] = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            deliveries.put({"headers": dict(self.headers.items()), "body": body})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Receiver(
-            url=f"http://127.0.0.1:{httpd.server_address[1]}/hook", deliveries=deliveries
-        )
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with delivery_receiver() as r:
+        yield r

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from astrocal_cli.profiles import ConfigFile
 
-from .conftest import Run, RunningServer, RunProcess, _free_socket
+from tests.support.cli import Run, RunningServer, RunProcess
+from tests.support.live import free_socket as _free_socket
 
 NO_ENV_KEY = {"ASTROCAL_API_KEY": None, "ASTROCAL_BASE_URL": None}
 

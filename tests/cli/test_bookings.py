@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Run
+from tests.support.cli import Run
 
 BERLIN = ("--tz", "Europe/Berlin")
 

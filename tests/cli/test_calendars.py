@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from ..server.calendars.conftest import Radicale
-from .conftest import Run, RunProcess
+from tests.support.caldav import Radicale
+from tests.support.cli import Run, RunProcess
 
 
 def _json(result: Any) -> Any:

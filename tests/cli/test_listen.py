@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from standardwebhooks import Webhook
 
-from .conftest import _free_socket
+from tests.support.live import free_socket as _free_socket
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 
-from .conftest import Run, RunningServer, RunProcess
+from tests.support.cli import Run, RunningServer, RunProcess
 
 
 async def test_mcp_runs_with_the_profiles_key(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import _free_socket
+from tests.support.live import free_socket as _free_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from .conftest import Run, RunProcess
+from tests.support.cli import Run, RunProcess
 
 
 def _json(result: Any) -> Any:

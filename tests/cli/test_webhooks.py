@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from .conftest import Receiver, Run
+from tests.support.cli import Receiver, Run
 
 
 def _json(result: Any) -> Any:

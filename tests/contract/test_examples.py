@@ -6,15 +6,13 @@ rejects is a bug in the example or in the schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 from astrocal_server.ids import PREFIXES, new_id
 
-Validate = Callable[[Any, str], list[str]]
+from tests.support.spec import Validate, load_spec
 
 # Keywords whose values are subschemas (single, list, or map of them).
 _SUBSCHEMA = (
@@ -93,12 +91,9 @@ def _all_examples(spec: dict[str, Any]) -> Iterator[tuple[str, Any, str]]:
             yield from walk(value, f"/{section}/{_escape(key)}")
 
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 CASES = [
     pytest.param(where, example, schema, id=where)
-    for where, example, schema in _all_examples(
-        yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    )
+    for where, example, schema in _all_examples(load_spec())
 ]
 
 

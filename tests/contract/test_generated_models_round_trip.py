@@ -1,7 +1,7 @@
 """The generated SDK models read the product page's examples and write them back unchanged.
 
 Responses on the page are abbreviated, so each is completed with the spec's own full example of
-that object (as in test_seed_examples.py) before the round trip.
+that object (as the seed-example tests do) before the round trip.
 """
 
 from __future__ import annotations
@@ -12,21 +12,8 @@ import pytest
 from astrocal_sdk.types._generated import models
 from pydantic import BaseModel
 
-from tests.contract.test_seed_examples import (
-    REAL_SECRET,
-    SEED_AVAILABILITY_RESPONSE,
-    SEED_BOOKING_REQUEST,
-    SEED_BOOKING_RESPONSE,
-    SEED_CANCEL_REQUEST,
-    SEED_CANCEL_RESPONSE,
-    SEED_WEBHOOK_REQUEST,
-    SEED_WEBHOOK_RESPONSE,
-)
-
-
-def _example(spec: dict[str, Any], name: str) -> dict[str, Any]:
-    value: dict[str, Any] = spec["components"]["examples"][name]["value"]
-    return value
+from tests.support import seed_examples as seed
+from tests.support.spec import example
 
 
 def _round_trip(model: type[BaseModel], document: dict[str, Any]) -> dict[str, Any]:
@@ -38,9 +25,9 @@ def _round_trip(model: type[BaseModel], document: dict[str, Any]) -> dict[str, A
 @pytest.mark.parametrize(
     ("model", "document"),
     [
-        (models.BookingCreate, SEED_BOOKING_REQUEST),
-        (models.BookingCancel, SEED_CANCEL_REQUEST),
-        (models.WebhookCreate, SEED_WEBHOOK_REQUEST),
+        (models.BookingCreate, seed.SEED_BOOKING_REQUEST),
+        (models.BookingCancel, seed.SEED_CANCEL_REQUEST),
+        (models.WebhookCreate, seed.SEED_WEBHOOK_REQUEST),
     ],
     ids=["booking-create", "booking-cancel", "webhook-create"],
 )
@@ -51,12 +38,12 @@ def test_seed_requests_round_trip(model: type[BaseModel], document: dict[str, An
 @pytest.mark.parametrize(
     ("model", "seed", "full_example"),
     [
-        (models.Availability, SEED_AVAILABILITY_RESPONSE, "AvailabilityThreeSlots"),
-        (models.Booking, SEED_BOOKING_RESPONSE, "BookingJoSmith"),
-        (models.Booking, SEED_CANCEL_RESPONSE, "BookingCancelled"),
+        (models.Availability, seed.SEED_AVAILABILITY_RESPONSE, "AvailabilityThreeSlots"),
+        (models.Booking, seed.SEED_BOOKING_RESPONSE, "BookingJoSmith"),
+        (models.Booking, seed.SEED_CANCEL_RESPONSE, "BookingCancelled"),
         (
             models.WebhookWithSecret,
-            {**SEED_WEBHOOK_RESPONSE, "secret": REAL_SECRET},
+            {**seed.SEED_WEBHOOK_RESPONSE, "secret": seed.REAL_SECRET},
             "WebhookWithSecretBookingEvents",
         ),
     ],
@@ -65,18 +52,18 @@ def test_seed_requests_round_trip(model: type[BaseModel], document: dict[str, An
 def test_seed_responses_round_trip(
     spec: dict[str, Any], model: type[BaseModel], seed: dict[str, Any], full_example: str
 ) -> None:
-    document = {**_example(spec, full_example), **seed}
+    document = {**example(spec, full_example), **seed}
     assert _round_trip(model, document) == document
 
 
 def test_unknown_fields_survive_the_round_trip() -> None:
-    document = {**SEED_BOOKING_REQUEST, "added_by_a_newer_server": {"x": 1}}
+    document = {**seed.SEED_BOOKING_REQUEST, "added_by_a_newer_server": {"x": 1}}
     assert _round_trip(models.BookingCreate, document) == document
 
 
 def test_parsed_datetimes_are_aware(spec: dict[str, Any]) -> None:
     booking = models.Booking.model_validate(
-        {**_example(spec, "BookingJoSmith"), **SEED_BOOKING_RESPONSE}
+        {**example(spec, "BookingJoSmith"), **seed.SEED_BOOKING_RESPONSE}
     )
     assert booking.start.tzinfo is not None
     assert booking.start.utcoffset() is not None

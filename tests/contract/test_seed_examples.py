@@ -1,7 +1,7 @@
-"""The product page's examples (/work/shared/seeds/000_a4761f5c228111e9.txt) fit the contract.
+"""The product page's examples fit the contract.
 
-The JSON below is copied literally from the page. Request bodies must validate as they are.
-The page's responses are abbreviated (it leaves out fields such as `event_type_id` and
+The JSON in tests/support/seed_examples.py is copied literally from the page. Request bodies
+must validate as they are. The page's responses are abbreviated (it leaves out fields such as `event_type_id` and
 `updated_at` that every response carries), so for them the test checks that every field the
 page shows is a declared field with a valid value, and that the page's object completed with
 the spec's own full example of that response validates against the full schema.
@@ -9,53 +9,21 @@ the spec's own full example of that response validates against the full schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-Validate = Callable[[Any, str], list[str]]
-
-SEED_AVAILABILITY_CURL_DATA = "event_type_id=evt_abc123&date=2026-04-15"
-SEED_AVAILABILITY_RESPONSE = {
-    "data": [
-        {"start": "2026-04-15T09:00:00Z", "end": "2026-04-15T09:30:00Z"},
-        {"start": "2026-04-15T10:00:00Z", "end": "2026-04-15T10:30:00Z"},
-        {"start": "2026-04-15T14:00:00Z", "end": "2026-04-15T14:30:00Z"},
-    ]
-}
-SEED_BOOKING_REQUEST = {
-    "event_type_id": "evt_abc123",
-    "start": "2026-04-15T14:00:00Z",
-    "invitee": {"name": "Jo Smith", "email": "jo@acme.com"},
-    "metadata": {"source": "website"},
-}
-SEED_BOOKING_RESPONSE = {
-    "id": "bk_7f3a9c2e",
-    "status": "confirmed",
-    "start": "2026-04-15T14:00:00Z",
-    "end": "2026-04-15T14:30:00Z",
-    "invitee": {"name": "Jo Smith", "email": "jo@acme.com"},
-    "created_at": "2026-04-10T12:00:00Z",
-}
-SEED_CANCEL_REQUEST = {"reason": "Customer requested cancellation"}
-SEED_CANCEL_RESPONSE = {
-    "id": "bk_7f3a9c2e",
-    "status": "cancelled",
-    "cancelled_at": "2026-04-12T08:30:00Z",
-}
-SEED_WEBHOOK_REQUEST = {
-    "url": "https://your-app.com/webhooks/astrocal",
-    "events": ["booking.created", "booking.cancelled", "booking.rescheduled"],
-}
-SEED_WEBHOOK_RESPONSE = {
-    "id": "wh_e4b2d1a8",
-    "url": "https://your-app.com/webhooks/astrocal",
-    "events": ["booking.created", "booking.cancelled", "booking.rescheduled"],
-    "secret": "whsec_...",
-    "created_at": "2026-04-10T12:05:00Z",
-}
-# The page elides the secret as "whsec_..."; a real one is whsec_ + base64.
-REAL_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+from tests.support.seed_examples import (
+    REAL_SECRET,
+    SEED_AVAILABILITY_CURL_DATA,
+    SEED_AVAILABILITY_RESPONSE,
+    SEED_BOOKING_REQUEST,
+    SEED_BOOKING_RESPONSE,
+    SEED_CANCEL_REQUEST,
+    SEED_CANCEL_RESPONSE,
+    SEED_WEBHOOK_REQUEST,
+    SEED_WEBHOOK_RESPONSE,
+)
+from tests.support.spec import Validate, example
 
 
 def _declared_properties(spec: dict[str, Any], name: str) -> dict[str, str]:
@@ -90,11 +58,6 @@ def _assert_abbreviated_object_fits(
     assert validate(completed, f"/components/schemas/{schema}") == []
 
 
-def _example(spec: dict[str, Any], name: str) -> dict[str, Any]:
-    value: dict[str, Any] = spec["components"]["examples"][name]["value"]
-    return value
-
-
 def test_availability_request_as_curl_form_data(validate: Validate) -> None:
     body = dict(parse_qsl(SEED_AVAILABILITY_CURL_DATA, strict_parsing=True))
     assert validate(body, "/components/schemas/AvailabilityQuery") == []
@@ -104,12 +67,12 @@ def test_availability_response(spec: dict[str, Any], validate: Validate) -> None
     _assert_abbreviated_object_fits(
         SEED_AVAILABILITY_RESPONSE,
         "Availability",
-        _example(spec, "AvailabilityThreeSlots"),
+        example(spec, "AvailabilityThreeSlots"),
         spec,
         validate,
     )
     # The spec's own example is the page's answer, completed.
-    assert _example(spec, "AvailabilityThreeSlots")["data"] == SEED_AVAILABILITY_RESPONSE["data"]
+    assert example(spec, "AvailabilityThreeSlots")["data"] == SEED_AVAILABILITY_RESPONSE["data"]
 
 
 def test_booking_request(validate: Validate) -> None:
@@ -118,35 +81,35 @@ def test_booking_request(validate: Validate) -> None:
 
 def test_booking_response(spec: dict[str, Any], validate: Validate) -> None:
     _assert_abbreviated_object_fits(
-        SEED_BOOKING_RESPONSE, "Booking", _example(spec, "BookingJoSmith"), spec, validate
+        SEED_BOOKING_RESPONSE, "Booking", example(spec, "BookingJoSmith"), spec, validate
     )
-    assert _example(spec, "BookingCreateJoSmith") == SEED_BOOKING_REQUEST
+    assert example(spec, "BookingCreateJoSmith") == SEED_BOOKING_REQUEST
 
 
 def test_cancellation_request_and_response(spec: dict[str, Any], validate: Validate) -> None:
     assert validate(SEED_CANCEL_REQUEST, "/components/schemas/BookingCancel") == []
-    assert _example(spec, "BookingCancelCustomerRequested") == SEED_CANCEL_REQUEST
+    assert example(spec, "BookingCancelCustomerRequested") == SEED_CANCEL_REQUEST
     # The cancellation answer is the booking, now cancelled.
-    confirmed = _example(spec, "BookingJoSmith")
+    confirmed = example(spec, "BookingJoSmith")
     _assert_abbreviated_object_fits(SEED_CANCEL_RESPONSE, "Booking", confirmed, spec, validate)
-    cancelled = _example(spec, "BookingCancelled")
+    cancelled = example(spec, "BookingCancelled")
     assert {k: cancelled[k] for k in SEED_CANCEL_RESPONSE} == SEED_CANCEL_RESPONSE
     assert validate(cancelled, "/components/schemas/Booking") == []
 
 
 def test_webhook_registration(spec: dict[str, Any], validate: Validate) -> None:
     assert validate(SEED_WEBHOOK_REQUEST, "/components/schemas/WebhookCreate") == []
-    assert _example(spec, "WebhookCreateBookingEvents") == SEED_WEBHOOK_REQUEST
+    assert example(spec, "WebhookCreateBookingEvents") == SEED_WEBHOOK_REQUEST
     seed = {**SEED_WEBHOOK_RESPONSE, "secret": REAL_SECRET}
     _assert_abbreviated_object_fits(
-        seed, "WebhookWithSecret", _example(spec, "WebhookWithSecretBookingEvents"), spec, validate
+        seed, "WebhookWithSecret", example(spec, "WebhookWithSecretBookingEvents"), spec, validate
     )
 
 
 def test_the_abbreviation_check_rejects_unknown_or_invalid_fields(
     spec: dict[str, Any], validate: Validate
 ) -> None:
-    full = _example(spec, "BookingJoSmith")
+    full = example(spec, "BookingJoSmith")
     for bad in ({"id": "bk_7f3a9c2e", "booking_status": "confirmed"}, {"id": "booking-7"}):
         try:
             _assert_abbreviated_object_fits(bad, "Booking", full, spec, validate)

@@ -13,64 +13,45 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from astrocal_server.accounts import create_account
-from astrocal_server.app import create_app
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from fastapi import FastAPI
 
-NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
-BASE_URL = "http://testserver"
+from tests.support.app import BASE_URL, asgi_client, create_test_account, running_app
+from tests.support.databases import sqlite_url
 
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
+# ``clock`` (pinned at ``NOW``, Monday 10:00 in Berlin) comes from tests/support/clocks.py.
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'astrocal.db'}",
+        database_url=sqlite_url(tmp_path),
         email_backend="memory",
         run_relay=False,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 
 @pytest.fixture
 async def ref_app(settings: Settings, clock: FixedClock) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, clock=clock)
-    async with application.router.lifespan_context(application):
+    async with running_app(settings, clock) as application:
         yield application
 
 
 @pytest.fixture
 def http(ref_app: FastAPI) -> Callable[[], httpx.AsyncClient]:
-    def make() -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=ref_app), base_url=BASE_URL)
-
-    return make
+    return lambda: asgi_client(ref_app)
 
 
 @pytest.fixture
 async def api_key(ref_app: FastAPI, clock: FixedClock) -> str:
-    state = ref_app.state.astrocal
-    async with state.db.write() as session:
-        created = await create_account(
-            session,
-            name="Test Co",
-            email="owner@example.com",
-            time_zone="Europe/Berlin",
-            plan=state.settings.default_plan,
-            clock=clock,
-        )
+    created = await create_test_account(ref_app, clock)
     return created.test_key.secret
 
 

@@ -17,7 +17,7 @@ from astrocal_sdk import (
     types,
 )
 
-from .conftest import LiveServer
+from tests.support.sdk import LiveServer
 
 
 async def test_account_usage_and_raw_headers(aclient: AsyncAstrocal) -> None:

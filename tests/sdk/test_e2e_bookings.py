@@ -10,8 +10,7 @@ import httpx
 import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal, NotFoundError, SlotUnavailableError, types
 
-from .conftest import LiveServer
-from .test_e2e_idempotent_retry import DropFirstResponse
+from tests.support.sdk import DropFirstResponse, LiveServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEDNESDAY = dt.date(2026, 4, 15)

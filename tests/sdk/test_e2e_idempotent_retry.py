@@ -10,39 +10,8 @@ import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal
 from fastapi import FastAPI
 
-from .conftest import LiveServer, _no_sleep
-
-
-class DropFirstResponse(httpx.BaseTransport):
-    """Sends every request to the server, but loses the first response on the way back."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self.inner.handle_request(request)
-        if len(self.requests) == 1:
-            response.read()
-            response.close()
-            raise httpx.ReadError("connection reset by peer", request=request)
-        return response
-
-
-class AsyncDropFirstResponse(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = await self.inner.handle_async_request(request)
-        if len(self.requests) == 1:
-            await response.aread()
-            await response.aclose()
-            raise httpx.ReadError("connection reset by peer", request=request)
-        return response
+from tests.support.sdk import AsyncDropFirstResponse, DropFirstResponse, LiveServer
+from tests.support.sdk import no_sleep as _no_sleep
 
 
 def test_sync_create_survives_a_lost_response_without_creating_twice(

@@ -22,7 +22,8 @@ from astrocal_sdk import (
     webhooks,
 )
 
-from .conftest import NOW, LiveServer
+from tests.support.clocks import NOW
+from tests.support.sdk import LiveServer
 
 
 def test_account_and_usage(sync_client: Astrocal) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from astrocal_server.clock import SystemClock
 
-from .conftest import serve
+from tests.support.sdk import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal, AsyncPaginator, SyncPage, types
 from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource
 
-from .spec_ops import Operation, sample_value, sdk_operations
+from tests.support.spec_ops import Operation, sample_value, sdk_operations
 
 OPERATIONS = sdk_operations()
 

@@ -17,7 +17,6 @@ so its unauthenticated negative cases really go out without a key.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import tempfile
 import uuid
 import zoneinfo
@@ -31,29 +30,16 @@ import schemathesis
 from astrocal_server.app import create_app
 from astrocal_server.bootstrap import ensure_initialised
 from astrocal_server.clock import SystemClock
-from astrocal_server.config import Settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-_parity_spec = importlib.util.spec_from_file_location(
-    "route_parity", Path(__file__).with_name("test_route_parity.py")
-)
-assert _parity_spec and _parity_spec.loader
-_parity = importlib.util.module_from_spec(_parity_spec)
-_parity_spec.loader.exec_module(_parity)
-NOT_IMPLEMENTED_YET: set[str] = _parity.NOT_IMPLEMENTED_YET
+from tests.support.app import server_settings
+from tests.support.databases import sqlite_url
+from tests.support.spec import NOT_IMPLEMENTED_YET
 
-_DB = Path(tempfile.mkdtemp(prefix="astrocal-conformance-")) / "astrocal.db"
-_SETTINGS = Settings(
-    database_url=f"sqlite+aiosqlite:///{_DB}",
-    signup_enabled=True,
-    allow_private_webhook_targets=True,
-    email_backend="memory",
-    run_relay=False,
-    _env_file=None,  # type: ignore[call-arg]
-)
+_SETTINGS = server_settings(sqlite_url(Path(tempfile.mkdtemp(prefix="astrocal-conformance-"))))
 _FIRST = asyncio.run(ensure_initialised(_SETTINGS, SystemClock()))
 assert _FIRST is not None
 TEST_KEY = _FIRST.created.test_key.secret

@@ -13,7 +13,7 @@ from astrocal_server.bookings import service
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
-from .conftest import TUESDAY_9, Book, MakeEventType, Outbox, iso
+from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
 
 H = dict[str, str]
 
@@ -72,16 +72,8 @@ async def test_live_booking_owes_webhook_and_email(
     make_event_type: MakeEventType,
     outbox: Outbox,
 ) -> None:
-    r = await client.post(
-        "/v1/schedules",
-        headers=live_headers,
-        json={
-            "name": "UTC",
-            "time_zone": "UTC",
-            "weekly_hours": [{"day": "tuesday", "start": "09:00", "end": "17:00"}],
-        },
-    )
-    evt = await make_event_type(headers=live_headers, schedule_id=r.json()["id"])
+    schedule = await make_schedule(client, live_headers, name="UTC", days=("tuesday",))
+    evt = await make_event_type(headers=live_headers, schedule_id=schedule)
     r = await book(evt["id"], TUESDAY_9, headers=live_headers)
     assert r.status_code == 201, r.text
     assert r.json()["livemode"] is True
@@ -562,16 +554,8 @@ async def test_free_plan_quota(
     )
     account: NewAccount = await make_account(name="Free Co", email="f@example.com", plan="free")
     headers = {"Authorization": f"Bearer {account.test_key.secret}"}
-    r = await client.post(
-        "/v1/schedules",
-        headers=headers,
-        json={
-            "name": "UTC",
-            "time_zone": "UTC",
-            "weekly_hours": [{"day": "tuesday", "start": "09:00", "end": "17:00"}],
-        },
-    )
-    evt = await make_event_type(headers=headers, schedule_id=r.json()["id"])
+    schedule = await make_schedule(client, headers, name="UTC", days=("tuesday",))
+    evt = await make_event_type(headers=headers, schedule_id=schedule)
     ids = []
     for i in range(10):
         r = await book(evt["id"], TUESDAY_9 + timedelta(minutes=30 * i), headers=headers)

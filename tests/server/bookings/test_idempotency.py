@@ -177,7 +177,7 @@ async def test_a_booking_committed_before_a_crash_is_found_by_the_retry(
     from astrocal_server.storage.models import IdempotencyRecord
     from sqlalchemy import delete
 
-    from .conftest import TUESDAY_9, iso
+    from tests.support.bookings import TUESDAY_9, iso
 
     body = {
         "event_type_id": event_type["id"],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -21,7 +20,9 @@ from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
-from .conftest import TUESDAY_9, MakeEventType, iso
+from tests.support import pinned_app
+from tests.support.bookings import TUESDAY_9, MakeEventType, iso
+from tests.support.live import free_socket
 
 H = dict[str, str]
 RACERS = 100
@@ -139,9 +140,7 @@ async def test_exclusion_constraint_is_the_backstop(
 
 
 def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = free_socket()
     sock.listen(512)  # requests queue here until the server is up: no readiness polling
     port = sock.getsockname()[1]
     log = (tmp / f"{name}.log").open("wb")
@@ -153,7 +152,7 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
             "pinned_app:create",
             "--factory",
             "--app-dir",
-            str(Path(__file__).parent),
+            str(Path(pinned_app.__file__).parent),
             "--fd",
             str(sock.fileno()),
             "--log-level",
@@ -204,6 +203,7 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive  # 100 racers with a deadline each: no other test may load the CPU
 async def test_two_server_processes_race_on_postgresql(
     two_servers: list[str],
     client: httpx.AsyncClient,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ from astrocal_server.outbox.writer import enqueue_booking_change
 from astrocal_server.storage.models import EventType, OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # the conftest clock
+from tests.support.clocks import NOW
 
 
 def _event_type(account: NewAccount, *, destination: bool) -> EventType:
@@ -36,6 +36,27 @@ def _booking(livemode: bool) -> dict[str, Any]:
     return {"id": new_id("bk"), "livemode": livemode, "status": "confirmed"}
 
 
+def _enqueue(
+    session: AsyncSession,
+    account: NewAccount,
+    booking: dict[str, Any],
+    *,
+    change: str,
+    sequence: int = 0,
+    destination: bool = True,
+) -> list[str]:
+    """Enqueue ``change`` of ``booking`` for an event type with or without a destination calendar."""
+    return enqueue_booking_change(
+        session,
+        change=change,
+        booking=booking,
+        sequence=sequence,
+        event_type=_event_type(account, destination=destination),
+        account=account.account,
+        now=NOW,
+    )
+
+
 async def _rows(app: FastAPI, booking_id: str) -> list[OutboxMessage]:
     async with app.state.astrocal.db.read() as session:
         return list(
@@ -53,17 +74,8 @@ async def test_live_change_writes_webhook_email_and_calendar(
     app: FastAPI, account: NewAccount
 ) -> None:
     booking = _booking(True)
-    event_type = _event_type(account, destination=True)
     async with app.state.astrocal.db.write() as session:
-        ids = enqueue_booking_change(
-            session,
-            change="created",
-            booking=booking,
-            sequence=0,
-            event_type=event_type,
-            account=account.account,
-            now=NOW,
-        )
+        ids = _enqueue(session, account, booking, change="created")
     rows = {r.kind: r for r in await _rows(app, booking["id"])}
     assert set(rows) == {"webhook", "email", "calendar"}
     assert {r.id for r in rows.values()} == set(ids)
@@ -88,15 +100,7 @@ async def test_live_change_writes_webhook_email_and_calendar(
 async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(False)
     async with app.state.astrocal.db.write() as session:
-        enqueue_booking_change(
-            session,
-            change="cancelled",
-            booking=booking,
-            sequence=1,
-            event_type=_event_type(account, destination=True),
-            account=account.account,
-            now=NOW,
-        )
+        _enqueue(session, account, booking, change="cancelled", sequence=1)
     rows = await _rows(app, booking["id"])
     assert [(r.kind, r.topic, r.livemode) for r in rows] == [
         ("webhook", "booking.cancelled", False)
@@ -106,15 +110,7 @@ async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccou
 async def test_update_sends_no_email(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(True)
     async with app.state.astrocal.db.write() as session:
-        enqueue_booking_change(
-            session,
-            change="updated",
-            booking=booking,
-            sequence=0,
-            event_type=_event_type(account, destination=False),
-            account=account.account,
-            now=NOW,
-        )
+        _enqueue(session, account, booking, change="updated", destination=False)
     assert [r.kind for r in await _rows(app, booking["id"])] == ["webhook"]
 
 
@@ -122,15 +118,7 @@ async def test_rolled_back_change_leaves_no_rows(app: FastAPI, account: NewAccou
     booking = _booking(True)
     with pytest.raises(RuntimeError):
         async with app.state.astrocal.db.write() as session:
-            enqueue_booking_change(
-                session,
-                change="created",
-                booking=booking,
-                sequence=0,
-                event_type=_event_type(account, destination=True),
-                account=account.account,
-                now=NOW,
-            )
+            _enqueue(session, account, booking, change="created")
             await session.flush()
             raise RuntimeError("the booking write failed")
     assert await _rows(app, booking["id"]) == []

@@ -16,7 +16,8 @@ import respx
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
-from .conftest import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID, Radicale
+from tests.support.caldav import Radicale
+from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID
 
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
 GOOGLE_API = "https://www.googleapis.com/calendar/v3"

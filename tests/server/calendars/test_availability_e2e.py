@@ -11,9 +11,11 @@ import httpx
 from astrocal_server.accounts import NewAccount
 from fastapi import FastAPI
 
-from .conftest import Radicale
-from .helpers import add_caldav_connection
-from .test_caldav_radicale import BERLIN_TZ, ics, vevent
+from tests.support.caldav import BERLIN_TZ, Radicale, ics, vevent
+from tests.support.calendars import (
+    add_unreachable_caldav_connection,
+    connect_radicale,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -124,19 +126,9 @@ def expected_slots(day: str, blocked: set[str]) -> list[dict[str, str]]:
 async def connect(
     client: httpx.AsyncClient, headers: dict[str, str], radicale: Radicale, path: str
 ) -> str:
-    response = await client.post(
-        "/v1/calendar_connections",
-        json={
-            "provider": "caldav",
-            "server_url": radicale.url,
-            "username": radicale.user,
-            "password": radicale.password,
-        },
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    assert path in {c["id"] for c in response.json()["calendars"]}
-    return str(response.json()["id"])
+    connection = await connect_radicale(client, headers, radicale)
+    assert path in {c["id"] for c in connection["calendars"]}
+    return str(connection["id"])
 
 
 async def test_availability_excludes_exactly_the_calendars_busy_times(
@@ -199,15 +191,7 @@ async def test_a_failing_calendar_is_named_or_skipped_with_a_warning(
     path = radicale_server.make_calendar("Ok", time_zone="Europe/Berlin")
     fill(radicale_server, path)
     good = await connect(client, auth_headers, radicale_server, path)
-    broken = await add_caldav_connection(
-        app,
-        account,
-        url="http://127.0.0.1:9/",
-        user="u",
-        password="p",
-        calendars=[{"id": "/u/cal/", "name": "c", "primary": True, "read_only": False}],
-        livemode=False,
-    )
+    broken = await add_unreachable_caldav_connection(app, account, livemode=False)
     created = await client.post(
         "/v1/event_types",
         json={

@@ -8,7 +8,8 @@ from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
-from .conftest import Radicale
+from tests.support.caldav import Radicale
+from tests.support.calendars import connect_radicale
 
 H = dict[str, str]
 
@@ -17,18 +18,7 @@ async def setup(
     client: httpx.AsyncClient, headers: H, radicale: Radicale, slug: str
 ) -> tuple[str, str, str]:
     path = radicale.make_calendar("Bookings", time_zone="Europe/Berlin")
-    connection = await client.post(
-        "/v1/calendar_connections",
-        json={
-            "provider": "caldav",
-            "server_url": radicale.url,
-            "username": radicale.user,
-            "password": radicale.password,
-        },
-        headers=headers,
-    )
-    assert connection.status_code == 201, connection.text
-    cid = connection.json()["id"]
+    cid = (await connect_radicale(client, headers, radicale))["id"]
     ref = {"connection_id": cid, "calendar_id": path}
     event_type = await client.post(
         "/v1/event_types",

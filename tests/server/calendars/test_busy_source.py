@@ -21,9 +21,12 @@ from astrocal_server.storage.models import CalendarConnection, EventType, Outbox
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from .conftest import Radicale
-from .helpers import add_caldav_connection, add_oauth_connection
-from .test_caldav_radicale import EXPECTED_WEEK, Z, fill_week, ics, vevent
+from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week, ics, vevent
+from tests.support.calendars import (
+    add_oauth_connection,
+    add_radicale_connection,
+    add_unreachable_caldav_connection,
+)
 
 GOOGLE = "https://www.googleapis.com/calendar/v3"
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
@@ -78,21 +81,8 @@ async def test_radicale_busy_times_reach_the_busy_source(
 ) -> None:
     path = radicale_server.make_calendar("Src", time_zone="Europe/Berlin")
     fill_week(radicale_server, path)
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password=radicale_server.password,
-        calendars=[
-            {
-                "id": path,
-                "name": "Src",
-                "primary": True,
-                "read_only": False,
-                "time_zone": "Europe/Berlin",
-            }
-        ],
+    cid = await add_radicale_connection(
+        app, account, radicale_server, path, "Src", time_zone="Europe/Berlin"
     )
     event_type = await event_type_with(app, account, [(cid, path)])
     result = await source(app).busy(event_type, *WEEK)
@@ -121,14 +111,7 @@ async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
     microsoft = await add_oauth_connection(
         app, account, provider="microsoft", email="m@contoso.com"
     )
-    broken = await add_caldav_connection(
-        app,
-        account,
-        url="http://127.0.0.1:9/",
-        user="u",
-        password="p",
-        calendars=[{"id": "/u/cal/", "name": "c", "primary": True, "read_only": False}],
-    )
+    broken = await add_unreachable_caldav_connection(app, account)
     started: list[str] = []
     both = asyncio.Event()
 
@@ -434,14 +417,7 @@ async def test_events_astrocal_wrote_are_not_external_busy(
         "foreign.ics",
         ics(*vevent("foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z")),
     )
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password=radicale_server.password,
-        calendars=[{"id": path, "name": "Own", "primary": True, "read_only": False}],
-    )
+    cid = await add_radicale_connection(app, account, radicale_server, path, "Own")
     bid = await add_booking(account, evt, Z("2026-04-15T09:00:00Z"), livemode=True)
     await handle(
         OutboxItem(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -17,130 +16,7 @@ from astrocal_server.calendars.base import (
 from astrocal_server.calendars.caldav import CalDavProvider
 from astrocal_server.calendars.http import RetryPolicy, make_client
 
-from .conftest import Radicale
-
-
-def Z(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def ics(*lines: str) -> str:
-    body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//test//EN", *lines, "END:VCALENDAR"]
-    return "\r\n".join(body) + "\r\n"
-
-
-BERLIN_TZ = [
-    "BEGIN:VTIMEZONE",
-    "TZID:Europe/Berlin",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0200",
-    "TZNAME:CEST",
-    "DTSTART:19700329T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0200",
-    "TZOFFSETTO:+0100",
-    "TZNAME:CET",
-    "DTSTART:19701025T030000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-]
-
-
-def vevent(uid: str, *lines: str) -> list[str]:
-    return ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260401T000000Z", *lines, "END:VEVENT"]
-
-
-def fill_week(radicale: Radicale, path: str) -> None:
-    """The week of Monday 2026-04-13 (Berlin is UTC+2 then)."""
-    radicale.put(
-        path,
-        "single.ics",
-        ics(
-            *BERLIN_TZ,
-            *vevent(
-                "single",
-                "DTSTART;TZID=Europe/Berlin:20260414T100000",
-                "DTEND;TZID=Europe/Berlin:20260414T110000",
-                "SUMMARY:Dentist",
-            ),
-        ),
-    )
-    # Daily stand-up Mon–Fri 09:00 Berlin; Wednesday removed (EXDATE), Thursday moved to 14:00.
-    radicale.put(
-        path,
-        "standup.ics",
-        ics(
-            *BERLIN_TZ,
-            *vevent(
-                "standup",
-                "DTSTART;TZID=Europe/Berlin:20260413T090000",
-                "DURATION:PT30M",
-                "RRULE:FREQ=DAILY;COUNT=5",
-                "EXDATE;TZID=Europe/Berlin:20260415T090000",
-                "SUMMARY:Stand-up",
-            ),
-            *vevent(
-                "standup",
-                "RECURRENCE-ID;TZID=Europe/Berlin:20260416T090000",
-                "DTSTART;TZID=Europe/Berlin:20260416T140000",
-                "DTEND;TZID=Europe/Berlin:20260416T143000",
-                "SUMMARY:Stand-up (moved)",
-            ),
-        ),
-    )
-    radicale.put(
-        path,
-        "tentative.ics",
-        ics(
-            *vevent(
-                "tent", "DTSTART:20260415T130000Z", "DTEND:20260415T140000Z", "STATUS:TENTATIVE"
-            )
-        ),
-    )
-    radicale.put(
-        path,
-        "transparent.ics",
-        ics(
-            *vevent(
-                "free", "DTSTART:20260415T150000Z", "DTEND:20260415T160000Z", "TRANSP:TRANSPARENT"
-            )
-        ),
-    )
-    radicale.put(
-        path,
-        "cancelled.ics",
-        ics(
-            *vevent(
-                "gone", "DTSTART:20260416T080000Z", "DTEND:20260416T090000Z", "STATUS:CANCELLED"
-            )
-        ),
-    )
-    radicale.put(
-        path,
-        "allday.ics",
-        ics(*vevent("holiday", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419")),
-    )
-    radicale.put(
-        path,
-        "later.ics",
-        ics(*vevent("later", "DTSTART:20260501T080000Z", "DTEND:20260501T090000Z")),
-    )
-
-
-EXPECTED_WEEK = [
-    BusyPeriod(Z("2026-04-13T07:00:00Z"), Z("2026-04-13T07:30:00Z")),
-    BusyPeriod(Z("2026-04-14T07:00:00Z"), Z("2026-04-14T07:30:00Z")),
-    BusyPeriod(Z("2026-04-14T08:00:00Z"), Z("2026-04-14T09:00:00Z")),
-    BusyPeriod(Z("2026-04-15T13:00:00Z"), Z("2026-04-15T14:00:00Z")),
-    BusyPeriod(Z("2026-04-16T12:00:00Z"), Z("2026-04-16T12:30:00Z")),
-    BusyPeriod(Z("2026-04-17T07:00:00Z"), Z("2026-04-17T07:30:00Z")),
-    # all-day Saturday in the calendar's zone (Berlin): 00:00–24:00 local
-    BusyPeriod(Z("2026-04-17T22:00:00Z"), Z("2026-04-18T22:00:00Z")),
-]
+from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week, ics, vevent
 
 
 @pytest.fixture

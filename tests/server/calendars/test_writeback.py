@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,10 +16,13 @@ from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryL
 from astrocal_server.storage.models import Booking, CalendarConnection
 from fastapi import FastAPI
 
-from ..conftest import NOW, AddBooking
-from .conftest import Radicale
-from .helpers import add_caldav_connection, add_oauth_connection
-from .test_caldav_radicale import Z
+from tests.support.app import AddBooking
+from tests.support.caldav import Radicale, Z
+from tests.support.calendars import (
+    add_oauth_connection,
+    add_radicale_connection,
+)
+from tests.support.clocks import NOW
 
 GOOGLE = "https://www.googleapis.com/calendar/v3"
 GRAPH = "https://graph.microsoft.com/v1.0"
@@ -42,6 +45,40 @@ async def live_event_type(client: httpx.AsyncClient, live_headers: dict[str, str
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+LiveBooking = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def live_booking(account: NewAccount, live_event_type: str, add_booking: AddBooking) -> LiveBooking:
+    """``await live_booking(start)`` → the id of a live booking row of ``live_event_type``."""
+
+    async def add(start: datetime = START) -> str:
+        return await add_booking(account, live_event_type, start, livemode=True)
+
+    return add
+
+
+RadicaleCalendar = Callable[..., Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+def radicale_calendar(
+    app: FastAPI, account: NewAccount, radicale_server: Radicale
+) -> RadicaleCalendar:
+    """``await radicale_calendar(name)`` → (path, connection id) of a fresh connected calendar."""
+
+    async def make(
+        name: str, *, time_zone: str | None = None, password: str | None = None
+    ) -> tuple[str, str]:
+        path = radicale_server.make_calendar(name, time_zone=time_zone)
+        cid = await add_radicale_connection(
+            app, account, radicale_server, path, name, password=password
+        )
+        return path, cid
+
+    return make
 
 
 def item(
@@ -98,21 +135,13 @@ def test_the_relay_finds_this_handler() -> None:
 async def test_booking_appears_in_radicale_moves_and_disappears(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     radicale_server: Radicale,
+    radicale_calendar: RadicaleCalendar,
 ) -> None:
     state = app.state.astrocal
-    path = radicale_server.make_calendar("Bookings", time_zone="Europe/Berlin")
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password=radicale_server.password,
-        calendars=[{"id": path, "name": "Bookings", "primary": True, "read_only": False}],
-    )
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    path, cid = await radicale_calendar("Bookings", time_zone="Europe/Berlin")
+    bid = await live_booking()
     await handle(item(account, bid, cid, path, "create"), state)
     resource = f"{bid}.ics"
     stored = radicale_server.get(path, resource)
@@ -143,20 +172,12 @@ async def test_booking_appears_in_radicale_moves_and_disappears(
 async def test_test_mode_never_writes(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     radicale_server: Radicale,
+    radicale_calendar: RadicaleCalendar,
 ) -> None:
-    path = radicale_server.make_calendar("Quiet")
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password=radicale_server.password,
-        calendars=[{"id": path, "name": "Quiet", "primary": True, "read_only": False}],
-    )
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    path, cid = await radicale_calendar("Quiet")
+    bid = await live_booking()
     await handle(item(account, bid, cid, path, "create", livemode=False), app.state.astrocal)
     assert radicale_server.get(path, f"{bid}.ics").status_code == 404
 
@@ -164,26 +185,18 @@ async def test_test_mode_never_writes(
 async def test_rows_out_of_order_converge(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     radicale_server: Radicale,
+    radicale_calendar: RadicaleCalendar,
 ) -> None:
     state = app.state.astrocal
-    path = radicale_server.make_calendar("Order")
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password=radicale_server.password,
-        calendars=[{"id": path, "name": "Order", "primary": True, "read_only": False}],
-    )
+    path, cid = await radicale_calendar("Order")
     # an update handled before its create writes the event with the booking's current times
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    bid = await live_booking()
     await handle(item(account, bid, cid, path, "update"), state)
     assert radicale_server.get(path, f"{bid}.ics").status_code == 200
     # a create handled after the booking was cancelled writes nothing
-    gone = await add_booking(account, live_event_type, START + timedelta(hours=2), livemode=True)
+    gone = await live_booking(START + timedelta(hours=2))
     await change_booking(app, gone, status="cancelled")
     await handle(item(account, gone, cid, path, "create"), state)
     assert radicale_server.get(path, f"{gone}.ics").status_code == 404
@@ -192,13 +205,12 @@ async def test_rows_out_of_order_converge(
 async def test_google_write_back_outcomes(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     fake: respx.MockRouter,
 ) -> None:
     state = app.state.astrocal
     cid = await add_oauth_connection(app, account, provider="google", email="g@example.com")
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    bid = await live_booking()
     events = f"{GOOGLE}/calendars/g%40example.com/events"
     our_id = google_event_id(bid)
 
@@ -237,7 +249,7 @@ async def test_google_write_back_outcomes(
     await handle(item(account, bid, cid, "g@example.com", "delete"), state)
     assert (await booking(app, bid)).external_events == {}
 
-    other = await add_booking(account, live_event_type, START + timedelta(hours=3), livemode=True)
+    other = await live_booking(START + timedelta(hours=3))
     fake.post(events).mock(
         return_value=httpx.Response(404, json={"error": {"code": 404, "message": "Not Found"}})
     )
@@ -248,12 +260,11 @@ async def test_google_write_back_outcomes(
 async def test_expired_or_deleted_connection_is_a_permanent_failure(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     fake: respx.MockRouter,
 ) -> None:
     state = app.state.astrocal
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    bid = await live_booking()
     expired = await add_oauth_connection(
         app, account, provider="google", email="g@example.com", status="expired"
     )
@@ -268,21 +279,13 @@ async def test_expired_or_deleted_connection_is_a_permanent_failure(
 async def test_refused_caldav_password_marks_the_connection_and_retries_later(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     radicale_server: Radicale,
+    radicale_calendar: RadicaleCalendar,
 ) -> None:
     state = app.state.astrocal
-    path = radicale_server.make_calendar("Locked")
-    cid = await add_caldav_connection(
-        app,
-        account,
-        url=radicale_server.url,
-        user=radicale_server.user,
-        password="changed-since",
-        calendars=[{"id": path, "name": "Locked", "primary": True, "read_only": False}],
-    )
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    path, cid = await radicale_calendar("Locked", password="changed-since")
+    bid = await live_booking()
     with pytest.raises(RetryLater):
         await handle(item(account, bid, cid, path, "create"), state)
     async with state.db.read() as session:
@@ -293,8 +296,7 @@ async def test_refused_caldav_password_marks_the_connection_and_retries_later(
 async def test_microsoft_create_records_graph_id_and_delete_without_one_is_a_no_op(
     app: FastAPI,
     account: NewAccount,
-    live_event_type: str,
-    add_booking: AddBooking,
+    live_booking: LiveBooking,
     fake: respx.MockRouter,
 ) -> None:
     state = app.state.astrocal
@@ -305,13 +307,13 @@ async def test_microsoft_create_records_graph_id_and_delete_without_one_is_a_no_
         email="m@contoso.com",
         calendars=[{"id": "AAMkDEF=", "name": "Calendar", "primary": True, "read_only": False}],
     )
-    never = await add_booking(account, live_event_type, START + timedelta(hours=4), livemode=True)
+    never = await live_booking(START + timedelta(hours=4))
     await change_booking(app, never, status="cancelled")
     deletes = fake.delete(url__startswith=f"{GRAPH}/me/events/")
     await handle(item(account, never, cid, "AAMkDEF=", "delete"), state)
     assert deletes.call_count == 0
 
-    bid = await add_booking(account, live_event_type, START, livemode=True)
+    bid = await live_booking()
     fake.post(f"{GRAPH}/me/calendars/AAMkDEF%3D/events").mock(
         return_value=httpx.Response(201, json={"id": "AAMkEVT="})
     )

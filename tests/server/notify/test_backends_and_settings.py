@@ -10,7 +10,7 @@ from astrocal_server.notify.outbox import handle
 from astrocal_server.notify.smtp_url import parse_smtp_url
 from pydantic import ValidationError
 
-from .conftest import MakeItem, MakePayload, state_for
+from tests.support.emails import MakeItem, MakePayload, state_for
 
 
 def _settings(**kw: object) -> Settings:

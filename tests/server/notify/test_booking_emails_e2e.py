@@ -9,45 +9,21 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
-from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 from icalendar import Calendar
 
-from .conftest import SENDER, Sink
+from tests.support.bookings import make_schedule
+from tests.support.smtp import Sink
 
 H = dict[str, str]
 INVITEE = "jo@invitee.example"
-OWNER = "owner@example.com"  # the account's email (tests/server/conftest.py make_account)
-
-
-@pytest.fixture
-def settings(db_url: str, smtp_sink: Sink) -> Settings:
-    return Settings(
-        database_url=db_url,
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
-        run_relay=False,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+OWNER = "owner@example.com"  # the account's email (make_account in tests/support/app.py)
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
-    r = await client.post(
-        "/v1/schedules",
-        headers=headers,
-        json={
-            "name": "Weekdays",
-            "time_zone": "Europe/Berlin",
-            "weekly_hours": [
-                {"day": d, "start": "09:00", "end": "17:00"}
-                for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
-            ],
-        },
-    )
-    assert r.status_code == 201, r.text
+    schedule = await make_schedule(client, headers, name="Weekdays", time_zone="Europe/Berlin")
     r = await client.post(
         "/v1/event_types",
         headers=headers,
@@ -55,13 +31,35 @@ async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
             "title": "Intro call",
             "slug": "intro-call",
             "duration_minutes": 30,
-            "schedule_id": r.json()["id"],
+            "schedule_id": schedule,
             "description": "A first chat.",
             "location": {"type": "video", "value": "https://meet.example/abc"},
         },
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+async def _book(
+    client: httpx.AsyncClient, headers: H, event_type_id: str, **invitee: str
+) -> dict[str, Any]:
+    """Book Jo Smith (``INVITEE``) on Wednesday 2026-04-15 10:00 Berlin; returns the booking."""
+    r = await client.post(
+        "/v1/bookings",
+        headers=headers,
+        json={
+            "event_type_id": event_type_id,
+            "start": "2026-04-15T08:00:00Z",
+            "invitee": {"name": "Jo Smith", "email": INVITEE, **invitee},
+        },
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def _drain(relay: OutboxRelay) -> None:
+    while await relay.run_once():
+        pass
 
 
 def _invite(message: Any) -> Any:
@@ -94,8 +92,7 @@ async def test_booking_lifecycle_sends_three_invites(
     )
     assert r.status_code == 201, r.text
     booking_id = r.json()["id"]
-    while await relay.run_once():
-        pass
+    await _drain(relay)
 
     r = await client.post(
         f"/v1/bookings/{booking_id}/reschedule",
@@ -103,14 +100,12 @@ async def test_booking_lifecycle_sends_three_invites(
         json={"start": "2026-04-16T12:00:00Z", "reason": "Clash"},
     )
     assert r.status_code == 200, r.text
-    while await relay.run_once():
-        pass
+    await _drain(relay)
     r = await client.post(
         f"/v1/bookings/{booking_id}/cancel", headers=live_headers, json={"reason": "Sorry"}
     )
     assert r.status_code == 200, r.text
-    while await relay.run_once():
-        pass
+    await _drain(relay)
 
     to_invitee, to_host = smtp_sink.to(INVITEE), smtp_sink.to(OWNER)
     assert [m["Subject"].split(":")[0] for m in to_invitee] == [
@@ -144,19 +139,8 @@ async def test_test_mode_booking_sends_no_email(
     smtp_sink: Sink,
 ) -> None:
     evt = await _event_type(client, auth_headers)
-    r = await client.post(
-        "/v1/bookings",
-        headers=auth_headers,
-        json={
-            "event_type_id": evt["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": INVITEE},
-        },
-    )
-    assert r.status_code == 201, r.text
-    relay = OutboxRelay(app.state.astrocal)
-    while await relay.run_once():
-        pass
+    await _book(client, auth_headers, evt["id"])
+    await _drain(OutboxRelay(app.state.astrocal))
     assert smtp_sink.envelopes == [] and smtp_sink.handler.rcpt_attempts == []
 
 
@@ -175,21 +159,10 @@ async def test_console_backend_prints_the_summary_of_a_real_booking(
         email_sent_parts={},
     )
     evt = await _event_type(client, live_headers)
-    r = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": evt["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": INVITEE, "time_zone": "Europe/London"},
-        },
-    )
-    assert r.status_code == 201, r.text
+    booking = await _book(client, live_headers, evt["id"], time_zone="Europe/London")
     capsys.readouterr()
-    relay = OutboxRelay(state)
-    while await relay.run_once():
-        pass
+    await _drain(OutboxRelay(state))
     out = capsys.readouterr().out
     assert f"to=Jo Smith <{INVITEE}> subject='Confirmed: Intro call with Test Co" in out
-    assert f"method=REQUEST uid={r.json()['id']}@astrocal sequence=0" in out
+    assert f"method=REQUEST uid={booking['id']}@astrocal sequence=0" in out
     assert smtp_sink.envelopes == []

@@ -10,7 +10,7 @@ from astrocal_server.notify.ics import build_invite
 from astrocal_server.notify.notice import MalformedNotice, parse_notice
 from icalendar import Calendar, Event
 
-from .conftest import CHANGED_AT, MakePayload
+from tests.support.emails import CHANGED_AT, MakePayload
 
 ORGANIZER = "no-reply@astrocal.test"
 

@@ -11,7 +11,7 @@ import pytest
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import parse_notice
 
-from .conftest import CHANGED_AT, SENDER, MakePayload
+from tests.support.emails import CHANGED_AT, SENDER, MakePayload
 
 
 def _compose(payload: dict[str, Any]) -> dict[str, EmailMessage]:

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from astrocal_server.clock import FixedClock
-from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
@@ -25,22 +24,11 @@ from astrocal_server.storage.models import OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from .conftest import SENDER, MakePayload, Sink, SinkHandler, start_sink
+from tests.support.emails import SENDER, MakePayload
+from tests.support.smtp import Sink, SinkHandler, start_sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
-
-
-@pytest.fixture
-def settings(db_url: str, smtp_sink: Sink) -> Settings:
-    return Settings(
-        database_url=db_url,
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
-        run_relay=False,
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 async def _queue(state: AppState, payload: dict[str, Any]) -> str:

@@ -16,16 +16,9 @@ from astrocal_server.outbox.handlers import PermanentFailure, RetryLater
 from astrocal_server.state import AppState
 from icalendar import Calendar
 
-from .conftest import (
-    SENDER,
-    MakeItem,
-    MakePayload,
-    Sink,
-    TlsFiles,
-    free_port,
-    start_sink,
-    state_for,
-)
+from tests.support.emails import SENDER, MakeItem, MakePayload, state_for
+from tests.support.live import free_port
+from tests.support.smtp import Sink, TlsFiles, start_sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"

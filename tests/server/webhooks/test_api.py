@@ -11,7 +11,7 @@ from astrocal_server.crypto import SecretBox
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.webhooks import Receiver
 
 EVENTS = ["booking.created", "booking.cancelled"]
 

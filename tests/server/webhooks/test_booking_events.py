@@ -11,13 +11,10 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.bookings import iso, make_schedule
+from tests.support.webhooks import Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _iso(value: Any) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _with_bookings_routes(app: FastAPI) -> None:
@@ -44,14 +41,8 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
 ) -> None:
     _with_bookings_routes(app)
     endpoint = await make_endpoint()
-    schedule = await client.post(
-        "/v1/schedules",
-        headers=auth_headers,
-        json={
-            "name": "Always",
-            "time_zone": "UTC",
-            "weekly_hours": [{"day": d, "start": "00:00", "end": "24:00"} for d in DAYS],
-        },
+    schedule = await make_schedule(
+        client, auth_headers, name="Always", days=DAYS, start="00:00", end="24:00"
     )
     event_type = await client.post(
         "/v1/event_types",
@@ -60,7 +51,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
             "title": "Call",
             "slug": "wh-call",
             "duration_minutes": 30,
-            "schedule_id": schedule.json()["id"],
+            "schedule_id": schedule,
         },
     )
     assert event_type.status_code == 201, event_type.text
@@ -70,7 +61,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
         headers=auth_headers,
         json={
             "event_type_id": event_type.json()["id"],
-            "start": _iso(start),
+            "start": iso(start),
             "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
         },
     )
@@ -85,7 +76,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
         await client.patch(path, headers=auth_headers, json={"notes": "Agenda"})
     ).status_code == 200
     moved = await client.post(
-        path + "/reschedule", headers=auth_headers, json={"start": _iso(start + timedelta(hours=2))}
+        path + "/reschedule", headers=auth_headers, json={"start": iso(start + timedelta(hours=2))}
     )
     assert moved.status_code == 200, moved.text
     cancelled = await client.post(path + "/cancel", headers=auth_headers, json={"reason": "Ill"})
@@ -107,7 +98,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
         "booking.cancelled",
     }
     assert by_type["booking.created"]["data"] == created.json()
-    assert by_type["booking.rescheduled"]["data"]["previous_start"] == _iso(start)
+    assert by_type["booking.rescheduled"]["data"]["previous_start"] == iso(start)
     assert by_type["booking.cancelled"]["data"] == final
     assert by_type["booking.cancelled"]["data"]["cancel_reason"] == "Ill"
     stamps = [

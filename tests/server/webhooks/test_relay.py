@@ -20,7 +20,7 @@ from astrocal_server.storage.models import OutboxMessage, WebhookDelivery
 from astrocal_server.webhooks.dispatcher import DeliveryDispatcher, delivery_lease
 from sqlalchemy import select
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.webhooks import Receiver
 
 KIND = "testkind"
 

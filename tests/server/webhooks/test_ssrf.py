@@ -18,7 +18,7 @@ from astrocal_server.webhooks.ssrf import (
     refusal_reason,
 )
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.webhooks import Receiver
 
 REFUSED = {
     "127.0.0.1": "loopback",

@@ -13,7 +13,7 @@ import pytest
 from astrocal_server.config import Settings
 from standardwebhooks import Webhook
 
-from tests.server.webhooks.receiver import Receiver
+from tests.support.webhooks import Receiver
 
 ASTROCAL = str(Path(sys.executable).with_name("astrocal"))
 

@@ -1,5 +1,5 @@
-"""Fixtures for booking tests: a UTC schedule (Mon–Fri 09:00–17:00), event types on it, and a
-``book`` helper. The clock is Monday 2026-04-13 08:00 UTC, so Tuesday 09:00 UTC is bookable."""
+"""Booking fixtures: a UTC schedule (Mon–Fri 09:00–17:00), event types on it, ``book`` and the
+outbox reader. With the clock at ``NOW`` (Monday 08:00 UTC), Tuesday 09:00 UTC is bookable."""
 
 from __future__ import annotations
 
@@ -15,25 +15,52 @@ from sqlalchemy import select
 H = dict[str, str]
 TUESDAY_9 = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+INVITEE = {"name": "Jo Smith", "email": "jo@acme.com", "time_zone": "Europe/London"}
 
 
 def iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-async def utc_schedule(client: httpx.AsyncClient, auth_headers: H) -> str:
+def booking_body(
+    event_type_id: str, start: datetime | str, *, email: str = "jo@acme.com", **extra: Any
+) -> dict[str, Any]:
+    """A ``POST /v1/bookings`` body for Jo Smith (Europe/London) at ``start``."""
+    return {
+        "event_type_id": event_type_id,
+        "start": start if isinstance(start, str) else iso(start),
+        "invitee": {**INVITEE, "email": email},
+        **extra,
+    }
+
+
+async def make_schedule(
+    client: httpx.AsyncClient,
+    headers: H,
+    *,
+    name: str = "UTC office hours",
+    time_zone: str = "UTC",
+    days: tuple[str, ...] = WEEKDAYS,
+    start: str = "09:00",
+    end: str = "17:00",
+) -> str:
+    """``POST /v1/schedules`` with the same hours on each of ``days``; returns the schedule id."""
     r = await client.post(
         "/v1/schedules",
-        headers=auth_headers,
+        headers=headers,
         json={
-            "name": "UTC office hours",
-            "time_zone": "UTC",
-            "weekly_hours": [{"day": d, "start": "09:00", "end": "17:00"} for d in WEEKDAYS],
+            "name": name,
+            "time_zone": time_zone,
+            "weekly_hours": [{"day": d, "start": start, "end": end} for d in days],
         },
     )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
+
+
+@pytest.fixture
+async def utc_schedule(client: httpx.AsyncClient, auth_headers: H) -> str:
+    return await make_schedule(client, auth_headers)
 
 
 MakeEventType = Callable[..., Awaitable[dict[str, Any]]]
@@ -77,12 +104,7 @@ def book(client: httpx.AsyncClient, auth_headers: H) -> Book:
         email: str = "jo@acme.com",
         **extra: Any,
     ) -> httpx.Response:
-        body = {
-            "event_type_id": event_type_id,
-            "start": start if isinstance(start, str) else iso(start),
-            "invitee": {"name": "Jo Smith", "email": email, "time_zone": "Europe/London"},
-            **extra,
-        }
+        body = booking_body(event_type_id, start, email=email, **extra)
         return await client.post("/v1/bookings", headers=headers or auth_headers, json=body)
 
     return create

@@ -1,4 +1,9 @@
-"""Shared fixtures for the contract tests: the parsed openapi.yaml and a JSON Schema validator for it."""
+"""openapi.yaml for tests: the parsed spec, a JSON Schema validator for it and its operations.
+
+- ``spec``: the parsed openapi.yaml (session-scoped); ``load_spec()`` without the fixture.
+- ``validate(instance, pointer)``: error messages against the schema at a JSON pointer.
+- ``resolve(node)``: follows local ``$ref``s; ``operations``: every (path, method, op, params).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,20 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import (  # type: ignore[import-untyped]  # no stubs in the dev group
+    Draft202012Validator,
+    FormatChecker,
+)
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 BASE_URI = "urn:astrocal:openapi"
+# Operations whose routes other parts of the server still owe. It may only shrink: the route-parity
+# test fails on a listed operation that has a route; the conformance run skips the listed ones.
+NOT_IMPLEMENTED_YET: set[str] = set()
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 Validate = Callable[[Any, str], list[str]]
@@ -40,6 +52,33 @@ FORMAT_CHECKER = FormatChecker()
 FORMAT_CHECKER.checks("uri")(_is_uri)
 
 
+def spec_registry(spec: dict[str, Any]) -> Registry[Any]:
+    """A `referencing` registry holding the whole of openapi.yaml under ``BASE_URI``."""
+    registry: Registry[Any] = Registry().with_resource(
+        BASE_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    return registry
+
+
+def schema_errors(
+    registry: Registry[Any], ref: str, instance: Any, format_checker: FormatChecker
+) -> list[str]:
+    """Error messages of ``instance`` against the schema at ``ref`` (``#/components/...``)."""
+    validator = Draft202012Validator(
+        {"$ref": BASE_URI + ref}, registry=registry, format_checker=format_checker
+    )
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(instance)
+    ]
+
+
+def example(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    """The value of the named example under ``components.examples``."""
+    value: dict[str, Any] = spec["components"]["examples"][name]["value"]
+    return value
+
+
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
     return load_spec()
@@ -52,18 +91,10 @@ def validate(spec: dict[str, Any]) -> Validate:
     `pointer` is a JSON pointer into openapi.yaml (``/components/schemas/Booking``); `$ref`s
     inside the document resolve through a `referencing` registry that holds the whole file.
     """
-    registry: Registry[Any] = Registry().with_resource(
-        BASE_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
-    )
+    registry = spec_registry(spec)
 
     def _validate(instance: Any, pointer: str) -> list[str]:
-        validator = Draft202012Validator(
-            {"$ref": f"{BASE_URI}#{pointer}"}, registry=registry, format_checker=FORMAT_CHECKER
-        )
-        return [
-            f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-            for error in validator.iter_errors(instance)
-        ]
+        return schema_errors(registry, f"#{pointer}", instance, FORMAT_CHECKER)
 
     return _validate
 

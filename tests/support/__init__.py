@@ -1,0 +1,20 @@
+"""Shared test support: fixtures and helpers every test directory may use.
+
+The root ``tests/conftest.py`` loads the fixture modules with ``pytest_plugins``; test modules
+import helpers (types, builders, constants) from here and never from another test module or a
+conftest. A directory's ``conftest.py`` only overrides a fixture for that directory (other
+settings, another clock) or adds one that is meaningful there alone.
+
+Modules, by concern:
+- ``clocks``: ``NOW`` and the pinned ``clock``.
+- ``databases``: ``db_url`` (SQLite, and a fresh PostgreSQL database per module when configured).
+- ``app``: ``server_settings``, ``running_app`` and the in-process app fixtures (``app``,
+  ``client``, ``make_account``, ``account``, keys and headers, ``add_booking``).
+- ``live``: free loopback ports and the app served by uvicorn in a thread.
+- ``bookings``: schedules, event types, ``book`` and the ``outbox`` reader.
+- ``smtp`` / ``emails``: the aiosmtpd sink, throwaway TLS files, email outbox payloads.
+- ``caldav`` / ``calendars``: the Radicale server, iCalendar builders, connection rows.
+- ``webhooks``: the loopback webhook receiver and event helpers.
+- ``spec`` / ``seed_examples`` / ``spec_ops``: openapi.yaml, schema validation and its operations.
+- ``sdk`` / ``cli``: the client-side helpers of the SDK and CLI tests.
+"""

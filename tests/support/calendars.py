@@ -1,0 +1,181 @@
+"""Calendar connection helpers: the OAuth client ids of the calendar test settings, and connection
+rows inserted directly (with sealed credentials) for tests that start from a connected calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from astrocal_server.accounts import NewAccount
+from astrocal_server.calendars.connections import seal_credentials
+from astrocal_server.ids import new_id
+from astrocal_server.storage.models import CalendarConnection
+from fastapi import FastAPI
+
+from tests.support.caldav import Radicale
+
+GOOGLE_CLIENT_ID = "123.apps.googleusercontent.com"
+MICROSOFT_CLIENT_ID = "00000000-aaaa-bbbb-cccc-111111111111"
+
+
+async def _add_connection(
+    app: FastAPI,
+    account: NewAccount,
+    *,
+    provider: str,
+    livemode: bool,
+    status: str,
+    email: str,
+    secrets: dict[str, str],
+    calendars: list[dict[str, Any]],
+    server_url: str | None = None,
+    username: str | None = None,
+    token_expires_at: datetime | None = None,
+) -> str:
+    state = app.state.astrocal
+    now: datetime = state.clock.now()
+    connection_id = new_id("cal")
+    sealed = seal_credentials(state.calendars.box, connection_id, secrets)
+    async with state.db.write() as session:
+        session.add(
+            CalendarConnection(
+                id=connection_id,
+                account_id=account.account.id,
+                livemode=livemode,
+                provider=provider,
+                status=status,
+                account_email=email,
+                server_url=server_url,
+                username=username,
+                credentials_enc=sealed,
+                token_expires_at=token_expires_at,
+                calendars=calendars,
+                last_error=None,
+                oauth_state=None,
+                pkce_verifier_enc=None,
+                redirect_uri=None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return connection_id
+
+
+async def add_oauth_connection(
+    app: FastAPI,
+    account: NewAccount,
+    *,
+    provider: str = "google",
+    livemode: bool = True,
+    calendars: list[dict[str, Any]] | None = None,
+    access_token: str = "ya29.current",
+    refresh_token: str = "1//refresh",
+    expires_in: timedelta = timedelta(hours=1),
+    account_kind: str = "work",
+    email: str = "host@example.com",
+    status: str = "active",
+) -> str:
+    expires_at: datetime = app.state.astrocal.clock.now() + expires_in
+    return await _add_connection(
+        app,
+        account,
+        provider=provider,
+        livemode=livemode,
+        status=status,
+        email=email,
+        secrets={
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "expires_at": expires_at.isoformat(),
+            "account_kind": account_kind,
+        },
+        calendars=calendars or [{"id": email, "name": "Main", "primary": True, "read_only": False}],
+        token_expires_at=expires_at,
+    )
+
+
+async def add_caldav_connection(
+    app: FastAPI,
+    account: NewAccount,
+    *,
+    url: str,
+    user: str,
+    password: str,
+    calendars: list[dict[str, Any]],
+    livemode: bool = True,
+) -> str:
+    return await _add_connection(
+        app,
+        account,
+        provider="caldav",
+        livemode=livemode,
+        status="active",
+        email=user,
+        secrets={"password": password},
+        calendars=calendars,
+        server_url=url,
+        username=user,
+    )
+
+
+def writable(calendar_id: str, name: str, **extra: Any) -> dict[str, Any]:
+    """A connection's calendar entry: primary and writable."""
+    return {"id": calendar_id, "name": name, "primary": True, "read_only": False, **extra}
+
+
+async def add_radicale_connection(
+    app: FastAPI,
+    account: NewAccount,
+    radicale: Radicale,
+    path: str,
+    name: str,
+    *,
+    password: str | None = None,
+    livemode: bool = True,
+    **calendar: Any,
+) -> str:
+    """A CalDAV connection to the test Radicale server whose one calendar is ``path``."""
+    return await add_caldav_connection(
+        app,
+        account,
+        url=radicale.url,
+        user=radicale.user,
+        password=radicale.password if password is None else password,
+        calendars=[writable(path, name, **calendar)],
+        livemode=livemode,
+    )
+
+
+async def add_unreachable_caldav_connection(
+    app: FastAPI, account: NewAccount, *, livemode: bool = True
+) -> str:
+    """A CalDAV connection to a loopback port where nothing listens (the discard port)."""
+    return await add_caldav_connection(
+        app,
+        account,
+        url="http://127.0.0.1:9/",
+        user="u",
+        password="p",
+        calendars=[writable("/u/cal/", "c")],
+        livemode=livemode,
+    )
+
+
+async def connect_radicale(
+    client: httpx.AsyncClient, headers: dict[str, str], radicale: Radicale
+) -> dict[str, Any]:
+    """``POST /v1/calendar_connections`` for the test Radicale user; returns the created connection."""
+    response = await client.post(
+        "/v1/calendar_connections",
+        json={
+            "provider": "caldav",
+            "server_url": radicale.url,
+            "username": radicale.user,
+            "password": radicale.password,
+        },
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

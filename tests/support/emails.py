@@ -1,0 +1,123 @@
+"""Email outbox test data: payloads per the outbox contract, outbox items, an email-only state.
+
+- ``make_payload`` / ``make_item``: an email outbox payload and the ``OutboxItem`` the relay would
+  hand the handler.
+- ``email_state``: an ``AppState`` whose settings point the smtp backend at ``smtp_sink``;
+  ``state_for(settings)`` is the same for any settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from astrocal_server.clock import FixedClock
+from astrocal_server.config import Settings
+from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.state import AppState
+
+from tests.support.smtp import Sink
+
+CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
+SENDER = "Astrocal <no-reply@astrocal.test>"
+
+
+MakePayload = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def make_payload() -> MakePayload:
+    def make(
+        notice: str = "created",
+        *,
+        sequence: int = 0,
+        booking_id: str = "bk_0123456789abcdefghij",
+        start: str = "2026-04-15T14:00:00Z",
+        end: str = "2026-04-15T14:30:00Z",
+        invitee: dict[str, Any] | None = None,
+        guests: list[str] | None = None,
+        notes: str | None = "Looking forward to it.",
+        host_email: str | None = "ann@host.example",
+        **booking_extra: Any,
+    ) -> dict[str, Any]:
+        booking: dict[str, Any] = {
+            "id": booking_id,
+            "status": "cancelled" if notice == "cancelled" else "confirmed",
+            "event_type_id": "evt_intro",
+            "start": start,
+            "end": end,
+            "invitee": invitee
+            or {"name": "Jo Smith", "email": "jo@invitee.example", "time_zone": "Europe/London"},
+            "guests": guests or [],
+            "metadata": {},
+            "location": {"type": "video", "value": "https://meet.example/abc"},
+            "livemode": True,
+            "created_at": "2026-04-13T08:00:00Z",
+            "updated_at": "2026-04-13T08:00:00Z",
+        }
+        if notes is not None:
+            booking["notes"] = notes
+        booking.update(booking_extra)
+        return {
+            "notice": notice,
+            "booking": booking,
+            "sequence": sequence,
+            "event_type": {
+                "id": "evt_intro",
+                "title": "Intro call",
+                "description": "A first 30-minute chat.",
+                "location": {"type": "video", "value": "https://meet.example/abc"},
+            },
+            "host": {"name": "Ann Host", "email": host_email, "time_zone": "Europe/Berlin"},
+        }
+
+    return make
+
+
+MakeItem = Callable[..., OutboxItem]
+
+
+@pytest.fixture
+def make_item() -> MakeItem:
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        payload: dict[str, Any], *, livemode: bool = True, item_id: str | None = None
+    ) -> OutboxItem:
+        return OutboxItem(
+            id=item_id or f"ob_test{next(counter):06d}",
+            account_id="acct_test",
+            livemode=livemode,
+            kind="email",
+            topic=f"booking.{payload['notice']}",
+            booking_id=payload["booking"]["id"],
+            payload=payload,
+            created_at=CHANGED_AT,
+            attempts=0,
+        )
+
+    return make
+
+
+def state_for(settings: Settings) -> AppState:
+    """An AppState for calling the email handler directly (it needs settings and services only)."""
+    return AppState(
+        settings=settings,
+        db=None,  # type: ignore[arg-type]
+        clock=FixedClock(CHANGED_AT),
+        busy_source=None,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def email_state(smtp_sink: Sink) -> AppState:
+    return state_for(
+        Settings(
+            email_backend="smtp",
+            smtp_url=smtp_sink.url,
+            email_from=SENDER,
+            _env_file=None,
+        )
+    )

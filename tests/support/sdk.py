@@ -1,0 +1,86 @@
+"""SDK test support: the reference server on a loopback port for the sync client and real HTTP,
+and transports that lose a response on the way back.
+
+- ``serve(db_dir, clock)``: the server (SQLite in ``db_dir``) on a free loopback port in a thread
+  with its own event loop; yields a ``LiveServer`` (``url``, ``new_key()``).
+- ``no_sleep``: an async sleep that returns at once (retries without waiting).
+- ``DropFirstResponse`` / ``AsyncDropFirstResponse``: forward every request but lose the first
+  response (a connection reset after the server did the work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+from astrocal_sdk import Astrocal
+from astrocal_server.clock import Clock
+
+from tests.support.app import server_settings
+from tests.support.databases import sqlite_url
+from tests.support.live import serve_app
+
+
+async def no_sleep(seconds: float) -> None:
+    return None
+
+
+class LiveServer:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def new_key(self) -> str:
+        """A fresh account's test key, through the SDK's signup call."""
+        signup = Astrocal(api_key="unused-for-signup", base_url=self.url)
+        with signup:
+            created = signup.accounts.create(
+                name="SDK Test Co",
+                email=f"sdk-{uuid.uuid4().hex[:10]}@example.com",
+                time_zone="Europe/Berlin",
+            )
+        return created.test_key.secret
+
+
+@contextlib.contextmanager
+def serve(db_dir: Path, clock: Clock) -> Iterator[LiveServer]:
+    """The reference server on a free loopback port, in a thread with its own event loop."""
+    from astrocal_server.app import create_app
+
+    application = create_app(server_settings(sqlite_url(db_dir)), clock=clock)
+    with serve_app(application) as url:
+        yield LiveServer(url)
+
+
+class DropFirstResponse(httpx.BaseTransport):
+    """Sends every request to the server, but loses the first response on the way back."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        response = self.inner.handle_request(request)
+        if len(self.requests) == 1:
+            response.read()
+            response.close()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+class AsyncDropFirstResponse(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        response = await self.inner.handle_async_request(request)
+        if len(self.requests) == 1:
+            await response.aread()
+            await response.aclose()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
