@@ -1,6 +1,6 @@
-"""DST table: working hours across spring-forward gaps and fall-back overlaps (API.md, Slot semantics
-rule 2: a nonexistent wall time moves forward by the gap; an ambiguous one is the earlier instant for
-a window start and the later for a window end)."""
+"""DST table: working hours across spring-forward gaps and fall-back overlaps (the slot rules of
+``availability/engine.py``: a nonexistent wall time moves forward by the gap; an ambiguous one is the
+earlier instant for a window start and the later for a window end)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The engine equals a deliberately naive reference on random schedules, rules, bookings and busy
 sets, in zones with DST gaps and overlaps (including midnight and 30-minute transitions).
 
-The reference follows API.md "Slot semantics" line by line with aware datetimes and checks every
-candidate against every interval (all pairs); it shares no code with the engine.
+The reference follows the slot rules stated in ``availability/engine.py`` line by line with aware
+datetimes and checks every candidate against every interval (all pairs); it shares no code with the
+engine.
 """
 
 from __future__ import annotations
