@@ -24,6 +24,10 @@ from tests.support import pinned_app
 from tests.support.bookings import TUESDAY_9, MakeEventType, iso
 from tests.support.live import free_socket
 
+# 100 racers on a pool of 20 (+20 overflow) connections each: two such modules at once on the
+# PostgreSQL the suite shares would pass its connection limit, so these run alone.
+pytestmark = pytest.mark.exclusive
+
 H = dict[str, str]
 RACERS = 100
 ROUNDS = 2
@@ -203,7 +207,6 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
 
 
 @pytest.mark.slow
-@pytest.mark.exclusive  # 100 racers with a deadline each: no other test may load the CPU
 async def test_two_server_processes_race_on_postgresql(
     two_servers: list[str],
     client: httpx.AsyncClient,
