@@ -13,12 +13,13 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, EmailStr, TypeAdapter, ValidationError
 
 __all__ = [
     "Metadata",
     "SlugText",
     "TimeZoneName",
+    "check_email",
     "check_metadata",
     "check_slug",
     "check_time_zone",
@@ -46,6 +47,17 @@ def check_time_zone(name: str) -> str:
             f"{name!r} is not an IANA time zone name; use a name such as Europe/Berlin, America/New_York or UTC"
         )
     return name
+
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+def check_email(value: str) -> str:
+    """The contract's ``format: email``: the address in its normal form, or ``ValueError``."""
+    try:
+        return _EMAIL.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(exc.errors(include_url=False)[0]["msg"]) from None
 
 
 def minute_of_day(text: str, *, allow_24: bool = False) -> int:

@@ -19,7 +19,7 @@ class AccountCreate(BaseModel):
     )
     name: Annotated[str, Field(max_length=200, min_length=1)]
     email: Annotated[str, Field(max_length=320)]
-    time_zone: str | MISSING = MISSING
+    time_zone: str = "UTC"
     """
     IANA time zone; default `UTC`.
     """
