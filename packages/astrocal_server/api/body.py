@@ -99,7 +99,11 @@ def validation_failed(
         if detail.get("loc", ())[:1] and detail["loc"][0] in skip:
             continue
         err: dict[str, Any] = dict(detail)
-        err["loc"] = (location, *detail.get("loc", ()))
+        loc = tuple(detail.get("loc", ()))
+        if "metadata" in loc:
+            # The metadata map is one parameter: its key and value failures are reported on it.
+            loc = loc[: loc.index("metadata") + 1]
+        err["loc"] = (location, *loc)
         err.pop("ctx", None)
         errors.append(err)
     return RequestValidationError(errors)
