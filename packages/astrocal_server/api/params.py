@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from astrocal_server.errors import invalid_param
 
-__all__ = ["parse_date", "parse_instant", "parse_start"]
+__all__ = ["check_start", "parse_date", "parse_instant", "parse_start"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(
@@ -56,8 +56,16 @@ def parse_instant(value: str, name: str) -> datetime:
 
 def parse_start(value: str, name: str = "start") -> datetime:
     """:func:`parse_instant` for a slot start: one the scheduling arithmetic can work with."""
-    start = parse_instant(value, name)
-    if not _EARLIEST <= start < _LATEST:
+    return check_start(parse_instant(value, name), name)
+
+
+def check_start(value: datetime, name: str = "start") -> datetime:
+    """An aware instant already parsed (by the contract's model) as a slot start, in UTC."""
+    try:
+        start = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC instant
+        start = None
+    if start is None or not _EARLIEST <= start < _LATEST:
         raise invalid_param(
             name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
         )
