@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from astrocal_server.api.errors import ApiError
 
@@ -29,13 +29,6 @@ __all__ = [
     "parse_json_body",
     "validation_failed",
 ]
-
-
-class StrictBody(BaseModel):
-    """Transitional: a hand-written body whose nullable fields are listed in ``NULLABLE``."""
-
-    model_config = ConfigDict(extra="forbid")
-    NULLABLE: typing.ClassVar[frozenset[str]] = frozenset()
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,12 +50,6 @@ def _admits_none(annotation: Any) -> bool:
 def _null_refused(model: type[BaseModel], document: dict[str, Any]) -> list[str]:
     """Optional top-level fields sent as ``null`` that the contract does not let be null."""
     refused = []
-    if issubclass(model, StrictBody):
-        return sorted(
-            k
-            for k, v in document.items()
-            if v is None and k in model.model_fields and k not in model.NULLABLE
-        )
     for name, value in document.items():
         field = model.model_fields.get(name)
         if (
