@@ -611,7 +611,7 @@ class AvailabilityQuery(BaseModel):
     """
     end_date: date_aliased | MISSING = MISSING
     """
-    Last date of the range (inclusive); at most 62 days after `start_date`.
+    Last date of the range (inclusive); the range is at most 62 days (`end_date` at most 61 days after `start_date`).
     """
     time_zone: str | MISSING = MISSING
     """
