@@ -27,6 +27,7 @@ __all__ = [
     "field_invalid",
     "parse_form_or_json",
     "parse_json_body",
+    "validate_document",
     "validation_failed",
 ]
 
@@ -124,6 +125,12 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
             "unsupported_media_type",
             f"Send the body as JSON with Content-Type: application/json (got {content_type}).",
         )
+    document, integral_floats = _load_json_object(raw)
+    return validate_document(model, document, source=None if integral_floats else raw)
+
+
+def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
+    """The JSON object in ``raw``, and whether it held integral floats (``30.0``) read as ints."""
     integral_floats = False
 
     def number(text: str) -> float | int:
@@ -141,11 +148,20 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
         raise _invalid_json() from None
     if not isinstance(document, dict):
         raise _invalid_json()
+    return document, integral_floats
+
+
+def validate_document(
+    model: type[M], document: dict[str, Any], *, source: bytes | str | None = None
+) -> M:
+    """``document`` (a JSON object, or ``source``, its text) validated by ``model`` in strict JSON
+    mode; ``null`` only where the model admits it."""
     # A null the contract refuses gets its own message, after any other failure (as before).
     null_refused = _null_refused(model, document)
     try:
-        source = json.dumps(document) if integral_floats else raw
-        parsed = model.model_validate_json(source, strict=True)
+        parsed = model.model_validate_json(
+            source if source is not None else json.dumps(document), strict=True
+        )
     except ValidationError as exc:
         failure = validation_failed(exc, skip=frozenset(null_refused))
         if failure.errors() or not null_refused:
@@ -169,13 +185,7 @@ async def parse_form_or_json(request: Request) -> dict[str, Any]:
         return {}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise _invalid_json() from None
-        if not isinstance(document, dict):
-            raise _invalid_json()
-        return document
+        return _load_json_object(raw)[0]
     if content_type in {"application/x-www-form-urlencoded", ""}:
         from urllib.parse import parse_qsl
 

@@ -1,33 +1,22 @@
-"""Values the routers read from query strings and bodies alike: dates and RFC 3339 instants.
+"""RFC 3339 instants the routers read from query strings, and the range a slot start must lie in
+(also applied to the instants the contract's request models parse).
 
-Shared by the availability and booking routers, so a date or an instant is refused with the same
-message wherever it is sent.
+Shared by the availability and booking routers, so an instant is refused with the same message
+wherever it is sent.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from astrocal_server.errors import invalid_param
 
-__all__ = ["check_start", "parse_date", "parse_instant", "parse_start"]
+__all__ = ["check_start", "parse_instant", "parse_start"]
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )
-
-
-def parse_date(value: str, name: str) -> date:
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid_param(
-            name, f"{name} must be a date as YYYY-MM-DD, such as 2026-04-15."
-        ) from None
 
 
 # Far outside any bookable horizon; keeps horizon and buffer arithmetic away from year 1 and 9999.
