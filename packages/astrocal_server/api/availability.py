@@ -22,7 +22,7 @@ from astrocal_server.api.deps import (
     StateDep,
     validate_idempotency_key,
 )
-from astrocal_server.api.params import parse_start
+from astrocal_server.api.params import is_event_type_id, parse_start
 from astrocal_server.availability import service
 from astrocal_server.availability.service import AvailabilityQuery
 from astrocal_server.contract import requests
@@ -36,7 +36,6 @@ router = APIRouter()
 
 MAX_RANGE_DAYS = 62
 _FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
-_EVENT_TYPE_ID = re.compile(r"^evt_[a-z0-9]{1,60}$")
 _DIGITS = re.compile(r"^\d{1,4}$")
 
 
@@ -59,7 +58,7 @@ def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
             "event_type_id is required (an id such as evt_abc123).",
             code="parameter_missing",
         )
-    if not _EVENT_TYPE_ID.match(value):
+    if not is_event_type_id(value):
         raise invalid_param(
             "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
         )

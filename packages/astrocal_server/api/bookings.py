@@ -18,7 +18,7 @@ from pydantic import MISSING
 from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
-from astrocal_server.api.params import check_start, parse_instant
+from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
 from astrocal_server.contract.requests import (
@@ -87,7 +87,7 @@ async def list_bookings(
     state: StateDep,
     page: PageDep,
     status: Annotated[Literal["confirmed", "cancelled"] | None, Query()] = None,
-    event_type_id: Annotated[str | None, Query(pattern=r"^evt_[a-z0-9]+$", max_length=64)] = None,
+    event_type_id: Annotated[str | None, Query(**EVENT_TYPE_ID)] = None,
     invitee_email: Annotated[str | None, Query(max_length=320)] = None,
     start_after: Annotated[str | None, Query(max_length=64)] = None,
     start_before: Annotated[str | None, Query(max_length=64)] = None,

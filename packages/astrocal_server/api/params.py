@@ -9,10 +9,41 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+
+from astrocal_server.contract.requests import BookingCreate
 from astrocal_server.errors import invalid_param
 
-__all__ = ["check_start", "parse_instant", "parse_start"]
+__all__ = ["EVENT_TYPE_ID", "check_start", "is_event_type_id", "parse_instant", "parse_start"]
+
+
+def _rules(field: FieldInfo) -> dict[str, Any]:
+    """A contract field's string rules (``pattern``, ``max_length``) as ``Query`` arguments."""
+    found: dict[str, Any] = {}
+    for rule in field.metadata:
+        for name in ("pattern", "max_length"):
+            if getattr(rule, name, None) is not None:
+                found[name] = getattr(rule, name)
+    return found
+
+
+# The contract's event type id (openapi.yaml's ``evt_`` pattern), for ids sent in a query string.
+EVENT_TYPE_ID: dict[str, Any] = _rules(BookingCreate.model_fields["event_type_id"])
+_EVENT_TYPE_ID: TypeAdapter[str] = TypeAdapter(
+    Annotated[str, BookingCreate.model_fields["event_type_id"]]
+)
+
+
+def is_event_type_id(value: str) -> bool:
+    try:
+        _EVENT_TYPE_ID.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
 
 _DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
