@@ -73,7 +73,7 @@ schema = schemathesis.openapi.from_asgi("/v1/openapi.json", app, config=CONFIG).
 )
 
 
-MAX_RANGE_DAYS = 62  # openapi.yaml: end_date at most 62 days after start_date
+MAX_RANGE_DAYS = 62  # openapi.yaml: an inclusive range of at most 62 days
 
 
 def _minutes(hhmm: Any) -> int | None:
@@ -149,7 +149,7 @@ def _one_range(value: dict[str, Any]) -> None:
         end = start
     start, end = min(start, end), max(start, end)
     value["start_date"] = start.isoformat()
-    value["end_date"] = min(end, start + timedelta(days=MAX_RANGE_DAYS)).isoformat()
+    value["end_date"] = min(end, start + timedelta(days=MAX_RANGE_DAYS - 1)).isoformat()
 
 
 SPECIAL_USE_TLDS = {"example", "invalid", "local", "localhost", "onion", "test", "arpa"}

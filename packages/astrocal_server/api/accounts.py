@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import EmailStr, Field
 
 from astrocal_server.accounts import service
-from astrocal_server.api.body import StrictBody, parse_json_body
+from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.contract.requests import AccountCreate
 from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
-from astrocal_server.validation import TimeZoneName
+from astrocal_server.validation import check_email, check_time_zone
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-
-class AccountCreate(StrictBody):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    email: EmailStr
-    time_zone: TimeZoneName = "UTC"
 
 
 async def _signup_enabled(state: StateDep) -> None:
@@ -43,9 +37,9 @@ async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
 )
 async def create_account_route(request: Request, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, AccountCreate)
-    created = await service.sign_up(
-        state, name=body.name, email=str(body.email), time_zone=body.time_zone
-    )
+    email = check_field(["email"], check_email, body.email)
+    time_zone = check_field(["time_zone"], check_time_zone, body.time_zone)
+    created = await service.sign_up(state, name=body.name, email=email, time_zone=time_zone)
     out = {
         "account": account_to_api(created.account),
         "live_key": api_key_to_api(created.live_key.key, secret=created.live_key.secret),

@@ -6,25 +6,20 @@ test-mode keys).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
 from astrocal_server.accounts import service
-from astrocal_server.api.body import StrictBody, parse_json_body
+from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.contract.requests import ApiKeyCreate
 from astrocal_server.serialize.accounts import api_key_to_api
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-
-class ApiKeyCreate(StrictBody):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    mode: Literal["live", "test"]
 
 
 @router.post(

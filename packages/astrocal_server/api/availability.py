@@ -1,7 +1,8 @@
 """``GET|POST /v1/availability`` (open slots) and ``GET /v1/availability/check`` (why not).
 
 Fields arrive as a query string, a form body (``curl -d``) or a JSON object; all three go through
-:func:`parse_query`, so the rules and error messages are the same whichever way they came.
+:func:`parse_query` and the contract's ``AvailabilityQuery`` model, so the rules and error messages
+are the same whichever way they came.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import MISSING
 
-from astrocal_server.api.body import parse_form_or_json
+from astrocal_server.api.body import check_field, parse_form_or_json, validate_document
 from astrocal_server.api.deps import (
     ReadCallerDep,
     ReadConnDep,
     StateDep,
     validate_idempotency_key,
 )
-from astrocal_server.api.params import parse_date, parse_start
+from astrocal_server.api.params import is_event_type_id, parse_start
 from astrocal_server.availability import service
 from astrocal_server.availability.service import AvailabilityQuery
+from astrocal_server.contract import requests
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
 from astrocal_server.validation import check_time_zone
@@ -33,7 +36,6 @@ router = APIRouter()
 
 MAX_RANGE_DAYS = 62
 _FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
-_EVENT_TYPE_ID = re.compile(r"^evt_[a-z0-9]{1,60}$")
 _DIGITS = re.compile(r"^\d{1,4}$")
 
 
@@ -56,7 +58,7 @@ def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
             "event_type_id is required (an id such as evt_abc123).",
             code="parameter_missing",
         )
-    if not _EVENT_TYPE_ID.match(value):
+    if not is_event_type_id(value):
         raise invalid_param(
             "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
         )
@@ -82,39 +84,46 @@ def _duration(raw: Mapping[str, Any], *, typed: bool) -> int | None:
     return number
 
 
+def _document(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) -> dict[str, Any]:
+    """The fields as the JSON object the contract describes. A form or query string has no types:
+    an empty field is left out and a whole number of minutes is a number."""
+    fields = raw if forbid_unknown else {k: v for k, v in raw.items() if k in _FIELDS}
+    if typed:
+        return dict(fields)
+    document = {k: v for k, v in fields.items() if v != ""}
+    duration = document.get("duration")
+    if isinstance(duration, str) and _DIGITS.match(duration):
+        document["duration"] = int(duration)
+    return document
+
+
 def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) -> AvailabilityQuery:
-    """Validate the availability fields. ``typed``: the values came from JSON (so types matter)."""
-    if forbid_unknown:
-        unknown = sorted(set(raw) - set(_FIELDS))
-        if unknown:
-            raise invalid_param(
-                unknown[0],
-                f"Unknown parameter {unknown[0]!r}; availability takes {', '.join(_FIELDS)}.",
-                code="parameter_unknown",
-            )
-    event_type_id = _event_type_id(raw, typed=typed)
-    one = _text(raw, "date", typed=typed)
-    first = _text(raw, "start_date", typed=typed)
-    last = _text(raw, "end_date", typed=typed)
-    if one is not None:
-        if first is not None or last is not None:
+    """The fields checked by the contract's ``AvailabilityQuery``, then the rules it cannot state:
+    ``date`` or a range of at most 62 days in order, an IANA zone. ``typed``: the values came from
+    JSON (so types matter); ``forbid_unknown``: a field the contract does not name is refused."""
+    fields = validate_document(
+        requests.AvailabilityQuery, _document(raw, typed=typed, forbid_unknown=forbid_unknown)
+    )
+    one, first, last = fields.date, fields.start_date, fields.end_date
+    if one is not MISSING:
+        if first is not MISSING or last is not MISSING:
             raise invalid_param("date", "Give either date, or start_date and end_date, not both.")
-        start_date = end_date = parse_date(one, "date")
-    elif first is None and last is None:
+        start_date = end_date = one
+    elif first is MISSING and last is MISSING:
         raise invalid_param(
             "date",
             "Give a date (YYYY-MM-DD), or a range with start_date and end_date.",
             code="parameter_missing",
         )
-    elif first is None or last is None:
-        missing = "start_date" if first is None else "end_date"
+    elif first is MISSING or last is MISSING:
+        missing = "start_date" if first is MISSING else "end_date"
         raise invalid_param(
             missing,
-            f"{missing} is required with {'end_date' if first is None else 'start_date'}.",
+            f"{missing} is required with {'end_date' if first is MISSING else 'start_date'}.",
             code="parameter_missing",
         )
     else:
-        start_date, end_date = parse_date(first, "start_date"), parse_date(last, "end_date")
+        start_date, end_date = first, last
         if end_date < start_date:
             raise invalid_param("end_date", "end_date must be on or after start_date.")
         if (end_date - start_date).days + 1 > MAX_RANGE_DAYS:
@@ -122,18 +131,11 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
                 "end_date",
                 f"A range covers at most {MAX_RANGE_DAYS} days; split longer ranges into several requests.",
             )
-    zone = _text(raw, "time_zone", typed=typed)
-    if zone is not None:
-        if len(zone) > 64:
-            raise invalid_param(
-                "time_zone",
-                "time_zone is at most 64 characters; use an IANA name such as Europe/Berlin.",
-            )
-        try:
-            check_time_zone(zone)
-        except ValueError as exc:
-            raise invalid_param("time_zone", f"{exc}.") from None
-    return AvailabilityQuery(event_type_id, start_date, end_date, zone, _duration(raw, typed=typed))
+    zone = None
+    if fields.time_zone is not MISSING:
+        zone = check_field(["time_zone"], check_time_zone, fields.time_zone)
+    duration = fields.duration if fields.duration is not MISSING else None
+    return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration)
 
 
 @router.get("/v1/availability", operation_id="availability.list")

@@ -1,39 +1,97 @@
-"""Reading request bodies strictly: JSON objects validated by a pydantic model in strict JSON mode,
-so ``"30"`` is not an integer and ``1`` is not a string; unknown fields are refused by the models.
+"""Reading request bodies strictly: JSON objects validated by a request model generated from
+openapi.yaml (:mod:`astrocal_server.contract.requests`) in strict JSON mode, so ``"30"`` is not an
+integer and ``1`` is not a string; unknown fields are refused by the models.
 
-Errors go through FastAPI's ``RequestValidationError`` so they share the validation error envelope.
+A field the client did not send is pydantic's ``MISSING``; ``null`` is accepted only where the
+model's annotation admits ``None`` (the contract's ``nullable``). Semantic checks the schema cannot
+state (IANA zones, e-mail syntax, overlaps) report through :func:`field_invalid`. Errors go through
+FastAPI's ``RequestValidationError`` so they share the validation error envelope.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, TypeVar
+import types
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from astrocal_server.api.errors import ApiError
 
-__all__ = ["StrictBody", "parse_form_or_json", "parse_json_body", "validation_failed"]
-
-
-class StrictBody(BaseModel):
-    """A request body: unknown fields are refused, and so is ``null`` unless the field is in
-    :attr:`NULLABLE` (optional fields are ``X | None = None`` in Python, but absent ≠ null)."""
-
-    model_config = ConfigDict(extra="forbid")
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+__all__ = [
+    "check_field",
+    "field_invalid",
+    "parse_form_or_json",
+    "parse_json_body",
+    "validate_document",
+    "validation_failed",
+]
 
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def validation_failed(exc: ValidationError, location: str = "body") -> RequestValidationError:
+def _admits_none(annotation: Any) -> bool:
+    if annotation is None or annotation is type(None):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _admits_none(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_admits_none(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def _null_refused(model: type[BaseModel], document: dict[str, Any]) -> list[str]:
+    """Optional top-level fields sent as ``null`` that the contract does not let be null."""
+    refused = []
+    for name, value in document.items():
+        field = model.model_fields.get(name)
+        if (
+            value is None
+            and field is not None
+            and not field.is_required()
+            and not _admits_none(field.annotation)
+        ):
+            refused.append(name)
+    return sorted(refused)
+
+
+def field_invalid(loc: Sequence[str | int], message: str) -> RequestValidationError:
+    """A semantic failure of one field, reported like a schema failure (400 ``parameter_invalid``)."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", *loc), "msg": message, "input": None}]
+    )
+
+
+def check_field(loc: Sequence[str | int], check: Callable[[T], R], value: T) -> R:
+    """Run a ``ValueError``-raising check on a parsed value (returning its normal form); a failure
+    is :func:`field_invalid`."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise field_invalid(loc, str(exc)) from None
+
+
+def validation_failed(
+    exc: ValidationError, location: str = "body", *, skip: frozenset[str] = frozenset()
+) -> RequestValidationError:
     errors: list[dict[str, Any]] = []
     for detail in exc.errors(include_url=False):
+        if detail.get("loc", ())[:1] and detail["loc"][0] in skip:
+            continue
         err: dict[str, Any] = dict(detail)
-        err["loc"] = (location, *detail.get("loc", ()))
+        loc = tuple(detail.get("loc", ()))
+        if "metadata" in loc:
+            # The metadata map is one parameter: its key and value failures are reported on it.
+            loc = loc[: loc.index("metadata") + 1]
+        err["loc"] = (location, *loc)
         err.pop("ctx", None)
         errors.append(err)
     return RequestValidationError(errors)
@@ -67,6 +125,12 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
             "unsupported_media_type",
             f"Send the body as JSON with Content-Type: application/json (got {content_type}).",
         )
+    document, integral_floats = _load_json_object(raw)
+    return validate_document(model, document, source=None if integral_floats else raw)
+
+
+def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
+    """The JSON object in ``raw``, and whether it held integral floats (``30.0``) read as ints."""
     integral_floats = False
 
     def number(text: str) -> float | int:
@@ -84,21 +148,33 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
         raise _invalid_json() from None
     if not isinstance(document, dict):
         raise _invalid_json()
+    return document, integral_floats
+
+
+def validate_document(
+    model: type[M], document: dict[str, Any], *, source: bytes | str | None = None
+) -> M:
+    """``document`` (a JSON object, or ``source``, its text) validated by ``model`` in strict JSON
+    mode; ``null`` only where the model admits it."""
+    # A null the contract refuses gets its own message, after any other failure (as before).
+    null_refused = _null_refused(model, document)
     try:
-        source = json.dumps(document) if integral_floats else raw
-        parsed = model.model_validate_json(source, strict=True)
+        parsed = model.model_validate_json(
+            source if source is not None else json.dumps(document), strict=True
+        )
     except ValidationError as exc:
-        raise validation_failed(exc) from None
-    nullable: frozenset[str] = getattr(model, "NULLABLE", frozenset())
-    for name in sorted(parsed.model_fields_set):
-        if getattr(parsed, name) is None and name not in nullable:
-            raise ApiError(
-                400,
-                "invalid_request_error",
-                "parameter_invalid",
-                f"{name} cannot be null; leave it out to keep the default or current value.",
-                param=name,
-            )
+        failure = validation_failed(exc, skip=frozenset(null_refused))
+        if failure.errors() or not null_refused:
+            raise failure from None
+    if null_refused:
+        name = null_refused[0]
+        raise ApiError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"{name} cannot be null; leave it out to keep the default or current value.",
+            param=name,
+        )
     return parsed
 
 
@@ -109,13 +185,7 @@ async def parse_form_or_json(request: Request) -> dict[str, Any]:
         return {}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise _invalid_json() from None
-        if not isinstance(document, dict):
-            raise _invalid_json()
-        return document
+        return _load_json_object(raw)[0]
     if content_type in {"application/x-www-form-urlencoded", ""}:
         from urllib.parse import parse_qsl
 

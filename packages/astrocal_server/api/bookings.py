@@ -1,7 +1,9 @@
 """``/v1/bookings``: create, list, retrieve, update, cancel (POST …/cancel and DELETE), reschedule.
 
-Bodies are validated strictly here (types, lengths, emails, zones, RFC 3339 instants with an
-offset); the lifecycle itself lives in :mod:`astrocal_server.bookings.service`.
+Bodies are the contract's request models (:mod:`astrocal_server.contract.requests`); the checks
+the schema cannot state (e-mail syntax, IANA zones, a guest listed twice, a start the scheduling
+arithmetic can use) are made here; the lifecycle itself lives in
+:mod:`astrocal_server.bookings.service`.
 """
 
 from __future__ import annotations
@@ -11,71 +13,37 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import EmailStr, Field, TypeAdapter, ValidationError
+from pydantic import MISSING
 
 from astrocal_server.api import idempotency
-from astrocal_server.api.body import StrictBody, parse_json_body
+from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
-from astrocal_server.api.params import parse_instant, parse_start
+from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
+from astrocal_server.contract.requests import (
+    BookingCancel,
+    BookingCreate,
+    BookingReschedule,
+    BookingUpdate,
+)
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.bookings import booking_to_api
-from astrocal_server.validation import Metadata, TimeZoneName
+from astrocal_server.validation import check_email, check_time_zone
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-Email = Annotated[EmailStr, Field(max_length=320)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Zone = Annotated[TimeZoneName, Field(min_length=1, max_length=64)]
-Guests = Annotated[list[Email], Field(max_length=10)]
-Notes = Annotated[str, Field(max_length=5000)]
-Reason = Annotated[str, Field(max_length=500)]
-_EMAIL = TypeAdapter(Email)
+
+def _zone(loc: list[str], value: str) -> str:
+    return check_field(loc, check_time_zone, value)
 
 
-class InviteeIn(StrictBody):
-    name: Name
-    email: Email
-    time_zone: Zone | None = None
-
-
-class BookingCreateBody(StrictBody):
-    event_type_id: Annotated[str, Field(pattern=r"^evt_[a-z0-9]+$", max_length=64)]
-    start: Annotated[str, Field(max_length=64)]
-    invitee: InviteeIn
-    guests: Guests | None = None
-    notes: Notes | None = None
-    duration: Annotated[int, Field(ge=5, le=720)] | None = None
-    metadata: Metadata | None = None
-
-
-class InviteeUpdateBody(StrictBody):
-    name: Name | None = None
-    time_zone: Zone | None = None
-
-
-class BookingUpdateBody(StrictBody):
-    notes: Notes | None = None
-    metadata: Metadata | None = None
-    invitee: InviteeUpdateBody | None = None
-    guests: Guests | None = None
-
-
-class BookingCancelBody(StrictBody):
-    reason: Reason | None = None
-
-
-class BookingRescheduleBody(StrictBody):
-    start: Annotated[str, Field(max_length=64)]
-    reason: Reason | None = None
-
-
-def _guests(guests: list[str] | None) -> list[str]:
+def _guests(guests: list[str]) -> list[str]:
+    emails = [check_field(["guests", n], check_email, g) for n, g in enumerate(guests)]
     try:
-        return check_guests(str(g) for g in guests or [])
+        return check_guests(emails)
     except ValueError as exc:
         raise invalid_param("guests", f"{exc}.") from None
 
@@ -87,17 +55,22 @@ def _guests(guests: list[str] | None) -> list[str]:
     dependencies=[Depends(validate_idempotency_key)],
 )
 async def create_booking(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
-    body = await parse_json_body(request, BookingCreateBody)
+    body = await parse_json_body(request, BookingCreate)
+    invitee = body.invitee
     draft = service.BookingDraft(
         event_type_id=body.event_type_id,
-        start=parse_start(body.start),
-        invitee_name=body.invitee.name,
-        invitee_email=str(body.invitee.email),
-        invitee_time_zone=body.invitee.time_zone,
-        guests=_guests(body.guests),
-        notes=body.notes,
-        duration=body.duration,
-        metadata=dict(body.metadata or {}),
+        start=check_start(body.start),
+        invitee_name=invitee.name,
+        invitee_email=check_field(["invitee", "email"], check_email, invitee.email),
+        invitee_time_zone=(
+            _zone(["invitee", "time_zone"], invitee.time_zone)
+            if invitee.time_zone is not MISSING
+            else None
+        ),
+        guests=_guests(body.guests) if body.guests is not MISSING else [],
+        notes=body.notes if body.notes is not MISSING else None,
+        duration=body.duration if body.duration is not MISSING else None,
+        metadata=dict(body.metadata) if body.metadata is not MISSING else {},
         idempotency_key=idempotency.key_of(request),
     )
     booking = await service.create_booking(state, caller, draft)
@@ -114,7 +87,7 @@ async def list_bookings(
     state: StateDep,
     page: PageDep,
     status: Annotated[Literal["confirmed", "cancelled"] | None, Query()] = None,
-    event_type_id: Annotated[str | None, Query(pattern=r"^evt_[a-z0-9]+$", max_length=64)] = None,
+    event_type_id: Annotated[str | None, Query(**EVENT_TYPE_ID)] = None,
     invitee_email: Annotated[str | None, Query(max_length=320)] = None,
     start_after: Annotated[str | None, Query(max_length=64)] = None,
     start_before: Annotated[str | None, Query(max_length=64)] = None,
@@ -122,8 +95,8 @@ async def list_bookings(
     email = None
     if invitee_email is not None:
         try:
-            email = str(_EMAIL.validate_python(invitee_email))
-        except ValidationError:
+            email = check_email(invitee_email)
+        except ValueError:
             raise invalid_param(
                 "invitee_email", "invitee_email must be an email address such as jo@acme.com."
             ) from None
@@ -147,14 +120,19 @@ async def retrieve_booking(booking_id: str, caller: CallerDep, state: StateDep) 
 async def update_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
-    body = await parse_json_body(request, BookingUpdateBody)
+    body = await parse_json_body(request, BookingUpdate)
     invitee = body.invitee
+    name = zone = None
+    if invitee is not MISSING:
+        name = invitee.name if invitee.name is not MISSING else None
+        if invitee.time_zone is not MISSING:
+            zone = _zone(["invitee", "time_zone"], invitee.time_zone)
     changes = service.BookingChanges(
-        notes=body.notes,
-        metadata=dict(body.metadata) if body.metadata is not None else None,
-        invitee_name=invitee.name if invitee else None,
-        invitee_time_zone=invitee.time_zone if invitee else None,
-        guests=_guests(body.guests) if body.guests is not None else None,
+        notes=body.notes if body.notes is not MISSING else None,
+        metadata=dict(body.metadata) if body.metadata is not MISSING else None,
+        invitee_name=name,
+        invitee_time_zone=zone,
+        guests=_guests(body.guests) if body.guests is not MISSING else None,
     )
     return booking_to_api(await service.update_booking(state, caller, booking_id, changes))
 
@@ -162,8 +140,9 @@ async def update_booking(
 async def _cancel(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
-    body = await parse_json_body(request, BookingCancelBody)
-    return booking_to_api(await service.cancel_booking(state, caller, booking_id, body.reason))
+    body = await parse_json_body(request, BookingCancel)
+    reason = body.reason if body.reason is not MISSING else None
+    return booking_to_api(await service.cancel_booking(state, caller, booking_id, reason))
 
 
 @router.delete("/v1/bookings/{booking_id}", operation_id="bookings.delete")
@@ -192,7 +171,8 @@ async def cancel_booking(
 async def reschedule_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
-    body = await parse_json_body(request, BookingRescheduleBody)
-    start = parse_start(body.start)
-    booking = await service.reschedule_booking(state, caller, booking_id, start, body.reason)
+    body = await parse_json_body(request, BookingReschedule)
+    start = check_start(body.start)
+    reason = body.reason if body.reason is not MISSING else None
+    booking = await service.reschedule_booking(state, caller, booking_id, start, reason)
     return booking_to_api(booking)

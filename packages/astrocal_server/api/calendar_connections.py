@@ -9,17 +9,17 @@ app's ``redirect_uri`` carrying ``connection_id`` and ``status`` (and ``error`` 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import Field
 
-from astrocal_server.api.body import StrictBody, parse_json_body
+from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.calendars import service
 from astrocal_server.calendars.service import ConnectionView
+from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.calendar_connections import connection_to_api
 
@@ -27,27 +27,14 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-HttpUrl = Annotated[str, Field(min_length=8, max_length=2048)]
-
-
-class CalDavCreate(StrictBody):
-    provider: Literal["caldav"]
-    server_url: HttpUrl
-    username: Annotated[str, Field(min_length=1, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
-
-
-class OAuthCreate(StrictBody):
-    provider: Literal["google", "microsoft"]
-    redirect_uri: HttpUrl
-
 
 def _to_api(view: ConnectionView) -> dict[str, Any]:
     return connection_to_api(view.connection, authorization_url=view.authorization_url)
 
 
 async def _provider_of(request: Request) -> str:
-    """The body's ``provider``, read first because it decides which request model applies."""
+    """The body's ``provider``, read first because it picks the member of the contract's
+    ``CalendarConnectionCreate`` (a ``oneOf`` on ``provider``) that applies."""
     raw = await request.body()
     try:
         document = json.loads(raw) if raw.strip() else {}
@@ -76,17 +63,11 @@ async def _provider_of(request: Request) -> str:
 async def create_connection(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     provider = await _provider_of(request)
     if provider == "caldav" or not provider:
-        body = await parse_json_body(request, CalDavCreate)
-        draft = service.CalDavDraft(
-            server_url=body.server_url, username=body.username, password=body.password
-        )
-        view = await service.connect_caldav(state, caller, draft)
+        body = await parse_json_body(request, CalDavConnectionCreate)
+        view = await service.connect_caldav(state, caller, body)
     else:
-        oauth_body = await parse_json_body(request, OAuthCreate)
-        oauth_draft = service.OAuthDraft(
-            provider=oauth_body.provider, redirect_uri=oauth_body.redirect_uri
-        )
-        view = await service.start_oauth(state, caller, oauth_draft)
+        oauth_body = await parse_json_body(request, OAuthConnectionCreate)
+        view = await service.start_oauth(state, caller, oauth_body)
     return JSONResponse(_to_api(view), status_code=201)
 
 

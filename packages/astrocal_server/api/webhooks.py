@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
 
-from astrocal_server.api.body import StrictBody, parse_json_body
+from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.serialize.webhooks import (
     delivery_to_api,
     rotated_secret_to_api,
@@ -27,31 +27,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-EventName = Literal[
-    "booking.created",
-    "booking.updated",
-    "booking.cancelled",
-    "booking.rescheduled",
-    "calendar_connection.error",
-    "webhook.test",
-]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
-Url = Annotated[str, Field(min_length=1, max_length=2048)]
-Events = Annotated[list[EventName], Field(min_length=1, max_length=6)]
-Description = Annotated[str, Field(max_length=500)]
-
-
-class WebhookUpdate(StrictBody):
-    url: Url | None = None
-    events: Events | None = None
-    description: Description | None = None
-    enabled: bool | None = None
-
-
-class WebhookCreate(StrictBody):
-    url: Url
-    events: Events
-    description: Description | None = None
 
 
 def _log_to_api(log: DeliveryLog) -> dict[str, Any]:
@@ -67,8 +43,7 @@ _IDEMPOTENT = [Depends(validate_idempotency_key)]
 )
 async def create_webhook(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, WebhookCreate)
-    draft = service.WebhookDraft(url=body.url, events=body.events, description=body.description)
-    created = await service.create_webhook(state, caller, draft)
+    created = await service.create_webhook(state, caller, body)
     return JSONResponse(webhook_to_api(created.endpoint, secret=created.secret), status_code=201)
 
 
@@ -87,10 +62,7 @@ async def update_webhook(
     webhook_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     body = await parse_json_body(request, WebhookUpdate)
-    changes = service.WebhookChanges(
-        url=body.url, events=body.events, description=body.description, enabled=body.enabled
-    )
-    return webhook_to_api(await service.update_webhook(state, caller, webhook_id, changes))
+    return webhook_to_api(await service.update_webhook(state, caller, webhook_id, body))
 
 
 @router.delete("/v1/webhooks/{webhook_id}", operation_id="webhooks.delete", status_code=204)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -35,6 +34,7 @@ from astrocal_server.calendars.connections import (
 from astrocal_server.calendars.http import send
 from astrocal_server.calendars.microsoft import MicrosoftProvider
 from astrocal_server.caller import Caller
+from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
 from astrocal_server.crypto import SecretBoxError
 from astrocal_server.errors import InvalidRequest, invalid_param
 from astrocal_server.ids import new_id
@@ -44,9 +44,7 @@ from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
 __all__ = [
-    "CalDavDraft",
     "ConnectionView",
-    "OAuthDraft",
     "OAuthOutcome",
     "connect_caldav",
     "delete_connection",
@@ -58,19 +56,6 @@ __all__ = [
 
 # Personal Microsoft accounts all sign in through this one tenant id.
 _MICROSOFT_PERSONAL_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
-
-
-@dataclass(frozen=True)
-class CalDavDraft:
-    server_url: str
-    username: str
-    password: str
-
-
-@dataclass(frozen=True)
-class OAuthDraft:
-    provider: Literal["google", "microsoft"]
-    redirect_uri: str  # where the browser goes back to once consent is given or refused
 
 
 @dataclass(frozen=True)
@@ -140,7 +125,9 @@ def _view(state: AppState, connection: CalendarConnection) -> ConnectionView:
 # ---- connect -----------------------------------------------------------------------------------
 
 
-async def connect_caldav(state: AppState, caller: Caller, draft: CalDavDraft) -> ConnectionView:
+async def connect_caldav(
+    state: AppState, caller: Caller, draft: CalDavConnectionCreate
+) -> ConnectionView:
     """Discover the account's calendars and store the connection, ``active``; nothing is stored
     when the server, the credentials or the calendars are not usable."""
     server_url = _check_http_url(draft.server_url.strip(), "server_url")
@@ -203,7 +190,9 @@ async def connect_caldav(state: AppState, caller: Caller, draft: CalDavDraft) ->
     return ConnectionView(connection, None)
 
 
-async def start_oauth(state: AppState, caller: Caller, draft: OAuthDraft) -> ConnectionView:
+async def start_oauth(
+    state: AppState, caller: Caller, draft: OAuthConnectionCreate
+) -> ConnectionView:
     """Store a ``pending`` connection with a fresh ``state`` and PKCE verifier."""
     redirect_uri = _check_http_url(draft.redirect_uri.strip(), "redirect_uri")
     if oauth.oauth_client(state.settings, draft.provider) is None:

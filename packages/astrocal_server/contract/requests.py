@@ -19,7 +19,7 @@ class AccountCreate(BaseModel):
     )
     name: Annotated[str, Field(max_length=200, min_length=1)]
     email: Annotated[str, Field(max_length=320)]
-    time_zone: str | MISSING = MISSING
+    time_zone: str = "UTC"
     """
     IANA time zone; default `UTC`.
     """
@@ -50,7 +50,7 @@ class AvailabilityQuery(BaseModel):
     """
     end_date: date_aliased | MISSING = MISSING
     """
-    Last date of the range (inclusive); at most 62 days after `start_date`.
+    Last date of the range (inclusive); the range is at most 62 days (`end_date` at most 61 days after `start_date`).
     """
     time_zone: str | MISSING = MISSING
     """

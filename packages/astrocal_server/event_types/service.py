@@ -5,20 +5,19 @@ its slug is unique among the caller's live event types, and the calendars it nam
 caller's. Deleting one with upcoming bookings is refused, or with ``force`` deactivates it instead
 (its bookings stay); without upcoming bookings it is soft-deleted and its slug is free again.
 
-Defaults of the stored fields (``booking_window_days`` 60, no buffers, one seat, …) are the
-column defaults in ``storage/models.py``; a create leaves out what the caller did not send.
+Defaults of the settable fields (``booking_window_days`` 60, no buffers, one seat, …) are the
+contract's, filled in by the generated request model; a field the caller did not send and the
+contract gives no default (``MISSING``) is left to the column default in ``storage/models.py``.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.caller import Caller
+from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
 from astrocal_server.event_types.rules import (
     calendar_refs,
@@ -35,9 +34,6 @@ from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
 
 __all__ = [
-    "EventTypeChanges",
-    "EventTypeValues",
-    "NewEventType",
     "create_event_type",
     "delete_event_type",
     "get_event_type",
@@ -45,47 +41,6 @@ __all__ = [
     "retrieve_event_type",
     "update_event_type",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventTypeValues:
-    """Every settable field; ``location`` and calendar refs are the contract's JSON objects."""
-
-    title: str | None = None
-    slug: str | None = None
-    description: str | None = None
-    duration_minutes: int | None = None
-    duration_options: list[int] | None = None
-    slot_interval_minutes: int | None = None
-    buffer_before_minutes: int | None = None
-    buffer_after_minutes: int | None = None
-    minimum_notice_minutes: int | None = None
-    booking_window_days: int | None = None
-    max_bookings_per_day: int | None = None
-    seats_per_slot: int | None = None
-    schedule_id: str | None = None
-    location: dict[str, Any] | None = None
-    conflict_calendars: list[dict[str, Any]] | None = None
-    destination_calendar: dict[str, Any] | None = None
-    on_calendar_error: str | None = None
-    active: bool | None = None
-    metadata: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewEventType(EventTypeValues):
-    """A create: ``None`` means "not sent", so the stored default applies."""
-
-    title: str
-    slug: str
-    duration_minutes: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventTypeChanges(EventTypeValues):
-    """A PATCH: only the fields in ``sent`` change; a nullable one sent as ``None`` is cleared."""
-
-    sent: frozenset[str] = field(default_factory=frozenset)
 
 
 # Fields a create may leave out, so the column default applies.
@@ -174,29 +129,31 @@ async def _flush(session: AsyncSession, slug: str) -> None:
         raise slug_taken(slug) from None
 
 
-async def create_event_type(state: AppState, caller: Caller, new: NewEventType) -> EventType:
+async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreate) -> EventType:
+    # The fields sent or defaulted by the contract, as JSON values (what was not sent is absent).
+    values = new.model_dump()
     now = state.clock.now()
     async with state.db.write() as session:
-        schedule_id = await _schedule_id(session, caller, new.schedule_id)
+        schedule_id = await _schedule_id(session, caller, values.get("schedule_id"))
         if await _slug_in_use(session, caller, new.slug):
             raise slug_taken(new.slug)
-        given = {name: value for name in _DEFAULTED if (value := getattr(new, name)) is not None}
+        given = {name: values[name] for name in _DEFAULTED if name in values}
         event_type = EventType(
             id=new_id("evt"),
             account_id=caller.account_id,
             livemode=caller.livemode,
             title=new.title,
             slug=new.slug,
-            description=new.description,
+            description=values.get("description"),
             duration_minutes=new.duration_minutes,
-            duration_options=new.duration_options,
-            slot_interval_minutes=new.slot_interval_minutes,
-            max_bookings_per_day=new.max_bookings_per_day,
+            duration_options=values.get("duration_options"),
+            slot_interval_minutes=values.get("slot_interval_minutes"),
+            max_bookings_per_day=values.get("max_bookings_per_day"),
             schedule_id=schedule_id,
-            location=new.location,
-            conflict_calendars=list(new.conflict_calendars or []),
-            destination_calendar=new.destination_calendar,
-            metadata_=dict(new.metadata or {}),
+            location=values.get("location"),
+            conflict_calendars=list(values.get("conflict_calendars", [])),
+            destination_calendar=values.get("destination_calendar"),
+            metadata_=dict(values.get("metadata", {})),
             created_at=now,
             updated_at=now,
             deleted_at=None,
@@ -228,29 +185,31 @@ async def retrieve_event_type(state: AppState, caller: Caller, event_type_id: st
 
 
 async def update_event_type(
-    state: AppState, caller: Caller, event_type_id: str, changes: EventTypeChanges
+    state: AppState, caller: Caller, event_type_id: str, changes: EventTypeUpdate
 ) -> EventType:
-    sent = changes.sent
+    """Change the fields sent; ``null`` clears a nullable one, a field not sent is left as it is."""
+    sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
     async with state.db.write() as session:
         event_type = await get_event_type(session, caller, event_type_id)
-        if "schedule_id" in sent and changes.schedule_id is not None:
-            event_type.schedule_id = await _schedule_id(session, caller, changes.schedule_id)
-        if changes.slug is not None and changes.slug != event_type.slug:
-            if await _slug_in_use(session, caller, changes.slug, except_id=event_type.id):
-                raise slug_taken(changes.slug)
-            event_type.slug = changes.slug
+        if "schedule_id" in sent:
+            event_type.schedule_id = await _schedule_id(session, caller, sent["schedule_id"])
+        slug = sent.get("slug")
+        if slug is not None and slug != event_type.slug:
+            if await _slug_in_use(session, caller, slug, except_id=event_type.id):
+                raise slug_taken(slug)
+            event_type.slug = slug
         for name in _PLAIN:
             if name in sent:
-                setattr(event_type, name, getattr(changes, name))
+                setattr(event_type, name, sent[name])
         if "location" in sent:
-            event_type.location = changes.location
+            event_type.location = sent["location"]
         if "conflict_calendars" in sent:
-            event_type.conflict_calendars = list(changes.conflict_calendars or [])
+            event_type.conflict_calendars = list(sent["conflict_calendars"])
         if "destination_calendar" in sent:
-            event_type.destination_calendar = changes.destination_calendar
+            event_type.destination_calendar = sent["destination_calendar"]
         if "metadata" in sent:
             try:
-                event_type.metadata_ = merge_metadata(event_type.metadata_, changes.metadata or {})
+                event_type.metadata_ = merge_metadata(event_type.metadata_, sent["metadata"])
             except ValueError as exc:
                 raise invalid_param("metadata", f"{exc}.") from None
         check_durations(event_type.duration_minutes, event_type.duration_options)

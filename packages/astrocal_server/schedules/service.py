@@ -7,29 +7,22 @@ live event types still use cannot be deleted either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import MISSING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
 from astrocal_server.caller import Caller
+from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.errors import conflict, invalid_param
 from astrocal_server.ids import new_id
-from astrocal_server.schedules.rules import (
-    DateOverride,
-    WeeklyInterval,
-    check_overrides,
-    check_weekly,
-)
+from astrocal_server.schedules.rules import check_overrides, check_weekly
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import EventType, Schedule
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
 __all__ = [
-    "NewSchedule",
-    "ScheduleValues",
     "create_schedule",
     "default_schedule_id",
     "delete_schedule",
@@ -38,22 +31,6 @@ __all__ = [
     "retrieve_schedule",
     "update_schedule",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScheduleValues:
-    """Settable fields; ``None`` means "not given" (the default on create, unchanged on update)."""
-
-    name: str | None = None
-    time_zone: str | None = None
-    weekly_hours: list[WeeklyInterval] | None = None
-    date_overrides: list[DateOverride] | None = None
-    is_default: bool | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewSchedule(ScheduleValues):
-    name: str
 
 
 async def get_schedule(
@@ -81,13 +58,15 @@ async def _make_default(session: AsyncSession, caller: Caller, schedule: Schedul
     schedule.is_default = True
 
 
-async def create_schedule(state: AppState, caller: Caller, new: NewSchedule) -> Schedule:
+async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) -> Schedule:
+    """A new schedule; a field not sent (``MISSING``) takes its default."""
     weekly = (
         check_weekly(new.weekly_hours)
-        if new.weekly_hours is not None
+        if new.weekly_hours is not MISSING
         else [dict(w) for w in DEFAULT_WEEKLY_HOURS]
     )
-    overrides = check_overrides(new.date_overrides or [])
+    overrides = check_overrides(new.date_overrides if new.date_overrides is not MISSING else [])
+    time_zone = new.time_zone if new.time_zone is not MISSING else caller.account.time_zone
     now = state.clock.now()
     async with state.db.write() as session:
         has_default = await default_schedule_id(session, caller)
@@ -96,7 +75,7 @@ async def create_schedule(state: AppState, caller: Caller, new: NewSchedule) -> 
             account_id=caller.account_id,
             livemode=caller.livemode,
             name=new.name,
-            time_zone=new.time_zone or caller.account.time_zone,
+            time_zone=time_zone,
             weekly_hours=weekly,
             date_overrides=overrides,
             is_default=False,
@@ -106,7 +85,7 @@ async def create_schedule(state: AppState, caller: Caller, new: NewSchedule) -> 
         )
         session.add(schedule)
         await session.flush()
-        if new.is_default or has_default is None:
+        if new.is_default is True or has_default is None:
             await _make_default(session, caller, schedule)
     return schedule
 
@@ -123,11 +102,12 @@ async def retrieve_schedule(state: AppState, caller: Caller, schedule_id: str) -
 
 
 async def update_schedule(
-    state: AppState, caller: Caller, schedule_id: str, changes: ScheduleValues
+    state: AppState, caller: Caller, schedule_id: str, changes: ScheduleUpdate
 ) -> Schedule:
-    weekly = check_weekly(changes.weekly_hours) if changes.weekly_hours is not None else None
+    """Change the fields sent; a field not sent (``MISSING``) is left as it is."""
+    weekly = check_weekly(changes.weekly_hours) if changes.weekly_hours is not MISSING else None
     overrides = (
-        check_overrides(changes.date_overrides) if changes.date_overrides is not None else None
+        check_overrides(changes.date_overrides) if changes.date_overrides is not MISSING else None
     )
     async with state.db.write() as session:
         schedule = await get_schedule(session, caller, schedule_id)
@@ -136,15 +116,15 @@ async def update_schedule(
                 "is_default",
                 "A schedule stops being the default when another one becomes it; set is_default: true on that one instead.",
             )
-        if changes.name is not None:
+        if changes.name is not MISSING:
             schedule.name = changes.name
-        if changes.time_zone is not None:
+        if changes.time_zone is not MISSING:
             schedule.time_zone = changes.time_zone
         if weekly is not None:
             schedule.weekly_hours = weekly
         if overrides is not None:
             schedule.date_overrides = overrides
-        if changes.is_default:
+        if changes.is_default is True:
             await _make_default(session, caller, schedule)
         schedule.updated_at = state.clock.now()
     return schedule

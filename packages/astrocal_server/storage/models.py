@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from astrocal_server.contract.requests import EventTypeCreate
 from astrocal_server.storage.types import JSONDocument, UTCDateTime
 
 __all__ = [
@@ -108,7 +109,9 @@ class EventType(Base):
     buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     minimum_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    booking_window_days: Mapped[int] = mapped_column(Integer, default=60)
+    booking_window_days: Mapped[int] = mapped_column(
+        Integer, default=EventTypeCreate.model_fields["booking_window_days"].default
+    )
     max_bookings_per_day: Mapped[int | None] = mapped_column(Integer)
     seats_per_slot: Mapped[int] = mapped_column(Integer, default=1)
     schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"))

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import MISSING
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.caller import Caller
+from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
@@ -35,8 +37,6 @@ __all__ = [
     "CreatedWebhook",
     "DeliveryLog",
     "RotatedSecret",
-    "WebhookChanges",
-    "WebhookDraft",
     "create_webhook",
     "delete_webhook",
     "get_delivery",
@@ -51,23 +51,6 @@ __all__ = [
 
 # How long the previous signing secret keeps signing after a rotation.
 ROTATION_OVERLAP = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class WebhookDraft:
-    url: str
-    events: Sequence[str]
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class WebhookChanges:
-    """A PATCH: ``None`` means "not sent"."""
-
-    url: str | None = None
-    events: Sequence[str] | None = None
-    description: str | None = None
-    enabled: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -171,9 +154,10 @@ async def _attempts_of(
 # ---- endpoints ---------------------------------------------------------------------------------
 
 
-async def create_webhook(state: AppState, caller: Caller, draft: WebhookDraft) -> CreatedWebhook:
+async def create_webhook(state: AppState, caller: Caller, draft: WebhookCreate) -> CreatedWebhook:
     events = _unique_events(draft.events)
     url = await _checked_url(state, draft.url)
+    description = draft.description if draft.description is not MISSING else None
     now = state.clock.now()
     secret = generate_secret()
     endpoint_id = new_id("wh")
@@ -183,7 +167,7 @@ async def create_webhook(state: AppState, caller: Caller, draft: WebhookDraft) -
         livemode=caller.livemode,
         url=url,
         events=events,
-        description=draft.description or None,
+        description=description or None,
         enabled=True,
         disabled_reason=None,
         secret_enc=seal_secret(state.webhooks.secret_box, endpoint_id, secret),
@@ -214,10 +198,10 @@ async def get_webhook(state: AppState, caller: Caller, webhook_id: str) -> Webho
 
 
 async def update_webhook(
-    state: AppState, caller: Caller, webhook_id: str, changes: WebhookChanges
+    state: AppState, caller: Caller, webhook_id: str, changes: WebhookUpdate
 ) -> WebhookEndpoint:
-    url = await _checked_url(state, changes.url) if changes.url is not None else None
-    events = _unique_events(changes.events) if changes.events is not None else None
+    url = await _checked_url(state, changes.url) if changes.url is not MISSING else None
+    events = _unique_events(changes.events) if changes.events is not MISSING else None
     now = state.clock.now()
     async with state.db.write() as session:
         endpoint = await _endpoint(session, caller, webhook_id, lock=True)
@@ -225,7 +209,7 @@ async def update_webhook(
             endpoint.url = url
         if events is not None:
             endpoint.events = events
-        if changes.description is not None:
+        if changes.description is not MISSING:
             endpoint.description = changes.description or None
         if changes.enabled is True and not endpoint.enabled:
             endpoint.enabled = True
