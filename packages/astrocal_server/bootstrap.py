@@ -88,7 +88,6 @@ async def ensure_initialised(
                 buffer_before_minutes=0,
                 buffer_after_minutes=0,
                 minimum_notice_minutes=0,
-                booking_window_days=60,
                 max_bookings_per_day=None,
                 seats_per_slot=1,
                 schedule_id=schedule.id,
