@@ -44,9 +44,12 @@ def test_mcp_without_a_key_explains(run_process: RunProcess) -> None:
 
 
 def test_install_completion(run_process: RunProcess, tmp_path: Path) -> None:
-    shown = run_process("--show-completion", "bash", env={"HOME": str(tmp_path)})
+    # The shell is named, not detected: detection reads the process tree, which under a test
+    # runner (xdist workers, CI) is no shell at all. Typer's switch makes the option take a value.
+    env = {"HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = run_process("--show-completion", "bash", env=env)
     assert shown.returncode == 0 and "_ASTROCAL_COMPLETE" in shown.stdout
-    installed = run_process("--install-completion", "bash", env={"HOME": str(tmp_path)})
+    installed = run_process("--install-completion", "bash", env=env)
     assert installed.returncode == 0, installed.stderr
     assert "_ASTROCAL_COMPLETE" in (tmp_path / ".bash_completions" / "astrocal.sh").read_text()
     assert ".bash_completions/astrocal.sh" in (tmp_path / ".bashrc").read_text()
