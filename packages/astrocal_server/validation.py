@@ -25,7 +25,6 @@ __all__ = [
     "first_overlap",
     "merge_metadata",
     "minute_of_day",
-    "slugify",
 ]
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -110,9 +109,3 @@ def merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str
         else:
             merged[key] = value
     return check_metadata(merged)
-
-
-def slugify(text: str) -> str:
-    """A slug from a title: ``"Intro call (30 min)"`` → ``"intro-call-30-min"``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100].strip("-")
-    return slug or "event"

@@ -10,7 +10,8 @@ through ``astrocal_server.entrypoints`` only. No cycle between the four.
 
 Server layers: ``api/`` (plus ``app.py``, the app factory) is the only code that knows HTTP: nothing
 else imports FastAPI, Starlette or ``astrocal_server.api``; and no ``api/`` module imports
-SQLAlchemy (routers call services, services and storage talk to the database).
+SQLAlchemy (routers call services, services and storage talk to the database); the pure rules
+(the slot engine, ``*.rules``, retry schedules) and the serialisers import no I/O library at all.
 """
 
 from __future__ import annotations
@@ -33,12 +34,27 @@ SERVER_MCP_MOUNT = "astrocal_server.api.mcp"
 SERVER_FACADE = "astrocal_server.entrypoints"
 HTTP_FRAMEWORKS = frozenset({"fastapi", "starlette"})
 HTTP_LAYER = ("astrocal_server.api", "astrocal_server.app")
+# Pure rules and serialisers: no I/O, no storage, no framework (their callers bring the data).
+PURE = (
+    "astrocal_server.availability.engine",
+    "astrocal_server.availability.rules",
+    "astrocal_server.bookings.rules",
+    "astrocal_server.event_types.rules",
+    "astrocal_server.schedules.rules",
+    "astrocal_server.webhooks.schedule",
+    "astrocal_server.errors",
+    "astrocal_server.serialize",
+)
+IO_LIBRARIES = frozenset(
+    {"sqlalchemy", "httpx", "aiosmtplib", "asyncpg", "aiosqlite", "fastapi", "starlette"}
+)
 
 # Modules that still break a layer rule while the layering work lands, rule -> modules.
 # SHRINK ONLY: delete an entry as soon as its module complies (test_allow_list_has_no_stale_entries
 # fails on an entry that is no longer needed); never add one.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "http-outside-api": frozenset(),
+    "io-in-pure-rules": frozenset(),
     "sqlalchemy-in-api": frozenset(),
 }
 
@@ -123,7 +139,11 @@ def _package_cycles(edges: Iterable[tuple[str, str]]) -> list[str]:
 
 def layer_problems(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     """Modules breaking a layer rule, by rule (before the allow-list is applied)."""
-    problems: dict[str, set[str]] = {"http-outside-api": set(), "sqlalchemy-in-api": set()}
+    problems: dict[str, set[str]] = {
+        "http-outside-api": set(),
+        "sqlalchemy-in-api": set(),
+        "io-in-pure-rules": set(),
+    }
     for module, imported in edges:
         if not _within(module, "astrocal_server"):
             continue
@@ -134,6 +154,10 @@ def layer_problems(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
             problems["http-outside-api"].add(module)
         if _within(module, "astrocal_server.api") and _top(imported) == "sqlalchemy":
             problems["sqlalchemy-in-api"].add(module)
+        if any(_within(module, p) for p in PURE) and (
+            _top(imported) in IO_LIBRARIES or _within(imported, "astrocal_server.storage.db")
+        ):
+            problems["io-in-pure-rules"].add(module)
     return problems
 
 
@@ -198,6 +222,8 @@ def test_each_forbidden_edge_fails() -> None:
         ("astrocal_server.state", "fastapi"): "astrocal_server.state breaks http-outside-api",
         ("astrocal_server.clock", "astrocal_server.api.deps"): "breaks http-outside-api",
         ("astrocal_server.api.meta", "sqlalchemy.orm"): "breaks sqlalchemy-in-api",
+        ("astrocal_server.availability.engine", "sqlalchemy"): "breaks io-in-pure-rules",
+        ("astrocal_server.serialize.bookings", "httpx"): "breaks io-in-pure-rules",
     }
     for edge, message in forbidden.items():
         found = violations({edge}, allowed={})
