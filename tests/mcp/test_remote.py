@@ -80,6 +80,28 @@ async def test_mcp_endpoint_refuses_missing_and_bad_keys(
         assert body["result"]["serverInfo"]["name"] == "astrocal"
 
 
+async def test_mcp_ignores_an_idempotency_key_and_answers_promptly(
+    http: Callable[[], httpx.AsyncClient], api_key: str
+) -> None:
+    # /mcp is not an idempotent REST operation: the header claims nothing and the body stays
+    # for the MCP handler (it used to be read by the idempotency layer, and /mcp hung).
+    import anyio
+
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {api_key}", "Idempotency-Key": "mcp-1"}
+    async with http() as client:
+        for _ in range(2):  # a second request with the same key is not a "replay" either
+            with anyio.fail_after(10):
+                ok = await client.post("/mcp", json=INITIALIZE, headers=headers)
+            assert ok.status_code == 200, ok.text
+            assert ok.json()["result"]["serverInfo"]["name"] == "astrocal"
+            assert "idempotent-replayed" not in ok.headers
+        with anyio.fail_after(10):
+            listed = await client.post(
+                "/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=headers
+            )
+        assert listed.status_code == 200, listed.text
+
+
 async def test_keys_of_one_account_see_only_its_objects(
     ref_app: FastAPI, api_key: str, event_type_id: str
 ) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "SettingsDep",
     "StateDep",
     "get_caller",
+    "get_caller_without_idempotency",
     "get_clock",
     "get_db",
     "get_read_caller",
@@ -82,6 +83,17 @@ async def get_caller(request: Request) -> Caller:
     return await _caller(request, key, account)
 
 
+async def get_caller_without_idempotency(request: Request) -> Caller:
+    """The authenticated caller, for an endpoint that is not an idempotent REST operation (``/mcp``).
+
+    Like :func:`get_caller` (key check, rate limit) but an ``Idempotency-Key`` claims nothing and
+    the request body is left unread, for the handler that streams it.
+    """
+    async with get_db(request).connect_read() as conn:
+        key, account = await _authenticate(request, conn)
+    return await _caller(request, key, account, idempotent=False)
+
+
 async def get_read_caller(request: Request, conn: ReadConnDep) -> Caller:
     """The authenticated caller, checked on the request's shared read connection.
 
@@ -92,14 +104,16 @@ async def get_read_caller(request: Request, conn: ReadConnDep) -> Caller:
     return await _caller(request, key, account)
 
 
-async def _caller(request: Request, key: ApiKey, account: Account) -> Caller:
+async def _caller(
+    request: Request, key: ApiKey, account: Account, *, idempotent: bool = True
+) -> Caller:
     await _touch(request, key)
     request.state.caller_key_id = key.id
     caller = Caller(account=account, api_key=key, livemode=key.mode == "live")
     state = get_state(request)
     limit = plan_of(state.settings, account).plan.requests_per_minute
     await ratelimit.enforce(request.scope, state, key.id, limit)
-    if request.method == "POST":
+    if idempotent and request.method == "POST":
         await idempotency.begin(request, state, account_id=account.id, livemode=caller.livemode)
     return caller
 

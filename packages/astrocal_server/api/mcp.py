@@ -3,7 +3,8 @@
 This is the only server module that imports ``astrocal_mcp``, and it does so lazily: a server
 installed without the ``[mcp]`` extra still starts, and ``/mcp`` then answers 501
 ``mcp_unavailable``. Callers authenticate with the API's own bearer keys, checked exactly as every
-API route checks them; a missing or bad key gets the API's 401 error envelope. The tools then call
+API route checks them; a missing or bad key gets the API's 401 error envelope. ``/mcp`` is not an
+idempotent REST operation: an ``Idempotency-Key`` header there is ignored. The tools then call
 the API in process with the caller's key (see ``astrocal_mcp.hosted``).
 """
 
@@ -21,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from astrocal_server.api.deps import get_caller
+from astrocal_server.api.deps import get_caller_without_idempotency
 from astrocal_server.api.errors import domain_error_response, error_body, request_id_of
 from astrocal_server.errors import AstrocalError
 from astrocal_server.state import AppState
@@ -78,7 +79,8 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            await get_caller(request)
+            # Not get_caller: an Idempotency-Key would make it read the body MCP must stream.
+            await get_caller_without_idempotency(request)
         except AstrocalError as exc:
             await domain_error_response(request, exc)(scope, receive, send)
             return
