@@ -11,6 +11,13 @@ it. A later claim of the same key gets:
 - the first one still running → :class:`~astrocal_server.errors.Conflict`
   ``idempotency_key_in_use``.
 
+A stored response body is sealed with the server's :class:`~astrocal_server.crypto.SecretBox`
+(bound to the account, mode, key and fingerprint), since some carry a secret shown only once (a new
+API key, a webhook signing secret): a database dump reveals none, while the retry still gets the
+secret back. A body sealed under a key since removed from ``ASTROCAL_SECRET_KEY`` cannot be
+replayed and raises :class:`~astrocal_server.crypto.SecretBoxError` (keep the old key for
+:data:`RETENTION` after a rotation). Rows stored in clear before sealing still replay.
+
 A claim whose request died without releasing it (a killed process) can be taken over after
 :data:`IN_FLIGHT_LEASE`. What a request's fingerprint is, which responses are kept and how a
 stored one is replayed is the HTTP edge's business (``api/idempotency.py``).
@@ -26,6 +33,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from astrocal_server.crypto import SecretBox
 from astrocal_server.errors import Conflict, Unprocessable
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import IdempotencyRecord
@@ -98,13 +106,16 @@ async def claim_key(
                 if record.request_fingerprint != fingerprint:
                     raise _reused()
                 if record.status == "done":
+                    stored = record.response_headers or {}
+                    body = record.response_body or ""
                     return StoredResponse(
                         status=record.response_status or 200,
-                        body=(record.response_body or "").encode("utf-8"),
-                        headers=[
-                            (str(k), str(v))
-                            for k, v in (record.response_headers or {}).get("h", [])
-                        ],
+                        body=(
+                            _box(state).open(body, aad=_aad(account_id, livemode, key, fingerprint))
+                            if stored.get("sealed")
+                            else body.encode("utf-8")
+                        ),
+                        headers=[(str(k), str(v)) for k, v in stored.get("h", [])],
                     )
                 if record.created_at + IN_FLIGHT_LEASE > now:
                     raise _in_use()
@@ -138,6 +149,15 @@ async def claim_key(
     return Claim(account_id, livemode, key, fingerprint)
 
 
+def _box(state: AppState) -> SecretBox:
+    return SecretBox.from_settings(state.settings)
+
+
+def _aad(account_id: str, livemode: bool, key: str, fingerprint: str) -> str:
+    # Binds a sealed body to its row: copied into another account's or key's row, it does not open.
+    return f"idempotency:{account_id}:{int(livemode)}:{fingerprint}:{key}"
+
+
 def _where(claim: Claim) -> tuple[Any, ...]:
     return (
         IdempotencyRecord.account_id == claim.account_id,
@@ -159,8 +179,11 @@ async def store_response(
             .values(
                 status="done",
                 response_status=status,
-                response_body=body.decode("utf-8", errors="replace"),
-                response_headers={"h": [[k, v] for k, v in headers]},
+                response_body=_box(state).seal(
+                    body,
+                    aad=_aad(claim.account_id, claim.livemode, claim.key, claim.fingerprint),
+                ),
+                response_headers={"h": [[k, v] for k, v in headers], "sealed": True},
             )
         )
 

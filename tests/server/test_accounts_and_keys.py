@@ -154,3 +154,21 @@ async def test_last_used_is_recorded_hourly(
     }
     assert keys[account.live_key.key.id]["last_used_at"] == "2026-04-13T08:00:00Z"
     assert "last_used_at" not in keys[account.test_key.key.id]
+
+
+async def test_an_idempotent_key_creation_stores_no_secret_in_clear_and_replays_it(
+    client: httpx.AsyncClient, live_headers: dict[str, str], app: FastAPI
+) -> None:
+    from tests.support.raw_rows import raw_rows
+
+    headers = {**live_headers, "Idempotency-Key": "new-key-1"}
+    body = {"name": "CI", "mode": "test"}
+    first = await client.post("/v1/api_keys", headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    secret = first.json()["secret"]
+    dump = await raw_rows(app.state.astrocal)
+    assert "idempotency_keys" in dump  # the stored response is there…
+    assert secret not in dump and secret[8:] not in dump  # …but not the secret
+    again = await client.post("/v1/api_keys", headers=headers, json=body)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (again.status_code, again.json()) == (201, first.json())  # the retry gets the secret

@@ -291,3 +291,29 @@ async def test_the_test_event_is_sent_even_to_a_disabled_endpoint(
     assert r.status_code == 202
     await state.webhooks.drain()
     assert len(await receiver.wait_for(1)) == 1
+
+
+async def test_idempotent_create_and_rotate_store_no_secret_in_clear_and_replay_it(
+    client: httpx.AsyncClient, auth_headers: dict[str, str], receiver: Receiver, state: AppState
+) -> None:
+    from tests.support.raw_rows import raw_rows
+
+    create = {"url": receiver.url, "events": EVENTS}
+    headers = {**auth_headers, "Idempotency-Key": "hook-1"}
+    made = await client.post("/v1/webhooks", json=create, headers=headers)
+    assert made.status_code == 201, made.text
+    path = f"/v1/webhooks/{made.json()['id']}/rotate_secret"
+    rotate_headers = {**auth_headers, "Idempotency-Key": "rotate-1"}
+    rotated = await client.post(path, headers=rotate_headers)
+    assert rotated.status_code == 200, rotated.text
+    secrets = [made.json()["secret"], rotated.json()["secret"]]
+    dump = await raw_rows(state)
+    assert "idempotency_keys" in dump
+    for secret in secrets:
+        assert secret not in dump and secret[6:] not in dump
+    again = await client.post("/v1/webhooks", json=create, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (again.status_code, again.json()) == (201, made.json())
+    again = await client.post(path, headers=rotate_headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (again.status_code, again.json()) == (200, rotated.json())
