@@ -45,6 +45,7 @@ from astrocal_server.bookings.rules import (
 )
 from astrocal_server.caller import Caller
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
+from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.serialize.availability import check_to_api
@@ -275,7 +276,9 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
     """The booking an earlier attempt with this Idempotency-Key committed, if any.
 
     The idempotency middleware stores the response in a transaction of its own after the booking
-    commits; a process killed in between leaves the key unanswered, and the retry lands here.
+    commits; a process killed in between leaves the key unanswered, and the retry lands here. Like
+    the stored response, this holds for :data:`~astrocal_server.idempotency.RETENTION` only: later,
+    the key is a fresh request whatever its body (the caller checks ``created_at``).
     """
     found: Booking | None = await session.scalar(
         select(Booking).where(
@@ -309,7 +312,12 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             if draft.idempotency_key is not None:
                 earlier = await _created_with_key(session, caller, draft.idempotency_key)
                 if earlier is not None:
-                    return earlier
+                    if earlier.created_at + RETENTION > state.clock.now():
+                        return earlier
+                    # Expired like its stored response: the key now names a new request. The old
+                    # booking gives it up (a key is unique per account and mode) and stays as is.
+                    earlier.idempotency_key = None
+                    await session.flush()
             now = state.clock.now()
             await check_booking_quota(
                 session, state.settings, caller.account, livemode=caller.livemode, now=now

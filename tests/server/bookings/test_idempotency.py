@@ -198,3 +198,25 @@ async def test_a_booking_committed_before_a_crash_is_found_by_the_retry(
     # Another key is another booking attempt: the slot is taken.
     other = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-2"), json=body)
     assert other.status_code == 409
+
+
+async def test_a_booking_key_reused_after_24_hours_with_another_body_books_afresh(
+    client: httpx.AsyncClient, auth_headers: H, clock: FixedClock, event_type: dict[str, Any]
+) -> None:
+    """The booking's own record of its key is honoured for as long as the stored response is."""
+    from tests.support.bookings import TUESDAY_9, iso
+
+    invitee = {"name": "Jo Smith", "email": "jo@acme.com"}
+    body = {"event_type_id": event_type["id"], "start": iso(TUESDAY_9), "invitee": invitee}
+    first = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-9"), json=body)
+    assert first.status_code == 201, first.text
+    clock.advance(timedelta(hours=24, seconds=1))
+
+    later = {**body, "start": iso(TUESDAY_9 + timedelta(days=1)), "invitee": {**invitee}}
+    again = await client.post("/v1/bookings", headers=_with_key(auth_headers, "bk-9"), json=later)
+    assert again.status_code == 201, again.text
+    assert "idempotent-replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+    assert again.json()["start"] == later["start"]
+    listed = await client.get("/v1/bookings", headers=auth_headers, params={"limit": 10})
+    assert len(listed.json()["data"]) == 2
