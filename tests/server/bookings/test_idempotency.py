@@ -220,3 +220,30 @@ async def test_a_booking_key_reused_after_24_hours_with_another_body_books_afres
     assert again.json()["start"] == later["start"]
     listed = await client.get("/v1/bookings", headers=auth_headers, params={"limit": 10})
     assert len(listed.json()["data"]) == 2
+
+
+async def test_a_response_stored_in_clear_before_sealing_still_replays(app: FastAPI) -> None:
+    from astrocal_server.idempotency import RETENTION, StoredResponse, claim_key
+    from astrocal_server.storage.models import IdempotencyRecord
+
+    state = app.state.astrocal
+    now = state.clock.now()
+    async with state.db.write() as session:
+        session.add(
+            IdempotencyRecord(
+                account_id="acct_x",
+                livemode=False,
+                key="old",
+                request_fingerprint="f" * 64,
+                status="done",
+                response_status=201,
+                response_body='{"id":"x"}',
+                response_headers={"h": [["content-type", "application/json"]]},
+                created_at=now,
+                expires_at=now + RETENTION,
+            )
+        )
+    stored = await claim_key(
+        state, account_id="acct_x", livemode=False, key="old", fingerprint="f" * 64
+    )
+    assert stored == StoredResponse(201, b'{"id":"x"}', [("content-type", "application/json")])
