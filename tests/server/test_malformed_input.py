@@ -1,0 +1,79 @@
+"""Malformed input the schema cannot catch answers 400 naming the parameter, never 500, on
+SQLite and PostgreSQL: forged pagination cursors on every list operation of openapi.yaml."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.spec_ops import sdk_operations
+from tests.support.webhooks import MakeEndpoint
+
+LIST_OPERATIONS = sorted(
+    (op for op in sdk_operations() if "cursor" in op.query), key=lambda op: op.operation_id
+)
+
+
+def _cursor(values: Any) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# Each list's sort key is (datetime, id); these have the right length and the wrong types.
+FORGED_CURSORS = {
+    "string_for_datetime": _cursor(["2026-01-01", "sch_x"]),
+    "int_for_datetime": _cursor([1, "sch_x"]),
+    "int_for_id": _cursor([{"dt": "2026-01-01T00:00:00+00:00"}, 7]),
+    "float_for_id": _cursor([{"dt": "2026-01-01T00:00:00+00:00"}, 1.5]),
+    "bool_for_id": _cursor([{"dt": "2026-01-01T00:00:00+00:00"}, True]),
+    "null_values": _cursor([None, None]),
+    "nested_in_dt": _cursor([{"dt": {"dt": "x"}}, "sch_x"]),
+    "nested_list": _cursor([["a"], "sch_x"]),
+    "naive_datetime": _cursor([{"dt": "2026-01-01T00:00:00"}, "sch_x"]),
+    "datetime_past_year_1": _cursor([{"dt": "0001-01-01T00:00:00+05:00"}, "sch_x"]),
+    "datetime_past_year_9999": _cursor([{"dt": "9999-12-31T23:00:00-05:00"}, "sch_x"]),
+    "nul_in_id": _cursor([{"dt": "2026-01-01T00:00:00+00:00"}, "sch_\u0000"]),
+    "swapped": _cursor(["sch_x", {"dt": "2026-01-01T00:00:00+00:00"}]),
+    "not_a_list": _cursor({"a": 1}),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(FORGED_CURSORS))
+@pytest.mark.parametrize("operation", LIST_OPERATIONS, ids=lambda op: op.operation_id)
+async def test_forged_cursor_is_parameter_invalid(
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    make_endpoint: MakeEndpoint,
+    operation: Any,
+    shape: str,
+) -> None:
+    path = operation.path
+    if "{webhook_id}" in path:
+        path = path.replace("{webhook_id}", (await make_endpoint())["id"])
+    assert "{" not in path, f"no fixture for the path parameters of {operation.path}"
+    r = await client.get(path, params={"cursor": FORGED_CURSORS[shape]}, headers=auth_headers)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "parameter_invalid" and error["param"] == "cursor"
+
+
+async def test_a_real_cursor_still_pages(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    for name in ("a", "b", "c"):
+        body = {"name": name, "time_zone": "UTC"}
+        assert (await client.post("/v1/schedules", json=body, headers=auth_headers)).is_success
+    first = (await client.get("/v1/schedules?limit=2", headers=auth_headers)).json()
+    second = (
+        await client.get(
+            "/v1/schedules",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=auth_headers,
+        )
+    ).json()
+    names = [s["name"] for s in first["data"] + second["data"]]
+    assert len(names) == len(set(names)) and len(second["data"]) >= 1
