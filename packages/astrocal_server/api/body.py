@@ -25,6 +25,7 @@ from astrocal_server.api.errors import ApiError
 __all__ = [
     "check_field",
     "field_invalid",
+    "load_json_object",
     "parse_form_or_json",
     "parse_json_body",
     "validate_document",
@@ -102,7 +103,8 @@ def _invalid_json() -> ApiError:
         400,
         "invalid_request_error",
         "invalid_json",
-        "The request body is not a valid JSON object; send a JSON object with Content-Type: application/json.",
+        "The request body is not a valid JSON object (or nests deeper than "
+        f"{MAX_JSON_DEPTH} levels); send a JSON object with Content-Type: application/json.",
     )
 
 
@@ -129,6 +131,31 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
     return validate_document(model, document, source=None if integral_floats else raw)
 
 
+# The contract's deepest body (a schedule's rules) nests a few levels; this leaves room and keeps
+# every later walk of the document (validation, serialising, storing) far from the recursion limit.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(document: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def load_json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object in ``raw``, or 400 ``invalid_json`` (not an object, malformed, too deep)."""
+    return _load_json_object(raw)[0]
+
+
 def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
     """The JSON object in ``raw``, and whether it held integral floats (``30.0``) read as ints."""
     integral_floats = False
@@ -144,9 +171,9 @@ def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
 
     try:
         document = json.loads(raw, parse_float=number)
-    except (ValueError, UnicodeDecodeError, OverflowError):
+    except (ValueError, UnicodeDecodeError, OverflowError, RecursionError):
         raise _invalid_json() from None
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or _too_deep(document):
         raise _invalid_json()
     return document, integral_floats
 
