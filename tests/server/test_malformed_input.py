@@ -104,3 +104,50 @@ async def test_deeply_nested_json_is_invalid_json(
     assert r.status_code in (400, 404), r.text
     if r.status_code == 400:
         assert r.json()["error"]["code"] == "invalid_json", r.text
+
+
+def _string_fields(operation: Any) -> list[str]:
+    return sorted(
+        name
+        for name, schema in operation.body_schemas.items()
+        if "string" in str(schema.get("type", "")) or "$ref" in schema or "enum" in schema
+    )
+
+
+NUL_CASES = [
+    pytest.param(op, name, id=f"{op.operation_id}-{name}")
+    for op in JSON_BODY_OPERATIONS
+    if not op.path_params
+    for name in _string_fields(op)
+]
+
+
+@pytest.mark.parametrize(("operation", "field"), NUL_CASES)
+async def test_nul_in_a_body_string_is_parameter_invalid(
+    client: httpx.AsyncClient, auth_headers: dict[str, str], operation: Any, field: str
+) -> None:
+    r = await client.request(
+        operation.method, operation.path, json={field: "a\u0000b"}, headers=auth_headers
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "parameter_invalid" and error["param"] == field, r.text
+
+
+async def test_nul_in_an_otherwise_valid_body_is_parameter_invalid(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    for body, param in [
+        ({"name": "Desk\u0000", "time_zone": "UTC"}, "name"),
+        ({"name": "Desk", "time_zone": "UTC", "metadata": {"k": "v\u0000"}}, "metadata"),
+        ({"name": "Desk", "time_zone": "UTC", "metadata": {"k\u0000": "v"}}, "metadata"),
+    ]:
+        r = await client.post("/v1/schedules", json=body, headers=auth_headers)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == param, r.text
+    r = await client.post(
+        "/v1/availability",
+        content=b"event_type_id=et_%00&start=2026-04-15",
+        headers={**auth_headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 400 and r.json()["error"]["param"] == "event_type_id", r.text
