@@ -151,3 +151,20 @@ async def test_nul_in_an_otherwise_valid_body_is_parameter_invalid(
         headers={**auth_headers, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 400 and r.json()["error"]["param"] == "event_type_id", r.text
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/v1/bookings?event_type_id=et_%00", "event_type_id"),
+        ("/v1/schedules/sch_%00", "schedule_id"),
+        ("/v1/event_types/et_%00", "event_type_id"),
+    ],
+)
+async def test_nul_in_a_query_or_path_parameter_is_parameter_invalid(
+    client: httpx.AsyncClient, auth_headers: dict[str, str], url: str, param: str
+) -> None:
+    r = await client.get(url, headers=auth_headers)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "parameter_invalid" and error["param"] == param, r.text
