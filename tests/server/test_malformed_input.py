@@ -168,3 +168,42 @@ async def test_nul_in_a_query_or_path_parameter_is_parameter_invalid(
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["code"] == "parameter_invalid" and error["param"] == param, r.text
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"date": "0001-01-01"}, "date"),
+        ({"date": "0001-01-01", "time_zone": "Pacific/Kiritimati"}, "date"),
+        ({"date": "0001-01-02", "time_zone": "America/New_York"}, "date"),
+        ({"date": "9999-12-31"}, "date"),
+        ({"date": "9999-12-30", "time_zone": "Pacific/Pago_Pago"}, "date"),
+        ({"start_date": "0001-01-01", "end_date": "0001-01-05"}, "start_date"),
+        ({"start_date": "9999-12-25", "end_date": "9999-12-31"}, "end_date"),
+    ],
+)
+async def test_dates_at_the_ends_of_the_calendar_are_parameter_invalid(
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    event_type: dict[str, Any],
+    params: dict[str, str],
+    param: str,
+) -> None:
+    query = {"event_type_id": event_type["id"], **params}
+    for r in (
+        await client.get("/v1/availability", params=query, headers=auth_headers),
+        await client.post("/v1/availability", json=query, headers=auth_headers),
+    ):
+        assert r.status_code == 400, r.text
+        error = r.json()["error"]
+        assert error["code"] == "parameter_invalid" and error["param"] == param, r.text
+
+
+@pytest.mark.parametrize("day", ["0001-01-15", "9999-12-17"])
+async def test_dates_just_inside_the_supported_range_still_answer(
+    client: httpx.AsyncClient, auth_headers: dict[str, str], event_type: dict[str, Any], day: str
+) -> None:
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        query = {"event_type_id": event_type["id"], "date": day, "time_zone": zone}
+        r = await client.get("/v1/availability", params=query, headers=auth_headers)
+        assert r.status_code == 200, r.text
