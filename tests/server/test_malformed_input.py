@@ -207,3 +207,39 @@ async def test_dates_just_inside_the_supported_range_still_answer(
         query = {"event_type_id": event_type["id"], "date": day, "time_zone": zone}
         r = await client.get("/v1/availability", params=query, headers=auth_headers)
         assert r.status_code == 200, r.text
+
+
+MALFORMED_URLS = [
+    "http://[::1/",
+    "http://example.com:99999/",
+    "https://example.com:-1/",
+    "http://[zz]/",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"provider": "caldav", "username": "u", "password": "p"}, "server_url"),
+        ({"provider": "google"}, "redirect_uri"),
+    ],
+)
+async def test_malformed_connection_url_is_parameter_invalid(
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    body: dict[str, str],
+    param: str,
+    url: str,
+    app: Any,
+) -> None:
+    state = app.state.astrocal
+    state.settings = state.settings.with_overrides(
+        google_client_id="cid", google_client_secret="secret"
+    )
+    r = await client.post(
+        "/v1/calendar_connections", json={**body, param: url}, headers=auth_headers
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "parameter_invalid" and error["param"] == param, r.text
