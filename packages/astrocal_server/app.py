@@ -12,8 +12,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from astrocal_server.api.deps import refuse_nul_params
 from astrocal_server.api.errors import install_error_handlers
 from astrocal_server.api.middleware import (
     BodySizeLimitMiddleware,
@@ -64,7 +65,7 @@ def create_app(
     )
     install_error_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(refuse_nul_params)])
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

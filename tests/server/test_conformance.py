@@ -48,7 +48,9 @@ CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": 20261124,
         "auth": {"openapi": {"bearerAuth": {"bearer": TEST_KEY}}},
-        "generation": {"max-examples": 12, "database": "none"},
+        # The server refuses NUL in text (PostgreSQL cannot store it), which the contract's
+        # string schemas do not state; so no positive example carries one.
+        "generation": {"max-examples": 12, "database": "none", "allow-x00": False},
         "phases": {"stateful": {"enabled": False}},
         "checks": {
             "not_a_server_error": {"enabled": True},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -35,6 +36,8 @@ __all__ = ["parse_query", "router"]
 router = APIRouter()
 
 MAX_RANGE_DAYS = 62
+_EARLIEST_DATE = date.min + timedelta(days=14)
+_LATEST_DATE = date.max - timedelta(days=14)
 _FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
 _DIGITS = re.compile(r"^\d{1,4}$")
 
@@ -131,6 +134,20 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
                 "end_date",
                 f"A range covers at most {MAX_RANGE_DAYS} days; split longer ranges into several requests.",
             )
+    # The search widens the range by a few days and a zone offset on each side; near year 1 or
+    # 9999 that leaves datetime's range (OverflowError), so the calendar's last weeks are refused.
+    if start_date < _EARLIEST_DATE or end_date > _LATEST_DATE:
+        name = (
+            "date"
+            if one is not MISSING
+            else "start_date"
+            if start_date < _EARLIEST_DATE
+            else "end_date"
+        )
+        raise invalid_param(
+            name,
+            f"Dates must be between {_EARLIEST_DATE.isoformat()} and {_LATEST_DATE.isoformat()}.",
+        )
     zone = None
     if fields.time_zone is not MISSING:
         zone = check_field(["time_zone"], check_time_zone, fields.time_zone)

@@ -25,8 +25,10 @@ from astrocal_server.api.errors import ApiError
 __all__ = [
     "check_field",
     "field_invalid",
+    "load_json_object",
     "parse_form_or_json",
     "parse_json_body",
+    "refuse_nul",
     "validate_document",
     "validation_failed",
 ]
@@ -102,7 +104,8 @@ def _invalid_json() -> ApiError:
         400,
         "invalid_request_error",
         "invalid_json",
-        "The request body is not a valid JSON object; send a JSON object with Content-Type: application/json.",
+        "The request body is not a valid JSON object (or nests deeper than "
+        f"{MAX_JSON_DEPTH} levels); send a JSON object with Content-Type: application/json.",
     )
 
 
@@ -129,6 +132,63 @@ async def parse_json_body(request: Request, model: type[M], *, allow_empty: bool
     return validate_document(model, document, source=None if integral_floats else raw)
 
 
+# The contract's deepest body (a schedule's rules) nests a few levels; this leaves room and keeps
+# every later walk of the document (validation, serialising, storing) far from the recursion limit.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(document: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _nul_location(document: dict[str, Any]) -> tuple[str | int, ...] | None:
+    """Where the first string (value or key) holding NUL is, or ``None``."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return loc
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    return (*loc, key)
+                stack.append(((*loc, key), child))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), child) for i, child in enumerate(node))
+    return None
+
+
+def refuse_nul(document: dict[str, Any]) -> None:
+    """400 ``parameter_invalid`` naming the first field whose text holds a NUL character:
+    PostgreSQL text cannot store it, and no field of the contract needs it."""
+    loc = _nul_location(document)
+    if loc is None:
+        return
+    if "metadata" in loc:
+        # The metadata map is one parameter (as for its schema failures).
+        loc = loc[: loc.index("metadata") + 1]
+    elif loc and "\x00" in str(loc[-1]) and len(loc) > 1:
+        loc = loc[:-1]  # an unknown key holding NUL: name the object it is in
+    raise field_invalid(loc, "Text cannot contain the NUL character (\\u0000).")
+
+
+def load_json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object in ``raw``, or 400 ``invalid_json`` (not an object, malformed, too deep)."""
+    return _load_json_object(raw)[0]
+
+
 def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
     """The JSON object in ``raw``, and whether it held integral floats (``30.0``) read as ints."""
     integral_floats = False
@@ -144,10 +204,11 @@ def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
 
     try:
         document = json.loads(raw, parse_float=number)
-    except (ValueError, UnicodeDecodeError, OverflowError):
+    except (ValueError, UnicodeDecodeError, OverflowError, RecursionError):
         raise _invalid_json() from None
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or _too_deep(document):
         raise _invalid_json()
+    refuse_nul(document)
     return document, integral_floats
 
 
@@ -195,7 +256,9 @@ async def parse_form_or_json(request: Request) -> dict[str, Any]:
             raise ApiError(
                 400, "invalid_request_error", "invalid_body", "The form body is not UTF-8."
             ) from None
-        return dict(pairs)
+        form = dict(pairs)
+        refuse_nul(form)
+        return form
     raise ApiError(
         400,
         "invalid_request_error",

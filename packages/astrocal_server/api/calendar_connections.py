@@ -8,15 +8,15 @@ app's ``redirect_uri`` carrying ``connection_id`` and ``status`` (and ``error`` 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from astrocal_server.api.body import parse_json_body
+from astrocal_server.api.body import load_json_object, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.errors import ApiError
 from astrocal_server.calendars import service
 from astrocal_server.calendars.service import ConnectionView
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
@@ -37,10 +37,8 @@ async def _provider_of(request: Request) -> str:
     ``CalendarConnectionCreate`` (a ``oneOf`` on ``provider``) that applies."""
     raw = await request.body()
     try:
-        document = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        document = None
-    if not isinstance(document, dict):
+        document = load_json_object(raw) if raw.strip() else {}
+    except ApiError:
         return ""  # parse_json_body reports the malformed body
     provider = document.get("provider")
     if provider is None:

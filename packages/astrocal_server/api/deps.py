@@ -19,7 +19,7 @@ from astrocal_server.api import idempotency, ratelimit
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
-from astrocal_server.errors import AuthenticationFailed
+from astrocal_server.errors import AuthenticationFailed, invalid_param
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database, ReadConnection
 from astrocal_server.storage.models import Account, ApiKey
@@ -43,6 +43,7 @@ __all__ = [
     "get_read_conn",
     "get_settings",
     "get_state",
+    "refuse_nul_params",
     "validate_idempotency_key",
 ]
 
@@ -186,3 +187,11 @@ async def page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def refuse_nul_params(request: Request) -> None:
+    """Every route's path and query parameters: a NUL character is 400 ``parameter_invalid`` on
+    that parameter (PostgreSQL text cannot hold it, so a lookup would fail in the driver)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if "\x00" in str(value) or "\x00" in name:
+            raise invalid_param(name, "Text cannot contain the NUL character (\\u0000).")

@@ -85,12 +85,13 @@ class _AccountDetails:
 
 
 def _check_http_url(value: str, param: str) -> str:
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in value)
-    ):
+    try:
+        parts = urlsplit(value)
+        # An unclosed IPv6 bracket or a port outside 0-65535 raises here, not later in a client.
+        scheme, hostname, _ = parts.scheme, parts.hostname, parts.port
+    except ValueError:
+        scheme, hostname = "", None
+    if scheme not in ("http", "https") or not hostname or any(c.isspace() for c in value):
         raise invalid_param(
             param, f"{param} must be an absolute http(s) URL such as https://caldav.example.com/."
         )

@@ -12,12 +12,13 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 
 from astrocal_server.errors import invalid_param
 
@@ -65,8 +66,46 @@ def _to_json(value: Any) -> Any:
 
 
 def _from_json(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"dt"}:
+    if isinstance(value, dict) and set(value) == {"dt"} and isinstance(value["dt"], str):
         return datetime.fromisoformat(value["dt"])
+    return value
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type[Any]:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        # A decorator (UTCDateTime) reports ``object``; the type it stores is its impl's.
+        kind = kind.impl_instance
+    try:
+        expected: type[Any] = kind.python_type
+        return expected
+    except NotImplementedError:  # pragma: no cover - every sort column here has one
+        return object
+
+
+def _checked(value: Any, column: InstrumentedAttribute[Any]) -> Any:
+    """``value`` if it can be compared with ``column`` on every dialect, else ``ValueError``.
+
+    A cursor is client input: a value of the wrong type reaches the driver (PostgreSQL refuses
+    the comparison) or the column type's bind processing, which would be a server error.
+    """
+    expected = _python_type(column)
+    if expected is datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError
+        value.astimezone(UTC)  # OverflowError near year 1 or 9999: not a stored instant
+        return value
+    if expected is str:
+        # PostgreSQL text cannot hold NUL.
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError
+        return value
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise ValueError
+        return value
+    if not isinstance(value, expected) or isinstance(value, (dict, list)):
+        raise ValueError
     return value
 
 
@@ -75,17 +114,24 @@ def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def decode_cursor(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    """The sort key in ``cursor``, one value per column of ``columns``, each of its column's type;
+    anything else is 400 ``parameter_invalid`` on ``cursor``."""
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
         values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != size:
+        if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
-        decoded = [_from_json(v) for v in values]
-        if any(isinstance(v, (dict, list)) for v in decoded):
-            raise ValueError
-        return decoded
-    except (ValueError, UnicodeError, binascii.Error, TypeError, json.JSONDecodeError):
+        return [_checked(_from_json(v), c) for v, c in zip(values, columns, strict=True)]
+    except (
+        ValueError,
+        UnicodeError,
+        binascii.Error,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        json.JSONDecodeError,
+    ):
         raise invalid_param(
             "cursor",
             "This cursor is not one this list returned; pass `next_cursor` from the previous page unchanged.",
@@ -115,7 +161,7 @@ async def paginate(
     """Run ``stmt`` (a ``select`` of one entity) ordered by ``order_by`` one page at a time."""
     limit, cursor = page.limit, page.cursor
     if cursor:
-        stmt = stmt.where(_after(order_by, decode_cursor(cursor, len(order_by)), descending))
+        stmt = stmt.where(_after(order_by, decode_cursor(cursor, order_by), descending))
     ordering = [c.desc() for c in order_by] if descending else list(order_by)
     rows = list((await session.scalars(stmt.order_by(*ordering).limit(limit + 1))).all())
     has_more = len(rows) > limit
