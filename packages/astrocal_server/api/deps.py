@@ -189,9 +189,12 @@ async def page_request(
 PageDep = Annotated[PageRequest, Depends(page_request)]
 
 
-def refuse_nul_params(request: Request) -> None:
+async def refuse_nul_params(request: Request) -> None:
     """Every route's path and query parameters: a NUL character is 400 ``parameter_invalid`` on
-    that parameter (PostgreSQL text cannot hold it, so a lookup would fail in the driver)."""
+    that parameter (PostgreSQL text cannot hold it, so a lookup would fail in the driver).
+
+    ``async`` so that FastAPI runs it inline: a plain ``def`` dependency costs every request a
+    thread-pool hop."""
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         if "\x00" in str(value) or "\x00" in name:
             raise invalid_param(name, "Text cannot contain the NUL character (\\u0000).")
