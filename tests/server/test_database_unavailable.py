@@ -1,16 +1,31 @@
-"""A database that cannot be reached or is busy answers 503 + Retry-After (retryable), not a 500."""
+"""A database that cannot be reached or is busy answers 503 + Retry-After (retryable), not a 500.
+
+Every operation of openapi.yaml is driven with the database down (unreachable, and busy: every
+statement refused with "database is locked"): an operation that declares 503 answers exactly its
+declared 503 (``database_unavailable`` with ``Retry-After`` for the shared envelope), and one that
+does not declare it answers its success status, because it never needs the database. This is the
+test that makes each declared 503 reachable (see tests/contract/test_declared_errors.py).
+"""
 
 from __future__ import annotations
 
 import socket
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from astrocal_server.storage.db import Database
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+
+from tests.support.spec import Validate
+from tests.support.spec_ops import resolve
+from tests.support.spec_requests import SpecOperation, example_request, operations
 
 
 def _closed_port() -> int:
@@ -84,3 +99,69 @@ async def test_anything_else_stays_a_500(
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "retry-after" not in response.headers
+
+
+@asynccontextmanager
+async def _unreachable(app: FastAPI) -> AsyncIterator[None]:
+    """The app's database replaced by one nothing listens for (connection refused)."""
+    state = app.state.astrocal
+    real = state.db
+    state.db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/test")
+    try:
+        yield
+    finally:
+        await state.db.dispose()
+        state.db = real
+
+
+@contextmanager
+def _refusing(engine: Any) -> Iterator[None]:
+    def refuse(*_: Any) -> None:
+        raise sa_exc.OperationalError("<any>", {}, sqlite3.OperationalError("database is locked"))
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+@asynccontextmanager
+async def _busy(app: FastAPI) -> AsyncIterator[None]:
+    """The app's own database refusing every statement as busy (SQLite's "database is locked")."""
+    with _refusing(app.state.astrocal.db.engine.sync_engine):
+        yield
+
+
+OUTAGES = {"unreachable": _unreachable, "busy": _busy}
+# Well-formed ids of no object: with the database down, nothing gets as far as looking them up.
+PLACEHOLDER_ID = "x_1"
+
+
+@pytest.mark.parametrize("outage", sorted(OUTAGES))
+@pytest.mark.parametrize("op", operations(), ids=str)
+async def test_every_operation_answers_its_declared_503_when_the_database_is_down(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    validate: Validate,
+    op: SpecOperation,
+    outage: str,
+) -> None:
+    request = example_request(op, {slot: PLACEHOLDER_ID for slot in op.id_slots})
+    headers = {} if op.public else auth_headers
+    async with OUTAGES[outage](app):
+        response = await client.request(
+            request.method, request.path, params=request.params, json=request.json, headers=headers
+        )
+    declared = op.raw["responses"].get("503")
+    if declared is None:
+        success = [code for code in op.statuses if code.startswith("2")]
+        assert str(response.status_code) in success, response.text
+        return
+    assert response.status_code == 503, response.text
+    schema = resolve(declared)["content"]["application/json"]["schema"]
+    assert validate(response.json(), schema["$ref"].removeprefix("#")) == []
+    if schema["$ref"].endswith("/Error"):
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert int(response.headers["retry-after"]) >= 0
