@@ -4,39 +4,28 @@ Every operation of openapi.yaml is driven with the database down (unreachable, a
 statement refused with "database is locked"): an operation that declares 503 answers exactly its
 declared 503 (``database_unavailable`` with ``Retry-After`` for the shared envelope), and one that
 does not declare it answers its success status, because it never needs the database. This is the
-test that makes each declared 503 reachable (see tests/contract/test_declared_errors.py).
+test that makes each declared 503 reachable (see tests/server/test_declared_errors.py).
 """
 
 from __future__ import annotations
 
-import socket
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import httpx
 import pytest
-from astrocal_server.storage.db import Database
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
+from tests.support.outage import closed_port, database_busy, database_unreachable
 from tests.support.spec import Validate
 from tests.support.spec_ops import resolve
 from tests.support.spec_requests import SpecOperation, example_request, operations
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port  # nothing listens once the socket is closed
-
-
 async def _postgres_refuses() -> None:
-    await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{_closed_port()}/test", timeout=5)
+    await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{closed_port()}/test", timeout=5)
 
 
 async def _sqlite_locked() -> None:
@@ -101,39 +90,7 @@ async def test_anything_else_stays_a_500(
     assert "retry-after" not in response.headers
 
 
-@asynccontextmanager
-async def _unreachable(app: FastAPI) -> AsyncIterator[None]:
-    """The app's database replaced by one nothing listens for (connection refused)."""
-    state = app.state.astrocal
-    real = state.db
-    state.db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/test")
-    try:
-        yield
-    finally:
-        await state.db.dispose()
-        state.db = real
-
-
-@contextmanager
-def _refusing(engine: Any) -> Iterator[None]:
-    def refuse(*_: Any) -> None:
-        raise sa_exc.OperationalError("<any>", {}, sqlite3.OperationalError("database is locked"))
-
-    event.listen(engine, "before_cursor_execute", refuse)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", refuse)
-
-
-@asynccontextmanager
-async def _busy(app: FastAPI) -> AsyncIterator[None]:
-    """The app's own database refusing every statement as busy (SQLite's "database is locked")."""
-    with _refusing(app.state.astrocal.db.engine.sync_engine):
-        yield
-
-
-OUTAGES = {"unreachable": _unreachable, "busy": _busy}
+OUTAGES = {"unreachable": database_unreachable, "busy": database_busy}
 # Well-formed ids of no object: with the database down, nothing gets as far as looking them up.
 PLACEHOLDER_ID = "x_1"
 
