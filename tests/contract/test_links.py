@@ -1,6 +1,7 @@
 """OpenAPI links, which schemathesis' stateful run (tests/server/test_stateful.py) follows from an
 object's creation to the operations on it: every id an operation takes in its path is produced by
-a link from another operation's answer, and every link names a real operation and its parameters."""
+a link from another operation's answer, and every link names a real operation, its parameters and
+its body fields."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_every_path_id_is_reached_by_a_link(
     linked = {
         (link["operationId"], param)
         for _, _, link in _links(operations)
-        for param in link["parameters"]
+        for param in link.get("parameters", {})
     }
     missing = [
         (op["operationId"], p["name"])
@@ -44,8 +45,17 @@ def test_links_name_real_operations_and_parameters(
         op["operationId"]: {p["name"] for p in map(resolve, params)}
         for _, _, op, params in operations
     }
+    body_of = {
+        op["operationId"]: resolve(op["requestBody"]["content"]["application/json"]["schema"])
+        for _, _, op, _ in operations
+        if "requestBody" in op
+    }
     for source, name, link in _links(operations):
-        assert link["operationId"] in params_of, (source, name)
-        assert set(link["parameters"]) <= params_of[link["operationId"]], (source, name)
-        for expression in link["parameters"].values():
+        target = link["operationId"]
+        assert target in params_of, (source, name)
+        assert set(link.get("parameters", {})) <= params_of[target], (source, name)
+        # A body given by a link is merged into the generated one: only fields of the target's body.
+        body = link.get("requestBody", {})
+        assert set(body) <= set(body_of.get(target, {}).get("properties", {})), (source, name)
+        for expression in [*link.get("parameters", {}).values(), *body.values()]:
             assert expression.startswith(("$response.body#/", "$request.path.")), (source, name)
