@@ -15,6 +15,7 @@ import ipaddress
 import ssl
 import typing
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpcore
 import pytest
@@ -73,36 +74,42 @@ class RecordingDialer(httpcore.AsyncNetworkBackend):
         await self._real.sleep(seconds)
 
 
-class Trap:
-    """A loopback listener standing for the private address: it only counts connections."""
+class LoopbackServer:
+    """An asyncio server on 127.0.0.1 (``ssl`` for TLS); subclasses answer in ``serve``."""
 
-    def __init__(self) -> None:
-        self.connections = 0
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+        self.context = context
         self.port = 0
         self._server: asyncio.Server | None = None
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[typing.Self]:
+        self._server = await asyncio.start_server(self.serve, "127.0.0.1", 0, ssl=self.context)
+        self.port = self._server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+class Trap(LoopbackServer):
+    """The listener standing for the private address: it only counts connections."""
+
+    connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         writer.close()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
 
 
 @pytest.fixture
 async def trap() -> AsyncIterator[Trap]:
-    t = Trap()
-    await t.start()
-    try:
-        yield t
-    finally:
-        await t.stop()
+    async with Trap().running() as running:
+        yield running
 
 
 async def test_a_name_that_rebinds_after_the_check_never_reaches_the_private_address(
@@ -135,23 +142,22 @@ async def test_a_name_that_rebinds_after_the_check_never_reaches_the_private_add
     assert len(receiver.requests) == 1
 
 
-class TlsReceiver:
+class TlsReceiver(LoopbackServer):
     """An HTTPS receiver with a certificate for ``localhost`` and ``127.0.0.1``; it records the
     SNI name and the ``Host`` header of each request and answers 200."""
 
     def __init__(self, files: TlsFiles) -> None:
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(files.cert, files.key)
-        self.context.sni_callback = self._sni
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(files.cert, files.key)
+        context.sni_callback = self._sni
+        super().__init__(context)
         self.sni: list[str | None] = []
         self.hosts: list[str] = []
-        self.port = 0
-        self._server: asyncio.Server | None = None
 
     def _sni(self, _sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
         self.sni.append(name)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -166,24 +172,11 @@ class TlsReceiver:
         finally:
             writer.close()
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
 
 @pytest.fixture
 async def tls_receiver(tls_files: TlsFiles) -> AsyncIterator[TlsReceiver]:
-    r = TlsReceiver(tls_files)
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()
+    async with TlsReceiver(tls_files).running() as running:
+        yield running
 
 
 class TableResolver:
