@@ -149,7 +149,7 @@ def make_client(
     ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """The guarded client. ``dialer`` (opens the checked sockets) and ``ssl_context`` (which CAs
-    are trusted; the system's certifi bundle by default) exist for tests."""
+    are trusted; certifi's bundle by default, as in httpx) exist for tests."""
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30)
     transport = GuardedTransport(
         GuardedNetworkBackend(guard, dialer), limits=limits, ssl_context=ssl_context
