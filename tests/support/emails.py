@@ -1,23 +1,29 @@
 """Email outbox test data: payloads per the outbox contract, outbox items, an email-only state.
 
-- ``make_payload`` / ``make_item``: an email outbox payload and the ``OutboxItem`` the relay would
-  hand the handler.
-- ``email_state``: an ``AppState`` whose settings point the smtp backend at ``smtp_sink``;
-  ``state_for(settings)`` is the same for any settings.
+- ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
+  ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
+- ``email_state``: an ``AppState`` on ``email_db`` whose settings point the smtp backend at
+  ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
+from astrocal_server.storage.migrate import migrate
 
+from tests.support.databases import sqlite_url
 from tests.support.smtp import Sink
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
@@ -76,23 +82,43 @@ def make_payload() -> MakePayload:
     return make
 
 
-MakeItem = Callable[..., OutboxItem]
+MakeItem = Callable[..., Awaitable[OutboxItem]]
 
 
 @pytest.fixture
-def make_item() -> MakeItem:
-    counter = iter(range(1, 1_000_000))
+async def email_db(tmp_path: Path) -> AsyncIterator[Database]:
+    url = sqlite_url(tmp_path)
+    await migrate(url)
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
-    def make(
-        payload: dict[str, Any], *, livemode: bool = True, item_id: str | None = None
-    ) -> OutboxItem:
+
+@pytest.fixture
+def make_item(email_db: Database) -> MakeItem:
+    async def make(payload: dict[str, Any], *, livemode: bool = True) -> OutboxItem:
+        topic = f"booking.{payload['notice']}"
+        booking_id = payload["booking"]["id"]
+        async with email_db.write() as session:
+            row_id = enqueue(
+                session,
+                account_id="acct_test",
+                livemode=livemode,
+                kind="email",
+                topic=topic,
+                payload=payload,
+                now=CHANGED_AT,
+                booking_id=booking_id,
+            )
         return OutboxItem(
-            id=item_id or f"ob_test{next(counter):06d}",
+            id=row_id,
             account_id="acct_test",
             livemode=livemode,
             kind="email",
-            topic=f"booking.{payload['notice']}",
-            booking_id=payload["booking"]["id"],
+            topic=topic,
+            booking_id=booking_id,
             payload=payload,
             created_at=CHANGED_AT,
             attempts=0,
@@ -101,23 +127,25 @@ def make_item() -> MakeItem:
     return make
 
 
-def state_for(settings: Settings) -> AppState:
-    """An AppState for calling the email handler directly (it needs settings and services only)."""
+def state_for(settings: Settings, db: Database | None = None) -> AppState:
+    """An AppState for calling the email handler directly (settings, services and ``db``, where it
+    records accepted copies; settings-only checks may leave it out)."""
     return AppState(
         settings=settings,
-        db=None,  # type: ignore[arg-type]
+        db=db,  # type: ignore[arg-type]
         clock=FixedClock(CHANGED_AT),
         busy_source=None,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture
-def email_state(smtp_sink: Sink) -> AppState:
+def email_state(smtp_sink: Sink, email_db: Database) -> AppState:
     return state_for(
         Settings(
             email_backend="smtp",
             smtp_url=smtp_sink.url,
             email_from=SENDER,
             _env_file=None,
-        )
+        ),
+        email_db,
     )

@@ -202,9 +202,7 @@ async def test_worker_killed_mid_send_loses_no_email(
     assert sink.envelopes == []
 
     # A fresh worker on the same database and SMTP relay.
-    state = dataclasses.replace(
-        state, settings=state.settings.with_overrides(smtp_url=sink.url), email_sent_parts={}
-    )
+    state = dataclasses.replace(state, settings=state.settings.with_overrides(smtp_url=sink.url))
     relay = OutboxRelay(state)
     assert await relay.run_once() == 0  # the dead worker's lease still stands
     assert row.lease_expires_at is not None
