@@ -2,14 +2,22 @@
 
 - ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
+  one back.
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
 - ``email_state``: an ``AppState`` on ``email_db`` whose settings point the smtp backend at
   ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
+- ``start_relay_worker(db_url, smtp_url, at, owner)``: a separate process that runs one relay pass
+  (emails through the smtp backend, clock pinned at ``at``), for tests that kill it mid-send.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +30,8 @@ from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate
+from astrocal_server.storage.models import OutboxMessage
+from sqlalchemy import select
 
 from tests.support.databases import sqlite_url
 from tests.support.smtp import Sink
@@ -96,29 +106,41 @@ async def email_db(tmp_path: Path) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+async def queue_email(
+    db: Database, payload: dict[str, Any], *, now: dt.datetime, livemode: bool = True
+) -> str:
+    """Commit an email outbox row owing ``payload`` (account ``acct_mail``); returns its id."""
+    async with db.write() as session:
+        return enqueue(
+            session,
+            account_id="acct_mail",
+            livemode=livemode,
+            kind="email",
+            topic=f"booking.{payload['notice']}",
+            payload=payload,
+            now=now,
+            booking_id=payload["booking"]["id"],
+        )
+
+
+async def outbox_row(db: Database, row_id: str) -> OutboxMessage:
+    async with db.read() as session:
+        return (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.id == row_id))
+        ).one()
+
+
 @pytest.fixture
 def make_item(email_db: Database) -> MakeItem:
     async def make(payload: dict[str, Any], *, livemode: bool = True) -> OutboxItem:
-        topic = f"booking.{payload['notice']}"
-        booking_id = payload["booking"]["id"]
-        async with email_db.write() as session:
-            row_id = enqueue(
-                session,
-                account_id="acct_test",
-                livemode=livemode,
-                kind="email",
-                topic=topic,
-                payload=payload,
-                now=CHANGED_AT,
-                booking_id=booking_id,
-            )
+        row_id = await queue_email(email_db, payload, now=CHANGED_AT, livemode=livemode)
         return OutboxItem(
             id=row_id,
-            account_id="acct_test",
+            account_id="acct_mail",
             livemode=livemode,
             kind="email",
-            topic=topic,
-            booking_id=booking_id,
+            topic=f"booking.{payload['notice']}",
+            booking_id=payload["booking"]["id"],
             payload=payload,
             created_at=CHANGED_AT,
             attempts=0,
@@ -148,4 +170,42 @@ def email_state(smtp_sink: Sink, email_db: Database) -> AppState:
             _env_file=None,
         ),
         email_db,
+    )
+
+
+_RELAY_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from datetime import datetime
+    from astrocal_server.availability import NoExternalBusy
+    from astrocal_server.clock import FixedClock
+    from astrocal_server.config import Settings
+    from astrocal_server.outbox.relay import OutboxRelay
+    from astrocal_server.state import AppState
+    from astrocal_server.storage.db import Database
+
+    async def main(db_url, smtp_url, sender, at, owner):
+        settings = Settings(database_url=db_url, email_backend="smtp", smtp_url=smtp_url,
+                            email_from=sender, run_relay=False, _env_file=None)
+        state = AppState(settings=settings, db=Database(db_url),
+                         clock=FixedClock(datetime.fromisoformat(at)), busy_source=NoExternalBusy())
+        print("claiming", flush=True)
+        await OutboxRelay(state, owner=owner).run_once()
+        print("finished", flush=True)
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+def start_relay_worker(
+    db_url: str, smtp_url: str, at: dt.datetime, owner: str
+) -> subprocess.Popen[bytes]:
+    """Run one relay pass as ``owner`` in a new process (prints "finished" if it gets that far)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
+    return subprocess.Popen(
+        [sys.executable, "-c", _RELAY_WORKER, db_url, smtp_url, SENDER, at.isoformat(), owner],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
