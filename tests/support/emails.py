@@ -7,12 +7,16 @@
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
 - ``email_state``: an ``AppState`` on ``email_db`` whose settings point the smtp backend at
   ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
-- ``start_relay_worker(db_url, smtp_url, at, owner)``: a separate process that runs one relay pass
-  (emails through the smtp backend, clock pinned at ``at``), for tests that kill it mid-send.
+- ``kill_worker_mid_send(db_url, sink, holder, at)``: a relay pass in a separate process (emails
+  through the smtp backend, clock pinned at ``at``, lease owner ``doomed-worker``), SIGKILLed while
+  the holding sink holds its DATA; ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
+  in-process worker that finds the row only once the dead worker's lease has run out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -26,6 +30,7 @@ import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
@@ -34,7 +39,7 @@ from astrocal_server.storage.models import OutboxMessage
 from sqlalchemy import select
 
 from tests.support.databases import sqlite_url
-from tests.support.smtp import Sink
+from tests.support.smtp import HoldingSink, Sink
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
@@ -198,14 +203,52 @@ _RELAY_WORKER = textwrap.dedent(
 )
 
 
-def start_relay_worker(
-    db_url: str, smtp_url: str, at: dt.datetime, owner: str
-) -> subprocess.Popen[bytes]:
-    """Run one relay pass as ``owner`` in a new process (prints "finished" if it gets that far)."""
+DOOMED_WORKER = "doomed-worker"
+
+
+async def kill_worker_mid_send(
+    db_url: str, sink: Sink, holder: HoldingSink, at: dt.datetime
+) -> None:
+    """Run one relay pass as ``DOOMED_WORKER`` in a new process; SIGKILL it (no cleanup, nothing
+    recorded from then on) once ``holder`` holds the DATA it is waiting for, then release that."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
-    return subprocess.Popen(
-        [sys.executable, "-c", _RELAY_WORKER, db_url, smtp_url, SENDER, at.isoformat(), owner],
+    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
+        [
+            sys.executable,
+            "-c",
+            _RELAY_WORKER,
+            db_url,
+            sink.url,
+            SENDER,
+            at.isoformat(),
+            DOOMED_WORKER,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    try:
+        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
+        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
+        worker.kill()
+        await asyncio.to_thread(worker.wait, 30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
+    holder.release.set()
+
+
+async def take_over_after_lease(
+    state: AppState, clock: FixedClock, row_id: str, smtp_url: str
+) -> OutboxMessage:
+    """A fresh worker on ``smtp_url``: nothing to claim while the dead worker's lease stands, the
+    row once it has run out (the clock is moved just past it). Returns the row afterwards."""
+    state = dataclasses.replace(state, settings=state.settings.with_overrides(smtp_url=smtp_url))
+    relay = OutboxRelay(state)
+    assert await relay.run_once() == 0
+    lease_expires_at = (await outbox_row(state.db, row_id)).lease_expires_at
+    assert lease_expires_at is not None
+    clock.set(lease_expires_at + dt.timedelta(seconds=1))
+    assert await relay.run_once() == 1
+    return await outbox_row(state.db, row_id)

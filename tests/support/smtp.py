@@ -5,7 +5,8 @@
   and can be told to answer an address with a scripted reply (``sink.script(address, "451 …")``).
 - ``start_sink(front=...)``: the same without the fixture; ``front`` may wrap the handler.
 - ``holding_sink(hold=n)``: a sink that holds the n-th DATA unanswered until released (a client
-  killed mid-send), as ``(sink, holder)``.
+  killed mid-send), as ``(sink, holder)``; the ``held_sink`` fixture is that for the first DATA, or
+  for the n-th with ``@pytest.mark.parametrize("held_sink", [n], indirect=True)``.
 - ``tls_files``: a throwaway CA and a server certificate for 127.0.0.1 (PEM paths).
 """
 
@@ -157,6 +158,12 @@ def holding_sink(hold: int = 1) -> Iterator[tuple[Sink, HoldingSink]]:
     finally:
         holders[0].release.set()
         controller.stop()
+
+
+@pytest.fixture
+def held_sink(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, HoldingSink]]:
+    with holding_sink(hold=getattr(request, "param", 1)) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -5,11 +5,6 @@ process died sends only the missing copies, with the Message-ID the first run wo
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-from collections.abc import Iterator
-from datetime import timedelta
-
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.outbox.relay import OutboxRelay
@@ -18,8 +13,15 @@ from astrocal_server.storage.models import EmailCopy, OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import delete, select
 
-from tests.support.emails import MakePayload, outbox_row, queue_email, start_relay_worker
-from tests.support.smtp import HoldingSink, Sink, holding_sink
+from tests.support.emails import (
+    DOOMED_WORKER,
+    MakePayload,
+    kill_worker_mid_send,
+    outbox_row,
+    queue_email,
+    take_over_after_lease,
+)
+from tests.support.smtp import HoldingSink, Sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
@@ -35,49 +37,28 @@ async def _copies(state: AppState, row_id: str) -> dict[str, str]:
         return {copy.role: copy.message_id for copy in rows}
 
 
-@pytest.fixture
-def second_copy_held() -> Iterator[tuple[Sink, HoldingSink]]:
-    with holding_sink(hold=2) as pair:
-        yield pair
-
-
+@pytest.mark.parametrize("held_sink", [2], indirect=True)  # the host's copy, after the invitee's
 async def test_worker_killed_between_the_copies_sends_each_copy_once(
     app: FastAPI,
     clock: FixedClock,
     db_url: str,
-    second_copy_held: tuple[Sink, HoldingSink],
+    held_sink: tuple[Sink, HoldingSink],
     make_payload: MakePayload,
 ) -> None:
-    sink, holder = second_copy_held
+    sink, holder = held_sink
     state: AppState = app.state.astrocal
     row_id = await queue_email(state.db, make_payload(), now=clock.now())
 
-    worker = start_relay_worker(db_url, sink.url, clock.now(), "doomed-worker")
-    try:
-        # The relay accepted the invitee's copy; the worker is now handing over the host's.
-        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
-        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
-        worker.kill()  # SIGKILL between the two copies: the row is never settled
-        await asyncio.to_thread(worker.wait, 30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
-    holder.release.set()
+    # The relay accepted the invitee's copy; the worker is handing over the host's when killed.
+    await kill_worker_mid_send(db_url, sink, holder, clock.now())
 
     row = await outbox_row(state.db, row_id)
-    assert row.completed_at is None and row.lease_owner == "doomed-worker"
+    assert row.completed_at is None and row.lease_owner == DOOMED_WORKER
     assert len(sink.to(INVITEE)) == 1 and sink.to(HOST) == []
     assert await _copies(state, row_id) == {"invitee": _message_id(row_id, "invitee")}
 
     # A fresh worker, once the dead one's lease has run out.
-    state = dataclasses.replace(state, settings=state.settings.with_overrides(smtp_url=sink.url))
-    relay = OutboxRelay(state)
-    assert await relay.run_once() == 0
-    assert row.lease_expires_at is not None
-    clock.set(row.lease_expires_at + timedelta(seconds=1))
-    assert await relay.run_once() == 1
-    row = await outbox_row(state.db, row_id)
+    row = await take_over_after_lease(state, clock, row_id, sink.url)
     assert row.completed_at is not None and row.last_error is None and row.attempts == 2
 
     # Exactly one message each, carrying the Message-ID of its copy.

@@ -4,19 +4,20 @@ email once in the end, and a worker killed mid-send loses nothing.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-from collections.abc import Iterator
-from datetime import timedelta
-
-import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.state import AppState
 from fastapi import FastAPI
 
-from tests.support.emails import MakePayload, outbox_row, queue_email, start_relay_worker
-from tests.support.smtp import HoldingSink, Sink, holding_sink
+from tests.support.emails import (
+    DOOMED_WORKER,
+    MakePayload,
+    kill_worker_mid_send,
+    outbox_row,
+    queue_email,
+    take_over_after_lease,
+)
+from tests.support.smtp import HoldingSink, Sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
@@ -65,12 +66,6 @@ async def test_test_mode_row_completes_without_sending(
     assert smtp_sink.envelopes == [] and smtp_sink.handler.rcpt_attempts == []
 
 
-@pytest.fixture
-def held_sink() -> Iterator[tuple[Sink, HoldingSink]]:
-    with holding_sink(hold=1) as pair:
-        yield pair
-
-
 async def test_worker_killed_mid_send_loses_no_email(
     app: FastAPI,
     clock: FixedClock,
@@ -82,31 +77,15 @@ async def test_worker_killed_mid_send_loses_no_email(
     state: AppState = app.state.astrocal
     row_id = await queue_email(state.db, make_payload(), now=clock.now())
 
-    worker = start_relay_worker(db_url, sink.url, clock.now(), "doomed-worker")
-    try:
-        # The worker has claimed the row and is in the middle of handing the email to the relay.
-        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
-        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
-        worker.kill()  # SIGKILL: no cleanup, no chance to record anything
-        await asyncio.to_thread(worker.wait, 30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
-    holder.release.set()
+    # The worker has claimed the row and is in the middle of handing the email to the relay.
+    await kill_worker_mid_send(db_url, sink, holder, clock.now())
 
     row = await outbox_row(state.db, row_id)
     assert row.completed_at is None  # still owed
-    assert row.lease_owner == "doomed-worker" and row.attempts == 1
+    assert row.lease_owner == DOOMED_WORKER and row.attempts == 1
     assert sink.envelopes == []
 
-    # A fresh worker on the same database and SMTP relay.
-    state = dataclasses.replace(state, settings=state.settings.with_overrides(smtp_url=sink.url))
-    relay = OutboxRelay(state)
-    assert await relay.run_once() == 0  # the dead worker's lease still stands
-    assert row.lease_expires_at is not None
-    clock.set(row.lease_expires_at + timedelta(seconds=1))
-    assert await relay.run_once() == 1  # the lease ran out: another worker takes the row
-    row = await outbox_row(state.db, row_id)
+    # A fresh worker on the same database and SMTP relay, once the dead worker's lease ran out.
+    row = await take_over_after_lease(state, clock, row_id, sink.url)
     assert row.completed_at is not None and row.attempts == 2, row.last_error
     assert len(sink.to(INVITEE)) == 1 and len(sink.to(HOST)) == 1
