@@ -11,6 +11,7 @@ keeps its Message-ID on every run (it is derived from the row id and the role). 
 instant between the relay accepting a copy and that commit: a crash or a database outage exactly
 there sends that one copy again, with the same Message-ID. A refused (5xx) copy is not recorded: if
 the row runs again for its other copy, the refused one is tried again and its refusal reported.
+Backends that deliver nothing (console, none) keep no record: a second print or drop is harmless.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 
     mailer = state.mailer
-    done = await accepted_copies(state, item.id)
+    done = await accepted_copies(state, item.id) if mailer.delivers else set()
     deferred: list[str] = []
     refused: list[str] = []
     for role, message in messages:
@@ -92,7 +93,8 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         except PermanentSendError as exc:
             refused.append(f"{role}: {exc}")
             continue
-        await _record_copy(state, item.id, role, str(message["Message-ID"]))
+        if mailer.delivers:
+            await _record_copy(state, item.id, role, str(message["Message-ID"]))
     if deferred:
         raise RetryLater("; ".join(deferred + refused))
     if refused:

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import pytest
 from astrocal_server.clock import FixedClock
+from astrocal_server.config import Settings
+from astrocal_server.notify.outbox import handle
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import EmailCopy, OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import delete, select
 
 from tests.support.emails import (
     DOOMED_WORKER,
+    SENDER,
+    MakeItem,
     MakePayload,
     kill_worker_mid_send,
     outbox_row,
     queue_email,
+    state_for,
     take_over_after_lease,
 )
 from tests.support.smtp import HoldingSink, Sink
@@ -121,3 +127,17 @@ async def test_copies_go_with_their_outbox_row(
     async with state.db.write() as session:
         await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row_id))
     assert await _copies(state, row_id) == {}
+
+
+async def test_only_backends_that_deliver_record_copies(
+    make_payload: MakePayload, make_item: MakeItem, email_db: Database
+) -> None:
+    # Printing or dropping a copy twice duplicates nothing, so those backends write no records.
+    for backend, recorded in [("memory", {"invitee", "host"}), ("console", set()), ("none", set())]:
+        state = state_for(
+            Settings(email_backend=backend, email_from=SENDER, _env_file=None),  # type: ignore[arg-type]
+            email_db,
+        )
+        item = await make_item(make_payload())
+        await handle(item, state)
+        assert set(await _copies(state, item.id)) == recorded, backend
