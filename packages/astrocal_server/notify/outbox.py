@@ -32,10 +32,10 @@ from astrocal_server.storage.models import EmailCopy
 if TYPE_CHECKING:
     from astrocal_server.state import AppState
 
-__all__ = ["accepted_copies", "handle"]
+__all__ = ["handle"]
 
 
-async def accepted_copies(state: AppState, outbox_id: str) -> set[str]:
+async def _accepted_roles(state: AppState, outbox_id: str) -> set[str]:
     """The roles of ``outbox_id``'s copies that the mail relay has already accepted."""
     async with state.db.read() as session:
         roles = await session.scalars(
@@ -79,7 +79,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 
     mailer = state.mailer
-    done = await accepted_copies(state, item.id) if mailer.delivers else set()
+    done = await _accepted_roles(state, item.id) if mailer.delivers else set()
     deferred: list[str] = []
     refused: list[str] = []
     for role, message in messages:
