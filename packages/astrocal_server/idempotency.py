@@ -15,8 +15,9 @@ A stored response body is sealed with the server's :class:`~astrocal_server.cryp
 (bound to the account, mode, key and fingerprint), since some carry a secret shown only once (a new
 API key, a webhook signing secret): a database dump reveals none, while the retry still gets the
 secret back. A body sealed under a key since removed from ``ASTROCAL_SECRET_KEY`` cannot be
-replayed and raises :class:`~astrocal_server.crypto.SecretBoxError` (keep the old key for
-:data:`RETENTION` after a rotation). Rows stored in clear before sealing still replay.
+replayed: the retry gets a 409 ``idempotency_response_unavailable`` (the request did finish; a new
+key would repeat it), so keep the old key for :data:`RETENTION` after a rotation. Rows stored in
+clear before sealing still replay.
 
 A claim whose request died without releasing it (a killed process) can be taken over after
 :data:`IN_FLIGHT_LEASE`. What a request's fingerprint is, which responses are kept and how a
@@ -33,7 +34,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from astrocal_server.crypto import SecretBox
+from astrocal_server.crypto import SecretBox, SecretBoxError
 from astrocal_server.errors import Conflict, Unprocessable
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import IdempotencyRecord
@@ -89,6 +90,16 @@ def _in_use() -> Conflict:
     )
 
 
+def _unreadable() -> Conflict:
+    return Conflict(
+        "idempotency_response_unavailable",
+        "The request with this Idempotency-Key finished, but its stored response was sealed under "
+        "a server secret key that has since been removed, so it cannot be replayed. Look the "
+        "result up (list or get the object) instead; a new Idempotency-Key would repeat the request.",
+        param="Idempotency-Key",
+    )
+
+
 async def claim_key(
     state: AppState, *, account_id: str, livemode: bool, key: str, fingerprint: str
 ) -> Claim | StoredResponse:
@@ -108,13 +119,17 @@ async def claim_key(
                 if record.status == "done":
                     stored = record.response_headers or {}
                     body = record.response_body or ""
-                    return StoredResponse(
-                        status=record.response_status or 200,
-                        body=(
+                    try:
+                        opened = (
                             _box(state).open(body, aad=_aad(account_id, livemode, key, fingerprint))
                             if stored.get("sealed")
                             else body.encode("utf-8")
-                        ),
+                        )
+                    except SecretBoxError:
+                        raise _unreadable() from None
+                    return StoredResponse(
+                        status=record.response_status or 200,
+                        body=opened,
                         headers=[(str(k), str(v)) for k, v in stored.get("h", [])],
                     )
                 if record.created_at + IN_FLIGHT_LEASE > now:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from astrocal_server.api.deps import CallerDep
 from astrocal_server.clock import FixedClock
 from fastapi import APIRouter, FastAPI
@@ -247,3 +248,37 @@ async def test_a_response_stored_in_clear_before_sealing_still_replays(app: Fast
         state, account_id="acct_x", livemode=False, key="old", fingerprint="f" * 64
     )
     assert stored == StoredResponse(201, b'{"id":"x"}', [("content-type", "application/json")])
+
+
+async def test_a_response_sealed_under_a_removed_secret_key_is_a_clear_409(app: FastAPI) -> None:
+    from astrocal_server.crypto import SecretBox
+    from astrocal_server.errors import Conflict
+    from astrocal_server.idempotency import RETENTION, claim_key
+    from astrocal_server.storage.models import IdempotencyRecord
+
+    state = app.state.astrocal
+    now = state.clock.now()
+    # Sealed under a key id the server's keyring no longer holds (rotated out too early).
+    retired = SecretBox([("retired", b"\x01" * 32)])
+    aad = f"idempotency:acct_x:0:{'f' * 64}:rotated"
+    async with state.db.write() as session:
+        session.add(
+            IdempotencyRecord(
+                account_id="acct_x",
+                livemode=False,
+                key="rotated",
+                request_fingerprint="f" * 64,
+                status="done",
+                response_status=201,
+                response_body=retired.seal(b'{"secret":"whsec_x"}', aad=aad),
+                response_headers={"h": [], "sealed": True},
+                created_at=now,
+                expires_at=now + RETENTION,
+            )
+        )
+    with pytest.raises(Conflict) as raised:
+        await claim_key(
+            state, account_id="acct_x", livemode=False, key="rotated", fingerprint="f" * 64
+        )
+    assert raised.value.code == "idempotency_response_unavailable"
+    assert raised.value.param == "Idempotency-Key"
