@@ -139,7 +139,8 @@ class _Route:
     path: str
     cast_to: Any
     body: bool
-    item: Any = None  # set for a paginated list: the type of its items
+    paginated: bool = False
+    item: Any = None  # of a paginated list
 
 
 class Endpoint(Generic[S_co, A_co, SR_co, AR_co]):
@@ -195,7 +196,7 @@ class Endpoint(Generic[S_co, A_co, SR_co, AR_co]):
         if obj is None:
             return self
         client, item = obj._client, self._route.item
-        if item is None:
+        if not self._route.paginated:
             method = _bind(self, client.call, self._route.cast_to)
         else:
             method = _bind(self, lambda r: client.call_list(r, item), client.list_type[item])
@@ -272,8 +273,14 @@ def delete(path: str, cast_to: Any = None, *, body: bool = False) -> Any:
     return _route("DELETE", path, cast_to, body=body)
 
 
+@overload
+def get_list(path: str) -> Callable[[_Declaration[P, Paginated[T]]], ListMethod[P, T]]: ...
+@overload
 def get_list(
     path: str, item: type[T]
-) -> Callable[[_Declaration[P, Paginated[T]]], ListMethod[P, T]]:
-    """``GET path`` of a cursor-paginated list of ``item``; the fields are the query string."""
-    return lambda declaration: Endpoint(_Route("GET", path, None, False, item), declaration)
+) -> Callable[[_Declaration[P, Paginated[T]]], ListMethod[P, T]]: ...
+def get_list(path: str, item: Any = None) -> Any:
+    """``GET path`` of a cursor-paginated list of ``item``; the fields are the query string.
+    (Without ``item``, a generic declaration whose subclasses set it: see ``Collection``.)"""
+    route = _Route("GET", path, None, body=False, paginated=True, item=item)
+    return lambda declaration: Endpoint(route, declaration)

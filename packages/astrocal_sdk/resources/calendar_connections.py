@@ -8,18 +8,10 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import (
-    APIResource,
-    Async,
-    AsyncRaw,
-    Endpoint,
-    M,
-    Paginated,
-    Sync,
-    SyncRaw,
-)
+from astrocal_sdk._endpoint import Async, AsyncRaw, Endpoint, M, Sync, SyncRaw
 from astrocal_sdk._response import APIResponse
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.resources._resource import Collection
 from astrocal_sdk.types._generated.models import CalendarConnection, CalendarProvider
 
 __all__ = [
@@ -74,23 +66,15 @@ def _create(
 _create_endpoint = route.post("/v1/calendar_connections", CalendarConnection)(_create)
 
 
-class CalendarConnectionsAPI(APIResource[M]):
+class CalendarConnectionsAPI(
+    Collection[M, CalendarConnection], path="/v1/calendar_connections", item=CalendarConnection
+):
     create: Endpoint[
         _Create[CalendarConnection],
         _Create[Coroutine[Any, Any, CalendarConnection]],
         _Create[APIResponse[CalendarConnection]],
         _Create[Coroutine[Any, Any, APIResponse[CalendarConnection]]],
     ] = _create_endpoint
-
-    @route.get_list("/v1/calendar_connections", CalendarConnection)
-    def list(
-        self,
-        *,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[CalendarConnection]:
-        """Connections; iterating over the result walks every page."""
 
     @route.get("/v1/calendar_connections/{connection_id}", CalendarConnection)
     def retrieve(self, connection_id: str, **options: Unpack[RequestOptions]) -> CalendarConnection:

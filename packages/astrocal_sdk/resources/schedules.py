@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
+from astrocal_sdk._endpoint import Async, AsyncRaw, M, Sync, SyncRaw
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.resources._resource import Collection
 from astrocal_sdk.types._generated.models import Schedule
 from astrocal_sdk.types._params import DateOverrideParam, TimeZoneLike, WeeklyHoursParam
 
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class SchedulesAPI(APIResource[M]):
+class SchedulesAPI(Collection[M, Schedule], path="/v1/schedules", item=Schedule):
     @route.post("/v1/schedules", Schedule)
     def create(
         self,
@@ -34,16 +35,6 @@ class SchedulesAPI(APIResource[M]):
         **options: Unpack[RequestOptions],
     ) -> Schedule:
         """Weekly working hours and per-date overrides in one time zone."""
-
-    @route.get_list("/v1/schedules", Schedule)
-    def list(
-        self,
-        *,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[Schedule]:
-        """Schedules; iterating over the result walks every page."""
 
     @route.get("/v1/schedules/{schedule_id}", Schedule)
     def retrieve(self, schedule_id: str, **options: Unpack[RequestOptions]) -> Schedule:

@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 from astrocal_sdk import _endpoint as route
 from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.resources._resource import Collection
 from astrocal_sdk.types._generated.models import (
     Webhook,
     WebhookDelivery,
@@ -61,7 +62,7 @@ class DeliveriesAPI(APIResource[M]):
         """Attempt a delivery again now."""
 
 
-class WebhooksAPI(APIResource[M]):
+class WebhooksAPI(Collection[M, Webhook], path="/v1/webhooks", item=Webhook):
     @cached_property
     def deliveries(self) -> DeliveriesAPI[M]:
         return DeliveriesAPI(self._client, raw=self._raw)
@@ -76,16 +77,6 @@ class WebhooksAPI(APIResource[M]):
         **options: Unpack[RequestOptions],
     ) -> WebhookWithSecret:
         """A new endpoint; its signing ``secret`` is shown only in this response."""
-
-    @route.get_list("/v1/webhooks", Webhook)
-    def list(
-        self,
-        *,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[Webhook]:
-        """Endpoints; iterating over the result walks every page."""
 
     @route.get("/v1/webhooks/{webhook_id}", Webhook)
     def retrieve(self, webhook_id: str, **options: Unpack[RequestOptions]) -> Webhook:
