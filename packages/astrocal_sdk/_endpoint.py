@@ -209,16 +209,21 @@ class Endpoint(Generic[S_co, A_co, SR_co, AR_co]):
 def _bind(
     endpoint: Endpoint[Any, Any, Any, Any], send: Callable[[Request], Any], returns: Any
 ) -> Any:
-    def method(*args: Any, **kwargs: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
         return send(endpoint.request(*args, **kwargs))
 
+    async def call_async(*args: Any, **kwargs: Any) -> Any:
+        return await send(endpoint.request(*args, **kwargs))
+
+    # An async client's methods are coroutine functions, as ``async def`` methods would be.
+    method: Any = call_async if inspect.iscoroutinefunction(send) else call
     declaration = endpoint._declaration
     method.__name__ = method.__qualname__ = endpoint._name
     method.__doc__ = endpoint._doc
     # What help(), inspect and typing.get_type_hints report: the declaration's signature (its
     # annotations resolved in its own module, through __wrapped__) and the mode's return type.
-    method.__signature__ = endpoint._signature  # type: ignore[attr-defined]
-    method.__wrapped__ = declaration  # type: ignore[attr-defined]
+    method.__signature__ = endpoint._signature
+    method.__wrapped__ = declaration
     method.__annotations__ = {**declaration.__annotations__, "return": returns}
     return method
 
