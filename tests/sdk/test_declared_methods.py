@@ -5,8 +5,7 @@ the docstring, the signature, and the argument checks before anything is sent.""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from typing import Any
+from operator import attrgetter
 
 import httpx
 import pytest
@@ -17,14 +16,6 @@ from tests.support.spec_ops import Operation, sdk_operations
 OPERATIONS = sdk_operations()
 
 
-def _resolve(root: object, operation_id: str) -> Callable[..., Any]:
-    target: Any = root
-    for part in operation_id.split("."):
-        target = getattr(target, part)
-    assert callable(target)
-    return target  # type: ignore[no-any-return]
-
-
 def _views() -> list[object]:
     sync = Astrocal(api_key="sk_test_x", base_url="http://api.test")
     async_ = AsyncAstrocal(api_key="sk_test_x", base_url="http://api.test")
@@ -33,7 +24,7 @@ def _views() -> list[object]:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.operation_id)
 def test_every_view_has_the_same_docstring_and_signature(op: Operation) -> None:
-    methods = [_resolve(view, op.operation_id) for view in _views()]
+    methods = [attrgetter(op.operation_id)(view) for view in _views()]
     docs = {inspect.getdoc(method) for method in methods}
     signatures = {str(inspect.signature(method)) for method in methods}
     assert len(docs) == 1 and docs != {None}, (op.operation_id, docs)
@@ -43,10 +34,10 @@ def test_every_view_has_the_same_docstring_and_signature(op: Operation) -> None:
 
 def test_async_methods_are_coroutine_functions_and_sync_ones_are_not() -> None:
     sync, async_, sync_raw, async_raw = _views()
-    assert inspect.iscoroutinefunction(_resolve(async_raw, "bookings.create"))
-    assert not inspect.iscoroutinefunction(_resolve(sync, "bookings.create"))
-    assert not inspect.iscoroutinefunction(_resolve(sync_raw, "bookings.create"))
-    assert inspect.iscoroutinefunction(_resolve(async_, "bookings.create"))
+    assert inspect.iscoroutinefunction(attrgetter("bookings.create")(async_raw))
+    assert not inspect.iscoroutinefunction(attrgetter("bookings.create")(sync))
+    assert not inspect.iscoroutinefunction(attrgetter("bookings.create")(sync_raw))
+    assert inspect.iscoroutinefunction(attrgetter("bookings.create")(async_))
 
 
 def _recording_client() -> tuple[Astrocal, list[httpx.Request]]:
