@@ -11,7 +11,7 @@ import json
 import platform
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar, cast
 
 import httpx
@@ -148,7 +148,7 @@ def next_page(request: Request, cursor: str) -> Request:
     """The request for the page after ``request``'s: the same query from ``cursor``, and a plain
     (not raw) answer, since only the first page of a raw call is returned raw."""
     options, _ = strip_raw(request.options)
-    return replace(request, params={**request.params, "cursor": cursor}, options=options)
+    return request._replace(params={**request.params, "cursor": cursor}, options=options)
 
 
 class BaseClient(Resources[M], Generic[H, M]):

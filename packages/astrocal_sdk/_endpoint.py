@@ -28,6 +28,7 @@ from typing import (
     Any,
     Concatenate,
     Generic,
+    NamedTuple,
     ParamSpec,
     Protocol,
     Self,
@@ -96,8 +97,7 @@ class Paginated(Generic[T]):
     first ``SyncPage``, ``AsyncAstrocal`` an ``AsyncPaginator`` (await it or ``async for``)."""
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One call, ready for the client to send."""
 
     method: str
