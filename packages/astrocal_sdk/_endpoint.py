@@ -2,7 +2,7 @@
 
 A resource class (``astrocal_sdk/resources/``) declares each API operation as a method whose
 signature and docstring are what callers see and whose body is empty; a decorator names the route
-(``@post("/v1/bookings", Booking)``). The rules that turn a call into a request:
+(``@route.post("/v1/bookings", Booking)``). The rules that turn a call into a request:
 
 - positional parameters fill the ``{name}`` placeholders of the path (quoted, never empty);
 - keyword-only parameters are the operation's fields: the JSON body of ``POST``/``PATCH`` (and of a
@@ -11,9 +11,9 @@ signature and docstring are what callers see and whose body is empty; a decorato
 - ``**options`` are the per-request :class:`~astrocal_sdk.RequestOptions`.
 
 The class is generic in its mode (``Sync``, ``Async``, ``SyncRaw``, ``AsyncRaw``), and the mode
-decides what a method returns: the parsed object, a coroutine of it, or an ``APIResponse``. The
-client sends the request (``astrocal_sdk/_async/api_client.py`` and its derived sync twin), so this
-module does no I/O.
+decides what a method returns: the parsed object, a coroutine of it, or an ``APIResponse``; type
+checkers and IDEs see the declared parameters in every mode. The client sends the request
+(``astrocal_sdk/_async/client.py`` and its derived sync twin), so this module does no I/O.
 """
 
 from __future__ import annotations
