@@ -44,6 +44,7 @@ class OutboxItem:
     payload: dict[str, Any]
     created_at: datetime
     attempts: int  # attempts made before this one
+    booking_seq: int | None = None  # the row's place among its booking's rows (1, 2, …)
 
 
 class RetryLater(Exception):
