@@ -13,9 +13,10 @@ in the order they were written (``booking_seq``, see ``outbox/writer.py``): the 
 a row while an earlier row of the same booking is unfinished (``completed_at IS NULL``: leased to a
 worker, or waiting for a retry), so the order holds across batches, relay tasks, processes and
 restarts, on SQLite and PostgreSQL alike. A claim thus takes at most one row per booking; when a row
-completes, the transaction that records it also claims the booking's next row if it is due, and the
-same worker runs it at once. Rows without a booking are not ordered; different bookings run in
-parallel, so a failing row holds up only the later rows of its own booking:
+completes, the transaction that records it also claims the booking's next row if it is due (and was
+already written when the row was claimed; later ones wait for the next claim), and the same worker
+runs it at once. Rows without a booking are not ordered; different bookings run in parallel, so a
+failing row holds up only the later rows of its own booking:
 
 - a transient failure (:class:`RetryLater`, any unexpected error) leaves the row unfinished: it is
   retried with backoff, and the booking's later rows wait — for as long as it takes;
@@ -44,7 +45,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, event, or_, select, update
+from sqlalchemy import ColumnElement, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -187,6 +188,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._loader = loader
         self._rng = rng or random.Random()
+        # Claimed row id → the highest booking_seq of its booking unfinished at claim time, for
+        # rows that had later ones (see _note_later_rows).
+        self._last_seq: dict[str, int] = {}
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
         return (
@@ -221,8 +225,32 @@ class OutboxRelay:
                 limit=limit,
                 values=self._lease(now),
             )
+            await self._note_later_rows(session, rows)
         rows.sort(key=lambda r: (r.created_at, r.booking_seq or 0, r.id))
         return [_item(r) for r in rows]
+
+    async def _note_later_rows(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+        """Remember, per claimed row, its booking's last unfinished row now: completing the row
+        claims the next one only when there is one (most bookings have a single row waiting)."""
+        booking_ids = {r.booking_id for r in rows if r.booking_id is not None}
+        if not booking_ids:
+            return
+        last = dict(
+            (
+                await session.execute(
+                    select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
+                    .where(
+                        OutboxMessage.booking_id.in_(booking_ids),
+                        OutboxMessage.completed_at.is_(None),
+                    )
+                    .group_by(OutboxMessage.booking_id)
+                )
+            ).all()
+        )
+        for row in rows:
+            seq = last.get(row.booking_id)
+            if seq is not None and row.booking_seq is not None and seq > row.booking_seq:
+                self._last_seq[row.id] = seq
 
     async def process(self, item: OutboxItem) -> OutboxItem | None:
         """Run ``item``'s handler and record the result; returns its booking's next row when
@@ -297,6 +325,7 @@ class OutboxRelay:
         if available_at is not None:
             values["available_at"] = available_at
         following: list[OutboxMessage] = []
+        last = self._last_seq.pop(item.id, None)
         async with self.state.db.write() as session:
             result = await session.execute(
                 update(OutboxMessage)
@@ -305,7 +334,7 @@ class OutboxRelay:
                 .execution_options(synchronize_session=False)
             )
             settled = bool(result.rowcount)  # type: ignore[attr-defined]
-            if settled and completed_at is not None and item.booking_id is not None:
+            if settled and completed_at is not None and last is not None:
                 # In the same transaction: no other worker can see this row finished and the
                 # next one unclaimed, and the booking's run costs no extra claim.
                 now = self.state.clock.now()
@@ -321,7 +350,11 @@ class OutboxRelay:
             logger.warning(
                 "outbox %s: lease lost before the result was recorded; it will run again", item.id
             )
-        return _item(following[0]) if following else None
+        if not following:
+            return None
+        if last is not None and (following[0].booking_seq or 0) < last:
+            self._last_seq[following[0].id] = last
+        return _item(following[0])
 
 
 def _item(row: OutboxMessage) -> OutboxItem:

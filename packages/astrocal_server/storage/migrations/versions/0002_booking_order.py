@@ -38,28 +38,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ux_outbox_booking_seq", ["booking_id", "booking_seq"], unique=True)
+        batch_op.create_index(
+            "ix_outbox_booking_unfinished",
+            ["booking_id", "booking_seq"],
+            unique=False,
+            sqlite_where=sa.text("completed_at IS NULL"),
+            postgresql_where=sa.text("completed_at IS NULL"),
+        )
 
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("booking_id", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("booking_seq", sa.Integer(), nullable=True))
-    source = "FROM outbox WHERE outbox.id = 'ob_' || substr(webhook_deliveries.event_id, 5)"
     op.execute(
-        f"UPDATE webhook_deliveries SET booking_id = (SELECT outbox.booking_id {source}),"
-        f" booking_seq = (SELECT outbox.booking_seq {source})"
+        "UPDATE webhook_deliveries SET"
+        " booking_id = (SELECT outbox.booking_id FROM outbox"
+        " WHERE outbox.id = 'ob_' || substr(webhook_deliveries.event_id, 5)),"
+        " booking_seq = (SELECT outbox.booking_seq FROM outbox"
+        " WHERE outbox.id = 'ob_' || substr(webhook_deliveries.event_id, 5))"
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_webhook_deliveries_booking",
+            "ix_webhook_deliveries_booking_pending",
             ["endpoint_id", "booking_id", "booking_seq"],
             unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_webhook_deliveries_booking")
+        batch_op.drop_index("ix_webhook_deliveries_booking_pending")
         batch_op.drop_column("booking_seq")
         batch_op.drop_column("booking_id")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_booking_unfinished")
         batch_op.drop_index("ux_outbox_booking_seq")
         batch_op.drop_column("booking_seq")
