@@ -43,9 +43,9 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, event, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -324,7 +324,7 @@ class OutboxRelay:
         }
         if available_at is not None:
             values["available_at"] = available_at
-        following: list[OutboxMessage] = []
+        following: Any = None
         last = self._last_seq.pop(item.id, None)
         async with self.state.db.write() as session:
             result = await session.execute(
@@ -337,27 +337,48 @@ class OutboxRelay:
             if settled and completed_at is not None and last is not None:
                 # In the same transaction: no other worker can see this row finished and the
                 # next one unclaimed, and the booking's run costs no extra claim.
-                now = self.state.clock.now()
-                following = await claim_rows(
-                    session,
-                    OutboxMessage,
-                    due=self._due(now) & (OutboxMessage.booking_id == item.booking_id),
-                    order_by=[OutboxMessage.booking_seq],
-                    limit=1,
-                    values=self._lease(now),
-                )
+                following = await self._claim_next(session, str(item.booking_id))
         if not settled:
             logger.warning(
                 "outbox %s: lease lost before the result was recorded; it will run again", item.id
             )
-        if not following:
+        if following is None:
             return None
-        if last is not None and (following[0].booking_seq or 0) < last:
-            self._last_seq[following[0].id] = last
-        return _item(following[0])
+        if last is not None and (following.booking_seq or 0) < last:
+            self._last_seq[following.id] = last
+        return _item(following)
+
+    async def _claim_next(self, session: AsyncSession, booking_id: str) -> Any:
+        """Lease the booking's first unfinished row if it is due and free (a plain statement:
+        this runs once per row of a booking's run, so it stays cheap)."""
+        now = self.state.clock.now()
+        table = cast(Table, OutboxMessage.__table__)
+        unfinished = table.alias("unfinished")
+        first_unfinished = (
+            select(func.min(unfinished.c.booking_seq))
+            .where(unfinished.c.booking_id == booking_id, unfinished.c.completed_at.is_(None))
+            .scalar_subquery()
+        )
+        result = await session.execute(
+            update(table)
+            .where(
+                table.c.booking_id == booking_id,
+                table.c.booking_seq == first_unfinished,
+                table.c.available_at <= now,
+                _lease_free(table.c, now),
+            )
+            .values(
+                lease_owner=self.owner,
+                lease_expires_at=now + self.lease,
+                attempts=table.c.attempts + 1,
+            )
+            .returning(*table.c)
+        )
+        return result.first()
 
 
-def _item(row: OutboxMessage) -> OutboxItem:
+def _item(row: Any) -> OutboxItem:
+    """An outbox row (ORM object or result row) as the handler sees it."""
     return OutboxItem(
         id=row.id,
         account_id=row.account_id,
