@@ -3,36 +3,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate
 from astrocal_server.storage.models import Account, OutboxMessage, WebhookDelivery, WebhookEndpoint
 from sqlalchemy import insert, select
 
-from tests.support.databases import PG_SKIP, postgres_database, sqlite_url
-
 T0 = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    base = os.environ.get("ASTROCAL_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip(PG_SKIP)
-    url, drop = postgres_database(base)
-    try:
-        yield url
-    finally:
-        drop()
 
 
 def outbox_row(row_id: str, booking_id: str | None, created_at: datetime) -> dict[str, Any]:
@@ -50,8 +29,9 @@ def outbox_row(row_id: str, booking_id: str | None, created_at: datetime) -> dic
     }
 
 
-async def test_existing_rows_are_numbered_in_the_order_the_relay_used(fresh_db_url: str) -> None:
-    await migrate(fresh_db_url, "0001")
+async def test_existing_rows_are_numbered_in_the_order_the_relay_used(db_url: str) -> None:
+    """``db_url`` is a new database for this module (nothing else here migrates it)."""
+    await migrate(db_url, "0001")
     # Only the columns 0001 has: the new ones are not named, so not written.
     rows = [
         outbox_row("ob_c", "bk_a", T0 + timedelta(seconds=2)),
@@ -61,7 +41,7 @@ async def test_existing_rows_are_numbered_in_the_order_the_relay_used(fresh_db_u
         outbox_row("ob_y", "bk_b", T0),
         outbox_row("ob_x", None, T0),
     ]
-    db = Database(fresh_db_url)
+    db = Database(db_url)
     try:
         async with db.write() as session:
             await session.execute(
@@ -106,8 +86,8 @@ async def test_existing_rows_are_numbered_in_the_order_the_relay_used(fresh_db_u
     finally:
         await db.dispose()
 
-    await migrate(fresh_db_url)
-    db = Database(fresh_db_url)
+    await migrate(db_url)
+    db = Database(db_url)
     try:
         async with db.read() as session:
             numbered = dict(
