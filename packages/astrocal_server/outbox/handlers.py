@@ -4,7 +4,8 @@ A handler is ``async def handle(item: OutboxItem, state: AppState) -> None``. Re
 side effect is done (the row is completed). Raising :class:`RetryLater` puts the row back with a
 delay (the handler's own, or the relay's backoff); raising :class:`PermanentFailure` completes the
 row as failed with the reason kept in ``last_error``. Any other exception is treated as
-``RetryLater`` so a bug never loses a row.
+``RetryLater`` so a bug never loses a row. A row that is not completed holds up the later rows of its
+booking (see ``outbox/relay.py``): give up with ``PermanentFailure`` only when retrying cannot help.
 
 Handlers are named by dotted path and imported lazily, so ``astrocal --help`` and processes that
 never relay do not pay for the email or calendar stacks.
@@ -44,6 +45,7 @@ class OutboxItem:
     payload: dict[str, Any]
     created_at: datetime
     attempts: int  # attempts made before this one
+    booking_seq: int | None = None  # the row's place among its booking's rows (1, 2, …)
 
 
 class RetryLater(Exception):

@@ -7,6 +7,26 @@ invisible to other workers until its lease expires; a worker killed mid-row ther
 the row comes back when the lease runs out, and runs again (at least once, never lost).
 
 Results are written only while the lease is still ours (``WHERE lease_owner = :me``).
+
+Order. The rows of one booking — its webhook events, emails, calendar writes — are handled strictly
+in the order they were written (``booking_seq``, see ``outbox/writer.py``): the claim itself refuses
+a row while an earlier row of the same booking is unfinished (``completed_at IS NULL``: leased to a
+worker, or waiting for a retry), so the order holds across batches, relay tasks, processes and
+restarts, on SQLite and PostgreSQL alike. A claim thus takes at most one row per booking; when a row
+completes, the transaction that records it also claims the booking's next row if it is due (and was
+already written when the row was claimed; later ones wait for the next claim), and the same worker
+runs it at once. Rows without a booking are not ordered; different bookings run in parallel, so a
+failing row holds up only the later rows of its own booking:
+
+- a transient failure (:class:`RetryLater`, any unexpected error) leaves the row unfinished: it is
+  retried with backoff, and the booking's later rows wait — for as long as it takes;
+- a permanent failure (:class:`PermanentFailure`: an address refused, a calendar gone) completes the
+  row as failed (``last_error``), and the booking's later rows proceed.
+
+A ``webhook`` row completes as soon as its deliveries exist, so a failing endpoint never holds up a
+booking's emails or calendar writes; the deliveries keep their own order per endpoint and booking
+(``webhooks/dispatcher.py``).
+
 :class:`RelayLoop` runs the relay and the other lease-based sources (the webhook retry dispatcher,
 :data:`RELAY_SOURCES`) inside ``astrocal serve`` (:func:`relay_lifespan`) and ``astrocal worker``.
 """
@@ -23,10 +43,11 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, event, or_, select, update
+from sqlalchemy import ColumnElement, Table, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import (
@@ -113,11 +134,29 @@ async def claim_rows(
 
 
 class RelaySource(Protocol):
-    """Lease-based work: claim some, process one, or do one whole pass (tests)."""
+    """Lease-based work: claim some, process one, or do one whole pass (tests).
+
+    ``process`` may return the next item to process at once (already claimed by it), or ``None``.
+    """
 
     async def claim(self, limit: int) -> Sequence[Any]: ...
 
-    async def process(self, item: Any) -> None: ...
+    async def process(self, item: Any) -> Any | None: ...
+
+
+def _in_booking_order() -> ColumnElement[bool]:
+    """No earlier row of the same booking is unfinished (or the row has no booking)."""
+    earlier = aliased(OutboxMessage)
+    unfinished_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.booking_id == OutboxMessage.booking_id,
+            earlier.booking_seq < OutboxMessage.booking_seq,
+            earlier.completed_at.is_(None),
+        )
+        .exists()
+    )
+    return OutboxMessage.booking_id.is_(None) | ~unfinished_earlier
 
 
 def _group_in_order(items: Sequence[T], key: Callable[[T], str | None]) -> list[list[T]]:
@@ -149,13 +188,24 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._loader = loader
         self._rng = rng or random.Random()
+        # Claimed row id → the highest booking_seq of its booking unfinished at claim time, for
+        # rows that had later ones (see _note_later_rows).
+        self._last_seq: dict[str, int] = {}
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
         return (
             OutboxMessage.completed_at.is_(None)
             & (OutboxMessage.available_at <= now)
             & _lease_free(OutboxMessage, now)
+            & _in_booking_order()
         )
+
+    def _lease(self, now: datetime) -> dict[str, Any]:
+        return {
+            "lease_owner": self.owner,
+            "lease_expires_at": now + self.lease,
+            "attempts": OutboxMessage.attempts + 1,
+        }
 
     async def claim(self, limit: int) -> list[OutboxItem]:
         now = self.state.clock.now()
@@ -166,31 +216,45 @@ class OutboxRelay:
                 session,
                 OutboxMessage,
                 due=self._due(now),
-                order_by=[OutboxMessage.available_at, OutboxMessage.created_at, OutboxMessage.id],
+                order_by=[
+                    OutboxMessage.available_at,
+                    OutboxMessage.created_at,
+                    OutboxMessage.booking_seq,
+                    OutboxMessage.id,
+                ],
                 limit=limit,
-                values={
-                    "lease_owner": self.owner,
-                    "lease_expires_at": now + self.lease,
-                    "attempts": OutboxMessage.attempts + 1,
-                },
+                values=self._lease(now),
             )
-        rows.sort(key=lambda r: (r.created_at, r.id))
-        return [
-            OutboxItem(
-                id=r.id,
-                account_id=r.account_id,
-                livemode=r.livemode,
-                kind=r.kind,
-                topic=r.topic,
-                booking_id=r.booking_id,
-                payload=r.payload,
-                created_at=r.created_at,
-                attempts=r.attempts - 1,
-            )
-            for r in rows
-        ]
+            await self._note_later_rows(session, rows)
+        rows.sort(key=lambda r: (r.created_at, r.booking_seq or 0, r.id))
+        return [_item(r) for r in rows]
 
-    async def process(self, item: OutboxItem) -> None:
+    async def _note_later_rows(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+        """Remember, per claimed row, its booking's last unfinished row now: completing the row
+        claims the next one only when there is one (most bookings have a single row waiting)."""
+        booking_ids = {r.booking_id for r in rows if r.booking_id is not None}
+        if not booking_ids:
+            return
+        last = dict(
+            (
+                await session.execute(
+                    select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
+                    .where(
+                        OutboxMessage.booking_id.in_(booking_ids),
+                        OutboxMessage.completed_at.is_(None),
+                    )
+                    .group_by(OutboxMessage.booking_id)
+                )
+            ).all()
+        )
+        for row in rows:
+            seq = last.get(row.booking_id)
+            if seq is not None and row.booking_seq is not None and seq > row.booking_seq:
+                self._last_seq[row.id] = seq
+
+    async def process(self, item: OutboxItem) -> OutboxItem | None:
+        """Run ``item``'s handler and record the result; returns its booking's next row when
+        recording the completion claimed it (run it now: nothing else may run it meanwhile)."""
         try:
             handler = self._loader(item.kind)
             async with asyncio.timeout(self.handler_timeout):
@@ -198,7 +262,7 @@ class OutboxRelay:
         except RetryLater as exc:
             await self._retry(item, exc.delay, exc.reason)
         except PermanentFailure as exc:
-            await self._finish(item, f"permanent failure: {exc.reason}")
+            return await self._finish(item, f"permanent failure: {exc.reason}")
         except asyncio.CancelledError:
             raise  # shutdown: the lease runs out and another worker takes the row
         except Exception as exc:
@@ -206,25 +270,32 @@ class OutboxRelay:
             logger.exception("outbox %s (%s %s) failed", item.id, item.kind, item.topic)
             await self._retry(item, None, f"{type(exc).__name__}: {exc}"[:2000])
         else:
-            await self._finish(item, None)
+            return await self._finish(item, None)
+        return None
 
     async def run_once(self) -> int:
-        """Claim one batch and process it (rows of one booking in order); how many were claimed."""
+        """Claim one batch and process it, each row followed by its booking's next ones; how
+        many rows ran."""
         items = await self.claim(self.batch_size)
-        await self.process_batch(items)
-        return len(items)
+        return await self.process_batch(items)
 
-    async def process_batch(self, items: Sequence[OutboxItem]) -> None:
-        async def run_group(group: list[OutboxItem]) -> None:
+    async def process_batch(self, items: Sequence[OutboxItem]) -> int:
+        async def run_group(group: list[OutboxItem]) -> int:
+            ran = 0
             for item in group:
-                await self.process(item)
+                current: OutboxItem | None = item
+                while current is not None:
+                    current = await self.process(current)
+                    ran += 1
+            return ran
 
-        await asyncio.gather(
+        ran = await asyncio.gather(
             *(run_group(g) for g in _group_in_order(items, lambda i: i.booking_id))
         )
+        return sum(ran)
 
-    async def _finish(self, item: OutboxItem, error: str | None) -> None:
-        await self._settle(
+    async def _finish(self, item: OutboxItem, error: str | None) -> OutboxItem | None:
+        return await self._settle(
             item, completed_at=self.state.clock.now(), last_error=error, available_at=None
         )
 
@@ -244,7 +315,7 @@ class OutboxRelay:
         completed_at: datetime | None,
         last_error: str | None,
         available_at: datetime | None,
-    ) -> None:
+    ) -> OutboxItem | None:
         values: dict[str, Any] = {
             "lease_owner": None,
             "lease_expires_at": None,
@@ -253,6 +324,8 @@ class OutboxRelay:
         }
         if available_at is not None:
             values["available_at"] = available_at
+        following: Any = None
+        last = self._last_seq.pop(item.id, None)
         async with self.state.db.write() as session:
             result = await session.execute(
                 update(OutboxMessage)
@@ -260,10 +333,64 @@ class OutboxRelay:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+            settled = bool(result.rowcount)  # type: ignore[attr-defined]
+            if settled and completed_at is not None and last is not None:
+                # In the same transaction: no other worker can see this row finished and the
+                # next one unclaimed, and the booking's run costs no extra claim.
+                following = await self._claim_next(session, str(item.booking_id))
+        if not settled:
             logger.warning(
                 "outbox %s: lease lost before the result was recorded; it will run again", item.id
             )
+        if following is None:
+            return None
+        if last is not None and (following.booking_seq or 0) < last:
+            self._last_seq[following.id] = last
+        return _item(following)
+
+    async def _claim_next(self, session: AsyncSession, booking_id: str) -> Any:
+        """Lease the booking's first unfinished row if it is due and free (a plain statement:
+        this runs once per row of a booking's run, so it stays cheap)."""
+        now = self.state.clock.now()
+        table = cast(Table, OutboxMessage.__table__)
+        unfinished = table.alias("unfinished")
+        first_unfinished = (
+            select(func.min(unfinished.c.booking_seq))
+            .where(unfinished.c.booking_id == booking_id, unfinished.c.completed_at.is_(None))
+            .scalar_subquery()
+        )
+        result = await session.execute(
+            update(table)
+            .where(
+                table.c.booking_id == booking_id,
+                table.c.booking_seq == first_unfinished,
+                table.c.available_at <= now,
+                _lease_free(table.c, now),
+            )
+            .values(
+                lease_owner=self.owner,
+                lease_expires_at=now + self.lease,
+                attempts=table.c.attempts + 1,
+            )
+            .returning(*table.c)
+        )
+        return result.first()
+
+
+def _item(row: Any) -> OutboxItem:
+    """An outbox row (ORM object or result row) as the handler sees it."""
+    return OutboxItem(
+        id=row.id,
+        account_id=row.account_id,
+        livemode=row.livemode,
+        kind=row.kind,
+        topic=row.topic,
+        booking_id=row.booking_id,
+        payload=row.payload,
+        created_at=row.created_at,
+        attempts=row.attempts - 1,
+        booking_seq=row.booking_seq,
+    )
 
 
 def _load_source(path: str) -> Callable[..., Any]:
@@ -367,10 +494,13 @@ class RelayLoop:
     @staticmethod
     async def _run_group(source: Any, group: list[Any]) -> None:
         for item in group:
-            try:
-                await source.process(item)
-            except Exception:
-                logger.exception("relay: processing %r failed", item)
+            current = item
+            while current is not None:  # an item may hand over the next one it claimed
+                try:
+                    current = await source.process(current)
+                except Exception:
+                    logger.exception("relay: processing %r failed", current)
+                    current = None
 
 
 @asynccontextmanager

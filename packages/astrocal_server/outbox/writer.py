@@ -3,6 +3,14 @@
 Nothing here commits. The rows become visible to the relay exactly when the caller's transaction
 commits, and vanish with it when it rolls back — which is the whole point of the outbox.
 
+The rows of one booking are numbered ``booking_seq`` = 1, 2, … in the order they were written: in
+``enqueue`` call order within a transaction (several rows share one clock reading, so time cannot
+order them), after every row of earlier transactions. The number is taken when the session flushes
+(highest number so far + 1); that is race-free because every transaction that writes a booking's
+rows holds the booking's row lock (``SELECT … FOR UPDATE``) or creates the booking, and SQLite
+serialises all writes. The unique index on ``(booking_id, booking_seq)`` turns a writer that broke
+this rule into a failed transaction rather than an ambiguous order.
+
 Payloads follow the cross-area contract (times RFC 3339 UTC with ``Z``):
 
 - ``webhook``: ``{"type", "timestamp", "livemode", "data"}`` for live and test objects alike;
@@ -17,7 +25,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
 from astrocal_server.serialize.common import format_datetime
@@ -62,25 +72,51 @@ def enqueue(
 ) -> str:
     """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id."""
     row_id = new_id("ob")
-    session.add(
-        OutboxMessage(
-            id=row_id,
-            account_id=account_id,
-            livemode=livemode,
-            kind=kind,
-            topic=topic,
-            booking_id=booking_id,
-            payload=payload,
-            created_at=now,
-            available_at=now,
-            attempts=0,
-            lease_owner=None,
-            lease_expires_at=None,
-            completed_at=None,
-            last_error=None,
-        )
+    row = OutboxMessage(
+        id=row_id,
+        account_id=account_id,
+        livemode=livemode,
+        kind=kind,
+        topic=topic,
+        booking_id=booking_id,
+        payload=payload,
+        created_at=now,
+        available_at=now,
+        attempts=0,
+        lease_owner=None,
+        lease_expires_at=None,
+        completed_at=None,
+        last_error=None,
     )
+    session.add(row)
+    if booking_id is not None:
+        session.info.setdefault(_UNNUMBERED, []).append(row)
     return row_id
+
+
+# The session's booking rows awaiting their ``booking_seq``, in the order they were enqueued.
+_UNNUMBERED = "astrocal_outbox_unnumbered"
+
+
+@event.listens_for(Session, "before_flush")
+def _number_booking_rows(session: Session, _context: object, _instances: object) -> None:
+    rows: list[OutboxMessage] = session.info.pop(_UNNUMBERED, [])
+    rows = [r for r in rows if r.booking_seq is None and r in session.new]
+    if not rows:
+        return
+    booking_ids = {r.booking_id for r in rows}
+    with session.no_autoflush:
+        last: dict[str | None, int] = {
+            booking_id: seq or 0
+            for booking_id, seq in session.execute(
+                select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
+                .where(OutboxMessage.booking_id.in_(booking_ids))
+                .group_by(OutboxMessage.booking_id)
+            ).all()
+        }
+    for row in rows:
+        last[row.booking_id] = last.get(row.booking_id, 0) + 1
+        row.booking_seq = last[row.booking_id]
 
 
 def enqueue_webhook_event(

@@ -221,6 +221,8 @@ class OutboxMessage(Base):
     """A side effect owed by a committed write: a webhook event, an email or a calendar write-back.
 
     Written in the same transaction as the change it describes; the relay claims rows with a lease.
+    The rows of one booking are numbered ``booking_seq`` = 1, 2, … in the order they were written
+    (``outbox/writer.py``); a row is not claimed while an earlier one of its booking is unfinished.
     """
 
     __tablename__ = "outbox"
@@ -231,6 +233,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar
     topic: Mapped[str] = mapped_column(String(64))  # booking.created, booking.cancelled, …
     booking_id: Mapped[str | None] = mapped_column(String(40))
+    # The row's place among its booking's rows (NULL without a booking): the relay's order key.
+    booking_seq: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime]
     available_at: Mapped[datetime]
@@ -240,7 +244,20 @@ class OutboxMessage(Base):
     completed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_pending", "completed_at", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "completed_at", "available_at"),
+        # One write order per booking; the writer reads the booking's highest number here.
+        Index("ux_outbox_booking_seq", "booking_id", "booking_seq", unique=True),
+        # The claim's "no earlier unfinished row of this booking" test: a few entries at most. Partial,
+        # so the planner never prefers ix_outbox_pending for it (it did on a fresh table: O(n²)).
+        Index(
+            "ix_outbox_booking_unfinished",
+            "booking_id",
+            "booking_seq",
+            sqlite_where=text("completed_at IS NULL"),
+            postgresql_where=text("completed_at IS NULL"),
+        ),
+    )
 
 
 class WebhookEndpoint(Base):
@@ -267,7 +284,11 @@ class WebhookEndpoint(Base):
 
 
 class WebhookDelivery(Base):
-    """One event owed to one endpoint; ``event_id`` is the stable ``webhook-id`` across retries."""
+    """One event owed to one endpoint; ``event_id`` is the stable ``webhook-id`` across retries.
+
+    ``booking_id``/``booking_seq`` are the outbox row's: a delivery is not attempted while an
+    earlier delivery of the same booking to the same endpoint is still pending.
+    """
 
     __tablename__ = "webhook_deliveries"
 
@@ -276,6 +297,8 @@ class WebhookDelivery(Base):
     account_id: Mapped[str] = mapped_column(String(40))
     event_id: Mapped[str] = mapped_column(String(40))
     event_type: Mapped[str] = mapped_column(String(64))
+    booking_id: Mapped[str | None] = mapped_column(String(40))
+    booking_seq: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | failed
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -289,6 +312,15 @@ class WebhookDelivery(Base):
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_event"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+        # "No earlier pending delivery of this booking to this endpoint" (the dispatcher's claim).
+        Index(
+            "ix_webhook_deliveries_booking_pending",
+            "endpoint_id",
+            "booking_id",
+            "booking_seq",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
 

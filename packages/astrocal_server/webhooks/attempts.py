@@ -3,6 +3,10 @@ decide what comes next (retry at a later time, succeed, fail, disable a failing 
 
 The caller holds the delivery's lease (``lease_owner``). The outcome is written only if the lease is
 still ours; a delivery whose lease another worker took over is left to that worker.
+
+The retry window (``webhooks/schedule.py``) counts from the delivery's first attempt, not from its
+creation: a delivery that waited behind an earlier one of its booking (``webhooks/dispatcher.py``)
+still gets its full series of retries.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 import random
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.crypto import SecretBoxError
@@ -121,13 +125,18 @@ async def _record(
         now = state.clock.now()
         ours = delivery.lease_owner == owner and delivery.status == "pending"
         attempts_made = delivery.attempt_count + 1
+        first_attempt = await session.scalar(
+            select(func.min(WebhookAttempt.attempted_at)).where(
+                WebhookAttempt.delivery_id == delivery.id
+            )
+        )
         decision = decide(
             now=now,
             status_code=outcome.status,
             error=outcome.error,
             retry_after=outcome.retry_after,
             attempts_made=attempts_made,
-            created_at=delivery.created_at,
+            created_at=first_attempt or attempted_at,
             failing_since=endpoint.failing_since,
             rng=rng,
         )

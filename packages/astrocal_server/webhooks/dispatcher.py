@@ -4,6 +4,13 @@ First attempts are made by the fan-out handler right after it creates the delive
 (driven by the relay loop, see ``outbox/relay.py``) makes every later attempt, and picks up
 deliveries whose worker died mid-attempt once their lease has expired. :func:`send_now` makes an
 immediate attempt in the background (the ``test`` and ``retry`` operations).
+
+Order per endpoint and booking: a delivery is not attempted — by this source, by :func:`send_now`,
+or first by the fan-out (``webhooks/fanout.py``) — while an earlier delivery of the same booking to
+the same endpoint (lower ``booking_seq``) is still ``pending``: in flight, or waiting for a retry.
+Once that earlier one succeeds, or fails for good (its retries exhausted, or its endpoint disabled),
+the later ones go, in order. Deliveries without a booking, and those of other bookings or other
+endpoints, are not held up.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import aliased
 
 from astrocal_server.config import Settings
 from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
@@ -21,7 +29,14 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks.attempts import attempt_delivery
 
-__all__ = ["DeliveryDispatcher", "claim_one", "delivery_lease", "lease_free", "send_now"]
+__all__ = [
+    "DeliveryDispatcher",
+    "claim_one",
+    "delivery_lease",
+    "in_booking_order",
+    "lease_free",
+    "send_now",
+]
 
 
 def delivery_lease(settings: Settings) -> timedelta:
@@ -34,6 +49,22 @@ def delivery_lease(settings: Settings) -> timedelta:
 
 def lease_free(now: datetime) -> ColumnElement[bool]:
     return or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now)
+
+
+def in_booking_order() -> ColumnElement[bool]:
+    """No earlier delivery of the same booking to the same endpoint is pending."""
+    earlier = aliased(WebhookDelivery)
+    pending_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.endpoint_id == WebhookDelivery.endpoint_id,
+            earlier.booking_id == WebhookDelivery.booking_id,
+            earlier.booking_seq < WebhookDelivery.booking_seq,
+            earlier.status == "pending",
+        )
+        .exists()
+    )
+    return WebhookDelivery.booking_id.is_(None) | ~pending_earlier
 
 
 class DeliveryDispatcher:
@@ -55,6 +86,7 @@ class DeliveryDispatcher:
             (WebhookDelivery.status == "pending")
             & (WebhookDelivery.next_attempt_at <= now)
             & lease_free(now)
+            & in_booking_order()
         )
 
     async def claim(self, limit: int) -> list[str]:
@@ -66,14 +98,20 @@ class DeliveryDispatcher:
                 session,
                 WebhookDelivery,
                 due=self._due(now),
-                order_by=[WebhookDelivery.next_attempt_at, WebhookDelivery.id],
+                order_by=[
+                    WebhookDelivery.next_attempt_at,
+                    WebhookDelivery.booking_seq,
+                    WebhookDelivery.id,
+                ],
                 limit=limit,
                 values={
                     "lease_owner": self.owner,
                     "lease_expires_at": now + delivery_lease(self.state.settings),
                 },
             )
-        return [r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.id))]
+        return [
+            r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.booking_seq or 0, r.id))
+        ]
 
     async def process(self, delivery_id: str) -> None:
         await attempt_delivery(self.state, delivery_id, self.owner, rng=self._rng)
@@ -85,7 +123,8 @@ class DeliveryDispatcher:
 
 
 async def claim_one(state: AppState, delivery_id: str, owner: str) -> bool:
-    """Lease one pending delivery now, unless another worker holds it."""
+    """Lease one pending delivery now, unless another worker holds it or an earlier delivery of
+    its booking to its endpoint is pending (then the dispatcher sends it in its turn)."""
     now = state.clock.now()
     async with state.db.write() as session:
         result = await session.execute(
@@ -94,6 +133,7 @@ async def claim_one(state: AppState, delivery_id: str, owner: str) -> bool:
                 WebhookDelivery.id == delivery_id,
                 WebhookDelivery.status == "pending",
                 lease_free(now),
+                in_booking_order(),
             )
             .values(lease_owner=owner, lease_expires_at=now + delivery_lease(state.settings))
             .execution_options(synchronize_session=False)

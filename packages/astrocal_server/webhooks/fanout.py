@@ -4,6 +4,12 @@ The deliveries are created leased to this run and attempted at once, concurrentl
 belong to the dispatcher. Running the same outbox row twice (a relay that died after creating the
 deliveries) creates nothing new: a delivery is unique per (endpoint, event id), and the event id is
 derived from the outbox row id, so the ``webhook-id`` stays the same.
+
+A delivery of a booking's event to an endpoint that still has an earlier delivery of the same
+booking pending (waiting for a retry) is created unleased and not attempted here: the dispatcher
+attempts it once the earlier one is settled (order per endpoint and booking, see
+``webhooks/dispatcher.py``). The relay runs a booking's outbox rows one after another, so the
+earlier deliveries of the booking all exist by the time this row runs.
 """
 
 from __future__ import annotations
@@ -58,10 +64,25 @@ async def handle(item: OutboxItem, state: AppState) -> None:
                 )
             ).all()
         )
+        behind: set[str] = set()
+        if item.booking_id is not None:
+            behind = set(
+                (
+                    await session.scalars(
+                        select(WebhookDelivery.endpoint_id).where(
+                            WebhookDelivery.endpoint_id.in_([e.id for e in wanted]),
+                            WebhookDelivery.booking_id == item.booking_id,
+                            WebhookDelivery.event_id != event_id,
+                            WebhookDelivery.status == "pending",
+                        )
+                    )
+                ).all()
+            )
         for endpoint in wanted:
             if endpoint.id in existing:
                 continue  # made by an earlier run of this row; the dispatcher owns it now
             delivery_id = new_id("whd")
+            now_ours = endpoint.id not in behind
             session.add(
                 WebhookDelivery(
                     id=delivery_id,
@@ -69,17 +90,20 @@ async def handle(item: OutboxItem, state: AppState) -> None:
                     account_id=item.account_id,
                     event_id=event_id,
                     event_type=item.topic,
+                    booking_id=item.booking_id,
+                    booking_seq=item.booking_seq,
                     payload=item.payload,
                     status="pending",
                     attempt_count=0,
                     next_attempt_at=now,
-                    lease_owner=owner,
-                    lease_expires_at=now + lease,
+                    lease_owner=owner if now_ours else None,
+                    lease_expires_at=now + lease if now_ours else None,
                     created_at=now,
                     updated_at=now,
                 )
             )
-            created.append(delivery_id)
+            if now_ours:
+                created.append(delivery_id)
     results = await asyncio.gather(
         *(attempt_delivery(state, d, owner) for d in created), return_exceptions=True
     )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
+from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.outbox.relay import OutboxRelay, RelayLoop, backoff
 from astrocal_server.outbox.writer import enqueue
@@ -66,7 +67,7 @@ async def _rows(state: AppState, account: NewAccount, n: int, *, kind: str = KIN
                 topic="booking.created",
                 payload={"n": i},
                 now=state.clock.now(),
-                booking_id=f"bk_{i:04d}",
+                booking_id=new_id("bk"),  # unrelated rows: one booking each (no order between them)
             )
             for i in range(n)
         ]
