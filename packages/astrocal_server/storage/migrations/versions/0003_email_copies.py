@@ -1,7 +1,7 @@
 """email_copies: which copies of an email outbox row the mail relay accepted
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from astrocal_server.storage.types import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
