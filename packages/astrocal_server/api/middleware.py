@@ -146,13 +146,13 @@ class BodySizeLimitMiddleware:
             return
         too_large = _headers_too_large(scope.get("headers", []))
         if too_large is not None:
-            error = error_body(
-                request_id_of(scope),
-                "invalid_request_error",
+            await _refuse(
+                scope,
+                send,
+                431,
                 "request_headers_too_large",
                 f"The request has {too_large}; send fewer or shorter headers.",
             )
-            await send_json(send, 431, error, [(b"connection", b"close")])
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -161,7 +161,14 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
-                    await self._reject(scope, send)
+                    await _refuse(
+                        scope,
+                        send,
+                        413,
+                        "request_too_large",
+                        f"The request body is larger than {self.max_bytes} bytes; "
+                        "send a smaller body.",
+                    )
                     return
         seen = 0
 
@@ -176,14 +183,11 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, limited_receive, send)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
-        error = error_body(
-            request_id_of(scope),
-            "invalid_request_error",
-            "request_too_large",
-            f"The request body is larger than {self.max_bytes} bytes; send a smaller body.",
-        )
-        await send_json(send, 413, error, [(b"connection", b"close")])
+
+async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+    """Answer before the app runs, and close: the rest of the request is not read."""
+    error = error_body(request_id_of(scope), "invalid_request_error", code, message)
+    await send_json(send, status, error, [(b"connection", b"close")])
 
 
 class RateLimitHeadersMiddleware:
