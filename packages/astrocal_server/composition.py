@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from astrocal_server import logs
 from astrocal_server.availability import ExternalBusySource, NoExternalBusy
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
@@ -37,6 +38,7 @@ async def open_services(
     benchmarks); ``hooks=()`` gives just the migrated database and the state, with nothing started
     in the background (one-off commands such as ``astrocal init``).
     """
+    logs.install()
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     try:
         if settings.migrate_on_start:

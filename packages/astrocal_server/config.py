@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     default_plan: str = "unlimited"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # The most one CalDAV operation (discovery, a busy read, a write-back) may take in all,
+    # retries and redirects included: a server trickling its answer never trips the timeout above.
+    calendar_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
     # OAuth clients for calendar connections (a provider without a client id cannot be connected).
     # The redirect URI to register with the provider is <public_base_url>/v1/oauth/callback.
     # Base URLs are settings so tests (and sovereign clouds) can point elsewhere.

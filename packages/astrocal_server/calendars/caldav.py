@@ -8,11 +8,22 @@ only for calendars shared with "read free/busy" rights, where calendar-query is 
 server advertises the report. Write-back: ``PUT <calendar>/<booking id>.ics`` with
 ``If-None-Match: *`` on create (a retry finds its own earlier write: 412 = done), ``If-Match`` with
 the current ETag on update, and ``DELETE`` (404 = already gone).
+
+Limits, because the server is whatever URL a user typed: each public call (``discover`` as a
+whole, ``free_busy``, each write) ends after ``deadline`` seconds in all, retries and redirects
+included (``ASTROCAL_CALENDAR_DEADLINE_SECONDS``; the per-read timeout alone let a server
+trickling bytes hold a call for minutes); past it discovery raises :class:`DiscoveryFailed` and
+the other calls :class:`ProviderUnavailable` (transient, like a timeout). Every answer is streamed
+and read to at most ``max_response_bytes`` (:data:`MAX_RESPONSE_BYTES`, 8 MiB): a larger one
+raises :class:`~astrocal_server.calendars.http.ResponseTooLarge`, a non-retryable
+:class:`ProviderError` (:class:`DiscoveryFailed` during discovery).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,9 +43,15 @@ from astrocal_server.calendars.base import (
     ProviderError,
     ProviderUnavailable,
 )
-from astrocal_server.calendars.http import RetryPolicy, error_for, send
+from astrocal_server.calendars.http import ResponseTooLarge, RetryPolicy, error_for, send
 
-__all__ = ["CalDavProvider", "Discovery"]
+__all__ = ["DEADLINE_SECONDS", "MAX_RESPONSE_BYTES", "CalDavProvider", "Discovery"]
+
+DEADLINE_SECONDS = 30.0  # the default of ASTROCAL_CALENDAR_DEADLINE_SECONDS
+# A calendar-query over the longest availability window (62 days) of a busy calendar is a few
+# hundred kilobytes; eight mebibytes leaves room for thousands of events and bounds the memory
+# one misbehaving server can take.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 DAV = "{DAV:}"
 CAL = "{urn:ietf:params:xml:ns:caldav}"
@@ -115,6 +132,8 @@ class CalDavProvider:
         policy: RetryPolicy | None = None,
         default_zone: str = "UTC",
         now: Any = None,
+        deadline: float = DEADLINE_SECONDS,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.server_url = server_url if server_url.endswith("/") else server_url + "/"
         self._auth = httpx.BasicAuth(username, password)
@@ -122,6 +141,23 @@ class CalDavProvider:
         self._policy = policy or RetryPolicy()
         self._default_zone = default_zone
         self._now = now or (lambda: datetime.now(UTC))
+        self._deadline = deadline
+        self._max_bytes = max_response_bytes
+
+    @asynccontextmanager
+    async def _bounded(self, what: str) -> AsyncIterator[None]:
+        """One public call: at most ``deadline`` seconds in all."""
+        deadline = asyncio.timeout(self._deadline)
+        try:
+            async with deadline:
+                yield
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise ProviderUnavailable(
+                f"the CalDAV server at {self.server_url} did not finish {what} within "
+                f"{self._deadline:g} s"
+            ) from None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -137,10 +173,11 @@ class CalDavProvider:
             url,
             policy=self._policy,
             provider="the CalDAV server",
-            headers=headers,
+            headers={"Accept-Encoding": "identity", **(headers or {})},
             content=content,
             auth=self._auth,
             follow_redirects=True,
+            max_bytes=self._max_bytes,
         )
 
     async def _propfind(self, url: str, body: str, depth: str) -> tuple[str, list[_DavResponse]]:
@@ -150,6 +187,8 @@ class CalDavProvider:
             )
         except ProviderUnavailable as exc:
             raise DiscoveryFailed(f"could not reach {url}: {exc.message}") from None
+        except ResponseTooLarge as exc:
+            raise DiscoveryFailed(exc.message) from None
         if response.status_code == 401:
             raise AuthFailed("the CalDAV server rejected the user name or password", status=401)
         if response.status_code != 207:
@@ -162,6 +201,13 @@ class CalDavProvider:
     # -- discovery --------------------------------------------------------------------------
 
     async def discover(self) -> Discovery:
+        try:
+            async with self._bounded("discovery"):
+                return await self._discover()
+        except ProviderUnavailable as exc:
+            raise DiscoveryFailed(exc.message) from None
+
+    async def _discover(self) -> Discovery:
         principal_url = await self._principal()
         base, responses = await self._propfind(principal_url, _HOME, "0")
         home_href = None
@@ -247,11 +293,14 @@ class CalDavProvider:
         ignore_uids: Collection[str] = (),
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
-        for calendar in calendars:
-            if calendar.free_busy_only:
-                periods += await self.free_busy_query(calendar, start, end)
-            else:
-                periods += await self.calendar_query(calendar, start, end, ignore_uids=ignore_uids)
+        async with self._bounded("reading busy times"):
+            for calendar in calendars:
+                if calendar.free_busy_only:
+                    periods += await self.free_busy_query(calendar, start, end)
+                else:
+                    periods += await self.calendar_query(
+                        calendar, start, end, ignore_uids=ignore_uids
+                    )
         return ical.merge_periods(periods)
 
     async def calendar_query(
@@ -335,6 +384,10 @@ class CalDavProvider:
         )
 
     async def create_event(self, calendar_id: str, event: EventDraft) -> str:
+        async with self._bounded("creating an event"):
+            return await self._create_event(calendar_id, event)
+
+    async def _create_event(self, calendar_id: str, event: EventDraft) -> str:
         href = self.resource_href(calendar_id, event.booking_id)
         response = await self._put(href, event, {"If-None-Match": "*"})
         # 412: the resource exists — our own earlier attempt, since it is named after the booking.
@@ -343,9 +396,13 @@ class CalDavProvider:
         raise error_for(response, "the CalDAV server", f"creating event {href}")
 
     async def update_event(self, calendar_id: str, event_id: str, event: EventDraft) -> str:
+        async with self._bounded("updating an event"):
+            return await self._update_event(calendar_id, event_id, event)
+
+    async def _update_event(self, calendar_id: str, event_id: str, event: EventDraft) -> str:
         current = await self._request("GET", self.url_for(event_id))
         if current.status_code in (404, 410):
-            return await self.create_event(calendar_id, event)
+            return await self._create_event(calendar_id, event)
         if current.status_code != 200:
             raise error_for(current, "the CalDAV server", f"reading event {event_id}")
         etag = current.headers.get("etag")
@@ -360,6 +417,10 @@ class CalDavProvider:
         raise error_for(response, "the CalDAV server", f"updating event {event_id}")
 
     async def delete_event(self, calendar_id: str, event_id: str) -> None:
+        async with self._bounded("deleting an event"):
+            await self._delete_event(event_id)
+
+    async def _delete_event(self, event_id: str) -> None:
         response = await self._request("DELETE", self.url_for(event_id))
         if response.status_code in (200, 204, 404, 410):
             return

@@ -123,6 +123,7 @@ class CalendarService:
             policy=self.policy,
             default_zone=default_zone,
             now=self.now,
+            deadline=self.settings.calendar_deadline_seconds,
         )
 
     def oauth_provider(

@@ -29,6 +29,7 @@ from astrocal_server.calendars.base import (
 )
 
 __all__ = [
+    "ResponseTooLarge",
     "RetryPolicy",
     "error_for",
     "make_client",
@@ -37,6 +38,10 @@ __all__ = [
 ]
 
 _GOOGLE_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+class ResponseTooLarge(ProviderError):
+    """The answer is larger than the caller accepts; it was not read past the limit."""
 
 
 @dataclass
@@ -94,6 +99,45 @@ def is_throttled(response: httpx.Response) -> bool:
     return response.status_code == 403 and bool(_google_reasons(response) & _GOOGLE_RATE_REASONS)
 
 
+async def _capped(
+    client: httpx.AsyncClient, method: str, url: str, max_bytes: int, provider: str, **kwargs: Any
+) -> httpx.Response:
+    """``client.request`` reading at most ``max_bytes`` of (decoded) body, streamed."""
+    send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
+    request = client.build_request(method, url, **kwargs)
+    response = await client.send(request, stream=True, **send_options)
+    too_large = ResponseTooLarge(
+        f"{provider} answered {method} {url} with more than {max_bytes // 1024} KiB; "
+        "that is more than a calendar answer needs",
+        status=response.status_code,
+    )
+    body = bytearray()
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise too_large
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise too_large
+    finally:
+        await response.aclose()
+    # The body is decoded already: its headers must not make httpx decode it again.
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=bytes(body),
+        request=response.request,
+        history=response.history,
+        extensions=response.extensions,
+    )
+
+
 async def send(
     client: httpx.AsyncClient,
     method: str,
@@ -101,14 +145,22 @@ async def send(
     *,
     policy: RetryPolicy,
     provider: str,
+    max_bytes: int | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send with retries; returns the final response (any status that is not a retried one)."""
+    """Send with retries; returns the final response (any status that is not a retried one).
+
+    With ``max_bytes`` the body is streamed and an answer larger than that raises
+    :class:`ResponseTooLarge` (not retried) without being read further.
+    """
     last: ProviderUnavailable | None = None
     for attempt in range(policy.attempts):
         final = attempt == policy.attempts - 1
         try:
-            response = await client.request(method, url, **kwargs)
+            if max_bytes is None:
+                response = await client.request(method, url, **kwargs)
+            else:
+                response = await _capped(client, method, url, max_bytes, provider, **kwargs)
         except httpx.TimeoutException:
             last = ProviderUnavailable(f"{provider} did not answer in time")
         except httpx.TransportError as exc:

@@ -11,11 +11,19 @@ The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
 
 Everything a person typed (names, notes, titles, reasons) is escaped in HTML and flattened to one
 line in headers, so it can neither inject markup nor start a new header.
+
+A display name in From, To or Reply-To is written by :func:`mailbox_header` as RFC 2047
+encoded words (unless it is plain words), already folded, so whatever it holds (commas, quotes,
+angle brackets, ``@``, 500 characters) each of those headers parses back as exactly one address.
+Python's own folding cannot be trusted here: it drops the quotes around a long display name when it
+breaks it across lines, and ``"Jo, reply to eve@attacker.example …" <jo@…>`` became two addresses.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.errors import HeaderParseError
@@ -37,6 +45,7 @@ __all__ = [
     "build_message",
     "compose",
     "content_for",
+    "mailbox_header",
     "parse_sender",
 ]
 
@@ -69,6 +78,41 @@ def _address(email: str, name: str | None = None) -> Address:
         return Address(display_name=one_line(name or ""), addr_spec=email)
     except (ValueError, IndexError, HeaderParseError) as exc:
         raise BadAddress(f"{email!r} is not a usable email address: {exc}") from None
+
+
+# A display name made of these needs no quoting, so folding it at a space cannot change its meaning.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# Header lines stay within RFC 5322's 78 characters even after the longest name we write,
+# "Reply-To: " (10): an encoded word of 12 + 4 * 12 = 60 characters carries 36 octets of UTF-8.
+_WORD_OCTETS = 36
+_LINE = 78
+
+
+def _encoded_words(name: str) -> list[str]:
+    """``name`` as base64 encoded words, never splitting a UTF-8 sequence between two words."""
+    chunks: list[bytes] = [b""]
+    for ch in name:
+        octets = ch.encode("utf-8")
+        if len(chunks[-1]) + len(octets) > _WORD_OCTETS:
+            chunks.append(b"")
+        chunks[-1] += octets
+    return [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks if c]
+
+
+def mailbox_header(header: str, address: Address) -> str:
+    """The value of ``header`` (From, To, Reply-To) naming one mailbox, folded, ASCII only.
+
+    Set it with ``EmailMessage.set_raw``: lines of at most 78 characters are emitted as written
+    by every policy, so the quoting cannot be undone by refolding. An address too long to share
+    its line with anything (over 74 characters) goes without its display name.
+    """
+    spec = f"<{address.addr_spec}>"
+    name = address.display_name
+    if not name or len(spec) + 1 > _LINE - 2:
+        return address.addr_spec
+    if _PLAIN_NAME.fullmatch(name) and len(header) + 2 + len(name) + 1 + len(spec) <= _LINE:
+        return f"{name} {spec}"
+    return "\n ".join([*_encoded_words(name), spec])
 
 
 def parse_sender(sender: str) -> Address:
@@ -205,7 +249,7 @@ def build_message(
     invite: Invite,
     *,
     sender: Address,
-    to: list[Address],
+    to: Address,
     cc: list[Address],
     reply_to: Address | None,
     message_id: str,
@@ -213,12 +257,12 @@ def build_message(
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = one_line(content.subject)
-    msg["From"] = sender
-    msg["To"] = to
+    msg.set_raw("From", mailbox_header("From", sender))
+    msg.set_raw("To", mailbox_header("To", to))
     if cc:
-        msg["Cc"] = cc
+        msg["Cc"] = cc  # bare addresses: no display name to fold
     if reply_to is not None:
-        msg["Reply-To"] = reply_to
+        msg.set_raw("Reply-To", mailbox_header("Reply-To", reply_to))
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
@@ -254,7 +298,7 @@ def compose(
                 content_for(notice, "invitee"),
                 invite,
                 sender=from_addr,
-                to=[invitee],
+                to=invitee,
                 cc=guests,
                 reply_to=host,
                 message_id=f"<{message_key}.invitee@{domain}>",
@@ -270,7 +314,7 @@ def compose(
                     content_for(notice, "host"),
                     invite,
                     sender=from_addr,
-                    to=[host],
+                    to=host,
                     cc=[],
                     reply_to=invitee,
                     message_id=f"<{message_key}.host@{domain}>",
