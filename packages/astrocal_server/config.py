@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     secret_key: str | None = None
     signup_enabled: bool = False
+    # Unauthenticated routes that do work count per client address: sign-ups per hour, OAuth
+    # callbacks per minute (a browser needs one per connection).
+    signup_limit_per_hour: int = Field(default=10, ge=1)
+    oauth_callback_limit_per_minute: int = Field(default=30, ge=1)
     allow_private_webhook_targets: bool = False
     # Webhooks: each attempt's deadline (connect + answer), and how often an idle relay polls.
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)

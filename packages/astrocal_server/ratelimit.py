@@ -1,12 +1,20 @@
-"""Per-API-key rate limits: fixed one-minute windows counted per key, and the error when one is full.
+"""Rate limits: fixed windows counted per bucket, and the error when one is full.
 
-The limit is the plan's ``requests_per_minute``. Counters live in process memory when the database
-is SQLite (one server process owns the file) and in the ``rate_limit_counters`` table on PostgreSQL,
-where one atomic upsert per request makes the limit global across every process sharing the
-database.
+Two kinds of bucket:
 
-Counting happens where the caller is authenticated; the HTTP edge (``api/ratelimit.py``) turns the
-:class:`RateLimitStatus` into ``RateLimit-*`` headers and a 429 with ``Retry-After``.
+- **An account in one mode** (:func:`check_account`): the plan's ``requests_per_minute`` is shared
+  by every API key of the account in that mode, so minting more keys buys no more requests. The
+  two modes count apart, so test traffic (a CI run) never starves live traffic, as the monthly
+  booking quota is also kept per mode.
+- **A client address** (:func:`check_address`): the unauthenticated routes that do work (signup,
+  the OAuth callback) have no key to count against; they count per client address and action.
+
+Counters live in process memory when the database is SQLite (one server process owns the file) and
+in the ``rate_limit_counters`` table on PostgreSQL, where one atomic upsert per request makes the
+limit global across every process sharing the database.
+
+The HTTP edge (``api/ratelimit.py``) turns the :class:`RateLimitStatus` into ``RateLimit-*``
+headers and a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ __all__ = [
     "DatabaseCounterStore",
     "MemoryCounterStore",
     "RateLimitStatus",
-    "check",
+    "check_account",
+    "check_address",
     "exceeded",
 ]
 
@@ -43,6 +52,7 @@ class RateLimitStatus:
     remaining: int
     reset_seconds: int
     allowed: bool
+    message: str  # what the 429 says: whose limit, and when to retry
 
 
 class CounterStore(Protocol):
@@ -96,24 +106,54 @@ class DatabaseCounterStore:
         return count
 
 
-async def check(state: AppState, key_id: str, limit: int) -> RateLimitStatus:
-    """Count one request for ``key_id`` in the current window."""
+async def _count(
+    state: AppState, bucket: str, limit: int, window_seconds: int, message: str
+) -> RateLimitStatus:
     now = state.clock.now().astimezone(UTC)
     epoch = now.timestamp()
-    window_start = math.floor(epoch / WINDOW_SECONDS) * WINDOW_SECONDS
-    window_end = datetime.fromtimestamp(window_start + WINDOW_SECONDS, UTC)
-    count = await state.rate_limits.hit(f"{key_id}:{window_start}", window_end)
-    reset = max(1, math.ceil(window_start + WINDOW_SECONDS - epoch))
+    window_start = math.floor(epoch / window_seconds) * window_seconds
+    window_end = datetime.fromtimestamp(window_start + window_seconds, UTC)
+    count = await state.rate_limits.hit(f"{bucket}:{window_seconds}:{window_start}", window_end)
+    reset = max(1, math.ceil(window_start + window_seconds - epoch))
     return RateLimitStatus(
-        limit=limit, remaining=max(0, limit - count), reset_seconds=reset, allowed=count <= limit
+        limit=limit,
+        remaining=max(0, limit - count),
+        reset_seconds=reset,
+        allowed=count <= limit,
+        message=message.format(limit=limit, reset=reset),
+    )
+
+
+async def check_account(
+    state: AppState, account_id: str, *, livemode: bool, limit: int
+) -> RateLimitStatus:
+    """Count one request of the account in its mode in the current minute."""
+    mode = "live" if livemode else "test"
+    return await _count(
+        state,
+        f"acct:{account_id}:{mode}",
+        limit,
+        WINDOW_SECONDS,
+        f"This account made more than {{limit}} {mode} mode requests in the current minute, its "
+        "plan's limit (shared by all its API keys in that mode); retry in {reset} seconds.",
+    )
+
+
+async def check_address(
+    state: AppState, action: str, address: str, *, limit: int, window_seconds: int
+) -> RateLimitStatus:
+    """Count one unauthenticated ``action`` (``signup``…) from a client address."""
+    span = "an hour" if window_seconds == 3600 else f"{window_seconds} seconds"
+    return await _count(
+        state,
+        f"addr:{action}:{address}",
+        limit,
+        window_seconds,
+        f"Too many {action} requests from this address (more than {{limit}} in {span}); "
+        "retry in {reset} seconds.",
     )
 
 
 def exceeded(status: RateLimitStatus) -> RateLimited:
-    """The ``rate_limit_exceeded`` error (with ``retry_after``) for a request over its key's limit."""
-    return RateLimited(
-        "rate_limit_exceeded",
-        f"This API key made more than {status.limit} requests in the current minute, its plan's "
-        f"limit; retry in {status.reset_seconds} seconds.",
-        retry_after=status.reset_seconds,
-    )
+    """The ``rate_limit_exceeded`` error (with ``retry_after``) for a request over its limit."""
+    return RateLimited("rate_limit_exceeded", status.message, retry_after=status.reset_seconds)

@@ -4,7 +4,9 @@ A secret is ``sk_live_``/``sk_test_`` + 43 base62 characters (256 bits). Only it
 with a short display prefix; the secret itself is returned once, by the call that creates it.
 
 Keys belong to the account, not to a mode; but a test-mode key manages only test-mode keys, so a
-leaked test key can never mint a live one. The session-level builders (:func:`create_account`,
+leaked test key can never mint a live one. An account holds at most :data:`MAX_ACTIVE_KEYS_PER_MODE`
+unrevoked keys per mode (the plan's request limit is shared by them anyway, see
+:mod:`astrocal_server.ratelimit`). The session-level builders (:func:`create_account`,
 :func:`create_api_key`, :func:`create_default_schedule`) also serve first-run setup and tests; the
 caller-level functions open their own unit of work and raise :mod:`astrocal_server.errors`.
 """
@@ -38,6 +40,7 @@ from astrocal_server.storage.rows import fetch_all, instance, labelled
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
     "LAST_USED_RESOLUTION",
+    "MAX_ACTIVE_KEYS_PER_MODE",
     "Mode",
     "NewAccount",
     "NewApiKey",
@@ -59,6 +62,8 @@ __all__ = [
 _BASE62 = string.digits + string.ascii_letters
 _SECRET_CHARS = 43  # 43 × log2(62) ≈ 256 bits
 Mode = Literal["live", "test"]
+# Enough for one key per service and environment plus rotation; revoking one frees a place.
+MAX_ACTIVE_KEYS_PER_MODE = 20
 
 DEFAULT_WEEKLY_HOURS = [
     {"day": day, "start": "09:00", "end": "17:00"}
@@ -246,18 +251,14 @@ def ensure_signup_enabled(settings: Settings) -> None:
 
 
 async def sign_up(state: AppState, *, name: str, email: str, time_zone: str) -> NewAccount:
-    """A new account on the default plan; one account per email (compared case-insensitively)."""
+    """A new account on the default plan.
+
+    The email need not be unique: it is the host's contact address in invitations, never a login
+    (keys are the only credentials), so refusing a second account for it would only tell anyone
+    which addresses have accounts. Every signup answers alike, whatever the email.
+    """
     ensure_signup_enabled(state.settings)
     async with state.db.write() as session:
-        taken = await session.scalar(
-            select(Account.id).where(func.lower(Account.email) == email.lower()).limit(1)
-        )
-        if taken is not None:
-            raise conflict(
-                "email_taken",
-                f"An account with the email {email} already exists; use its API keys, or sign up with another email.",
-                param="email",
-            )
         return await create_account(
             session,
             name=name,
@@ -281,6 +282,26 @@ async def issue_api_key(state: AppState, caller: Caller, *, name: str, mode: Mod
             param="mode",
         )
     async with state.db.write() as session:
+        # Lock the account row so concurrent creates count one after another (PostgreSQL; SQLite
+        # write transactions are serialised already).
+        await session.execute(
+            select(Account.id).where(Account.id == caller.account_id).with_for_update()
+        )
+        active = await session.scalar(
+            select(func.count(ApiKey.id)).where(
+                ApiKey.account_id == caller.account_id,
+                ApiKey.mode == mode,
+                ApiKey.revoked_at.is_(None),
+            )
+        )
+        if (active or 0) >= MAX_ACTIVE_KEYS_PER_MODE:
+            raise conflict(
+                "api_key_limit_reached",
+                f"This account already has {MAX_ACTIVE_KEYS_PER_MODE} active {mode}-mode API keys, "
+                "the most allowed; revoke one you no longer use (DELETE /v1/api_keys/{id}) and "
+                "try again.",
+                param="mode",
+            )
         return await create_api_key(
             session, account_id=caller.account_id, name=name, mode=mode, clock=state.clock
         )

@@ -1,4 +1,8 @@
-"""``GET /v1/account`` and self-service signup ``POST /v1/accounts``."""
+"""``GET /v1/account`` and self-service signup ``POST /v1/accounts``.
+
+Signup takes no key, so it is throttled per client address (``ASTROCAL_SIGNUP_LIMIT_PER_HOUR``),
+counted before the body is read so malformed attempts count too.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from astrocal_server.accounts import service
+from astrocal_server.api import ratelimit
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
 from astrocal_server.contract.requests import AccountCreate
@@ -24,6 +29,11 @@ async def _signup_enabled(state: StateDep) -> None:
     service.ensure_signup_enabled(state.settings)
 
 
+async def _throttle_signup(request: Request, state: StateDep) -> None:
+    limit = state.settings.signup_limit_per_hour
+    await ratelimit.enforce_address(request, state, "signup", limit=limit, window_seconds=3600)
+
+
 @router.get("/v1/account", operation_id="account.retrieve")
 async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     return account_to_api(caller.account)
@@ -33,7 +43,11 @@ async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     "/v1/accounts",
     operation_id="accounts.create",
     status_code=201,
-    dependencies=[Depends(validate_idempotency_key), Depends(_signup_enabled)],
+    dependencies=[
+        Depends(_signup_enabled),
+        Depends(_throttle_signup),
+        Depends(validate_idempotency_key),
+    ],
 )
 async def create_account_route(request: Request, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, AccountCreate)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from astrocal_server.api import ratelimit
 from astrocal_server.api.body import load_json_object, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.api.errors import ApiError
@@ -99,7 +100,19 @@ def _with_query(url: str, extra: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@router.get("/v1/oauth/callback", operation_id="oauth.callback")
+async def _throttle_callback(request: Request, state: StateDep) -> None:
+    # No key to count against: the browser's address is (the state lookup is the work done).
+    limit = state.settings.oauth_callback_limit_per_minute
+    await ratelimit.enforce_address(
+        request, state, "OAuth callback", limit=limit, window_seconds=60
+    )
+
+
+@router.get(
+    "/v1/oauth/callback",
+    operation_id="oauth.callback",
+    dependencies=[Depends(_throttle_callback)],
+)
 async def oauth_callback(
     state: StateDep,
     state_param: Annotated[str, Query(alias="state", min_length=1, max_length=512)],

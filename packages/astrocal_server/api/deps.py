@@ -1,8 +1,8 @@
 """FastAPI dependencies: the app state, the database, the clock, the settings and the caller.
 
 The caller dependency reads the ``Authorization: Bearer`` header here and leaves recognising the
-key to the accounts service; then it counts the request against the key's rate limit
-(``api/ratelimit.py``) and, for a POST, claims its ``Idempotency-Key`` (``api/idempotency.py``).
+key to the accounts service; then it counts the request against the rate limit of the key's
+account and mode (``api/ratelimit.py``) and, for a POST, claims its ``Idempotency-Key`` (``api/idempotency.py``).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ async def _caller(
     caller = Caller(account=account, api_key=key, livemode=key.mode == "live")
     state = get_state(request)
     limit = plan_of(state.settings, account).plan.requests_per_minute
-    await ratelimit.enforce(request.scope, state, key.id, limit)
+    await ratelimit.enforce(request.scope, state, account.id, livemode=caller.livemode, limit=limit)
     if idempotent and request.method == "POST":
         await idempotency.begin(request, state, account_id=account.id, livemode=caller.livemode)
     return caller

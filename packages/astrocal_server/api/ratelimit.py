@@ -2,28 +2,54 @@
 the ``RateLimit-*`` headers :class:`~astrocal_server.api.middleware.RateLimitHeadersMiddleware`
 puts on whatever response the request ends with (success, error or idempotent replay).
 
-Counting and the limit's error live in :mod:`astrocal_server.ratelimit`.
+A request with an API key counts against its account's budget in the key's mode; an
+unauthenticated request that does work (signup, the OAuth callback) against its client address.
+The headers describe whichever budget the request was counted in. Counting and the limit's error
+live in :mod:`astrocal_server.ratelimit`.
 """
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import Scope
 
 from astrocal_server import ratelimit
 from astrocal_server.ratelimit import RateLimitStatus
 from astrocal_server.state import AppState
 
-__all__ = ["enforce", "rate_limit_headers", "status_of"]
+__all__ = ["client_address", "enforce", "enforce_address", "rate_limit_headers", "status_of"]
 
 _SCOPE_KEY = "rate_limit"
 
 
-async def enforce(scope: Scope, state: AppState, key_id: str, limit: int) -> None:
-    """Count the request; over the limit raise 429 ``rate_limit_exceeded`` with ``Retry-After``."""
-    status = await ratelimit.check(state, key_id, limit)
+def _settle(scope: Scope, status: RateLimitStatus) -> None:
     scope.setdefault("state", {})[_SCOPE_KEY] = status
     if not status.allowed:
         raise ratelimit.exceeded(status)
+
+
+async def enforce(
+    scope: Scope, state: AppState, account_id: str, *, livemode: bool, limit: int
+) -> None:
+    """Count the request against the account's budget in its mode; over it raise 429
+    ``rate_limit_exceeded`` with ``Retry-After``."""
+    _settle(scope, await ratelimit.check_account(state, account_id, livemode=livemode, limit=limit))
+
+
+def client_address(request: Request) -> str:
+    """The connecting peer's address. ``astrocal serve`` does not trust ``X-Forwarded-For`` (a
+    client could forge it), so behind a reverse proxy every client shares the proxy's budget."""
+    return request.client.host if request.client else "unknown"
+
+
+async def enforce_address(
+    request: Request, state: AppState, action: str, *, limit: int, window_seconds: int
+) -> None:
+    """Count an unauthenticated ``action`` against the client address's budget; 429 over it."""
+    status = await ratelimit.check_address(
+        state, action, client_address(request), limit=limit, window_seconds=window_seconds
+    )
+    _settle(request.scope, status)
 
 
 def status_of(scope: Scope) -> RateLimitStatus | None:
