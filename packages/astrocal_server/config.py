@@ -13,10 +13,11 @@ import base64
 import binascii
 import hashlib
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATABASE_URL", "Plan", "Settings", "normalise_database_url", "parse_keyring"]
 
@@ -143,6 +144,11 @@ class Settings(BaseSettings):
     microsoft_tenant: str = "common"
     microsoft_login_url: str = "https://login.microsoftonline.com"
     microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    # Where the OAuth callback may send the browser back to (a connection's redirect_uri): origins
+    # (https://app.example.com) or an origin with a path prefix (https://app.example.com/oauth/),
+    # comma-separated. The server's own origin and loopback addresses are always allowed, so an
+    # empty list allows nothing else (see calendars/oauth.py).
+    oauth_redirect_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # CalDAV servers on loopback/private/link-local addresses (a LAN Nextcloud, a local Radicale):
     # refused unless enabled, so a connection cannot be pointed at internal services.
     allow_private_calendar_servers: bool = False
@@ -190,6 +196,37 @@ class Settings(BaseSettings):
                 "public_base_url must be an absolute http(s) URL such as https://api.example.com"
             )
         return value.rstrip("/")
+
+    @field_validator("oauth_redirect_allowlist", mode="before")
+    @classmethod
+    def _oauth_redirect_allowlist(cls, value: Any) -> Any:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list):
+            return entries
+        out = []
+        for entry in (str(e).strip() for e in entries):
+            if not entry:
+                continue
+            try:
+                parts = urlsplit(entry)
+                _ = parts.port  # an out-of-range port raises here
+                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:
+                valid = False
+            if (
+                not valid
+                or parts.username is not None
+                or parts.query
+                or parts.fragment
+                or any(c.isspace() or c == "\\" for c in entry)
+            ):
+                raise ValueError(
+                    f"oauth_redirect_allowlist entry {entry!r} must be an origin such as "
+                    "https://app.example.com or an origin with a path prefix such as "
+                    "https://app.example.com/oauth/ (no query, fragment or user name)"
+                )
+            out.append(entry)
+        return out
 
     @field_validator("plans")
     @classmethod

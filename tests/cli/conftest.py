@@ -55,6 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         google_client_secret="google-secret",
         microsoft_client_id=MICROSOFT_CLIENT_ID,
         microsoft_client_secret="microsoft-secret",
+        oauth_redirect_allowlist=["https://app.example"],
     )
     clock = FixedClock(NOW)
     application = create_app(settings, clock=clock)

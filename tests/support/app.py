@@ -1,7 +1,8 @@
 """The app in process: settings, the app with its lifespan entered, a client, accounts and keys.
 
 - ``server_settings(database_url, **overrides)``: the test ``Settings`` (signup on, private webhook
-  targets allowed, email backend ``memory``, relay off, no ``.env``); ``settings`` is that for
+  targets allowed, email backend ``memory``, relay off, per-address limits out of the way, no
+  ``.env``); ``settings`` is that for
   ``db_url``. A directory overrides ``settings`` by calling it with its own extras.
 - ``running_app(settings, clock)``: ``create_app`` with its lifespan entered (migrated, state ready);
   ``app`` is that for ``settings`` and ``clock``.
@@ -42,6 +43,9 @@ def server_settings(database_url: str, **overrides: Any) -> Settings:
         "allow_private_webhook_targets": True,
         "email_backend": "memory",
         "run_relay": False,
+        # Test servers sign up and call back from one address under a pinned clock (one window).
+        "signup_limit_per_hour": 100_000,
+        "oauth_callback_limit_per_minute": 100_000,
         **overrides,
     }
     return Settings(**fields, _env_file=None)

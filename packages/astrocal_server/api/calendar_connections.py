@@ -3,22 +3,25 @@
 Parses requests, calls :mod:`astrocal_server.calendars.service` and serialises with
 :mod:`astrocal_server.serialize.calendar_connections`. The body's ``provider`` picks the request
 shape (CalDAV credentials or an OAuth ``redirect_uri``); the callback answers with a redirect to the
-app's ``redirect_uri`` carrying ``connection_id`` and ``status`` (and ``error`` on failure).
+app's ``redirect_uri`` carrying ``connection_id`` and ``status`` (and ``error`` on failure) — only
+when that target is still allowed (:func:`~astrocal_server.calendars.oauth.redirect_allowed`, checked
+at creation too); otherwise it shows a plain page with the outcome and redirects nowhere.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import load_json_object, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
 from astrocal_server.api.errors import ApiError
-from astrocal_server.calendars import service
+from astrocal_server.calendars import oauth, service
 from astrocal_server.calendars.service import ConnectionView
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
 from astrocal_server.errors import invalid_param
@@ -126,4 +129,20 @@ async def oauth_callback(
     extra = {"connection_id": outcome.connection_id, "status": outcome.status}
     if outcome.error:
         extra["error"] = outcome.error
-    return RedirectResponse(_with_query(outcome.redirect_uri or "/", extra), status_code=302)
+    target = outcome.redirect_uri
+    if target is None or not oauth.redirect_allowed(state.settings, target):
+        return _outcome_page(extra)
+    return RedirectResponse(_with_query(target, extra), status_code=302)
+
+
+def _outcome_page(outcome: dict[str, str]) -> HTMLResponse:
+    """The callback's answer when the connection's redirect target is not (or no longer) allowed."""
+    rows = "".join(
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in outcome.items()
+    )
+    return HTMLResponse(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Calendar connection</title></head><body><h1>Calendar connection</h1>"
+        f"<dl>{rows}</dl><p>You can close this window.</p></body></html>",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )

@@ -5,18 +5,28 @@ single use) and an S256 code challenge; the callback exchanges the code with the
 tokens: Google keeps one for the life of the grant (``access_type=offline`` + ``prompt=consent`` so
 one is issued); Microsoft rotates them (``offline_access``), so every refresh answer's new token is
 stored. A grant the provider revoked answers 400 ``invalid_grant`` → :class:`ConnectionExpired`.
+
+Where the callback sends the browser afterwards (a connection's ``redirect_uri``) is checked by
+:func:`redirect_allowed` when the connection is created and again at the callback, so the callback
+is never an open redirect. Allowed are: the server's own origin (``public_base_url``), loopback
+addresses on any port (they only reach the user's own machine; RFC 8252 §7.3), and the entries of
+``Settings.oauth_redirect_allowlist`` — an origin matches any path on it, an origin with a path
+matches that path and the paths below it. Origins compare scheme, host and port (the default port
+made explicit); a URL with a user name, a backslash, whitespace or a control character is never
+allowed (browsers and parsers disagree on where its host is).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 import httpx
 
@@ -34,6 +44,8 @@ __all__ = [
     "new_pkce",
     "new_state",
     "oauth_client",
+    "redirect_allowed",
+    "redirect_refusal",
     "refresh",
 ]
 
@@ -107,6 +119,68 @@ def oauth_client(settings: Any, provider: str) -> OAuthClient | None:
 def callback_url(settings: Any) -> str:
     """The redirect URI registered with the providers: this server's callback route."""
     return f"{settings.public_base_url}/v1/oauth/callback"
+
+
+_Origin = tuple[str, str, int]
+
+
+def _split(url: str) -> tuple[_Origin, str] | None:
+    """``((scheme, host, port), path)`` of an absolute http(s) URL, or None when it is not one
+    whose host every parser agrees on."""
+    if any(c.isspace() or c == "\\" or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts: SplitResult = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    return (scheme, host, port or (443 if scheme == "https" else 80)), parts.path or "/"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_allowed(settings: Any, url: str) -> bool:
+    """Whether the OAuth callback may send the browser to ``url`` (see the module docstring)."""
+    target = _split(url)
+    if target is None:
+        return False
+    origin, path = target
+    if _is_loopback(origin[1]):
+        return True
+    own = _split(settings.public_base_url)
+    if own is not None and own[0] == origin:
+        return True
+    for entry in settings.oauth_redirect_allowlist:
+        allowed = _split(entry)
+        if allowed is None or allowed[0] != origin:
+            continue
+        prefix = allowed[1]
+        if prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def redirect_refusal(settings: Any, url: str) -> str | None:
+    """Why ``url`` may not be a connection's ``redirect_uri`` (a message naming the fix), or None."""
+    if redirect_allowed(settings, url):
+        return None
+    return (
+        f"redirect_uri {url!r} is not an allowed OAuth redirect target on this server. Allowed "
+        f"are this server's own origin ({settings.public_base_url}), loopback addresses "
+        "(http://localhost:PORT, http://127.0.0.1:PORT) and what the operator lists in "
+        "ASTROCAL_OAUTH_REDIRECT_ALLOWLIST; use one of those, or ask the operator to add your "
+        "app's origin (https://app.example.com) there."
+    )
 
 
 def new_state() -> str:

@@ -196,6 +196,9 @@ async def start_oauth(
 ) -> ConnectionView:
     """Store a ``pending`` connection with a fresh ``state`` and PKCE verifier."""
     redirect_uri = _check_http_url(draft.redirect_uri.strip(), "redirect_uri")
+    refusal = oauth.redirect_refusal(state.settings, redirect_uri)
+    if refusal is not None:  # the callback must never become an open redirect
+        raise invalid_param("redirect_uri", refusal)
     if oauth.oauth_client(state.settings, draft.provider) is None:
         env = "GOOGLE" if draft.provider == "google" else "MICROSOFT"
         raise invalid_param(

@@ -207,7 +207,11 @@ class OAuthConnectionCreate(BaseModel):
     provider: Literal["google", "microsoft"]
     redirect_uri: Annotated[str, Field(max_length=2048)]
     """
-    Where the browser returns after consent, with `connection_id` and `status` added to the query.
+    Where the browser returns after consent, with `connection_id` and `status` added to
+    the query. Must be an allowed target: the server's own origin, a loopback address,
+    or a match of the operator's `ASTROCAL_OAUTH_REDIRECT_ALLOWLIST` (see
+    `calendar_connections.create`).
+
     """
 
 

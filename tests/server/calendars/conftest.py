@@ -20,6 +20,7 @@ def settings(db_url: str) -> Settings:
         google_client_secret="google-client-secret",
         microsoft_client_id=MICROSOFT_CLIENT_ID,
         microsoft_client_secret="microsoft-client-secret",
+        oauth_redirect_allowlist=["https://app.example"],
         calendar_timeout_seconds=2.0,
         allow_private_calendar_servers=True,  # Radicale runs on loopback
     )
