@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import delete
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 WINDOW_SECONDS = 60
+PRUNE_EVERY = 1024  # hits between two sweeps of ended windows
 
 
 @dataclass(frozen=True)
@@ -56,24 +57,26 @@ class RateLimitStatus:
 
 
 class CounterStore(Protocol):
-    async def hit(self, bucket: str, expires_at: datetime) -> int:
-        """Count one request in ``bucket``; return the bucket's count including it."""
+    async def hit(self, bucket: str, expires_at: datetime, *, now: datetime) -> int:
+        """Count one request in ``bucket``; return the bucket's count including it. Now and then
+        drop buckets whose window ended before ``now`` (windows of any length share the store)."""
         ...
 
 
 class MemoryCounterStore:
     """Counters in this process (single-process deployments: SQLite)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, prune_every: int = PRUNE_EVERY) -> None:
         self._counts: dict[str, tuple[int, datetime]] = {}
         self._hits = 0
+        self._prune_every = prune_every
 
-    async def hit(self, bucket: str, expires_at: datetime) -> int:
+    async def hit(self, bucket: str, expires_at: datetime, *, now: datetime) -> int:
         count = self._counts.get(bucket, (0, expires_at))[0] + 1
         self._counts[bucket] = (count, expires_at)
         self._hits += 1
-        if self._hits % 1024 == 0:
-            self._prune(expires_at - timedelta(seconds=WINDOW_SECONDS))
+        if self._hits % self._prune_every == 0:
+            self._prune(now)
         return count
 
     def _prune(self, now: datetime) -> None:
@@ -84,24 +87,24 @@ class MemoryCounterStore:
 class DatabaseCounterStore:
     """Counters in the shared database: one atomic ``INSERT … ON CONFLICT DO UPDATE`` per request."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, prune_every: int = PRUNE_EVERY) -> None:
         self._db = db
         self._hits = 0
+        self._prune_every = prune_every
 
-    async def hit(self, bucket: str, expires_at: datetime) -> int:
+    async def hit(self, bucket: str, expires_at: datetime, *, now: datetime) -> int:
         insert = pg_insert(RateLimitCounter).values(bucket=bucket, count=1, expires_at=expires_at)
         stmt = insert.on_conflict_do_update(
             index_elements=[RateLimitCounter.bucket],
             set_={"count": RateLimitCounter.count + 1},
         ).returning(RateLimitCounter.count)
         self._hits += 1
-        prune = self._hits % 1024 == 0
+        prune = self._hits % self._prune_every == 0
         async with self._db.engine.begin() as conn:
             count = int((await conn.execute(stmt)).scalar_one())
             if prune:
-                cutoff = expires_at - timedelta(seconds=WINDOW_SECONDS)
                 await conn.execute(
-                    delete(RateLimitCounter).where(RateLimitCounter.expires_at <= cutoff)
+                    delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now)
                 )
         return count
 
@@ -113,7 +116,9 @@ async def _count(
     epoch = now.timestamp()
     window_start = math.floor(epoch / window_seconds) * window_seconds
     window_end = datetime.fromtimestamp(window_start + window_seconds, UTC)
-    count = await state.rate_limits.hit(f"{bucket}:{window_seconds}:{window_start}", window_end)
+    count = await state.rate_limits.hit(
+        f"{bucket}:{window_seconds}:{window_start}", window_end, now=now
+    )
     reset = max(1, math.ceil(window_start + window_seconds - epoch))
     return RateLimitStatus(
         limit=limit,

@@ -19,6 +19,7 @@ import pytest
 from astrocal_server.accounts import MAX_ACTIVE_KEYS_PER_MODE, NewAccount, create_api_key
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Plan, Settings
+from astrocal_server.ratelimit import CounterStore, DatabaseCounterStore, MemoryCounterStore
 from fastapi import FastAPI
 from starlette.routing import Route
 
@@ -179,3 +180,27 @@ async def test_every_route_is_rate_limited(
         r = await client.request(method, path, json={}, params=params)
         assert r.json()["error"]["code"] == "rate_limit_exceeded"
         assert int(r.headers["retry-after"]) >= 1, (method, path)
+
+
+async def test_pruning_keeps_the_counters_of_running_windows(
+    app: FastAPI, clock: FixedClock
+) -> None:
+    """Minute (account) and hour (signup) windows share one store; the periodic prune that an
+    hour-window request triggers must not drop a minute window that is still running."""
+    db = app.state.astrocal.db
+    store: CounterStore = (
+        DatabaseCounterStore(db, prune_every=4)
+        if db.dialect == "postgresql"
+        else MemoryCounterStore(prune_every=4)
+    )
+    now = clock.now()
+    minute_end, hour_end = now + timedelta(seconds=60), now + timedelta(hours=1)
+    assert await store.hit("prune-test:minute", minute_end, now=now) == 1
+    for _ in range(4):
+        await store.hit("prune-test:hour", hour_end, now=now)
+    assert await store.hit("prune-test:minute", minute_end, now=now) == 2
+    # A window that has ended is swept.
+    later = minute_end + timedelta(seconds=1)
+    for _ in range(3):
+        await store.hit("prune-test:hour", hour_end, now=later)
+    assert await store.hit("prune-test:minute", minute_end, now=later) == 1
