@@ -30,6 +30,8 @@ class Plan(BaseModel):
     requests_per_minute: int = Field(ge=1)
     # Per account and mode; it also bounds how many requests one event fans out to.
     webhook_endpoints: int = Field(default=20, ge=0)
+    # Active (unrevoked) API keys per account and mode; they share requests_per_minute anyway.
+    api_keys: int = Field(default=20, ge=1)
 
 
 def _default_plans() -> dict[str, Plan]:

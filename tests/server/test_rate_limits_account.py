@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from astrocal_server.accounts import MAX_ACTIVE_KEYS_PER_MODE, NewAccount, create_api_key
+from astrocal_server.accounts import NewAccount, create_api_key
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Plan, Settings
 from astrocal_server.ratelimit import CounterStore, DatabaseCounterStore, MemoryCounterStore
@@ -28,6 +28,7 @@ from tests.support.spec_ops import METHODS, spec
 
 H = dict[str, str]
 LIMIT = 5
+MAX_KEYS = 3
 
 # Unauthenticated routes that never touch an account's data: health probes (load balancers poll
 # them) and the published contract. They are exempt; everything else is limited.
@@ -98,18 +99,18 @@ async def test_active_keys_per_account_and_mode_are_capped(
     app: FastAPI, client: httpx.AsyncClient, account: NewAccount, clock: FixedClock
 ) -> None:
     state = app.state.astrocal
-    state.settings = state.settings.with_overrides(
-        plans={"tiny": Plan(bookings_per_month=None, requests_per_minute=1000)}
-    )
+    plan = Plan(bookings_per_month=None, requests_per_minute=1000, api_keys=MAX_KEYS)
+    state.settings = state.settings.with_overrides(plans={"tiny": plan})
     # The account has one active key per mode; fill the test mode up to the cap.
-    keys = await _more_keys(app, clock, account, MAX_ACTIVE_KEYS_PER_MODE - 1)
+    keys = await _more_keys(app, clock, account, MAX_KEYS - 1)
     r = await client.post(
         "/v1/api_keys", json={"name": "one more", "mode": "test"}, headers=keys[0]
     )
     assert r.status_code == 409
     error = r.json()["error"]
-    assert error["code"] == "api_key_limit_reached"
-    assert str(MAX_ACTIVE_KEYS_PER_MODE) in error["message"] and "revoke" in error["message"]
+    assert (error["code"], error["param"]) == ("api_key_limit_reached", "mode")
+    assert error["details"] == {"api_keys_limit": MAX_KEYS}
+    assert "3 active API keys in test mode" in error["message"] and "revoke" in error["message"]
     # The live mode is not full; and revoking a test key makes room again.
     live = bearer(account.live_key.secret)
     r = await client.post("/v1/api_keys", json={"name": "live", "mode": "live"}, headers=live)

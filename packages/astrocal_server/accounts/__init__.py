@@ -7,7 +7,6 @@ create_account`` keeps working for first-run setup, benchmarks and tests.
 from astrocal_server.accounts.service import (
     DEFAULT_WEEKLY_HOURS,
     LAST_USED_RESOLUTION,
-    MAX_ACTIVE_KEYS_PER_MODE,
     Mode,
     NewAccount,
     NewApiKey,
@@ -29,7 +28,6 @@ from astrocal_server.accounts.service import (
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
     "LAST_USED_RESOLUTION",
-    "MAX_ACTIVE_KEYS_PER_MODE",
     "Mode",
     "NewAccount",
     "NewApiKey",

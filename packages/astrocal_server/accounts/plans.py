@@ -7,7 +7,9 @@ refund it and a reschedule does not count again (it moves a booking, it creates 
 
 The webhook endpoint cap (``Plan.webhook_endpoints``, 20 by default) counts an account's endpoints
 in one mode, disabled ones included; it bounds how many deliveries one event fans out to
-(openapi.yaml, ``webhooks.create``).
+(openapi.yaml, ``webhooks.create``). The API key cap (``Plan.api_keys``, 20 by default) counts
+an account's active keys in one mode; more keys would not buy requests anyway, since
+``requests_per_minute`` is one budget per account and mode (:mod:`astrocal_server.ratelimit`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from astrocal_server.config import Plan, Settings
 from astrocal_server.errors import QuotaExceeded, conflict
 from astrocal_server.serialize.common import format_datetime
-from astrocal_server.storage.models import Account, Booking, WebhookEndpoint
+from astrocal_server.storage.models import Account, ApiKey, Booking, WebhookEndpoint
 
 __all__ = [
     "AccountPlan",
     "Usage",
     "bookings_used",
+    "check_api_key_limit",
     "check_booking_quota",
     "check_webhook_endpoint_limit",
     "current_period",
@@ -101,6 +104,40 @@ async def check_booking_quota(
     )
 
 
+async def _lock_account(session: AsyncSession, account_id: str) -> None:
+    """Serialise limit checks of one account (``FOR NO KEY UPDATE`` on PostgreSQL, which leaves
+    foreign-key checks of other writes alone; SQLite's writes are serialised already)."""
+    await session.execute(
+        select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+    )
+
+
+async def check_api_key_limit(
+    session: AsyncSession, settings: Settings, account: Account, *, mode: str
+) -> None:
+    """Raise ``Conflict`` (``api_key_limit_reached``) when the account already has as many active
+    API keys in ``mode`` as its plan allows; call it inside the write transaction that adds the
+    key (it locks the account row, so concurrent creates cannot both take the last place)."""
+    await _lock_account(session, account.id)
+    chosen = plan_of(settings, account)
+    limit = chosen.plan.api_keys
+    count = await session.scalar(
+        select(func.count(ApiKey.id)).where(
+            ApiKey.account_id == account.id, ApiKey.mode == mode, ApiKey.revoked_at.is_(None)
+        )
+    )
+    if int(count or 0) < limit:
+        return
+    raise conflict(
+        "api_key_limit_reached",
+        f"The {chosen.name} plan allows {limit} active API keys in {mode} mode and this account "
+        f"has {count}; revoke one you no longer use (DELETE /v1/api_keys/{{key_id}}) and try "
+        "again. More keys would not add requests: the plan's limit is shared by all of them.",
+        param="mode",
+        details={"api_keys_limit": limit},
+    )
+
+
 async def check_webhook_endpoint_limit(
     session: AsyncSession, settings: Settings, account: Account, *, livemode: bool
 ) -> None:
@@ -112,9 +149,7 @@ async def check_webhook_endpoint_limit(
     SQLite's writes are serialised already), so two concurrent creates cannot both take the last
     place.
     """
-    await session.execute(
-        select(Account.id).where(Account.id == account.id).with_for_update(key_share=True)
-    )
+    await _lock_account(session, account.id)
     chosen = plan_of(settings, account)
     limit = chosen.plan.webhook_endpoints
     count = await session.scalar(

@@ -4,11 +4,11 @@ A secret is ``sk_live_``/``sk_test_`` + 43 base62 characters (256 bits). Only it
 with a short display prefix; the secret itself is returned once, by the call that creates it.
 
 Keys belong to the account, not to a mode; but a test-mode key manages only test-mode keys, so a
-leaked test key can never mint a live one. An account holds at most :data:`MAX_ACTIVE_KEYS_PER_MODE`
-unrevoked keys per mode (the plan's request limit is shared by them anyway, see
-:mod:`astrocal_server.ratelimit`). The session-level builders (:func:`create_account`,
-:func:`create_api_key`, :func:`create_default_schedule`) also serve first-run setup and tests; the
-caller-level functions open their own unit of work and raise :mod:`astrocal_server.errors`.
+leaked test key can never mint a live one. An account holds at most its plan's ``api_keys``
+unrevoked keys per mode (:mod:`astrocal_server.accounts.plans`). The session-level builders
+(:func:`create_account`, :func:`create_api_key`, :func:`create_default_schedule`) also serve
+first-run setup and tests; the caller-level functions open their own unit of work and raise
+:mod:`astrocal_server.errors`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from astrocal_server.accounts.plans import Usage, usage_of
+from astrocal_server.accounts.plans import Usage, check_api_key_limit, usage_of
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
-from astrocal_server.errors import AuthenticationFailed, PermissionDenied, conflict, not_found
+from astrocal_server.errors import AuthenticationFailed, PermissionDenied, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
@@ -40,7 +40,6 @@ from astrocal_server.storage.rows import fetch_all, instance, labelled
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
     "LAST_USED_RESOLUTION",
-    "MAX_ACTIVE_KEYS_PER_MODE",
     "Mode",
     "NewAccount",
     "NewApiKey",
@@ -62,8 +61,6 @@ __all__ = [
 _BASE62 = string.digits + string.ascii_letters
 _SECRET_CHARS = 43  # 43 × log2(62) ≈ 256 bits
 Mode = Literal["live", "test"]
-# Enough for one key per service and environment plus rotation; revoking one frees a place.
-MAX_ACTIVE_KEYS_PER_MODE = 20
 
 DEFAULT_WEEKLY_HOURS = [
     {"day": day, "start": "09:00", "end": "17:00"}
@@ -282,26 +279,7 @@ async def issue_api_key(state: AppState, caller: Caller, *, name: str, mode: Mod
             param="mode",
         )
     async with state.db.write() as session:
-        # Lock the account row so concurrent creates count one after another (PostgreSQL; SQLite
-        # write transactions are serialised already).
-        await session.execute(
-            select(Account.id).where(Account.id == caller.account_id).with_for_update()
-        )
-        active = await session.scalar(
-            select(func.count(ApiKey.id)).where(
-                ApiKey.account_id == caller.account_id,
-                ApiKey.mode == mode,
-                ApiKey.revoked_at.is_(None),
-            )
-        )
-        if (active or 0) >= MAX_ACTIVE_KEYS_PER_MODE:
-            raise conflict(
-                "api_key_limit_reached",
-                f"This account already has {MAX_ACTIVE_KEYS_PER_MODE} active {mode}-mode API keys, "
-                "the most allowed; revoke one you no longer use (DELETE /v1/api_keys/{id}) and "
-                "try again.",
-                param="mode",
-            )
+        await check_api_key_limit(session, state.settings, caller.account, mode=mode)
         return await create_api_key(
             session, account_id=caller.account_id, name=name, mode=mode, clock=state.clock
         )

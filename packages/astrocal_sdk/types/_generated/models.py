@@ -49,7 +49,8 @@ class ErrorDetail(BaseModel):
     Structured data for the code. `slot_unavailable`: `reasons`
     (AvailabilityReason[]) and `alternatives` (Slot[]); `booking_limit_reached`:
     `bookings_limit` and `resets_at`; `calendar_unavailable`: `connection_id` and
-    `provider`; `webhook_endpoint_limit_reached`: `webhook_endpoints_limit`.
+    `provider`; `webhook_endpoint_limit_reached`: `webhook_endpoints_limit`;
+    `api_key_limit_reached`: `api_keys_limit`.
 
     """
     request_id: Annotated[str, Field(pattern="^req_[a-z0-9]+$")]
