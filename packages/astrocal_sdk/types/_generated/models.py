@@ -214,7 +214,7 @@ class Usage(BaseModel):
     """
     requests_per_minute: Annotated[int, Field(ge=1)]
     """
-    Rate limit per API key.
+    Requests per minute the account may make in this mode, shared by all its API keys.
     """
 
 
