@@ -126,7 +126,7 @@ async def test_no_secret_in_clear_in_the_database_or_the_log(
     pending = await client.post(
         "/v1/calendar_connections",
         headers=idem(headers, "google-1"),
-        json={"provider": "google", "redirect_uri": "https://app.example/done"},
+        json={"provider": "google", "redirect_uri": "https://astrocal.test/done"},
     )
     assert pending.status_code == 201, pending.text
     state_param = parse_qs(urlsplit(pending.json()["authorization_url"]).query)["state"][0]
