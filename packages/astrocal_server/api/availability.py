@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import MISSING
 
@@ -21,9 +21,9 @@ from astrocal_server.api.deps import (
     ReadCallerDep,
     ReadConnDep,
     StateDep,
-    validate_idempotency_key,
 )
 from astrocal_server.api.params import is_event_type_id, parse_start
+from astrocal_server.api.routes import operation
 from astrocal_server.availability import service
 from astrocal_server.availability.service import AvailabilityQuery
 from astrocal_server.contract import requests
@@ -155,7 +155,7 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
     return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration)
 
 
-@router.get("/v1/availability", operation_id="availability.list")
+@operation(router, "availability.list")
 async def list_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:
@@ -165,11 +165,7 @@ async def list_availability(
     )
 
 
-@router.post(
-    "/v1/availability",
-    operation_id="availability.search",
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "availability.search")
 async def search_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:
@@ -185,7 +181,7 @@ async def search_availability(
     )
 
 
-@router.get("/v1/availability/check", operation_id="availability.check")
+@operation(router, "availability.check")
 async def check_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:

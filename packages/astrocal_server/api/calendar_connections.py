@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from astrocal_server.api.body import load_json_object, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep
 from astrocal_server.api.errors import ApiError
+from astrocal_server.api.routes import operation
 from astrocal_server.calendars import service
 from astrocal_server.calendars.service import ConnectionView
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
@@ -52,12 +53,7 @@ async def _provider_of(request: Request) -> str:
     return str(provider)
 
 
-@router.post(
-    "/v1/calendar_connections",
-    operation_id="calendar_connections.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "calendar_connections.create")
 async def create_connection(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     provider = await _provider_of(request)
     if provider == "caldav" or not provider:
@@ -69,25 +65,19 @@ async def create_connection(request: Request, caller: CallerDep, state: StateDep
     return JSONResponse(_to_api(view), status_code=201)
 
 
-@router.get("/v1/calendar_connections", operation_id="calendar_connections.list")
+@operation(router, "calendar_connections.list")
 async def list_connections(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
     return (await service.list_connections(state, caller, page)).render(_to_api)
 
 
-@router.get(
-    "/v1/calendar_connections/{connection_id}", operation_id="calendar_connections.retrieve"
-)
+@operation(router, "calendar_connections.retrieve")
 async def retrieve_connection(
     connection_id: str, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     return _to_api(await service.get_connection(state, caller, connection_id))
 
 
-@router.delete(
-    "/v1/calendar_connections/{connection_id}",
-    operation_id="calendar_connections.delete",
-    status_code=204,
-)
+@operation(router, "calendar_connections.delete")
 async def delete_connection(connection_id: str, caller: CallerDep, state: StateDep) -> Response:
     await service.delete_connection(state, caller, connection_id)
     return Response(status_code=204)
@@ -99,7 +89,7 @@ def _with_query(url: str, extra: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@router.get("/v1/oauth/callback", operation_id="oauth.callback")
+@operation(router, "oauth.callback")
 async def oauth_callback(
     state: StateDep,
     state_param: Annotated[str, Query(alias="state", min_length=1, max_length=512)],

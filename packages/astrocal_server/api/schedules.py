@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import MISSING
 
 from astrocal_server.api.body import check_field, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.routes import operation
 from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.schedules import service
 from astrocal_server.serialize.schedules import schedule_to_api
@@ -30,12 +31,7 @@ def _check_zone(body: ScheduleCreate | ScheduleUpdate) -> None:
         check_field(["time_zone"], check_time_zone, body.time_zone)
 
 
-@router.post(
-    "/v1/schedules",
-    operation_id="schedules.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "schedules.create")
 async def create_schedule(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, ScheduleCreate)
     _check_zone(body)
@@ -43,17 +39,17 @@ async def create_schedule(request: Request, caller: CallerDep, state: StateDep) 
     return JSONResponse(schedule_to_api(schedule), status_code=201)
 
 
-@router.get("/v1/schedules", operation_id="schedules.list")
+@operation(router, "schedules.list")
 async def list_schedules(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
     return (await service.list_schedules(state, caller, page)).render(schedule_to_api)
 
 
-@router.get("/v1/schedules/{schedule_id}", operation_id="schedules.retrieve")
+@operation(router, "schedules.retrieve")
 async def retrieve_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
     return schedule_to_api(await service.retrieve_schedule(state, caller, schedule_id))
 
 
-@router.patch("/v1/schedules/{schedule_id}", operation_id="schedules.update")
+@operation(router, "schedules.update")
 async def update_schedule(
     schedule_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
@@ -62,7 +58,7 @@ async def update_schedule(
     return schedule_to_api(await service.update_schedule(state, caller, schedule_id, body))
 
 
-@router.delete("/v1/schedules/{schedule_id}", operation_id="schedules.delete", status_code=204)
+@operation(router, "schedules.delete")
 async def delete_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> Response:
     await service.delete_schedule(state, caller, schedule_id)
     return Response(status_code=204)
