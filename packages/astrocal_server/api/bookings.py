@@ -19,7 +19,7 @@ from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
 from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
-from astrocal_server.api.routes import operation
+from astrocal_server.api.routes import object_route, operation
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
 from astrocal_server.contract.requests import (
@@ -107,9 +107,7 @@ async def list_bookings(
     return found.render(booking_to_api)
 
 
-@operation(router, "bookings.retrieve")
-async def retrieve_booking(booking_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return booking_to_api(await service.retrieve_booking(state, caller, booking_id))
+object_route(router, "bookings.retrieve", service.retrieve_booking, booking_to_api)
 
 
 @operation(router, "bookings.update")

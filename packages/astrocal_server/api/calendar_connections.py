@@ -15,9 +15,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from astrocal_server.api.body import load_json_object, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.deps import CallerDep, StateDep
 from astrocal_server.api.errors import ApiError
-from astrocal_server.api.routes import operation
+from astrocal_server.api.routes import delete_route, list_route, object_route, operation
 from astrocal_server.calendars import service
 from astrocal_server.calendars.service import ConnectionView
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
@@ -65,22 +65,13 @@ async def create_connection(request: Request, caller: CallerDep, state: StateDep
     return JSONResponse(_to_api(view), status_code=201)
 
 
-@operation(router, "calendar_connections.list")
-async def list_connections(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_connections(state, caller, page)).render(_to_api)
+list_route(router, "calendar_connections.list", service.list_connections, _to_api)
 
 
-@operation(router, "calendar_connections.retrieve")
-async def retrieve_connection(
-    connection_id: str, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    return _to_api(await service.get_connection(state, caller, connection_id))
+object_route(router, "calendar_connections.retrieve", service.get_connection, _to_api)
 
 
-@operation(router, "calendar_connections.delete")
-async def delete_connection(connection_id: str, caller: CallerDep, state: StateDep) -> Response:
-    await service.delete_connection(state, caller, connection_id)
-    return Response(status_code=204)
+delete_route(router, "calendar_connections.delete", service.delete_connection)
 
 
 def _with_query(url: str, extra: dict[str, str]) -> str:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
-from astrocal_server.api.routes import operation
+from astrocal_server.api.routes import body_route, object_route, operation
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.event_types import service
 from astrocal_server.serialize.event_types import event_type_to_api
@@ -24,11 +23,9 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@operation(router, "event_types.create")
-async def create_event_type(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
-    body = await parse_json_body(request, EventTypeCreate)
-    event_type = await service.create_event_type(state, caller, body)
-    return JSONResponse(event_type_to_api(event_type), status_code=201)
+body_route(
+    router, "event_types.create", EventTypeCreate, service.create_event_type, event_type_to_api
+)
 
 
 @operation(router, "event_types.list")
@@ -42,19 +39,12 @@ async def list_event_types(
     return found.render(event_type_to_api)
 
 
-@operation(router, "event_types.retrieve")
-async def retrieve_event_type(
-    event_type_id: str, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    return event_type_to_api(await service.retrieve_event_type(state, caller, event_type_id))
+object_route(router, "event_types.retrieve", service.retrieve_event_type, event_type_to_api)
 
 
-@operation(router, "event_types.update")
-async def update_event_type(
-    event_type_id: str, request: Request, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    body = await parse_json_body(request, EventTypeUpdate)
-    return event_type_to_api(await service.update_event_type(state, caller, event_type_id, body))
+body_route(
+    router, "event_types.update", EventTypeUpdate, service.update_event_type, event_type_to_api
+)
 
 
 @operation(router, "event_types.delete")

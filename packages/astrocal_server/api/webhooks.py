@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
-from astrocal_server.api.routes import operation
+from astrocal_server.api.routes import body_route, delete_route, list_route, object_route, operation
 from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.serialize.webhooks import (
     delivery_to_api,
@@ -42,28 +42,16 @@ async def create_webhook(request: Request, caller: CallerDep, state: StateDep) -
     return JSONResponse(webhook_to_api(created.endpoint, secret=created.secret), status_code=201)
 
 
-@operation(router, "webhooks.list")
-async def list_webhooks(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_webhooks(state, caller, page)).render(webhook_to_api)
+list_route(router, "webhooks.list", service.list_webhooks, webhook_to_api)
 
 
-@operation(router, "webhooks.retrieve")
-async def retrieve_webhook(webhook_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return webhook_to_api(await service.get_webhook(state, caller, webhook_id))
+object_route(router, "webhooks.retrieve", service.get_webhook, webhook_to_api)
 
 
-@operation(router, "webhooks.update")
-async def update_webhook(
-    webhook_id: str, request: Request, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    body = await parse_json_body(request, WebhookUpdate)
-    return webhook_to_api(await service.update_webhook(state, caller, webhook_id, body))
+body_route(router, "webhooks.update", WebhookUpdate, service.update_webhook, webhook_to_api)
 
 
-@operation(router, "webhooks.delete")
-async def delete_webhook(webhook_id: str, caller: CallerDep, state: StateDep) -> Response:
-    await service.delete_webhook(state, caller, webhook_id)
-    return Response(status_code=204)
+delete_route(router, "webhooks.delete", service.delete_webhook)
 
 
 @operation(router, "webhooks.rotate_secret")
