@@ -16,7 +16,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -164,3 +164,39 @@ def _detail(response: httpx.Response) -> str:
         if isinstance(error, str):
             return (error + ": " + str(body.get("error_description") or "")).strip(": ")[:200]
     return ""
+
+
+class BearerApi:
+    """A provider's REST API called with an OAuth access token (Google Calendar, Microsoft Graph):
+    paths are joined to ``base_url`` (an absolute URL, such as a Graph ``@odata.nextLink``, is used
+    as is) and every call goes through :func:`send` with the retry policy."""
+
+    label = ""  # the provider's name in errors, e.g. "Google Calendar"
+    base_url = ""  # the API's root, unless the constructor is given another
+    headers: ClassVar[dict[str, str]] = {}  # sent on every call besides the token
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        client: httpx.AsyncClient,
+        policy: RetryPolicy | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self._client = client
+        self._policy = policy or RetryPolicy()
+        self._base = (base_url or self.base_url).rstrip("/")
+        self._headers = {"Authorization": f"Bearer {access_token}", **self.headers}
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if url.startswith("/"):
+            url = self._base + url
+        return await send(
+            self._client,
+            method,
+            url,
+            policy=self._policy,
+            provider=self.label,
+            headers=self._headers,
+            **kwargs,
+        )
