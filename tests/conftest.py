@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.smtp",
     "tests.support.emails",
     "tests.support.caldav",
+    "tests.support.providers",
     "tests.support.webhooks",
     "tests.support.spec",
     "tests.support.parallel",

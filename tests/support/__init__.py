@@ -14,6 +14,7 @@ Modules, by concern:
 - ``bookings``: schedules, event types, ``book`` and the ``outbox`` reader.
 - ``smtp`` / ``emails``: the aiosmtpd sink, throwaway TLS files, email outbox payloads.
 - ``caldav`` / ``calendars``: the Radicale server, iCalendar builders, connection rows.
+- ``providers``: Google and Microsoft faked with respx (``fake``), their answers, ``sleeps``.
 - ``webhooks``: the loopback webhook receiver and event helpers.
 - ``spec`` / ``seed_examples`` / ``spec_ops``: openapi.yaml, schema validation and its operations.
 - ``sdk`` / ``cli``: the client-side helpers of the SDK and CLI tests.
