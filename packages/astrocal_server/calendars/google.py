@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -74,13 +74,8 @@ class GoogleProvider(BearerApi):
                 return out
             params = {**params, "pageToken": str(token)}
 
-    async def free_busy(
-        self,
-        calendars: Sequence[CalendarInfo],
-        start: datetime,
-        end: datetime,
-        *,
-        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         ids = [c.id for c in calendars]

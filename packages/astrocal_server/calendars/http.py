@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -22,6 +22,8 @@ import httpx
 
 from astrocal_server.calendars.base import (
     AuthFailed,
+    BusyPeriod,
+    CalendarInfo,
     CalendarNotFound,
     ProviderError,
     ProviderUnavailable,
@@ -29,6 +31,7 @@ from astrocal_server.calendars.base import (
 )
 
 __all__ = [
+    "BearerApi",
     "RetryPolicy",
     "error_for",
     "make_client",
@@ -200,3 +203,19 @@ class BearerApi:
             headers=self._headers,
             **kwargs,
         )
+
+    async def free_busy(
+        self,
+        calendars: Sequence[CalendarInfo],
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    ) -> list[BusyPeriod]:
+        return await self.busy_periods(calendars, start, end)
+
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
+    ) -> list[BusyPeriod]:
+        """Busy periods across ``calendars`` in ``[start, end)``, as the provider's API tells them."""
+        raise NotImplementedError

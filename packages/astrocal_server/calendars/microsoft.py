@@ -11,7 +11,7 @@ which Graph uses to drop a duplicate create; no attendees (Exchange would send i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -114,13 +114,8 @@ class MicrosoftProvider(BearerApi):
             for item in items
         ]
 
-    async def free_busy(
-        self,
-        calendars: Sequence[CalendarInfo],
-        start: datetime,
-        end: datetime,
-        *,
-        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         for calendar in calendars:
