@@ -54,6 +54,11 @@ def token_response(access_token: str, **fields: object) -> httpx.Response:
     return httpx.Response(200, json=body)
 
 
+def oauth_error(error: str, description: str, status: int = 400) -> httpx.Response:
+    """An OAuth token endpoint's refusal, such as ``invalid_grant`` (RFC 6749 section 5.2)."""
+    return httpx.Response(status, json={"error": error, "error_description": description})
+
+
 def google_error(
     status: int,
     message: str | None = None,

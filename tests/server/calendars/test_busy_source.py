@@ -36,6 +36,7 @@ from tests.support.providers import (
     google_free_busy,
     graph_item,
     graph_schedule,
+    oauth_error,
     token_response,
 )
 
@@ -248,13 +249,7 @@ async def test_invalid_grant_expires_the_connection_and_queues_the_webhook(
         app, account, provider="google", email="g@example.com", expires_in=timedelta(seconds=-5)
     )
     fake.post(GOOGLE_TOKEN).mock(
-        return_value=httpx.Response(
-            400,
-            json={
-                "error": "invalid_grant",
-                "error_description": "Token has been expired or revoked.",
-            },
-        )
+        return_value=oauth_error("invalid_grant", "Token has been expired or revoked.")
     )
     freebusy = fake.post(f"{GOOGLE_API}/freeBusy")
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])

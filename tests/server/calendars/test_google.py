@@ -31,6 +31,7 @@ from tests.support.providers import (
     Sleeps,
     google_error,
     google_free_busy,
+    oauth_error,
     token_response,
 )
 
@@ -285,13 +286,7 @@ async def test_refresh_invalid_grant_is_connection_expired() -> None:
     client = oauth_client(settings, "google")
     assert client is not None
     route = respx.post(GOOGLE_TOKEN).mock(
-        return_value=httpx.Response(
-            400,
-            json={
-                "error": "invalid_grant",
-                "error_description": "Token has been expired or revoked.",
-            },
-        )
+        return_value=oauth_error("invalid_grant", "Token has been expired or revoked.")
     )
     async with httpx.AsyncClient() as http:
         with pytest.raises(ConnectionExpired, match="expired or revoked"):
