@@ -20,7 +20,7 @@ from astrocal_server.storage.models import CalendarConnection, EventType, Outbox
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week, ics, vevent
+from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week
 from tests.support.calendars import (
     add_oauth_connection,
     add_radicale_connection,
@@ -355,10 +355,8 @@ async def test_events_astrocal_wrote_are_not_external_busy(
     )
     evt = created.json()["id"]
     path = radicale_server.make_calendar("Own")
-    radicale_server.put(
-        path,
-        "foreign.ics",
-        ics(*vevent("foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z")),
+    radicale_server.put_event(
+        path, "foreign.ics", "foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z"
     )
     cid = await add_radicale_connection(app, account, radicale_server, path, "Own")
     bid = await add_booking(account, evt, Z("2026-04-15T09:00:00Z"), livemode=True)
