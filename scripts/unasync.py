@@ -38,6 +38,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bastrocal_sdk\._async\.page\b", "astrocal_sdk._sync.page"),
     (r"\bAsyncAPIClient\b", "SyncAPIClient"),
     (r"\bAsyncAPIResource\b", "SyncAPIResource"),
+    (r"\bAsyncRaw\b", "SyncRaw"),  # the resources' modes (astrocal_sdk/_endpoint.py)
+    (r"\bAsync\b", "Sync"),
     (r"^import asyncio$", "import time"),
     (r"\basyncio\.sleep\b", "time.sleep"),
     # Awaitable[X] -> X, for X with at most one level of brackets (Awaitable[APIResponse[R]]).

@@ -10,7 +10,7 @@ import typer
 
 from astrocal_cli.exit_codes import EPILOG
 
-__all__ = ["app", "group"]
+__all__ = ["app"]
 
 app = typer.Typer(
     name="astrocal",
@@ -24,10 +24,3 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-
-def group(name: str, help: str) -> typer.Typer:
-    """A sub-command group (``astrocal bookings …``) attached to :data:`app`."""
-    sub = typer.Typer(name=name, help=help, no_args_is_help=True, epilog=EPILOG)
-    app.add_typer(sub, name=name)
-    return sub

@@ -11,6 +11,9 @@ Contract:
   place, and the function receives one instance. Options several commands share are declared once
   that way.
 - Flag names, help texts and defaults are exactly those declared; nothing here invents options.
+- A :class:`CommandGroup` (``astrocal bookings …``) is declared in its module, each command with
+  ``@GROUP.command(name)`` where it is defined; ``GROUP.register`` adds them in that order, which is
+  the order ``--help`` lists them.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import typer
 
 from astrocal_cli.command_context import Cli
 from astrocal_cli.error_reporting import handle_errors
+from astrocal_cli.exit_codes import EPILOG
 
-__all__ = ["CommandFunction", "OptionGroup", "command"]
+__all__ = ["CommandFunction", "CommandGroup", "OptionGroup", "command"]
 
 CommandFunction = Callable[..., None]
 
@@ -171,3 +175,51 @@ def command(
         return fn
 
     return decorate
+
+
+class CommandGroup:
+    """A group of sub-commands declared next to its commands::
+
+    GROUP = CommandGroup("keys", "API keys: list, create, revoke.")
+    register = GROUP.register  # what astrocal_cli.commands calls
+
+
+    @GROUP.command("list")
+    def list_command(cli: Cli, page: Paging) -> None: ...
+    """
+
+    def __init__(self, name: str, help: str, *, epilog: str | None = EPILOG) -> None:
+        self.name = name
+        self.help = help
+        self.epilog = epilog
+        self._members: list[tuple[str, CommandFunction | CommandGroup, dict[str, Any]]] = []
+
+    def command(self, name: str, **settings: Any) -> Callable[[CommandFunction], CommandFunction]:
+        """Declare the decorated function as sub-command ``name`` (``settings`` as for
+        :func:`command`); the function itself is returned unchanged."""
+
+        def declare(fn: CommandFunction) -> CommandFunction:
+            self._members.append((name, fn, settings))
+            return fn
+
+        return declare
+
+    def add(self, name: str, fn: CommandFunction, **settings: Any) -> None:
+        """Declare ``fn`` (a made command, say from :mod:`astrocal_cli.resource_commands`) as
+        sub-command ``name``, listed here."""
+        self._members.append((name, fn, settings))
+
+    def group(self, name: str, help: str) -> CommandGroup:
+        """A nested group (``astrocal calendars connect …``), listed where it is declared."""
+        nested = CommandGroup(name, help, epilog=None)
+        self._members.append((name, nested, {}))
+        return nested
+
+    def register(self, parent: typer.Typer) -> None:
+        sub = typer.Typer(name=self.name, help=self.help, no_args_is_help=True, epilog=self.epilog)
+        parent.add_typer(sub, name=self.name)
+        for name, member, settings in self._members:
+            if isinstance(member, CommandGroup):
+                member.register(sub)
+            else:
+                command(sub, name, **settings)(member)

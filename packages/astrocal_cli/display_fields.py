@@ -118,6 +118,22 @@ def _fields(*items: tuple[str, str] | tuple[str, str, Kind]) -> Sequence[Field]:
     return tuple(Field(*item) for item in items)
 
 
+# Every object the API stores ends its detail with these (openapi.yaml: livemode, created_at,
+# updated_at).
+_STAMPS = _fields(
+    ("Live mode", "livemode", "bool"),
+    ("Created", "created_at", "time"),
+    ("Updated", "updated_at", "time"),
+)
+
+
+def _detail(
+    row: Sequence[Field], *items: tuple[str, str] | tuple[str, str, Kind]
+) -> Sequence[Field]:
+    """A table row's fields, then ``items``, then the stamps: what ``get`` shows of an object."""
+    return (*row, *_fields(*items), *_STAMPS)
+
+
 ACCOUNT = _fields(
     ("Id", "id", "id"),
     ("Name", "name"),
@@ -153,14 +169,9 @@ SCHEDULE_ROW = _fields(
     ("Default", "is_default", "bool"),
     ("Weekly hours", "weekly_hours", "hours"),
 )
-SCHEDULE = (
-    *SCHEDULE_ROW,
-    *_fields(
-        ("Date overrides", "date_overrides", "overrides"),
-        ("Live mode", "livemode", "bool"),
-        ("Created", "created_at", "time"),
-        ("Updated", "updated_at", "time"),
-    ),
+SCHEDULE = _detail(
+    SCHEDULE_ROW,
+    ("Date overrides", "date_overrides", "overrides"),
 )
 
 EVENT_TYPE_ROW = _fields(
@@ -171,27 +182,22 @@ EVENT_TYPE_ROW = _fields(
     ("Schedule", "schedule_id", "id"),
     ("Active", "active", "bool"),
 )
-EVENT_TYPE = (
-    *EVENT_TYPE_ROW,
-    *_fields(
-        ("Description", "description"),
-        ("Duration options", "duration_options", "list"),
-        ("Slot interval", "slot_interval_minutes"),
-        ("Buffer before", "buffer_before_minutes"),
-        ("Buffer after", "buffer_after_minutes"),
-        ("Minimum notice", "minimum_notice_minutes"),
-        ("Booking window (days)", "booking_window_days"),
-        ("Max per day", "max_bookings_per_day"),
-        ("Seats per slot", "seats_per_slot"),
-        ("Location", "location", "json"),
-        ("Conflict calendars", "conflict_calendars", "json"),
-        ("Destination calendar", "destination_calendar", "json"),
-        ("On calendar error", "on_calendar_error"),
-        ("Metadata", "metadata", "json"),
-        ("Live mode", "livemode", "bool"),
-        ("Created", "created_at", "time"),
-        ("Updated", "updated_at", "time"),
-    ),
+EVENT_TYPE = _detail(
+    EVENT_TYPE_ROW,
+    ("Description", "description"),
+    ("Duration options", "duration_options", "list"),
+    ("Slot interval", "slot_interval_minutes"),
+    ("Buffer before", "buffer_before_minutes"),
+    ("Buffer after", "buffer_after_minutes"),
+    ("Minimum notice", "minimum_notice_minutes"),
+    ("Booking window (days)", "booking_window_days"),
+    ("Max per day", "max_bookings_per_day"),
+    ("Seats per slot", "seats_per_slot"),
+    ("Location", "location", "json"),
+    ("Conflict calendars", "conflict_calendars", "json"),
+    ("Destination calendar", "destination_calendar", "json"),
+    ("On calendar error", "on_calendar_error"),
+    ("Metadata", "metadata", "json"),
 )
 
 BOOKING_ROW = _fields(
@@ -203,23 +209,18 @@ BOOKING_ROW = _fields(
     ("Email", "invitee.email"),
     ("Event type", "event_type_id", "id"),
 )
-BOOKING = (
-    *BOOKING_ROW,
-    *_fields(
-        ("Invitee zone", "invitee.time_zone"),
-        ("Guests", "guests", "list"),
-        ("Notes", "notes"),
-        ("Location", "location", "json"),
-        ("Metadata", "metadata", "json"),
-        ("Rescheduled", "rescheduled_at", "time"),
-        ("Previous start", "previous_start", "time"),
-        ("Reschedule reason", "reschedule_reason"),
-        ("Cancelled", "cancelled_at", "time"),
-        ("Cancel reason", "cancel_reason"),
-        ("Live mode", "livemode", "bool"),
-        ("Created", "created_at", "time"),
-        ("Updated", "updated_at", "time"),
-    ),
+BOOKING = _detail(
+    BOOKING_ROW,
+    ("Invitee zone", "invitee.time_zone"),
+    ("Guests", "guests", "list"),
+    ("Notes", "notes"),
+    ("Location", "location", "json"),
+    ("Metadata", "metadata", "json"),
+    ("Rescheduled", "rescheduled_at", "time"),
+    ("Previous start", "previous_start", "time"),
+    ("Reschedule reason", "reschedule_reason"),
+    ("Cancelled", "cancelled_at", "time"),
+    ("Cancel reason", "cancel_reason"),
 )
 
 WEBHOOK_ROW = _fields(
@@ -228,16 +229,11 @@ WEBHOOK_ROW = _fields(
     ("Events", "events", "list"),
     ("Enabled", "enabled", "bool"),
 )
-WEBHOOK = (
-    *WEBHOOK_ROW,
-    *_fields(
-        ("Description", "description"),
-        ("Disabled reason", "disabled_reason"),
-        ("Secret", "secret"),
-        ("Live mode", "livemode", "bool"),
-        ("Created", "created_at", "time"),
-        ("Updated", "updated_at", "time"),
-    ),
+WEBHOOK = _detail(
+    WEBHOOK_ROW,
+    ("Description", "description"),
+    ("Disabled reason", "disabled_reason"),
+    ("Secret", "secret"),
 )
 
 DELIVERY_ROW = _fields(
@@ -260,14 +256,9 @@ CALENDAR_CONNECTION_ROW = _fields(
     ("Account", "account_email"),
     ("Calendars", "calendars", "calendars"),
 )
-CALENDAR_CONNECTION = (
-    *CALENDAR_CONNECTION_ROW,
-    *_fields(
-        ("Server", "server_url"),
-        ("Authorization URL", "authorization_url"),
-        ("Last error", "last_error", "json"),
-        ("Live mode", "livemode", "bool"),
-        ("Created", "created_at", "time"),
-        ("Updated", "updated_at", "time"),
-    ),
+CALENDAR_CONNECTION = _detail(
+    CALENDAR_CONNECTION_ROW,
+    ("Server", "server_url"),
+    ("Authorization URL", "authorization_url"),
+    ("Last error", "last_error", "json"),
 )

@@ -27,6 +27,8 @@ _KID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 class Plan(BaseModel):
     bookings_per_month: int | None = Field(default=None, ge=0)
     requests_per_minute: int = Field(ge=1)
+    # Per account and mode; it also bounds how many requests one event fans out to.
+    webhook_endpoints: int = Field(default=20, ge=0)
 
 
 def _default_plans() -> dict[str, Plan]:

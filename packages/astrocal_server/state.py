@@ -39,9 +39,6 @@ class AppState:
     # The relay running inside this process (None when ASTROCAL_RUN_RELAY=false or in a worker,
     # which drives its own).
     relay: RelayLoop | None = None
-    # Email parts of an outbox row already accepted by the mailer, by row id: a retry of the row
-    # does not send them twice.
-    email_sent_parts: dict[str, set[str]] = field(default_factory=dict)
     # When this process last wrote an API key's last_used_at, by key id (at most once per interval).
     api_keys_touched: dict[str, datetime] = field(default_factory=dict)
     # Idempotency claims made by this process; every so often one purges expired records.

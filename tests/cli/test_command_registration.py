@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import OptionGroup, command
+from astrocal_cli.command_registration import CommandGroup, OptionGroup, command
 from astrocal_cli.commands import register_all
+from astrocal_cli.resource_commands import get_command
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
@@ -72,3 +73,37 @@ def test_event_type_create_and_update_take_the_same_field_options() -> None:
     assert update[0] == ["event_type_id"]
     assert create == update[1:]
     assert len(create) == 17 + 3  # the 17 field options (--data last), then --json/--tz/--profile
+
+
+def test_a_command_group_registers_what_it_declares_in_order() -> None:
+    things = CommandGroup("things", "Things.")
+
+    @things.command("list")
+    def list_command(cli: Cli) -> None:
+        """List things."""
+
+    thing_id = Annotated[str, typer.Argument(metavar="THING_ID", help="thg_…")]
+    things.add("get", get_command("things", thing_id, (), "Thing"))
+    connect = things.group("connect", "Connect a thing.")
+
+    @connect.command("now")
+    def now_command(cli: Cli) -> None:
+        """Connect now."""
+
+    @things.command("delete", confirm=True)
+    def delete_command(cli: Cli) -> None:
+        """Delete a thing."""
+
+    app = typer.Typer()
+    things.register(app)
+    app.command("other")(lambda: None)
+    group = _commands(app).commands["things"]
+    assert isinstance(group, TyperGroup)
+    assert list(group.commands) == ["list", "get", "delete", "connect"]
+    get = group.commands["get"]
+    assert get.help == "Show one thing."
+    assert [p.name for p in get.params] == ["object_id", "json_mode", "tz_name", "profile"]
+    assert get.params[0].metavar == "THING_ID"
+    assert "yes" in [p.name for p in group.commands["delete"].params]
+    nested = group.commands["connect"]
+    assert isinstance(nested, TyperGroup) and list(nested.commands) == ["now"]

@@ -145,7 +145,10 @@ ERROR_RESPONSES = {
     "UnprocessableEntity": "422",
     "TooManyRequests": "429",
     "ServiceUnavailable": "503",
+    "DatabaseUnavailable": "503",
 }
+# Operations that never touch the database, so they cannot answer 503 `database_unavailable`.
+NO_DATABASE = {"meta.health", "meta.openapi_json", "meta.openapi_yaml"}
 RATE_LIMIT_HEADERS = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 
 
@@ -210,9 +213,7 @@ def test_every_operation_with_input_has_a_4xx_with_the_error_schema(
     for path, method, op, params in operations:
         if not _takes_input(op, params):
             continue
-        assert "400" in op["responses"] and "422" in op["responses"], _op_id(
-            (path, method, op, params)
-        )
+        assert "400" in op["responses"], _op_id((path, method, op, params))
         for code, response in op["responses"].items():
             if code.startswith("4"):
                 schema = resolve(response)["content"]["application/json"]["schema"]
@@ -249,6 +250,21 @@ def test_every_path_id_can_be_not_found(
     for op in operations:
         if any(resolve(p)["in"] == "path" for p in op[3]):
             assert "404" in op[2]["responses"], _op_id(op)
+
+
+def test_422_is_declared_exactly_where_an_idempotency_key_is_claimed(
+    operations: list[Operation],
+) -> None:
+    # The server's only 422 is `idempotency_key_reused`, and only authenticated POSTs claim a key.
+    claiming = {_op_id(o) for o in operations if o[1] == "post" and not _is_public(o[2])}
+    assert {_op_id(o) for o in operations if "422" in o[2]["responses"]} == claiming
+
+
+def test_every_operation_that_reads_the_database_declares_503(
+    operations: list[Operation],
+) -> None:
+    declared = {_op_id(o) for o in operations if "503" in o[2]["responses"]}
+    assert declared == {_op_id(o) for o in operations} - NO_DATABASE
 
 
 def test_posts_that_conflict_document_409(operations: list[Operation]) -> None:

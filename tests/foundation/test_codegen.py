@@ -128,12 +128,14 @@ def test_committed_sync_modules_match_their_async_source() -> None:
 def test_a_hand_edit_to_a_derived_sync_file_fails_the_check(tmp_path: Path) -> None:
     root = _copy_sdk_tree(tmp_path)
     assert _unasync_check(root).returncode == 0
-    bookings = root / "packages" / "astrocal_sdk" / "_sync" / "resources" / "bookings.py"
-    bookings.write_text(bookings.read_text().replace('"/v1/bookings"', '"/v1/bookingz"', 1))
+    client = root / "packages" / "astrocal_sdk" / "_sync" / "client.py"
+    edited = client.read_text().replace("follow_redirects=False", "follow_redirects=True", 1)
+    assert edited != client.read_text()
+    client.write_text(edited)
     result = _unasync_check(root)
     assert result.returncode == 1
     assert "out of date" in result.stderr
-    assert "_sync/resources/bookings.py" in result.stderr
+    assert "_sync/client.py" in result.stderr
 
 
 def test_a_sync_module_without_an_async_source_fails_the_check(tmp_path: Path) -> None:

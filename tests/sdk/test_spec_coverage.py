@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal, AsyncPaginator, SyncPage, types
-from astrocal_sdk.resources._resource import AsyncAPIResource, SyncAPIResource
+from astrocal_sdk.resources._resource import APIResource
 
 from tests.support.spec_ops import Operation, sample_value, sdk_operations
 
@@ -34,7 +34,7 @@ def _public_methods(resource: object, prefix: str) -> set[str]:
         if name.startswith("_"):
             continue
         value = getattr(resource, name)
-        if isinstance(value, SyncAPIResource | AsyncAPIResource):
+        if isinstance(value, APIResource):
             found |= _public_methods(value, f"{prefix}.{name}")
         elif callable(value):
             found.add(f"{prefix}.{name}")
@@ -47,7 +47,7 @@ def test_methods_are_exactly_the_spec_operations(client_cls: type[Any]) -> None:
     methods: set[str] = set()
     for name in dir(client):
         value = getattr(client, name) if not name.startswith("_") else None
-        if isinstance(value, SyncAPIResource | AsyncAPIResource):
+        if isinstance(value, APIResource):
             methods |= _public_methods(value, name)
     assert methods == {op.operation_id for op in OPERATIONS}
 

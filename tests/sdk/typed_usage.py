@@ -7,7 +7,8 @@ what the SDK promises callers.
 from __future__ import annotations
 
 import datetime as dt
-from typing import assert_type
+from collections.abc import Coroutine
+from typing import Any, assert_type
 from zoneinfo import ZoneInfo
 
 from astrocal_sdk import (
@@ -20,6 +21,7 @@ from astrocal_sdk import (
     SyncPage,
     webhooks,
 )
+from astrocal_sdk.resources import AsyncSchedules, Bookings
 from astrocal_sdk.types import (
     Account,
     ApiKeyWithSecret,
@@ -93,6 +95,11 @@ def walk_everything(client: Astrocal) -> None:
     assert_type(raw.request_id, str | None)
     faster = client.with_options(max_retries=0, timeout=2.0)
     assert_type(faster, Astrocal)
+    assert_type(client.schedules.list(limit=5), SyncPage[Schedule])
+    assert_type(client.with_raw_response.schedules.list(), APIResponse[SyncPage[Schedule]])
+    assert_type(client.webhooks.deliveries.list("wh_1"), SyncPage[WebhookDelivery])
+    bookings: Bookings = client.bookings
+    assert_type(bookings.cancel("bk_1"), Booking)
 
 
 async def walk_async(client: AsyncAstrocal) -> None:
@@ -108,6 +115,11 @@ async def walk_async(client: AsyncAstrocal) -> None:
     assert_type(raw, APIResponse[Booking])
     raw_page = await client.with_raw_response.event_types.list()
     assert_type(raw_page.parse(), AsyncPage[EventType])
+    pending = client.bookings.retrieve("bk_1")  # a coroutine, for asyncio.create_task and the like
+    _ = assert_type(pending, Coroutine[Any, Any, Booking])
+    assert_type(await pending, Booking)
+    schedules: AsyncSchedules = client.schedules
+    assert_type(await schedules.list(), AsyncPage[Schedule])
 
 
 def handle_delivery(body: bytes, headers: dict[str, str], secret: str) -> str:
@@ -139,3 +151,8 @@ def misspelt_keys_are_caught(client: Astrocal) -> None:
         name="Hours",
         weekly_hours=[{"day": "funday", "start": "09:00", "end": "12:00"}],  # type: ignore[list-item]
     )
+    client.schedules.list(limt=5)  # type: ignore[call-arg]
+    client.event_types.create(slug="intro", duration_minutes=30)  # type: ignore[call-arg]
+    # A Google or Microsoft connection needs a redirect_uri; CalDAV needs credentials.
+    client.calendar_connections.create(provider="google")  # type: ignore[call-overload]
+    client.calendar_connections.create(provider="caldav", redirect_uri="x")  # type: ignore[call-overload]

@@ -1,8 +1,14 @@
-"""A database that cannot be reached or is busy answers 503 + Retry-After (retryable), not a 500."""
+"""A database that cannot be reached or is busy answers 503 + Retry-After (retryable), not a 500.
+
+Every operation of openapi.yaml is driven with the database down (unreachable, and busy: every
+statement refused with "database is locked"): an operation that declares 503 answers exactly its
+declared 503 (``database_unavailable`` with ``Retry-After`` for the shared envelope), and one that
+does not declare it answers its success status, because it never needs the database. This is the
+test that makes each declared 503 reachable (see tests/server/test_declared_errors.py).
+"""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import Awaitable, Callable
 
@@ -12,16 +18,14 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import exc as sa_exc
 
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port  # nothing listens once the socket is closed
+from tests.support.outage import closed_port, database_busy, database_unreachable
+from tests.support.spec import Validate
+from tests.support.spec_ops import resolve
+from tests.support.spec_requests import SpecOperation, example_request, operations
 
 
 async def _postgres_refuses() -> None:
-    await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{_closed_port()}/test", timeout=5)
+    await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{closed_port()}/test", timeout=5)
 
 
 async def _sqlite_locked() -> None:
@@ -84,3 +88,37 @@ async def test_anything_else_stays_a_500(
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "retry-after" not in response.headers
+
+
+OUTAGES = {"unreachable": database_unreachable, "busy": database_busy}
+# Well-formed ids of no object: with the database down, nothing gets as far as looking them up.
+PLACEHOLDER_ID = "x_1"
+
+
+@pytest.mark.parametrize("outage", sorted(OUTAGES))
+@pytest.mark.parametrize("op", operations(), ids=str)
+async def test_every_operation_answers_its_declared_503_when_the_database_is_down(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: dict[str, str],
+    validate: Validate,
+    op: SpecOperation,
+    outage: str,
+) -> None:
+    request = example_request(op, {slot: PLACEHOLDER_ID for slot in op.id_slots})
+    headers = {} if op.public else auth_headers
+    async with OUTAGES[outage](app):
+        response = await client.request(
+            request.method, request.path, params=request.params, json=request.json, headers=headers
+        )
+    declared = op.raw["responses"].get("503")
+    if declared is None:
+        success = [code for code in op.statuses if code.startswith("2")]
+        assert str(response.status_code) in success, response.text
+        return
+    assert response.status_code == 503, response.text
+    schema = resolve(declared)["content"]["application/json"]["schema"]
+    assert validate(response.json(), schema["$ref"].removeprefix("#")) == []
+    if schema["$ref"].endswith("/Error"):
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert int(response.headers["retry-after"]) >= 0

@@ -17,5 +17,8 @@ Modules, by concern:
 - ``providers``: Google and Microsoft faked with respx (``fake``), their answers, ``sleeps``.
 - ``webhooks``: the loopback webhook receiver and event helpers.
 - ``spec`` / ``seed_examples`` / ``spec_ops``: openapi.yaml, schema validation and its operations.
+- ``spec_requests``: every operation (hidden ones too), its ids, and a request built from the contract.
+- ``world``: one object of each kind an account owns, in one mode, and a snapshot of them.
+- ``outage``: the app's database unreachable or busy.
 - ``sdk`` / ``cli``: the client-side helpers of the SDK and CLI tests.
 """

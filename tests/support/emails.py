@@ -1,24 +1,45 @@
 """Email outbox test data: payloads per the outbox contract, outbox items, an email-only state.
 
-- ``make_payload`` / ``make_item``: an email outbox payload and the ``OutboxItem`` the relay would
-  hand the handler.
-- ``email_state``: an ``AppState`` whose settings point the smtp backend at ``smtp_sink``;
-  ``state_for(settings)`` is the same for any settings.
+- ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
+  ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
+  one back.
+- ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
+- ``email_state``: an ``AppState`` on ``email_db`` whose settings point the smtp backend at
+  ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
+- ``kill_worker_mid_send(db_url, sink, holder, at)``: a relay pass in a separate process (emails
+  through the smtp backend, clock pinned at ``at``, lease owner ``doomed-worker``), SIGKILLed while
+  the holding sink holds its DATA; ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
+  in-process worker that finds the row only once the dead worker's lease has run out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.outbox.relay import OutboxRelay
+from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
+from astrocal_server.storage.migrate import migrate
+from astrocal_server.storage.models import OutboxMessage
+from sqlalchemy import select
 
-from tests.support.smtp import Sink
+from tests.support.databases import sqlite_url
+from tests.support.smtp import HoldingSink, Sink
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
@@ -76,19 +97,51 @@ def make_payload() -> MakePayload:
     return make
 
 
-MakeItem = Callable[..., OutboxItem]
+MakeItem = Callable[..., Awaitable[OutboxItem]]
 
 
 @pytest.fixture
-def make_item() -> MakeItem:
-    counter = iter(range(1, 1_000_000))
+async def email_db(tmp_path: Path) -> AsyncIterator[Database]:
+    url = sqlite_url(tmp_path)
+    await migrate(url)
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
-    def make(
-        payload: dict[str, Any], *, livemode: bool = True, item_id: str | None = None
-    ) -> OutboxItem:
+
+async def queue_email(
+    db: Database, payload: dict[str, Any], *, now: dt.datetime, livemode: bool = True
+) -> str:
+    """Commit an email outbox row owing ``payload`` (account ``acct_mail``); returns its id."""
+    async with db.write() as session:
+        return enqueue(
+            session,
+            account_id="acct_mail",
+            livemode=livemode,
+            kind="email",
+            topic=f"booking.{payload['notice']}",
+            payload=payload,
+            now=now,
+            booking_id=payload["booking"]["id"],
+        )
+
+
+async def outbox_row(db: Database, row_id: str) -> OutboxMessage:
+    async with db.read() as session:
+        return (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.id == row_id))
+        ).one()
+
+
+@pytest.fixture
+def make_item(email_db: Database) -> MakeItem:
+    async def make(payload: dict[str, Any], *, livemode: bool = True) -> OutboxItem:
+        row_id = await queue_email(email_db, payload, now=CHANGED_AT, livemode=livemode)
         return OutboxItem(
-            id=item_id or f"ob_test{next(counter):06d}",
-            account_id="acct_test",
+            id=row_id,
+            account_id="acct_mail",
             livemode=livemode,
             kind="email",
             topic=f"booking.{payload['notice']}",
@@ -101,23 +154,101 @@ def make_item() -> MakeItem:
     return make
 
 
-def state_for(settings: Settings) -> AppState:
-    """An AppState for calling the email handler directly (it needs settings and services only)."""
+def state_for(settings: Settings, db: Database | None = None) -> AppState:
+    """An AppState for calling the email handler directly (settings, services and ``db``, where it
+    records accepted copies; settings-only checks may leave it out)."""
     return AppState(
         settings=settings,
-        db=None,  # type: ignore[arg-type]
+        db=db,  # type: ignore[arg-type]
         clock=FixedClock(CHANGED_AT),
         busy_source=None,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture
-def email_state(smtp_sink: Sink) -> AppState:
+def email_state(smtp_sink: Sink, email_db: Database) -> AppState:
     return state_for(
         Settings(
             email_backend="smtp",
             smtp_url=smtp_sink.url,
             email_from=SENDER,
             _env_file=None,
-        )
+        ),
+        email_db,
     )
+
+
+_RELAY_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from datetime import datetime
+    from astrocal_server.availability import NoExternalBusy
+    from astrocal_server.clock import FixedClock
+    from astrocal_server.config import Settings
+    from astrocal_server.outbox.relay import OutboxRelay
+    from astrocal_server.state import AppState
+    from astrocal_server.storage.db import Database
+
+    async def main(db_url, smtp_url, sender, at, owner):
+        settings = Settings(database_url=db_url, email_backend="smtp", smtp_url=smtp_url,
+                            email_from=sender, run_relay=False, _env_file=None)
+        state = AppState(settings=settings, db=Database(db_url),
+                         clock=FixedClock(datetime.fromisoformat(at)), busy_source=NoExternalBusy())
+        print("claiming", flush=True)
+        await OutboxRelay(state, owner=owner).run_once()
+        print("finished", flush=True)
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+DOOMED_WORKER = "doomed-worker"
+
+
+async def kill_worker_mid_send(
+    db_url: str, sink: Sink, holder: HoldingSink, at: dt.datetime
+) -> None:
+    """Run one relay pass as ``DOOMED_WORKER`` in a new process; SIGKILL it (no cleanup, nothing
+    recorded from then on) once ``holder`` holds the DATA it is waiting for, then release that."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
+    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
+        [
+            sys.executable,
+            "-c",
+            _RELAY_WORKER,
+            db_url,
+            sink.url,
+            SENDER,
+            at.isoformat(),
+            DOOMED_WORKER,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
+        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
+        worker.kill()
+        await asyncio.to_thread(worker.wait, 30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
+    holder.release.set()
+
+
+async def take_over_after_lease(
+    state: AppState, clock: FixedClock, row_id: str, smtp_url: str
+) -> OutboxMessage:
+    """A fresh worker on ``smtp_url``: nothing to claim while the dead worker's lease stands, the
+    row once it has run out (the clock is moved just past it). Returns the row afterwards."""
+    state = dataclasses.replace(state, settings=state.settings.with_overrides(smtp_url=smtp_url))
+    relay = OutboxRelay(state)
+    assert await relay.run_once() == 0
+    lease_expires_at = (await outbox_row(state.db, row_id)).lease_expires_at
+    assert lease_expires_at is not None
+    clock.set(lease_expires_at + dt.timedelta(seconds=1))
+    assert await relay.run_once() == 1
+    return await outbox_row(state.db, row_id)

@@ -4,6 +4,9 @@
   accepted message (``sink.messages`` → parsed ``EmailMessage`` with ``sink.envelopes`` alongside)
   and can be told to answer an address with a scripted reply (``sink.script(address, "451 …")``).
 - ``start_sink(front=...)``: the same without the fixture; ``front`` may wrap the handler.
+- ``holding_sink(hold=n)``: a sink that holds the n-th DATA unanswered until released (a client
+  killed mid-send), as ``(sink, holder)``; the ``held_sink`` fixture is that for the first DATA, or
+  for the n-th with ``@pytest.mark.parametrize("held_sink", [n], indirect=True)``.
 - ``tls_files``: a throwaway CA and a server certificate for 127.0.0.1 (PEM paths).
 """
 
@@ -17,6 +20,7 @@ import ipaddress
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -114,6 +118,52 @@ def start_sink(
     )
     controller.start()
     return controller, Sink(handler=handler, port=controller.port)
+
+
+class HoldingSink:
+    """An aiosmtpd handler that holds the ``hold``-th DATA (never answering it) until released;
+    every other message goes to the recording handler."""
+
+    def __init__(self, inner: SinkHandler, hold: int) -> None:
+        self.inner = inner
+        self.hold = hold
+        self.data_arrived = threading.Event()
+        self.release = threading.Event()
+        self._seen = 0
+
+    async def handle_RCPT(self, *args: Any) -> str:
+        return await self.inner.handle_RCPT(*args)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self._seen += 1
+        if self._seen == self.hold:
+            self.data_arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+            return "421 4.3.0 Client went away"  # never reaches the killed client; not delivered
+        return await self.inner.handle_DATA(server, session, envelope)
+
+
+@contextmanager
+def holding_sink(hold: int = 1) -> Iterator[tuple[Sink, HoldingSink]]:
+    """A sink that holds its ``hold``-th DATA until ``holder.release`` is set (or the block ends)."""
+    holders: list[HoldingSink] = []
+
+    def front(inner: SinkHandler) -> HoldingSink:
+        holders.append(HoldingSink(inner, hold))
+        return holders[0]
+
+    controller, sink = start_sink(front)
+    try:
+        yield sink, holders[0]
+    finally:
+        holders[0].release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def held_sink(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, HoldingSink]]:
+    with holding_sink(hold=getattr(request, "param", 1)) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -6,16 +6,19 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import command
+from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
 from astrocal_cli.request_fields import given, parse_metadata
+from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_one, show_page
 from astrocal_cli.shared_options import Paging
 from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
 __all__ = ["register"]
+
+GROUP = CommandGroup("bookings", "Bookings: create, look up, reschedule and cancel.")
+register = GROUP.register
 
 IdArg = Annotated[str, typer.Argument(metavar="BOOKING_ID", help="bk_…")]
 Start = Annotated[
@@ -52,6 +55,7 @@ def _request_options(idempotency_key: str | None) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
+@GROUP.command("list")
 def list_command(
     cli: Cli,
     status: Annotated[
@@ -77,12 +81,10 @@ def list_command(
     show_page(cli, result, BOOKING_ROW, title="Bookings", empty="No bookings match.")
 
 
-def get_command(cli: Cli, booking_id: IdArg) -> None:
-    """Show one booking."""
-    result = cli.call("Fetching the booking", lambda c: c.bookings.retrieve(booking_id))
-    show_one(cli, result, BOOKING, title="Booking")
+GROUP.add("get", get_command_for("bookings", IdArg, BOOKING, "Booking"))
 
 
+@GROUP.command("create")
 def create_command(
     cli: Cli,
     event_type: Annotated[str, _EVENT_TYPE],
@@ -125,6 +127,7 @@ def create_command(
     show_one(cli, result, BOOKING, title="Booked")
 
 
+@GROUP.command("cancel", confirm=True)
 def cancel_command(
     cli: Cli,
     booking_id: IdArg,
@@ -137,6 +140,7 @@ def cancel_command(
     show_one(cli, result, BOOKING, title="Cancelled")
 
 
+@GROUP.command("reschedule")
 def reschedule_command(
     cli: Cli,
     booking_id: IdArg,
@@ -149,6 +153,7 @@ def reschedule_command(
     show_one(cli, result, BOOKING, title="Rescheduled")
 
 
+@GROUP.command("update")
 def update_command(
     cli: Cli,
     booking_id: IdArg,
@@ -170,13 +175,3 @@ def update_command(
     )
     result = cli.call("Updating", lambda c: c.bookings.update(booking_id, **params))
     show_one(cli, result, BOOKING, title="Updated")
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("bookings", "Bookings: create, look up, reschedule and cancel.")
-    command(sub, "list")(list_command)
-    command(sub, "get")(get_command)
-    command(sub, "create")(create_command)
-    command(sub, "cancel", confirm=True)(cancel_command)
-    command(sub, "reschedule")(reschedule_command)
-    command(sub, "update")(update_command)

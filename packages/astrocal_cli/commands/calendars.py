@@ -6,18 +6,22 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import command
+from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import CALENDAR_CONNECTION, CALENDAR_CONNECTION_ROW
+from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_done, show_one, show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
+GROUP = CommandGroup("calendars", "Calendar connections: Google, Microsoft and CalDAV.")
+register = GROUP.register
+
 IdArg = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="cal_…")]
 
 
+@GROUP.command("list")
 def list_command(cli: Cli, page: Paging) -> None:
     """List calendar connections and their calendars."""
     result = cli.call(
@@ -29,14 +33,16 @@ def list_command(cli: Cli, page: Paging) -> None:
     )  # fmt: skip
 
 
-def get_command(cli: Cli, connection_id: IdArg) -> None:
-    """Show one calendar connection."""
-    result = cli.call(
-        "Fetching the connection", lambda c: c.calendar_connections.retrieve(connection_id)
-    )
-    show_one(cli, result, CALENDAR_CONNECTION, title="Calendar connection")
+GROUP.add(
+    "get",
+    get_command_for("calendar_connections", IdArg, CALENDAR_CONNECTION, "Calendar connection"),
+)
 
 
+CONNECT = GROUP.group("connect", "Connect a calendar account.")
+
+
+@CONNECT.command("caldav")
 def caldav_command(
     cli: Cli,
     server_url: Annotated[str, typer.Option("--server-url", help="The CalDAV server's URL.")],
@@ -87,30 +93,21 @@ RedirectUri = Annotated[
 OpenBrowser = Annotated[bool, typer.Option("--open", help="Open the consent page in a browser.")]
 
 
+@CONNECT.command("google")
 def google_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
     """Connect a Google account: prints the consent URL to open."""
     _oauth(cli, "google", redirect_uri, open_)
 
 
+@CONNECT.command("microsoft")
 def microsoft_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
     """Connect a Microsoft 365 / Outlook account: prints the consent URL to open."""
     _oauth(cli, "microsoft", redirect_uri, open_)
 
 
+@GROUP.command("disconnect", confirm=True)
 def disconnect_command(cli: Cli, connection_id: IdArg) -> None:
     """Disconnect a calendar (asks first); its tokens are revoked and forgotten."""
     cli.confirm(f"Disconnect {connection_id}? Its busy times stop counting at once.")
     result = cli.call("Disconnecting", lambda c: c.calendar_connections.delete(connection_id))
     show_done(cli, result, f"Disconnected {connection_id}.")
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("calendars", "Calendar connections: Google, Microsoft and CalDAV.")
-    command(sub, "list")(list_command)
-    command(sub, "get")(get_command)
-    connect = typer.Typer(name="connect", help="Connect a calendar account.", no_args_is_help=True)
-    sub.add_typer(connect, name="connect")
-    command(connect, "caldav")(caldav_command)
-    command(connect, "google")(google_command)
-    command(connect, "microsoft")(microsoft_command)
-    command(sub, "disconnect", confirm=True)(disconnect_command)

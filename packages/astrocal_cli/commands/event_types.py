@@ -6,15 +6,21 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import OptionGroup, command
+from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import EVENT_TYPE, EVENT_TYPE_ROW
-from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata, sdk_kwargs
-from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata
+from astrocal_cli.resource_commands import get_command as get_command_for
+from astrocal_cli.resource_commands import save_fields
+from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
+
+GROUP = CommandGroup(
+    "event-types", "Event types: what can be booked, for how long, on which schedule."
+)
+register = GROUP.register
 
 IdArg = Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")]
 
@@ -97,6 +103,7 @@ class EventTypeFields(OptionGroup):
         )
 
 
+@GROUP.command("list")
 def list_command(
     cli: Cli,
     active: Annotated[
@@ -111,36 +118,24 @@ def list_command(
     show_page(cli, result, EVENT_TYPE_ROW, title="Event types", empty="No event types yet.")
 
 
-def get_command(cli: Cli, event_type_id: IdArg) -> None:
-    """Show one event type."""
-    result = cli.call("Fetching the event type", lambda c: c.event_types.retrieve(event_type_id))
-    show_one(cli, result, EVENT_TYPE, title="Event type")
+GROUP.add("get", get_command_for("event_types", IdArg, EVENT_TYPE, "Event type"))
 
 
+@GROUP.command("create")
 def create_command(cli: Cli, fields: EventTypeFields) -> None:
     """Create an event type (needs --title, --slug and --duration, or the same in --data)."""
-    body = fields.body()
-    result = cli.call(
-        "Creating the event type",
-        lambda c: c.event_types.create(
-            **sdk_kwargs(c.event_types.create, body, "event-types create")
-        ),
-    )
-    show_one(cli, result, EVENT_TYPE, title="Created event type")
+    save_fields(cli, "create", "event_types", "event type", fields.body(), EVENT_TYPE)
 
 
+@GROUP.command("update")
 def update_command(cli: Cli, event_type_id: IdArg, fields: EventTypeFields) -> None:
     """Change an event type's fields (only those given)."""
-    body = fields.body()
-    result = cli.call(
-        "Updating the event type",
-        lambda c: c.event_types.update(
-            event_type_id, **sdk_kwargs(c.event_types.update, body, "event-types update")
-        ),
+    save_fields(
+        cli, "update", "event_types", "event type", fields.body(), EVENT_TYPE, event_type_id
     )
-    show_one(cli, result, EVENT_TYPE, title="Updated event type")
 
 
+@GROUP.command("delete", confirm=True)
 def delete_command(
     cli: Cli,
     event_type_id: IdArg,
@@ -156,12 +151,3 @@ def delete_command(
         "Deleting the event type", lambda c: c.event_types.delete(event_type_id, **params)
     )
     show_done(cli, result, f"Deleted event type {event_type_id}.")
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("event-types", "Event types: what can be booked, for how long, on which schedule.")
-    command(sub, "list")(list_command)
-    command(sub, "get")(get_command)
-    command(sub, "create")(create_command)
-    command(sub, "update")(update_command)
-    command(sub, "delete", confirm=True)(delete_command)

@@ -6,22 +6,26 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import command
+from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import API_KEY
 from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
 
+GROUP = CommandGroup("keys", "API keys: list, create, revoke.")
+register = GROUP.register
 
+
+@GROUP.command("list")
 def list_command(cli: Cli, page: Paging) -> None:
     """List API keys (secrets are never shown again)."""
     result = cli.call("Fetching keys", lambda c: c.api_keys.list(**page.params()))
     show_page(cli, result, API_KEY, title="API keys", empty="No API keys.")
 
 
+@GROUP.command("create")
 def create_command(
     cli: Cli,
     name: Annotated[str, typer.Option("--name", help="What the key is for.")],
@@ -39,6 +43,7 @@ def create_command(
     cli.emit(result, render)
 
 
+@GROUP.command("revoke", confirm=True)
 def revoke_command(
     cli: Cli, key_id: Annotated[str, typer.Argument(metavar="KEY_ID", help="key_…")]
 ) -> None:
@@ -46,10 +51,3 @@ def revoke_command(
     cli.confirm(f"Revoke {key_id}? Requests with it fail from now on.")
     result = cli.call("Revoking", lambda c: c.api_keys.revoke(key_id))
     show_done(cli, result, f"Revoked {key_id}.")
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("keys", "API keys: list, create, revoke.")
-    command(sub, "list")(list_command)
-    command(sub, "create")(create_command)
-    command(sub, "revoke", confirm=True)(revoke_command)

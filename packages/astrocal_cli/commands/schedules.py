@@ -6,21 +6,24 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import OptionGroup, command
+from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import SCHEDULE, SCHEDULE_ROW
 from astrocal_cli.request_fields import (
     merge_body,
     parse_data,
     parse_hours,
     parse_override,
-    sdk_kwargs,
 )
-from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.resource_commands import get_command as get_command_for
+from astrocal_cli.resource_commands import save_fields
+from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
+
+GROUP = CommandGroup("schedules", "Schedules: weekly working hours and date overrides.")
+register = GROUP.register
 
 IdArg = Annotated[str, typer.Argument(metavar="SCHEDULE_ID", help="sch_…")]
 
@@ -71,51 +74,31 @@ class ScheduleFields(OptionGroup):
         )
 
 
+@GROUP.command("list")
 def list_command(cli: Cli, page: Paging) -> None:
     """List schedules."""
     result = cli.call("Fetching schedules", lambda c: c.schedules.list(**page.params()))
     show_page(cli, result, SCHEDULE_ROW, title="Schedules", empty="No schedules yet.")
 
 
-def get_command(cli: Cli, schedule_id: IdArg) -> None:
-    """Show one schedule."""
-    result = cli.call("Fetching the schedule", lambda c: c.schedules.retrieve(schedule_id))
-    show_one(cli, result, SCHEDULE, title="Schedule")
+GROUP.add("get", get_command_for("schedules", IdArg, SCHEDULE, "Schedule"))
 
 
+@GROUP.command("create")
 def create_command(cli: Cli, fields: ScheduleFields) -> None:
     """Create a schedule (default hours: Mon–Fri 09:00–17:00)."""
-    body = fields.body()
-    result = cli.call(
-        "Creating the schedule",
-        lambda c: c.schedules.create(**sdk_kwargs(c.schedules.create, body, "schedules create")),
-    )
-    show_one(cli, result, SCHEDULE, title="Created schedule")
+    save_fields(cli, "create", "schedules", "schedule", fields.body(), SCHEDULE)
 
 
+@GROUP.command("update")
 def update_command(cli: Cli, schedule_id: IdArg, fields: ScheduleFields) -> None:
     """Change a schedule's fields (only those given)."""
-    body = fields.body()
-    result = cli.call(
-        "Updating the schedule",
-        lambda c: c.schedules.update(
-            schedule_id, **sdk_kwargs(c.schedules.update, body, "schedules update")
-        ),
-    )
-    show_one(cli, result, SCHEDULE, title="Updated schedule")
+    save_fields(cli, "update", "schedules", "schedule", fields.body(), SCHEDULE, schedule_id)
 
 
+@GROUP.command("delete", confirm=True)
 def delete_command(cli: Cli, schedule_id: IdArg) -> None:
     """Delete a schedule (asks first; one that an event type uses cannot be deleted)."""
     cli.confirm(f"Delete schedule {schedule_id}?")
     result = cli.call("Deleting the schedule", lambda c: c.schedules.delete(schedule_id))
     show_done(cli, result, f"Deleted schedule {schedule_id}.")
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("schedules", "Schedules: weekly working hours and date overrides.")
-    command(sub, "list")(list_command)
-    command(sub, "get")(get_command)
-    command(sub, "create")(create_command)
-    command(sub, "update")(update_command)
-    command(sub, "delete", confirm=True)(delete_command)

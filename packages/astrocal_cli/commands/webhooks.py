@@ -6,18 +6,21 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.app import group
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import command
+from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Field
 from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.request_fields import given
-from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.resource_commands import get_command as get_command_for
+from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 from astrocal_cli.user_times import format_instant
 
 __all__ = ["register"]
+
+GROUP = CommandGroup("webhooks", "Webhook endpoints, their deliveries, retries and secrets.")
+register = GROUP.register
 
 EVENTS = (
     "booking.created",
@@ -35,18 +38,19 @@ DELIVERY_TABLE = (
 )
 
 
+@GROUP.command("list")
 def list_command(cli: Cli, page: Paging) -> None:
     """List webhook endpoints."""
     result = cli.call("Fetching webhooks", lambda c: c.webhooks.list(**page.params()))
     show_page(cli, result, WEBHOOK_ROW, title="Webhooks", empty="No webhook endpoints yet.")
 
 
-def get_command(cli: Cli, webhook_id: IdArg) -> None:
-    """Show one webhook endpoint."""
-    result = cli.call("Fetching the webhook", lambda c: c.webhooks.retrieve(webhook_id))
-    show_one(cli, result, WEBHOOK, title="Webhook")
+GROUP.add(
+    "get", get_command_for("webhooks", IdArg, WEBHOOK, "Webhook", doc="Show one webhook endpoint.")
+)
 
 
+@GROUP.command("create")
 def create_command(
     cli: Cli,
     url: Annotated[str, typer.Option("--url", help="Where deliveries are POSTed.")],
@@ -70,6 +74,7 @@ def create_command(
     cli.emit(result, render)
 
 
+@GROUP.command("delete", confirm=True)
 def delete_command(cli: Cli, webhook_id: IdArg) -> None:
     """Delete a webhook endpoint (asks first)."""
     cli.confirm(f"Delete webhook {webhook_id}? It stops receiving events at once.")
@@ -77,6 +82,7 @@ def delete_command(cli: Cli, webhook_id: IdArg) -> None:
     show_done(cli, result, f"Deleted webhook {webhook_id}.")
 
 
+@GROUP.command("deliveries")
 def deliveries_command(
     cli: Cli,
     webhook_id: IdArg,
@@ -104,6 +110,7 @@ def deliveries_command(
     cli.emit(result, render)
 
 
+@GROUP.command("retry")
 def retry_command(
     cli: Cli,
     webhook_id: IdArg,
@@ -122,6 +129,7 @@ def retry_command(
     cli.emit(result, render)
 
 
+@GROUP.command("test")
 def test_command(cli: Cli, webhook_id: IdArg) -> None:
     """Send a webhook.test event to the endpoint."""
     result = cli.call("Sending a test event", lambda c: c.webhooks.test(webhook_id))
@@ -135,6 +143,7 @@ def test_command(cli: Cli, webhook_id: IdArg) -> None:
     cli.emit(result, render)
 
 
+@GROUP.command("rotate-secret", confirm=True)
 def rotate_secret_command(cli: Cli, webhook_id: IdArg) -> None:
     """Issue a new signing secret; the old one keeps signing alongside it for 24 hours."""
     cli.confirm(f"Rotate the signing secret of {webhook_id}?")
@@ -148,6 +157,7 @@ def rotate_secret_command(cli: Cli, webhook_id: IdArg) -> None:
     cli.emit(result, render)
 
 
+@GROUP.command("listen")
 def listen_command(
     cli: Cli,
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 9000,
@@ -209,16 +219,3 @@ def listen_command(
     finally:
         listener.stop()
         listener.close()
-
-
-def register(app: typer.Typer) -> None:
-    sub = group("webhooks", "Webhook endpoints, their deliveries, retries and secrets.")
-    command(sub, "list")(list_command)
-    command(sub, "get")(get_command)
-    command(sub, "create")(create_command)
-    command(sub, "delete", confirm=True)(delete_command)
-    command(sub, "deliveries")(deliveries_command)
-    command(sub, "retry")(retry_command)
-    command(sub, "test")(test_command)
-    command(sub, "rotate-secret", confirm=True)(rotate_secret_command)
-    command(sub, "listen")(listen_command)

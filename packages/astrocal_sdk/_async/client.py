@@ -1,103 +1,90 @@
-"""The client: configuration plus one attribute per API area."""
+"""``AsyncAstrocal``: the settings and resources it shares with ``Astrocal``, plus its I/O.
+
+What a call sends, when it retries and how a page reads are decided in
+``astrocal_sdk/_base_client.py``; only the sending, the waiting and the paging are here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
+from typing import Any
 
 import httpx
 
-from astrocal_sdk._async.api_client import AsyncAPIClient
-from astrocal_sdk._async.resources import account as _account
-from astrocal_sdk._async.resources import api_keys as _api_keys
-from astrocal_sdk._async.resources import availability as _availability
-from astrocal_sdk._async.resources import bookings as _bookings
-from astrocal_sdk._async.resources import calendar_connections as _connections
-from astrocal_sdk._async.resources import event_types as _event_types
-from astrocal_sdk._async.resources import schedules as _schedules
-from astrocal_sdk._async.resources import webhooks as _webhooks
-from astrocal_sdk._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from astrocal_sdk._config import resolve_api_key, resolve_base_url
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, Timeout
+from astrocal_sdk._base_client import Attempts, BaseClient, json_parser, next_page, page_fields
+from astrocal_sdk._endpoint import Async, AsyncRaw, Request
+from astrocal_sdk._raw import async_to_raw_response_wrapper
+from astrocal_sdk._response import APIResponse
+from astrocal_sdk.pagination import AsyncPage, AsyncPaginator, async_paginate
+from astrocal_sdk.resources._root import Resources
 
 __all__ = ["AsyncAstrocal", "AsyncAstrocalWithRawResponse"]
 
 
-class AsyncAstrocal(AsyncAPIClient):
+class AsyncAstrocal(BaseClient[httpx.AsyncClient, Async]):
     """The client (``Astrocal`` and ``AsyncAstrocal`` offer the same methods).
 
     ``api_key`` defaults to ``ASTROCAL_API_KEY``; ``base_url`` to ``ASTROCAL_BASE_URL`` (or
     ``ASTROCAL_API_URL``), else ``http://127.0.0.1:8000`` where ``astrocal serve`` listens.
     """
 
-    account: _account.AsyncAccountResource
-    accounts: _account.AsyncAccounts
-    api_keys: _api_keys.AsyncApiKeys
-    usage: _account.AsyncUsageResource
-    schedules: _schedules.AsyncSchedules
-    event_types: _event_types.AsyncEventTypes
-    availability: _availability.AsyncAvailabilityResource
-    bookings: _bookings.AsyncBookings
-    webhooks: _webhooks.AsyncWebhooks
-    calendar_connections: _connections.AsyncCalendarConnections
+    list_type = AsyncPaginator
+    raw = staticmethod(async_to_raw_response_wrapper)
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key=resolve_api_key(api_key),
-            base_url=resolve_base_url(base_url),
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
-        self.account = _account.AsyncAccountResource(self)
-        self.accounts = _account.AsyncAccounts(self)
-        self.api_keys = _api_keys.AsyncApiKeys(self)
-        self.usage = _account.AsyncUsageResource(self)
-        self.schedules = _schedules.AsyncSchedules(self)
-        self.event_types = _event_types.AsyncEventTypes(self)
-        self.availability = _availability.AsyncAvailabilityResource(self)
-        self.bookings = _bookings.AsyncBookings(self)
-        self.webhooks = _webhooks.AsyncWebhooks(self)
-        self.calendar_connections = _connections.AsyncCalendarConnections(self)
+    def _open(self, http_client: httpx.AsyncClient | None) -> None:
+        self._http = http_client or httpx.AsyncClient(follow_redirects=False)
+        self._sleep = asyncio.sleep
 
     @cached_property
     def with_raw_response(self) -> AsyncAstrocalWithRawResponse:
         """The same methods, returning an ``APIResponse`` (headers, status, ``parse()``)."""
         return AsyncAstrocalWithRawResponse(self)
 
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> AsyncAstrocal:
-        """A copy with some settings changed, sharing this client's connection pool."""
-        copy = AsyncAstrocal(
-            api_key=api_key or self.api_key,
-            base_url=base_url or self.base_url,
-            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
-            max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers={**self.default_headers, **(default_headers or {})},
-            http_client=self._http,
+    async def call(
+        self, request: Request, *, parse: Callable[[httpx.Response], Any] | None = None
+    ) -> Any:
+        """Send ``request`` (retrying as ``Attempts`` allows) and parse the answer."""
+        prepared = self._prepare(request)
+        parser = parse or json_parser(request.cast_to)
+        response, retries_taken = await self._send(prepared.build(self._http), prepared.max_retries)
+        answer: APIResponse[Any] = APIResponse(
+            response, lambda: parser(response), retries_taken=retries_taken
         )
-        copy._sleep = self._sleep
-        return copy
+        return answer if prepared.raw else answer.parse()
 
-    copy = with_options
+    async def _send(self, request: httpx.Request, max_retries: int) -> tuple[httpx.Response, int]:
+        attempts = Attempts(max_retries)
+        while True:
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                await self._sleep(attempts.after_error(request, exc))
+                continue
+            if (delay := attempts.after_response(response)) is None:
+                return response, attempts.taken
+            await response.aclose()
+            await self._sleep(delay)
+
+    def call_list(self, request: Request, item: Any) -> AsyncPaginator[Any]:
+        return async_paginate(lambda: self._page(request, item))
+
+    async def _page(self, request: Request, item: Any) -> AsyncPage[Any]:
+        """The page ``request`` asks for; it fetches the next one with the same query."""
+
+        def parse(response: httpx.Response) -> AsyncPage[Any]:
+            fields = page_fields(response, item)
+            return AsyncPage(**fields, fetch=lambda c: self._page(next_page(request, c), item))
+
+        page: AsyncPage[Any] = await self.call(request, parse=parse)
+        return page
+
+    async def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http_client:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncAstrocal:
         return self
@@ -111,19 +98,8 @@ class AsyncAstrocal(AsyncAPIClient):
         await self.close()
 
 
-class AsyncAstrocalWithRawResponse:
+class AsyncAstrocalWithRawResponse(Resources[AsyncRaw]):
+    """``AsyncAstrocal``'s methods, each returning an ``APIResponse``."""
+
     def __init__(self, client: AsyncAstrocal) -> None:
-        self.account = _account.AsyncAccountResourceWithRawResponse(client.account)
-        self.accounts = _account.AsyncAccountsWithRawResponse(client.accounts)
-        self.api_keys = _api_keys.AsyncApiKeysWithRawResponse(client.api_keys)
-        self.usage = _account.AsyncUsageResourceWithRawResponse(client.usage)
-        self.schedules = _schedules.AsyncSchedulesWithRawResponse(client.schedules)
-        self.event_types = _event_types.AsyncEventTypesWithRawResponse(client.event_types)
-        self.availability = _availability.AsyncAvailabilityResourceWithRawResponse(
-            client.availability
-        )
-        self.bookings = _bookings.AsyncBookingsWithRawResponse(client.bookings)
-        self.webhooks = _webhooks.AsyncWebhooksWithRawResponse(client.webhooks)
-        self.calendar_connections = _connections.AsyncCalendarConnectionsWithRawResponse(
-            client.calendar_connections
-        )
+        self._attach_resources(client, raw=True)

@@ -4,41 +4,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
+
+from astrocal_sdk._page import BasePage
 
 __all__ = ["SyncPage"]
 
 T = TypeVar("T")
 
 
-class SyncPage(Generic[T]):
+class SyncPage(BasePage[T]):
     """One page of a list (``data``, ``has_more``, ``next_cursor``).
 
     ``for item in page`` yields every item of this page and of all the pages after it;
     :meth:`iter_pages` yields the pages themselves.
     """
 
-    def __init__(
-        self,
-        *,
-        data: list[T],
-        has_more: bool,
-        next_cursor: str | None,
-        fetch: Callable[[str], SyncPage[T]],
-    ) -> None:
-        self.data = data
-        self.has_more = has_more
-        self.next_cursor = next_cursor
-        self._fetch = fetch
-
-    def has_next_page(self) -> bool:
-        return self.has_more and bool(self.next_cursor)
-
     def get_next_page(self) -> SyncPage[T]:
-        if not self.has_next_page() or self.next_cursor is None:
-            raise RuntimeError("This is the last page; check has_next_page() first.")
-        return self._fetch(self.next_cursor)
+        page: SyncPage[T] = self._fetch_next()
+        return page
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         page = self
@@ -50,6 +35,3 @@ class SyncPage(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         for page in self.iter_pages():
             yield from page.data
-
-    def __repr__(self) -> str:
-        return f"SyncPage(data=<{len(self.data)} items>, has_more={self.has_more}, next_cursor={self.next_cursor!r})"

@@ -1,31 +1,21 @@
-"""``client.account`` (the caller's account), ``client.accounts`` (signup) and ``client.usage``.
-
-Written once in ``astrocal_sdk/_async/resources/account.py``; the sync classes are derived from it.
-"""
+"""``client.account`` (the caller's account), ``client.accounts`` (signup) and ``client.usage``."""
 
 from __future__ import annotations
 
-from astrocal_sdk._async.resources.account import (
-    AsyncAccountResource,
-    AsyncAccountResourceWithRawResponse,
-    AsyncAccounts,
-    AsyncAccountsWithRawResponse,
-    AsyncUsageResource,
-    AsyncUsageResourceWithRawResponse,
-)
-from astrocal_sdk._sync.resources.account import (
-    AccountResource,
-    AccountResourceWithRawResponse,
-    Accounts,
-    AccountsWithRawResponse,
-    UsageResource,
-    UsageResourceWithRawResponse,
-)
+from typing_extensions import Unpack
+
+from astrocal_sdk import _endpoint as route
+from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Sync, SyncRaw
+from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.types._generated.models import Account, AccountCreated, Usage
+from astrocal_sdk.types._params import TimeZoneLike
 
 __all__ = [
+    "AccountAPI",
     "AccountResource",
     "AccountResourceWithRawResponse",
     "Accounts",
+    "AccountsAPI",
     "AccountsWithRawResponse",
     "AsyncAccountResource",
     "AsyncAccountResourceWithRawResponse",
@@ -33,6 +23,46 @@ __all__ = [
     "AsyncAccountsWithRawResponse",
     "AsyncUsageResource",
     "AsyncUsageResourceWithRawResponse",
+    "UsageAPI",
     "UsageResource",
     "UsageResourceWithRawResponse",
 ]
+
+
+class AccountAPI(APIResource[M]):
+    @route.get("/v1/account", Account)
+    def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
+        """The account the API key belongs to."""
+
+
+class AccountsAPI(APIResource[M]):
+    @route.post("/v1/accounts", AccountCreated)
+    def create(
+        self,
+        *,
+        name: str,
+        email: str,
+        time_zone: TimeZoneLike | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AccountCreated:
+        """Sign up (only where the server enables signup): the account and its first keys."""
+
+
+class UsageAPI(APIResource[M]):
+    @route.get("/v1/usage", Usage)
+    def retrieve(self, **options: Unpack[RequestOptions]) -> Usage:
+        """The plan and its use in the current period."""
+
+
+AccountResource = AccountAPI[Sync]
+AsyncAccountResource = AccountAPI[Async]
+AccountResourceWithRawResponse = AccountAPI[SyncRaw]
+AsyncAccountResourceWithRawResponse = AccountAPI[AsyncRaw]
+Accounts = AccountsAPI[Sync]
+AsyncAccounts = AccountsAPI[Async]
+AccountsWithRawResponse = AccountsAPI[SyncRaw]
+AsyncAccountsWithRawResponse = AccountsAPI[AsyncRaw]
+UsageResource = UsageAPI[Sync]
+AsyncUsageResource = UsageAPI[Async]
+UsageResourceWithRawResponse = UsageAPI[SyncRaw]
+AsyncUsageResourceWithRawResponse = UsageAPI[AsyncRaw]

@@ -1,11 +1,37 @@
-"""``client.api_keys``: create (the secret is returned once), list, revoke.
-
-Written once in ``astrocal_sdk/_async/resources/api_keys.py``; the sync classes are derived from it.
-"""
+"""``client.api_keys``: create (the secret is returned once), list, revoke."""
 
 from __future__ import annotations
 
-from astrocal_sdk._async.resources.api_keys import AsyncApiKeys, AsyncApiKeysWithRawResponse
-from astrocal_sdk._sync.resources.api_keys import ApiKeys, ApiKeysWithRawResponse
+from typing_extensions import Unpack
 
-__all__ = ["ApiKeys", "ApiKeysWithRawResponse", "AsyncApiKeys", "AsyncApiKeysWithRawResponse"]
+from astrocal_sdk import _endpoint as route
+from astrocal_sdk._endpoint import Async, AsyncRaw, M, Sync, SyncRaw
+from astrocal_sdk._types import RequestOptions
+from astrocal_sdk.resources._resource import Collection
+from astrocal_sdk.types._generated.models import ApiKey, ApiKeyMode, ApiKeyWithSecret
+
+__all__ = [
+    "ApiKeys",
+    "ApiKeysAPI",
+    "ApiKeysWithRawResponse",
+    "AsyncApiKeys",
+    "AsyncApiKeysWithRawResponse",
+]
+
+
+class ApiKeysAPI(Collection[M, ApiKey], path="/v1/api_keys", item=ApiKey):
+    @route.post("/v1/api_keys", ApiKeyWithSecret)
+    def create(
+        self, *, name: str, mode: ApiKeyMode, **options: Unpack[RequestOptions]
+    ) -> ApiKeyWithSecret:
+        """A new key; its ``secret`` is shown only in this response."""
+
+    @route.delete("/v1/api_keys/{api_key_id}", ApiKey)
+    def revoke(self, api_key_id: str, **options: Unpack[RequestOptions]) -> ApiKey:
+        """Revoke a key (idempotent); requests with it fail with 401 ``api_key_revoked``."""
+
+
+ApiKeys = ApiKeysAPI[Sync]
+AsyncApiKeys = ApiKeysAPI[Async]
+ApiKeysWithRawResponse = ApiKeysAPI[SyncRaw]
+AsyncApiKeysWithRawResponse = ApiKeysAPI[AsyncRaw]

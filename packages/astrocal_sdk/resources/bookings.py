@@ -1,11 +1,107 @@
-"""``client.bookings``: create, retrieve, list, update, cancel (or delete) and reschedule.
-
-Written once in ``astrocal_sdk/_async/resources/bookings.py``; the sync classes are derived from it.
-"""
+"""``client.bookings``: create, retrieve, list, update, cancel (or delete) and reschedule."""
 
 from __future__ import annotations
 
-from astrocal_sdk._async.resources.bookings import AsyncBookings, AsyncBookingsWithRawResponse
-from astrocal_sdk._sync.resources.bookings import Bookings, BookingsWithRawResponse
+from collections.abc import Mapping, Sequence
 
-__all__ = ["AsyncBookings", "AsyncBookingsWithRawResponse", "Bookings", "BookingsWithRawResponse"]
+from typing_extensions import Unpack
+
+from astrocal_sdk import _endpoint as route
+from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
+from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.types._generated.models import Booking, BookingStatus
+from astrocal_sdk.types._params import DateTimeLike, InviteeParam, InviteeUpdateParam
+
+__all__ = [
+    "AsyncBookings",
+    "AsyncBookingsWithRawResponse",
+    "Bookings",
+    "BookingsAPI",
+    "BookingsWithRawResponse",
+]
+
+
+class BookingsAPI(APIResource[M]):
+    @route.post("/v1/bookings", Booking)
+    def create(
+        self,
+        *,
+        event_type_id: str,
+        start: DateTimeLike,
+        invitee: InviteeParam,
+        guests: Sequence[str] | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven = NOT_GIVEN,
+        duration: int | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Booking:
+        """Book ``start`` (a start availability returned). 409 ``SlotUnavailableError`` if taken."""
+
+    @route.get("/v1/bookings/{booking_id}", Booking)
+    def retrieve(self, booking_id: str, **options: Unpack[RequestOptions]) -> Booking:
+        """One booking."""
+
+    @route.get_list("/v1/bookings", Booking)
+    def list(
+        self,
+        *,
+        status: BookingStatus | NotGiven = NOT_GIVEN,
+        event_type_id: str | NotGiven = NOT_GIVEN,
+        invitee_email: str | NotGiven = NOT_GIVEN,
+        start_after: DateTimeLike | NotGiven = NOT_GIVEN,
+        start_before: DateTimeLike | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        cursor: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Paginated[Booking]:
+        """Bookings ordered by start; iterating over the result walks every page."""
+
+    @route.patch("/v1/bookings/{booking_id}", Booking)
+    def update(
+        self,
+        booking_id: str,
+        *,
+        notes: str | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        invitee: InviteeUpdateParam | NotGiven = NOT_GIVEN,
+        guests: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Booking:
+        """Change the notes, metadata, invitee details or guests."""
+
+    @route.delete("/v1/bookings/{booking_id}", Booking, body=True)
+    def delete(
+        self,
+        booking_id: str,
+        *,
+        reason: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Booking:
+        """Cancel with ``DELETE`` (same as :meth:`cancel`)."""
+
+    @route.post("/v1/bookings/{booking_id}/cancel", Booking)
+    def cancel(
+        self,
+        booking_id: str,
+        *,
+        reason: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Booking:
+        """Cancel; cancelling again returns the same booking. The slot is free again at once."""
+
+    @route.post("/v1/bookings/{booking_id}/reschedule", Booking)
+    def reschedule(
+        self,
+        booking_id: str,
+        *,
+        start: DateTimeLike,
+        reason: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Booking:
+        """Move to a new open ``start``; the booking keeps its id."""
+
+
+Bookings = BookingsAPI[Sync]
+AsyncBookings = BookingsAPI[Async]
+BookingsWithRawResponse = BookingsAPI[SyncRaw]
+AsyncBookingsWithRawResponse = BookingsAPI[AsyncRaw]

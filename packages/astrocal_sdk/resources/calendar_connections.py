@@ -1,22 +1,91 @@
-"""``client.calendar_connections``: CalDAV accounts, and Google/Microsoft through OAuth.
-
-Written once in ``astrocal_sdk/_async/resources/calendar_connections.py``; the sync classes are derived from it.
-"""
+"""``client.calendar_connections``: CalDAV accounts, and Google/Microsoft through OAuth."""
 
 from __future__ import annotations
 
-from astrocal_sdk._async.resources.calendar_connections import (
-    AsyncCalendarConnections,
-    AsyncCalendarConnectionsWithRawResponse,
-)
-from astrocal_sdk._sync.resources.calendar_connections import (
-    CalendarConnections,
-    CalendarConnectionsWithRawResponse,
-)
+from collections.abc import Coroutine
+from typing import Any, Literal, Protocol, TypeVar, overload
+
+from typing_extensions import Unpack
+
+from astrocal_sdk import _endpoint as route
+from astrocal_sdk._endpoint import Async, AsyncRaw, Endpoint, M, Sync, SyncRaw
+from astrocal_sdk._response import APIResponse
+from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.resources._resource import Collection
+from astrocal_sdk.types._generated.models import CalendarConnection, CalendarProvider
 
 __all__ = [
     "AsyncCalendarConnections",
     "AsyncCalendarConnectionsWithRawResponse",
     "CalendarConnections",
+    "CalendarConnectionsAPI",
     "CalendarConnectionsWithRawResponse",
 ]
+
+R_co = TypeVar("R_co", covariant=True)
+
+
+class _Create(Protocol[R_co]):
+    """``create``'s two forms, for type checkers: CalDAV credentials, or an OAuth redirect."""
+
+    @overload
+    def __call__(
+        self,
+        *,
+        provider: Literal["caldav"],
+        server_url: str,
+        username: str,
+        password: str,
+        **options: Unpack[RequestOptions],
+    ) -> R_co: ...
+    @overload
+    def __call__(
+        self,
+        *,
+        provider: Literal["google", "microsoft"],
+        redirect_uri: str,
+        **options: Unpack[RequestOptions],
+    ) -> R_co: ...
+
+
+def _create(
+    self: object,
+    *,
+    provider: CalendarProvider,
+    server_url: str | NotGiven = NOT_GIVEN,
+    username: str | NotGiven = NOT_GIVEN,
+    password: str | NotGiven = NOT_GIVEN,
+    redirect_uri: str | NotGiven = NOT_GIVEN,
+    **options: Unpack[RequestOptions],
+) -> CalendarConnection:
+    """CalDAV: discovers the calendars at once. Google/Microsoft: ``status`` is ``pending``
+    and ``authorization_url`` is where to send the user's browser."""
+
+
+# Bound apart from the annotation below, so the decorator's types are inferred from ``_create``.
+_create_endpoint = route.post("/v1/calendar_connections", CalendarConnection)(_create)
+
+
+class CalendarConnectionsAPI(
+    Collection[M, CalendarConnection], path="/v1/calendar_connections", item=CalendarConnection
+):
+    create: Endpoint[
+        _Create[CalendarConnection],
+        _Create[Coroutine[Any, Any, CalendarConnection]],
+        _Create[APIResponse[CalendarConnection]],
+        _Create[Coroutine[Any, Any, APIResponse[CalendarConnection]]],
+    ] = _create_endpoint
+
+    @route.get("/v1/calendar_connections/{connection_id}", CalendarConnection)
+    def retrieve(self, connection_id: str, **options: Unpack[RequestOptions]) -> CalendarConnection:
+        """One connection with its calendars."""
+
+    @route.delete("/v1/calendar_connections/{connection_id}")
+    def delete(self, connection_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Disconnect: revokes and forgets the tokens."""
+
+
+CalendarConnections = CalendarConnectionsAPI[Sync]
+AsyncCalendarConnections = CalendarConnectionsAPI[Async]
+CalendarConnectionsWithRawResponse = CalendarConnectionsAPI[SyncRaw]
+AsyncCalendarConnectionsWithRawResponse = CalendarConnectionsAPI[AsyncRaw]

@@ -1,9 +1,13 @@
-"""Plans: which limits an account has, the current billing period, the monthly booking quota, and
-the usage report (:class:`Usage`) the ``/v1/usage`` operation shows.
+"""Plans: which limits an account has, the current billing period, the monthly booking quota, the
+cap on webhook endpoints, and the usage report (:class:`Usage`) the ``/v1/usage`` operation shows.
 
 Plans are server configuration (``Settings.plans``). The period is the calendar month in UTC.
 Every created booking counts against the quota of the mode it was made in; cancelling does not
 refund it and a reschedule does not count again (it moves a booking, it creates none).
+
+The webhook endpoint cap (``Plan.webhook_endpoints``, 20 by default) counts an account's endpoints
+in one mode, disabled ones included; it bounds how many deliveries one event fans out to
+(openapi.yaml, ``webhooks.create``).
 """
 
 from __future__ import annotations
@@ -15,15 +19,16 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.config import Plan, Settings
-from astrocal_server.errors import QuotaExceeded
+from astrocal_server.errors import QuotaExceeded, conflict
 from astrocal_server.serialize.common import format_datetime
-from astrocal_server.storage.models import Account, Booking
+from astrocal_server.storage.models import Account, Booking, WebhookEndpoint
 
 __all__ = [
     "AccountPlan",
     "Usage",
     "bookings_used",
     "check_booking_quota",
+    "check_webhook_endpoint_limit",
     "current_period",
     "plan_of",
     "usage_of",
@@ -93,6 +98,39 @@ async def check_booking_quota(
         f"The {chosen.name} plan allows {limit} bookings per month and this month's are used; "
         f"the quota resets at {resets_at}. Cancelled bookings still count.",
         details={"bookings_limit": limit, "resets_at": resets_at},
+    )
+
+
+async def check_webhook_endpoint_limit(
+    session: AsyncSession, settings: Settings, account: Account, *, livemode: bool
+) -> None:
+    """Raise ``Conflict`` (``webhook_endpoint_limit_reached``) when the account already has as
+    many webhook endpoints in this mode as its plan allows.
+
+    Call it inside the write transaction that adds the endpoint. It locks the account row first
+    (``FOR NO KEY UPDATE`` on PostgreSQL, which leaves foreign-key checks of other writes alone;
+    SQLite's writes are serialised already), so two concurrent creates cannot both take the last
+    place.
+    """
+    await session.execute(
+        select(Account.id).where(Account.id == account.id).with_for_update(key_share=True)
+    )
+    chosen = plan_of(settings, account)
+    limit = chosen.plan.webhook_endpoints
+    count = await session.scalar(
+        select(func.count(WebhookEndpoint.id)).where(
+            WebhookEndpoint.account_id == account.id, WebhookEndpoint.livemode == livemode
+        )
+    )
+    if int(count or 0) < limit:
+        return
+    mode = "live" if livemode else "test"
+    raise conflict(
+        "webhook_endpoint_limit_reached",
+        f"The {chosen.name} plan allows {limit} webhook endpoints in {mode} mode and this account "
+        f"has {count}; delete one you no longer need (DELETE /v1/webhooks/{{webhook_id}}), or "
+        "subscribe an existing endpoint to more events (PATCH /v1/webhooks/{webhook_id}).",
+        details={"webhook_endpoints_limit": limit},
     )
 
 

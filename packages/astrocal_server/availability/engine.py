@@ -11,6 +11,13 @@ O(slots + busy · log slots), not slots × busy, and no per-slot time-zone arith
 :func:`find_slots` lists open slots; :func:`check_start` says whether one start is open, every
 reason it is not, and the nearest open alternatives. Both run the same candidate filter
 (``_Plan.open_starts``), so a start is available exactly when availability lists it.
+
+Teams: :func:`find_team_slots` and :func:`check_team_start` take one :class:`Member` per host (its
+hours, its bookings of any event type, its calendars' busy time) and an ``assignment``:
+``collective`` — a start is open when it is open for every host; ``round_robin`` — when it is open
+for at least one, and the slot names the free hosts. Each host's open starts come from the same
+single-host filter, computed once per host over the whole range (never per candidate), then
+merged, so a team costs about one pass per host.
 """
 
 from __future__ import annotations
@@ -22,28 +29,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "ASSIGNMENTS",
     "CHECK_HORIZON_DAYS",
     "WEEKDAYS",
     "Booked",
     "BusyInterval",
     "Conflict",
+    "Member",
     "Reason",
     "Rules",
     "Slot",
     "StartCheck",
+    "TeamCheck",
+    "TeamSlot",
     "WorkingHours",
     "check_start",
+    "check_team_start",
     "clear_caches",
     "find_slots",
+    "find_team_slots",
     "format_ts",
     "local_to_utc",
     "seat_key",
 ]
 
+ASSIGNMENTS = ("single", "collective", "round_robin")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # How far on each side of a checked start alternatives are looked for.
 CHECK_HORIZON_DAYS = 14
@@ -168,6 +182,7 @@ class Reason:
     code: str
     message: str
     conflict: Conflict | None = None
+    host_id: str | None = None  # set by the team checks: whose reason it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -602,3 +617,123 @@ def _conflicts(plan: _Plan, s: int, e: int) -> list[Reason]:
             )
         out.append(Reason(code, message, conflict))
     return out
+
+
+# --- teams -----------------------------------------------------------------------------------
+
+TeamAssignment = Literal["collective", "round_robin"]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One host of a team: its working hours, its non-cancelled bookings (every event type; mark
+    those of the event type being scheduled ``same_event_type``) and its calendars' busy time."""
+
+    host_id: str
+    hours: WorkingHours
+    bookings: Sequence[Booked] = ()
+    busy: Sequence[BusyInterval] = ()
+
+
+class TeamSlot(NamedTuple):
+    """An open team slot and the hosts free at its start, in the members' order (collective: all
+    of them). ``seats_remaining`` (seated types only): the fewest any host has left (collective),
+    or the sum over the free hosts (round robin: each booking takes one host's seat)."""
+
+    start_ts: int
+    end_ts: int
+    host_ids: tuple[str, ...]
+    seats_remaining: int | None = None
+
+    @property
+    def start(self) -> datetime:
+        return _dt(self.start_ts)
+
+    @property
+    def end(self) -> datetime:
+        return _dt(self.end_ts)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCheck:
+    available: bool
+    host_ids: tuple[str, ...]  # hosts free at the start (round robin: the ones it may go to)
+    reasons: list[Reason]  # each names its host
+    alternatives: list[TeamSlot]
+
+
+def _merge(
+    members: Sequence[Member],
+    plans: Sequence[_Plan],
+    assignment: TeamAssignment,
+) -> list[TeamSlot]:
+    opens = [dict(plan.open_starts()) for plan in plans]
+    if not opens:
+        return []
+    duration = plans[0].duration
+    seated = plans[0].seated
+    ids = [m.host_id for m in members]
+    out: list[TeamSlot] = []
+    if assignment == "collective":
+        rest = opens[1:]
+        everyone = tuple(ids)
+        for start, seats in opens[0].items():
+            if all(start in other for other in rest):
+                left = min([seats, *(other[start] for other in rest)]) if seated else None
+                out.append(TeamSlot(start, start + duration, everyone, left))
+        return out
+    free: dict[int, list[int]] = {}
+    for index, found in enumerate(opens):
+        for start in found:
+            free.setdefault(start, []).append(index)
+    for start in sorted(free):
+        who = free[start]
+        left = sum(opens[i][start] for i in who) if seated else None
+        out.append(TeamSlot(start, start + duration, tuple(ids[i] for i in who), left))
+    return out
+
+
+def find_team_slots(
+    members: Sequence[Member],
+    rules: Rules,
+    *,
+    assignment: TeamAssignment,
+    now: datetime,
+    range_start: datetime,
+    range_end: datetime,
+) -> list[TeamSlot]:
+    """Open team slots whose start lies in ``[range_start, range_end)``, ascending."""
+    lo, hi = _ceil_ts(range_start), _ceil_ts(range_end)
+    if hi <= lo or not members:
+        return []
+    plans = [_Plan(m.hours, rules, now, lo, hi, m.bookings, m.busy) for m in members]
+    return _merge(members, plans, assignment)
+
+
+def check_team_start(
+    members: Sequence[Member],
+    rules: Rules,
+    *,
+    assignment: TeamAssignment,
+    now: datetime,
+    start: datetime,
+    horizon_days: int = CHECK_HORIZON_DAYS,
+) -> TeamCheck:
+    """Whether ``start`` is open for the team; if not, each host's reasons (collective: of the
+    hosts that are not free; round robin: of every host) and up to three nearest team slots."""
+    s = math.floor(start.timestamp())
+    whole_second = start.microsecond == 0
+    lo, hi = s - horizon_days * _DAY, s + horizon_days * _DAY + 1
+    plans = [_Plan(m.hours, rules, now, lo, hi, m.bookings, m.busy) for m in members]
+    slots = _merge(members, plans, assignment)
+    if whole_second:
+        found = next((slot for slot in slots if slot.start_ts == s), None)
+        if found is not None:
+            return TeamCheck(True, found.host_ids, [], [])
+    reasons = [
+        Reason(r.code, r.message, r.conflict, member.host_id)
+        for member, plan in zip(members, plans, strict=True)
+        for r in _reasons(plan, s, whole_second)
+    ]
+    nearest = sorted(slots, key=lambda o: (abs(o.start_ts - s), o.start_ts))[:MAX_ALTERNATIVES]
+    return TeamCheck(False, (), reasons, sorted(nearest))

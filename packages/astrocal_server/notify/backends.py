@@ -8,6 +8,10 @@ A send either returns (accepted by the relay), raises :class:`TransientSendError
 the relay is down, busy, answered 4xx, or rejected our credentials or sender, which an operator can
 fix without losing mail) or raises :class:`PermanentSendError` (the relay refused the recipient or
 the message with 5xx: resending the same message cannot succeed).
+
+``delivers`` says whether an accepted message reaches someone (smtp, and memory, which stands in for
+it in tests): only then does sending it twice make a duplicate, so only then does the email handler
+record each accepted copy.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ class PermanentSendError(Exception):
 
 
 class Mailer(Protocol):
+    delivers: bool
+
     async def send(self, message: EmailMessage) -> None: ...
 
 
@@ -70,11 +76,15 @@ def summarise(message: EmailMessage) -> str:
 
 
 class NullMailer:
+    delivers = False
+
     async def send(self, message: EmailMessage) -> None:
         return None
 
 
 class MemoryMailer:
+    delivers = True
+
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
 
@@ -83,6 +93,8 @@ class MemoryMailer:
 
 
 class ConsoleMailer:
+    delivers = False
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
@@ -96,6 +108,8 @@ class ConsoleMailer:
 
 
 class SmtpMailer:
+    delivers = True
+
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._tls_context: ssl.SSLContext | None = None

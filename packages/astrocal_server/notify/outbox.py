@@ -4,14 +4,21 @@ Returning completes the row. A relay that is down or answers 4xx → :class:`Ret
 stays in the outbox and is retried with backoff; a payload or address that can never be sent, or a
 5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing.
 
-One row owes up to two emails (invitee, host). When one is accepted and the other is deferred,
-the accepted one is remembered for this process so the retry does not send it twice; if the process
-dies in between, the resend carries the same Message-ID, which mail systems use to drop duplicates.
+One row owes up to two copies (invitee, host). Each copy the mail relay accepts is recorded in
+``email_copies`` and committed before the next copy is sent and before the row is settled, so a run
+of the row after a retry, a crash or a lost lease sends only the copies not recorded there. A copy
+keeps its Message-ID on every run (it is derived from the row id and the role). What remains is the
+instant between the relay accepting a copy and that commit: a crash or a database outage exactly
+there sends that one copy again, with the same Message-ID. A refused (5xx) copy is not recorded: if
+the row runs again for its other copy, the refused one is tried again and its refusal reported.
+Backends that deliver nothing (console, none) keep no record: a second print or drop is harmless.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from astrocal_server.notify.backends import (
     PermanentSendError,
@@ -20,11 +27,41 @@ from astrocal_server.notify.backends import (
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import MalformedNotice, parse_notice
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
+from astrocal_server.storage.models import EmailCopy
 
 if TYPE_CHECKING:
     from astrocal_server.state import AppState
 
 __all__ = ["handle"]
+
+
+async def _accepted_roles(state: AppState, outbox_id: str) -> set[str]:
+    """The roles of ``outbox_id``'s copies that the mail relay has already accepted."""
+    async with state.db.read() as session:
+        roles = await session.scalars(
+            select(EmailCopy.role).where(EmailCopy.outbox_id == outbox_id)
+        )
+        return set(roles)
+
+
+async def _record_copy(state: AppState, outbox_id: str, role: str, message_id: str) -> None:
+    values = {
+        "outbox_id": outbox_id,
+        "role": role,
+        "message_id": message_id,
+        "accepted_at": state.clock.now(),
+    }
+    if state.db.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(EmailCopy).values(**values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(EmailCopy).values(**values).on_conflict_do_nothing()
+    # A worker whose lease ran out may have sent and recorded the same copy: keep the first record.
+    async with state.db.write() as session:
+        await session.execute(stmt)
 
 
 async def handle(item: OutboxItem, state: AppState) -> None:
@@ -42,7 +79,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 
     mailer = state.mailer
-    done = state.email_sent_parts.setdefault(item.id, set())
+    done = await _accepted_roles(state, item.id) if mailer.delivers else set()
     deferred: list[str] = []
     refused: list[str] = []
     for role, message in messages:
@@ -55,9 +92,10 @@ async def handle(item: OutboxItem, state: AppState) -> None:
             continue
         except PermanentSendError as exc:
             refused.append(f"{role}: {exc}")
-        done.add(role)
+            continue
+        if mailer.delivers:
+            await _record_copy(state, item.id, role, str(message["Message-ID"]))
     if deferred:
-        raise RetryLater("; ".join(deferred))
-    state.email_sent_parts.pop(item.id, None)
+        raise RetryLater("; ".join(deferred + refused))
     if refused:
         raise PermanentFailure("; ".join(refused))

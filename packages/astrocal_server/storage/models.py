@@ -30,6 +30,7 @@ __all__ = [
     "Base",
     "Booking",
     "CalendarConnection",
+    "EmailCopy",
     "EventType",
     "IdempotencyRecord",
     "OutboxMessage",
@@ -342,3 +343,20 @@ class RateLimitCounter(Base):
     bucket: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<key id>:<window start>"
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class EmailCopy(Base):
+    """One copy of an email outbox row (the invitee's or the host's) that the mail relay accepted.
+
+    Committed as soon as the relay accepts the copy, before the row is settled, so a run of the row
+    after a crash sends only the copies missing here. Goes with its outbox row (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "email_copies"
+
+    outbox_id: Mapped[str] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)  # invitee | host
+    message_id: Mapped[str] = mapped_column(Text)  # the Message-ID header the copy carried
+    accepted_at: Mapped[datetime]

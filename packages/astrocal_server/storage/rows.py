@@ -99,17 +99,20 @@ def _sqlite_plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
     plan = _PLANS.get(key)
     if plan is None:
         compiled = stmt.compile(dialect=dialect)
+        # The processors the ORM would apply, through the public TypeEngine API (computed once per
+        # statement, so the per-call cost is the same as SQLAlchemy's own cached lookups).
         binds = tuple(
             (
                 name,
                 compiled.binds[name].value,
-                compiled.binds[name].type._cached_bind_processor(dialect),
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
             )
             for name in compiled.positiontup or ()
         )
+        # selected_columns lists the result columns in order, keyed as ``.mappings()`` keys them.
         columns = tuple(
-            (entry.keyname, entry.type._cached_result_processor(dialect, None))
-            for entry in compiled._result_columns
+            (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for key, column in stmt.selected_columns.items()
         )
         plan = _PLANS[key] = _Plan(compiled, str(compiled), binds, columns)
     return plan

@@ -3,13 +3,19 @@ answer truncated, every failure turned into an :class:`Outcome` (never an except
 bookkeeping are ``attempts.py``'s job.
 
 The client's network layer is the SSRF guard (:class:`~astrocal_server.webhooks.ssrf.GuardedNetworkBackend`),
-so the address check happens at connect time for every new connection.
+so the address check happens at connect time for every new connection and the socket goes to the
+address that was checked. :class:`GuardedTransport` plugs it in through public interfaces only
+(``httpx.AsyncBaseTransport`` over ``httpcore.AsyncConnectionPool(network_backend=…)``);
+tests/foundation/test_no_private_dependency_api.py keeps it that way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpcore
@@ -17,7 +23,7 @@ import httpx
 
 from astrocal_server.webhooks.ssrf import BlockedTarget, GuardedNetworkBackend, TargetGuard
 
-__all__ = ["MAX_RESPONSE_CHARS", "Outcome", "make_client", "post"]
+__all__ = ["MAX_RESPONSE_CHARS", "GuardedTransport", "Outcome", "make_client", "post"]
 
 MAX_RESPONSE_CHARS = 1000
 _MAX_RESPONSE_BYTES = 4096
@@ -36,24 +42,120 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, guard: TargetGuard, limits: httpx.Limits) -> None:
-        super().__init__(trust_env=False, limits=limits)
-        # httpx has no public switch for the network backend; swap in a pool that uses ours.
-        ssl_context = self._pool._ssl_context
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
+# httpcore's errors and the httpx errors a client caller expects (both public, documented classes).
+_HTTPX_ERROR_OF: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+
+
+@contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """Re-raise an httpcore error as the most specific httpx one, chained (so a
+    :class:`BlockedTarget` stays findable in ``__cause__``)."""
+    try:
+        yield
+    except Exception as exc:
+        for cls in type(exc).__mro__:
+            mapped = _HTTPX_ERROR_OF.get(cls)
+            if mapped is not None:
+                raise mapped(str(exc), request=request) from exc
+        raise
+
+
+class _ResponseBody(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors(self._request):
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        close = getattr(self._stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an ``httpcore.AsyncConnectionPool`` whose network layer is the SSRF
+    guard: only the public interfaces of both libraries (``AsyncBaseTransport``,
+    ``AsyncConnectionPool(network_backend=…)``), so an upgrade cannot silently drop the guard."""
+
+    def __init__(
+        self,
+        network_backend: httpcore.AsyncNetworkBackend,
+        *,
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._core = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedNetworkBackend(guard),
+            network_backend=network_backend,
         )
 
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, AsyncIterable):
+            raise TypeError("GuardedTransport sends async request bodies only")
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors(request):
+            response = await self._core.handle_async_request(core_request)
+        if not isinstance(response.stream, AsyncIterable):
+            raise TypeError("httpcore answered an async request with a sync body")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseBody(response.stream, request),
+            extensions=response.extensions,
+        )
 
-def make_client(guard: TargetGuard, *, timeout: float) -> httpx.AsyncClient:
+    async def aclose(self) -> None:
+        await self._core.aclose()
+
+
+def make_client(
+    guard: TargetGuard,
+    *,
+    timeout: float,
+    dialer: httpcore.AsyncNetworkBackend | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """The guarded client. ``dialer`` (opens the checked sockets) and ``ssl_context`` (which CAs
+    are trusted; certifi's bundle by default, as in httpx) exist for tests."""
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30)
+    transport = GuardedTransport(
+        GuardedNetworkBackend(guard, dialer), limits=limits, ssl_context=ssl_context
+    )
     return httpx.AsyncClient(
-        transport=_GuardedTransport(guard, limits),
+        transport=transport,
         follow_redirects=False,
         trust_env=False,
         timeout=httpx.Timeout(timeout),

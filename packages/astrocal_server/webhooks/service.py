@@ -3,8 +3,10 @@ test event, and read or retry the delivery log.
 
 The signing secret is returned by :func:`create_webhook` and :func:`rotate_secret` only; at rest it
 is sealed with the server's SecretBox. A URL is checked by the SSRF guard here (a clear 400) and
-again on every attempt. Changing an endpoint or its deliveries locks the endpoint row first, as
-recording an attempt does (``attempts.py``), so the two never deadlock on PostgreSQL.
+again on every attempt. An account has at most its plan's ``webhook_endpoints`` endpoints per
+mode (409 ``webhook_endpoint_limit_reached``), which bounds an event's fan-out. Changing an
+endpoint or its deliveries locks the endpoint row first, as recording an attempt does
+(``attempts.py``), so the two never deadlock on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import MISSING
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astrocal_server.accounts.plans import check_webhook_endpoint_limit
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.errors import conflict, invalid_param, not_found
@@ -178,6 +181,9 @@ async def create_webhook(state: AppState, caller: Caller, draft: WebhookCreate) 
         updated_at=now,
     )
     async with state.db.write() as session:
+        await check_webhook_endpoint_limit(
+            session, state.settings, caller.account, livemode=caller.livemode
+        )
         session.add(endpoint)
     return CreatedWebhook(endpoint=endpoint, secret=secret)
 

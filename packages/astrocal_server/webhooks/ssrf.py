@@ -1,10 +1,13 @@
 """The SSRF guard: webhook targets must be public addresses, checked where the connection is made.
 
 A URL is vetted at registration (a clear 400) and again on every attempt, inside the HTTP client's
-network layer: the host is resolved, every address it resolves to is checked, and the socket is
-opened to one of those checked addresses — never to a second, independent resolution. So a DNS
-record that flips to an internal address after registration (rebinding) is caught, and there is no
-window between the check and the connect.
+network layer (:class:`GuardedNetworkBackend`, an ``httpcore.AsyncNetworkBackend``): the host is
+resolved once, every address it resolves to is checked, and the socket is opened to one of those
+checked addresses, given to the dialer as an IP literal — never to a second, independent
+resolution. So a DNS record that flips to an internal address after registration (rebinding), or
+between the check and the connect, is caught: there is no window between the two. The URL's host
+name is kept for everything above the socket (the ``Host`` header, TLS SNI and the certificate
+check), which is httpcore's job.
 
 Refused: loopback, private (RFC 1918, IPv6 ULA fc00::/7), link-local (169.254.0.0/16 with the cloud
 metadata address 169.254.169.254, fe80::/10), multicast, unspecified, reserved and other
@@ -24,7 +27,6 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpcore
-from httpcore._backends.auto import AutoBackend
 
 __all__ = [
     "BlockedTarget",
@@ -186,11 +188,17 @@ class TargetGuard:
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network layer with the guard in front of every TCP connect."""
+    """httpcore's network layer with the guard in front of every TCP connect.
 
-    def __init__(self, guard: TargetGuard) -> None:
+    ``dialer`` opens the sockets (httpcore's public ``AnyIOBackend`` unless a test records the
+    dials); it is only ever handed an address the guard has just checked.
+    """
+
+    def __init__(
+        self, guard: TargetGuard, dialer: httpcore.AsyncNetworkBackend | None = None
+    ) -> None:
         self._guard = guard
-        self._inner = AutoBackend()
+        self._inner = dialer if dialer is not None else httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,

@@ -8,6 +8,7 @@ from astrocal_server.config import Settings
 from astrocal_server.notify.backends import ConsoleMailer, MemoryMailer, NullMailer, SmtpMailer
 from astrocal_server.notify.outbox import handle
 from astrocal_server.notify.smtp_url import parse_smtp_url
+from astrocal_server.storage.db import Database
 from pydantic import ValidationError
 
 from tests.support.emails import MakeItem, MakePayload, state_for
@@ -85,10 +86,13 @@ def test_backend_choice_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_console_backend_prints_a_summary(
-    capsys: pytest.CaptureFixture[str], make_payload: MakePayload, make_item: MakeItem
+    capsys: pytest.CaptureFixture[str],
+    make_payload: MakePayload,
+    make_item: MakeItem,
+    email_db: Database,
 ) -> None:
-    state = state_for(_settings())
-    await handle(make_item(make_payload("rescheduled", sequence=3)), state)
+    state = state_for(_settings(), email_db)
+    await handle(await make_item(make_payload("rescheduled", sequence=3)), state)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2  # invitee and host
     assert "to=Jo Smith <jo@invitee.example>" in lines[0]
@@ -97,18 +101,20 @@ async def test_console_backend_prints_a_summary(
     assert "to=Ann Host <ann@host.example>" in lines[1]
 
 
-async def test_memory_and_none_backends(make_payload: MakePayload, make_item: MakeItem) -> None:
-    memory_state = state_for(_settings(email_backend="memory"))
-    await handle(make_item(make_payload()), memory_state)
+async def test_memory_and_none_backends(
+    make_payload: MakePayload, make_item: MakeItem, email_db: Database
+) -> None:
+    memory_state = state_for(_settings(email_backend="memory"), email_db)
+    await handle(await make_item(make_payload()), memory_state)
     sent = memory_state.mailer.sent
     assert [m["To"] for m in sent] == [
         "Jo Smith <jo@invitee.example>",
         "Ann Host <ann@host.example>",
     ]
 
-    none_state = state_for(_settings(email_backend="none"))
-    await handle(make_item(make_payload()), none_state)  # completes, sends nothing
+    none_state = state_for(_settings(email_backend="none"), email_db)
+    await handle(await make_item(make_payload()), none_state)  # completes, sends nothing
     assert isinstance(none_state.mailer, NullMailer)
 
-    await handle(make_item(make_payload(), livemode=False), memory_state)
+    await handle(await make_item(make_payload(), livemode=False), memory_state)
     assert len(sent) == 2  # test mode added nothing

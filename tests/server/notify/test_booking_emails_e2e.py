@@ -156,7 +156,6 @@ async def test_console_backend_prints_the_summary_of_a_real_booking(
     state = dataclasses.replace(
         app.state.astrocal,
         settings=app.state.astrocal.settings.with_overrides(email_backend="console"),
-        email_sent_parts={},
     )
     evt = await _event_type(client, live_headers)
     booking = await _book(client, live_headers, evt["id"], time_zone="Europe/London")

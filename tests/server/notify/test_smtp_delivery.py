@@ -14,6 +14,7 @@ from astrocal_server.config import Settings
 from astrocal_server.notify.outbox import handle
 from astrocal_server.outbox.handlers import PermanentFailure, RetryLater
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
 from icalendar import Calendar
 
 from tests.support.emails import SENDER, MakeItem, MakePayload, state_for
@@ -46,9 +47,9 @@ def _invite(message: EmailMessage) -> tuple[str, Calendar]:
 async def test_create_reschedule_cancel_arrive_as_itip_emails(
     smtp_sink: Sink, email_state: AppState, make_payload: MakePayload, make_item: MakeItem
 ) -> None:
-    await handle(make_item(make_payload("created", sequence=0)), email_state)
+    await handle(await make_item(make_payload("created", sequence=0)), email_state)
     await handle(
-        make_item(
+        await make_item(
             make_payload(
                 "rescheduled",
                 sequence=1,
@@ -61,7 +62,7 @@ async def test_create_reschedule_cancel_arrive_as_itip_emails(
         email_state,
     )
     await handle(
-        make_item(
+        await make_item(
             make_payload(
                 "cancelled",
                 sequence=2,
@@ -116,7 +117,7 @@ async def test_no_host_email_sends_only_to_the_invitee_and_guests(
     smtp_sink: Sink, email_state: AppState, make_payload: MakePayload, make_item: MakeItem
 ) -> None:
     await handle(
-        make_item(make_payload(host_email=None, guests=["sam@guest.example"])), email_state
+        await make_item(make_payload(host_email=None, guests=["sam@guest.example"])), email_state
     )
     assert [sorted(rcpts) for _, rcpts, _ in smtp_sink.envelopes] == [
         ["jo@invitee.example", "sam@guest.example"]
@@ -126,14 +127,14 @@ async def test_no_host_email_sends_only_to_the_invitee_and_guests(
 async def test_test_mode_items_send_nothing(
     smtp_sink: Sink, email_state: AppState, make_payload: MakePayload, make_item: MakeItem
 ) -> None:
-    await handle(make_item(make_payload(), livemode=False), email_state)
+    await handle(await make_item(make_payload(), livemode=False), email_state)
     assert smtp_sink.envelopes == [] and smtp_sink.handler.rcpt_attempts == []
 
 
 async def test_refused_then_accepted_arrives_exactly_once(
     smtp_sink: Sink, email_state: AppState, make_payload: MakePayload, make_item: MakeItem
 ) -> None:
-    item = make_item(make_payload())
+    item = await make_item(make_payload())
     smtp_sink.script(INVITEE, "451 4.3.0 Mailbox busy, try again later", times=2)
 
     for _ in range(2):
@@ -145,12 +146,12 @@ async def test_refused_then_accepted_arrives_exactly_once(
     await handle(item, email_state)  # the relay's next attempt: accepted
     assert len(smtp_sink.to(INVITEE)) == 1
     assert len(smtp_sink.to(HOST)) == 1  # not re-sent by the retries
-    await handle(make_item(make_payload("cancelled", sequence=1)), email_state)
+    await handle(await make_item(make_payload("cancelled", sequence=1)), email_state)
     assert len(smtp_sink.to(INVITEE)) == 2 and len(smtp_sink.to(HOST)) == 2
 
 
 async def test_a_relay_that_is_down_means_retry_later(
-    make_payload: MakePayload, make_item: MakeItem
+    make_payload: MakePayload, make_item: MakeItem, email_db: Database
 ) -> None:
     state = state_for(
         Settings(
@@ -158,10 +159,11 @@ async def test_a_relay_that_is_down_means_retry_later(
             smtp_url=f"smtp://127.0.0.1:{free_port()}?timeout=2",
             email_from=SENDER,
             _env_file=None,  # type: ignore[call-arg]
-        )
+        ),
+        email_db,
     )
     with pytest.raises(RetryLater, match="could not reach the SMTP relay"):
-        await handle(make_item(make_payload()), state)
+        await handle(await make_item(make_payload()), state)
 
 
 async def test_permanent_refusal_fails_the_row_but_still_sends_the_other_copy(
@@ -169,7 +171,7 @@ async def test_permanent_refusal_fails_the_row_but_still_sends_the_other_copy(
 ) -> None:
     smtp_sink.script(INVITEE, "550 5.1.1 No such user")
     with pytest.raises(PermanentFailure, match="550"):
-        await handle(make_item(make_payload()), email_state)
+        await handle(await make_item(make_payload()), email_state)
     assert smtp_sink.to(INVITEE) == [] and len(smtp_sink.to(HOST)) == 1
 
 
@@ -179,7 +181,7 @@ async def test_unbuildable_payload_is_a_permanent_failure(
     payload = make_payload()
     payload["notice"] = "teleported"
     with pytest.raises(PermanentFailure, match=r"payload\.notice"):
-        await handle(make_item(payload), email_state)
+        await handle(await make_item(payload), email_state)
     assert smtp_sink.envelopes == []
 
 
@@ -229,49 +231,61 @@ def implicit_tls_sink(tls_files: TlsFiles) -> Iterator[Sink]:
         controller.stop()
 
 
-def _smtp_state(url: str) -> AppState:
+def _smtp_state(url: str, db: Database) -> AppState:
     return state_for(
         Settings(
             email_backend="smtp",
             smtp_url=url,
             email_from=SENDER,
             _env_file=None,  # type: ignore[call-arg]
-        )
+        ),
+        db,
     )
 
 
 async def test_starttls_with_auth(
-    starttls_sink: Sink, tls_files: TlsFiles, make_payload: MakePayload, make_item: MakeItem
+    starttls_sink: Sink,
+    tls_files: TlsFiles,
+    make_payload: MakePayload,
+    make_item: MakeItem,
+    email_db: Database,
 ) -> None:
     base = f"127.0.0.1:{starttls_sink.port}?timeout=5&cafile={tls_files.ca}"
-    wrong = _smtp_state(f"smtp+starttls://mailer:nope@{base}")
+    wrong = _smtp_state(f"smtp+starttls://mailer:nope@{base}", email_db)
     with pytest.raises(RetryLater, match="login"):
-        await handle(make_item(make_payload()), wrong)
+        await handle(await make_item(make_payload()), wrong)
     assert starttls_sink.envelopes == []
 
     # Password with reserved characters, percent-encoded in the URL.
-    good = _smtp_state(f"smtp+starttls://mailer:p%40ss%3Aword@{base}")
-    await handle(make_item(make_payload()), good)
+    good = _smtp_state(f"smtp+starttls://mailer:p%40ss%3Aword@{base}", email_db)
+    await handle(await make_item(make_payload()), good)
     assert len(starttls_sink.to(INVITEE)) == 1 and len(starttls_sink.to(HOST)) == 1
 
 
 async def test_starttls_refuses_an_untrusted_certificate(
-    starttls_sink: Sink, make_payload: MakePayload, make_item: MakeItem
+    starttls_sink: Sink, make_payload: MakePayload, make_item: MakeItem, email_db: Database
 ) -> None:
-    state = _smtp_state(f"smtp+starttls://mailer:p%40ss%3Aword@127.0.0.1:{starttls_sink.port}")
+    state = _smtp_state(
+        f"smtp+starttls://mailer:p%40ss%3Aword@127.0.0.1:{starttls_sink.port}", email_db
+    )
     with pytest.raises(RetryLater):
-        await handle(make_item(make_payload()), state)
+        await handle(await make_item(make_payload()), state)
     assert starttls_sink.envelopes == []
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_implicit_tls_with_auth(
-    implicit_tls_sink: Sink, tls_files: TlsFiles, make_payload: MakePayload, make_item: MakeItem
+    implicit_tls_sink: Sink,
+    tls_files: TlsFiles,
+    make_payload: MakePayload,
+    make_item: MakeItem,
+    email_db: Database,
 ) -> None:
     state = _smtp_state(
-        f"smtps://mailer:secret@127.0.0.1:{implicit_tls_sink.port}?timeout=5&cafile={tls_files.ca}"
+        f"smtps://mailer:secret@127.0.0.1:{implicit_tls_sink.port}?timeout=5&cafile={tls_files.ca}",
+        email_db,
     )
-    await handle(make_item(make_payload()), state)
+    await handle(await make_item(make_payload()), state)
     (message,) = implicit_tls_sink.to(INVITEE)
     assert email.message_from_bytes(message.as_bytes(), policy=email.policy.default)[
         "Subject"

@@ -49,7 +49,7 @@ class ErrorDetail(BaseModel):
     Structured data for the code. `slot_unavailable`: `reasons`
     (AvailabilityReason[]) and `alternatives` (Slot[]); `booking_limit_reached`:
     `bookings_limit` and `resets_at`; `calendar_unavailable`: `connection_id` and
-    `provider`.
+    `provider`; `webhook_endpoint_limit_reached`: `webhook_endpoints_limit`.
 
     """
     request_id: Annotated[str, Field(pattern="^req_[a-z0-9]+$")]

@@ -1,0 +1,68 @@
+"""Commands that several resource groups have in the same shape, written once.
+
+- :func:`get_command` makes ``astrocal <group> get ID``: fetch one object, show its detail.
+- :func:`save_fields` is the body of a ``create``/``update`` command whose options are an
+  :class:`~astrocal_cli.command_registration.OptionGroup` with a ``body()`` (the API's fields).
+
+The words follow the object's noun ("Fetching the schedule", "Created schedule"); a command's help
+is its docstring, which a caller may word otherwise.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from astrocal_cli.command_context import Cli
+from astrocal_cli.command_registration import CommandFunction
+from astrocal_cli.display_fields import Field
+from astrocal_cli.request_fields import sdk_kwargs
+from astrocal_cli.result_display import show_one
+
+__all__ = ["get_command", "save_fields"]
+
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def get_command(
+    resource: str, id_arg: Any, fields: Sequence[Field], title: str, *, doc: str = ""
+) -> CommandFunction:
+    """``get ID``: ``client.<resource>.retrieve(ID)``, shown under ``title`` (``id_arg`` is the
+    argument's ``Annotated`` type: its metavar and help)."""
+    noun = title.lower()
+
+    def get(cli: Cli, object_id: str) -> None:
+        def retrieve(client: Any) -> Any:
+            return getattr(client, resource).retrieve(object_id)
+
+        show_one(cli, cli.call(f"Fetching the {noun}", retrieve), fields, title=title)
+
+    get.__doc__ = doc or f"Show one {noun}."
+    # Typer reads the argument from the signature; the annotation is only known here.
+    get.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("cli", _POSITIONAL, annotation=Cli),
+            inspect.Parameter("object_id", _POSITIONAL, annotation=id_arg),
+        ]
+    )
+    return get
+
+
+_VERBS = {"create": ("Creating", "Created"), "update": ("Updating", "Updated")}
+
+
+def save_fields(
+    cli: Cli, method: str, resource: str, noun: str, body: Mapping[str, Any],
+    fields: Sequence[Field], *ids: str,
+) -> None:  # fmt: skip
+    """``client.<resource>.<method>(*ids, **body)`` (``create`` or ``update``), the result shown in
+    detail; a ``body`` field the SDK method does not take is a usage error naming the command."""
+    doing, done = _VERBS[method]
+    command = f"{resource.replace('_', '-')} {method}"
+
+    def save(client: Any) -> Any:
+        sdk_method = getattr(getattr(client, resource), method)
+        return sdk_method(*ids, **sdk_kwargs(sdk_method, body, command))
+
+    show_one(cli, cli.call(f"{doing} the {noun}", save), fields, title=f"{done} {noun}")

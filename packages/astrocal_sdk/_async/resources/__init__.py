@@ -1,1 +1,0 @@
-"""One module per API area: its resource classes and their raw-response twins."""

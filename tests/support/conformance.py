@@ -1,0 +1,249 @@
+"""Schemathesis against the app in process, shared by the stateless conformance run
+(tests/server/test_conformance.py) and the stateful one (tests/server/test_stateful.py).
+
+"Schema-valid" is the contract plus what a schema cannot state: the ``iana-time-zone`` format
+(taught to schemathesis here), cross-field rules (an interval's end after its start, intervals of
+one day apart, a date range of at most 62 days, duration options that include the duration, a
+default schedule that is not unset directly, a duration among the event type's options), instants between 1971 and 9000, deliverable email
+domains, webhook hosts that resolve, and cursors the server issued. :func:`repair` mends
+generated requests on exactly those rules and nothing else, so every other refusal of valid data
+fails the run; the two operations whose inputs only the server or the outside world can make valid
+are listed in ``SERVER_ISSUED``.
+
+- ``conformance_server(prefix)``: settings of a first-run server on a fresh SQLite file, its test key.
+- ``conformance_config(key, **sections)``: the schemathesis config: the seed, auth through
+  ``auth.openapi.bearerAuth`` (not headers, so unauthenticated negative cases really go out without
+  a key), bounded generation and every check; ``sections`` replace top-level sections.
+- ``api_schema(app, config)``: the loaded schema minus the operations not to exercise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+import zoneinfo
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from astrocal_server.bootstrap import ensure_initialised
+from astrocal_server.clock import SystemClock
+from astrocal_server.config import Settings
+from fastapi import FastAPI
+from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+
+from tests.support.app import server_settings
+from tests.support.databases import sqlite_url
+from tests.support.spec import NOT_IMPLEMENTED_YET
+
+__all__ = [
+    "SERVER_ISSUED",
+    "api_schema",
+    "conformance_config",
+    "conformance_server",
+    "repair",
+]
+
+# The contract's format for time zone names; without it they would be arbitrary strings.
+ZONES = frozenset(zoneinfo.available_timezones() - {"Factory"})
+schemathesis.openapi.format("iana-time-zone", st.sampled_from(sorted(ZONES)))
+# The YAML document is declared `type: string`, but schemathesis parses YAML bodies into objects
+# before validating; test_meta.py checks that route byte for byte instead.
+EXCLUDED = {"meta.openapi_yaml"}
+
+
+def conformance_server(prefix: str) -> tuple[Settings, str]:
+    """The settings of a server as `astrocal serve` first starts it (on a fresh SQLite file, so
+    initialised: an account, keys, a schedule, an event type), and its test key."""
+    settings = server_settings(sqlite_url(Path(tempfile.mkdtemp(prefix=prefix))))
+    first = asyncio.run(ensure_initialised(settings, SystemClock()))
+    assert first is not None
+    return settings, first.created.test_key.secret
+
+
+def conformance_config(key: str, **sections: Any) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": 20261124,
+            "auth": {"openapi": {"bearerAuth": {"bearer": key}}},
+            # The server refuses NUL in text (PostgreSQL cannot store it), which the contract's
+            # string schemas do not state; so no positive example carries one.
+            "generation": {"max-examples": 12, "database": "none", "allow-x00": False},
+            "phases": {"stateful": {"enabled": False}},
+            "checks": {
+                "not_a_server_error": {"enabled": True},
+                "response_schema_conformance": {"enabled": True},
+                "status_code_conformance": {"enabled": True},
+                "negative_data_rejection": {"enabled": True},
+                "positive_data_acceptance": {"enabled": True},
+            },
+            **sections,
+        }
+    )
+
+
+def api_schema(app: FastAPI, config: SchemathesisConfig) -> Any:
+    return schemathesis.openapi.from_asgi("/v1/openapi.json", app, config=config).exclude(
+        operation_id=sorted(NOT_IMPLEMENTED_YET | EXCLUDED)
+    )
+
+
+MAX_RANGE_DAYS = 62  # openapi.yaml: an inclusive range of at most 62 days
+
+
+def _minutes(hhmm: Any) -> int | None:
+    """Minutes of an ``HH:MM`` wall time, or None for anything else (left to the schema checks)."""
+    if not (isinstance(hhmm, str) and len(hhmm) == 5 and hhmm[2] == ":"):
+        return None
+    hours, minutes = hhmm[:2], hhmm[3:]
+    return int(hours) * 60 + int(minutes) if (hours + minutes).isdigit() else None
+
+
+def _apart(intervals: list[Any], *, day_of: Any = None) -> list[Any]:
+    """Keep intervals whose end is after their start and that overlap no kept one of their day."""
+    kept: list[Any] = []
+    for interval in intervals:
+        if not isinstance(interval, dict):
+            return intervals  # not this shape: leave it to the schema checks
+        start, end = _minutes(interval.get("start")), _minutes(interval.get("end"))
+        if start is None or end is None:
+            return intervals
+        if end <= start:
+            continue
+        day = day_of(interval) if day_of else None
+        if any(
+            (day_of(k) if day_of else None) == day
+            and start < (_minutes(k["end"]) or 0)
+            and (_minutes(k["start"]) or 0) < end
+            for k in kept
+        ):
+            continue
+        kept.append(interval)
+    return kept
+
+
+def _meaningful(value: Any) -> Any:
+    """``value`` with the cross-field rules of the contract made to hold (see the module doc)."""
+    if isinstance(value, list):
+        return [_meaningful(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _meaningful(item) for key, item in value.items()}
+    zone = value.get("time_zone")
+    if isinstance(zone, str) and zone not in ZONES:
+        value["time_zone"] = "UTC"  # the iana-time-zone format; not every phase honours it
+    if isinstance(value.get("weekly_hours"), list):
+        value["weekly_hours"] = _apart(value["weekly_hours"], day_of=lambda i: i.get("day"))
+    if isinstance(value.get("intervals"), list):
+        value["intervals"] = _apart(value["intervals"])
+    if isinstance(value.get("date_overrides"), list):
+        overrides = value["date_overrides"]
+        if all(isinstance(o, dict) and isinstance(o.get("date"), str) for o in overrides):
+            value["date_overrides"] = list({o["date"]: o for o in overrides}.values())
+    if isinstance(value.get("duration_options"), list):
+        _durations(value)
+    if "start_date" in value or "end_date" in value or "date" in value:
+        _one_range(value)
+    if "start" in value and isinstance(value["start"], str) and "T" in value["start"]:
+        value["start"] = _instant_in_range(value["start"])
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _durations(value: dict[str, Any]) -> None:
+    """``duration_options`` lists each length once and includes ``duration_minutes`` (openapi.yaml,
+    ``event_types.create``); on an update the stored length is unknown, so it is set too."""
+    options = value["duration_options"]
+    if not options or not all(_is_number(o) for o in options):
+        return  # not this shape: the schema checks own it
+    value["duration_options"] = list(dict.fromkeys(options))
+    if value.get("duration_minutes") not in value["duration_options"]:
+        value["duration_minutes"] = value["duration_options"][0]
+
+
+def _one_range(value: dict[str, Any]) -> None:
+    """Availability takes ``date``, or ``start_date`` with ``end_date`` (in order, ≤ 62 days)."""
+    try:
+        first = value.get("date") or value.get("start_date") or value.get("end_date")
+        start = date.fromisoformat(str(first))
+    except ValueError:
+        return  # not a date: the schema checks own it
+    if "date" in value:
+        value.pop("start_date", None)
+        value.pop("end_date", None)
+        return
+    try:
+        end = date.fromisoformat(str(value.get("end_date")))
+    except ValueError:
+        end = start
+    start, end = min(start, end), max(start, end)
+    value["start_date"] = start.isoformat()
+    value["end_date"] = min(end, start + timedelta(days=MAX_RANGE_DAYS - 1)).isoformat()
+
+
+SPECIAL_USE_TLDS = {"example", "invalid", "local", "localhost", "onion", "test", "arpa"}
+# Values only the server can hand out (opaque cursors, OAuth states) or that depend on the outside
+# world (a CalDAV server answering): schema-valid inputs there are not expected to be accepted.
+SERVER_ISSUED = {"GET /v1/oauth/callback", "POST /v1/calendar_connections"}
+
+
+def _deliverable(address: Any) -> Any:
+    """Addresses on reserved, never-deliverable domains (RFC 6761) are refused by meaning."""
+    if isinstance(address, str) and "@" in address:
+        local, _, domain = address.rpartition("@")
+        if domain.rsplit(".", 1)[-1].lower() in SPECIAL_USE_TLDS or "." not in domain:
+            return f"{local}@example.com"
+    return address
+
+
+def _emails(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_emails(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _emails(item) for key, item in value.items()}
+    for key in [k for k in out if k == "email" or k.endswith("_email")]:
+        out[key] = _deliverable(out[key])
+    if isinstance(out.get("guests"), list):
+        out["guests"] = [_deliverable(g) for g in out["guests"]]
+    return out
+
+
+def _instant_in_range(text: Any) -> Any:
+    """Instants are taken between 1971 and 9000 (openapi.yaml, ``start``)."""
+    year = str(text)[:4]
+    return text if year.isdigit() and 1971 <= int(year) <= 9000 else "2026-04-15T14:00:00Z"
+
+
+def repair(case: schemathesis.Case) -> None:
+    # One key per generated request: a key reused with another body is refused (422) by design.
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
+    if isinstance(case.body, dict):
+        case.body = _emails(_meaningful(case.body))
+        if "url" in case.body and case.path.startswith("/v1/webhooks"):
+            case.body["url"] = "https://127.0.0.1/hooks/astrocal"  # a host that resolves
+        # `is_default: false` is accepted only on a schedule that is not the default (openapi.yaml,
+        # ScheduleUpdate); a request cannot know which one it is.
+        if case.path.startswith("/v1/schedules/") and case.body.get("is_default") is False:
+            del case.body["is_default"]
+    if case.query:
+        query = _emails(_meaningful(dict(case.query)))
+        query.pop("cursor", None)  # only a next_cursor the server returned is a valid cursor
+        case.query = query
+    if case.path.startswith(("/v1/availability", "/v1/bookings")):
+        # `duration` must be one of the event type's `duration_options` (openapi.yaml), which a
+        # request cannot know; the event type's own length is what it gets without one.
+        for fields in (case.query, case.body):
+            if isinstance(fields, dict):
+                fields.pop("duration", None)
+    if case.path == "/v1/availability":
+        fields = case.query if case.method == "GET" else case.body
+        if isinstance(fields, dict) and not {"date", "start_date", "end_date"} & fields.keys():
+            fields["date"] = "2026-04-15"  # a date, or a range, is required (openapi.yaml)
