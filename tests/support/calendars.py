@@ -4,6 +4,7 @@ and the write-back outbox row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -209,3 +210,30 @@ def calendar_item(
         created_at=created_at,
         attempts=0,
     )
+
+
+Ref = tuple[str, str]  # (connection id, calendar id)
+
+
+async def post_calendar_event_type(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    *,
+    slug: str = "intro",
+    title: str = "Intro",
+    conflicts: Sequence[Ref] = (),
+    destination: Ref | None = None,
+) -> httpx.Response:
+    """``POST /v1/event_types``: a 30-minute event type reading busy times from ``conflicts`` and
+    writing bookings to ``destination`` (each a connection id and calendar id)."""
+    body: dict[str, Any] = {"title": title, "slug": slug, "duration_minutes": 30}
+    if conflicts:
+        body["conflict_calendars"] = [
+            {"connection_id": cid, "calendar_id": calendar} for cid, calendar in conflicts
+        ]
+    if destination is not None:
+        body["destination_calendar"] = {
+            "connection_id": destination[0],
+            "calendar_id": destination[1],
+        }
+    return await client.post("/v1/event_types", json=body, headers=headers)

@@ -16,7 +16,11 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
 from tests.support.caldav import Radicale
-from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID
+from tests.support.calendars import (
+    GOOGLE_CLIENT_ID,
+    MICROSOFT_CLIENT_ID,
+    post_calendar_event_type,
+)
 from tests.support.providers import (
     GOOGLE_API,
     GOOGLE_TOKEN,
@@ -416,29 +420,14 @@ async def test_event_type_calendar_refs_are_validated(
             "/v1/calendar_connections", json=caldav_body(radicale_server), headers=auth_headers
         )
     ).json()
-    base = {"title": "Intro", "slug": "intro", "duration_minutes": 30}
-    bad = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [
-                {"connection_id": connection["id"], "calendar_id": "/host/nope/"}
-            ],
-        },
-        headers=auth_headers,
-    )
+    cid = connection["id"]
+    bad = await post_calendar_event_type(client, auth_headers, conflicts=[(cid, "/host/nope/")])
     assert (
         bad.status_code == 400
         and bad.json()["error"]["param"] == "conflict_calendars.0.calendar_id"
     )
-    good = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [{"connection_id": connection["id"], "calendar_id": path}],
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": path},
-        },
-        headers=auth_headers,
+    good = await post_calendar_event_type(
+        client, auth_headers, conflicts=[(cid, path)], destination=(cid, path)
     )
     assert good.status_code == 201, good.text
 
@@ -513,27 +502,14 @@ async def test_a_read_only_calendar_cannot_be_the_destination(
         row = await session.get(CalendarConnection, connection["id"])
         assert row is not None
         row.calendars = [{**c, "read_only": c["id"] == shared} for c in row.calendars]
-    base = {"title": "Intro", "slug": "intro", "duration_minutes": 30}
-    refused = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": shared},
-        },
-        headers=auth_headers,
-    )
+    cid = connection["id"]
+    refused = await post_calendar_event_type(client, auth_headers, destination=(cid, shared))
     assert refused.status_code == 400, refused.text
     error = refused.json()["error"]
     assert error["param"] == "destination_calendar.calendar_id"
     assert "read-only" in error["message"] and own in error["message"]
     # Reading busy times from it is fine.
-    accepted = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [{"connection_id": connection["id"], "calendar_id": shared}],
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": own},
-        },
-        headers=auth_headers,
+    accepted = await post_calendar_event_type(
+        client, auth_headers, conflicts=[(cid, shared)], destination=(cid, own)
     )
     assert accepted.status_code == 201, accepted.text

@@ -15,6 +15,7 @@ from tests.support.caldav import BERLIN_TZ, Radicale, ics, vevent
 from tests.support.calendars import (
     add_unreachable_caldav_connection,
     connect_radicale,
+    post_calendar_event_type,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -134,19 +135,8 @@ async def connect(
 async def conflicting_event_type(
     client: httpx.AsyncClient, headers: dict[str, str], slug: str, *refs: tuple[str, str]
 ) -> str:
-    """A 30-minute event type on the default schedule whose conflict calendars are ``refs``
-    ((connection id, calendar id) pairs); returns its id."""
-    conflicts = [{"connection_id": cid, "calendar_id": calendar} for cid, calendar in refs]
-    created = await client.post(
-        "/v1/event_types",
-        json={
-            "title": "Intro",
-            "slug": slug,
-            "duration_minutes": 30,
-            "conflict_calendars": conflicts,
-        },
-        headers=headers,
-    )
+    """A 30-minute event type on the default schedule whose conflict calendars are ``refs``."""
+    created = await post_calendar_event_type(client, headers, slug=slug, conflicts=refs)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
 

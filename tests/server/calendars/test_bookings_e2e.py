@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from tests.support.bookings import Book
 from tests.support.caldav import Radicale
-from tests.support.calendars import connect_radicale
+from tests.support.calendars import connect_radicale, post_calendar_event_type
 
 H = dict[str, str]
 START = "2026-04-15T08:00:00Z"
@@ -21,17 +21,13 @@ async def setup(
 ) -> tuple[str, str, str]:
     path = radicale.make_calendar("Bookings", time_zone="Europe/Berlin")
     cid = (await connect_radicale(client, headers, radicale))["id"]
-    ref = {"connection_id": cid, "calendar_id": path}
-    event_type = await client.post(
-        "/v1/event_types",
-        json={
-            "title": "Intro call",
-            "slug": slug,
-            "duration_minutes": 30,
-            "conflict_calendars": [ref],
-            "destination_calendar": ref,
-        },
-        headers=headers,
+    event_type = await post_calendar_event_type(
+        client,
+        headers,
+        slug=slug,
+        title="Intro call",
+        conflicts=[(cid, path)],
+        destination=(cid, path),
     )
     assert event_type.status_code == 201, event_type.text
     return path, cid, event_type.json()["id"]
