@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.support.emails",
     "tests.support.caldav",
     "tests.support.misbehaving_http",
+    "tests.support.providers",
     "tests.support.webhooks",
     "tests.support.spec",
     "tests.support.parallel",

@@ -7,10 +7,14 @@ background). ``astrocal serve`` and ``astrocal init`` reach them through ``entry
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict, Unpack
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.accounts import NewAccount, create_account
 from astrocal_server.clock import Clock
@@ -53,21 +57,11 @@ async def ensure_initialised(
 
     Returns None when the database already has an account (secrets cannot be shown again).
     """
-    async with (
-        open_services(
-            settings.with_overrides(migrate_on_start=True), clock=clock, hooks=()
-        ) as state,
-        state.db.write() as session,
-    ):
+    async with _migrated_session(settings, clock) as session:
         if (await session.scalar(select(func.count()).select_from(Account))) or 0:
             return None
-        created = await create_account(
-            session,
-            name=name,
-            email=email,
-            time_zone=time_zone,
-            plan=settings.default_plan,
-            clock=clock,
+        created = await _new_account(
+            session, settings, clock, name=name, email=email, time_zone=time_zone
         )
         ids: dict[bool, str] = {}
         now = clock.now()
@@ -111,17 +105,32 @@ async def add_account(
     settings: Settings, clock: Clock, *, name: str, email: str | None, time_zone: str
 ) -> NewAccount:
     """Migrate, then one more account with its keys and default schedules (no sample data)."""
+    async with _migrated_session(settings, clock) as session:
+        return await _new_account(
+            session, settings, clock, name=name, email=email, time_zone=time_zone
+        )
+
+
+@asynccontextmanager
+async def _migrated_session(settings: Settings, clock: Clock) -> AsyncIterator[AsyncSession]:
+    """A write session on the migrated database (no lifespan hooks run)."""
     async with (
         open_services(
             settings.with_overrides(migrate_on_start=True), clock=clock, hooks=()
         ) as state,
         state.db.write() as session,
     ):
-        return await create_account(
-            session,
-            name=name,
-            email=email,
-            time_zone=time_zone,
-            plan=settings.default_plan,
-            clock=clock,
-        )
+        yield session
+
+
+class _Who(TypedDict):
+    name: str
+    email: str | None
+    time_zone: str
+
+
+async def _new_account(
+    session: AsyncSession, settings: Settings, clock: Clock, **who: Unpack[_Who]
+) -> NewAccount:
+    """An account on the settings' default plan."""
+    return await create_account(session, plan=settings.default_plan, clock=clock, **who)

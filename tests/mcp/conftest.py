@@ -4,6 +4,7 @@ with a test key and an event type, an SDK client on it, and the MCP server built
 - ``ref_app``: ``create_app(settings, clock=clock)`` with its lifespan entered.
 - ``api_key`` / ``event_type_id``: a test-mode key of an account in Europe/Berlin (default
   schedule Mon–Fri 09:00–17:00 local) and a 30-minute event type.
+- ``other_api_key``: a test-mode key of a second account.
 - ``build``: ``build(default_event_type_id=..., api_key=...)`` → an ``MCPServer`` whose tools call
   the reference server through ``AsyncAstrocal`` over an in-memory ASGI transport.
 - ``connect``: ``async with connect(server) as client`` → an ``mcp.Client`` talking to it in memory.
@@ -53,6 +54,15 @@ def http(ref_app: FastAPI) -> Callable[[], httpx.AsyncClient]:
 async def api_key(ref_app: FastAPI, clock: FixedClock) -> str:
     created = await create_test_account(ref_app, clock)
     return created.test_key.secret
+
+
+@pytest.fixture
+async def other_api_key(ref_app: FastAPI, clock: FixedClock) -> str:
+    """A test-mode key of a second account (UTC), which must see none of the first's objects."""
+    other = await create_test_account(
+        ref_app, clock, name="Other", email="other@example.com", time_zone="UTC"
+    )
+    return other.test_key.secret
 
 
 @pytest.fixture

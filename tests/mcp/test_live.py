@@ -25,6 +25,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment
 
+from tests.support.live import stop
+
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 60.0
 
@@ -84,15 +86,6 @@ def start(
         seen.append(line)
         if ready_text in line:
             return process
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")

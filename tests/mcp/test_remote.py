@@ -103,41 +103,17 @@ async def test_mcp_ignores_an_idempotency_key_and_answers_promptly(
 
 
 async def test_keys_of_one_account_see_only_its_objects(
-    ref_app: FastAPI, api_key: str, event_type_id: str
+    ref_app: FastAPI, event_type_id: str, other_api_key: str
 ) -> None:
-    from astrocal_server.accounts import create_account
-
-    state = ref_app.state.astrocal
-    async with state.db.write() as session:
-        other = await create_account(
-            session,
-            name="Other",
-            email="other@example.com",
-            time_zone="UTC",
-            plan=state.settings.default_plan,
-            clock=state.clock,
-        )
-    async with remote_client(ref_app, other.test_key.secret) as client:
+    async with remote_client(ref_app, other_api_key) as client:
         listed = await client.call_tool("list_event_types", {})
         assert listed.structured_content["event_types"] == []
 
 
 async def test_another_accounts_event_type_is_not_found(
-    ref_app: FastAPI, api_key: str, event_type_id: str
+    ref_app: FastAPI, event_type_id: str, other_api_key: str
 ) -> None:
-    from astrocal_server.accounts import create_account
-
-    state = ref_app.state.astrocal
-    async with state.db.write() as session:
-        other = await create_account(
-            session,
-            name="Other",
-            email="other@example.com",
-            time_zone="UTC",
-            plan=state.settings.default_plan,
-            clock=state.clock,
-        )
-    async with remote_client(ref_app, other.test_key.secret) as client:
+    async with remote_client(ref_app, other_api_key) as client:
         foreign = await client.call_tool(
             "check_availability",
             {"event_type_id": event_type_id, "start_date": "2026-04-14", "end_date": "2026-04-14"},

@@ -13,6 +13,13 @@ from mcp import MCPError
 
 TUESDAY = "2026-04-14"
 FIRST_TUESDAY_SLOT = "2026-04-14T07:00:00Z"
+# Jo's booking request in the booking tests (``create_booking``'s arguments but the start).
+JO_PRICING = {
+    "invitee_name": "Jo Smith",
+    "invitee_email": "jo@example.com",
+    "invitee_timezone": "Europe/London",
+    "notes": "Pricing questions",
+}
 
 
 def text_of(result: Any) -> str:
@@ -168,10 +175,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             client,
             "create_booking",
             start_time="2026-04-14T09:00:00+02:00",
-            invitee_name="Jo Smith",
-            invitee_email="jo@example.com",
-            invitee_timezone="Europe/London",
-            notes="Pricing questions",
+            **JO_PRICING,
         )
         booking_id = created["id"]
         assert created["status"] == "confirmed"
@@ -185,10 +189,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             client,
             "create_booking",
             start_time=FIRST_TUESDAY_SLOT,
-            invitee_name="Jo Smith",
-            invitee_email="jo@example.com",
-            invitee_timezone="Europe/London",
-            notes="Pricing questions",
+            **JO_PRICING,
         )
         assert again["id"] == booking_id
         # A retry that reworded the notes has another key; it still finds the booking it made.
@@ -259,10 +260,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             client,
             "create_booking",
             start_time=FIRST_TUESDAY_SLOT,
-            invitee_name="Jo Smith",
-            invitee_email="jo@example.com",
-            invitee_timezone="Europe/London",
-            notes="Pricing questions",
+            **JO_PRICING,
         )
         assert rebooked["id"] != booking_id and rebooked["status"] == "confirmed"
 

@@ -10,6 +10,8 @@ import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 
+from tests.support.resources import assert_deleted, assert_hidden
+
 H = dict[str, str]
 
 
@@ -166,12 +168,7 @@ async def test_delete_rules(
     past = (await _create(client, auth_headers, slug="past")).json()
     await add_booking(account, past["id"], clock.now() - timedelta(days=1))
     await add_booking(account, past["id"], clock.now() + timedelta(days=2), status="cancelled")
-    assert (
-        await client.delete(f"/v1/event_types/{past['id']}", headers=auth_headers)
-    ).status_code == 204
-    assert (
-        await client.get(f"/v1/event_types/{past['id']}", headers=auth_headers)
-    ).status_code == 404
+    await assert_deleted(client, f"/v1/event_types/{past['id']}", auth_headers)
     # the slug of a deleted event type is free again
     assert (await _create(client, auth_headers, slug="past")).status_code == 201
 
@@ -182,9 +179,8 @@ async def test_tenancy(
     evt = (await _create(client, auth_headers)).json()
     url = f"/v1/event_types/{evt['id']}"
     for headers in (other_headers, live_headers):
-        assert (await client.get(url, headers=headers)).status_code == 404
+        await assert_hidden(client, url, headers)
         assert (await client.patch(url, headers=headers, json={"title": "x"})).status_code == 404
-        assert (await client.delete(url, headers=headers)).status_code == 404
         assert evt["id"] not in {
             e["id"] for e in (await client.get("/v1/event_types", headers=headers)).json()["data"]
         }

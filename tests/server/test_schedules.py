@@ -8,6 +8,8 @@ import httpx
 import pytest
 from astrocal_server.clock import FixedClock
 
+from tests.support.resources import assert_deleted, assert_hidden
+
 H = dict[str, str]
 
 
@@ -170,12 +172,7 @@ async def test_default_moves_and_cannot_be_deleted(
         f"/v1/schedules/{new['id']}", headers=auth_headers, json={"is_default": False}
     )
     assert r.status_code == 400
-    assert (
-        await client.delete(f"/v1/schedules/{default['id']}", headers=auth_headers)
-    ).status_code == 204
-    assert (
-        await client.get(f"/v1/schedules/{default['id']}", headers=auth_headers)
-    ).status_code == 404
+    await assert_deleted(client, f"/v1/schedules/{default['id']}", auth_headers)
 
 
 async def test_schedule_in_use_cannot_be_deleted(
@@ -219,11 +216,10 @@ async def test_tenancy(
 ) -> None:
     sid = (await _create(client, auth_headers)).json()["id"]
     for headers in (other_headers, live_headers):  # another account; the same account's live mode
-        assert (await client.get(f"/v1/schedules/{sid}", headers=headers)).status_code == 404
+        await assert_hidden(client, f"/v1/schedules/{sid}", headers)
         assert (
             await client.patch(f"/v1/schedules/{sid}", headers=headers, json={"name": "x"})
         ).status_code == 404
-        assert (await client.delete(f"/v1/schedules/{sid}", headers=headers)).status_code == 404
         listed = (await client.get("/v1/schedules", headers=headers)).json()["data"]
         assert sid not in {s["id"] for s in listed}
 

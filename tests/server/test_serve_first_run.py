@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.live import stop
+
 ASTROCAL = Path(sys.executable).with_name("astrocal")
 CURL_LINE = re.compile(r"^\s*(curl .+)$", re.MULTILINE)
 
@@ -69,12 +71,7 @@ def fresh_serve(tmp_path: Path) -> Iterator[tuple[str, str]]:
         _wait_until_ready(base_url, process)
         yield base_url, banner
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     assert (tmp_path / "astrocal.db").exists()
 
 

@@ -15,6 +15,7 @@ Modules, by concern:
 - ``smtp`` / ``emails``: the aiosmtpd sink, throwaway TLS files, email outbox payloads.
 - ``caldav`` / ``calendars``: the Radicale server, iCalendar builders, connection rows.
 - ``misbehaving_http``: a loopback server that trickles its answer or sends a huge one.
+- ``providers``: Google and Microsoft faked with respx (``fake``), their answers, ``sleeps``.
 - ``webhooks``: the loopback webhook receiver and event helpers.
 - ``spec`` / ``seed_examples`` / ``spec_ops``: openapi.yaml, schema validation and its operations.
 - ``spec_requests``: every operation (hidden ones too), its ids, and a request built from the contract.

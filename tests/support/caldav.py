@@ -80,6 +80,10 @@ class Radicale:
         )
         assert response.status_code in (201, 204), response.text
 
+    def put_event(self, calendar_path: str, name: str, uid: str, *lines: str) -> None:
+        """Store a calendar holding one VEVENT (``uid`` and the property ``lines``) as ``name``."""
+        self.put(calendar_path, name, ics(*vevent(uid, *lines)))
+
     def get(self, calendar_path: str, name: str) -> httpx.Response:
         return httpx.get(self.url.rstrip("/") + calendar_path + name, auth=self.auth())
 

@@ -1,8 +1,10 @@
-"""Calendar connection helpers: the OAuth client ids of the calendar test settings, and connection
-rows inserted directly (with sealed credentials) for tests that start from a connected calendar."""
+"""Calendar connection helpers: the OAuth client ids of the calendar test settings, connection
+rows inserted directly (with sealed credentials) for tests that start from a connected calendar,
+and the write-back outbox row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +12,7 @@ import httpx
 from astrocal_server.accounts import NewAccount
 from astrocal_server.calendars.connections import seal_credentials
 from astrocal_server.ids import new_id
+from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.storage.models import CalendarConnection
 from fastapi import FastAPI
 
@@ -39,7 +42,7 @@ async def _add_connection(
     sealed = seal_credentials(state.calendars.box, connection_id, secrets)
     async with state.db.write() as session:
         session.add(
-            CalendarConnection(
+            CalendarConnection(  # the columns left out (OAuth state, last error) are NULL
                 id=connection_id,
                 account_id=account.account.id,
                 livemode=livemode,
@@ -51,10 +54,6 @@ async def _add_connection(
                 credentials_enc=sealed,
                 token_expires_at=token_expires_at,
                 calendars=calendars,
-                last_error=None,
-                oauth_state=None,
-                pkce_verifier_enc=None,
-                redirect_uri=None,
                 created_at=now,
                 updated_at=now,
             )
@@ -179,3 +178,62 @@ async def connect_radicale(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def calendar_item(
+    account: NewAccount,
+    booking_id: str,
+    connection_id: str,
+    calendar_id: str,
+    action: str,
+    *,
+    created_at: datetime,
+    livemode: bool = True,
+    event_type: dict[str, Any] | None = None,
+) -> OutboxItem:
+    """The outbox row the relay hands the calendar write-back handler for ``action``
+    (``create``, ``update``, ``delete``) of the booking into one connected calendar."""
+    return OutboxItem(
+        id="ob_test",
+        account_id=account.account.id,
+        livemode=livemode,
+        kind="calendar",
+        topic="booking.created",
+        booking_id=booking_id,
+        payload={
+            "action": action,
+            "booking": {"id": booking_id},
+            "event_type": event_type
+            or {"id": "evt_x", "title": "Intro", "description": "Say hi", "location": None},
+            "destination": {"connection_id": connection_id, "calendar_id": calendar_id},
+        },
+        created_at=created_at,
+        attempts=0,
+    )
+
+
+Ref = tuple[str, str]  # (connection id, calendar id)
+
+
+async def post_calendar_event_type(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    *,
+    slug: str = "intro",
+    title: str = "Intro",
+    conflicts: Sequence[Ref] = (),
+    destination: Ref | None = None,
+) -> httpx.Response:
+    """``POST /v1/event_types``: a 30-minute event type reading busy times from ``conflicts`` and
+    writing bookings to ``destination`` (each a connection id and calendar id)."""
+    body: dict[str, Any] = {"title": title, "slug": slug, "duration_minutes": 30}
+    if conflicts:
+        body["conflict_calendars"] = [
+            {"connection_id": cid, "calendar_id": calendar} for cid, calendar in conflicts
+        ]
+    if destination is not None:
+        body["destination_calendar"] = {
+            "connection_id": destination[0],
+            "calendar_id": destination[1],
+        }
+    return await client.post("/v1/event_types", json=body, headers=headers)

@@ -1,4 +1,5 @@
-"""Loopback networking for tests: free ports and the app served by uvicorn in a thread.
+"""Loopback networking for tests: free ports, the app served by uvicorn in a thread, and stopping
+a server started as a child process.
 
 Ports come from binding port 0; ``serve_app`` hands uvicorn the already-bound socket, so no other
 process (a parallel xdist worker) can take the port between choosing and listening.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 
@@ -54,3 +56,13 @@ def serve_app(application: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Terminate a server started as a child process; kill it if it is still up after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

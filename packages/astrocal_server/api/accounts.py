@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from astrocal_server.accounts import service
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import check_field, parse_json_body
-from astrocal_server.api.deps import CallerDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, StateDep
+from astrocal_server.api.routes import operation
 from astrocal_server.contract.requests import AccountCreate
 from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
 from astrocal_server.validation import check_email, check_time_zone
@@ -34,20 +35,13 @@ async def _throttle_signup(request: Request, state: StateDep) -> None:
     await ratelimit.enforce_address(request, state, "signup", limit=limit, window_seconds=3600)
 
 
-@router.get("/v1/account", operation_id="account.retrieve")
+@operation(router, "account.retrieve")
 async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     return account_to_api(caller.account)
 
 
-@router.post(
-    "/v1/accounts",
-    operation_id="accounts.create",
-    status_code=201,
-    dependencies=[
-        Depends(_signup_enabled),
-        Depends(_throttle_signup),
-        Depends(validate_idempotency_key),
-    ],
+@operation(
+    router, "accounts.create", dependencies=[Depends(_signup_enabled), Depends(_throttle_signup)]
 )
 async def create_account_route(request: Request, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, AccountCreate)

@@ -6,14 +6,13 @@ test-mode keys).
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from astrocal_server.accounts import service
 from astrocal_server.api.body import parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, StateDep
+from astrocal_server.api.routes import list_route, object_route, operation
 from astrocal_server.contract.requests import ApiKeyCreate
 from astrocal_server.serialize.accounts import api_key_to_api
 
@@ -22,23 +21,14 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.post(
-    "/v1/api_keys",
-    operation_id="api_keys.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "api_keys.create")
 async def create_key(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, ApiKeyCreate)
     created = await service.issue_api_key(state, caller, name=body.name, mode=body.mode)
     return JSONResponse(api_key_to_api(created.key, secret=created.secret), status_code=201)
 
 
-@router.get("/v1/api_keys", operation_id="api_keys.list")
-async def list_keys(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_api_keys(state, caller, page)).render(api_key_to_api)
+list_route(router, "api_keys.list", service.list_api_keys, api_key_to_api)
 
 
-@router.delete("/v1/api_keys/{key_id}", operation_id="api_keys.revoke")
-async def revoke_key(key_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return api_key_to_api(await service.revoke_api_key(state, caller, key_id))
+object_route(router, "api_keys.revoke", service.revoke_api_key, api_key_to_api)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import MISSING
 
@@ -21,14 +21,17 @@ from astrocal_server.api.deps import (
     ReadCallerDep,
     ReadConnDep,
     StateDep,
-    validate_idempotency_key,
 )
 from astrocal_server.api.params import is_event_type_id, parse_start
+from astrocal_server.api.routes import operation
 from astrocal_server.availability import service
 from astrocal_server.availability.service import AvailabilityQuery
+from astrocal_server.caller import Caller
 from astrocal_server.contract import requests
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
+from astrocal_server.state import AppState
+from astrocal_server.storage.db import ReadConnection
 from astrocal_server.validation import check_time_zone
 
 __all__ = ["parse_query", "router"]
@@ -53,14 +56,17 @@ def _text(raw: Mapping[str, Any], name: str, *, typed: bool) -> str | None:
     return value
 
 
-def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
-    value = _text(raw, "event_type_id", typed=typed)
+def _required(raw: Mapping[str, Any], name: str, *, typed: bool, missing: str) -> str:
+    """The field ``name``; absent, it is 400 ``parameter_missing`` with the ``missing`` message."""
+    value = _text(raw, name, typed=typed)
     if value is None:
-        raise invalid_param(
-            "event_type_id",
-            "event_type_id is required (an id such as evt_abc123).",
-            code="parameter_missing",
-        )
+        raise invalid_param(name, missing, code="parameter_missing")
+    return value
+
+
+def _event_type_id(raw: Mapping[str, Any], *, typed: bool) -> str:
+    missing = "event_type_id is required (an id such as evt_abc123)."
+    value = _required(raw, "event_type_id", typed=typed, missing=missing)
     if not is_event_type_id(value):
         raise invalid_param(
             "event_type_id", f"{value[:80]!r} is not an event type id; ids look like evt_abc123."
@@ -155,21 +161,23 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
     return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration)
 
 
-@router.get("/v1/availability", operation_id="availability.list")
-async def list_availability(
-    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+async def _open_slots(
+    state: AppState, conn: ReadConnection, caller: Caller, query: AvailabilityQuery
 ) -> JSONResponse:
-    query = parse_query(request.query_params, typed=False, forbid_unknown=False)
     return JSONResponse(
         open_slots_to_api(await service.find_availability(state, conn, caller, query))
     )
 
 
-@router.post(
-    "/v1/availability",
-    operation_id="availability.search",
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "availability.list")
+async def list_availability(
+    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
+) -> JSONResponse:
+    query = parse_query(request.query_params, typed=False, forbid_unknown=False)
+    return await _open_slots(state, conn, caller, query)
+
+
+@operation(router, "availability.search")
 async def search_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:
@@ -180,25 +188,17 @@ async def search_availability(
     merged: dict[str, Any] = {} if typed else dict(request.query_params)
     merged.update(body)
     query = parse_query(merged, typed=typed, forbid_unknown=True)
-    return JSONResponse(
-        open_slots_to_api(await service.find_availability(state, conn, caller, query))
-    )
+    return await _open_slots(state, conn, caller, query)
 
 
-@router.get("/v1/availability/check", operation_id="availability.check")
+@operation(router, "availability.check")
 async def check_availability(
     request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> JSONResponse:
     params = request.query_params
     event_type_id = _event_type_id(params, typed=False)
-    start_text = _text(params, "start", typed=False)
-    if start_text is None:
-        raise invalid_param(
-            "start",
-            "start is required: the RFC 3339 instant to check, such as 2026-04-15T14:00:00Z.",
-            code="parameter_missing",
-        )
-    start = parse_start(start_text)
+    missing = "start is required: the RFC 3339 instant to check, such as 2026-04-15T14:00:00Z."
+    start = parse_start(_required(params, "start", typed=False, missing=missing))
     requested = _duration(params, typed=False)
     result = await service.check_availability(
         state, conn, caller, event_type_id=event_type_id, start=start, duration=requested

@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import MISSING
 
 from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep
 from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
+from astrocal_server.api.routes import object_route, operation
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
 from astrocal_server.contract.requests import (
@@ -48,12 +49,7 @@ def _guests(guests: list[str]) -> list[str]:
         raise invalid_param("guests", f"{exc}.") from None
 
 
-@router.post(
-    "/v1/bookings",
-    operation_id="bookings.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "bookings.create")
 async def create_booking(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, BookingCreate)
     invitee = body.invitee
@@ -81,7 +77,7 @@ def _instant_query(value: str | None, name: str) -> datetime | None:
     return None if value is None else parse_instant(value, name)
 
 
-@router.get("/v1/bookings", operation_id="bookings.list")
+@operation(router, "bookings.list")
 async def list_bookings(
     caller: CallerDep,
     state: StateDep,
@@ -111,12 +107,10 @@ async def list_bookings(
     return found.render(booking_to_api)
 
 
-@router.get("/v1/bookings/{booking_id}", operation_id="bookings.retrieve")
-async def retrieve_booking(booking_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return booking_to_api(await service.retrieve_booking(state, caller, booking_id))
+object_route(router, "bookings.retrieve", service.retrieve_booking, booking_to_api)
 
 
-@router.patch("/v1/bookings/{booking_id}", operation_id="bookings.update")
+@operation(router, "bookings.update")
 async def update_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
@@ -145,29 +139,21 @@ async def _cancel(
     return booking_to_api(await service.cancel_booking(state, caller, booking_id, reason))
 
 
-@router.delete("/v1/bookings/{booking_id}", operation_id="bookings.delete")
+@operation(router, "bookings.delete")
 async def delete_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     return await _cancel(booking_id, request, caller, state)
 
 
-@router.post(
-    "/v1/bookings/{booking_id}/cancel",
-    operation_id="bookings.cancel",
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "bookings.cancel")
 async def cancel_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     return await _cancel(booking_id, request, caller, state)
 
 
-@router.post(
-    "/v1/bookings/{booking_id}/reschedule",
-    operation_id="bookings.reschedule",
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "bookings.reschedule")
 async def reschedule_booking(
     booking_id: str, request: Request, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:

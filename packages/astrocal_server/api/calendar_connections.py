@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import load_json_object, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, StateDep
 from astrocal_server.api.errors import ApiError
+from astrocal_server.api.routes import delete_route, list_route, object_route, operation
 from astrocal_server.calendars import oauth, service
 from astrocal_server.calendars.service import ConnectionView
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
@@ -56,12 +57,7 @@ async def _provider_of(request: Request) -> str:
     return str(provider)
 
 
-@router.post(
-    "/v1/calendar_connections",
-    operation_id="calendar_connections.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
-)
+@operation(router, "calendar_connections.create")
 async def create_connection(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     provider = await _provider_of(request)
     if provider == "caldav" or not provider:
@@ -73,28 +69,13 @@ async def create_connection(request: Request, caller: CallerDep, state: StateDep
     return JSONResponse(_to_api(view), status_code=201)
 
 
-@router.get("/v1/calendar_connections", operation_id="calendar_connections.list")
-async def list_connections(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_connections(state, caller, page)).render(_to_api)
+list_route(router, "calendar_connections.list", service.list_connections, _to_api)
 
 
-@router.get(
-    "/v1/calendar_connections/{connection_id}", operation_id="calendar_connections.retrieve"
-)
-async def retrieve_connection(
-    connection_id: str, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    return _to_api(await service.get_connection(state, caller, connection_id))
+object_route(router, "calendar_connections.retrieve", service.get_connection, _to_api)
 
 
-@router.delete(
-    "/v1/calendar_connections/{connection_id}",
-    operation_id="calendar_connections.delete",
-    status_code=204,
-)
-async def delete_connection(connection_id: str, caller: CallerDep, state: StateDep) -> Response:
-    await service.delete_connection(state, caller, connection_id)
-    return Response(status_code=204)
+delete_route(router, "calendar_connections.delete", service.delete_connection)
 
 
 def _with_query(url: str, extra: dict[str, str]) -> str:
@@ -111,11 +92,7 @@ async def _throttle_callback(request: Request, state: StateDep) -> None:
     )
 
 
-@router.get(
-    "/v1/oauth/callback",
-    operation_id="oauth.callback",
-    dependencies=[Depends(_throttle_callback)],
-)
+@operation(router, "oauth.callback", dependencies=[Depends(_throttle_callback)])
 async def oauth_callback(
     state: StateDep,
     state_param: Annotated[str, Query(alias="state", min_length=1, max_length=512)],

@@ -29,6 +29,7 @@ __all__ = [
     "ApiError",
     "domain_error_response",
     "error_body",
+    "error_response",
     "install_error_handlers",
     "request_id_of",
     "send_json",
@@ -113,9 +114,10 @@ def error_body(
     return {"error": error}
 
 
-def _response(
-    request: Request, status: int, type: str, code: str, message: str, **kw: Any
+def error_response(
+    request: Scope | Request, status: int, type: str, code: str, message: str, **kw: Any
 ) -> JSONResponse:
+    """The envelope as a response; ``kw`` are :func:`error_body`'s keywords and ``headers``."""
     headers = kw.pop("headers", None)
     return JSONResponse(
         error_body(request_id_of(request), type, code, message, **kw),
@@ -148,7 +150,7 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
     errors = list(exc.errors())
     for err in errors:
         if err.get("type") == "json_invalid":
-            return _response(
+            return error_response(
                 request,
                 400,
                 "invalid_request_error",
@@ -181,7 +183,7 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
                 for e in errors[:20]
             ]
         }
-    return _response(
+    return error_response(
         request, 400, "invalid_request_error", code, message, param=param, details=details
     )
 
@@ -201,7 +203,7 @@ def domain_error_response(request: Request, exc: errors.AstrocalError) -> JSONRe
         headers["WWW-Authenticate"] = "Bearer"
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
-    return _response(
+    return error_response(
         request,
         status,
         type_,
@@ -218,7 +220,7 @@ async def _on_domain_error(request: Request, exc: errors.AstrocalError) -> JSONR
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return _response(
+    return error_response(
         request,
         exc.status_code,
         exc.type,
@@ -267,7 +269,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
     status = exc.status_code
     headers = dict(exc.headers or {})
     if status == 404:
-        return _response(
+        return error_response(
             request,
             404,
             "not_found_error",
@@ -279,7 +281,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
         allowed = _allowed_methods(request)
         if allowed:
             headers["Allow"] = ", ".join(allowed)
-        return _response(
+        return error_response(
             request,
             405,
             "invalid_request_error",
@@ -288,7 +290,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
             headers=headers or None,
         )
     if status == 400 and "pars" in str(exc.detail).lower():
-        return _response(
+        return error_response(
             request,
             400,
             "invalid_request_error",
@@ -296,7 +298,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
             "The request body could not be parsed; send JSON with Content-Type: application/json.",
         )
     if status == 401:
-        return _response(
+        return error_response(
             request,
             401,
             "authentication_error",
@@ -305,7 +307,7 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
             headers=headers or None,
         )
     type_ = "api_error" if status >= 500 else "invalid_request_error"
-    return _response(
+    return error_response(
         request, status, type_, f"http_{status}", str(exc.detail), headers=headers or None
     )
 

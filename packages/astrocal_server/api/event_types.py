@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from astrocal_server.api.body import parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.routes import body_route, object_route, operation
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.event_types import service
 from astrocal_server.serialize.event_types import event_type_to_api
@@ -23,19 +23,12 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.post(
-    "/v1/event_types",
-    operation_id="event_types.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
+body_route(
+    router, "event_types.create", EventTypeCreate, service.create_event_type, event_type_to_api
 )
-async def create_event_type(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
-    body = await parse_json_body(request, EventTypeCreate)
-    event_type = await service.create_event_type(state, caller, body)
-    return JSONResponse(event_type_to_api(event_type), status_code=201)
 
 
-@router.get("/v1/event_types", operation_id="event_types.list")
+@operation(router, "event_types.list")
 async def list_event_types(
     caller: CallerDep,
     state: StateDep,
@@ -46,24 +39,15 @@ async def list_event_types(
     return found.render(event_type_to_api)
 
 
-@router.get("/v1/event_types/{event_type_id}", operation_id="event_types.retrieve")
-async def retrieve_event_type(
-    event_type_id: str, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    return event_type_to_api(await service.retrieve_event_type(state, caller, event_type_id))
+object_route(router, "event_types.retrieve", service.retrieve_event_type, event_type_to_api)
 
 
-@router.patch("/v1/event_types/{event_type_id}", operation_id="event_types.update")
-async def update_event_type(
-    event_type_id: str, request: Request, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    body = await parse_json_body(request, EventTypeUpdate)
-    return event_type_to_api(await service.update_event_type(state, caller, event_type_id, body))
-
-
-@router.delete(
-    "/v1/event_types/{event_type_id}", operation_id="event_types.delete", status_code=204
+body_route(
+    router, "event_types.update", EventTypeUpdate, service.update_event_type, event_type_to_api
 )
+
+
+@operation(router, "event_types.delete")
 async def delete_event_type(
     event_type_id: str,
     caller: CallerDep,

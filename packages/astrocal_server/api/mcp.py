@@ -13,17 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from starlette.datastructures import State
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from astrocal_server.api.deps import get_caller_without_idempotency
-from astrocal_server.api.errors import domain_error_response, error_body, request_id_of
+from astrocal_server.api.errors import domain_error_response, error_response
 from astrocal_server.errors import AstrocalError
 from astrocal_server.state import AppState
 
@@ -62,17 +61,6 @@ async def mcp_lifespan(app_state: State, state: AppState) -> AsyncIterator[None]
         await hosted.aclose()
 
 
-def _error(
-    scope: Scope, status: int, type_: str, code: str, message: str, **kw: Any
-) -> JSONResponse:
-    headers = kw.pop("headers", None)
-    return JSONResponse(
-        error_body(request_id_of(scope), type_, code, message, **kw),
-        status_code=status,
-        headers=headers,
-    )
-
-
 class McpEndpoint:
     """ASGI app for ``/mcp``: authenticate the API key, then hand the request to MCP."""
 
@@ -86,7 +74,7 @@ class McpEndpoint:
             return
         hosted: HostedMcp | None = getattr(request.app.state, _APP_ATTR, None)
         if hosted is None:
-            response = _error(
+            response = error_response(
                 scope,
                 501,
                 "api_error",

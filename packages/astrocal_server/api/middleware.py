@@ -33,17 +33,31 @@ logger = logging.getLogger("astrocal.server")
 _SANE_REQUEST_ID = re.compile(r"^req_[a-z0-9]{1,64}$")  # the contract's request id shape
 
 
-class RequestContextMiddleware:
-    """Outermost middleware: a request id for every request (``X-Request-Id`` in and out) and a
-    500 envelope for anything unexpected, logged with the request id and never shown to the client."""
+class _HttpMiddleware:
+    """A pure ASGI middleware that acts on the requests :meth:`handles` accepts (HTTP ones) in
+    :meth:`handle` and passes every other scope (lifespan, websocket) straight on."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    def handles(self, scope: Scope) -> bool:
+        return bool(scope["type"] == "http")
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if self.handles(scope):
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestContextMiddleware(_HttpMiddleware):
+    """Outermost middleware: a request id for every request (``X-Request-Id`` in and out) and a
+    500 envelope for anything unexpected, logged with the request id and never shown to the client."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = None
         for name, value in scope.get("headers", []):
             if name == b"x-request-id":
@@ -132,18 +146,15 @@ def _headers_too_large(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(_HttpMiddleware):
     """Refuses bodies over ``max_bytes`` (declared or streamed) with 413 ``request_too_large``,
     and header sets over the limits above with 431 ``request_headers_too_large``."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         too_large = _headers_too_large(scope.get("headers", []))
         if too_large is not None:
             await _refuse(
@@ -190,16 +201,10 @@ async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str
     await send_json(send, status, error, [(b"connection", b"close")])
 
 
-class RateLimitHeadersMiddleware:
+class RateLimitHeadersMiddleware(_HttpMiddleware):
     """Adds ``RateLimit-*`` to every response of a request that was counted."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -219,16 +224,13 @@ class RateLimitHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class IdempotencyMiddleware:
+class IdempotencyMiddleware(_HttpMiddleware):
     """Stores the response of a request that claimed a key; answers replays from the store."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        return bool(scope["type"] == "http" and scope.get("method") == "POST")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: list[Message] = []
         mode = "undecided"  # → "pass" (nothing to do), "capture" (claimed) or "replay"
 

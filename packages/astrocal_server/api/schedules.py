@@ -7,14 +7,11 @@ checked here, the rules on and across intervals and the lifecycle live in
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter
 from pydantic import MISSING
 
-from astrocal_server.api.body import check_field, parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.body import check_field
+from astrocal_server.api.routes import body_route, delete_route, list_route, object_route
 from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.schedules import service
 from astrocal_server.serialize.schedules import schedule_to_api
@@ -30,39 +27,30 @@ def _check_zone(body: ScheduleCreate | ScheduleUpdate) -> None:
         check_field(["time_zone"], check_time_zone, body.time_zone)
 
 
-@router.post(
-    "/v1/schedules",
-    operation_id="schedules.create",
-    status_code=201,
-    dependencies=[Depends(validate_idempotency_key)],
+body_route(
+    router,
+    "schedules.create",
+    ScheduleCreate,
+    service.create_schedule,
+    schedule_to_api,
+    check=_check_zone,
 )
-async def create_schedule(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
-    body = await parse_json_body(request, ScheduleCreate)
-    _check_zone(body)
-    schedule = await service.create_schedule(state, caller, body)
-    return JSONResponse(schedule_to_api(schedule), status_code=201)
 
 
-@router.get("/v1/schedules", operation_id="schedules.list")
-async def list_schedules(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_schedules(state, caller, page)).render(schedule_to_api)
+list_route(router, "schedules.list", service.list_schedules, schedule_to_api)
 
 
-@router.get("/v1/schedules/{schedule_id}", operation_id="schedules.retrieve")
-async def retrieve_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return schedule_to_api(await service.retrieve_schedule(state, caller, schedule_id))
+object_route(router, "schedules.retrieve", service.retrieve_schedule, schedule_to_api)
 
 
-@router.patch("/v1/schedules/{schedule_id}", operation_id="schedules.update")
-async def update_schedule(
-    schedule_id: str, request: Request, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    body = await parse_json_body(request, ScheduleUpdate)
-    _check_zone(body)
-    return schedule_to_api(await service.update_schedule(state, caller, schedule_id, body))
+body_route(
+    router,
+    "schedules.update",
+    ScheduleUpdate,
+    service.update_schedule,
+    schedule_to_api,
+    check=_check_zone,
+)
 
 
-@router.delete("/v1/schedules/{schedule_id}", operation_id="schedules.delete", status_code=204)
-async def delete_schedule(schedule_id: str, caller: CallerDep, state: StateDep) -> Response:
-    await service.delete_schedule(state, caller, schedule_id)
-    return Response(status_code=204)
+delete_route(router, "schedules.delete", service.delete_schedule)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from astrocal_server.accounts import service
 from astrocal_server.api.deps import ReadCallerDep, ReadConnDep, StateDep
+from astrocal_server.api.routes import operation
 from astrocal_server.serialize.usage import usage_to_api
 
 __all__ = ["router"]
@@ -15,7 +16,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.get("/v1/usage", operation_id="usage.retrieve")
+@operation(router, "usage.retrieve")
 async def retrieve_usage(
     caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
 ) -> dict[str, Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from astrocal_server.api.body import parse_json_body
-from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.routes import body_route, delete_route, list_route, object_route, operation
 from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.serialize.webhooks import (
     delivery_to_api,
@@ -34,48 +35,26 @@ def _log_to_api(log: DeliveryLog) -> dict[str, Any]:
     return delivery_to_api(log.delivery, log.attempts)
 
 
-# POSTs refuse a malformed Idempotency-Key header before anything else.
-_IDEMPOTENT = [Depends(validate_idempotency_key)]
-
-
-@router.post(
-    "/v1/webhooks", operation_id="webhooks.create", status_code=201, dependencies=_IDEMPOTENT
-)
+@operation(router, "webhooks.create")
 async def create_webhook(request: Request, caller: CallerDep, state: StateDep) -> JSONResponse:
     body = await parse_json_body(request, WebhookCreate)
     created = await service.create_webhook(state, caller, body)
     return JSONResponse(webhook_to_api(created.endpoint, secret=created.secret), status_code=201)
 
 
-@router.get("/v1/webhooks", operation_id="webhooks.list")
-async def list_webhooks(caller: CallerDep, state: StateDep, page: PageDep) -> dict[str, Any]:
-    return (await service.list_webhooks(state, caller, page)).render(webhook_to_api)
+list_route(router, "webhooks.list", service.list_webhooks, webhook_to_api)
 
 
-@router.get("/v1/webhooks/{webhook_id}", operation_id="webhooks.retrieve")
-async def retrieve_webhook(webhook_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
-    return webhook_to_api(await service.get_webhook(state, caller, webhook_id))
+object_route(router, "webhooks.retrieve", service.get_webhook, webhook_to_api)
 
 
-@router.patch("/v1/webhooks/{webhook_id}", operation_id="webhooks.update")
-async def update_webhook(
-    webhook_id: str, request: Request, caller: CallerDep, state: StateDep
-) -> dict[str, Any]:
-    body = await parse_json_body(request, WebhookUpdate)
-    return webhook_to_api(await service.update_webhook(state, caller, webhook_id, body))
+body_route(router, "webhooks.update", WebhookUpdate, service.update_webhook, webhook_to_api)
 
 
-@router.delete("/v1/webhooks/{webhook_id}", operation_id="webhooks.delete", status_code=204)
-async def delete_webhook(webhook_id: str, caller: CallerDep, state: StateDep) -> Response:
-    await service.delete_webhook(state, caller, webhook_id)
-    return Response(status_code=204)
+delete_route(router, "webhooks.delete", service.delete_webhook)
 
 
-@router.post(
-    "/v1/webhooks/{webhook_id}/rotate_secret",
-    operation_id="webhooks.rotate_secret",
-    dependencies=_IDEMPOTENT,
-)
+@operation(router, "webhooks.rotate_secret")
 async def rotate_secret(webhook_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
     rotated = await service.rotate_secret(state, caller, webhook_id)
     return rotated_secret_to_api(
@@ -83,18 +62,13 @@ async def rotate_secret(webhook_id: str, caller: CallerDep, state: StateDep) -> 
     )
 
 
-@router.post(
-    "/v1/webhooks/{webhook_id}/test",
-    operation_id="webhooks.test",
-    status_code=202,
-    dependencies=_IDEMPOTENT,
-)
+@operation(router, "webhooks.test")
 async def send_test_event(webhook_id: str, caller: CallerDep, state: StateDep) -> JSONResponse:
     log = await service.send_test_event(state, caller, webhook_id)
     return JSONResponse(_log_to_api(log), status_code=202)
 
 
-@router.get("/v1/webhooks/{webhook_id}/deliveries", operation_id="webhooks.deliveries.list")
+@operation(router, "webhooks.deliveries.list")
 async def list_deliveries(
     webhook_id: str,
     caller: CallerDep,
@@ -106,22 +80,14 @@ async def list_deliveries(
     return found.render(_log_to_api)
 
 
-@router.get(
-    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}",
-    operation_id="webhooks.deliveries.retrieve",
-)
+@operation(router, "webhooks.deliveries.retrieve")
 async def retrieve_delivery(
     webhook_id: str, delivery_id: str, caller: CallerDep, state: StateDep
 ) -> dict[str, Any]:
     return _log_to_api(await service.get_delivery(state, caller, webhook_id, delivery_id))
 
 
-@router.post(
-    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
-    operation_id="webhooks.deliveries.retry",
-    status_code=202,
-    dependencies=_IDEMPOTENT,
-)
+@operation(router, "webhooks.deliveries.retry")
 async def retry_delivery(
     webhook_id: str, delivery_id: str, caller: CallerDep, state: StateDep
 ) -> JSONResponse:

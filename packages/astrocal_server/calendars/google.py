@@ -11,12 +11,10 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from astrocal_server.calendars import ical
 from astrocal_server.calendars.base import (
@@ -27,7 +25,7 @@ from astrocal_server.calendars.base import (
     ProviderError,
     ProviderUnavailable,
 )
-from astrocal_server.calendars.http import RetryPolicy, error_for, send
+from astrocal_server.calendars.http import BearerApi, error_for
 
 __all__ = ["GoogleProvider", "google_event_id"]
 
@@ -48,32 +46,10 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-class GoogleProvider:
+class GoogleProvider(BearerApi):
     name = "google"
-
-    def __init__(
-        self,
-        access_token: str,
-        *,
-        client: httpx.AsyncClient,
-        policy: RetryPolicy | None = None,
-        base_url: str = "https://www.googleapis.com/calendar/v3",
-    ) -> None:
-        self._client = client
-        self._policy = policy or RetryPolicy()
-        self._base = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {access_token}"}
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await send(
-            self._client,
-            method,
-            self._base + path,
-            policy=self._policy,
-            provider="Google Calendar",
-            headers=self._headers,
-            **kwargs,
-        )
+    label = "Google Calendar"
+    base_url = "https://www.googleapis.com/calendar/v3"
 
     async def list_calendars(self) -> list[CalendarInfo]:
         out: list[CalendarInfo] = []
@@ -98,13 +74,8 @@ class GoogleProvider:
                 return out
             params = {**params, "pageToken": str(token)}
 
-    async def free_busy(
-        self,
-        calendars: Sequence[CalendarInfo],
-        start: datetime,
-        end: datetime,
-        *,
-        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         ids = [c.id for c in calendars]

@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from astrocal_server.calendars.base import (
     AuthFailed,
+    BusyPeriod,
+    CalendarInfo,
     CalendarNotFound,
     ProviderError,
     ProviderUnavailable,
@@ -29,6 +31,7 @@ from astrocal_server.calendars.base import (
 )
 
 __all__ = [
+    "BearerApi",
     "ResponseTooLarge",
     "RetryPolicy",
     "error_for",
@@ -216,3 +219,55 @@ def _detail(response: httpx.Response) -> str:
         if isinstance(error, str):
             return (error + ": " + str(body.get("error_description") or "")).strip(": ")[:200]
     return ""
+
+
+class BearerApi:
+    """A provider's REST API called with an OAuth access token (Google Calendar, Microsoft Graph):
+    paths are joined to ``base_url`` (an absolute URL, such as a Graph ``@odata.nextLink``, is used
+    as is) and every call goes through :func:`send` with the retry policy."""
+
+    label = ""  # the provider's name in errors, e.g. "Google Calendar"
+    base_url = ""  # the API's root, unless the constructor is given another
+    headers: ClassVar[dict[str, str]] = {}  # sent on every call besides the token
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        client: httpx.AsyncClient,
+        policy: RetryPolicy | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self._client = client
+        self._policy = policy or RetryPolicy()
+        self._base = (base_url or self.base_url).rstrip("/")
+        self._headers = {"Authorization": f"Bearer {access_token}", **self.headers}
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if url.startswith("/"):
+            url = self._base + url
+        return await send(
+            self._client,
+            method,
+            url,
+            policy=self._policy,
+            provider=self.label,
+            headers=self._headers,
+            **kwargs,
+        )
+
+    async def free_busy(
+        self,
+        calendars: Sequence[CalendarInfo],
+        start: datetime,
+        end: datetime,
+        *,
+        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    ) -> list[BusyPeriod]:
+        return await self.busy_periods(calendars, start, end)
+
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
+    ) -> list[BusyPeriod]:
+        """Busy periods across ``calendars`` in ``[start, end)``, as the provider's API tells them."""
+        raise NotImplementedError

@@ -11,12 +11,10 @@ which Graph uses to drop a duplicate create; no attendees (Exchange would send i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
-
-import httpx
 
 from astrocal_server.calendars import ical
 from astrocal_server.calendars.base import (
@@ -26,7 +24,7 @@ from astrocal_server.calendars.base import (
     ProviderError,
     ProviderUnavailable,
 )
-from astrocal_server.calendars.http import RetryPolicy, error_for, send
+from astrocal_server.calendars.http import BearerApi, error_for
 
 __all__ = ["MicrosoftProvider", "graph_transaction_id"]
 
@@ -60,41 +58,25 @@ def _parse_graph_time(value: dict[str, Any]) -> datetime:
     return parsed.astimezone(UTC)
 
 
-class MicrosoftProvider:
+class MicrosoftProvider(BearerApi):
     name = "microsoft"
+    label = "Microsoft Graph"
+
+    base_url = "https://graph.microsoft.com/v1.0"
+    headers: ClassVar[dict[str, str]] = {"Prefer": 'outlook.timezone="UTC"'}
 
     def __init__(
         self,
         access_token: str,
         *,
-        client: httpx.AsyncClient,
-        policy: RetryPolicy | None = None,
-        base_url: str = "https://graph.microsoft.com/v1.0",
-        account_kind: str = "work",  # work | personal
+        account_kind: str = "work",
         mailbox: str | None = None,
+        **api: Any,
     ) -> None:
-        self._client = client
-        self._policy = policy or RetryPolicy()
-        self._base = base_url.rstrip("/")
-        self._headers = {
-            "Authorization": f"Bearer {access_token}",
-            "Prefer": 'outlook.timezone="UTC"',
-        }
+        """``account_kind``: ``work`` or ``personal``; ``api``: :class:`BearerApi`'s keywords."""
+        super().__init__(access_token, **api)
         self.account_kind = account_kind
         self.mailbox = mailbox
-
-    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if url.startswith("/"):
-            url = self._base + url
-        return await send(
-            self._client,
-            method,
-            url,
-            policy=self._policy,
-            provider="Microsoft Graph",
-            headers=self._headers,
-            **kwargs,
-        )
 
     async def me(self) -> dict[str, Any]:
         response = await self._call("GET", "/me", params={"$select": "mail,userPrincipalName"})
@@ -132,13 +114,8 @@ class MicrosoftProvider:
             for item in items
         ]
 
-    async def free_busy(
-        self,
-        calendars: Sequence[CalendarInfo],
-        start: datetime,
-        end: datetime,
-        *,
-        ignore_uids: Collection[str] = (),  # free/busy answers carry no events to skip
+    async def busy_periods(
+        self, calendars: Sequence[CalendarInfo], start: datetime, end: datetime
     ) -> list[BusyPeriod]:
         periods: list[BusyPeriod] = []
         for calendar in calendars:

@@ -136,23 +136,14 @@ class Database:
         if self.dialect == "sqlite":
             async with self._write_lock, self.engine.connect() as conn:
                 await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-                async with AsyncSession(
-                    bind=conn, expire_on_commit=False, autoflush=False
-                ) as session:
-                    try:
-                        yield session
-                        await session.commit()
-                    except BaseException:
-                        await session.rollback()
-                        raise
-        else:
-            async with self._sessions() as session:
-                try:
+                async with (
+                    AsyncSession(bind=conn, expire_on_commit=False, autoflush=False) as session,
+                    _committed(session),
+                ):
                     yield session
-                    await session.commit()
-                except BaseException:
-                    await session.rollback()
-                    raise
+        else:
+            async with self._sessions() as session, _committed(session):
+                yield session
 
     async def ping(self) -> None:
         """Raises if the database cannot be reached."""
@@ -162,3 +153,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _committed(session: AsyncSession) -> AsyncIterator[None]:
+    """Commits ``session`` when the block ends; rolls it back if the block raises."""
+    try:
+        yield
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise

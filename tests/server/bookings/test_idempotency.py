@@ -223,8 +223,10 @@ async def test_a_booking_key_reused_after_24_hours_with_another_body_books_afres
     assert len(listed.json()["data"]) == 2
 
 
-async def test_a_response_stored_in_clear_before_sealing_still_replays(app: FastAPI) -> None:
-    from astrocal_server.idempotency import RETENTION, StoredResponse, claim_key
+async def store_done(app: FastAPI, key: str, body: str, headers: dict[str, Any]) -> None:
+    """A finished record of account ``acct_x`` (test mode) answering 201 ``body``, as written
+    by an earlier server (fingerprint ``f`` × 64)."""
+    from astrocal_server.idempotency import RETENTION
     from astrocal_server.storage.models import IdempotencyRecord
 
     state = app.state.astrocal
@@ -234,18 +236,25 @@ async def test_a_response_stored_in_clear_before_sealing_still_replays(app: Fast
             IdempotencyRecord(
                 account_id="acct_x",
                 livemode=False,
-                key="old",
+                key=key,
                 request_fingerprint="f" * 64,
                 status="done",
                 response_status=201,
-                response_body='{"id":"x"}',
-                response_headers={"h": [["content-type", "application/json"]]},
+                response_body=body,
+                response_headers=headers,
                 created_at=now,
                 expires_at=now + RETENTION,
             )
         )
+
+
+async def test_a_response_stored_in_clear_before_sealing_still_replays(app: FastAPI) -> None:
+    from astrocal_server.idempotency import StoredResponse, claim_key
+
+    headers = {"h": [["content-type", "application/json"]]}
+    await store_done(app, "old", '{"id":"x"}', headers)
     stored = await claim_key(
-        state, account_id="acct_x", livemode=False, key="old", fingerprint="f" * 64
+        app.state.astrocal, account_id="acct_x", livemode=False, key="old", fingerprint="f" * 64
     )
     assert stored == StoredResponse(201, b'{"id":"x"}', [("content-type", "application/json")])
 
@@ -253,32 +262,20 @@ async def test_a_response_stored_in_clear_before_sealing_still_replays(app: Fast
 async def test_a_response_sealed_under_a_removed_secret_key_is_a_clear_409(app: FastAPI) -> None:
     from astrocal_server.crypto import SecretBox
     from astrocal_server.errors import Conflict
-    from astrocal_server.idempotency import RETENTION, claim_key
-    from astrocal_server.storage.models import IdempotencyRecord
+    from astrocal_server.idempotency import claim_key
 
-    state = app.state.astrocal
-    now = state.clock.now()
     # Sealed under a key id the server's keyring no longer holds (rotated out too early).
     retired = SecretBox([("retired", b"\x01" * 32)])
     aad = f"idempotency:acct_x:0:{'f' * 64}:rotated"
-    async with state.db.write() as session:
-        session.add(
-            IdempotencyRecord(
-                account_id="acct_x",
-                livemode=False,
-                key="rotated",
-                request_fingerprint="f" * 64,
-                status="done",
-                response_status=201,
-                response_body=retired.seal(b'{"secret":"whsec_x"}', aad=aad),
-                response_headers={"h": [], "sealed": True},
-                created_at=now,
-                expires_at=now + RETENTION,
-            )
-        )
+    sealed = retired.seal(b'{"secret":"whsec_x"}', aad=aad)
+    await store_done(app, "rotated", sealed, {"h": [], "sealed": True})
     with pytest.raises(Conflict) as raised:
         await claim_key(
-            state, account_id="acct_x", livemode=False, key="rotated", fingerprint="f" * 64
+            app.state.astrocal,
+            account_id="acct_x",
+            livemode=False,
+            key="rotated",
+            fingerprint="f" * 64,
         )
     assert raised.value.code == "idempotency_response_unavailable"
     assert raised.value.param == "Idempotency-Key"

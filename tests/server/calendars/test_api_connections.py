@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -17,12 +16,21 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
 from tests.support.caldav import Radicale
-from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID
+from tests.support.calendars import (
+    GOOGLE_CLIENT_ID,
+    MICROSOFT_CLIENT_ID,
+    post_calendar_event_type,
+)
+from tests.support.providers import (
+    GOOGLE_API,
+    GOOGLE_TOKEN,
+    GRAPH,
+    MICROSOFT_TOKEN,
+    oauth_error,
+    token_response,
+)
+from tests.support.resources import assert_deleted, assert_hidden
 
-GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
-GOOGLE_API = "https://www.googleapis.com/calendar/v3"
-MS_TOKEN = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
-GRAPH = "https://graph.microsoft.com/v1.0"
 PERSONAL_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 
@@ -31,13 +39,6 @@ def jwt(claims: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
     return f"{part({'alg': 'RS256'})}.{part(claims)}.sig"
-
-
-@pytest.fixture
-def fake() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()  # the real Radicale
-        yield router
 
 
 def caldav_body(radicale: Radicale, **changes: str) -> dict[str, str]:
@@ -175,17 +176,13 @@ async def start_oauth(
 
 def google_token_route(fake: respx.MockRouter, **token: object) -> respx.Route:
     return fake.post(GOOGLE_TOKEN).mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "access_token": "ya29.access-1",
-                "expires_in": 3599,
-                "refresh_token": "1//refresh-google",
-                "scope": "https://www.googleapis.com/auth/calendar.events",
-                "token_type": "Bearer",
-                "id_token": jwt({"email": "host@gmail.com", "sub": "1"}),
-                **token,
-            },
+        return_value=token_response(
+            "ya29.access-1",
+            expires_in=3599,
+            refresh_token="1//refresh-google",
+            scope="https://www.googleapis.com/auth/calendar.events",
+            id_token=jwt({"email": "host@gmail.com", "sub": "1"}),
+            **token,
         )
     )
 
@@ -293,11 +290,7 @@ async def test_callback_token_exchange_failure(
     client: httpx.AsyncClient, auth_headers: dict[str, str], fake: respx.MockRouter
 ) -> None:
     _pending, query = await start_oauth(client, auth_headers, "google")
-    fake.post(GOOGLE_TOKEN).mock(
-        return_value=httpx.Response(
-            400, json={"error": "invalid_grant", "error_description": "Bad Request"}
-        )
-    )
+    fake.post(GOOGLE_TOKEN).mock(return_value=oauth_error("invalid_grant", "Bad Request"))
     response = await client.get(f"/v1/oauth/callback?state={query['state'][0]}&code=stale")
     assert response.status_code == 302
     got = parse_qs(urlsplit(response.headers["location"]).query)
@@ -326,17 +319,12 @@ async def test_microsoft_flow_end_to_end(
     )
     assert query["client_id"] == [MICROSOFT_CLIENT_ID]
     assert "offline_access" in query["scope"][0].split()
-    token = fake.post(MS_TOKEN).mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "token_type": "Bearer",
-                "scope": "Calendars.ReadWrite User.Read",
-                "expires_in": 3600,
-                "access_token": "eyJ.ms-access-1",
-                "refresh_token": "M.R3_BAY.refresh-1",
-                "id_token": jwt({"tid": PERSONAL_TENANT, "email": "host@outlook.com"}),
-            },
+    token = fake.post(MICROSOFT_TOKEN).mock(
+        return_value=token_response(
+            "eyJ.ms-access-1",
+            scope="Calendars.ReadWrite User.Read",
+            refresh_token="M.R3_BAY.refresh-1",
+            id_token=jwt({"tid": PERSONAL_TENANT, "email": "host@outlook.com"}),
         )
     )
     fake.get(f"{GRAPH}/me").mock(
@@ -413,26 +401,14 @@ async def test_list_retrieve_delete_are_scoped(
         for c in (await client.get("/v1/calendar_connections", headers=live_headers)).json()["data"]
     ] == [live["id"]]
 
-    for headers in (other_headers, live_headers):
-        assert (
-            await client.get(f"/v1/calendar_connections/{mine['id']}", headers=headers)
-        ).status_code == 404
-        assert (
-            await client.delete(f"/v1/calendar_connections/{mine['id']}", headers=headers)
-        ).status_code == 404
+    url = f"/v1/calendar_connections/{mine['id']}"
+    await assert_hidden(client, url, other_headers, live_headers)
 
     revoke = fake.post("https://oauth2.googleapis.com/revoke").mock(
         return_value=httpx.Response(200)
     )
-    deleted = await client.delete(f"/v1/calendar_connections/{mine['id']}", headers=auth_headers)
-    assert deleted.status_code == 204
-    assert parse_qs(revoke.calls.last.request.content.decode()) == {"token": ["1//refresh-google"]}
-    assert (
-        await client.get(f"/v1/calendar_connections/{mine['id']}", headers=auth_headers)
-    ).status_code == 404
-    assert (
-        await client.delete(f"/v1/calendar_connections/{mine['id']}", headers=auth_headers)
-    ).status_code == 404
+    await assert_deleted(client, url, auth_headers)
+    assert parse_qs(revoke.calls[0].request.content.decode()) == {"token": ["1//refresh-google"]}
 
 
 async def test_event_type_calendar_refs_are_validated(
@@ -444,29 +420,14 @@ async def test_event_type_calendar_refs_are_validated(
             "/v1/calendar_connections", json=caldav_body(radicale_server), headers=auth_headers
         )
     ).json()
-    base = {"title": "Intro", "slug": "intro", "duration_minutes": 30}
-    bad = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [
-                {"connection_id": connection["id"], "calendar_id": "/host/nope/"}
-            ],
-        },
-        headers=auth_headers,
-    )
+    cid = connection["id"]
+    bad = await post_calendar_event_type(client, auth_headers, conflicts=[(cid, "/host/nope/")])
     assert (
         bad.status_code == 400
         and bad.json()["error"]["param"] == "conflict_calendars.0.calendar_id"
     )
-    good = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [{"connection_id": connection["id"], "calendar_id": path}],
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": path},
-        },
-        headers=auth_headers,
+    good = await post_calendar_event_type(
+        client, auth_headers, conflicts=[(cid, path)], destination=(cid, path)
     )
     assert good.status_code == 201, good.text
 
@@ -541,27 +502,14 @@ async def test_a_read_only_calendar_cannot_be_the_destination(
         row = await session.get(CalendarConnection, connection["id"])
         assert row is not None
         row.calendars = [{**c, "read_only": c["id"] == shared} for c in row.calendars]
-    base = {"title": "Intro", "slug": "intro", "duration_minutes": 30}
-    refused = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": shared},
-        },
-        headers=auth_headers,
-    )
+    cid = connection["id"]
+    refused = await post_calendar_event_type(client, auth_headers, destination=(cid, shared))
     assert refused.status_code == 400, refused.text
     error = refused.json()["error"]
     assert error["param"] == "destination_calendar.calendar_id"
     assert "read-only" in error["message"] and own in error["message"]
     # Reading busy times from it is fine.
-    accepted = await client.post(
-        "/v1/event_types",
-        json={
-            **base,
-            "conflict_calendars": [{"connection_id": connection["id"], "calendar_id": shared}],
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": own},
-        },
-        headers=auth_headers,
+    accepted = await post_calendar_event_type(
+        client, auth_headers, conflicts=[(cid, shared)], destination=(cid, own)
     )
     assert accepted.status_code == 201, accepted.text

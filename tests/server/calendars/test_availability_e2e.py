@@ -15,6 +15,7 @@ from tests.support.caldav import BERLIN_TZ, Radicale, ics, vevent
 from tests.support.calendars import (
     add_unreachable_caldav_connection,
     connect_radicale,
+    post_calendar_event_type,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -131,24 +132,22 @@ async def connect(
     return str(connection["id"])
 
 
+async def conflicting_event_type(
+    client: httpx.AsyncClient, headers: dict[str, str], slug: str, *refs: tuple[str, str]
+) -> str:
+    """A 30-minute event type on the default schedule whose conflict calendars are ``refs``."""
+    created = await post_calendar_event_type(client, headers, slug=slug, conflicts=refs)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 async def test_availability_excludes_exactly_the_calendars_busy_times(
     client: httpx.AsyncClient, auth_headers: dict[str, str], radicale_server: Radicale
 ) -> None:
     path = radicale_server.make_calendar("Host", time_zone="Europe/Berlin")
     fill(radicale_server, path)
     cid = await connect(client, auth_headers, radicale_server, path)
-    created = await client.post(
-        "/v1/event_types",
-        json={
-            "title": "Intro",
-            "slug": "intro-e2e",
-            "duration_minutes": 30,
-            "conflict_calendars": [{"connection_id": cid, "calendar_id": path}],
-        },
-        headers=auth_headers,
-    )
-    assert created.status_code == 201, created.text
-    event_type_id = created.json()["id"]
+    event_type_id = await conflicting_event_type(client, auth_headers, "intro-e2e", (cid, path))
     response = await client.get(
         "/v1/availability",
         params={
@@ -192,20 +191,9 @@ async def test_a_failing_calendar_is_named_or_skipped_with_a_warning(
     fill(radicale_server, path)
     good = await connect(client, auth_headers, radicale_server, path)
     broken = await add_unreachable_caldav_connection(app, account, livemode=False)
-    created = await client.post(
-        "/v1/event_types",
-        json={
-            "title": "Intro",
-            "slug": "intro-fail",
-            "duration_minutes": 30,
-            "conflict_calendars": [
-                {"connection_id": good, "calendar_id": path},
-                {"connection_id": broken, "calendar_id": "/u/cal/"},
-            ],
-        },
-        headers=auth_headers,
+    event_type_id = await conflicting_event_type(
+        client, auth_headers, "intro-fail", (good, path), (broken, "/u/cal/")
     )
-    event_type_id = created.json()["id"]
     query = {"event_type_id": event_type_id, "date": "2026-04-16", "time_zone": "Europe/Berlin"}
     failed = await client.get("/v1/availability", params=query, headers=auth_headers)
     assert failed.status_code == 503

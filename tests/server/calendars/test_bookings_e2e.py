@@ -8,10 +8,12 @@ from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
+from tests.support.bookings import Book
 from tests.support.caldav import Radicale
-from tests.support.calendars import connect_radicale
+from tests.support.calendars import connect_radicale, post_calendar_event_type
 
 H = dict[str, str]
+START = "2026-04-15T08:00:00Z"
 
 
 async def setup(
@@ -19,17 +21,13 @@ async def setup(
 ) -> tuple[str, str, str]:
     path = radicale.make_calendar("Bookings", time_zone="Europe/Berlin")
     cid = (await connect_radicale(client, headers, radicale))["id"]
-    ref = {"connection_id": cid, "calendar_id": path}
-    event_type = await client.post(
-        "/v1/event_types",
-        json={
-            "title": "Intro call",
-            "slug": slug,
-            "duration_minutes": 30,
-            "conflict_calendars": [ref],
-            "destination_calendar": ref,
-        },
-        headers=headers,
+    event_type = await post_calendar_event_type(
+        client,
+        headers,
+        slug=slug,
+        title="Intro call",
+        conflicts=[(cid, path)],
+        destination=(cid, path),
     )
     assert event_type.status_code == 201, event_type.text
     return path, cid, event_type.json()["id"]
@@ -41,20 +39,12 @@ async def drain(relay: OutboxRelay) -> None:
 
 
 async def test_booking_appears_moves_and_disappears(
-    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale, book: Book
 ) -> None:
     state = app.state.astrocal
     relay = OutboxRelay(state)
     path, cid, event_type_id = await setup(client, live_headers, radicale_server, "intro-live")
-    created = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": event_type_id,
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": "jo@invitee.example"},
-        },
-    )
+    created = await book(event_type_id, START, headers=live_headers, email="jo@invitee.example")
     assert created.status_code == 201, created.text
     booking_id = created.json()["id"]
     resource = f"{booking_id}.ics"
@@ -97,26 +87,18 @@ async def test_booking_appears_moves_and_disappears(
 
 
 async def test_test_mode_booking_never_reaches_the_calendar(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, radicale_server: Radicale
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, radicale_server: Radicale, book: Book
 ) -> None:
     relay = OutboxRelay(app.state.astrocal)
     path, _cid, event_type_id = await setup(client, auth_headers, radicale_server, "intro-test")
-    created = await client.post(
-        "/v1/bookings",
-        headers=auth_headers,
-        json={
-            "event_type_id": event_type_id,
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo", "email": "jo@invitee.example"},
-        },
-    )
+    created = await book(event_type_id, START, headers=auth_headers, email="jo@invitee.example")
     assert created.status_code == 201, created.text
     await drain(relay)
     assert radicale_server.get(path, f"{created.json()['id']}.ics").status_code == 404
 
 
 async def test_events_we_wrote_do_not_block_their_own_slot(
-    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, radicale_server: Radicale, book: Book
 ) -> None:
     """The destination calendar is also a conflict calendar: the event written for the first seat
     must not make the slot look busy for the second seat."""
@@ -126,18 +108,9 @@ async def test_events_we_wrote_do_not_block_their_own_slot(
         f"/v1/event_types/{event_type_id}", json={"seats_per_slot": 2}, headers=live_headers
     )
     assert patched.status_code == 200, patched.text
-    seat = {"event_type_id": event_type_id, "start": "2026-04-15T08:00:00Z"}
-    first = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={**seat, "invitee": {"name": "A", "email": "a@x.example"}},
-    )
+    first = await book(event_type_id, START, headers=live_headers, email="a@x.example")
     assert first.status_code == 201, first.text
     await drain(relay)
     assert radicale_server.get(path, f"{first.json()['id']}.ics").status_code == 200
-    second = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={**seat, "invitee": {"name": "B", "email": "b@x.example"}},
-    )
+    second = await book(event_type_id, START, headers=live_headers, email="b@x.example")
     assert second.status_code == 201, second.text

@@ -4,7 +4,6 @@ concurrency, per-connection failures, token refresh, and expiry."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,24 +20,27 @@ from astrocal_server.storage.models import CalendarConnection, EventType, Outbox
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week, ics, vevent
+from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week
 from tests.support.calendars import (
     add_oauth_connection,
     add_radicale_connection,
     add_unreachable_caldav_connection,
+    calendar_item,
+)
+from tests.support.providers import (
+    GOOGLE_API,
+    GOOGLE_TOKEN,
+    GRAPH,
+    MICROSOFT_TOKEN,
+    google_error,
+    google_free_busy,
+    graph_item,
+    graph_schedule,
+    oauth_error,
+    token_response,
 )
 
-GOOGLE = "https://www.googleapis.com/calendar/v3"
-GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
-GRAPH = "https://graph.microsoft.com/v1.0"
 WEEK = (Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
-
-
-@pytest.fixture
-def fake() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()
-        yield router
 
 
 async def event_type_with(
@@ -96,12 +98,9 @@ def google_busy(
     async def answer(request: httpx.Request) -> httpx.Response:
         if delay:
             await asyncio.sleep(delay)
-        return httpx.Response(
-            200,
-            json={"calendars": {calendar: {"busy": [{"start": s, "end": e} for s, e in spans]}}},
-        )
+        return google_free_busy({calendar: list(spans)})
 
-    return fake.post(f"{GOOGLE}/freeBusy").mock(side_effect=answer)
+    return fake.post(f"{GOOGLE_API}/freeBusy").mock(side_effect=answer)
 
 
 async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
@@ -120,15 +119,8 @@ async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
         if len(started) == 2:
             both.set()
         await asyncio.wait_for(both.wait(), 1)  # answers only once Microsoft was asked too
-        return httpx.Response(
-            200,
-            json={
-                "calendars": {
-                    "g@example.com": {
-                        "busy": [{"start": "2026-04-14T08:00:00Z", "end": "2026-04-14T09:00:00Z"}]
-                    }
-                }
-            },
+        return google_free_busy(
+            {"g@example.com": [("2026-04-14T08:00:00Z", "2026-04-14T09:00:00Z")]}
         )
 
     async def graph_answer(request: httpx.Request) -> httpx.Response:
@@ -136,31 +128,10 @@ async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
         if len(started) == 2:
             both.set()
         await asyncio.wait_for(both.wait(), 1)
-        return httpx.Response(
-            200,
-            json={
-                "value": [
-                    {
-                        "scheduleId": "m@contoso.com",
-                        "scheduleItems": [
-                            {
-                                "status": "busy",
-                                "start": {
-                                    "dateTime": "2026-04-15T10:00:00.0000000",
-                                    "timeZone": "UTC",
-                                },
-                                "end": {
-                                    "dateTime": "2026-04-15T11:00:00.0000000",
-                                    "timeZone": "UTC",
-                                },
-                            }
-                        ],
-                    }
-                ]
-            },
-        )
+        busy = graph_item("busy", "2026-04-15T10:00:00.0000000", "2026-04-15T11:00:00.0000000")
+        return graph_schedule("m@contoso.com", busy)
 
-    fake.post(f"{GOOGLE}/freeBusy").mock(side_effect=google_answer)
+    fake.post(f"{GOOGLE_API}/freeBusy").mock(side_effect=google_answer)
     fake.post(f"{GRAPH}/me/calendar/getSchedule").mock(side_effect=graph_answer)
     event_type = await event_type_with(
         app,
@@ -205,7 +176,7 @@ async def test_a_slow_provider_times_out_without_holding_the_others(
         await never.wait()
         raise AssertionError("unreachable")
 
-    fake.post(f"{GOOGLE}/freeBusy").mock(side_effect=hang)
+    fake.post(f"{GOOGLE_API}/freeBusy").mock(side_effect=hang)
     fake.get(url__startswith=f"{GRAPH}/me/calendars/").mock(
         return_value=httpx.Response(200, json={"value": []})
     )
@@ -230,21 +201,11 @@ async def test_expired_access_token_is_refreshed_and_stored(
         refresh_token="M.R3.old",
         expires_in=timedelta(seconds=30),
     )
-    token = fake.post("https://login.microsoftonline.com/common/oauth2/v2.0/token").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "access_token": "eyJ.new",
-                "refresh_token": "M.R3.new",
-            },
-        )
+    token = fake.post(MICROSOFT_TOKEN).mock(
+        return_value=token_response("eyJ.new", refresh_token="M.R3.new")
     )
     schedule = fake.post(f"{GRAPH}/me/calendar/getSchedule").mock(
-        return_value=httpx.Response(
-            200, json={"value": [{"scheduleId": "m@contoso.com", "scheduleItems": []}]}
-        )
+        return_value=graph_schedule("m@contoso.com")
     )
     event_type = await event_type_with(app, account, [(cid, "m@contoso.com")])
     result = await source(app).busy(event_type, *WEEK)
@@ -272,19 +233,10 @@ async def test_a_401_triggers_one_refresh_and_a_retry(
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.headers["authorization"] == "Bearer ya29.revoked":
-            return httpx.Response(
-                401,
-                json={
-                    "error": {
-                        "code": 401,
-                        "message": "Invalid Credentials",
-                        "status": "UNAUTHENTICATED",
-                    }
-                },
-            )
-        return httpx.Response(200, json={"calendars": {"g@example.com": {"busy": []}}})
+            return google_error(401, "Invalid Credentials")
+        return google_free_busy({"g@example.com": []})
 
-    route = fake.post(f"{GOOGLE}/freeBusy").mock(side_effect=answer)
+    route = fake.post(f"{GOOGLE_API}/freeBusy").mock(side_effect=answer)
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
     result = await source(app).busy(event_type, *WEEK)
     assert result.failures == [] and route.call_count == 2
@@ -297,15 +249,9 @@ async def test_invalid_grant_expires_the_connection_and_queues_the_webhook(
         app, account, provider="google", email="g@example.com", expires_in=timedelta(seconds=-5)
     )
     fake.post(GOOGLE_TOKEN).mock(
-        return_value=httpx.Response(
-            400,
-            json={
-                "error": "invalid_grant",
-                "error_description": "Token has been expired or revoked.",
-            },
-        )
+        return_value=oauth_error("invalid_grant", "Token has been expired or revoked.")
     )
-    freebusy = fake.post(f"{GOOGLE}/freeBusy")
+    freebusy = fake.post(f"{GOOGLE_API}/freeBusy")
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
     result = await source(app).busy(event_type, *WEEK)
     assert [f["connection_id"] for f in result.failures] == [cid]
@@ -345,7 +291,7 @@ async def test_other_accounts_connections_are_never_read(
 ) -> None:
     other = await make_account(name="Other", email="o@example.com")
     theirs = await add_oauth_connection(app, other, provider="google", email="o@example.com")
-    route = fake.post(f"{GOOGLE}/freeBusy")
+    route = fake.post(f"{GOOGLE_API}/freeBusy")
     event_type = await event_type_with(app, account, [(theirs, "o@example.com")])
     result = await source(app).busy(event_type, *WEEK)
     assert result.busy == [] and result.failures == [] and route.call_count == 0
@@ -380,9 +326,7 @@ async def test_secrets_sealed_under_a_retired_key_are_resealed_on_use(
         )
     new = ("new", b"\x08" * 32)
     service.box = SecretBox([new, old_key])  # rotated: new key first, old one still listed
-    fake.post(f"{GOOGLE}/freeBusy").mock(
-        return_value=httpx.Response(200, json={"calendars": {"g@example.com": {"busy": []}}})
-    )
+    fake.post(f"{GOOGLE_API}/freeBusy").mock(return_value=google_free_busy({"g@example.com": []}))
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
     assert (await source(app).busy(event_type, *WEEK)).failures == []
     async with state.db.read() as session:
@@ -401,7 +345,6 @@ async def test_events_astrocal_wrote_are_not_external_busy(
     fake: respx.MockRouter,
 ) -> None:
     from astrocal_server.calendars.writeback import handle
-    from astrocal_server.outbox.handlers import OutboxItem
     from astrocal_server.storage.models import Booking
 
     state = app.state.astrocal
@@ -412,29 +355,14 @@ async def test_events_astrocal_wrote_are_not_external_busy(
     )
     evt = created.json()["id"]
     path = radicale_server.make_calendar("Own")
-    radicale_server.put(
-        path,
-        "foreign.ics",
-        ics(*vevent("foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z")),
+    radicale_server.put_event(
+        path, "foreign.ics", "foreign", "DTSTART:20260415T120000Z", "DTEND:20260415T130000Z"
     )
     cid = await add_radicale_connection(app, account, radicale_server, path, "Own")
     bid = await add_booking(account, evt, Z("2026-04-15T09:00:00Z"), livemode=True)
     await handle(
-        OutboxItem(
-            id="ob_x",
-            account_id=account.account.id,
-            livemode=True,
-            kind="calendar",
-            topic="booking.created",
-            booking_id=bid,
-            created_at=WEEK[0],
-            attempts=0,
-            payload={
-                "action": "create",
-                "booking": {"id": bid},
-                "event_type": {"title": "Intro"},
-                "destination": {"connection_id": cid, "calendar_id": path},
-            },
+        calendar_item(
+            account, bid, cid, path, "create", created_at=WEEK[0], event_type={"title": "Intro"}
         ),
         state,
     )
@@ -452,19 +380,14 @@ async def test_events_astrocal_wrote_are_not_external_busy(
     async with state.db.write() as session:
         row = await session.get_one(Booking, bid)
         row.status, row.external_events = "confirmed", {google: "ourid"}
-    fake.post(f"{GOOGLE}/freeBusy").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "calendars": {
-                    "g@example.com": {
-                        "busy": [
-                            {"start": "2026-04-15T08:30:00Z", "end": "2026-04-15T09:30:00Z"},
-                            {"start": "2026-04-15T12:00:00Z", "end": "2026-04-15T13:00:00Z"},
-                        ]
-                    }
-                }
-            },
+    fake.post(f"{GOOGLE_API}/freeBusy").mock(
+        return_value=google_free_busy(
+            {
+                "g@example.com": [
+                    ("2026-04-15T08:30:00Z", "2026-04-15T09:30:00Z"),
+                    ("2026-04-15T12:00:00Z", "2026-04-15T13:00:00Z"),
+                ]
+            }
         )
     )
     google_type = await event_type_with(app, account, [(google, "g@example.com")])

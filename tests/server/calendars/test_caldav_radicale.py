@@ -16,7 +16,7 @@ from astrocal_server.calendars.base import (
 from astrocal_server.calendars.caldav import CalDavProvider
 from astrocal_server.calendars.http import RetryPolicy, make_client
 
-from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week, ics, vevent
+from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week
 
 
 @pytest.fixture
@@ -92,10 +92,8 @@ async def test_all_day_follows_the_calendar_zone(
     radicale_server: Radicale, http: httpx.AsyncClient
 ) -> None:
     path = radicale_server.make_calendar("Tokyo")
-    radicale_server.put(
-        path,
-        "day.ics",
-        ics(*vevent("d", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419")),
+    radicale_server.put_event(
+        path, "day.ics", "d", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419"
     )
     p = provider(radicale_server, http)
     start, end = Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z")
@@ -131,13 +129,11 @@ async def test_busy_window_clips_and_excludes_outside(
 async def test_free_busy_query_report(radicale_server: Radicale, http: httpx.AsyncClient) -> None:
     """The path for calendars shared with free/busy rights only: Radicale answers VFREEBUSY."""
     path = radicale_server.make_calendar("Shared")
-    radicale_server.put(
-        path, "a.ics", ics(*vevent("a", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z"))
+    radicale_server.put_event(
+        path, "a.ics", "a", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z"
     )
-    radicale_server.put(
-        path,
-        "b.ics",
-        ics(*vevent("b", "DTSTART:20260414T100000Z", "DURATION:PT30M", "RRULE:FREQ=DAILY;COUNT=2")),
+    radicale_server.put_event(
+        path, "b.ics", "b", "DTSTART:20260414T100000Z", "DURATION:PT30M", "RRULE:FREQ=DAILY;COUNT=2"
     )
     p = provider(radicale_server, http)
     calendar = CalendarInfo(id=path, name="s", free_busy_only=True)
@@ -198,10 +194,8 @@ async def test_create_does_not_overwrite_someone_elses_resource(
 ) -> None:
     """If-None-Match: * means a create never replaces an existing resource."""
     path = radicale_server.make_calendar("Guard")
-    radicale_server.put(
-        path,
-        "bk_taken.ics",
-        ics(*vevent("other", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z")),
+    radicale_server.put_event(
+        path, "bk_taken.ics", "other", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z"
     )
     p = provider(radicale_server, http)
     draft = EventDraft(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -21,31 +20,20 @@ from astrocal_server.calendars.microsoft import MicrosoftProvider, graph_transac
 from astrocal_server.calendars.oauth import oauth_client, refresh
 from astrocal_server.config import Settings
 
-GRAPH = "https://graph.microsoft.com/v1.0"
+from tests.support.caldav import Z
+from tests.support.providers import (
+    GRAPH,
+    MICROSOFT_TOKEN,
+    Sleeps,
+    graph_item,
+    graph_schedule,
+    token_response,
+)
+
 T0 = datetime(2026, 4, 13, tzinfo=UTC)
 T1 = datetime(2026, 4, 20, tzinfo=UTC)
 DEFAULT = CalendarInfo(id="AAMkDEF=", name="Calendar", primary=True)
 OTHER = CalendarInfo(id="AAMkOTH=", name="Team")
-
-
-def Z(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-class Sleeps(list[float]):
-    async def __call__(self, delay: float) -> None:
-        self.append(delay)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def graph(http: httpx.AsyncClient, sleeps: Sleeps, kind: str = "work") -> MicrosoftProvider:
@@ -58,52 +46,27 @@ def graph(http: httpx.AsyncClient, sleeps: Sleeps, kind: str = "work") -> Micros
     )
 
 
-def schedule_item(status: str, start: str, end: str) -> dict[str, object]:
-    return {
-        "isPrivate": False,
-        "status": status,
-        "subject": "x",
-        "start": {"dateTime": start, "timeZone": "UTC"},
-        "end": {"dateTime": end, "timeZone": "UTC"},
-    }
-
-
 @respx.mock
 async def test_work_account_default_calendar_uses_get_schedule(
     http: httpx.AsyncClient, sleeps: Sleeps
 ) -> None:
     route = respx.post(f"{GRAPH}/me/calendar/getSchedule").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "value": [
-                    {
-                        "scheduleId": "host@contoso.com",
-                        "availabilityView": "000220000",
-                        "scheduleItems": [
-                            schedule_item(
-                                "busy", "2026-04-14T08:00:00.0000000", "2026-04-14T09:00:00.0000000"
-                            ),
-                            schedule_item(
-                                "tentative",
-                                "2026-04-15T13:00:00.0000000",
-                                "2026-04-15T14:00:00.0000000",
-                            ),
-                            schedule_item(
-                                "oof", "2026-04-16T00:00:00.0000000", "2026-04-17T00:00:00.0000000"
-                            ),
-                            schedule_item(
-                                "free", "2026-04-15T15:00:00.0000000", "2026-04-15T16:00:00.0000000"
-                            ),
-                            schedule_item(
-                                "workingElsewhere",
-                                "2026-04-17T08:00:00.0000000",
-                                "2026-04-17T17:00:00.0000000",
-                            ),
-                        ],
-                    }
-                ]
-            },
+        return_value=graph_schedule(
+            "host@contoso.com",
+            graph_item("busy", "2026-04-14T08:00:00.0000000", "2026-04-14T09:00:00.0000000"),
+            graph_item(
+                "tentative",
+                "2026-04-15T13:00:00.0000000",
+                "2026-04-15T14:00:00.0000000",
+            ),
+            graph_item("oof", "2026-04-16T00:00:00.0000000", "2026-04-17T00:00:00.0000000"),
+            graph_item("free", "2026-04-15T15:00:00.0000000", "2026-04-15T16:00:00.0000000"),
+            graph_item(
+                "workingElsewhere",
+                "2026-04-17T08:00:00.0000000",
+                "2026-04-17T17:00:00.0000000",
+            ),
+            availabilityView="000220000",
         )
     )
     busy = await graph(http, sleeps).free_busy([DEFAULT], T0, T1)
@@ -124,9 +87,7 @@ async def test_get_schedule_splits_ranges_over_62_days(
     http: httpx.AsyncClient, sleeps: Sleeps
 ) -> None:
     route = respx.post(f"{GRAPH}/me/calendar/getSchedule").mock(
-        return_value=httpx.Response(
-            200, json={"value": [{"scheduleId": "host@contoso.com", "scheduleItems": []}]}
-        )
+        return_value=graph_schedule("host@contoso.com")
     )
     await graph(http, sleeps).free_busy([DEFAULT], T0, datetime(2026, 8, 1, tzinfo=UTC))
     assert route.call_count == 2
@@ -235,9 +196,7 @@ async def test_429_retry_after_then_success(http: httpx.AsyncClient, sleeps: Sle
                 headers={"Retry-After": "2"},
                 json={"error": {"code": "TooManyRequests", "message": "Please retry again later."}},
             ),
-            httpx.Response(
-                200, json={"value": [{"scheduleId": "host@contoso.com", "scheduleItems": []}]}
-            ),
+            graph_schedule("host@contoso.com"),
         ]
     )
     assert await graph(http, sleeps).free_busy([DEFAULT], T0, T1) == []
@@ -298,16 +257,8 @@ async def test_refresh_rotates_the_refresh_token() -> None:
     settings = Settings(microsoft_client_id="mid", microsoft_client_secret="ms", _env_file=None)  # type: ignore[call-arg]
     client = oauth_client(settings, "microsoft")
     assert client is not None
-    route = respx.post("https://login.microsoftonline.com/common/oauth2/v2.0/token").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "access_token": "eyJ.new",
-                "refresh_token": "M.R3.rotated",
-            },
-        )
+    route = respx.post(MICROSOFT_TOKEN).mock(
+        return_value=token_response("eyJ.new", refresh_token="M.R3.rotated")
     )
     async with httpx.AsyncClient() as http:
         tokens = await refresh(http, client, "M.R3.old", policy=RetryPolicy(attempts=1), now=T0)
