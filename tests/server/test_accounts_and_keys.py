@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
@@ -169,3 +171,45 @@ async def test_an_idempotent_key_creation_stores_no_secret_in_clear_and_replays_
     again = await client.post("/v1/api_keys", headers=headers, json=body)
     assert again.headers["idempotent-replayed"] == "true"
     assert (again.status_code, again.json()) == (201, first.json())  # the retry gets the secret
+
+
+# Malformed and near-miss credentials, each built from a real live key where that makes it a
+# near miss: every one is a 401 authentication_error, never a 500 and never a way in.
+NEAR_MISSES: dict[str, Callable[[str], str]] = {
+    "empty": lambda k: "",
+    "scheme only": lambda k: "Bearer",
+    "scheme and blank": lambda k: "Bearer    ",
+    "no scheme": lambda k: k,
+    "basic scheme": lambda k: f"Basic {k}",
+    "token scheme": lambda k: f"Token {k}",
+    "two tokens": lambda k: f"Bearer {k} {k}",
+    "quoted": lambda k: f'Bearer "{k}"',
+    "comma list": lambda k: f"Bearer {k},",
+    "truncated": lambda k: f"Bearer {k[:-1]}",
+    "one more character": lambda k: f"Bearer {k}x",
+    "last character changed": lambda k: f"Bearer {k[:-1]}{'A' if k[-1] != 'A' else 'B'}",
+    "prefix only": lambda k: "Bearer sk_live_",
+    "upper-case prefix": lambda k: f"Bearer {k.replace('sk_live_', 'SK_LIVE_', 1)}",
+    "publishable prefix": lambda k: f"Bearer {k.replace('sk_live_', 'pk_live_', 1)}",
+    "other mode prefix": lambda k: f"Bearer {k.replace('sk_live_', 'sk_test_', 1)}",
+    "doubled prefix": lambda k: f"Bearer sk_live_{k}",
+    "very long": lambda k: f"Bearer {k}{'a' * 4000}",
+    "non-ASCII": lambda k: f"Bearer {k[:-1]}é",
+    "tab separated": lambda k: f"Bearer\t{k}x",
+    "sql-looking": lambda k: "Bearer sk_live_' OR '1'='1",
+}
+
+
+@pytest.mark.parametrize("form", sorted(NEAR_MISSES))
+async def test_malformed_and_near_miss_keys_are_401(
+    client: httpx.AsyncClient, live_api_key: str, form: str
+) -> None:
+    header = NEAR_MISSES[form](live_api_key)
+    r = await client.get(
+        "/v1/account", headers={"Authorization": header.encode("utf-8")} if header else {}
+    )
+    assert r.status_code == 401, r.text
+    error = r.json()["error"]
+    assert error["type"] == "authentication_error"
+    assert error["code"] in {"authentication_required", "invalid_api_key"}
+    assert live_api_key not in r.text
