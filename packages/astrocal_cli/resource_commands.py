@@ -1,6 +1,7 @@
 """Commands that several resource groups have in the same shape, written once.
 
 - :func:`get_command` makes ``astrocal <group> get ID``: fetch one object, show its detail.
+- :func:`save_commands` makes ``create`` and ``update ID`` from one such group of options.
 - :func:`save_fields` is the body of a ``create``/``update`` command whose options are an
   :class:`~astrocal_cli.command_registration.OptionGroup` with a ``body()`` (the API's fields).
 
@@ -15,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_cli.command_context import Cli
-from astrocal_cli.command_registration import CommandFunction
+from astrocal_cli.command_registration import CommandFunction, CommandGroup, OptionGroup
 from astrocal_cli.display_fields import Field
 from astrocal_cli.request_fields import sdk_kwargs
 from astrocal_cli.result_display import show_one
 
-__all__ = ["get_command", "save_fields"]
+__all__ = ["get_command", "save_commands", "save_fields"]
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
@@ -66,3 +67,30 @@ def save_fields(
         return sdk_method(*ids, **sdk_kwargs(sdk_method, body, command))
 
     show_one(cli, cli.call(f"{doing} the {noun}", save), fields, title=f"{done} {noun}")
+
+
+def save_commands(
+    group: CommandGroup, resource: str, noun: str, options: type[OptionGroup], id_arg: Any,
+    fields: Sequence[Field], *, create_doc: str, update_doc: str,
+) -> None:  # fmt: skip
+    """Adds ``create`` (``client.<resource>.create(**body)``) and ``update ID`` to ``group``;
+    ``options`` is the OptionGroup both take (its ``body()`` is the API's fields) and ``id_arg``
+    the ``update`` argument's ``Annotated`` type."""
+
+    def create(cli: Cli, values: Any) -> None:
+        save_fields(cli, "create", resource, noun, values.body(), fields)
+
+    def update(cli: Cli, object_id: str, values: Any) -> None:
+        save_fields(cli, "update", resource, noun, values.body(), fields, object_id)
+
+    create.__doc__, update.__doc__ = create_doc, update_doc
+    cli_param = inspect.Parameter("cli", _POSITIONAL, annotation=Cli)
+    body_param = inspect.Parameter("values", _POSITIONAL, annotation=options)
+    id_param = inspect.Parameter("object_id", _POSITIONAL, annotation=id_arg)
+    # Typer reads the parameters from the signature; the annotations are only known here.
+    create.__signature__ = inspect.Signature([cli_param, body_param])  # type: ignore[attr-defined]
+    update.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [cli_param, id_param, body_param]
+    )
+    group.add("create", create)
+    group.add("update", update)

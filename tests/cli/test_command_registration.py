@@ -70,7 +70,7 @@ def test_event_type_create_and_update_take_the_same_field_options() -> None:
     assert isinstance(group, TyperGroup)
     create = [p.opts for p in group.commands["create"].params]
     update = [p.opts for p in group.commands["update"].params]
-    assert update[0] == ["event_type_id"]
+    assert group.commands["update"].params[0].metavar == "EVENT_TYPE_ID"
     assert create == update[1:]
     assert len(create) == 17 + 3  # the 17 field options (--data last), then --json/--tz/--profile
 

@@ -11,7 +11,7 @@ from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import EVENT_TYPE, EVENT_TYPE_ROW
 from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.resource_commands import save_fields
+from astrocal_cli.resource_commands import save_commands
 from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
@@ -121,18 +121,11 @@ def list_command(
 GROUP.add("get", get_command_for("event_types", IdArg, EVENT_TYPE, "Event type"))
 
 
-@GROUP.command("create")
-def create_command(cli: Cli, fields: EventTypeFields) -> None:
-    """Create an event type (needs --title, --slug and --duration, or the same in --data)."""
-    save_fields(cli, "create", "event_types", "event type", fields.body(), EVENT_TYPE)
-
-
-@GROUP.command("update")
-def update_command(cli: Cli, event_type_id: IdArg, fields: EventTypeFields) -> None:
-    """Change an event type's fields (only those given)."""
-    save_fields(
-        cli, "update", "event_types", "event type", fields.body(), EVENT_TYPE, event_type_id
-    )
+save_commands(
+    GROUP, "event_types", "event type", EventTypeFields, IdArg, EVENT_TYPE,
+    create_doc="Create an event type (needs --title, --slug and --duration, or the same in --data).",
+    update_doc="Change an event type's fields (only those given).",
+)  # fmt: skip
 
 
 @GROUP.command("delete", confirm=True)

@@ -16,7 +16,7 @@ from astrocal_cli.request_fields import (
     parse_override,
 )
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.resource_commands import save_fields
+from astrocal_cli.resource_commands import save_commands
 from astrocal_cli.result_display import show_done, show_page
 from astrocal_cli.shared_options import Paging
 
@@ -84,16 +84,11 @@ def list_command(cli: Cli, page: Paging) -> None:
 GROUP.add("get", get_command_for("schedules", IdArg, SCHEDULE, "Schedule"))
 
 
-@GROUP.command("create")
-def create_command(cli: Cli, fields: ScheduleFields) -> None:
-    """Create a schedule (default hours: Mon–Fri 09:00–17:00)."""
-    save_fields(cli, "create", "schedules", "schedule", fields.body(), SCHEDULE)
-
-
-@GROUP.command("update")
-def update_command(cli: Cli, schedule_id: IdArg, fields: ScheduleFields) -> None:
-    """Change a schedule's fields (only those given)."""
-    save_fields(cli, "update", "schedules", "schedule", fields.body(), SCHEDULE, schedule_id)
+save_commands(
+    GROUP, "schedules", "schedule", ScheduleFields, IdArg, SCHEDULE,
+    create_doc="Create a schedule (default hours: Mon–Fri 09:00–17:00).",
+    update_doc="Change a schedule's fields (only those given).",
+)  # fmt: skip
 
 
 @GROUP.command("delete", confirm=True)
