@@ -47,6 +47,7 @@ __all__ = [
     "OpenSlots",
     "check_availability",
     "check_start_in_session",
+    "external_busy_for_start",
     "find_availability",
     "find_slots_in_session",
     "load_bookings",
@@ -279,6 +280,23 @@ async def find_availability(
     return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
 
 
+async def external_busy_for_start(
+    state: AppState, event_type: EventType, start: datetime
+) -> list[BusyInterval]:
+    """External busy times around one ``start`` (the range :func:`check_busy_range` gives); the
+    start check and bookings both use it, so they see the same calendars. Warnings are dropped:
+    a single start has no list of slots to annotate."""
+    lo, hi = check_busy_range(start)
+    busy, _warnings = await fetch_external_busy(
+        state.busy_source,
+        event_type,
+        lo,
+        hi,
+        timeout_seconds=state.settings.calendar_timeout_seconds,
+    )
+    return busy
+
+
 async def check_availability(
     state: AppState,
     conn: AsyncConnection,
@@ -291,14 +309,7 @@ async def check_availability(
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
     event_type, schedule = await owned_event_type_and_schedule(conn, caller, event_type_id)
     duration_minutes = pick_duration(event_type, duration)
-    busy_start, busy_end = check_busy_range(start)
-    busy, _warnings = await fetch_external_busy(
-        state.busy_source,
-        event_type,
-        busy_start,
-        busy_end,
-        timeout_seconds=state.settings.calendar_timeout_seconds,
-    )
+    busy = await external_busy_for_start(state, event_type, start)
     return await check_start_in_session(
         conn,
         event_type=event_type,

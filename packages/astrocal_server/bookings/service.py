@@ -30,9 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.availability import service as availability
 from astrocal_server.availability.engine import BusyInterval, StartCheck, check_start
-from astrocal_server.availability.external import fetch_external_busy
 from astrocal_server.availability.rules import (
-    check_busy_range,
     pick_duration,
     rules_for,
     working_hours_of,
@@ -154,20 +152,6 @@ async def _load_event_type(
             livemode=caller.livemode,
             event_type_id=event_type_id,
         )
-
-
-async def _external_busy(
-    state: AppState, event_type: EventType, start: datetime
-) -> list[BusyInterval]:
-    lo, hi = check_busy_range(start)
-    busy, _warnings = await fetch_external_busy(
-        state.busy_source,
-        event_type,
-        lo,
-        hi,
-        timeout_seconds=state.settings.calendar_timeout_seconds,
-    )
-    return busy
 
 
 async def _lock_host(session: AsyncSession, host_id: str) -> None:
@@ -297,7 +281,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         raise not_found("event type", draft.event_type_id, param="event_type_id")
     event_type, schedule = found
     duration = pick_duration(event_type, draft.duration)
-    busy = await _external_busy(state, event_type, draft.start)
+    busy = await availability.external_busy_for_start(state, event_type, draft.start)
     host_id = caller.account_id
     end = draft.start + timedelta(minutes=duration)
     block_start, block_end = block_interval(
@@ -442,7 +426,7 @@ async def reschedule_booking(
             },
         )
     event_type, schedule = found
-    busy = await _external_busy(state, event_type, start)
+    busy = await availability.external_busy_for_start(state, event_type, start)
     try:
         async with state.db.write() as session:
             booking = await get_booking(session, caller, booking_id, for_update=True)

@@ -40,8 +40,8 @@ from astrocal_server.errors import InvalidRequest, invalid_param
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import CalendarConnection
-from astrocal_server.storage.owned import get_owned
-from astrocal_server.storage.pagination import Page, PageRequest, paginate
+from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.pagination import Page, PageRequest
 
 __all__ = [
     "ConnectionView",
@@ -239,14 +239,7 @@ async def start_oauth(
 async def list_connections(
     state: AppState, caller: Caller, page: PageRequest
 ) -> Page[ConnectionView]:
-    stmt = select(CalendarConnection).where(caller.owns(CalendarConnection))
-    async with state.db.read() as session:
-        found = await paginate(
-            session,
-            stmt,
-            order_by=[CalendarConnection.created_at, CalendarConnection.id],
-            page=page,
-        )
+    found = await list_owned(state.db, CalendarConnection, caller, page)
     return Page(
         items=[_view(state, c) for c in found.items],
         has_more=found.has_more,

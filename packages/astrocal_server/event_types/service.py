@@ -29,8 +29,8 @@ from astrocal_server.ids import new_id
 from astrocal_server.schedules.service import default_schedule_id, get_schedule
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, CalendarConnection, EventType
-from astrocal_server.storage.owned import get_owned
-from astrocal_server.storage.pagination import Page, PageRequest, paginate
+from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.pagination import Page, PageRequest
 from astrocal_server.validation import merge_metadata
 
 __all__ = [
@@ -170,13 +170,8 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
 async def list_event_types(
     state: AppState, caller: Caller, page: PageRequest, *, active: bool | None = None
 ) -> Page[EventType]:
-    stmt = select(EventType).where(caller.owns(EventType), EventType.deleted_at.is_(None))
-    if active is not None:
-        stmt = stmt.where(EventType.active.is_(active))
-    async with state.db.read() as session:
-        return await paginate(
-            session, stmt, order_by=[EventType.created_at, EventType.id], page=page
-        )
+    where = [] if active is None else [EventType.active.is_(active)]
+    return await list_owned(state.db, EventType, caller, page, *where)
 
 
 async def retrieve_event_type(state: AppState, caller: Caller, event_type_id: str) -> EventType:

@@ -40,7 +40,7 @@ import os
 import random
 import socket
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
@@ -67,6 +67,7 @@ __all__ = [
     "RelayLoop",
     "RelaySource",
     "backoff",
+    "claim_due_rows",
     "claim_rows",
     "has_due_rows",
     "new_owner",
@@ -131,6 +132,29 @@ async def claim_rows(
         .execution_options(synchronize_session=False)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def claim_due_rows(
+    db: Database,
+    model: type[M],
+    *,
+    due: ColumnElement[bool],
+    order_by: Sequence[Any],
+    limit: int,
+    values: dict[str, Any],
+    also: Callable[[AsyncSession, list[M]], Awaitable[None]] | None = None,
+) -> list[M]:
+    """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction;
+    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row)."""
+    if not await has_due_rows(db, model, due):
+        return []
+    async with db.write() as session:
+        rows = await claim_rows(
+            session, model, due=due, order_by=order_by, limit=limit, values=values
+        )
+        if also is not None:
+            await also(session, rows)
+    return rows
 
 
 class RelaySource(Protocol):
@@ -209,23 +233,20 @@ class OutboxRelay:
 
     async def claim(self, limit: int) -> list[OutboxItem]:
         now = self.state.clock.now()
-        if not await has_due_rows(self.state.db, OutboxMessage, self._due(now)):
-            return []
-        async with self.state.db.write() as session:
-            rows = await claim_rows(
-                session,
-                OutboxMessage,
-                due=self._due(now),
-                order_by=[
-                    OutboxMessage.available_at,
-                    OutboxMessage.created_at,
-                    OutboxMessage.booking_seq,
-                    OutboxMessage.id,
-                ],
-                limit=limit,
-                values=self._lease(now),
-            )
-            await self._note_later_rows(session, rows)
+        rows = await claim_due_rows(
+            self.state.db,
+            OutboxMessage,
+            due=self._due(now),
+            order_by=[
+                OutboxMessage.available_at,
+                OutboxMessage.created_at,
+                OutboxMessage.booking_seq,
+                OutboxMessage.id,
+            ],
+            limit=limit,
+            values=self._lease(now),
+            also=self._note_later_rows,
+        )
         rows.sort(key=lambda r: (r.created_at, r.booking_seq or 0, r.id))
         return [_item(r) for r in rows]
 

@@ -19,8 +19,8 @@ from astrocal_server.ids import new_id
 from astrocal_server.schedules.rules import check_overrides, check_weekly
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import EventType, Schedule
-from astrocal_server.storage.owned import get_owned
-from astrocal_server.storage.pagination import Page, PageRequest, paginate
+from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.pagination import Page, PageRequest
 
 __all__ = [
     "create_schedule",
@@ -91,9 +91,7 @@ async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) 
 
 
 async def list_schedules(state: AppState, caller: Caller, page: PageRequest) -> Page[Schedule]:
-    stmt = select(Schedule).where(caller.owns(Schedule), Schedule.deleted_at.is_(None))
-    async with state.db.read() as session:
-        return await paginate(session, stmt, order_by=[Schedule.created_at, Schedule.id], page=page)
+    return await list_owned(state.db, Schedule, caller, page)
 
 
 async def retrieve_schedule(state: AppState, caller: Caller, schedule_id: str) -> Schedule:

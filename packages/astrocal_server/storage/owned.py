@@ -1,4 +1,5 @@
-"""Load one of the caller's objects by id, or raise the 404 every resource answers alike.
+"""Load one of the caller's objects by id, or raise the 404 every resource answers alike; list
+them a page at a time, oldest first.
 
 Ownership is the caller's account *and* mode; soft-deleted rows (a ``deleted_at`` column) count
 as missing. A row of another account or mode is indistinguishable from one that never existed.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
+from astrocal_server.storage.db import Database
+from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
-__all__ = ["get_owned"]
+__all__ = ["get_owned", "list_owned"]
 
 M = TypeVar("M")
 
@@ -44,3 +47,20 @@ async def get_owned(
     if row is None:
         raise not_found(kind, object_id, param=param)
     return row
+
+
+async def list_owned(
+    db: Database,
+    model: type[M],
+    caller: Caller,
+    page: PageRequest,
+    *where: ColumnElement[bool],
+) -> Page[M]:
+    """One page of the caller's ``model`` rows matching ``where``, by ``created_at`` then id;
+    soft-deleted rows are left out, as :func:`get_owned` leaves them out."""
+    table: Any = model
+    stmt = select(model).where(caller.owns(model), *where)
+    if hasattr(model, "deleted_at"):
+        stmt = stmt.where(table.deleted_at.is_(None))
+    async with db.read() as session:
+        return await paginate(session, stmt, order_by=[table.created_at, table.id], page=page)

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import aliased
 
 from astrocal_server.config import Settings
-from astrocal_server.outbox.relay import claim_rows, has_due_rows, new_owner
+from astrocal_server.outbox.relay import claim_due_rows, new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks.attempts import attempt_delivery
@@ -91,24 +91,21 @@ class DeliveryDispatcher:
 
     async def claim(self, limit: int) -> list[str]:
         now = self.state.clock.now()
-        if not await has_due_rows(self.state.db, WebhookDelivery, self._due(now)):
-            return []
-        async with self.state.db.write() as session:
-            rows = await claim_rows(
-                session,
-                WebhookDelivery,
-                due=self._due(now),
-                order_by=[
-                    WebhookDelivery.next_attempt_at,
-                    WebhookDelivery.booking_seq,
-                    WebhookDelivery.id,
-                ],
-                limit=limit,
-                values={
-                    "lease_owner": self.owner,
-                    "lease_expires_at": now + delivery_lease(self.state.settings),
-                },
-            )
+        rows = await claim_due_rows(
+            self.state.db,
+            WebhookDelivery,
+            due=self._due(now),
+            order_by=[
+                WebhookDelivery.next_attempt_at,
+                WebhookDelivery.booking_seq,
+                WebhookDelivery.id,
+            ],
+            limit=limit,
+            values={
+                "lease_owner": self.owner,
+                "lease_expires_at": now + delivery_lease(self.state.settings),
+            },
+        )
         return [
             r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.booking_seq or 0, r.id))
         ]

@@ -26,7 +26,7 @@ from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.owned import get_owned, list_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.webhooks.attempts import fail_pending_deliveries
 from astrocal_server.webhooks.dispatcher import send_now
@@ -191,11 +191,7 @@ async def create_webhook(state: AppState, caller: Caller, draft: WebhookCreate) 
 async def list_webhooks(
     state: AppState, caller: Caller, page: PageRequest
 ) -> Page[WebhookEndpoint]:
-    stmt = select(WebhookEndpoint).where(caller.owns(WebhookEndpoint))
-    async with state.db.read() as session:
-        return await paginate(
-            session, stmt, order_by=[WebhookEndpoint.created_at, WebhookEndpoint.id], page=page
-        )
+    return await list_owned(state.db, WebhookEndpoint, caller, page)
 
 
 async def get_webhook(state: AppState, caller: Caller, webhook_id: str) -> WebhookEndpoint:
