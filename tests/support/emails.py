@@ -15,11 +15,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
-import os
-import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,7 +36,7 @@ from astrocal_server.storage.models import OutboxMessage
 from sqlalchemy import select
 
 from tests.support.databases import sqlite_url
-from tests.support.smtp import HoldingSink, Sink
+from tests.support.smtp import HoldingSink, Sink, kill_when_held
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
@@ -211,31 +208,8 @@ async def kill_worker_mid_send(
 ) -> None:
     """Run one relay pass as ``DOOMED_WORKER`` in a new process; SIGKILL it (no cleanup, nothing
     recorded from then on) once ``holder`` holds the DATA it is waiting for, then release that."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
-    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
-        [
-            sys.executable,
-            "-c",
-            _RELAY_WORKER,
-            db_url,
-            sink.url,
-            SENDER,
-            at.isoformat(),
-            DOOMED_WORKER,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
-        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
-        worker.kill()
-        await asyncio.to_thread(worker.wait, 30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
+    argv = [sys.executable, "-c", _RELAY_WORKER, db_url, sink.url, SENDER, at.isoformat()]
+    assert b"finished" not in await kill_when_held([*argv, DOOMED_WORKER], holder)
     holder.release.set()
 
 
