@@ -35,7 +35,7 @@ from icalendar import Calendar
 from sqlalchemy import event, func, select
 
 from tests.support.app import running_app, server_settings
-from tests.support.bookings import make_schedule
+from tests.support.bookings import create_event_type, make_schedule
 from tests.support.caldav import Radicale
 from tests.support.calendars import connect_radicale
 from tests.support.emails import SENDER
@@ -168,27 +168,22 @@ async def world(
     )
     path = radicale_server.make_calendar("Bookings")
     connection = await connect_radicale(client, live_headers, radicale_server)
-    event_type = await client.post(
-        "/v1/event_types",
-        headers=live_headers,
-        json={
-            "title": "Intro call",
-            "slug": "intro",
-            "duration_minutes": 30,
-            "schedule_id": schedule,
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": path},
-        },
+    event_type = await create_event_type(
+        client,
+        live_headers,
+        title="Intro call",
+        slug="intro",
+        duration_minutes=30,
+        schedule_id=schedule,
+        destination_calendar={"connection_id": connection["id"], "calendar_id": path},
     )
-    assert event_type.status_code == 201, event_type.text
     endpoint = await client.post(
         "/v1/webhooks",
         headers=live_headers,
         json={"url": receiver.url, "events": EXPECTED_EVENTS},
     )
     assert endpoint.status_code == 201, endpoint.text
-    return World(
-        app.state.astrocal, client, live_headers, radicale_server, path, event_type.json()["id"]
-    )
+    return World(app.state.astrocal, client, live_headers, radicale_server, path, event_type["id"])
 
 
 def check_everything_arrived_in_order(world: World, sink: Sink, receiver: Receiver) -> None:
