@@ -9,7 +9,8 @@
   ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
 - ``kill_worker_mid_send(db_url, sink, holder, at)``: a relay pass in a separate process (emails
   through the smtp backend, clock pinned at ``at``, lease owner ``doomed-worker``), SIGKILLed while
-  the holding sink holds its DATA; ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
+  the holding sink holds its DATA; the ``killed_mid_send`` fixture is that for an email row queued on
+  the app's database (``.state``, ``.sink``, ``.row_id``); ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
   in-process worker that finds the row only once the dead worker's lease has run out.
 """
 
@@ -33,6 +34,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate
 from astrocal_server.storage.models import OutboxMessage
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.support.databases import sqlite_url
@@ -211,6 +213,30 @@ async def kill_worker_mid_send(
     argv = [sys.executable, "-c", _RELAY_WORKER, db_url, sink.url, SENDER, at.isoformat()]
     assert b"finished" not in await kill_when_held([*argv, DOOMED_WORKER], holder)
     holder.release.set()
+
+
+@dataclasses.dataclass(frozen=True)
+class KilledMidSend:
+    state: AppState
+    sink: Sink
+    row_id: str
+
+
+@pytest.fixture
+async def killed_mid_send(
+    app: FastAPI,
+    clock: FixedClock,
+    db_url: str,
+    held_sink: tuple[Sink, HoldingSink],
+    make_payload: MakePayload,
+) -> KilledMidSend:
+    """An email row queued on the app's database, then ``kill_worker_mid_send`` on it: the
+    worker is SIGKILLed while ``held_sink`` holds its DATA (which one: parametrise ``held_sink``)."""
+    sink, holder = held_sink
+    state: AppState = app.state.astrocal
+    row_id = await queue_email(state.db, make_payload(), now=clock.now())
+    await kill_worker_mid_send(db_url, sink, holder, clock.now())
+    return KilledMidSend(state, sink, row_id)
 
 
 async def take_over_after_lease(
