@@ -2,6 +2,8 @@
 
 - ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``mime_tree(message)``: its parts' content types, indented by depth; ``INVITE_MIME_TREE`` is the
+  layout every booking email has.
 - ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
   one back.
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
@@ -21,6 +23,7 @@ import datetime as dt
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,39 @@ from tests.support.smtp import HoldingSink, Sink, kill_when_held
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
+
+
+# A reschedule's times: from Wednesday 14:00 UTC to Thursday 09:00 UTC.
+MOVED = {
+    "start": "2026-04-16T09:00:00Z",
+    "end": "2026-04-16T09:30:00Z",
+    "previous_start": "2026-04-15T14:00:00Z",
+    "previous_end": "2026-04-15T14:30:00Z",
+}
+# The MIME layout of every booking email: text and HTML alternatives with the calendar part
+# inline, and the same invite again as an .ics attachment.
+INVITE_MIME_TREE = [
+    "multipart/mixed",
+    "  multipart/alternative",
+    "    text/plain",
+    "    text/html",
+    "    text/calendar",
+    "  application/ics",
+]
+
+
+def mime_tree(message: EmailMessage) -> list[str]:
+    """The message's parts, one content type a line, indented two spaces a level."""
+    out: list[str] = []
+
+    def walk(part: EmailMessage, depth: int) -> None:
+        out.append("  " * depth + part.get_content_type())
+        if part.is_multipart():
+            for child in part.iter_parts():
+                walk(child, depth + 1)  # type: ignore[arg-type]
+
+    walk(message, 0)
+    return out
 
 
 MakePayload = Callable[..., dict[str, Any]]
