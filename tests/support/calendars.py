@@ -180,6 +180,16 @@ async def connect_radicale(
     return created
 
 
+async def radicale_calendar_ref(
+    client: httpx.AsyncClient, headers: dict[str, str], radicale: Radicale, name: str = "Bookings"
+) -> dict[str, str]:
+    """A new Radicale calendar ``name``, connected: its ``{connection_id, calendar_id}`` reference
+    (as an event type's ``destination_calendar`` or ``conflict_calendars`` entry takes it)."""
+    path = radicale.make_calendar(name)
+    connection = await connect_radicale(client, headers, radicale)
+    return {"connection_id": connection["id"], "calendar_id": path}
+
+
 def calendar_item(
     account: NewAccount,
     booking_id: str,
