@@ -32,7 +32,7 @@ from fastapi import FastAPI
 from tests.support.app import server_settings
 from tests.support.bookings import create_event_type
 from tests.support.caldav import Radicale
-from tests.support.calendars import radicale_calendar_ref
+from tests.support.calendars import radicale_event_type
 from tests.support.emails import SENDER
 from tests.support.smtp import Sink
 
@@ -162,17 +162,8 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="astrocal")
     relay = OutboxRelay(app.state.astrocal)
-    ref = await radicale_calendar_ref(client, live_headers, radicale_server)
-    path = ref["calendar_id"]
-    event_type = await create_event_type(
-        client,
-        live_headers,
-        title="Intro call",
-        slug="intro",
-        duration_minutes=30,
-        description=fit(value, 1000),
-        conflict_calendars=[ref],
-        destination_calendar=ref,
+    event_type, path = await radicale_event_type(
+        client, live_headers, radicale_server, conflicts=True, description=fit(value, 1000)
     )
 
     created = await client.post(

@@ -35,9 +35,9 @@ from icalendar import Calendar
 from sqlalchemy import event, func, select
 
 from tests.support.app import running_app, server_settings
-from tests.support.bookings import create_event_type, make_schedule
+from tests.support.bookings import make_schedule
 from tests.support.caldav import Radicale
-from tests.support.calendars import radicale_calendar_ref
+from tests.support.calendars import radicale_event_type
 from tests.support.emails import SENDER
 from tests.support.smtp import HoldingSink, Sink, holding_sink, kill_when_held
 from tests.support.webhooks import Receiver
@@ -166,16 +166,8 @@ async def world(
     schedule = await make_schedule(
         client, live_headers, name="All week", days=EVERY_DAY, start="06:00", end="22:00"
     )
-    ref = await radicale_calendar_ref(client, live_headers, radicale_server)
-    path = ref["calendar_id"]
-    event_type = await create_event_type(
-        client,
-        live_headers,
-        title="Intro call",
-        slug="intro",
-        duration_minutes=30,
-        schedule_id=schedule,
-        destination_calendar=ref,
+    event_type, path = await radicale_event_type(
+        client, live_headers, radicale_server, schedule_id=schedule
     )
     endpoint = await client.post(
         "/v1/webhooks",
