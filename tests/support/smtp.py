@@ -9,6 +9,7 @@
   ``held_sink`` fixture is that for the first DATA, or for the n-th with
   ``@pytest.mark.parametrize("held_sink", [n], indirect=True)``.
 - ``kill_when_held(argv, holder)``: run a process, SIGKILL it once ``holder`` holds a DATA.
+- ``running_sink(**smtp_kwargs)``: a started sink for the length of a ``with`` block.
 - ``tls_files``: a throwaway CA and a server certificate for 127.0.0.1 (PEM paths).
 """
 
@@ -20,6 +21,7 @@ import email
 import email.policy
 import ipaddress
 import os
+import ssl
 import subprocess
 import threading
 from collections import deque
@@ -193,13 +195,20 @@ def held_sink(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, HoldingSin
         yield pair
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[Sink]:
-    controller, sink = start_sink()
+@contextmanager
+def running_sink(**smtp_kwargs: Any) -> Iterator[Sink]:
+    """``start_sink(**smtp_kwargs)`` for the length of a ``with`` block."""
+    controller, sink = start_sink(**smtp_kwargs)
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    with running_sink() as sink:
+        yield sink
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,12 @@ class TlsFiles:
     ca: Path
     cert: Path
     key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        """A server-side TLS context presenting ``cert``."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -27,7 +26,7 @@ from tests.support.emails import (
     state_for,
 )
 from tests.support.live import free_port
-from tests.support.smtp import Sink, TlsFiles, start_sink
+from tests.support.smtp import Sink, TlsFiles, running_sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
@@ -185,35 +184,25 @@ class _Auth:
 
 @pytest.fixture
 def starttls_sink(tls_files: TlsFiles) -> Iterator[Sink]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls_files.cert, tls_files.key)
-    controller, sink = start_sink(
-        tls_context=context,
+    with running_sink(
+        tls_context=tls_files.server_context(),
         require_starttls=True,
         authenticator=_Auth(b"mailer", b"p@ss:word"),
         auth_required=True,
         auth_require_tls=True,
-    )
-    try:
+    ) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def implicit_tls_sink(tls_files: TlsFiles) -> Iterator[Sink]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls_files.cert, tls_files.key)
-    controller, sink = start_sink(
-        ssl_context=context,
+    with running_sink(
+        ssl_context=tls_files.server_context(),
         authenticator=_Auth(b"mailer", b"secret"),
         auth_required=True,
         auth_require_tls=False,  # aiosmtpd only counts STARTTLS; this socket is TLS throughout
-    )
-    try:
+    ) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 def _smtp_state(url: str, db: Database) -> AppState:
