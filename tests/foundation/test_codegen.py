@@ -30,9 +30,10 @@ needs_models = pytest.mark.skipif(
 )
 
 
-def _check(root: Path) -> subprocess.CompletedProcess[str]:
+def _check(root: Path, script: str = "_generate.py") -> subprocess.CompletedProcess[str]:
+    """``scripts/<script> --check`` run on the tree at ``root``."""
     return subprocess.run(
-        [sys.executable, str(root / "scripts" / "_generate.py"), "--check"],
+        [sys.executable, str(root / "scripts" / script), "--check"],
         capture_output=True,
         text=True,
         check=False,
@@ -92,15 +93,6 @@ def test_server_request_models_are_strict() -> None:
 # --- the sync SDK derived from the async one (scripts/unasync.py) ---
 
 
-def _unasync_check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(root / "scripts" / "unasync.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def _copy_sdk_tree(tmp_path: Path) -> Path:
     # The whole package and the ruff settings: the script formats with the project's settings,
     # and ruff tells first-party imports apart by the package around the source.
@@ -121,18 +113,18 @@ def _load_unasync() -> ModuleType:
 
 
 def test_committed_sync_modules_match_their_async_source() -> None:
-    result = _unasync_check(ROOT)
+    result = _check(ROOT, "unasync.py")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_hand_edit_to_a_derived_sync_file_fails_the_check(tmp_path: Path) -> None:
     root = _copy_sdk_tree(tmp_path)
-    assert _unasync_check(root).returncode == 0
+    assert _check(root, "unasync.py").returncode == 0
     client = root / "packages" / "astrocal_sdk" / "_sync" / "client.py"
     edited = client.read_text().replace("follow_redirects=False", "follow_redirects=True", 1)
     assert edited != client.read_text()
     client.write_text(edited)
-    result = _unasync_check(root)
+    result = _check(root, "unasync.py")
     assert result.returncode == 1
     assert "out of date" in result.stderr
     assert "_sync/client.py" in result.stderr
@@ -141,7 +133,7 @@ def test_a_hand_edit_to_a_derived_sync_file_fails_the_check(tmp_path: Path) -> N
 def test_a_sync_module_without_an_async_source_fails_the_check(tmp_path: Path) -> None:
     root = _copy_sdk_tree(tmp_path)
     (root / "packages" / "astrocal_sdk" / "_sync" / "hand_written.py").write_text("X = 1\n")
-    result = _unasync_check(root)
+    result = _check(root, "unasync.py")
     assert result.returncode == 1
     assert "_sync/hand_written.py" in result.stderr
 

@@ -19,20 +19,10 @@ from astrocal_sdk import (
 )
 from astrocal_sdk._retry import MAX_DELAY, retry_delay
 
+from tests.support.sdk_payloads import booking_json
+
 BASE = "http://api.test"
-BOOKING = {
-    "id": "bk_1",
-    "status": "confirmed",
-    "event_type_id": "evt_1",
-    "start": "2026-04-15T09:00:00Z",
-    "end": "2026-04-15T09:30:00Z",
-    "invitee": {"name": "Jo", "email": "jo@example.com"},
-    "guests": [],
-    "metadata": {},
-    "livemode": False,
-    "created_at": "2026-04-13T08:00:00Z",
-    "updated_at": "2026-04-13T08:00:00Z",
-}
+BOOKING = booking_json()
 CREATE: dict[str, Any] = {
     "event_type_id": "evt_1",
     "start": "2026-04-15T09:00:00Z",

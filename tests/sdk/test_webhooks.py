@@ -13,22 +13,12 @@ from astrocal_sdk import WebhookVerificationError, types, webhooks
 from astrocal_sdk.types import BookingEvent
 from standardwebhooks.webhooks import Webhook as ReferenceWebhook
 
+from tests.support.sdk_payloads import booking_json
+
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 OTHER = "whsec_" + base64.b64encode(b"fedcba9876543210fedcba9876543210").decode()
 NOW = 1_776_067_200  # 2026-04-13T08:00:00Z
-BOOKING = {
-    "id": "bk_1",
-    "status": "confirmed",
-    "event_type_id": "evt_1",
-    "start": "2026-04-15T09:00:00Z",
-    "end": "2026-04-15T09:30:00Z",
-    "invitee": {"name": "Jo", "email": "jo@example.com"},
-    "guests": [],
-    "metadata": {},
-    "livemode": True,
-    "created_at": "2026-04-13T08:00:00Z",
-    "updated_at": "2026-04-13T08:00:00Z",
-}
+BOOKING = booking_json(livemode=True)
 BODY = json.dumps(
     {"type": "booking.created", "timestamp": "2026-04-13T08:00:00Z", "livemode": True,
      "data": BOOKING},

@@ -30,8 +30,9 @@ from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 
 from tests.support.app import server_settings
+from tests.support.bookings import create_event_type
 from tests.support.caldav import Radicale
-from tests.support.calendars import connect_radicale
+from tests.support.calendars import radicale_event_type
 from tests.support.emails import SENDER
 from tests.support.smtp import Sink
 
@@ -161,28 +162,15 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="astrocal")
     relay = OutboxRelay(app.state.astrocal)
-    path = radicale_server.make_calendar("Bookings")
-    connection = await connect_radicale(client, live_headers, radicale_server)
-    ref = {"connection_id": connection["id"], "calendar_id": path}
-    event_type = await client.post(
-        "/v1/event_types",
-        headers=live_headers,
-        json={
-            "title": "Intro call",
-            "slug": "intro",
-            "duration_minutes": 30,
-            "description": fit(value, 1000),
-            "conflict_calendars": [ref],
-            "destination_calendar": ref,
-        },
+    event_type, path = await radicale_event_type(
+        client, live_headers, radicale_server, conflicts=True, description=fit(value, 1000)
     )
-    assert event_type.status_code == 201, event_type.text
 
     created = await client.post(
         "/v1/bookings",
         headers=live_headers,
         json={
-            "event_type_id": event_type.json()["id"],
+            "event_type_id": event_type["id"],
             "start": "2026-04-15T08:00:00Z",
             "invitee": {"name": fit(value, 200), "email": INVITEE},
             "notes": fit(value, 5000),
@@ -243,17 +231,14 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
 async def test_nul_is_a_400_naming_the_field(
     client: httpx.AsyncClient, live_headers: H, field: str, body: dict[str, Any]
 ) -> None:
-    event_type = await client.post(
-        "/v1/event_types",
-        headers=live_headers,
-        json={"title": "Intro call", "slug": "intro", "duration_minutes": 30},
+    event_type = await create_event_type(
+        client, live_headers, title="Intro call", slug="intro", duration_minutes=30
     )
-    assert event_type.status_code == 201, event_type.text
     response = await client.post(
         "/v1/bookings",
         headers=live_headers,
         json={
-            "event_type_id": event_type.json()["id"],
+            "event_type_id": event_type["id"],
             "start": "2026-04-15T08:00:00Z",
             "invitee": {"name": "Jo", "email": INVITEE},
             **body,

@@ -32,7 +32,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from tests.support.app import AddBooking
-from tests.support.bookings import make_schedule
+from tests.support.bookings import create_event_type, make_schedule
 from tests.support.live import serve_app
 from tests.support.spec_ops import METHODS, resolve, spec
 
@@ -98,21 +98,18 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
     schedule = await make_schedule(
         client, auth_headers, days=ALL_WEEK, start="00:00", end="24:00", time_zone="UTC"
     )
-    created = await client.post(
-        "/v1/event_types",
-        headers=auth_headers,
-        json={
-            "title": "Five minutes",
-            "slug": "five",
-            "duration_minutes": 5,
-            "slot_interval_minutes": 5,
-            "minimum_notice_minutes": 0,
-            "booking_window_days": 365,
-            "schedule_id": schedule,
-        },
+    created = await create_event_type(
+        client,
+        auth_headers,
+        title="Five minutes",
+        slug="five",
+        duration_minutes=5,
+        slot_interval_minutes=5,
+        minimum_notice_minutes=0,
+        booking_window_days=365,
+        schedule_id=schedule,
     )
-    assert created.status_code == 201, created.text
-    event_type_id = created.json()["id"]
+    event_type_id = created["id"]
     params = {"event_type_id": event_type_id, "time_zone": "UTC"}
 
     async def ask(**query: str) -> tuple[int, int]:

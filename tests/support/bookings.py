@@ -58,6 +58,13 @@ async def make_schedule(
     return str(r.json()["id"])
 
 
+async def create_event_type(client: httpx.AsyncClient, headers: H, **fields: Any) -> dict[str, Any]:
+    """``POST /v1/event_types`` with ``fields`` as the body; asserts 201, returns the event type."""
+    r = await client.post("/v1/event_types", headers=headers, json=fields)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
 @pytest.fixture
 async def utc_schedule(client: httpx.AsyncClient, auth_headers: H) -> str:
     return await make_schedule(client, auth_headers)
@@ -79,9 +86,7 @@ def make_event_type(client: httpx.AsyncClient, auth_headers: H, utc_schedule: st
             "schedule_id": utc_schedule,
             **fields,
         }
-        r = await client.post("/v1/event_types", headers=headers or auth_headers, json=body)
-        assert r.status_code == 201, r.text
-        return dict(r.json())
+        return await create_event_type(client, headers or auth_headers, **body)
 
     return make
 

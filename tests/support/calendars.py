@@ -16,6 +16,7 @@ from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.storage.models import CalendarConnection
 from fastapi import FastAPI
 
+from tests.support.bookings import create_event_type
 from tests.support.caldav import Radicale
 
 GOOGLE_CLIENT_ID = "123.apps.googleusercontent.com"
@@ -178,6 +179,29 @@ async def connect_radicale(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def radicale_event_type(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    radicale: Radicale,
+    *,
+    conflicts: bool = False,
+    **fields: Any,
+) -> tuple[dict[str, Any], str]:
+    """A 30-minute "Intro call" event type (slug ``intro``, plus ``fields``) writing its bookings to
+    a new connected Radicale calendar, which it also checks for conflicts if ``conflicts``.
+    Returns the event type and the calendar's path."""
+    path = radicale.make_calendar("Bookings")
+    connection = await connect_radicale(client, headers, radicale)
+    ref = {"connection_id": connection["id"], "calendar_id": path}
+    if conflicts:
+        fields["conflict_calendars"] = [ref]
+    fields["destination_calendar"] = ref
+    event_type = await create_event_type(
+        client, headers, title="Intro call", slug="intro", duration_minutes=30, **fields
+    )
+    return event_type, path
 
 
 def calendar_item(

@@ -2,6 +2,8 @@
 
 - ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``mime_tree(message)``: its parts' content types, indented by depth; ``INVITE_MIME_TREE`` is the
+  layout every booking email has.
 - ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
   one back.
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
@@ -9,20 +11,19 @@
   ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
 - ``kill_worker_mid_send(db_url, sink, holder, at)``: a relay pass in a separate process (emails
   through the smtp backend, clock pinned at ``at``, lease owner ``doomed-worker``), SIGKILLed while
-  the holding sink holds its DATA; ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
+  the holding sink holds its DATA; the ``killed_mid_send`` fixture is that for an email row queued on
+  the app's database (``.state``, ``.sink``, ``.row_id``); ``take_over_after_lease(state, clock, row_id, smtp_url)``: a fresh
   in-process worker that finds the row only once the dead worker's lease has run out.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
-import os
-import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,47 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.migrate import migrate
 from astrocal_server.storage.models import OutboxMessage
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.support.databases import sqlite_url
-from tests.support.smtp import HoldingSink, Sink
+from tests.support.smtp import HoldingSink, Sink, kill_when_held
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
+
+
+# A reschedule's times: from Wednesday 14:00 UTC to Thursday 09:00 UTC.
+MOVED = {
+    "start": "2026-04-16T09:00:00Z",
+    "end": "2026-04-16T09:30:00Z",
+    "previous_start": "2026-04-15T14:00:00Z",
+    "previous_end": "2026-04-15T14:30:00Z",
+}
+# The MIME layout of every booking email: text and HTML alternatives with the calendar part
+# inline, and the same invite again as an .ics attachment.
+INVITE_MIME_TREE = [
+    "multipart/mixed",
+    "  multipart/alternative",
+    "    text/plain",
+    "    text/html",
+    "    text/calendar",
+    "  application/ics",
+]
+
+
+def mime_tree(message: EmailMessage) -> list[str]:
+    """The message's parts, one content type a line, indented two spaces a level."""
+    out: list[str] = []
+
+    def walk(part: EmailMessage, depth: int) -> None:
+        out.append("  " * depth + part.get_content_type())
+        if part.is_multipart():
+            for child in part.iter_parts():
+                walk(child, depth + 1)  # type: ignore[arg-type]
+
+    walk(message, 0)
+    return out
 
 
 MakePayload = Callable[..., dict[str, Any]]
@@ -211,32 +246,33 @@ async def kill_worker_mid_send(
 ) -> None:
     """Run one relay pass as ``DOOMED_WORKER`` in a new process; SIGKILL it (no cleanup, nothing
     recorded from then on) once ``holder`` holds the DATA it is waiting for, then release that."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
-    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
-        [
-            sys.executable,
-            "-c",
-            _RELAY_WORKER,
-            db_url,
-            sink.url,
-            SENDER,
-            at.isoformat(),
-            DOOMED_WORKER,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        arrived = await asyncio.to_thread(holder.data_arrived.wait, 60)
-        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
-        worker.kill()
-        await asyncio.to_thread(worker.wait, 30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert b"finished" not in (worker.stdout.read() if worker.stdout else b"")
+    argv = [sys.executable, "-c", _RELAY_WORKER, db_url, sink.url, SENDER, at.isoformat()]
+    assert b"finished" not in await kill_when_held([*argv, DOOMED_WORKER], holder)
     holder.release.set()
+
+
+@dataclasses.dataclass(frozen=True)
+class KilledMidSend:
+    state: AppState
+    sink: Sink
+    row_id: str
+
+
+@pytest.fixture
+async def killed_mid_send(
+    app: FastAPI,
+    clock: FixedClock,
+    db_url: str,
+    held_sink: tuple[Sink, HoldingSink],
+    make_payload: MakePayload,
+) -> KilledMidSend:
+    """An email row queued on the app's database, then ``kill_worker_mid_send`` on it: the
+    worker is SIGKILLed while ``held_sink`` holds its DATA (which one: parametrise ``held_sink``)."""
+    sink, holder = held_sink
+    state: AppState = app.state.astrocal
+    row_id = await queue_email(state.db, make_payload(), now=clock.now())
+    await kill_worker_mid_send(db_url, sink, holder, clock.now())
+    return KilledMidSend(state, sink, row_id)
 
 
 async def take_over_after_lease(

@@ -4,9 +4,12 @@
   accepted message (``sink.messages`` → parsed ``EmailMessage`` with ``sink.envelopes`` alongside)
   and can be told to answer an address with a scripted reply (``sink.script(address, "451 …")``).
 - ``start_sink(front=...)``: the same without the fixture; ``front`` may wrap the handler.
-- ``holding_sink(hold=n)``: a sink that holds the n-th DATA unanswered until released (a client
-  killed mid-send), as ``(sink, holder)``; the ``held_sink`` fixture is that for the first DATA, or
-  for the n-th with ``@pytest.mark.parametrize("held_sink", [n], indirect=True)``.
+- ``holding_sink(hold=n)``: a sink that holds the n-th DATA (or the first ``holder.should_hold``
+  picks) unanswered until released (a client killed mid-send), as ``(sink, holder)``; the
+  ``held_sink`` fixture is that for the first DATA, or for the n-th with
+  ``@pytest.mark.parametrize("held_sink", [n], indirect=True)``.
+- ``kill_when_held(argv, holder)``: run a process, SIGKILL it once ``holder`` holds a DATA.
+- ``running_sink(**smtp_kwargs)``: a started sink for the length of a ``with`` block.
 - ``tls_files``: a throwaway CA and a server certificate for 127.0.0.1 (PEM paths).
 """
 
@@ -17,6 +20,9 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
+import os
+import ssl
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -121,12 +127,15 @@ def start_sink(
 
 
 class HoldingSink:
-    """An aiosmtpd handler that holds the ``hold``-th DATA (never answering it) until released;
-    every other message goes to the recording handler."""
+    """An aiosmtpd handler that holds one DATA (never answering it) until released: the
+    ``hold``-th, or the first one ``should_hold`` picks if a test sets it; every other message
+    goes to the recording handler. ``held_for`` names the held message's recipients."""
 
     def __init__(self, inner: SinkHandler, hold: int) -> None:
         self.inner = inner
         self.hold = hold
+        self.should_hold: Callable[[Any], bool] | None = None  # given the envelope
+        self.held_for: list[str] = []
         self.data_arrived = threading.Event()
         self.release = threading.Event()
         self._seen = 0
@@ -136,9 +145,11 @@ class HoldingSink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self._seen += 1
-        if self._seen == self.hold:
+        picked = self.should_hold(envelope) if self.should_hold else self._seen == self.hold
+        if picked and not self.data_arrived.is_set():  # hold once
+            self.held_for = list(envelope.rcpt_tos)
             self.data_arrived.set()
-            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 90)
             return "421 4.3.0 Client went away"  # never reaches the killed client; not delivered
         return await self.inner.handle_DATA(server, session, envelope)
 
@@ -160,19 +171,44 @@ def holding_sink(hold: int = 1) -> Iterator[tuple[Sink, HoldingSink]]:
         controller.stop()
 
 
+async def kill_when_held(argv: list[str], holder: HoldingSink) -> bytes:
+    """Run ``argv`` (without the test's ``ASTROCAL_`` environment) and SIGKILL it (no cleanup,
+    nothing recorded from then on) once ``holder`` holds the DATA it sent; returns its stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
+    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        arrived = await asyncio.to_thread(holder.data_arrived.wait, 90)
+        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
+        worker.kill()
+        await asyncio.to_thread(worker.wait, 30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    return worker.stdout.read() if worker.stdout else b""
+
+
 @pytest.fixture
 def held_sink(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, HoldingSink]]:
     with holding_sink(hold=getattr(request, "param", 1)) as pair:
         yield pair
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[Sink]:
-    controller, sink = start_sink()
+@contextmanager
+def running_sink(**smtp_kwargs: Any) -> Iterator[Sink]:
+    """``start_sink(**smtp_kwargs)`` for the length of a ``with`` block."""
+    controller, sink = start_sink(**smtp_kwargs)
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    with running_sink() as sink:
+        yield sink
 
 
 @dataclass(frozen=True)
@@ -180,6 +216,12 @@ class TlsFiles:
     ca: Path
     cert: Path
     key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        """A server-side TLS context presenting ``cert``."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
 
 
 @pytest.fixture(scope="session")

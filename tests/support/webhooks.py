@@ -3,7 +3,8 @@
 - ``Receiver`` (asyncio streams), scripted per request: ``receiver.script(500, 500, 200)`` answers
   the next requests with those statuses (then 200); ``Reply(status, headers, body)`` gives full
   control; ``HANG`` holds the request without answering until the receiver stops (a slow
-  receiver). Every request is recorded with its raw body. ``receiver`` is a started one.
+  receiver). Every request is recorded with its raw body. ``receiver`` is a started one;
+  ``running_receiver()`` starts one for the length of an ``async with`` block.
 - ``state``: the app's ``AppState``.
 - ``make_endpoint(url=…, events=…, headers=…)`` → the create response (with ``secret``).
 - ``emit(topic, data, livemode=False)`` → the outbox row id of a webhook event for ``account``.
@@ -18,6 +19,7 @@ import asyncio
 import json
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -125,14 +127,20 @@ class Receiver:
             writer.close()
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@asynccontextmanager
+async def running_receiver() -> AsyncIterator[Receiver]:
     r = Receiver()
     await r.start()
     try:
         yield r
     finally:
         await r.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver() as r:
+        yield r
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 from icalendar import Calendar
 
-from tests.support.bookings import make_schedule
+from tests.support.bookings import create_event_type, make_schedule
 from tests.support.smtp import Sink
 
 H = dict[str, str]
@@ -24,20 +24,16 @@ OWNER = "owner@example.com"  # the account's email (make_account in tests/suppor
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
     schedule = await make_schedule(client, headers, name="Weekdays", time_zone="Europe/Berlin")
-    r = await client.post(
-        "/v1/event_types",
-        headers=headers,
-        json={
-            "title": "Intro call",
-            "slug": "intro-call",
-            "duration_minutes": 30,
-            "schedule_id": schedule,
-            "description": "A first chat.",
-            "location": {"type": "video", "value": "https://meet.example/abc"},
-        },
+    return await create_event_type(
+        client,
+        headers,
+        title="Intro call",
+        slug="intro-call",
+        duration_minutes=30,
+        schedule_id=schedule,
+        description="A first chat.",
+        location={"type": "video", "value": "https://meet.example/abc"},
     )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
 
 
 async def _book(

@@ -19,15 +19,15 @@ from sqlalchemy import delete, select
 from tests.support.emails import (
     DOOMED_WORKER,
     SENDER,
+    KilledMidSend,
     MakeItem,
     MakePayload,
-    kill_worker_mid_send,
     outbox_row,
     queue_email,
     state_for,
     take_over_after_lease,
 )
-from tests.support.smtp import HoldingSink, Sink
+from tests.support.smtp import Sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
@@ -45,18 +45,10 @@ async def _copies(state: AppState, row_id: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("held_sink", [2], indirect=True)  # the host's copy, after the invitee's
 async def test_worker_killed_between_the_copies_sends_each_copy_once(
-    app: FastAPI,
-    clock: FixedClock,
-    db_url: str,
-    held_sink: tuple[Sink, HoldingSink],
-    make_payload: MakePayload,
+    clock: FixedClock, killed_mid_send: KilledMidSend
 ) -> None:
-    sink, holder = held_sink
-    state: AppState = app.state.astrocal
-    row_id = await queue_email(state.db, make_payload(), now=clock.now())
-
-    # The relay accepted the invitee's copy; the worker is handing over the host's when killed.
-    await kill_worker_mid_send(db_url, sink, holder, clock.now())
+    # The relay accepted the invitee's copy; the worker was handing over the host's when killed.
+    state, sink, row_id = killed_mid_send.state, killed_mid_send.sink, killed_mid_send.row_id
 
     row = await outbox_row(state.db, row_id)
     assert row.completed_at is None and row.lease_owner == DOOMED_WORKER

@@ -11,7 +11,7 @@ import pytest
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import parse_notice
 
-from tests.support.emails import CHANGED_AT, SENDER, MakePayload
+from tests.support.emails import CHANGED_AT, INVITE_MIME_TREE, MOVED, SENDER, MakePayload, mime_tree
 
 
 def _compose(payload: dict[str, Any]) -> dict[str, EmailMessage]:
@@ -21,18 +21,6 @@ def _compose(payload: dict[str, Any]) -> dict[str, EmailMessage]:
         role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]
         for role, m in messages
     }
-
-
-def mime_tree(message: EmailMessage) -> list[str]:
-    return ["  " * depth + part.get_content_type() for depth, part in _walk(message, 0)]
-
-
-def _walk(part: EmailMessage, depth: int) -> list[tuple[int, EmailMessage]]:
-    out = [(depth, part)]
-    if part.is_multipart():
-        for child in part.iter_parts():
-            out += _walk(child, depth + 1)  # type: ignore[arg-type]
-    return out
 
 
 def _part(message: EmailMessage, content_type: str) -> EmailMessage:
@@ -49,14 +37,7 @@ def test_mime_tree_is_what_clients_expect(
     make_payload: MakePayload, notice: str, method: str
 ) -> None:
     for message in _compose(make_payload(notice, sequence=1)).values():
-        assert mime_tree(message) == [
-            "multipart/mixed",
-            "  multipart/alternative",
-            "    text/plain",
-            "    text/html",
-            "    text/calendar",
-            "  application/ics",
-        ]
+        assert mime_tree(message) == INVITE_MIME_TREE
         calendar_part = _part(message, "text/calendar")
         assert calendar_part.get_param("method") == method
         assert f"METHOD:{method}" in calendar_part.get_content()
@@ -122,10 +103,7 @@ def test_rescheduled_says_from_and_to(make_payload: MakePayload) -> None:
     payload = make_payload(
         "rescheduled",
         sequence=1,
-        start="2026-04-16T09:00:00Z",
-        end="2026-04-16T09:30:00Z",
-        previous_start="2026-04-15T14:00:00Z",
-        previous_end="2026-04-15T14:30:00Z",
+        **MOVED,
         reschedule_reason="Clash with a dentist appointment",
     )
     invitee = _compose(payload)["invitee"]

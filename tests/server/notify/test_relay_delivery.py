@@ -11,13 +11,13 @@ from fastapi import FastAPI
 
 from tests.support.emails import (
     DOOMED_WORKER,
+    KilledMidSend,
     MakePayload,
-    kill_worker_mid_send,
     outbox_row,
     queue_email,
     take_over_after_lease,
 )
-from tests.support.smtp import HoldingSink, Sink
+from tests.support.smtp import Sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
@@ -67,18 +67,10 @@ async def test_test_mode_row_completes_without_sending(
 
 
 async def test_worker_killed_mid_send_loses_no_email(
-    app: FastAPI,
-    clock: FixedClock,
-    db_url: str,
-    held_sink: tuple[Sink, HoldingSink],
-    make_payload: MakePayload,
+    clock: FixedClock, killed_mid_send: KilledMidSend
 ) -> None:
-    sink, holder = held_sink
-    state: AppState = app.state.astrocal
-    row_id = await queue_email(state.db, make_payload(), now=clock.now())
-
-    # The worker has claimed the row and is in the middle of handing the email to the relay.
-    await kill_worker_mid_send(db_url, sink, holder, clock.now())
+    # The worker had claimed the row and was in the middle of handing the email to the relay.
+    state, sink, row_id = killed_mid_send.state, killed_mid_send.sink, killed_mid_send.row_id
 
     row = await outbox_row(state.db, row_id)
     assert row.completed_at is None  # still owed

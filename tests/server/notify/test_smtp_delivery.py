@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -17,25 +16,20 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from icalendar import Calendar
 
-from tests.support.emails import SENDER, MakeItem, MakePayload, state_for
+from tests.support.emails import (
+    INVITE_MIME_TREE,
+    MOVED,
+    SENDER,
+    MakeItem,
+    MakePayload,
+    mime_tree,
+    state_for,
+)
 from tests.support.live import free_port
-from tests.support.smtp import Sink, TlsFiles, start_sink
+from tests.support.smtp import Sink, TlsFiles, running_sink
 
 INVITEE = "jo@invitee.example"
 HOST = "ann@host.example"
-
-
-def _tree(message: EmailMessage) -> list[str]:
-    out: list[str] = []
-
-    def walk(part: EmailMessage, depth: int) -> None:
-        out.append("  " * depth + part.get_content_type())
-        if part.is_multipart():
-            for child in part.iter_parts():
-                walk(child, depth + 1)  # type: ignore[arg-type]
-
-    walk(message, 0)
-    return out
 
 
 def _invite(message: EmailMessage) -> tuple[str, Calendar]:
@@ -53,10 +47,7 @@ async def test_create_reschedule_cancel_arrive_as_itip_emails(
             make_payload(
                 "rescheduled",
                 sequence=1,
-                start="2026-04-16T09:00:00Z",
-                end="2026-04-16T09:30:00Z",
-                previous_start="2026-04-15T14:00:00Z",
-                previous_end="2026-04-15T14:30:00Z",
+                **MOVED,
             )
         ),
         email_state,
@@ -87,14 +78,7 @@ async def test_create_reschedule_cancel_arrive_as_itip_emails(
 
     uids, sequences = [], []
     for message, expected_method in zip(to_invitee, ["REQUEST", "REQUEST", "CANCEL"], strict=True):
-        assert _tree(message) == [
-            "multipart/mixed",
-            "  multipart/alternative",
-            "    text/plain",
-            "    text/html",
-            "    text/calendar",
-            "  application/ics",
-        ]
+        assert mime_tree(message) == INVITE_MIME_TREE
         method, calendar = _invite(message)
         assert method == expected_method == str(calendar["METHOD"])
         assert "UID" not in calendar
@@ -200,35 +184,25 @@ class _Auth:
 
 @pytest.fixture
 def starttls_sink(tls_files: TlsFiles) -> Iterator[Sink]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls_files.cert, tls_files.key)
-    controller, sink = start_sink(
-        tls_context=context,
+    with running_sink(
+        tls_context=tls_files.server_context(),
         require_starttls=True,
         authenticator=_Auth(b"mailer", b"p@ss:word"),
         auth_required=True,
         auth_require_tls=True,
-    )
-    try:
+    ) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def implicit_tls_sink(tls_files: TlsFiles) -> Iterator[Sink]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls_files.cert, tls_files.key)
-    controller, sink = start_sink(
-        ssl_context=context,
+    with running_sink(
+        ssl_context=tls_files.server_context(),
         authenticator=_Auth(b"mailer", b"secret"),
         auth_required=True,
         auth_require_tls=False,  # aiosmtpd only counts STARTTLS; this socket is TLS throughout
-    )
-    try:
+    ) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 def _smtp_state(url: str, db: Database) -> AppState:

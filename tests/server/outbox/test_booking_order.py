@@ -17,11 +17,12 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.outbox.relay import OutboxRelay, RelayLoop
-from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import OutboxMessage
 from sqlalchemy import delete, select
+
+from tests.support.outbox_rows import enqueue_rows
 
 KIND = "ordertest"
 Behaviour = Callable[[OutboxItem], Awaitable[None]]
@@ -54,20 +55,8 @@ class Recorder:
 
 async def write(state: AppState, account: NewAccount, *rows: tuple[str | None, str]) -> list[str]:
     """One transaction writing ``(booking_id, tag)`` rows in this order, all at one clock reading."""
-    async with state.db.write() as session:
-        return [
-            enqueue(
-                session,
-                account_id=account.account.id,
-                livemode=False,
-                kind=KIND,  # type: ignore[arg-type]
-                topic="booking.updated",
-                payload={"tag": tag},
-                now=state.clock.now(),
-                booking_id=booking_id,
-            )
-            for booking_id, tag in rows
-        ]
+    rows_ = ((booking_id, {"tag": tag}) for booking_id, tag in rows)
+    return await enqueue_rows(state, account, rows_, kind=KIND, topic="booking.updated")
 
 
 async def rows_by_id(state: AppState) -> dict[str, OutboxMessage]:

@@ -13,11 +13,8 @@ import asyncio
 import email
 import email.policy
 import json
-import os
-import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -40,9 +37,9 @@ from sqlalchemy import event, func, select
 from tests.support.app import running_app, server_settings
 from tests.support.bookings import make_schedule
 from tests.support.caldav import Radicale
-from tests.support.calendars import connect_radicale
+from tests.support.calendars import radicale_event_type
 from tests.support.emails import SENDER
-from tests.support.smtp import Sink, SinkHandler, start_sink
+from tests.support.smtp import HoldingSink, Sink, holding_sink, kill_when_held
 from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.slow
@@ -54,49 +51,14 @@ EXPECTED_EVENTS = ["booking.created", "booking.rescheduled", "booking.cancelled"
 EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class HoldingHandler:
-    """The sink's handler, able to hold one chosen message's DATA unanswered until released (and
-    then refuse it: the client that sent it is gone), so a worker can be killed mid-send."""
-
-    def __init__(self, inner: SinkHandler) -> None:
-        self.inner = inner
-        self.wanted: tuple[str, int] | None = None  # (METHOD, SEQUENCE) to hold, once
-        self.held_for: list[str] = []  # the recipients of the held message
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_RCPT(self, *args: Any) -> str:
-        return await self.inner.handle_RCPT(*args)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        if self.wanted is not None and invite(message) == self.wanted:
-            self.wanted = None
-            self.held_for = list(envelope.rcpt_tos)
-            self.arrived.set()
-            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 90)
-            return "421 4.3.0 Client went away"
-        return await self.inner.handle_DATA(server, session, envelope)
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, HoldingSink]]:
+    with holding_sink(hold=0) as pair:  # holds nothing until a test says which invite
+        yield pair
 
 
 @pytest.fixture
-def sink() -> Iterator[tuple[Sink, HoldingHandler]]:
-    holders: list[HoldingHandler] = []
-
-    def front(inner: SinkHandler) -> HoldingHandler:
-        holders.append(HoldingHandler(inner))
-        return holders[0]
-
-    controller, started = start_sink(front)
-    try:
-        yield started, holders[0]
-    finally:
-        holders[0].release.set()
-        controller.stop()
-
-
-@pytest.fixture
-def settings(db_url: str, sink: tuple[Sink, HoldingHandler]) -> Settings:
+def settings(db_url: str, sink: tuple[Sink, HoldingSink]) -> Settings:
     return server_settings(
         db_url,
         email_backend="smtp",
@@ -106,6 +68,12 @@ def settings(db_url: str, sink: tuple[Sink, HoldingHandler]) -> Settings:
         webhook_timeout_seconds=5.0,
         database_pool_size=6,
     )
+
+
+def parsed(envelope: Any) -> EmailMessage:
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
 
 
 def invite(message: EmailMessage) -> tuple[str, int]:
@@ -198,29 +166,16 @@ async def world(
     schedule = await make_schedule(
         client, live_headers, name="All week", days=EVERY_DAY, start="06:00", end="22:00"
     )
-    path = radicale_server.make_calendar("Bookings")
-    connection = await connect_radicale(client, live_headers, radicale_server)
-    event_type = await client.post(
-        "/v1/event_types",
-        headers=live_headers,
-        json={
-            "title": "Intro call",
-            "slug": "intro",
-            "duration_minutes": 30,
-            "schedule_id": schedule,
-            "destination_calendar": {"connection_id": connection["id"], "calendar_id": path},
-        },
+    event_type, path = await radicale_event_type(
+        client, live_headers, radicale_server, schedule_id=schedule
     )
-    assert event_type.status_code == 201, event_type.text
     endpoint = await client.post(
         "/v1/webhooks",
         headers=live_headers,
         json={"url": receiver.url, "events": EXPECTED_EVENTS},
     )
     assert endpoint.status_code == 201, endpoint.text
-    return World(
-        app.state.astrocal, client, live_headers, radicale_server, path, event_type.json()["id"]
-    )
+    return World(app.state.astrocal, client, live_headers, radicale_server, path, event_type["id"])
 
 
 def check_everything_arrived_in_order(world: World, sink: Sink, receiver: Receiver) -> None:
@@ -293,7 +248,7 @@ async def relay_workers(
 async def test_quick_lifecycles_reach_every_peer_in_order_with_several_workers(
     world: World,
     relay_workers: asyncio.Event,
-    sink: tuple[Sink, HoldingHandler],
+    sink: tuple[Sink, HoldingSink],
     receiver: Receiver,
 ) -> None:
     await asyncio.gather(*(world.lifecycle(n) for n in range(20)))
@@ -339,30 +294,17 @@ async def test_a_worker_killed_mid_sequence_keeps_the_order_and_loses_nothing(
     world: World,
     settings: Settings,
     clock: FixedClock,
-    sink: tuple[Sink, HoldingHandler],
+    sink: tuple[Sink, HoldingSink],
     receiver: Receiver,
 ) -> None:
     smtp, holder = sink
     for n in range(5):
         await world.lifecycle(n)
-    holder.wanted = ("REQUEST", 1)  # hold the first reschedule email the worker sends
+    holder.should_hold = lambda envelope: invite(parsed(envelope)) == ("REQUEST", 1)
 
     fields = settings.with_overrides(migrate_on_start=False).model_dump(mode="json")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
-    worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never awaited for long
-        [sys.executable, "-c", _WORKER, json.dumps(fields), clock.now().isoformat()],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        arrived = await asyncio.to_thread(holder.arrived.wait, 90)
-        assert arrived, worker.stderr.read().decode() if worker.poll() is not None else "no DATA"
-        worker.kill()  # SIGKILL mid-send: no cleanup, no result recorded
-        await asyncio.to_thread(worker.wait, 30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    argv = [sys.executable, "-c", _WORKER, json.dumps(fields), clock.now().isoformat()]
+    await kill_when_held(argv, holder)  # SIGKILL mid-send: no cleanup, no result recorded
     holder.release.set()
     (stuck_invitee,) = [r for r in holder.held_for if r.endswith("@invitee.example")]
 

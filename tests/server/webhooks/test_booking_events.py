@@ -11,7 +11,7 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.support.bookings import iso, make_schedule
+from tests.support.bookings import create_event_type, iso, make_schedule
 from tests.support.webhooks import Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -44,23 +44,20 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
     schedule = await make_schedule(
         client, auth_headers, name="Always", days=DAYS, start="00:00", end="24:00"
     )
-    event_type = await client.post(
-        "/v1/event_types",
-        headers=auth_headers,
-        json={
-            "title": "Call",
-            "slug": "wh-call",
-            "duration_minutes": 30,
-            "schedule_id": schedule,
-        },
+    event_type = await create_event_type(
+        client,
+        auth_headers,
+        title="Call",
+        slug="wh-call",
+        duration_minutes=30,
+        schedule_id=schedule,
     )
-    assert event_type.status_code == 201, event_type.text
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
     created = await client.post(
         "/v1/bookings",
         headers=auth_headers,
         json={
-            "event_type_id": event_type.json()["id"],
+            "event_type_id": event_type["id"],
             "start": iso(start),
             "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
         },

@@ -18,7 +18,7 @@ from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks.schedule import RETRY_WINDOW
 from sqlalchemy import delete, select
 
-from tests.support.webhooks import Hooks, Receiver
+from tests.support.webhooks import Hooks, Receiver, running_receiver
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +30,8 @@ async def _no_deliveries(state: AppState) -> None:
 
 @pytest.fixture
 async def other_receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    try:
+    async with running_receiver() as r:
         yield r
-    finally:
-        await r.stop()
 
 
 def events(receiver: Receiver, booking_id: str) -> list[str]:

@@ -14,13 +14,13 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.outbox.relay import OutboxRelay, RelayLoop, backoff
-from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import OutboxMessage, WebhookDelivery
 from astrocal_server.webhooks.dispatcher import DeliveryDispatcher, delivery_lease
 from sqlalchemy import select
 
+from tests.support.outbox_rows import enqueue_rows
 from tests.support.webhooks import Receiver
 
 KIND = "testkind"
@@ -57,20 +57,9 @@ class Recorder:
 
 
 async def _rows(state: AppState, account: NewAccount, n: int, *, kind: str = KIND) -> list[str]:
-    async with state.db.write() as session:
-        return [
-            enqueue(
-                session,
-                account_id=account.account.id,
-                livemode=False,
-                kind=kind,  # type: ignore[arg-type]
-                topic="booking.created",
-                payload={"n": i},
-                now=state.clock.now(),
-                booking_id=new_id("bk"),  # unrelated rows: one booking each (no order between them)
-            )
-            for i in range(n)
-        ]
+    # unrelated rows: one booking each (no order between them)
+    rows = ((new_id("bk"), {"n": i}) for i in range(n))
+    return await enqueue_rows(state, account, rows, kind=kind, topic="booking.created")
 
 
 async def _row(state: AppState, row_id: str) -> OutboxMessage:
@@ -207,18 +196,9 @@ async def test_rows_of_one_booking_run_in_order(state: AppState, account: NewAcc
         await asyncio.sleep(0)
         order.append(item.payload["n"])
 
-    async with state.db.write() as session:
-        for n in range(5):
-            enqueue(
-                session,
-                account_id=account.account.id,
-                livemode=False,
-                kind=KIND,  # type: ignore[arg-type]
-                topic="booking.updated",
-                payload={"n": n},
-                now=state.clock.now() + timedelta(microseconds=n),
-                booking_id="bk_same",
-            )
+    rows = (("bk_same", {"n": n}) for n in range(5))
+    step = timedelta(microseconds=1)
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.updated", step=step)
     relay = OutboxRelay(state, owner="w1", loader=Recorder(note).load)
     relay.state.clock.advance(seconds=1)  # type: ignore[attr-defined]
     await relay.run_once()
