@@ -52,8 +52,10 @@ def bench_settings(db_url: str) -> Any:
 
 
 async def seed(db_url: str, bookings: int) -> dict[str, str]:
+    from astrocal_server.bookings.service import occupy
     from astrocal_server.bootstrap import ensure_initialised, next_weekday
     from astrocal_server.clock import SystemClock
+    from astrocal_server.hosts.service import default_host_id
     from astrocal_server.ids import new_id
     from astrocal_server.storage.db import Database
     from astrocal_server.storage.models import Booking, EventType
@@ -72,6 +74,7 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
                     select(EventType).where(EventType.id == first.test_event_type_id)
                 )
             ).one()
+            host_id = await default_host_id(session, account_id=evt.account_id, livemode=False)
             day = query_day
             made = 0
             while made < bookings:
@@ -81,27 +84,27 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
                             break
                         start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
                         end = start + timedelta(minutes=30)
-                        session.add(
-                            Booking(
-                                id=new_id("bk"),
-                                account_id=evt.account_id,
-                                livemode=False,
-                                event_type_id=evt.id,
-                                host_id=evt.account_id,
-                                status="confirmed",
-                                start_at=start,
-                                end_at=end,
-                                block_start=start,
-                                block_end=end,
-                                seat_key=f"{evt.id}:{start.isoformat()}",
-                                duration_minutes=30,
-                                invitee_name="Bench",
-                                invitee_email="bench@example.com",
-                                invitee_time_zone="UTC",
-                                created_at=clock.now(),
-                                updated_at=clock.now(),
-                            )
+                        booking = Booking(
+                            id=new_id("bk"),
+                            account_id=evt.account_id,
+                            livemode=False,
+                            event_type_id=evt.id,
+                            host_id=host_id,
+                            status="confirmed",
+                            start_at=start,
+                            end_at=end,
+                            block_start=start,
+                            block_end=end,
+                            seat_key=f"{evt.id}:{start.isoformat()}",
+                            duration_minutes=30,
+                            invitee_name="Bench",
+                            invitee_email="bench@example.com",
+                            invitee_time_zone="UTC",
+                            created_at=clock.now(),
+                            updated_at=clock.now(),
                         )
+                        session.add(booking)
+                        session.add_all(occupy(booking, [host_id]))
                         made += 1
                 day += timedelta(days=1)
     finally:

@@ -157,6 +157,7 @@ async def measure(requests: int) -> list[float]:
                             id=cid,
                             account_id=made.account.id,
                             livemode=False,
+                            host_id=made.test_schedule.host_id,
                             provider=provider,
                             status="active",
                             account_email=calendar if "@" in calendar else "u",

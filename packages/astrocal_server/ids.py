@@ -8,7 +8,22 @@ import string
 __all__ = ["PREFIXES", "new_id"]
 
 PREFIXES = frozenset(
-    {"acct", "key", "evt", "sch", "bk", "wh", "whd", "whe", "cal", "req", "ob", "idem", "oauth"}
+    {
+        "acct",
+        "key",
+        "evt",
+        "sch",
+        "bk",
+        "host",
+        "wh",
+        "whd",
+        "whe",
+        "cal",
+        "req",
+        "ob",
+        "idem",
+        "oauth",
+    }
 )
 _ALPHABET = string.ascii_lowercase + string.digits
 

@@ -157,6 +157,8 @@ def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
 
     For tests that need existing bookings without going through the bookings API.
     """
+    from astrocal_server.bookings.service import occupy
+    from astrocal_server.hosts.service import default_host_id
     from astrocal_server.ids import new_id
     from astrocal_server.storage.models import Booking, EventType
     from sqlalchemy import select
@@ -177,12 +179,15 @@ def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
             ).one()
             length = minutes or event_type.duration_minutes
             end = start + timedelta(minutes=length)
+            host_id = await default_host_id(
+                session, account_id=account.account.id, livemode=livemode
+            )
             booking = Booking(
                 id=new_id("bk"),
                 account_id=account.account.id,
                 livemode=livemode,
                 event_type_id=event_type_id,
-                host_id=account.account.id,
+                host_id=host_id,
                 status=status,
                 start_at=start,
                 end_at=end,
@@ -198,6 +203,7 @@ def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
                 updated_at=clock.now(),
             )
             session.add(booking)
+            session.add_all(occupy(booking, [host_id]))
         return booking.id
 
     return add

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from astrocal_server.accounts import NewAccount
 from astrocal_server.calendars.connections import seal_credentials
+from astrocal_server.hosts.service import default_host_id
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.storage.models import CalendarConnection
@@ -42,11 +43,13 @@ async def _add_connection(
     connection_id = new_id("cal")
     sealed = seal_credentials(state.calendars.box, connection_id, secrets)
     async with state.db.write() as session:
+        host_id = await default_host_id(session, account_id=account.account.id, livemode=livemode)
         session.add(
             CalendarConnection(  # the columns left out (OAuth state, last error) are NULL
                 id=connection_id,
                 account_id=account.account.id,
                 livemode=livemode,
+                host_id=host_id,
                 provider=provider,
                 status=status,
                 account_email=email,

@@ -30,6 +30,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
 from astrocal_server.errors import AuthenticationFailed, PermissionDenied, not_found
+from astrocal_server.hosts.service import new_default_host
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
@@ -114,11 +115,17 @@ async def create_api_key(
 async def create_default_schedule(
     session: AsyncSession, *, account: Account, livemode: bool, clock: Clock
 ) -> Schedule:
+    """The mode's default host (the account owner) and its default schedule."""
     now = clock.now()
+    schedule_id = new_id("sch")
+    host = new_default_host(account, livemode=livemode, default_schedule_id=schedule_id, now=now)
+    session.add(host)
+    await session.flush()
     schedule = Schedule(
-        id=new_id("sch"),
+        id=schedule_id,
         account_id=account.id,
         livemode=livemode,
+        host_id=host.id,
         name="Working hours",
         time_zone=account.time_zone,
         weekly_hours=[dict(w) for w in DEFAULT_WEEKLY_HOURS],

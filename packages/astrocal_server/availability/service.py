@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability.engine import (
@@ -39,11 +39,12 @@ from astrocal_server.availability.rules import (
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, EventType, Schedule
+from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
 from astrocal_server.storage.rows import fetch_all, instance, labelled
 
 __all__ = [
     "AvailabilityQuery",
+    "Hosted",
     "OpenSlots",
     "check_availability",
     "check_start_in_session",
@@ -87,8 +88,16 @@ class OpenSlots:
 # --- loading -----------------------------------------------------------------------------------
 
 _EVENT_TYPE_AND_SCHEDULE = (
-    select(*labelled(EventType, "e"), *labelled(Schedule, "s"))
+    select(*labelled(EventType, "e"), *labelled(Schedule, "s"), Host.id.label("host_id"))
     .join_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
+    .join(
+        Host,
+        and_(
+            Host.account_id == EventType.account_id,
+            Host.livemode == EventType.livemode,
+            Host.is_default.is_(True),
+        ),
+    )
     .where(
         EventType.id == bindparam("event_type_id"),
         EventType.account_id == bindparam("account_id"),
@@ -98,26 +107,37 @@ _EVENT_TYPE_AND_SCHEDULE = (
 )
 
 # Typed loosely: ``fetch_all`` takes any one-statement select and returns dict rows.
-_BOOKINGS: Select[*tuple[Any, ...]] = select(
-    Booking.id,
-    Booking.event_type_id,
-    Booking.start_at,
-    Booking.end_at,
-    Booking.block_start,
-    Booking.block_end,
-).where(
-    Booking.host_id == bindparam("host_id"),
-    Booking.livemode == bindparam("livemode"),
-    Booking.status != "cancelled",
-    Booking.block_end > bindparam("lo"),
-    Booking.block_start < bindparam("hi"),
+_BOOKINGS: Select[*tuple[Any, ...]] = (
+    select(
+        Booking.id,
+        Booking.event_type_id,
+        Booking.start_at,
+        Booking.end_at,
+        BookingHost.block_start,
+        BookingHost.block_end,
+    )
+    .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
+    .where(
+        BookingHost.host_id == bindparam("host_id"),
+        BookingHost.status != "cancelled",
+        BookingHost.block_end > bindparam("lo"),
+        BookingHost.block_start < bindparam("hi"),
+    )
 )
+
+
+class Hosted(NamedTuple):
+    """An event type with its schedule and the host whose time it books."""
+
+    event_type: EventType
+    schedule: Schedule
+    host_id: str
 
 
 async def load_event_type_and_schedule(
     conn: AsyncConnection | AsyncSession, *, account_id: str, livemode: bool, event_type_id: str
-) -> tuple[EventType, Schedule] | None:
-    """The caller's (not deleted) event type and its schedule, or None (→ 404)."""
+) -> Hosted | None:
+    """The caller's (not deleted) event type, its schedule and its host, or None (→ 404)."""
     rows = await fetch_all(
         conn,
         _EVENT_TYPE_AND_SCHEDULE,
@@ -125,12 +145,13 @@ async def load_event_type_and_schedule(
     )
     if not rows:
         return None
-    return instance(EventType, rows[0], "e"), instance(Schedule, rows[0], "s")
+    row = rows[0]
+    return Hosted(instance(EventType, row, "e"), instance(Schedule, row, "s"), row["host_id"])
 
 
 async def owned_event_type_and_schedule(
     conn: AsyncConnection | AsyncSession, caller: Caller, event_type_id: str
-) -> tuple[EventType, Schedule]:
+) -> Hosted:
     """:func:`load_event_type_and_schedule` for the caller, or ``resource_missing`` on ``event_type_id``.
 
     One Core query joining the schedule (this is the availability hot path), hence not
@@ -148,18 +169,18 @@ async def load_bookings(
     conn: AsyncConnection | AsyncSession,
     *,
     event_type: EventType,
+    host_id: str,
     lo: datetime,
     hi: datetime,
     exclude_booking_id: str | None = None,
 ) -> list[Booked]:
-    """Non-cancelled bookings of the event type's host (same mode) whose blocked time touches
+    """Non-cancelled bookings occupying ``host_id`` (any event type) whose blocked time touches
     ``[lo, hi)``, widened by their own buffers (the stored ``block_start``/``block_end``)."""
     rows = await fetch_all(
         conn,
         _BOOKINGS,
         {
-            "host_id": event_type.account_id,
-            "livemode": event_type.livemode,
+            "host_id": host_id,
             "lo": lo.astimezone(UTC),
             "hi": hi.astimezone(UTC),
         },
@@ -186,6 +207,7 @@ async def find_slots_in_session(
     *,
     event_type: EventType,
     schedule: Schedule,
+    host_id: str,
     now: datetime,
     start_date: date,
     end_date: date,
@@ -201,6 +223,7 @@ async def find_slots_in_session(
     bookings = await load_bookings(
         conn,
         event_type=event_type,
+        host_id=host_id,
         lo=range_start - _BOOKING_MARGIN,
         hi=range_end + _BOOKING_MARGIN,
     )
@@ -220,6 +243,7 @@ async def check_start_in_session(
     *,
     event_type: EventType,
     schedule: Schedule,
+    host_id: str,
     start: datetime,
     now: datetime,
     busy: Sequence[BusyInterval],
@@ -234,6 +258,7 @@ async def check_start_in_session(
     bookings = await load_bookings(
         conn,
         event_type=event_type,
+        host_id=host_id,
         lo=lo - _BOOKING_MARGIN,
         hi=hi + _BOOKING_MARGIN,
         exclude_booking_id=exclude_booking_id,
@@ -255,7 +280,9 @@ async def find_availability(
     state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
-    event_type, schedule = await owned_event_type_and_schedule(conn, caller, query.event_type_id)
+    event_type, schedule, host_id = await owned_event_type_and_schedule(
+        conn, caller, query.event_type_id
+    )
     duration = pick_duration(event_type, query.duration)
     zone = query.time_zone or schedule.time_zone
     range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
@@ -270,6 +297,7 @@ async def find_availability(
         conn,
         event_type=event_type,
         schedule=schedule,
+        host_id=host_id,
         now=state.clock.now(),
         start_date=query.start_date,
         end_date=query.end_date,
@@ -307,13 +335,14 @@ async def check_availability(
     duration: int | None,
 ) -> StartCheck:
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
-    event_type, schedule = await owned_event_type_and_schedule(conn, caller, event_type_id)
+    event_type, schedule, host_id = await owned_event_type_and_schedule(conn, caller, event_type_id)
     duration_minutes = pick_duration(event_type, duration)
     busy = await external_busy_for_start(state, event_type, start)
     return await check_start_in_session(
         conn,
         event_type=event_type,
         schedule=schedule,
+        host_id=host_id,
         start=start,
         now=state.clock.now(),
         busy=busy,

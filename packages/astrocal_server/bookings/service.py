@@ -4,7 +4,7 @@ No double booking: every write that takes time (create, reschedule) runs in one 
 that first serialises on the host — SQLite: ``BEGIN IMMEDIATE`` plus the in-process write lock
 (``Database.write``); PostgreSQL: ``pg_advisory_xact_lock`` on the host — then re-checks the start
 with the availability engine (the same code path as ``GET /v1/availability``) against the committed
-bookings, then writes. On PostgreSQL the ``ex_bookings_no_overlap`` exclusion constraint is the
+bookings, then writes. On PostgreSQL the ``ex_booking_hosts_no_overlap`` exclusion constraint is the
 backstop; an exclusion, deadlock or serialization error there becomes the same 409 a lost race gets.
 
 External calendars are read before the transaction (a slow provider must not hold the write lock);
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,7 +49,7 @@ from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, EventType, Schedule
+from astrocal_server.storage.models import Booking, BookingHost, EventType, Schedule
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
@@ -66,6 +66,7 @@ __all__ = [
     "create_booking",
     "get_booking",
     "list_bookings",
+    "occupy",
     "reschedule_booking",
     "retrieve_booking",
     "update_booking",
@@ -144,7 +145,7 @@ async def list_bookings(
 
 async def _load_event_type(
     state: AppState, caller: Caller, event_type_id: str
-) -> tuple[EventType, Schedule] | None:
+) -> availability.Hosted | None:
     async with state.db.connect_read() as conn:
         return await availability.load_event_type_and_schedule(
             conn,
@@ -160,6 +161,37 @@ async def _lock_host(session: AsyncSession, host_id: str) -> None:
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)}
         )
+
+
+def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
+    """The rows by which ``booking`` occupies each of ``host_ids`` (in order; the first is the
+    booking's ``host_id``), carrying its status, blocked interval and seat key."""
+    return [
+        BookingHost(
+            booking_id=booking.id,
+            host_id=host_id,
+            position=position,
+            status=booking.status,
+            block_start=booking.block_start,
+            block_end=booking.block_end,
+            seat_key=booking.seat_key,
+        )
+        for position, host_id in enumerate(host_ids)
+    ]
+
+
+async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
+    """Copy the booking's status, block and seat key onto its host rows (after a change)."""
+    await session.execute(
+        update(BookingHost)
+        .where(BookingHost.booking_id == booking.id)
+        .values(
+            status=booking.status,
+            block_start=booking.block_start,
+            block_end=booking.block_end,
+            seat_key=booking.seat_key,
+        )
+    )
 
 
 def _slot_unavailable(start: datetime, check: StartCheck) -> Conflict:
@@ -194,6 +226,7 @@ async def _check_start(
     state: AppState,
     event_type: EventType,
     schedule: Schedule,
+    host_id: str,
     start: datetime,
     busy: list[BusyInterval],
     duration: int,
@@ -207,6 +240,7 @@ async def _check_start(
     nearby = await availability.load_bookings(
         conn,
         event_type=event_type,
+        host_id=host_id,
         lo=start - _QUICK_MARGIN,
         hi=start + _QUICK_MARGIN,
         exclude_booking_id=exclude_booking_id,
@@ -226,6 +260,7 @@ async def _check_start(
         conn,
         event_type=event_type,
         schedule=schedule,
+        host_id=host_id,
         start=start,
         now=now,
         busy=busy,
@@ -279,10 +314,9 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
     found = await _load_event_type(state, caller, draft.event_type_id)
     if found is None:
         raise not_found("event type", draft.event_type_id, param="event_type_id")
-    event_type, schedule = found
+    event_type, schedule, host_id = found
     duration = pick_duration(event_type, draft.duration)
     busy = await availability.external_busy_for_start(state, event_type, draft.start)
-    host_id = caller.account_id
     end = draft.start + timedelta(minutes=duration)
     block_start, block_end = block_interval(
         draft.start,
@@ -311,6 +345,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 state=state,
                 event_type=event_type,
                 schedule=schedule,
+                host_id=host_id,
                 start=draft.start,
                 busy=busy,
                 duration=duration,
@@ -346,6 +381,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 updated_at=now,
             )
             session.add(booking)
+            session.add_all(occupy(booking, [host_id]))
             await session.flush()
             return _emit(session, caller, "created", booking, event_type)
     except DBAPIError as exc:
@@ -392,6 +428,7 @@ async def cancel_booking(
         booking.cancel_reason = reason or None
         booking.ics_sequence += 1
         booking.updated_at = now
+        await _sync_occupancy(session, booking)
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
         return _emit(session, caller, "cancelled", booking, event_type)
@@ -425,7 +462,7 @@ async def reschedule_booking(
                 "alternatives": [],
             },
         )
-    event_type, schedule = found
+    event_type, schedule, _host_id = found
     busy = await availability.external_busy_for_start(state, event_type, start)
     try:
         async with state.db.write() as session:
@@ -439,6 +476,7 @@ async def reschedule_booking(
                 state=state,
                 event_type=event_type,
                 schedule=schedule,
+                host_id=booking.host_id,
                 start=start,
                 busy=busy,
                 duration=duration,
@@ -464,6 +502,7 @@ async def reschedule_booking(
             booking.reschedule_reason = reason or None
             booking.ics_sequence += 1
             booking.updated_at = now
+            await _sync_occupancy(session, booking)
             await session.flush()
             return _emit(session, caller, "rescheduled", booking, event_type)
     except DBAPIError as exc:

@@ -37,6 +37,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
 from astrocal_server.crypto import SecretBoxError
 from astrocal_server.errors import InvalidRequest, invalid_param
+from astrocal_server.hosts.service import caller_default_host_id
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import CalendarConnection
@@ -186,6 +187,7 @@ async def connect_caldav(
         updated_at=now,
     )
     async with state.db.write() as session:
+        connection.host_id = await caller_default_host_id(session, caller)
         session.add(connection)
     # A CalDAV connection never waits for consent: there is no authorization URL to show.
     return ConnectionView(connection, None)
@@ -229,6 +231,7 @@ async def start_oauth(
         updated_at=now,
     )
     async with state.db.write() as session:
+        connection.host_id = await caller_default_host_id(session, caller)
         session.add(connection)
     return _view(state, connection)
 

@@ -15,6 +15,7 @@ from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.errors import conflict, invalid_param
+from astrocal_server.hosts.service import caller_default_host_id
 from astrocal_server.ids import new_id
 from astrocal_server.schedules.rules import check_overrides, check_weekly
 from astrocal_server.state import AppState
@@ -74,6 +75,7 @@ async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) 
             id=new_id("sch"),
             account_id=caller.account_id,
             livemode=caller.livemode,
+            host_id=await caller_default_host_id(session, caller),
             name=new.name,
             time_zone=time_zone,
             weekly_hours=weekly,

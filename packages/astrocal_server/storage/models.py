@@ -29,9 +29,11 @@ __all__ = [
     "ApiKey",
     "Base",
     "Booking",
+    "BookingHost",
     "CalendarConnection",
     "EmailCopy",
     "EventType",
+    "Host",
     "IdempotencyRecord",
     "OutboxMessage",
     "RateLimitCounter",
@@ -76,12 +78,62 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class Host(Base):
+    """A person whose time is booked. Every account has one default host per mode (its owner,
+    ``is_default``); event types without ``hosts`` are hosted by it. Bookings occupy hosts through
+    :class:`BookingHost` rows, the unit of locking and of the no-overlap rule."""
+
+    __tablename__ = "hosts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # A schedule of this host; no foreign key (schedules point back at hosts), checked on write.
+    default_schedule_id: Mapped[str | None] = mapped_column(String(40))
+    conflict_calendars: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    destination_calendar: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # The app's own id for this person: unique per account and mode among hosts not deleted.
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Deleted hosts stay as rows (past bookings name them) but are invisible.
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_hosts_account", "account_id", "livemode", "created_at", "id"),
+        Index(
+            "uq_hosts_external_id",
+            "account_id",
+            "livemode",
+            "external_id",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL AND external_id IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NULL AND external_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_hosts_default",
+            "account_id",
+            "livemode",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+
 class Schedule(Base):
     __tablename__ = "schedules"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     livemode: Mapped[bool] = mapped_column(Boolean)
+    host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"))
     name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64))
     weekly_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
@@ -115,7 +167,13 @@ class EventType(Base):
     )
     max_bookings_per_day: Mapped[int | None] = mapped_column(Integer)
     seats_per_slot: Mapped[int] = mapped_column(Integer, default=1)
-    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"))
+    # None only for team event types: each host then works its own default schedule's hours.
+    schedule_id: Mapped[str | None] = mapped_column(ForeignKey("schedules.id"))
+    # [{"host_id", "priority", "weight"}]; empty: hosted by the account's default host.
+    hosts: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    assignment: Mapped[str] = mapped_column(
+        String(16), default="single"
+    )  # | collective | round_robin
     location: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     conflict_calendars: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
     destination_calendar: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
@@ -149,7 +207,8 @@ class Booking(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     livemode: Mapped[bool] = mapped_column(Boolean)
     event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
-    # Whose time the booking occupies; the unit of locking and of the exclusion constraint.
+    # The host the booking was assigned to (round robin), or its first host; every host whose time
+    # it occupies has a BookingHost row, the unit of locking and of the exclusion constraint.
     host_id: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))  # confirmed | cancelled
     start_at: Mapped[datetime]
@@ -192,10 +251,31 @@ class Booking(Base):
             unique=True,
         ),
         Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
-        Index("ix_bookings_host_block", "host_id", "block_start", "block_end"),
         Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),
-        # On PostgreSQL the 0001 migration also adds the exclusion constraint
-        # ``ex_bookings_no_overlap`` (btree_gist): no two confirmed bookings of one host with
+    )
+
+
+class BookingHost(Base):
+    """One host a booking occupies, with the booking's status and blocked interval copied so the
+    per-host overlap check (and PostgreSQL's exclusion constraint) reads one table."""
+
+    __tablename__ = "booking_hosts"
+
+    booking_id: Mapped[str] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"), primary_key=True)
+    # Position in the booking's host list (0: the assigned or first host).
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # confirmed | cancelled, as the booking
+    block_start: Mapped[datetime]
+    block_end: Mapped[datetime]
+    seat_key: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (
+        Index("ix_booking_hosts_host_block", "host_id", "block_start", "block_end"),
+        # On PostgreSQL the 0004 migration also adds the exclusion constraint
+        # ``ex_booking_hosts_no_overlap`` (btree_gist): no host holds two confirmed bookings with
         # overlapping blocks, unless they share a seat key. Alembic cannot compare it, so it is
         # declared there only.
     )
@@ -345,6 +425,7 @@ class CalendarConnection(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     livemode: Mapped[bool] = mapped_column(Boolean)
+    host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"))
     provider: Mapped[str] = mapped_column(String(16))  # google | microsoft | caldav
     status: Mapped[str] = mapped_column(String(16))  # pending | active | error | expired
     account_email: Mapped[str | None] = mapped_column(String(320))

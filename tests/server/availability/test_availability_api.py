@@ -337,10 +337,11 @@ async def test_check_in_session_can_leave_out_the_booking_being_rescheduled(
             session, account_id=account.account.id, livemode=False, event_type_id=evt
         )
         assert found is not None
-        event_type, schedule = found
+        event_type, schedule, host_id = found
         common = {
             "event_type": event_type,
             "schedule": schedule,
+            "host_id": host_id,
             "now": state.clock.now(),
             "busy": [],
             "duration_minutes": 30,

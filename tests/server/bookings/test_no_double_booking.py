@@ -134,7 +134,7 @@ async def test_exclusion_constraint_is_the_backstop(
 
     evt = await make_event_type()
     await add_booking(account, evt["id"], TUESDAY_9)
-    with pytest.raises(IntegrityError, match="ex_bookings_no_overlap"):
+    with pytest.raises(IntegrityError, match="ex_booking_hosts_no_overlap"):
         await add_booking(account, evt["id"], TUESDAY_9 + timedelta(minutes=15))
     # Cancelled rows and other hosts do not count.
     await add_booking(account, evt["id"], TUESDAY_9 + timedelta(minutes=15), status="cancelled")

@@ -1,0 +1,1 @@
+"""Hosts: the people whose time is booked (see :mod:`astrocal_server.hosts.service`)."""
