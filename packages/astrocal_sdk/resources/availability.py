@@ -30,10 +30,12 @@ class AvailabilityAPI(APIResource[M]):
         end_date: DateLike | NotGiven = NOT_GIVEN,
         time_zone: TimeZoneLike | NotGiven = NOT_GIVEN,
         duration: int | NotGiven = NOT_GIVEN,
+        host_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Availability:
         """Open slots on ``date``, or from ``start_date`` to ``end_date`` (inclusive, ≤ 62 days),
-        with the dates read in ``time_zone`` (default: the schedule's)."""
+        with the dates read in ``time_zone`` (default: the schedule's); ``host_id`` asks about
+        one host of a team event type."""
 
     search = list.sent_as("POST", "The same as :meth:`list`, sent as a ``POST`` body.")
 
@@ -44,9 +46,11 @@ class AvailabilityAPI(APIResource[M]):
         event_type_id: str,
         start: DateTimeLike,
         duration: int | NotGiven = NOT_GIVEN,
+        host_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> AvailabilityCheck:
-        """Whether ``start`` is open; if not, every reason and up to three alternatives."""
+        """Whether ``start`` is open; if not, every reason (each naming its host on team event
+        types) and up to three alternatives."""
 
 
 AvailabilityResource = AvailabilityAPI[Sync]

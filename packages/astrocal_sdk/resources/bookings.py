@@ -32,10 +32,12 @@ class BookingsAPI(APIResource[M]):
         guests: Sequence[str] | NotGiven = NOT_GIVEN,
         notes: str | NotGiven = NOT_GIVEN,
         duration: int | NotGiven = NOT_GIVEN,
+        host_id: str | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Booking:
-        """Book ``start`` (a start availability returned). 409 ``SlotUnavailableError`` if taken."""
+        """Book ``start`` (a start availability returned). 409 ``SlotUnavailableError`` if taken.
+        ``host_id`` asks a round-robin event type for one of its hosts."""
 
     @route.get("/v1/bookings/{booking_id}", Booking)
     def retrieve(self, booking_id: str, **options: Unpack[RequestOptions]) -> Booking:
@@ -96,9 +98,11 @@ class BookingsAPI(APIResource[M]):
         *,
         start: DateTimeLike,
         reason: str | NotGiven = NOT_GIVEN,
+        reassign: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Booking:
-        """Move to a new open ``start``; the booking keeps its id."""
+        """Move to a new open ``start``; the booking keeps its id and its host(s), unless
+        ``reassign=True`` lets a round-robin booking move to another free host."""
 
 
 Bookings = BookingsAPI[Sync]

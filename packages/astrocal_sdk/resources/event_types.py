@@ -9,8 +9,8 @@ from typing_extensions import Unpack
 from astrocal_sdk import _endpoint as route
 from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
-from astrocal_sdk.types._generated.models import EventType, OnCalendarError
-from astrocal_sdk.types._params import CalendarRefParam, LocationParam
+from astrocal_sdk.types._generated.models import Assignment, EventType, OnCalendarError
+from astrocal_sdk.types._params import CalendarRefParam, EventTypeHostParam, LocationParam
 
 __all__ = [
     "AsyncEventTypes",
@@ -39,6 +39,8 @@ class EventTypesAPI(APIResource[M]):
         max_bookings_per_day: int | NotGiven = NOT_GIVEN,
         seats_per_slot: int | NotGiven = NOT_GIVEN,
         schedule_id: str | NotGiven = NOT_GIVEN,
+        hosts: Sequence[EventTypeHostParam] | NotGiven = NOT_GIVEN,
+        assignment: Assignment | NotGiven = NOT_GIVEN,
         location: LocationParam | NotGiven = NOT_GIVEN,
         conflict_calendars: Sequence[CalendarRefParam] | NotGiven = NOT_GIVEN,
         destination_calendar: CalendarRefParam | NotGiven = NOT_GIVEN,
@@ -81,7 +83,9 @@ class EventTypesAPI(APIResource[M]):
         booking_window_days: int | NotGiven = NOT_GIVEN,
         max_bookings_per_day: int | NotGiven | None = NOT_GIVEN,
         seats_per_slot: int | NotGiven = NOT_GIVEN,
-        schedule_id: str | NotGiven = NOT_GIVEN,
+        schedule_id: str | NotGiven | None = NOT_GIVEN,
+        hosts: Sequence[EventTypeHostParam] | NotGiven = NOT_GIVEN,
+        assignment: Assignment | NotGiven = NOT_GIVEN,
         location: LocationParam | NotGiven | None = NOT_GIVEN,
         conflict_calendars: Sequence[CalendarRefParam] | NotGiven = NOT_GIVEN,
         destination_calendar: CalendarRefParam | NotGiven | None = NOT_GIVEN,

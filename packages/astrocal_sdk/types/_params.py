@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 from zoneinfo import ZoneInfo
 
 from astrocal_sdk.types._generated.models import (
     CalendarRef,
     DateOverride,
+    EventTypeHost,
     Invitee,
     InviteeUpdate,
     Location,
@@ -25,6 +26,8 @@ __all__ = [
     "DateOverrideDict",
     "DateOverrideParam",
     "DateTimeLike",
+    "EventTypeHostDict",
+    "EventTypeHostParam",
     "InviteeDict",
     "InviteeParam",
     "InviteeUpdateDict",
@@ -69,6 +72,12 @@ class CalendarRefDict(TypedDict):
     calendar_id: str
 
 
+class EventTypeHostDict(TypedDict, total=False):
+    host_id: Required[str]
+    priority: int
+    weight: int
+
+
 class TimeIntervalDict(TypedDict):
     start: str
     end: str
@@ -89,5 +98,6 @@ InviteeParam = Invitee | InviteeDict
 InviteeUpdateParam = InviteeUpdate | InviteeUpdateDict
 LocationParam = Location | LocationDict
 CalendarRefParam = CalendarRef | CalendarRefDict
+EventTypeHostParam = EventTypeHost | EventTypeHostDict
 WeeklyHoursParam = WeeklyHoursInterval | WeeklyHoursDict
 DateOverrideParam = DateOverride | DateOverrideDict

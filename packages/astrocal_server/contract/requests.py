@@ -31,6 +31,19 @@ ApiKeyMode = TypeAliasType("ApiKeyMode", Literal["live", "test"])
 """
 
 
+Assignment = TypeAliasType("Assignment", Literal["single", "collective", "round_robin"])
+"""
+Who a booking goes to. `single`: the one host (the default host when `hosts` is
+empty). `collective`: every host; a slot is open when all of them are free and the
+booking occupies all of them. `round_robin`: one host; a slot is open when at least one
+host is free, and the booking goes to the free host with the fewest confirmed bookings
+of this event type this calendar month (UTC) divided by its `weight`, ties broken by
+higher `priority`, then by the host booked least recently (never booked first), then by
+the order of `hosts`.
+
+"""
+
+
 class AvailabilityQuery(BaseModel):
     """
     Availability request fields (the body form of `GET /v1/availability`). Give `date`, or `start_date` and `end_date`.
@@ -60,6 +73,10 @@ class AvailabilityQuery(BaseModel):
     """
     One of the event type's `duration_options`.
     """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    One host of the event type to ask about (see `GET /v1/availability`).
+    """
 
 
 class BookingCancel(BaseModel):
@@ -86,6 +103,13 @@ class BookingReschedule(BaseModel):
     reason: Annotated[str | MISSING, Field(max_length=500)] = MISSING
     """
     Shown to the invitee and stored as `reschedule_reason`.
+    """
+    reassign: bool = False
+    """
+    Round robin only: when the booking's host is not free at the new start, move it to
+    the free host the assignment rule picks. Without it the booking keeps its host(s)
+    and a busy host is a 409 `slot_unavailable` with alternatives for that host.
+
     """
 
 
@@ -128,6 +152,25 @@ class CalendarRef(BaseModel):
 
 
 DurationOption = TypeAliasType("DurationOption", Annotated[int, Field(ge=5, le=720)])
+
+
+class EventTypeHost(BaseModel):
+    """
+    One host of an event type.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    host_id: Annotated[str, Field(max_length=64, pattern="^host_[a-z0-9]+$")]
+    priority: Annotated[int, Field(ge=0, le=100)] = 0
+    """
+    Round robin tie-break; higher goes first.
+    """
+    weight: Annotated[int, Field(ge=1, le=1000)] = 1
+    """
+    Round robin share; a host of weight 2 takes twice the bookings of weight 1.
+    """
 
 
 class Invitee(BaseModel):
@@ -311,6 +354,10 @@ class BookingCreate(BaseModel):
     """
     One of the event type's `duration_options`; default `duration_minutes`.
     """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: book this host (one of the event type's `hosts`); 409 `slot_unavailable` when that host is not free at `start`. Default: the assignment rule picks.
+    """
     metadata: Metadata | MISSING = MISSING
 
 
@@ -377,8 +424,18 @@ class EventTypeCreate(BaseModel):
     seats_per_slot: Annotated[int, Field(ge=1, le=1000)] = 1
     schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
     """
-    Default the account's default schedule.
+    The schedule every host works. Default: the account's default schedule for an event
+    type without `hosts`; for a team event type, each host's own default schedule.
+
     """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
     location: Location | MISSING = MISSING
     conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
     destination_calendar: CalendarRef | MISSING = MISSING
@@ -411,7 +468,20 @@ class EventTypeUpdate(BaseModel):
     booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
     max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
+    schedule_id: Annotated[
+        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    The schedule every host works; `null` (team event types only): each host works its own default schedule.
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
     location: Location | None | MISSING = MISSING
     conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
     """

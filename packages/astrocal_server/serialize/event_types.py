@@ -24,6 +24,11 @@ def event_type_to_api(event_type: EventType) -> dict[str, Any]:
     )
     put(out, "max_bookings_per_day", event_type.max_bookings_per_day)
     out.update(seats_per_slot=event_type.seats_per_slot, schedule_id=event_type.schedule_id)
+    out["hosts"] = [
+        {"host_id": h["host_id"], "priority": h.get("priority", 0), "weight": h.get("weight", 1)}
+        for h in event_type.hosts or []
+    ]
+    out["assignment"] = event_type.assignment or "single"
     put(out, "location", event_type.location)
     out["conflict_calendars"] = [dict(c) for c in event_type.conflict_calendars]
     put(out, "destination_calendar", event_type.destination_calendar)

@@ -412,6 +412,38 @@ What availability does when a conflict calendar cannot be read. `fail` answers 5
 """
 
 
+Assignment = TypeAliasType("Assignment", Literal["single", "collective", "round_robin"])
+"""
+Who a booking goes to. `single`: the one host (the default host when `hosts` is
+empty). `collective`: every host; a slot is open when all of them are free and the
+booking occupies all of them. `round_robin`: one host; a slot is open when at least one
+host is free, and the booking goes to the free host with the fewest confirmed bookings
+of this event type this calendar month (UTC) divided by its `weight`, ties broken by
+higher `priority`, then by the host booked least recently (never booked first), then by
+the order of `hosts`.
+
+"""
+
+
+class EventTypeHost(BaseModel):
+    """
+    One host of an event type.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    host_id: Annotated[str, Field(max_length=64, pattern="^host_[a-z0-9]+$")]
+    priority: Annotated[int | None, Field(ge=0, le=100)] = 0
+    """
+    Round robin tie-break; higher goes first.
+    """
+    weight: Annotated[int | None, Field(ge=1, le=1000)] = 1
+    """
+    Round robin share; a host of weight 2 takes twice the bookings of weight 1.
+    """
+
+
 DurationOption = TypeAliasType("DurationOption", Annotated[int, Field(ge=5, le=720)])
 
 
@@ -466,10 +498,15 @@ class EventType(BaseModel):
     """
     How many invitees can book the same slot.
     """
-    schedule_id: Annotated[str, Field(pattern="^sch_[a-z0-9]+$")]
+    schedule_id: Annotated[str | None, Field(pattern="^sch_[a-z0-9]+$")]
     """
-    The schedule slots come from (`sch_…`).
+    The schedule slots come from (`sch_…`) for every host; `null` only for team event types whose hosts each work their own default schedule.
     """
+    hosts: Annotated[list[EventTypeHost], Field(max_length=50)]
+    """
+    Who is booked, in order; empty for an event type hosted by the account's default host.
+    """
+    assignment: Assignment
     location: Location | MISSING = MISSING
     conflict_calendars: list[CalendarRef]
     """
@@ -516,8 +553,18 @@ class EventTypeCreate(BaseModel):
     seats_per_slot: Annotated[int | None, Field(ge=1, le=1000)] = 1
     schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
     """
-    Default the account's default schedule.
+    The schedule every host works. Default: the account's default schedule for an event
+    type without `hosts`; for a team event type, each host's own default schedule.
+
     """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
     location: Location | MISSING = MISSING
     conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
     destination_calendar: CalendarRef | MISSING = MISSING
@@ -550,7 +597,20 @@ class EventTypeUpdate(BaseModel):
     booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
     max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
+    schedule_id: Annotated[
+        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    The schedule every host works; `null` (team event types only): each host works its own default schedule.
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
     location: Location | None | MISSING = MISSING
     conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
     """
@@ -577,6 +637,9 @@ class EventTypeList(BaseModel):
     """
 
 
+HostId = TypeAliasType("HostId", Annotated[str, Field(pattern="^host_[a-z0-9]+$")])
+
+
 class Slot(BaseModel):
     """
     An open slot, `[start, end)` in UTC.
@@ -589,7 +652,11 @@ class Slot(BaseModel):
     end: AwareDatetime
     seats_remaining: Annotated[int | MISSING, Field(ge=1)] = MISSING
     """
-    Seats still free; present only for event types with `seats_per_slot` above 1.
+    Seats still free; present only for event types with `seats_per_slot` above 1 (round robin: summed over the free hosts; collective: the fewest any host has).
+    """
+    host_ids: list[HostId] | MISSING = MISSING
+    """
+    The hosts free at this start, in the event type's order (collective and single: every host; round robin: those a booking may go to).
     """
 
 
@@ -621,6 +688,10 @@ class AvailabilityQuery(BaseModel):
     duration: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
     """
     One of the event type's `duration_options`.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    One host of the event type to ask about (see `GET /v1/availability`).
     """
 
 
@@ -710,6 +781,10 @@ class AvailabilityReason(BaseModel):
     The reason in words, with the times involved.
     """
     conflict: Conflict | MISSING = MISSING
+    host_id: Annotated[str | MISSING, Field(pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Whose reason it is (team event types; every reason of one is about one host).
+    """
 
 
 class AvailabilityCheck(BaseModel):
@@ -721,6 +796,10 @@ class AvailabilityCheck(BaseModel):
         extra="allow",
     )
     available: bool
+    host_ids: list[HostId] | MISSING = MISSING
+    """
+    The hosts free at the start (round robin, the ones a booking may go to; collective and single, every host when available); empty when it is not available.
+    """
     reasons: list[AvailabilityReason]
     """
     Every reason that applies; empty when `available` is true.
@@ -840,6 +919,10 @@ class BookingCreate(BaseModel):
     """
     One of the event type's `duration_options`; default `duration_minutes`.
     """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: book this host (one of the event type's `hosts`); 409 `slot_unavailable` when that host is not free at `start`. Default: the assignment rule picks.
+    """
     metadata: Metadata | MISSING = MISSING
 
 
@@ -877,6 +960,13 @@ class BookingReschedule(BaseModel):
     reason: Annotated[str | MISSING, Field(max_length=500)] = MISSING
     """
     Shown to the invitee and stored as `reschedule_reason`.
+    """
+    reassign: bool | None = False
+    """
+    Round robin only: when the booking's host is not free at the new start, move it to
+    the free host the assignment rule picks. Without it the booking keeps its host(s)
+    and a busy host is a 409 `slot_unavailable` with alternatives for that host.
+
     """
 
 
