@@ -23,7 +23,7 @@ import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.app import create_app
-from astrocal_server.availability import ExternalBusyResult
+from astrocal_server.availability import BusyScope, ExternalBusyResult
 from astrocal_server.availability.engine import BusyInterval
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
@@ -60,9 +60,7 @@ class ManyBusy:
     def __init__(self) -> None:
         self.intervals = 0
 
-    async def busy(
-        self, event_type: EventType, start: datetime, end: datetime
-    ) -> ExternalBusyResult:
+    async def busy(self, scope: BusyScope, start: datetime, end: datetime) -> ExternalBusyResult:
         out: list[BusyInterval] = []
         at = start
         while at < end:

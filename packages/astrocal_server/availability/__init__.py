@@ -11,6 +11,7 @@ without reaching into the package.
 
 from astrocal_server.availability.external import (
     BusyFailure,
+    BusyScope,
     ExternalBusyResult,
     ExternalBusySource,
     NoExternalBusy,
@@ -19,6 +20,7 @@ from astrocal_server.availability.external import (
 
 __all__ = [
     "BusyFailure",
+    "BusyScope",
     "ExternalBusyResult",
     "ExternalBusySource",
     "NoExternalBusy",

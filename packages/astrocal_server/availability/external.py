@@ -1,9 +1,10 @@
 """Busy times from external calendars: the source protocol the calendar integration implements, and
 the one rule for what a failing source means.
 
-External busy times come from an :class:`ExternalBusySource` (``AppState.busy_source``). The default
-reports nothing; the calendar integration replaces it. When a source reports failed connections, the
-event type's ``on_calendar_error`` decides: ``fail`` → :class:`~astrocal_server.errors.Unavailable`
+External busy times come from an :class:`ExternalBusySource` (``AppState.busy_source``), asked
+about one :class:`BusyScope` at a time: one host's calendars (the event type's conflict calendars
+plus the host's own). The default source reports nothing; the calendar integration replaces it.
+When a source reports failed connections, the event type's ``on_calendar_error`` decides: ``fail`` → :class:`~astrocal_server.errors.Unavailable`
 ``calendar_unavailable`` naming the connection(s); ``ignore`` → the answer carries ``warnings``
 saying what was skipped. No database access here.
 """
@@ -11,6 +12,7 @@ saying what was skipped. No database access here.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BusyFailure",
+    "BusyScope",
     "ExternalBusyResult",
     "ExternalBusySource",
     "NoExternalBusy",
@@ -42,11 +45,39 @@ class ExternalBusyResult:
     failures: list[BusyFailure] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BusyScope:
+    """Which calendars block one host: ``conflict_calendars`` (``{"connection_id", "calendar_id"}``
+    refs, each once) of connections owned by ``account_id`` in ``livemode``; all-day events of a
+    calendar without a zone of its own block whole days in ``time_zone`` (the host's hours' zone)."""
+
+    account_id: str
+    livemode: bool
+    conflict_calendars: tuple[Mapping[str, Any], ...]
+    time_zone: str
+
+    @classmethod
+    def of(
+        cls,
+        event_type: EventType,
+        *,
+        time_zone: str,
+        host_calendars: Iterable[Mapping[str, Any]] = (),
+    ) -> BusyScope:
+        """The event type's conflict calendars plus a host's own, without repeats."""
+        refs: list[Mapping[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for ref in [*(event_type.conflict_calendars or []), *host_calendars]:
+            key = (str(ref["connection_id"]), str(ref["calendar_id"]))
+            if key not in seen:
+                seen.add(key)
+                refs.append(ref)
+        return cls(event_type.account_id, event_type.livemode, tuple(refs), time_zone)
+
+
 class ExternalBusySource(Protocol):
-    async def busy(
-        self, event_type: EventType, start: datetime, end: datetime
-    ) -> ExternalBusyResult:
-        """Busy intervals from the event type's conflict calendars between ``start`` and ``end`` (UTC).
+    async def busy(self, scope: BusyScope, start: datetime, end: datetime) -> ExternalBusyResult:
+        """Busy intervals from the scope's calendars between ``start`` and ``end`` (UTC).
 
         Providers are asked concurrently, each with its own timeout; a provider that fails or times
         out is reported in ``failures`` instead of raising.
@@ -57,9 +88,7 @@ class ExternalBusySource(Protocol):
 class NoExternalBusy:
     """The default source: no connected calendars, so nothing is busy."""
 
-    async def busy(
-        self, event_type: EventType, start: datetime, end: datetime
-    ) -> ExternalBusyResult:
+    async def busy(self, scope: BusyScope, start: datetime, end: datetime) -> ExternalBusyResult:
         return ExternalBusyResult()
 
 
@@ -70,16 +99,20 @@ async def fetch_external_busy(
     end: datetime,
     *,
     timeout_seconds: float,
+    scope: BusyScope | None = None,
 ) -> tuple[list[BusyInterval], list[dict[str, Any]]]:
-    """External busy intervals plus warnings, or ``calendar_unavailable`` under ``on_calendar_error: fail``."""
-    if not event_type.conflict_calendars:
+    """External busy intervals of ``scope`` (default: the event type's own conflict calendars)
+    plus warnings, or ``calendar_unavailable`` under the event type's ``on_calendar_error: fail``."""
+    if scope is None:
+        scope = BusyScope.of(event_type, time_zone="UTC")
+    if not scope.conflict_calendars:
         return [], []
     try:
         # The source applies its own per-provider timeout; this outer bound only stops a source
         # that forgot to, so a hung provider never hangs the request.
-        result = await asyncio.wait_for(source.busy(event_type, start, end), timeout_seconds + 1)
+        result = await asyncio.wait_for(source.busy(scope, start, end), timeout_seconds + 1)
     except TimeoutError:
-        ids = sorted({str(c.get("connection_id")) for c in event_type.conflict_calendars})
+        ids = sorted({str(c.get("connection_id")) for c in scope.conflict_calendars})
         result = ExternalBusyResult(
             failures=[{"connection_id": cid, "reason": "timed out"} for cid in ids]
         )

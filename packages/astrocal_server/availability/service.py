@@ -28,7 +28,7 @@ from astrocal_server.availability.engine import (
     check_start,
     find_slots,
 )
-from astrocal_server.availability.external import fetch_external_busy
+from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.rules import (
     check_busy_range,
     pick_duration,
@@ -292,6 +292,7 @@ async def find_availability(
         range_start - timedelta(days=1),
         range_end + timedelta(days=1),
         timeout_seconds=state.settings.calendar_timeout_seconds,
+        scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
     )
     slots = await find_slots_in_session(
         conn,
@@ -309,7 +310,7 @@ async def find_availability(
 
 
 async def external_busy_for_start(
-    state: AppState, event_type: EventType, start: datetime
+    state: AppState, event_type: EventType, schedule: Schedule, start: datetime
 ) -> list[BusyInterval]:
     """External busy times around one ``start`` (the range :func:`check_busy_range` gives); the
     start check and bookings both use it, so they see the same calendars. Warnings are dropped:
@@ -321,6 +322,7 @@ async def external_busy_for_start(
         lo,
         hi,
         timeout_seconds=state.settings.calendar_timeout_seconds,
+        scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
     )
     return busy
 
@@ -337,7 +339,7 @@ async def check_availability(
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
     event_type, schedule, host_id = await owned_event_type_and_schedule(conn, caller, event_type_id)
     duration_minutes = pick_duration(event_type, duration)
-    busy = await external_busy_for_start(state, event_type, start)
+    busy = await external_busy_for_start(state, event_type, schedule, start)
     return await check_start_in_session(
         conn,
         event_type=event_type,

@@ -316,7 +316,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         raise not_found("event type", draft.event_type_id, param="event_type_id")
     event_type, schedule, host_id = found
     duration = pick_duration(event_type, draft.duration)
-    busy = await availability.external_busy_for_start(state, event_type, draft.start)
+    busy = await availability.external_busy_for_start(state, event_type, schedule, draft.start)
     end = draft.start + timedelta(minutes=duration)
     block_start, block_end = block_interval(
         draft.start,
@@ -463,7 +463,7 @@ async def reschedule_booking(
             },
         )
     event_type, schedule, _host_id = found
-    busy = await availability.external_busy_for_start(state, event_type, start)
+    busy = await availability.external_busy_for_start(state, event_type, schedule, start)
     try:
         async with state.db.write() as session:
             booking = await get_booking(session, caller, booking_id, for_update=True)

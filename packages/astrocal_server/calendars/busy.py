@@ -1,7 +1,7 @@
 """The :class:`~astrocal_server.availability.ExternalBusySource` backed by connected calendars.
 
-Every availability request and booking check asks each conflict-calendar connection of the event
-type at once, each under the provider timeout; one connection failing never hides the others'
+Every availability request and booking check asks each conflict-calendar connection of the scope
+(one host's calendars, :class:`~astrocal_server.availability.BusyScope`) at once, each under the provider timeout; one connection failing never hides the others'
 answers, it is reported in ``failures`` (the caller applies ``on_calendar_error``). A reference to a
 deleted connection is skipped: deleting a connection stops its calendars being checked.
 :func:`install` (run from the lifespan hook) installs the source and the :class:`CalendarService` on the app state.
@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from astrocal_server.availability import BusyFailure, ExternalBusyResult
+from astrocal_server.availability import BusyFailure, BusyScope, ExternalBusyResult
 from astrocal_server.availability.engine import BusyInterval
 from astrocal_server.calendars import ical
 from astrocal_server.calendars.base import BusyPeriod, ProviderError
 from astrocal_server.calendars.connections import CalendarService, calendars_of
-from astrocal_server.storage.models import Booking, CalendarConnection, EventType, Schedule
+from astrocal_server.storage.models import Booking, CalendarConnection
 
 __all__ = [
     "CalendarBusySource",
@@ -36,19 +36,17 @@ class CalendarBusySource:
     def __init__(self, service: CalendarService) -> None:
         self.service = service
 
-    async def busy(
-        self, event_type: EventType, start: datetime, end: datetime
-    ) -> ExternalBusyResult:
+    async def busy(self, scope: BusyScope, start: datetime, end: datetime) -> ExternalBusyResult:
         wanted: dict[str, list[str]] = defaultdict(list)
-        for ref in event_type.conflict_calendars or []:
+        for ref in scope.conflict_calendars:
             ids = wanted[str(ref["connection_id"])]
             if str(ref["calendar_id"]) not in ids:
                 ids.append(str(ref["calendar_id"]))
         if not wanted:
             return ExternalBusyResult()
-        connections, zone, own = await self._load(event_type, list(wanted), start, end)
+        connections, own = await self._load(scope, list(wanted), start, end)
         tasks = [
-            self._one(connections[cid], ids, start, end, zone, own)
+            self._one(connections[cid], ids, start, end, scope.time_zone, own)
             for cid, ids in wanted.items()
             if cid in connections
         ]
@@ -62,22 +60,18 @@ class CalendarBusySource:
         return result
 
     async def _load(
-        self, event_type: EventType, ids: list[str], start: datetime, end: datetime
-    ) -> tuple[dict[str, CalendarConnection], str, list[_OwnEvent]]:
+        self, scope: BusyScope, ids: list[str], start: datetime, end: datetime
+    ) -> tuple[dict[str, CalendarConnection], list[_OwnEvent]]:
         async with self.service.state.db.read() as session:
             rows = (
                 await session.scalars(
                     select(CalendarConnection).where(
                         CalendarConnection.id.in_(ids),
-                        CalendarConnection.account_id == event_type.account_id,
-                        CalendarConnection.livemode == event_type.livemode,
+                        CalendarConnection.account_id == scope.account_id,
+                        CalendarConnection.livemode == scope.livemode,
                     )
                 )
             ).all()
-            # All-day events of a calendar with no zone of its own block days in the host's zone.
-            zone = await session.scalar(
-                select(Schedule.time_zone).where(Schedule.id == event_type.schedule_id)
-            )
             # The account's bookings in range, any status: the events written for them are not
             # external busy time (the bookings block by themselves, and a cancelled one's event is
             # only waiting for the relay to delete it).
@@ -88,15 +82,15 @@ class CalendarBusySource:
                         select(
                             Booking.id, Booking.start_at, Booking.end_at, Booking.external_events
                         ).where(
-                            Booking.account_id == event_type.account_id,
-                            Booking.livemode == event_type.livemode,
+                            Booking.account_id == scope.account_id,
+                            Booking.livemode == scope.livemode,
                             Booking.start_at < end,
                             Booking.end_at > start,
                         )
                     )
                 ).all()
             ]
-        return {row.id: row for row in rows}, zone or "UTC", own
+        return {row.id: row for row in rows}, own
 
     async def _one(
         self,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.availability.engine import BusyInterval
-from astrocal_server.availability.external import BusyFailure, ExternalBusyResult
+from astrocal_server.availability.external import BusyFailure, BusyScope, ExternalBusyResult
 from astrocal_server.availability.service import (
     check_start_in_session,
     load_event_type_and_schedule,
@@ -363,9 +363,7 @@ class FakeBusySource:
     intervals: list[BusyInterval] = field(default_factory=list)
     failures: list[BusyFailure] = field(default_factory=list)
 
-    async def busy(
-        self, event_type: EventType, start: datetime, end: datetime
-    ) -> ExternalBusyResult:
+    async def busy(self, scope: BusyScope, start: datetime, end: datetime) -> ExternalBusyResult:
         return ExternalBusyResult(busy=list(self.intervals), failures=list(self.failures))
 
 

@@ -12,7 +12,7 @@ import pytest
 import respx
 from astrocal_server.accounts import NewAccount
 from astrocal_server.availability.engine import BusyInterval
-from astrocal_server.availability.external import fetch_external_busy
+from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.calendars.busy import CalendarBusySource
 from astrocal_server.calendars.connections import open_credentials
 from astrocal_server.errors import Unavailable
@@ -72,6 +72,15 @@ async def event_type_with(
     )
 
 
+async def scope_of(app: FastAPI, event_type: EventType) -> BusyScope:
+    """What availability asks the source for this event type: its calendars, its schedule's zone."""
+    from astrocal_server.storage.models import Schedule
+
+    async with app.state.astrocal.db.read() as session:
+        schedule = await session.get_one(Schedule, event_type.schedule_id)
+    return BusyScope.of(event_type, time_zone=schedule.time_zone)
+
+
 def source(app: FastAPI) -> CalendarBusySource:
     busy_source = app.state.astrocal.busy_source
     assert isinstance(busy_source, CalendarBusySource)  # installed by the lifespan hook
@@ -87,7 +96,7 @@ async def test_radicale_busy_times_reach_the_busy_source(
         app, account, radicale_server, path, "Src", time_zone="Europe/Berlin"
     )
     event_type = await event_type_with(app, account, [(cid, path)])
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.failures == []
     assert result.busy == [BusyInterval(p.start, p.end, cid) for p in EXPECTED_WEEK]
 
@@ -143,7 +152,7 @@ async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
             ("cal_deleted", "x"),
         ],
     )
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.busy == [
         BusyInterval(Z("2026-04-14T08:00:00Z"), Z("2026-04-14T09:00:00Z"), google),
         BusyInterval(Z("2026-04-15T10:00:00Z"), Z("2026-04-15T11:00:00Z"), microsoft),
@@ -154,11 +163,15 @@ async def test_providers_are_asked_concurrently_and_failures_are_per_connection(
 
     # on_calendar_error decides what availability does with the failure
     with pytest.raises(Unavailable) as caught:  # a 503 at the edge
-        await fetch_external_busy(source(app), event_type, *WEEK, timeout_seconds=2)
+        await fetch_external_busy(
+            source(app), event_type, *WEEK, timeout_seconds=2, scope=await scope_of(app, event_type)
+        )
     assert caught.value.code == "calendar_unavailable"
     assert broken in caught.value.message
     event_type.on_calendar_error = "ignore"
-    busy, warnings = await fetch_external_busy(source(app), event_type, *WEEK, timeout_seconds=2)
+    busy, warnings = await fetch_external_busy(
+        source(app), event_type, *WEEK, timeout_seconds=2, scope=await scope_of(app, event_type)
+    )
     assert len(busy) == 2 and [w["connection_id"] for w in warnings] == [broken]
 
 
@@ -183,7 +196,7 @@ async def test_a_slow_provider_times_out_without_holding_the_others(
     event_type = await event_type_with(
         app, account, [(slow, "slow@example.com"), (fast, "m@contoso.com")]
     )
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.busy == []
     assert [f["connection_id"] for f in result.failures] == [slow]
     assert "did not answer within 0.2 s" in result.failures[0]["reason"]
@@ -208,7 +221,7 @@ async def test_expired_access_token_is_refreshed_and_stored(
         return_value=graph_schedule("m@contoso.com")
     )
     event_type = await event_type_with(app, account, [(cid, "m@contoso.com")])
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.failures == [] and token.call_count == 1
     assert schedule.calls.last.request.headers["authorization"] == "Bearer eyJ.new"
     state = app.state.astrocal
@@ -217,7 +230,7 @@ async def test_expired_access_token_is_refreshed_and_stored(
     creds = open_credentials(state.calendars.box, row)
     assert creds["access_token"] == "eyJ.new" and creds["refresh_token"] == "M.R3.new"  # rotated
     # fresh token now: no second refresh
-    await source(app).busy(event_type, *WEEK)
+    await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert token.call_count == 1
 
 
@@ -238,7 +251,7 @@ async def test_a_401_triggers_one_refresh_and_a_retry(
 
     route = fake.post(f"{GOOGLE_API}/freeBusy").mock(side_effect=answer)
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.failures == [] and route.call_count == 2
 
 
@@ -253,7 +266,7 @@ async def test_invalid_grant_expires_the_connection_and_queues_the_webhook(
     )
     freebusy = fake.post(f"{GOOGLE_API}/freeBusy")
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert [f["connection_id"] for f in result.failures] == [cid]
     assert freebusy.call_count == 0
     state = app.state.astrocal
@@ -272,7 +285,7 @@ async def test_invalid_grant_expires_the_connection_and_queues_the_webhook(
     assert event["data"]["id"] == cid and event["data"]["status"] == "expired"
     assert "invalid_grant" in event["data"]["last_error"]
     # an expired connection is not asked again, and the webhook is not repeated
-    again = await source(app).busy(event_type, *WEEK)
+    again = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert [f["connection_id"] for f in again.failures] == [cid]
     assert "connect" in again.failures[0]["reason"]
     async with state.db.read() as session:
@@ -293,7 +306,7 @@ async def test_other_accounts_connections_are_never_read(
     theirs = await add_oauth_connection(app, other, provider="google", email="o@example.com")
     route = fake.post(f"{GOOGLE_API}/freeBusy")
     event_type = await event_type_with(app, account, [(theirs, "o@example.com")])
-    result = await source(app).busy(event_type, *WEEK)
+    result = await source(app).busy(await scope_of(app, event_type), *WEEK)
     assert result.busy == [] and result.failures == [] and route.call_count == 0
 
 
@@ -328,7 +341,7 @@ async def test_secrets_sealed_under_a_retired_key_are_resealed_on_use(
     service.box = SecretBox([new, old_key])  # rotated: new key first, old one still listed
     fake.post(f"{GOOGLE_API}/freeBusy").mock(return_value=google_free_busy({"g@example.com": []}))
     event_type = await event_type_with(app, account, [(cid, "g@example.com")])
-    assert (await source(app).busy(event_type, *WEEK)).failures == []
+    assert (await source(app).busy(await scope_of(app, event_type), *WEEK)).failures == []
     async with state.db.read() as session:
         row = await session.get(CalendarConnection, cid)
     assert row is not None and row.credentials_enc.startswith("v1.new.")
@@ -369,11 +382,11 @@ async def test_events_astrocal_wrote_are_not_external_busy(
     assert radicale_server.get(path, f"{bid}.ics").status_code == 200
     event_type = await event_type_with(app, account, [(cid, path)])
     foreign = [BusyInterval(Z("2026-04-15T12:00:00Z"), Z("2026-04-15T13:00:00Z"), cid)]
-    assert (await source(app).busy(event_type, *WEEK)).busy == foreign
+    assert (await source(app).busy(await scope_of(app, event_type), *WEEK)).busy == foreign
     # cancelled, the event waits for the relay to delete it: it must not block meanwhile
     async with state.db.write() as session:
         (await session.get_one(Booking, bid)).status = "cancelled"
-    assert (await source(app).busy(event_type, *WEEK)).busy == foreign
+    assert (await source(app).busy(await scope_of(app, event_type), *WEEK)).busy == foreign
 
     # Google cannot skip single events in freeBusy: the written event's time is taken out
     google = await add_oauth_connection(app, account, provider="google", email="g@example.com")
@@ -391,7 +404,7 @@ async def test_events_astrocal_wrote_are_not_external_busy(
         )
     )
     google_type = await event_type_with(app, account, [(google, "g@example.com")])
-    assert (await source(app).busy(google_type, *WEEK)).busy == [
+    assert (await source(app).busy(await scope_of(app, google_type), *WEEK)).busy == [
         BusyInterval(Z("2026-04-15T08:30:00Z"), Z("2026-04-15T09:00:00Z"), google),
         BusyInterval(Z("2026-04-15T12:00:00Z"), Z("2026-04-15T13:00:00Z"), google),
     ]
