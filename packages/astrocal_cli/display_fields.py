@@ -36,7 +36,9 @@ __all__ = [
     "lookup",
 ]
 
-Kind = Literal["id", "text", "time", "bool", "json", "list", "hours", "overrides", "calendars"]
+Kind = Literal[
+    "id", "text", "time", "bool", "json", "list", "hours", "overrides", "calendars", "hosts"
+]
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,22 @@ def _calendars(value: Any) -> str:
     return "\n".join(lines)
 
 
+def _hosts(value: Any) -> str:
+    """An event type's hosts, one a line with its round-robin weight and priority."""
+    if not isinstance(value, list):
+        return ""
+    return "\n".join(
+        f"{h.get('host_id')} (weight {h.get('weight', 1)}, priority {h.get('priority', 0)})"
+        for h in value
+        if isinstance(h, Mapping)
+    )
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "hours": _hours,
     "overrides": _overrides,
     "calendars": _calendars,
+    "hosts": _hosts,
 }
 
 
@@ -180,10 +194,12 @@ EVENT_TYPE_ROW = _fields(
     ("Slug", "slug"),
     ("Minutes", "duration_minutes"),
     ("Schedule", "schedule_id", "id"),
+    ("Assignment", "assignment"),
     ("Active", "active", "bool"),
 )
 EVENT_TYPE = _detail(
     EVENT_TYPE_ROW,
+    ("Hosts", "hosts", "hosts"),
     ("Description", "description"),
     ("Duration options", "duration_options", "list"),
     ("Slot interval", "slot_interval_minutes"),

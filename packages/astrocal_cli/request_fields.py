@@ -6,6 +6,7 @@ request (the API's defaults apply), never sent as ``null``.
 - ``--hours "mon-fri 09:00-12:00,13:00-17:00"`` → weekly_hours entries
 - ``--override 2026-12-24=off`` / ``--override 2026-12-27=10:00-14:00`` → date_overrides entries
 - ``--metadata key=value`` → a metadata object
+- ``--host host_a,weight=2,priority=1`` → an event type's hosts entry (``--host none``: no hosts)
 - ``--data '{"…": …}'`` or ``--data @body.json`` → extra body fields, merged under the flags
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "given",
     "merge_body",
     "parse_data",
+    "parse_hosts",
     "parse_hours",
     "parse_metadata",
     "parse_override",
@@ -111,6 +113,32 @@ def parse_metadata(values: Iterable[str]) -> dict[str, str]:
             raise InputError(f"cannot read metadata {value!r}; write it as key=value")
         metadata[key.strip()] = text
     return metadata
+
+
+_HOST_ID = re.compile(r"^host_[a-z0-9]+$")
+_HOST_FORM = "write it as host_…, optionally followed by ,weight=N and/or ,priority=N"
+
+
+def _host(value: str) -> dict[str, Any]:
+    host_id, *settings = (part.strip() for part in value.split(","))
+    if not _HOST_ID.match(host_id):
+        raise InputError(f"cannot read host {value!r}: {host_id!r} is not a host id; {_HOST_FORM}")
+    entry: dict[str, Any] = {"host_id": host_id}
+    for setting in settings:
+        key, sep, number = setting.partition("=")
+        if not sep or key.strip() not in {"weight", "priority"} or not number.strip().isdigit():
+            raise InputError(f"cannot read {setting!r} in host {value!r}; {_HOST_FORM}")
+        entry[key.strip()] = int(number)
+    return entry
+
+
+def parse_hosts(values: Iterable[str]) -> list[dict[str, Any]]:
+    """``["host_a,weight=2", "host_b"]`` → hosts entries in the order given; ``["none"]`` → ``[]``
+    (an update back to the account's default host). The API checks the ids and the numbers."""
+    values = list(values)
+    if [v.strip().lower() for v in values] == ["none"]:
+        return []
+    return [_host(value) for value in values]
 
 
 def parse_data(value: str | None) -> dict[str, Any]:

@@ -36,6 +36,8 @@ def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
     from rich.table import Table
 
     seated = any("seats_remaining" in s for s in slots)
+    # Team event types name the hosts free at each start (round robin: who a booking may go to).
+    hosted = any(s.get("host_ids") for s in slots)
     table = Table(
         title=f"Open slots, {span} (times in {zone_name(cli.tz)})",
         title_justify="left",
@@ -46,6 +48,8 @@ def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
     table.add_column("Start (book with this)", no_wrap=True, style="cyan")
     if seated:
         table.add_column("Seats left", justify="right")
+    if hosted:
+        table.add_column("Free hosts")
     previous_day = None
     for slot in slots:
         start_local = format_instant(slot["start"], cli.tz, with_zone=False)
@@ -58,6 +62,8 @@ def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
         ]
         if seated:
             row.append(str(slot.get("seats_remaining", "")))
+        if hosted:
+            row.append(", ".join(slot.get("host_ids") or []))
         table.add_row(*row)
         previous_day = day
     cli.out.out.print(table)
@@ -66,10 +72,13 @@ def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
 def _explain(cli: Cli, body: dict[str, Any]) -> None:
     if body.get("available"):
         cli.out.line("Available: this start can be booked.", style="green")
+        if body.get("host_ids"):
+            cli.out.line(f"Free hosts: {', '.join(body['host_ids'])}")
         return
     cli.out.line("Not available:", style="red")
     for reason in body.get("reasons") or []:
-        line = f"  • {reason.get('code')}: {reason.get('message')}"
+        host = f"{reason['host_id']}: " if reason.get("host_id") else ""
+        line = f"  • {host}{reason.get('code')}: {reason.get('message')}"
         conflict = reason.get("conflict")
         if isinstance(conflict, dict):
             line += (
@@ -105,6 +114,14 @@ def availability_command(
     duration: Annotated[
         int | None, typer.Option("--duration", help="Minutes, one of the event type's options.")
     ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            metavar="HOST_ID",
+            help="Team event types: ask about this one host (host_…) instead of the team.",
+        ),
+    ] = None,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -114,12 +131,13 @@ def availability_command(
         ),
     ] = None,
 ) -> None:
-    """Open slots of an event type on a day or a range of days, in --tz (default: local zone)."""
+    """Open slots of an event type on a day or a range of days, in --tz (default: local zone);
+    for a team event type, each slot lists the hosts free at that start."""
     if explain is not None:
         if date or from_ or to:
             raise CliError("--explain takes a start time, not --date/--from/--to.", ExitCode.USAGE)
         start = to_api_time(parse_instant(explain, cli.tz))
-        params = given(event_type_id=event_type_id, start=start, duration=duration)
+        params = given(event_type_id=event_type_id, start=start, duration=duration, host_id=host)
         result = cli.call("Checking", lambda c: c.availability.check(**params))
         cli.emit(result, lambda body: _explain(cli, body))
         return
@@ -136,7 +154,11 @@ def availability_command(
     else:
         query = {"date": parse_date(date or "today", cli.tz).isoformat()}
     params = given(
-        event_type_id=event_type_id, time_zone=iana_name(cli.tz), duration=duration, **query
+        event_type_id=event_type_id,
+        time_zone=iana_name(cli.tz),
+        duration=duration,
+        host_id=host,
+        **query,
     )
     result = cli.call("Finding open slots", lambda c: c.availability.list(**params))
     cli.emit(result, lambda body: _slots_table(cli, body))

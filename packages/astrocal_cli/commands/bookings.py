@@ -104,6 +104,15 @@ def create_command(
     duration: Annotated[
         int | None, typer.Option(help="Minutes, if the event type offers several.")
     ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            metavar="HOST_ID",
+            help="Round robin: book this host (one of the slot's free hosts; 409 if busy). "
+            "Default: the event type's assignment rule picks.",
+        ),
+    ] = None,
     metadata: Metadata = None,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
@@ -119,6 +128,7 @@ def create_command(
         guests=guest or None,
         notes=notes,
         duration=duration,
+        host_id=host,
         metadata=parse_metadata(metadata) if metadata else None,
     )
     result = cli.call(
@@ -146,9 +156,16 @@ def reschedule_command(
     booking_id: IdArg,
     start: Start,
     reason: Reason = None,
+    reassign: Annotated[
+        bool,
+        typer.Option(
+            "--reassign",
+            help="Round robin: if the booking's host is busy then, move it to another free host.",
+        ),
+    ] = False,
 ) -> None:
-    """Move a booking to another open start; it keeps its id."""
-    params = given(start=_time(cli, start), reason=reason)
+    """Move a booking to another open start; it keeps its id (and its host, unless --reassign)."""
+    params = given(start=_time(cli, start), reason=reason, reassign=reassign or None)
     result = cli.call("Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params))
     show_one(cli, result, BOOKING, title="Rescheduled")
 

@@ -9,7 +9,13 @@ import typer
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import EVENT_TYPE, EVENT_TYPE_ROW
-from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata
+from astrocal_cli.request_fields import (
+    given,
+    merge_body,
+    parse_data,
+    parse_hosts,
+    parse_metadata,
+)
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.resource_commands import save_commands
 from astrocal_cli.result_display import show_done, show_page
@@ -56,7 +62,33 @@ class EventTypeFields(OptionGroup):
     ] = None
     seats: Annotated[int | None, typer.Option("--seats", help="Invitees per slot.")] = None
     schedule: Annotated[
-        str | None, typer.Option("--schedule", help="sch_… (default: the default schedule).")
+        str | None,
+        typer.Option(
+            "--schedule",
+            metavar="SCH_ID|none",
+            help="sch_…, the hours every host works (default: the default schedule; for a team, "
+            "each host's own default schedule). Update: none goes back to each host's own.",
+        ),
+    ] = None
+    host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--host",
+            metavar="HOST_ID[,weight=N][,priority=N]",
+            help="A host of a team event type (repeatable, in order), e.g. --host host_a "
+            "--host host_b,weight=2. Round robin: weight is a host's share (default 1), "
+            "priority breaks ties, higher first (default 0). Update: replaces the list; "
+            "--host none goes back to the account's default host.",
+        ),
+    ] = None
+    assignment: Annotated[
+        str | None,
+        typer.Option(
+            "--assignment",
+            metavar="single|collective|round_robin",
+            help="Who a booking goes to: collective = every host (all must be free); "
+            "round_robin = one free host, picked by the rule in the API docs.",
+        ),
     ] = None
     location: Annotated[
         tuple[str, str] | None,
@@ -82,7 +114,7 @@ class EventTypeFields(OptionGroup):
     def body(self) -> dict[str, Any]:
         """The request body: ``--data`` with the flags given on top, in the API's field names."""
         location = self.location
-        return merge_body(
+        body = merge_body(
             parse_data(self.data),
             title=self.title,
             slug=self.slug,
@@ -97,10 +129,15 @@ class EventTypeFields(OptionGroup):
             max_bookings_per_day=self.max_per_day,
             seats_per_slot=self.seats,
             schedule_id=self.schedule,
+            hosts=parse_hosts(self.host) if self.host else None,
+            assignment=self.assignment,
             location={"type": location[0], "value": location[1]} if location else None,
             active=self.active,
             metadata=parse_metadata(self.metadata) if self.metadata else None,
         )
+        if (self.schedule or "").strip().lower() == "none":
+            body["schedule_id"] = None  # the API's null: each host works its own default schedule
+        return body
 
 
 @GROUP.command("list")
