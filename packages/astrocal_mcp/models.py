@@ -87,6 +87,9 @@ class EventTypeInfo(Output):
     location: str | None = None
     active: bool
     is_default: bool = False
+    # Only team event types (with hosts) carry these two.
+    assignment: str | None = None
+    host_ids: list[str] | None = None
 
 
 class EventTypeList(Output):
@@ -102,6 +105,7 @@ class SlotInfo(Output):
     weekday: str
     date: str = Field(description="Local date.")
     seats_remaining: int | None = None
+    host_ids: list[str] | None = None
 
 
 class AvailabilityResult(Output):
@@ -117,12 +121,14 @@ class AvailabilityResult(Output):
 class Reason(Output):
     code: str
     message: str
+    host_id: str | None = None
 
 
 class Explanation(Output):
     event_type_id: str
     start_time: str
     available: bool
+    host_ids: list[str] | None = None
     reasons: list[Reason]
     alternatives: list[SlotInfo]
 

@@ -71,6 +71,7 @@ def slot_info(slot: Any, zone: ZoneInfo) -> SlotInfo:
         weekday=local_start.weekday,
         date=local_start.date,
         seats_remaining=_get(slot, "seats_remaining"),
+        host_ids=_get(slot, "host_ids") or None,
     )
 
 
@@ -100,8 +101,13 @@ def explanation(check: Any, event_type_id: str, start: datetime, zone: ZoneInfo)
         event_type_id=event_type_id,
         start_time=utc_text(start),
         available=bool(_get(check, "available", False)),
+        host_ids=_get(check, "host_ids") or None,
         reasons=[
-            Reason(code=str(_get(r, "code")), message=str(_get(r, "message", "")))
+            Reason(
+                code=str(_get(r, "code")),
+                message=str(_get(r, "message", "")),
+                host_id=_get(r, "host_id"),
+            )
             for r in _get(check, "reasons", [])
         ],
         alternatives=[slot_info(s, zone) for s in _get(check, "alternatives", [])],
@@ -109,6 +115,8 @@ def explanation(check: Any, event_type_id: str, start: datetime, zone: ZoneInfo)
 
 
 def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
+    # A team event type lists its hosts; one without is the account's default host's alone.
+    hosts = [str(_get(h, "host_id")) for h in _get(event_type, "hosts", [])]
     return EventTypeInfo(
         id=str(_get(event_type, "id")),
         title=str(_get(event_type, "title")),
@@ -119,6 +127,8 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
         location=_location(_get(event_type, "location")),
         active=bool(_get(event_type, "active", True)),
         is_default=_get(event_type, "id") == default_id,
+        assignment=str(_get(event_type, "assignment", "single")) if hosts else None,
+        host_ids=hosts or None,
     )
 
 

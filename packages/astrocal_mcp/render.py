@@ -46,6 +46,8 @@ def render_event_types(result: EventTypeList) -> str:
             extras.append("inactive")
         if et.is_default:
             extras.append("default")
+        if et.host_ids:
+            extras.append(f"{et.assignment} team of {', '.join(et.host_ids)}")
         suffix = f" ({', '.join(extras)})" if extras else ""
         lines.append(f"- {et.id}: {et.title}, {et.duration_minutes} min{suffix}")
     return "Event types:\n" + "\n".join(lines)
@@ -53,7 +55,8 @@ def render_event_types(result: EventTypeList) -> str:
 
 def render_slot(slot: SlotInfo) -> str:
     seats = f", {slot.seats_remaining} seats left" if slot.seats_remaining is not None else ""
-    return f"{slot.weekday} {slot.local_start[:16].replace('T', ' ')}–{slot.local_end[11:16]} (start_time {slot.start}){seats}"
+    hosts = f", free hosts {', '.join(slot.host_ids)}" if slot.host_ids else ""
+    return f"{slot.weekday} {slot.local_start[:16].replace('T', ' ')}–{slot.local_end[11:16]} (start_time {slot.start}){seats}{hosts}"
 
 
 def render_availability(result: AvailabilityResult) -> str:
@@ -75,10 +78,14 @@ def render_availability(result: AvailabilityResult) -> str:
 
 def render_explanation(result: Explanation) -> str:
     if result.available:
+        hosts = f" (free hosts: {', '.join(result.host_ids)})" if result.host_ids else ""
         return (
-            f"{result.start_time} is available for {result.event_type_id}; create_booking with it."
+            f"{result.start_time} is available for {result.event_type_id}{hosts}; "
+            "create_booking with it."
         )
-    reasons = "\n".join(f"- {r.code}: {r.message}" for r in result.reasons)
+    reasons = "\n".join(
+        f"- {r.host_id + ': ' if r.host_id else ''}{r.code}: {r.message}" for r in result.reasons
+    )
     text = f"{result.start_time} is not available for {result.event_type_id}:\n{reasons}"
     if result.alternatives:
         text += "\nNearest open slots:\n" + "\n".join(

@@ -103,6 +103,10 @@ Instant = Annotated[
     ),
 ]
 BookingId = Annotated[str, Field(description="Booking id (bk_…).")]
+HostId = Annotated[
+    str | None,
+    Field(description="Team event types: only this host (host_…)."),
+]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 _CHANGES_BOOKING = ToolAnnotations(
@@ -205,7 +209,8 @@ async def _fetch_event_types(deps: ToolDeps) -> EventTypeList:
 
 @_tool(READ_ONLY)
 async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]:
-    """List the bookable event types (id, title, duration). Use an id as event_type_id."""
+    """List the bookable event types (id, title, duration). Use an id as event_type_id. Team
+    event types add host_ids and assignment (collective: all hosts attend; round_robin: one)."""
     result = await _fetch_event_types(_deps(ctx))
     return _result(result, render.render_event_types(result))
 
@@ -223,9 +228,11 @@ async def check_availability(
     duration: Annotated[
         int | None, Field(description="Minutes, one of the event type's durations.")
     ] = None,
+    host_id: HostId = None,
 ) -> Annotated[CallToolResult, AvailabilityResult]:
     """Open slots of an event type between two dates. Each slot has start (UTC; pass it as
-    start_time to create_booking) and local_start/weekday in the zone."""
+    start_time to create_booking) and local_start/weekday in the zone; on team event types also
+    host_ids, the hosts free then."""
     deps = _deps(ctx)
     first = _checked(lambda: parse_date(start_date, param="start_date"))
     last = _checked(lambda: parse_date(end_date, param="end_date"))
@@ -238,6 +245,8 @@ async def check_availability(
         args["time_zone"] = zone.key
     if duration is not None:
         args["duration"] = duration
+    if host_id:
+        args["host_id"] = host_id.strip()
     async with deps.clients() as client:
         try:
             availability = await client.availability.list(**args)
@@ -256,6 +265,7 @@ async def explain_availability(
     start_time: Instant,
     event_type_id: EventTypeId = None,
     timezone: ZoneName = None,
+    host_id: HostId = None,
 ) -> Annotated[CallToolResult, Explanation]:
     """Whether one start time can be booked; if not, why (reason codes) and the nearest open
     slots. Use it when a wanted time is missing from check_availability."""
@@ -263,9 +273,10 @@ async def explain_availability(
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
     zone = _zone_or_none(timezone, "timezone") or bracket_zone(start_time) or ZoneInfo("UTC")
     evt = _event_type(deps, event_type_id)
+    args: dict[str, Any] = {"host_id": host_id.strip()} if host_id else {}
     async with deps.clients() as client:
         try:
-            check = await client.availability.check(event_type_id=evt, start=start)
+            check = await client.availability.check(event_type_id=evt, start=start, **args)
         except APIError as exc:
             raise _fail(deps, exc, zone) from None
     result = outputs.explanation(check, evt, start, zone)
@@ -302,6 +313,13 @@ async def create_booking(
         str | None, Field(description="Invitee's IANA zone, for the invite's local times.")
     ] = None,
     notes: Annotated[str | None, Field(description="Anything the host should know.")] = None,
+    host_id: Annotated[
+        str | None,
+        Field(
+            description="Round robin: book this host, one of the slot's host_ids; omit to "
+            "let the event type's rule pick."
+        ),
+    ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
     """Book a start_time (from check_availability) for the invitee, who gets an email invite.
     Retrying with the same arguments returns the same booking instead of a second one."""
@@ -317,7 +335,14 @@ async def create_booking(
     body: dict[str, Any] = {"event_type_id": evt, "start": start, "invitee": invitee}
     if notes:
         body["notes"] = notes
-    key = _key("create_booking", evt, utc_text(start), invitee, notes or "")
+    host = (host_id or "").strip()
+    if host:
+        body["host_id"] = host
+    # A host asked for is part of the request (a different host is a different booking); without
+    # one the key stays what it always was, so retries across an upgrade still replay.
+    key = _key(
+        "create_booking", evt, utc_text(start), invitee, notes or "", *([host] if host else [])
+    )
     async with deps.clients() as client:
         try:
             response = await client.with_raw_response.bookings.create(**body, idempotency_key=key)
@@ -394,8 +419,13 @@ async def reschedule_booking(
     booking_id: BookingId,
     new_start_time: Instant,
     reason: Annotated[str | None, Field(description="Shown to the invitee.")] = None,
+    reassign: Annotated[
+        bool | None,
+        Field(description="Round robin: if its host is busy then, move it to another free host."),
+    ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Move a booking to a new open start (same length, same id); the invitee is notified."""
+    """Move a booking to a new open start (same length, same id, same host unless reassign);
+    the invitee is notified."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(new_start_time, param="new_start_time"))
     invitee_zone: ZoneInfo | None = None
@@ -410,6 +440,8 @@ async def reschedule_booking(
                 args: dict[str, Any] = {"start": start}
                 if reason:
                     args["reason"] = reason
+                if reassign:
+                    args["reassign"] = True
                 booking = await client.bookings.reschedule(current.id, **args)
                 headline = f"Rescheduled {booking.id}."
         except APIError as exc:

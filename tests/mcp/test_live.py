@@ -36,6 +36,7 @@ class Live:
     url: str
     key: str
     event_type_id: str
+    database_url: str
 
 
 def free_port() -> int:
@@ -111,6 +112,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             url=f"http://127.0.0.1:{port}",
             key=first.created.test_key.secret,
             event_type_id=first.test_event_type_id,
+            database_url=database_url,
         )
     finally:
         stop(process)
@@ -210,6 +212,53 @@ async def test_agent_session_over_stdio(live: Live) -> None:
             },
         )
         assert naive.is_error and "no UTC offset" in naive.content[0].text
+
+
+async def _team_event_type(live: Live) -> tuple[str, list[str]]:
+    """A round robin of two new hosts, written in the database (the hosts API is not needed)."""
+    import httpx
+    from astrocal_server.storage.db import Database
+    from astrocal_server.storage.models import EventType
+    from sqlalchemy import select
+
+    from tests.support.team_rows import insert_hosts
+
+    async with httpx.AsyncClient(
+        base_url=live.url, headers={"Authorization": f"Bearer {live.key}"}
+    ) as api:
+        created = await api.post(
+            "/v1/event_types", json={"title": "Demo", "slug": "team-demo", "duration_minutes": 30}
+        )
+    assert created.status_code == 201, created.text
+    evt = created.json()["id"]
+    db = Database(live.database_url)
+    try:
+        async with db.read() as session:
+            row = (await session.scalars(select(EventType).where(EventType.id == evt))).one()
+        hosts = await insert_hosts(db, row.account_id, ["Ana", "Ben"], now=row.created_at)
+        async with db.write() as session:
+            row = (await session.scalars(select(EventType).where(EventType.id == evt))).one()
+            row.hosts = [{"host_id": h, "priority": 0, "weight": 1} for h in hosts]
+            row.assignment = "round_robin"
+    finally:
+        await db.dispose()
+    return evt, hosts
+
+
+async def test_team_event_types_over_stdio(live: Live) -> None:
+    evt, hosts = await _team_event_type(live)
+    params = StdioServerParameters(command=str(BIN / "astrocal-mcp"), env=mcp_env(live))
+    async with Client(params) as client:
+        listed = await call(client, "list_event_types")
+        by_id = {e["id"]: e for e in listed["event_types"]}
+        assert (by_id[evt]["assignment"], by_id[evt]["host_ids"]) == ("round_robin", hosts)
+        assert "host_ids" not in by_id[live.event_type_id]
+        now = await call(client, "get_current_time", time_zone="UTC")
+        tuesday = next_weekday(date.fromisoformat(now["date"]), 1).isoformat()
+        # host_id is a parameter the tool takes and forwards (the reference server answers it).
+        one_host = await call(client, "check_availability", event_type_id=evt,
+                              start_date=tuesday, end_date=tuesday, host_id=hosts[1])  # fmt: skip
+        assert one_host["event_type_id"] == evt
 
 
 async def test_streamable_http_transport(live: Live, tmp_path: Path) -> None:

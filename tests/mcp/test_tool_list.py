@@ -56,12 +56,14 @@ async def test_names_and_parameters_match_the_official_server() -> None:
     }
     assert props(tools["get_current_time"]) == ({"time_zone"}, set())
     assert props(tools["list_event_types"]) == (set(), set())
+    # Team scheduling adds optional parameters only (host_id, reassign): the official names all
+    # stay, and nothing new is required.
     assert props(tools["check_availability"]) == (
-        {"event_type_id", "start_date", "end_date", "timezone", "duration"},
+        {"event_type_id", "start_date", "end_date", "timezone", "duration", "host_id"},
         {"start_date", "end_date"},
     )
     assert props(tools["explain_availability"]) == (
-        {"event_type_id", "start_time", "timezone"},
+        {"event_type_id", "start_time", "timezone", "host_id"},
         {"start_time"},
     )
     assert props(tools["create_booking"]) == (
@@ -72,13 +74,14 @@ async def test_names_and_parameters_match_the_official_server() -> None:
             "invitee_email",
             "invitee_timezone",
             "notes",
+            "host_id",
         },
         {"start_time", "invitee_name", "invitee_email"},
     )
     assert props(tools["get_booking"]) == ({"booking_id"}, {"booking_id"})
     assert props(tools["list_bookings"]) == ({"status", "event_type_id", "limit", "cursor"}, set())
     assert props(tools["reschedule_booking"]) == (
-        {"booking_id", "new_start_time", "reason"},
+        {"booking_id", "new_start_time", "reason", "reassign"},
         {"booking_id", "new_start_time"},
     )
     assert props(tools["cancel_booking"]) == ({"booking_id", "reason"}, {"booking_id"})
