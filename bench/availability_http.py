@@ -13,11 +13,9 @@ the 1-connection rate.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -26,29 +24,15 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from _results import write_section
+from _common import bench_parser, bench_settings, percentile, publish, run_child, run_header
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Availability over HTTP"
+AVAILABILITY = "/v1/availability"
+WARMUP = 300  # requests per measured run before timing starts
 
 
 # --- seeding ---------------------------------------------------------------------------------
-
-
-def bench_settings(db_url: str) -> Any:
-    """Server settings for the run: the default plan's rate limit is raised far above what the
-    load generator sends (the limiter still runs on every request; it just never says 429)."""
-    from astrocal_server.config import Plan, Settings
-
-    return Settings(
-        database_url=db_url,
-        run_relay=False,
-        plans={"unlimited": Plan(bookings_per_month=None, requests_per_minute=10_000_000)},
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 async def seed(db_url: str, bookings: int) -> dict[str, str]:
@@ -143,7 +127,7 @@ async def load(
     connections: int,
     requests: int,
     warmup: int,
-    path: str = "/v1/availability",
+    path: str = AVAILABILITY,
 ) -> dict[str, float]:
     import httpx
 
@@ -166,7 +150,7 @@ async def load(
                 started = time.perf_counter()
                 r = await client.get(path, params=params)
                 latencies.append(time.perf_counter() - started)
-                if r.status_code != 200 or (path == "/v1/availability" and not r.json()["data"]):
+                if r.status_code != 200 or (path == AVAILABILITY and not r.json()["data"]):
                     errors += 1
 
         began = time.perf_counter()
@@ -180,7 +164,7 @@ async def load(
         "seconds": elapsed,
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
     }
 
 
@@ -210,45 +194,24 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], deadline_s: float = 30)
 
 
 def _run_load(
-    url: str,
-    seeded: dict[str, str],
-    connections: int,
-    requests: int,
-    warmup: int,
-    path: str = "/v1/availability",
+    url: str, seeded: dict[str, str], connections: int, requests: int, path: str = AVAILABILITY
 ) -> dict[str, float]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--load",
-            url,
-            json.dumps(seeded),
-            str(connections),
-            str(requests),
-            str(warmup),
-            path,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"the load generator failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout)
-
-
-def write_results(text: str) -> None:
-    write_section(SECTION, text)
+    job = {
+        "url": url,
+        "key": seeded["key"],
+        "params": {"event_type_id": seeded["event_type_id"], "date": seeded["date"]},
+        "connections": connections,
+        "requests": requests,
+        "warmup": WARMUP,
+        "path": path,
+    }
+    return dict(run_child(__file__, "load generator", "--load", json.dumps(job)))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--requests", type=int, default=3000, help="requests per measured run")
     parser.add_argument("--bookings", type=int, default=200, help="bookings to seed")
-    parser.add_argument(
-        "--no-write", action="store_true", help="print the results, leave RESULTS.md alone"
-    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="astrocal-bench-"))
@@ -259,9 +222,9 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, __file__, "--serve", db_url, str(port)])
     try:
         _wait_ready(url, server)
-        floor = _run_load(url, seeded, 1, args.requests, warmup=300, path="/healthz")
-        one = _run_load(url, seeded, 1, args.requests, warmup=300)
-        many = _run_load(url, seeded, 32, args.requests * 2, warmup=300)
+        floor = _run_load(url, seeded, 1, args.requests, path="/healthz")
+        one = _run_load(url, seeded, 1, args.requests)
+        many = _run_load(url, seeded, 32, args.requests * 2)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -273,12 +236,11 @@ def main() -> None:
     slots = "one day (16 open slots minus bookings)"
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
-        f"1-minute load average {load:.1f} at the end of the run (a shared machine: above the "
-        f"CPU count, every figure here includes waiting for a CPU)\n"
-        f"- Command: `.venv/bin/python bench/availability_http.py --requests {args.requests}`\n"
+        + run_header(
+            f"; 1-minute load average {load:.1f} at the end of the run (a shared machine: above "
+            "the CPU count, every figure here includes waiting for a CPU)"
+        )
+        + f"- Command: `.venv/bin/python bench/availability_http.py --requests {args.requests}`\n"
         f"- Setup: uvicorn, 1 worker, SQLite (WAL); {args.bookings} seeded bookings; request "
         f"`GET /v1/availability?event_type_id=…&date=…` for {slots}; load generator: httpx (async) "
         "in a separate process on the same machine, keep-alive connections.\n\n"
@@ -299,28 +261,13 @@ def main() -> None:
             "shared machine (load average above the CPU count) rather than availability's own "
             f"{one['p50_ms'] - floor['p50_ms']:.2f} ms.\n"
         )
-    print(text)
-    if not args.no_write:
-        write_results(text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--serve":
         serve(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--load":
-        seeded_args = json.loads(sys.argv[3])
-        params = {"event_type_id": seeded_args["event_type_id"], "date": seeded_args["date"]}
-        result = asyncio.run(
-            load(
-                sys.argv[2],
-                seeded_args["key"],
-                params,
-                int(sys.argv[4]),
-                int(sys.argv[5]),
-                int(sys.argv[6]),
-                sys.argv[7],
-            )
-        )
-        print(json.dumps(result))
+        print(json.dumps(asyncio.run(load(**json.loads(sys.argv[2])))))
     else:
         main()

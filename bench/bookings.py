@@ -19,34 +19,37 @@ race: exactly 1 × 201 and 99 × 409, 0 × 5xx, on SQLite and on PostgreSQL with
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
 import json
-import os
-import platform
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from _results import write_section
+from _common import (
+    bench_parser,
+    bench_settings,
+    iso,
+    listening_socket,
+    make_event_types,
+    on_each_database,
+    percentile,
+    publish,
+    run_child,
+    run_header,
+    seed_accounts,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Bookings"
 CONNECTIONS = 16
 WARMUP = 20  # bookings per connection before measuring
 POOL_SIZE = 15  # per server process: two of them fit PostgreSQL's default 100 connections
 RACERS = 100
-PLANS = '{"unlimited": {"requests_per_minute": 10000000}}'
+SERVERS = {"SQLite": 1, "PostgreSQL": 2}  # server processes per database
 NOTE = (
     "Where the time goes (profiled in one process, same machine): a booking request costs about "
     "10 ms of server time, of which ~5 ms is the serialised write (BEGIN IMMEDIATE, the engine "
@@ -56,73 +59,6 @@ NOTE = (
     "this design on this 2-CPU machine, which other jobs were also loading during the run; the "
     "race bar (correctness) holds in every round on both databases.\n"
 )
-EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-# --- seeding ---------------------------------------------------------------------------------
-
-
-async def seed_accounts(db_url: str, count: int) -> list[str]:
-    """``count`` accounts; returns their test-mode secrets."""
-    from astrocal_server.accounts import create_account
-    from astrocal_server.clock import SystemClock
-    from astrocal_server.storage.db import Database
-    from astrocal_server.storage.migrate import migrate
-
-    await migrate(db_url)
-    db = Database(db_url)
-    keys = []
-    try:
-        async with db.write() as session:
-            for i in range(count):
-                made = await create_account(
-                    session,
-                    name=f"Bench {i}",
-                    email=f"bench{i}@example.com",
-                    time_zone="UTC",
-                    plan="unlimited",
-                    clock=SystemClock(),
-                )
-                keys.append(made.test_key.secret)
-    finally:
-        await db.dispose()
-    return keys
-
-
-async def make_event_types(url: str, keys: list[str]) -> list[str]:
-    """An office-hours schedule (Mon–Fri 09:00–17:00 UTC) and a 30-minute event type per account,
-    through the API."""
-    import httpx
-
-    out = []
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for key in keys:
-            headers = {"Authorization": f"Bearer {key}"}
-            r = await client.post(
-                "/v1/schedules",
-                headers=headers,
-                json={
-                    "name": "Always",
-                    "time_zone": "UTC",
-                    "weekly_hours": [
-                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
-                    ],
-                },
-            )
-            r.raise_for_status()
-            r = await client.post(
-                "/v1/event_types",
-                headers=headers,
-                json={
-                    "title": "Intro call",
-                    "slug": "intro-call",
-                    "duration_minutes": 30,
-                    "schedule_id": r.json()["id"],
-                },
-            )
-            r.raise_for_status()
-            out.append(r.json()["id"])
-    return out
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -132,17 +68,9 @@ def serve(db_url: str, fd: int) -> None:
     import astrocal_server.app as app_module
     import uvicorn
     from astrocal_server.app import create_app
-    from astrocal_server.config import Settings
     from astrocal_server.storage.db import Database
 
-    settings = Settings(  # type: ignore[call-arg]
-        database_url=db_url,
-        run_relay=False,
-        email_backend="disabled",
-        migrate_on_start=False,
-        plans=json.loads(PLANS),
-        _env_file=None,
-    )
+    settings = bench_settings(db_url, email_backend="disabled", migrate_on_start=False)
     app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
     uvicorn.run(
         create_app(settings),
@@ -161,10 +89,7 @@ def start_servers(db_url: str, count: int) -> tuple[list[subprocess.Popen[bytes]
     """``count`` server processes, each on a pre-bound socket (requests queue until it is up)."""
     procs, urls = [], []
     for _ in range(count):
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1024)
+        sock = listening_socket(1024)
         procs.append(
             subprocess.Popen(
                 [sys.executable, __file__, "--serve", db_url, str(sock.fileno())],
@@ -188,10 +113,6 @@ def stop_servers(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 # --- load (runs in its own process) ----------------------------------------------------------
-
-
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _slots(count: int) -> list[datetime]:
@@ -225,7 +146,7 @@ async def throughput(
             offset = n if record else per_connection + n
             body = {
                 "event_type_id": event_types[i],
-                "start": _iso(slots[offset]),
+                "start": iso(slots[offset]),
                 "invitee": {"name": "Bench", "email": f"b{i}.{n}@example.com"},
             }
             started = time.perf_counter()
@@ -249,7 +170,7 @@ async def throughput(
         "seconds": elapsed,
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
     }
 
 
@@ -264,7 +185,7 @@ async def race(urls: list[str], key: str, event_type_id: str, rounds: int) -> di
     durations = []
     try:
         for round_ in range(rounds):
-            start = _iso(slots[round_])
+            start = iso(slots[round_])
             began = time.perf_counter()
             responses = await asyncio.gather(
                 *(
@@ -297,15 +218,7 @@ async def race(urls: list[str], key: str, event_type_id: str, rounds: int) -> di
 
 
 def run_load(mode: str, payload: dict[str, Any]) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--load", mode, json.dumps(payload)],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"the {mode} load generator failed:\n{out.stderr[-4000:]}")
-    return dict(json.loads(out.stdout))
+    return dict(run_child(__file__, f"{mode} load generator", "--load", mode, json.dumps(payload)))
 
 
 # --- one database ----------------------------------------------------------------------------
@@ -315,7 +228,11 @@ def bench_database(db_url: str, servers: int, bookings: int, rounds: int) -> dic
     keys = asyncio.run(seed_accounts(db_url, CONNECTIONS + 1))
     procs, urls = start_servers(db_url, servers)
     try:
-        event_types = asyncio.run(make_event_types(urls[0], keys))
+        event_types = asyncio.run(
+            make_event_types(
+                urls[0], keys, title="Intro call", slug="intro-call", duration_minutes=30
+            )
+        )
         speed = run_load(
             "throughput",
             {
@@ -339,28 +256,6 @@ def bench_database(db_url: str, servers: int, bookings: int, rounds: int) -> dic
     return {"throughput": speed, "race": contest, "servers": servers}
 
 
-async def _pg_admin(base_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def bench_postgres(base_url: str, bookings: int, rounds: int) -> dict[str, Any]:
-    from sqlalchemy.engine import make_url
-
-    name = f"astrocal_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(base_url, f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-        return bench_database(url, 2, bookings, rounds)
-    finally:
-        asyncio.run(_pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -381,26 +276,17 @@ def _race_row(label: str, result: dict[str, Any]) -> str:
     )
 
 
-def write_results(text: str) -> None:
-    write_section(SECTION, text)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, postgres=True)
     parser.add_argument("--bookings", type=int, default=3000, help="measured bookings per database")
     parser.add_argument("--rounds", type=int, default=20, help="race rounds per database")
-    parser.add_argument("--postgres", default=os.environ.get("ASTROCAL_TEST_POSTGRES_URL"))
-    parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="astrocal-bench-bookings-"))
-    results = {
-        "SQLite": bench_database(
-            f"sqlite+aiosqlite:///{tmp / 'bench.db'}", 1, args.bookings, args.rounds
-        )
-    }
-    if args.postgres:
-        results["PostgreSQL"] = bench_postgres(args.postgres, args.bookings, args.rounds)
+    results = on_each_database(
+        args.postgres,
+        lambda name, url: bench_database(url, SERVERS[name], args.bookings, args.rounds),
+        tmp_prefix="astrocal-bench-bookings-",
+    )
 
     sqlite = results["SQLite"]["throughput"]
     rps_ok = sqlite["rps"] >= 500
@@ -411,10 +297,8 @@ def main() -> None:
     )
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
-        f"- Command: `.venv/bin/python bench/bookings.py --bookings {args.bookings} --rounds {args.rounds}`"
+        + run_header()
+        + f"- Command: `.venv/bin/python bench/bookings.py --bookings {args.bookings} --rounds {args.rounds}`"
         f"{' (PostgreSQL from ASTROCAL_TEST_POSTGRES_URL)' if args.postgres else ''}\n"
         f"- Setup: uvicorn servers (SQLite: 1 process, WAL; PostgreSQL: 2 processes on one database); "
         f"{CONNECTIONS} keep-alive connections, each booking consecutive 30-minute slots of its own "
@@ -436,9 +320,7 @@ def main() -> None:
         f"{' and '.join(results)} → **{'met' if races_ok else 'NOT met'}**. The load generator "
         "shares the machine's CPUs with the server(s).\n\n" + NOTE
     )
-    print(text)
-    if not args.no_write:
-        write_results(text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

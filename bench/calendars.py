@@ -11,20 +11,14 @@ Writes the ``## Calendar providers`` section of bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
-import platform
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-from _results import write_section
+from _common import bench_parser, percentile, publish, run_header
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Calendar providers"
 LATENCY = 0.100
 BAR_MS = 150.0
@@ -153,7 +147,7 @@ async def measure(requests: int) -> list[float]:
                         }
                     )
                     session.add(
-                        CalendarConnection(
+                        CalendarConnection(  # the columns left out (OAuth state, last error) are NULL
                             id=cid,
                             account_id=made.account.id,
                             livemode=False,
@@ -164,7 +158,6 @@ async def measure(requests: int) -> list[float]:
                             server_url=extra.get("server_url"),
                             username=extra.get("username"),
                             credentials_enc=seal_credentials(box, cid, secret),
-                            token_expires_at=None,
                             calendars=[
                                 {
                                     "id": calendar,
@@ -173,10 +166,6 @@ async def measure(requests: int) -> list[float]:
                                     "read_only": False,
                                 }
                             ],
-                            last_error=None,
-                            oauth_state=None,
-                            pkce_verifier_enc=None,
-                            redirect_uri=None,
                             created_at=now,
                             updated_at=now,
                         )
@@ -216,20 +205,17 @@ async def measure(requests: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
     args = parser.parse_args()
     durations = asyncio.run(measure(args.requests))
     p50 = statistics.median(durations)
-    p95 = sorted(durations)[max(0, int(len(durations) * 0.95) - 1)]
+    p95 = percentile(sorted(durations), 0.95)
     verdict = "meets" if p95 <= BAR_MS else "MISSES"
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
-        f"- Setup: `GET /v1/availability` (one day, in process) for an event type with three conflict "
+        + run_header()
+        + f"- Setup: `GET /v1/availability` (one day, in process) for an event type with three conflict "
         f"calendars — Google `freeBusy`, Microsoft `getSchedule`, CalDAV `calendar-query` — each "
         f"answering after {LATENCY * 1000:.0f} ms (respx); {len(durations)} requests after 3 warm-up.\n"
         f"- Result: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(durations):.1f} ms "
@@ -237,9 +223,7 @@ def main() -> None:
         f"- Bar: ≤ {BAR_MS:.0f} ms — {verdict} it (p95).\n"
         f"- Reproduce: `.venv/bin/python bench/calendars.py`\n"
     )
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

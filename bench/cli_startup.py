@@ -12,7 +12,6 @@ Bar (bench/RESULTS.md): ``astrocal --help`` ≤ 300 ms.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import resource
@@ -21,12 +20,9 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-from _results import write_section
+from _common import bench_parser, publish
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## CLI start-up"
 BAR_MS = 300.0
 HEAVY = ("astrocal_sdk", "httpx", "sqlalchemy", "fastapi", "uvicorn", "astrocal_server", "mcp")
@@ -89,9 +85,8 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--no-write", action="store_true")
     options = parser.parse_args()
 
     # One warm-up run so .pyc files exist, as they do after installation.
@@ -134,9 +129,7 @@ def main() -> None:
             "",
         ]
     )
-    print(text)
-    if not options.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, text, write=not options.no_write)
 
 
 if __name__ == "__main__":

@@ -17,24 +17,17 @@ Bars (bench/RESULTS.md): 1,000 busy → p50 ≤ 2 ms on one core and ≥ 50× fa
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "packages"))
-
-from _results import write_section  # noqa: E402
-from astrocal_server.availability import engine  # noqa: E402
-from astrocal_server.availability.engine import (  # noqa: E402
+from _common import bench_parser, percentile, publish, run_header
+from astrocal_server.availability import engine
+from astrocal_server.availability.engine import (
     Booked,
     BusyInterval,
     Rules,
@@ -42,7 +35,6 @@ from astrocal_server.availability.engine import (  # noqa: E402
     find_slots,
 )
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Slot engine"
 ZONE = "America/New_York"
 FIRST_DAY = date(2026, 2, 23)
@@ -189,23 +181,16 @@ def measure(count: int, runs: int, naive_runs: int, *, long: bool = False) -> di
         "busy": f"{count:,}" + (" (long meetings)" if long else ""),
         "slots": slots,
         "engine_p50": statistics.median(engine_cpu),
-        "engine_p99": engine_cpu[max(0, int(len(engine_cpu) * 0.99) - 1)],
+        "engine_p99": percentile(engine_cpu, 0.99),
         "engine_wall_p50": statistics.median(engine_wall),
         "naive_p50": statistics.median(naive_cpu),
         "speedup": statistics.median(naive_cpu) / statistics.median(engine_cpu),
     }
 
 
-def write_results(text: str) -> None:
-    write_section(SECTION, text)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=200, help="engine runs per size")
-    parser.add_argument(
-        "--no-write", action="store_true", help="print the results, leave RESULTS.md alone"
-    )
     args = parser.parse_args()
     small = measure(1_000, args.runs, naive_runs=5)
     saturated = measure(1_000, args.runs, naive_runs=5, long=True)
@@ -220,11 +205,8 @@ def main() -> None:
     )
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; one process, "
-        "one core\n"
-        f"- Command: `.venv/bin/python bench/slots_engine.py --runs {args.runs}`\n"
+        + run_header("; one process, one core")
+        + f"- Command: `.venv/bin/python bench/slots_engine.py --runs {args.runs}`\n"
         f"- Input: 30 days of {ZONE} across the 2026-03-08 spring-forward, Mon–Fri 09:00–17:00 and "
         "Sat 10:00–14:00 plus an override, 30-minute slots every 15 minutes, 5/10-minute buffers; busy "
         "intervals random over the range, half bookings with their own buffers, half calendar events. "
@@ -253,9 +235,7 @@ def main() -> None:
             "bounded by the reference's own early exit, not by the candidates. Closing the gap "
             "would mean handing the engine epoch numbers straight from storage and calendars.\n"
         )
-    print(text)
-    if not args.no_write:
-        write_results(text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -14,26 +14,19 @@ Bar (bench/RESULTS.md): each team query costs at most 2× the one-host query (CP
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import statistics
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "packages"))
-
-from _results import write_section  # noqa: E402
-from astrocal_server.availability import engine  # noqa: E402
-from astrocal_server.availability.engine import (  # noqa: E402
+from _common import bench_parser, publish, run_header
+from astrocal_server.availability import engine
+from astrocal_server.availability.engine import (
     Member,
     TeamAssignment,
     find_slots,
     find_team_slots,
 )
-from slots_engine import HOURS, RULES, inputs, the_range, timed  # noqa: E402
+from slots_engine import HOURS, RULES, inputs, the_range, timed
 
 SECTION = "## Team availability (engine)"
 HOSTS = 20
@@ -99,9 +92,8 @@ def check(now: datetime, members: list[Member]) -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=60, help="runs per query")
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     now, members = team()
     counts = check(now, members)
@@ -119,11 +111,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; 1-minute "
-        f"load average {load:.1f} at the end of the run\n"
-        f"- Command: `.venv/bin/python bench/team_engine.py --runs {args.runs}`\n"
+        + run_header(f"; 1-minute load average {load:.1f} at the end of the run")
+        + f"- Command: `.venv/bin/python bench/team_engine.py --runs {args.runs}`\n"
         f"- Input: the slot-engine bench's 30 days; a team of {HOSTS} hosts sharing the schedule with "
         f"{PER_HOST} busy intervals each ({HOSTS * PER_HOST:,} in all) against one host with "
         f"{HOSTS * PER_HOST:,}. Team answers matched the per-host engine merged by hand before "
@@ -138,9 +127,7 @@ def main() -> None:
         f"Bar: a {HOSTS}-host team costs at most 2× one host with the same number of intervals → "
         f"**{max(ratio.values()):.2f}×, {'met' if met else 'NOT met'}**.\n"
     )
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -22,37 +22,36 @@ Bar (bench/RESULTS.md): 0 lost across ≥ 30 kills during 3,000 bookings; first 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
 import signal
-import socket
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (
+    UNLIMITED_PLANS,
+    bench_parser,
+    iso,
+    listening_socket,
+    make_event_types,
+    on_each_database,
+    percentile,
+    publish,
+    run_header,
+    seed_accounts,
+)
 
-from _results import write_section
-from bookings import seed_accounts
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Webhooks"
 CONNECTIONS = 8
 ASTROCAL = str(Path(sys.executable).with_name("astrocal"))
-PLANS = '{"unlimited": {"requests_per_minute": 10000000}}'
-EVERY_DAY = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def settings_env(db_url: str, *, crash: bool) -> dict[str, str]:
@@ -62,7 +61,7 @@ def settings_env(db_url: str, *, crash: bool) -> dict[str, str]:
         ASTROCAL_ALLOW_PRIVATE_WEBHOOK_TARGETS="true",  # the receiver is on loopback
         ASTROCAL_EMAIL_BACKEND="none",
         ASTROCAL_MIGRATE_ON_START="false",
-        ASTROCAL_PLANS=PLANS,
+        ASTROCAL_PLANS=json.dumps(UNLIMITED_PLANS),
     )
     if crash:
         # Short leases so rows held by a killed process come back within seconds, not minutes.
@@ -182,10 +181,6 @@ class Receiver:
 # --- load ------------------------------------------------------------------------------------
 
 
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Load:
     """Each connection books consecutive 15-minute slots of its own account."""
 
@@ -217,7 +212,7 @@ class Load:
                     self.next_slot[i] += 1  # a request cut off by a kill may have taken it
                     body = {
                         "event_type_id": self.event_types[i],
-                        "start": _iso(self.first + timedelta(minutes=15 * slot)),
+                        "start": iso(self.first + timedelta(minutes=15 * slot)),
                         "invitee": {"name": "Bench", "email": f"c{i}.{slot}@example.com"},
                     }
                     sent = time.perf_counter()
@@ -270,55 +265,10 @@ async def register_endpoints(url: str, keys: list[str], port: int) -> dict[str, 
     return secrets
 
 
-async def make_event_types(url: str, keys: list[str]) -> list[str]:
-    """A 24/7 UTC schedule and a 15-minute event type per account, so every 15-minute slot from
-    tomorrow on is bookable (each connection walks them in order)."""
-    import httpx
-
-    out = []
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for key in keys:
-            headers = {"Authorization": f"Bearer {key}"}
-            r = await client.post(
-                "/v1/schedules",
-                headers=headers,
-                json={
-                    "name": "Always",
-                    "time_zone": "UTC",
-                    "weekly_hours": [
-                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
-                    ],
-                },
-            )
-            r.raise_for_status()
-            r = await client.post(
-                "/v1/event_types",
-                headers=headers,
-                json={
-                    "title": "Quick call",
-                    "slug": "quick-call",
-                    "duration_minutes": 15,
-                    "schedule_id": r.json()["id"],
-                },
-            )
-            r.raise_for_status()
-            out.append(r.json()["id"])
-    return out
-
-
-def _listening_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
 async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dict[str, Any]:
     keys = await seed_accounts(db_url, CONNECTIONS * 2)
     crash_keys, latency_keys = keys[:CONNECTIONS], keys[CONNECTIONS:]
-    sock = _listening_socket()
+    sock = listening_socket(2048)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     serve_argv = [sys.executable, __file__, "--serve", str(sock.fileno())]
     server = Process("server", serve_argv, settings_env(db_url, crash=True), (sock.fileno(),))
@@ -331,7 +281,10 @@ async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dic
     await worker.start()
     rng = random.Random(20261128)
     try:
-        event_types = await make_event_types(url, keys)
+        # Every 15-minute slot from tomorrow on is bookable; each connection walks them in order.
+        event_types = await make_event_types(
+            url, keys, title="Quick call", slug="quick-call", duration_minutes=15
+        )
         receiver.use_secrets(await register_endpoints(url, keys, port))
         first = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
             days=1
@@ -395,9 +348,6 @@ async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dic
                 receiver.changed.clear()
                 await receiver.changed.wait()
 
-        def pct(values: list[float], q: float) -> float:
-            return values[max(0, int(len(values) * q) - 1)] * 1000
-
         # The commit lies between the request being sent and the 201 arriving (and the relay,
         # woken by the commit, can beat the response): report the time from both ends.
         after_201 = sorted(receiver.first_seen[b] - t for b, t in latency_load.acknowledged.items())
@@ -405,10 +355,10 @@ async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dic
         latency = {
             "bookings": len(after_send),
             "p50_ms": statistics.median(after_send) * 1000,
-            "p95_ms": pct(after_send, 0.95),
+            "p95_ms": percentile(after_send, 0.95) * 1000,
             "max_ms": after_send[-1] * 1000,
             "after_201_p50_ms": statistics.median(after_201) * 1000,
-            "after_201_p95_ms": pct(after_201, 0.95),
+            "after_201_p95_ms": percentile(after_201, 0.95) * 1000,
         }
     finally:
         await worker.stop()
@@ -417,33 +367,7 @@ async def run(db_url: str, bookings: int, min_kills: int, latency_n: int) -> dic
     return {"crash": crash, "latency": latency}
 
 
-async def _pg_admin(base_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def run_postgres(base_url: str, *args: Any) -> dict[str, Any]:
-    from sqlalchemy.engine import make_url
-
-    name = f"astrocal_bench_{uuid.uuid4().hex[:10]}"
-    await _pg_admin(base_url, f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-        return await run(url, *args)
-    finally:
-        await _pg_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 # --- report ----------------------------------------------------------------------------------
-
-
-def write_results(text: str) -> None:
-    write_section(SECTION, text)
 
 
 def _rows(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -464,24 +388,17 @@ def _rows(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, postgres=True)
     parser.add_argument("--bookings", type=int, default=3000)
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--latency", type=int, default=500, help="bookings in the latency phase")
-    parser.add_argument("--postgres", default=os.environ.get("ASTROCAL_TEST_POSTGRES_URL"))
-    parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="astrocal-bench-webhooks-"))
-    results = {
-        "SQLite": asyncio.run(
-            run(f"sqlite+aiosqlite:///{tmp / 'bench.db'}", args.bookings, args.kills, args.latency)
-        )
-    }
-    if args.postgres:
-        results["PostgreSQL"] = asyncio.run(
-            run_postgres(args.postgres, args.bookings, args.kills, args.latency)
-        )
+    results = on_each_database(
+        args.postgres,
+        lambda _name, url: asyncio.run(run(url, args.bookings, args.kills, args.latency)),
+        tmp_prefix="astrocal-bench-webhooks-",
+    )
     print(json.dumps(results, indent=2), file=sys.stderr)
     crash_rows, latency_rows = _rows(results)
     lost_ok = all(r["crash"]["lost"] == 0 for r in results.values())
@@ -492,10 +409,8 @@ def main() -> None:
     errors = "; ".join(f"{k}: {r['crash']['request_errors'] or 'none'}" for k, r in results.items())
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}\n"
-        f"- Command: `.venv/bin/python bench/webhooks.py --bookings {args.bookings} --kills "
+        + run_header()
+        + f"- Command: `.venv/bin/python bench/webhooks.py --bookings {args.bookings} --kills "
         f"{args.kills} --latency {args.latency}`"
         f"{' (PostgreSQL from ASTROCAL_TEST_POSTGRES_URL)' if args.postgres else ''}\n"
         "- Crash phase: one uvicorn API server (relay inside) and one `astrocal worker` on the same "
@@ -519,9 +434,7 @@ def main() -> None:
         f"Bars: 0 lost across ≥ 30 kills → **{'met' if lost_ok and kills_ok else 'NOT met'}**; "
         f"first attempt p95 ≤ 1 s → **{'met' if p95_ok else 'NOT met'}**.\n"
     )
-    print(text)
-    if not args.no_write:
-        write_results(text)
+    publish(SECTION, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.support.app import asgi_client, create_test_account, running_app
+
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -126,25 +128,10 @@ async def test_without_the_mcp_extra_the_server_starts_and_mcp_answers_501(
 ) -> None:
     import sys
 
-    from astrocal_server.accounts import create_account
-    from astrocal_server.app import create_app
-
     monkeypatch.setitem(sys.modules, "astrocal_mcp.hosted", None)  # as if not installed
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        state = app.state.astrocal
-        async with state.db.write() as session:
-            created = await create_account(
-                session,
-                name="Test Co",
-                email=None,
-                time_zone="UTC",
-                plan=state.settings.default_plan,
-                clock=clock,
-            )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            headers = {**MCP_HEADERS, "Authorization": f"Bearer {created.test_key.secret}"}
-            response = await client.post("/mcp", json=INITIALIZE, headers=headers)
+    async with running_app(settings, clock) as app, asgi_client(app) as client:
+        created = await create_test_account(app, clock)
+        headers = {**MCP_HEADERS, "Authorization": f"Bearer {created.test_key.secret}"}
+        response = await client.post("/mcp", json=INITIALIZE, headers=headers)
     assert response.status_code == 501
     assert response.json()["error"]["code"] == "mcp_unavailable"

@@ -30,7 +30,7 @@ from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 
 from tests.support.app import server_settings
-from tests.support.bookings import create_event_type
+from tests.support.bookings import Book, create_event_type
 from tests.support.caldav import Radicale
 from tests.support.calendars import radicale_event_type
 from tests.support.emails import SENDER
@@ -38,6 +38,7 @@ from tests.support.smtp import Sink
 
 H = dict[str, str]
 INVITEE = "jo@invitee.example"
+START = "2026-04-15T08:00:00Z"  # the slot both tests book: Wednesday of the pinned clock's week
 OWNER = "owner@example.com"  # the account's email (make_account in tests/support/app.py)
 
 HOSTILE = {
@@ -158,6 +159,7 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
     smtp_sink: Sink,
     radicale_server: Radicale,
     caplog: pytest.LogCaptureFixture,
+    book: Book,
     value: str,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="astrocal")
@@ -166,16 +168,13 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
         client, live_headers, radicale_server, conflicts=True, description=fit(value, 1000)
     )
 
-    created = await client.post(
-        "/v1/bookings",
+    created = await book(
+        event_type["id"],
+        START,
         headers=live_headers,
-        json={
-            "event_type_id": event_type["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": fit(value, 200), "email": INVITEE},
-            "notes": fit(value, 5000),
-            "metadata": {"source": fit(value, 500)},
-        },
+        invitee={"name": fit(value, 200), "email": INVITEE},
+        notes=fit(value, 5000),
+        metadata={"source": fit(value, 500)},
     )
     assert created.status_code == 201, created.text
     booking = created.json()
@@ -229,21 +228,13 @@ async def test_hostile_text_breaks_no_header_ics_log_or_resource_name(
     ],
 )
 async def test_nul_is_a_400_naming_the_field(
-    client: httpx.AsyncClient, live_headers: H, field: str, body: dict[str, Any]
+    client: httpx.AsyncClient, live_headers: H, book: Book, field: str, body: dict[str, Any]
 ) -> None:
     event_type = await create_event_type(
         client, live_headers, title="Intro call", slug="intro", duration_minutes=30
     )
-    response = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": event_type["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo", "email": INVITEE},
-            **body,
-        },
-    )
+    fields = {"invitee": {"name": "Jo", "email": INVITEE}, **body}
+    response = await book(event_type["id"], START, headers=live_headers, **fields)
     assert response.status_code == 400, response.text
     assert field.split(".")[0] in (response.json()["error"].get("param") or "")
 

@@ -23,6 +23,7 @@ import asyncio
 import tempfile
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,13 +126,21 @@ def _apart(intervals: list[Any], *, day_of: Any = None) -> list[Any]:
     return kept
 
 
-def _meaningful(value: Any) -> Any:
-    """``value`` with the cross-field rules of the contract made to hold (see the module doc)."""
+def _each_object(value: Any, fix: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """``value`` (JSON) with ``fix`` applied to every object in it, innermost first."""
     if isinstance(value, list):
-        return [_meaningful(item) for item in value]
+        return [_each_object(item, fix) for item in value]
     if not isinstance(value, dict):
         return value
-    value = {key: _meaningful(item) for key, item in value.items()}
+    return fix({key: _each_object(item, fix) for key, item in value.items()})
+
+
+def _meaningful(value: Any) -> Any:
+    """``value`` with the cross-field rules of the contract made to hold (see the module doc)."""
+    return _each_object(value, _meaningful_object)
+
+
+def _meaningful_object(value: dict[str, Any]) -> dict[str, Any]:
     zone = value.get("time_zone")
     if isinstance(zone, str) and zone not in ZONES:
         value["time_zone"] = "UTC"  # the iana-time-zone format; not every phase honours it
@@ -203,11 +212,10 @@ def _deliverable(address: Any) -> Any:
 
 
 def _emails(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_emails(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    out = {key: _emails(item) for key, item in value.items()}
+    return _each_object(value, _deliverable_emails)
+
+
+def _deliverable_emails(out: dict[str, Any]) -> dict[str, Any]:
     for key in [k for k in out if k == "email" or k.endswith("_email")]:
         out[key] = _deliverable(out[key])
     if isinstance(out.get("guests"), list):

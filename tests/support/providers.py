@@ -3,21 +3,28 @@ and the fixtures the provider tests share.
 
 Fixtures: ``fake`` (a respx router that lets loopback through, for the real Radicale and the app),
 ``http`` (a plain client for a provider under test) and ``sleeps`` (a retry policy's sleep that
-records the delays instead of waiting).
+records the delays instead of waiting). ``T0``–``T1`` is the week the provider tests ask about;
+``configured_oauth_client`` is a provider's OAuth client as the server builds it from settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import respx
+from astrocal_server.calendars.oauth import OAuthClient, oauth_client
+from astrocal_server.config import Settings
 
 GOOGLE_API = "https://www.googleapis.com/calendar/v3"
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
 GRAPH = "https://graph.microsoft.com/v1.0"
 MICROSOFT_TOKEN = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+# The week the provider tests ask about (Monday 2026-04-13 to the next Monday, UTC).
+T0 = datetime(2026, 4, 13, tzinfo=UTC)
+T1 = datetime(2026, 4, 20, tzinfo=UTC)
 
 Span = tuple[str, str]  # (start, end) as the provider writes them
 
@@ -46,6 +53,14 @@ def fake() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False) as router:
         router.route(host="127.0.0.1").pass_through()
         yield router
+
+
+def configured_oauth_client(provider: str, client_id: str, client_secret: str) -> OAuthClient:
+    """``provider``'s OAuth client from settings that configure it with this id and secret."""
+    fields = {f"{provider}_client_id": client_id, f"{provider}_client_secret": client_secret}
+    client = oauth_client(Settings(**fields, _env_file=None), provider)  # type: ignore[call-arg]
+    assert client is not None
+    return client
 
 
 def token_response(access_token: str, **fields: object) -> httpx.Response:

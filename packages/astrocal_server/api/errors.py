@@ -35,18 +35,6 @@ __all__ = [
     "send_json",
 ]
 
-ERROR_TYPES = frozenset(
-    {
-        "invalid_request_error",
-        "authentication_error",
-        "permission_error",
-        "not_found_error",
-        "conflict_error",
-        "rate_limit_error",
-        "api_error",
-    }
-)
-
 # Domain error class -> (HTTP status, envelope type). The one table that knows both worlds.
 STATUS_OF: dict[type[errors.AstrocalError], tuple[int, str]] = {
     errors.InvalidRequest: (400, "invalid_request_error"),
@@ -60,6 +48,8 @@ STATUS_OF: dict[type[errors.AstrocalError], tuple[int, str]] = {
     errors.RateLimited: (429, "rate_limit_error"),
     errors.Unavailable: (503, "api_error"),
 }
+# The contract's ``Error.type`` values: each is the type of some domain error above.
+ERROR_TYPES = frozenset(kind for _status, kind in STATUS_OF.values())
 
 
 class ApiError(StarletteHTTPException):

@@ -21,22 +21,21 @@ from astrocal_server.calendars.base import (
 )
 from astrocal_server.calendars.google import GoogleProvider, google_event_id
 from astrocal_server.calendars.http import RetryPolicy
-from astrocal_server.calendars.oauth import oauth_client, refresh
-from astrocal_server.config import Settings
+from astrocal_server.calendars.oauth import refresh
 
 from tests.support.caldav import Z
 from tests.support.providers import (
     GOOGLE_API,
     GOOGLE_TOKEN,
+    T0,
+    T1,
     Sleeps,
+    configured_oauth_client,
     google_error,
     google_free_busy,
     oauth_error,
     token_response,
 )
-
-T0 = datetime(2026, 4, 13, tzinfo=UTC)
-T1 = datetime(2026, 4, 20, tzinfo=UTC)
 
 
 def rate_limit_403() -> httpx.Response:
@@ -282,9 +281,7 @@ async def test_calendar_list_pages_and_roles(google: GoogleProvider) -> None:
 
 @respx.mock
 async def test_refresh_invalid_grant_is_connection_expired() -> None:
-    settings = Settings(google_client_id="cid", google_client_secret="sec", _env_file=None)  # type: ignore[call-arg]
-    client = oauth_client(settings, "google")
-    assert client is not None
+    client = configured_oauth_client("google", "cid", "sec")
     route = respx.post(GOOGLE_TOKEN).mock(
         return_value=oauth_error("invalid_grant", "Token has been expired or revoked.")
     )

@@ -17,21 +17,21 @@ from astrocal_server.calendars.base import (
 )
 from astrocal_server.calendars.http import RetryPolicy
 from astrocal_server.calendars.microsoft import MicrosoftProvider, graph_transaction_id
-from astrocal_server.calendars.oauth import oauth_client, refresh
-from astrocal_server.config import Settings
+from astrocal_server.calendars.oauth import refresh
 
 from tests.support.caldav import Z
 from tests.support.providers import (
     GRAPH,
     MICROSOFT_TOKEN,
+    T0,
+    T1,
     Sleeps,
+    configured_oauth_client,
     graph_item,
     graph_schedule,
     token_response,
 )
 
-T0 = datetime(2026, 4, 13, tzinfo=UTC)
-T1 = datetime(2026, 4, 20, tzinfo=UTC)
 DEFAULT = CalendarInfo(id="AAMkDEF=", name="Calendar", primary=True)
 OTHER = CalendarInfo(id="AAMkOTH=", name="Team")
 
@@ -97,21 +97,12 @@ async def test_get_schedule_splits_ranges_over_62_days(
 async def test_get_schedule_error_entry_is_a_failure(
     http: httpx.AsyncClient, sleeps: Sleeps
 ) -> None:
+    error = {
+        "message": "The specified object was not found in the store.",
+        "responseCode": "ErrorMailRecipientNotFound",
+    }
     respx.post(f"{GRAPH}/me/calendar/getSchedule").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "value": [
-                    {
-                        "scheduleId": "host@contoso.com",
-                        "error": {
-                            "message": "The specified object was not found in the store.",
-                            "responseCode": "ErrorMailRecipientNotFound",
-                        },
-                    }
-                ]
-            },
-        )
+        return_value=graph_schedule("host@contoso.com", error=error)
     )
     with pytest.raises(ProviderError, match="not found in the store"):
         await graph(http, sleeps).free_busy([DEFAULT], T0, T1)
@@ -254,9 +245,7 @@ async def test_create_with_transaction_id_update_delete(
 
 @respx.mock
 async def test_refresh_rotates_the_refresh_token() -> None:
-    settings = Settings(microsoft_client_id="mid", microsoft_client_secret="ms", _env_file=None)  # type: ignore[call-arg]
-    client = oauth_client(settings, "microsoft")
-    assert client is not None
+    client = configured_oauth_client("microsoft", "mid", "ms")
     route = respx.post(MICROSOFT_TOKEN).mock(
         return_value=token_response("eyJ.new", refresh_token="M.R3.rotated")
     )

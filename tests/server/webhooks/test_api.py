@@ -11,6 +11,7 @@ from astrocal_server.crypto import SecretBox
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
 
+from tests.support.app import asgi_client, bearer, create_test_account, running_app
 from tests.support.webhooks import Receiver
 
 EVENTS = ["booking.created", "booking.cancelled"]
@@ -121,33 +122,18 @@ async def test_bad_bodies_are_clear_400s(
 
 
 async def test_https_is_required_in_production(settings, clock: FixedClock) -> None:
-    from astrocal_server.accounts import create_account
-    from astrocal_server.app import create_app
-
     production = settings.with_overrides(
         environment="production",
         secret_key="k1:" + "A" * 43,
         allow_private_webhook_targets=False,
     )
-    app = create_app(production, clock=clock)
-    async with app.router.lifespan_context(app):
-        state = app.state.astrocal
-        async with state.db.write() as session:
-            made = await create_account(
-                session,
-                name="P",
-                email="p@example.com",
-                time_zone="UTC",
-                plan="unlimited",
-                clock=clock,
-            )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            r = await c.post(
-                "/v1/webhooks",
-                json={"url": "http://93.184.216.34/hook", "events": EVENTS},
-                headers={"Authorization": f"Bearer {made.test_key.secret}"},
-            )
+    async with running_app(production, clock) as app, asgi_client(app) as c:
+        made = await create_test_account(app, clock, plan="unlimited")
+        r = await c.post(
+            "/v1/webhooks",
+            json={"url": "http://93.184.216.34/hook", "events": EVENTS},
+            headers=bearer(made.test_key.secret),
+        )
     assert r.status_code == 400
     assert "https://" in r.json()["error"]["message"]
 

@@ -11,7 +11,7 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.support.bookings import create_event_type, iso, make_schedule
+from tests.support.bookings import Book, create_event_type, iso, make_schedule
 from tests.support.webhooks import Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -38,6 +38,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
     receiver: Receiver,
     clock: FixedClock,
     validate_event: Any,
+    book: Book,
 ) -> None:
     _with_bookings_routes(app)
     endpoint = await make_endpoint()
@@ -53,15 +54,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
         schedule_id=schedule,
     )
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
-    created = await client.post(
-        "/v1/bookings",
-        headers=auth_headers,
-        json={
-            "event_type_id": event_type["id"],
-            "start": iso(start),
-            "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
-        },
-    )
+    created = await book(event_type["id"], start)
     if created.status_code == 404 and created.json()["error"]["code"] == "route_not_found":
         import pytest
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from astrocal_server.webhooks.events import event_id_for
 from astrocal_server.webhooks.schedule import (
     DISABLE_AFTER,
     RETRY_WINDOW,
+    Decision,
     decide,
     next_delay,
     parse_retry_after,
@@ -25,6 +27,22 @@ from astrocal_server.webhooks.signing import (
 from standardwebhooks import Webhook
 
 T0 = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)
+
+
+def _decide(**attempt: Any) -> Decision:
+    """:func:`decide` for a first attempt at ``T0`` of a delivery created then, on an endpoint
+    not failing so far, that answered 500; ``attempt`` replaces any of that."""
+    fields: dict[str, Any] = {
+        "now": T0,
+        "status_code": 500,
+        "error": None,
+        "retry_after": None,
+        "attempts_made": 1,
+        "created_at": T0,
+        "failing_since": None,
+        **attempt,
+    }
+    return decide(**fields)
 
 
 def test_signatures_match_the_reference_library() -> None:
@@ -72,16 +90,7 @@ def test_retries_always_span_at_least_72_hours(seed: int) -> None:
     now, attempts, failing = T0, 0, None
     while True:
         attempts += 1
-        decision = decide(
-            now=now,
-            status_code=500,
-            error=None,
-            retry_after=None,
-            attempts_made=attempts,
-            created_at=T0,
-            failing_since=failing,
-            rng=rng,
-        )
+        decision = _decide(now=now, attempts_made=attempts, failing_since=failing, rng=rng)
         failing = decision.failing_since
         if decision.status != "pending":
             break
@@ -94,67 +103,27 @@ def test_retries_always_span_at_least_72_hours(seed: int) -> None:
 
 
 def test_success_clears_the_failing_streak_and_410_disables() -> None:
-    ok = decide(
-        now=T0,
-        status_code=204,
-        error=None,
-        retry_after=None,
-        attempts_made=3,
-        created_at=T0,
-        failing_since=T0 - timedelta(days=1),
-    )
+    ok = _decide(status_code=204, attempts_made=3, failing_since=T0 - timedelta(days=1))
     assert (ok.status, ok.failing_since, ok.next_attempt_at) == ("succeeded", None, None)
-    gone = decide(
-        now=T0,
-        status_code=410,
-        error=None,
-        retry_after=None,
-        attempts_made=1,
-        created_at=T0,
-        failing_since=None,
-    )
+    gone = _decide(status_code=410)
     assert gone.status == "failed" and gone.disable_reason and "410" in gone.disable_reason
 
 
 def test_five_days_of_failure_disables_the_endpoint() -> None:
     since = T0 - DISABLE_AFTER
-    d = decide(
-        now=T0,
-        status_code=None,
-        error="timed out",
-        retry_after=None,
-        attempts_made=1,
-        created_at=T0,
-        failing_since=since,
-    )
+    d = _decide(status_code=None, error="timed out", failing_since=since)
     assert d.status == "failed"
     assert (
         d.disable_reason is not None
         and "5 days" in d.disable_reason
         and "timed out" in d.disable_reason
     )
-    almost = decide(
-        now=T0,
-        status_code=500,
-        error=None,
-        retry_after=None,
-        attempts_made=1,
-        created_at=T0,
-        failing_since=since + timedelta(seconds=1),
-    )
+    almost = _decide(failing_since=since + timedelta(seconds=1))
     assert almost.status == "pending" and almost.disable_reason is None
 
 
 def test_retry_after_wins_over_the_backoff_within_bounds() -> None:
-    d = decide(
-        now=T0,
-        status_code=429,
-        error=None,
-        retry_after="120",
-        attempts_made=1,
-        created_at=T0,
-        failing_since=None,
-    )
+    d = _decide(status_code=429, retry_after="120")
     assert d.next_attempt_at == T0 + timedelta(seconds=120)
     assert parse_retry_after("0", T0) == timedelta(seconds=1)
     assert parse_retry_after("9999999", T0) == timedelta(hours=24)
