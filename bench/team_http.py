@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import socket
 import statistics
@@ -40,24 +39,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _results import write_section
+from _common import bench_parser, bench_settings, percentile, publish, run_header
 
 SECTION = "## Team availability over HTTP"
 HOSTS = 20
 DAYS = 7
 BAR = 3.0
-
-
-def bench_settings(db_url: str) -> Any:
-    """The rate limit raised far above what the run sends (the limiter still runs)."""
-    from astrocal_server.config import Plan, Settings
-
-    return Settings(
-        database_url=db_url,
-        run_relay=False,
-        plans={"unlimited": Plan(bookings_per_month=None, requests_per_minute=10_000_000)},
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str]:
@@ -176,9 +163,9 @@ def serve(db_url: str, port: int) -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def measure(url: str, seeded: dict[str, str], requests: int) -> dict[str, Any]:
@@ -220,7 +207,7 @@ def measure(url: str, seeded: dict[str, str], requests: int) -> dict[str, Any]:
         samples.sort()
         stats[which] = {
             "p50_ms": statistics.median(samples) * 1000,
-            "p99_ms": samples[max(0, int(len(samples) * 0.99) - 1)] * 1000,
+            "p99_ms": percentile(samples, 0.99) * 1000,
             "slots": len(answers[which]["data"]),
         }
     stats["team_path"] = any("host_ids" in s for s in answers["team"]["data"])
@@ -234,11 +221,8 @@ def report(args: argparse.Namespace, stats: dict[str, Any]) -> str:
     schedules = "each host's own schedule" if args.own_schedules else "one shared schedule"
     text = (
         f"{SECTION}\n\n"
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
-        f"1-minute load average {os.getloadavg()[0]:.1f} at the end of the run\n"
-        f"- Command: `.venv/bin/python bench/team_http.py --requests {args.requests} "
+        + run_header(f"; 1-minute load average {os.getloadavg()[0]:.1f} at the end of the run")
+        + f"- Command: `.venv/bin/python bench/team_http.py --requests {args.requests} "
         f"--per-host {args.per_host}{' --own-schedules' if args.own_schedules else ''}`\n"
         f"- Setup: uvicorn, 1 worker, SQLite (WAL); `GET /v1/availability` for {DAYS} days "
         f"(Mon–Fri 09:00–17:00, 30-minute slots) over one keep-alive connection, the two requests "
@@ -262,14 +246,11 @@ def report(args: argparse.Namespace, stats: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__ or "")
     parser.add_argument("--requests", type=int, default=300, help="measured requests of each")
     parser.add_argument("--per-host", type=int, default=20, help="bookings per team host")
     parser.add_argument(
         "--own-schedules", action="store_true", help="team hosts each work their own schedule"
-    )
-    parser.add_argument(
-        "--no-write", action="store_true", help="print the results, leave RESULTS.md alone"
     )
     args = parser.parse_args()
 
@@ -283,10 +264,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    text = report(args, stats)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, report(args, stats), write=not args.no_write)
 
 
 if __name__ == "__main__":
