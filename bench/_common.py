@@ -128,6 +128,22 @@ def bench_settings(db_url: str, **overrides: Any) -> Any:
     )
 
 
+def serve(db_url: str, port: int) -> None:
+    """Serve the app on ``db_url`` at 127.0.0.1:``port`` (one uvicorn worker, quiet logs); run
+    it in a child process so the server never shares the load generator's CPU time."""
+    import uvicorn
+    from astrocal_server.app import create_app
+
+    uvicorn.run(
+        create_app(bench_settings(db_url)),
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        log_level="warning",
+        access_log=False,
+    )
+
+
 def listening_socket(backlog: int) -> socket.socket:
     """A loopback socket on a free port, listening and inheritable: a server child process serves
     on it, and requests queue on it until that process is up (or back after a kill)."""

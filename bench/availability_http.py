@@ -25,7 +25,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import bench_parser, bench_settings, percentile, publish, run_child, run_header
+from _common import (
+    bench_parser,
+    bench_settings,
+    percentile,
+    publish,
+    run_child,
+    run_header,
+    serve,
+)
 
 SECTION = "## Availability over HTTP"
 AVAILABILITY = "/v1/availability"
@@ -101,20 +109,6 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
 
 
 # --- the server process ----------------------------------------------------------------------
-
-
-def serve(db_url: str, port: int) -> None:
-    import uvicorn
-    from astrocal_server.app import create_app
-
-    uvicorn.run(
-        create_app(bench_settings(db_url)),
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_level="warning",
-        access_log=False,
-    )
 
 
 # --- the load generator process --------------------------------------------------------------

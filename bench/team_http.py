@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import bench_parser, bench_settings, percentile, publish, run_header
+from _common import bench_parser, bench_settings, percentile, publish, run_header, serve
 
 SECTION = "## Team availability over HTTP"
 HOSTS = 20
@@ -146,20 +146,6 @@ async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str
         "start_date": day.isoformat(),
         "end_date": (day + timedelta(days=DAYS - 1)).isoformat(),
     }
-
-
-def serve(db_url: str, port: int) -> None:
-    import uvicorn
-    from astrocal_server.app import create_app
-
-    uvicorn.run(
-        create_app(bench_settings(db_url)),
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_level="warning",
-        access_log=False,
-    )
 
 
 def _free_port() -> int:
