@@ -8,12 +8,13 @@ import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import enqueue_booking_change
-from astrocal_server.storage.models import EventType, OutboxMessage
+from astrocal_server.storage.models import EventType, Host, OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.clocks import NOW
+from tests.support.hosts import default_host
 
 
 def _event_type(account: NewAccount, *, destination: bool) -> EventType:
@@ -42,6 +43,7 @@ def _enqueue(
     booking: dict[str, Any],
     *,
     change: str,
+    hosts: list[Host],
     sequence: int = 0,
     destination: bool = True,
 ) -> list[str]:
@@ -53,6 +55,7 @@ def _enqueue(
         sequence=sequence,
         event_type=_event_type(account, destination=destination),
         account=account.account,
+        hosts=hosts,
         now=NOW,
     )
 
@@ -74,8 +77,9 @@ async def test_live_change_writes_webhook_email_and_calendar(
     app: FastAPI, account: NewAccount
 ) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     async with app.state.astrocal.db.write() as session:
-        ids = _enqueue(session, account, booking, change="created")
+        ids = _enqueue(session, account, booking, hosts=hosts, change="created")
     rows = {r.kind: r for r in await _rows(app, booking["id"])}
     assert set(rows) == {"webhook", "email", "calendar"}
     assert {r.id for r in rows.values()} == set(ids)
@@ -99,8 +103,9 @@ async def test_live_change_writes_webhook_email_and_calendar(
 
 async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(False)
+    hosts = [await default_host(app, account, livemode=False)]
     async with app.state.astrocal.db.write() as session:
-        _enqueue(session, account, booking, change="cancelled", sequence=1)
+        _enqueue(session, account, booking, hosts=hosts, change="cancelled", sequence=1)
     rows = await _rows(app, booking["id"])
     assert [(r.kind, r.topic, r.livemode) for r in rows] == [
         ("webhook", "booking.cancelled", False)
@@ -109,16 +114,18 @@ async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccou
 
 async def test_update_sends_no_email(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     async with app.state.astrocal.db.write() as session:
-        _enqueue(session, account, booking, change="updated", destination=False)
+        _enqueue(session, account, booking, hosts=hosts, change="updated", destination=False)
     assert [r.kind for r in await _rows(app, booking["id"])] == ["webhook"]
 
 
 async def test_rolled_back_change_leaves_no_rows(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     with pytest.raises(RuntimeError):
         async with app.state.astrocal.db.write() as session:
-            _enqueue(session, account, booking, change="created")
+            _enqueue(session, account, booking, hosts=hosts, change="created")
             await session.flush()
             raise RuntimeError("the booking write failed")
     assert await _rows(app, booking["id"]) == []
