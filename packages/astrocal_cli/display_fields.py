@@ -36,7 +36,9 @@ __all__ = [
     "lookup",
 ]
 
-Kind = Literal["id", "text", "time", "bool", "json", "list", "hours", "overrides", "calendars"]
+Kind = Literal[
+    "id", "text", "time", "bool", "json", "list", "names", "hours", "overrides", "calendars"
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,15 @@ def _calendars(value: Any) -> str:
     return "\n".join(lines)
 
 
+def _names(value: Any) -> str:
+    """A list of objects (a booking's hosts) by their ``name``s."""
+    if not isinstance(value, list):
+        return ""
+    return ", ".join(str(item.get("name")) for item in value if isinstance(item, Mapping))
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "names": _names,
     "hours": _hours,
     "overrides": _overrides,
     "calendars": _calendars,
@@ -207,6 +217,7 @@ BOOKING_ROW = _fields(
     ("End", "end", "time"),
     ("Invitee", "invitee.name"),
     ("Email", "invitee.email"),
+    ("Hosts", "hosts", "names"),
     ("Event type", "event_type_id", "id"),
 )
 BOOKING = _detail(
