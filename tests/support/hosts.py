@@ -12,8 +12,7 @@ from typing import Any
 
 from astrocal_server.accounts import NewAccount
 from astrocal_server.bookings.service import occupy
-from astrocal_server.hosts.service import default_host_id
-from astrocal_server.ids import new_id
+from astrocal_server.hosts.service import default_host_id, new_default_host
 from astrocal_server.storage.models import Booking, BookingHost, Host
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -30,25 +29,13 @@ async def add_host(
     destination_calendar: dict[str, Any] | None = None,
 ) -> Host:
     state = app.state.astrocal
-    now = state.clock.now()
-    host = Host(
-        id=new_id("host"),
-        account_id=account.account.id,
-        livemode=livemode,
-        name=name,
-        email=email,
-        time_zone=time_zone,
-        default_schedule_id=None,
-        conflict_calendars=[],
-        destination_calendar=destination_calendar,
-        external_id=None,
-        metadata_={},
-        active=True,
-        is_default=False,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+    # The default host's row, made a second, ordinary host of the account.
+    host = new_default_host(
+        account.account, livemode=livemode, default_schedule_id=None, now=state.clock.now()
     )
+    host.is_default = False
+    host.name, host.email, host.time_zone = name, email, time_zone
+    host.destination_calendar = destination_calendar
     async with state.db.write() as session:
         session.add(host)
     return host
