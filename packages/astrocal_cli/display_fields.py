@@ -37,7 +37,17 @@ __all__ = [
 ]
 
 Kind = Literal[
-    "id", "text", "time", "bool", "json", "list", "hours", "overrides", "calendars", "hosts"
+    "id",
+    "text",
+    "time",
+    "bool",
+    "json",
+    "list",
+    "names",
+    "hours",
+    "overrides",
+    "calendars",
+    "hosts",
 ]
 
 
@@ -104,7 +114,15 @@ def _hosts(value: Any) -> str:
     )
 
 
+def _names(value: Any) -> str:
+    """A list of objects (a booking's hosts) by their ``name``s."""
+    if not isinstance(value, list):
+        return ""
+    return ", ".join(str(item.get("name")) for item in value if isinstance(item, Mapping))
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "names": _names,
     "hours": _hours,
     "overrides": _overrides,
     "calendars": _calendars,
@@ -223,6 +241,7 @@ BOOKING_ROW = _fields(
     ("End", "end", "time"),
     ("Invitee", "invitee.name"),
     ("Email", "invitee.email"),
+    ("Hosts", "hosts", "names"),
     ("Event type", "event_type_id", "id"),
 )
 BOOKING = _detail(

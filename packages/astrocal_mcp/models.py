@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AvailabilityResult",
+    "BookingHostInfo",
     "BookingInfo",
     "BookingList",
     "CurrentTime",
@@ -133,6 +134,12 @@ class Explanation(Output):
     alternatives: list[SlotInfo]
 
 
+class BookingHostInfo(Output):
+    id: str
+    name: str
+    email: str | None = None
+
+
 class BookingInfo(Output):
     id: str
     status: str
@@ -144,6 +151,10 @@ class BookingInfo(Output):
     invitee_name: str
     invitee_email: str
     invitee_timezone: str | None = None
+    hosts: list[BookingHostInfo] = Field(
+        default_factory=list,
+        description="Who the booking is with; the assigned (or first) host first.",
+    )
     notes: str | None = None
     location: str | None = None
     previous_start: str | None = None

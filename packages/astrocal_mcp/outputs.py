@@ -11,6 +11,7 @@ from pydantic import MISSING
 
 from astrocal_mcp.models import (
     AvailabilityResult,
+    BookingHostInfo,
     BookingInfo,
     EventTypeInfo,
     Explanation,
@@ -158,6 +159,12 @@ def booking_info(booking: Any) -> BookingInfo:
         invitee_name=str(_get(invitee, "name", "")),
         invitee_email=str(_get(invitee, "email", "")),
         invitee_timezone=tz_name,
+        hosts=[
+            BookingHostInfo(
+                id=str(_get(h, "id")), name=str(_get(h, "name", "")), email=_get(h, "email")
+            )
+            for h in _get(booking, "hosts", None) or []
+        ],
         notes=_get(booking, "notes"),
         location=_location(_get(booking, "location")),
         previous_start=_utc(_get(booking, "previous_start")),

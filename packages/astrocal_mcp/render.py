@@ -102,6 +102,12 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
         f"time: {b.start} – {b.end}{local}",
         f"invitee: {b.invitee_name} <{b.invitee_email}>",
     ]
+    if b.hosts:
+        label = "host" if len(b.hosts) == 1 else "hosts"
+        named = ", ".join(
+            f"{h.name} <{h.email}> ({h.id})" if h.email else f"{h.name} ({h.id})" for h in b.hosts
+        )
+        lines.append(f"{label}: {named}")
     if b.location:
         lines.append(f"location: {b.location}")
     if b.notes:
@@ -119,6 +125,7 @@ def render_bookings(result: BookingList) -> str:
         return "No bookings match."
     lines = [
         f"- {b.id}: {b.status}, {b.start}, {b.invitee_name} <{b.invitee_email}>, {b.event_type_id}"
+        + (f", with {', '.join(h.name for h in b.hosts)}" if b.hosts else "")
         for b in result.bookings
     ]
     more = f"\nMore: call again with cursor={result.next_cursor}" if result.has_more else ""

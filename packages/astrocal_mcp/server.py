@@ -371,7 +371,7 @@ async def create_booking(
 
 @_tool(READ_ONLY)
 async def get_booking(ctx: Ctx, booking_id: BookingId) -> Annotated[CallToolResult, BookingInfo]:
-    """One booking by id, with its status, time and invitee."""
+    """One booking by id, with its status, time, invitee and host(s)."""
     deps = _deps(ctx)
     async with deps.clients() as client:
         try:
@@ -387,15 +387,19 @@ async def list_bookings(
     ctx: Ctx,
     status: Literal["confirmed", "cancelled"] | None = None,
     event_type_id: Annotated[str | None, Field(description="Only this event type.")] = None,
+    host_id: Annotated[
+        str | None, Field(description="Only bookings with this host (host_…, from a booking).")
+    ] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, BookingList]:
-    """List bookings, soonest first, optionally by status or event type; paginate with cursor."""
+    """List bookings, soonest first, optionally by status, event type or host; paginate with cursor."""
     deps = _deps(ctx)
     args: dict[str, Any] = {"limit": limit}
     for name, value in (
         ("status", status),
         ("event_type_id", event_type_id),
+        ("host_id", host_id),
         ("cursor", cursor),
     ):
         if value:

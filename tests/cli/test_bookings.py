@@ -162,3 +162,25 @@ def test_booking_lifecycle(run: Run, api: httpx.Client, event_type: str) -> None
     bad_email = run("bookings", "create", "--event-type", event_type, "--start", "2026-04-14T09:00:00Z",
                     "--name", "X", "--email", "not-an-email")  # fmt: skip
     assert bad_email.exit_code == 6 and "param: invitee.email" in bad_email.stderr
+
+
+def test_bookings_list_by_host_and_show_host_names(
+    run: Run, api: httpx.Client, event_type: str
+) -> None:
+    _needs(api, "/v1/bookings")
+    booked = _json(
+        run("bookings", "create", "--event-type", event_type, "--start", "2026-04-16T07:00:00Z",
+            "--name", "Jo Smith", "--email", "jo@example.com", "--json")
+    )  # fmt: skip
+    (host,) = booked["hosts"]
+    mine = _json(run("bookings", "list", "--host", host["id"], "--json"))
+    assert mine == api.get("/v1/bookings", params={"host_id": host["id"]}).json()
+    assert [b["id"] for b in mine["data"]] == [booked["id"]]
+    nobody = _json(run("bookings", "list", "--host", "host_nobody", "--json"))
+    assert nobody["data"] == []
+    table = run("bookings", "list", "--host", host["id"], *BERLIN)
+    assert table.exit_code == 0 and host["name"] in table.stdout
+    shown = run("bookings", "get", booked["id"], *BERLIN)
+    assert "Hosts" in shown.stdout and host["name"] in shown.stdout
+    bad = run("bookings", "list", "--host", "evt_notahost")
+    assert "param: host_id" in bad.stderr

@@ -79,7 +79,10 @@ async def test_names_and_parameters_match_the_official_server() -> None:
         {"start_time", "invitee_name", "invitee_email"},
     )
     assert props(tools["get_booking"]) == ({"booking_id"}, {"booking_id"})
-    assert props(tools["list_bookings"]) == ({"status", "event_type_id", "limit", "cursor"}, set())
+    assert props(tools["list_bookings"]) == (
+        {"status", "event_type_id", "host_id", "limit", "cursor"},
+        set(),
+    )
     assert props(tools["reschedule_booking"]) == (
         {"booking_id", "new_start_time", "reason", "reassign"},
         {"booking_id", "new_start_time"},

@@ -265,6 +265,28 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert rebooked["id"] != booking_id and rebooked["status"] == "confirmed"
 
 
+async def test_bookings_name_their_hosts_and_list_by_host(build: Any, connect: Any) -> None:
+    async with connect(build()) as client:
+        created = await client.call_tool(
+            "create_booking", {"start_time": FIRST_TUESDAY_SLOT, **JO_PRICING}
+        )
+        assert not created.is_error, text_of(created)
+        (host,) = created.structured_content["hosts"]
+        assert host["id"].startswith("host_") and host["name"]
+        assert f"host: {host['name']} <{host['email']}> ({host['id']})" in text_of(created)
+        booking_id = created.structured_content["id"]
+
+        fetched = await call(client, "get_booking", booking_id=booking_id)
+        assert fetched["hosts"] == [host]
+        listed = await client.call_tool("list_bookings", {"host_id": host["id"]})
+        assert [b["id"] for b in listed.structured_content["bookings"]] == [booking_id]
+        assert f"with {host['name']}" in text_of(listed)
+        nobody = await call(client, "list_bookings", host_id="host_nobody")
+        assert nobody["bookings"] == []
+        malformed = await call_error(client, "list_bookings", host_id="evt_notahost")
+        assert "host_id" in malformed
+
+
 async def test_booking_errors(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
         first = await call(
@@ -393,3 +415,31 @@ async def test_slots_across_a_dst_change_carry_each_days_offset(
         "2026-10-26T09:00:00+01:00",
         "Monday",
     )
+
+
+def test_a_booking_with_several_hosts_names_each_of_them() -> None:
+    from astrocal_mcp.models import BookingList
+    from astrocal_mcp.outputs import booking_info
+    from astrocal_mcp.render import render_booking, render_bookings
+
+    info = booking_info(
+        {
+            "id": "bk_1",
+            "status": "confirmed",
+            "event_type_id": "evt_1",
+            "start": "2026-04-14T07:00:00Z",
+            "end": "2026-04-14T07:30:00Z",
+            "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
+            "hosts": [
+                {"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"},
+                {"id": "host_b", "name": "Bo Chen", "email": None},
+            ],
+        }
+    )
+    assert [(h.id, h.email) for h in info.hosts] == [
+        ("host_a", "ann@example.com"),
+        ("host_b", None),
+    ]
+    assert "hosts: Ann Lee <ann@example.com> (host_a), Bo Chen (host_b)" in render_booking(info)
+    listed = render_bookings(BookingList(bookings=[info], has_more=False))
+    assert listed.endswith("evt_1, with Ann Lee, Bo Chen")

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from astrocal_sdk import Astrocal, AsyncAstrocal, NotFoundError, SlotUnavailableError, types
+from astrocal_server.accounts import NewAccount
+from fastapi import FastAPI
 
+from tests.support.hosts import add_host, occupy_hosts
 from tests.support.sdk import DropFirstResponse, LiveServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -106,3 +109,33 @@ def test_a_booking_whose_response_is_lost_is_booked_exactly_once(
         # A new call is a new booking attempt (new key): the slot is taken now.
         with pytest.raises(SlotUnavailableError):
             client.bookings.create(event_type_id=intro.id, start=NINE_BERLIN, invitee=INVITEE)
+
+
+async def test_bookings_name_their_hosts_and_list_by_host(
+    aclient: AsyncAstrocal, app: FastAPI, account: NewAccount
+) -> None:
+    intro = await aclient.event_types.create(title="Intro", slug="intro", duration_minutes=30)
+    booking = await aclient.bookings.create(
+        event_type_id=intro.id, start=NINE_BERLIN, invitee=INVITEE
+    )
+    (owner,) = booking.hosts
+    assert isinstance(owner, types.BookingHost) and owner.id.startswith("host_")
+    bo = await add_host(app, account, name="Bo Chen", email=None)
+    await occupy_hosts(app, booking.id, [bo.id])
+    got = await aclient.bookings.retrieve(booking.id)
+    assert [(h.id, h.name, h.email) for h in got.hosts] == [
+        (owner.id, owner.name, owner.email),
+        (bo.id, "Bo Chen", None),
+    ]
+    assert [b.id async for b in aclient.bookings.list(host_id=bo.id)] == [booking.id]
+    assert [b.id async for b in aclient.bookings.list(host_id="host_nobody")] == []
+
+
+def test_the_sync_client_lists_bookings_by_host(sync_client: Astrocal) -> None:
+    intro = sync_client.event_types.create(title="Intro", slug="intro", duration_minutes=30)
+    booking = sync_client.bookings.create(
+        event_type_id=intro.id, start=NINE_BERLIN, invitee=INVITEE
+    )
+    host_id = booking.hosts[0].id
+    assert [b.id for b in sync_client.bookings.list(host_id=host_id)] == [booking.id]
+    assert [b.hosts[0].id for b in sync_client.bookings.list(host_id=host_id)] == [host_id]

@@ -26,6 +26,7 @@ BOOKING: dict[str, Any] = {
     "end": "2026-04-15T09:30:00Z",
     "invitee": {"name": "Jo", "email": "jo@example.com", "time_zone": "Europe/London"},
     "guests": [],
+    "hosts": [{"id": "host_1", "name": "Ann Lee", "email": "ann@example.com"}],
     "metadata": {},
     "livemode": False,
     "created_at": "2026-04-13T08:00:00Z",

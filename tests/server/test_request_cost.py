@@ -33,6 +33,7 @@ from sqlalchemy import event
 
 from tests.support.app import AddBooking
 from tests.support.bookings import create_event_type, make_schedule
+from tests.support.hosts import add_host, occupy_hosts
 from tests.support.live import serve_app
 from tests.support.spec_ops import METHODS, resolve, spec
 
@@ -159,6 +160,40 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
         headers=auth_headers,
     )
     assert too_long.status_code == 400, too_long.text
+
+
+async def test_a_page_of_multi_host_bookings_costs_the_same_statements_at_any_size(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    auth_headers: H,
+    add_booking: AddBooking,
+) -> None:
+    """Hosts are loaded for a whole page at once: the statements of a list request do not grow
+    with the page's size or with the hosts each booking occupies."""
+    schedule = await make_schedule(client, auth_headers, days=ALL_WEEK, time_zone="UTC")
+    created = await create_event_type(
+        client, auth_headers, title="Team", slug="team", duration_minutes=30, schedule_id=schedule
+    )
+    hosts = [await add_host(app, account, name=f"Host {n}") for n in range(3)]
+    start = datetime.combine(FIRST_DAY, datetime.min.time(), tzinfo=UTC)
+    for n in range(40):
+        booking_id = await add_booking(account, created["id"], start + timedelta(hours=n))
+        await occupy_hosts(app, booking_id, [h.id for h in hosts[: 1 + n % 3]])
+
+    async def listed(limit: int) -> tuple[list[dict[str, Any]], int]:
+        with counted_statements(app) as statements:
+            response = await client.get(
+                "/v1/bookings", params={"limit": str(limit)}, headers=auth_headers
+            )
+        assert response.status_code == 200, response.text
+        return response.json()["data"], len(statements)
+
+    one, one_statements = await listed(1)
+    page, page_statements = await listed(40)
+    assert len(one) == 1 and len(page) == 40
+    assert [len(b["hosts"]) for b in page[:3]] == [2, 3, 4]
+    assert 0 < page_statements == one_statements
 
 
 def _operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:

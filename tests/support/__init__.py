@@ -12,6 +12,7 @@ Modules, by concern:
   ``client``, ``make_account``, ``account``, keys and headers, ``add_booking``).
 - ``live``: free loopback ports and the app served by uvicorn in a thread.
 - ``bookings``: schedules, event types, ``book`` and the ``outbox`` reader.
+- ``hosts``: extra hosts, the default host row, bookings that occupy several hosts.
 - ``smtp`` / ``emails``: the aiosmtpd sink, throwaway TLS files, email outbox payloads.
 - ``caldav`` / ``calendars``: the Radicale server, iCalendar builders, connection rows.
 - ``misbehaving_http``: a loopback server that trickles its answer or sends a huge one.

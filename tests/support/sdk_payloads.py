@@ -18,6 +18,7 @@ def booking_json(*, livemode: bool = False) -> dict[str, Any]:
         "end": "2026-04-15T09:30:00Z",
         "invitee": {"name": "Jo", "email": "jo@example.com"},
         "guests": [],
+        "hosts": [{"id": "host_1", "name": "Ann Lee", "email": "ann@example.com"}],
         "metadata": {},
         "livemode": livemode,
         "created_at": "2026-04-13T08:00:00Z",

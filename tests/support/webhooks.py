@@ -184,6 +184,7 @@ def _booking(**changes: Any) -> dict[str, Any]:
         "end": "2026-04-15T14:30:00Z",
         "invitee": {"name": "Jo Smith", "email": "jo@example.com", "time_zone": "Europe/London"},
         "guests": [],
+        "hosts": [{"id": "host_abc123", "name": "Ann Lee", "email": "ann@example.com"}],
         "metadata": {"source": "website"},
         "livemode": False,
         "created_at": "2026-04-10T12:00:00Z",

@@ -3,7 +3,7 @@ of it read back with the owner's key: for tests that aim other accounts' and oth
 it (the cross-tenant matrix) and check afterwards that nothing changed.
 
 - ``await build_world(app, client, account, mode)`` → :class:`World`: a schedule, an event type on
-  it, a confirmed booking, a webhook endpoint with one delivery, an extra API key and an active
+  it, a confirmed booking (and its host), a webhook endpoint with one delivery, an extra API key and an active
   calendar connection, all in ``mode`` of ``account``; ``world.ids[kind]`` for each kind of
   ``tests.support.spec_requests.ID_KINDS``. ``World(app, client, account, mode)`` builds nothing
   until asked: ``await world.need(kind)`` makes that object (and what it depends on) once.
@@ -91,6 +91,14 @@ class World:
         body = booking_body(await self.need("event_type"), BOOKING_START[self.mode])
         return str((await self._post("/v1/bookings", body))["id"])
 
+    async def _make_host(self) -> str:
+        # The host the booking occupies: the mode's default host.
+        response = await self.client.get(
+            f"/v1/bookings/{await self.need('booking')}", headers=self.headers
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["hosts"][0]["id"])
+
     async def _make_webhook(self) -> str:
         body = {"url": "https://127.0.0.1/hooks/astrocal", "events": ["booking.created"]}
         return str((await self._post("/v1/webhooks", body))["id"])
@@ -111,7 +119,16 @@ class World:
         )
 
 
-KINDS = ("schedule", "event_type", "booking", "webhook", "delivery", "api_key", "connection")
+KINDS = (
+    "schedule",
+    "event_type",
+    "booking",
+    "host",
+    "webhook",
+    "delivery",
+    "api_key",
+    "connection",
+)
 
 
 async def build_world(

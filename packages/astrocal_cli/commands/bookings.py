@@ -62,6 +62,10 @@ def list_command(
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
     event_type: Annotated[str | None, _EVENT_TYPE] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", metavar="HOST_ID", help="Only bookings occupying this host."),
+    ] = None,
     email: Annotated[str | None, _EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
@@ -72,6 +76,7 @@ def list_command(
     params = given(
         status=status,
         event_type_id=event_type,
+        host_id=host,
         invitee_email=email,
         start_after=_time(cli, after),
         start_before=_time(cli, before),

@@ -49,6 +49,7 @@ class BookingsAPI(APIResource[M]):
         *,
         status: BookingStatus | NotGiven = NOT_GIVEN,
         event_type_id: str | NotGiven = NOT_GIVEN,
+        host_id: str | NotGiven = NOT_GIVEN,
         invitee_email: str | NotGiven = NOT_GIVEN,
         start_after: DateTimeLike | NotGiven = NOT_GIVEN,
         start_before: DateTimeLike | NotGiven = NOT_GIVEN,
@@ -56,7 +57,8 @@ class BookingsAPI(APIResource[M]):
         cursor: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Paginated[Booking]:
-        """Bookings ordered by start; iterating over the result walks every page."""
+        """Bookings ordered by start; iterating over the result walks every page. ``host_id``
+        keeps those that occupy that host."""
 
     @route.patch("/v1/bookings/{booking_id}", Booking)
     def update(

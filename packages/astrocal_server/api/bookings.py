@@ -36,6 +36,9 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+# openapi.yaml's ``host_`` id pattern: a malformed ``host_id`` is a 400 naming it, not an empty list.
+_HOST_ID_PATTERN = r"^host_[a-z0-9]+$"
+
 
 def _zone(loc: list[str], value: str) -> str:
     return check_field(loc, check_time_zone, value)
@@ -84,6 +87,7 @@ async def list_bookings(
     page: PageDep,
     status: Annotated[Literal["confirmed", "cancelled"] | None, Query()] = None,
     event_type_id: Annotated[str | None, Query(**EVENT_TYPE_ID)] = None,
+    host_id: Annotated[str | None, Query(pattern=_HOST_ID_PATTERN, max_length=64)] = None,
     invitee_email: Annotated[str | None, Query(max_length=320)] = None,
     start_after: Annotated[str | None, Query(max_length=64)] = None,
     start_before: Annotated[str | None, Query(max_length=64)] = None,
@@ -99,6 +103,7 @@ async def list_bookings(
     filters = service.BookingFilters(
         status=status,
         event_type_id=event_type_id,
+        host_id=host_id,
         invitee_email=email,
         start_after=_instant_query(start_after, "start_after"),
         start_before=_instant_query(start_before, "start_before"),

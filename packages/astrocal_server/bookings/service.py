@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.availability import service as availability
@@ -53,6 +54,10 @@ from astrocal_server.storage.models import Booking, BookingHost, EventType, Sche
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
+
+# Every booking a service returns carries its hosts (``booking_to_api`` shows them): loaded for a
+# whole page in one more query, whatever its size.
+_WITH_HOSTS = selectinload(Booking.hosts)
 
 # Bookings loaded around a start for the one-day check: its local day, the neighbouring days whose
 # windows or per-day counts can touch it, and the longest duration plus buffers all fit.
@@ -100,11 +105,13 @@ class BookingChanges:
 
 @dataclass(frozen=True)
 class BookingFilters:
-    """``GET /v1/bookings`` filters; ``None`` means "not filtered". ``invitee_email`` matches
-    case-insensitively; ``start_after`` is inclusive, ``start_before`` exclusive."""
+    """``GET /v1/bookings`` filters; ``None`` means "not filtered". ``host_id``: bookings that
+    occupy that host (any position); ``invitee_email`` matches case-insensitively;
+    ``start_after`` is inclusive, ``start_before`` exclusive."""
 
     status: str | None = None
     event_type_id: str | None = None
+    host_id: str | None = None
     invitee_email: str | None = None
     start_after: datetime | None = None
     start_before: datetime | None = None
@@ -113,9 +120,16 @@ class BookingFilters:
 async def get_booking(
     session: AsyncSession, caller: Caller, booking_id: str, *, for_update: bool = False
 ) -> Booking:
-    """The caller's booking, or 404 (another account's booking looks exactly like a missing one)."""
+    """The caller's booking with its hosts loaded, or 404 (another account's booking looks exactly
+    like a missing one)."""
     return await get_owned(
-        session, Booking, caller, booking_id, kind="booking", for_update=for_update
+        session,
+        Booking,
+        caller,
+        booking_id,
+        kind="booking",
+        for_update=for_update,
+        options=[_WITH_HOSTS],
     )
 
 
@@ -128,11 +142,14 @@ async def list_bookings(
     state: AppState, caller: Caller, filters: BookingFilters, page: PageRequest
 ) -> Page[Booking]:
     """The caller's bookings matching ``filters``, by start (then id), one page at a time."""
-    stmt = select(Booking).where(caller.owns(Booking))
+    stmt = select(Booking).where(caller.owns(Booking)).options(_WITH_HOSTS)
     if filters.status is not None:
         stmt = stmt.where(Booking.status == filters.status)
     if filters.event_type_id is not None:
         stmt = stmt.where(Booking.event_type_id == filters.event_type_id)
+    if filters.host_id is not None:
+        occupying = select(BookingHost.booking_id).where(BookingHost.host_id == filters.host_id)
+        stmt = stmt.where(Booking.id.in_(occupying))
     if filters.invitee_email is not None:
         stmt = stmt.where(func.lower(Booking.invitee_email) == filters.invitee_email.lower())
     if filters.start_after is not None:
@@ -271,14 +288,19 @@ async def _check_start(
         raise _slot_unavailable(start, check)
 
 
-def _emit(
+async def _emit(
     session: AsyncSession,
     caller: Caller,
     change: BookingChange,
     booking: Booking,
     event_type: EventType,
 ) -> Booking:
-    """Write the change's outbox rows, carrying the booking's API object; return the booking."""
+    """Write the change's outbox rows, carrying the booking's API object; return the booking.
+
+    The booking's hosts are (re)read here, after the flush, so they are the rows this very
+    transaction wrote or kept, and the returned booking carries them for the response.
+    """
+    await session.refresh(booking, ["hosts"])
     enqueue_booking_change(
         session,
         change=change,
@@ -286,6 +308,7 @@ def _emit(
         sequence=booking.ics_sequence,
         event_type=event_type,
         account=caller.account,
+        hosts=booking.hosts,
         now=booking.updated_at,
     )
     return booking
@@ -300,11 +323,13 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
     the key is a fresh request whatever its body (the caller checks ``created_at``).
     """
     found: Booking | None = await session.scalar(
-        select(Booking).where(
+        select(Booking)
+        .where(
             Booking.account_id == caller.account_id,
             Booking.livemode == caller.livemode,
             Booking.idempotency_key == key,
         )
+        .options(_WITH_HOSTS)
     )
     return found
 
@@ -383,7 +408,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             session.add(booking)
             session.add_all(occupy(booking, [host_id]))
             await session.flush()
-            return _emit(session, caller, "created", booking, event_type)
+            return await _emit(session, caller, "created", booking, event_type)
     except DBAPIError as exc:
         if is_conflict_error(exc):
             raise _lost_race(draft.start) from None
@@ -411,7 +436,7 @@ async def update_booking(
         booking.updated_at = state.clock.now()
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return _emit(session, caller, "updated", booking, event_type)
+        return await _emit(session, caller, "updated", booking, event_type)
 
 
 async def cancel_booking(
@@ -431,7 +456,7 @@ async def cancel_booking(
         await _sync_occupancy(session, booking)
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return _emit(session, caller, "cancelled", booking, event_type)
+        return await _emit(session, caller, "cancelled", booking, event_type)
 
 
 def _booking_cancelled(booking_id: str) -> Conflict:
@@ -504,7 +529,7 @@ async def reschedule_booking(
             booking.updated_at = now
             await _sync_occupancy(session, booking)
             await session.flush()
-            return _emit(session, caller, "rescheduled", booking, event_type)
+            return await _emit(session, caller, "rescheduled", booking, event_type)
     except DBAPIError as exc:
         if is_conflict_error(exc):
             raise _lost_race(start) from None

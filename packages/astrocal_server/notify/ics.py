@@ -5,7 +5,8 @@
   reschedule or a cancel supersedes what the client already holds.
 - One ``UID`` per booking, the same in every message about it, so clients update the one event.
 - ``ORGANIZER`` is the address the email comes From (clients only offer accept/decline when they
-  match); every attendee is asked to reply (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``).
+  match), named after the booking's first host; every host with an address, the invitee and the
+  guests are ``ATTENDEE``s, each asked to reply (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``).
 - Times are UTC (no VTIMEZONE needed). Built with ``Calendar()``, not ``Calendar.new()``, which
   would add a calendar-level UID that some clients trip over.
 """
@@ -20,7 +21,7 @@ from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import STATUS, TRANSP
 
 from astrocal_server.notify.notice import Notice
-from astrocal_server.notify.text import multi_line, one_line
+from astrocal_server.notify.text import joined_names, multi_line, one_line
 
 __all__ = ["PRODID", "Invite", "build_invite", "invite_uid"]
 
@@ -67,8 +68,9 @@ def _description(notice: Notice) -> str:
         parts.append(multi_line(notice.event_description))
     if notice.notes:
         parts.append(f"Notes from {one_line(notice.invitee.name)}:\n{multi_line(notice.notes)}")
-    if notice.host.email:
-        parts.append(f"Contact {one_line(notice.host.name)}: {notice.host.email}")
+    for host in notice.hosts:
+        if host.email:
+            parts.append(f"Contact {one_line(host.name)}: {host.email}")
     parts.append(f"Booking reference: {notice.booking_id}")
     return "\n\n".join(parts)
 
@@ -84,9 +86,11 @@ def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> In
         if guest.lower() not in seen:
             seen.add(guest.lower())
             attendees.append(_attendee(guest, None))
-    if notice.host.email and notice.host.email.lower() not in seen:
-        # The host is an attendee too, so their mail client offers to add the event.
-        attendees.append(_attendee(notice.host.email, notice.host.name))
+    for host in notice.hosts:
+        if host.email and host.email.lower() not in seen:
+            # Each host is an attendee too, so their mail client offers to add the event.
+            seen.add(host.email.lower())
+            attendees.append(_attendee(host.email, host.name))
 
     title = one_line(notice.event_title)
     event = Event.new(
@@ -95,7 +99,7 @@ def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> In
         stamp=stamp,
         start=notice.start,
         end=notice.end,
-        summary=f"{title} with {one_line(notice.host.name)} and {one_line(notice.invitee.name)}",
+        summary=f"{title} with {joined_names([h.name for h in notice.hosts] + [notice.invitee.name])}",
         description=_description(notice),
         location=one_line(notice.location.value) if notice.location else None,
         organizer=_address(organizer_email, notice.host.name),

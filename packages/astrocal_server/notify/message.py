@@ -1,4 +1,4 @@
-"""The booking emails as MIME messages, one for the invitee and one for the host (pure; no I/O).
+"""The booking emails as MIME messages, one for the invitee and one for each host (pure; no I/O).
 
 The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
 
@@ -34,8 +34,8 @@ from typing import Literal
 from urllib.parse import quote
 
 from astrocal_server.notify.ics import Invite, build_invite
-from astrocal_server.notify.notice import Notice
-from astrocal_server.notify.text import multi_line, one_line
+from astrocal_server.notify.notice import Notice, Person
+from astrocal_server.notify.text import joined_names, multi_line, one_line
 from astrocal_server.notify.when import long_span, short_start
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "build_message",
     "compose",
     "content_for",
+    "host_copy_role",
     "mailbox_header",
     "parse_sender",
 ]
@@ -123,18 +124,28 @@ def parse_sender(sender: str) -> Address:
     return _address(email, display or "Astrocal")
 
 
-def _zone_for(notice: Notice, role: Role) -> str:
-    me = notice.invitee if role == "invitee" else notice.host
-    other = notice.host if role == "invitee" else notice.invitee
+def _zone_for(notice: Notice, role: Role, host: Person) -> str:
+    me = notice.invitee if role == "invitee" else host
+    other = host if role == "invitee" else notice.invitee
     return me.time_zone or other.time_zone or "UTC"
 
 
-def content_for(notice: Notice, role: Role) -> Content:
-    """Subject and body parts for ``role``; times in that person's zone, zone named."""
-    zone = _zone_for(notice, role)
+def _named(person: Person) -> str:
+    return one_line(person.name) + (f" <{person.email}>" if person.email else "")
+
+
+def content_for(notice: Notice, role: Role, host: Person | None = None) -> Content:
+    """Subject and body parts for ``role``; times in that person's zone, zone named.
+
+    ``host`` is the host a host copy is for (default: the first host); the invitee's copy names
+    every host of the booking.
+    """
+    me = host or notice.host
+    zone = _zone_for(notice, role, me)
     title = one_line(notice.event_title)
-    host, invitee = one_line(notice.host.name), one_line(notice.invitee.name)
-    other = host if role == "invitee" else invitee
+    host_names = joined_names([h.name for h in notice.hosts])
+    invitee = one_line(notice.invitee.name)
+    other = host_names if role == "invitee" else invitee
     when = long_span(notice.start, notice.end, zone)
     short = short_start(notice.start, zone)
 
@@ -142,7 +153,8 @@ def content_for(notice: Notice, role: Role) -> Content:
     if notice.location is not None:
         rows.append(("Where", one_line(notice.location.value)))
     if role == "invitee":
-        rows.append(("Host", host + (f" <{notice.host.email}>" if notice.host.email else "")))
+        label = "Host" if len(notice.hosts) == 1 else "Hosts"
+        rows.append((label, ", ".join(_named(h) for h in notice.hosts)))
     else:
         rows.append(("Invitee", f"{invitee} <{notice.invitee.email}>"))
     if notice.guests:
@@ -151,13 +163,13 @@ def content_for(notice: Notice, role: Role) -> Content:
     extra: list[str] = []
     if notice.kind == "created":
         subject = (
-            f"Confirmed: {title} with {host} – {short}"
+            f"Confirmed: {title} with {host_names} – {short}"
             if role == "invitee"
             else f"New booking: {title} with {invitee} – {short}"
         )
         heading = "Your booking is confirmed" if role == "invitee" else "You have a new booking"
         intro = (
-            f"{title} with {host} is booked for {when}."
+            f"{title} with {host_names} is booked for {when}."
             if role == "invitee"
             else f"{invitee} booked {title} with you for {when}."
         )
@@ -181,7 +193,7 @@ def content_for(notice: Notice, role: Role) -> Content:
         if notice.cancel_reason:
             extra.append(f"Reason: {one_line(notice.cancel_reason)}")
 
-    contact_email = notice.host.email if role == "invitee" else notice.invitee.email
+    contact_email = _reply_host(notice).email if role == "invitee" else notice.invitee.email
     return Content(
         subject=subject,
         heading=heading,
@@ -192,6 +204,18 @@ def content_for(notice: Notice, role: Role) -> Content:
         contact_email=contact_email,
         extra=extra,
     )
+
+
+def _reply_host(notice: Notice) -> Person:
+    """The host the invitee's replies go to: the first host with an address (else the first)."""
+    return next((h for h in notice.hosts if h.email), notice.host)
+
+
+def host_copy_role(position: int) -> str:
+    """The copy of the host at ``position`` in the booking's hosts: ``host`` for the first (as
+    before bookings had several hosts), ``host.<position>`` for the others. Stable for a row, since
+    its payload never changes; it keys ``email_copies`` and the Message-ID."""
+    return "host" if position == 0 else f"host.{position}"
 
 
 def _contact_text(content: Content) -> str:
@@ -278,20 +302,27 @@ def build_message(
 
 def compose(
     notice: Notice, *, sender: str, stamp: datetime, message_key: str
-) -> list[tuple[Role, EmailMessage]]:
-    """The emails one notice owes: the invitee's (guests in Cc), and the host's when they have an
-    address. ``message_key`` makes the Message-IDs stable, so a resend after a crash is recognisably
-    the same message. Raises :class:`BadAddress` for an address that cannot be sent to.
+) -> list[tuple[str, EmailMessage]]:
+    """The emails one notice owes, each with its copy role: the invitee's (guests in Cc), and one
+    for each host that has an address (:func:`host_copy_role`). ``message_key`` makes the
+    Message-IDs stable, so a resend after a crash is recognisably the same message. Raises
+    :class:`BadAddress` for an address that cannot be sent to.
     """
     from_addr = parse_sender(sender)
     domain = from_addr.domain or "astrocal.localhost"
     # Addresses first: nothing that cannot be a header reaches the ICS either.
     invitee = _address(notice.invitee.email or "", notice.invitee.name)
     guests = [_address(g) for g in notice.guests if g.lower() != invitee.addr_spec.lower()]
-    host = _address(notice.host.email, notice.host.name) if notice.host.email else None
+    hosts = [
+        (host_copy_role(n), h, _address(h.email, h.name))
+        for n, h in enumerate(notice.hosts)
+        if h.email
+    ]
+    reply_host = _reply_host(notice)
+    reply_to = _address(reply_host.email, reply_host.name) if reply_host.email is not None else None
     invite = build_invite(notice, organizer_email=from_addr.addr_spec, stamp=stamp)
 
-    out: list[tuple[Role, EmailMessage]] = [
+    out: list[tuple[str, EmailMessage]] = [
         (
             "invitee",
             build_message(
@@ -300,24 +331,24 @@ def compose(
                 sender=from_addr,
                 to=invitee,
                 cc=guests,
-                reply_to=host,
+                reply_to=reply_to,
                 message_id=f"<{message_key}.invitee@{domain}>",
                 date=stamp,
             ),
         )
     ]
-    if host is not None:
+    for role, person, address in hosts:
         out.append(
             (
-                "host",
+                role,
                 build_message(
-                    content_for(notice, "host"),
+                    content_for(notice, "host", person),
                     invite,
                     sender=from_addr,
-                    to=host,
+                    to=address,
                     cc=[],
                     reply_to=invitee,
-                    message_id=f"<{message_key}.host@{domain}>",
+                    message_id=f"<{message_key}.{role}@{domain}>",
                     date=stamp,
                 ),
             )

@@ -5,7 +5,11 @@ The payload contract (written by the bookings code in the booking's transaction)
     {"notice": "created"|"rescheduled"|"cancelled", "booking": {<API Booking>},
      "sequence": <ics_sequence after the change>,
      "event_type": {"id", "title", "description", "location"},
-     "host": {"name", "email" (may be null), "time_zone"}}
+     "host": {"name", "email" (may be null), "time_zone"},
+     "hosts": [{"id", "name", "email" (may be null), "time_zone"}, …]}
+
+``hosts`` lists every host of the booking, the first one first; rows written before bookings had
+several hosts carry only ``host``, read as the one host.
 
 A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
 """
@@ -57,7 +61,12 @@ class Notice:
     previous_end: datetime | None
     event_title: str
     event_description: str | None
-    host: Person
+    hosts: tuple[Person, ...]  # at least one; the assigned (or first) host first
+
+    @property
+    def host(self) -> Person:
+        """The assigned (or first) host: the one the invitee's email names as its sender."""
+        return self.hosts[0]
 
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
@@ -124,7 +133,7 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
     booking = _obj(data.get("booking"), "booking")
     invitee = _obj(booking.get("invitee"), "booking.invitee")
     event_type = _obj(data.get("event_type"), "event_type")
-    host = _obj(data.get("host"), "host")
+    hosts = _hosts(data)
 
     start = _time(booking, "start", "booking")
     end = _time(booking, "end", "booking")
@@ -139,8 +148,7 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
     invitee_name = _str(invitee, "name", "booking.invitee")
     invitee_email = _str(invitee, "email", "booking.invitee")
     title = _str(event_type, "title", "event_type")
-    host_name = _str(host, "name", "host")
-    assert booking_id and invitee_name and invitee_email and title and host_name
+    assert booking_id and invitee_name and invitee_email and title
     return Notice(
         kind=cast(NoticeKind, kind),
         sequence=sequence,
@@ -162,9 +170,25 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
         previous_end=_time(booking, "previous_end", "booking", required=False),
         event_title=title,
         event_description=_str(event_type, "description", "event_type", required=False),
-        host=Person(
-            name=host_name,
-            email=_str(host, "email", "host", required=False),
-            time_zone=_zone(_str(host, "time_zone", "host", required=False)),
-        ),
+        hosts=hosts,
     )
+
+
+def _person(value: Any, where: str) -> Person:
+    data = _obj(value, where)
+    name = _str(data, "name", where)
+    assert name  # required=True
+    return Person(
+        name=name,
+        email=_str(data, "email", where, required=False),
+        time_zone=_zone(_str(data, "time_zone", where, required=False)),
+    )
+
+
+def _hosts(data: dict[str, Any]) -> tuple[Person, ...]:
+    listed = data.get("hosts")
+    if listed is None:
+        return (_person(data.get("host"), "host"),)
+    if not isinstance(listed, list) or not listed:
+        raise MalformedNotice("payload.hosts must be a non-empty list")
+    return tuple(_person(h, f"hosts[{n}]") for n, h in enumerate(listed))

@@ -4,7 +4,8 @@ Returning completes the row. A relay that is down or answers 4xx → :class:`Ret
 stays in the outbox and is retried with backoff; a payload or address that can never be sent, or a
 5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing.
 
-One row owes up to two copies (invitee, host). Each copy the mail relay accepts is recorded in
+One row owes the invitee's copy and one copy per host with an address (roles ``invitee``,
+``host``, ``host.1``, …, by the host's position in the payload). Each copy the mail relay accepts is recorded in
 ``email_copies`` and committed before the next copy is sent and before the row is settled, so a run
 of the row after a retry, a crash or a lost lease sends only the copies not recorded there. A copy
 keeps its Message-ID on every run (it is derived from the row id and the role). What remains is the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["multi_line", "one_line"]
+__all__ = ["joined_names", "multi_line", "one_line"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -30,3 +30,11 @@ def multi_line(text: str) -> str:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept = ["".join(ch for ch in line if ch == "\t" or not _is_control(ch)) for line in lines]
     return "\n".join(line.rstrip() for line in kept).strip("\n")
+
+
+def joined_names(names: list[str]) -> str:
+    """``["Ann", "Bo", "Cy"]`` as ``"Ann, Bo and Cy"``, each name on one line."""
+    cleaned = [one_line(n) for n in names]
+    if len(cleaned) <= 1:
+        return "".join(cleaned)
+    return ", ".join(cleaned[:-1]) + " and " + cleaned[-1]

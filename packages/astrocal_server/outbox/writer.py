@@ -15,13 +15,17 @@ Payloads follow the cross-area contract (times RFC 3339 UTC with ``Z``):
 
 - ``webhook``: ``{"type", "timestamp", "livemode", "data"}`` for live and test objects alike;
   the row id (``ob_…``) is the event id.
-- ``email``: live mode only; ``{"notice", "booking", "sequence", "event_type", "host"}``.
-- ``calendar``: live mode only and only when the event type has a destination calendar;
+- ``email``: live mode only; ``{"notice", "booking", "sequence", "event_type", "host", "hosts"}``:
+  ``hosts`` is every host of the booking in position order (``{"id", "name", "email",
+  "time_zone"}``), each of whom gets the host copy; ``host`` is the first of them (rows written
+  before bookings had several hosts carry only ``host``).
+- ``calendar``: live mode only; one row per destination calendar (see :func:`destinations`):
   ``{"action", "booking", "event_type", "destination"}``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,10 +35,11 @@ from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
 from astrocal_server.serialize.common import format_datetime
-from astrocal_server.storage.models import Account, EventType, OutboxMessage
+from astrocal_server.storage.models import Account, EventType, Host, OutboxMessage
 
 __all__ = [
     "BookingChange",
+    "destinations",
     "enqueue",
     "enqueue_booking_change",
     "enqueue_webhook_event",
@@ -157,8 +162,34 @@ def event_type_summary(event_type: EventType) -> dict[str, Any]:
     }
 
 
-def host_summary(account: Account) -> dict[str, Any]:
-    return {"name": account.name, "email": account.email, "time_zone": account.time_zone}
+def host_summary(host: Host) -> dict[str, Any]:
+    return {"id": host.id, "name": host.name, "email": host.email, "time_zone": host.time_zone}
+
+
+def destinations(event_type: EventType, hosts: Sequence[Host]) -> list[dict[str, Any]]:
+    """The calendars a booking's event is written to: each host's destination calendar, except
+    that an event type's own ``destination_calendar`` wins for the default host of an event type
+    without ``hosts`` (as before hosts existed), and is written besides the hosts' for a team.
+
+    The provider's event id is kept per connection (``bookings.external_events``), so one
+    connection takes one calendar: the first destination named on it.
+    """
+    own = [dict(h.destination_calendar) for h in hosts if h.destination_calendar]
+    chosen = dict(event_type.destination_calendar) if event_type.destination_calendar else None
+    if chosen is None:
+        candidates = own
+    elif event_type.hosts:
+        candidates = [chosen, *own]
+    else:
+        candidates = [chosen]
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for destination in candidates:
+        connection_id = str(destination.get("connection_id") or "")
+        if connection_id not in seen:
+            seen.add(connection_id)
+            out.append(destination)
+    return out
 
 
 def enqueue_booking_change(
@@ -169,10 +200,12 @@ def enqueue_booking_change(
     sequence: int,
     event_type: EventType,
     account: Account,
+    hosts: Sequence[Host],
     now: datetime,
 ) -> list[str]:
-    """Every row one booking change owes: its webhook event, the invitee email, the calendar
-    write-back. ``booking`` is the API object after the change; ``sequence`` its ICS sequence."""
+    """Every row one booking change owes: its webhook event, the emails (invitee and hosts), the
+    calendar write-backs. ``booking`` is the API object after the change; ``sequence`` its ICS
+    sequence; ``hosts`` the booking's host rows in position order (at least one)."""
     livemode = bool(booking["livemode"])
     booking_id = str(booking["id"])
     common: dict[str, Any] = {
@@ -198,12 +231,13 @@ def enqueue_booking_change(
                     "booking": booking,
                     "sequence": sequence,
                     "event_type": summary,
-                    "host": host_summary(account),
+                    "host": host_summary(hosts[0]),
+                    "hosts": [host_summary(h) for h in hosts],
                 },
                 **common,
             )
         )
-    if event_type.destination_calendar:
+    for destination in destinations(event_type, hosts):
         ids.append(
             enqueue(
                 session,
@@ -213,7 +247,7 @@ def enqueue_booking_change(
                     "action": _CALENDAR_ACTION[change],
                     "booking": booking,
                     "event_type": summary,
-                    "destination": dict(event_type.destination_calendar),
+                    "destination": destination,
                 },
                 **common,
             )

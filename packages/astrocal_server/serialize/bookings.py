@@ -1,14 +1,21 @@
 """The API object of a booking (``GET /v1/bookings/{id}``): the one shape webhooks, emails and
-calendar write-backs carry too."""
+calendar write-backs carry too.
+
+``booking.hosts`` must be loaded (the bookings service loads it with every booking it returns).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from astrocal_server.serialize.common import format_datetime
-from astrocal_server.storage.models import Booking
+from astrocal_server.storage.models import Booking, Host
 
-__all__ = ["booking_to_api"]
+__all__ = ["booking_host_to_api", "booking_to_api"]
+
+
+def booking_host_to_api(host: Host) -> dict[str, Any]:
+    return {"id": host.id, "name": host.name, "email": host.email}
 
 
 def booking_to_api(booking: Booking) -> dict[str, Any]:
@@ -23,6 +30,7 @@ def booking_to_api(booking: Booking) -> dict[str, Any]:
         "end": format_datetime(booking.end_at),
         "invitee": invitee,
         "guests": list(booking.guests),
+        "hosts": [booking_host_to_api(host) for host in booking.hosts],
     }
     if booking.notes:
         out["notes"] = booking.notes

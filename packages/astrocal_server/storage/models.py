@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from astrocal_server.contract.requests import EventTypeCreate
 from astrocal_server.storage.types import JSONDocument, UTCDateTime
@@ -241,6 +241,15 @@ class Booking(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The hosts the booking occupies, by position (read-only: BookingHost rows are written
+    # directly). Never loaded implicitly (an async session cannot): load it with
+    # ``selectinload(Booking.hosts)`` (one query for a whole page) or ``session.refresh``.
+    hosts: Mapped[list[Host]] = relationship(
+        secondary="booking_hosts",
+        order_by="BookingHost.position",
+        viewonly=True,
+        lazy="raise_on_sql",
+    )
 
     __table_args__ = (
         Index(

@@ -7,10 +7,12 @@ as missing. A row of another account or mode is indistinguishable from one that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.interfaces import ORMOption
 
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
@@ -31,11 +33,13 @@ async def get_owned(
     kind: str,
     param: str | None = None,
     for_update: bool = False,
+    options: Sequence[ORMOption] = (),
 ) -> M:
     """The caller's ``model`` row with ``object_id``, or :func:`~astrocal_server.errors.not_found`.
 
     ``kind`` names the object in the error ("event type"); ``param`` is the request field that
-    carried the id, when it came from a body rather than the path.
+    carried the id, when it came from a body rather than the path. ``options`` are loader options
+    (``selectinload`` of a relationship the caller will read).
     """
     table: Any = model
     stmt = select(model).where(table.id == object_id, caller.owns(model))
@@ -43,6 +47,8 @@ async def get_owned(
         stmt = stmt.where(table.deleted_at.is_(None))
     if for_update:
         stmt = stmt.with_for_update()
+    if options:
+        stmt = stmt.options(*options)
     row = await session.scalar(stmt)
     if row is None:
         raise not_found(kind, object_id, param=param)

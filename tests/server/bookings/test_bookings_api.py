@@ -14,6 +14,7 @@ from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
 from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
+from tests.support.hosts import default_host
 
 H = dict[str, str]
 
@@ -25,6 +26,8 @@ async def _sequence(app: FastAPI, booking_id: str) -> int:
 
 
 async def test_create_and_retrieve(
+    app: FastAPI,
+    account: NewAccount,
     client: httpx.AsyncClient,
     auth_headers: H,
     book: Book,
@@ -42,6 +45,7 @@ async def test_create_and_retrieve(
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["id"].startswith("bk_")
+    host = await default_host(app, account)  # a booking of an event type without hosts
     assert body == {
         "id": body["id"],
         "status": "confirmed",
@@ -50,6 +54,7 @@ async def test_create_and_retrieve(
         "end": "2026-04-14T09:30:00Z",
         "invitee": {"name": "Jo Smith", "email": "jo@acme.com", "time_zone": "Europe/London"},
         "guests": ["sam@acme.com"],
+        "hosts": [{"id": host.id, "name": host.name, "email": host.email}],
         "notes": "Bring the roadmap",
         "metadata": {"source": "website"},
         "location": {"type": "video", "value": "https://meet.example.com/a"},

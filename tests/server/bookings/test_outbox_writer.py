@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.ids import new_id
-from astrocal_server.outbox.writer import enqueue_booking_change
-from astrocal_server.storage.models import EventType, OutboxMessage
+from astrocal_server.outbox.writer import destinations, enqueue_booking_change
+from astrocal_server.storage.models import EventType, Host, OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.clocks import NOW
+from tests.support.hosts import add_host, default_host
 
 
 def _event_type(account: NewAccount, *, destination: bool) -> EventType:
@@ -42,6 +43,7 @@ def _enqueue(
     booking: dict[str, Any],
     *,
     change: str,
+    hosts: list[Host],
     sequence: int = 0,
     destination: bool = True,
 ) -> list[str]:
@@ -53,6 +55,7 @@ def _enqueue(
         sequence=sequence,
         event_type=_event_type(account, destination=destination),
         account=account.account,
+        hosts=hosts,
         now=NOW,
     )
 
@@ -74,8 +77,9 @@ async def test_live_change_writes_webhook_email_and_calendar(
     app: FastAPI, account: NewAccount
 ) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     async with app.state.astrocal.db.write() as session:
-        ids = _enqueue(session, account, booking, change="created")
+        ids = _enqueue(session, account, booking, hosts=hosts, change="created")
     rows = {r.kind: r for r in await _rows(app, booking["id"])}
     assert set(rows) == {"webhook", "email", "calendar"}
     assert {r.id for r in rows.values()} == set(ids)
@@ -99,8 +103,9 @@ async def test_live_change_writes_webhook_email_and_calendar(
 
 async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(False)
+    hosts = [await default_host(app, account, livemode=False)]
     async with app.state.astrocal.db.write() as session:
-        _enqueue(session, account, booking, change="cancelled", sequence=1)
+        _enqueue(session, account, booking, hosts=hosts, change="cancelled", sequence=1)
     rows = await _rows(app, booking["id"])
     assert [(r.kind, r.topic, r.livemode) for r in rows] == [
         ("webhook", "booking.cancelled", False)
@@ -109,16 +114,72 @@ async def test_test_mode_writes_only_the_webhook(app: FastAPI, account: NewAccou
 
 async def test_update_sends_no_email(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     async with app.state.astrocal.db.write() as session:
-        _enqueue(session, account, booking, change="updated", destination=False)
+        _enqueue(session, account, booking, hosts=hosts, change="updated", destination=False)
     assert [r.kind for r in await _rows(app, booking["id"])] == ["webhook"]
 
 
 async def test_rolled_back_change_leaves_no_rows(app: FastAPI, account: NewAccount) -> None:
     booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
     with pytest.raises(RuntimeError):
         async with app.state.astrocal.db.write() as session:
-            _enqueue(session, account, booking, change="created")
+            _enqueue(session, account, booking, hosts=hosts, change="created")
             await session.flush()
             raise RuntimeError("the booking write failed")
     assert await _rows(app, booking["id"]) == []
+
+
+def _dest(connection_id: str, calendar_id: str = "primary") -> dict[str, str]:
+    return {"connection_id": connection_id, "calendar_id": calendar_id}
+
+
+def test_destinations_event_type_wins_for_the_default_host_and_adds_to_a_team() -> None:
+    ann = Host(id="host_ann", destination_calendar=_dest("cal_ann"))
+    bo = Host(id="host_bo", destination_calendar=_dest("cal_bo"))
+    plain = EventType(hosts=[], destination_calendar=_dest("cal_evt"))
+    assert destinations(plain, [ann]) == [_dest("cal_evt")]
+    assert destinations(EventType(hosts=[], destination_calendar=None), [ann]) == [_dest("cal_ann")]
+    team = EventType(hosts=[{"host_id": "host_ann"}, {"host_id": "host_bo"}])
+    team.destination_calendar = None
+    assert destinations(team, [ann, bo]) == [_dest("cal_ann"), _dest("cal_bo")]
+    team.destination_calendar = _dest("cal_evt")
+    assert destinations(team, [ann, bo]) == [_dest("cal_evt"), _dest("cal_ann"), _dest("cal_bo")]
+    # One event per connection (external_events is keyed by it): the first calendar named wins.
+    shared = Host(id="host_cy", destination_calendar=_dest("cal_ann", "other"))
+    assert destinations(team, [ann, shared, Host(id="host_dee")]) == [
+        _dest("cal_evt"),
+        _dest("cal_ann"),
+    ]
+
+
+async def test_email_row_names_every_host_and_calendar_rows_follow_each_destination(
+    app: FastAPI, account: NewAccount
+) -> None:
+    booking = _booking(True)
+    ann = await default_host(app, account, livemode=True)
+    bo = await add_host(
+        app, account, livemode=True, email=None, destination_calendar=_dest("cal_bo")
+    )
+    event_type = _event_type(account, destination=False)
+    event_type.hosts = [{"host_id": ann.id}, {"host_id": bo.id}]
+    async with app.state.astrocal.db.write() as session:
+        enqueue_booking_change(
+            session,
+            change="created",
+            booking=booking,
+            sequence=0,
+            event_type=event_type,
+            account=account.account,
+            hosts=[ann, bo],
+            now=NOW,
+        )
+    rows = await _rows(app, booking["id"])
+    (email,) = [r for r in rows if r.kind == "email"]
+    assert email.payload["host"] == email.payload["hosts"][0]
+    assert email.payload["hosts"] == [
+        {"id": ann.id, "name": ann.name, "email": ann.email, "time_zone": ann.time_zone},
+        {"id": bo.id, "name": "Bo Chen", "email": None, "time_zone": "UTC"},
+    ]
+    assert [r.payload["destination"] for r in rows if r.kind == "calendar"] == [_dest("cal_bo")]

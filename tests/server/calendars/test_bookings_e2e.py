@@ -4,13 +4,20 @@ relay, moves when rescheduled and disappears when cancelled; test-mode bookings 
 from __future__ import annotations
 
 import httpx
+from astrocal_server.accounts import NewAccount
 from astrocal_server.outbox.relay import OutboxRelay
-from astrocal_server.storage.models import Booking
+from astrocal_server.storage.models import Booking, EventType, Host
 from fastapi import FastAPI
 
-from tests.support.bookings import Book
-from tests.support.caldav import Radicale
-from tests.support.calendars import connect_radicale, post_calendar_event_type
+from tests.support.app import AddBooking
+from tests.support.bookings import Book, create_event_type
+from tests.support.caldav import Radicale, Z
+from tests.support.calendars import (
+    add_radicale_connection,
+    connect_radicale,
+    post_calendar_event_type,
+)
+from tests.support.hosts import add_host, default_host, occupy_hosts
 
 H = dict[str, str]
 START = "2026-04-15T08:00:00Z"
@@ -114,3 +121,55 @@ async def test_events_we_wrote_do_not_block_their_own_slot(
     assert radicale_server.get(path, f"{first.json()['id']}.ics").status_code == 200
     second = await book(event_type_id, START, headers=live_headers, email="b@x.example")
     assert second.status_code == 201, second.text
+
+
+async def test_each_host_of_a_team_booking_gets_the_event_in_their_own_calendar(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    live_headers: H,
+    radicale_server: Radicale,
+    add_booking: AddBooking,
+) -> None:
+    state = app.state.astrocal
+    calendars = {}
+    for name in ("Ann", "Bo"):
+        path = radicale_server.make_calendar(name)
+        cid = await add_radicale_connection(app, account, radicale_server, path, name)
+        calendars[name] = {"connection_id": cid, "calendar_id": path}
+    ann = await default_host(app, account, livemode=True)
+    bo = await add_host(app, account, livemode=True, destination_calendar=calendars["Bo"])
+    evt = await create_event_type(
+        client, live_headers, title="Team sync", slug="team-sync", duration_minutes=30
+    )
+    async with state.db.write() as session:
+        (await session.get_one(Host, ann.id)).destination_calendar = calendars["Ann"]
+        (await session.get_one(EventType, evt["id"])).hosts = [
+            {"host_id": ann.id, "priority": 0, "weight": 1},
+            {"host_id": bo.id, "priority": 0, "weight": 1},
+        ]
+    booking_id = await add_booking(account, evt["id"], Z(START), livemode=True)
+    await occupy_hosts(app, booking_id, [bo.id])
+
+    updated = await client.patch(
+        f"/v1/bookings/{booking_id}", headers=live_headers, json={"notes": "Agenda inside"}
+    )
+    assert updated.status_code == 200, updated.text
+    assert [h["id"] for h in updated.json()["hosts"]] == [ann.id, bo.id]
+    await drain(OutboxRelay(state))
+    resource = f"{booking_id}.ics"
+    for destination in calendars.values():
+        stored = radicale_server.get(destination["calendar_id"], resource)
+        assert stored.status_code == 200 and "DTSTART:20260415T080000Z" in stored.text
+    async with state.db.read() as session:
+        assert (await session.get_one(Booking, booking_id)).external_events == {
+            d["connection_id"]: d["calendar_id"] + resource for d in calendars.values()
+        }
+
+    cancelled = await client.post(
+        f"/v1/bookings/{booking_id}/cancel", headers=live_headers, json={}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await drain(OutboxRelay(state))
+    for destination in calendars.values():
+        assert radicale_server.get(destination["calendar_id"], resource).status_code == 404

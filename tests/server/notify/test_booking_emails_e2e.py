@@ -15,11 +15,13 @@ from fastapi import FastAPI
 from icalendar import Calendar
 
 from tests.support.bookings import create_event_type, make_schedule
+from tests.support.hosts import add_host, occupy_hosts
 from tests.support.smtp import Sink
 
 H = dict[str, str]
 INVITEE = "jo@invitee.example"
 OWNER = "owner@example.com"  # the account's email (make_account in tests/support/app.py)
+BO = "bo@host.example"
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
@@ -125,6 +127,51 @@ async def test_booking_lifecycle_sends_three_invites(
     assert str(invites[2][1]["STATUS"]) == "CANCELLED"
     html = next(p for p in to_invitee[0].walk() if p.get_content_type() == "text/html")
     assert "<b>hi</b>" not in html.get_content()
+
+
+async def test_every_host_of_a_booking_gets_the_host_email(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    live_headers: H,
+    smtp_sink: Sink,
+) -> None:
+    bo = await add_host(
+        app, account, livemode=True, name="Bo Chen", email=BO, time_zone="America/New_York"
+    )
+    cy = await add_host(app, account, livemode=True, name="Cy Park", email=None)
+    evt = await _event_type(client, live_headers)
+    booking = await _book(client, live_headers, evt["id"])
+    # The booking now occupies three hosts, as a collective one does; Cy has no address.
+    await occupy_hosts(app, booking["id"], [bo.id, cy.id])
+    r = await client.post(
+        f"/v1/bookings/{booking['id']}/reschedule",
+        headers=live_headers,
+        json={"start": "2026-04-16T12:00:00Z"},
+    )
+    assert r.status_code == 200, r.text
+    assert [h["name"] for h in r.json()["hosts"]] == ["Test Co", "Bo Chen", "Cy Park"]
+    await _drain(OutboxRelay(app.state.astrocal))
+
+    # The create owed the invitee and the one host it had then; the reschedule owes every host.
+    assert [m["Subject"].split(":")[0] for m in smtp_sink.to(OWNER)] == [
+        "New booking",
+        "Rescheduled",
+    ]
+    (to_bo,) = smtp_sink.to(BO)
+    assert to_bo["Subject"] == (
+        "Rescheduled: Intro call with Jo Smith – now Thu 16 Apr 2026, 08:00 EDT"  # Bo's zone
+    )
+    assert to_bo["Message-ID"].endswith(".host.1@astrocal.test>")
+    assert len(smtp_sink.messages) == 2 + 3  # nothing for Cy
+    moved = smtp_sink.to(INVITEE)[-1]
+    assert moved["Subject"].startswith("Rescheduled: Intro call with Test Co, Bo Chen and Cy Park")
+    assert moved["Reply-To"] == f"Test Co <{OWNER}>"
+    _, event = _invite(moved)
+    attendees = [str(a).removeprefix("mailto:") for a in event["ATTENDEE"]]
+    assert attendees == [INVITEE, OWNER, BO]
+    assert str(event["SUMMARY"]) == "Intro call with Test Co, Bo Chen, Cy Park and Jo Smith"
+    assert event["ORGANIZER"].params["CN"] == "Test Co"
 
 
 async def test_test_mode_booking_sends_no_email(

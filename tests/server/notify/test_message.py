@@ -64,6 +64,29 @@ def test_headers_and_recipients(make_payload: MakePayload) -> None:
     assert invitee["Date"] == "Mon, 13 Apr 2026 08:00:00 +0000"
 
 
+def test_each_host_with_an_address_gets_a_copy_in_their_own_zone(make_payload: MakePayload) -> None:
+    payload = make_payload("cancelled")
+    payload["hosts"] = [
+        {"id": "host_a", "name": "Ann Host", "email": None, "time_zone": "Europe/Berlin"},
+        {"id": "host_b", "name": "Bo Chen", "email": "bo@host.example", "time_zone": "Asia/Tokyo"},
+        {"id": "host_c", "name": "Cy Park", "email": "cy@host.example", "time_zone": None},
+    ]
+    messages = _compose(payload)
+    # Roles follow the host's position, so a retry of the row finds the same copies.
+    assert set(messages) == {"invitee", "host.1", "host.2"}
+    bo, cy = messages["host.1"], messages["host.2"]
+    assert str(bo["To"]) == "Bo Chen <bo@host.example>"
+    assert bo["Message-ID"] == "<ob_abc.host.1@astrocal.test>"
+    assert bo["Subject"] == "Cancelled: Intro call with Jo Smith – Wed 15 Apr 2026, 23:00 JST"
+    # No zone of her own: Cy reads the invitee's.
+    assert cy["Subject"] == "Cancelled: Intro call with Jo Smith – Wed 15 Apr 2026, 15:00 BST"
+    invitee = messages["invitee"]
+    assert invitee["Subject"].startswith("Cancelled: Intro call with Ann Host, Bo Chen and Cy Park")
+    assert str(invitee["Reply-To"]) == "Bo Chen <bo@host.example>"  # the first host with an address
+    text = _part(invitee, "text/plain").get_content()
+    assert "\nHosts: Ann Host, Bo Chen <bo@host.example>, Cy Park <cy@host.example>\n" in text
+
+
 def test_no_host_email_means_only_the_invitee_is_written_to(make_payload: MakePayload) -> None:
     messages = _compose(make_payload(host_email=None))
     assert set(messages) == {"invitee"}

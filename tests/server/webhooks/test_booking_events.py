@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
 from tests.support.bookings import Book, create_event_type, iso, make_schedule
+from tests.support.hosts import add_host, default_host, occupy_hosts
 from tests.support.webhooks import Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -29,6 +31,18 @@ def _with_bookings_routes(app: FastAPI) -> None:
         app.include_router(bookings.router)
 
 
+async def _open_all_week(
+    client: httpx.AsyncClient, headers: dict[str, str], title: str, slug: str
+) -> dict[str, Any]:
+    """A 30-minute event type bookable around the clock, every day."""
+    schedule = await make_schedule(
+        client, headers, name="Always", days=DAYS, start="00:00", end="24:00"
+    )
+    return await create_event_type(
+        client, headers, title=title, slug=slug, duration_minutes=30, schedule_id=schedule
+    )
+
+
 async def test_booking_lifecycle_events_carry_the_api_booking(
     app: FastAPI,
     client: httpx.AsyncClient,
@@ -42,17 +56,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
 ) -> None:
     _with_bookings_routes(app)
     endpoint = await make_endpoint()
-    schedule = await make_schedule(
-        client, auth_headers, name="Always", days=DAYS, start="00:00", end="24:00"
-    )
-    event_type = await create_event_type(
-        client,
-        auth_headers,
-        title="Call",
-        slug="wh-call",
-        duration_minutes=30,
-        schedule_id=schedule,
-    )
+    event_type = await _open_all_week(client, auth_headers, "Call", "wh-call")
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
     created = await book(event_type["id"], start)
     if created.status_code == 404 and created.json()["error"]["code"] == "route_not_found":
@@ -97,3 +101,49 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
     ]
     assert stamps == sorted(stamps)
     assert len({r.headers["webhook-id"] for r in requests}) == 4
+
+
+async def test_events_of_a_multi_host_booking_name_every_host(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    account: NewAccount,
+    auth_headers: dict[str, str],
+    make_endpoint: Any,
+    relay_pass: Any,
+    receiver: Receiver,
+    clock: FixedClock,
+    validate_event: Any,
+) -> None:
+    endpoint = await make_endpoint()
+    event_type = await _open_all_week(client, auth_headers, "Panel", "wh-panel")
+    owner = await default_host(app, account)
+    bo = await add_host(app, account, name="Bo Chen", email=None)
+    created = await client.post(
+        "/v1/bookings",
+        headers=auth_headers,
+        json={
+            "event_type_id": event_type["id"],
+            "start": iso((clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)),
+            "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    booking_id = created.json()["id"]
+    await occupy_hosts(app, booking_id, [bo.id])
+    cancelled = await client.post(f"/v1/bookings/{booking_id}/cancel", headers=auth_headers)
+    assert cancelled.status_code == 200, cancelled.text
+
+    while await relay_pass():
+        pass
+    requests = await receiver.wait_for(2)
+    verifier = Webhook(endpoint["secret"])
+    events = {e["type"]: e for e in (verifier.verify(r.body, r.headers) for r in requests)}
+    assert all(validate_event(r.body) == [] for r in requests)
+    assert events["booking.created"]["data"]["hosts"] == [
+        {"id": owner.id, "name": owner.name, "email": owner.email}
+    ]
+    assert events["booking.cancelled"]["data"] == cancelled.json()
+    assert events["booking.cancelled"]["data"]["hosts"] == [
+        {"id": owner.id, "name": owner.name, "email": owner.email},
+        {"id": bo.id, "name": "Bo Chen", "email": None},
+    ]

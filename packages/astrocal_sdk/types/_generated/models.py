@@ -841,60 +841,23 @@ class InviteeUpdate(BaseModel):
 BookingStatus = TypeAliasType("BookingStatus", Literal["confirmed", "cancelled"])
 
 
-class Booking(BaseModel):
+class BookingHost(BaseModel):
     """
-    A booked slot of an event type.
+    A host a booking occupies, as it was named when the booking was read.
     """
 
     model_config = ConfigDict(
         extra="allow",
     )
-    id: Annotated[str, Field(pattern="^bk_[a-z0-9]+$")]
+    id: Annotated[str, Field(pattern="^host_[a-z0-9]+$")]
     """
-    Unique identifier (`bk_…`); kept across reschedules.
+    The host (`host_…`); see `GET /v1/bookings?host_id=…`.
     """
-    status: BookingStatus
-    event_type_id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
-    start: AwareDatetime
-    end: AwareDatetime
-    invitee: Invitee
-    guests: list[str]
+    name: str
+    email: str | None
     """
-    Extra attendees' emails.
+    Where the host's booking emails go; `null` when the host has none.
     """
-    notes: str | MISSING = MISSING
-    """
-    Omitted when empty.
-    """
-    metadata: Metadata
-    location: Location | MISSING = MISSING
-    livemode: bool
-    cancelled_at: AwareDatetime | MISSING = MISSING
-    """
-    Present once cancelled.
-    """
-    cancel_reason: str | MISSING = MISSING
-    """
-    Present when cancelled with a reason.
-    """
-    rescheduled_at: AwareDatetime | MISSING = MISSING
-    """
-    Present once rescheduled (the latest reschedule).
-    """
-    reschedule_reason: str | MISSING = MISSING
-    """
-    Present when the latest reschedule gave a reason.
-    """
-    previous_start: AwareDatetime | MISSING = MISSING
-    """
-    The start before the latest reschedule.
-    """
-    previous_end: AwareDatetime | MISSING = MISSING
-    """
-    The end before the latest reschedule.
-    """
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
 
 
 Guest = TypeAliasType("Guest", Annotated[str, Field(max_length=320)])
@@ -967,21 +930,6 @@ class BookingReschedule(BaseModel):
     the free host the assignment rule picks. Without it the booking keeps its host(s)
     and a busy host is a 409 `slot_unavailable` with alternatives for that host.
 
-    """
-
-
-class BookingList(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    data: list[Booking]
-    has_more: bool
-    """
-    Whether another page follows.
-    """
-    next_cursor: str | None
-    """
-    Pass as `cursor` to get the next page; `null` on the last page.
     """
 
 
@@ -1320,23 +1268,6 @@ class CalendarConnectionList(BaseModel):
     """
 
 
-class BookingEvent(BaseModel):
-    """
-    The body of `booking.*` webhook deliveries.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    type: Literal["booking.created", "booking.updated", "booking.cancelled", "booking.rescheduled"]
-    timestamp: AwareDatetime
-    """
-    When the event occurred.
-    """
-    livemode: bool
-    data: Booking
-
-
 class CalendarConnectionEvent(BaseModel):
     """
     The body of `calendar_connection.error` webhook deliveries.
@@ -1410,3 +1341,99 @@ class AccountCreated(BaseModel):
     account: Account
     live_key: ApiKeyWithSecret
     test_key: ApiKeyWithSecret
+
+
+class Booking(BaseModel):
+    """
+    A booked slot of an event type.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^bk_[a-z0-9]+$")]
+    """
+    Unique identifier (`bk_…`); kept across reschedules.
+    """
+    status: BookingStatus
+    event_type_id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime
+    end: AwareDatetime
+    invitee: Invitee
+    guests: list[str]
+    """
+    Extra attendees' emails.
+    """
+    hosts: Annotated[list[BookingHost], Field(min_length=1)]
+    """
+    The hosts whose time the booking occupies, the assigned (or first) host first. A
+    booking of an event type without `hosts` has one: the account's default host. Each
+    host with an email gets the booking emails, and the event is written to each host's
+    destination calendar.
+
+    """
+    notes: str | MISSING = MISSING
+    """
+    Omitted when empty.
+    """
+    metadata: Metadata
+    location: Location | MISSING = MISSING
+    livemode: bool
+    cancelled_at: AwareDatetime | MISSING = MISSING
+    """
+    Present once cancelled.
+    """
+    cancel_reason: str | MISSING = MISSING
+    """
+    Present when cancelled with a reason.
+    """
+    rescheduled_at: AwareDatetime | MISSING = MISSING
+    """
+    Present once rescheduled (the latest reschedule).
+    """
+    reschedule_reason: str | MISSING = MISSING
+    """
+    Present when the latest reschedule gave a reason.
+    """
+    previous_start: AwareDatetime | MISSING = MISSING
+    """
+    The start before the latest reschedule.
+    """
+    previous_end: AwareDatetime | MISSING = MISSING
+    """
+    The end before the latest reschedule.
+    """
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class BookingList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[Booking]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None
+    """
+    Pass as `cursor` to get the next page; `null` on the last page.
+    """
+
+
+class BookingEvent(BaseModel):
+    """
+    The body of `booking.*` webhook deliveries.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["booking.created", "booking.updated", "booking.cancelled", "booking.rescheduled"]
+    timestamp: AwareDatetime
+    """
+    When the event occurred.
+    """
+    livemode: bool
+    data: Booking
