@@ -14,6 +14,7 @@ from astrocal_mcp.models import (
     BookingInfo,
     EventTypeInfo,
     Explanation,
+    HostInfo,
     Reason,
     SlotInfo,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "booking_info",
     "event_type_info",
     "explanation",
+    "host_info",
     "invitee_zone",
     "slot_info",
     "slots_from_details",
@@ -119,6 +121,18 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
         location=_location(_get(event_type, "location")),
         active=bool(_get(event_type, "active", True)),
         is_default=_get(event_type, "id") == default_id,
+    )
+
+
+def host_info(host: Any) -> HostInfo:
+    return HostInfo(
+        id=str(_get(host, "id")),
+        name=str(_get(host, "name")),
+        email=_get(host, "email"),
+        time_zone=str(_get(host, "time_zone")),
+        external_id=_get(host, "external_id"),
+        active=bool(_get(host, "active", True)),
+        is_default=bool(_get(host, "is_default", False)),
     )
 
 

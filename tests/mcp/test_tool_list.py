@@ -46,6 +46,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
     assert set(tools) == {
         "get_current_time",
         "list_event_types",
+        "list_hosts",
         "check_availability",
         "explain_availability",
         "create_booking",
@@ -56,6 +57,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
     }
     assert props(tools["get_current_time"]) == ({"time_zone"}, set())
     assert props(tools["list_event_types"]) == (set(), set())
+    assert props(tools["list_hosts"]) == ({"external_id", "cursor"}, set())
     assert props(tools["check_availability"]) == (
         {"event_type_id", "start_date", "end_date", "timezone", "duration"},
         {"start_date", "end_date"},
@@ -96,7 +98,7 @@ async def test_every_parameter_and_tool_is_described_and_has_an_output_schema() 
 
 async def test_annotations_are_honest() -> None:
     tools = await list_tools()
-    for name in ("get_current_time", "list_event_types", "check_availability",
+    for name in ("get_current_time", "list_event_types", "list_hosts", "check_availability",
                  "explain_availability", "get_booking", "list_bookings"):  # fmt: skip
         assert tools[name].annotations.read_only_hint is True, name
     cancel = tools["cancel_booking"].annotations
