@@ -10,6 +10,8 @@ deleted either.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import MISSING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,39 +140,33 @@ async def update_schedule(
     return schedule
 
 
+async def _first_ids(session: AsyncSession, model: Any, *where: Any) -> list[str]:
+    """The ids of the first few live rows of ``model`` matching ``where`` (oldest first), to name
+    in a 409."""
+    found = await session.scalars(
+        select(model.id)
+        .where(model.deleted_at.is_(None), *where)
+        .order_by(model.created_at, model.id)
+        .limit(20)
+    )
+    return list(found.all())
+
+
 async def delete_schedule(state: AppState, caller: Caller, schedule_id: str) -> None:
-    """Soft-delete; refused while event types use the schedule or while it is the default."""
+    """Soft-delete; refused while event types use the schedule, while another host works by it
+    or while it is the default."""
     async with state.db.write() as session:
         schedule = await get_schedule(session, caller, schedule_id)
-        users = list(
-            (
-                await session.scalars(
-                    select(EventType.id)
-                    .where(EventType.schedule_id == schedule.id, EventType.deleted_at.is_(None))
-                    .order_by(EventType.created_at, EventType.id)
-                    .limit(20)
-                )
-            ).all()
-        )
+        users = await _first_ids(session, EventType, EventType.schedule_id == schedule.id)
         if users:
             raise conflict(
                 "schedule_in_use",
                 f"Event type(s) {', '.join(users)} use this schedule; move them to another schedule first.",
                 details={"event_type_ids": users},
             )
-        hosts = list(
-            (
-                await session.scalars(
-                    select(Host.id)
-                    .where(
-                        Host.default_schedule_id == schedule.id,
-                        Host.is_default.is_(False),
-                        Host.deleted_at.is_(None),
-                    )
-                    .order_by(Host.created_at, Host.id)
-                    .limit(20)
-                )
-            ).all()
+        # The default host works by the account's default schedule, refused below on its own.
+        hosts = await _first_ids(
+            session, Host, Host.default_schedule_id == schedule.id, Host.is_default.is_(False)
         )
         if hosts:
             raise conflict(
