@@ -26,6 +26,8 @@ __all__ = [
     "DELIVERY_ROW",
     "EVENT_TYPE",
     "EVENT_TYPE_ROW",
+    "HOST",
+    "HOST_ROW",
     "SCHEDULE",
     "SCHEDULE_ROW",
     "USAGE",
@@ -194,6 +196,23 @@ USAGE = _fields(
     ("Requests per minute", "requests_per_minute"),
 )
 
+HOST_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Name", "name"),
+    ("Email", "email"),
+    ("Time zone", "time_zone"),
+    ("External id", "external_id"),
+    ("Active", "active", "bool"),
+    ("Default", "is_default", "bool"),
+)
+HOST = _detail(
+    HOST_ROW,
+    ("Default schedule", "default_schedule_id", "id"),
+    ("Conflict calendars", "conflict_calendars", "json"),
+    ("Destination calendar", "destination_calendar", "json"),
+    ("Metadata", "metadata", "json"),
+)
+
 SCHEDULE_ROW = _fields(
     ("Id", "id", "id"),
     ("Name", "name"),
@@ -203,6 +222,7 @@ SCHEDULE_ROW = _fields(
 )
 SCHEDULE = _detail(
     SCHEDULE_ROW,
+    ("Host", "host_id", "id"),
     ("Date overrides", "date_overrides", "overrides"),
 )
 
@@ -293,6 +313,7 @@ CALENDAR_CONNECTION_ROW = _fields(
 )
 CALENDAR_CONNECTION = _detail(
     CALENDAR_CONNECTION_ROW,
+    ("Host", "host_id", "id"),
     ("Server", "server_url"),
     ("Authorization URL", "authorization_url"),
     ("Last error", "last_error", "json"),

@@ -21,6 +21,8 @@ __all__ = [
     "EventTypeInfo",
     "EventTypeList",
     "Explanation",
+    "HostInfo",
+    "HostList",
     "Output",
     "Reason",
     "SlotInfo",
@@ -161,6 +163,22 @@ class BookingInfo(Output):
     rescheduled_at: str | None = None
     cancelled_at: str | None = None
     cancel_reason: str | None = None
+
+
+class HostInfo(Output):
+    id: str
+    name: str
+    email: str | None = None
+    time_zone: str
+    external_id: str | None = None
+    active: bool
+    is_default: bool
+
+
+class HostList(Output):
+    hosts: list[HostInfo]
+    has_more: bool
+    next_cursor: str | None = None
 
 
 class BookingList(Output):

@@ -15,6 +15,7 @@ from astrocal_mcp.models import (
     BookingInfo,
     EventTypeInfo,
     Explanation,
+    HostInfo,
     Reason,
     SlotInfo,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "booking_info",
     "event_type_info",
     "explanation",
+    "host_info",
     "invitee_zone",
     "slot_info",
     "slots_from_details",
@@ -130,6 +132,18 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
         is_default=_get(event_type, "id") == default_id,
         assignment=str(_get(event_type, "assignment", "single")) if hosts else None,
         host_ids=hosts or None,
+    )
+
+
+def host_info(host: Any) -> HostInfo:
+    return HostInfo(
+        id=str(_get(host, "id")),
+        name=str(_get(host, "name")),
+        email=_get(host, "email"),
+        time_zone=str(_get(host, "time_zone")),
+        external_id=_get(host, "external_id"),
+        active=bool(_get(host, "active", True)),
+        is_default=bool(_get(host, "is_default", False)),
     )
 
 

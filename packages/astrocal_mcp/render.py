@@ -10,6 +10,7 @@ from astrocal_mcp.models import (
     CurrentTime,
     EventTypeList,
     Explanation,
+    HostList,
     SlotInfo,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "render_bookings",
     "render_event_types",
     "render_explanation",
+    "render_hosts",
     "render_slot",
     "render_time",
 ]
@@ -51,6 +53,22 @@ def render_event_types(result: EventTypeList) -> str:
         suffix = f" ({', '.join(extras)})" if extras else ""
         lines.append(f"- {et.id}: {et.title}, {et.duration_minutes} min{suffix}")
     return "Event types:\n" + "\n".join(lines)
+
+
+def render_hosts(result: HostList) -> str:
+    if not result.hosts:
+        return "No host matches."
+    lines = []
+    for host in result.hosts:
+        extras = [f"external_id {host.external_id}"] if host.external_id else []
+        if host.is_default:
+            extras.append("default")
+        if not host.active:
+            extras.append("inactive")
+        suffix = f" ({', '.join(extras)})" if extras else ""
+        lines.append(f"- {host.id}: {host.name}, {host.time_zone}{suffix}")
+    more = f"\nMore: pass cursor {result.next_cursor}." if result.has_more else ""
+    return "Hosts:\n" + "\n".join(lines) + more
 
 
 def render_slot(slot: SlotInfo) -> str:

@@ -40,6 +40,7 @@ from astrocal_mcp.models import (
     CurrentTime,
     EventTypeList,
     Explanation,
+    HostList,
     compact_schema,
 )
 from astrocal_mcp.timeutil import (
@@ -213,6 +214,33 @@ async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]
     event types add host_ids and assignment (collective: all hosts attend; round_robin: one)."""
     result = await _fetch_event_types(_deps(ctx))
     return _result(result, render.render_event_types(result))
+
+
+@_tool(READ_ONLY)
+async def list_hosts(
+    ctx: Ctx,
+    external_id: Annotated[
+        str | None, Field(description="The app's own id for a person; finds that host.")
+    ] = None,
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
+) -> Annotated[CallToolResult, HostList]:
+    """List hosts, the people whose time is booked (id, name, zone, external_id)."""
+    deps = _deps(ctx)
+    args: dict[str, Any] = {"limit": 100}
+    for name, value in (("external_id", external_id), ("cursor", cursor)):
+        if value:
+            args[name] = value
+    async with deps.clients() as client:
+        try:
+            page = await client.hosts.list(**args)
+        except APIError as exc:
+            raise _fail(deps, exc) from None
+    result = HostList(
+        hosts=[outputs.host_info(h) for h in page.data],
+        has_more=bool(page.has_more),
+        next_cursor=page.next_cursor,
+    )
+    return _result(result, render.render_hosts(result))
 
 
 @_tool(READ_ONLY)

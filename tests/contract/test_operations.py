@@ -21,6 +21,11 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/api_keys"): "api_keys.list",
     ("delete", "/v1/api_keys/{api_key_id}"): "api_keys.revoke",
     ("get", "/v1/usage"): "usage.retrieve",
+    ("post", "/v1/hosts"): "hosts.create",
+    ("get", "/v1/hosts"): "hosts.list",
+    ("get", "/v1/hosts/{host_id}"): "hosts.retrieve",
+    ("patch", "/v1/hosts/{host_id}"): "hosts.update",
+    ("delete", "/v1/hosts/{host_id}"): "hosts.delete",
     ("post", "/v1/schedules"): "schedules.create",
     ("get", "/v1/schedules"): "schedules.list",
     ("get", "/v1/schedules/{schedule_id}"): "schedules.retrieve",
@@ -298,7 +303,7 @@ def test_list_operations_paginate(
     operations: list[Operation], resolve: Callable[[Any], Any], spec: dict[str, Any]
 ) -> None:
     lists = [o for o in operations if o[2]["operationId"].endswith(".list") and o[1] == "get"]
-    assert len(lists) == 8
+    assert len(lists) == 9
     for op in lists:
         if op[2]["operationId"] == "availability.list":
             continue  # slots for a date range, not a paginated collection

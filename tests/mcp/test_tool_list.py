@@ -46,6 +46,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
     assert set(tools) == {
         "get_current_time",
         "list_event_types",
+        "list_hosts",
         "check_availability",
         "explain_availability",
         "create_booking",
@@ -58,6 +59,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
     assert props(tools["list_event_types"]) == (set(), set())
     # Team scheduling adds optional parameters only (host_id, reassign): the official names all
     # stay, and nothing new is required.
+    assert props(tools["list_hosts"]) == ({"external_id", "cursor"}, set())
     assert props(tools["check_availability"]) == (
         {"event_type_id", "start_date", "end_date", "timezone", "duration", "host_id"},
         {"start_date", "end_date"},
@@ -102,7 +104,7 @@ async def test_every_parameter_and_tool_is_described_and_has_an_output_schema() 
 
 async def test_annotations_are_honest() -> None:
     tools = await list_tools()
-    for name in ("get_current_time", "list_event_types", "check_availability",
+    for name in ("get_current_time", "list_event_types", "list_hosts", "check_availability",
                  "explain_availability", "get_booking", "list_bookings"):  # fmt: skip
         assert tools[name].annotations.read_only_hint is True, name
     cancel = tools["cancel_booking"].annotations

@@ -443,3 +443,34 @@ def test_a_booking_with_several_hosts_names_each_of_them() -> None:
     assert "hosts: Ann Lee <ann@example.com> (host_a), Bo Chen (host_b)" in render_booking(info)
     listed = render_bookings(BookingList(bookings=[info], has_more=False))
     assert listed.endswith("evt_1, with Ann Lee, Bo Chen")
+
+
+async def test_list_hosts_finds_a_host_by_external_id(
+    build: Any, connect: Any, api_key: str, http: Any
+) -> None:
+    async with http() as api:
+        made = await api.post(
+            "/v1/hosts",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json={"name": "Dr. Ana Ruiz", "external_id": "user-42", "time_zone": "Europe/Madrid"},
+        )
+    assert made.status_code == 201, made.text
+    async with connect(build()) as client:
+        every = await call(client, "list_hosts")
+        found = await client.call_tool("list_hosts", {"external_id": "user-42"})
+        none = await call(client, "list_hosts", external_id="nobody")
+    assert [h["is_default"] for h in every["hosts"]].count(True) == 1 and len(every["hosts"]) == 2
+    assert found.structured_content["hosts"] == [
+        {
+            "id": made.json()["id"],
+            "name": "Dr. Ana Ruiz",
+            "time_zone": "Europe/Madrid",
+            "external_id": "user-42",
+            "active": True,
+            "is_default": False,
+        }
+    ]
+    assert f"{made.json()['id']}: Dr. Ana Ruiz, Europe/Madrid (external_id user-42)" in text_of(
+        found
+    )
+    assert none["hosts"] == [] and none["has_more"] is False

@@ -242,6 +242,21 @@ async def _has_upcoming_bookings(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     return await ctx.send(op)
 
 
+async def _external_id_taken(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    body = {"name": "Taken", "external_id": "taken"}
+    taken = await ctx.client.post("/v1/hosts", headers=ctx.world.headers, json=body)
+    assert taken.status_code == 201, taken.text
+    request = await ctx.request(op)
+    request.json = {"external_id": "taken"}
+    return await ctx.send(op, request)
+
+
+async def _default_host(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    listed = await ctx.client.get("/v1/hosts", headers=ctx.world.headers)
+    default = next(h["id"] for h in listed.json()["data"] if h["is_default"])
+    return await ctx.send(op, await ctx.request(op, {IdSlot("path", "host_id"): default}))
+
+
 async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     """The second unauthenticated request from one address where the server allows one."""
     state = ctx.app.state.astrocal
@@ -263,6 +278,8 @@ SPECIFIC: dict[tuple[str, str], Recipe] = {
     ("oauth.callback", "429"): _address_throttled,
     ("bookings.create", "402"): _booking_quota_used,
     ("schedules.delete", "409"): _schedule_in_use,
+    ("hosts.update", "409"): _external_id_taken,
+    ("hosts.delete", "409"): _default_host,
     ("event_types.update", "409"): _slug_taken,
     ("event_types.delete", "409"): _has_upcoming_bookings,
 }

@@ -153,7 +153,8 @@ AddBooking = Callable[..., Awaitable[str]]
 
 @pytest.fixture
 def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
-    """Insert a booking row directly: ``await add_booking(account, event_type_id, start, minutes=30)``.
+    """Insert a booking row directly: ``await add_booking(account, event_type_id, start, minutes=30)``,
+    on the default host unless ``host_id=`` names another.
 
     For tests that need existing bookings without going through the bookings API.
     """
@@ -171,6 +172,7 @@ def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
         minutes: int | None = None,
         status: str = "confirmed",
         livemode: bool = False,
+        host_id: str | None = None,
     ) -> str:
         state = app.state.astrocal
         async with state.db.write() as session:
@@ -179,7 +181,7 @@ def add_booking(app: FastAPI, clock: FixedClock) -> AddBooking:
             ).one()
             length = minutes or event_type.duration_minutes
             end = start + timedelta(minutes=length)
-            host_id = await default_host_id(
+            host_id = host_id or await default_host_id(
                 session, account_id=account.account.id, livemode=livemode
             )
             booking = Booking(

@@ -35,16 +35,18 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # tests that walk every id fail until it is added here (with a builder in tests/support/world.py).
 ID_KINDS = {
     "api_key_id": "api_key",
+    "host_id": "host",
     "schedule_id": "schedule",
+    "default_schedule_id": "schedule",
     "event_type_id": "event_type",
     "booking_id": "booking",
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",
-    "host_id": "host",
 }
-# Ids that name something outside Astrocal (a provider's calendar), never an object of an account.
-NOT_OBJECT_IDS = {"calendar_id"}
+# Ids that name something outside Astrocal (a provider's calendar, the app's own id for a host),
+# never an object of an account.
+NOT_OBJECT_IDS = {"calendar_id", "external_id"}
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ of it read back with the owner's key: for tests that aim other accounts' and oth
 it (the cross-tenant matrix) and check afterwards that nothing changed.
 
 - ``await build_world(app, client, account, mode)`` → :class:`World`: a schedule, an event type on
-  it, a confirmed booking (and its host), a webhook endpoint with one delivery, an extra API key and an active
-  calendar connection, all in ``mode`` of ``account``; ``world.ids[kind]`` for each kind of
+  it, a confirmed booking (and the host it occupies), a webhook endpoint with one delivery, an
+  extra API key and an active calendar connection, all in ``mode`` of ``account``; ``world.ids[kind]`` for each kind of
   ``tests.support.spec_requests.ID_KINDS``. ``World(app, client, account, mode)`` builds nothing
   until asked: ``await world.need(kind)`` makes that object (and what it depends on) once.
 - ``await world.snapshot(client)``: every list of the world's mode (its objects in full, deliveries
@@ -30,6 +30,7 @@ __all__ = ["KINDS", "LIST_PATHS", "World", "build_world"]
 # Bookings of the two modes at different times, so a host's modes never compete for one slot.
 BOOKING_START = {"live": TUESDAY_9, "test": TUESDAY_9 + timedelta(hours=1)}
 LIST_PATHS = (
+    "/v1/hosts",
     "/v1/schedules",
     "/v1/event_types",
     "/v1/bookings",

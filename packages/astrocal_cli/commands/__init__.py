@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "astrocal_cli.commands.mcp",
     "astrocal_cli.commands.event_types",
     "astrocal_cli.commands.schedules",
+    "astrocal_cli.commands.hosts",
     "astrocal_cli.commands.availability",
     "astrocal_cli.commands.bookings",
     "astrocal_cli.commands.webhooks",

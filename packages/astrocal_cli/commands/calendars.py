@@ -9,6 +9,7 @@ import typer
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import CALENDAR_CONNECTION, CALENDAR_CONNECTION_ROW
+from astrocal_cli.request_fields import given
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_done, show_one, show_page
 from astrocal_cli.shared_options import Paging
@@ -41,6 +42,13 @@ GROUP.add(
 
 CONNECT = GROUP.group("connect", "Connect a calendar account.")
 
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host", help="host_… whose calendar account it is (default: the account's default host)."
+    ),
+]
+
 
 @CONNECT.command("caldav")
 def caldav_command(
@@ -55,6 +63,7 @@ def caldav_command(
             help="An (app) password. Omit it to be prompted (or pipe it on stdin), or set ASTROCAL_CALDAV_PASSWORD.",
         ),
     ] = None,
+    host: HostOption = None,
 ) -> None:
     """Connect a CalDAV account (iCloud, Fastmail, Nextcloud, Radicale…) and list its calendars."""
     params = {
@@ -62,15 +71,21 @@ def caldav_command(
         "server_url": server_url,
         "username": username,
         "password": password or cli.read_secret("Password"),
+        **given(host_id=host),
     }
     result = cli.call("Discovering calendars", lambda c: c.calendar_connections.create(**params))
     show_one(cli, result, CALENDAR_CONNECTION, title="Connected")
 
 
-def _oauth(cli: Cli, provider: str, redirect_uri: str, open_browser: bool) -> None:
+def _oauth(
+    cli: Cli, provider: str, redirect_uri: str, open_browser: bool, host: str | None
+) -> None:
+    params = given(host_id=host)
     result = cli.call(
         "Starting the connection",
-        lambda c: c.calendar_connections.create(provider=provider, redirect_uri=redirect_uri),
+        lambda c: c.calendar_connections.create(
+            provider=provider, redirect_uri=redirect_uri, **params
+        ),
     )
 
     def render(body: dict[str, Any]) -> None:
@@ -94,15 +109,20 @@ OpenBrowser = Annotated[bool, typer.Option("--open", help="Open the consent page
 
 
 @CONNECT.command("google")
-def google_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
-    """Connect a Google account: prints the consent URL to open."""
-    _oauth(cli, "google", redirect_uri, open_)
+def google_command(
+    cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False, host: HostOption = None
+) -> None:
+    """Connect a Google account: prints the consent URL to open (for the host to open)."""
+    _oauth(cli, "google", redirect_uri, open_, host)
 
 
 @CONNECT.command("microsoft")
-def microsoft_command(cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False) -> None:
-    """Connect a Microsoft 365 / Outlook account: prints the consent URL to open."""
-    _oauth(cli, "microsoft", redirect_uri, open_)
+def microsoft_command(
+    cli: Cli, redirect_uri: RedirectUri, open_: OpenBrowser = False, host: HostOption = None
+) -> None:
+    """Connect a Microsoft 365 / Outlook account: prints the consent URL to open (for the host
+    to open)."""
+    _oauth(cli, "microsoft", redirect_uri, open_, host)
 
 
 @GROUP.command("disconnect", confirm=True)

@@ -55,6 +55,10 @@ class ScheduleFields(OptionGroup):
     default: Annotated[
         bool | None, typer.Option("--default/--not-default", help="Make it the account's default.")
     ] = None
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="host_… whose hours these are (create only; default host)."),
+    ] = None
     data: Annotated[
         str | None,
         typer.Option(
@@ -71,6 +75,7 @@ class ScheduleFields(OptionGroup):
             weekly_hours=parse_hours(self.hours) if self.hours else None,
             date_overrides=[parse_override(o) for o in self.override] if self.override else None,
             is_default=self.default,
+            host_id=self.host,
         )
 
 

@@ -18,6 +18,7 @@ from astrocal_sdk.resources.calendar_connections import (
     CalendarConnections,
 )
 from astrocal_sdk.resources.event_types import AsyncEventTypes, EventTypes
+from astrocal_sdk.resources.hosts import AsyncHosts, Hosts
 from astrocal_sdk.resources.schedules import AsyncSchedules, Schedules
 from astrocal_sdk.resources.webhooks import AsyncDeliveries, AsyncWebhooks, Deliveries, Webhooks
 
@@ -33,6 +34,7 @@ __all__ = [
     "AsyncCalendarConnections",
     "AsyncDeliveries",
     "AsyncEventTypes",
+    "AsyncHosts",
     "AsyncSchedules",
     "AsyncUsageResource",
     "AsyncWebhooks",
@@ -41,6 +43,7 @@ __all__ = [
     "CalendarConnections",
     "Deliveries",
     "EventTypes",
+    "Hosts",
     "Schedules",
     "UsageResource",
     "Webhooks",

@@ -12,6 +12,7 @@ from astrocal_sdk.resources.availability import AvailabilityAPI
 from astrocal_sdk.resources.bookings import BookingsAPI
 from astrocal_sdk.resources.calendar_connections import CalendarConnectionsAPI
 from astrocal_sdk.resources.event_types import EventTypesAPI
+from astrocal_sdk.resources.hosts import HostsAPI
 from astrocal_sdk.resources.schedules import SchedulesAPI
 from astrocal_sdk.resources.webhooks import WebhooksAPI
 
@@ -23,6 +24,7 @@ class Resources(Generic[M]):
     accounts: AccountsAPI[M]
     api_keys: ApiKeysAPI[M]
     usage: UsageAPI[M]
+    hosts: HostsAPI[M]
     schedules: SchedulesAPI[M]
     event_types: EventTypesAPI[M]
     availability: AvailabilityAPI[M]
@@ -35,6 +37,7 @@ class Resources(Generic[M]):
         self.accounts = AccountsAPI(client, raw=raw)
         self.api_keys = ApiKeysAPI(client, raw=raw)
         self.usage = UsageAPI(client, raw=raw)
+        self.hosts = HostsAPI(client, raw=raw)
         self.schedules = SchedulesAPI(client, raw=raw)
         self.event_types = EventTypesAPI(client, raw=raw)
         self.availability = AvailabilityAPI(client, raw=raw)

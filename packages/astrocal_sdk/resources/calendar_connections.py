@@ -36,6 +36,7 @@ class _Create(Protocol[R_co]):
         server_url: str,
         username: str,
         password: str,
+        host_id: str | NotGiven = ...,
         **options: Unpack[RequestOptions],
     ) -> R_co: ...
     @overload
@@ -44,6 +45,7 @@ class _Create(Protocol[R_co]):
         *,
         provider: Literal["google", "microsoft"],
         redirect_uri: str,
+        host_id: str | NotGiven = ...,
         **options: Unpack[RequestOptions],
     ) -> R_co: ...
 
@@ -56,10 +58,13 @@ def _create(
     username: str | NotGiven = NOT_GIVEN,
     password: str | NotGiven = NOT_GIVEN,
     redirect_uri: str | NotGiven = NOT_GIVEN,
+    host_id: str | NotGiven = NOT_GIVEN,
     **options: Unpack[RequestOptions],
 ) -> CalendarConnection:
     """CalDAV: discovers the calendars at once. Google/Microsoft: ``status`` is ``pending``
-    and ``authorization_url`` is where to send the user's browser."""
+    and ``authorization_url`` is where to send the user's browser. ``host_id`` (default the
+    account's default host) is whose calendar account it is: send each host through the
+    consent for their own."""
 
 
 # Bound apart from the annotation below, so the decorator's types are inferred from ``_create``.

@@ -32,9 +32,11 @@ class SchedulesAPI(Collection[M, Schedule], path="/v1/schedules", item=Schedule)
         weekly_hours: Sequence[WeeklyHoursParam] | NotGiven = NOT_GIVEN,
         date_overrides: Sequence[DateOverrideParam] | NotGiven = NOT_GIVEN,
         is_default: bool | NotGiven = NOT_GIVEN,
+        host_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Schedule:
-        """Weekly working hours and per-date overrides in one time zone."""
+        """Weekly working hours and per-date overrides in one time zone, of ``host_id`` (default
+        the account's default host)."""
 
     @route.get("/v1/schedules/{schedule_id}", Schedule)
     def retrieve(self, schedule_id: str, **options: Unpack[RequestOptions]) -> Schedule:

@@ -32,6 +32,7 @@ from astrocal_server.config import Settings
 from astrocal_server.errors import AuthenticationFailed, PermissionDenied, not_found
 from astrocal_server.hosts.service import new_default_host
 from astrocal_server.ids import new_id
+from astrocal_server.schedules.rules import DEFAULT_WEEKLY_HOURS
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import Account, ApiKey, Schedule
@@ -62,11 +63,6 @@ __all__ = [
 _BASE62 = string.digits + string.ascii_letters
 _SECRET_CHARS = 43  # 43 × log2(62) ≈ 256 bits
 Mode = Literal["live", "test"]
-
-DEFAULT_WEEKLY_HOURS = [
-    {"day": day, "start": "09:00", "end": "17:00"}
-    for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
-]
 
 
 @dataclass(frozen=True)

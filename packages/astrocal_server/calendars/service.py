@@ -7,6 +7,9 @@ behind. Google and Microsoft start as ``pending`` with an authorization URL carr
 the calendars and stores the sealed tokens. Running a provider operation for a stored connection
 (token refresh, marking it broken) is :class:`~astrocal_server.calendars.connections.CalendarService`'s
 job; this module uses it for its HTTP client, its secret box and its providers.
+
+Every connection belongs to a host (``host_id``, the default host unless the request names one of
+the caller's hosts): a pending OAuth row carries it, so the consent finishes for that host.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import CalDavConnectionCreate, OAuthConnectionCreate
 from astrocal_server.crypto import SecretBoxError
 from astrocal_server.errors import InvalidRequest, invalid_param
-from astrocal_server.hosts.service import caller_default_host_id
+from astrocal_server.hosts.service import host_id_or_default
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import CalendarConnection
@@ -133,6 +136,9 @@ async def connect_caldav(
     """Discover the account's calendars and store the connection, ``active``; nothing is stored
     when the server, the credentials or the calendars are not usable."""
     server_url = _check_http_url(draft.server_url.strip(), "server_url")
+    # The host is checked before the CalDAV server is asked anything.
+    async with state.db.read() as session:
+        host_id = await host_id_or_default(session, caller, draft.host_id)
     service = state.calendars
     refusal = await service.vet_caldav_url(server_url)
     if refusal is not None:
@@ -171,6 +177,7 @@ async def connect_caldav(
         id=connection_id,
         account_id=caller.account_id,
         livemode=caller.livemode,
+        host_id=host_id,
         provider="caldav",
         status="active",
         account_email=found.email or draft.username,
@@ -187,7 +194,6 @@ async def connect_caldav(
         updated_at=now,
     )
     async with state.db.write() as session:
-        connection.host_id = await caller_default_host_id(session, caller)
         session.add(connection)
     # A CalDAV connection never waits for consent: there is no authorization URL to show.
     return ConnectionView(connection, None)
@@ -231,7 +237,8 @@ async def start_oauth(
         updated_at=now,
     )
     async with state.db.write() as session:
-        connection.host_id = await caller_default_host_id(session, caller)
+        # The pending row keeps the host, so the callback finishes the consent for that host.
+        connection.host_id = await host_id_or_default(session, caller, draft.host_id)
         session.add(connection)
     return _view(state, connection)
 

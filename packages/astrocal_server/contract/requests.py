@@ -131,6 +131,10 @@ class CalDavConnectionCreate(BaseModel):
     """
     Stored encrypted; never returned.
     """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose calendar account this is; default the account's default host.
+    """
 
 
 class CalendarRef(BaseModel):
@@ -255,6 +259,10 @@ class OAuthConnectionCreate(BaseModel):
     or a match of the operator's `ASTROCAL_OAUTH_REDIRECT_ALLOWLIST` (see
     `calendar_connections.create`).
 
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose calendar account this is; default the account's default host.
     """
 
 
@@ -493,6 +501,58 @@ class EventTypeUpdate(BaseModel):
     metadata: Metadata | MISSING = MISSING
 
 
+class HostCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(max_length=200, min_length=1)]
+    email: Annotated[str | MISSING, Field(max_length=320)] = MISSING
+    """
+    Where the host's booking emails go; default none.
+    """
+    time_zone: str | MISSING = MISSING
+    """
+    IANA time zone; default the account's.
+    """
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    destination_calendar: CalendarRef | MISSING = MISSING
+    external_id: Annotated[str | MISSING, Field(max_length=255, min_length=1)] = MISSING
+    """
+    Your own id for this person (your user id); unique among the account's hosts in this mode.
+    """
+    metadata: Metadata | MISSING = MISSING
+
+
+class HostUpdate(BaseModel):
+    """
+    Fields to change. `null` clears `email`, `external_id` and `destination_calendar`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    email: Annotated[str | None | MISSING, Field(max_length=320)] = MISSING
+    time_zone: str | MISSING = MISSING
+    default_schedule_id: Annotated[
+        str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    One of this host's schedules.
+    """
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Replaces the list.
+    """
+    destination_calendar: CalendarRef | None | MISSING = MISSING
+    external_id: Annotated[str | None | MISSING, Field(max_length=255, min_length=1)] = MISSING
+    active: bool | MISSING = MISSING
+    """
+    `false` deactivates the host, `true` brings it back. The default host cannot be deactivated.
+    """
+    metadata: Metadata | MISSING = MISSING
+
+
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -513,6 +573,10 @@ class ScheduleCreate(BaseModel):
     is_default: bool | MISSING = MISSING
     """
     Make this the account's default schedule. Default false.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose hours these are; default the account's default host.
     """
 
 

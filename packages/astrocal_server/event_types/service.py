@@ -16,19 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astrocal_server.calendars.refs import check_calendars
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
-from astrocal_server.event_types.rules import (
-    calendar_refs,
-    check_calendar_refs,
-    check_durations,
-    slug_taken,
-)
+from astrocal_server.event_types.rules import check_durations, slug_taken
 from astrocal_server.ids import new_id
 from astrocal_server.schedules.service import default_schedule_id, get_schedule
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, CalendarConnection, EventType
+from astrocal_server.storage.models import Booking, EventType
 from astrocal_server.storage.owned import get_owned, list_owned
 from astrocal_server.storage.pagination import Page, PageRequest
 from astrocal_server.validation import merge_metadata
@@ -81,21 +77,9 @@ async def get_event_type(
 
 
 async def _check_calendars(session: AsyncSession, caller: Caller, event_type: EventType) -> None:
-    refs = calendar_refs(event_type.conflict_calendars, event_type.destination_calendar)
-    if not refs:
-        return
-    ids = {ref["connection_id"] for _, ref in refs}
-    connections = {
-        c.id: c
-        for c in (
-            await session.scalars(
-                select(CalendarConnection).where(
-                    CalendarConnection.id.in_(ids), caller.owns(CalendarConnection)
-                )
-            )
-        ).all()
-    }
-    check_calendar_refs(refs, connections)
+    await check_calendars(
+        session, caller, event_type.conflict_calendars, event_type.destination_calendar
+    )
 
 
 async def _slug_in_use(

@@ -20,9 +20,14 @@ from astrocal_server.contract.requests import (
 from astrocal_server.errors import invalid_param
 from astrocal_server.validation import first_overlap, minute_of_day
 
-__all__ = ["DAYS", "check_overrides", "check_weekly"]
+__all__ = ["DAYS", "DEFAULT_WEEKLY_HOURS", "check_overrides", "check_weekly"]
 
 DAYS: tuple[str, ...] = get_args(Weekday.__value__)
+# The hours a schedule gets when none are given: Monday to Friday 09:00–17:00.
+DEFAULT_WEEKLY_HOURS = [
+    {"day": day, "start": "09:00", "end": "17:00"}
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+]
 
 
 def _minutes(interval: TimeInterval | WeeklyHoursInterval) -> tuple[int, int]:

@@ -1,25 +1,33 @@
 """The schedule lifecycle against the database: create, list, retrieve, update, delete.
 
 Every account has exactly one default schedule per mode: the first schedule created becomes it,
-``is_default: true`` moves it, and it can be neither unset directly nor deleted. A schedule that
-live event types still use cannot be deleted either.
+``is_default: true`` moves it, and it can be neither unset directly nor deleted. It is the default
+host's ``default_schedule_id`` (the two move together), so only a schedule of the default host can
+become it. A schedule belongs to a host (``host_id``, default the default host). A schedule that
+live event types still use, or that another host works by (its ``default_schedule_id``), cannot be
+deleted either.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import MISSING
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.errors import conflict, invalid_param
-from astrocal_server.hosts.service import caller_default_host_id
+from astrocal_server.hosts.service import (
+    caller_default_host_id,
+    host_id_or_default,
+    make_default_schedule,
+)
 from astrocal_server.ids import new_id
-from astrocal_server.schedules.rules import check_overrides, check_weekly
+from astrocal_server.schedules.rules import DEFAULT_WEEKLY_HOURS, check_overrides, check_weekly
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import EventType, Schedule
+from astrocal_server.storage.models import EventType, Host, Schedule
 from astrocal_server.storage.owned import get_owned, list_owned
 from astrocal_server.storage.pagination import Page, PageRequest
 
@@ -51,12 +59,14 @@ async def default_schedule_id(session: AsyncSession, caller: Caller) -> str | No
 
 
 async def _make_default(session: AsyncSession, caller: Caller, schedule: Schedule) -> None:
-    await session.execute(
-        update(Schedule)
-        .where(caller.owns(Schedule), Schedule.id != schedule.id, Schedule.is_default.is_(True))
-        .values(is_default=False)
-    )
-    schedule.is_default = True
+    if schedule.host_id != await caller_default_host_id(session, caller):
+        raise invalid_param(
+            "is_default",
+            f"Schedule {schedule.id} belongs to host {schedule.host_id}; only a schedule of the "
+            "account's default host can be the account's default schedule. To make it that "
+            "host's working hours, set default_schedule_id on the host instead.",
+        )
+    await make_default_schedule(session, caller, schedule)
 
 
 async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) -> Schedule:
@@ -75,7 +85,7 @@ async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) 
             id=new_id("sch"),
             account_id=caller.account_id,
             livemode=caller.livemode,
-            host_id=await caller_default_host_id(session, caller),
+            host_id=await host_id_or_default(session, caller, new.host_id),
             name=new.name,
             time_zone=time_zone,
             weekly_hours=weekly,
@@ -130,25 +140,40 @@ async def update_schedule(
     return schedule
 
 
+async def _first_ids(session: AsyncSession, model: Any, *where: Any) -> list[str]:
+    """The ids of the first few live rows of ``model`` matching ``where`` (oldest first), to name
+    in a 409."""
+    found = await session.scalars(
+        select(model.id)
+        .where(model.deleted_at.is_(None), *where)
+        .order_by(model.created_at, model.id)
+        .limit(20)
+    )
+    return list(found.all())
+
+
 async def delete_schedule(state: AppState, caller: Caller, schedule_id: str) -> None:
-    """Soft-delete; refused while event types use the schedule or while it is the default."""
+    """Soft-delete; refused while event types use the schedule, while another host works by it
+    or while it is the default."""
     async with state.db.write() as session:
         schedule = await get_schedule(session, caller, schedule_id)
-        users = list(
-            (
-                await session.scalars(
-                    select(EventType.id)
-                    .where(EventType.schedule_id == schedule.id, EventType.deleted_at.is_(None))
-                    .order_by(EventType.created_at, EventType.id)
-                    .limit(20)
-                )
-            ).all()
-        )
+        users = await _first_ids(session, EventType, EventType.schedule_id == schedule.id)
         if users:
             raise conflict(
                 "schedule_in_use",
                 f"Event type(s) {', '.join(users)} use this schedule; move them to another schedule first.",
                 details={"event_type_ids": users},
+            )
+        # The default host works by the account's default schedule, refused below on its own.
+        hosts = await _first_ids(
+            session, Host, Host.default_schedule_id == schedule.id, Host.is_default.is_(False)
+        )
+        if hosts:
+            raise conflict(
+                "schedule_in_use",
+                f"Host(s) {', '.join(hosts)} work by this schedule (their default_schedule_id); "
+                "point them at another of their schedules first.",
+                details={"host_ids": hosts},
             )
         if schedule.is_default:
             raise conflict(

@@ -19,6 +19,7 @@ def connection_to_api(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": connection.id,
+        "host_id": connection.host_id,
         "provider": connection.provider,
         "status": connection.status,
     }

@@ -13,6 +13,7 @@ __all__ = ["schedule_to_api"]
 def schedule_to_api(schedule: Schedule) -> dict[str, Any]:
     return {
         "id": schedule.id,
+        "host_id": schedule.host_id,
         "name": schedule.name,
         "time_zone": schedule.time_zone,
         "weekly_hours": [dict(w) for w in schedule.weekly_hours],

@@ -41,6 +41,7 @@ async def test_every_event_type_arrives_signed_and_matches_the_spec(
         ),
         "calendar_connection.error": {
             "id": "cal_0p9o8i7u6y",
+            "host_id": "host_3d8f1k6w2q",
             "provider": "google",
             "status": "expired",
             "account_email": "jo@example.com",

@@ -276,6 +276,10 @@ class Schedule(BaseModel):
     """
     Unique identifier (`sch_…`).
     """
+    host_id: Annotated[str, Field(pattern="^host_[a-z0-9]+$")]
+    """
+    The host whose hours these are (`host_…`).
+    """
     name: str
     time_zone: str
     """
@@ -312,6 +316,10 @@ class ScheduleCreate(BaseModel):
     is_default: bool | MISSING = MISSING
     """
     Make this the account's default schedule. Default false.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose hours these are; default the account's default host.
     """
 
 
@@ -1178,6 +1186,10 @@ class CalendarConnection(BaseModel):
     """
     Unique identifier (`cal_…`).
     """
+    host_id: Annotated[str, Field(pattern="^host_[a-z0-9]+$")]
+    """
+    The host whose calendar account this is (`host_…`).
+    """
     provider: CalendarProvider
     status: CalendarConnectionStatus
     account_email: str | MISSING = MISSING
@@ -1223,6 +1235,10 @@ class CalDavConnectionCreate(BaseModel):
     """
     Stored encrypted; never returned.
     """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose calendar account this is; default the account's default host.
+    """
 
 
 class OAuthConnectionCreate(BaseModel):
@@ -1241,6 +1257,10 @@ class OAuthConnectionCreate(BaseModel):
     or a match of the operator's `ASTROCAL_OAUTH_REDIRECT_ALLOWLIST` (see
     `calendar_connections.create`).
 
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    The host whose calendar account this is; default the account's default host.
     """
 
 
@@ -1341,6 +1361,124 @@ class AccountCreated(BaseModel):
     account: Account
     live_key: ApiKeyWithSecret
     test_key: ApiKeyWithSecret
+
+
+class Host(BaseModel):
+    """
+    A person whose time is booked, with their own hours and calendars.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^host_[a-z0-9]+$")]
+    """
+    Unique identifier (`host_…`).
+    """
+    name: str
+    email: str | None
+    """
+    Where the host's booking emails go; `null` sends none.
+    """
+    time_zone: str
+    """
+    The host's IANA time zone, used to show times to the host.
+    """
+    default_schedule_id: str | None
+    """
+    The host's working hours (one of its schedules), used when an event type names no schedule.
+    """
+    conflict_calendars: list[CalendarRef]
+    """
+    Calendars checked for the host's busy times.
+    """
+    destination_calendar: CalendarRef | None
+    """
+    The calendar the host's bookings are written to, or `null`.
+    """
+    external_id: str | None
+    """
+    Your own id for this person; unique among the account's hosts in this mode.
+    """
+    metadata: Metadata
+    active: bool
+    """
+    `false` once deactivated (for example by `DELETE …?force=true`).
+    """
+    is_default: bool
+    """
+    Whether this is the account's default host (its owner), which hosts event types that list no `hosts`.
+    """
+    livemode: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class HostCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: Annotated[str, Field(max_length=200, min_length=1)]
+    email: Annotated[str | MISSING, Field(max_length=320)] = MISSING
+    """
+    Where the host's booking emails go; default none.
+    """
+    time_zone: str | MISSING = MISSING
+    """
+    IANA time zone; default the account's.
+    """
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    destination_calendar: CalendarRef | MISSING = MISSING
+    external_id: Annotated[str | MISSING, Field(max_length=255, min_length=1)] = MISSING
+    """
+    Your own id for this person (your user id); unique among the account's hosts in this mode.
+    """
+    metadata: Metadata | MISSING = MISSING
+
+
+class HostUpdate(BaseModel):
+    """
+    Fields to change. `null` clears `email`, `external_id` and `destination_calendar`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    email: Annotated[str | None | MISSING, Field(max_length=320)] = MISSING
+    time_zone: str | MISSING = MISSING
+    default_schedule_id: Annotated[
+        str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    One of this host's schedules.
+    """
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Replaces the list.
+    """
+    destination_calendar: CalendarRef | None | MISSING = MISSING
+    external_id: Annotated[str | None | MISSING, Field(max_length=255, min_length=1)] = MISSING
+    active: bool | MISSING = MISSING
+    """
+    `false` deactivates the host, `true` brings it back. The default host cannot be deactivated.
+    """
+    metadata: Metadata | MISSING = MISSING
+
+
+class HostList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[Host]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None
+    """
+    Pass as `cursor` to get the next page; `null` on the last page.
+    """
 
 
 class Booking(BaseModel):
