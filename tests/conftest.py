@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.databases",
     "tests.support.app",
     "tests.support.bookings",
+    "tests.support.teams",
     "tests.support.smtp",
     "tests.support.emails",
     "tests.support.caldav",

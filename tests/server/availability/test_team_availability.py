@@ -1,0 +1,146 @@
+"""Availability of team event types: collective (every host free) and round robin (at least
+one), slots and checks naming the free hosts, ``host_id`` narrowing to one host, hosts working
+their own schedules, and a deactivated host never free."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.support.bookings import TUESDAY_9, Book, iso, make_schedule
+from tests.support.teams import MakeTeam
+
+H = dict[str, str]
+TUESDAY = TUESDAY_9.date().isoformat()
+
+
+async def _slots(client: httpx.AsyncClient, headers: H, event_type_id: str, **extra: str) -> Any:
+    r = await client.get(
+        "/v1/availability",
+        headers=headers,
+        params={"event_type_id": event_type_id, "date": TUESDAY, "time_zone": "UTC", **extra},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+async def _check(client: httpx.AsyncClient, headers: H, event_type_id: str, **extra: str) -> Any:
+    r = await client.get(
+        "/v1/availability/check",
+        headers=headers,
+        params={"event_type_id": event_type_id, "start": iso(TUESDAY_9), **extra},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_collective_and_round_robin_see_each_hosts_bookings(
+    client: httpx.AsyncClient, auth_headers: H, make_hosts: Any, make_team: MakeTeam, book: Book
+) -> None:
+    a, b = await make_hosts(2)
+    solo_a = await make_team([a], "round_robin")
+    assert (await book(solo_a["id"], TUESDAY_9)).status_code == 201  # A is busy 09:00–09:30
+    collective = await make_team([a, b], "collective")
+    round_robin = await make_team([a, b], "round_robin")
+
+    slots = await _slots(client, auth_headers, collective["id"])
+    assert slots[0]["start"] == iso(TUESDAY_9 + timedelta(minutes=30))
+    assert all(s["host_ids"] == [a, b] for s in slots)
+    slots = await _slots(client, auth_headers, round_robin["id"])
+    assert slots[0] == {
+        "start": iso(TUESDAY_9),
+        "end": iso(TUESDAY_9 + timedelta(minutes=30)),
+        "host_ids": [b],
+    }
+    assert slots[1]["host_ids"] == [a, b]
+
+    check = await _check(client, auth_headers, round_robin["id"])
+    assert check["available"] is True and check["host_ids"] == [b]
+    check = await _check(client, auth_headers, collective["id"])
+    assert check["available"] is False and check["host_ids"] == []
+    assert {r["host_id"] for r in check["reasons"]} == {a}
+    assert check["reasons"][0]["code"] == "booked"
+    assert check["alternatives"][0]["host_ids"] == [a, b]
+
+    # host_id narrows to one host: B is free at 09:00, A is not.
+    narrowed = await _slots(client, auth_headers, collective["id"], host_id=b)
+    assert narrowed[0]["start"] == iso(TUESDAY_9) and narrowed[0]["host_ids"] == [b]
+    check = await _check(client, auth_headers, round_robin["id"], host_id=a)
+    assert check["available"] is False and check["reasons"][0]["host_id"] == a
+    r = await client.post(
+        "/v1/availability",
+        headers=auth_headers,
+        json={"event_type_id": round_robin["id"], "date": TUESDAY, "host_id": a},
+    )
+    assert r.status_code == 200 and r.json()["data"][0]["host_ids"] == [a], r.text
+
+
+async def test_host_id_must_be_one_of_the_event_types_hosts(
+    client: httpx.AsyncClient, auth_headers: H, make_hosts: Any, make_team: MakeTeam,
+    make_event_type: Any,
+) -> None:  # fmt: skip
+    a, b, c = await make_hosts(3)
+    team = await make_team([a, b], "round_robin")
+    plain = await make_event_type()
+    for event_type_id, host_id in [(team["id"], c), (plain["id"], a), (team["id"], "host_nobody")]:
+        for path, params in [
+            ("/v1/availability", {"date": TUESDAY}),
+            ("/v1/availability/check", {"start": iso(TUESDAY_9)}),
+        ]:
+            r = await client.get(
+                path,
+                headers=auth_headers,
+                params={"event_type_id": event_type_id, "host_id": host_id, **params},
+            )
+            assert r.status_code == 400, r.text
+            assert r.json()["error"]["param"] == "host_id"
+    r = await client.get(
+        "/v1/availability/check",
+        headers=auth_headers,
+        params={"event_type_id": team["id"], "start": iso(TUESDAY_9), "host_id": "Robert'); --"},
+    )
+    assert r.status_code == 400 and r.json()["error"]["param"] == "host_id", r.text
+
+
+async def test_hosts_work_their_own_schedules(
+    client: httpx.AsyncClient, auth_headers: H, make_hosts: Any, make_team: MakeTeam
+) -> None:
+    mornings = await make_schedule(client, auth_headers, name="Mornings", end="10:00")
+    afternoons = await make_schedule(client, auth_headers, name="Later", start="09:30")
+    [early] = await make_hosts(1, schedule=mornings)
+    [late] = await make_hosts(1, schedule=afternoons)
+    team = await make_team([early, late], "round_robin")
+    r = await client.patch(
+        f"/v1/event_types/{team['id']}", headers=auth_headers, json={"schedule_id": None}
+    )
+    assert r.status_code == 200, r.text
+    slots = await _slots(client, auth_headers, team["id"])
+    assert [(s["start"][11:16], s["host_ids"]) for s in slots[:3]] == [
+        ("09:00", [early]),
+        ("09:30", [early, late]),
+        ("10:00", [late]),
+    ]
+    collective = await make_team([early, late], "collective")
+    await client.patch(
+        f"/v1/event_types/{collective['id']}", headers=auth_headers, json={"schedule_id": None}
+    )
+    slots = await _slots(client, auth_headers, collective["id"])
+    assert [s["start"][11:16] for s in slots] == ["09:30"]
+
+
+async def test_a_deactivated_host_is_never_free(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_hosts: Any, make_team: MakeTeam
+) -> None:
+    from astrocal_server.storage.models import Host
+
+    a, b = await make_hosts(2)
+    collective = await make_team([a, b], "collective")
+    round_robin = await make_team([a, b], "round_robin")
+    async with app.state.astrocal.db.write() as session:
+        (await session.get_one(Host, a)).active = False
+    assert await _slots(client, auth_headers, collective["id"]) == []
+    slots = await _slots(client, auth_headers, round_robin["id"])
+    assert slots and all(s["host_ids"] == [b] for s in slots)
