@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.support.app",
     "tests.support.bookings",
     "tests.support.teams",
+    "tests.support.races",
     "tests.support.smtp",
     "tests.support.emails",
     "tests.support.caldav",
