@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,21 @@ def racer_body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:
         "start": iso(start),
         "invitee": {"name": f"Racer {i}", "email": f"racer{i}@example.com"},
     }
+
+
+async def confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -> list[str]:
+    """The ids of the confirmed bookings starting at ``start`` (at most 100)."""
+    r = await client.get(
+        "/v1/bookings",
+        headers=headers,
+        params={
+            "start_after": iso(start),
+            "start_before": iso(start + timedelta(seconds=1)),
+            "status": "confirmed",
+            "limit": 100,
+        },
+    )
+    return [b["id"] for b in r.json()["data"]]
 
 
 async def race(

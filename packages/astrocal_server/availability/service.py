@@ -38,6 +38,7 @@ from astrocal_server.availability.engine import (
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.rules import (
+    booked_from_row,
     check_busy_range,
     pick_duration,
     rules_for,
@@ -196,18 +197,7 @@ async def load_bookings(
             "hi": hi.astimezone(UTC),
         },
     )
-    own = event_type.id
-    return [
-        Booked(
-            row["start_at"],
-            row["end_at"],
-            row["block_start"],
-            row["block_end"],
-            row["event_type_id"] == own,
-        )
-        for row in rows
-        if row["id"] != exclude_booking_id
-    ]
+    return [booked_from_row(row, event_type.id) for row in rows if row["id"] != exclude_booking_id]
 
 
 # --- the engine against the database ------------------------------------------------------------

@@ -42,7 +42,7 @@ from astrocal_server.availability.engine import (
 )
 from astrocal_server.availability.engine import TeamAssignment as EngineAssignment
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
-from astrocal_server.availability.rules import rules_for, working_hours_of
+from astrocal_server.availability.rules import booked_from_row, rules_for, working_hours_of
 from astrocal_server.errors import invalid_param
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
@@ -265,15 +265,7 @@ async def _members(
     for row in result.mappings():
         if row["id"] == exclude_booking_id:
             continue
-        bookings[row["host_id"]].append(
-            Booked(
-                row["start_at"],
-                row["end_at"],
-                row["block_start"],
-                row["block_end"],
-                row["event_type_id"] == own,
-            )
-        )
+        bookings[row["host_id"]].append(booked_from_row(row, own))
     return [
         Member(h.host_id, h.hours, bookings[h.host_id], busy.get(h.host_id, ())) for h in team.hosts
     ]

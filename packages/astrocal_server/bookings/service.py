@@ -25,7 +25,8 @@ of them) and raise :mod:`astrocal_server.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +38,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.availability import service as availability
 from astrocal_server.availability import team as teams
-from astrocal_server.availability.engine import BusyInterval, StartCheck, TeamCheck, check_start
+from astrocal_server.availability.engine import (
+    CHECK_HORIZON_DAYS,
+    BusyInterval,
+    StartCheck,
+    TeamCheck,
+    check_start,
+)
 from astrocal_server.availability.rules import (
     check_busy_range,
     pick_duration,
@@ -54,7 +61,7 @@ from astrocal_server.bookings.rules import (
     pick_round_robin,
 )
 from astrocal_server.caller import Caller
-from astrocal_server.errors import Conflict, InvalidRequest, conflict, invalid_param, not_found
+from astrocal_server.errors import Conflict, InvalidRequest, conflict, invalid_param
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
@@ -215,6 +222,27 @@ def _slot_unavailable(start: datetime, check: StartCheck | TeamCheck) -> Conflic
     )
 
 
+@asynccontextmanager
+async def _write_for(state: AppState, start: datetime) -> AsyncIterator[AsyncSession]:
+    """A write transaction that takes time at ``start``: an exclusion, deadlock or serialization
+    error (a concurrent writer won) becomes the 409 a lost race gets."""
+    try:
+        async with state.db.write() as session:
+            yield session
+    except DBAPIError as exc:
+        if is_conflict_error(exc):
+            raise _lost_race(start) from None
+        raise
+
+
+async def _booking_to_move(session: AsyncSession, caller: Caller, booking_id: str) -> Booking:
+    """The booking, locked for the change, or 409 if it was cancelled meanwhile."""
+    booking = await get_booking(session, caller, booking_id, for_update=True)
+    if booking.status == "cancelled":
+        raise _booking_cancelled(booking_id)
+    return booking
+
+
 def _lost_race(start: datetime) -> Conflict:
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     return conflict(
@@ -293,27 +321,20 @@ async def _check_team(
     saved under the lock), the full check (reasons, alternatives) only for a refused start."""
     conn = await session.connection()
     now = state.clock.now()
-    quick = await teams.check_team_in(
-        conn,
-        team,
-        start=start,
-        now=now,
-        busy=busy,
-        duration_minutes=duration,
-        exclude_booking_id=exclude_booking_id,
-        horizon_days=1,
-    )
-    if quick.available:
-        return quick
-    return await teams.check_team_in(
-        conn,
-        team,
-        start=start,
-        now=now,
-        busy=busy,
-        duration_minutes=duration,
-        exclude_booking_id=exclude_booking_id,
-    )
+    for horizon_days in (1, CHECK_HORIZON_DAYS):
+        check = await teams.check_team_in(
+            conn,
+            team,
+            start=start,
+            now=now,
+            busy=busy,
+            duration_minutes=duration,
+            exclude_booking_id=exclude_booking_id,
+            horizon_days=horizon_days,
+        )
+        if check.available:
+            break
+    return check
 
 
 async def _pick_host(
@@ -401,14 +422,7 @@ async def _load_for_create(
 ) -> tuple[availability.Hosted, teams.Team | None]:
     """The event type and, for a team, the hosts the booking may go to (one read connection)."""
     async with state.db.connect_read() as conn:
-        found = await availability.load_event_type_and_schedule(
-            conn,
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            event_type_id=draft.event_type_id,
-        )
-        if found is None:
-            raise not_found("event type", draft.event_type_id, param="event_type_id")
+        found = await availability.owned_event_type_and_schedule(conn, caller, draft.event_type_id)
         event_type, schedule, default_host_id = found
         if draft.host_id is not None and event_type.assignment != "round_robin":
             raise invalid_param(
@@ -443,89 +457,84 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         buffer_before_minutes=event_type.buffer_before_minutes,
         buffer_after_minutes=event_type.buffer_after_minutes,
     )
-    try:
-        async with state.db.write() as session:
-            await _lock_hosts(session, lock_ids)
-            if draft.idempotency_key is not None:
-                earlier = await _created_with_key(session, caller, draft.idempotency_key)
-                if earlier is not None:
-                    if earlier.created_at + RETENTION > state.clock.now():
-                        return earlier
-                    # Expired like its stored response: the key now names a new request. The old
-                    # booking gives it up (a key is unique per account and mode) and stays as is.
-                    earlier.idempotency_key = None
-                    await session.flush()
-            now = state.clock.now()
-            await check_booking_quota(
-                session, state.settings, caller.account, livemode=caller.livemode, now=now
+    async with _write_for(state, draft.start) as session:
+        await _lock_hosts(session, lock_ids)
+        if draft.idempotency_key is not None:
+            earlier = await _created_with_key(session, caller, draft.idempotency_key)
+            if earlier is not None:
+                if earlier.created_at + RETENTION > state.clock.now():
+                    return earlier
+                # Expired like its stored response: the key now names a new request. The old
+                # booking gives it up (a key is unique per account and mode) and stays as is.
+                earlier.idempotency_key = None
+                await session.flush()
+        now = state.clock.now()
+        await check_booking_quota(
+            session, state.settings, caller.account, livemode=caller.livemode, now=now
+        )
+        if team is None:
+            assert schedule is not None
+            await _check_start(
+                session,
+                state=state,
+                event_type=event_type,
+                schedule=schedule,
+                host_id=default_host_id,
+                start=draft.start,
+                busy=busy,
+                duration=duration,
             )
-            if team is None:
-                assert schedule is not None
-                await _check_start(
-                    session,
-                    state=state,
-                    event_type=event_type,
-                    schedule=schedule,
-                    host_id=default_host_id,
-                    start=draft.start,
-                    busy=busy,
-                    duration=duration,
-                )
-                host_ids = [default_host_id]
-            else:
-                check = await _check_team(
-                    session,
-                    state=state,
-                    team=team,
-                    start=draft.start,
-                    busy=by_host,
-                    duration=duration,
-                )
-                if not check.available:
-                    raise _slot_unavailable(draft.start, check)
-                host_ids = (
-                    [await _pick_host(session, now=now, event_type=event_type, free=check.host_ids)]
-                    if team.assignment == "round_robin"
-                    else team.host_ids
-                )
-            booking_id = new_id("bk")
-            booking = Booking(
-                id=booking_id,
-                account_id=caller.account_id,
-                livemode=caller.livemode,
+            host_ids = [default_host_id]
+        else:
+            check = await _check_team(
+                session,
+                state=state,
+                team=team,
+                start=draft.start,
+                busy=by_host,
+                duration=duration,
+            )
+            if not check.available:
+                raise _slot_unavailable(draft.start, check)
+            host_ids = (
+                [await _pick_host(session, now=now, event_type=event_type, free=check.host_ids)]
+                if team.assignment == "round_robin"
+                else team.host_ids
+            )
+        booking_id = new_id("bk")
+        booking = Booking(
+            id=booking_id,
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            event_type_id=event_type.id,
+            host_id=host_ids[0],
+            status="confirmed",
+            start_at=draft.start,
+            end_at=end,
+            block_start=block_start,
+            block_end=block_end,
+            seat_key=booking_seat_key(
+                booking_id=booking_id,
                 event_type_id=event_type.id,
-                host_id=host_ids[0],
-                status="confirmed",
-                start_at=draft.start,
-                end_at=end,
-                block_start=block_start,
-                block_end=block_end,
-                seat_key=booking_seat_key(
-                    booking_id=booking_id,
-                    event_type_id=event_type.id,
-                    start=draft.start,
-                    seats_per_slot=event_type.seats_per_slot,
-                ),
-                duration_minutes=duration,
-                invitee_name=draft.invitee_name,
-                invitee_email=draft.invitee_email,
-                invitee_time_zone=draft.invitee_time_zone,
-                guests=list(draft.guests),
-                notes=draft.notes or None,
-                metadata_=dict(draft.metadata),
-                location=dict(event_type.location) if event_type.location else None,
-                idempotency_key=draft.idempotency_key,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(booking)
-            session.add_all(occupy(booking, host_ids))
-            await session.flush()
-            return _emit(session, caller, "created", booking, event_type)
-    except DBAPIError as exc:
-        if is_conflict_error(exc):
-            raise _lost_race(draft.start) from None
-        raise
+                start=draft.start,
+                seats_per_slot=event_type.seats_per_slot,
+            ),
+            duration_minutes=duration,
+            invitee_name=draft.invitee_name,
+            invitee_email=draft.invitee_email,
+            invitee_time_zone=draft.invitee_time_zone,
+            guests=list(draft.guests),
+            notes=draft.notes or None,
+            metadata_=dict(draft.metadata),
+            location=dict(event_type.location) if event_type.location else None,
+            idempotency_key=draft.idempotency_key,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(booking)
+        session.add_all(occupy(booking, host_ids))
+        await session.flush()
+        return _emit(session, caller, "created", booking, event_type)
 
 
 async def update_booking(
@@ -670,58 +679,49 @@ async def reschedule_booking(
         assert schedule is not None  # is_team: an event type without a schedule is a team
         return await _reschedule_one(state, caller, booking_id, event_type, schedule, start, reason)
     by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
-    try:
-        async with state.db.write() as session:
-            booking = await get_booking(session, caller, booking_id, for_update=True)
-            if booking.status == "cancelled":
-                raise _booking_cancelled(booking_id)
-            await _lock_hosts(session, team.host_ids)
-            if await _host_ids_of(session, booking_id) != current_hosts:
-                raise _lost_race(start)  # reassigned meanwhile: its hosts are not the ones checked
-            now = state.clock.now()
-            keep = team.only(current_hosts, "collective")
-            check = await _check_team(
+    async with _write_for(state, start) as session:
+        booking = await _booking_to_move(session, caller, booking_id)
+        await _lock_hosts(session, team.host_ids)
+        if await _host_ids_of(session, booking_id) != current_hosts:
+            raise _lost_race(start)  # reassigned meanwhile: its hosts are not the ones checked
+        now = state.clock.now()
+        keep = team.only(current_hosts, "collective")
+        check = await _check_team(
+            session,
+            state=state,
+            team=keep,
+            start=start,
+            busy=by_host,
+            duration=booking.duration_minutes,
+            exclude_booking_id=booking.id,
+        )
+        new_hosts = current_hosts
+        if not check.available:
+            if not reassign:
+                raise _slot_unavailable(start, check)
+            others = await _check_team(
                 session,
                 state=state,
-                team=keep,
+                team=team.only(pool, "round_robin"),
                 start=start,
                 busy=by_host,
                 duration=booking.duration_minutes,
                 exclude_booking_id=booking.id,
             )
-            new_hosts = current_hosts
-            if not check.available:
-                if not reassign:
-                    raise _slot_unavailable(start, check)
-                others = await _check_team(
-                    session,
-                    state=state,
-                    team=team.only(pool, "round_robin"),
-                    start=start,
-                    busy=by_host,
-                    duration=booking.duration_minutes,
-                    exclude_booking_id=booking.id,
-                )
-                if not others.available:
-                    raise _slot_unavailable(start, others)
-                new_hosts = [
-                    await _pick_host(session, now=now, event_type=event_type, free=others.host_ids)
-                ]
-            _move(booking, event_type, start, reason, now)
-            if new_hosts != current_hosts:
-                await session.execute(
-                    delete(BookingHost).where(BookingHost.booking_id == booking.id)
-                )
-                booking.host_id = new_hosts[0]
-                session.add_all(occupy(booking, new_hosts))
-            else:
-                await _sync_occupancy(session, booking)
-            await session.flush()
-            return _emit(session, caller, "rescheduled", booking, event_type)
-    except DBAPIError as exc:
-        if is_conflict_error(exc):
-            raise _lost_race(start) from None
-        raise
+            if not others.available:
+                raise _slot_unavailable(start, others)
+            new_hosts = [
+                await _pick_host(session, now=now, event_type=event_type, free=others.host_ids)
+            ]
+        _move(booking, event_type, start, reason, now)
+        if new_hosts != current_hosts:
+            await session.execute(delete(BookingHost).where(BookingHost.booking_id == booking.id))
+            booking.host_id = new_hosts[0]
+            session.add_all(occupy(booking, new_hosts))
+        else:
+            await _sync_occupancy(session, booking)
+        await session.flush()
+        return _emit(session, caller, "rescheduled", booking, event_type)
 
 
 async def _reschedule_one(
@@ -735,28 +735,21 @@ async def _reschedule_one(
 ) -> Booking:
     """Reschedule a booking of an event type without hosts: its one host keeps it."""
     busy = await availability.external_busy_for_start(state, event_type, schedule, start)
-    try:
-        async with state.db.write() as session:
-            booking = await get_booking(session, caller, booking_id, for_update=True)
-            if booking.status == "cancelled":
-                raise _booking_cancelled(booking_id)
-            await _lock_host(session, booking.host_id)
-            await _check_start(
-                session,
-                state=state,
-                event_type=event_type,
-                schedule=schedule,
-                host_id=booking.host_id,
-                start=start,
-                busy=busy,
-                duration=booking.duration_minutes,
-                exclude_booking_id=booking.id,
-            )
-            _move(booking, event_type, start, reason, state.clock.now())
-            await _sync_occupancy(session, booking)
-            await session.flush()
-            return _emit(session, caller, "rescheduled", booking, event_type)
-    except DBAPIError as exc:
-        if is_conflict_error(exc):
-            raise _lost_race(start) from None
-        raise
+    async with _write_for(state, start) as session:
+        booking = await _booking_to_move(session, caller, booking_id)
+        await _lock_host(session, booking.host_id)
+        await _check_start(
+            session,
+            state=state,
+            event_type=event_type,
+            schedule=schedule,
+            host_id=booking.host_id,
+            start=start,
+            busy=busy,
+            duration=booking.duration_minutes,
+            exclude_booking_id=booking.id,
+        )
+        _move(booking, event_type, start, reason, state.clock.now())
+        await _sync_occupancy(session, booking)
+        await session.flush()
+        return _emit(session, caller, "rescheduled", booking, event_type)

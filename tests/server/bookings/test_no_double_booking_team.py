@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -18,8 +18,8 @@ from astrocal_server.storage.models import BookingHost
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.support.bookings import TUESDAY_9, iso
-from tests.support.races import race, racer_body
+from tests.support.bookings import TUESDAY_9
+from tests.support.races import confirmed_at, race, racer_body
 from tests.support.teams import MakeTeam, booking_host_ids
 
 pytestmark = pytest.mark.exclusive
@@ -27,20 +27,6 @@ pytestmark = pytest.mark.exclusive
 H = dict[str, str]
 RACERS = 100
 ROUNDS = 2
-
-
-async def _winners(client: httpx.AsyncClient, headers: H, start: datetime) -> list[str]:
-    r = await client.get(
-        "/v1/bookings",
-        headers=headers,
-        params={
-            "start_after": iso(start),
-            "start_before": iso(start + timedelta(seconds=1)),
-            "status": "confirmed",
-            "limit": 100,
-        },
-    )
-    return [b["id"] for b in r.json()["data"]]
 
 
 async def _assert_no_host_overlaps(app: FastAPI) -> int:
@@ -68,7 +54,7 @@ async def _round_robin_rounds(
         bodies = [racer_body(team["id"], start, i) for i in range(RACERS)]
         outcome = await race(list(clients), headers, bodies)
         assert outcome == Counter({201: 3, 409: RACERS - 3}), (round_, outcome)
-        winners = await _winners(clients[0], headers, start)
+        winners = await confirmed_at(clients[0], headers, start)
         hosts = [(await booking_host_ids(app, b))[0] for b in winners]
         assert sorted(hosts) == sorted(team["host_ids"]), (round_, hosts)
 
