@@ -289,7 +289,8 @@ async def find_availability(
         return await _find_team_availability(
             state, conn, query, event_type, schedule, host_id, duration
         )
-    teams.team_host_ids(event_type, host_id, query.host_id)  # only the default host may be named
+    # Only the default host may be named.
+    await teams.team_host_ids(conn, event_type, host_id, query.host_id)
     assert schedule is not None  # is_team: an event type without a schedule is a team
     zone = query.time_zone or schedule.time_zone
     range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
@@ -325,7 +326,7 @@ async def _find_team_availability(
     default_host_id: str,
     duration: int,
 ) -> OpenSlots:
-    host_ids = teams.team_host_ids(event_type, default_host_id, query.host_id)
+    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
     team = await teams.load_team(conn, event_type, schedule, host_ids)
     zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
     range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
@@ -377,7 +378,7 @@ async def check_availability(
         conn, caller, event_type_id
     )
     duration_minutes = pick_duration(event_type, duration)
-    host_ids = teams.team_host_ids(event_type, default_host_id, host_id)
+    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, host_id)
     if teams.is_team(event_type, schedule):
         team = await teams.load_team(conn, event_type, schedule, host_ids)
         by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))

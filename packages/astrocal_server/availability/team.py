@@ -43,7 +43,7 @@ from astrocal_server.availability.engine import (
 from astrocal_server.availability.engine import TeamAssignment as EngineAssignment
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.rules import booked_from_row, rules_for, working_hours_of
-from astrocal_server.errors import invalid_param
+from astrocal_server.errors import invalid_param, not_found
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
 
@@ -53,6 +53,7 @@ __all__ = [
     "check_team_in",
     "find_team_slots_in",
     "is_team",
+    "listed_host_ids",
     "load_team",
     "team_busy",
     "team_host_ids",
@@ -100,19 +101,45 @@ def is_team(event_type: EventType, schedule: Schedule | None) -> bool:
     return bool(event_type.hosts) or schedule is None
 
 
-def team_host_ids(event_type: EventType, default_host_id: str, host_id: str | None) -> list[str]:
-    """The event type's hosts in order (its default host when it lists none), or just
-    ``host_id`` when given — which must be one of them (400 on ``host_id`` otherwise)."""
-    listed = [str(h["host_id"]) for h in event_type.hosts] or [default_host_id]
+def listed_host_ids(event_type: EventType, default_host_id: str) -> list[str]:
+    """The event type's hosts in order (its default host when it lists none)."""
+    return [str(h["host_id"]) for h in event_type.hosts] or [default_host_id]
+
+
+_HOST_EXISTS = select(Host.id).where(
+    Host.id == bindparam("host_id"),
+    Host.account_id == bindparam("account_id"),
+    Host.livemode == bindparam("livemode"),
+    Host.deleted_at.is_(None),
+)
+
+
+async def team_host_ids(
+    conn: AsyncConnection | AsyncSession,
+    event_type: EventType,
+    default_host_id: str,
+    host_id: str | None,
+) -> list[str]:
+    """:func:`listed_host_ids`, or just ``host_id`` when given — which must be one of them: a
+    host of the account that the event type does not list is 400 on ``host_id``, an id that is
+    no host of the account (another account's, another mode's, deleted) 404 on ``host_id``."""
+    listed = listed_host_ids(event_type, default_host_id)
     if host_id is None:
         return listed
-    if host_id not in listed:
-        raise invalid_param(
-            "host_id",
-            f"Host {host_id} is not a host of event type {event_type.id}; its hosts are "
-            f"{', '.join(listed)}.",
-        )
-    return [host_id]
+    if host_id in listed:
+        return [host_id]
+    params = {
+        "host_id": host_id,
+        "account_id": event_type.account_id,
+        "livemode": event_type.livemode,
+    }
+    if await conn.scalar(_HOST_EXISTS, params) is None:
+        raise not_found("host", host_id, param="host_id")
+    raise invalid_param(
+        "host_id",
+        f"Host {host_id} is not a host of event type {event_type.id}; its hosts are "
+        f"{', '.join(listed)}.",
+    )
 
 
 _HOSTS = (

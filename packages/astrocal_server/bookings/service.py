@@ -425,6 +425,8 @@ async def _load_for_create(
         found = await availability.owned_event_type_and_schedule(conn, caller, draft.event_type_id)
         event_type, schedule, default_host_id = found
         if draft.host_id is not None and event_type.assignment != "round_robin":
+            # Another account's host is 404 like anywhere else; one of the caller's, 400.
+            await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
             raise invalid_param(
                 "host_id",
                 f"host_id picks a host of a round robin event type; event type {event_type.id} "
@@ -432,7 +434,7 @@ async def _load_for_create(
             )
         if not teams.is_team(event_type, schedule):
             return found, None
-        host_ids = teams.team_host_ids(event_type, default_host_id, draft.host_id)
+        host_ids = await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
         return found, await teams.load_team(conn, event_type, schedule, host_ids)
 
 
@@ -672,7 +674,7 @@ async def reschedule_booking(
         team = None
         pool: list[str] = []
         if is_team:
-            pool = teams.team_host_ids(event_type, default_host_id, None) if reassign else []
+            pool = teams.listed_host_ids(event_type, default_host_id) if reassign else []
             loaded = current_hosts + [h for h in pool if h not in current_hosts]
             team = await teams.load_team(conn, event_type, schedule, loaded)
     if team is None:

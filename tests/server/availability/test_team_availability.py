@@ -85,7 +85,9 @@ async def test_host_id_must_be_one_of_the_event_types_hosts(
     a, b, c = await make_hosts(3)
     team = await make_team([a, b], "round_robin")
     plain = await make_event_type()
-    for event_type_id, host_id in [(team["id"], c), (plain["id"], a), (team["id"], "host_nobody")]:
+    # One of the account's hosts the event type does not list: 400; no host of the account: 404.
+    cases = [(team["id"], c, 400), (plain["id"], a, 400), (team["id"], "host_nobody", 404)]
+    for event_type_id, host_id, status in cases:
         for path, params in [
             ("/v1/availability", {"date": TUESDAY}),
             ("/v1/availability/check", {"start": iso(TUESDAY_9)}),
@@ -95,7 +97,7 @@ async def test_host_id_must_be_one_of_the_event_types_hosts(
                 headers=auth_headers,
                 params={"event_type_id": event_type_id, "host_id": host_id, **params},
             )
-            assert r.status_code == 400, r.text
+            assert r.status_code == status, r.text
             assert r.json()["error"]["param"] == "host_id"
     r = await client.get(
         "/v1/availability/check",

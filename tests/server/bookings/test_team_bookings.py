@@ -75,6 +75,9 @@ async def test_host_id_books_that_host(
     for event_type_id, host_id in [(team["id"], outsider), (collective["id"], a), (plain["id"], a)]:
         r = await book(event_type_id, TUESDAY_9 + timedelta(hours=2), host_id=host_id)
         assert r.status_code == 400 and r.json()["error"]["param"] == "host_id", r.text
+    for event_type_id in (team["id"], plain["id"]):  # no host of this account at all: 404
+        r = await book(event_type_id, TUESDAY_9 + timedelta(hours=2), host_id="host_nobody")
+        assert r.status_code == 404 and r.json()["error"]["param"] == "host_id", r.text
 
 
 async def test_reschedule_keeps_hosts_or_reassigns(
