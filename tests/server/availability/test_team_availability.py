@@ -146,3 +146,72 @@ async def test_a_deactivated_host_is_never_free(
     assert await _slots(client, auth_headers, collective["id"]) == []
     slots = await _slots(client, auth_headers, round_robin["id"])
     assert slots and all(s["host_ids"] == [b] for s in slots)
+
+
+class PerCalendarBusy:
+    """A busy source: calendar ``busy`` is busy 09:00–10:00 on Tuesday, ``broken`` fails; it
+    records each scope asked (calendar ids and zone)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[tuple[str, ...], str]] = []
+
+    async def busy(self, scope: Any, start: Any, end: Any) -> Any:
+        from astrocal_server.availability import ExternalBusyResult
+        from astrocal_server.availability.engine import BusyInterval
+
+        ids = tuple(sorted(str(c["calendar_id"]) for c in scope.conflict_calendars))
+        self.asked.append((ids, scope.time_zone))
+        result = ExternalBusyResult()
+        for ref in scope.conflict_calendars:
+            if ref["calendar_id"] == "busy":
+                result.busy.append(
+                    BusyInterval(TUESDAY_9, TUESDAY_9 + timedelta(hours=1), ref["connection_id"])
+                )
+            if ref["calendar_id"] == "broken":
+                result.failures.append({"connection_id": ref["connection_id"], "reason": "down"})
+        return result
+
+
+async def test_each_host_is_busy_in_its_own_calendars(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, account: Any, utc_schedule: str,
+    make_team: MakeTeam,
+) -> None:  # fmt: skip
+    from tests.support.hosts import add_host
+
+    source = PerCalendarBusy()
+    app.state.astrocal.busy_source = source
+    busy_ref = {"connection_id": "conn_a", "calendar_id": "busy"}
+    a = await add_host(app, account, schedule=utc_schedule, conflict_calendars=[busy_ref])
+    b = await add_host(app, account, schedule=utc_schedule)
+    c = await add_host(app, account, schedule=utc_schedule)
+    team = await make_team([a, b, c], "round_robin")
+    slots = await _slots(client, auth_headers, team["id"])
+    assert slots[0]["start"] == iso(TUESDAY_9) and slots[0]["host_ids"] == [b, c]
+    assert slots[2]["host_ids"] == [a, b, c]  # 10:00: a's calendar is free again
+    # b and c have no calendars of their own (nor has the event type): a is the only one asked.
+    assert source.asked == [(("busy",), "UTC")]
+    check = await _check(client, auth_headers, team["id"], host_id=a)
+    assert check["available"] is False and check["reasons"][0]["code"] == "calendar_busy"
+
+    # A calendar that cannot be read: on_calendar_error decides, as for one host.
+    broken = {"connection_id": "conn_b", "calendar_id": "broken"}
+    d = await add_host(app, account, schedule=utc_schedule, conflict_calendars=[broken])
+    failing = await make_team([b, d], "round_robin")
+    r = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": failing["id"], "date": TUESDAY},
+    )
+    assert r.status_code == 503 and r.json()["error"]["code"] == "calendar_unavailable", r.text
+    await client.patch(
+        f"/v1/event_types/{failing['id']}",
+        headers=auth_headers,
+        json={"on_calendar_error": "ignore"},
+    )
+    r = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": failing["id"], "date": TUESDAY},
+    )
+    assert r.status_code == 200, r.text
+    assert [w["connection_id"] for w in r.json()["warnings"]] == ["conn_b"]
