@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.support.bookings import TUESDAY_9, Book, iso, make_schedule
@@ -133,16 +134,22 @@ async def test_hosts_work_their_own_schedules(
     assert [s["start"][11:16] for s in slots] == ["09:30"]
 
 
-async def test_a_deactivated_host_is_never_free(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_hosts: Any, make_team: MakeTeam
-) -> None:
+@pytest.mark.parametrize("gone", ["deactivated", "deleted"])
+async def test_a_deactivated_or_deleted_host_is_never_free(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_hosts: Any,
+    make_team: MakeTeam, gone: str,
+) -> None:  # fmt: skip
     from astrocal_server.storage.models import Host
 
     a, b = await make_hosts(2)
     collective = await make_team([a, b], "collective")
     round_robin = await make_team([a, b], "round_robin")
     async with app.state.astrocal.db.write() as session:
-        (await session.get_one(Host, a)).active = False
+        host = await session.get_one(Host, a)
+        if gone == "deactivated":
+            host.active = False
+        else:
+            host.deleted_at = app.state.astrocal.clock.now()
     assert await _slots(client, auth_headers, collective["id"]) == []
     slots = await _slots(client, auth_headers, round_robin["id"])
     assert slots and all(s["host_ids"] == [b] for s in slots)
