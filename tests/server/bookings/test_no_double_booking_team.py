@@ -6,6 +6,7 @@ PostgreSQL. Never a 5xx."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
@@ -18,7 +19,7 @@ from astrocal_server.storage.models import BookingHost
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tests.support.bookings import TUESDAY_9
+from tests.support.bookings import TUESDAY_9, iso
 from tests.support.races import confirmed_at, race, racer_body
 from tests.support.teams import MakeTeam, booking_host_ids
 
@@ -129,3 +130,39 @@ async def test_team_races_across_two_server_processes(
     finally:
         for c in clients:
             await c.aclose()
+
+
+async def test_reschedules_and_creates_race_for_one_round_robin_slot(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, round_robin_team: dict[str, Any]
+) -> None:
+    """Reschedules (with ``reassign``) and creates racing for one slot of a 3-host round robin:
+    at most three end up there, no host overlaps, never a 5xx."""
+    noon = TUESDAY_9 + timedelta(hours=3)
+    moving = []
+    for n, host_id in enumerate(round_robin_team["host_ids"]):
+        body = racer_body(round_robin_team["id"], TUESDAY_9 + timedelta(hours=n), n)
+        r = await client.post(
+            "/v1/bookings", headers=auth_headers, json={**body, "host_id": host_id}
+        )
+        assert r.status_code == 201, r.text
+        moving.append(r.json()["id"])
+    requests = [
+        client.post(
+            f"/v1/bookings/{booking_id}/reschedule",
+            headers=auth_headers,
+            json={"start": iso(noon), "reassign": True},
+        )
+        for booking_id in moving
+    ] + [
+        client.post(
+            "/v1/bookings",
+            headers=auth_headers,
+            json=racer_body(round_robin_team["id"], noon, 100 + i),
+        )
+        for i in range(30)
+    ]
+    statuses = Counter(r.status_code for r in await asyncio.gather(*requests))
+    assert set(statuses) <= {200, 201, 409}, statuses
+    assert statuses[200] + statuses[201] == 3, statuses
+    assert len(await confirmed_at(client, auth_headers, noon)) == 3
+    await _assert_no_host_overlaps(app)
