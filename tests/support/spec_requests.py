@@ -41,6 +41,7 @@ ID_KINDS = {
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",
+    "host_id": "host",
 }
 # Ids that name something outside Astrocal (a provider's calendar), never an object of an account.
 NOT_OBJECT_IDS = {"calendar_id"}

@@ -102,6 +102,16 @@ class World:
         body = {"name": f"{self.mode} extra", "mode": self.mode}
         return str((await self._post("/v1/api_keys", body))["id"])
 
+    async def _make_host(self) -> str:
+        from tests.support.hosts import add_host
+
+        return await add_host(
+            self.app,
+            self.account,
+            livemode=self.mode == "live",
+            schedule=await self.need("schedule"),
+        )
+
     async def _make_connection(self) -> str:
         return await add_oauth_connection(
             self.app,
@@ -111,7 +121,16 @@ class World:
         )
 
 
-KINDS = ("schedule", "event_type", "booking", "webhook", "delivery", "api_key", "connection")
+KINDS = (
+    "schedule",
+    "event_type",
+    "booking",
+    "webhook",
+    "delivery",
+    "api_key",
+    "connection",
+    "host",
+)
 
 
 async def build_world(
