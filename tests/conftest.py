@@ -11,6 +11,8 @@ pytest_plugins = [
     "tests.support.databases",
     "tests.support.app",
     "tests.support.bookings",
+    "tests.support.teams",
+    "tests.support.races",
     "tests.support.smtp",
     "tests.support.emails",
     "tests.support.caldav",

@@ -33,7 +33,7 @@ from sqlalchemy import event
 
 from tests.support.app import AddBooking
 from tests.support.bookings import create_event_type, make_schedule
-from tests.support.hosts import add_host, occupy_hosts
+from tests.support.hosts import add_host, add_host_id, occupy_hosts
 from tests.support.live import serve_app
 from tests.support.spec_ops import METHODS, resolve, spec
 
@@ -313,3 +313,41 @@ def test_an_oversized_body_is_a_413(settings: Settings, clock: FixedClock) -> No
         )
         assert response.status_code == 413, response.text
         assert response.json()["error"]["code"] == "request_too_large"
+
+
+async def test_team_availability_costs_the_same_statements_for_2_and_20_hosts(
+    app: FastAPI, client: httpx.AsyncClient, account: NewAccount, auth_headers: H
+) -> None:
+    """One query loads every host with its hours, one every host's bookings: the statement count
+    of a team's availability and check does not grow with the number of hosts."""
+    schedule = await make_schedule(client, auth_headers, days=ALL_WEEK)
+    hosts = [
+        await add_host_id(app, account, name=f"Host {i}", schedule=schedule) for i in range(20)
+    ]
+    day = FIRST_DAY.isoformat()
+    costs = []
+    for size in (2, 20):
+        team = await create_event_type(
+            client,
+            auth_headers,
+            title=f"Team of {size}",
+            slug=f"team-{size}",
+            duration_minutes=30,
+            hosts=[{"host_id": h} for h in hosts[:size]],
+            assignment="round_robin",
+        )
+        with counted_statements(app) as statements:
+            slots = await client.get(
+                "/v1/availability",
+                params={"event_type_id": team["id"], "date": day, "time_zone": "UTC"},
+                headers=auth_headers,
+            )
+            check = await client.get(
+                "/v1/availability/check",
+                params={"event_type_id": team["id"], "start": f"{day}T09:00:00Z"},
+                headers=auth_headers,
+            )
+        assert slots.status_code == 200 and check.status_code == 200, (slots.text, check.text)
+        assert len(slots.json()["data"][0]["host_ids"]) == size
+        costs.append(len(statements))
+    assert 0 < costs[0] == costs[1], costs

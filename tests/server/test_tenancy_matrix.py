@@ -76,7 +76,13 @@ def _kind(slot: IdSlot) -> str:
 
 def _request(op: SpecOperation, target: IdSlot, owner: World, intruder: World) -> dict[str, Any]:
     """``op`` with ``target`` holding the owner's object and every other id the intruder's own."""
-    ids = {slot: intruder.ids[_kind(slot)] for slot in op.id_slots if slot.where == "path"}
+    # The event type too, wherever it is named: a request naming an example one would be refused
+    # for that (404 on event_type_id) before a target such as its host_id is looked at.
+    ids = {
+        slot: intruder.ids[_kind(slot)]
+        for slot in op.id_slots
+        if slot.where == "path" or (slot != target and slot.id_name == "event_type_id")
+    }
     ids[target] = owner.ids[_kind(target)]
     request = example_request(op, ids, query=QUERY_NEEDS.get(op.operation_id))
     return {

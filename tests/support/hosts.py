@@ -1,6 +1,8 @@
-"""Hosts and multi-host bookings written straight into the database.
+"""Hosts and multi-host bookings written straight into the database (the hosts API is tested on
+its own, in tests/server/test_hosts.py).
 
-- ``add_host(app, account, livemode=..., name=, email=, ...)``: a new (non-default) host row.
+- ``add_host(app, account, livemode=..., name=, email=, schedule=, ...)``: a new (non-default) host
+  row; ``add_host_id(...)``: the same, returning its id (team tests pass ids around).
 - ``default_host(app, account, livemode=...)``: the account's default host row in that mode.
 - ``occupy_hosts(app, booking_id, host_ids)``: the booking also occupies ``host_ids`` (after the
   hosts it has), as a collective booking would; combine with ``add_booking`` or ``book``.
@@ -12,7 +14,8 @@ from typing import Any
 
 from astrocal_server.accounts import NewAccount
 from astrocal_server.bookings.service import occupy
-from astrocal_server.hosts.service import default_host_id, new_default_host
+from astrocal_server.hosts.service import default_host_id
+from astrocal_server.ids import new_id
 from astrocal_server.storage.models import Booking, BookingHost, Host
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -26,19 +29,46 @@ async def add_host(
     name: str = "Bo Chen",
     email: str | None = "bo@example.com",
     time_zone: str = "UTC",
+    schedule: str | None = None,
+    active: bool = True,
+    conflict_calendars: list[dict[str, Any]] | None = None,
     destination_calendar: dict[str, Any] | None = None,
 ) -> Host:
+    """A host of ``account`` working ``schedule`` (its default schedule; None: no hours)."""
     state = app.state.astrocal
-    # The default host's row, made a second, ordinary host of the account.
-    host = new_default_host(
-        account.account, livemode=livemode, default_schedule_id=None, now=state.clock.now()
+    now = state.clock.now()
+    host = Host(
+        id=new_id("host"),
+        account_id=account.account.id,
+        livemode=livemode,
+        name=name,
+        email=email,
+        time_zone=time_zone,
+        default_schedule_id=schedule,
+        conflict_calendars=list(conflict_calendars or []),
+        destination_calendar=destination_calendar,
+        external_id=None,
+        metadata_={},
+        active=active,
+        is_default=False,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
     )
-    host.is_default = False
-    host.name, host.email, host.time_zone = name, email, time_zone
-    host.destination_calendar = destination_calendar
     async with state.db.write() as session:
         session.add(host)
     return host
+
+
+async def add_host_id(
+    app: FastAPI,
+    account: NewAccount,
+    *,
+    name: str = "Sam Host",
+    email: str | None = None,
+    **more: Any,
+) -> str:
+    return (await add_host(app, account, name=name, email=email, **more)).id
 
 
 async def default_host(app: FastAPI, account: NewAccount, *, livemode: bool = False) -> Host:

@@ -124,11 +124,11 @@ KINDS = (
     "schedule",
     "event_type",
     "booking",
-    "host",
     "webhook",
     "delivery",
     "api_key",
     "connection",
+    "host",
 )
 
 

@@ -41,8 +41,9 @@ router = APIRouter()
 MAX_RANGE_DAYS = 62
 _EARLIEST_DATE = date.min + timedelta(days=14)
 _LATEST_DATE = date.max - timedelta(days=14)
-_FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration")
+_FIELDS = ("event_type_id", "date", "start_date", "end_date", "time_zone", "duration", "host_id")
 _DIGITS = re.compile(r"^\d{1,4}$")
+_HOST_ID = re.compile(r"^host_[a-z0-9]{1,59}$")
 
 
 def _text(raw: Mapping[str, Any], name: str, *, typed: bool) -> str | None:
@@ -158,7 +159,17 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
     if fields.time_zone is not MISSING:
         zone = check_field(["time_zone"], check_time_zone, fields.time_zone)
     duration = fields.duration if fields.duration is not MISSING else None
-    return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration)
+    host_id = fields.host_id if fields.host_id is not MISSING else None
+    return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration, host_id)
+
+
+def _host_id(raw: Mapping[str, Any]) -> str | None:
+    value = _text(raw, "host_id", typed=False)
+    if value is not None and not _HOST_ID.match(value):
+        raise invalid_param(
+            "host_id", f"{value[:80]!r} is not a host id; ids look like host_abc123."
+        )
+    return value
 
 
 async def _open_slots(
@@ -201,6 +212,12 @@ async def check_availability(
     start = parse_start(_required(params, "start", typed=False, missing=missing))
     requested = _duration(params, typed=False)
     result = await service.check_availability(
-        state, conn, caller, event_type_id=event_type_id, start=start, duration=requested
+        state,
+        conn,
+        caller,
+        event_type_id=event_type_id,
+        start=start,
+        duration=requested,
+        host_id=_host_id(params),
     )
     return JSONResponse(check_to_api(result))

@@ -71,6 +71,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         duration=body.duration if body.duration is not MISSING else None,
         metadata=dict(body.metadata) if body.metadata is not MISSING else {},
         idempotency_key=idempotency.key_of(request),
+        host_id=body.host_id if body.host_id is not MISSING else None,
     )
     booking = await service.create_booking(state, caller, draft)
     return JSONResponse(booking_to_api(booking), status_code=201)
@@ -165,5 +166,7 @@ async def reschedule_booking(
     body = await parse_json_body(request, BookingReschedule)
     start = check_start(body.start)
     reason = body.reason if body.reason is not MISSING else None
-    booking = await service.reschedule_booking(state, caller, booking_id, start, reason)
+    booking = await service.reschedule_booking(
+        state, caller, booking_id, start, reason, reassign=body.reassign
+    )
     return booking_to_api(booking)

@@ -5,14 +5,17 @@ hours, and the UTC spans a query or a check covers. No I/O, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, Rules, WorkingHours
+from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, Booked, Rules, WorkingHours
 from astrocal_server.errors import invalid_param
 from astrocal_server.storage.models import EventType, Schedule
 
 __all__ = [
+    "booked_from_row",
     "check_busy_range",
     "pick_duration",
     "rules_for",
@@ -69,3 +72,15 @@ def check_busy_range(start: datetime) -> tuple[datetime, datetime]:
     """The span external busy times are needed for when checking ``start`` (alternatives too)."""
     horizon = timedelta(days=CHECK_HORIZON_DAYS + 1)
     return start - horizon, start + horizon
+
+
+def booked_from_row(row: Mapping[Any, Any], event_type_id: str) -> Booked:
+    """A booking row (``start_at``, ``end_at``, ``block_start``, ``block_end``, ``event_type_id``)
+    as the engine sees it, marked when it is a booking of ``event_type_id``."""
+    return Booked(
+        row["start_at"],
+        row["end_at"],
+        row["block_start"],
+        row["block_end"],
+        row["event_type_id"] == event_type_id,
+    )

@@ -8,6 +8,11 @@ inputs, return engine results and raise :mod:`astrocal_server.errors`. Bookings 
 
 Both operations run on the request's one read connection (the one that authenticated the caller),
 so a request never holds two connections.
+
+Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
+team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.
+An event type without hosts keeps the one-host path (no ``host_ids``), unchanged. ``host_id``
+narrows either to one of the event type's hosts (400 on ``host_id`` for any other).
 """
 
 from __future__ import annotations
@@ -20,16 +25,20 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from astrocal_server.availability import team as teams
 from astrocal_server.availability.engine import (
     Booked,
     BusyInterval,
     Slot,
     StartCheck,
+    TeamCheck,
+    TeamSlot,
     check_start,
     find_slots,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.rules import (
+    booked_from_row,
     check_busy_range,
     pick_duration,
     rules_for,
@@ -71,13 +80,14 @@ class AvailabilityQuery:
     end_date: date
     time_zone: str | None
     duration: int | None
+    host_id: str | None = None
 
 
 @dataclass(frozen=True)
 class OpenSlots:
     """The answer to an :class:`AvailabilityQuery`; ``warnings`` name skipped calendars."""
 
-    slots: list[Slot]
+    slots: Sequence[Slot | TeamSlot]
     event_type_id: str
     time_zone: str
     start_date: date
@@ -89,7 +99,7 @@ class OpenSlots:
 
 _EVENT_TYPE_AND_SCHEDULE = (
     select(*labelled(EventType, "e"), *labelled(Schedule, "s"), Host.id.label("host_id"))
-    .join_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
+    .outerjoin_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
     .join(
         Host,
         and_(
@@ -127,10 +137,11 @@ _BOOKINGS: Select[*tuple[Any, ...]] = (
 
 
 class Hosted(NamedTuple):
-    """An event type with its schedule and the host whose time it books."""
+    """An event type with its schedule (None: a team whose hosts work their own) and the
+    account's default host (the one it books when it lists no ``hosts``)."""
 
     event_type: EventType
-    schedule: Schedule
+    schedule: Schedule | None
     host_id: str
 
 
@@ -146,7 +157,8 @@ async def load_event_type_and_schedule(
     if not rows:
         return None
     row = rows[0]
-    return Hosted(instance(EventType, row, "e"), instance(Schedule, row, "s"), row["host_id"])
+    schedule = instance(Schedule, row, "s") if row["s_id"] is not None else None
+    return Hosted(instance(EventType, row, "e"), schedule, row["host_id"])
 
 
 async def owned_event_type_and_schedule(
@@ -185,18 +197,7 @@ async def load_bookings(
             "hi": hi.astimezone(UTC),
         },
     )
-    own = event_type.id
-    return [
-        Booked(
-            row["start_at"],
-            row["end_at"],
-            row["block_start"],
-            row["block_end"],
-            row["event_type_id"] == own,
-        )
-        for row in rows
-        if row["id"] != exclude_booking_id
-    ]
+    return [booked_from_row(row, event_type.id) for row in rows if row["id"] != exclude_booking_id]
 
 
 # --- the engine against the database ------------------------------------------------------------
@@ -284,6 +285,13 @@ async def find_availability(
         conn, caller, query.event_type_id
     )
     duration = pick_duration(event_type, query.duration)
+    if teams.is_team(event_type, schedule):
+        return await _find_team_availability(
+            state, conn, query, event_type, schedule, host_id, duration
+        )
+    # Only the default host may be named.
+    await teams.team_host_ids(conn, event_type, host_id, query.host_id)
+    assert schedule is not None  # is_team: an event type without a schedule is a team
     zone = query.time_zone or schedule.time_zone
     range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
     busy, warnings = await fetch_external_busy(
@@ -303,6 +311,34 @@ async def find_availability(
         start_date=query.start_date,
         end_date=query.end_date,
         query_time_zone=zone,
+        busy=busy,
+        duration_minutes=duration,
+    )
+    return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
+
+
+async def _find_team_availability(
+    state: AppState,
+    conn: AsyncConnection,
+    query: AvailabilityQuery,
+    event_type: EventType,
+    schedule: Schedule | None,
+    default_host_id: str,
+    duration: int,
+) -> OpenSlots:
+    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
+    team = await teams.load_team(conn, event_type, schedule, host_ids)
+    zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
+    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
+    busy, warnings = await teams.team_busy(
+        state, team, range_start - timedelta(days=1), range_end + timedelta(days=1)
+    )
+    slots = await teams.find_team_slots_in(
+        conn,
+        team,
+        now=state.clock.now(),
+        range_start=range_start,
+        range_end=range_end,
         busy=busy,
         duration_minutes=duration,
     )
@@ -335,16 +371,32 @@ async def check_availability(
     event_type_id: str,
     start: datetime,
     duration: int | None,
-) -> StartCheck:
+    host_id: str | None = None,
+) -> StartCheck | TeamCheck:
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
-    event_type, schedule, host_id = await owned_event_type_and_schedule(conn, caller, event_type_id)
+    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
+        conn, caller, event_type_id
+    )
     duration_minutes = pick_duration(event_type, duration)
+    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, host_id)
+    if teams.is_team(event_type, schedule):
+        team = await teams.load_team(conn, event_type, schedule, host_ids)
+        by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
+        return await teams.check_team_in(
+            conn,
+            team,
+            start=start,
+            now=state.clock.now(),
+            busy=by_host,
+            duration_minutes=duration_minutes,
+        )
+    assert schedule is not None  # is_team: an event type without a schedule is a team
     busy = await external_busy_for_start(state, event_type, schedule, start)
     return await check_start_in_session(
         conn,
         event_type=event_type,
         schedule=schedule,
-        host_id=host_id,
+        host_id=default_host_id,
         start=start,
         now=state.clock.now(),
         busy=busy,

@@ -1,22 +1,27 @@
-"""Pure booking rules: the interval a booking blocks, seat keys, host lock keys, guest lists, and
-which database errors mean "someone else got there first". No I/O."""
+"""Pure booking rules: the interval a booking blocks, seat keys, host lock keys, guest lists, the
+round robin pick, and which database errors mean "someone else got there first". No I/O."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from astrocal_server.availability.engine import seat_key
 
 __all__ = [
     "CONFLICT_SQLSTATES",
+    "RoundRobinHost",
     "block_interval",
     "booking_seat_key",
     "check_guests",
     "host_lock_key",
     "is_conflict_error",
+    "month_start",
+    "pick_round_robin",
 ]
 
 # exclusion_violation, deadlock_detected, serialization_failure: another writer won the slot.
@@ -76,3 +81,44 @@ def _sqlstate(error: BaseException | None) -> str | None:
 def is_conflict_error(error: Any) -> bool:
     """Whether a database error raised by a booking write means a concurrent writer won."""
     return _sqlstate(getattr(error, "orig", None) or error) in CONFLICT_SQLSTATES
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRobinHost:
+    """A free host of a round robin event type, with what the pick weighs: its place in the event
+    type's ``hosts``, ``priority`` and ``weight``, its confirmed bookings of the event type made
+    this calendar month (UTC), and when it was last given one (None: never)."""
+
+    host_id: str
+    position: int
+    priority: int
+    weight: int
+    booked_this_month: int
+    last_booked_at: datetime | None
+
+
+def month_start(now: datetime) -> datetime:
+    """00:00 UTC on the first day of ``now``'s calendar month (UTC)."""
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _rank(host: RoundRobinHost) -> tuple[Fraction, int, bool, datetime, int]:
+    never = host.last_booked_at is None
+    last = host.last_booked_at or datetime.min.replace(tzinfo=UTC)
+    return (
+        Fraction(host.booked_this_month, max(host.weight, 1)),
+        -host.priority,
+        not never,  # never booked comes first
+        last,
+        host.position,
+    )
+
+
+def pick_round_robin(free: Sequence[RoundRobinHost]) -> str:
+    """The host a round robin booking goes to (openapi.yaml's ``Assignment``): the fewest
+    confirmed bookings of the event type this calendar month divided by ``weight`` (compared
+    exactly), then the higher ``priority``, then the least recently booked (never booked first),
+    then the order of ``hosts``. ``free`` must not be empty."""
+    if not free:
+        raise ValueError("no free host to pick from")
+    return min(free, key=_rank).host_id

@@ -1,10 +1,16 @@
 """The booking lifecycle against the database: create, update, cancel, reschedule.
 
 No double booking: every write that takes time (create, reschedule) runs in one write transaction
-that first serialises on the host — SQLite: ``BEGIN IMMEDIATE`` plus the in-process write lock
-(``Database.write``); PostgreSQL: ``pg_advisory_xact_lock`` on the host — then re-checks the start
-with the availability engine (the same code path as ``GET /v1/availability``) against the committed
-bookings, then writes. On PostgreSQL the ``ex_booking_hosts_no_overlap`` exclusion constraint is the
+that first serialises on every host it may occupy — SQLite: ``BEGIN IMMEDIATE`` plus the
+in-process write lock (``Database.write``); PostgreSQL: ``pg_advisory_xact_lock`` on each host, taken
+in one global order (sorted host ids) so two writers never wait on each other in a cycle — then
+re-checks the start with the availability engine (the same code path as ``GET /v1/availability``)
+against the committed bookings of those hosts, then writes.
+
+Team event types (``hosts``): a collective booking occupies every host (one ``booking_hosts`` row
+each, in the event type's order); a round robin one goes to the free host
+:func:`~astrocal_server.bookings.rules.pick_round_robin` picks (inside the lock), or to the host
+the caller names (``host_id``). ``bookings.host_id`` is the assigned host, or the first one. On PostgreSQL the ``ex_booking_hosts_no_overlap`` exclusion constraint is the
 backstop; an exclusion, deadlock or serialization error there becomes the same 409 a lost race gets.
 
 External calendars are read before the transaction (a slow provider must not hold the write lock);
@@ -19,31 +25,44 @@ of them) and raise :mod:`astrocal_server.errors`.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.availability import service as availability
-from astrocal_server.availability.engine import BusyInterval, StartCheck, check_start
+from astrocal_server.availability import team as teams
+from astrocal_server.availability.engine import (
+    CHECK_HORIZON_DAYS,
+    BusyInterval,
+    StartCheck,
+    TeamCheck,
+    check_start,
+)
 from astrocal_server.availability.rules import (
+    check_busy_range,
     pick_duration,
     rules_for,
     working_hours_of,
 )
 from astrocal_server.bookings.rules import (
+    RoundRobinHost,
     block_interval,
     booking_seat_key,
     host_lock_key,
     is_conflict_error,
+    month_start,
+    pick_round_robin,
 )
 from astrocal_server.caller import Caller
-from astrocal_server.errors import Conflict, InvalidRequest, conflict, not_found
+from astrocal_server.errors import Conflict, InvalidRequest, conflict, invalid_param
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
@@ -90,6 +109,7 @@ class BookingDraft:
     duration: int | None
     metadata: dict[str, Any]
     idempotency_key: str | None = None
+    host_id: str | None = None  # round robin only: book this host
 
 
 @dataclass(frozen=True)
@@ -160,24 +180,19 @@ async def list_bookings(
         return await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
 
 
-async def _load_event_type(
-    state: AppState, caller: Caller, event_type_id: str
-) -> availability.Hosted | None:
-    async with state.db.connect_read() as conn:
-        return await availability.load_event_type_and_schedule(
-            conn,
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            event_type_id=event_type_id,
-        )
-
-
 async def _lock_host(session: AsyncSession, host_id: str) -> None:
     bind = session.bind  # always set: Database binds every session it opens
     if bind is not None and bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)}
         )
+
+
+async def _lock_hosts(session: AsyncSession, host_ids: Iterable[str]) -> None:
+    """Lock every host a write may touch, in the one global order (sorted ids): writers that
+    share hosts queue in the same order, so they never deadlock."""
+    for host_id in sorted(set(host_ids)):
+        await _lock_host(session, host_id)
 
 
 def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
@@ -211,7 +226,7 @@ async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
     )
 
 
-def _slot_unavailable(start: datetime, check: StartCheck) -> Conflict:
+def _slot_unavailable(start: datetime, check: StartCheck | TeamCheck) -> Conflict:
     shown = check_to_api(check)
     first = shown["reasons"][0]["message"] if shown["reasons"] else "it is not open"
     when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -222,6 +237,27 @@ def _slot_unavailable(start: datetime, check: StartCheck) -> Conflict:
         param="start",
         details={"reasons": shown["reasons"], "alternatives": shown["alternatives"]},
     )
+
+
+@asynccontextmanager
+async def _write_for(state: AppState, start: datetime) -> AsyncIterator[AsyncSession]:
+    """A write transaction that takes time at ``start``: an exclusion, deadlock or serialization
+    error (a concurrent writer won) becomes the 409 a lost race gets."""
+    try:
+        async with state.db.write() as session:
+            yield session
+    except DBAPIError as exc:
+        if is_conflict_error(exc):
+            raise _lost_race(start) from None
+        raise
+
+
+async def _booking_to_move(session: AsyncSession, caller: Caller, booking_id: str) -> Booking:
+    """The booking, locked for the change, or 409 if it was cancelled meanwhile."""
+    booking = await get_booking(session, caller, booking_id, for_update=True)
+    if booking.status == "cancelled":
+        raise _booking_cancelled(booking_id)
+    return booking
 
 
 def _lost_race(start: datetime) -> Conflict:
@@ -288,6 +324,78 @@ async def _check_start(
         raise _slot_unavailable(start, check)
 
 
+async def _check_team(
+    session: AsyncSession,
+    *,
+    state: AppState,
+    team: teams.Team,
+    start: datetime,
+    busy: dict[str, list[BusyInterval]],
+    duration: int,
+    exclude_booking_id: str | None = None,
+) -> TeamCheck:
+    """The team check inside the write transaction: a one-day horizon first (most of the work
+    saved under the lock), the full check (reasons, alternatives) only for a refused start."""
+    conn = await session.connection()
+    now = state.clock.now()
+    for horizon_days in (1, CHECK_HORIZON_DAYS):
+        check = await teams.check_team_in(
+            conn,
+            team,
+            start=start,
+            now=now,
+            busy=busy,
+            duration_minutes=duration,
+            exclude_booking_id=exclude_booking_id,
+            horizon_days=horizon_days,
+        )
+        if check.available:
+            break
+    return check
+
+
+async def _pick_host(
+    session: AsyncSession, *, now: datetime, event_type: EventType, free: Sequence[str]
+) -> str:
+    """The round robin pick among the ``free`` hosts, from their bookings of this event type."""
+    if len(free) == 1:
+        return free[0]
+    since = month_start(now)
+    rows = (
+        await session.execute(
+            select(
+                BookingHost.host_id,
+                func.sum(case((Booking.created_at >= since, 1), else_=0)),
+                func.max(Booking.created_at),
+            )
+            .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
+            .where(
+                Booking.event_type_id == event_type.id,
+                BookingHost.status == "confirmed",
+                BookingHost.host_id.in_(list(free)),
+            )
+            .group_by(BookingHost.host_id)
+        )
+    ).all()
+    stats = {row[0]: (int(row[1] or 0), row[2]) for row in rows}
+    listed = {str(h["host_id"]): (i, h) for i, h in enumerate(event_type.hosts)}
+    candidates = []
+    for host_id in free:
+        position, host = listed.get(host_id, (len(listed), {}))
+        booked, last = stats.get(host_id, (0, None))
+        candidates.append(
+            RoundRobinHost(
+                host_id=host_id,
+                position=position,
+                priority=int(host.get("priority", 0)),
+                weight=int(host.get("weight", 1)),
+                booked_this_month=booked,
+                last_booked_at=last,
+            )
+        )
+    return pick_round_robin(candidates)
+
+
 async def _emit(
     session: AsyncSession,
     caller: Caller,
@@ -334,14 +442,41 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
     return found
 
 
+async def _load_for_create(
+    state: AppState, caller: Caller, draft: BookingDraft
+) -> tuple[availability.Hosted, teams.Team | None]:
+    """The event type and, for a team, the hosts the booking may go to (one read connection)."""
+    async with state.db.connect_read() as conn:
+        found = await availability.owned_event_type_and_schedule(conn, caller, draft.event_type_id)
+        event_type, schedule, default_host_id = found
+        if draft.host_id is not None and event_type.assignment != "round_robin":
+            # Another account's host is 404 like anywhere else; one of the caller's, 400.
+            await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
+            raise invalid_param(
+                "host_id",
+                f"host_id picks a host of a round robin event type; event type {event_type.id} "
+                f"is {event_type.assignment or 'single'}, so leave host_id out.",
+            )
+        if not teams.is_team(event_type, schedule):
+            return found, None
+        host_ids = await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
+        return found, await teams.load_team(conn, event_type, schedule, host_ids)
+
+
 async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
     """Book ``draft.start``; a retry whose Idempotency-Key already created one returns that one."""
-    found = await _load_event_type(state, caller, draft.event_type_id)
-    if found is None:
-        raise not_found("event type", draft.event_type_id, param="event_type_id")
-    event_type, schedule, host_id = found
+    found, team = await _load_for_create(state, caller, draft)
+    event_type, schedule, default_host_id = found
     duration = pick_duration(event_type, draft.duration)
-    busy = await availability.external_busy_for_start(state, event_type, schedule, draft.start)
+    busy: list[BusyInterval] = []
+    by_host: dict[str, list[BusyInterval]] = {}
+    if team is None:
+        assert schedule is not None  # is_team: an event type without a schedule is a team
+        busy = await availability.external_busy_for_start(state, event_type, schedule, draft.start)
+        lock_ids = [default_host_id]
+    else:
+        by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(draft.start))
+        lock_ids = team.host_ids
     end = draft.start + timedelta(minutes=duration)
     block_start, block_end = block_interval(
         draft.start,
@@ -349,70 +484,84 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         buffer_before_minutes=event_type.buffer_before_minutes,
         buffer_after_minutes=event_type.buffer_after_minutes,
     )
-    try:
-        async with state.db.write() as session:
-            await _lock_host(session, host_id)
-            if draft.idempotency_key is not None:
-                earlier = await _created_with_key(session, caller, draft.idempotency_key)
-                if earlier is not None:
-                    if earlier.created_at + RETENTION > state.clock.now():
-                        return earlier
-                    # Expired like its stored response: the key now names a new request. The old
-                    # booking gives it up (a key is unique per account and mode) and stays as is.
-                    earlier.idempotency_key = None
-                    await session.flush()
-            now = state.clock.now()
-            await check_booking_quota(
-                session, state.settings, caller.account, livemode=caller.livemode, now=now
-            )
+    async with _write_for(state, draft.start) as session:
+        await _lock_hosts(session, lock_ids)
+        if draft.idempotency_key is not None:
+            earlier = await _created_with_key(session, caller, draft.idempotency_key)
+            if earlier is not None:
+                if earlier.created_at + RETENTION > state.clock.now():
+                    return earlier
+                # Expired like its stored response: the key now names a new request. The old
+                # booking gives it up (a key is unique per account and mode) and stays as is.
+                earlier.idempotency_key = None
+                await session.flush()
+        now = state.clock.now()
+        await check_booking_quota(
+            session, state.settings, caller.account, livemode=caller.livemode, now=now
+        )
+        if team is None:
+            assert schedule is not None
             await _check_start(
                 session,
                 state=state,
                 event_type=event_type,
                 schedule=schedule,
-                host_id=host_id,
+                host_id=default_host_id,
                 start=draft.start,
                 busy=busy,
                 duration=duration,
             )
-            booking_id = new_id("bk")
-            booking = Booking(
-                id=booking_id,
-                account_id=caller.account_id,
-                livemode=caller.livemode,
-                event_type_id=event_type.id,
-                host_id=host_id,
-                status="confirmed",
-                start_at=draft.start,
-                end_at=end,
-                block_start=block_start,
-                block_end=block_end,
-                seat_key=booking_seat_key(
-                    booking_id=booking_id,
-                    event_type_id=event_type.id,
-                    start=draft.start,
-                    seats_per_slot=event_type.seats_per_slot,
-                ),
-                duration_minutes=duration,
-                invitee_name=draft.invitee_name,
-                invitee_email=draft.invitee_email,
-                invitee_time_zone=draft.invitee_time_zone,
-                guests=list(draft.guests),
-                notes=draft.notes or None,
-                metadata_=dict(draft.metadata),
-                location=dict(event_type.location) if event_type.location else None,
-                idempotency_key=draft.idempotency_key,
-                created_at=now,
-                updated_at=now,
+            host_ids = [default_host_id]
+        else:
+            check = await _check_team(
+                session,
+                state=state,
+                team=team,
+                start=draft.start,
+                busy=by_host,
+                duration=duration,
             )
-            session.add(booking)
-            session.add_all(occupy(booking, [host_id]))
-            await session.flush()
-            return await _emit(session, caller, "created", booking, event_type)
-    except DBAPIError as exc:
-        if is_conflict_error(exc):
-            raise _lost_race(draft.start) from None
-        raise
+            if not check.available:
+                raise _slot_unavailable(draft.start, check)
+            host_ids = (
+                [await _pick_host(session, now=now, event_type=event_type, free=check.host_ids)]
+                if team.assignment == "round_robin"
+                else team.host_ids
+            )
+        booking_id = new_id("bk")
+        booking = Booking(
+            id=booking_id,
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            event_type_id=event_type.id,
+            host_id=host_ids[0],
+            status="confirmed",
+            start_at=draft.start,
+            end_at=end,
+            block_start=block_start,
+            block_end=block_end,
+            seat_key=booking_seat_key(
+                booking_id=booking_id,
+                event_type_id=event_type.id,
+                start=draft.start,
+                seats_per_slot=event_type.seats_per_slot,
+            ),
+            duration_minutes=duration,
+            invitee_name=draft.invitee_name,
+            invitee_email=draft.invitee_email,
+            invitee_time_zone=draft.invitee_time_zone,
+            guests=list(draft.guests),
+            notes=draft.notes or None,
+            metadata_=dict(draft.metadata),
+            location=dict(event_type.location) if event_type.location else None,
+            idempotency_key=draft.idempotency_key,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(booking)
+        session.add_all(occupy(booking, host_ids))
+        await session.flush()
+        return await _emit(session, caller, "created", booking, event_type)
 
 
 async def update_booking(
@@ -466,71 +615,168 @@ def _booking_cancelled(booking_id: str) -> Conflict:
     )
 
 
+def _event_type_deleted() -> Conflict:
+    return conflict(
+        "slot_unavailable",
+        "The booking's event type was deleted, so the booking cannot be moved; cancel it and "
+        "book another event type.",
+        param="start",
+        details={
+            "reasons": [{"code": "event_type_inactive", "message": "The event type was deleted."}],
+            "alternatives": [],
+        },
+    )
+
+
+def _move(
+    booking: Booking, event_type: EventType, start: datetime, reason: str | None, now: datetime
+) -> None:
+    """Give ``booking`` its new time (the old one kept as ``previous_*``)."""
+    end = start + timedelta(minutes=booking.duration_minutes)
+    booking.previous_start, booking.previous_end = booking.start_at, booking.end_at
+    booking.start_at, booking.end_at = start, end
+    booking.block_start, booking.block_end = block_interval(
+        start,
+        end,
+        buffer_before_minutes=event_type.buffer_before_minutes,
+        buffer_after_minutes=event_type.buffer_after_minutes,
+    )
+    booking.seat_key = booking_seat_key(
+        booking_id=booking.id,
+        event_type_id=event_type.id,
+        start=start,
+        seats_per_slot=event_type.seats_per_slot,
+    )
+    booking.rescheduled_at = now
+    booking.reschedule_reason = reason or None
+    booking.ics_sequence += 1
+    booking.updated_at = now
+
+
+async def _host_ids_of(session: AsyncSession, booking_id: str) -> list[str]:
+    """The hosts a booking occupies, assigned or first host first."""
+    rows = await session.scalars(
+        select(BookingHost.host_id)
+        .where(BookingHost.booking_id == booking_id)
+        .order_by(BookingHost.position)
+    )
+    return list(rows.all())
+
+
 async def reschedule_booking(
-    state: AppState, caller: Caller, booking_id: str, start: datetime, reason: str | None
+    state: AppState,
+    caller: Caller,
+    booking_id: str,
+    start: datetime,
+    reason: str | None,
+    *,
+    reassign: bool = False,
 ) -> Booking:
+    """Move a booking, keeping its host(s) when they are free at ``start``; with ``reassign``
+    (round robin only) a busy host hands it to the free host the assignment rule picks."""
     async with state.db.read() as session:
         current = await get_booking(session, caller, booking_id)
+        current_hosts = await _host_ids_of(session, booking_id)
     if current.status == "cancelled":
         raise _booking_cancelled(booking_id)
-    found = await _load_event_type(state, caller, current.event_type_id)
-    if found is None:
-        raise conflict(
-            "slot_unavailable",
-            "The booking's event type was deleted, so the booking cannot be moved; cancel it and "
-            "book another event type.",
-            param="start",
-            details={
-                "reasons": [
-                    {"code": "event_type_inactive", "message": "The event type was deleted."}
-                ],
-                "alternatives": [],
-            },
+    async with state.db.connect_read() as conn:
+        found = await availability.load_event_type_and_schedule(
+            conn,
+            account_id=caller.account_id,
+            livemode=caller.livemode,
+            event_type_id=current.event_type_id,
         )
-    event_type, schedule, _host_id = found
-    busy = await availability.external_busy_for_start(state, event_type, schedule, start)
-    try:
-        async with state.db.write() as session:
-            booking = await get_booking(session, caller, booking_id, for_update=True)
-            if booking.status == "cancelled":
-                raise _booking_cancelled(booking_id)
-            await _lock_host(session, booking.host_id)
-            duration = booking.duration_minutes
-            await _check_start(
+        if found is None:
+            raise _event_type_deleted()
+        event_type, schedule, default_host_id = found
+        is_team = teams.is_team(event_type, schedule)
+        if reassign and not (is_team and event_type.assignment == "round_robin"):
+            raise invalid_param(
+                "reassign",
+                "reassign moves round robin bookings to another host; this booking's event type "
+                f"is {event_type.assignment or 'single'}, so leave reassign out.",
+            )
+        team = None
+        pool: list[str] = []
+        if is_team:
+            pool = teams.listed_host_ids(event_type, default_host_id) if reassign else []
+            loaded = current_hosts + [h for h in pool if h not in current_hosts]
+            team = await teams.load_team(conn, event_type, schedule, loaded)
+    if team is None:
+        assert schedule is not None  # is_team: an event type without a schedule is a team
+        return await _reschedule_one(state, caller, booking_id, event_type, schedule, start, reason)
+    by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
+    async with _write_for(state, start) as session:
+        booking = await _booking_to_move(session, caller, booking_id)
+        await _lock_hosts(session, team.host_ids)
+        if await _host_ids_of(session, booking_id) != current_hosts:
+            raise _lost_race(start)  # reassigned meanwhile: its hosts are not the ones checked
+        now = state.clock.now()
+        keep = team.only(current_hosts, "collective")
+        check = await _check_team(
+            session,
+            state=state,
+            team=keep,
+            start=start,
+            busy=by_host,
+            duration=booking.duration_minutes,
+            exclude_booking_id=booking.id,
+        )
+        new_hosts = current_hosts
+        if not check.available:
+            if not reassign:
+                raise _slot_unavailable(start, check)
+            others = await _check_team(
                 session,
                 state=state,
-                event_type=event_type,
-                schedule=schedule,
-                host_id=booking.host_id,
+                team=team.only(pool, "round_robin"),
                 start=start,
-                busy=busy,
-                duration=duration,
+                busy=by_host,
+                duration=booking.duration_minutes,
                 exclude_booking_id=booking.id,
             )
-            now = state.clock.now()
-            end = start + timedelta(minutes=duration)
-            booking.previous_start, booking.previous_end = booking.start_at, booking.end_at
-            booking.start_at, booking.end_at = start, end
-            booking.block_start, booking.block_end = block_interval(
-                start,
-                end,
-                buffer_before_minutes=event_type.buffer_before_minutes,
-                buffer_after_minutes=event_type.buffer_after_minutes,
-            )
-            booking.seat_key = booking_seat_key(
-                booking_id=booking.id,
-                event_type_id=event_type.id,
-                start=start,
-                seats_per_slot=event_type.seats_per_slot,
-            )
-            booking.rescheduled_at = now
-            booking.reschedule_reason = reason or None
-            booking.ics_sequence += 1
-            booking.updated_at = now
+            if not others.available:
+                raise _slot_unavailable(start, others)
+            new_hosts = [
+                await _pick_host(session, now=now, event_type=event_type, free=others.host_ids)
+            ]
+        _move(booking, event_type, start, reason, now)
+        if new_hosts != current_hosts:
+            await session.execute(delete(BookingHost).where(BookingHost.booking_id == booking.id))
+            booking.host_id = new_hosts[0]
+            session.add_all(occupy(booking, new_hosts))
+        else:
             await _sync_occupancy(session, booking)
-            await session.flush()
-            return await _emit(session, caller, "rescheduled", booking, event_type)
-    except DBAPIError as exc:
-        if is_conflict_error(exc):
-            raise _lost_race(start) from None
-        raise
+        await session.flush()
+        return await _emit(session, caller, "rescheduled", booking, event_type)
+
+
+async def _reschedule_one(
+    state: AppState,
+    caller: Caller,
+    booking_id: str,
+    event_type: EventType,
+    schedule: Schedule,
+    start: datetime,
+    reason: str | None,
+) -> Booking:
+    """Reschedule a booking of an event type without hosts: its one host keeps it."""
+    busy = await availability.external_busy_for_start(state, event_type, schedule, start)
+    async with _write_for(state, start) as session:
+        booking = await _booking_to_move(session, caller, booking_id)
+        await _lock_host(session, booking.host_id)
+        await _check_start(
+            session,
+            state=state,
+            event_type=event_type,
+            schedule=schedule,
+            host_id=booking.host_id,
+            start=start,
+            busy=busy,
+            duration=booking.duration_minutes,
+            exclude_booking_id=booking.id,
+        )
+        _move(booking, event_type, start, reason, state.clock.now())
+        await _sync_occupancy(session, booking)
+        await session.flush()
+        return await _emit(session, caller, "rescheduled", booking, event_type)

@@ -39,7 +39,8 @@ booking occupies all of them. `round_robin`: one host; a slot is open when at le
 host is free, and the booking goes to the free host with the fewest confirmed bookings
 of this event type this calendar month (UTC) divided by its `weight`, ties broken by
 higher `priority`, then by the host booked least recently (never booked first), then by
-the order of `hosts`.
+the order of `hosts`. A booking counts for the month it was made in (`created_at`).
+A host that is deactivated or deleted after being listed is never free.
 
 """
 

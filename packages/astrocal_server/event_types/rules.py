@@ -1,5 +1,9 @@
-"""Pure event type rules: duration options, references to the caller's calendars, slug clashes.
-No I/O: the service loads what the rules look at.
+"""Pure event type rules: duration options, references to the caller's calendars, slug clashes,
+the shape of a team (hosts, assignment, schedule). No I/O: the service loads what the rules look at.
+
+A *team* event type is one with ``hosts``: ``single`` with exactly one listed host (that host, not
+the account's default one), ``collective`` or ``round_robin`` with 1–50. Only a team may have
+``schedule_id`` null (each host then works its own default schedule).
 """
 
 from __future__ import annotations
@@ -8,9 +12,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import Conflict, conflict, invalid_param, not_found
-from astrocal_server.storage.models import CalendarConnection
+from astrocal_server.storage.models import CalendarConnection, Host
 
-__all__ = ["CalendarRefs", "calendar_refs", "check_calendar_refs", "check_durations", "slug_taken"]
+__all__ = [
+    "CalendarRefs",
+    "calendar_refs",
+    "check_calendar_refs",
+    "check_durations",
+    "check_host_rows",
+    "check_team",
+    "slug_taken",
+]
 
 # (request param, {"connection_id": …, "calendar_id": …}) in the order they are checked.
 CalendarRefs = list[tuple[str, dict[str, Any]]]
@@ -72,3 +84,67 @@ def slug_taken(slug: str) -> Conflict:
         f"Another event type in this account already uses the slug {slug!r}; choose another slug.",
         param="slug",
     )
+
+
+def check_team(
+    hosts: Sequence[Mapping[str, Any]],
+    assignment: str,
+    schedule_id: str | None,
+) -> None:
+    """Each host listed once; a team assignment has hosts, ``single`` at most one; ``schedule_id``
+    null only with hosts. (The schema bounds the list at 50 and each priority and weight.)"""
+    first_at: dict[str, int] = {}
+    for i, host in enumerate(hosts):
+        host_id = str(host["host_id"])
+        if host_id in first_at:
+            raise invalid_param(
+                f"hosts.{i}.host_id",
+                f"Host {host_id} is listed twice (hosts.{first_at[host_id]} and hosts.{i}); "
+                "list each host once.",
+            )
+        first_at[host_id] = i
+    if assignment != "single" and not hosts:
+        raise invalid_param(
+            "hosts",
+            f"A {assignment} event type needs 1–50 hosts; list them in hosts "
+            '([{"host_id": "host_…"}]), or use assignment single.',
+        )
+    if assignment == "single" and len(hosts) > 1:
+        raise invalid_param(
+            "assignment",
+            f"assignment single books one host, but hosts lists {len(hosts)}; use collective "
+            "(every host) or round_robin (one of them), or list one host.",
+        )
+    if schedule_id is None and not hosts:
+        raise invalid_param(
+            "schedule_id",
+            "schedule_id may be null only for event types with hosts (each then works its own "
+            "default schedule); pass a schedule id.",
+        )
+
+
+def check_host_rows(
+    hosts: Sequence[Mapping[str, Any]],
+    found: Mapping[str, Host],
+    *,
+    own_schedules: bool,
+) -> None:
+    """Each listed host is one of ``found`` (the caller's hosts, not deleted) and active; with
+    ``own_schedules`` (no ``schedule_id``) each has a default schedule to work."""
+    for i, ref in enumerate(hosts):
+        param = f"hosts.{i}.host_id"
+        host = found.get(str(ref["host_id"]))
+        if host is None:
+            raise not_found("host", str(ref["host_id"]), param=param)
+        if not host.active:
+            raise invalid_param(
+                param,
+                f"Host {host.id} is deactivated and cannot be booked; reactivate it "
+                "(PATCH /v1/hosts/{id} with active true) or remove it from hosts.",
+            )
+        if own_schedules and host.default_schedule_id is None:
+            raise invalid_param(
+                param,
+                f"Host {host.id} has no default schedule, and the event type has no schedule_id; "
+                "give the event type a schedule_id, or the host a default schedule.",
+            )

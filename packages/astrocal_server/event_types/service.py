@@ -5,12 +5,20 @@ its slug is unique among the caller's live event types, and the calendars it nam
 caller's. Deleting one with upcoming bookings is refused, or with ``force`` deactivates it instead
 (its bookings stay); without upcoming bookings it is soft-deleted and its slug is free again.
 
+Teams (``hosts``, ``assignment``): the shape rules are :func:`~astrocal_server.event_types.rules.
+check_team`'s; each host listed must be an active, non-deleted host of the caller's account and
+mode (404 ``resource_missing`` on ``hosts.<i>.host_id`` otherwise). Hosts are checked when the list
+is sent; a host deactivated or deleted later stays listed, and availability treats it as never
+free (a collective type then has no open slots; a round robin one books the others).
+
 Defaults of the settable fields (``booking_window_days`` 60, no buffers, one seat, …) are the
 contract's, filled in by the generated request model; a field the caller did not send and the
 contract gives no default (``MISSING``) is left to the column default in ``storage/models.py``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +28,16 @@ from astrocal_server.calendars.refs import check_calendars
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
-from astrocal_server.event_types.rules import check_durations, slug_taken
+from astrocal_server.event_types.rules import (
+    check_durations,
+    check_host_rows,
+    check_team,
+    slug_taken,
+)
 from astrocal_server.ids import new_id
 from astrocal_server.schedules.service import default_schedule_id, get_schedule
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, EventType
+from astrocal_server.storage.models import Booking, EventType, Host
 from astrocal_server.storage.owned import get_owned, list_owned
 from astrocal_server.storage.pagination import Page, PageRequest
 from astrocal_server.validation import merge_metadata
@@ -82,6 +95,32 @@ async def _check_calendars(session: AsyncSession, caller: Caller, event_type: Ev
     )
 
 
+async def _check_hosts(
+    session: AsyncSession, caller: Caller, event_type: EventType, *, hosts_sent: bool
+) -> None:
+    """The team's shape, and (when ``hosts`` was sent) that each host may be booked."""
+    check_team(event_type.hosts, event_type.assignment, event_type.schedule_id)
+    if not hosts_sent or not event_type.hosts:
+        return
+    ids = {str(h["host_id"]) for h in event_type.hosts}
+    found = {
+        h.id: h
+        for h in (
+            await session.scalars(
+                select(Host).where(Host.id.in_(ids), caller.owns(Host), Host.deleted_at.is_(None))
+            )
+        ).all()
+    }
+    check_host_rows(event_type.hosts, found, own_schedules=event_type.schedule_id is None)
+
+
+def _hosts(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"host_id": h["host_id"], "priority": h.get("priority", 0), "weight": h.get("weight", 1)}
+        for h in sent
+    ]
+
+
 async def _slug_in_use(
     session: AsyncSession, caller: Caller, slug: str, except_id: str | None = None
 ) -> bool:
@@ -117,8 +156,14 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
     # The fields sent or defaulted by the contract, as JSON values (what was not sent is absent).
     values = new.model_dump()
     now = state.clock.now()
+    hosts = _hosts(values.get("hosts", []))
     async with state.db.write() as session:
-        schedule_id = await _schedule_id(session, caller, values.get("schedule_id"))
+        # A team without a schedule_id works each host's own default schedule.
+        schedule_id = (
+            None
+            if hosts and "schedule_id" not in values
+            else await _schedule_id(session, caller, values.get("schedule_id"))
+        )
         if await _slug_in_use(session, caller, new.slug):
             raise slug_taken(new.slug)
         given = {name: values[name] for name in _DEFAULTED if name in values}
@@ -134,6 +179,8 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
             slot_interval_minutes=values.get("slot_interval_minutes"),
             max_bookings_per_day=values.get("max_bookings_per_day"),
             schedule_id=schedule_id,
+            hosts=hosts,
+            assignment=values.get("assignment", "single"),
             location=values.get("location"),
             conflict_calendars=list(values.get("conflict_calendars", [])),
             destination_calendar=values.get("destination_calendar"),
@@ -144,6 +191,7 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
             **given,
         )
         check_durations(event_type.duration_minutes, event_type.duration_options)
+        await _check_hosts(session, caller, event_type, hosts_sent=True)
         await _check_calendars(session, caller, event_type)
         session.add(event_type)
         # The flush also fills in the column defaults of what was left out.
@@ -170,8 +218,19 @@ async def update_event_type(
     sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
     async with state.db.write() as session:
         event_type = await get_event_type(session, caller, event_type_id)
+        if "hosts" in sent:
+            event_type.hosts = _hosts(sent["hosts"])
+        if "assignment" in sent:
+            event_type.assignment = sent["assignment"]
         if "schedule_id" in sent:
-            event_type.schedule_id = await _schedule_id(session, caller, sent["schedule_id"])
+            chosen = sent["schedule_id"]
+            # null is for teams only: check_team refuses it for an event type without hosts.
+            event_type.schedule_id = (
+                None if chosen is None else await _schedule_id(session, caller, chosen)
+            )
+        elif event_type.schedule_id is None and not event_type.hosts:
+            # Hosts removed from a team that worked their own schedules: back to the default one.
+            event_type.schedule_id = await _schedule_id(session, caller, None)
         slug = sent.get("slug")
         if slug is not None and slug != event_type.slug:
             if await _slug_in_use(session, caller, slug, except_id=event_type.id):
@@ -192,6 +251,9 @@ async def update_event_type(
             except ValueError as exc:
                 raise invalid_param("metadata", f"{exc}.") from None
         check_durations(event_type.duration_minutes, event_type.duration_options)
+        await _check_hosts(
+            session, caller, event_type, hosts_sent="hosts" in sent or "schedule_id" in sent
+        )
         await _check_calendars(session, caller, event_type)
         event_type.updated_at = state.clock.now()
         await _flush(session, event_type.slug)

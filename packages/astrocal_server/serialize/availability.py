@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from astrocal_server.availability.engine import Slot, StartCheck, format_ts
+from astrocal_server.availability.engine import Slot, StartCheck, TeamCheck, TeamSlot, format_ts
 from astrocal_server.serialize.common import format_datetime
 
 if TYPE_CHECKING:
@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 __all__ = ["check_to_api", "open_slots_to_api", "slot_to_api"]
 
 
-def slot_to_api(slot: Slot) -> dict[str, Any]:
+def slot_to_api(slot: Slot | TeamSlot) -> dict[str, Any]:
+    """A slot; a team's (event types with hosts) names the hosts free at its start."""
     out: dict[str, Any] = {"start": format_ts(slot.start_ts), "end": format_ts(slot.end_ts)}
     if slot.seats_remaining is not None:
         out["seats_remaining"] = slot.seats_remaining
+    if isinstance(slot, TeamSlot):
+        out["host_ids"] = list(slot.host_ids)
     return out
 
 
@@ -36,10 +39,13 @@ def open_slots_to_api(found: OpenSlots) -> dict[str, Any]:
     return out
 
 
-def check_to_api(result: StartCheck) -> dict[str, Any]:
+def check_to_api(result: StartCheck | TeamCheck) -> dict[str, Any]:
+    """A start check; a team's names the hosts free (``host_ids``) and each reason's host."""
     reasons = []
     for reason in result.reasons:
         item: dict[str, Any] = {"code": reason.code, "message": reason.message}
+        if reason.host_id is not None:
+            item["host_id"] = reason.host_id
         if reason.conflict is not None:
             item["conflict"] = {
                 "start": format_datetime(reason.conflict.start),
@@ -47,8 +53,9 @@ def check_to_api(result: StartCheck) -> dict[str, Any]:
                 "source": reason.conflict.source,
             }
         reasons.append(item)
-    return {
-        "available": result.available,
-        "reasons": reasons,
-        "alternatives": [slot_to_api(slot) for slot in result.alternatives],
-    }
+    out: dict[str, Any] = {"available": result.available}
+    if isinstance(result, TeamCheck):
+        out["host_ids"] = list(result.host_ids)
+    out["reasons"] = reasons
+    out["alternatives"] = [slot_to_api(slot) for slot in result.alternatives]
+    return out

@@ -4,25 +4,17 @@ PostgreSQL with two real uvicorn processes sharing the database."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
-from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
-from tests.support import pinned_app
 from tests.support.bookings import TUESDAY_9, MakeEventType, iso
-from tests.support.live import free_socket
+from tests.support.races import confirmed_at, race, racer_body
 
 # 100 racers on a pool of 20 (+20 overflow) connections each: two such modules at once on the
 # PostgreSQL the suite shares would pass its connection limit, so these run alone.
@@ -34,69 +26,24 @@ ROUNDS = 2
 PROCESS_ROUNDS = 3  # with two server processes on PostgreSQL
 
 
-def _body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:
-    return {
-        "event_type_id": event_type_id,
-        "start": iso(start),
-        "invitee": {"name": f"Racer {i}", "email": f"racer{i}@example.com"},
-    }
-
-
-async def _race(
-    clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
-) -> Counter[int | str]:
-    """Fire every body at once; the outcome counts status codes (and client-side errors by name,
-    so a failure says what happened instead of cutting the other requests off)."""
-    responses = await asyncio.gather(
-        *(
-            clients[i % len(clients)].post("/v1/bookings", headers=headers, json=body)
-            for i, body in enumerate(bodies)
-        ),
-        return_exceptions=True,
-    )
-    outcome: Counter[int | str] = Counter()
-    for r in responses:
-        if isinstance(r, BaseException):
-            outcome[f"{type(r).__name__}: {r}"] += 1
-            continue
-        if r.status_code == 409:
-            assert r.json()["error"]["code"] == "slot_unavailable", r.text
-        outcome[r.status_code] += 1
-    return outcome
-
-
-async def _confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -> int:
-    r = await client.get(
-        "/v1/bookings",
-        headers=headers,
-        params={
-            "start_after": iso(start),
-            "start_before": iso(start + timedelta(seconds=1)),
-            "status": "confirmed",
-            "limit": 100,
-        },
-    )
-    return len(r.json()["data"])
-
-
 async def test_one_slot_many_requests(
     client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
 ) -> None:
     evt = await make_event_type()
     for round_ in range(ROUNDS):
         start = TUESDAY_9 + timedelta(hours=round_)
-        bodies = [_body(evt["id"], start, i) for i in range(RACERS)]
-        outcome = await _race([client], auth_headers, bodies)
+        bodies = [racer_body(evt["id"], start, i) for i in range(RACERS)]
+        outcome = await race([client], auth_headers, bodies)
         assert outcome == Counter({201: 1, 409: RACERS - 1}), (round_, outcome)
-        assert await _confirmed_at(client, auth_headers, start) == 1
+        assert len(await confirmed_at(client, auth_headers, start)) == 1
 
 
 async def test_seats_many_requests(
     client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
 ) -> None:
     evt = await make_event_type(seats_per_slot=5)
-    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(40)]
-    assert await _race([client], auth_headers, bodies) == Counter({201: 5, 409: 35})
+    bodies = [racer_body(evt["id"], TUESDAY_9, i) for i in range(40)]
+    assert await race([client], auth_headers, bodies) == Counter({201: 5, 409: 35})
 
 
 async def test_overlapping_event_types_cannot_both_win(
@@ -107,21 +54,23 @@ async def test_overlapping_event_types_cannot_both_win(
     bodies = []
     for i in range(40):
         evt, start = (short, TUESDAY_9 + timedelta(minutes=30)) if i % 2 else (long, TUESDAY_9)
-        bodies.append(_body(evt["id"], start, i))
-    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
+        bodies.append(racer_body(evt["id"], start, i))
+    assert await race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
 
 
 async def test_back_to_back_both_win_and_a_cancelled_slot_is_free_again(
     client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
 ) -> None:
     evt = await make_event_type()
-    bodies = [_body(evt["id"], TUESDAY_9 + timedelta(minutes=30 * (i % 2)), i) for i in range(40)]
-    assert await _race([client], auth_headers, bodies) == Counter({201: 2, 409: 38})
+    bodies = [
+        racer_body(evt["id"], TUESDAY_9 + timedelta(minutes=30 * (i % 2)), i) for i in range(40)
+    ]
+    assert await race([client], auth_headers, bodies) == Counter({201: 2, 409: 38})
     listed = (await client.get("/v1/bookings", headers=auth_headers)).json()["data"]
     first = next(b for b in listed if b["start"] == iso(TUESDAY_9))
     await client.post(f"/v1/bookings/{first['id']}/cancel", headers=auth_headers)
-    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(40)]
-    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
+    bodies = [racer_body(evt["id"], TUESDAY_9, i) for i in range(40)]
+    assert await race([client], auth_headers, bodies) == Counter({201: 1, 409: 39})
 
 
 async def test_exclusion_constraint_is_the_backstop(
@@ -140,72 +89,6 @@ async def test_exclusion_constraint_is_the_backstop(
     await add_booking(account, evt["id"], TUESDAY_9 + timedelta(minutes=15), status="cancelled")
 
 
-# --- two real server processes on one PostgreSQL ------------------------------------------------
-
-
-def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], str]:
-    sock = free_socket()
-    sock.listen(512)  # requests queue here until the server is up: no readiness polling
-    port = sock.getsockname()[1]
-    log = (tmp / f"{name}.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "pinned_app:create",
-            "--factory",
-            "--app-dir",
-            str(Path(pinned_app.__file__).parent),
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "warning",
-            "--backlog",
-            "512",
-            # Idle keep-alive connections stay open across rounds: no close-while-reused races.
-            "--timeout-keep-alive",
-            "120",
-        ],
-        env=env,
-        cwd=tmp,
-        pass_fds=[sock.fileno()],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    sock.close()
-    return proc, f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
-    settings = app.state.astrocal.settings
-    if app.state.astrocal.db.dialect != "postgresql":
-        pytest.skip("scale-out (several server processes) needs PostgreSQL")
-    env = {
-        **os.environ,
-        "ASTROCAL_DATABASE_URL": settings.database_url,
-        "ASTROCAL_RUN_RELAY": "false",
-        "ASTROCAL_EMAIL_BACKEND": "memory",
-        "ASTROCAL_MIGRATE_ON_START": "false",
-        "ASTROCAL_TEST_NOW": iso(clock.now()),
-        "ASTROCAL_PLANS": '{"unlimited": {"requests_per_minute": 100000},'
-        ' "tight": {"requests_per_minute": 6}}',
-    }
-    servers = [_spawn(tmp_path, env, f"server{i}") for i in range(2)]
-    try:
-        yield [url for _, url in servers]
-    finally:
-        for proc, _ in servers:
-            proc.terminate()
-        for proc, _ in servers:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @pytest.mark.slow
 async def test_two_server_processes_race_on_postgresql(
     two_servers: list[str],
@@ -220,10 +103,10 @@ async def test_two_server_processes_race_on_postgresql(
     try:
         for round_ in range(PROCESS_ROUNDS):
             start = TUESDAY_9 + timedelta(hours=round_)
-            bodies = [_body(evt["id"], start, i) for i in range(RACERS)]
-            outcome = await _race(clients, auth_headers, bodies)
+            bodies = [racer_body(evt["id"], start, i) for i in range(RACERS)]
+            outcome = await race(clients, auth_headers, bodies)
             assert outcome == Counter({201: 1, 409: RACERS - 1}), (round_, outcome)
-            assert await _confirmed_at(clients[0], auth_headers, start) == 1
+            assert len(await confirmed_at(clients[0], auth_headers, start)) == 1
 
         # The rate limit is one budget across both processes.
         tight: NewAccount = await make_account(name="Tight", email="t@example.com", plan="tight")
@@ -261,5 +144,5 @@ async def test_without_lock_and_recheck_the_constraint_still_allows_one_winner(
     monkeypatch.setattr(service, "_lock_host", no_lock)
     monkeypatch.setattr(availability, "check_start_in_session", always_open)
     evt = await make_event_type()
-    bodies = [_body(evt["id"], TUESDAY_9, i) for i in range(30)]
-    assert await _race([client], auth_headers, bodies) == Counter({201: 1, 409: 29})
+    bodies = [racer_body(evt["id"], TUESDAY_9, i) for i in range(30)]
+    assert await race([client], auth_headers, bodies) == Counter({201: 1, 409: 29})

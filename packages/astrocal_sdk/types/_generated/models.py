@@ -428,7 +428,8 @@ booking occupies all of them. `round_robin`: one host; a slot is open when at le
 host is free, and the booking goes to the free host with the fewest confirmed bookings
 of this event type this calendar month (UTC) divided by its `weight`, ties broken by
 higher `priority`, then by the host booked least recently (never booked first), then by
-the order of `hosts`.
+the order of `hosts`. A booking counts for the month it was made in (`created_at`).
+A host that is deactivated or deleted after being listed is never free.
 
 """
 
@@ -664,7 +665,7 @@ class Slot(BaseModel):
     """
     host_ids: list[HostId] | MISSING = MISSING
     """
-    The hosts free at this start, in the event type's order (collective and single: every host; round robin: those a booking may go to).
+    Event types with `hosts` only: the hosts free at this start, in the event type's order (collective and single: every host; round robin: those a booking may go to).
     """
 
 
@@ -806,7 +807,7 @@ class AvailabilityCheck(BaseModel):
     available: bool
     host_ids: list[HostId] | MISSING = MISSING
     """
-    The hosts free at the start (round robin, the ones a booking may go to; collective and single, every host when available); empty when it is not available.
+    Event types with `hosts` only: the hosts free at the start (round robin, the ones a booking may go to; collective and single, every host when available); empty when it is not available.
     """
     reasons: list[AvailabilityReason]
     """

@@ -1,0 +1,134 @@
+"""The race harness of the no-double-booking tests: many simultaneous creates, their outcome
+counted by status, and two real uvicorn server processes sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from astrocal_server.clock import FixedClock
+from fastapi import FastAPI
+
+from tests.support import pinned_app
+from tests.support.bookings import iso
+from tests.support.live import free_socket
+
+H = dict[str, str]
+
+
+def racer_body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:
+    return {
+        "event_type_id": event_type_id,
+        "start": iso(start),
+        "invitee": {"name": f"Racer {i}", "email": f"racer{i}@example.com"},
+    }
+
+
+async def confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -> list[str]:
+    """The ids of the confirmed bookings starting at ``start`` (at most 100)."""
+    r = await client.get(
+        "/v1/bookings",
+        headers=headers,
+        params={
+            "start_after": iso(start),
+            "start_before": iso(start + timedelta(seconds=1)),
+            "status": "confirmed",
+            "limit": 100,
+        },
+    )
+    return [b["id"] for b in r.json()["data"]]
+
+
+async def race(
+    clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
+) -> Counter[int | str]:
+    """Fire every body at once; the outcome counts status codes (and client-side errors by name,
+    so a failure says what happened instead of cutting the other requests off)."""
+    responses = await asyncio.gather(
+        *(
+            clients[i % len(clients)].post("/v1/bookings", headers=headers, json=body)
+            for i, body in enumerate(bodies)
+        ),
+        return_exceptions=True,
+    )
+    outcome: Counter[int | str] = Counter()
+    for r in responses:
+        if isinstance(r, BaseException):
+            outcome[f"{type(r).__name__}: {r}"] += 1
+            continue
+        if r.status_code == 409:
+            assert r.json()["error"]["code"] == "slot_unavailable", r.text
+        outcome[r.status_code] += 1
+    return outcome
+
+
+def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], str]:
+    sock = free_socket()
+    sock.listen(512)  # requests queue here until the server is up: no readiness polling
+    port = sock.getsockname()[1]
+    log = (tmp / f"{name}.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "pinned_app:create",
+            "--factory",
+            "--app-dir",
+            str(Path(pinned_app.__file__).parent),
+            "--fd",
+            str(sock.fileno()),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "512",
+            # Idle keep-alive connections stay open across rounds: no close-while-reused races.
+            "--timeout-keep-alive",
+            "120",
+        ],
+        env=env,
+        cwd=tmp,
+        pass_fds=[sock.fileno()],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    sock.close()
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    settings = app.state.astrocal.settings
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("scale-out (several server processes) needs PostgreSQL")
+    env = {
+        **os.environ,
+        "ASTROCAL_DATABASE_URL": settings.database_url,
+        "ASTROCAL_RUN_RELAY": "false",
+        "ASTROCAL_EMAIL_BACKEND": "memory",
+        "ASTROCAL_MIGRATE_ON_START": "false",
+        "ASTROCAL_TEST_NOW": iso(clock.now()),
+        "ASTROCAL_PLANS": '{"unlimited": {"requests_per_minute": 100000},'
+        ' "tight": {"requests_per_minute": 6}}',
+    }
+    servers = [_spawn(tmp_path, env, f"server{i}") for i in range(2)]
+    try:
+        yield [url for _, url in servers]
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+        for proc, _ in servers:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
