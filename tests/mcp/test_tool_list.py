@@ -14,7 +14,9 @@ from mcp import Client
 # Estimated tokens for the whole tools/list answer (names, descriptions, input and output
 # schemas, annotations). Estimate: compact JSON characters / 4, the usual rule of thumb for
 # English and JSON with BPE tokenizers. Raise it only on purpose.
-TOKEN_BUDGET = 3_500
+# Team scheduling added hosts to every booking result and host_id/reassign inputs (~360 tokens
+# over the 3,500 this list held before); the budget holds the line at what the list costs now.
+TOKEN_BUDGET = 3_900
 
 
 def estimate_tokens(tools: list[Any]) -> int:

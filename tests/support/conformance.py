@@ -4,7 +4,9 @@
 "Schema-valid" is the contract plus what a schema cannot state: the ``iana-time-zone`` format
 (taught to schemathesis here), cross-field rules (an interval's end after its start, intervals of
 one day apart, a date range of at most 62 days, duration options that include the duration, a
-default schedule that is not unset directly, a duration among the event type's options), instants between 1971 and 9000, deliverable email
+default schedule that is not unset directly, a duration among the event type's options, an
+assignment that fits the hosts listed, ``reassign`` only for round robin bookings), instants
+between 1971 and 9000, deliverable email
 domains, webhook hosts that resolve, and cursors the server issued. :func:`repair` mends
 generated requests on exactly those rules and nothing else, so every other refusal of valid data
 fails the run; the two operations whose inputs only the server or the outside world can make valid
@@ -158,7 +160,23 @@ def _meaningful_object(value: dict[str, Any]) -> dict[str, Any]:
         _one_range(value)
     if "start" in value and isinstance(value["start"], str) and "T" in value["start"]:
         value["start"] = _instant_in_range(value["start"])
+    if "assignment" in value or "hosts" in value:
+        _team(value)
+    if value.get("reassign") is True:  # round robin bookings only; generated bookings are not
+        del value["reassign"]
     return value
+
+
+def _team(value: dict[str, Any]) -> None:
+    """openapi.yaml's ``Assignment``: a team assignment needs hosts, ``single`` takes at most one;
+    ``schedule_id: null`` only for an event type with hosts."""
+    hosts = value.get("hosts") if isinstance(value.get("hosts"), list) else []
+    if value.get("assignment") in ("collective", "round_robin") and not hosts:
+        value["assignment"] = "single"
+    if value.get("assignment", "single") == "single" and len(hosts) > 1:
+        value["hosts"] = hosts[:1]
+    if "schedule_id" in value and value["schedule_id"] is None and not hosts:
+        del value["schedule_id"]
 
 
 def _is_number(value: Any) -> bool:
