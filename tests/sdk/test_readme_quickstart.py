@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from astrocal_server.clock import SystemClock
 
-from tests.support.sdk import serve
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.sdk import readme_python, run_readme_python
 
 
 def _quickstart() -> str:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### SDK quickstart", 1)[1]
-    match = re.search(r"```python\n(.+?)\n```", section, re.S)
-    assert match, "no python block under '### SDK quickstart'"
-    return match.group(1)
+    return readme_python("### SDK quickstart")
 
 
 def test_the_quickstart_is_short() -> None:
@@ -34,21 +21,7 @@ def test_the_quickstart_is_short() -> None:
 
 
 def test_the_quickstart_runs_as_written(tmp_path_factory: pytest.TempPathFactory) -> None:
-    # The real clock: the quickstart asks for "today", as a reader's would.
-    with serve(tmp_path_factory.mktemp("readme"), SystemClock()) as server:
-        env = {
-            **os.environ,
-            "ASTROCAL_API_KEY": server.new_key(),
-            "ASTROCAL_BASE_URL": server.url,
-        }
-        result = subprocess.run(
-            [sys.executable, "-c", _quickstart()],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+    result = run_readme_python("### SDK quickstart", tmp_path_factory.mktemp("readme"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     booking_id, status, start = lines[0].split()

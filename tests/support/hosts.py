@@ -14,8 +14,7 @@ from typing import Any
 
 from astrocal_server.accounts import NewAccount
 from astrocal_server.bookings.service import occupy
-from astrocal_server.hosts.service import default_host_id
-from astrocal_server.ids import new_id
+from astrocal_server.hosts.service import default_host_id, new_host
 from astrocal_server.storage.models import Booking, BookingHost, Host
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -36,24 +35,17 @@ async def add_host(
 ) -> Host:
     """A host of ``account`` working ``schedule`` (its default schedule; None: no hours)."""
     state = app.state.astrocal
-    now = state.clock.now()
-    host = Host(
-        id=new_id("host"),
-        account_id=account.account.id,
-        livemode=livemode,
+    host = new_host(
+        account.account.id,
+        livemode,
         name=name,
         email=email,
         time_zone=time_zone,
-        default_schedule_id=schedule,
-        conflict_calendars=list(conflict_calendars or []),
-        destination_calendar=destination_calendar,
-        external_id=None,
-        metadata_={},
+        now=state.clock.now(),
         active=active,
-        is_default=False,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+        default_schedule_id=schedule,
+        conflict_calendars=conflict_calendars,
+        destination_calendar=destination_calendar,
     )
     async with state.db.write() as session:
         session.add(host)

@@ -3,6 +3,8 @@ and transports that lose a response on the way back.
 
 - ``serve(db_dir, clock)``: the server (SQLite in ``db_dir``) on a free loopback port in a thread
   with its own event loop; yields a ``LiveServer`` (``url``, ``new_key()``).
+- ``readme_python(heading)`` / ``run_readme_python(heading, db_dir)``: the first python block under
+  a README heading, and its output when run as written (a subprocess, real clock) against ``serve``.
 - ``no_sleep``: an async sleep that returns at once (retries without waiting).
 - ``DropFirstResponse`` / ``AsyncDropFirstResponse``: forward every request but lose the first
   response (a connection reset after the server did the work).
@@ -11,13 +13,17 @@ and transports that lose a response on the way back.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 from astrocal_sdk import Astrocal
-from astrocal_server.clock import Clock
+from astrocal_server.clock import Clock, SystemClock
 
 from tests.support.app import server_settings
 from tests.support.databases import sqlite_url
@@ -84,3 +90,29 @@ class AsyncDropFirstResponse(httpx.AsyncBaseTransport):
             await response.aclose()
             raise httpx.ReadError("connection reset by peer", request=request)
         return response
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_python(heading: str) -> str:
+    """The first ```python block after ``heading`` in the README."""
+    section = README.read_text().split(heading, 1)[1]
+    match = re.search(r"```python\n(.+?)\n```", section, re.S)
+    assert match, f"no python block under {heading!r}"
+    return match.group(1)
+
+
+def run_readme_python(heading: str, db_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run the README's block as a reader would: a fresh server (the real clock, since a reader's
+    code asks for "today"), a new account's key in ``ASTROCAL_API_KEY``, a separate process."""
+    with serve(db_dir, SystemClock()) as server:
+        env = {**os.environ, "ASTROCAL_API_KEY": server.new_key(), "ASTROCAL_BASE_URL": server.url}
+        return subprocess.run(
+            [sys.executable, "-c", readme_python(heading)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )

@@ -46,6 +46,7 @@ __all__ = [
     "list_hosts",
     "make_default_schedule",
     "new_default_host",
+    "new_host",
     "retrieve_host",
     "update_host",
 ]
@@ -75,27 +76,56 @@ async def caller_default_host_id(conn: AsyncConnection | AsyncSession, caller: C
     return await default_host_id(conn, account_id=caller.account_id, livemode=caller.livemode)
 
 
+def new_host(
+    account_id: str,
+    livemode: bool,
+    *,
+    name: str,
+    email: str | None,
+    time_zone: str,
+    now: datetime,
+    is_default: bool = False,
+    active: bool = True,
+    default_schedule_id: str | None = None,
+    conflict_calendars: list[dict[str, Any]] | None = None,
+    destination_calendar: dict[str, Any] | None = None,
+    external_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Host:
+    """A new host row (not added to any session)."""
+    return Host(
+        id=new_id("host"),
+        account_id=account_id,
+        livemode=livemode,
+        name=name,
+        email=email,
+        time_zone=time_zone,
+        default_schedule_id=default_schedule_id,
+        conflict_calendars=list(conflict_calendars or []),
+        destination_calendar=destination_calendar,
+        external_id=external_id,
+        metadata_=dict(metadata or {}),
+        active=active,
+        is_default=is_default,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+
+
 def new_default_host(
     account: Account, *, livemode: bool, default_schedule_id: str | None, now: datetime
 ) -> Host:
     """The account owner as a host: its name, email and time zone."""
-    return Host(
-        id=new_id("host"),
-        account_id=account.id,
-        livemode=livemode,
+    return new_host(
+        account.id,
+        livemode,
         name=account.name,
         email=account.email,
         time_zone=account.time_zone,
-        default_schedule_id=default_schedule_id,
-        conflict_calendars=[],
-        destination_calendar=None,
-        external_id=None,
-        metadata_={},
-        active=True,
+        now=now,
         is_default=True,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+        default_schedule_id=default_schedule_id,
     )
 
 
@@ -167,23 +197,17 @@ async def create_host(state: AppState, caller: Caller, new: HostCreate) -> Host:
     now = state.clock.now()
     time_zone = values.get("time_zone", caller.account.time_zone)
     external_id = values.get("external_id")
-    host = Host(
-        id=new_id("host"),
-        account_id=caller.account_id,
-        livemode=caller.livemode,
+    host = new_host(
+        caller.account_id,
+        caller.livemode,
         name=new.name,
         email=values.get("email"),
         time_zone=time_zone,
-        default_schedule_id=None,
-        conflict_calendars=list(values.get("conflict_calendars", [])),
+        now=now,
+        conflict_calendars=values.get("conflict_calendars"),
         destination_calendar=values.get("destination_calendar"),
         external_id=external_id,
-        metadata_=dict(values.get("metadata", {})),
-        active=True,
-        is_default=False,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+        metadata=values.get("metadata"),
     )
     async with state.db.write() as session:
         if external_id is not None:
