@@ -2,6 +2,7 @@
 
 - :func:`get_command` makes ``astrocal <group> get ID``: fetch one object, show its detail.
 - :func:`save_commands` makes ``create`` and ``update ID`` from one such group of options.
+- :func:`delete_command` makes ``delete ID`` (asks first; ``--force`` where the API takes it).
 - :func:`save_fields` is the body of a ``create``/``update`` command whose options are an
   :class:`~astrocal_cli.command_registration.OptionGroup` with a ``body()`` (the API's fields).
 
@@ -13,15 +14,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandFunction, CommandGroup, OptionGroup
 from astrocal_cli.display_fields import Field
-from astrocal_cli.request_fields import sdk_kwargs
-from astrocal_cli.result_display import show_one
+from astrocal_cli.request_fields import given, sdk_kwargs
+from astrocal_cli.result_display import show_done, show_one
 
-__all__ = ["get_command", "save_commands", "save_fields"]
+__all__ = ["delete_command", "get_command", "save_commands", "save_fields"]
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
@@ -48,6 +51,36 @@ def get_command(
         ]
     )
     return get
+
+
+def delete_command(
+    resource: str, noun: str, id_arg: Any, *, doc: str, question: str = "",
+    force_help: str | None = None,
+) -> CommandFunction:  # fmt: skip
+    """``delete ID``: asks ``question`` (default "Delete <noun> ID?"; register the command with
+    ``confirm=True`` so ``--yes`` skips it), then ``client.<resource>.delete(ID)``; with
+    ``force_help``, a ``--force`` flag passed on as ``force=True``."""
+
+    def delete(cli: Cli, object_id: str, force: bool = False) -> None:
+        cli.confirm(f"Delete {noun} {object_id}?{question}")
+        params = given(force=force or None)
+
+        def remove(client: Any) -> Any:
+            return getattr(client, resource).delete(object_id, **params)
+
+        show_done(cli, cli.call(f"Deleting the {noun}", remove), f"Deleted {noun} {object_id}.")
+
+    delete.__doc__ = doc
+    parameters = [
+        inspect.Parameter("cli", _POSITIONAL, annotation=Cli),
+        inspect.Parameter("object_id", _POSITIONAL, annotation=id_arg),
+    ]
+    if force_help is not None:
+        flag = Annotated[bool, typer.Option("--force", help=force_help)]
+        parameters.append(inspect.Parameter("force", _POSITIONAL, annotation=flag, default=False))
+    # Typer reads the parameters from the signature; the annotations are only known here.
+    delete.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return delete
 
 
 _VERBS = {"create": ("Creating", "Created"), "update": ("Updating", "Updated")}

@@ -16,9 +16,9 @@ from astrocal_cli.request_fields import (
     parse_hosts,
     parse_metadata,
 )
+from astrocal_cli.resource_commands import delete_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.resource_commands import save_commands
-from astrocal_cli.result_display import show_done, show_page
+from astrocal_cli.result_display import show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
@@ -165,19 +165,12 @@ save_commands(
 )  # fmt: skip
 
 
-@GROUP.command("delete", confirm=True)
-def delete_command(
-    cli: Cli,
-    event_type_id: IdArg,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="With upcoming bookings, deactivate instead of failing."),
-    ] = False,
-) -> None:
-    """Delete an event type (asks first; --yes skips the question)."""
-    cli.confirm(f"Delete event type {event_type_id}?")
-    params = given(force=force or None)
-    result = cli.call(
-        "Deleting the event type", lambda c: c.event_types.delete(event_type_id, **params)
-    )
-    show_done(cli, result, f"Deleted event type {event_type_id}.")
+GROUP.add(
+    "delete",
+    delete_command(
+        "event_types", "event type", IdArg,
+        doc="Delete an event type (asks first; --yes skips the question).",
+        force_help="With upcoming bookings, deactivate instead of failing.",
+    ),
+    confirm=True,
+)  # fmt: skip

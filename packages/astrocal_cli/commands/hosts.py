@@ -10,9 +10,9 @@ from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import HOST, HOST_ROW
 from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata
+from astrocal_cli.resource_commands import delete_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.resource_commands import save_commands
-from astrocal_cli.result_display import show_done, show_page
+from astrocal_cli.result_display import show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
@@ -94,17 +94,13 @@ save_commands(
 )  # fmt: skip
 
 
-@GROUP.command("delete", confirm=True)
-def delete_command(
-    cli: Cli,
-    host_id: IdArg,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="With upcoming bookings, deactivate instead of failing."),
-    ] = False,
-) -> None:
-    """Delete a host (asks first; --yes skips the question). The default host cannot be deleted."""
-    cli.confirm(f"Delete host {host_id}?")
-    params = given(force=force or None)
-    result = cli.call("Deleting the host", lambda c: c.hosts.delete(host_id, **params))
-    show_done(cli, result, f"Deleted host {host_id}.")
+GROUP.add(
+    "delete",
+    delete_command(
+        "hosts", "host", IdArg,
+        doc="Delete a host (asks first; --yes skips the question). The default host cannot be "
+        "deleted.",
+        force_help="With upcoming bookings, deactivate instead of failing.",
+    ),
+    confirm=True,
+)  # fmt: skip

@@ -15,9 +15,9 @@ from astrocal_cli.request_fields import (
     parse_hours,
     parse_override,
 )
+from astrocal_cli.resource_commands import delete_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.resource_commands import save_commands
-from astrocal_cli.result_display import show_done, show_page
+from astrocal_cli.result_display import show_page
 from astrocal_cli.shared_options import Paging
 
 __all__ = ["register"]
@@ -96,9 +96,11 @@ save_commands(
 )  # fmt: skip
 
 
-@GROUP.command("delete", confirm=True)
-def delete_command(cli: Cli, schedule_id: IdArg) -> None:
-    """Delete a schedule (asks first; one that an event type uses cannot be deleted)."""
-    cli.confirm(f"Delete schedule {schedule_id}?")
-    result = cli.call("Deleting the schedule", lambda c: c.schedules.delete(schedule_id))
-    show_done(cli, result, f"Deleted schedule {schedule_id}.")
+GROUP.add(
+    "delete",
+    delete_command(
+        "schedules", "schedule", IdArg,
+        doc="Delete a schedule (asks first; one that an event type uses cannot be deleted).",
+    ),
+    confirm=True,
+)  # fmt: skip

@@ -12,8 +12,9 @@ from astrocal_cli.display_fields import DELIVERY_ROW, WEBHOOK, WEBHOOK_ROW, Fiel
 from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.request_fields import given
+from astrocal_cli.resource_commands import delete_command
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_done, show_page
+from astrocal_cli.result_display import show_page
 from astrocal_cli.shared_options import Paging
 from astrocal_cli.user_times import format_instant
 
@@ -74,12 +75,14 @@ def create_command(
     cli.emit(result, render)
 
 
-@GROUP.command("delete", confirm=True)
-def delete_command(cli: Cli, webhook_id: IdArg) -> None:
-    """Delete a webhook endpoint (asks first)."""
-    cli.confirm(f"Delete webhook {webhook_id}? It stops receiving events at once.")
-    result = cli.call("Deleting the webhook", lambda c: c.webhooks.delete(webhook_id))
-    show_done(cli, result, f"Deleted webhook {webhook_id}.")
+GROUP.add(
+    "delete",
+    delete_command(
+        "webhooks", "webhook", IdArg, doc="Delete a webhook endpoint (asks first).",
+        question=" It stops receiving events at once.",
+    ),
+    confirm=True,
+)  # fmt: skip
 
 
 @GROUP.command("deliveries")
