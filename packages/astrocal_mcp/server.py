@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -154,6 +154,21 @@ def _checked(fn: Callable[[], _T]) -> _T:
         raise ToolError(str(exc)) from None
 
 
+async def _page(
+    deps: ToolDeps,
+    fetch: Callable[[Any, dict[str, Any]], Awaitable[_T]],
+    limit: int,
+    **filters: str | None,
+) -> _T:
+    """One page of a list call, ``fetch(client, args)``, with the filters that were given."""
+    args: dict[str, Any] = {"limit": limit, **{k: v for k, v in filters.items() if v}}
+    async with deps.clients() as client:
+        try:
+            return await fetch(client, args)
+        except APIError as exc:
+            raise _fail(deps, exc) from None
+
+
 def _event_type(deps: ToolDeps, given: str | None) -> str:
     chosen = (given or "").strip() or deps.default_event_type_id
     if not chosen:
@@ -225,16 +240,13 @@ async def list_hosts(
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, HostList]:
     """List hosts, the people whose time is booked (id, name, zone, external_id)."""
-    deps = _deps(ctx)
-    args: dict[str, Any] = {"limit": 100}
-    for name, value in (("external_id", external_id), ("cursor", cursor)):
-        if value:
-            args[name] = value
-    async with deps.clients() as client:
-        try:
-            page = await client.hosts.list(**args)
-        except APIError as exc:
-            raise _fail(deps, exc) from None
+    page = await _page(
+        _deps(ctx),
+        lambda c, args: c.hosts.list(**args),
+        100,
+        external_id=external_id,
+        cursor=cursor,
+    )
     result = HostList(
         hosts=[outputs.host_info(h) for h in page.data],
         has_more=bool(page.has_more),
@@ -422,21 +434,15 @@ async def list_bookings(
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, BookingList]:
     """List bookings, soonest first, optionally by status, event type or host; paginate with cursor."""
-    deps = _deps(ctx)
-    args: dict[str, Any] = {"limit": limit}
-    for name, value in (
-        ("status", status),
-        ("event_type_id", event_type_id),
-        ("host_id", host_id),
-        ("cursor", cursor),
-    ):
-        if value:
-            args[name] = value
-    async with deps.clients() as client:
-        try:
-            page = await client.bookings.list(**args)
-        except APIError as exc:
-            raise _fail(deps, exc) from None
+    page = await _page(
+        _deps(ctx),
+        lambda c, args: c.bookings.list(**args),
+        limit,
+        status=status,
+        event_type_id=event_type_id,
+        host_id=host_id,
+        cursor=cursor,
+    )
     result = BookingList(
         bookings=[outputs.booking_info(b) for b in page.data],
         has_more=bool(page.has_more),
