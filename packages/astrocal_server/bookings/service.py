@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import bindparam, case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from astrocal_server.accounts.plans import check_booking_quota
 from astrocal_server.availability import service as availability
@@ -69,7 +70,7 @@ from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Schedule
+from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
@@ -77,6 +78,14 @@ from astrocal_server.validation import merge_metadata
 # Every booking a service returns carries its hosts (``booking_to_api`` shows them): loaded for a
 # whole page in one more query, whatever its size.
 _WITH_HOSTS = selectinload(Booking.hosts)
+
+# A booking's hosts in position order (what ``Booking.hosts`` holds).
+_HOSTS_OF = (
+    select(Host)
+    .join(BookingHost, BookingHost.host_id == Host.id)
+    .where(BookingHost.booking_id == bindparam("booking_id"))
+    .order_by(BookingHost.position)
+)
 
 # Bookings loaded around a start for the one-day check: its local day, the neighbouring days whose
 # windows or per-day counts can touch it, and the longest duration plus buffers all fit.
@@ -406,9 +415,11 @@ async def _emit(
     """Write the change's outbox rows, carrying the booking's API object; return the booking.
 
     The booking's hosts are (re)read here, after the flush, so they are the rows this very
-    transaction wrote or kept, and the returned booking carries them for the response.
+    transaction wrote or kept, and the returned booking carries them for the response. One
+    statement (a refresh would take two), inside the write lock where every statement counts.
     """
-    await session.refresh(booking, ["hosts"])
+    hosts = (await session.scalars(_HOSTS_OF, {"booking_id": booking.id})).all()
+    set_committed_value(booking, "hosts", list(hosts))
     enqueue_booking_change(
         session,
         change=change,

@@ -6,7 +6,8 @@ commits, and vanish with it when it rolls back — which is the whole point of t
 The rows of one booking are numbered ``booking_seq`` = 1, 2, … in the order they were written: in
 ``enqueue`` call order within a transaction (several rows share one clock reading, so time cannot
 order them), after every row of earlier transactions. The number is taken when the session flushes
-(highest number so far + 1); that is race-free because every transaction that writes a booking's
+(highest number so far + 1; a booking created in this transaction has no earlier rows, so its
+numbering needs no query); that is race-free because every transaction that writes a booking's
 rows holds the booking's row lock (``SELECT … FOR UPDATE``) or creates the booking, and SQLite
 serialises all writes. The unique index on ``(booking_id, booking_seq)`` turns a writer that broke
 this rule into a failed transaction rather than an ambiguous order.
@@ -101,6 +102,8 @@ def enqueue(
 
 # The session's booking rows awaiting their ``booking_seq``, in the order they were enqueued.
 _UNNUMBERED = "astrocal_outbox_unnumbered"
+# Bookings created in the session's transaction: none of their rows exist yet.
+_CREATED = "astrocal_outbox_created_bookings"
 
 
 @event.listens_for(Session, "before_flush")
@@ -109,16 +112,19 @@ def _number_booking_rows(session: Session, _context: object, _instances: object)
     rows = [r for r in rows if r.booking_seq is None and r in session.new]
     if not rows:
         return
-    booking_ids = {r.booking_id for r in rows}
-    with session.no_autoflush:
-        last: dict[str | None, int] = {
-            booking_id: seq or 0
-            for booking_id, seq in session.execute(
-                select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
-                .where(OutboxMessage.booking_id.in_(booking_ids))
-                .group_by(OutboxMessage.booking_id)
-            ).all()
-        }
+    created: set[str] = session.info.pop(_CREATED, set())
+    booking_ids = {r.booking_id for r in rows} - created
+    last: dict[str | None, int] = {}
+    if booking_ids:
+        with session.no_autoflush:
+            last = {
+                booking_id: seq or 0
+                for booking_id, seq in session.execute(
+                    select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
+                    .where(OutboxMessage.booking_id.in_(booking_ids))
+                    .group_by(OutboxMessage.booking_id)
+                ).all()
+            }
     for row in rows:
         last[row.booking_id] = last.get(row.booking_id, 0) + 1
         row.booking_seq = last[row.booking_id]
@@ -208,6 +214,8 @@ def enqueue_booking_change(
     sequence; ``hosts`` the booking's host rows in position order (at least one)."""
     livemode = bool(booking["livemode"])
     booking_id = str(booking["id"])
+    if change == "created":
+        session.info.setdefault(_CREATED, set()).add(booking_id)
     common: dict[str, Any] = {
         "account_id": account.id,
         "livemode": livemode,
