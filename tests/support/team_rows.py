@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from astrocal_server.accounts import DEFAULT_WEEKLY_HOURS
-from astrocal_server.ids import new_id
+from astrocal_server.hosts.service import new_host, new_working_hours
 from astrocal_server.storage.db import Database
-from astrocal_server.storage.models import Account, Host, Schedule
+from astrocal_server.storage.models import Account
 from sqlalchemy import select
 
 __all__ = ["insert_hosts"]
@@ -26,25 +25,14 @@ async def insert_hosts(
     async with db.write() as session:
         account = (await session.scalars(select(Account).where(Account.id == account_id))).one()
         for name in names:
-            host_id, schedule_id = new_id("host"), new_id("sch")
-            session.add(
-                Host(
-                    id=host_id, account_id=account_id, livemode=livemode, name=name,
-                    email=f"{name.lower().replace(' ', '.')}@example.com",
-                    time_zone=account.time_zone, default_schedule_id=schedule_id,
-                    conflict_calendars=[], destination_calendar=None, external_id=None,
-                    metadata_={}, active=True, is_default=False, created_at=now, updated_at=now,
-                    deleted_at=None,
-                )
-            )  # fmt: skip
+            email = f"{name.lower().replace(' ', '.')}@example.com"
+            host = new_host(
+                account_id, livemode, name=name, email=email, time_zone=account.time_zone, now=now
+            )
+            session.add(host)
             await session.flush()
-            session.add(
-                Schedule(
-                    id=schedule_id, account_id=account_id, livemode=livemode, host_id=host_id,
-                    name=f"{name}'s hours", time_zone=account.time_zone,
-                    weekly_hours=[dict(w) for w in DEFAULT_WEEKLY_HOURS], date_overrides=[],
-                    is_default=False, created_at=now, updated_at=now, deleted_at=None,
-                )
-            )  # fmt: skip
-            ids.append(host_id)
+            schedule = new_working_hours(host, now=now)
+            session.add(schedule)
+            host.default_schedule_id = schedule.id
+            ids.append(host.id)
     return ids

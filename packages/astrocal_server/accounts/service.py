@@ -30,7 +30,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
 from astrocal_server.errors import AuthenticationFailed, PermissionDenied, not_found
-from astrocal_server.hosts.service import new_default_host
+from astrocal_server.hosts.service import new_default_host, new_working_hours
 from astrocal_server.ids import new_id
 from astrocal_server.schedules.rules import DEFAULT_WEEKLY_HOURS
 from astrocal_server.state import AppState
@@ -117,20 +117,7 @@ async def create_default_schedule(
     host = new_default_host(account, livemode=livemode, default_schedule_id=schedule_id, now=now)
     session.add(host)
     await session.flush()
-    schedule = Schedule(
-        id=schedule_id,
-        account_id=account.id,
-        livemode=livemode,
-        host_id=host.id,
-        name="Working hours",
-        time_zone=account.time_zone,
-        weekly_hours=[dict(w) for w in DEFAULT_WEEKLY_HOURS],
-        date_overrides=[],
-        is_default=True,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
-    )
+    schedule = new_working_hours(host, now=now, schedule_id=schedule_id, is_default=True)
     session.add(schedule)
     await session.flush()
     return schedule

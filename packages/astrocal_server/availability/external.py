@@ -99,12 +99,10 @@ async def fetch_external_busy(
     end: datetime,
     *,
     timeout_seconds: float,
-    scope: BusyScope | None = None,
+    scope: BusyScope,
 ) -> tuple[list[BusyInterval], list[dict[str, Any]]]:
-    """External busy intervals of ``scope`` (default: the event type's own conflict calendars)
-    plus warnings, or ``calendar_unavailable`` under the event type's ``on_calendar_error: fail``."""
-    if scope is None:
-        scope = BusyScope.of(event_type, time_zone="UTC")
+    """External busy intervals of ``scope`` (one host's calendars) plus warnings, or
+    ``calendar_unavailable`` under the event type's ``on_calendar_error: fail``."""
     if not scope.conflict_calendars:
         return [], []
     try:

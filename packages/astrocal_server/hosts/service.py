@@ -47,6 +47,7 @@ __all__ = [
     "make_default_schedule",
     "new_default_host",
     "new_host",
+    "new_working_hours",
     "retrieve_host",
     "update_host",
 ]
@@ -106,6 +107,27 @@ def new_host(
         external_id=external_id,
         metadata_=dict(metadata or {}),
         active=active,
+        is_default=is_default,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+
+
+def new_working_hours(
+    host: Host, *, now: datetime, schedule_id: str | None = None, is_default: bool = False
+) -> Schedule:
+    """A schedule of ``host`` with the default weekly hours in the host's zone (not added to any
+    session): what a new host, and an account's owner, start with."""
+    return Schedule(
+        id=schedule_id or new_id("sch"),
+        account_id=host.account_id,
+        livemode=host.livemode,
+        host_id=host.id,
+        name=NEW_HOST_SCHEDULE_NAME,
+        time_zone=host.time_zone,
+        weekly_hours=[dict(w) for w in DEFAULT_WEEKLY_HOURS],
+        date_overrides=[],
         is_default=is_default,
         created_at=now,
         updated_at=now,
@@ -215,20 +237,7 @@ async def create_host(state: AppState, caller: Caller, new: HostCreate) -> Host:
         await check_calendars(session, caller, host.conflict_calendars, host.destination_calendar)
         session.add(host)
         await _flush(session, external_id)
-        schedule = Schedule(
-            id=new_id("sch"),
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            host_id=host.id,
-            name=NEW_HOST_SCHEDULE_NAME,
-            time_zone=time_zone,
-            weekly_hours=[dict(w) for w in DEFAULT_WEEKLY_HOURS],
-            date_overrides=[],
-            is_default=False,
-            created_at=now,
-            updated_at=now,
-            deleted_at=None,
-        )
+        schedule = new_working_hours(host, now=now)
         session.add(schedule)
         host.default_schedule_id = schedule.id
     return host
