@@ -19,7 +19,8 @@ __all__ = ["Caller"]
 @dataclass(frozen=True)
 class Caller:
     account: Account
-    api_key: ApiKey
+    # None when an invitee acts through their booking's link (the token is the credential).
+    api_key: ApiKey | None
     livemode: bool
 
     @property

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # callbacks per minute (a browser needs one per connection).
     signup_limit_per_hour: int = Field(default=10, ge=1)
     oauth_callback_limit_per_minute: int = Field(default=30, ge=1)
+    # Invitee links (pages and /v1/invitee/…): requests per minute from one client address, and
+    # per token from anywhere (a leaked link cannot be hammered from many addresses).
+    invitee_limit_per_minute: int = Field(default=120, ge=1)
+    invitee_token_limit_per_minute: int = Field(default=30, ge=1)
     allow_private_webhook_targets: bool = False
     # Webhooks: each attempt's deadline (connect + answer), and how often an idle relay polls.
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)

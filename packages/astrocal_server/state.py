@@ -20,6 +20,7 @@ from astrocal_server.storage.db import Database
 if TYPE_CHECKING:
     from astrocal_server.availability import ExternalBusySource
     from astrocal_server.calendars.connections import CalendarService
+    from astrocal_server.crypto import SecretBox
     from astrocal_server.notify.backends import Mailer
     from astrocal_server.outbox.relay import RelayLoop
     from astrocal_server.ratelimit import CounterStore
@@ -50,6 +51,13 @@ class AppState:
         from astrocal_server.notify.backends import mailer_from_settings
 
         return mailer_from_settings(self.settings)
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Seals secrets at rest under ``ASTROCAL_SECRET_KEY`` (invitee tokens, stored responses)."""
+        from astrocal_server.crypto import SecretBox
+
+        return SecretBox.from_settings(self.settings)
 
     @cached_property
     def rate_limits(self) -> CounterStore:

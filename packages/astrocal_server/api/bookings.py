@@ -19,9 +19,10 @@ from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
 from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
-from astrocal_server.api.routes import object_route, operation
+from astrocal_server.api.routes import operation
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
+from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import (
     BookingCancel,
     BookingCreate,
@@ -29,7 +30,10 @@ from astrocal_server.contract.requests import (
     BookingUpdate,
 )
 from astrocal_server.errors import invalid_param
+from astrocal_server.invitee.service import links_of
 from astrocal_server.serialize.bookings import booking_to_api
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import Booking
 from astrocal_server.validation import check_email, check_time_zone
 
 __all__ = ["router"]
@@ -38,6 +42,11 @@ router = APIRouter()
 
 # openapi.yaml's ``host_`` id pattern: a malformed ``host_id`` is a 400 naming it, not an empty list.
 _HOST_ID_PATTERN = r"^host_[a-z0-9]+$"
+
+
+def _shown(state: AppState, caller: Caller, booking: Booking) -> dict[str, Any]:
+    """The booking's API object, with its invitee links."""
+    return booking_to_api(booking, links_of(state, caller.account, booking))
 
 
 def _zone(loc: list[str], value: str) -> str:
@@ -74,7 +83,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         host_id=body.host_id if body.host_id is not MISSING else None,
     )
     booking = await service.create_booking(state, caller, draft)
-    return JSONResponse(booking_to_api(booking), status_code=201)
+    return JSONResponse(_shown(state, caller, booking), status_code=201)
 
 
 def _instant_query(value: str | None, name: str) -> datetime | None:
@@ -110,10 +119,12 @@ async def list_bookings(
         start_before=_instant_query(start_before, "start_before"),
     )
     found = await service.list_bookings(state, caller, filters, page)
-    return found.render(booking_to_api)
+    return found.render(lambda booking: _shown(state, caller, booking))
 
 
-object_route(router, "bookings.retrieve", service.retrieve_booking, booking_to_api)
+@operation(router, "bookings.retrieve")
+async def retrieve_booking(booking_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
+    return _shown(state, caller, await service.retrieve_booking(state, caller, booking_id))
 
 
 @operation(router, "bookings.update")
@@ -134,7 +145,7 @@ async def update_booking(
         invitee_time_zone=zone,
         guests=_guests(body.guests) if body.guests is not MISSING else None,
     )
-    return booking_to_api(await service.update_booking(state, caller, booking_id, changes))
+    return _shown(state, caller, await service.update_booking(state, caller, booking_id, changes))
 
 
 async def _cancel(
@@ -142,7 +153,7 @@ async def _cancel(
 ) -> dict[str, Any]:
     body = await parse_json_body(request, BookingCancel)
     reason = body.reason if body.reason is not MISSING else None
-    return booking_to_api(await service.cancel_booking(state, caller, booking_id, reason))
+    return _shown(state, caller, await service.cancel_booking(state, caller, booking_id, reason))
 
 
 @operation(router, "bookings.delete")
@@ -169,4 +180,4 @@ async def reschedule_booking(
     booking = await service.reschedule_booking(
         state, caller, booking_id, start, reason, reassign=body.reassign
     )
-    return booking_to_api(booking)
+    return _shown(state, caller, booking)

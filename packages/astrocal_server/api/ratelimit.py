@@ -10,6 +10,8 @@ live in :mod:`astrocal_server.ratelimit`.
 
 from __future__ import annotations
 
+import hashlib
+
 from starlette.requests import Request
 from starlette.types import Scope
 
@@ -17,7 +19,14 @@ from astrocal_server import ratelimit
 from astrocal_server.ratelimit import RateLimitStatus
 from astrocal_server.state import AppState
 
-__all__ = ["client_address", "enforce", "enforce_address", "rate_limit_headers", "status_of"]
+__all__ = [
+    "client_address",
+    "enforce",
+    "enforce_address",
+    "enforce_invitee",
+    "rate_limit_headers",
+    "status_of",
+]
 
 _SCOPE_KEY = "rate_limit"
 
@@ -48,6 +57,19 @@ async def enforce_address(
     """Count an unauthenticated ``action`` against the client address's budget; 429 over it."""
     status = await ratelimit.check_address(
         state, action, client_address(request), limit=limit, window_seconds=window_seconds
+    )
+    _settle(request.scope, status)
+
+
+async def enforce_invitee(request: Request, state: AppState, token: str) -> None:
+    """Count a request made with an invitee link: per client address, and per token (by its hash,
+    so the counters never hold a token); 429 when either is over."""
+    limit = state.settings.invitee_limit_per_minute
+    await enforce_address(request, state, "invitee", limit=limit, window_seconds=60)
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+    per_token = state.settings.invitee_token_limit_per_minute
+    status = await ratelimit.check_address(
+        state, "invitee link", digest, limit=per_token, window_seconds=60
     )
     _settle(request.scope, status)
 

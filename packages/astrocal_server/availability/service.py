@@ -73,7 +73,8 @@ _BOOKING_MARGIN = timedelta(days=3)
 @dataclass(frozen=True)
 class AvailabilityQuery:
     """Open slots of ``event_type_id`` starting on ``start_date`` … ``end_date`` (inclusive) in
-    ``time_zone`` (None: the schedule's zone), ``duration`` minutes long (None: the default)."""
+    ``time_zone`` (None: the schedule's zone), ``duration`` minutes long (None: the default);
+    ``exclude_booking_id``'s own time blocks nothing (where that booking could move to)."""
 
     event_type_id: str
     start_date: date
@@ -81,6 +82,7 @@ class AvailabilityQuery:
     time_zone: str | None
     duration: int | None
     host_id: str | None = None
+    exclude_booking_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ async def find_slots_in_session(
     query_time_zone: str,
     busy: Sequence[BusyInterval],
     duration_minutes: int,
+    exclude_booking_id: str | None = None,
 ) -> list[Slot]:
     """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``."""
     range_start, range_end = utc_range_for_dates(start_date, end_date, query_time_zone)
@@ -227,6 +230,7 @@ async def find_slots_in_session(
         host_id=host_id,
         lo=range_start - _BOOKING_MARGIN,
         hi=range_end + _BOOKING_MARGIN,
+        exclude_booking_id=exclude_booking_id,
     )
     return find_slots(
         working_hours_of(schedule),
@@ -313,6 +317,7 @@ async def find_availability(
         query_time_zone=zone,
         busy=busy,
         duration_minutes=duration,
+        exclude_booking_id=query.exclude_booking_id,
     )
     return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
 
@@ -341,6 +346,7 @@ async def _find_team_availability(
         range_end=range_end,
         busy=busy,
         duration_minutes=duration,
+        exclude_booking_id=query.exclude_booking_id,
     )
     return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
 

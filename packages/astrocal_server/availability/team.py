@@ -307,13 +307,15 @@ async def find_team_slots_in(
     range_end: datetime,
     busy: Mapping[str, Sequence[BusyInterval]],
     duration_minutes: int,
+    exclude_booking_id: str | None = None,
 ) -> list[TeamSlot]:
-    """Open team slots starting in ``[range_start, range_end)``."""
+    """Open team slots starting in ``[range_start, range_end)``; ``exclude_booking_id``'s own
+    time blocks nothing (the slots it could be rescheduled to)."""
     rules = rules_for(team.event_type, duration_minutes)
     if not rules.active or not team.hosts:
         return []
     members = await _members(
-        conn, team, busy, range_start - _MARGIN, range_end + _MARGIN, exclude_booking_id=None
+        conn, team, busy, range_start - _MARGIN, range_end + _MARGIN, exclude_booking_id
     )
     return find_team_slots(
         members,

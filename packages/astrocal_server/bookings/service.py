@@ -25,11 +25,11 @@ of them) and raise :mod:`astrocal_server.errors`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -66,6 +66,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.errors import Conflict, InvalidRequest, conflict, invalid_param
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
+from astrocal_server.invitee.links import issue_token, stored_links
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
@@ -92,9 +93,11 @@ _HOSTS_OF = (
 _QUICK_MARGIN = timedelta(days=4)
 
 __all__ = [
+    "Actor",
     "BookingChanges",
     "BookingDraft",
     "BookingFilters",
+    "BookingGuard",
     "cancel_booking",
     "create_booking",
     "get_booking",
@@ -104,6 +107,13 @@ __all__ = [
     "retrieve_booking",
     "update_booking",
 ]
+
+
+# Who made a change: the account through an API key, or the invitee through their link.
+Actor = Literal["host", "invitee"]
+# Called inside the write transaction with the locked booking before a cancel or reschedule
+# changes it; raises to refuse (the invitee's rules: allowed by the event type, not too late).
+BookingGuard = Callable[[Booking], None]
 
 
 @dataclass(frozen=True)
@@ -261,11 +271,16 @@ async def _write_for(state: AppState, start: datetime) -> AsyncIterator[AsyncSes
         raise
 
 
-async def _booking_to_move(session: AsyncSession, caller: Caller, booking_id: str) -> Booking:
-    """The booking, locked for the change, or 409 if it was cancelled meanwhile."""
+async def _booking_to_move(
+    session: AsyncSession, caller: Caller, booking_id: str, guard: BookingGuard | None
+) -> Booking:
+    """The booking, locked for the change, or 409 if it was cancelled meanwhile (or ``guard``
+    refuses it now)."""
     booking = await get_booking(session, caller, booking_id, for_update=True)
     if booking.status == "cancelled":
         raise _booking_cancelled(booking_id)
+    if guard is not None:
+        guard(booking)
     return booking
 
 
@@ -406,6 +421,7 @@ async def _pick_host(
 
 
 async def _emit(
+    state: AppState,
     session: AsyncSession,
     caller: Caller,
     change: BookingChange,
@@ -420,10 +436,15 @@ async def _emit(
     """
     hosts = (await session.scalars(_HOSTS_OF, {"booking_id": booking.id})).all()
     set_committed_value(booking, "hosts", list(hosts))
+    links = stored_links(
+        booking.invitee_token_sealed,
+        public_base_url=state.settings.public_base_url,
+        template=caller.account.invitee_url_template,
+    )
     enqueue_booking_change(
         session,
         change=change,
-        booking=booking_to_api(booking),
+        booking=booking_to_api(booking, links),
         sequence=booking.ics_sequence,
         event_type=event_type,
         account=caller.account,
@@ -540,6 +561,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
                 else team.host_ids
             )
         booking_id = new_id("bk")
+        token_hash, token_sealed = issue_token(state.secret_box, booking_id)
         booking = Booking(
             id=booking_id,
             account_id=caller.account_id,
@@ -566,13 +588,15 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             metadata_=dict(draft.metadata),
             location=dict(event_type.location) if event_type.location else None,
             idempotency_key=draft.idempotency_key,
+            invitee_token_hash=token_hash,
+            invitee_token_sealed=token_sealed,
             created_at=now,
             updated_at=now,
         )
         session.add(booking)
         session.add_all(occupy(booking, host_ids))
         await session.flush()
-        return await _emit(session, caller, "created", booking, event_type)
+        return await _emit(state, session, caller, "created", booking, event_type)
 
 
 async def update_booking(
@@ -596,27 +620,36 @@ async def update_booking(
         booking.updated_at = state.clock.now()
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return await _emit(session, caller, "updated", booking, event_type)
+        return await _emit(state, session, caller, "updated", booking, event_type)
 
 
 async def cancel_booking(
-    state: AppState, caller: Caller, booking_id: str, reason: str | None
+    state: AppState,
+    caller: Caller,
+    booking_id: str,
+    reason: str | None,
+    *,
+    by: Actor = "host",
+    guard: BookingGuard | None = None,
 ) -> Booking:
     """Cancel; cancelling a cancelled booking returns it unchanged and owes nothing again."""
     async with state.db.write() as session:
         booking = await get_booking(session, caller, booking_id, for_update=True)
         if booking.status == "cancelled":
             return booking
+        if guard is not None:
+            guard(booking)
         now = state.clock.now()
         booking.status = "cancelled"
         booking.cancelled_at = now
+        booking.cancelled_by = by
         booking.cancel_reason = reason or None
         booking.ics_sequence += 1
         booking.updated_at = now
         await _sync_occupancy(session, booking)
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
-        return await _emit(session, caller, "cancelled", booking, event_type)
+        return await _emit(state, session, caller, "cancelled", booking, event_type)
 
 
 def _booking_cancelled(booking_id: str) -> Conflict:
@@ -640,7 +673,12 @@ def _event_type_deleted() -> Conflict:
 
 
 def _move(
-    booking: Booking, event_type: EventType, start: datetime, reason: str | None, now: datetime
+    booking: Booking,
+    event_type: EventType,
+    start: datetime,
+    reason: str | None,
+    now: datetime,
+    by: Actor,
 ) -> None:
     """Give ``booking`` its new time (the old one kept as ``previous_*``)."""
     end = start + timedelta(minutes=booking.duration_minutes)
@@ -659,6 +697,7 @@ def _move(
         seats_per_slot=event_type.seats_per_slot,
     )
     booking.rescheduled_at = now
+    booking.rescheduled_by = by
     booking.reschedule_reason = reason or None
     booking.ics_sequence += 1
     booking.updated_at = now
@@ -682,6 +721,8 @@ async def reschedule_booking(
     reason: str | None,
     *,
     reassign: bool = False,
+    by: Actor = "host",
+    guard: BookingGuard | None = None,
 ) -> Booking:
     """Move a booking, keeping its host(s) when they are free at ``start``; with ``reassign``
     (round robin only) a busy host hands it to the free host the assignment rule picks."""
@@ -715,10 +756,12 @@ async def reschedule_booking(
             team = await teams.load_team(conn, event_type, schedule, loaded)
     if team is None:
         assert schedule is not None  # is_team: an event type without a schedule is a team
-        return await _reschedule_one(state, caller, booking_id, event_type, schedule, start, reason)
+        return await _reschedule_one(
+            state, caller, booking_id, event_type, schedule, start, reason, by=by, guard=guard
+        )
     by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
     async with _write_for(state, start) as session:
-        booking = await _booking_to_move(session, caller, booking_id)
+        booking = await _booking_to_move(session, caller, booking_id, guard)
         await _lock_hosts(session, team.host_ids)
         if await _host_ids_of(session, booking_id) != current_hosts:
             raise _lost_race(start)  # reassigned meanwhile: its hosts are not the ones checked
@@ -751,7 +794,7 @@ async def reschedule_booking(
             new_hosts = [
                 await _pick_host(session, now=now, event_type=event_type, free=others.host_ids)
             ]
-        _move(booking, event_type, start, reason, now)
+        _move(booking, event_type, start, reason, now, by)
         if new_hosts != current_hosts:
             await session.execute(delete(BookingHost).where(BookingHost.booking_id == booking.id))
             booking.host_id = new_hosts[0]
@@ -759,7 +802,7 @@ async def reschedule_booking(
         else:
             await _sync_occupancy(session, booking)
         await session.flush()
-        return await _emit(session, caller, "rescheduled", booking, event_type)
+        return await _emit(state, session, caller, "rescheduled", booking, event_type)
 
 
 async def _reschedule_one(
@@ -770,11 +813,14 @@ async def _reschedule_one(
     schedule: Schedule,
     start: datetime,
     reason: str | None,
+    *,
+    by: Actor,
+    guard: BookingGuard | None,
 ) -> Booking:
     """Reschedule a booking of an event type without hosts: its one host keeps it."""
     busy = await availability.external_busy_for_start(state, event_type, schedule, start)
     async with _write_for(state, start) as session:
-        booking = await _booking_to_move(session, caller, booking_id)
+        booking = await _booking_to_move(session, caller, booking_id, guard)
         await _lock_host(session, booking.host_id)
         await _check_start(
             session,
@@ -787,7 +833,7 @@ async def _reschedule_one(
             duration=booking.duration_minutes,
             exclude_booking_id=booking.id,
         )
-        _move(booking, event_type, start, reason, state.clock.now())
+        _move(booking, event_type, start, reason, state.clock.now(), by)
         await _sync_occupancy(session, booking)
         await session.flush()
-        return await _emit(session, caller, "rescheduled", booking, event_type)
+        return await _emit(state, session, caller, "rescheduled", booking, event_type)

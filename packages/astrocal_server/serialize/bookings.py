@@ -2,12 +2,15 @@
 calendar write-backs carry too.
 
 ``booking.hosts`` must be loaded (the bookings service loads it with every booking it returns).
+``links`` are the invitee's URLs: real ones in answers to the API, :class:`PendingLinks` (token
+left as a placeholder, revealed at send time) in payloads that are stored; None leaves them out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from astrocal_server.invitee.links import InviteeLinks, PendingLinks
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Booking, Host
 
@@ -18,7 +21,9 @@ def booking_host_to_api(host: Host) -> dict[str, Any]:
     return {"id": host.id, "name": host.name, "email": host.email}
 
 
-def booking_to_api(booking: Booking) -> dict[str, Any]:
+def booking_to_api(
+    booking: Booking, links: InviteeLinks | PendingLinks | None = None
+) -> dict[str, Any]:
     invitee: dict[str, Any] = {"name": booking.invitee_name, "email": booking.invitee_email}
     if booking.invitee_time_zone:
         invitee["time_zone"] = booking.invitee_time_zone
@@ -49,8 +54,14 @@ def booking_to_api(booking: Booking) -> dict[str, Any]:
             out[name] = format_datetime(value)
     if booking.cancel_reason:
         out["cancel_reason"] = booking.cancel_reason
+    if booking.cancelled_by:
+        out["cancelled_by"] = booking.cancelled_by
     if booking.reschedule_reason:
         out["reschedule_reason"] = booking.reschedule_reason
+    if booking.rescheduled_by:
+        out["rescheduled_by"] = booking.rescheduled_by
+    if links is not None:
+        out.update(links.as_dict())
     out["created_at"] = format_datetime(booking.created_at)
     out["updated_at"] = format_datetime(booking.updated_at)
     return out

@@ -59,6 +59,9 @@ class Account(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64))
     plan: Mapped[str] = mapped_column(String(64))
+    # Where invitee links point instead of this server's own pages: an absolute URL with
+    # ``{token}`` (and optionally ``{action}``); None: ``<public_base_url>/manage/{token}``.
+    invitee_url_template: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
 
@@ -179,6 +182,11 @@ class EventType(Base):
     destination_calendar: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     on_calendar_error: Mapped[str] = mapped_column(String(16), default="fail")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What an invitee may do with their link (viewing is always allowed), and no change closer
+    # than ``invitee_change_notice_minutes`` to the start.
+    invitee_can_cancel: Mapped[bool] = mapped_column(Boolean, default=True)
+    invitee_can_reschedule: Mapped[bool] = mapped_column(Boolean, default=True)
+    invitee_change_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -232,6 +240,14 @@ class Booking(Base):
     reschedule_reason: Mapped[str | None] = mapped_column(Text)
     previous_start: Mapped[datetime | None]
     previous_end: Mapped[datetime | None]
+    # Who made the cancellation / the latest reschedule: "host" (an API key) or "invitee" (their
+    # link); None before either happened.
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    rescheduled_by: Mapped[str | None] = mapped_column(String(16))
+    # The invitee's link token: looked up by its SHA-256 (unique), and kept sealed with the
+    # server's SecretBox (bound to the booking id) so links can be shown again; never in clear.
+    invitee_token_hash: Mapped[str | None] = mapped_column(String(64))
+    invitee_token_sealed: Mapped[str | None] = mapped_column(Text)
     # iTIP SEQUENCE of the invite: 0 on create, +1 on every reschedule and on cancel.
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     # {"<connection_id>": "<provider event id>"} once written back to a calendar.
@@ -261,6 +277,7 @@ class Booking(Base):
         ),
         Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
         Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),
+        Index("ux_bookings_invitee_token_hash", "invitee_token_hash", unique=True),
     )
 
 

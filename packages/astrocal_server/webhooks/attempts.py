@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astrocal_server.crypto import SecretBoxError
+from astrocal_server.invitee.links import reveal_event
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from astrocal_server.webhooks.events import TEST_EVENT
@@ -79,7 +80,7 @@ async def attempt_delivery(
         async with state.db.write() as session:
             await fail_pending_deliveries(session, endpoint.id, now)
         return None
-    body = encode_body(delivery.payload)
+    body = encode_body(reveal_event(delivery.payload, state.secret_box))
     try:
         secrets_ = signing_secrets(state.webhooks.secret_box, endpoint, now)
     except SecretBoxError as exc:

@@ -3,6 +3,8 @@ PATCH, cancel (POST and DELETE), reschedule, durations, seats, quota, outbox row
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.bookings import service
+from astrocal_server.invitee.links import reveal_event
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
@@ -46,6 +49,10 @@ async def test_create_and_retrieve(
     body = r.json()
     assert body["id"].startswith("bk_")
     host = await default_host(app, account)  # a booking of an event type without hosts
+    manage = body.pop("manage_url")
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/manage/[A-Za-z0-9_-]{43}", manage), manage
+    assert body.pop("cancel_url") == f"{manage}/cancel"
+    assert body.pop("reschedule_url") == f"{manage}/reschedule"
     assert body == {
         "id": body["id"],
         "status": "confirmed",
@@ -64,7 +71,12 @@ async def test_create_and_retrieve(
     }
     got = await client.get(f"/v1/bookings/{body['id']}", headers=auth_headers)
     assert got.status_code == 200
-    assert got.json() == body
+    assert got.json() == {
+        **body,
+        "manage_url": manage,
+        "cancel_url": f"{manage}/cancel",
+        "reschedule_url": f"{manage}/reschedule",
+    }
     # Test mode: the webhook event only (no email, no calendar write).
     assert await outbox(body["id"]) == [("webhook", "booking.created")]
 
@@ -100,7 +112,11 @@ async def test_live_booking_owes_webhook_and_email(
     payloads = {row.kind: row.payload for row in rows}
     notice = parse_notice(payloads["email"])
     assert notice.booking_id == r.json()["id"]
-    assert payloads["webhook"]["data"] == r.json()
+    # Stored without the invitee's token; the sender puts it back.
+    token = r.json()["manage_url"].rsplit("/", 1)[1]
+    assert token not in json.dumps(payloads)
+    box = app.state.astrocal.secret_box
+    assert reveal_event(payloads["webhook"], box)["data"] == r.json()
 
 
 async def test_taken_slot_is_409_with_reasons_and_alternatives(

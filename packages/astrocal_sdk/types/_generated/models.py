@@ -850,6 +850,12 @@ class InviteeUpdate(BaseModel):
 BookingStatus = TypeAliasType("BookingStatus", Literal["confirmed", "cancelled"])
 
 
+BookingActor = TypeAliasType("BookingActor", Literal["host", "invitee"])
+"""
+Who made the change, present once it happened. `host` is a call with an API key; `invitee` is the invitee using the booking's link.
+"""
+
+
 class BookingHost(BaseModel):
     """
     A host a booking occupies, as it was named when the booking was read.
@@ -1526,6 +1532,7 @@ class Booking(BaseModel):
     """
     Present when cancelled with a reason.
     """
+    cancelled_by: BookingActor | MISSING = MISSING
     rescheduled_at: AwareDatetime | MISSING = MISSING
     """
     Present once rescheduled (the latest reschedule).
@@ -1541,6 +1548,24 @@ class Booking(BaseModel):
     previous_end: AwareDatetime | MISSING = MISSING
     """
     The end before the latest reschedule.
+    """
+    rescheduled_by: BookingActor | MISSING = MISSING
+    manage_url: str | MISSING = MISSING
+    """
+    The invitee's page for this booking, which works without an API key: it shows the
+    booking and, while the event type allows it, links to cancel and reschedule. Built
+    from the server's public base URL, or from the account's `invitee_url_template` to
+    point at your own pages. The token in it is the invitee's credential: send it only to
+    the invitee.
+
+    """
+    cancel_url: str | MISSING = MISSING
+    """
+    Where the invitee cancels this booking without an API key (see `manage_url`).
+    """
+    reschedule_url: str | MISSING = MISSING
+    """
+    Where the invitee picks a new time for this booking without an API key (see `manage_url`).
     """
     created_at: AwareDatetime
     updated_at: AwareDatetime
