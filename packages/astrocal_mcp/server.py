@@ -27,8 +27,16 @@ from astrocal_sdk import APIError, AsyncAstrocal, SlotUnavailableError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.prompts.base import Message, Prompt
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
 from pydantic import BaseModel, Field
 
 from astrocal_mcp import outputs, render
@@ -525,10 +533,14 @@ async def booking_resource(ctx: Ctx, booking_id: str) -> str:
 
 
 def schedule_meeting(
-    invitee_name: str,
-    invitee_email: str,
-    when: str = "the next few days",
-    time_zone: str = "UTC",
+    invitee_name: Annotated[str, Field(description="The person to meet, as they are called.")],
+    invitee_email: Annotated[str, Field(description="Their email address; the invite goes there.")],
+    when: Annotated[
+        str, Field(description="When, in words, e.g. 'next Tuesday afternoon'.")
+    ] = "the next few days",
+    time_zone: Annotated[
+        str, Field(description="Their IANA time zone, e.g. Europe/Berlin; times are shown in it.")
+    ] = "UTC",
 ) -> str:
     return (
         f"Schedule a meeting with {invitee_name} <{invitee_email}> {when}, in {time_zone}.\n"
@@ -539,6 +551,26 @@ def schedule_meeting(
         f"5. Call create_booking with the chosen slot's start value and invitee_timezone={time_zone}.\n"
         "6. Confirm the booking id and local time. If the slot was taken, offer the alternatives."
     )
+
+
+class _Prompt(Prompt):
+    """A prompt whose missing arguments are an invalid-params error naming them (the SDK's own
+    check raises a bare ValueError, which reaches the client as error code 0)."""
+
+    async def render(
+        self, arguments: dict[str, Any] | None, context: Context[Any, Any]
+    ) -> list[Message] | InputRequiredResult:
+        given = arguments or {}
+        missing = [a.name for a in self.arguments or () if a.required and not given.get(a.name)]
+        if missing:
+            described = ", ".join(
+                f"{a.name} ({a.description})" for a in self.arguments or () if a.name in missing
+            )
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Prompt {self.name} needs {described}; pass them as the prompt's arguments.",
+            )
+        return await super().render(arguments, context)
 
 
 def _tools() -> list[Tool]:
@@ -578,10 +610,14 @@ def server_for(deps: ToolDeps, *, name: str = "astrocal") -> MCPServer[ToolDeps]
         description="One booking by id.",
         mime_type="application/json",
     )(booking_resource)
-    server.prompt(
-        name="schedule_meeting",
-        description="Find a time with someone and book it, step by step.",
-    )(schedule_meeting)
+    server.add_prompt(
+        _Prompt.from_function(
+            schedule_meeting,
+            name="schedule_meeting",
+            title="Schedule a meeting",
+            description="Find a time with someone and book it, step by step.",
+        )
+    )
     return server
 
 

@@ -51,9 +51,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def start(
-    argv: list[str], env: dict[str, str], cwd: Path, ready_text: str
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    ready_text: str,
+    seen: list[str] | None = None,
 ) -> subprocess.Popen[str]:
-    """Start a server process and return once ``ready_text`` appears on its stderr.
+    """Start a server process and return once ``ready_text`` appears on its stderr (the lines up
+    to it are appended to ``seen``).
 
     stderr is read by a thread for the process's whole life, so a full pipe never blocks it.
     """
@@ -75,7 +80,7 @@ def start(
         lines.put(None)
 
     threading.Thread(target=drain, daemon=True).start()
-    seen: list[str] = []
+    seen = [] if seen is None else seen
     while True:
         try:
             line = lines.get(timeout=STARTUP_TIMEOUT)
@@ -261,20 +266,76 @@ async def test_team_event_types_over_stdio(live: Live) -> None:
         assert one_host["event_type_id"] == evt
 
 
-async def test_streamable_http_transport(live: Live, tmp_path: Path) -> None:
+async def _list_over_http(url: str, token: str | None) -> list[str]:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    http = httpx2.AsyncClient(headers=headers)
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        listed = await call(client, "list_event_types")
+    return [e["id"] for e in listed["event_types"]]
+
+
+async def test_streamable_http_transport_needs_its_own_token(live: Live, tmp_path: Path) -> None:
+    import httpx2
+
     port = free_port()
+    process = start(
+        [str(BIN / "astrocal-mcp"), "--transport", "http", "--port", str(port)],
+        clean_env(
+            ASTROCAL_API_KEY=live.key, ASTROCAL_API_URL=live.url, ASTROCAL_MCP_TOKEN="s3cret"
+        ),
+        tmp_path,
+        "Application startup complete",
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        assert live.event_type_id in await _list_over_http(url, "s3cret")
+        async with httpx2.AsyncClient() as http:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": live.key}):
+                refused = await http.post(url, json={}, headers=headers)
+                assert refused.status_code == 401, headers
+                assert refused.headers["www-authenticate"].startswith("Bearer")
+                assert "ASTROCAL_MCP_TOKEN" in refused.json()["error_description"]
+    finally:
+        stop(process)
+
+
+async def test_streamable_http_transport_prints_a_generated_token(
+    live: Live, tmp_path: Path
+) -> None:
+    port = free_port()
+    seen: list[str] = []
     process = start(
         [str(BIN / "astrocal-mcp"), "--transport", "http", "--port", str(port)],
         clean_env(ASTROCAL_API_KEY=live.key, ASTROCAL_API_URL=live.url),
         tmp_path,
         "Application startup complete",
+        seen,
     )
     try:
-        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-            listed = await call(client, "list_event_types")
-            assert live.event_type_id in [e["id"] for e in listed["event_types"]]
+        said = next(line for line in seen if "Authorization: Bearer" in line)
+        token = said.split("Authorization: Bearer ", 1)[1].split("'", 1)[0]
+        assert len(token) >= 43  # 256 bits
+        assert live.event_type_id in await _list_over_http(f"http://127.0.0.1:{port}/mcp", token)
     finally:
         stop(process)
+
+
+def test_http_transport_stays_on_loopback_unless_allowed(live: Live, tmp_path: Path) -> None:
+    env = clean_env(ASTROCAL_API_KEY=live.key, ASTROCAL_API_URL=live.url)
+    argv = [str(BIN / "astrocal-mcp"), "--transport", "http", "--host", "0.0.0.0"]
+    refused = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "refusing to listen on 0.0.0.0" in refused.stderr
+    assert "--allow-remote" in refused.stderr
+    seen: list[str] = []
+    port = str(free_port())
+    process = start([*argv, "--allow-remote", "--port", port], env, tmp_path,
+                    "Application startup complete", seen)  # fmt: skip
+    stop(process)
+    assert any("WARNING: listening on 0.0.0.0" in line for line in seen)
 
 
 async def test_remote_endpoint_on_the_live_server(live: Live) -> None:

@@ -25,8 +25,9 @@ def blocks(language: str) -> list[str]:
 
 def test_json_configs_parse_and_run_astrocal_mcp() -> None:
     configs = [json.loads(block) for block in blocks("json")]
-    assert len(configs) == 2  # Claude Desktop and Cursor
-    for config in configs:
+    local = [c for c in configs if "command" in c["mcpServers"]["astrocal"]]
+    assert len(local) == 2  # Claude Desktop and Cursor
+    for config in local:
         server = config["mcpServers"]["astrocal"]
         assert server["command"] == "astrocal-mcp"
         assert (BIN / server["command"]).exists(), "the configured command is installed"
@@ -43,3 +44,19 @@ def test_claude_code_command_is_well_formed() -> None:
     envs = [argv[i + 1] for i, arg in enumerate(argv[:separator]) if arg == "-e"]
     assert {e.split("=", 1)[0] for e in envs} <= KNOWN_ENV
     assert any(e.startswith("ASTROCAL_API_KEY=") for e in envs)
+
+
+def test_remote_configs_name_the_mcp_url_and_a_bearer_key() -> None:
+    remote = [
+        c["mcpServers"]["astrocal"]
+        for c in map(json.loads, blocks("json"))
+        if "url" in c["mcpServers"]["astrocal"]
+    ]
+    assert len(remote) == 1  # Cursor
+    assert remote[0]["url"] == "http://127.0.0.1:8000/mcp"
+    assert remote[0]["headers"]["Authorization"].startswith("Bearer sk_test_")
+    [command] = blocks("console")
+    argv = shlex.split(command)
+    assert argv[:6] == ["claude", "mcp", "add", "--transport", "http", "astrocal"]
+    assert argv[6] == "http://127.0.0.1:8000/mcp"
+    assert argv[7:] == ["--header", "Authorization: Bearer sk_test_..."]

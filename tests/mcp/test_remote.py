@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import httpx2
+import pytest
 from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -62,7 +63,10 @@ async def test_mcp_endpoint_refuses_missing_and_bad_keys(
     async with http() as client:
         missing = await client.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
         assert missing.status_code == 401
-        assert missing.headers["www-authenticate"] == "Bearer"
+        # RFC 9728: the challenge names the resource's metadata document.
+        assert missing.headers["www-authenticate"] == (
+            'Bearer resource_metadata="http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"'
+        )
         error = missing.json()["error"]
         assert error["code"] == "authentication_required"
         assert error["request_id"] == missing.headers["x-request-id"]
@@ -80,6 +84,23 @@ async def test_mcp_endpoint_refuses_missing_and_bad_keys(
         assert ok.status_code == 200, ok.text
         body: dict[str, Any] = ok.json()
         assert body["result"]["serverInfo"]["name"] == "astrocal"
+
+
+@pytest.mark.parametrize(
+    "path", ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]
+)
+async def test_mcp_publishes_protected_resource_metadata(
+    http: Callable[[], httpx.AsyncClient], path: str
+) -> None:
+    async with http() as client:
+        response = await client.get(path)  # no key: clients read it before they have one
+    assert response.status_code == 200
+    assert response.json() == {
+        "resource": "http://127.0.0.1:8000/mcp",
+        "resource_name": "Astrocal MCP",
+        "bearer_methods_supported": ["header"],
+        "resource_documentation": "http://127.0.0.1:8000/docs",
+    }
 
 
 async def test_mcp_ignores_an_idempotency_key_and_answers_promptly(

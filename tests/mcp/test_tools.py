@@ -387,6 +387,24 @@ async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str
         )
 
 
+async def test_prompt_arguments_are_described_and_a_missing_one_is_invalid_params(
+    build: Any, connect: Any
+) -> None:
+    from mcp.types import INVALID_PARAMS
+
+    async with connect(build()) as client:
+        (prompt,) = (await client.list_prompts()).prompts
+        assert prompt.title == "Schedule a meeting"
+        arguments = {a.name: a for a in prompt.arguments or []}
+        assert {n for n, a in arguments.items() if a.required} == {"invitee_name", "invitee_email"}
+        assert all(a.description for a in arguments.values()), arguments
+        with pytest.raises(MCPError) as missing:
+            await client.get_prompt("schedule_meeting", {"invitee_name": "Jo"})
+        assert missing.value.code == INVALID_PARAMS
+        assert "invitee_email (Their email address" in missing.value.message
+        assert "invitee_name" not in missing.value.message
+
+
 async def test_slots_across_a_dst_change_carry_each_days_offset(
     build: Any, connect: Any, clock: Any
 ) -> None:
