@@ -1,12 +1,19 @@
-"""SDK exceptions → tool errors whose text tells the model how to fix the call.
+"""SDK exceptions → tool errors an agent can act on.
 
 Only ``ToolError`` text reaches the model (any other exception becomes a bare "Error executing
-tool"), so every API failure is turned into one here, keeping the API's ``code``, ``message`` and
-``request_id``.
+tool"), so every API failure is turned into one here. The text is written for an agent, not for
+an HTTP client: the API's sentences that name HTTP paths or ``details.*`` fields are dropped and
+replaced by the tool and argument to use next; it keeps the API's ``code`` (and ``param``, the
+``request_id`` for support). A conflict with open starts nearby also carries them as structured
+content, ``{code, message, reasons, alternatives}`` (:class:`AgentError`), with each start shown
+locally next to UTC.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from astrocal_sdk import (
@@ -21,51 +28,82 @@ from mcp.server.mcpserver.exceptions import ToolError
 from astrocal_mcp.outputs import slots_from_details
 from astrocal_mcp.render import render_slot
 
-__all__ = ["tool_error"]
+__all__ = ["AgentError", "agent_text", "tool_error"]
 
-# What the model should do next, per API error code, when the API's own message is not enough.
+# What to do next, per API error code, naming the tool to call (``{tool}``: the one that failed).
 _NEXT_STEP = {
-    "resource_missing": "Check the id: list_event_types or list_bookings show the valid ones.",
-    "booking_cancelled": "The booking is cancelled; create a new booking instead.",
-    "idempotency_key_reused": "Retry with exactly the same arguments, or change the start_time.",
-    "booking_limit_reached": "Tell the user; no more bookings can be made until the limit resets.",
-    "calendar_unavailable": "A connected calendar could not be read; try again in a minute.",
-    "rate_limit_exceeded": "Wait a little before calling again.",
+    "resource_missing": "Check the id: list_event_types, list_hosts or list_bookings show valid ones.",
+    "booking_cancelled": "It is cancelled; book a new time with create_booking instead.",
+    "idempotency_key_reused": "Call {tool} again with exactly the same arguments.",
+    "booking_limit_reached": "Tell the user: no more bookings can be made until the plan's limit resets.",
+    "calendar_unavailable": "A connected calendar could not be read; call {tool} again in a minute.",
+    "rate_limit_exceeded": "Wait a little, then call {tool} again.",
 }
+# Sentences written for HTTP clients: a method and path, or a field of the error's details.
+_HTTP_ADVICE = re.compile(r"\b(GET|POST|PATCH|PUT|DELETE) /|/v1/|details\.")
+_SENTENCE = re.compile(r"(?<=[.;])\s+")
 
 
-def tool_error(exc: APIError, *, api_url: str, zone: ZoneInfo | None = None) -> ToolError:
-    """The tool error for an SDK exception (``zone`` renders a slot conflict's alternatives)."""
+class AgentError(ToolError):
+    """A tool error with structured content for the agent (see the module docstring)."""
+
+    def __init__(self, text: str, data: dict[str, Any]) -> None:
+        super().__init__(text)
+        self.data = data
+
+
+def agent_text(message: str) -> str:
+    """An API message without the sentences that speak HTTP."""
+    kept = [s for s in _SENTENCE.split(message.strip()) if s and not _HTTP_ADVICE.search(s)]
+    text = " ".join(kept).strip().rstrip(";,")
+    return text if text.endswith((".", "?", "!")) or not text else text + "."
+
+
+def tool_error(exc: APIError, *, tool: str, api_url: str, zone: tzinfo | None = None) -> ToolError:
+    """The tool error for an SDK exception (``zone`` shows a slot conflict's alternatives)."""
     if isinstance(exc, APIConnectionError):
         return ToolError(
             f"Could not reach the Astrocal API at {api_url} ({exc.message}). "
-            "Check that the server is running and ASTROCAL_API_URL is right, then try again."
+            f"Check that the server is running and ASTROCAL_API_URL is right, then call {tool} again."
         )
     code = exc.code or (f"http_{exc.status_code}" if isinstance(exc, APIStatusError) else "error")
-    parts = [f"{exc.message} (code: {code}"]
+    said = agent_text(exc.message)
+    ids = [f"code: {code}"]
     if exc.param:
-        parts.append(f", param: {exc.param}")
+        ids.append(f"argument: {exc.param}")
     if exc.request_id:
-        parts.append(f", request_id: {exc.request_id}")
-    text = "".join(parts) + ")"
+        ids.append(f"request_id: {exc.request_id}")
+    text = f"{said} ({', '.join(ids)})"
     if isinstance(exc, AuthenticationError):
-        text += " The MCP server's ASTROCAL_API_KEY is not accepted; ask the user to fix its configuration."
-    elif isinstance(exc, SlotUnavailableError):
+        return ToolError(
+            text + " The MCP server's ASTROCAL_API_KEY is not accepted; ask the user to fix its "
+            "configuration."
+        )
+    if isinstance(exc, SlotUnavailableError):
         details = exc.details or {}
         reasons = [
-            f"{r.get('code')}: {r.get('message')}"
+            {"code": str(r.get("code")), "message": str(r.get("message"))}
             for r in details.get("reasons") or []
-            if isinstance(r, dict) and str(r.get("message")) not in exc.message
+            if isinstance(r, dict)
         ]
-        if reasons:
-            text += "\nWhy: " + "; ".join(reasons)
         alternatives = slots_from_details(details, zone or ZoneInfo("UTC"))
         if alternatives:
-            text += "\nOpen slots nearby (pass the start_time value as it is):\n" + "\n".join(
-                "- " + render_slot(s) for s in alternatives
+            text += (
+                f" Call {tool} again with one of these start_time values, or call "
+                "check_availability for other days:\n"
+                + "\n".join("- " + render_slot(s) for s in alternatives)
             )
         else:
-            text += "\nCall check_availability for open slots."
-    elif exc.code in _NEXT_STEP:
-        text += " " + _NEXT_STEP[exc.code]
+            text += " Call check_availability for open times."
+        return AgentError(
+            text,
+            {
+                "code": code,
+                "message": said,
+                "reasons": reasons,
+                "alternatives": [a.model_dump(exclude_none=True) for a in alternatives],
+            },
+        )
+    if exc.code in _NEXT_STEP:
+        text += " " + _NEXT_STEP[exc.code].format(tool=tool)
     return ToolError(text)

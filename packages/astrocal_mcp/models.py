@@ -18,6 +18,7 @@ __all__ = [
     "BookingInfo",
     "BookingList",
     "CurrentTime",
+    "DaySlots",
     "EventTypeInfo",
     "EventTypeList",
     "Explanation",
@@ -59,6 +60,9 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
 
 def _compact(schema: dict[str, Any]) -> None:
     compact_schema(schema, omit_nulls=True)
+    # A result carries every field it has; which ones are always there is not worth the tokens
+    # of a ``required`` list on every tools/list.
+    schema.pop("required", None)
 
 
 class Output(BaseModel):
@@ -69,7 +73,7 @@ class Output(BaseModel):
 
 class CurrentTime(Output):
     time_zone: str
-    now: str = Field(description="Local time with UTC offset (RFC 3339).")
+    now: str
     now_utc: str
     date: str
     time: str
@@ -77,7 +81,7 @@ class CurrentTime(Output):
     utc_offset: str
     is_dst: bool
     abbreviation: str
-    tomorrow: str = Field(description="Tomorrow's date and weekday in this zone.")
+    tomorrow: str
 
 
 class EventTypeInfo(Output):
@@ -101,23 +105,33 @@ class EventTypeList(Output):
 
 
 class SlotInfo(Output):
-    start: str = Field(description="UTC; pass this value as start_time.")
-    end: str
-    local_start: str
-    local_end: str
+    start: str
+    local: str
     weekday: str
-    date: str = Field(description="Local date.")
     seats_remaining: int | None = None
     host_ids: list[str] | None = None
 
 
+class DaySlots(Output):
+    date: str
+    weekday: str
+    utc_offset: str
+    starts: list[str]
+    free_hosts: dict[str, list[str]] | None = None
+    seats_remaining: dict[str, int] | None = None
+
+
 class AvailabilityResult(Output):
     event_type_id: str
-    time_zone: str = Field(description="Zone of local_* times and of the dates.")
+    time_zone: str
+    time_zone_source: str
     start_date: str
     end_date: str
     duration_minutes: int | None = None
-    slots: list[SlotInfo]
+    slot_count: int
+    start_time_format: str
+    days: list[DaySlots]
+    none_because: str | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -130,10 +144,15 @@ class Reason(Output):
 class Explanation(Output):
     event_type_id: str
     start_time: str
+    local_time: str
+    time_zone: str
+    time_zone_source: str
     available: bool
     host_ids: list[str] | None = None
     reasons: list[Reason]
-    alternatives: list[SlotInfo]
+    working_hours: str | None = None
+    before: list[SlotInfo] = Field(default_factory=list)
+    after: list[SlotInfo] = Field(default_factory=list)
 
 
 class BookingHostInfo(Output):
@@ -148,19 +167,16 @@ class BookingInfo(Output):
     event_type_id: str
     start: str
     end: str
-    local_start: str | None = Field(default=None, description="In the invitee's zone.")
-    weekday: str | None = None
+    when: str
+    time_zone: str
+    time_zone_source: str
     invitee_name: str
     invitee_email: str
-    invitee_timezone: str | None = None
-    hosts: list[BookingHostInfo] = Field(
-        default_factory=list,
-        description="Who the booking is with; the assigned (or first) host first.",
-    )
+    invitee_time_zone: str | None = None
+    hosts: list[BookingHostInfo] = Field(default_factory=list)
     notes: str | None = None
     location: str | None = None
-    previous_start: str | None = None
-    rescheduled_at: str | None = None
+    previously: str | None = None
     cancelled_at: str | None = None
     cancel_reason: str | None = None
 
@@ -184,4 +200,4 @@ class HostList(Output):
 class BookingList(Output):
     bookings: list[BookingInfo]
     has_more: bool
-    next_cursor: str | None = Field(default=None, description="Pass as cursor for the next page.")
+    next_cursor: str | None = None

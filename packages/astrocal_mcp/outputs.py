@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,17 +13,19 @@ from astrocal_mcp.models import (
     AvailabilityResult,
     BookingHostInfo,
     BookingInfo,
+    DaySlots,
     EventTypeInfo,
     Explanation,
     HostInfo,
     Reason,
     SlotInfo,
 )
-from astrocal_mcp.timeutil import describe_instant, utc_text
+from astrocal_mcp.timeutil import ShownZone, describe_instant, show_instant, utc_text
 
 __all__ = [
     "availability_result",
     "booking_info",
+    "day_slots",
     "event_type_info",
     "explanation",
     "host_info",
@@ -63,46 +65,95 @@ def _location(value: Any) -> str | None:
     return f"{kind}: {where}" if kind and where else where or None
 
 
-def slot_info(slot: Any, zone: ZoneInfo) -> SlotInfo:
-    start, end = _instant(_get(slot, "start")), _instant(_get(slot, "end"))
-    local_start, local_end = describe_instant(start, zone), describe_instant(end, zone)
+def slot_info(slot: Any, zone: tzinfo) -> SlotInfo:
+    start = _instant(_get(slot, "start"))
+    local = describe_instant(start, zone)
     return SlotInfo(
         start=utc_text(start),
-        end=utc_text(end),
-        local_start=local_start.local,
-        local_end=local_end.local,
-        weekday=local_start.weekday,
-        date=local_start.date,
+        local=local.local[:16] + local.utc_offset,
+        weekday=local.weekday,
         seats_remaining=_get(slot, "seats_remaining"),
         host_ids=_get(slot, "host_ids") or None,
     )
 
 
-def slots_from_details(details: Mapping[str, Any] | None, zone: ZoneInfo) -> list[SlotInfo]:
+def slots_from_details(details: Mapping[str, Any] | None, zone: tzinfo) -> list[SlotInfo]:
     """The ``alternatives`` of a ``slot_unavailable`` error, as slots."""
     raw: Iterable[Any] = (details or {}).get("alternatives") or []
     return [slot_info(s, zone) for s in raw]
 
 
+def day_slots(slots: Iterable[Any], zone: tzinfo) -> list[DaySlots]:
+    """Slots grouped by local day: ``HH:MM`` starts, the day's offset stated once (a start whose
+    offset differs, around a clock change, carries its own)."""
+    days: dict[str, DaySlots] = {}
+    for slot in slots:
+        local = describe_instant(_instant(_get(slot, "start")), zone)
+        day = days.get(local.date)
+        if day is None:
+            day = days[local.date] = DaySlots(
+                date=local.date, weekday=local.weekday, utc_offset=local.utc_offset, starts=[]
+            )
+        start = local.time if local.utc_offset == day.utc_offset else local.time + local.utc_offset
+        day.starts.append(start)
+        hosts = _get(slot, "host_ids")
+        if hosts:
+            day.free_hosts = {**(day.free_hosts or {}), start: list(hosts)}
+        seats = _get(slot, "seats_remaining")
+        if seats is not None:
+            day.seats_remaining = {**(day.seats_remaining or {}), start: int(seats)}
+    return list(days.values())
+
+
+def _minutes(slot: Any) -> int:
+    return int((_instant(_get(slot, "end")) - _instant(_get(slot, "start"))).total_seconds() // 60)
+
+
 def availability_result(
-    availability: Any, zone: ZoneInfo, duration: int | None
+    availability: Any, shown: ShownZone, none_because: str | None = None
 ) -> AvailabilityResult:
+    slots = list(_get(availability, "data", []))
     warnings = [str(_get(w, "message", "")) for w in _get(availability, "warnings", [])]
+    days = day_slots(slots, shown.zone)
+    example = (
+        f"{days[0].date}T{days[0].starts[0][:5]}{days[0].utc_offset}"
+        if days
+        else "2026-04-21T09:00+02:00"
+    )
     return AvailabilityResult(
         event_type_id=str(_get(availability, "event_type_id")),
-        time_zone=zone.key,
+        time_zone=shown.name,
+        time_zone_source=shown.source,
         start_date=str(_get(availability, "start_date")),
         end_date=str(_get(availability, "end_date")),
-        duration_minutes=duration,
-        slots=[slot_info(s, zone) for s in _get(availability, "data", [])],
+        duration_minutes=_minutes(slots[0]) if slots else None,
+        slot_count=len(slots),
+        start_time_format=f"date + 'T' + HH:MM + offset, e.g. {example}",
+        days=days,
+        none_because=None if slots else none_because,
         warnings=warnings,
     )
 
 
-def explanation(check: Any, event_type_id: str, start: datetime, zone: ZoneInfo) -> Explanation:
+def explanation(
+    check: Any,
+    event_type_id: str,
+    start: datetime,
+    shown: ShownZone,
+    *,
+    working_hours: str | None,
+    nearby: Iterable[Any],
+) -> Explanation:
+    """``nearby`` are open slots around ``start``: the three closest before and after it."""
+    around = sorted(nearby, key=lambda s: _instant(_get(s, "start")))
+    before = [s for s in around if _instant(_get(s, "start")) < start][-3:]
+    after = [s for s in around if _instant(_get(s, "start")) > start][:3]
     return Explanation(
         event_type_id=event_type_id,
         start_time=utc_text(start),
+        local_time=show_instant(start, shown),
+        time_zone=shown.name,
+        time_zone_source=shown.source,
         available=bool(_get(check, "available", False)),
         host_ids=_get(check, "host_ids") or None,
         reasons=[
@@ -113,7 +164,9 @@ def explanation(check: Any, event_type_id: str, start: datetime, zone: ZoneInfo)
             )
             for r in _get(check, "reasons", [])
         ],
-        alternatives=[slot_info(s, zone) for s in _get(check, "alternatives", [])],
+        working_hours=working_hours,
+        before=[slot_info(s, shown.zone) for s in before],
+        after=[slot_info(s, shown.zone) for s in after],
     )
 
 
@@ -147,32 +200,28 @@ def host_info(host: Any) -> HostInfo:
     )
 
 
-def _utc(value: Any) -> str | None:
-    return None if value is None else utc_text(_instant(value))
-
-
 def invitee_zone(booking: Any) -> ZoneInfo | None:
     """The invitee's zone, when the booking has a valid one."""
     return _zone(_get(_get(booking, "invitee", {}), "time_zone"))
 
 
-def booking_info(booking: Any) -> BookingInfo:
+def booking_info(booking: Any, shown: ShownZone) -> BookingInfo:
     invitee = _get(booking, "invitee", {})
-    tz_name = _get(invitee, "time_zone")
-    start = _instant(_get(booking, "start"))
-    zone = _zone(tz_name)
-    local = describe_instant(start, zone) if zone is not None else None
+    start, end = _instant(_get(booking, "start")), _instant(_get(booking, "end"))
+    previous = _get(booking, "previous_start")
+    cancelled = _get(booking, "cancelled_at")
     return BookingInfo(
         id=str(_get(booking, "id")),
         status=str(_get(booking, "status")),
         event_type_id=str(_get(booking, "event_type_id")),
         start=utc_text(start),
-        end=utc_text(_instant(_get(booking, "end"))),
-        local_start=local.local if local else None,
-        weekday=local.weekday if local else None,
+        end=utc_text(end),
+        when=show_instant(start, shown, end=end),
+        time_zone=shown.name,
+        time_zone_source=shown.source,
         invitee_name=str(_get(invitee, "name", "")),
         invitee_email=str(_get(invitee, "email", "")),
-        invitee_timezone=tz_name,
+        invitee_time_zone=_get(invitee, "time_zone"),
         hosts=[
             BookingHostInfo(
                 id=str(_get(h, "id")), name=str(_get(h, "name", "")), email=_get(h, "email")
@@ -181,8 +230,7 @@ def booking_info(booking: Any) -> BookingInfo:
         ],
         notes=_get(booking, "notes"),
         location=_location(_get(booking, "location")),
-        previous_start=_utc(_get(booking, "previous_start")),
-        rescheduled_at=_utc(_get(booking, "rescheduled_at")),
-        cancelled_at=_utc(_get(booking, "cancelled_at")),
+        previously=None if previous is None else show_instant(_instant(previous), shown),
+        cancelled_at=None if cancelled is None else show_instant(_instant(cancelled), shown),
         cancel_reason=_get(booking, "cancel_reason"),
     )

@@ -8,6 +8,7 @@ from astrocal_mcp.models import (
     BookingInfo,
     BookingList,
     CurrentTime,
+    DaySlots,
     EventTypeList,
     Explanation,
     HostList,
@@ -24,8 +25,6 @@ __all__ = [
     "render_slot",
     "render_time",
 ]
-
-MAX_SLOTS_IN_TEXT = 40
 
 
 def render_time(t: CurrentTime) -> str:
@@ -74,50 +73,67 @@ def render_hosts(result: HostList) -> str:
 def render_slot(slot: SlotInfo) -> str:
     seats = f", {slot.seats_remaining} seats left" if slot.seats_remaining is not None else ""
     hosts = f", free hosts {', '.join(slot.host_ids)}" if slot.host_ids else ""
-    return f"{slot.weekday} {slot.local_start[:16].replace('T', ' ')}–{slot.local_end[11:16]} (start_time {slot.start}){seats}{hosts}"
+    local = slot.local.replace("T", " ")
+    return f"{slot.weekday[:3]} {local} (start_time {slot.start}){seats}{hosts}"
+
+
+def _day_line(day: DaySlots) -> str:
+    starts = []
+    for start in day.starts:
+        extra = []
+        if day.seats_remaining and start in day.seats_remaining:
+            extra.append(f"{day.seats_remaining[start]} seats")
+        if day.free_hosts and start in day.free_hosts:
+            extra.append("+".join(day.free_hosts[start]))
+        starts.append(f"{start} ({', '.join(extra)})" if extra else start)
+    return f"{day.weekday[:3]} {day.date} (UTC{day.utc_offset}): {' '.join(starts)}"
 
 
 def render_availability(result: AvailabilityResult) -> str:
+    """Every slot, one line per local day; the duration and how to write a start stated once."""
+    length = f"{result.duration_minutes}-min " if result.duration_minutes else ""
     head = (
-        f"{len(result.slots)} open slot(s) for {result.event_type_id} from {result.start_date} to "
-        f"{result.end_date}, local times in {result.time_zone}"
+        f"{result.slot_count} open {length}slot(s) for {result.event_type_id}, "
+        f"{result.start_date} to {result.end_date}, times in {result.time_zone} "
+        f"(from the {result.time_zone_source})"
     )
-    if not result.slots:
-        text = head + ". Try a later or wider date range."
+    if not result.days:
+        text = f"{head}. None: {result.none_because or 'every time in the range is taken.'}"
     else:
-        shown = result.slots[:MAX_SLOTS_IN_TEXT]
-        text = head + ":\n" + "\n".join("- " + render_slot(s) for s in shown)
-        if len(result.slots) > len(shown):
-            text += f"\n… and {len(result.slots) - len(shown)} more (see structured content)."
+        text = f"{head}. start_time = {result.start_time_format}.\n" + "\n".join(
+            _day_line(d) for d in result.days
+        )
     if result.warnings:
         text += "\nWarnings: " + "; ".join(result.warnings)
     return text
 
 
 def render_explanation(result: Explanation) -> str:
+    when = f"{result.local_time} (start_time {result.start_time})"
     if result.available:
         hosts = f" (free hosts: {', '.join(result.host_ids)})" if result.host_ids else ""
         return (
-            f"{result.start_time} is available for {result.event_type_id}{hosts}; "
-            "create_booking with it."
+            f"{when} is available for {result.event_type_id}{hosts}; book it with create_booking."
         )
     reasons = "\n".join(
-        f"- {r.host_id + ': ' if r.host_id else ''}{r.code}: {r.message}" for r in result.reasons
+        f"- {r.host_id + ': ' if r.host_id else ''}{r.message} ({r.code})" for r in result.reasons
     )
-    text = f"{result.start_time} is not available for {result.event_type_id}:\n{reasons}"
-    if result.alternatives:
-        text += "\nNearest open slots:\n" + "\n".join(
-            "- " + render_slot(s) for s in result.alternatives
-        )
+    text = f"{when} is not available for {result.event_type_id}:\n{reasons}"
+    if result.working_hours:
+        text += f"\nWorking hours: {result.working_hours}."
+    for label, slots in (("Nearest open before", result.before), ("after", result.after)):
+        if slots:
+            text += f"\n{label}: " + "; ".join(render_slot(s) for s in slots)
+    if not result.before and not result.after:
+        text += "\nNo open slot within three days of it; try check_availability on other dates."
     return text
 
 
 def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
-    local = f" ({b.weekday} {b.local_start} {b.invitee_timezone})" if b.local_start else ""
     lines = [
         headline or f"Booking {b.id}",
         f"id: {b.id}, status: {b.status}, event type: {b.event_type_id}",
-        f"time: {b.start} – {b.end}{local}",
+        f"time: {b.when} (times in {b.time_zone}, from the {b.time_zone_source})",
         f"invitee: {b.invitee_name} <{b.invitee_email}>",
     ]
     if b.hosts:
@@ -130,11 +146,11 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
         lines.append(f"location: {b.location}")
     if b.notes:
         lines.append(f"notes: {b.notes}")
-    if b.previous_start:
-        lines.append(f"previously: {b.previous_start}")
+    if b.previously:
+        lines.append(f"previously: {b.previously}")
     if b.cancelled_at:
         reason = f" ({b.cancel_reason})" if b.cancel_reason else ""
-        lines.append(f"cancelled at {b.cancelled_at}{reason}")
+        lines.append(f"cancelled: {b.cancelled_at}{reason}")
     return "\n".join(lines)
 
 
@@ -142,7 +158,7 @@ def render_bookings(result: BookingList) -> str:
     if not result.bookings:
         return "No bookings match."
     lines = [
-        f"- {b.id}: {b.status}, {b.start}, {b.invitee_name} <{b.invitee_email}>, {b.event_type_id}"
+        f"- {b.id}: {b.status}, {b.when}, {b.invitee_name} <{b.invitee_email}>, {b.event_type_id}"
         + (f", with {', '.join(h.name for h in b.hosts)}" if b.hosts else "")
         for b in result.bookings
     ]

@@ -19,7 +19,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from astrocal_mcp import outputs, render
+from astrocal_mcp.arguments import AgentTool
 from astrocal_mcp.errors import tool_error
 from astrocal_mcp.models import (
     AvailabilityResult,
@@ -53,12 +54,15 @@ from astrocal_mcp.models import (
 )
 from astrocal_mcp.timeutil import (
     InputError,
+    ShownZone,
     bracket_zone,
     describe_instant,
     parse_date,
     parse_instant,
     resolve_zone,
     utc_text,
+    working_hours_text,
+    zone_written_in,
 )
 
 __all__ = [
@@ -102,13 +106,15 @@ INSTRUCTIONS = (
 # Parameter types: the descriptions are what the model reads to fill them in.
 EventTypeId = Annotated[
     str | None,
-    Field(description="Event type id (evt_…) from list_event_types; omit to use the default."),
+    Field(description="evt_… from list_event_types; default: the configured one."),
 ]
-ZoneName = Annotated[str | None, Field(description="IANA time zone, e.g. Europe/Berlin.")]
+ZoneName = Annotated[
+    str | None, Field(description="IANA zone to show times in, e.g. Europe/Berlin.")
+]
 Instant = Annotated[
     str,
     Field(
-        description="RFC 3339 with offset, e.g. 2026-04-21T14:00:00+02:00 or a slot's start value."
+        description="With offset or zone: 2026-04-21T14:00+02:00, 2026-04-21T14:00[Europe/Berlin]."
     ),
 ]
 BookingId = Annotated[str, Field(description="Booking id (bk_…).")]
@@ -123,12 +129,14 @@ _CHANGES_BOOKING = ToolAnnotations(
 )
 
 # The tools in registration order (the order tools/list shows them), with their annotations.
-_TOOLS: list[tuple[Callable[..., Any], ToolAnnotations]] = []
+_TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = []
 
 
-def _tool(annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _tool(
+    title: str, annotations: ToolAnnotations
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _TOOLS.append((fn, annotations))
+        _TOOLS.append((fn, title, annotations))
         return fn
 
     return register
@@ -151,8 +159,8 @@ def _key(*parts: object) -> str:
     return f"mcp_{digest[:48]}"
 
 
-def _fail(deps: ToolDeps, exc: APIError, zone: ZoneInfo | None = None) -> ToolError:
-    return tool_error(exc, api_url=deps.api_url, zone=zone)
+def _fail(deps: ToolDeps, exc: APIError, tool: str, zone: tzinfo | None = None) -> ToolError:
+    return tool_error(exc, tool=tool, api_url=deps.api_url, zone=zone)
 
 
 def _checked(fn: Callable[[], _T]) -> _T:
@@ -164,6 +172,7 @@ def _checked(fn: Callable[[], _T]) -> _T:
 
 async def _page(
     deps: ToolDeps,
+    tool: str,
     fetch: Callable[[Any, dict[str, Any]], Awaitable[_T]],
     limit: int,
     **filters: str | None,
@@ -174,7 +183,7 @@ async def _page(
         try:
             return await fetch(client, args)
         except APIError as exc:
-            raise _fail(deps, exc) from None
+            raise _fail(deps, exc, tool) from None
 
 
 def _event_type(deps: ToolDeps, given: str | None) -> str:
@@ -187,20 +196,56 @@ def _event_type(deps: ToolDeps, given: str | None) -> str:
     return chosen
 
 
-def _zone_or_none(name: str | None, param: str) -> ZoneInfo | None:
+def _zone_or_none(name: str | None, param: str = "time_zone") -> ZoneInfo | None:
     if name is None or not name.strip():
         return None
     return _checked(lambda: resolve_zone(name, param=param))
 
 
-@_tool(READ_ONLY)
+def _shown(
+    asked: ZoneInfo | None,
+    *,
+    written: str | None = None,
+    invitee: str | None = None,
+    fallback: tuple[tzinfo, str, str] | None = None,
+) -> ShownZone:
+    """The zone a result shows times in, by the rule every tool follows: the time_zone argument,
+    the zone written in the input (an offset is named as one), the invitee's, the fallback (the
+    host's or the event type's), UTC."""
+    if asked is not None:
+        return ShownZone(asked, asked.key, "time_zone argument")
+    in_input = zone_written_in(written) if written else None
+    if in_input is not None:
+        return ShownZone(in_input[0], in_input[1], "start time as written")
+    own = outputs_zone(invitee)
+    if own is not None:
+        return ShownZone(own, own.key, "invitee's zone")
+    if fallback is not None:
+        return ShownZone(*fallback)
+    return ShownZone(ZoneInfo("UTC"), "UTC", "default, no zone known")
+
+
+def outputs_zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return resolve_zone(name) if name else None
+    except InputError:
+        return None
+
+
+_TimeZone = Annotated[
+    str | None,
+    Field(description="IANA zone for dates and times, e.g. Europe/Berlin."),
+]
+
+
+@_tool("Current time", READ_ONLY)
 def get_current_time(
     ctx: Ctx,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, CurrentTime]:
-    """Current date, time, weekday, UTC offset and DST flag in a zone (default UTC). Call this
-    before turning 'today', 'tomorrow' or 'next Tuesday' into dates."""
-    zone = _zone_or_none(time_zone, "time_zone") or ZoneInfo("UTC")
+    """Now in a zone (default UTC): date, time, weekday, offset. Call it before turning 'today' or
+    'next Tuesday' into dates."""
+    zone = _zone_or_none(time_zone) or ZoneInfo("UTC")
     now = _deps(ctx).clock()
     here = describe_instant(now, zone)
     tomorrow_local = describe_instant(now.astimezone(zone) + timedelta(days=1), zone)
@@ -224,14 +269,14 @@ async def _fetch_event_types(deps: ToolDeps) -> EventTypeList:
         try:
             found = [e async for e in client.event_types.list(limit=100)]
         except APIError as exc:
-            raise _fail(deps, exc) from None
+            raise _fail(deps, exc, "list_event_types") from None
     return EventTypeList(
         event_types=[outputs.event_type_info(e, deps.default_event_type_id) for e in found],
         default_event_type_id=deps.default_event_type_id,
     )
 
 
-@_tool(READ_ONLY)
+@_tool("List event types", READ_ONLY)
 async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]:
     """List the bookable event types (id, title, duration). Use an id as event_type_id. Team
     event types add host_ids and assignment (collective: all hosts attend; round_robin: one)."""
@@ -239,7 +284,7 @@ async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]
     return _result(result, render.render_event_types(result))
 
 
-@_tool(READ_ONLY)
+@_tool("List hosts", READ_ONLY)
 async def list_hosts(
     ctx: Ctx,
     external_id: Annotated[
@@ -250,6 +295,7 @@ async def list_hosts(
     """List hosts, the people whose time is booked (id, name, zone, external_id)."""
     page = await _page(
         _deps(ctx),
+        "list_hosts",
         lambda c, args: c.hosts.list(**args),
         100,
         external_id=external_id,
@@ -263,30 +309,48 @@ async def list_hosts(
     return _result(result, render.render_hosts(result))
 
 
-@_tool(READ_ONLY)
+async def _why_none(
+    client: AsyncAstrocal, evt: str, first: date, last: date, shown: ShownZone, now: datetime
+) -> str:
+    """Why a range has no open slot, in words: the past, the booking window, or what the engine
+    says of the range's first day (no working hours, all booked, …)."""
+    today = now.astimezone(shown.zone).date()
+    if last < today:
+        return f"the dates are in the past (today is {today} in {shown.name})."
+    event_type = await client.event_types.retrieve(evt)
+    window = int(getattr(event_type, "booking_window_days", 0) or 0)
+    if window and first > today + timedelta(days=window):
+        return (
+            f"the dates are beyond the booking window of {window} days (the last bookable day is "
+            f"{today + timedelta(days=window)})."
+        )
+    probe = max(first, today)
+    noon = datetime.combine(probe, datetime.min.time().replace(hour=12), shown.zone)
+    check = await client.availability.check(event_type_id=evt, start=noon.astimezone(UTC))
+    said = "; ".join(str(getattr(r, "message", "")) for r in getattr(check, "reasons", []) or [])
+    return f"every time is taken or outside the hours (at noon on {probe}: {said or 'booked'})."
+
+
+@_tool("Check availability", READ_ONLY)
 async def check_availability(
     ctx: Ctx,
-    start_date: Annotated[str, Field(description="First day, YYYY-MM-DD (in timezone).")],
+    start_date: Annotated[str, Field(description="First day, YYYY-MM-DD (in time_zone).")],
     end_date: Annotated[str, Field(description="Last day, inclusive; at most 62 days on.")],
     event_type_id: EventTypeId = None,
-    timezone: Annotated[
-        str | None,
-        Field(description="IANA zone the dates are read in and slots shown in."),
-    ] = None,
+    time_zone: _TimeZone = None,
     duration: Annotated[
         int | None, Field(description="Minutes, one of the event type's durations.")
     ] = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, AvailabilityResult]:
-    """Open slots of an event type between two dates. Each slot has start (UTC; pass it as
-    start_time to create_booking) and local_start/weekday in the zone; on team event types also
-    host_ids, the hosts free then."""
+    """Every open slot between two dates, by local day as HH:MM starts; start_time = date + 'T' +
+    HH:MM + the day's offset. Teams name the free hosts."""
     deps = _deps(ctx)
     first = _checked(lambda: parse_date(start_date, param="start_date"))
     last = _checked(lambda: parse_date(end_date, param="end_date"))
     if last < first:
         raise ToolError(f"end_date {last} is before start_date {first}; swap them.")
-    zone = _zone_or_none(timezone, "timezone")
+    zone = _zone_or_none(time_zone)
     evt = _event_type(deps, event_type_id)
     args: dict[str, Any] = {"event_type_id": evt, "start_date": first, "end_date": last}
     if zone is not None:
@@ -298,36 +362,68 @@ async def check_availability(
     async with deps.clients() as client:
         try:
             availability = await client.availability.list(**args)
+            own = str(getattr(availability, "time_zone", "UTC"))
+            shown = _shown(zone, fallback=(ZoneInfo(own), own, "event type's schedule"))
+            none_because = None
+            if not availability.data:
+                none_because = await _why_none(client, evt, first, last, shown, deps.clock())
         except APIError as exc:
-            raise _fail(deps, exc, zone) from None
-    shown_in = zone or _checked(
-        lambda: resolve_zone(str(getattr(availability, "time_zone", "UTC")))
-    )
-    result = outputs.availability_result(availability, shown_in, duration)
+            raise _fail(deps, exc, "check_availability", zone) from None
+    result = outputs.availability_result(availability, shown, none_because)
     return _result(result, render.render_availability(result))
 
 
-@_tool(READ_ONLY)
+async def _schedule_of(client: AsyncAstrocal, evt: str) -> Any | None:
+    """The event type's schedule (None for a team whose hosts each keep their own)."""
+    event_type = await client.event_types.retrieve(evt)
+    schedule_id = getattr(event_type, "schedule_id", None)
+    return None if not schedule_id else await client.schedules.retrieve(schedule_id)
+
+
+@_tool("Explain availability", READ_ONLY)
 async def explain_availability(
     ctx: Ctx,
     start_time: Instant,
     event_type_id: EventTypeId = None,
-    timezone: ZoneName = None,
+    time_zone: _TimeZone = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, Explanation]:
-    """Whether one start time can be booked; if not, why (reason codes) and the nearest open
-    slots. Use it when a wanted time is missing from check_availability."""
+    """Why a start time can or cannot be booked: reasons, working hours, the nearest open slots
+    before and after."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
-    zone = _zone_or_none(timezone, "timezone") or bracket_zone(start_time) or ZoneInfo("UTC")
+    asked = _zone_or_none(time_zone)
     evt = _event_type(deps, event_type_id)
-    args: dict[str, Any] = {"host_id": host_id.strip()} if host_id else {}
+    host_args: dict[str, Any] = {"host_id": host_id.strip()} if host_id else {}
     async with deps.clients() as client:
         try:
-            check = await client.availability.check(event_type_id=evt, start=start, **args)
+            check = await client.availability.check(event_type_id=evt, start=start, **host_args)
+            schedule = await _schedule_of(client, evt)
+            fallback = None
+            if schedule is not None:
+                fallback = (
+                    ZoneInfo(schedule.time_zone),
+                    schedule.time_zone,
+                    "event type's schedule",
+                )
+            shown = _shown(asked, written=start_time, fallback=fallback)
+            day = start.astimezone(shown.zone).date()
+            list_args: dict[str, Any] = dict(host_args)
+            if isinstance(shown.zone, ZoneInfo):
+                list_args["time_zone"] = shown.zone.key
+            nearby = await client.availability.list(
+                event_type_id=evt,
+                start_date=day - timedelta(days=3),
+                end_date=day + timedelta(days=3),
+                **list_args,
+            )
         except APIError as exc:
-            raise _fail(deps, exc, zone) from None
-    result = outputs.explanation(check, evt, start, zone)
+            raise _fail(deps, exc, "explain_availability", asked) from None
+    hours = None
+    if schedule is not None:
+        weekly = [(str(h.day), h.start, h.end) for h in schedule.weekly_hours]
+        hours = working_hours_text(weekly, schedule.time_zone, shown, day)
+    result = outputs.explanation(check, evt, start, shown, working_hours=hours, nearby=nearby.data)
     return _result(result, render.render_explanation(result))
 
 
@@ -346,10 +442,38 @@ async def _find_existing(
     return page.data[0] if page.data else None
 
 
+async def _host_zones(client: AsyncAstrocal, bookings: list[Any]) -> dict[str, str]:
+    """The zones of the first hosts of ``bookings`` that have no invitee zone (one call each)."""
+    wanted = {b.hosts[0].id for b in bookings if b.hosts and outputs.invitee_zone(b) is None}
+    return {h: (await client.hosts.retrieve(h)).time_zone for h in sorted(wanted)}
+
+
+def _booking_zone(
+    booking: Any, asked: ZoneInfo | None, hosts: dict[str, str], written: str | None = None
+) -> ShownZone:
+    invitee = outputs.invitee_zone(booking)
+    host_zone = hosts.get(booking.hosts[0].id) if booking.hosts else None
+    fallback = None if host_zone is None else (ZoneInfo(host_zone), host_zone, "host's zone")
+    return _shown(
+        asked,
+        written=written,
+        invitee=invitee.key if invitee is not None else None,
+        fallback=fallback,
+    )
+
+
+async def _shown_booking(
+    client: AsyncAstrocal, booking: Any, asked: ZoneInfo | None, written: str | None = None
+) -> BookingInfo:
+    hosts = await _host_zones(client, [booking]) if asked is None and written is None else {}
+    return outputs.booking_info(booking, _booking_zone(booking, asked, hosts, written))
+
+
 @_tool(
+    "Create a booking",
     ToolAnnotations(
         read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-    )
+    ),
 )
 async def create_booking(
     ctx: Ctx,
@@ -357,15 +481,15 @@ async def create_booking(
     invitee_name: Annotated[str, Field(description="Invitee's full name.")],
     invitee_email: Annotated[str, Field(description="Invitee's email; the invite goes here.")],
     event_type_id: EventTypeId = None,
-    invitee_timezone: Annotated[
-        str | None, Field(description="Invitee's IANA zone, for the invite's local times.")
+    time_zone: Annotated[
+        str | None,
+        Field(description="Invitee's IANA zone; default: the zone in start_time."),
     ] = None,
     notes: Annotated[str | None, Field(description="Anything the host should know.")] = None,
     host_id: Annotated[
         str | None,
         Field(
-            description="Round robin: book this host, one of the slot's host_ids; omit to "
-            "let the event type's rule pick."
+            description="Round robin: this host of the slot's host_ids; default: the rule picks."
         ),
     ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
@@ -373,9 +497,10 @@ async def create_booking(
     Retrying with the same arguments returns the same booking instead of a second one."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
-    zone = _zone_or_none(invitee_timezone, "invitee_timezone")
+    # The invitee's zone: the one given, else the one the time was written in (an IANA name
+    # only: an offset says nothing of daylight saving time).
+    zone = _zone_or_none(time_zone) or bracket_zone(start_time)
     evt = _event_type(deps, event_type_id)
-    shown_in = zone or bracket_zone(start_time)
     email = invitee_email.strip()
     invitee: dict[str, Any] = {"name": invitee_name.strip(), "email": email}
     if zone is not None:
@@ -391,6 +516,7 @@ async def create_booking(
     key = _key(
         "create_booking", evt, utc_text(start), invitee, notes or "", *([host] if host else [])
     )
+    shown_in = zone or (zone_written_in(start_time) or (None,))[0]
     async with deps.clients() as client:
         try:
             response = await client.with_raw_response.bookings.create(**body, idempotency_key=key)
@@ -409,57 +535,82 @@ async def create_booking(
         except SlotUnavailableError as exc:
             existing = await _find_existing(client, evt, start, email)
             if existing is None:
-                raise _fail(deps, exc, shown_in) from None
+                raise _fail(deps, exc, "create_booking", shown_in) from None
             booking, headline = existing, f"Already booked by an earlier call: {existing.id}."
         except APIError as exc:
-            raise _fail(deps, exc, shown_in) from None
-    result = outputs.booking_info(booking)
+            raise _fail(deps, exc, "create_booking", shown_in) from None
+    shown = _booking_zone(booking, _zone_or_none(time_zone), {}, start_time)
+    result = outputs.booking_info(booking, shown)
     return _result(result, render.render_booking(result, headline=headline))
 
 
-@_tool(READ_ONLY)
-async def get_booking(ctx: Ctx, booking_id: BookingId) -> Annotated[CallToolResult, BookingInfo]:
-    """One booking by id, with its status, time, invitee and host(s)."""
+@_tool("Get a booking", READ_ONLY)
+async def get_booking(
+    ctx: Ctx, booking_id: BookingId, time_zone: ZoneName = None
+) -> Annotated[CallToolResult, BookingInfo]:
+    """One booking by id, with its status, local time, invitee and host(s)."""
     deps = _deps(ctx)
+    asked = _zone_or_none(time_zone)
     async with deps.clients() as client:
         try:
             booking = await client.bookings.retrieve(booking_id.strip())
+            result = await _shown_booking(client, booking, asked)
         except APIError as exc:
-            raise _fail(deps, exc) from None
-    result = outputs.booking_info(booking)
+            raise _fail(deps, exc, "get_booking") from None
     return _result(result, render.render_booking(result))
 
 
-@_tool(READ_ONLY)
+def _day_start(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+
+
+@_tool("List bookings", READ_ONLY)
 async def list_bookings(
     ctx: Ctx,
     status: Literal["confirmed", "cancelled"] | None = None,
+    invitee_email: Annotated[str | None, Field(description="Only this invitee's bookings.")] = None,
+    start_date: Annotated[str | None, Field(description="From this day, YYYY-MM-DD.")] = None,
+    end_date: Annotated[str | None, Field(description="To this day, inclusive.")] = None,
+    time_zone: _TimeZone = None,
     event_type_id: Annotated[str | None, Field(description="Only this event type.")] = None,
-    host_id: Annotated[
-        str | None, Field(description="Only bookings with this host (host_…, from a booking).")
-    ] = None,
+    host_id: Annotated[str | None, Field(description="Only this host (host_…).")] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, BookingList]:
-    """List bookings, soonest first, optionally by status, event type or host; paginate with cursor."""
-    page = await _page(
-        _deps(ctx),
-        lambda c, args: c.bookings.list(**args),
-        limit,
-        status=status,
-        event_type_id=event_type_id,
-        host_id=host_id,
-        cursor=cursor,
-    )
+    """Find bookings by invitee email, days (in time_zone, default UTC), status, event type or host;
+    soonest first."""
+    deps = _deps(ctx)
+    asked = _zone_or_none(time_zone)
+    day_zone = asked or ZoneInfo("UTC")
+    first = _checked(lambda: parse_date(start_date, param="start_date")) if start_date else None
+    last = _checked(lambda: parse_date(end_date, param="end_date")) if end_date else None
+    if first is not None and last is not None and last < first:
+        raise ToolError(f"end_date {last} is before start_date {first}; swap them.")
+    filters: dict[str, Any] = {
+        "status": status,
+        "invitee_email": (invitee_email or "").strip() or None,
+        "event_type_id": event_type_id,
+        "host_id": host_id,
+        "cursor": cursor,
+        "start_after": None if first is None else _day_start(first, day_zone),
+        "start_before": None if last is None else _day_start(last + timedelta(days=1), day_zone),
+    }
+    args: dict[str, Any] = {"limit": limit, **{k: v for k, v in filters.items() if v}}
+    async with deps.clients() as client:
+        try:
+            page = await client.bookings.list(**args)
+            hosts = await _host_zones(client, page.data) if asked is None else {}
+        except APIError as exc:
+            raise _fail(deps, exc, "list_bookings") from None
     result = BookingList(
-        bookings=[outputs.booking_info(b) for b in page.data],
+        bookings=[outputs.booking_info(b, _booking_zone(b, asked, hosts)) for b in page.data],
         has_more=bool(page.has_more),
         next_cursor=page.next_cursor,
     )
     return _result(result, render.render_bookings(result))
 
 
-@_tool(_CHANGES_BOOKING)
+@_tool("Reschedule a booking", _CHANGES_BOOKING)
 async def reschedule_booking(
     ctx: Ctx,
     booking_id: BookingId,
@@ -469,16 +620,18 @@ async def reschedule_booking(
         bool | None,
         Field(description="Round robin: if its host is busy then, move it to another free host."),
     ] = None,
+    time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
     """Move a booking to a new open start (same length, same id, same host unless reassign);
     the invitee is notified."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(new_start_time, param="new_start_time"))
-    invitee_zone: ZoneInfo | None = None
+    asked = _zone_or_none(time_zone)
+    shown_in: tzinfo | None = asked
     async with deps.clients() as client:
         try:
             current = await client.bookings.retrieve(booking_id.strip())
-            invitee_zone = outputs.invitee_zone(current)
+            shown_in = asked or outputs.invitee_zone(current)
             if current.status == "confirmed" and current.start == start:
                 # A retry of a reschedule that already happened: nothing to move.
                 booking, headline = current, f"{current.id} is already at that time."
@@ -490,13 +643,13 @@ async def reschedule_booking(
                     args["reassign"] = True
                 booking = await client.bookings.reschedule(current.id, **args)
                 headline = f"Rescheduled {booking.id}."
+            result = await _shown_booking(client, booking, asked)
         except APIError as exc:
-            raise _fail(deps, exc, invitee_zone) from None
-    result = outputs.booking_info(booking)
+            raise _fail(deps, exc, "reschedule_booking", shown_in) from None
     return _result(result, render.render_booking(result, headline=headline))
 
 
-@_tool(_CHANGES_BOOKING)
+@_tool("Cancel a booking", _CHANGES_BOOKING)
 async def cancel_booking(
     ctx: Ctx,
     booking_id: BookingId,
@@ -507,11 +660,16 @@ async def cancel_booking(
     args: dict[str, Any] = {"reason": reason} if reason else {}
     async with deps.clients() as client:
         try:
-            booking = await client.bookings.cancel(booking_id.strip(), **args)
+            current = await client.bookings.retrieve(booking_id.strip())
+            if current.status == "cancelled":
+                booking, headline = current, f"{current.id} was already cancelled; nothing changed."
+            else:
+                booking = await client.bookings.cancel(current.id, **args)
+                headline = f"Cancelled {booking.id}."
+            result = await _shown_booking(client, booking, None)
         except APIError as exc:
-            raise _fail(deps, exc) from None
-    result = outputs.booking_info(booking)
-    return _result(result, render.render_booking(result, headline=f"Cancelled {booking.id}."))
+            raise _fail(deps, exc, "cancel_booking") from None
+    return _result(result, render.render_booking(result, headline=headline))
 
 
 async def event_types_resource(deps: ToolDeps) -> str:
@@ -528,8 +686,9 @@ async def booking_resource(ctx: Ctx, booking_id: str) -> str:
         try:
             booking = await client.bookings.retrieve(booking_id)
         except APIError as exc:
-            raise ResourceError(str(_fail(deps, exc))) from None
-    return outputs.booking_info(booking).model_dump_json(indent=2, exclude_none=True)
+            raise ResourceError(str(_fail(deps, exc, "get_booking"))) from None
+        info = await _shown_booking(client, booking, None)
+    return info.model_dump_json(indent=2, exclude_none=True)
 
 
 def schedule_meeting(
@@ -573,12 +732,39 @@ class _Prompt(Prompt):
         return await super().render(arguments, context)
 
 
+# Output shapes several tools return, each written out once in the tool named here; the others'
+# output schemas refer to it (the tool list is sent to the model on every session).
+_SHAPE_OWNERS = {"BookingInfo": "get_booking", "SlotInfo": "explain_availability"}
+
+
+def _shared_outputs(tool: Tool) -> dict[str, Any] | None:
+    name, schema, model = tool.name, tool.fn_metadata.output_schema, tool.fn_metadata.output_model
+    if schema is None:
+        return None
+    owner = _SHAPE_OWNERS.get(getattr(model, "__name__", ""))
+    if owner is not None and owner != name:
+        return {"type": "object", "description": f"As {owner}'s output."}
+    defs = schema.get("$defs", {})
+    for shape, owner in _SHAPE_OWNERS.items():
+        if shape in defs and owner != name:
+            defs[shape] = {"type": "object", "description": f"As in {owner}'s output."}
+    # Drop the definitions only a replaced shape used.
+    for shape in list(defs):
+        if f'"#/$defs/{shape}"' not in json.dumps(
+            {k: v for k, v in schema.items() if k != "$defs"}
+        ) + json.dumps({k: v for k, v in defs.items() if k != shape}):
+            del defs[shape]
+    return schema
+
+
 def _tools() -> list[Tool]:
     made: list[Tool] = []
-    for fn, hints in _TOOLS:
+    for fn, title, hints in _TOOLS:
         description = " ".join(inspect.cleandoc(fn.__doc__ or "").split())
-        tool = Tool.from_function(fn, description=description, annotations=hints)
-        compact_schema(tool.parameters)
+        tool = AgentTool.from_function(fn, title=title, description=description, annotations=hints)
+        # Optional inputs are plain types: an absent argument says what null would, in fewer tokens.
+        compact_schema(tool.parameters, omit_nulls=True)
+        tool.fn_metadata.output_schema = _shared_outputs(tool)
         made.append(tool)
     return made
 

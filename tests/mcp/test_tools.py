@@ -17,7 +17,7 @@ FIRST_TUESDAY_SLOT = "2026-04-14T07:00:00Z"
 JO_PRICING = {
     "invitee_name": "Jo Smith",
     "invitee_email": "jo@example.com",
-    "invitee_timezone": "Europe/London",
+    "time_zone": "Europe/London",
     "notes": "Pricing questions",
 }
 
@@ -59,7 +59,7 @@ async def test_current_time_uses_the_injected_clock(build: Any, connect: Any) ->
         tokyo = await client.call_tool("get_current_time", {"time_zone": "Asia/Tokyo"})
         assert "Monday 2026-04-13, 17:00 in Asia/Tokyo" in text_of(tokyo)
         error = await call_error(client, "get_current_time", time_zone="CEST")
-        assert "not a known IANA time zone" in error and "Europe/Berlin" in error
+        assert "abbreviation, not a time zone" in error and "Europe/Berlin" in error
 
 
 async def test_list_event_types_marks_the_default(
@@ -80,39 +80,53 @@ async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect:
             "check_availability",
             start_date=TUESDAY,
             end_date=TUESDAY,
-            timezone="Europe/Berlin",
+            time_zone="Europe/Berlin",
         )
-        assert result["time_zone"] == "Europe/Berlin"
-        slots = result["slots"]
-        assert len(slots) == 16  # 09:00–17:00 in 30-minute slots
-        assert slots[0] == {
-            "start": FIRST_TUESDAY_SLOT,
-            "end": "2026-04-14T07:30:00Z",
-            "local_start": "2026-04-14T09:00:00+02:00",
-            "local_end": "2026-04-14T09:30:00+02:00",
-            "weekday": "Tuesday",
+        assert (result["time_zone"], result["time_zone_source"]) == (
+            "Europe/Berlin",
+            "time_zone argument",
+        )
+        assert (result["slot_count"], result["duration_minutes"]) == (16, 30)
+        (day,) = result["days"]
+        assert day == {
             "date": TUESDAY,
+            "weekday": "Tuesday",
+            "utc_offset": "+02:00",
+            "starts": [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)],
         }
+        assert "e.g. 2026-04-14T09:00+02:00" in result["start_time_format"]
         # The same slots read from New York: the dates are New York's, local times -04:00.
         ny = await call(
             client,
             "check_availability",
             start_date=TUESDAY,
             end_date=TUESDAY,
-            timezone="America/New_York",
+            time_zone="America/New_York",
         )
-        assert ny["slots"][0]["local_start"] == "2026-04-14T03:00:00-04:00"
-        # Without a zone, slots are shown in the schedule's zone.
+        assert (ny["days"][0]["utc_offset"], ny["days"][0]["starts"][0]) == ("-04:00", "03:00")
+        # Without a zone, slots are shown in the schedule's zone, and the result says so.
         default = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
-        assert default["time_zone"] == "Europe/Berlin"
+        assert (default["time_zone"], default["time_zone_source"]) == (
+            "Europe/Berlin",
+            "event type's schedule",
+        )
+        # The official server's name for the zone is an alias.
+        alias = await call(
+            client,
+            "check_availability",
+            start_date=TUESDAY,
+            end_date=TUESDAY,
+            timezone="Asia/Tokyo",
+        )
+        assert alias["time_zone"] == "Asia/Tokyo"
 
 
 async def test_check_availability_errors(build: Any, connect: Any) -> None:
     async with connect(build()) as client:
         bad_zone = await call_error(
-            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY, timezone="PST"
+            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY, time_zone="PST"
         )
-        assert "IANA" in bad_zone and "America/New_York" in bad_zone
+        assert "abbreviation" in bad_zone and "America/Los_Angeles" in bad_zone
         bad_date = await call_error(
             client, "check_availability", start_date="next tuesday", end_date=TUESDAY
         )
@@ -144,27 +158,44 @@ async def test_explain_availability_says_why_and_offers_alternatives(
             client,
             "explain_availability",
             start_time="2026-04-18T10:00:00+02:00",
-            timezone="Europe/Berlin",
+            time_zone="Europe/Berlin",
         )
         assert saturday["available"] is False
         assert "outside_working_hours" in [r["code"] for r in saturday["reasons"]]
-        assert saturday["alternatives"], "nearest open slots are offered"
-        assert saturday["alternatives"][0]["weekday"] in {"Friday", "Monday"}
-        # A zone given with the time is where the alternatives are shown.
+        assert (
+            saturday["local_time"] == "Sat 2026-04-18 10:00 Europe/Berlin (UTC+02:00) = 08:00 UTC"
+        )
+        assert saturday["working_hours"] == "Mon–Fri 09:00–17:00; not on Sat, Sun (Europe/Berlin)"
+        # The nearest open slots on both sides: Friday's last ones and Monday's first ones.
+        assert [s["local"] for s in saturday["before"]] == [
+            "2026-04-17T15:30+02:00",
+            "2026-04-17T16:00+02:00",
+            "2026-04-17T16:30+02:00",
+        ]
+        assert saturday["after"][0]["local"] == "2026-04-20T09:00+02:00"
+        # A zone given with the time is the zone of the answer.
         bracketed = await call(
             client, "explain_availability", start_time="2026-04-18T10:00[Europe/Berlin]"
         )
-        assert bracketed["alternatives"] == saturday["alternatives"]
+        assert bracketed["before"] == saturday["before"]
+        assert bracketed["time_zone_source"] == "start time as written"
+        # Asked from Tokyo: the hours are said in Tokyo time.
+        tokyo = await call(
+            client,
+            "explain_availability",
+            start_time="2026-04-18T10:00[Europe/Berlin]",
+            time_zone="Asia/Tokyo",
+        )
+        assert tokyo["working_hours"] == "Mon–Fri 16:00–24:00; not on Sat, Sun (Asia/Tokyo)"
+        assert tokyo["local_time"] == "Sat 2026-04-18 17:00 Asia/Tokyo (UTC+09:00) = 08:00 UTC"
         free = await call(
             client, "explain_availability", start_time="2026-04-14T09:00[Europe/Berlin]"
         )
-        assert free == {
-            "event_type_id": free["event_type_id"],
-            "start_time": FIRST_TUESDAY_SLOT,
-            "available": True,
-            "reasons": [],
-            "alternatives": [],
-        }
+        assert (free["available"], free["start_time"], free["reasons"]) == (
+            True,
+            FIRST_TUESDAY_SLOT,
+            [],
+        )
         naive = await call_error(client, "explain_availability", start_time="2026-04-14T09:00")
         assert "no UTC offset" in naive and "never assumed to be UTC" in naive
 
@@ -180,8 +211,16 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         booking_id = created["id"]
         assert created["status"] == "confirmed"
         assert (created["start"], created["end"]) == (FIRST_TUESDAY_SLOT, "2026-04-14T07:30:00Z")
-        assert created["local_start"] == "2026-04-14T08:00:00+01:00"  # London
-        assert created["weekday"] == "Tuesday" and created["event_type_id"] == event_type_id
+        # In the invitee's zone (London), with its offset, next to UTC.
+        assert (
+            created["when"]
+            == "Tue 2026-04-14 08:00–08:30 Europe/London (UTC+01:00) = 07:00–07:30 UTC"
+        )
+        assert (created["time_zone"], created["time_zone_source"]) == (
+            "Europe/London",
+            "time_zone argument",
+        )
+        assert created["event_type_id"] == event_type_id
         assert created["notes"] == "Pricing questions"
 
         # An agent retrying the same call gets the same booking, not a second one.
@@ -213,7 +252,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert listed["has_more"] is False
 
         slots = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
-        assert FIRST_TUESDAY_SLOT not in [s["start"] for s in slots["slots"]]
+        assert "09:00" not in slots["days"][0]["starts"]
 
         moved = await call(
             client,
@@ -223,18 +262,15 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             reason="Clash",
         )
         assert moved["id"] == booking_id
-        assert (moved["start"], moved["previous_start"]) == (
-            "2026-04-14T09:00:00Z",
-            FIRST_TUESDAY_SLOT,
-        )
+        assert moved["start"] == "2026-04-14T09:00:00Z"
+        assert moved["previously"] == "Tue 2026-04-14 08:00 Europe/London (UTC+01:00) = 07:00 UTC"
         # Retrying the same reschedule is harmless.
-        same = await call(
-            client,
+        same = await client.call_tool(
             "reschedule_booking",
-            booking_id=booking_id,
-            new_start_time="2026-04-14T09:00:00Z",
+            {"booking_id": booking_id, "new_start_time": "2026-04-14T09:00:00Z"},
         )
-        assert same["start"] == "2026-04-14T09:00:00Z"
+        assert same.structured_content["start"] == "2026-04-14T09:00:00Z"
+        assert "already at that time" in text_of(same)
 
         cancelled = await call(
             client, "cancel_booking", booking_id=booking_id, reason="No longer needed"
@@ -242,8 +278,9 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert (
             cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "No longer needed"
         )
-        twice = await call(client, "cancel_booking", booking_id=booking_id)
-        assert twice["status"] == "cancelled" and twice["cancelled_at"] == cancelled["cancelled_at"]
+        twice = await client.call_tool("cancel_booking", {"booking_id": booking_id})
+        assert twice.structured_content["cancelled_at"] == cancelled["cancelled_at"]
+        assert "already cancelled; nothing changed" in text_of(twice)
 
         cancelled_list = await call(client, "list_bookings", status="cancelled", limit=5)
         assert [b["id"] for b in cancelled_list["bookings"]] == [booking_id]
@@ -253,7 +290,8 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             booking_id=booking_id,
             new_start_time="2026-04-14T12:00:00+02:00",
         )
-        assert "booking_cancelled" in error and "create a new booking" in error
+        assert "booking_cancelled" in error and "create_booking" in error
+        assert "/v1/" not in error and "details." not in error
 
         # After a cancellation the same request books again (a fresh booking, not the replay).
         rebooked = await call(
@@ -304,18 +342,31 @@ async def test_booking_errors(build: Any, connect: Any) -> None:
             new_start_time="2026-04-18T10:00:00+02:00",
         )
         assert "outside_working_hours" in weekend or "working hours" in weekend
-        assert "(start_time 2026-04-17T" in weekend and "+00:00" not in weekend
+        assert "(start_time 2026-04-17T" in weekend
         taken = await call_error(
             client,
             "create_booking",
             start_time=FIRST_TUESDAY_SLOT,
             invitee_name="Sam Lee",
             invitee_email="sam@example.com",
-            invitee_timezone="Europe/Berlin",
+            time_zone="Europe/Berlin",
         )
         assert "code: slot_unavailable" in taken and "request_id: req_" in taken
-        assert "Open slots nearby" in taken and "start_time 2026-04-14T07:30:00Z" in taken
-        assert "Tuesday 2026-04-14 09:30" in taken  # alternatives in the invitee's zone
+        assert "call create_booking again with one of these" in taken.lower()
+        assert "start_time 2026-04-14T07:30:00Z" in taken
+        assert "Tue 2026-04-14 09:30+02:00" in taken  # alternatives in the invitee's zone
+        assert "/v1/" not in taken and "details." not in taken
+        structured = await client.call_tool(
+            "create_booking",
+            {
+                "start_time": FIRST_TUESDAY_SLOT,
+                "invitee_name": "Sam Lee",
+                "invitee_email": "sam@example.com",
+            },
+        )
+        assert structured.is_error and structured.structured_content is not None
+        assert structured.structured_content["code"] == "slot_unavailable"
+        assert structured.structured_content["alternatives"][0]["start"] == "2026-04-14T07:30:00Z"
 
         naive = await call_error(
             client,
@@ -333,7 +384,7 @@ async def test_booking_errors(build: Any, connect: Any) -> None:
             invitee_email="sam@example.com",
             invitee_timezone="Berlin",
         )
-        assert "invitee_timezone" in zone and "Europe/Berlin" in zone
+        assert "time_zone" in zone and "Europe/Berlin" in zone
         missing = await call_error(client, "get_booking", booking_id="bk_nope")
         assert "resource_missing" in missing
         missing_cancel = await call_error(client, "cancel_booking", booking_id="bk_nope")
@@ -419,26 +470,31 @@ async def test_slots_across_a_dst_change_carry_each_days_offset(
             "check_availability",
             start_date="2026-10-23",
             end_date="2026-10-26",
-            timezone="Europe/Berlin",
+            time_zone="Europe/Berlin",
         )
-    by_day = {s["date"]: s for s in reversed(result["slots"])}  # first slot of each day
+        text = text_of(await client.call_tool("check_availability", {
+            "start_date": "2026-10-23", "end_date": "2026-10-26", "time_zone": "Europe/Berlin"}))  # fmt: skip
+    by_day = {d["date"]: d for d in result["days"]}
     assert set(by_day) == {"2026-10-23", "2026-10-26"}  # no weekend slots
     friday, monday = by_day["2026-10-23"], by_day["2026-10-26"]
-    assert (friday["start"], friday["local_start"]) == (
-        "2026-10-23T07:00:00Z",
-        "2026-10-23T09:00:00+02:00",
-    )
-    assert (monday["start"], monday["local_start"], monday["weekday"]) == (
-        "2026-10-26T08:00:00Z",
-        "2026-10-26T09:00:00+01:00",
+    assert (friday["utc_offset"], friday["starts"][0]) == ("+02:00", "09:00")
+    assert (monday["utc_offset"], monday["starts"][0], monday["weekday"]) == (
+        "+01:00",
+        "09:00",
         "Monday",
     )
+    # Each day's line states its own offset, so every start can be written as a start_time.
+    assert "Fri 2026-10-23 (UTC+02:00): 09:00 09:30" in text
+    assert "Mon 2026-10-26 (UTC+01:00): 09:00 09:30" in text
 
 
 def test_a_booking_with_several_hosts_names_each_of_them() -> None:
+    from zoneinfo import ZoneInfo
+
     from astrocal_mcp.models import BookingList
     from astrocal_mcp.outputs import booking_info
     from astrocal_mcp.render import render_booking, render_bookings
+    from astrocal_mcp.timeutil import ShownZone
 
     info = booking_info(
         {
@@ -452,7 +508,8 @@ def test_a_booking_with_several_hosts_names_each_of_them() -> None:
                 {"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"},
                 {"id": "host_b", "name": "Bo Chen", "email": None},
             ],
-        }
+        },
+        ShownZone(ZoneInfo("UTC"), "UTC", "default, no zone known"),
     )
     assert [(h.id, h.email) for h in info.hosts] == [
         ("host_a", "ann@example.com"),
