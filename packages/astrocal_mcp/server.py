@@ -750,9 +750,11 @@ def _shared_outputs(tool: Tool) -> dict[str, Any] | None:
             defs[shape] = {"type": "object", "description": f"As in {owner}'s output."}
     # Drop the definitions only a replaced shape used.
     for shape in list(defs):
-        if f'"#/$defs/{shape}"' not in json.dumps(
-            {k: v for k, v in schema.items() if k != "$defs"}
-        ) + json.dumps({k: v for k, v in defs.items() if k != shape}):
+        others = (
+            {k: v for k, v in schema.items() if k != "$defs"},
+            {k: v for k, v in defs.items() if k != shape},
+        )
+        if f'"#/$defs/{shape}"' not in json.dumps(others):
             del defs[shape]
     return schema
 

@@ -321,4 +321,7 @@ def working_hours_text(
     text = "; ".join(open_) if open_ else "no working hours"
     if open_ and closed:
         text += f"; not on {', '.join(closed)}"
-    return f"{text} ({shown.name})"
+    if shown.name.startswith("UTC"):
+        return f"{text} ({shown.name})"
+    noon = datetime.combine(around, datetime.min.time().replace(hour=12), shown.zone)
+    return f"{text} ({shown.name}, UTC{format_offset(noon.utcoffset())})"

@@ -162,30 +162,29 @@ async def test_agent_session_over_stdio(live: Live) -> None:
             event_type_id=intro["id"],
             start_date=tuesday,
             end_date=tuesday,
-            timezone="Europe/Berlin",
+            time_zone="Europe/Berlin",
         )
-        slots = availability["slots"]
-        assert len(slots) >= 3
-        assert {s["weekday"] for s in slots} == {"Tuesday"}
-        assert all(s["local_start"].startswith(tuesday) for s in slots)
-        assert all(s["start"].endswith("Z") for s in slots)
+        (day,) = availability["days"]
+        assert day["date"] == tuesday and day["weekday"] == "Tuesday"
+        starts = [f"{tuesday}T{hhmm}{day['utc_offset']}" for hhmm in day["starts"][:3]]
+        assert len(starts) == 3
 
         # No event_type_id: ASTROCAL_DEFAULT_EVENT_TYPE_ID fills it in.
         booked = await call(
             client,
             "create_booking",
-            start_time=slots[0]["start"],
+            start_time=starts[0],
             invitee_name="Jo Smith",
             invitee_email="jo@example.com",
-            invitee_timezone="Europe/Berlin",
+            invitee_timezone="Europe/Berlin",  # the official server's name, an alias
         )
-        assert booked["status"] == "confirmed" and booked["start"] == slots[0]["start"]
-        assert booked["local_start"] == slots[0]["local_start"]
+        assert booked["status"] == "confirmed" and booked["time_zone"] == "Europe/Berlin"
+        assert booked["when"].startswith(f"Tue {tuesday} {day['starts'][0]}")
 
         taken = await client.call_tool(
             "create_booking",
             {
-                "start_time": slots[0]["start"],
+                "start_time": starts[0],
                 "invitee_name": "Sam Lee",
                 "invitee_email": "sam@example.com",
             },
@@ -197,11 +196,12 @@ async def test_agent_session_over_stdio(live: Live) -> None:
             client,
             "reschedule_booking",
             booking_id=booked["id"],
-            new_start_time=slots[2]["local_start"],
+            new_start_time=starts[2],
             reason="Clash",
         )
-        assert (moved["id"], moved["start"]) == (booked["id"], slots[2]["start"])
-        assert moved["previous_start"] == slots[0]["start"]
+        assert moved["id"] == booked["id"]
+        assert moved["when"].startswith(f"Tue {tuesday} {day['starts'][2]}")
+        assert moved["previously"].startswith(f"Tue {tuesday} {day['starts'][0]}")
 
         cancelled = await call(client, "cancel_booking", booking_id=booked["id"])
         assert cancelled["status"] == "cancelled"

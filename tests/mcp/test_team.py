@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from astrocal_mcp import outputs, render
+from astrocal_mcp.timeutil import ShownZone
 from astrocal_server.storage.models import EventType
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -127,15 +128,21 @@ def test_slots_checks_and_reasons_keep_their_hosts() -> None:
     assert "host_ids" not in plain.model_dump(exclude_none=True)
 
     start = datetime(2026, 4, 14, 7, tzinfo=UTC)
+    shown = ShownZone(BERLIN, "Europe/Berlin", "time_zone argument")
     busy = outputs.explanation(
         {"available": False, "host_ids": [], "alternatives": [],
          "reasons": [{"code": "booked", "message": "Taken.", "host_id": "host_a"}]},
-        "evt_1", start, BERLIN,
+        "evt_1", start, shown, working_hours=None, nearby=[],
     )  # fmt: skip
     assert busy.reasons[0].host_id == "host_a" and busy.host_ids is None
-    assert "- host_a: booked: Taken." in render.render_explanation(busy)
+    assert "- host_a: Taken. (booked)" in render.render_explanation(busy)
     free = outputs.explanation(
         {"available": True, "host_ids": ["host_b"], "reasons": [], "alternatives": []},
-        "evt_1", start, BERLIN,
+        "evt_1", start, shown, working_hours=None, nearby=[],
     )  # fmt: skip
     assert free.host_ids == ["host_b"] and "free hosts: host_b" in render.render_explanation(free)
+    team_day = outputs.day_slots(
+        [{"start": "2026-04-14T07:00:00Z", "end": "2026-04-14T07:30:00Z", "host_ids": ["host_a"]}],
+        BERLIN,
+    )
+    assert team_day[0].free_hosts == {"09:00": ["host_a"]}

@@ -165,7 +165,10 @@ async def test_explain_availability_says_why_and_offers_alternatives(
         assert (
             saturday["local_time"] == "Sat 2026-04-18 10:00 Europe/Berlin (UTC+02:00) = 08:00 UTC"
         )
-        assert saturday["working_hours"] == "Mon–Fri 09:00–17:00; not on Sat, Sun (Europe/Berlin)"
+        assert (
+            saturday["working_hours"]
+            == "Mon–Fri 09:00–17:00; not on Sat, Sun (Europe/Berlin, UTC+02:00)"
+        )
         # The nearest open slots on both sides: Friday's last ones and Monday's first ones.
         assert [s["local"] for s in saturday["before"]] == [
             "2026-04-17T15:30+02:00",
@@ -186,7 +189,9 @@ async def test_explain_availability_says_why_and_offers_alternatives(
             start_time="2026-04-18T10:00[Europe/Berlin]",
             time_zone="Asia/Tokyo",
         )
-        assert tokyo["working_hours"] == "Mon–Fri 16:00–24:00; not on Sat, Sun (Asia/Tokyo)"
+        assert (
+            tokyo["working_hours"] == "Mon–Fri 16:00–24:00; not on Sat, Sun (Asia/Tokyo, UTC+09:00)"
+        )
         assert tokyo["local_time"] == "Sat 2026-04-18 17:00 Asia/Tokyo (UTC+09:00) = 08:00 UTC"
         free = await call(
             client, "explain_availability", start_time="2026-04-14T09:00[Europe/Berlin]"

@@ -1,0 +1,102 @@
+"""A scripted agent session, as a person would drive it, through every tool it needs:
+
+"book a 30-minute intro next Tuesday afternoon Berlin time for Jo", "she can't make it — same time
+Thursday", "cancel", "why not Saturday 3am?". Every time a tool shows carries its zone and offset
+next to UTC, the zone is never lost (the booking records Berlin as Jo's zone because the time was
+written in it), and the invite email reads in Berlin time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from astrocal_server.clock import FixedClock
+from astrocal_server.outbox.relay import OutboxRelay
+from fastapi import FastAPI
+
+from tests.support.app import create_test_account
+
+# A clock time in text, and what must stand with it: its own offset, or a UTC offset on its line.
+_CLOCK = re.compile(r"(?<![+-])\b\d{2}:\d{2}\b(?![+-]\d{2}:\d{2})")
+_ZONED_LINE = re.compile(r"UTC([+-]\d{2}:\d{2})?\b")
+
+
+def assert_zoned(text: str) -> None:
+    for line in text.splitlines():
+        if _CLOCK.search(line):
+            assert _ZONED_LINE.search(line), f"a time without its zone: {line!r}"
+
+
+async def say(client: Any, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
+    result = await client.call_tool(tool, arguments)
+    text = "\n".join(b.text for b in result.content if getattr(b, "type", "") == "text")
+    assert not result.is_error, text
+    assert_zoned(text)
+    return dict(result.structured_content or {}), text
+
+
+async def test_book_move_cancel_and_ask_why_in_berlin_time(
+    ref_app: FastAPI,
+    clock: FixedClock,
+    http: Callable[[], httpx.AsyncClient],
+    build: Any,
+    connect: Any,
+) -> None:
+    account = await create_test_account(
+        ref_app, clock, name="Acme", email="ann@acme.example", time_zone="Europe/Berlin"
+    )
+    live = account.live_key.secret
+    async with http() as api:
+        made = await api.post(
+            "/v1/event_types",
+            headers={"Authorization": f"Bearer {live}"},
+            json={"title": "Intro", "slug": "intro", "duration_minutes": 30},
+        )
+    assert made.status_code == 201, made.text
+    evt = made.json()["id"]
+
+    async with connect(build(default_event_type_id=evt, key=live)) as client:
+        # "Book a 30-minute intro next Tuesday afternoon Berlin time for Jo."
+        now, _ = await say(client, "get_current_time", time_zone="Europe/Berlin")
+        assert (now["weekday"], now["tomorrow"]) == ("Monday", "2026-04-14 (Tuesday)")
+        slots, text = await say(client, "check_availability", start_date="2026-04-14",
+                                end_date="2026-04-14", time_zone="Europe/Berlin")  # fmt: skip
+        assert "14:00" in slots["days"][0]["starts"]
+        assert "Tue 2026-04-14 (UTC+02:00): 09:00 09:30" in text
+        booked, text = await say(client, "create_booking", start_time="2026-04-14T14:00[Europe/Berlin]",
+                                 invitee_name="Jo Smith", invitee_email="jo@example.com")  # fmt: skip
+        assert booked["invitee_time_zone"] == "Europe/Berlin"  # written with the time
+        assert booked["when"] == (
+            "Tue 2026-04-14 14:00–14:30 Europe/Berlin (UTC+02:00) = 12:00–12:30 UTC"
+        )
+        # "She can't make it — same time Thursday."
+        moved, text = await say(client, "reschedule_booking", booking_id=booked["id"],
+                                new_start_time="2026-04-16T14:00[Europe/Berlin]")  # fmt: skip
+        assert moved["when"].startswith("Thu 2026-04-16 14:00–14:30 Europe/Berlin (UTC+02:00)")
+        assert "previously: Tue 2026-04-14 14:00 Europe/Berlin (UTC+02:00) = 12:00 UTC" in text
+        # "Cancel."
+        cancelled, text = await say(client, "cancel_booking", booking_id=booked["id"])
+        assert cancelled["status"] == "cancelled" and "Cancelled" in text
+        _, text = await say(client, "cancel_booking", booking_id=booked["id"])
+        assert "already cancelled" in text
+        # "Why not Saturday 3am?"
+        why, text = await say(client, "explain_availability",
+                              start_time="2026-04-18T03:00[Europe/Berlin]")  # fmt: skip
+        assert why["available"] is False
+        assert "Sat 2026-04-18 03:00 Europe/Berlin (UTC+02:00) = 01:00 UTC" in text
+        assert "Mon–Fri 09:00–17:00; not on Sat, Sun (Europe/Berlin, UTC+02:00)" in text
+        assert why["before"] and why["after"]  # Friday afternoon and Monday morning
+
+    state = ref_app.state.astrocal
+    relay = OutboxRelay(state)
+    while await relay.run_once():
+        pass
+    invites = [m for m in state.mailer.sent if "jo@example.com" in str(m["To"])]
+    assert invites, "Jo got the booking emails"
+    first = invites[0].get_body(preferencelist=("plain",))
+    assert first is not None
+    body = first.get_content()
+    assert "14:00" in body and "12:00" not in body, body  # Berlin time, not UTC
