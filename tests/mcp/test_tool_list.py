@@ -137,3 +137,24 @@ async def test_tool_list_fits_the_token_budget() -> None:
     tools = await list_tools()
     used = estimate_tokens(list(tools.values()))
     assert used <= TOKEN_BUDGET, f"tools/list is ~{used} tokens, over the {TOKEN_BUDGET} budget"
+
+
+# A working week of availability, as an agent receives it (text and structured content). It cost
+# ~8,100 tokens when every slot was an object with six time fields; one line per day with HH:MM
+# starts costs a tenth of that at most.
+WEEK_BUDGET = 810
+
+
+async def test_a_week_of_availability_fits_a_tenth_of_what_it_cost(
+    build: Any, connect: Any
+) -> None:
+    async with connect(build()) as client:
+        result = await client.call_tool(
+            "check_availability", {"start_date": "2026-04-13", "end_date": "2026-04-19"}
+        )
+    assert not result.is_error
+    slots = result.structured_content["slot_count"]
+    assert slots >= 70  # Mon 10:00 (now) to Fri 17:00, 30-minute slots
+    text = "".join(b.text for b in result.content)
+    used = (len(text) + len(json.dumps(result.structured_content, separators=(",", ":")))) // 4
+    assert used <= WEEK_BUDGET, f"a week of {slots} slots is ~{used} tokens"
