@@ -8,6 +8,7 @@ converts or computes a weekday itself. Field descriptions are kept few: they cos
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,7 @@ __all__ = [
     "Reason",
     "SlotInfo",
     "compact_schema",
+    "inline_defs",
 ]
 
 
@@ -56,6 +58,43 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
             compact_schema(sub, omit_nulls=omit_nulls)
     if isinstance(schema.get("items"), dict):
         compact_schema(schema["items"], omit_nulls=omit_nulls)
+
+
+def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each ``$defs`` entry used once written where it is used (fewer tokens than
+    a definition and a ``$ref``); shared ones stay definitions, unused ones go."""
+    defs = schema.get("$defs", {})
+    text = json.dumps(schema)
+    uses = {name: text.count(f'"#/$defs/{name}"') for name in defs}
+    once = {name for name, n in uses.items() if n == 1}
+
+    def expand(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.removeprefix("#/$defs/") in once:
+                return expand(defs[ref.removeprefix("#/$defs/")])
+            return {k: expand(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [expand(v) for v in node]
+        return node
+
+    def lean(node: Any, root: bool = False) -> Any:
+        # Below the root, "properties" already says it is an object.
+        if isinstance(node, dict):
+            return {
+                k: lean(v)
+                for k, v in node.items()
+                if root or not (k == "type" and v == "object" and "properties" in node)
+            }
+        if isinstance(node, list):
+            return [lean(v) for v in node]
+        return node
+
+    out: dict[str, Any] = lean(expand({k: v for k, v in schema.items() if k != "$defs"}), True)
+    kept = {name: lean(expand(d)) for name, d in defs.items() if uses[name] > 1}
+    if kept:
+        out["$defs"] = kept
+    return out
 
 
 def _compact(schema: dict[str, Any]) -> None:

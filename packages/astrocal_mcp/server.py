@@ -51,6 +51,7 @@ from astrocal_mcp.models import (
     Explanation,
     HostList,
     compact_schema,
+    inline_defs,
 )
 from astrocal_mcp.timeutil import (
     InputError,
@@ -334,8 +335,8 @@ async def _why_none(
 @_tool("Check availability", READ_ONLY)
 async def check_availability(
     ctx: Ctx,
-    start_date: Annotated[str, Field(description="First day, YYYY-MM-DD (in time_zone).")],
-    end_date: Annotated[str, Field(description="Last day, inclusive; at most 62 days on.")],
+    start_date: Annotated[str, Field(description="YYYY-MM-DD.")],
+    end_date: Annotated[str, Field(description="YYYY-MM-DD, inclusive; at most 62 days on.")],
     event_type_id: EventTypeId = None,
     time_zone: _TimeZone = None,
     duration: Annotated[
@@ -748,15 +749,7 @@ def _shared_outputs(tool: Tool) -> dict[str, Any] | None:
     for shape, owner in _SHAPE_OWNERS.items():
         if shape in defs and owner != name:
             defs[shape] = {"type": "object", "description": f"As in {owner}'s output."}
-    # Drop the definitions only a replaced shape used.
-    for shape in list(defs):
-        others = (
-            {k: v for k, v in schema.items() if k != "$defs"},
-            {k: v for k, v in defs.items() if k != shape},
-        )
-        if f'"#/$defs/{shape}"' not in json.dumps(others):
-            del defs[shape]
-    return schema
+    return inline_defs(schema)
 
 
 def _tools() -> list[Tool]:
