@@ -4,6 +4,8 @@
   bookings and busy intervals) answers at most the documented number of slots and runs the same,
   small, number of SQL statements as a one-day query (the bound in openapi.yaml's description of
   ``GET /v1/availability``);
+- a booking of an event type without hosts reads its one host with the event type, so its write
+  transaction (serialised on SQLite) reads no host row;
 - every operation answering a list is paginated (``limit`` with a maximum, and ``cursor``), except
   availability, which is bounded by its range instead;
 - an oversized header set or header line is refused by the HTTP layer with 400/431, a body over
@@ -32,8 +34,8 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from tests.support.app import AddBooking
-from tests.support.bookings import create_event_type, make_schedule
-from tests.support.hosts import add_host, add_host_id, occupy_hosts
+from tests.support.bookings import TUESDAY_9, Book, create_event_type, make_schedule
+from tests.support.hosts import add_host, add_host_id, default_host, occupy_hosts
 from tests.support.live import serve_app
 from tests.support.spec_ops import METHODS, resolve, spec
 
@@ -194,6 +196,21 @@ async def test_a_page_of_multi_host_bookings_costs_the_same_statements_at_any_si
     assert len(one) == 1 and len(page) == 40
     assert [len(b["hosts"]) for b in page[:3]] == [2, 3, 4]
     assert 0 < page_statements == one_statements
+
+
+async def test_a_single_host_booking_reads_its_host_with_its_event_type(
+    app: FastAPI, account: NewAccount, book: Book, event_type: dict[str, Any]
+) -> None:
+    """A booking of an event type without hosts occupies the default host, read in the one
+    statement that reads the event type: the write (inside the write lock on SQLite) reads no host
+    row of its own, and the booking still names its host."""
+    with counted_statements(app) as statements:
+        created = await book(event_type["id"], TUESDAY_9)
+    assert created.status_code == 201, created.text
+    owner = await default_host(app, account)
+    assert created.json()["hosts"] == [{"id": owner.id, "name": owner.name, "email": owner.email}]
+    assert any(s.lstrip().startswith("INSERT INTO booking_hosts") for s in statements)
+    assert not [s for s in statements if s.lstrip().startswith("SELECT hosts.")]
 
 
 def _operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability import team as teams
@@ -62,6 +62,7 @@ __all__ = [
     "find_slots_in_session",
     "load_bookings",
     "load_event_type_and_schedule",
+    "owned_event_type_and_host",
     "owned_event_type_and_schedule",
 ]
 
@@ -99,24 +100,34 @@ class OpenSlots:
 
 # --- loading -----------------------------------------------------------------------------------
 
-_EVENT_TYPE_AND_SCHEDULE = (
-    select(*labelled(EventType, "e"), *labelled(Schedule, "s"), Host.id.label("host_id"))
-    .outerjoin_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
-    .join(
-        Host,
-        and_(
-            Host.account_id == EventType.account_id,
-            Host.livemode == EventType.livemode,
-            Host.is_default.is_(True),
-        ),
+
+def _event_type_query(*host_columns: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+    """The caller's (not deleted) event type with its schedule and ``host_columns`` of the
+    account's default host, in one statement."""
+    return (
+        select(*labelled(EventType, "e"), *labelled(Schedule, "s"), *host_columns)
+        .outerjoin_from(EventType, Schedule, Schedule.id == EventType.schedule_id)
+        .join(
+            Host,
+            and_(
+                Host.account_id == EventType.account_id,
+                Host.livemode == EventType.livemode,
+                Host.is_default.is_(True),
+            ),
+        )
+        .where(
+            EventType.id == bindparam("event_type_id"),
+            EventType.account_id == bindparam("account_id"),
+            EventType.livemode == bindparam("livemode"),
+            EventType.deleted_at.is_(None),
+        )
     )
-    .where(
-        EventType.id == bindparam("event_type_id"),
-        EventType.account_id == bindparam("account_id"),
-        EventType.livemode == bindparam("livemode"),
-        EventType.deleted_at.is_(None),
-    )
-)
+
+
+_EVENT_TYPE_AND_SCHEDULE = _event_type_query(Host.id.label("host_id"))
+# The same with the whole default host: a booking shows its host, and a single-host create reads
+# it here rather than once more inside the write lock.
+_EVENT_TYPE_SCHEDULE_AND_HOST = _event_type_query(Host.id.label("host_id"), *labelled(Host, "h"))
 
 # Typed loosely: ``fetch_all`` takes any one-statement select and returns dict rows.
 _BOOKINGS: Select[*tuple[Any, ...]] = (
@@ -147,20 +158,56 @@ class Hosted(NamedTuple):
     host_id: str
 
 
-async def load_event_type_and_schedule(
-    conn: AsyncConnection | AsyncSession, *, account_id: str, livemode: bool, event_type_id: str
-) -> Hosted | None:
-    """The caller's (not deleted) event type, its schedule and its host, or None (→ 404)."""
+async def _load_hosted(
+    conn: AsyncConnection | AsyncSession,
+    stmt: Select[*tuple[Any, ...]],
+    *,
+    account_id: str,
+    livemode: bool,
+    event_type_id: str,
+) -> tuple[Hosted, dict[str, Any]] | None:
     rows = await fetch_all(
         conn,
-        _EVENT_TYPE_AND_SCHEDULE,
+        stmt,
         {"event_type_id": event_type_id, "account_id": account_id, "livemode": livemode},
     )
     if not rows:
         return None
     row = rows[0]
     schedule = instance(Schedule, row, "s") if row["s_id"] is not None else None
-    return Hosted(instance(EventType, row, "e"), schedule, row["host_id"])
+    return Hosted(instance(EventType, row, "e"), schedule, row["host_id"]), row
+
+
+async def load_event_type_and_schedule(
+    conn: AsyncConnection | AsyncSession, *, account_id: str, livemode: bool, event_type_id: str
+) -> Hosted | None:
+    """The caller's (not deleted) event type, its schedule and its host, or None (→ 404)."""
+    found = await _load_hosted(
+        conn,
+        _EVENT_TYPE_AND_SCHEDULE,
+        account_id=account_id,
+        livemode=livemode,
+        event_type_id=event_type_id,
+    )
+    return None if found is None else found[0]
+
+
+async def _owned(
+    conn: AsyncConnection | AsyncSession,
+    caller: Caller,
+    event_type_id: str,
+    stmt: Select[*tuple[Any, ...]],
+) -> tuple[Hosted, dict[str, Any]]:
+    found = await _load_hosted(
+        conn,
+        stmt,
+        account_id=caller.account_id,
+        livemode=caller.livemode,
+        event_type_id=event_type_id,
+    )
+    if found is None:
+        raise not_found("event type", event_type_id, param="event_type_id")
+    return found
 
 
 async def owned_event_type_and_schedule(
@@ -171,12 +218,16 @@ async def owned_event_type_and_schedule(
     One Core query joining the schedule (this is the availability hot path), hence not
     ``storage.owned.get_owned``; the 404 is the same.
     """
-    found = await load_event_type_and_schedule(
-        conn, account_id=caller.account_id, livemode=caller.livemode, event_type_id=event_type_id
-    )
-    if found is None:
-        raise not_found("event type", event_type_id, param="event_type_id")
-    return found
+    return (await _owned(conn, caller, event_type_id, _EVENT_TYPE_AND_SCHEDULE))[0]
+
+
+async def owned_event_type_and_host(
+    conn: AsyncConnection | AsyncSession, caller: Caller, event_type_id: str
+) -> tuple[Hosted, Host]:
+    """:func:`owned_event_type_and_schedule` with the default host's row (a detached snapshot),
+    in the same one statement."""
+    found, row = await _owned(conn, caller, event_type_id, _EVENT_TYPE_SCHEDULE_AND_HOST)
+    return found, instance(Host, row, "h")
 
 
 async def load_bookings(

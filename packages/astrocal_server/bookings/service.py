@@ -427,14 +427,17 @@ async def _emit(
     change: BookingChange,
     booking: Booking,
     event_type: EventType,
+    hosts: Sequence[Host] | None = None,
 ) -> Booking:
     """Write the change's outbox rows, carrying the booking's API object; return the booking.
 
     The booking's hosts are (re)read here, after the flush, so they are the rows this very
     transaction wrote or kept, and the returned booking carries them for the response. One
-    statement (a refresh would take two), inside the write lock where every statement counts.
+    statement (a refresh would take two), inside the write lock where every statement counts,
+    so a create that already knows them (one host, read with the event type) passes ``hosts``.
     """
-    hosts = (await session.scalars(_HOSTS_OF, {"booking_id": booking.id})).all()
+    if hosts is None:
+        hosts = (await session.scalars(_HOSTS_OF, {"booking_id": booking.id})).all()
     set_committed_value(booking, "hosts", list(hosts))
     links = stored_links(
         booking.invitee_token_sealed,
@@ -476,10 +479,14 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
 
 async def _load_for_create(
     state: AppState, caller: Caller, draft: BookingDraft
-) -> tuple[availability.Hosted, teams.Team | None]:
-    """The event type and, for a team, the hosts the booking may go to (one read connection)."""
+) -> tuple[availability.Hosted, teams.Team | None, list[Host] | None]:
+    """The event type and, for a team, the hosts the booking may go to (one read connection);
+    without a team, the one host the booking occupies (the default host, read with the event type,
+    so the write need not read it again)."""
     async with state.db.connect_read() as conn:
-        found = await availability.owned_event_type_and_schedule(conn, caller, draft.event_type_id)
+        found, default_host = await availability.owned_event_type_and_host(
+            conn, caller, draft.event_type_id
+        )
         event_type, schedule, default_host_id = found
         if draft.host_id is not None and event_type.assignment != "round_robin":
             # Another account's host is 404 like anywhere else; one of the caller's, 400.
@@ -490,14 +497,14 @@ async def _load_for_create(
                 f"is {event_type.assignment or 'single'}, so leave host_id out.",
             )
         if not teams.is_team(event_type, schedule):
-            return found, None
+            return found, None, [default_host]
         host_ids = await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
-        return found, await teams.load_team(conn, event_type, schedule, host_ids)
+        return found, await teams.load_team(conn, event_type, schedule, host_ids), None
 
 
 async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
     """Book ``draft.start``; a retry whose Idempotency-Key already created one returns that one."""
-    found, team = await _load_for_create(state, caller, draft)
+    found, team, known_hosts = await _load_for_create(state, caller, draft)
     event_type, schedule, default_host_id = found
     duration = pick_duration(event_type, draft.duration)
     busy: list[BusyInterval] = []
@@ -596,7 +603,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         session.add(booking)
         session.add_all(occupy(booking, host_ids))
         await session.flush()
-        return await _emit(state, session, caller, "created", booking, event_type)
+        return await _emit(state, session, caller, "created", booking, event_type, known_hosts)
 
 
 async def update_booking(
