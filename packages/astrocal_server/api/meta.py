@@ -1,4 +1,9 @@
-"""Meta routes: health, readiness, the published contract and its human-readable rendering."""
+"""Meta routes: health, readiness, the published contract and its human-readable rendering.
+
+``/docs`` renders the contract with Redoc, whose bundle ships inside the package
+(``api/static/vendor/redoc``, served at ``/static``): the page loads nothing from another origin,
+so it works on a machine without internet.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ _DOCS_HTML = """<!doctype html>
   </head>
   <body>
     <redoc spec-url="/v1/openapi.json"></redoc>
-    <script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+    <script src="/static/vendor/redoc/redoc.standalone.js"></script>
   </body>
 </html>
 """
