@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -41,6 +41,7 @@ from astrocal_server.api.ratelimit import enforce_invitee
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import token_hash
 from astrocal_server.invitee.service import InviteeBooking
+from astrocal_server.notify.notice import usable_zone
 from astrocal_server.notify.when import long_span, zone_label
 from astrocal_server.state import AppState
 
@@ -82,16 +83,6 @@ def _status_of(exc: errors.AstrocalError) -> int:
     return 400
 
 
-def _valid_zone(name: str | None) -> str | None:
-    if not name or len(name) > 64:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
-
-
 @dataclass(frozen=True)
 class _Page:
     """One request's link: its token, the zone its times are shown in, and the page addresses."""
@@ -99,6 +90,13 @@ class _Page:
     token: str
     zone: str
     detect_zone: bool  # no zone came with the request: zone.js may open the page again with one
+
+    @property
+    def digest(self) -> str:
+        """The token's SHA-256, which the form tokens are bound to."""
+        digest = token_hash(self.token)
+        assert digest is not None  # the link opened, so the token is well formed
+        return digest
 
     def path(self, action: str = "") -> str:
         return f"/manage/{self.token}" + (f"/{action}" if action else "")
@@ -115,15 +113,13 @@ class _Page:
 
 
 def _page(token: str, seen: InviteeBooking, requested: object) -> _Page:
-    asked = _valid_zone(requested) if isinstance(requested, str) else None
+    asked = usable_zone(requested) if isinstance(requested, str) else None
     booking = seen.booking
     host_zones = [h.time_zone for h in booking.hosts if h.id == booking.host_id]
     host_zones += [h.time_zone for h in booking.hosts]
-    for zone in (asked, booking.invitee_time_zone, *host_zones, seen.account.time_zone):
-        if _valid_zone(zone) is not None:
-            assert zone is not None
-            return _Page(token, zone, detect_zone=requested is None)
-    return _Page(token, "UTC", detect_zone=requested is None)
+    candidates = (asked, booking.invitee_time_zone, *host_zones, seen.account.time_zone)
+    zone = next((z for z in candidates if z is not None and usable_zone(z)), "UTC")
+    return _Page(token, zone, detect_zone=requested is None)
 
 
 def _view(seen: InviteeBooking, zone: str) -> dict[str, Any]:
@@ -294,8 +290,6 @@ def _cancel_form(
     message: str | None = None,
     reason: str | None = None,
 ) -> HTMLResponse:
-    digest = token_hash(page.token)
-    assert digest is not None  # the link opened
     return _booking_page(
         "cancel.html",
         page,
@@ -303,7 +297,7 @@ def _cancel_form(
         title="Cancel the booking",
         status=status,
         message=message,
-        csrf=form_token(state.settings, digest, "cancel"),
+        csrf=form_token(state.settings, page.digest, "cancel"),
         reason=reason,
     )
 
@@ -319,18 +313,10 @@ async def cancel_page(token: str, request: Request, state: StateDep) -> HTMLResp
 
 @router.post("/manage/{token}/cancel", include_in_schema=False, operation_id="pages.cancel")
 async def cancel_submit(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    form = await _form(request)
-    opened = await _open(request, state, token, form.get("tz") or request.query_params.get("tz"))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    page, seen = opened
-    digest = token_hash(token)
-    assert digest is not None  # the link opened
-    if not post_is_genuine(request, state.settings, digest, "cancel", form.get("csrf")):
-        return _forged(page, seen)
-    refusal = _cancel_refusal(page, seen)
-    if refusal is not None:
-        return refusal
+    posted = await _posted(request, state, token, "cancel")
+    if isinstance(posted, HTMLResponse):
+        return posted
+    page, seen, form = posted
     reason = _reason(form)
     if isinstance(reason, errors.InvalidRequest):
         text = form.get("reason", "")[:_REASON_MAX]
@@ -477,8 +463,6 @@ def _confirm_form(
     message: str | None = None,
     reason: str | None = None,
 ) -> HTMLResponse:
-    digest = token_hash(page.token)
-    assert digest is not None  # the link opened
     end = start + timedelta(minutes=seen.booking.duration_minutes)
     return _booking_page(
         "confirm_reschedule.html",
@@ -487,12 +471,31 @@ def _confirm_form(
         title="Confirm the new time",
         status=status,
         message=message,
-        csrf=form_token(state.settings, digest, "reschedule"),
+        csrf=form_token(state.settings, page.digest, "reschedule"),
         start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         new_when=long_span(start, end, page.zone),
         back=page.url("reschedule", day=start.astimezone(ZoneInfo(page.zone)).date().isoformat()),
         reason=reason,
     )
+
+
+async def _posted(
+    request: Request, state: AppState, token: str, action: str
+) -> tuple[_Page, InviteeBooking, dict[str, str]] | HTMLResponse:
+    """A form POST of ``action`` (``cancel``, ``reschedule``): its fields once it is genuine
+    and the change is still allowed; the page saying why not otherwise."""
+    form = await _form(request)
+    opened = await _open(request, state, token, form.get("tz") or request.query_params.get("tz"))
+    if isinstance(opened, HTMLResponse):
+        return opened
+    page, seen = opened
+    if not post_is_genuine(request, state.settings, page.digest, action, form.get("csrf")):
+        return _forged(page, seen)
+    refused = _cancel_refusal if action == "cancel" else _reschedule_refusal
+    refusal = refused(page, seen)
+    if refusal is not None:
+        return refusal
+    return page, seen, form
 
 
 @router.get(
@@ -520,18 +523,10 @@ async def reschedule_page(token: str, request: Request, state: StateDep) -> HTML
 
 @router.post("/manage/{token}/reschedule", include_in_schema=False, operation_id="pages.reschedule")
 async def reschedule_submit(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    form = await _form(request)
-    opened = await _open(request, state, token, form.get("tz") or request.query_params.get("tz"))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    page, seen = opened
-    digest = token_hash(token)
-    assert digest is not None  # the link opened
-    if not post_is_genuine(request, state.settings, digest, "reschedule", form.get("csrf")):
-        return _forged(page, seen)
-    refusal = _reschedule_refusal(page, seen)
-    if refusal is not None:
-        return refusal
+    posted = await _posted(request, state, token, "reschedule")
+    if isinstance(posted, HTMLResponse):
+        return posted
+    page, seen, form = posted
     start = _parse_start(form.get("start"))
     if isinstance(start, errors.InvalidRequest):
         return await _picker(state, page, seen, None, status=400, message=start.message)

@@ -34,6 +34,7 @@ __all__ = [
     "NoticeKind",
     "Person",
     "parse_notice",
+    "usable_zone",
 ]
 
 NoticeKind = Literal["created", "rescheduled", "cancelled"]
@@ -122,7 +123,7 @@ def _time(data: dict[str, Any], key: str, where: str, *, required: bool = True) 
     return value.astimezone(UTC)
 
 
-def _zone(name: str | None) -> str | None:
+def usable_zone(name: str | None) -> str | None:
     """A usable IANA zone name, or ``None`` (an unknown zone falls back rather than failing)."""
     if not name:
         return None
@@ -190,7 +191,7 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
         invitee=Person(
             name=invitee_name,
             email=invitee_email,
-            time_zone=_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
+            time_zone=usable_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
         ),
         guests=tuple(guests_raw),
         notes=_str(booking, "notes", "booking", required=False),
@@ -218,7 +219,7 @@ def _person(value: Any, where: str) -> Person:
     return Person(
         name=name,
         email=_str(data, "email", where, required=False),
-        time_zone=_zone(_str(data, "time_zone", where, required=False)),
+        time_zone=usable_zone(_str(data, "time_zone", where, required=False)),
     )
 
 

@@ -40,7 +40,9 @@ def _bodies(message: Any) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("notice", ["created", "rescheduled"])
-def test_confirmation_and_move_carry_all_three_links(make_payload: MakePayload, notice: str) -> None:
+def test_confirmation_and_move_carry_all_three_links(
+    make_payload: MakePayload, notice: str
+) -> None:
     messages = composed(make_payload(notice, **LINKS))
     text, page = _bodies(messages["invitee"])
     assert f"Reschedule: {BASE}/reschedule" in text
