@@ -21,4 +21,5 @@ pytest_plugins = [
     "tests.support.webhooks",
     "tests.support.spec",
     "tests.support.parallel",
+    "tests.support.browser",
 ]

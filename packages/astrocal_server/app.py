@@ -40,6 +40,7 @@ def create_app(
 ) -> FastAPI:
     from astrocal_server.api import ROUTERS
     from astrocal_server.api.mcp import mcp_lifespan
+    from astrocal_server.api.pages import mount_static
 
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -66,6 +67,7 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(refuse_nul_params)])
+    mount_static(app)  # the pages' stylesheet and script, and /docs' Redoc bundle
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

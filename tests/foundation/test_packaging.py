@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import re
+from pathlib import Path
 
 from packaging.requirements import Requirement
 
@@ -45,3 +46,22 @@ def test_import_packages_are_importable() -> None:
     for name in ("astrocal_sdk", "astrocal_server", "astrocal_mcp", "astrocal_cli"):
         assert md.packages_distributions()  # the distribution is installed
         __import__(name)
+
+
+def test_the_wheel_ships_the_pages_templates_and_assets() -> None:
+    """The invitee pages' templates, their stylesheet and script, and the vendored Redoc bundle
+    behind ``/docs`` are files, not modules: the wheel must carry every one of them."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    root = Path(__file__).resolve().parents[2]
+    api = root / "packages" / "astrocal_server" / "api"
+    needed = {
+        "astrocal_server/" + path.relative_to(api.parent).as_posix()
+        for folder in ("static", "templates")
+        for path in (api / folder).rglob("*")
+        if path.is_file()
+    }
+    assert "astrocal_server/api/static/vendor/redoc/redoc.standalone.js" in needed
+    assert "astrocal_server/api/templates/manage.html" in needed
+    shipped = {f.distribution_path for f in WheelBuilder(str(root)).recurse_included_files()}
+    assert needed <= shipped, sorted(needed - shipped)

@@ -41,6 +41,15 @@ EXEMPT = {
 }
 # Unauthenticated routes throttled per client address instead.
 PER_ADDRESS = {("POST", "/v1/accounts"), ("GET", "/v1/oauth/callback")}
+# The invitee pages (HTML, the link's token is the credential): per client address and per token;
+# over the limit they answer a page, not the JSON envelope.
+PAGES = {
+    ("GET", "/manage/x_missing"),
+    ("GET", "/manage/x_missing/cancel"),
+    ("POST", "/manage/x_missing/cancel"),
+    ("GET", "/manage/x_missing/reschedule"),
+    ("POST", "/manage/x_missing/reschedule"),
+}
 
 
 @pytest.fixture
@@ -51,6 +60,7 @@ def settings(db_url: str) -> Settings:
         default_plan="tiny",
         signup_limit_per_hour=2,
         oauth_callback_limit_per_minute=2,
+        invitee_limit_per_minute=2,
     )
 
 
@@ -161,7 +171,7 @@ async def test_every_route_is_rate_limited(
     routes = _routes(app)
     keyed = _authenticated() | {("POST", "/mcp"), ("GET", "/mcp"), ("DELETE", "/mcp")}
     # Every route is classified: a new route must be keyed, throttled per address or exempt.
-    assert routes - keyed - PER_ADDRESS - EXEMPT == set()
+    assert routes - keyed - PER_ADDRESS - PAGES - EXEMPT == set()
     assert keyed <= routes
     for _ in range(LIMIT):
         assert (await client.get("/v1/account", headers=auth_headers)).status_code == 200
@@ -181,6 +191,12 @@ async def test_every_route_is_rate_limited(
         r = await client.request(method, path, json={}, params=params)
         assert r.json()["error"]["code"] == "rate_limit_exceeded"
         assert int(r.headers["retry-after"]) >= 1, (method, path)
+    # The pages share one budget per address: two answers (no such link), then 429 pages.
+    pages = [await client.request(method, path) for method, path in sorted(PAGES)]
+    assert [r.status_code for r in pages] == [404, 404, 429, 429, 429]
+    for r in pages[2:]:
+        assert r.headers["content-type"].startswith("text/html")
+        assert int(r.headers["retry-after"]) >= 1
 
 
 async def test_pruning_keeps_the_counters_of_running_windows(

@@ -21,8 +21,15 @@ from tests.support.spec import NOT_IMPLEMENTED_YET
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
-# Pages for people that are not API operations.
-ROUTES_OUTSIDE_THE_SPEC = {("GET", "/docs")}
+# Pages for people that are not API operations: the reference, and the invitee pages.
+ROUTES_OUTSIDE_THE_SPEC = {
+    ("GET", "/docs"),
+    ("GET", "/manage/{}"),
+    ("GET", "/manage/{}/cancel"),
+    ("POST", "/manage/{}/cancel"),
+    ("GET", "/manage/{}/reschedule"),
+    ("POST", "/manage/{}/reschedule"),
+}
 
 
 def _shape(path: str) -> str:

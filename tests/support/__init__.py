@@ -23,4 +23,5 @@ Modules, by concern:
 - ``world``: one object of each kind an account owns, in one mode, and a snapshot of them.
 - ``outage``: the app's database unreachable or busy.
 - ``sdk`` / ``cli``: the client-side helpers of the SDK and CLI tests.
+- ``browser``: headless Chromium (Playwright) and the app live on loopback for the browser tests.
 """

@@ -4,6 +4,8 @@
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
 - ``mime_tree(message)``: its parts' content types, indented by depth; ``INVITE_MIME_TREE`` is the
   layout every booking email has.
+- ``composed(payload)``: the notice's emails by copy role, round-tripped through bytes as a
+  client reads them; ``only_part(message, content_type)``: its one part of that type.
 - ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
   one back.
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email
+import email.policy
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -78,6 +82,24 @@ def mime_tree(message: EmailMessage) -> list[str]:
 
     walk(message, 0)
     return out
+
+
+def composed(payload: dict[str, Any]) -> dict[str, EmailMessage]:
+    """``compose`` for ``payload``, each message parsed back from its bytes, by copy role."""
+    from astrocal_server.notify.message import compose
+    from astrocal_server.notify.notice import parse_notice
+
+    messages = compose(parse_notice(payload), sender=SENDER, stamp=CHANGED_AT, message_key="ob_abc")
+    return {
+        role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for role, m in messages
+    }
+
+
+def only_part(message: EmailMessage, content_type: str) -> EmailMessage:
+    parts = [p for p in message.walk() if p.get_content_type() == content_type]
+    assert len(parts) == 1, content_type
+    return parts[0]  # type: ignore[return-value]
 
 
 MakePayload = Callable[..., dict[str, Any]]

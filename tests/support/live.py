@@ -33,11 +33,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(application: FastAPI) -> Iterator[str]:
-    """Serve ``application`` (lifespan on) on a free loopback port in a thread; yield its URL."""
+def serve_app(application: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve ``application`` (lifespan on) on a free loopback port in a thread; yield its URL.
+    ``sock`` is a :func:`free_socket` chosen earlier (the app's settings name its address)."""
     import uvicorn
 
-    sock = free_socket()
+    sock = sock or free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(application, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

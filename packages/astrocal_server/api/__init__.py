@@ -14,6 +14,7 @@ from astrocal_server.api import (
     hosts,
     mcp,
     meta,
+    pages,
     schedules,
     usage,
     webhooks,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     webhooks.router,
     mcp.router,  # /mcp: the MCP tools over streamable HTTP, same API keys
     calendar_connections.router,
+    pages.router,  # /manage/{token}…: the invitee pages (HTML, no API key)
 ]

@@ -7,12 +7,15 @@
 - ``ORGANIZER`` is the address the email comes From (clients only offer accept/decline when they
   match), named after the booking's first host; every host with an address, the invitee and the
   guests are ``ATTENDEE``s, each asked to reply (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``).
+- ``DESCRIPTION`` ends with the invitee's links when the invite is the invitee's own (``links``);
+  hosts get the same invite without them.
 - Times are UTC (no VTIMEZONE needed). Built with ``Calendar()``, not ``Calendar.new()``, which
   would add a calendar-level UID that some clients trip over.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -58,7 +61,7 @@ def _attendee(email: str, name: str | None) -> vCalAddress:
     )
 
 
-def _description(notice: Notice) -> str:
+def _description(notice: Notice, links: Sequence[tuple[str, str]]) -> str:
     parts: list[str] = []
     if notice.kind == "cancelled":
         parts.append("This meeting has been cancelled.")
@@ -71,12 +74,21 @@ def _description(notice: Notice) -> str:
     for host in notice.hosts:
         if host.email:
             parts.append(f"Contact {one_line(host.name)}: {host.email}")
+    if links:
+        parts.append("\n".join(f"{label}: {url}" for label, url in links))
     parts.append(f"Booking reference: {notice.booking_id}")
     return "\n\n".join(parts)
 
 
-def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> Invite:
-    """The invite for ``notice``; ``stamp`` (DTSTAMP) is when the change was made."""
+def build_invite(
+    notice: Notice,
+    *,
+    organizer_email: str,
+    stamp: datetime,
+    links: Sequence[tuple[str, str]] = (),
+) -> Invite:
+    """The invite for ``notice``; ``stamp`` (DTSTAMP) is when the change was made; ``links``
+    (label, URL) end its DESCRIPTION."""
     method: Method = "CANCEL" if notice.kind == "cancelled" else "REQUEST"
     uid = invite_uid(notice.booking_id)
 
@@ -100,7 +112,7 @@ def build_invite(notice: Notice, *, organizer_email: str, stamp: datetime) -> In
         start=notice.start,
         end=notice.end,
         summary=f"{title} with {joined_names([h.name for h in notice.hosts] + [notice.invitee.name])}",
-        description=_description(notice),
+        description=_description(notice, links),
         location=one_line(notice.location.value) if notice.location else None,
         organizer=_address(organizer_email, notice.host.name),
         attendees=attendees,

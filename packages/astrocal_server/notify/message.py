@@ -12,6 +12,10 @@ The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
 Everything a person typed (names, notes, titles, reasons) is escaped in HTML and flattened to one
 line in headers, so it can neither inject markup nor start a new header.
 
+The invitee's copy carries their links (:attr:`Notice.links`): reschedule, cancel and view for a
+confirmation or a move, view alone for a cancellation; so does the invitee's invite (its
+DESCRIPTION). Host copies and their invite never do: the links act as the invitee.
+
 A display name in From, To or Reply-To is written by :func:`mailbox_header` as RFC 2047
 encoded words (unless it is plain words), already folded, so whatever it holds (commas, quotes,
 angle brackets, ``@``, 500 characters) each of those headers parses back as exactly one address.
@@ -46,6 +50,7 @@ __all__ = [
     "compose",
     "content_for",
     "host_copy_role",
+    "invitee_links",
     "mailbox_header",
     "parse_sender",
 ]
@@ -69,6 +74,8 @@ class Content:
     contact_name: str
     contact_email: str | None
     extra: list[str] = field(default_factory=list)
+    # The invitee's links, (label, URL), shown under "Need to make a change?" or alone.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _address(email: str, name: str | None = None) -> Address:
@@ -203,7 +210,18 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
         contact_name=other,
         contact_email=contact_email,
         extra=extra,
+        links=invitee_links(notice) if role == "invitee" else [],
     )
+
+
+def invitee_links(notice: Notice) -> list[tuple[str, str]]:
+    """The invitee's links to offer with ``notice``, each ``(label, URL)``: a cancelled booking
+    can still be viewed, a live one also moved or cancelled."""
+    links = notice.links
+    offered = [("View the booking", links.manage)]
+    if notice.kind != "cancelled":
+        offered = [("Reschedule", links.reschedule), ("Cancel", links.cancel), *offered]
+    return [(label, url) for label, url in offered if url is not None]
 
 
 def _reply_host(notice: Notice) -> Person:
@@ -227,6 +245,12 @@ def _contact_text(content: Content) -> str:
     return f"To reach {content.contact_name}, use the contact details you booked with."
 
 
+def _links_heading(content: Content) -> str:
+    if len(content.links) == 1:
+        return "Your booking, online:"
+    return "Need to make a change? No account or password needed:"
+
+
 def render_text(content: Content) -> str:
     lines = [content.heading, "", content.intro, ""]
     width = max(len(label) for label, _ in content.rows)
@@ -235,6 +259,9 @@ def render_text(content: Content) -> str:
         lines += ["", paragraph]
     if content.notes:
         lines += ["", "Notes:", content.notes]
+    if content.links:
+        lines += ["", _links_heading(content)]
+        lines += [f"{label}: {url}" for label, url in content.links]
     lines += ["", _contact_text(content), ""]
     return "\n".join(lines)
 
@@ -252,6 +279,12 @@ def render_html(content: Content) -> str:
             e(line) for line in content.notes.split("\n")
         )
         notes += "</p>"
+    links = ""
+    if content.links:
+        items = "".join(
+            f'<li><a href="{e(url)}">{e(label)}</a></li>' for label, url in content.links
+        )
+        links = f"<p>{e(_links_heading(content))}</p>\n<ul>{items}</ul>"
     if content.contact_email:
         href = "mailto:" + quote(content.contact_email, safe="@+.")
         contact = (
@@ -264,7 +297,7 @@ def render_html(content: Content) -> str:
         "<!DOCTYPE html>\n"
         '<html><head><meta charset="utf-8"><title>' + e(content.subject) + "</title></head><body>\n"
         f"<h1>{e(content.heading)}</h1>\n<p>{e(content.intro)}</p>\n"
-        f"<table>\n{rows}\n</table>\n{extra}\n{notes}\n{contact}\n</body></html>\n"
+        f"<table>\n{rows}\n</table>\n{extra}\n{notes}\n{links}\n{contact}\n</body></html>\n"
     )
 
 
@@ -321,13 +354,17 @@ def compose(
     reply_host = _reply_host(notice)
     reply_to = _address(reply_host.email, reply_host.name) if reply_host.email is not None else None
     invite = build_invite(notice, organizer_email=from_addr.addr_spec, stamp=stamp)
+    # The invitee's invite also carries their links; the hosts' one stays without them.
+    own_invite = build_invite(
+        notice, organizer_email=from_addr.addr_spec, stamp=stamp, links=invitee_links(notice)
+    )
 
     out: list[tuple[str, EmailMessage]] = [
         (
             "invitee",
             build_message(
                 content_for(notice, "invitee"),
-                invite,
+                own_invite,
                 sender=from_addr,
                 to=invitee,
                 cc=guests,

@@ -11,6 +11,11 @@ The payload contract (written by the bookings code in the booking's transaction)
 ``hosts`` lists every host of the booking, the first one first; rows written before bookings had
 several hosts carry only ``host``, read as the one host.
 
+The booking's ``manage_url``, ``cancel_url`` and ``reschedule_url`` (the invitee's links) are read
+into :class:`InviteeLinks` once the payload was revealed (``invitee.links.reveal``: stored rows hold
+a placeholder instead of the token). A URL that is not a plain absolute http(s) address (a
+placeholder left in it, a control character or a space) is left out rather than mailed.
+
 A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
 """
 
@@ -21,7 +26,16 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Location", "MalformedNotice", "Notice", "NoticeKind", "Person", "parse_notice"]
+__all__ = [
+    "InviteeLinks",
+    "Location",
+    "MalformedNotice",
+    "Notice",
+    "NoticeKind",
+    "Person",
+    "parse_notice",
+    "usable_zone",
+]
 
 NoticeKind = Literal["created", "rescheduled", "cancelled"]
 _KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled"})
@@ -45,6 +59,15 @@ class Location:
 
 
 @dataclass(frozen=True)
+class InviteeLinks:
+    """The invitee's own links to the booking (each None when the payload has no usable one)."""
+
+    manage: str | None
+    cancel: str | None
+    reschedule: str | None
+
+
+@dataclass(frozen=True)
 class Notice:
     kind: NoticeKind
     sequence: int
@@ -62,6 +85,7 @@ class Notice:
     event_title: str
     event_description: str | None
     hosts: tuple[Person, ...]  # at least one; the assigned (or first) host first
+    links: InviteeLinks = InviteeLinks(None, None, None)
 
     @property
     def host(self) -> Person:
@@ -99,7 +123,7 @@ def _time(data: dict[str, Any], key: str, where: str, *, required: bool = True) 
     return value.astimezone(UTC)
 
 
-def _zone(name: str | None) -> str | None:
+def usable_zone(name: str | None) -> str | None:
     """A usable IANA zone name, or ``None`` (an unknown zone falls back rather than failing)."""
     if not name:
         return None
@@ -108,6 +132,15 @@ def _zone(name: str | None) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return name
+
+
+def _link(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        return None
+    if "{" in value or "}" in value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return None
+    return value
 
 
 def _location(value: Any, where: str) -> Location | None:
@@ -158,7 +191,7 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
         invitee=Person(
             name=invitee_name,
             email=invitee_email,
-            time_zone=_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
+            time_zone=usable_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
         ),
         guests=tuple(guests_raw),
         notes=_str(booking, "notes", "booking", required=False),
@@ -171,6 +204,11 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
         event_title=title,
         event_description=_str(event_type, "description", "event_type", required=False),
         hosts=hosts,
+        links=InviteeLinks(
+            manage=_link(booking, "manage_url"),
+            cancel=_link(booking, "cancel_url"),
+            reschedule=_link(booking, "reschedule_url"),
+        ),
     )
 
 
@@ -181,7 +219,7 @@ def _person(value: Any, where: str) -> Person:
     return Person(
         name=name,
         email=_str(data, "email", where, required=False),
-        time_zone=_zone(_str(data, "time_zone", where, required=False)),
+        time_zone=usable_zone(_str(data, "time_zone", where, required=False)),
     )
 
 

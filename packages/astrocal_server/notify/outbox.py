@@ -1,5 +1,9 @@
 """The outbox consumer for ``kind = "email"``: build the notice's emails and send them.
 
+The stored payload carries the invitee's links with a placeholder for the token
+(``invitee.links``); they are revealed in memory here, just before the emails are built, and
+never written back.
+
 Returning completes the row. A relay that is down or answers 4xx → :class:`RetryLater`, so the row
 stays in the outbox and is retried with backoff; a payload or address that can never be sent, or a
 5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing.
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from astrocal_server.invitee.links import reveal
 from astrocal_server.notify.backends import (
     PermanentSendError,
     TransientSendError,
@@ -65,11 +70,19 @@ async def _record_copy(state: AppState, outbox_id: str, role: str, message_id: s
         await session.execute(stmt)
 
 
+def _revealed(payload: dict[str, Any], state: AppState) -> dict[str, Any]:
+    """A copy of the stored payload whose booking carries the invitee's real links."""
+    booking = payload.get("booking")
+    if not isinstance(booking, dict):
+        return payload
+    return {**payload, "booking": reveal(dict(booking), state.secret_box)}
+
+
 async def handle(item: OutboxItem, state: AppState) -> None:
     if not item.livemode:
         return  # test mode: no emails, by contract
     try:
-        notice = parse_notice(item.payload)
+        notice = parse_notice(_revealed(item.payload, state))
         messages = compose(
             notice,
             sender=state.settings.email_from,
