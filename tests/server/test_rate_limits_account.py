@@ -31,8 +31,11 @@ LIMIT = 5
 MAX_KEYS = 3
 
 # Unauthenticated routes that never touch an account's data: health probes (load balancers poll
-# them) and the published contract. They are exempt; everything else is limited.
+# them), the published contract and the MCP endpoint's static auth metadata (RFC 9728). They are
+# exempt; everything else is limited.
 EXEMPT = {
+    ("GET", "/.well-known/oauth-protected-resource"),
+    ("GET", "/.well-known/oauth-protected-resource/mcp"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/v1/openapi.json"),
