@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
 from tests.support.hosts import default_host
+from tests.support.resources import assert_error
 
 H = dict[str, str]
 
@@ -110,13 +111,7 @@ async def test_taken_slot_is_409_with_reasons_and_alternatives(
     assert first.status_code == 201
     before = await outbox()
     r = await book(event_type["id"], TUESDAY_9, email="sam@acme.com")
-    assert r.status_code == 409
-    error = r.json()["error"]
-    assert (error["type"], error["code"], error["param"]) == (
-        "conflict_error",
-        "slot_unavailable",
-        "start",
-    )
+    error = assert_error(r, 409, "conflict_error", "slot_unavailable", "start")
     reasons = error["details"]["reasons"]
     assert [x["code"] for x in reasons] == ["booked"]
     assert reasons[0]["conflict"] == {
