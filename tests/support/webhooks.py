@@ -6,7 +6,8 @@
   receiver). Every request is recorded with its raw body. ``receiver`` is a started one;
   ``running_receiver()`` starts one for the length of an ``async with`` block.
 - ``state``: the app's ``AppState``.
-- ``make_endpoint(url=…, events=…, headers=…)`` → the create response (with ``secret``).
+- ``make_endpoint(url=…, events=…, headers=…)`` → the create response (with ``secret``);
+  ``endpoint``: one made with the defaults (the receiver, every booking event).
 - ``emit(topic, data, livemode=False)`` → the outbox row id of a webhook event for ``account``.
 - ``relay_pass()`` / ``retry_pass()``: one pass of the outbox relay / of the retry dispatcher.
 - ``booking_data(**changes)``: a Booking API object as ``GET /v1/bookings/{id}`` returns it.
@@ -173,6 +174,11 @@ def make_endpoint(
         return response.json()  # type: ignore[no-any-return]
 
     return make
+
+
+@pytest.fixture
+async def endpoint(make_endpoint: MakeEndpoint) -> dict[str, Any]:
+    return await make_endpoint()
 
 
 def _booking(**changes: Any) -> dict[str, Any]:
