@@ -13,6 +13,7 @@ from astrocal_server.bookings import service
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
+from tests.support.app import override_settings
 from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
 from tests.support.hosts import default_host
 from tests.support.resources import assert_error
@@ -545,12 +546,12 @@ async def test_free_plan_quota(
 ) -> None:
     from astrocal_server.config import Plan
 
-    state = app.state.astrocal
-    state.settings = state.settings.with_overrides(
+    override_settings(
+        app,
         plans={
             "free": Plan(bookings_per_month=10, requests_per_minute=1000),
             "unlimited": Plan(bookings_per_month=None, requests_per_minute=1000),
-        }
+        },
     )
     account: NewAccount = await make_account(name="Free Co", email="f@example.com", plan="free")
     headers = {"Authorization": f"Bearer {account.test_key.secret}"}
