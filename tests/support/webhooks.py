@@ -149,7 +149,9 @@ def state(app: FastAPI) -> AppState:
     return app.state.astrocal  # type: ignore[no-any-return]
 
 
-MakeEndpoint = Callable[..., Awaitable[dict[str, Any]]]
+# A webhook endpoint as the API answers it (its create response carries the ``secret``).
+Endpoint = dict[str, Any]
+MakeEndpoint = Callable[..., Awaitable[Endpoint]]
 
 
 @pytest.fixture
@@ -177,7 +179,7 @@ def make_endpoint(
 
 
 @pytest.fixture
-async def endpoint(make_endpoint: MakeEndpoint) -> dict[str, Any]:
+async def endpoint(make_endpoint: MakeEndpoint) -> Endpoint:
     return await make_endpoint()
 
 

@@ -12,7 +12,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
 
 from tests.support.app import asgi_client, bearer, create_test_account, running_app
-from tests.support.webhooks import Receiver
+from tests.support.webhooks import Endpoint, Receiver
 
 EVENTS = ["booking.created", "booking.cancelled"]
 
@@ -72,7 +72,7 @@ async def test_list_is_oldest_first_and_paginates(
 
 
 async def test_update_changes_fields_and_rechecks_the_url(
-    client: httpx.AsyncClient, auth_headers: dict[str, str], endpoint: dict[str, Any]
+    client: httpx.AsyncClient, auth_headers: dict[str, str], endpoint: Endpoint
 ) -> None:
     path = f"/v1/webhooks/{endpoint['id']}"
     r = await client.patch(
@@ -138,7 +138,7 @@ async def test_https_is_required_in_production(settings, clock: FixedClock) -> N
 
 
 async def test_other_accounts_and_modes_see_404(
-    client: httpx.AsyncClient, endpoint: dict[str, Any], other_headers, live_headers, auth_headers
+    client: httpx.AsyncClient, endpoint: Endpoint, other_headers, live_headers, auth_headers
 ) -> None:
     for headers in (other_headers, live_headers):
         for method, path in (
@@ -161,7 +161,7 @@ async def test_other_accounts_and_modes_see_404(
 
 
 async def test_delete_removes_the_endpoint_and_its_log(
-    client: httpx.AsyncClient, endpoint: dict[str, Any], auth_headers, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, state: AppState
 ) -> None:
     await client.post(f"/v1/webhooks/{endpoint['id']}/test", headers=auth_headers)
     await state.webhooks.drain()
@@ -175,7 +175,7 @@ async def test_delete_removes_the_endpoint_and_its_log(
 
 
 async def test_rotating_again_within_the_window_keeps_the_first_expiry(
-    client: httpx.AsyncClient, endpoint: dict[str, Any], auth_headers, clock: FixedClock
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, clock: FixedClock
 ) -> None:
     path = f"/v1/webhooks/{endpoint['id']}/rotate_secret"
     first = (await client.post(path, headers=auth_headers)).json()
@@ -194,11 +194,7 @@ async def test_rotating_again_within_the_window_keeps_the_first_expiry(
 
 
 async def test_rotated_deliveries_carry_the_old_and_new_signature(
-    client: httpx.AsyncClient,
-    endpoint: dict[str, Any],
-    auth_headers,
-    receiver: Receiver,
-    state: AppState,
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, receiver: Receiver, state: AppState
 ) -> None:
     from standardwebhooks import Webhook
 
@@ -223,7 +219,7 @@ async def test_rotated_deliveries_carry_the_old_and_new_signature(
 
 async def test_deliveries_list_filters_by_status_and_shows_attempts(
     client: httpx.AsyncClient,
-    endpoint: dict[str, Any],
+    endpoint: Endpoint,
     auth_headers,
     receiver: Receiver,
     state: AppState,
@@ -251,7 +247,7 @@ async def test_deliveries_list_filters_by_status_and_shows_attempts(
 
 
 async def test_retry_of_a_disabled_endpoint_is_409(
-    client: httpx.AsyncClient, endpoint: dict[str, Any], auth_headers, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, state: AppState
 ) -> None:
     path = f"/v1/webhooks/{endpoint['id']}"
     delivery = (await client.post(path + "/test", headers=auth_headers)).json()
@@ -265,11 +261,7 @@ async def test_retry_of_a_disabled_endpoint_is_409(
 
 
 async def test_the_test_event_is_sent_even_to_a_disabled_endpoint(
-    client: httpx.AsyncClient,
-    endpoint: dict[str, Any],
-    auth_headers,
-    receiver: Receiver,
-    state: AppState,
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, receiver: Receiver, state: AppState
 ) -> None:
     path = f"/v1/webhooks/{endpoint['id']}"
     await client.patch(path, json={"enabled": False}, headers=auth_headers)

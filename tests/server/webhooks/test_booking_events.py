@@ -16,7 +16,7 @@ from standardwebhooks import Webhook
 
 from tests.support.bookings import Book, create_event_type, iso, make_schedule
 from tests.support.hosts import add_host, default_host, occupy_hosts
-from tests.support.webhooks import Receiver
+from tests.support.webhooks import Endpoint, Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -51,7 +51,7 @@ Deliver = Callable[[int], Awaitable[tuple[Requests, list[dict[str, Any]]]]]
 
 @pytest.fixture
 def deliver(
-    endpoint: dict[str, Any], relay_pass: Any, receiver: Receiver, validate_event: Any
+    endpoint: Endpoint, relay_pass: Any, receiver: Receiver, validate_event: Any
 ) -> Deliver:
     """``await deliver(n)``: the outbox relayed, the ``n`` requests ``endpoint`` received (each
     valid against the spec) and their events, signatures verified."""
