@@ -4,7 +4,8 @@ overlaps, and metadata after a PATCH merge. The shapes themselves (lengths, patt
 checked by the request models generated from openapi.yaml.
 
 Each check raises ``ValueError`` with a message that says what is expected; the API edge reports it
-as 400 ``parameter_invalid`` with ``param`` (``api/body.py::check_field``).
+as 400 ``parameter_invalid`` with ``param`` (``api/body.py::check_field``). A service merging a
+PATCH's metadata calls :func:`patched_metadata`, which reports it so itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from astrocal_server.errors import invalid_param
+
 __all__ = [
     "check_email",
     "check_metadata",
@@ -25,6 +28,7 @@ __all__ = [
     "first_overlap",
     "merge_metadata",
     "minute_of_day",
+    "patched_metadata",
 ]
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -109,3 +113,11 @@ def merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str
         else:
             merged[key] = value
     return check_metadata(merged)
+
+
+def patched_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """:func:`merge_metadata`, a result it refuses being 400 ``parameter_invalid`` on ``metadata``."""
+    try:
+        return merge_metadata(current, changes)
+    except ValueError as exc:
+        raise invalid_param("metadata", f"{exc}.") from None

@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
 from tests.support.caldav import Radicale
-from tests.support.cli import Run, RunProcess
-
-
-def _json(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.support.cli import Run, RunProcess, ok_json
 
 
 def test_caldav_connect_list_disconnect(
@@ -33,10 +26,10 @@ def test_caldav_connect_list_disconnect(
     assert connection["provider"] == "caldav" and connection["status"] == "active"
     assert path in [c["id"] for c in connection["calendars"]]
     assert radicale_server.password not in created.stdout
-    assert _json(run("calendars", "list", "--json")) == api.get("/v1/calendar_connections").json()
+    assert ok_json(run("calendars", "list", "--json")) == api.get("/v1/calendar_connections").json()
     table = run("calendars", "list")
     assert table.exit_code == 0 and connection["id"] in table.stdout and path in table.stdout
-    got = _json(run("calendars", "get", connection["id"], "--json"))
+    got = ok_json(run("calendars", "get", connection["id"], "--json"))
     assert got == api.get(f"/v1/calendar_connections/{connection['id']}").json()
 
     assert run("calendars", "disconnect", connection["id"]).exit_code == 10
@@ -63,7 +56,7 @@ def test_oauth_connect_prints_the_consent_url(run: Run, api: httpx.Client) -> No
         url = next(line.strip() for line in result.stdout.splitlines() if "https://" + host in line)
         query = parse_qs(urlparse(url).query)
         assert query["redirect_uri"] and query["state"] and query["code_challenge"]
-        as_json = _json(
+        as_json = ok_json(
             run(
                 "calendars",
                 "connect",

@@ -3,21 +3,13 @@ API's response, the external_id filter, conflicts with their exit codes, force d
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
 
-from tests.support.cli import Run
-
-
-def _json(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.support.cli import Run, ok_json
 
 
 def test_hosts_lifecycle(run: Run, api: httpx.Client) -> None:
-    created = _json(
+    created = ok_json(
         run(
             "hosts", "create", "--name", "Dr. Ana Ruiz", "--email", "ana@example.com",
             "--time-zone", "Europe/Madrid", "--external-id", "user-42", "--metadata", "clinic=centro",
@@ -28,9 +20,9 @@ def test_hosts_lifecycle(run: Run, api: httpx.Client) -> None:
     assert created == api.get(f"/v1/hosts/{created['id']}").json()
     assert created["metadata"] == {"clinic": "centro"}
 
-    found = _json(run("hosts", "list", "--external-id", "user-42", "--json"))
+    found = ok_json(run("hosts", "list", "--external-id", "user-42", "--json"))
     assert [h["id"] for h in found["data"]] == [created["id"]]
-    assert _json(run("hosts", "list", "--json")) == api.get("/v1/hosts").json()
+    assert ok_json(run("hosts", "list", "--json")) == api.get("/v1/hosts").json()
     table = run("hosts", "list")
     assert table.exit_code == 0 and "Dr. Ana Ruiz" in table.stdout and created["id"] in table.stdout
     shown = run("hosts", "get", created["id"])
@@ -39,11 +31,11 @@ def test_hosts_lifecycle(run: Run, api: httpx.Client) -> None:
     taken = run("hosts", "create", "--name", "Twin", "--external-id", "user-42")
     assert taken.exit_code == 5 and "param: external_id" in taken.stderr
 
-    schedule = _json(
+    schedule = ok_json(
         run("schedules", "create", "--name", "Evenings", "--host", created["id"], "--json")
     )
     assert schedule["host_id"] == created["id"]
-    updated = _json(
+    updated = ok_json(
         run(
             "hosts", "update", created["id"], "--default-schedule", schedule["id"],
             "--inactive", "--json",
@@ -71,7 +63,7 @@ def test_default_host_and_force(run: Run, api: httpx.Client) -> None:
 
 def test_oauth_connect_for_a_host(run: Run, api: httpx.Client) -> None:
     host = api.post("/v1/hosts", json={"name": "Tutor"}).json()
-    started = _json(
+    started = ok_json(
         run(
             "calendars", "connect", "google", "--redirect-uri", "https://app.example/done",
             "--host", host["id"], "--json",

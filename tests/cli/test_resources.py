@@ -4,22 +4,16 @@ the main errors with their exit codes, and confirmations."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
 import yaml
 
-from tests.support.cli import Run, RunProcess
-
-
-def _json(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.support.cli import Run, RunProcess, ok_json
 
 
 def test_event_types_lifecycle(run: Run, api: httpx.Client) -> None:
-    created = _json(
+    created = ok_json(
         run(
             "event-types", "create", "--title", "Demo", "--slug", "demo", "--duration", "45",
             "--duration-option", "45", "--duration-option", "90", "--buffer-after", "10",
@@ -34,7 +28,7 @@ def test_event_types_lifecycle(run: Run, api: httpx.Client) -> None:
     assert created["metadata"] == {"team": "sales"} and created["seats_per_slot"] == 2
     assert created["description"] == "From --data"
 
-    listed = _json(run("event-types", "list", "--json", "--limit", "100"))
+    listed = ok_json(run("event-types", "list", "--json", "--limit", "100"))
     assert listed == api.get("/v1/event_types", params={"limit": 100}).json()
 
     table = run("event-types", "list")
@@ -43,11 +37,11 @@ def test_event_types_lifecycle(run: Run, api: httpx.Client) -> None:
     shown = run("event-types", "get", created["id"], "--tz", "Europe/Berlin")
     assert shown.exit_code == 0 and "From --data" in shown.stdout and "CEST" in shown.stdout
 
-    updated = _json(
+    updated = ok_json(
         run("event-types", "update", created["id"], "--title", "Renamed", "--inactive", "--json")
     )
     assert updated["title"] == "Renamed" and updated["active"] is False
-    inactive = _json(run("event-types", "list", "--inactive", "--json"))
+    inactive = ok_json(run("event-types", "list", "--inactive", "--json"))
     assert [e["id"] for e in inactive["data"]] == [created["id"]]
 
     refused = run("event-types", "delete", created["id"])
@@ -87,7 +81,7 @@ def test_event_type_errors(run: Run) -> None:
 
 
 def test_schedules_lifecycle(run: Run, api: httpx.Client) -> None:
-    created = _json(
+    created = ok_json(
         run(
             "schedules", "create", "--name", "Office", "--time-zone", "America/New_York",
             "--hours", "mon-thu 09:00-12:00,13:00-17:00", "--hours", "fri 09:00-13:00",
@@ -101,14 +95,14 @@ def test_schedules_lifecycle(run: Run, api: httpx.Client) -> None:
         {"date": "2026-12-24", "intervals": []},
         {"date": "2026-12-27", "intervals": [{"start": "10:00", "end": "14:00"}]},
     ]
-    listed = _json(run("schedules", "list", "--json"))
+    listed = ok_json(run("schedules", "list", "--json"))
     assert listed == api.get("/v1/schedules").json()
     table = run("schedules", "get", created["id"])
     assert table.exit_code == 0
     assert (
         "mon 09:00–12:00, 13:00–17:00" in table.stdout and "2026-12-24 unavailable" in table.stdout
     )
-    updated = _json(
+    updated = ok_json(
         run("schedules", "update", created["id"], "--hours", "sat 10:00-11:00", "--json")
     )
     assert updated["weekly_hours"] == [{"day": "saturday", "start": "10:00", "end": "11:00"}]
@@ -118,7 +112,7 @@ def test_schedules_lifecycle(run: Run, api: httpx.Client) -> None:
     assert bad_hours.exit_code == 2 and "weekday" in bad_hours.stderr
 
     # A schedule an event type uses cannot be deleted: 409, exit 5.
-    evt = _json(
+    evt = ok_json(
         run("event-types", "create", "--title", "T", "--slug", "uses-it", "--duration", "30",
             "--schedule", created["id"], "--json")
     )  # fmt: skip
@@ -130,18 +124,18 @@ def test_schedules_lifecycle(run: Run, api: httpx.Client) -> None:
 
 
 def test_keys_and_usage(run: Run, api: httpx.Client) -> None:
-    created = _json(run("keys", "create", "--name", "CI", "--mode", "test", "--json"))
+    created = ok_json(run("keys", "create", "--name", "CI", "--mode", "test", "--json"))
     assert created["secret"].startswith("sk_test_") and created["name"] == "CI"
     human = run("keys", "create", "--name", "Other")
     assert human.exit_code == 0 and "shown once" in human.stdout and "sk_test_" in human.stdout
-    listed = _json(run("keys", "list", "--json"))
+    listed = ok_json(run("keys", "list", "--json"))
     assert listed == api.get("/v1/api_keys").json()
     assert "secret" not in json.dumps(listed)
     revoked = run("keys", "revoke", created["id"], "--yes")
     assert revoked.exit_code == 0, revoked.output
     revoked_key = run("usage", env={"ASTROCAL_API_KEY": created["secret"]})
     assert revoked_key.exit_code == 3 and "api_key_revoked" in revoked_key.stderr
-    usage = _json(run("usage", "--json"))
+    usage = ok_json(run("usage", "--json"))
     assert usage == api.get("/v1/usage").json()
     assert "Bookings used" in run("usage").stdout
 
@@ -151,14 +145,14 @@ def test_openapi_prints_the_contract(run: Run, run_process: RunProcess, api: htt
     assert as_yaml.returncode == 0
     assert yaml.safe_load(as_yaml.stdout)["openapi"].startswith("3.1")
     assert as_yaml.stdout.encode() == api.get("/v1/openapi.yaml").content
-    assert _json(run("openapi", "--json")) == api.get("/v1/openapi.json").json()
+    assert ok_json(run("openapi", "--json")) == api.get("/v1/openapi.json").json()
 
 
 def test_confirmation_prompt_on_a_terminal(
     run: Run, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("astrocal_cli.command_context.stdin_is_terminal", lambda: True)
-    created = _json(run("schedules", "create", "--name", "Temp", "--json"))
+    created = ok_json(run("schedules", "create", "--name", "Temp", "--json"))
     declined = run("schedules", "delete", created["id"], input="n\n")
     assert declined.exit_code == 10 and "Delete schedule" in declined.stderr
     assert api.get(f"/v1/schedules/{created['id']}").status_code == 200

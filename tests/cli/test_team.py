@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,17 +17,12 @@ from astrocal_cli.output import Output
 from astrocal_server.storage.db import Database
 from rich.console import Console
 
-from tests.support.cli import Run, RunningServer
+from tests.support.cli import Run, RunningServer, ok_json
 from tests.support.clocks import NOW
 from tests.support.sent_requests import SentRequests, record_requests
 from tests.support.team_rows import insert_hosts
 
 BERLIN = ("--tz", "Europe/Berlin")
-
-
-def _json(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture
@@ -50,7 +44,7 @@ def hosts(server: RunningServer, account: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def team(run: Run, hosts: list[str]) -> str:
-    created = _json(
+    created = ok_json(
         run("event-types", "create", "--title", "Demo", "--slug", "demo", "--duration", "30",
             "--host", hosts[0], "--host", hosts[1], "--assignment", "round_robin", "--json")
     )  # fmt: skip
@@ -61,7 +55,7 @@ def test_event_type_hosts_assignment_and_schedule_flags(
     run: Run, sent: SentRequests, hosts: list[str]
 ) -> None:
     a, b = hosts
-    created = _json(
+    created = ok_json(
         run("event-types", "create", "--title", "Demo", "--slug", "demo", "--duration", "30",
             "--host", a, "--host", f"{b}, weight=2,priority=5", "--assignment", "round_robin",
             "--json")
@@ -147,7 +141,7 @@ def test_team_slots_and_checks_name_their_hosts() -> None:
 def test_booking_host_and_reschedule_reassign(
     run: Run, sent: SentRequests, team: str, hosts: list[str]
 ) -> None:
-    booked = _json(
+    booked = ok_json(
         run("bookings", "create", "--event-type", team, "--start", "2026-04-14 09:00", *BERLIN,
             "--name", "Jo", "--email", "jo@example.com", "--host", hosts[1], "--json")
     )  # fmt: skip

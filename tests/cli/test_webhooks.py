@@ -11,12 +11,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from tests.support.cli import Receiver, Run
-
-
-def _json(result: Any) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.support.cli import Receiver, Run, ok_json
 
 
 def _settled(api: httpx.Client, webhook_id: str, delivery_id: str) -> dict[str, Any]:
@@ -42,33 +37,33 @@ def _verified(receiver: Receiver, secret: str) -> dict[str, Any]:
 
 
 def test_webhook_lifecycle(run: Run, api: httpx.Client, receiver: Receiver) -> None:
-    created = _json(run("webhooks", "create", "--url", receiver.url, "--event", "booking.created",
+    created = ok_json(run("webhooks", "create", "--url", receiver.url, "--event", "booking.created",
                         "--description", "CLI test", "--json"))  # fmt: skip
     webhook_id, secret = created["id"], created["secret"]
     assert secret.startswith("whsec_") and created["events"] == ["booking.created"]
     assert {k: v for k, v in created.items() if k != "secret"} == api.get(
         f"/v1/webhooks/{webhook_id}"
     ).json()
-    assert _json(run("webhooks", "list", "--json")) == api.get("/v1/webhooks").json()
+    assert ok_json(run("webhooks", "list", "--json")) == api.get("/v1/webhooks").json()
     assert (
-        _json(run("webhooks", "get", webhook_id, "--json"))
+        ok_json(run("webhooks", "get", webhook_id, "--json"))
         == api.get(f"/v1/webhooks/{webhook_id}").json()
     )
 
     # A test event, signed, delivered to the receiver, and visible in the delivery log.
-    sent = _json(run("webhooks", "test", webhook_id, "--json"))
+    sent = ok_json(run("webhooks", "test", webhook_id, "--json"))
     first = _verified(receiver, secret)
     assert first["payload"]["type"] == "webhook.test"
     delivery = _settled(api, webhook_id, sent["id"])
     assert delivery["status"] == "succeeded"
-    log = _json(run("webhooks", "deliveries", webhook_id, "--json"))
+    log = ok_json(run("webhooks", "deliveries", webhook_id, "--json"))
     assert log == api.get(f"/v1/webhooks/{webhook_id}/deliveries").json()
     table = run("webhooks", "deliveries", webhook_id)
     assert table.exit_code == 0 and sent["id"] in table.stdout and "succeeded" in table.stdout
     assert "204" in table.stdout
 
     # Retry: the same event again, with the same webhook-id.
-    retried = _json(run("webhooks", "retry", webhook_id, sent["id"], "--json"))
+    retried = ok_json(run("webhooks", "retry", webhook_id, sent["id"], "--json"))
     assert retried["id"] == sent["id"]
     again = _verified(receiver, secret)
     assert again["headers"]["webhook-id"] == first["headers"]["webhook-id"]
@@ -78,7 +73,7 @@ def test_webhook_lifecycle(run: Run, api: httpx.Client, receiver: Receiver) -> N
     rotated = run("webhooks", "rotate-secret", webhook_id, "--yes")
     assert rotated.exit_code == 0 and "New signing secret" in rotated.stdout
     new_secret = next(w for w in rotated.stdout.split() if w.startswith("whsec_"))
-    _json(run("webhooks", "test", webhook_id, "--json"))
+    ok_json(run("webhooks", "test", webhook_id, "--json"))
     assert _verified(receiver, new_secret)["payload"]["type"] == "webhook.test"
 
     assert run("webhooks", "delete", webhook_id).exit_code == 10

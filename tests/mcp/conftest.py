@@ -23,7 +23,8 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from fastapi import FastAPI
 
-from tests.support.app import BASE_URL, asgi_client, create_test_account, running_app
+from tests.support.app import BASE_URL, asgi_client, bearer, create_test_account, running_app
+from tests.support.bookings import create_event_type
 from tests.support.databases import sqlite_url
 
 # ``clock`` (pinned at ``NOW``, Monday 10:00 in Berlin) comes from tests/support/clocks.py.
@@ -68,13 +69,8 @@ async def other_api_key(ref_app: FastAPI, clock: FixedClock) -> str:
 @pytest.fixture
 async def event_type_id(api_key: str, http: Callable[[], httpx.AsyncClient]) -> str:
     async with http() as client:
-        response = await client.post(
-            "/v1/event_types",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json={"title": "Intro call", "slug": "intro-call", "duration_minutes": 30},
-        )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+        fields = {"title": "Intro call", "slug": "intro-call", "duration_minutes": 30}
+        return str((await create_event_type(client, bearer(api_key), **fields))["id"])
 
 
 Build = Callable[..., Any]

@@ -19,6 +19,8 @@ from astrocal_server.storage.models import EventType
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from tests.support.app import bearer
+from tests.support.bookings import create_event_type
 from tests.support.clocks import NOW
 from tests.support.sent_requests import SentRequests, record_requests
 from tests.support.team_rows import insert_hosts
@@ -65,19 +67,15 @@ async def test_list_event_types_names_team_event_types(
 ) -> None:
     evt, hosts = team
     async with http() as client:
-        solo = await client.post(
-            "/v1/event_types",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json={"title": "Solo", "slug": "solo", "duration_minutes": 30},
-        )
-    assert solo.status_code == 201, solo.text
+        fields = {"title": "Solo", "slug": "solo", "duration_minutes": 30}
+        solo = await create_event_type(client, bearer(api_key), **fields)
     async with connect(build()) as client:
         result, text = await call(client, "list_event_types")
     by_id = {e["id"]: e for e in result["event_types"]}
     assert (by_id[evt]["assignment"], by_id[evt]["host_ids"]) == ("round_robin", hosts)
     # One-host event types carry neither field.
-    assert "assignment" not in by_id[solo.json()["id"]]
-    assert "host_ids" not in by_id[solo.json()["id"]]
+    assert "assignment" not in by_id[solo["id"]]
+    assert "host_ids" not in by_id[solo["id"]]
     assert f"round_robin team of {hosts[0]}, {hosts[1]}" in text
 
 

@@ -16,21 +16,14 @@ from astrocal_sdk import Astrocal, types
 from astrocal_sdk._models import parse_lenient
 from astrocal_sdk.types import Booking, Invitee, Location, WeeklyHoursInterval
 
+from tests.support.sdk_payloads import booking_json
+
 BASE = "http://api.test"
 GENERATED = Path(types.__file__).parent / "_generated" / "models.py"
+# The API's booking, its invitee with a time zone.
 BOOKING: dict[str, Any] = {
-    "id": "bk_1",
-    "status": "confirmed",
-    "event_type_id": "evt_1",
-    "start": "2026-04-15T09:00:00Z",
-    "end": "2026-04-15T09:30:00Z",
+    **booking_json(),
     "invitee": {"name": "Jo", "email": "jo@example.com", "time_zone": "Europe/London"},
-    "guests": [],
-    "hosts": [{"id": "host_1", "name": "Ann Lee", "email": "ann@example.com"}],
-    "metadata": {},
-    "livemode": False,
-    "created_at": "2026-04-13T08:00:00Z",
-    "updated_at": "2026-04-13T08:00:00Z",
 }
 
 

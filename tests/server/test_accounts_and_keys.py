@@ -10,6 +10,8 @@ from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
+from tests.support.app import override_settings
+
 
 async def test_account_of_the_calling_key(
     client: httpx.AsyncClient, account: NewAccount, auth_headers: dict[str, str]
@@ -80,8 +82,7 @@ async def test_signup_rejects_bad_zone_and_missing_fields(client: httpx.AsyncCli
 
 
 async def test_signup_can_be_disabled(app: FastAPI, client: httpx.AsyncClient) -> None:
-    state = app.state.astrocal
-    state.settings = state.settings.with_overrides(signup_enabled=False)
+    override_settings(app, signup_enabled=False)
     r = await client.post("/v1/accounts", json={"name": "A", "email": "a@b.example"})
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "signup_disabled"

@@ -32,6 +32,7 @@ from sqlalchemy import update
 from tests.support.app import MakeAccount, bearer, server_settings
 from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
 from tests.support.outage import closed_port, database_unreachable
+from tests.support.resources import created
 from tests.support.spec import Validate
 from tests.support.spec_ops import resolve
 from tests.support.spec_requests import (
@@ -228,13 +229,19 @@ async def _schedule_in_use(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     return await ctx.send(op)
 
 
+async def _taken(
+    ctx: Ctx, op: SpecOperation, path: str, other: dict[str, Any], field: str
+) -> httpx.Response:
+    """``op`` sent with the ``field`` of ``other``, an object just created at ``path``."""
+    created(await ctx.client.post(path, headers=ctx.world.headers, json=other))
+    request = await ctx.request(op)
+    request.json = {field: other[field]}
+    return await ctx.send(op, request)
+
+
 async def _slug_taken(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     other = {"title": "Other", "slug": "other", "duration_minutes": 30}
-    taken = await ctx.client.post("/v1/event_types", headers=ctx.world.headers, json=other)
-    assert taken.status_code == 201, taken.text
-    request = await ctx.request(op)
-    request.json = {"slug": "other"}
-    return await ctx.send(op, request)
+    return await _taken(ctx, op, "/v1/event_types", other, "slug")
 
 
 async def _has_upcoming_bookings(ctx: Ctx, op: SpecOperation) -> httpx.Response:
@@ -243,12 +250,8 @@ async def _has_upcoming_bookings(ctx: Ctx, op: SpecOperation) -> httpx.Response:
 
 
 async def _external_id_taken(ctx: Ctx, op: SpecOperation) -> httpx.Response:
-    body = {"name": "Taken", "external_id": "taken"}
-    taken = await ctx.client.post("/v1/hosts", headers=ctx.world.headers, json=body)
-    assert taken.status_code == 201, taken.text
-    request = await ctx.request(op)
-    request.json = {"external_id": "taken"}
-    return await ctx.send(op, request)
+    other = {"name": "Taken", "external_id": "taken"}
+    return await _taken(ctx, op, "/v1/hosts", other, "external_id")
 
 
 async def _default_host(ctx: Ctx, op: SpecOperation) -> httpx.Response:

@@ -10,25 +10,15 @@ import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 
-from tests.support.resources import assert_deleted, assert_hidden
+from tests.support.resources import H, assert_deleted, assert_hidden, created, poster
 
-H = dict[str, str]
-
-
-async def _create(client: httpx.AsyncClient, headers: H, **body: Any) -> httpx.Response:
-    return await client.post(
-        "/v1/event_types",
-        headers=headers,
-        json={"title": "Intro call", "slug": "intro-call", "duration_minutes": 30, **body},
-    )
+_create = poster("/v1/event_types", title="Intro call", slug="intro-call", duration_minutes=30)
 
 
 async def test_create_with_defaults(
     client: httpx.AsyncClient, auth_headers: H, account: NewAccount
 ) -> None:
-    r = await _create(client, auth_headers)
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = created(await _create(client, auth_headers))
     assert body["id"].startswith("evt_")
     assert body["slug"] == "intro-call"
     assert body["schedule_id"] == account.test_schedule.id

@@ -11,16 +11,9 @@ from astrocal_server.accounts import NewAccount
 from fastapi import FastAPI
 
 from tests.support.hosts import add_host_id
+from tests.support.resources import H, created, poster
 
-H = dict[str, str]
-
-
-async def _create(client: httpx.AsyncClient, headers: H, **body: Any) -> httpx.Response:
-    return await client.post(
-        "/v1/event_types",
-        headers=headers,
-        json={"title": "Team call", "slug": "team-call", "duration_minutes": 30, **body},
-    )
+_create = poster("/v1/event_types", title="Team call", slug="team-call", duration_minutes=30)
 
 
 @pytest.fixture
@@ -62,9 +55,7 @@ async def test_team_create_defaults_and_patch(
 async def test_event_type_without_hosts_is_unchanged(
     client: httpx.AsyncClient, auth_headers: H, account: NewAccount
 ) -> None:
-    r = await _create(client, auth_headers)
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = created(await _create(client, auth_headers))
     assert body["hosts"] == [] and body["assignment"] == "single"
     assert body["schedule_id"] == account.test_schedule.id
 

@@ -4,7 +4,8 @@ connections of a host, tenancy."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,19 +19,13 @@ from tests.support.app import AddBooking
 from tests.support.bookings import TUESDAY_9, MakeEventType
 from tests.support.calendars import add_oauth_connection
 from tests.support.clocks import NOW
-from tests.support.resources import assert_deleted, assert_hidden
+from tests.support.resources import H, assert_deleted, assert_hidden, created, poster
 
-H = dict[str, str]
-
-
-async def _create(client: httpx.AsyncClient, headers: H, **body: Any) -> httpx.Response:
-    return await client.post("/v1/hosts", headers=headers, json={"name": "Ana Ruiz", **body})
+_create = poster("/v1/hosts", name="Ana Ruiz")
 
 
 async def _host(client: httpx.AsyncClient, headers: H, **body: Any) -> dict[str, Any]:
-    response = await _create(client, headers, **body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return created(await _create(client, headers, **body))
 
 
 async def _default_host(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
@@ -296,16 +291,27 @@ async def test_the_default_host_cannot_be_deleted_or_deactivated(
     assert error["param"] == "active"
 
 
+BookHost = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+async def book_host(
+    account: NewAccount, add_booking: AddBooking, make_event_type: MakeEventType
+) -> BookHost:
+    """``book(host, start, **fields)``: a booking of ``host`` at ``start`` (of one event type)."""
+    event_type = await make_event_type()
+
+    async def book(host: dict[str, Any], start: datetime, **fields: Any) -> None:
+        await add_booking(account, event_type["id"], start, host_id=host["id"], **fields)
+
+    return book
+
+
 async def test_upcoming_bookings_block_delete_unless_forced(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    account: NewAccount,
-    add_booking: AddBooking,
-    make_event_type: MakeEventType,
+    client: httpx.AsyncClient, auth_headers: H, book_host: BookHost
 ) -> None:
     host = await _host(client, auth_headers, external_id="busy")
-    event_type = await make_event_type()
-    await add_booking(account, event_type["id"], TUESDAY_9, host_id=host["id"])
+    await book_host(host, TUESDAY_9)
     url = f"/v1/hosts/{host['id']}"
     error = _error(await client.delete(url, headers=auth_headers), 409)
     assert error["code"] == "host_has_upcoming_bookings" and "force=true" in error["message"]
@@ -318,16 +324,11 @@ async def test_upcoming_bookings_block_delete_unless_forced(
 
 
 async def test_past_and_cancelled_bookings_do_not_block_delete(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    account: NewAccount,
-    add_booking: AddBooking,
-    make_event_type: MakeEventType,
+    client: httpx.AsyncClient, auth_headers: H, book_host: BookHost
 ) -> None:
     host = await _host(client, auth_headers)
-    event_type = await make_event_type()
-    await add_booking(account, event_type["id"], NOW - timedelta(days=1), host_id=host["id"])
-    await add_booking(account, event_type["id"], TUESDAY_9, host_id=host["id"], status="cancelled")
+    await book_host(host, NOW - timedelta(days=1))
+    await book_host(host, TUESDAY_9, status="cancelled")
     await assert_deleted(client, f"/v1/hosts/{host['id']}", auth_headers)
 
 

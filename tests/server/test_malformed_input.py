@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.app import override_settings
 from tests.support.spec_ops import sdk_operations
 from tests.support.webhooks import MakeEndpoint
 
@@ -233,10 +234,7 @@ async def test_malformed_connection_url_is_parameter_invalid(
     url: str,
     app: Any,
 ) -> None:
-    state = app.state.astrocal
-    state.settings = state.settings.with_overrides(
-        google_client_id="cid", google_client_secret="secret"
-    )
+    override_settings(app, google_client_id="cid", google_client_secret="secret")
     r = await client.post(
         "/v1/calendar_connections", json={**body, param: url}, headers=auth_headers
     )

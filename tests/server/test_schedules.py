@@ -8,21 +8,15 @@ import httpx
 import pytest
 from astrocal_server.clock import FixedClock
 
-from tests.support.resources import assert_deleted, assert_hidden
+from tests.support.resources import H, assert_deleted, assert_hidden, created, poster
 
-H = dict[str, str]
-
-
-async def _create(client: httpx.AsyncClient, headers: H, **body: Any) -> httpx.Response:
-    return await client.post("/v1/schedules", headers=headers, json={"name": "Office", **body})
+_create = poster("/v1/schedules", name="Office")
 
 
 async def test_create_defaults_to_account_zone_and_weekday_hours(
     client: httpx.AsyncClient, auth_headers: H
 ) -> None:
-    r = await _create(client, auth_headers)
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = created(await _create(client, auth_headers))
     assert body["id"].startswith("sch_")
     assert body["time_zone"] == "Europe/Berlin"
     assert len(body["weekly_hours"]) == 5

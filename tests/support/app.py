@@ -51,6 +51,12 @@ def server_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**fields, _env_file=None)
 
 
+def override_settings(app: FastAPI, **overrides: Any) -> None:
+    """The running app's settings, with ``overrides``, for the rest of the test."""
+    state = app.state.astrocal
+    state.settings = state.settings.with_overrides(**overrides)
+
+
 def bearer(secret: str) -> H:
     return {"Authorization": f"Bearer {secret}"}
 

@@ -5,6 +5,7 @@
 - ``Run`` / ``RunProcess``: the ``run`` (Typer's ``CliRunner``) and ``run_process`` (a real
   ``python -m astrocal_cli`` subprocess, answering a ``Completed``) fixtures' call signatures.
 - ``DeliveryReceiver``: a loopback HTTP endpoint (a thread) recording webhook deliveries.
+- ``ok_json``: what a ``--json`` command printed, once it is sure the command succeeded.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class RunningServer:
 
 
 Run = Callable[..., Result]
+
+
+def ok_json(result: Result) -> Any:
+    """The JSON a ``run`` printed on stdout; the run must have exited 0."""
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 @dataclass

@@ -6,7 +6,8 @@
   receiver). Every request is recorded with its raw body. ``receiver`` is a started one;
   ``running_receiver()`` starts one for the length of an ``async with`` block.
 - ``state``: the app's ``AppState``.
-- ``make_endpoint(url=…, events=…, headers=…)`` → the create response (with ``secret``).
+- ``make_endpoint(url=…, events=…, headers=…)`` → the create response (with ``secret``);
+  ``endpoint``: one made with the defaults (the receiver, every booking event).
 - ``emit(topic, data, livemode=False)`` → the outbox row id of a webhook event for ``account``.
 - ``relay_pass()`` / ``retry_pass()``: one pass of the outbox relay / of the retry dispatcher.
 - ``booking_data(**changes)``: a Booking API object as ``GET /v1/bookings/{id}`` returns it.
@@ -148,7 +149,9 @@ def state(app: FastAPI) -> AppState:
     return app.state.astrocal  # type: ignore[no-any-return]
 
 
-MakeEndpoint = Callable[..., Awaitable[dict[str, Any]]]
+# A webhook endpoint as the API answers it (its create response carries the ``secret``).
+Endpoint = dict[str, Any]
+MakeEndpoint = Callable[..., Awaitable[Endpoint]]
 
 
 @pytest.fixture
@@ -173,6 +176,11 @@ def make_endpoint(
         return response.json()  # type: ignore[no-any-return]
 
     return make
+
+
+@pytest.fixture
+async def endpoint(make_endpoint: MakeEndpoint) -> Endpoint:
+    return await make_endpoint()
 
 
 def _booking(**changes: Any) -> dict[str, Any]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
 
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
-from astrocal_server.api.routes import body_route, object_route, operation
+from astrocal_server.api.routes import body_route, forced_delete_route, object_route, operation
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.event_types import service
 from astrocal_server.serialize.event_types import event_type_to_api
@@ -47,12 +46,4 @@ body_route(
 )
 
 
-@operation(router, "event_types.delete")
-async def delete_event_type(
-    event_type_id: str,
-    caller: CallerDep,
-    state: StateDep,
-    force: Annotated[bool, Query()] = False,
-) -> Response:
-    await service.delete_event_type(state, caller, event_type_id, force=force)
-    return Response(status_code=204)
+forced_delete_route(router, "event_types.delete", service.delete_event_type)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
 from pydantic import MISSING
 
 from astrocal_server.api.body import check_field
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
-from astrocal_server.api.routes import body_route, object_route, operation
+from astrocal_server.api.routes import body_route, forced_delete_route, object_route, operation
 from astrocal_server.contract.requests import HostCreate, HostUpdate
 from astrocal_server.hosts import service
 from astrocal_server.serialize.hosts import host_to_api
@@ -53,12 +52,4 @@ object_route(router, "hosts.retrieve", service.retrieve_host, host_to_api)
 body_route(router, "hosts.update", HostUpdate, service.update_host, host_to_api, check=_check)
 
 
-@operation(router, "hosts.delete")
-async def delete_host(
-    host_id: str,
-    caller: CallerDep,
-    state: StateDep,
-    force: Annotated[bool, Query()] = False,
-) -> Response:
-    await service.delete_host(state, caller, host_id, force=force)
-    return Response(status_code=204)
+forced_delete_route(router, "hosts.delete", service.delete_host)

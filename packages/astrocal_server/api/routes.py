@@ -10,7 +10,8 @@ before anything else runs.
 The three shapes most resources repeat are declared with one call each:
 :func:`list_route` (page through the caller's objects), :func:`object_route` (the object the path
 names, after one service call: retrieve, revoke), :func:`body_route` (a create or a change: a body,
-then the object) and :func:`delete_route` (204, no body). Their
+then the object) and :func:`delete_route` (204, no body; :func:`forced_delete_route` where the
+query's ``force=true`` overrides an in-use refusal). Their
 service functions take ``(state, caller, *path ids)`` in the path's order; anything else (filters,
 bodies) is a handler written out in the router.
 """
@@ -18,9 +19,9 @@ bodies) is a handler written out in the router.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -32,7 +33,14 @@ from astrocal_server.caller import Caller
 from astrocal_server.state import AppState
 from astrocal_server.storage.pagination import Page, PageRequest
 
-__all__ = ["body_route", "delete_route", "list_route", "object_route", "operation"]
+__all__ = [
+    "body_route",
+    "delete_route",
+    "forced_delete_route",
+    "list_route",
+    "object_route",
+    "operation",
+]
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -109,4 +117,20 @@ def delete_route(
     @operation(router, operation_id)
     async def delete_object(request: Request, caller: CallerDep, state: StateDep) -> Response:
         await delete(state, caller, *request.path_params.values())
+        return Response(status_code=204)
+
+
+def forced_delete_route(
+    router: APIRouter, operation_id: str, delete: Callable[..., Awaitable[None]]
+) -> None:
+    """:func:`delete_route` whose service also takes the query's ``force`` (default false)."""
+
+    @operation(router, operation_id)
+    async def delete_object(
+        request: Request,
+        caller: CallerDep,
+        state: StateDep,
+        force: Annotated[bool, Query()] = False,
+    ) -> Response:
+        await delete(state, caller, *request.path_params.values(), force=force)
         return Response(status_code=204)

@@ -38,9 +38,9 @@ from astrocal_server.ids import new_id
 from astrocal_server.schedules.service import default_schedule_id, get_schedule
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Booking, EventType, Host
-from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.owned import get_owned, list_owned, owned_reader
 from astrocal_server.storage.pagination import Page, PageRequest
-from astrocal_server.validation import merge_metadata
+from astrocal_server.validation import patched_metadata
 
 __all__ = [
     "create_event_type",
@@ -206,9 +206,7 @@ async def list_event_types(
     return await list_owned(state.db, EventType, caller, page, *where)
 
 
-async def retrieve_event_type(state: AppState, caller: Caller, event_type_id: str) -> EventType:
-    async with state.db.read() as session:
-        return await get_event_type(session, caller, event_type_id)
+retrieve_event_type = owned_reader(EventType, kind="event type")
 
 
 async def update_event_type(
@@ -246,10 +244,7 @@ async def update_event_type(
         if "destination_calendar" in sent:
             event_type.destination_calendar = sent["destination_calendar"]
         if "metadata" in sent:
-            try:
-                event_type.metadata_ = merge_metadata(event_type.metadata_, sent["metadata"])
-            except ValueError as exc:
-                raise invalid_param("metadata", f"{exc}.") from None
+            event_type.metadata_ = patched_metadata(event_type.metadata_, sent["metadata"])
         check_durations(event_type.duration_minutes, event_type.duration_options)
         await _check_hosts(
             session, caller, event_type, hosts_sent="hosts" in sent or "schedule_id" in sent

@@ -32,9 +32,9 @@ from astrocal_server.ids import new_id
 from astrocal_server.schedules.rules import DEFAULT_WEEKLY_HOURS
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import Account, BookingHost, EventType, Host, Schedule
-from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.owned import get_owned, list_owned, owned_reader
 from astrocal_server.storage.pagination import Page, PageRequest
-from astrocal_server.validation import merge_metadata
+from astrocal_server.validation import patched_metadata
 
 __all__ = [
     "caller_default_host_id",
@@ -250,9 +250,7 @@ async def list_hosts(
     return await list_owned(state.db, Host, caller, page, *where)
 
 
-async def retrieve_host(state: AppState, caller: Caller, host_id: str) -> Host:
-    async with state.db.read() as session:
-        return await get_host(session, caller, host_id)
+retrieve_host = owned_reader(Host, kind="host")
 
 
 async def _set_default_schedule(
@@ -296,10 +294,7 @@ async def update_host(state: AppState, caller: Caller, host_id: str, changes: Ho
                 await _check_external_id(session, caller, sent["external_id"], except_id=host.id)
             host.external_id = sent["external_id"]
         if "metadata" in sent:
-            try:
-                host.metadata_ = merge_metadata(host.metadata_, sent["metadata"])
-            except ValueError as exc:
-                raise invalid_param("metadata", f"{exc}.") from None
+            host.metadata_ = patched_metadata(host.metadata_, sent["metadata"])
         await check_calendars(session, caller, host.conflict_calendars, host.destination_calendar)
         host.updated_at = state.clock.now()
         await _flush(session, host.external_id)

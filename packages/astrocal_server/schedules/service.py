@@ -28,8 +28,7 @@ from astrocal_server.ids import new_id
 from astrocal_server.schedules.rules import DEFAULT_WEEKLY_HOURS, check_overrides, check_weekly
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import EventType, Host, Schedule
-from astrocal_server.storage.owned import get_owned, list_owned
-from astrocal_server.storage.pagination import Page, PageRequest
+from astrocal_server.storage.owned import get_owned, owned_lister, owned_reader
 
 __all__ = [
     "create_schedule",
@@ -102,13 +101,10 @@ async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) 
     return schedule
 
 
-async def list_schedules(state: AppState, caller: Caller, page: PageRequest) -> Page[Schedule]:
-    return await list_owned(state.db, Schedule, caller, page)
+list_schedules = owned_lister(Schedule)
 
 
-async def retrieve_schedule(state: AppState, caller: Caller, schedule_id: str) -> Schedule:
-    async with state.db.read() as session:
-        return await get_schedule(session, caller, schedule_id)
+retrieve_schedule = owned_reader(Schedule, kind="schedule")
 
 
 async def update_schedule(

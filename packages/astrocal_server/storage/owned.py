@@ -7,8 +7,8 @@ as missing. A row of another account or mode is indistinguishable from one that 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from astrocal_server.errors import not_found
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
-__all__ = ["get_owned", "list_owned"]
+__all__ = ["get_owned", "list_owned", "owned_lister", "owned_reader"]
 
 M = TypeVar("M")
 
@@ -53,6 +53,33 @@ async def get_owned(
     if row is None:
         raise not_found(kind, object_id, param=param)
     return row
+
+
+class _State(Protocol):
+    """What the readers need of the app state: its database."""
+
+    @property
+    def db(self) -> Database: ...
+
+
+def owned_reader(model: type[M], *, kind: str) -> Callable[[_State, Caller, str], Awaitable[M]]:
+    """The service call a ``GET`` of one ``model`` object answers with: :func:`get_owned` in a read
+    transaction of its own."""
+
+    async def retrieve(state: _State, caller: Caller, object_id: str) -> M:
+        async with state.db.read() as session:
+            return await get_owned(session, model, caller, object_id, kind=kind)
+
+    return retrieve
+
+
+def owned_lister(model: type[M]) -> Callable[[_State, Caller, PageRequest], Awaitable[Page[M]]]:
+    """The service call a list of ``model`` objects with no filter but the page answers with."""
+
+    async def list_objects(state: _State, caller: Caller, page: PageRequest) -> Page[M]:
+        return await list_owned(state.db, model, caller, page)
+
+    return list_objects
 
 
 async def list_owned(

@@ -26,7 +26,7 @@ from astrocal_server.errors import conflict, invalid_param, not_found
 from astrocal_server.ids import new_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from astrocal_server.storage.owned import get_owned, list_owned
+from astrocal_server.storage.owned import get_owned, owned_lister, owned_reader
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.webhooks.attempts import fail_pending_deliveries
 from astrocal_server.webhooks.dispatcher import send_now
@@ -188,15 +188,10 @@ async def create_webhook(state: AppState, caller: Caller, draft: WebhookCreate) 
     return CreatedWebhook(endpoint=endpoint, secret=secret)
 
 
-async def list_webhooks(
-    state: AppState, caller: Caller, page: PageRequest
-) -> Page[WebhookEndpoint]:
-    return await list_owned(state.db, WebhookEndpoint, caller, page)
+list_webhooks = owned_lister(WebhookEndpoint)
 
 
-async def get_webhook(state: AppState, caller: Caller, webhook_id: str) -> WebhookEndpoint:
-    async with state.db.read() as session:
-        return await _endpoint(session, caller, webhook_id)
+get_webhook = owned_reader(WebhookEndpoint, kind="webhook endpoint")
 
 
 async def update_webhook(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from astrocal_server.availability.engine import (
     WEEKDAYS,
     Booked,
     BusyInterval,
     Rules,
+    Slot,
     WorkingHours,
     check_start,
     find_slots,
@@ -26,7 +28,7 @@ def at(hour: int, minute: int = 0, day: datetime = DAY) -> datetime:
     return day.replace(hour=hour, minute=minute)
 
 
-def starts(
+def slots(
     rules: Rules,
     *,
     hours: WorkingHours = UTC_HOURS,
@@ -34,8 +36,9 @@ def starts(
     busy: list[BusyInterval] | None = None,
     now: datetime = NOW,
     day: datetime = DAY,
-) -> list[str]:
-    found = find_slots(
+) -> list[Slot]:
+    """The open slots of ``day``."""
+    return find_slots(
         hours,
         rules,
         now=now,
@@ -44,7 +47,11 @@ def starts(
         bookings=bookings or [],
         busy=busy or [],
     )
-    return [s.start.strftime("%H:%M") for s in found]
+
+
+def starts(rules: Rules, **given: Any) -> list[str]:
+    """The open starts of the day (``HH:MM``); ``given`` as for :func:`slots`."""
+    return [s.start.strftime("%H:%M") for s in slots(rules, **given)]
 
 
 def booking(
@@ -186,14 +193,7 @@ def test_max_bookings_per_day_counts_days_in_the_schedule_zone() -> None:
 def test_seats() -> None:
     rules = Rules(duration_minutes=60, seats_per_slot=3)
     seat = booking(at(10), minutes=60, same=True)
-    found = find_slots(
-        UTC_HOURS,
-        rules,
-        now=NOW,
-        range_start=DAY,
-        range_end=DAY + timedelta(days=1),
-        bookings=[seat],
-    )
+    found = slots(rules, bookings=[seat])
     assert [(s.start.hour, s.seats_remaining) for s in found] == [(9, 3), (10, 2), (11, 3)]
     # Full: three seats taken.
     assert starts(rules, bookings=[seat, seat, seat]) == ["09:00", "11:00"]
@@ -316,18 +316,7 @@ def test_check_matches_find_slots_for_every_grid_start() -> None:
     rules = Rules(duration_minutes=30, slot_interval_minutes=15, buffer_before_minutes=5)
     bookings = [booking(at(10)), booking(at(11, 15), after=5)]
     busy = [BusyInterval(at(9, 40), at(9, 50), "cal_x")]
-    listed = {
-        s.start
-        for s in find_slots(
-            UTC_HOURS,
-            rules,
-            now=NOW,
-            range_start=DAY,
-            range_end=DAY + timedelta(days=1),
-            bookings=bookings,
-            busy=busy,
-        )
-    }
+    listed = {s.start for s in slots(rules, bookings=bookings, busy=busy)}
     for minute in range(0, 24 * 60, 5):
         start = DAY + timedelta(minutes=minute)
         result = check_start(UTC_HOURS, rules, now=NOW, start=start, bookings=bookings, busy=busy)

@@ -16,8 +16,10 @@ from astrocal_server.invitee.links import reveal_event
 from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
+from tests.support.app import override_settings
 from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
 from tests.support.hosts import default_host
+from tests.support.resources import assert_error
 
 H = dict[str, str]
 
@@ -126,13 +128,7 @@ async def test_taken_slot_is_409_with_reasons_and_alternatives(
     assert first.status_code == 201
     before = await outbox()
     r = await book(event_type["id"], TUESDAY_9, email="sam@acme.com")
-    assert r.status_code == 409
-    error = r.json()["error"]
-    assert (error["type"], error["code"], error["param"]) == (
-        "conflict_error",
-        "slot_unavailable",
-        "start",
-    )
+    error = assert_error(r, 409, "conflict_error", "slot_unavailable", "start")
     reasons = error["details"]["reasons"]
     assert [x["code"] for x in reasons] == ["booked"]
     assert reasons[0]["conflict"] == {
@@ -566,12 +562,12 @@ async def test_free_plan_quota(
 ) -> None:
     from astrocal_server.config import Plan
 
-    state = app.state.astrocal
-    state.settings = state.settings.with_overrides(
+    override_settings(
+        app,
         plans={
             "free": Plan(bookings_per_month=10, requests_per_minute=1000),
             "unlimited": Plan(bookings_per_month=None, requests_per_minute=1000),
-        }
+        },
     )
     account: NewAccount = await make_account(name="Free Co", email="f@example.com", plan="free")
     headers = {"Authorization": f"Bearer {account.test_key.secret}"}

@@ -14,7 +14,8 @@ from astrocal_server.clock import FixedClock
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-H = dict[str, str]
+from tests.support.resources import H, assert_error
+
 BODY = {"title": "Intro call", "slug": "intro-call", "duration_minutes": 30}
 
 
@@ -58,13 +59,7 @@ async def test_same_key_other_body_is_422(client: httpx.AsyncClient, auth_header
     assert r.status_code == 201
     other = {**BODY, "slug": "other"}
     r = await client.post("/v1/event_types", headers=_with_key(auth_headers, "k3"), json=other)
-    assert r.status_code == 422
-    error = r.json()["error"]
-    assert (error["type"], error["code"], error["param"]) == (
-        "invalid_request_error",
-        "idempotency_key_reused",
-        "Idempotency-Key",
-    )
+    assert_error(r, 422, "invalid_request_error", "idempotency_key_reused", "Idempotency-Key")
     # The same key on another endpoint is another request too.
     r = await client.post(
         "/v1/schedules",

@@ -15,6 +15,7 @@ import respx
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
+from tests.support.app import override_settings
 from tests.support.caldav import Radicale
 from tests.support.calendars import (
     GOOGLE_CLIENT_ID,
@@ -149,8 +150,7 @@ async def test_bad_create_bodies_are_400_with_param(
 async def test_oauth_provider_without_client_is_400(
     app: FastAPI, client: httpx.AsyncClient, auth_headers: dict[str, str]
 ) -> None:
-    state = app.state.astrocal
-    state.settings = state.settings.with_overrides(google_client_id=None)
+    override_settings(app, google_client_id=None)
     response = await client.post(
         "/v1/calendar_connections",
         json={"provider": "google", "redirect_uri": "https://app.example/done"},

@@ -18,11 +18,30 @@ from astrocal_server.calendars.http import RetryPolicy, make_client
 
 from tests.support.caldav import EXPECTED_WEEK, Radicale, Z, fill_week
 
+# The week of 2026-04-13 (Monday), the window most checks read.
+WEEK = (Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(5.0) as client:
         yield client
+
+
+@pytest.fixture
+def caldav(radicale_server: Radicale, http: httpx.AsyncClient) -> CalDavProvider:
+    """A provider on the test Radicale server's account."""
+    return provider(radicale_server, http)
+
+
+def _draft(booking_id: str) -> EventDraft:
+    """The event of a booking on 2026-04-15, 09:00–09:30 UTC."""
+    return EventDraft(
+        booking_id=booking_id,
+        title="x",
+        start=Z("2026-04-15T09:00:00Z"),
+        end=Z("2026-04-15T09:30:00Z"),
+    )
 
 
 def provider(radicale: Radicale, http: httpx.AsyncClient, **kw: object) -> CalDavProvider:
@@ -78,26 +97,26 @@ async def test_not_a_caldav_server_is_discovery_failed(http: httpx.AsyncClient) 
 
 
 async def test_busy_times_exact_with_recurrences_statuses_and_all_day(
-    radicale_server: Radicale, http: httpx.AsyncClient
+    radicale_server: Radicale, caldav: CalDavProvider
 ) -> None:
     path = radicale_server.make_calendar("Busy", time_zone="Europe/Berlin")
     fill_week(radicale_server, path)
-    p = provider(radicale_server, http)
     calendar = CalendarInfo(id=path, name="Busy", time_zone="Europe/Berlin")
-    busy = await p.free_busy([calendar], Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+    busy = await caldav.free_busy([calendar], *WEEK)
     assert busy == EXPECTED_WEEK
 
 
 async def test_all_day_follows_the_calendar_zone(
-    radicale_server: Radicale, http: httpx.AsyncClient
+    radicale_server: Radicale, http: httpx.AsyncClient, caldav: CalDavProvider
 ) -> None:
     path = radicale_server.make_calendar("Tokyo")
     radicale_server.put_event(
         path, "day.ics", "d", "DTSTART;VALUE=DATE:20260418", "DTEND;VALUE=DATE:20260419"
     )
-    p = provider(radicale_server, http)
-    start, end = Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z")
-    tokyo = await p.free_busy([CalendarInfo(id=path, name="t", time_zone="Asia/Tokyo")], start, end)
+    start, end = WEEK
+    tokyo = await caldav.free_busy(
+        [CalendarInfo(id=path, name="t", time_zone="Asia/Tokyo")], start, end
+    )
     assert tokyo == [BusyPeriod(Z("2026-04-17T15:00:00Z"), Z("2026-04-18T15:00:00Z"))]
     # no zone on the calendar: the provider's default zone
     utc = await CalDavProvider(
@@ -126,7 +145,7 @@ async def test_busy_window_clips_and_excludes_outside(
     ]
 
 
-async def test_free_busy_query_report(radicale_server: Radicale, http: httpx.AsyncClient) -> None:
+async def test_free_busy_query_report(radicale_server: Radicale, caldav: CalDavProvider) -> None:
     """The path for calendars shared with free/busy rights only: Radicale answers VFREEBUSY."""
     path = radicale_server.make_calendar("Shared")
     radicale_server.put_event(
@@ -135,9 +154,8 @@ async def test_free_busy_query_report(radicale_server: Radicale, http: httpx.Asy
     radicale_server.put_event(
         path, "b.ics", "b", "DTSTART:20260414T100000Z", "DURATION:PT30M", "RRULE:FREQ=DAILY;COUNT=2"
     )
-    p = provider(radicale_server, http)
     calendar = CalendarInfo(id=path, name="s", free_busy_only=True)
-    busy = await p.free_busy([calendar], Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
+    busy = await caldav.free_busy([calendar], *WEEK)
     assert busy == [
         BusyPeriod(Z("2026-04-14T08:00:00Z"), Z("2026-04-14T09:00:00Z")),
         BusyPeriod(Z("2026-04-14T10:00:00Z"), Z("2026-04-14T10:30:00Z")),
@@ -145,9 +163,8 @@ async def test_free_busy_query_report(radicale_server: Radicale, http: httpx.Asy
     ]
 
 
-async def test_write_back_round_trip(radicale_server: Radicale, http: httpx.AsyncClient) -> None:
+async def test_write_back_round_trip(radicale_server: Radicale, caldav: CalDavProvider) -> None:
     path = radicale_server.make_calendar("Dest", time_zone="Europe/Berlin")
-    p = provider(radicale_server, http)
     draft = EventDraft(
         booking_id="bk_roundtrip1",
         title="Intro call with Jo",
@@ -156,19 +173,18 @@ async def test_write_back_round_trip(radicale_server: Radicale, http: httpx.Asyn
         description="Notes",
         attendees=(("Jo Smith", "jo@example.com"),),
     )
-    href = await p.create_event(path, draft)
+    href = await caldav.create_event(path, draft)
     assert href == path + "bk_roundtrip1.ics"
     stored = radicale_server.get(path, "bk_roundtrip1.ics")
     assert stored.status_code == 200
     assert "UID:bk_roundtrip1@astrocal" in stored.text
     assert "ATTENDEE" not in stored.text  # no server-side invitations on top of ours
     calendar = CalendarInfo(id=path, name="d")
-    window = (Z("2026-04-13T00:00:00Z"), Z("2026-04-20T00:00:00Z"))
-    assert await p.free_busy([calendar], *window) == [
+    assert await caldav.free_busy([calendar], *WEEK) == [
         BusyPeriod(Z("2026-04-15T09:00:00Z"), Z("2026-04-15T09:30:00Z"))
     ]
     # a retried create finds its own resource (If-None-Match: * → 412) and succeeds
-    assert await p.create_event(path, draft) == href
+    assert await caldav.create_event(path, draft) == href
 
     moved = EventDraft(
         booking_id="bk_roundtrip1",
@@ -177,49 +193,37 @@ async def test_write_back_round_trip(radicale_server: Radicale, http: httpx.Asyn
         end=Z("2026-04-16T10:30:00Z"),
         sequence=1,
     )
-    assert await p.update_event(path, href, moved) == href
-    assert await p.free_busy([calendar], *window) == [
+    assert await caldav.update_event(path, href, moved) == href
+    assert await caldav.free_busy([calendar], *WEEK) == [
         BusyPeriod(Z("2026-04-16T10:00:00Z"), Z("2026-04-16T10:30:00Z"))
     ]
     assert "SEQUENCE:1" in radicale_server.get(path, "bk_roundtrip1.ics").text
 
-    await p.delete_event(path, href)
+    await caldav.delete_event(path, href)
     assert radicale_server.get(path, "bk_roundtrip1.ics").status_code == 404
-    assert await p.free_busy([calendar], *window) == []
-    await p.delete_event(path, href)  # already gone: still fine
+    assert await caldav.free_busy([calendar], *WEEK) == []
+    await caldav.delete_event(path, href)  # already gone: still fine
 
 
 async def test_create_does_not_overwrite_someone_elses_resource(
-    radicale_server: Radicale, http: httpx.AsyncClient
+    radicale_server: Radicale, caldav: CalDavProvider
 ) -> None:
     """If-None-Match: * means a create never replaces an existing resource."""
     path = radicale_server.make_calendar("Guard")
     radicale_server.put_event(
         path, "bk_taken.ics", "other", "DTSTART:20260414T080000Z", "DTEND:20260414T090000Z"
     )
-    p = provider(radicale_server, http)
-    draft = EventDraft(
-        booking_id="bk_taken",
-        title="x",
-        start=Z("2026-04-15T09:00:00Z"),
-        end=Z("2026-04-15T09:30:00Z"),
-    )
-    await p.create_event(path, draft)
+    draft = _draft("bk_taken")
+    await caldav.create_event(path, draft)
     assert "UID:other" in radicale_server.get(path, "bk_taken.ics").text
 
 
 async def test_update_of_a_vanished_event_recreates_it(
-    radicale_server: Radicale, http: httpx.AsyncClient
+    radicale_server: Radicale, caldav: CalDavProvider
 ) -> None:
     path = radicale_server.make_calendar("Gone")
-    p = provider(radicale_server, http)
-    draft = EventDraft(
-        booking_id="bk_gone",
-        title="x",
-        start=Z("2026-04-15T09:00:00Z"),
-        end=Z("2026-04-15T09:30:00Z"),
-    )
-    href = await p.update_event(path, path + "bk_gone.ics", draft)
+    draft = _draft("bk_gone")
+    href = await caldav.update_event(path, path + "bk_gone.ics", draft)
     assert radicale_server.get(path, "bk_gone.ics").status_code == 200
     assert href == path + "bk_gone.ics"
 

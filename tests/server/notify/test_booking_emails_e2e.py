@@ -39,18 +39,23 @@ async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
 
 
 async def _book(
-    client: httpx.AsyncClient, headers: H, event_type_id: str, **invitee: str
+    client: httpx.AsyncClient,
+    headers: H,
+    event_type_id: str,
+    *,
+    notes: str | None = None,
+    **invitee: str,
 ) -> dict[str, Any]:
-    """Book Jo Smith (``INVITEE``) on Wednesday 2026-04-15 10:00 Berlin; returns the booking."""
-    r = await client.post(
-        "/v1/bookings",
-        headers=headers,
-        json={
-            "event_type_id": event_type_id,
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": INVITEE, **invitee},
-        },
-    )
+    """Book Jo Smith (``INVITEE``, with ``invitee``'s fields) on Wednesday 2026-04-15 10:00 Berlin,
+    with ``notes`` if given; returns the booking."""
+    body = {
+        "event_type_id": event_type_id,
+        "start": "2026-04-15T08:00:00Z",
+        "invitee": {"name": "Jo Smith", "email": INVITEE, **invitee},
+    }
+    if notes is not None:
+        body["notes"] = notes
+    r = await client.post("/v1/bookings", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -69,27 +74,15 @@ def _invite(message: Any) -> Any:
 
 
 async def test_booking_lifecycle_sends_three_invites(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    account: NewAccount,
-    live_headers: H,
-    smtp_sink: Sink,
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, smtp_sink: Sink
 ) -> None:
     state = app.state.astrocal
     relay = OutboxRelay(state)
     evt = await _event_type(client, live_headers)
-    r = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": evt["id"],
-            "start": "2026-04-15T08:00:00Z",  # Wednesday 10:00 in Berlin
-            "invitee": {"name": "Jo Smith", "email": INVITEE, "time_zone": "America/New_York"},
-            "notes": "<b>hi</b>",
-        },
+    booked = await _book(
+        client, live_headers, evt["id"], notes="<b>hi</b>", time_zone="America/New_York"
     )
-    assert r.status_code == 201, r.text
-    booking_id = r.json()["id"]
+    booking_id = booked["id"]
     await _drain(relay)
 
     r = await client.post(

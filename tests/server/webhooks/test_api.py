@@ -12,7 +12,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookEndpoint
 
 from tests.support.app import asgi_client, bearer, create_test_account, running_app
-from tests.support.webhooks import Receiver
+from tests.support.webhooks import Endpoint, Receiver
 
 EVENTS = ["booking.created", "booking.cancelled"]
 
@@ -72,9 +72,8 @@ async def test_list_is_oldest_first_and_paginates(
 
 
 async def test_update_changes_fields_and_rechecks_the_url(
-    client: httpx.AsyncClient, auth_headers: dict[str, str], make_endpoint
+    client: httpx.AsyncClient, auth_headers: dict[str, str], endpoint: Endpoint
 ) -> None:
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     r = await client.patch(
         path,
@@ -139,9 +138,8 @@ async def test_https_is_required_in_production(settings, clock: FixedClock) -> N
 
 
 async def test_other_accounts_and_modes_see_404(
-    client: httpx.AsyncClient, make_endpoint, other_headers, live_headers, auth_headers
+    client: httpx.AsyncClient, endpoint: Endpoint, other_headers, live_headers, auth_headers
 ) -> None:
-    endpoint = await make_endpoint()
     for headers in (other_headers, live_headers):
         for method, path in (
             ("GET", f"/v1/webhooks/{endpoint['id']}"),
@@ -163,9 +161,8 @@ async def test_other_accounts_and_modes_see_404(
 
 
 async def test_delete_removes_the_endpoint_and_its_log(
-    client: httpx.AsyncClient, make_endpoint, auth_headers, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, state: AppState
 ) -> None:
-    endpoint = await make_endpoint()
     await client.post(f"/v1/webhooks/{endpoint['id']}/test", headers=auth_headers)
     await state.webhooks.drain()
     r = await client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth_headers)
@@ -178,9 +175,8 @@ async def test_delete_removes_the_endpoint_and_its_log(
 
 
 async def test_rotating_again_within_the_window_keeps_the_first_expiry(
-    client: httpx.AsyncClient, make_endpoint, auth_headers, clock: FixedClock
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, clock: FixedClock
 ) -> None:
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}/rotate_secret"
     first = (await client.post(path, headers=auth_headers)).json()
     assert first["webhook_id"] == endpoint["id"]
@@ -198,11 +194,10 @@ async def test_rotating_again_within_the_window_keeps_the_first_expiry(
 
 
 async def test_rotated_deliveries_carry_the_old_and_new_signature(
-    client: httpx.AsyncClient, make_endpoint, auth_headers, receiver: Receiver, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, receiver: Receiver, state: AppState
 ) -> None:
     from standardwebhooks import Webhook
 
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     first = (await client.post(path + "/rotate_secret", headers=auth_headers)).json()
     second = (await client.post(path + "/rotate_secret", headers=auth_headers)).json()
@@ -224,13 +219,12 @@ async def test_rotated_deliveries_carry_the_old_and_new_signature(
 
 async def test_deliveries_list_filters_by_status_and_shows_attempts(
     client: httpx.AsyncClient,
-    make_endpoint,
+    endpoint: Endpoint,
     auth_headers,
     receiver: Receiver,
     state: AppState,
     clock: FixedClock,
 ) -> None:
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     receiver.script(500)
     first = (await client.post(path + "/test", headers=auth_headers)).json()
@@ -253,9 +247,8 @@ async def test_deliveries_list_filters_by_status_and_shows_attempts(
 
 
 async def test_retry_of_a_disabled_endpoint_is_409(
-    client: httpx.AsyncClient, make_endpoint, auth_headers, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, state: AppState
 ) -> None:
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     delivery = (await client.post(path + "/test", headers=auth_headers)).json()
     await state.webhooks.drain()
@@ -268,9 +261,8 @@ async def test_retry_of_a_disabled_endpoint_is_409(
 
 
 async def test_the_test_event_is_sent_even_to_a_disabled_endpoint(
-    client: httpx.AsyncClient, make_endpoint, auth_headers, receiver: Receiver, state: AppState
+    client: httpx.AsyncClient, endpoint: Endpoint, auth_headers, receiver: Receiver, state: AppState
 ) -> None:
-    endpoint = await make_endpoint()
     path = f"/v1/webhooks/{endpoint['id']}"
     await client.patch(path, json={"enabled": False}, headers=auth_headers)
     r = await client.post(path + "/test", headers=auth_headers)

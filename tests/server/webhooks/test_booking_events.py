@@ -3,10 +3,12 @@ exactly as ``GET /v1/bookings/{id}`` returns it, valid against the spec's ``webh
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
@@ -14,7 +16,7 @@ from standardwebhooks import Webhook
 
 from tests.support.bookings import Book, create_event_type, iso, make_schedule
 from tests.support.hosts import add_host, default_host, occupy_hosts
-from tests.support.webhooks import Receiver
+from tests.support.webhooks import Endpoint, Receiver
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -43,25 +45,42 @@ async def _open_all_week(
     )
 
 
+Requests = list[Any]
+Deliver = Callable[[int], Awaitable[tuple[Requests, list[dict[str, Any]]]]]
+
+
+@pytest.fixture
+def deliver(
+    endpoint: Endpoint, relay_pass: Any, receiver: Receiver, validate_event: Any
+) -> Deliver:
+    """``await deliver(n)``: the outbox relayed, the ``n`` requests ``endpoint`` received (each
+    valid against the spec) and their events, signatures verified."""
+
+    async def run(count: int) -> tuple[Requests, list[dict[str, Any]]]:
+        while await relay_pass():
+            pass
+        requests = await receiver.wait_for(count)
+        for request in requests:
+            assert validate_event(request.body) == []
+        verifier = Webhook(endpoint["secret"])
+        return requests, [verifier.verify(r.body, r.headers) for r in requests]
+
+    return run
+
+
 async def test_booking_lifecycle_events_carry_the_api_booking(
     app: FastAPI,
     client: httpx.AsyncClient,
     auth_headers: dict[str, str],
-    make_endpoint: Any,
-    relay_pass: Any,
-    receiver: Receiver,
+    deliver: Deliver,
     clock: FixedClock,
-    validate_event: Any,
     book: Book,
 ) -> None:
     _with_bookings_routes(app)
-    endpoint = await make_endpoint()
     event_type = await _open_all_week(client, auth_headers, "Call", "wh-call")
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
     created = await book(event_type["id"], start)
     if created.status_code == 404 and created.json()["error"]["code"] == "route_not_found":
-        import pytest
-
         pytest.skip("the bookings API is not available")
     assert created.status_code == 201, created.text
     booking_id = created.json()["id"]
@@ -77,13 +96,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
     assert cancelled.status_code == 200, cancelled.text
     final = (await client.get(path, headers=auth_headers)).json()
 
-    while await relay_pass():
-        pass
-    requests = await receiver.wait_for(4)
-    verifier = Webhook(endpoint["secret"])
-    events = [verifier.verify(r.body, r.headers) for r in requests]
-    for request in requests:
-        assert validate_event(request.body) == []
+    requests, events = await deliver(4)
     by_type = {e["type"]: e for e in events}
     assert set(by_type) == {
         "booking.created",
@@ -108,13 +121,9 @@ async def test_events_of_a_multi_host_booking_name_every_host(
     client: httpx.AsyncClient,
     account: NewAccount,
     auth_headers: dict[str, str],
-    make_endpoint: Any,
-    relay_pass: Any,
-    receiver: Receiver,
+    deliver: Deliver,
     clock: FixedClock,
-    validate_event: Any,
 ) -> None:
-    endpoint = await make_endpoint()
     event_type = await _open_all_week(client, auth_headers, "Panel", "wh-panel")
     owner = await default_host(app, account)
     bo = await add_host(app, account, name="Bo Chen", email=None)
@@ -133,12 +142,7 @@ async def test_events_of_a_multi_host_booking_name_every_host(
     cancelled = await client.post(f"/v1/bookings/{booking_id}/cancel", headers=auth_headers)
     assert cancelled.status_code == 200, cancelled.text
 
-    while await relay_pass():
-        pass
-    requests = await receiver.wait_for(2)
-    verifier = Webhook(endpoint["secret"])
-    events = {e["type"]: e for e in (verifier.verify(r.body, r.headers) for r in requests)}
-    assert all(validate_event(r.body) == [] for r in requests)
+    events = {e["type"]: e for e in (await deliver(2))[1]}
     assert events["booking.created"]["data"]["hosts"] == [
         {"id": owner.id, "name": owner.name, "email": owner.email}
     ]
