@@ -26,7 +26,10 @@ async def test_async_round_trip(aclient: AsyncAstrocal) -> None:
         title="Intro", slug="intro", duration_minutes=30, questions=[COMPANY, TOPICS]
     )
     assert [q.key for q in evt.questions] == ["company", "topics"]
-    assert isinstance(evt.questions[0], types.Question) and evt.questions[1].options == ["API", "MCP"]
+    assert isinstance(evt.questions[0], types.Question) and evt.questions[1].options == [
+        "API",
+        "MCP",
+    ]
 
     booking = await aclient.bookings.create(
         event_type_id=evt.id,
