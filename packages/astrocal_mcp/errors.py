@@ -66,6 +66,25 @@ def tool_error(exc: APIError, *, api_url: str, zone: ZoneInfo | None = None) -> 
             )
         else:
             text += "\nCall check_availability for open slots."
+    elif (exc.param or "").startswith("answers."):
+        text = _answer_problems(exc, text)
     elif exc.code in _NEXT_STEP:
         text += " " + _NEXT_STEP[exc.code]
     return ToolError(text)
+
+
+def _answer_problems(exc: APIError, first: str) -> str:
+    """Every problem with the answers, one a line (each message names the question by its label
+    and the argument ``answers.<key>``), then what to do."""
+    listed = (exc.details or {}).get("errors")
+    problems = [
+        f"- {e['message']}"
+        for e in listed or []
+        if isinstance(e, dict) and isinstance(e.get("message"), str)
+    ]
+    head = "The answers do not fit the event type's questions:" if problems else first
+    tail = (
+        "Ask the user for what is missing or wrong, then call create_booking again with "
+        "answers (by key; list_event_types shows the questions)."
+    )
+    return "\n".join([head, *problems, tail])

@@ -24,6 +24,7 @@ __all__ = [
     "HostInfo",
     "HostList",
     "Output",
+    "QuestionInfo",
     "Reason",
     "SlotInfo",
     "compact_schema",
@@ -80,6 +81,15 @@ class CurrentTime(Output):
     tomorrow: str = Field(description="Tomorrow's date and weekday in this zone.")
 
 
+class QuestionInfo(Output):
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    options: list[str] | None = None
+    help_text: str | None = None
+
+
 class EventTypeInfo(Output):
     id: str
     title: str
@@ -93,6 +103,9 @@ class EventTypeInfo(Output):
     # Only team event types (with hosts) carry these two.
     assignment: str | None = None
     host_ids: list[str] | None = None
+    questions: list[QuestionInfo] | None = Field(
+        default=None, description="Ask these; answer in create_booking's answers by key."
+    )
 
 
 class EventTypeList(Output):
@@ -159,6 +172,7 @@ class BookingInfo(Output):
     )
     notes: str | None = None
     location: str | None = None
+    answers: dict[str, Any] | None = None  # by question label
     previous_start: str | None = None
     rescheduled_at: str | None = None
     cancelled_at: str | None = None

@@ -16,6 +16,7 @@ from astrocal_mcp.models import (
     EventTypeInfo,
     Explanation,
     HostInfo,
+    QuestionInfo,
     Reason,
     SlotInfo,
 )
@@ -132,6 +133,18 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
         is_default=_get(event_type, "id") == default_id,
         assignment=str(_get(event_type, "assignment", "single")) if hosts else None,
         host_ids=hosts or None,
+        questions=[
+            QuestionInfo(
+                key=str(_get(q, "key")),
+                label=str(_get(q, "label")),
+                type=str(_get(q, "type")),
+                required=bool(_get(q, "required", False)),
+                options=_get(q, "options"),
+                help_text=_get(q, "help_text"),
+            )
+            for q in _get(event_type, "questions", [])
+        ]
+        or None,
     )
 
 
@@ -154,6 +167,17 @@ def _utc(value: Any) -> str | None:
 def invitee_zone(booking: Any) -> ZoneInfo | None:
     """The invitee's zone, when the booking has a valid one."""
     return _zone(_get(_get(booking, "invitee", {}), "time_zone"))
+
+
+def _answers(answers: Iterable[Any]) -> dict[str, Any] | None:
+    """A booking's answers by question label (a label asked twice gets its key added)."""
+    out: dict[str, Any] = {}
+    for answer in answers:
+        label = str(_get(answer, "label"))
+        if label in out:
+            label = f"{label} ({_get(answer, 'key')})"
+        out[label] = _get(answer, "value")
+    return out or None
 
 
 def booking_info(booking: Any) -> BookingInfo:
@@ -181,6 +205,7 @@ def booking_info(booking: Any) -> BookingInfo:
         ],
         notes=_get(booking, "notes"),
         location=_location(_get(booking, "location")),
+        answers=_answers(_get(booking, "answers", [])),
         previous_start=_utc(_get(booking, "previous_start")),
         rescheduled_at=_utc(_get(booking, "rescheduled_at")),
         cancelled_at=_utc(_get(booking, "cancelled_at")),

@@ -16,7 +16,9 @@ from mcp import Client
 # English and JSON with BPE tokenizers. Raise it only on purpose.
 # Team scheduling added hosts to every booking result and host_id/reassign inputs (~360 tokens
 # over the 3,500 this list held before); the budget holds the line at what the list costs now.
-TOKEN_BUDGET = 3_900
+# Booking questions added each event type's questions to list_event_types (what an agent must ask),
+# answers to create_booking's input and to every booking result (~220 tokens over 3,858).
+TOKEN_BUDGET = 4_100
 
 
 def estimate_tokens(tools: list[Any]) -> int:
@@ -79,6 +81,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
             "invitee_timezone",
             "notes",
             "host_id",
+            "answers",
         },
         {"start_time", "invitee_name", "invitee_email"},
     )
