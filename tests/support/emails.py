@@ -2,6 +2,8 @@
 
 - ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``composed(payload)``: the emails the payload's notice owes, by copy role, read back from their
+  bytes as a receiving client would see them.
 - ``mime_tree(message)``: its parts' content types, indented by depth; ``INVITE_MIME_TREE`` is the
   layout every booking email has.
 - ``queue_email(db, payload, now=...)`` / ``outbox_row(db, id)``: commit an email outbox row, read
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email
+import email.policy
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +34,8 @@ from typing import Any
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
+from astrocal_server.notify.message import compose
+from astrocal_server.notify.notice import parse_notice
 from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.outbox.writer import enqueue
@@ -64,6 +70,15 @@ INVITE_MIME_TREE = [
     "    text/calendar",
     "  application/ics",
 ]
+
+
+def composed(payload: dict[str, Any]) -> dict[str, EmailMessage]:
+    messages = compose(parse_notice(payload), sender=SENDER, stamp=CHANGED_AT, message_key="ob_abc")
+    # Round-trip through bytes, as a receiving client would see it.
+    return {
+        role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for role, m in messages
+    }
 
 
 def mime_tree(message: EmailMessage) -> list[str]:

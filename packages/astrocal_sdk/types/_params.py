@@ -16,6 +16,7 @@ from astrocal_sdk.types._generated.models import (
     InviteeUpdate,
     Location,
     Question,
+    QuestionType,
     TimeInterval,
     WeeklyHoursInterval,
 )
@@ -87,19 +88,7 @@ class EventTypeHostDict(TypedDict, total=False):
 class QuestionDict(TypedDict, total=False):
     key: Required[str]
     label: Required[str]
-    type: Required[
-        Literal[
-            "short_text",
-            "long_text",
-            "email",
-            "phone",
-            "number",
-            "single_select",
-            "multi_select",
-            "checkbox",
-            "date",
-        ]
-    ]
+    type: Required[QuestionType]
     required: bool
     options: Sequence[str]
     help_text: str

@@ -7,25 +7,16 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from astrocal_server.bookings.answers import answer_lines, answer_text, check_answers
+from astrocal_server.contract.requests import QuestionType
 from astrocal_server.errors import InvalidRequest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-TYPES = [
-    "short_text",
-    "long_text",
-    "email",
-    "phone",
-    "number",
-    "single_select",
-    "multi_select",
-    "checkbox",
-    "date",
-]
+TYPES = list(get_args(QuestionType.__value__))
 OPTIONS = ["red", "green", "blue"]
 
 

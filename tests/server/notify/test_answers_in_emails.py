@@ -5,21 +5,17 @@ end: a booking made with answers through the API arrives at the host's mailbox w
 
 from __future__ import annotations
 
-import email
-import email.policy
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 from astrocal_server.accounts import NewAccount
-from astrocal_server.notify.message import compose
-from astrocal_server.notify.notice import parse_notice
 from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 from icalendar import Calendar
 
 from tests.support.bookings import create_event_type, make_schedule
-from tests.support.emails import CHANGED_AT, SENDER, MakePayload
+from tests.support.emails import MakePayload, composed
 from tests.support.smtp import Sink
 
 H = dict[str, str]
@@ -32,12 +28,7 @@ ANSWERS = [
 ]
 
 
-def _messages(payload: dict[str, Any]) -> dict[str, EmailMessage]:
-    composed = compose(parse_notice(payload), sender=SENDER, stamp=CHANGED_AT, message_key="ob_q")
-    return {
-        role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]
-        for role, m in composed
-    }
+_messages = composed
 
 
 def _content(message: EmailMessage, content_type: str) -> str:

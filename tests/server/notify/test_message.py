@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import parse_notice
 
-from tests.support.emails import CHANGED_AT, INVITE_MIME_TREE, MOVED, SENDER, MakePayload, mime_tree
+from tests.support.emails import (
+    CHANGED_AT,
+    INVITE_MIME_TREE,
+    MOVED,
+    SENDER,
+    MakePayload,
+    composed,
+    mime_tree,
+)
 
-
-def _compose(payload: dict[str, Any]) -> dict[str, EmailMessage]:
-    messages = compose(parse_notice(payload), sender=SENDER, stamp=CHANGED_AT, message_key="ob_abc")
-    # Round-trip through bytes, as a receiving client would see it.
-    return {
-        role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]
-        for role, m in messages
-    }
+_compose = composed
 
 
 def _part(message: EmailMessage, content_type: str) -> EmailMessage:
