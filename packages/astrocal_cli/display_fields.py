@@ -50,6 +50,8 @@ Kind = Literal[
     "overrides",
     "calendars",
     "hosts",
+    "questions",
+    "answers",
 ]
 
 
@@ -116,6 +118,38 @@ def _hosts(value: Any) -> str:
     )
 
 
+def _questions(value: Any) -> str:
+    """An event type's questions, one a line: key (type[, required]): label [options]."""
+    if not isinstance(value, list):
+        return ""
+    lines = []
+    for q in value:
+        if isinstance(q, Mapping):
+            flags = ", required" if q.get("required") else ""
+            options = f" [{' | '.join(map(str, q['options']))}]" if q.get("options") else ""
+            lines.append(f"{q.get('key')} ({q.get('type')}{flags}): {q.get('label')}{options}")
+    return "\n".join(lines)
+
+
+def _answer_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _answers(value: Any) -> str:
+    """A booking's answers, one a line: the question's label, then the answer."""
+    if not isinstance(value, list):
+        return ""
+    return "\n".join(
+        f"{a.get('label')}: {_answer_value(a.get('value'))}"
+        for a in value
+        if isinstance(a, Mapping)
+    )
+
+
 def _names(value: Any) -> str:
     """A list of objects (a booking's hosts) by their ``name``s."""
     if not isinstance(value, list):
@@ -129,6 +163,8 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "overrides": _overrides,
     "calendars": _calendars,
     "hosts": _hosts,
+    "questions": _questions,
+    "answers": _answers,
 }
 
 
@@ -251,6 +287,7 @@ EVENT_TYPE = _detail(
     ("Conflict calendars", "conflict_calendars", "json"),
     ("Destination calendar", "destination_calendar", "json"),
     ("On calendar error", "on_calendar_error"),
+    ("Questions", "questions", "questions"),
     ("Metadata", "metadata", "json"),
 )
 
@@ -270,6 +307,7 @@ BOOKING = _detail(
     ("Guests", "guests", "list"),
     ("Notes", "notes"),
     ("Location", "location", "json"),
+    ("Answers", "answers", "answers"),
     ("Metadata", "metadata", "json"),
     ("Rescheduled", "rescheduled_at", "time"),
     ("Previous start", "previous_start", "time"),

@@ -7,6 +7,8 @@ request (the API's defaults apply), never sent as ``null``.
 - ``--override 2026-12-24=off`` / ``--override 2026-12-27=10:00-14:00`` → date_overrides entries
 - ``--metadata key=value`` → a metadata object
 - ``--host host_a,weight=2,priority=1`` → an event type's hosts entry (``--host none``: no hosts)
+- ``--question company:short_text:Company:required`` (or a JSON object) → an event type's question
+- ``--answer company=Acme`` → a booking's answers, typed by the event type's questions
 - ``--data '{"…": …}'`` or ``--data @body.json`` → extra body fields, merged under the flags
 """
 
@@ -23,11 +25,13 @@ __all__ = [
     "InputError",
     "given",
     "merge_body",
+    "parse_answers",
     "parse_data",
     "parse_hosts",
     "parse_hours",
     "parse_metadata",
     "parse_override",
+    "parse_questions",
     "sdk_kwargs",
 ]
 
@@ -139,6 +143,84 @@ def parse_hosts(values: Iterable[str]) -> list[dict[str, Any]]:
     if [v.strip().lower() for v in values] == ["none"]:
         return []
     return [_host(value) for value in values]
+
+
+_SELECTS = ("single_select", "multi_select")
+_QUESTION_FORM = (
+    "write it as KEY:TYPE:LABEL[:required][:OPTION|OPTION…] (options for single_select and "
+    "multi_select), e.g. company:short_text:Company:required, or as a JSON object"
+)
+
+
+def _question(value: str) -> dict[str, Any]:
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            given_json = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"--question {value!r} is not valid JSON: {exc}") from None
+        if not isinstance(given_json, dict):
+            raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
+        return dict(given_json)
+    parts = text.split(":")
+    if len(parts) < 3 or not parts[0] or not parts[1]:
+        raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
+    key, kind, rest = parts[0].strip(), parts[1].strip(), parts[2:]
+    question: dict[str, Any] = {"key": key, "type": kind}
+    if kind in _SELECTS and len(rest) > 1:
+        question["options"] = [o.strip() for o in rest.pop().split("|")]
+    if len(rest) > 1 and rest[-1].strip().lower() == "required":
+        rest.pop()
+        question["required"] = True
+    # A label may hold colons itself: everything between the type and the flags is the label.
+    question["label"] = ":".join(rest).strip()
+    return question
+
+
+def parse_questions(values: Iterable[str]) -> list[dict[str, Any]]:
+    """``--question`` values → an event type's questions in the order given; ``["none"]`` → ``[]``
+    (an update that removes them). The API checks keys, types, labels and options."""
+    values = list(values)
+    if [v.strip().lower() for v in values] == ["none"]:
+        return []
+    return [_question(value) for value in values]
+
+
+_YES = {"yes", "y", "true", "1", "on"}
+_NO = {"no", "n", "false", "0", "off"}
+
+
+def _typed(kind: str | None, text: str) -> Any:
+    """One ``--answer`` value as its question's type wants it (as given when it does not fit:
+    the API's message then says what the question takes)."""
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() and "." not in text else number
+    if kind == "checkbox":
+        word = text.strip().lower()
+        return True if word in _YES else False if word in _NO else text
+    return text
+
+
+def parse_answers(values: Iterable[str], questions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``["company=Acme", "topics=API", "topics=MCP"]`` → answers typed by the event type's
+    ``questions``: numbers and checkboxes (yes/no) converted, a multi_select's values collected
+    from each repetition of its key."""
+    kinds = {str(q.get("key")): str(q.get("type")) for q in questions}
+    answers: dict[str, Any] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"cannot read --answer {value!r}; write it as key=value")
+        if kinds.get(key) == "multi_select":
+            answers.setdefault(key, []).append(text)
+        else:
+            answers[key] = _typed(kinds.get(key), text)
+    return answers
 
 
 def parse_data(value: str | None) -> dict[str, Any]:

@@ -104,6 +104,25 @@ def tool_error(exc: APIError, *, tool: str, api_url: str, zone: tzinfo | None = 
                 "alternatives": [a.model_dump(exclude_none=True) for a in alternatives],
             },
         )
+    if (exc.param or "").startswith("answers."):
+        return ToolError(_answer_problems(exc, text))
     if exc.code in _NEXT_STEP:
         text += " " + _NEXT_STEP[exc.code].format(tool=tool)
     return ToolError(text)
+
+
+def _answer_problems(exc: APIError, first: str) -> str:
+    """Every problem with the answers, one a line (each message names the question by its label
+    and the argument ``answers.<key>``), then what to do."""
+    listed = (exc.details or {}).get("errors")
+    problems = [
+        f"- {e['message']}"
+        for e in listed or []
+        if isinstance(e, dict) and isinstance(e.get("message"), str)
+    ]
+    head = "The answers do not fit the event type's questions:" if problems else first
+    tail = (
+        "Ask the user for what is missing or wrong, then call create_booking again with "
+        "answers (by key; list_event_types shows the questions)."
+    )
+    return "\n".join([head, *problems, tail])

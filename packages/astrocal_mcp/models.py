@@ -26,6 +26,7 @@ __all__ = [
     "HostInfo",
     "HostList",
     "Output",
+    "QuestionInfo",
     "Reason",
     "SlotInfo",
     "compact_schema",
@@ -123,6 +124,15 @@ class CurrentTime(Output):
     tomorrow: str
 
 
+class QuestionInfo(Output):
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    options: list[str] | None = None
+    help_text: str | None = None
+
+
 class EventTypeInfo(Output):
     id: str
     title: str
@@ -136,6 +146,9 @@ class EventTypeInfo(Output):
     # Only team event types (with hosts) carry these two.
     assignment: str | None = None
     host_ids: list[str] | None = None
+    questions: list[QuestionInfo] | None = Field(
+        default=None, description="Ask these; answer in create_booking's answers by key."
+    )
 
 
 class EventTypeList(Output):
@@ -215,6 +228,7 @@ class BookingInfo(Output):
     hosts: list[BookingHostInfo] = Field(default_factory=list)
     notes: str | None = None
     location: str | None = None
+    answers: dict[str, Any] | None = None  # by question label
     previously: str | None = None
     cancelled_at: str | None = None
     cancel_reason: str | None = None

@@ -17,6 +17,7 @@ from astrocal_mcp.models import (
     EventTypeInfo,
     Explanation,
     HostInfo,
+    QuestionInfo,
     Reason,
     SlotInfo,
 )
@@ -185,6 +186,18 @@ def event_type_info(event_type: Any, default_id: str | None) -> EventTypeInfo:
         is_default=_get(event_type, "id") == default_id,
         assignment=str(_get(event_type, "assignment", "single")) if hosts else None,
         host_ids=hosts or None,
+        questions=[
+            QuestionInfo(
+                key=str(_get(q, "key")),
+                label=str(_get(q, "label")),
+                type=str(_get(q, "type")),
+                required=bool(_get(q, "required", False)),
+                options=_get(q, "options"),
+                help_text=_get(q, "help_text"),
+            )
+            for q in _get(event_type, "questions", [])
+        ]
+        or None,
     )
 
 
@@ -203,6 +216,17 @@ def host_info(host: Any) -> HostInfo:
 def invitee_zone(booking: Any) -> ZoneInfo | None:
     """The invitee's zone, when the booking has a valid one."""
     return _zone(_get(_get(booking, "invitee", {}), "time_zone"))
+
+
+def _answers(answers: Iterable[Any]) -> dict[str, Any] | None:
+    """A booking's answers by question label (a label asked twice gets its key added)."""
+    out: dict[str, Any] = {}
+    for answer in answers:
+        label = str(_get(answer, "label"))
+        if label in out:
+            label = f"{label} ({_get(answer, 'key')})"
+        out[label] = _get(answer, "value")
+    return out or None
 
 
 def booking_info(booking: Any, shown: ShownZone) -> BookingInfo:
@@ -230,6 +254,7 @@ def booking_info(booking: Any, shown: ShownZone) -> BookingInfo:
         ],
         notes=_get(booking, "notes"),
         location=_location(_get(booking, "location")),
+        answers=_answers(_get(booking, "answers", [])),
         previously=None if previous is None else show_instant(_instant(previous), shown),
         cancelled_at=None if cancelled is None else show_instant(_instant(cancelled), shown),
         cancel_reason=_get(booking, "cancel_reason"),

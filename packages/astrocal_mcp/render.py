@@ -12,6 +12,7 @@ from astrocal_mcp.models import (
     EventTypeList,
     Explanation,
     HostList,
+    QuestionInfo,
     SlotInfo,
 )
 
@@ -51,7 +52,23 @@ def render_event_types(result: EventTypeList) -> str:
             extras.append(f"{et.assignment} team of {', '.join(et.host_ids)}")
         suffix = f" ({', '.join(extras)})" if extras else ""
         lines.append(f"- {et.id}: {et.title}, {et.duration_minutes} min{suffix}")
+        if et.questions:
+            lines.append("  Ask when booking (create_booking answers, by key):")
+            lines += [f"  - {_question(q)}" for q in et.questions]
     return "Event types:\n" + "\n".join(lines)
+
+
+def _question(q: QuestionInfo) -> str:
+    shape = {
+        "number": "a number",
+        "checkbox": "true/false",
+        "date": "YYYY-MM-DD",
+        "multi_select": "a list of: " + " | ".join(q.options or []),
+        "single_select": "one of: " + " | ".join(q.options or []),
+    }.get(q.type, q.type.replace("_", " "))
+    need = "required" if q.required else "optional"
+    hint = f" Hint: {q.help_text}" if q.help_text else ""
+    return f"{q.key}: {q.label!r} ({need}; {shape}).{hint}"
 
 
 def render_hosts(result: HostList) -> str:
@@ -146,12 +163,22 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
         lines.append(f"location: {b.location}")
     if b.notes:
         lines.append(f"notes: {b.notes}")
+    if b.answers:
+        lines.append("answers: " + "; ".join(f"{k}: {_answer(v)}" for k, v in b.answers.items()))
     if b.previously:
         lines.append(f"previously: {b.previously}")
     if b.cancelled_at:
         reason = f" ({b.cancel_reason})" if b.cancel_reason else ""
         lines.append(f"cancelled: {b.cancelled_at}{reason}")
     return "\n".join(lines)
+
+
+def _answer(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def render_bookings(result: BookingList) -> str:

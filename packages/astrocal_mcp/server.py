@@ -101,7 +101,8 @@ Ctx = Context[ToolDeps, Any]
 INSTRUCTIONS = (
     "Astrocal schedules meetings. Call get_current_time before resolving 'today', 'tomorrow' or a "
     "weekday. Find open times with check_availability, then book one of its start values with "
-    "create_booking. Times need a UTC offset or zone; zones are IANA names (Europe/Berlin)."
+    "create_booking. Times need a UTC offset or zone; zones are IANA names (Europe/Berlin). "
+    "An event type with questions (list_event_types) needs their answers in create_booking."
 )
 
 # Parameter types: the descriptions are what the model reads to fill them in.
@@ -493,6 +494,10 @@ async def create_booking(
             description="Round robin: this host of the slot's host_ids; default: the rule picks."
         ),
     ] = None,
+    answers: Annotated[
+        dict[str, Any] | None,
+        Field(description="Answers to the event type's questions (list_event_types), by key."),
+    ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
     """Book a start_time (from check_availability) for the invitee, who gets an email invite.
     Retrying with the same arguments returns the same booking instead of a second one."""
@@ -512,10 +517,18 @@ async def create_booking(
     host = (host_id or "").strip()
     if host:
         body["host_id"] = host
-    # A host asked for is part of the request (a different host is a different booking); without
-    # one the key stays what it always was, so retries across an upgrade still replay.
+    if answers:
+        body["answers"] = answers
+    # A host or answers given are part of the request (other ones make another booking); without
+    # them the key stays what it always was, so retries across an upgrade still replay.
     key = _key(
-        "create_booking", evt, utc_text(start), invitee, notes or "", *([host] if host else [])
+        "create_booking",
+        evt,
+        utc_text(start),
+        invitee,
+        notes or "",
+        *([host] if host else []),
+        *([answers] if answers else []),
     )
     shown_in = zone or (zone_written_in(start_time) or (None,))[0]
     async with deps.clients() as client:
@@ -705,10 +718,11 @@ def schedule_meeting(
     return (
         f"Schedule a meeting with {invitee_name} <{invitee_email}> {when}, in {time_zone}.\n"
         f"1. Call get_current_time with time_zone={time_zone} to know today's date and weekday.\n"
-        "2. If unsure which meeting type, call list_event_types.\n"
+        "2. Call list_event_types to pick the meeting type and see the questions it asks.\n"
         f"3. Call check_availability for the matching dates with timezone={time_zone}.\n"
         "4. Offer at most three slots in local time with weekdays, and wait for a choice.\n"
-        f"5. Call create_booking with the chosen slot's start value and invitee_timezone={time_zone}.\n"
+        f"5. Ask the event type's questions, then call create_booking with the chosen slot's "
+        f"start value, invitee_timezone={time_zone} and the answers by key.\n"
         "6. Confirm the booking id and local time. If the slot was taken, offer the alternatives."
     )
 

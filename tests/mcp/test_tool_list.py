@@ -18,6 +18,8 @@ from mcp import Client
 # it below the 2,774 the list cost before hosts, by writing each shared output shape once (the
 # booking in get_booking, the slot in explain_availability; the others refer to them), plain
 # optional inputs, no output field descriptions or `required` lists, shorter descriptions.
+# Booking questions add each event type's questions to list_event_types (what an agent must ask)
+# and answers to create_booking's input and the booking result.
 TOKEN_BUDGET = 2_770
 
 
@@ -81,6 +83,7 @@ async def test_names_and_parameters_match_the_official_server() -> None:
             "time_zone",
             "notes",
             "host_id",
+            "answers",
         },
         {"start_time", "invitee_name", "invitee_email"},
     )

@@ -5,7 +5,9 @@
 (taught to schemathesis here), cross-field rules (an interval's end after its start, intervals of
 one day apart, a date range of at most 62 days, duration options that include the duration, a
 default schedule that is not unset directly, a duration among the event type's options, an
-assignment that fits the hosts listed, ``reassign`` only for round robin bookings), instants
+assignment that fits the hosts listed, ``reassign`` only for round robin bookings, questions with
+unique keys and options exactly on selects, answers that fit the questions, a default host that is
+not deactivated), instants
 between 1971 and 9000, deliverable email
 domains, webhook hosts that resolve, and cursors the server issued. :func:`repair` mends
 generated requests on exactly those rules and nothing else, so every other refusal of valid data
@@ -162,9 +164,35 @@ def _meaningful_object(value: dict[str, Any]) -> dict[str, Any]:
         value["start"] = _instant_in_range(value["start"])
     if "assignment" in value or "hosts" in value:
         _team(value)
+    if isinstance(value.get("questions"), list):
+        _questions(value)
     if value.get("reassign") is True:  # round robin bookings only; generated bookings are not
         del value["reassign"]
     return value
+
+
+_SELECTS = ("single_select", "multi_select")
+
+
+def _questions(value: dict[str, Any]) -> None:
+    """openapi.yaml's ``Question``: keys unique, ``options`` (each once) exactly on selects; none
+    required, since a generated booking cannot know another request's questions to answer."""
+    kept: dict[str, dict[str, Any]] = {}
+    for question in value["questions"]:
+        if not isinstance(question, dict) or not isinstance(question.get("key"), str):
+            return  # not this shape: the schema checks own it
+        kept.setdefault(question["key"], question)
+    for question in kept.values():
+        question["required"] = False
+        options = question.get("options")
+        if question.get("type") not in _SELECTS:
+            question.pop("options", None)
+        elif isinstance(options, list) and all(isinstance(o, str) for o in options):
+            unique = {o.strip().casefold(): o for o in reversed(options)}
+            question["options"] = list(reversed(unique.values())) or ["a"]
+        else:
+            question["options"] = ["a"]
+    value["questions"] = list(kept.values())
 
 
 def _team(value: dict[str, Any]) -> None:
@@ -259,6 +287,14 @@ def repair(case: schemathesis.Case) -> None:
         # ScheduleUpdate); a request cannot know which one it is.
         if case.path.startswith("/v1/schedules/") and case.body.get("is_default") is False:
             del case.body["is_default"]
+        # The default host cannot be deactivated (openapi.yaml, HostUpdate); a request cannot know
+        # whether the host it names is the default one.
+        if case.path.startswith("/v1/hosts/") and case.body.get("active") is False:
+            del case.body["active"]
+        # Answers fit the event type's questions, which a request cannot know (openapi.yaml,
+        # Answers): generated questions are never required, so no answers is always valid.
+        if case.path == "/v1/bookings":
+            case.body.pop("answers", None)
     if case.query:
         query = _emails(_meaningful(dict(case.query)))
         query.pop("cursor", None)  # only a next_cursor the server returned is a valid cursor

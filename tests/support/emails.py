@@ -2,6 +2,8 @@
 
 - ``make_payload`` / ``make_item``: an email outbox payload and (``await make_item(payload)``) the
   ``OutboxItem`` the relay would hand the handler, its row written to ``email_db``.
+- ``composed(payload)``: the emails the payload's notice owes, by copy role, read back from their
+  bytes as a receiving client would see them.
 - ``mime_tree(message)``: its parts' content types, indented by depth; ``INVITE_MIME_TREE`` is the
   layout every booking email has.
 - ``composed(payload)``: the notice's emails by copy role, round-tripped through bytes as a
@@ -34,6 +36,8 @@ from typing import Any
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
+from astrocal_server.notify.message import compose
+from astrocal_server.notify.notice import parse_notice
 from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.outbox.writer import enqueue
@@ -85,10 +89,8 @@ def mime_tree(message: EmailMessage) -> list[str]:
 
 
 def composed(payload: dict[str, Any]) -> dict[str, EmailMessage]:
-    """``compose`` for ``payload``, each message parsed back from its bytes, by copy role."""
-    from astrocal_server.notify.message import compose
-    from astrocal_server.notify.notice import parse_notice
-
+    """``compose`` for ``payload``, each message parsed back from its bytes (as a receiving client
+    sees it), by copy role."""
     messages = compose(parse_notice(payload), sender=SENDER, stamp=CHANGED_AT, message_key="ob_abc")
     return {
         role: email.message_from_bytes(m.as_bytes(), policy=email.policy.default)  # type: ignore[misc]

@@ -9,7 +9,7 @@ import typer
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
-from astrocal_cli.request_fields import given, parse_metadata
+from astrocal_cli.request_fields import given, parse_answers, parse_metadata
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_one, show_page
 from astrocal_cli.shared_options import Paging
@@ -118,6 +118,15 @@ def create_command(
             "Default: the event type's assignment rule picks.",
         ),
     ] = None,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            metavar="KEY=VALUE",
+            help="An answer to one of the event type's questions (repeatable; repeat a "
+            "multi_select's key for each option). Numbers and yes/no are typed for you.",
+        ),
+    ] = None,
     metadata: Metadata = None,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
@@ -136,6 +145,10 @@ def create_command(
         host_id=host,
         metadata=parse_metadata(metadata) if metadata else None,
     )
+    if answer:
+        # The event type's questions say how to type each value (12 is a number or a text).
+        asked = cli.call("Reading the questions", lambda c: c.event_types.retrieve(event_type))
+        params["answers"] = parse_answers(answer, (asked.data or {}).get("questions") or [])
     result = cli.call(
         "Booking", lambda c: c.bookings.create(**params, **_request_options(idempotency_key))
     )

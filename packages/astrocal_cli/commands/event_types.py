@@ -15,6 +15,7 @@ from astrocal_cli.request_fields import (
     parse_data,
     parse_hosts,
     parse_metadata,
+    parse_questions,
 )
 from astrocal_cli.resource_commands import delete_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
@@ -99,6 +100,18 @@ class EventTypeFields(OptionGroup):
         ),
     ] = None
     active: Annotated[bool | None, typer.Option("--active/--inactive")] = None
+    question: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--question",
+            metavar="KEY:TYPE:LABEL[:required][:OPT|OPT…]",
+            help="A question invitees answer when booking (repeatable, in order), e.g. "
+            "--question company:short_text:Company:required --question "
+            "size:single_select:Team size:1-10|11-50|50+. TYPE: short_text, long_text, email, "
+            "phone, number, single_select, multi_select, checkbox, date. A JSON object works "
+            "too. Update: replaces the list; --question none removes them.",
+        ),
+    ] = None
     metadata: Annotated[
         list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
     ] = None
@@ -133,6 +146,7 @@ class EventTypeFields(OptionGroup):
             assignment=self.assignment,
             location={"type": location[0], "value": location[1]} if location else None,
             active=self.active,
+            questions=parse_questions(self.question) if self.question else None,
             metadata=parse_metadata(self.metadata) if self.metadata else None,
         )
         if (self.schedule or "").strip().lower() == "none":

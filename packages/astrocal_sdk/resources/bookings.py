@@ -10,7 +10,12 @@ from astrocal_sdk import _endpoint as route
 from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.types._generated.models import Booking, BookingStatus
-from astrocal_sdk.types._params import DateTimeLike, InviteeParam, InviteeUpdateParam
+from astrocal_sdk.types._params import (
+    AnswerValueLike,
+    DateTimeLike,
+    InviteeParam,
+    InviteeUpdateParam,
+)
 
 __all__ = [
     "AsyncBookings",
@@ -33,11 +38,14 @@ class BookingsAPI(APIResource[M]):
         notes: str | NotGiven = NOT_GIVEN,
         duration: int | NotGiven = NOT_GIVEN,
         host_id: str | NotGiven = NOT_GIVEN,
+        answers: Mapping[str, AnswerValueLike] | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Booking:
         """Book ``start`` (a start availability returned). 409 ``SlotUnavailableError`` if taken.
-        ``host_id`` asks a round-robin event type for one of its hosts."""
+        ``host_id`` asks a round-robin event type for one of its hosts; ``answers`` answer the
+        event type's ``questions`` by key (a wrong or missing one is a ``BadRequestError`` whose
+        ``param`` is ``answers.<key>``)."""
 
     @route.get("/v1/bookings/{booking_id}", Booking)
     def retrieve(self, booking_id: str, **options: Unpack[RequestOptions]) -> Booking:

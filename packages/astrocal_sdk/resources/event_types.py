@@ -10,7 +10,12 @@ from astrocal_sdk import _endpoint as route
 from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
 from astrocal_sdk.types._generated.models import Assignment, EventType, OnCalendarError
-from astrocal_sdk.types._params import CalendarRefParam, EventTypeHostParam, LocationParam
+from astrocal_sdk.types._params import (
+    CalendarRefParam,
+    EventTypeHostParam,
+    LocationParam,
+    QuestionParam,
+)
 
 __all__ = [
     "AsyncEventTypes",
@@ -46,10 +51,12 @@ class EventTypesAPI(APIResource[M]):
         destination_calendar: CalendarRefParam | NotGiven = NOT_GIVEN,
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:
-        """A bookable kind of meeting; unset fields take the API's defaults."""
+        """A bookable kind of meeting; unset fields take the API's defaults. ``questions`` are
+        asked of every invitee (answered in ``bookings.create(answers=...)``)."""
 
     @route.get_list("/v1/event_types", EventType)
     def list(
@@ -91,10 +98,12 @@ class EventTypesAPI(APIResource[M]):
         destination_calendar: CalendarRefParam | NotGiven | None = NOT_GIVEN,
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:
-        """Change fields; ``None`` clears a nullable field, ``metadata`` is merged."""
+        """Change fields; ``None`` clears a nullable field, ``metadata`` is merged, ``questions``
+        replaces the list."""
 
     @route.delete("/v1/event_types/{event_type_id}")
     def delete(

@@ -15,11 +15,14 @@ from astrocal_sdk.types._generated.models import (
     Invitee,
     InviteeUpdate,
     Location,
+    Question,
+    QuestionType,
     TimeInterval,
     WeeklyHoursInterval,
 )
 
 __all__ = [
+    "AnswerValueLike",
     "CalendarRefDict",
     "CalendarRefParam",
     "DateLike",
@@ -34,12 +37,16 @@ __all__ = [
     "InviteeUpdateParam",
     "LocationDict",
     "LocationParam",
+    "QuestionDict",
+    "QuestionParam",
     "TimeIntervalDict",
     "TimeZoneLike",
     "WeeklyHoursDict",
     "WeeklyHoursParam",
 ]
 
+AnswerValueLike = str | int | float | bool | Sequence[str]
+"""One answer: text, a number, ``True``/``False`` or a list of options, as its question's type asks."""
 DateTimeLike = dt.datetime | str
 """An aware ``datetime`` (any zone; sent as UTC) or an RFC 3339 string."""
 DateLike = dt.date | str
@@ -78,6 +85,15 @@ class EventTypeHostDict(TypedDict, total=False):
     weight: int
 
 
+class QuestionDict(TypedDict, total=False):
+    key: Required[str]
+    label: Required[str]
+    type: Required[QuestionType]
+    required: bool
+    options: Sequence[str]
+    help_text: str
+
+
 class TimeIntervalDict(TypedDict):
     start: str
     end: str
@@ -99,5 +115,6 @@ InviteeUpdateParam = InviteeUpdate | InviteeUpdateDict
 LocationParam = Location | LocationDict
 CalendarRefParam = CalendarRef | CalendarRefDict
 EventTypeHostParam = EventTypeHost | EventTypeHostDict
+QuestionParam = Question | QuestionDict
 WeeklyHoursParam = WeeklyHoursInterval | WeeklyHoursDict
 DateOverrideParam = DateOverride | DateOverrideDict

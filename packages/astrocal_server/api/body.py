@@ -93,10 +93,21 @@ def validation_failed(
         if "metadata" in loc:
             # The metadata map is one parameter: its key and value failures are reported on it.
             loc = loc[: loc.index("metadata") + 1]
+        elif loc[:1] == ("answers",) and len(loc) > 2:
+            # An answer's value fits none of the answer shapes: name the answer, not the shape.
+            loc = loc[:2]
+            err["msg"] = _ANSWER_SHAPES
         err["loc"] = (location, *loc)
         err.pop("ctx", None)
         errors.append(err)
     return RequestValidationError(errors)
+
+
+# What an answer can be, whatever its question (the question's own type is checked later).
+_ANSWER_SHAPES = (
+    "send a string (at most 5000 characters), a number, true or false, or a list of up to 50 "
+    "options (each 1–100 characters), as the question's type asks"
+)
 
 
 def _invalid_json() -> ApiError:

@@ -81,6 +81,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         metadata=dict(body.metadata) if body.metadata is not MISSING else {},
         idempotency_key=idempotency.key_of(request),
         host_id=body.host_id if body.host_id is not MISSING else None,
+        answers=dict(body.answers) if body.answers is not MISSING else {},
     )
     booking = await service.create_booking(state, caller, draft)
     return JSONResponse(_shown(state, caller, booking), status_code=201)

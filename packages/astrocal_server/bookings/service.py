@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -53,6 +53,7 @@ from astrocal_server.availability.rules import (
     rules_for,
     working_hours_of,
 )
+from astrocal_server.bookings.answers import check_answers
 from astrocal_server.bookings.rules import (
     RoundRobinHost,
     block_interval,
@@ -129,6 +130,8 @@ class BookingDraft:
     metadata: dict[str, Any]
     idempotency_key: str | None = None
     host_id: str | None = None  # round robin only: book this host
+    # {question key: value} as sent; checked against the event type's questions once it is loaded.
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -506,6 +509,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
     """Book ``draft.start``; a retry whose Idempotency-Key already created one returns that one."""
     found, team, known_hosts = await _load_for_create(state, caller, draft)
     event_type, schedule, default_host_id = found
+    answers = check_answers(event_type.questions or [], draft.answers)
     duration = pick_duration(event_type, draft.duration)
     busy: list[BusyInterval] = []
     by_host: dict[str, list[BusyInterval]] = {}
@@ -594,6 +598,7 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             notes=draft.notes or None,
             metadata_=dict(draft.metadata),
             location=dict(event_type.location) if event_type.location else None,
+            answers=answers,
             idempotency_key=draft.idempotency_key,
             invitee_token_hash=token_hash,
             invitee_token_sealed=token_sealed,

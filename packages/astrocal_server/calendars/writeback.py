@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from astrocal_server.bookings.answers import answer_lines
 from astrocal_server.calendars.base import (
     AuthFailed,
     CalendarNotFound,
@@ -26,6 +27,7 @@ from astrocal_server.calendars.base import (
     ProviderError,
     ProviderUnavailable,
 )
+from astrocal_server.notify.text import answers_block
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.storage.models import Booking, CalendarConnection
 
@@ -36,7 +38,11 @@ AUTH_RETRY_DELAY = timedelta(hours=1)
 
 def draft_for(booking: Booking, event_type: dict[str, Any]) -> EventDraft:
     title = str(event_type.get("title") or "Meeting")
-    parts = [str(event_type.get("description") or "").strip(), (booking.notes or "").strip()]
+    parts = [
+        str(event_type.get("description") or "").strip(),
+        (booking.notes or "").strip(),
+        answers_block(answer_lines(booking.answers)),
+    ]
     location = booking.location or event_type.get("location")
     attendees: list[tuple[str | None, str]] = [(booking.invitee_name, booking.invitee_email)]
     attendees += [(None, guest) for guest in booking.guests or []]

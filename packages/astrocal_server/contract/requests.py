@@ -25,6 +25,12 @@ class AccountCreate(BaseModel):
     """
 
 
+AnswerText = TypeAliasType("AnswerText", Annotated[str, Field(max_length=5000)])
+"""
+A text answer (the question's type sets the real limit, 500 characters for `short_text`).
+"""
+
+
 ApiKeyMode = TypeAliasType("ApiKeyMode", Literal["live", "test"])
 """
 `live` keys act on live objects; `test` keys on test objects only.
@@ -273,6 +279,39 @@ What availability does when a conflict calendar cannot be read. `fail` answers 5
 """
 
 
+QuestionOption = TypeAliasType(
+    "QuestionOption", Annotated[str, Field(max_length=100, min_length=1)]
+)
+"""
+One choice of a select question.
+"""
+
+
+QuestionType = TypeAliasType(
+    "QuestionType",
+    Literal[
+        "short_text",
+        "long_text",
+        "email",
+        "phone",
+        "number",
+        "single_select",
+        "multi_select",
+        "checkbox",
+        "date",
+    ],
+)
+"""
+What a question asks for, and so what its answer must be: `short_text` (a string up to
+500 characters), `long_text` (a string up to 5000, line breaks kept), `email` (an email
+address), `phone` (a phone number: digits with an optional leading `+`, spaces, dots,
+hyphens and parentheses; 7–15 digits), `number` (a finite JSON number), `single_select`
+(one of `options`), `multi_select` (a list of distinct `options`), `checkbox` (`true` or
+`false`; when required it must be `true`, as for an agreement), `date` (`YYYY-MM-DD`).
+
+"""
+
+
 class TimeInterval(BaseModel):
     """
     A local wall-clock interval `HH:MM`–`HH:MM`; `end` may be `24:00` (end of day) and must be after `start`.
@@ -333,6 +372,35 @@ class WeeklyHoursInterval(BaseModel):
     ]
 
 
+AnswerChoices = TypeAliasType(
+    "AnswerChoices", Annotated[list[QuestionOption], Field(max_length=50)]
+)
+"""
+The options a `multi_select` answer picks, each once.
+"""
+
+
+AnswerValue = TypeAliasType("AnswerValue", AnswerText | int | float | bool | AnswerChoices)
+"""
+An answer, typed by its question (see `QuestionType`): a string (`short_text`,
+`long_text`, `email`, `phone`, `single_select`, `date`), a number (`number`), a boolean
+(`checkbox`) or a list of strings (`multi_select`).
+
+"""
+
+
+Answers = TypeAliasType("Answers", Annotated[dict[str, AnswerValue], Field(max_length=30)])
+"""
+Answers to the event type's `questions`, by question `key`. Every required question is
+answered; a key that is not one of the questions is refused. Each problem is a 400
+`parameter_missing` (a required answer left out) or `parameter_invalid` (a wrong type, a
+value not among the options, an unknown key) whose `param` is `answers.<key>` and whose
+message names the question; when several answers are wrong, `details.errors` lists each
+(`param`, `message`).
+
+"""
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -367,6 +435,7 @@ class BookingCreate(BaseModel):
     """
     Round robin only: book this host (one of the event type's `hosts`); 409 `slot_unavailable` when that host is not free at `start`. Default: the assignment rule picks.
     """
+    answers: Answers | MISSING = MISSING
     metadata: Metadata | MISSING = MISSING
 
 
@@ -402,104 +471,6 @@ class DateOverride(BaseModel):
     )
     date: date_aliased
     intervals: Annotated[list[TimeInterval], Field(max_length=48)]
-
-
-class EventTypeCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    title: Annotated[str, Field(max_length=200, min_length=1)]
-    slug: Annotated[str, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")]
-    """
-    Lowercase letters, digits and single hyphens; unique per account.
-    """
-    description: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
-    duration_minutes: Annotated[int, Field(ge=5, le=720)]
-    duration_options: Annotated[
-        list[DurationOption] | MISSING, Field(max_length=20, min_length=1)
-    ] = MISSING
-    """
-    Must include `duration_minutes`.
-    """
-    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    """
-    Default the duration.
-    """
-    buffer_before_minutes: Annotated[int, Field(ge=0, le=720)] = 0
-    buffer_after_minutes: Annotated[int, Field(ge=0, le=720)] = 0
-    minimum_notice_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
-    booking_window_days: Annotated[int, Field(ge=1, le=730)] = 60
-    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    seats_per_slot: Annotated[int, Field(ge=1, le=1000)] = 1
-    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
-    """
-    The schedule every host works. Default: the account's default schedule for an event
-    type without `hosts`; for a team event type, each host's own default schedule.
-
-    """
-    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Team event types: 1–50 hosts, each listed once, each an active host of this account
-    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
-    must be `single`).
-
-    """
-    assignment: Assignment | MISSING = MISSING
-    location: Location | MISSING = MISSING
-    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
-    destination_calendar: CalendarRef | MISSING = MISSING
-    on_calendar_error: OnCalendarError | MISSING = MISSING
-    active: bool = True
-    metadata: Metadata | MISSING = MISSING
-
-
-class EventTypeUpdate(BaseModel):
-    """
-    Fields to change. `null` clears `description`, `duration_options`, `slot_interval_minutes`, `max_bookings_per_day`, `location` and `destination_calendar`.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
-    slug: Annotated[str | MISSING, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")] = (
-        MISSING
-    )
-    description: Annotated[str | None | MISSING, Field(max_length=5000)] = MISSING
-    duration_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    duration_options: Annotated[
-        list[DurationOption] | None | MISSING, Field(max_length=20, min_length=1)
-    ] = MISSING
-    slot_interval_minutes: Annotated[int | None | MISSING, Field(ge=5, le=720)] = MISSING
-    buffer_before_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
-    buffer_after_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
-    minimum_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
-    booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
-    max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
-    seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    schedule_id: Annotated[
-        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
-    ] = MISSING
-    """
-    The schedule every host works; `null` (team event types only): each host works its own default schedule.
-    """
-    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Team event types: 1–50 hosts, each listed once, each an active host of this account
-    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
-    must be `single`).
-
-    """
-    assignment: Assignment | MISSING = MISSING
-    location: Location | None | MISSING = MISSING
-    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Replaces the list.
-    """
-    destination_calendar: CalendarRef | None | MISSING = MISSING
-    on_calendar_error: OnCalendarError | MISSING = MISSING
-    active: bool | MISSING = MISSING
-    metadata: Metadata | MISSING = MISSING
 
 
 class HostCreate(BaseModel):
@@ -552,6 +523,49 @@ class HostUpdate(BaseModel):
     `false` deactivates the host, `true` brings it back. The default host cannot be deactivated.
     """
     metadata: Metadata | MISSING = MISSING
+
+
+class Question(BaseModel):
+    """
+    A question the invitee answers when booking. `key` names the answer in a booking's
+    `answers`; `options` is required for `single_select` and `multi_select` and refused for
+    every other type.
+
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: Annotated[str, Field(max_length=40, pattern="^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    """
+    snake_case (lowercase letters, digits, single underscores; starting with a letter), unique within the event type.
+    """
+    label: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The question as people read it, e.g. `What is your company?`.
+    """
+    type: QuestionType
+    required: bool = False
+    """
+    Whether a booking must answer it.
+    """
+    options: Annotated[list[QuestionOption] | MISSING, Field(max_length=50, min_length=1)] = MISSING
+    """
+    The choices of a select, each listed once.
+    """
+    help_text: Annotated[str | MISSING, Field(max_length=500)] = MISSING
+    """
+    A hint shown with the question.
+    """
+
+
+Questions = TypeAliasType("Questions", Annotated[list[Question], Field(max_length=30)])
+"""
+What the invitee is asked when booking, in order (at most 30). A booking answers them in
+`answers`. Changing them never changes existing bookings, which keep the questions and
+answers they were made with.
+
+"""
 
 
 class ScheduleCreate(BaseModel):
@@ -611,3 +625,103 @@ class WebhookCreate(BaseModel):
     """
     events: Annotated[list[WebhookEventType], Field(min_length=1)]
     description: Annotated[str | MISSING, Field(max_length=500)] = MISSING
+
+
+class EventTypeCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[str, Field(max_length=200, min_length=1)]
+    slug: Annotated[str, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")]
+    """
+    Lowercase letters, digits and single hyphens; unique per account.
+    """
+    description: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    duration_options: Annotated[
+        list[DurationOption] | MISSING, Field(max_length=20, min_length=1)
+    ] = MISSING
+    """
+    Must include `duration_minutes`.
+    """
+    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    Default the duration.
+    """
+    buffer_before_minutes: Annotated[int, Field(ge=0, le=720)] = 0
+    buffer_after_minutes: Annotated[int, Field(ge=0, le=720)] = 0
+    minimum_notice_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
+    booking_window_days: Annotated[int, Field(ge=1, le=730)] = 60
+    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    seats_per_slot: Annotated[int, Field(ge=1, le=1000)] = 1
+    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
+    """
+    The schedule every host works. Default: the account's default schedule for an event
+    type without `hosts`; for a team event type, each host's own default schedule.
+
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
+    location: Location | MISSING = MISSING
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    destination_calendar: CalendarRef | MISSING = MISSING
+    on_calendar_error: OnCalendarError | MISSING = MISSING
+    active: bool = True
+    questions: Questions | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING
+
+
+class EventTypeUpdate(BaseModel):
+    """
+    Fields to change. `null` clears `description`, `duration_options`, `slot_interval_minutes`, `max_bookings_per_day`, `location` and `destination_calendar`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    slug: Annotated[str | MISSING, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")] = (
+        MISSING
+    )
+    description: Annotated[str | None | MISSING, Field(max_length=5000)] = MISSING
+    duration_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    duration_options: Annotated[
+        list[DurationOption] | None | MISSING, Field(max_length=20, min_length=1)
+    ] = MISSING
+    slot_interval_minutes: Annotated[int | None | MISSING, Field(ge=5, le=720)] = MISSING
+    buffer_before_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
+    buffer_after_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
+    minimum_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
+    booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
+    max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
+    seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    schedule_id: Annotated[
+        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    The schedule every host works; `null` (team event types only): each host works its own default schedule.
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
+    location: Location | None | MISSING = MISSING
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Replaces the list.
+    """
+    destination_calendar: CalendarRef | None | MISSING = MISSING
+    on_calendar_error: OnCalendarError | MISSING = MISSING
+    active: bool | MISSING = MISSING
+    questions: Questions | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING

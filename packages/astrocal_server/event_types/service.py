@@ -28,6 +28,7 @@ from astrocal_server.calendars.refs import check_calendars
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
+from astrocal_server.event_types.questions import check_questions, stored_questions
 from astrocal_server.event_types.rules import (
     check_durations,
     check_host_rows,
@@ -121,6 +122,12 @@ def _hosts(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _questions(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions as sent, checked (keys, options) and in their stored form."""
+    check_questions(sent)
+    return stored_questions(sent)
+
+
 async def _slug_in_use(
     session: AsyncSession, caller: Caller, slug: str, except_id: str | None = None
 ) -> bool:
@@ -184,6 +191,7 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
             location=values.get("location"),
             conflict_calendars=list(values.get("conflict_calendars", [])),
             destination_calendar=values.get("destination_calendar"),
+            questions=_questions(values.get("questions", [])),
             metadata_=dict(values.get("metadata", {})),
             created_at=now,
             updated_at=now,
@@ -243,6 +251,8 @@ async def update_event_type(
             event_type.conflict_calendars = list(sent["conflict_calendars"])
         if "destination_calendar" in sent:
             event_type.destination_calendar = sent["destination_calendar"]
+        if "questions" in sent:
+            event_type.questions = _questions(sent["questions"])
         if "metadata" in sent:
             event_type.metadata_ = patched_metadata(event_type.metadata_, sent["metadata"])
         check_durations(event_type.duration_minutes, event_type.duration_options)

@@ -24,7 +24,7 @@ from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import STATUS, TRANSP
 
 from astrocal_server.notify.notice import Notice
-from astrocal_server.notify.text import joined_names, multi_line, one_line
+from astrocal_server.notify.text import answers_block, joined_names, multi_line, one_line
 
 __all__ = ["PRODID", "Invite", "build_invite", "invite_uid"]
 
@@ -71,6 +71,8 @@ def _description(notice: Notice, links: Sequence[tuple[str, str]]) -> str:
         parts.append(multi_line(notice.event_description))
     if notice.notes:
         parts.append(f"Notes from {one_line(notice.invitee.name)}:\n{multi_line(notice.notes)}")
+    if notice.answers:
+        parts.append(answers_block(notice.answers))
     for host in notice.hosts:
         if host.email:
             parts.append(f"Contact {one_line(host.name)}: {host.email}")

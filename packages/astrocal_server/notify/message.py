@@ -9,7 +9,7 @@ The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
     │   └── text/calendar; method=REQUEST|CANCEL   (the same METHOD as inside the ICS)
     └── application/ics; name=invite.ics            (attachment, for clients that ignore the above)
 
-Everything a person typed (names, notes, titles, reasons) is escaped in HTML and flattened to one
+Everything a person typed (names, notes, titles, reasons, answers) is escaped in HTML and flattened to one
 line in headers, so it can neither inject markup nor start a new header.
 
 The invitee's copy carries their links (:attr:`Notice.links`): reschedule, cancel and view for a
@@ -76,6 +76,8 @@ class Content:
     extra: list[str] = field(default_factory=list)
     # The invitee's links, (label, URL), shown under "Need to make a change?" or alone.
     links: list[tuple[str, str]] = field(default_factory=list)
+    # (question label, answer) pairs, cleaned: the label on one line, the answer's lines kept.
+    answers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _address(email: str, name: str | None = None) -> Address:
@@ -211,6 +213,8 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
         contact_email=contact_email,
         extra=extra,
         links=invitee_links(notice) if role == "invitee" else [],
+        # The host reads what the invitee answered; the invitee knows it already.
+        answers=[(one_line(q), multi_line(a)) for q, a in notice.answers] if role == "host" else [],
     )
 
 
@@ -259,11 +263,20 @@ def render_text(content: Content) -> str:
         lines += ["", paragraph]
     if content.notes:
         lines += ["", "Notes:", content.notes]
+    if content.answers:
+        lines += ["", "Answers:"]
+        for label, answer in content.answers:
+            lines += [f"{label}:", *(f"  {line}" for line in answer.split("\n"))]
     if content.links:
         lines += ["", _links_heading(content)]
         lines += [f"{label}: {url}" for label, url in content.links]
     lines += ["", _contact_text(content), ""]
     return "\n".join(lines)
+
+
+def _lines_html(text: str) -> str:
+    """``text`` escaped, its line breaks as ``<br>``."""
+    return "<br>".join(html.escape(line) for line in text.split("\n"))
 
 
 def render_html(content: Content) -> str:
@@ -275,8 +288,17 @@ def render_html(content: Content) -> str:
     extra = "\n".join(f"<p>{e(p)}</p>" for p in content.extra)
     notes = ""
     if content.notes:
-        notes = "<p><strong>Notes:</strong><br>" + "<br>".join(
-            e(line) for line in content.notes.split("\n")
+        notes = f"<p><strong>Notes:</strong><br>{_lines_html(content.notes)}</p>"
+    answers = ""
+    if content.answers:
+        answers = (
+            "<h2>Answers</h2>\n<table>\n"
+            + "\n".join(
+                f'<tr><th align="left" valign="top" style="padding-right:12px">{e(label)}</th>'
+                f"<td>{_lines_html(answer)}</td></tr>"
+                for label, answer in content.answers
+            )
+            + "\n</table>"
         )
         notes += "</p>"
     links = ""
@@ -297,7 +319,7 @@ def render_html(content: Content) -> str:
         "<!DOCTYPE html>\n"
         '<html><head><meta charset="utf-8"><title>' + e(content.subject) + "</title></head><body>\n"
         f"<h1>{e(content.heading)}</h1>\n<p>{e(content.intro)}</p>\n"
-        f"<table>\n{rows}\n</table>\n{extra}\n{notes}\n{links}\n{contact}\n</body></html>\n"
+        f"<table>\n{rows}\n</table>\n{extra}\n{notes}\n{answers}\n{links}\n{contact}\n</body></html>\n"
     )
 
 

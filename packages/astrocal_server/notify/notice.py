@@ -8,6 +8,9 @@ The payload contract (written by the bookings code in the booking's transaction)
      "host": {"name", "email" (may be null), "time_zone"},
      "hosts": [{"id", "name", "email" (may be null), "time_zone"}, …]}
 
+The booking's ``answers`` (``[{key, label, type, value}]``) are read as (label, text) pairs; a
+booking without them (or a row written before questions existed) has none.
+
 ``hosts`` lists every host of the booking, the first one first; rows written before bookings had
 several hosts carry only ``host``, read as the one host.
 
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from astrocal_server.bookings.answers import answer_lines
 
 __all__ = [
     "InviteeLinks",
@@ -86,6 +91,8 @@ class Notice:
     event_description: str | None
     hosts: tuple[Person, ...]  # at least one; the assigned (or first) host first
     links: InviteeLinks = InviteeLinks(None, None, None)
+    # (question label, answer as text) for each answer the booking stored, in question order.
+    answers: tuple[tuple[str, str], ...] = ()
 
     @property
     def host(self) -> Person:
@@ -209,6 +216,7 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
             cancel=_link(booking, "cancel_url"),
             reschedule=_link(booking, "reschedule_url"),
         ),
+        answers=tuple(answer_lines(booking.get("answers"))),
     )
 
 

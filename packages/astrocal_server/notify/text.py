@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
-__all__ = ["joined_names", "multi_line", "one_line"]
+__all__ = ["answers_block", "joined_names", "multi_line", "one_line"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -38,3 +39,11 @@ def joined_names(names: list[str]) -> str:
     if len(cleaned) <= 1:
         return "".join(cleaned)
     return ", ".join(cleaned[:-1]) + " and " + cleaned[-1]
+
+
+def answers_block(answers: Sequence[tuple[str, str]]) -> str:
+    """A booking's (question label, answer) pairs as plain text for a description, each label on
+    one line and each answer's line breaks kept; empty when there are none."""
+    if not answers:
+        return ""
+    return "Answers:\n" + "\n".join(f"{one_line(q)}: {multi_line(a)}" for q, a in answers)

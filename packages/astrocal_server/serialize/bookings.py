@@ -42,6 +42,8 @@ def booking_to_api(
     out["metadata"] = dict(booking.metadata_)
     if booking.location:
         out["location"] = dict(booking.location)
+    if booking.answers:
+        out["answers"] = [dict(a) for a in booking.answers]
     out["livemode"] = booking.livemode
     optional_times = (
         ("cancelled_at", booking.cancelled_at),

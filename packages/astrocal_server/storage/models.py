@@ -187,6 +187,8 @@ class EventType(Base):
     invitee_can_cancel: Mapped[bool] = mapped_column(Boolean, default=True)
     invitee_can_reschedule: Mapped[bool] = mapped_column(Boolean, default=True)
     invitee_change_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"key", "label", "type", "required", "options"?, "help_text"?}] asked of every invitee.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -234,6 +236,9 @@ class Booking(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
     location: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # [{"key", "label", "type", "value"}] in question order: the answers with their questions as
+    # asked then (a list, since PostgreSQL's JSONB does not keep an object's key order).
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
     rescheduled_at: Mapped[datetime | None]

@@ -434,6 +434,39 @@ A host that is deactivated or deleted after being listed is never free.
 """
 
 
+QuestionType = TypeAliasType(
+    "QuestionType",
+    Literal[
+        "short_text",
+        "long_text",
+        "email",
+        "phone",
+        "number",
+        "single_select",
+        "multi_select",
+        "checkbox",
+        "date",
+    ],
+)
+"""
+What a question asks for, and so what its answer must be: `short_text` (a string up to
+500 characters), `long_text` (a string up to 5000, line breaks kept), `email` (an email
+address), `phone` (a phone number: digits with an optional leading `+`, spaces, dots,
+hyphens and parentheses; 7–15 digits), `number` (a finite JSON number), `single_select`
+(one of `options`), `multi_select` (a list of distinct `options`), `checkbox` (`true` or
+`false`; when required it must be `true`, as for an agreement), `date` (`YYYY-MM-DD`).
+
+"""
+
+
+QuestionOption = TypeAliasType(
+    "QuestionOption", Annotated[str, Field(max_length=100, min_length=1)]
+)
+"""
+One choice of a select question.
+"""
+
+
 class EventTypeHost(BaseModel):
     """
     One host of an event type.
@@ -454,196 +487,6 @@ class EventTypeHost(BaseModel):
 
 
 DurationOption = TypeAliasType("DurationOption", Annotated[int, Field(ge=5, le=720)])
-
-
-class EventType(BaseModel):
-    """
-    A bookable kind of meeting.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
-    """
-    Unique identifier (`evt_…`).
-    """
-    title: str
-    slug: str
-    """
-    URL-friendly name, unique per account.
-    """
-    description: str | MISSING = MISSING
-    """
-    Omitted when empty.
-    """
-    duration_minutes: Annotated[int, Field(ge=5, le=720)]
-    """
-    Default slot length.
-    """
-    duration_options: list[DurationOption] | MISSING = MISSING
-    """
-    Lengths an invitee may choose with `duration`; includes `duration_minutes`. Omitted when only the default is offered.
-    """
-    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    """
-    Minutes between slot starts. Omitted when it equals the duration (the default).
-    """
-    buffer_before_minutes: Annotated[int, Field(ge=0, le=720)]
-    buffer_after_minutes: Annotated[int, Field(ge=0, le=720)]
-    minimum_notice_minutes: Annotated[int, Field(ge=0)]
-    """
-    How long before a slot it can still be booked.
-    """
-    booking_window_days: Annotated[int, Field(ge=1)]
-    """
-    How many days ahead (rolling) slots are offered.
-    """
-    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1)] = MISSING
-    """
-    Cap on confirmed bookings of this event type per day (schedule's zone). Omitted when unlimited.
-    """
-    seats_per_slot: Annotated[int, Field(ge=1)]
-    """
-    How many invitees can book the same slot.
-    """
-    schedule_id: Annotated[str | None, Field(pattern="^sch_[a-z0-9]+$")]
-    """
-    The schedule slots come from (`sch_…`) for every host; `null` only for team event types whose hosts each work their own default schedule.
-    """
-    hosts: Annotated[list[EventTypeHost], Field(max_length=50)]
-    """
-    Who is booked, in order; empty for an event type hosted by the account's default host.
-    """
-    assignment: Assignment
-    location: Location | MISSING = MISSING
-    conflict_calendars: list[CalendarRef]
-    """
-    Calendars whose busy times block slots.
-    """
-    destination_calendar: CalendarRef | MISSING = MISSING
-    on_calendar_error: OnCalendarError
-    active: bool
-    """
-    Whether it can be booked.
-    """
-    metadata: Metadata
-    livemode: bool
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-
-
-class EventTypeCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    title: Annotated[str, Field(max_length=200, min_length=1)]
-    slug: Annotated[str, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")]
-    """
-    Lowercase letters, digits and single hyphens; unique per account.
-    """
-    description: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
-    duration_minutes: Annotated[int, Field(ge=5, le=720)]
-    duration_options: Annotated[
-        list[DurationOption] | MISSING, Field(max_length=20, min_length=1)
-    ] = MISSING
-    """
-    Must include `duration_minutes`.
-    """
-    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    """
-    Default the duration.
-    """
-    buffer_before_minutes: Annotated[int | None, Field(ge=0, le=720)] = 0
-    buffer_after_minutes: Annotated[int | None, Field(ge=0, le=720)] = 0
-    minimum_notice_minutes: Annotated[int | None, Field(ge=0, le=525600)] = 0
-    booking_window_days: Annotated[int | None, Field(ge=1, le=730)] = 60
-    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    seats_per_slot: Annotated[int | None, Field(ge=1, le=1000)] = 1
-    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
-    """
-    The schedule every host works. Default: the account's default schedule for an event
-    type without `hosts`; for a team event type, each host's own default schedule.
-
-    """
-    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Team event types: 1–50 hosts, each listed once, each an active host of this account
-    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
-    must be `single`).
-
-    """
-    assignment: Assignment | MISSING = MISSING
-    location: Location | MISSING = MISSING
-    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
-    destination_calendar: CalendarRef | MISSING = MISSING
-    on_calendar_error: OnCalendarError | MISSING = MISSING
-    active: bool | None = True
-    metadata: Metadata | MISSING = MISSING
-
-
-class EventTypeUpdate(BaseModel):
-    """
-    Fields to change. `null` clears `description`, `duration_options`, `slot_interval_minutes`, `max_bookings_per_day`, `location` and `destination_calendar`.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
-    slug: Annotated[str | MISSING, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")] = (
-        MISSING
-    )
-    description: Annotated[str | None | MISSING, Field(max_length=5000)] = MISSING
-    duration_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    duration_options: Annotated[
-        list[DurationOption] | None | MISSING, Field(max_length=20, min_length=1)
-    ] = MISSING
-    slot_interval_minutes: Annotated[int | None | MISSING, Field(ge=5, le=720)] = MISSING
-    buffer_before_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
-    buffer_after_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
-    minimum_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
-    booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
-    max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
-    seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
-    schedule_id: Annotated[
-        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
-    ] = MISSING
-    """
-    The schedule every host works; `null` (team event types only): each host works its own default schedule.
-    """
-    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Team event types: 1–50 hosts, each listed once, each an active host of this account
-    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
-    must be `single`).
-
-    """
-    assignment: Assignment | MISSING = MISSING
-    location: Location | None | MISSING = MISSING
-    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
-    """
-    Replaces the list.
-    """
-    destination_calendar: CalendarRef | None | MISSING = MISSING
-    on_calendar_error: OnCalendarError | MISSING = MISSING
-    active: bool | MISSING = MISSING
-    metadata: Metadata | MISSING = MISSING
-
-
-class EventTypeList(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    data: list[EventType]
-    has_more: bool
-    """
-    Whether another page follows.
-    """
-    next_cursor: str | None
-    """
-    Pass as `cursor` to get the next page; `null` on the last page.
-    """
 
 
 HostId = TypeAliasType("HostId", Annotated[str, Field(pattern="^host_[a-z0-9]+$")])
@@ -850,6 +693,20 @@ class InviteeUpdate(BaseModel):
 BookingStatus = TypeAliasType("BookingStatus", Literal["confirmed", "cancelled"])
 
 
+AnswerText = TypeAliasType("AnswerText", Annotated[str, Field(max_length=5000)])
+"""
+A text answer (the question's type sets the real limit, 500 characters for `short_text`).
+"""
+
+
+AnswerChoices = TypeAliasType(
+    "AnswerChoices", Annotated[list[QuestionOption], Field(max_length=50)]
+)
+"""
+The options a `multi_select` answer picks, each once.
+"""
+
+
 BookingActor = TypeAliasType("BookingActor", Literal["host", "invitee"])
 """
 Who made the change, present once it happened. `host` is a call with an API key; `invitee` is the invitee using the booking's link.
@@ -876,32 +733,6 @@ class BookingHost(BaseModel):
 
 
 Guest = TypeAliasType("Guest", Annotated[str, Field(max_length=320)])
-
-
-class BookingCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
-    start: AwareDatetime
-    """
-    A start returned by availability (any offset; normalised to UTC).
-    """
-    invitee: Invitee
-    guests: Annotated[list[Guest] | MISSING, Field(max_length=10)] = MISSING
-    """
-    Extra attendees' emails; they receive the invitation too.
-    """
-    notes: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
-    duration: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
-    """
-    One of the event type's `duration_options`; default `duration_minutes`.
-    """
-    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
-    """
-    Round robin only: book this host (one of the event type's `hosts`); 409 `slot_unavailable` when that host is not free at `start`. Default: the assignment rule picks.
-    """
-    metadata: Metadata | MISSING = MISSING
 
 
 class BookingUpdate(BaseModel):
@@ -1488,6 +1319,307 @@ class HostList(BaseModel):
     """
 
 
+class Question(BaseModel):
+    """
+    A question the invitee answers when booking. `key` names the answer in a booking's
+    `answers`; `options` is required for `single_select` and `multi_select` and refused for
+    every other type.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    key: Annotated[str, Field(max_length=40, pattern="^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    """
+    snake_case (lowercase letters, digits, single underscores; starting with a letter), unique within the event type.
+    """
+    label: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The question as people read it, e.g. `What is your company?`.
+    """
+    type: QuestionType
+    required: bool | None = False
+    """
+    Whether a booking must answer it.
+    """
+    options: Annotated[list[QuestionOption] | MISSING, Field(max_length=50, min_length=1)] = MISSING
+    """
+    The choices of a select, each listed once.
+    """
+    help_text: Annotated[str | MISSING, Field(max_length=500)] = MISSING
+    """
+    A hint shown with the question.
+    """
+
+
+Questions = TypeAliasType("Questions", Annotated[list[Question], Field(max_length=30)])
+"""
+What the invitee is asked when booking, in order (at most 30). A booking answers them in
+`answers`. Changing them never changes existing bookings, which keep the questions and
+answers they were made with.
+
+"""
+
+
+class EventType(BaseModel):
+    """
+    A bookable kind of meeting.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
+    """
+    Unique identifier (`evt_…`).
+    """
+    title: str
+    slug: str
+    """
+    URL-friendly name, unique per account.
+    """
+    description: str | MISSING = MISSING
+    """
+    Omitted when empty.
+    """
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    """
+    Default slot length.
+    """
+    duration_options: list[DurationOption] | MISSING = MISSING
+    """
+    Lengths an invitee may choose with `duration`; includes `duration_minutes`. Omitted when only the default is offered.
+    """
+    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    Minutes between slot starts. Omitted when it equals the duration (the default).
+    """
+    buffer_before_minutes: Annotated[int, Field(ge=0, le=720)]
+    buffer_after_minutes: Annotated[int, Field(ge=0, le=720)]
+    minimum_notice_minutes: Annotated[int, Field(ge=0)]
+    """
+    How long before a slot it can still be booked.
+    """
+    booking_window_days: Annotated[int, Field(ge=1)]
+    """
+    How many days ahead (rolling) slots are offered.
+    """
+    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1)] = MISSING
+    """
+    Cap on confirmed bookings of this event type per day (schedule's zone). Omitted when unlimited.
+    """
+    seats_per_slot: Annotated[int, Field(ge=1)]
+    """
+    How many invitees can book the same slot.
+    """
+    schedule_id: Annotated[str | None, Field(pattern="^sch_[a-z0-9]+$")]
+    """
+    The schedule slots come from (`sch_…`) for every host; `null` only for team event types whose hosts each work their own default schedule.
+    """
+    hosts: Annotated[list[EventTypeHost], Field(max_length=50)]
+    """
+    Who is booked, in order; empty for an event type hosted by the account's default host.
+    """
+    assignment: Assignment
+    location: Location | MISSING = MISSING
+    conflict_calendars: list[CalendarRef]
+    """
+    Calendars whose busy times block slots.
+    """
+    destination_calendar: CalendarRef | MISSING = MISSING
+    on_calendar_error: OnCalendarError
+    active: bool
+    """
+    Whether it can be booked.
+    """
+    questions: Questions | MISSING = MISSING
+    metadata: Metadata
+    livemode: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class EventTypeCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    title: Annotated[str, Field(max_length=200, min_length=1)]
+    slug: Annotated[str, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")]
+    """
+    Lowercase letters, digits and single hyphens; unique per account.
+    """
+    description: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    duration_options: Annotated[
+        list[DurationOption] | MISSING, Field(max_length=20, min_length=1)
+    ] = MISSING
+    """
+    Must include `duration_minutes`.
+    """
+    slot_interval_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    Default the duration.
+    """
+    buffer_before_minutes: Annotated[int | None, Field(ge=0, le=720)] = 0
+    buffer_after_minutes: Annotated[int | None, Field(ge=0, le=720)] = 0
+    minimum_notice_minutes: Annotated[int | None, Field(ge=0, le=525600)] = 0
+    booking_window_days: Annotated[int | None, Field(ge=1, le=730)] = 60
+    max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    seats_per_slot: Annotated[int | None, Field(ge=1, le=1000)] = 1
+    schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
+    """
+    The schedule every host works. Default: the account's default schedule for an event
+    type without `hosts`; for a team event type, each host's own default schedule.
+
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Omitted or empty: hosted by the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
+    location: Location | MISSING = MISSING
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    destination_calendar: CalendarRef | MISSING = MISSING
+    on_calendar_error: OnCalendarError | MISSING = MISSING
+    active: bool | None = True
+    questions: Questions | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING
+
+
+class EventTypeUpdate(BaseModel):
+    """
+    Fields to change. `null` clears `description`, `duration_options`, `slot_interval_minutes`, `max_bookings_per_day`, `location` and `destination_calendar`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    slug: Annotated[str | MISSING, Field(max_length=100, pattern="^[a-z0-9]+(-[a-z0-9]+)*$")] = (
+        MISSING
+    )
+    description: Annotated[str | None | MISSING, Field(max_length=5000)] = MISSING
+    duration_minutes: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    duration_options: Annotated[
+        list[DurationOption] | None | MISSING, Field(max_length=20, min_length=1)
+    ] = MISSING
+    slot_interval_minutes: Annotated[int | None | MISSING, Field(ge=5, le=720)] = MISSING
+    buffer_before_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
+    buffer_after_minutes: Annotated[int | MISSING, Field(ge=0, le=720)] = MISSING
+    minimum_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
+    booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
+    max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
+    seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    schedule_id: Annotated[
+        str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
+    ] = MISSING
+    """
+    The schedule every host works; `null` (team event types only): each host works its own default schedule.
+    """
+    hosts: Annotated[list[EventTypeHost] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Team event types: 1–50 hosts, each listed once, each an active host of this account
+    and mode. Replaces the list; empty: back to the account's default host (then `assignment`
+    must be `single`).
+
+    """
+    assignment: Assignment | MISSING = MISSING
+    location: Location | None | MISSING = MISSING
+    conflict_calendars: Annotated[list[CalendarRef] | MISSING, Field(max_length=50)] = MISSING
+    """
+    Replaces the list.
+    """
+    destination_calendar: CalendarRef | None | MISSING = MISSING
+    on_calendar_error: OnCalendarError | MISSING = MISSING
+    active: bool | MISSING = MISSING
+    questions: Questions | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING
+
+
+class EventTypeList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[EventType]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None
+    """
+    Pass as `cursor` to get the next page; `null` on the last page.
+    """
+
+
+AnswerValue = TypeAliasType("AnswerValue", AnswerText | int | float | bool | AnswerChoices)
+"""
+An answer, typed by its question (see `QuestionType`): a string (`short_text`,
+`long_text`, `email`, `phone`, `single_select`, `date`), a number (`number`), a boolean
+(`checkbox`) or a list of strings (`multi_select`).
+
+"""
+
+
+Answers = TypeAliasType("Answers", Annotated[dict[str, AnswerValue], Field(max_length=30)])
+"""
+Answers to the event type's `questions`, by question `key`. Every required question is
+answered; a key that is not one of the questions is refused. Each problem is a 400
+`parameter_missing` (a required answer left out) or `parameter_invalid` (a wrong type, a
+value not among the options, an unknown key) whose `param` is `answers.<key>` and whose
+message names the question; when several answers are wrong, `details.errors` lists each
+(`param`, `message`).
+
+"""
+
+
+class BookingAnswer(BaseModel):
+    """
+    One answer as the booking stored it, with its question as it was asked.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    key: str
+    label: str
+    """
+    The question's label when the booking was made.
+    """
+    type: QuestionType
+    value: AnswerValue
+
+
+class BookingCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime
+    """
+    A start returned by availability (any offset; normalised to UTC).
+    """
+    invitee: Invitee
+    guests: Annotated[list[Guest] | MISSING, Field(max_length=10)] = MISSING
+    """
+    Extra attendees' emails; they receive the invitation too.
+    """
+    notes: Annotated[str | MISSING, Field(max_length=5000)] = MISSING
+    duration: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    One of the event type's `duration_options`; default `duration_minutes`.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: book this host (one of the event type's `hosts`); 409 `slot_unavailable` when that host is not free at `start`. Default: the assignment rule picks.
+    """
+    answers: Answers | MISSING = MISSING
+    metadata: Metadata | MISSING = MISSING
+
+
 class Booking(BaseModel):
     """
     A booked slot of an event type.
@@ -1523,6 +1655,14 @@ class Booking(BaseModel):
     """
     metadata: Metadata
     location: Location | MISSING = MISSING
+    answers: list[BookingAnswer] | MISSING = MISSING
+    """
+    The answers given when booking, in the order the event type's questions had then,
+    each with the question's label and type as they were: editing or removing the event
+    type's questions never changes them. Unanswered optional questions are left out;
+    rescheduling keeps the answers. Omitted when there are none.
+
+    """
     livemode: bool
     cancelled_at: AwareDatetime | MISSING = MISSING
     """
