@@ -61,6 +61,9 @@ _DEFAULTED = (
     "seats_per_slot",
     "on_calendar_error",
     "active",
+    "invitee_can_cancel",
+    "invitee_can_reschedule",
+    "invitee_change_notice_minutes",
 )
 # Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
 _PLAIN = (
@@ -77,6 +80,9 @@ _PLAIN = (
     "seats_per_slot",
     "on_calendar_error",
     "active",
+    "invitee_can_cancel",
+    "invitee_can_reschedule",
+    "invitee_change_notice_minutes",
 )
 
 
