@@ -48,7 +48,7 @@ from tests.support.world import World
 
 QUERY_NEEDS = {
     "availability.list": {"date": "2026-04-15"},
-    "invitee.bookings.availability": {"date": "2026-04-15"},
+    "invitee.availability": {"date": "2026-04-15"},
 }
 # The example's CalDAV server is a real host; requests here stay on loopback.
 BODY_NEEDS = {"calendar_connections.create": {"server_url": f"http://127.0.0.1:{closed_port()}/"}}
@@ -280,7 +280,7 @@ async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     """The world's booking, cancelled: no longer movable (and its link only shows it)."""
     booking = await ctx.world.need("booking")
     await ctx.client.post(f"/v1/bookings/{booking}/cancel", headers=ctx.world.headers)
-    if op.operation_id == "invitee.bookings.cancel":
+    if op.operation_id == "invitee.cancel":
         # A cancelled booking answers a cancel with itself: refuse by its event type instead.
         event_type = await ctx.world.need("event_type")
         await ctx.client.patch(
@@ -308,13 +308,13 @@ async def _invitee_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
 
 
 SPECIFIC: dict[tuple[str, str], Recipe] = {
-    ("invitee.bookings.retrieve", "429"): _invitee_throttled,
-    ("invitee.bookings.availability", "409"): _invitee_refused,
-    ("invitee.bookings.availability", "429"): _invitee_throttled,
-    ("invitee.bookings.cancel", "409"): _invitee_refused,
-    ("invitee.bookings.cancel", "429"): _invitee_throttled,
-    ("invitee.bookings.reschedule", "409"): _invitee_refused,
-    ("invitee.bookings.reschedule", "429"): _invitee_throttled,
+    ("invitee.retrieve", "429"): _invitee_throttled,
+    ("invitee.availability", "409"): _invitee_refused,
+    ("invitee.availability", "429"): _invitee_throttled,
+    ("invitee.cancel", "409"): _invitee_refused,
+    ("invitee.cancel", "429"): _invitee_throttled,
+    ("invitee.reschedule", "409"): _invitee_refused,
+    ("invitee.reschedule", "429"): _invitee_throttled,
     ("accounts.create", "403"): _signup_disabled,
     ("accounts.create", "429"): _address_throttled,
     ("api_keys.create", "403"): _live_key_from_a_test_key,

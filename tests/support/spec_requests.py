@@ -140,7 +140,8 @@ def operations() -> tuple[SpecOperation, ...]:
             op.id_slots = [
                 IdSlot(p["in"], p["name"])
                 for p in params
-                if p["in"] in {"path", "query"} and (p["name"].endswith("_id") or p["name"] in ID_KINDS)
+                if p["in"] in {"path", "query"}
+                and (p["name"].endswith("_id") or p["name"] in ID_KINDS)
             ]
             if op.json_body is not None:
                 op.id_slots += [

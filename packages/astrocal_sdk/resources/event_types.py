@@ -46,6 +46,9 @@ class EventTypesAPI(APIResource[M]):
         destination_calendar: CalendarRefParam | NotGiven = NOT_GIVEN,
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
+        invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
+        invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:
@@ -91,6 +94,9 @@ class EventTypesAPI(APIResource[M]):
         destination_calendar: CalendarRefParam | NotGiven | None = NOT_GIVEN,
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
+        invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
+        invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:

@@ -47,7 +47,9 @@ def _check_update(body: AccountUpdate) -> None:
         check_field(["invitee_url_template"], check_url_template, template)
 
 
-body_route(router, "account.update", AccountUpdate, service.update_account, account_to_api, _check_update)
+body_route(
+    router, "account.update", AccountUpdate, service.update_account, account_to_api, _check_update
+)
 
 
 @operation(

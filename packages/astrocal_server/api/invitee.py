@@ -37,25 +37,25 @@ async def _throttle(request: Request, token: str, state: StateDep) -> None:
 _LIMITED = [Depends(_throttle)]
 
 
-@operation(router, "invitee.bookings.retrieve", dependencies=_LIMITED)
+@operation(router, "invitee.retrieve", dependencies=_LIMITED)
 async def retrieve(token: str, state: StateDep) -> dict[str, Any]:
     return invitee_booking_to_api(await service.open_link(state, token))
 
 
-@operation(router, "invitee.bookings.availability", dependencies=_LIMITED)
+@operation(router, "invitee.availability", dependencies=_LIMITED)
 async def availability(token: str, request: Request, state: StateDep) -> dict[str, Any]:
     start_date, end_date, time_zone = parse_dates(request.query_params)
     return open_slots_to_api(await service.slots(state, token, start_date, end_date, time_zone))
 
 
-@operation(router, "invitee.bookings.cancel", dependencies=_LIMITED)
+@operation(router, "invitee.cancel", dependencies=_LIMITED)
 async def cancel(token: str, request: Request, state: StateDep) -> dict[str, Any]:
     body = await parse_json_body(request, BookingCancel)
     reason = body.reason if body.reason is not MISSING else None
     return invitee_booking_to_api(await service.cancel(state, token, reason))
 
 
-@operation(router, "invitee.bookings.reschedule", dependencies=_LIMITED)
+@operation(router, "invitee.reschedule", dependencies=_LIMITED)
 async def reschedule(token: str, request: Request, state: StateDep) -> dict[str, Any]:
     body = await parse_json_body(request, InviteeReschedule)
     start = check_start(body.start)

@@ -32,7 +32,9 @@ def settings(db_url: str) -> Settings:
     return server_settings(db_url, invitee_limit_per_minute=100_000)
 
 
-async def _booked(book: Book, event_type_id: str, start: Any = TUESDAY_9, **extra: Any) -> dict[str, Any]:
+async def _booked(
+    book: Book, event_type_id: str, start: Any = TUESDAY_9, **extra: Any
+) -> dict[str, Any]:
     r = await book(event_type_id, start, **extra)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -215,7 +217,9 @@ async def test_reschedule_by_token_says_invitee_and_refuses_a_taken_or_off_grid_
     error = _error(taken, 409, "slot_unavailable")
     assert error["details"]["alternatives"]
     off_grid = await client.post(path, json={"start": iso(TUESDAY_9 + timedelta(minutes=10))})
-    assert "not_on_slot_grid" in [x["code"] for x in _error(off_grid, 409, "slot_unavailable")["details"]["reasons"]]
+    assert "not_on_slot_grid" in [
+        x["code"] for x in _error(off_grid, 409, "slot_unavailable")["details"]["reasons"]
+    ]
     bad = await client.post(path, json={"start": "tomorrow"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "start"
     extra = await client.post(path, json={"start": iso(TUESDAY_9), "reassign": True})
@@ -269,7 +273,9 @@ async def test_the_event_types_rules_refuse_with_409_and_change_nothing(
     if action == "availability":
         r = await client.get(invitee_path(token, action), params={"date": "2026-04-14"})
     else:
-        r = await client.post(invitee_path(token, action), json={"start": iso(TUESDAY_9 + timedelta(hours=3))})
+        r = await client.post(
+            invitee_path(token, action), json={"start": iso(TUESDAY_9 + timedelta(hours=3))}
+        )
         if action == "cancel":
             r = await client.post(invitee_path(token, action), json={})
     _error(r, 409, code)
@@ -309,7 +315,9 @@ async def test_a_past_booking_changes_nothing(
     clock.set(TUESDAY_9 + timedelta(minutes=5))
     before = await _keyed(client, auth_headers, booking["id"])
     _error(await client.post(invitee_path(token, "cancel")), 409, "booking_past")
-    moved = await client.post(invitee_path(token, "reschedule"), json={"start": "2026-04-15T09:00:00Z"})
+    moved = await client.post(
+        invitee_path(token, "reschedule"), json={"start": "2026-04-15T09:00:00Z"}
+    )
     _error(moved, 409, "booking_past")
     assert await _keyed(client, auth_headers, booking["id"]) == before
     view = (await client.get(invitee_path(token))).json()
@@ -394,7 +402,9 @@ async def test_the_accounts_template_shapes_the_links(
     assert "invitee_url_template" not in account
 
     template = "https://app.example.com/b/{token}/{action}"
-    r = await client.patch("/v1/account", headers=auth_headers, json={"invitee_url_template": template})
+    r = await client.patch(
+        "/v1/account", headers=auth_headers, json={"invitee_url_template": template}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["invitee_url_template"] == template
     assert validate(r.json(), "/components/schemas/Account") == []
@@ -411,14 +421,22 @@ async def test_the_accounts_template_shapes_the_links(
     assert shown["manage_url"] == f"https://app.example.com/manage?t={token}"
     assert shown["cancel_url"] == f"https://app.example.com/manage?t={token}&action=cancel"
 
-    for bad in ("/relative/{token}", "https://app.example.com/no-token", "https://a.example/{token}/{x}"):
-        r = await client.patch("/v1/account", headers=auth_headers, json={"invitee_url_template": bad})
+    for bad in (
+        "/relative/{token}",
+        "https://app.example.com/no-token",
+        "https://a.example/{token}/{x}",
+    ):
+        r = await client.patch(
+            "/v1/account", headers=auth_headers, json={"invitee_url_template": bad}
+        )
         assert r.status_code == 400, r.text
         assert r.json()["error"]["param"] == "invitee_url_template"
         assert "{token}" in r.json()["error"]["message"]
     r = await client.patch("/v1/account", headers=auth_headers, json={"invitee_url_template": None})
     assert r.status_code == 200 and "invitee_url_template" not in r.json()
-    assert (await _keyed(client, auth_headers, booking["id"]))["manage_url"] == booking["manage_url"]
+    assert (await _keyed(client, auth_headers, booking["id"]))["manage_url"] == booking[
+        "manage_url"
+    ]
     # Nothing sent: nothing changes.
     assert (await client.patch("/v1/account", headers=auth_headers, json={})).status_code == 200
     unknown = await client.patch("/v1/account", headers=auth_headers, json={"name": "x"})
@@ -442,7 +460,11 @@ async def test_event_type_fields_default_change_and_are_checked(
     assert r.json()["invitee_can_reschedule"] is False
     assert r.json()["invitee_can_cancel"] is True
     assert r.json()["invitee_change_notice_minutes"] == 30
-    for bad in ({"invitee_change_notice_minutes": -1}, {"invitee_change_notice_minutes": 525601}, {"invitee_can_cancel": "no"}):
+    for bad in (
+        {"invitee_change_notice_minutes": -1},
+        {"invitee_change_notice_minutes": 525601},
+        {"invitee_can_cancel": "no"},
+    ):
         r = await client.patch(f"/v1/event_types/{evt['id']}", headers=auth_headers, json=bad)
         assert r.status_code == 400, r.text
         assert r.json()["error"]["param"] == next(iter(bad))

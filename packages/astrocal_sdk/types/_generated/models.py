@@ -1020,9 +1020,9 @@ class InviteeRefusal(BaseModel):
     """
 
 
-class EventType1(BaseModel):
+class InviteeEventType(BaseModel):
     """
-    What was booked.
+    What was booked, as the invitee sees it.
     """
 
     model_config = ConfigDict(
@@ -1035,68 +1035,15 @@ class EventType1(BaseModel):
     """
 
 
-class Host1(BaseModel):
+class InviteeHost(BaseModel):
+    """
+    A host of the booking, by name only.
+    """
+
     model_config = ConfigDict(
         extra="allow",
     )
     name: str
-
-
-class InviteeBooking(BaseModel):
-    """
-    A booking as its invitee sees it through the booking's link: no metadata, no host
-    emails or ids, no other invitee of a seated slot, no id but the booking's.
-
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    id: Annotated[str, Field(pattern="^bk_[a-z0-9]+$")]
-    status: BookingStatus
-    start: AwareDatetime
-    end: AwareDatetime
-    duration_minutes: Annotated[int, Field(ge=5, le=720)]
-    event_type: EventType1
-    """
-    What was booked.
-    """
-    location: Location | MISSING = MISSING
-    hosts: Annotated[list[Host1], Field(min_length=1)]
-    """
-    The hosts' names, the assigned (or first) host first.
-    """
-    invitee: Invitee
-    guests: list[str]
-    notes: str | MISSING = MISSING
-    """
-    The notes given when booking; omitted when empty.
-    """
-    cancelled_at: AwareDatetime | MISSING = MISSING
-    cancel_reason: str | MISSING = MISSING
-    cancelled_by: BookingActor | MISSING = MISSING
-    rescheduled_at: AwareDatetime | MISSING = MISSING
-    reschedule_reason: str | MISSING = MISSING
-    previous_start: AwareDatetime | MISSING = MISSING
-    previous_end: AwareDatetime | MISSING = MISSING
-    rescheduled_by: BookingActor | MISSING = MISSING
-    can_cancel: bool
-    """
-    Whether `POST …/cancel` would be accepted now (true for a cancelled booking, which a cancel answers unchanged).
-    """
-    can_reschedule: bool
-    """
-    Whether `POST …/reschedule` would be accepted now.
-    """
-    cancel_refusal: InviteeRefusal | MISSING = MISSING
-    reschedule_refusal: InviteeRefusal | MISSING = MISSING
-    change_deadline: AwareDatetime | MISSING = MISSING
-    """
-    The last instant a change through the link is accepted (the start minus the event type's `invitee_change_notice_minutes`); omitted when none is allowed.
-    """
-    manage_url: str
-    cancel_url: str
-    reschedule_url: str
 
 
 class InviteeReschedule(BaseModel):
@@ -1749,6 +1696,60 @@ class BookingList(BaseModel):
     """
     Pass as `cursor` to get the next page; `null` on the last page.
     """
+
+
+class InviteeBooking(BaseModel):
+    """
+    A booking as its invitee sees it through the booking's link: no metadata, no host
+    emails or ids, no other invitee of a seated slot, no id but the booking's.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^bk_[a-z0-9]+$")]
+    status: BookingStatus
+    start: AwareDatetime
+    end: AwareDatetime
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    event_type: InviteeEventType
+    location: Location | MISSING = MISSING
+    hosts: Annotated[list[InviteeHost], Field(min_length=1)]
+    """
+    The hosts' names, the assigned (or first) host first.
+    """
+    invitee: Invitee
+    guests: list[str]
+    notes: str | MISSING = MISSING
+    """
+    The notes given when booking; omitted when empty.
+    """
+    cancelled_at: AwareDatetime | MISSING = MISSING
+    cancel_reason: str | MISSING = MISSING
+    cancelled_by: BookingActor | MISSING = MISSING
+    rescheduled_at: AwareDatetime | MISSING = MISSING
+    reschedule_reason: str | MISSING = MISSING
+    previous_start: AwareDatetime | MISSING = MISSING
+    previous_end: AwareDatetime | MISSING = MISSING
+    rescheduled_by: BookingActor | MISSING = MISSING
+    can_cancel: bool
+    """
+    Whether `POST …/cancel` would be accepted now (true for a cancelled booking, which a cancel answers unchanged).
+    """
+    can_reschedule: bool
+    """
+    Whether `POST …/reschedule` would be accepted now.
+    """
+    cancel_refusal: InviteeRefusal | MISSING = MISSING
+    reschedule_refusal: InviteeRefusal | MISSING = MISSING
+    change_deadline: AwareDatetime | MISSING = MISSING
+    """
+    The last instant a change through the link is accepted (the start minus the event type's `invitee_change_notice_minutes`); omitted when none is allowed.
+    """
+    manage_url: str
+    cancel_url: str
+    reschedule_url: str
 
 
 class BookingEvent(BaseModel):
