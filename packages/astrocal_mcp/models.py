@@ -17,6 +17,7 @@ __all__ = [
     "BookingHostInfo",
     "BookingInfo",
     "BookingList",
+    "BookingWithLinks",
     "CurrentTime",
     "EventTypeInfo",
     "EventTypeList",
@@ -155,7 +156,7 @@ class BookingInfo(Output):
     invitee_timezone: str | None = None
     hosts: list[BookingHostInfo] = Field(
         default_factory=list,
-        description="Who the booking is with; the assigned (or first) host first.",
+        description="The assigned (or first) host first.",
     )
     notes: str | None = None
     location: str | None = None
@@ -163,6 +164,14 @@ class BookingInfo(Output):
     rescheduled_at: str | None = None
     cancelled_at: str | None = None
     cancel_reason: str | None = None
+
+
+# A booking with the invitee's own links (they need no API key): for the person who booked, no
+# one else. Only in the results an agent passes on (create, get, reschedule): schema tokens count.
+class BookingWithLinks(BookingInfo):
+    manage_url: str | None = None
+    cancel_url: str | None = None
+    reschedule_url: str | None = None
 
 
 class HostInfo(Output):

@@ -13,6 +13,7 @@ from astrocal_mcp.models import (
     AvailabilityResult,
     BookingHostInfo,
     BookingInfo,
+    BookingWithLinks,
     EventTypeInfo,
     Explanation,
     HostInfo,
@@ -24,6 +25,7 @@ from astrocal_mcp.timeutil import describe_instant, utc_text
 __all__ = [
     "availability_result",
     "booking_info",
+    "booking_with_links",
     "event_type_info",
     "explanation",
     "host_info",
@@ -185,4 +187,14 @@ def booking_info(booking: Any) -> BookingInfo:
         rescheduled_at=_utc(_get(booking, "rescheduled_at")),
         cancelled_at=_utc(_get(booking, "cancelled_at")),
         cancel_reason=_get(booking, "cancel_reason"),
+    )
+
+
+def booking_with_links(booking: Any) -> BookingWithLinks:
+    """:func:`booking_info` plus the invitee's links, for results an agent hands on."""
+    return BookingWithLinks(
+        **booking_info(booking).model_dump(),
+        manage_url=_get(booking, "manage_url"),
+        cancel_url=_get(booking, "cancel_url"),
+        reschedule_url=_get(booking, "reschedule_url"),
     )

@@ -7,6 +7,7 @@ from astrocal_mcp.models import (
     AvailabilityResult,
     BookingInfo,
     BookingList,
+    BookingWithLinks,
     CurrentTime,
     EventTypeList,
     Explanation,
@@ -135,6 +136,11 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     if b.cancelled_at:
         reason = f" ({b.cancel_reason})" if b.cancel_reason else ""
         lines.append(f"cancelled at {b.cancelled_at}{reason}")
+    if isinstance(b, BookingWithLinks) and b.manage_url:
+        lines.append(
+            "the invitee's own links (no API key; give them only to the invitee): "
+            f"manage {b.manage_url}, cancel {b.cancel_url}, reschedule {b.reschedule_url}"
+        )
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from astrocal_mcp.models import (
     AvailabilityResult,
     BookingInfo,
     BookingList,
+    BookingWithLinks,
     CurrentTime,
     EventTypeList,
     Explanation,
@@ -360,7 +361,7 @@ async def create_booking(
             "let the event type's rule pick."
         ),
     ] = None,
-) -> Annotated[CallToolResult, BookingInfo]:
+) -> Annotated[CallToolResult, BookingWithLinks]:
     """Book a start_time (from check_availability) for the invitee, who gets an email invite.
     Retrying with the same arguments returns the same booking instead of a second one."""
     deps = _deps(ctx)
@@ -405,12 +406,14 @@ async def create_booking(
             booking, headline = existing, f"Already booked by an earlier call: {existing.id}."
         except APIError as exc:
             raise _fail(deps, exc, shown_in) from None
-    result = outputs.booking_info(booking)
+    result = outputs.booking_with_links(booking)
     return _result(result, render.render_booking(result, headline=headline))
 
 
 @_tool(READ_ONLY)
-async def get_booking(ctx: Ctx, booking_id: BookingId) -> Annotated[CallToolResult, BookingInfo]:
+async def get_booking(
+    ctx: Ctx, booking_id: BookingId
+) -> Annotated[CallToolResult, BookingWithLinks]:
     """One booking by id, with its status, time, invitee and host(s)."""
     deps = _deps(ctx)
     async with deps.clients() as client:
@@ -418,7 +421,7 @@ async def get_booking(ctx: Ctx, booking_id: BookingId) -> Annotated[CallToolResu
             booking = await client.bookings.retrieve(booking_id.strip())
         except APIError as exc:
             raise _fail(deps, exc) from None
-    result = outputs.booking_info(booking)
+    result = outputs.booking_with_links(booking)
     return _result(result, render.render_booking(result))
 
 
@@ -461,7 +464,7 @@ async def reschedule_booking(
         bool | None,
         Field(description="Round robin: if its host is busy then, move it to another free host."),
     ] = None,
-) -> Annotated[CallToolResult, BookingInfo]:
+) -> Annotated[CallToolResult, BookingWithLinks]:
     """Move a booking to a new open start (same length, same id, same host unless reassign);
     the invitee is notified."""
     deps = _deps(ctx)
@@ -484,7 +487,7 @@ async def reschedule_booking(
                 headline = f"Rescheduled {booking.id}."
         except APIError as exc:
             raise _fail(deps, exc, invitee_zone) from None
-    result = outputs.booking_info(booking)
+    result = outputs.booking_with_links(booking)
     return _result(result, render.render_booking(result, headline=headline))
 
 

@@ -22,8 +22,7 @@ from astrocal_server.api.ratelimit import enforce_invitee
 from astrocal_server.api.routes import operation
 from astrocal_server.contract.requests import BookingCancel, InviteeReschedule
 from astrocal_server.invitee import service
-from astrocal_server.serialize.availability import open_slots_to_api
-from astrocal_server.serialize.invitee import invitee_booking_to_api
+from astrocal_server.serialize.invitee import invitee_booking_to_api, invitee_slots_to_api
 
 __all__ = ["router"]
 
@@ -45,7 +44,7 @@ async def retrieve(token: str, state: StateDep) -> dict[str, Any]:
 @operation(router, "invitee.availability", dependencies=_LIMITED)
 async def availability(token: str, request: Request, state: StateDep) -> dict[str, Any]:
     start_date, end_date, time_zone = parse_dates(request.query_params)
-    return open_slots_to_api(await service.slots(state, token, start_date, end_date, time_zone))
+    return invitee_slots_to_api(await service.slots(state, token, start_date, end_date, time_zone))
 
 
 @operation(router, "invitee.cancel", dependencies=_LIMITED)

@@ -1,7 +1,8 @@
 """The invitee's view of a booking (``/v1/invitee/bookings/{token}``): what the person holding the
 link may see. Built field by field, never from :func:`~astrocal_server.serialize.bookings.booking_to_api`,
 so a field added to the booking object does not leak here by default: no metadata, no host
-emails or ids, no event type, host or account ids, no other invitee of a seated slot.
+emails or ids, no event type or account ids, no other invitee of a seated slot. Open slots name
+the booking's event type (the ``Availability`` object requires it) but no host.
 
 ``found.booking.hosts`` must be loaded (the invitee service loads it).
 """
@@ -10,11 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from astrocal_server.availability.service import OpenSlots
 from astrocal_server.invitee.rules import Refusal
 from astrocal_server.invitee.service import InviteeBooking
+from astrocal_server.serialize.availability import open_slots_to_api
 from astrocal_server.serialize.common import format_datetime, put
 
-__all__ = ["invitee_booking_to_api"]
+__all__ = ["invitee_booking_to_api", "invitee_slots_to_api"]
+
+
+def invitee_slots_to_api(found: OpenSlots) -> dict[str, Any]:
+    """Open slots as ``GET /v1/availability`` answers them, less the hosts free at each start
+    (a team's host ids are the account's, not the invitee's)."""
+    out = open_slots_to_api(found)
+    for slot in out["data"]:
+        slot.pop("host_ids", None)
+    return out
 
 
 def _refusal(refusal: Refusal | None) -> dict[str, str] | None:

@@ -6,6 +6,7 @@ indistinguishable 404, requests are limited per address and per token, and the a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -516,3 +517,36 @@ async def test_the_schedule_of_another_account_is_not_reachable_by_the_view(
     mine = await _booked(book, (await make_event_type())["id"])
     assert (await client.get(invitee_path(token_of(theirs)))).json()["id"] == theirs["id"]
     assert (await client.get(invitee_path(token_of(mine)))).json()["id"] == mine["id"]
+
+
+async def test_a_token_cancel_racing_a_keyed_reschedule_has_one_consistent_outcome(
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    book: Book,
+    make_event_type: MakeEventType,
+    outbox: Outbox,
+) -> None:
+    evt = await make_event_type()
+    for round_ in range(4):
+        start = TUESDAY_9 + timedelta(days=7 * round_)
+        booking = await _booked(book, evt["id"], start)
+        new_start = iso(start + timedelta(hours=5))
+        cancel, move = await asyncio.gather(
+            client.post(invitee_path(token_of(booking), "cancel"), json={"reason": "race"}),
+            client.post(
+                f"/v1/bookings/{booking['id']}/reschedule",
+                headers=auth_headers,
+                json={"start": new_start},
+            ),
+        )
+        assert cancel.status_code == 200, cancel.text
+        final = await _keyed(client, auth_headers, booking["id"])
+        assert final["status"] == "cancelled" and final["cancelled_by"] == "invitee"
+        events = sorted(topic for _, topic in await outbox(booking["id"]))
+        if move.status_code == 200:  # the reschedule went first, then the cancel
+            assert final["start"] == new_start and final["rescheduled_by"] == "host"
+            assert events == ["booking.cancelled", "booking.created", "booking.rescheduled"]
+        else:  # the cancel went first: the reschedule found it cancelled and changed nothing
+            _error(move, 409, "booking_cancelled")
+            assert final["start"] == booking["start"] and "rescheduled_at" not in final
+            assert events == ["booking.cancelled", "booking.created"]
