@@ -78,7 +78,7 @@ def slots_command(
     cli.emit(result, lambda body: slots_table(cli, body))
 
 
-@GROUP.command("cancel")
+@GROUP.command("cancel", confirm=True)
 def cancel_command(
     cli: Cli,
     link: LinkArg,
