@@ -269,7 +269,9 @@ def repair(case: schemathesis.Case) -> None:
         for fields in (case.query, case.body):
             if isinstance(fields, dict):
                 fields.pop("duration", None)
-    if case.path == "/v1/availability":
+    if case.path in ("/v1/availability", "/v1/invitee/bookings/{token}/availability"):
+        if case.method == "GET" and case.query is None:
+            case.query = {}
         fields = case.query if case.method == "GET" else case.body
         if isinstance(fields, dict) and not {"date", "start_date", "end_date"} & fields.keys():
             fields["date"] = "2026-04-15"  # a date, or a range, is required (openapi.yaml)
