@@ -22,12 +22,9 @@ def _json(result: Any) -> Any:
 
 
 def _book(run: Run, event_type: str, start: str) -> dict[str, Any]:
-    return dict(
-        _json(
-            run("bookings", "create", "--event-type", event_type, "--start", start, *BERLIN,
-                "--name", "Jo Smith", "--email", "jo@example.com", "--json")
-        )  # fmt: skip
-    )
+    booked = run("bookings", "create", "--event-type", event_type, "--start", start, *BERLIN,
+                 "--name", "Jo Smith", "--email", "jo@example.com", "--json")  # fmt: skip
+    return dict(_json(booked))
 
 
 def test_event_type_options_and_the_links_shown_on_a_booking(run: Run, api: httpx.Client) -> None:

@@ -5,8 +5,8 @@
 (taught to schemathesis here), cross-field rules (an interval's end after its start, intervals of
 one day apart, a date range of at most 62 days, duration options that include the duration, a
 default schedule that is not unset directly, a duration among the event type's options, an
-assignment that fits the hosts listed, ``reassign`` only for round robin bookings), instants
-between 1971 and 9000, deliverable email
+assignment that fits the hosts listed, ``reassign`` only for round robin bookings, an invitee
+link template with ``{token}`` once), instants between 1971 and 9000, deliverable email
 domains, webhook hosts that resolve, and cursors the server issued. :func:`repair` mends
 generated requests on exactly those rules and nothing else, so every other refusal of valid data
 fails the run; the two operations whose inputs only the server or the outside world can make valid
@@ -34,6 +34,7 @@ import schemathesis
 from astrocal_server.bootstrap import ensure_initialised
 from astrocal_server.clock import SystemClock
 from astrocal_server.config import Settings
+from astrocal_server.invitee.links import check_url_template
 from fastapi import FastAPI
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
@@ -247,6 +248,16 @@ def _instant_in_range(text: Any) -> Any:
     return text if year.isdigit() and 1971 <= int(year) <= 9000 else "2026-04-15T14:00:00Z"
 
 
+def _fillable(template: str) -> bool:
+    """An invitee link template the server can fill: an absolute http(s) URL with ``{token}``
+    once (openapi.yaml, ``AccountUpdate``)."""
+    try:
+        check_url_template(template)
+    except ValueError:
+        return False
+    return True
+
+
 def repair(case: schemathesis.Case) -> None:
     # One key per generated request: a key reused with another body is refused (422) by design.
     if case.headers and "Idempotency-Key" in case.headers:
@@ -259,6 +270,10 @@ def repair(case: schemathesis.Case) -> None:
         # ScheduleUpdate); a request cannot know which one it is.
         if case.path.startswith("/v1/schedules/") and case.body.get("is_default") is False:
             del case.body["is_default"]
+    if case.path == "/v1/account" and isinstance(case.body, dict):
+        template = case.body.get("invitee_url_template")
+        if isinstance(template, str) and not _fillable(template):
+            case.body["invitee_url_template"] = "https://app.example.com/manage/{token}"
     if case.query:
         query = _emails(_meaningful(dict(case.query)))
         query.pop("cursor", None)  # only a next_cursor the server returned is a valid cursor
