@@ -550,3 +550,29 @@ async def test_a_token_cancel_racing_a_keyed_reschedule_has_one_consistent_outco
             _error(move, 409, "booking_cancelled")
             assert final["start"] == booking["start"] and "rescheduled_at" not in final
             assert events == ["booking.cancelled", "booking.created"]
+
+
+async def test_a_team_booking_shows_host_names_and_slots_without_host_ids(
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    book: Book,
+    make_hosts: Any,
+    make_team: Any,
+) -> None:
+    hosts = await make_hosts(2)
+    team = await make_team(hosts, "collective")
+    booking = await _booked(book, team["id"])
+    token = token_of(booking)
+    view = (await client.get(invitee_path(token))).json()
+    assert view["hosts"] == [{"name": h["name"]} for h in booking["hosts"]]
+    keyed = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": team["id"], "date": "2026-04-14"},
+    )
+    assert all(slot.get("host_ids") for slot in keyed.json()["data"])  # what the key sees
+    slots = await client.get(invitee_path(token, "availability"), params={"date": "2026-04-14"})
+    assert slots.status_code == 200, slots.text
+    text = slots.text
+    assert slots.json()["data"] and "host_ids" not in text
+    assert not any(host in text or host in str(view) for host in hosts)

@@ -12,12 +12,10 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.support.bookings import create_event_type, iso, make_schedule
+from tests.support.bookings import iso, open_all_week
 from tests.support.invitee import invitee_path, token_of
 from tests.support.raw_rows import raw_rows
 from tests.support.webhooks import Receiver
-
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 async def test_invitee_changes_reach_webhooks_with_real_links_and_no_token_is_stored(
@@ -31,17 +29,7 @@ async def test_invitee_changes_reach_webhooks_with_real_links_and_no_token_is_st
     validate_event: Any,
 ) -> None:
     endpoint = await make_endpoint(headers=live_headers)
-    schedule = await make_schedule(
-        client, live_headers, name="Always", days=DAYS, start="00:00", end="24:00"
-    )
-    event_type = await create_event_type(
-        client,
-        live_headers,
-        title="Call",
-        slug="inv-call",
-        duration_minutes=30,
-        schedule_id=schedule,
-    )
+    event_type = await open_all_week(client, live_headers, "Call", "inv-call")
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
     created = await client.post(
         "/v1/bookings",
