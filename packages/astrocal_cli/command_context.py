@@ -79,9 +79,17 @@ class Cli:
     def settings(self) -> Resolved:
         return resolve(self.config, self.profile_option)
 
-    def client(self) -> Astrocal:
+    def client(self, *, key_needed: bool = True) -> Astrocal:
+        """The SDK client of the profile. ``key_needed=False``: operations whose credential is
+        elsewhere (an invitee link's token) run without a saved key too."""
         if self._client is None:
             settings = self.settings
+            if not settings.api_key and not key_needed:
+                from astrocal_sdk import Astrocal
+
+                # The server ignores the key on these routes; the SDK only wants one given.
+                self._client = Astrocal(api_key="sk_none", base_url=settings.base_url)
+                return self._client
             if not settings.api_key:
                 raise CliError(
                     f"No API key for profile {settings.profile!r}. Run `astrocal login` "
@@ -93,9 +101,11 @@ class Cli:
             self._client = Astrocal(api_key=settings.api_key, base_url=settings.base_url)
         return self._client
 
-    def call(self, waiting: str, operation: Callable[[Any], Any]) -> ApiResult:
+    def call(
+        self, waiting: str, operation: Callable[[Any], Any], *, key_needed: bool = True
+    ) -> ApiResult:
         """Run ``operation(client.with_raw_response)`` under a spinner; the raw response's body."""
-        client = self.client()
+        client = self.client(key_needed=key_needed)
         with self.out.spinner(waiting):
             raw = operation(client.with_raw_response)
         if raw is None:  # a 204 answer (deletes): nothing to show, nothing to print for --json

@@ -28,6 +28,7 @@ __all__ = [
     "EVENT_TYPE_ROW",
     "HOST",
     "HOST_ROW",
+    "INVITEE_BOOKING",
     "SCHEDULE",
     "SCHEDULE_ROW",
     "USAGE",
@@ -210,6 +211,7 @@ ACCOUNT = _fields(
     ("Email", "email"),
     ("Time zone", "time_zone"),
     ("Plan", "plan"),
+    ("Invitee URL template", "invitee_url_template"),
     ("Created", "created_at", "time"),
 )
 
@@ -288,6 +290,9 @@ EVENT_TYPE = _detail(
     ("Destination calendar", "destination_calendar", "json"),
     ("On calendar error", "on_calendar_error"),
     ("Questions", "questions", "questions"),
+    ("Invitee may cancel", "invitee_can_cancel", "bool"),
+    ("Invitee may reschedule", "invitee_can_reschedule", "bool"),
+    ("Invitee change notice", "invitee_change_notice_minutes"),
     ("Metadata", "metadata", "json"),
 )
 
@@ -310,10 +315,38 @@ BOOKING = _detail(
     ("Answers", "answers", "answers"),
     ("Metadata", "metadata", "json"),
     ("Rescheduled", "rescheduled_at", "time"),
+    ("Rescheduled by", "rescheduled_by"),
     ("Previous start", "previous_start", "time"),
     ("Reschedule reason", "reschedule_reason"),
     ("Cancelled", "cancelled_at", "time"),
+    ("Cancelled by", "cancelled_by"),
     ("Cancel reason", "cancel_reason"),
+    # The invitee's own links (send them only to the invitee: the token in them is a credential).
+    ("Manage link", "manage_url"),
+    ("Cancel link", "cancel_url"),
+    ("Reschedule link", "reschedule_url"),
+)
+# A booking as its invitee sees it (``astrocal invitee show``).
+INVITEE_BOOKING = _fields(
+    ("Id", "id", "id"),
+    ("Status", "status"),
+    ("Start", "start", "time"),
+    ("End", "end", "time"),
+    ("What", "event_type.title"),
+    ("Hosts", "hosts", "names"),
+    ("Invitee", "invitee.name"),
+    ("Email", "invitee.email"),
+    ("Location", "location", "json"),
+    ("May cancel", "can_cancel", "bool"),
+    ("Cancel refused", "cancel_refusal.message"),
+    ("May reschedule", "can_reschedule", "bool"),
+    ("Reschedule refused", "reschedule_refusal.message"),
+    ("Changes close", "change_deadline", "time"),
+    ("Previous start", "previous_start", "time"),
+    ("Rescheduled by", "rescheduled_by"),
+    ("Cancelled", "cancelled_at", "time"),
+    ("Cancelled by", "cancelled_by"),
+    ("Manage link", "manage_url"),
 )
 
 WEBHOOK_ROW = _fields(

@@ -232,6 +232,10 @@ class BookingInfo(Output):
     previously: str | None = None
     cancelled_at: str | None = None
     cancel_reason: str | None = None
+    # The invitee's own links (no API key), on the results an agent hands on to the person.
+    manage_url: str | None = None
+    cancel_url: str | None = None
+    reschedule_url: str | None = None
 
 
 class HostInfo(Output):

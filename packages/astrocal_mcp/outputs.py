@@ -229,7 +229,9 @@ def _answers(answers: Iterable[Any]) -> dict[str, Any] | None:
     return out or None
 
 
-def booking_info(booking: Any, shown: ShownZone) -> BookingInfo:
+def booking_info(booking: Any, shown: ShownZone, *, links: bool = False) -> BookingInfo:
+    """The booking as a tool shows it; ``links`` adds the invitee's own links (for the results an
+    agent hands on to the person: create, get, reschedule)."""
     invitee = _get(booking, "invitee", {})
     start, end = _instant(_get(booking, "start")), _instant(_get(booking, "end"))
     previous = _get(booking, "previous_start")
@@ -258,4 +260,7 @@ def booking_info(booking: Any, shown: ShownZone) -> BookingInfo:
         previously=None if previous is None else show_instant(_instant(previous), shown),
         cancelled_at=None if cancelled is None else show_instant(_instant(cancelled), shown),
         cancel_reason=_get(booking, "cancel_reason"),
+        manage_url=_get(booking, "manage_url") if links else None,
+        cancel_url=_get(booking, "cancel_url") if links else None,
+        reschedule_url=_get(booking, "reschedule_url") if links else None,
     )

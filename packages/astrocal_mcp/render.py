@@ -170,6 +170,11 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     if b.cancelled_at:
         reason = f" ({b.cancel_reason})" if b.cancel_reason else ""
         lines.append(f"cancelled: {b.cancelled_at}{reason}")
+    if b.manage_url:
+        lines.append(
+            "the invitee's own links (no API key; give them only to the invitee): "
+            f"manage {b.manage_url}, cancel {b.cancel_url}, reschedule {b.reschedule_url}"
+        )
     return "\n".join(lines)
 
 

@@ -465,10 +465,16 @@ def _booking_zone(
 
 
 async def _shown_booking(
-    client: AsyncAstrocal, booking: Any, asked: ZoneInfo | None, written: str | None = None
+    client: AsyncAstrocal,
+    booking: Any,
+    asked: ZoneInfo | None,
+    written: str | None = None,
+    *,
+    links: bool = False,
 ) -> BookingInfo:
     hosts = await _host_zones(client, [booking]) if asked is None and written is None else {}
-    return outputs.booking_info(booking, _booking_zone(booking, asked, hosts, written))
+    shown = _booking_zone(booking, asked, hosts, written)
+    return outputs.booking_info(booking, shown, links=links)
 
 
 @_tool(
@@ -554,7 +560,7 @@ async def create_booking(
         except APIError as exc:
             raise _fail(deps, exc, "create_booking", shown_in) from None
     shown = _booking_zone(booking, _zone_or_none(time_zone), {}, start_time)
-    result = outputs.booking_info(booking, shown)
+    result = outputs.booking_info(booking, shown, links=True)
     return _result(result, render.render_booking(result, headline=headline))
 
 
@@ -562,13 +568,13 @@ async def create_booking(
 async def get_booking(
     ctx: Ctx, booking_id: BookingId, time_zone: ZoneName = None
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """One booking by id, with its status, local time, invitee and host(s)."""
+    """One booking by id, with its status, local time, invitee, host(s) and the invitee's links."""
     deps = _deps(ctx)
     asked = _zone_or_none(time_zone)
     async with deps.clients() as client:
         try:
             booking = await client.bookings.retrieve(booking_id.strip())
-            result = await _shown_booking(client, booking, asked)
+            result = await _shown_booking(client, booking, asked, links=True)
         except APIError as exc:
             raise _fail(deps, exc, "get_booking") from None
     return _result(result, render.render_booking(result))
@@ -657,7 +663,7 @@ async def reschedule_booking(
                     args["reassign"] = True
                 booking = await client.bookings.reschedule(current.id, **args)
                 headline = f"Rescheduled {booking.id}."
-            result = await _shown_booking(client, booking, asked)
+            result = await _shown_booking(client, booking, asked, links=True)
         except APIError as exc:
             raise _fail(deps, exc, "reschedule_booking", shown_in) from None
     return _result(result, render.render_booking(result, headline=headline))

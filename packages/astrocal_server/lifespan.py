@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from astrocal_server.calendars.busy import calendars_lifespan
+from astrocal_server.invitee.service import invitee_lifespan
 from astrocal_server.outbox.relay import relay_lifespan
 from astrocal_server.state import AppState
 from astrocal_server.webhooks.runtime import webhooks_lifespan
@@ -20,6 +21,7 @@ __all__ = ["LIFESPAN_HOOKS", "LifespanHook"]
 LifespanHook = Callable[[AppState], AbstractAsyncContextManager[None]]
 
 LIFESPAN_HOOKS: list[LifespanHook] = [
+    invitee_lifespan,  # tokens for bookings older than invitee links, before anything sends
     calendars_lifespan,  # state.busy_source + the calendar service; entered first, closed last
     webhooks_lifespan,  # before the relay, so the relay stops first and the client closes last
     relay_lifespan,

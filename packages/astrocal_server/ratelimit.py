@@ -40,6 +40,7 @@ __all__ = [
     "RateLimitStatus",
     "check_account",
     "check_address",
+    "check_link",
     "exceeded",
 ]
 
@@ -155,6 +156,19 @@ async def check_address(
         limit,
         window_seconds,
         f"Too many {action} requests from this address (more than {{limit}} in {span}); "
+        "retry in {reset} seconds.",
+    )
+
+
+async def check_link(state: AppState, digest: str, *, limit: int) -> RateLimitStatus:
+    """Count one request made with an invitee link (``digest``: its token's hash, never the
+    token) in the current minute, whichever address it came from."""
+    return await _count(
+        state,
+        f"link:{digest}",
+        limit,
+        WINDOW_SECONDS,
+        "This booking link was used more than {limit} times in the current minute; "
         "retry in {reset} seconds.",
     )
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from astrocal_cli.command_context import Cli
-from astrocal_cli.commands.availability import _explain, _slots_table
+from astrocal_cli.commands.availability import _explain, slots_table
 from astrocal_cli.display_fields import EVENT_TYPE
 from astrocal_cli.output import Output
 from astrocal_server.storage.db import Database
@@ -122,11 +122,11 @@ def _cli_output() -> tuple[Cli, io.StringIO]:
 def test_team_slots_and_checks_name_their_hosts() -> None:
     cli, out = _cli_output()
     slot = {"start": "2026-04-14T07:00:00Z", "end": "2026-04-14T07:30:00Z"}
-    _slots_table(cli, {"event_type_id": "evt_1", "start_date": "2026-04-14",
+    slots_table(cli, {"event_type_id": "evt_1", "start_date": "2026-04-14",
                        "data": [{**slot, "host_ids": ["host_a", "host_b"]}]})  # fmt: skip
     assert "Free hosts" in out.getvalue() and "host_a, host_b" in out.getvalue()
     cli, out = _cli_output()
-    _slots_table(cli, {"event_type_id": "evt_1", "start_date": "2026-04-14", "data": [slot]})
+    slots_table(cli, {"event_type_id": "evt_1", "start_date": "2026-04-14", "data": [slot]})
     assert "Free hosts" not in out.getvalue()  # one-host event types: no host column
 
     cli, out = _cli_output()

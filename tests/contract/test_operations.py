@@ -16,6 +16,7 @@ Operation = tuple[str, str, dict[str, Any], list[Any]]
 # these names, so the set is pinned here.
 EXPECTED_OPERATIONS = {
     ("get", "/v1/account"): "account.retrieve",
+    ("patch", "/v1/account"): "account.update",
     ("post", "/v1/accounts"): "accounts.create",
     ("post", "/v1/api_keys"): "api_keys.create",
     ("get", "/v1/api_keys"): "api_keys.list",
@@ -46,6 +47,10 @@ EXPECTED_OPERATIONS = {
     ("delete", "/v1/bookings/{booking_id}"): "bookings.delete",
     ("post", "/v1/bookings/{booking_id}/cancel"): "bookings.cancel",
     ("post", "/v1/bookings/{booking_id}/reschedule"): "bookings.reschedule",
+    ("get", "/v1/invitee/bookings/{token}"): "invitee.retrieve",
+    ("get", "/v1/invitee/bookings/{token}/availability"): "invitee.availability",
+    ("post", "/v1/invitee/bookings/{token}/cancel"): "invitee.cancel",
+    ("post", "/v1/invitee/bookings/{token}/reschedule"): "invitee.reschedule",
     ("post", "/v1/webhooks"): "webhooks.create",
     ("get", "/v1/webhooks"): "webhooks.list",
     ("get", "/v1/webhooks/{webhook_id}"): "webhooks.retrieve",
@@ -77,7 +82,9 @@ NOT_IN_SDK = {
     "meta.openapi_json",
     "meta.openapi_yaml",
 }
-PUBLIC = NOT_IN_SDK | {"accounts.create"}
+# The invitee routes take the token of a booking's links instead of an API key.
+INVITEE = {"invitee.retrieve", "invitee.availability", "invitee.cancel", "invitee.reschedule"}
+PUBLIC = NOT_IN_SDK | {"accounts.create"} | INVITEE
 
 EXPECTED_SCHEMAS = [
     "Error",

@@ -227,6 +227,11 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         )
         assert created["event_type_id"] == event_type_id
         assert created["notes"] == "Pricing questions"
+        # The invitee's own links, for the agent to hand to the person (no API key needed).
+        links = {k: created[k] for k in ("manage_url", "cancel_url", "reschedule_url")}
+        assert "/manage/" in links["manage_url"]
+        assert links["cancel_url"] == links["manage_url"] + "/cancel"
+        assert links["reschedule_url"] == links["manage_url"] + "/reschedule"
 
         # An agent retrying the same call gets the same booking, not a second one.
         again = await call(
@@ -251,6 +256,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
 
         fetched = await call(client, "get_booking", booking_id=booking_id)
         assert fetched["id"] == booking_id and fetched["invitee_email"] == "jo@example.com"
+        assert {k: fetched[k] for k in links} == links
 
         listed = await call(client, "list_bookings", status="confirmed")
         assert [b["id"] for b in listed["bookings"]] == [booking_id]
@@ -267,6 +273,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
             reason="Clash",
         )
         assert moved["id"] == booking_id
+        assert {k: moved[k] for k in links} == links
         assert moved["start"] == "2026-04-14T09:00:00Z"
         assert moved["previously"] == "Tue 2026-04-14 08:00 Europe/London (UTC+01:00) = 07:00 UTC"
         # Retrying the same reschedule is harmless.

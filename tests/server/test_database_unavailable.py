@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from tests.support.outage import closed_port, database_busy, database_unreachable
 from tests.support.spec import Validate
 from tests.support.spec_ops import resolve
-from tests.support.spec_requests import SpecOperation, example_request, operations
+from tests.support.spec_requests import CREDENTIALS, SpecOperation, example_request, operations
 
 
 async def _postgres_refuses() -> None:
@@ -93,6 +93,10 @@ async def test_anything_else_stays_a_500(
 OUTAGES = {"unreachable": database_unreachable, "busy": database_busy}
 # Well-formed ids of no object: with the database down, nothing gets as far as looking them up.
 PLACEHOLDER_ID = "x_1"
+# A well-formed invitee token (a malformed one is refused before the database is asked).
+PLACEHOLDER_TOKEN = "A" * 43
+# Query parameters a request needs but the contract leaves optional (one of them is required).
+QUERY_NEEDS = {"invitee.availability": {"date": "2026-04-15"}}
 
 
 @pytest.mark.parametrize("outage", sorted(OUTAGES))
@@ -105,7 +109,11 @@ async def test_every_operation_answers_its_declared_503_when_the_database_is_dow
     op: SpecOperation,
     outage: str,
 ) -> None:
-    request = example_request(op, {slot: PLACEHOLDER_ID for slot in op.id_slots})
+    ids = {
+        slot: PLACEHOLDER_TOKEN if slot.id_name in CREDENTIALS else PLACEHOLDER_ID
+        for slot in op.id_slots
+    }
+    request = example_request(op, ids, query=QUERY_NEEDS.get(op.operation_id))
     headers = {} if op.public else auth_headers
     async with OUTAGES[outage](app):
         response = await client.request(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from sqlalchemy import update
 
 from tests.support.app import MakeAccount, bearer, server_settings
 from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
+from tests.support.invitee import token_of
 from tests.support.outage import closed_port, database_unreachable
 from tests.support.resources import created
 from tests.support.spec import Validate
@@ -45,7 +47,10 @@ from tests.support.spec_requests import (
 )
 from tests.support.world import World
 
-QUERY_NEEDS = {"availability.list": {"date": "2026-04-15"}}
+QUERY_NEEDS = {
+    "availability.list": {"date": "2026-04-15"},
+    "invitee.availability": {"date": "2026-04-15"},
+}
 # The example's CalDAV server is a real host; requests here stay on loopback.
 BODY_NEEDS = {"calendar_connections.create": {"server_url": f"http://127.0.0.1:{closed_port()}/"}}
 PLANS = {
@@ -274,7 +279,45 @@ async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
         state.settings = real
 
 
+async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The world's booking, cancelled: no longer movable (and its link only shows it)."""
+    booking = await ctx.world.need("booking")
+    await ctx.client.post(f"/v1/bookings/{booking}/cancel", headers=ctx.world.headers)
+    if op.operation_id == "invitee.cancel":
+        # A cancelled booking answers a cancel with itself: refuse by its event type instead.
+        event_type = await ctx.world.need("event_type")
+        await ctx.client.patch(
+            f"/v1/event_types/{event_type}",
+            headers=ctx.world.headers,
+            json={"invitee_can_cancel": False},
+        )
+        body = booking_body(event_type, TUESDAY_9 + timedelta(hours=3))
+        made = await ctx.client.post("/v1/bookings", headers=ctx.world.headers, json=body)
+        request = await ctx.request(op, {IdSlot("path", "token"): token_of(made.json())})
+        return await ctx.send(op, request, headers={})
+    return await ctx.send(op, headers={})
+
+
+async def _invitee_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The second request with one link where the server allows one a minute."""
+    state = ctx.app.state.astrocal
+    real = state.settings
+    state.settings = real.model_copy(update={"invitee_token_limit_per_minute": 1})
+    try:
+        await ctx.send(op, headers={})
+        return await ctx.send(op, headers={})
+    finally:
+        state.settings = real
+
+
 SPECIFIC: dict[tuple[str, str], Recipe] = {
+    ("invitee.retrieve", "429"): _invitee_throttled,
+    ("invitee.availability", "409"): _invitee_refused,
+    ("invitee.availability", "429"): _invitee_throttled,
+    ("invitee.cancel", "409"): _invitee_refused,
+    ("invitee.cancel", "429"): _invitee_throttled,
+    ("invitee.reschedule", "409"): _invitee_refused,
+    ("invitee.reschedule", "429"): _invitee_throttled,
     ("accounts.create", "403"): _signup_disabled,
     ("accounts.create", "429"): _address_throttled,
     ("api_keys.create", "403"): _live_key_from_a_test_key,

@@ -53,6 +53,14 @@ PAGES = {
     ("GET", "/manage/x_missing/reschedule"),
     ("POST", "/manage/x_missing/reschedule"),
 }
+# The invitee routes count per address and per link token, in budgets the four share; driven in
+# tests/server/invitee/test_invitee_api.py (and each route's 429 in test_declared_errors.py).
+PER_LINK = {
+    ("GET", "/v1/invitee/bookings/x_missing"),
+    ("GET", "/v1/invitee/bookings/x_missing/availability"),
+    ("POST", "/v1/invitee/bookings/x_missing/cancel"),
+    ("POST", "/v1/invitee/bookings/x_missing/reschedule"),
+}
 
 
 @pytest.fixture
@@ -174,7 +182,7 @@ async def test_every_route_is_rate_limited(
     routes = _routes(app)
     keyed = _authenticated() | {("POST", "/mcp"), ("GET", "/mcp"), ("DELETE", "/mcp")}
     # Every route is classified: a new route must be keyed, throttled per address or exempt.
-    assert routes - keyed - PER_ADDRESS - PAGES - EXEMPT == set()
+    assert routes - keyed - PER_ADDRESS - PAGES - PER_LINK - EXEMPT == set()
     assert keyed <= routes
     for _ in range(LIMIT):
         assert (await client.get("/v1/account", headers=auth_headers)).status_code == 200

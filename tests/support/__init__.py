@@ -12,6 +12,7 @@ Modules, by concern:
   ``client``, ``make_account``, ``account``, keys and headers, ``add_booking``).
 - ``live``: free loopback ports and the app served by uvicorn in a thread.
 - ``bookings``: schedules, event types, ``book`` and the ``outbox`` reader.
+- ``invitee``: the token of a booking's links and the token API's paths.
 - ``hosts``: extra hosts, the default host row, bookings that occupy several hosts.
 - ``smtp`` / ``emails``: the aiosmtpd sink, throwaway TLS files, email outbox payloads.
 - ``caldav`` / ``calendars``: the Radicale server, iCalendar builders, connection rows.

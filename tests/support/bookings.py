@@ -65,6 +65,21 @@ async def create_event_type(client: httpx.AsyncClient, headers: H, **fields: Any
     return dict(r.json())
 
 
+ALL_WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+async def open_all_week(
+    client: httpx.AsyncClient, headers: H, title: str, slug: str
+) -> dict[str, Any]:
+    """A 30-minute event type bookable around the clock, every day (its own schedule)."""
+    schedule = await make_schedule(
+        client, headers, name="Always", days=ALL_WEEK, start="00:00", end="24:00"
+    )
+    return await create_event_type(
+        client, headers, title=title, slug=slug, duration_minutes=30, schedule_id=schedule
+    )
+
+
 @pytest.fixture
 async def utc_schedule(client: httpx.AsyncClient, auth_headers: H) -> str:
     return await make_schedule(client, auth_headers)

@@ -7,7 +7,7 @@ one day apart, a date range of at most 62 days, duration options that include th
 default schedule that is not unset directly, a duration among the event type's options, an
 assignment that fits the hosts listed, ``reassign`` only for round robin bookings, questions with
 unique keys and options exactly on selects, answers that fit the questions, a default host that is
-not deactivated), instants
+not deactivated, an invitee link template with ``{token}`` once), instants
 between 1971 and 9000, deliverable email
 domains, webhook hosts that resolve, and cursors the server issued. :func:`repair` mends
 generated requests on exactly those rules and nothing else, so every other refusal of valid data
@@ -36,6 +36,7 @@ import schemathesis
 from astrocal_server.bootstrap import ensure_initialised
 from astrocal_server.clock import SystemClock
 from astrocal_server.config import Settings
+from astrocal_server.invitee.links import check_url_template
 from fastapi import FastAPI
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
@@ -275,6 +276,16 @@ def _instant_in_range(text: Any) -> Any:
     return text if year.isdigit() and 1971 <= int(year) <= 9000 else "2026-04-15T14:00:00Z"
 
 
+def _fillable(template: str) -> bool:
+    """An invitee link template the server can fill: an absolute http(s) URL with ``{token}``
+    once (openapi.yaml, ``AccountUpdate``)."""
+    try:
+        check_url_template(template)
+    except ValueError:
+        return False
+    return True
+
+
 def repair(case: schemathesis.Case) -> None:
     # One key per generated request: a key reused with another body is refused (422) by design.
     if case.headers and "Idempotency-Key" in case.headers:
@@ -295,6 +306,10 @@ def repair(case: schemathesis.Case) -> None:
         # Answers): generated questions are never required, so no answers is always valid.
         if case.path == "/v1/bookings":
             case.body.pop("answers", None)
+    if case.path == "/v1/account" and isinstance(case.body, dict):
+        template = case.body.get("invitee_url_template")
+        if isinstance(template, str) and not _fillable(template):
+            case.body["invitee_url_template"] = "https://app.example.com/manage/{token}"
     if case.query:
         query = _emails(_meaningful(dict(case.query)))
         query.pop("cursor", None)  # only a next_cursor the server returned is a valid cursor
@@ -305,7 +320,9 @@ def repair(case: schemathesis.Case) -> None:
         for fields in (case.query, case.body):
             if isinstance(fields, dict):
                 fields.pop("duration", None)
-    if case.path == "/v1/availability":
+    if case.path in ("/v1/availability", "/v1/invitee/bookings/{token}/availability"):
+        if case.method == "GET" and case.query is None:
+            case.query = {}
         fields = case.query if case.method == "GET" else case.body
         if isinstance(fields, dict) and not {"date", "start_date", "end_date"} & fields.keys():
             fields["date"] = "2026-04-15"  # a date, or a range, is required (openapi.yaml)

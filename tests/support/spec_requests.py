@@ -18,6 +18,7 @@ from typing import Any
 from tests.support.spec_ops import resolve, sample_value, spec
 
 __all__ = [
+    "CREDENTIALS",
     "ID_KINDS",
     "NOT_OBJECT_IDS",
     "IdSlot",
@@ -43,7 +44,12 @@ ID_KINDS = {
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",
+    # Not an id but the booking's invitee token (the credential of /v1/invitee/…), placed alike.
+    "token": "invitee_token",
 }
+# Slots that hold a credential rather than an id: whoever holds an invitee token may use it, with
+# any key or none (tests/server/invitee), so no tenancy rule applies to them.
+CREDENTIALS = {"token"}
 # Ids that name something outside Astrocal (a provider's calendar, the app's own id for a host),
 # never an object of an account.
 NOT_OBJECT_IDS = {"calendar_id", "external_id"}
@@ -134,7 +140,8 @@ def operations() -> tuple[SpecOperation, ...]:
             op.id_slots = [
                 IdSlot(p["in"], p["name"])
                 for p in params
-                if p["in"] in {"path", "query"} and p["name"].endswith("_id")
+                if p["in"] in {"path", "query"}
+                and (p["name"].endswith("_id") or p["name"] in ID_KINDS)
             ]
             if op.json_body is not None:
                 op.id_slots += [

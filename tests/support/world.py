@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from tests.support.app import bearer
 from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
 from tests.support.calendars import add_oauth_connection
+from tests.support.invitee import token_of
 
 __all__ = ["KINDS", "LIST_PATHS", "World", "build_world"]
 
@@ -99,6 +100,14 @@ class World:
         )
         assert response.status_code == 200, response.text
         return str(response.json()["hosts"][0]["id"])
+
+    async def _make_invitee_token(self) -> str:
+        # The token of the booking's links (the invitee's credential, not an object of its own).
+        response = await self.client.get(
+            f"/v1/bookings/{await self.need('booking')}", headers=self.headers
+        )
+        assert response.status_code == 200, response.text
+        return token_of(response.json())
 
     async def _make_webhook(self) -> str:
         body = {"url": "https://127.0.0.1/hooks/astrocal", "events": ["booking.created"]}

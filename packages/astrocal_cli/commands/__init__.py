@@ -26,9 +26,11 @@ COMMAND_MODULES = [
     "astrocal_cli.commands.hosts",
     "astrocal_cli.commands.availability",
     "astrocal_cli.commands.bookings",
+    "astrocal_cli.commands.invitee",
     "astrocal_cli.commands.webhooks",
     "astrocal_cli.commands.calendars",
     "astrocal_cli.commands.keys",
+    "astrocal_cli.commands.account",
     "astrocal_cli.commands.usage",
     "astrocal_cli.commands.worker",
 ]

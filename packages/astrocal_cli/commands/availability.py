@@ -20,10 +20,40 @@ from astrocal_cli.user_times import (
     zone_name,
 )
 
-__all__ = ["register"]
+__all__ = ["DateOption", "FromOption", "ToOption", "dates_query", "register", "slots_table"]
+
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="DATE",
+        help="One day: YYYY-MM-DD, today, tomorrow or +N days. Default: today.",
+    ),
+]
+FromOption = Annotated[
+    str | None,
+    typer.Option("--from", metavar="DATE", help="First day of a range (same forms as --date)."),
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="Last day of a range (inclusive).")
+]
 
 
-def _slots_table(cli: Cli, body: dict[str, Any]) -> None:
+def dates_query(cli: Cli, date: str | None, from_: str | None, to: str | None) -> dict[str, Any]:
+    """``--date`` or ``--from``/``--to`` as the API's ``date`` or ``start_date``/``end_date``."""
+    if date and (from_ or to):
+        raise CliError("Give either --date or --from/--to, not both.", ExitCode.USAGE)
+    if bool(from_) != bool(to):
+        raise CliError("A range needs both --from and --to.", ExitCode.USAGE)
+    if from_ and to:
+        return {
+            "start_date": parse_date(from_, cli.tz).isoformat(),
+            "end_date": parse_date(to, cli.tz).isoformat(),
+        }
+    return {"date": parse_date(date or "today", cli.tz).isoformat()}
+
+
+def slots_table(cli: Cli, body: dict[str, Any]) -> None:
     slots = body.get("data") or []
     for warning in body.get("warnings") or []:
         cli.out.note(f"warning: {warning.get('message') if isinstance(warning, dict) else warning}")
@@ -96,21 +126,9 @@ def _explain(cli: Cli, body: dict[str, Any]) -> None:
 def availability_command(
     cli: Cli,
     event_type_id: Annotated[str, typer.Argument(metavar="EVENT_TYPE_ID", help="evt_…")],
-    date: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            metavar="DATE",
-            help="One day: YYYY-MM-DD, today, tomorrow or +N days. Default: today.",
-        ),
-    ] = None,
-    from_: Annotated[
-        str | None,
-        typer.Option("--from", metavar="DATE", help="First day of a range (same forms as --date)."),
-    ] = None,
-    to: Annotated[
-        str | None, typer.Option("--to", metavar="DATE", help="Last day of a range (inclusive).")
-    ] = None,
+    date: DateOption = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     duration: Annotated[
         int | None, typer.Option("--duration", help="Minutes, one of the event type's options.")
     ] = None,
@@ -141,18 +159,7 @@ def availability_command(
         result = cli.call("Checking", lambda c: c.availability.check(**params))
         cli.emit(result, lambda body: _explain(cli, body))
         return
-    if date and (from_ or to):
-        raise CliError("Give either --date or --from/--to, not both.", ExitCode.USAGE)
-    if bool(from_) != bool(to):
-        raise CliError("A range needs both --from and --to.", ExitCode.USAGE)
-    query: dict[str, Any]
-    if from_ and to:
-        query = {
-            "start_date": parse_date(from_, cli.tz).isoformat(),
-            "end_date": parse_date(to, cli.tz).isoformat(),
-        }
-    else:
-        query = {"date": parse_date(date or "today", cli.tz).isoformat()}
+    query = dates_query(cli, date, from_, to)
     params = given(
         event_type_id=event_type_id,
         time_zone=iana_name(cli.tz),
@@ -161,7 +168,7 @@ def availability_command(
         **query,
     )
     result = cli.call("Finding open slots", lambda c: c.availability.list(**params))
-    cli.emit(result, lambda body: _slots_table(cli, body))
+    cli.emit(result, lambda body: slots_table(cli, body))
 
 
 def register(app: typer.Typer) -> None:

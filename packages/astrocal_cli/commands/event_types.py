@@ -112,6 +112,28 @@ class EventTypeFields(OptionGroup):
             "too. Update: replaces the list; --question none removes them.",
         ),
     ] = None
+    invitee_cancel: Annotated[
+        bool | None,
+        typer.Option(
+            "--invitee-cancel/--no-invitee-cancel",
+            help="Whether invitees may cancel with their link (default: yes).",
+        ),
+    ] = None
+    invitee_reschedule: Annotated[
+        bool | None,
+        typer.Option(
+            "--invitee-reschedule/--no-invitee-reschedule",
+            help="Whether invitees may reschedule with their link (default: yes).",
+        ),
+    ] = None
+    invitee_notice: Annotated[
+        int | None,
+        typer.Option(
+            "--invitee-notice",
+            metavar="MINUTES",
+            help="No change through the invitee's link closer than this to the start (default 0).",
+        ),
+    ] = None
     metadata: Annotated[
         list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
     ] = None
@@ -147,6 +169,9 @@ class EventTypeFields(OptionGroup):
             location={"type": location[0], "value": location[1]} if location else None,
             active=self.active,
             questions=parse_questions(self.question) if self.question else None,
+            invitee_can_cancel=self.invitee_cancel,
+            invitee_can_reschedule=self.invitee_reschedule,
+            invitee_change_notice_minutes=self.invitee_notice,
             metadata=parse_metadata(self.metadata) if self.metadata else None,
         )
         if (self.schedule or "").strip().lower() == "none":

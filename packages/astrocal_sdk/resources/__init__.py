@@ -19,6 +19,7 @@ from astrocal_sdk.resources.calendar_connections import (
 )
 from astrocal_sdk.resources.event_types import AsyncEventTypes, EventTypes
 from astrocal_sdk.resources.hosts import AsyncHosts, Hosts
+from astrocal_sdk.resources.invitee import AsyncInviteeResource, InviteeResource
 from astrocal_sdk.resources.schedules import AsyncSchedules, Schedules
 from astrocal_sdk.resources.webhooks import AsyncDeliveries, AsyncWebhooks, Deliveries, Webhooks
 
@@ -35,6 +36,7 @@ __all__ = [
     "AsyncDeliveries",
     "AsyncEventTypes",
     "AsyncHosts",
+    "AsyncInviteeResource",
     "AsyncSchedules",
     "AsyncUsageResource",
     "AsyncWebhooks",
@@ -44,6 +46,7 @@ __all__ = [
     "Deliveries",
     "EventTypes",
     "Hosts",
+    "InviteeResource",
     "Schedules",
     "UsageResource",
     "Webhooks",

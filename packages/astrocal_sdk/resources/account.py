@@ -34,6 +34,17 @@ class AccountAPI(APIResource[M]):
     def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
         """The account the API key belongs to."""
 
+    @route.patch("/v1/account", Account)
+    def update(
+        self,
+        *,
+        invitee_url_template: str | NotGiven | None = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Account:
+        """Change account settings. ``invitee_url_template`` (with ``{token}``, optionally
+        ``{action}``) points bookings' invitee links at your own pages; ``None`` goes back to the
+        server's pages."""
+
 
 class AccountsAPI(APIResource[M]):
     @route.post("/v1/accounts", AccountCreated)

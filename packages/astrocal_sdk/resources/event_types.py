@@ -52,6 +52,9 @@ class EventTypesAPI(APIResource[M]):
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
+        invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
+        invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
+        invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:
@@ -99,6 +102,9 @@ class EventTypesAPI(APIResource[M]):
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
+        invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
+        invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
+        invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EventType:

@@ -29,6 +29,7 @@ from astrocal_server.accounts.plans import Usage, check_api_key_limit, usage_of
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
 from astrocal_server.config import Settings
+from astrocal_server.contract.requests import AccountUpdate
 from astrocal_server.errors import AuthenticationFailed, PermissionDenied, not_found
 from astrocal_server.hosts.service import new_default_host, new_working_hours
 from astrocal_server.ids import new_id
@@ -58,6 +59,7 @@ __all__ = [
     "revoke_api_key",
     "sign_up",
     "touch_key",
+    "update_account",
 ]
 
 _BASE62 = string.digits + string.ascii_letters
@@ -254,6 +256,17 @@ async def sign_up(state: AppState, *, name: str, email: str, time_zone: str) -> 
             plan=state.settings.default_plan,
             clock=state.clock,
         )
+
+
+async def update_account(state: AppState, caller: Caller, changes: AccountUpdate) -> Account:
+    """Change the settings sent (``changes`` already checked); the others stay as they are. The
+    link template applies to every invitee link shown from then on, old bookings' included."""
+    sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
+    async with state.db.write() as session:
+        account = await session.get_one(Account, caller.account_id)
+        if "invitee_url_template" in sent:
+            account.invitee_url_template = sent["invitee_url_template"]
+        return account
 
 
 def _visible_modes(caller: Caller) -> tuple[Mode, ...]:

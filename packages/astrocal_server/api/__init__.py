@@ -12,6 +12,7 @@ from astrocal_server.api import (
     calendar_connections,
     event_types,
     hosts,
+    invitee,
     mcp,
     meta,
     pages,
@@ -31,6 +32,7 @@ ROUTERS: list[APIRouter] = [
     event_types.router,
     availability.router,
     bookings.router,
+    invitee.router,  # /v1/invitee/…: the token is the credential, no API key
     usage.router,
     webhooks.router,
     mcp.router,  # /mcp: the MCP tools over streamable HTTP, same API keys

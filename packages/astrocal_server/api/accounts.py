@@ -1,4 +1,4 @@
-"""``GET /v1/account`` and self-service signup ``POST /v1/accounts``.
+"""``GET|PATCH /v1/account`` and self-service signup ``POST /v1/accounts``.
 
 Signup takes no key, so it is throttled per client address (``ASTROCAL_SIGNUP_LIMIT_PER_HOUR``),
 counted before the body is read so malformed attempts count too.
@@ -15,8 +15,9 @@ from astrocal_server.accounts import service
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep
-from astrocal_server.api.routes import operation
-from astrocal_server.contract.requests import AccountCreate
+from astrocal_server.api.routes import body_route, operation
+from astrocal_server.contract.requests import AccountCreate, AccountUpdate
+from astrocal_server.invitee.links import check_url_template
 from astrocal_server.serialize.accounts import account_to_api, api_key_to_api
 from astrocal_server.validation import check_email, check_time_zone
 
@@ -38,6 +39,17 @@ async def _throttle_signup(request: Request, state: StateDep) -> None:
 @operation(router, "account.retrieve")
 async def retrieve_account(caller: CallerDep) -> dict[str, Any]:
     return account_to_api(caller.account)
+
+
+def _check_update(body: AccountUpdate) -> None:
+    template = body.invitee_url_template
+    if isinstance(template, str):
+        check_field(["invitee_url_template"], check_url_template, template)
+
+
+body_route(
+    router, "account.update", AccountUpdate, service.update_account, account_to_api, _check_update
+)
 
 
 @operation(

@@ -34,7 +34,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.db import ReadConnection
 from astrocal_server.validation import check_time_zone
 
-__all__ = ["parse_query", "router"]
+__all__ = ["parse_dates", "parse_query", "router"]
 
 router = APIRouter()
 
@@ -161,6 +161,23 @@ def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) ->
     duration = fields.duration if fields.duration is not MISSING else None
     host_id = fields.host_id if fields.host_id is not MISSING else None
     return AvailabilityQuery(fields.event_type_id, start_date, end_date, zone, duration, host_id)
+
+
+# Stands in for the event type when only the dates and zone are read (see parse_dates); a
+# well-formed id, so the contract's check of the fields never fails on it.
+_ANY_EVENT_TYPE = "evt_dates"
+_DATE_FIELDS = ("date", "start_date", "end_date", "time_zone")
+
+
+def parse_dates(raw: Mapping[str, Any]) -> tuple[date, date, str | None]:
+    """``date`` or ``start_date`` + ``end_date``, and ``time_zone``, of a query string whose event
+    type is known otherwise (an invitee's booking), by the same rules and messages as
+    :func:`parse_query`; other parameters are ignored as there."""
+    fields = {name: raw[name] for name in _DATE_FIELDS if name in raw}
+    query = parse_query(
+        {**fields, "event_type_id": _ANY_EVENT_TYPE}, typed=False, forbid_unknown=False
+    )
+    return query.start_date, query.end_date, query.time_zone
 
 
 def _host_id(raw: Mapping[str, Any]) -> str | None:

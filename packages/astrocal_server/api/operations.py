@@ -5,6 +5,7 @@ whether it takes Idempotency-Key."""
 
 OPERATIONS: dict[str, tuple[str, str, int | None, bool]] = {
     "account.retrieve": ("GET", "/v1/account", 200, False),
+    "account.update": ("PATCH", "/v1/account", 200, False),
     "accounts.create": ("POST", "/v1/accounts", 201, True),
     "api_keys.list": ("GET", "/v1/api_keys", 200, False),
     "api_keys.create": ("POST", "/v1/api_keys", 201, True),
@@ -35,6 +36,10 @@ OPERATIONS: dict[str, tuple[str, str, int | None, bool]] = {
     "bookings.delete": ("DELETE", "/v1/bookings/{booking_id}", 200, False),
     "bookings.cancel": ("POST", "/v1/bookings/{booking_id}/cancel", 200, True),
     "bookings.reschedule": ("POST", "/v1/bookings/{booking_id}/reschedule", 200, True),
+    "invitee.retrieve": ("GET", "/v1/invitee/bookings/{token}", 200, False),
+    "invitee.availability": ("GET", "/v1/invitee/bookings/{token}/availability", 200, False),
+    "invitee.cancel": ("POST", "/v1/invitee/bookings/{token}/cancel", 200, True),
+    "invitee.reschedule": ("POST", "/v1/invitee/bookings/{token}/reschedule", 200, True),
     "webhooks.list": ("GET", "/v1/webhooks", 200, False),
     "webhooks.create": ("POST", "/v1/webhooks", 201, True),
     "webhooks.retrieve": ("GET", "/v1/webhooks/{webhook_id}", 200, False),

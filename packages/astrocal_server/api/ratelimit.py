@@ -68,9 +68,7 @@ async def enforce_invitee(request: Request, state: AppState, token: str) -> None
     await enforce_address(request, state, "invitee", limit=limit, window_seconds=60)
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
     per_token = state.settings.invitee_token_limit_per_minute
-    status = await ratelimit.check_address(
-        state, "invitee link", digest, limit=per_token, window_seconds=60
-    )
+    status = await ratelimit.check_link(state, digest, limit=per_token)
     _settle(request.scope, status)
 
 

@@ -25,6 +25,25 @@ class AccountCreate(BaseModel):
     """
 
 
+class AccountUpdate(BaseModel):
+    """
+    Account settings to change.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    invitee_url_template: Annotated[str | None | MISSING, Field(max_length=2000, min_length=1)] = (
+        MISSING
+    )
+    """
+    An absolute http(s) URL with `{token}` exactly once and optionally `{action}`
+    (`manage`, `cancel` or `reschedule`), such as
+    `https://app.example.com/manage/{token}`; `null` goes back to this server's pages.
+
+    """
+
+
 AnswerText = TypeAliasType("AnswerText", Annotated[str, Field(max_length=5000)])
 """
 A text answer (the question's type sets the real limit, 500 characters for `short_text`).
@@ -197,6 +216,20 @@ class Invitee(BaseModel):
     time_zone: str | MISSING = MISSING
     """
     The invitee's IANA zone, used to show times in emails.
+    """
+
+
+class InviteeReschedule(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    start: AwareDatetime
+    """
+    The new start; one of the starts the booking's availability returns.
+    """
+    reason: Annotated[str | MISSING, Field(max_length=500)] = MISSING
+    """
+    Shown to the host and stored as `reschedule_reason`.
     """
 
 
@@ -674,6 +707,18 @@ class EventTypeCreate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool = True
     questions: Questions | MISSING = MISSING
+    invitee_can_cancel: bool = True
+    """
+    Whether the invitee may cancel with the booking's link.
+    """
+    invitee_can_reschedule: bool = True
+    """
+    Whether the invitee may reschedule with the booking's link.
+    """
+    invitee_change_notice_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
+    """
+    No cancel or reschedule through the link closer than this to the start.
+    """
     metadata: Metadata | MISSING = MISSING
 
 
@@ -724,4 +769,7 @@ class EventTypeUpdate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | MISSING = MISSING
     questions: Questions | MISSING = MISSING
+    invitee_can_cancel: bool | MISSING = MISSING
+    invitee_can_reschedule: bool | MISSING = MISSING
+    invitee_change_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
     metadata: Metadata | MISSING = MISSING

@@ -62,6 +62,9 @@ _DEFAULTED = (
     "seats_per_slot",
     "on_calendar_error",
     "active",
+    "invitee_can_cancel",
+    "invitee_can_reschedule",
+    "invitee_change_notice_minutes",
 )
 # Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
 _PLAIN = (
@@ -78,6 +81,9 @@ _PLAIN = (
     "seats_per_slot",
     "on_calendar_error",
     "active",
+    "invitee_can_cancel",
+    "invitee_can_reschedule",
+    "invitee_change_notice_minutes",
 )
 
 

@@ -11,6 +11,9 @@ whole.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,12 +32,16 @@ from astrocal_server.storage.models import Account, Booking, EventType
 __all__ = [
     "InviteeBooking",
     "cancel",
+    "invitee_lifespan",
     "issue_missing_tokens",
     "links_of",
     "open_link",
     "reschedule",
     "slots",
 ]
+
+
+logger = logging.getLogger("astrocal.invitee")
 
 
 @dataclass(frozen=True)
@@ -210,3 +217,13 @@ async def issue_missing_tokens(state: AppState, *, batch: int = 500) -> int:
                 issued += result.rowcount
         if len(ids) < batch:
             return issued
+
+
+@asynccontextmanager
+async def invitee_lifespan(state: AppState) -> AsyncIterator[None]:
+    """At start-up, give bookings made before invitee links existed their token (a no-op query
+    once every booking has one), so every booking shows its links."""
+    issued = await issue_missing_tokens(state)
+    if issued:
+        logger.info("issued invitee link tokens to %d older bookings", issued)
+    yield

@@ -16,8 +16,9 @@ def account_to_api(account: Account) -> dict[str, Any]:
     out.update(
         time_zone=account.time_zone,
         plan=account.plan,
-        created_at=format_datetime(account.created_at),
     )
+    put(out, "invitee_url_template", account.invitee_url_template)
+    out["created_at"] = format_datetime(account.created_at)
     return out
 
 

@@ -36,6 +36,9 @@ def event_type_to_api(event_type: EventType) -> dict[str, Any]:
     out.update(
         on_calendar_error=event_type.on_calendar_error,
         active=event_type.active,
+        invitee_can_cancel=event_type.invitee_can_cancel,
+        invitee_can_reschedule=event_type.invitee_can_reschedule,
+        invitee_change_notice_minutes=event_type.invitee_change_notice_minutes,
         metadata=dict(event_type.metadata_),
         livemode=event_type.livemode,
         created_at=format_datetime(event_type.created_at),

@@ -14,11 +14,9 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.support.bookings import Book, create_event_type, iso, make_schedule
+from tests.support.bookings import Book, iso, open_all_week
 from tests.support.hosts import add_host, default_host, occupy_hosts
 from tests.support.webhooks import Endpoint, Receiver
-
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _with_bookings_routes(app: FastAPI) -> None:
@@ -31,18 +29,6 @@ def _with_bookings_routes(app: FastAPI) -> None:
         for r in app.router.routes
     ):
         app.include_router(bookings.router)
-
-
-async def _open_all_week(
-    client: httpx.AsyncClient, headers: dict[str, str], title: str, slug: str
-) -> dict[str, Any]:
-    """A 30-minute event type bookable around the clock, every day."""
-    schedule = await make_schedule(
-        client, headers, name="Always", days=DAYS, start="00:00", end="24:00"
-    )
-    return await create_event_type(
-        client, headers, title=title, slug=slug, duration_minutes=30, schedule_id=schedule
-    )
 
 
 Requests = list[Any]
@@ -77,7 +63,7 @@ async def test_booking_lifecycle_events_carry_the_api_booking(
     book: Book,
 ) -> None:
     _with_bookings_routes(app)
-    event_type = await _open_all_week(client, auth_headers, "Call", "wh-call")
+    event_type = await open_all_week(client, auth_headers, "Call", "wh-call")
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
     created = await book(event_type["id"], start)
     if created.status_code == 404 and created.json()["error"]["code"] == "route_not_found":
@@ -124,7 +110,7 @@ async def test_events_of_a_multi_host_booking_name_every_host(
     deliver: Deliver,
     clock: FixedClock,
 ) -> None:
-    event_type = await _open_all_week(client, auth_headers, "Panel", "wh-panel")
+    event_type = await open_all_week(client, auth_headers, "Panel", "wh-panel")
     owner = await default_host(app, account)
     bo = await add_host(app, account, name="Bo Chen", email=None)
     created = await client.post(

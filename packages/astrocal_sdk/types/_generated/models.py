@@ -87,6 +87,10 @@ class Account(BaseModel):
     """
     The plan's name as configured on the server (for example `free`).
     """
+    invitee_url_template: str | MISSING = MISSING
+    """
+    Where invitee links point instead of this server's pages (see `PATCH /v1/account`); omitted when unset.
+    """
     created_at: AwareDatetime
 
 
@@ -103,6 +107,25 @@ class AccountCreate(BaseModel):
     time_zone: str | None = "UTC"
     """
     IANA time zone; default `UTC`.
+    """
+
+
+class AccountUpdate(BaseModel):
+    """
+    Account settings to change.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    invitee_url_template: Annotated[str | None | MISSING, Field(max_length=2000, min_length=1)] = (
+        MISSING
+    )
+    """
+    An absolute http(s) URL with `{token}` exactly once and optionally `{action}`
+    (`manage`, `cancel` or `reschedule`), such as
+    `https://app.example.com/manage/{token}`; `null` goes back to this server's pages.
+
     """
 
 
@@ -779,6 +802,68 @@ class BookingReschedule(BaseModel):
     """
 
 
+class InviteeRefusal(BaseModel):
+    """
+    Why the invitee may not make a change now.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    code: Literal[
+        "booking_cancelled",
+        "booking_past",
+        "invitee_cancel_disabled",
+        "invitee_reschedule_disabled",
+        "event_type_inactive",
+        "change_notice_passed",
+    ]
+    message: str
+    """
+    A sentence for the invitee.
+    """
+
+
+class InviteeEventType(BaseModel):
+    """
+    What was booked, as the invitee sees it.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    title: str
+    description: str | MISSING = MISSING
+    """
+    Omitted when empty.
+    """
+
+
+class InviteeHost(BaseModel):
+    """
+    A host of the booking, by name only.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: str
+
+
+class InviteeReschedule(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    start: AwareDatetime
+    """
+    The new start; one of the starts the booking's availability returns.
+    """
+    reason: Annotated[str | MISSING, Field(max_length=500)] = MISSING
+    """
+    Shown to the host and stored as `reschedule_reason`.
+    """
+
+
 WebhookEventType = TypeAliasType(
     "WebhookEventType",
     Literal[
@@ -1434,6 +1519,18 @@ class EventType(BaseModel):
     Whether it can be booked.
     """
     questions: Questions | MISSING = MISSING
+    invitee_can_cancel: bool
+    """
+    Whether the invitee may cancel with the booking's link (`cancel_url`).
+    """
+    invitee_can_reschedule: bool
+    """
+    Whether the invitee may reschedule with the booking's link (`reschedule_url`).
+    """
+    invitee_change_notice_minutes: Annotated[int, Field(ge=0, le=525600)]
+    """
+    No cancel or reschedule through the link closer than this to the start (0 — until it starts).
+    """
     metadata: Metadata
     livemode: bool
     created_at: AwareDatetime
@@ -1487,6 +1584,18 @@ class EventTypeCreate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | None = True
     questions: Questions | MISSING = MISSING
+    invitee_can_cancel: bool | None = True
+    """
+    Whether the invitee may cancel with the booking's link.
+    """
+    invitee_can_reschedule: bool | None = True
+    """
+    Whether the invitee may reschedule with the booking's link.
+    """
+    invitee_change_notice_minutes: Annotated[int | None, Field(ge=0, le=525600)] = 0
+    """
+    No cancel or reschedule through the link closer than this to the start.
+    """
     metadata: Metadata | MISSING = MISSING
 
 
@@ -1537,6 +1646,9 @@ class EventTypeUpdate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | MISSING = MISSING
     questions: Questions | MISSING = MISSING
+    invitee_can_cancel: bool | MISSING = MISSING
+    invitee_can_reschedule: bool | MISSING = MISSING
+    invitee_change_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
     metadata: Metadata | MISSING = MISSING
 
 
@@ -1618,6 +1730,60 @@ class BookingCreate(BaseModel):
     """
     answers: Answers | MISSING = MISSING
     metadata: Metadata | MISSING = MISSING
+
+
+class InviteeBooking(BaseModel):
+    """
+    A booking as its invitee sees it through the booking's link: no metadata, no host
+    emails or ids, no other invitee of a seated slot, no id but the booking's.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^bk_[a-z0-9]+$")]
+    status: BookingStatus
+    start: AwareDatetime
+    end: AwareDatetime
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    event_type: InviteeEventType
+    location: Location | MISSING = MISSING
+    hosts: Annotated[list[InviteeHost], Field(min_length=1)]
+    """
+    The hosts' names, the assigned (or first) host first.
+    """
+    invitee: Invitee
+    guests: list[str]
+    notes: str | MISSING = MISSING
+    """
+    The notes given when booking; omitted when empty.
+    """
+    cancelled_at: AwareDatetime | MISSING = MISSING
+    cancel_reason: str | MISSING = MISSING
+    cancelled_by: BookingActor | MISSING = MISSING
+    rescheduled_at: AwareDatetime | MISSING = MISSING
+    reschedule_reason: str | MISSING = MISSING
+    previous_start: AwareDatetime | MISSING = MISSING
+    previous_end: AwareDatetime | MISSING = MISSING
+    rescheduled_by: BookingActor | MISSING = MISSING
+    can_cancel: bool
+    """
+    Whether `POST …/cancel` would be accepted now (true for a cancelled booking, which a cancel answers unchanged).
+    """
+    can_reschedule: bool
+    """
+    Whether `POST …/reschedule` would be accepted now.
+    """
+    cancel_refusal: InviteeRefusal | MISSING = MISSING
+    reschedule_refusal: InviteeRefusal | MISSING = MISSING
+    change_deadline: AwareDatetime | MISSING = MISSING
+    """
+    The last instant a change through the link is accepted (the start minus the event type's `invitee_change_notice_minutes`); omitted when none is allowed.
+    """
+    manage_url: str
+    cancel_url: str
+    reschedule_url: str
 
 
 class Booking(BaseModel):
