@@ -42,6 +42,8 @@ __all__ = [
     "run_header",
     "scratch_postgres",
     "seed_accounts",
+    "start_server",
+    "stop_servers",
     "write_section",
 ]
 
@@ -153,6 +155,30 @@ def listening_socket(backlog: int) -> socket.socket:
     sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
+
+
+def start_server(script: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``script`` with ``args`` and, last, the fd of a pre-bound socket it serves on, in a child
+    process (requests queue on the socket until it is up); the process and its URL."""
+    sock = listening_socket(1024)
+    proc = subprocess.Popen(
+        [sys.executable, script, *args, str(sock.fileno())], pass_fds=[sock.fileno()]
+    )
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+    return proc, url
+
+
+def stop_servers(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Terminate server processes; kill any still up after 15 s."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_child(script: str, what: str, *args: str) -> Any:

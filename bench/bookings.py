@@ -34,7 +34,6 @@ from _common import (
     bench_parser,
     bench_settings,
     iso,
-    listening_socket,
     make_event_types,
     on_each_database,
     percentile,
@@ -42,6 +41,8 @@ from _common import (
     run_child,
     run_header,
     seed_accounts,
+    start_server,
+    stop_servers,
 )
 
 SECTION = "## Bookings"
@@ -86,30 +87,9 @@ def serve(db_url: str, fd: int) -> None:
 
 
 def start_servers(db_url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
-    """``count`` server processes, each on a pre-bound socket (requests queue until it is up)."""
-    procs, urls = [], []
-    for _ in range(count):
-        sock = listening_socket(1024)
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, __file__, "--serve", db_url, str(sock.fileno())],
-                pass_fds=[sock.fileno()],
-            )
-        )
-        urls.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
-        sock.close()
-    return procs, urls
-
-
-def stop_servers(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """``count`` server processes on one database."""
+    started = [start_server(__file__, "--serve", db_url) for _ in range(count)]
+    return [p for p, _ in started], [u for _, u in started]
 
 
 # --- load (runs in its own process) ----------------------------------------------------------

@@ -43,11 +43,12 @@ from _common import (
     bench_parser,
     bench_settings,
     iso,
-    listening_socket,
     publish,
     run_child,
     run_header,
     scratch_postgres,
+    start_server,
+    stop_servers,
 )
 
 SECTION = "## Request cost"
@@ -96,28 +97,6 @@ def serve_astrocal(db_url: str, fd: int, relay: bool) -> None:
         backlog=1024,
         timeout_keep_alive=120,
     )
-
-
-def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """A server process (``--serve-…`` args) on a pre-bound socket; requests queue until it is up."""
-    sock = listening_socket(1024)
-    proc = subprocess.Popen(
-        [sys.executable, __file__, *args, str(sock.fileno())], pass_fds=[sock.fileno()]
-    )
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
-    return proc, url
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:
@@ -258,8 +237,8 @@ def bench_database(name: str, db_url: str, requests: int, connections: int) -> d
 
     asyncio.run(migrate(db_url))
     processes = 2 if name == "PostgreSQL" else 1
-    bare, bare_url = start("--serve-bare")
-    servers = [start("--serve", db_url, "0") for _ in range(processes)]
+    bare, bare_url = start_server(__file__, "--serve-bare")
+    servers = [start_server(__file__, "--serve", db_url, "0") for _ in range(processes)]
     procs, urls = [p for p, _ in servers], [u for _, u in servers]
     out: dict[str, Any] = {"processes": processes}
     try:
@@ -274,15 +253,15 @@ def bench_database(name: str, db_url: str, requests: int, connections: int) -> d
         out["availability"] = measure(procs, {**get, "urls": urls, "path": path})
         booking = {**common, "kind": "booking", "event_type_id": event_type_id, "urls": urls}
         out["booking"] = measure(procs, {**booking, "first_slot": 0})
-        stop(procs)
-        relayed = [start("--serve", db_url, "1") for _ in range(processes)]
+        stop_servers(procs)
+        relayed = [start_server(__file__, "--serve", db_url, "1") for _ in range(processes)]
         procs = [p for p, _ in relayed]
         booking["urls"] = [u for _, u in relayed]
         out["booking_relay"] = measure(
             procs, {**booking, "first_slot": 4 * requests}, settle=db_url
         )
     finally:
-        stop([bare, *procs])
+        stop_servers([bare, *procs])
     return out
 
 
