@@ -69,7 +69,49 @@ def _open_from_email(live: LiveApp, page: Any) -> str:
     return link
 
 
+# WCAG 2.1 checks run on every page the flows open: the document's language, a name for every
+# control, and text contrast (AA: 4.5:1, or 3:1 for large text) against the first opaque
+# background behind it. Returns the problems found, one line each.
+_A11Y = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("no lang on <html>");
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const opaque = (c) => { const m = c.match(/[\\d.]+/g); return m && (m.length < 4 || Number(m[3]) === 1); };
+  const backdrop = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const bg = getComputedStyle(e).backgroundColor;
+      if (opaque(bg)) return bg;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  for (const el of document.querySelectorAll("input, select, textarea, button")) {
+    if (el.type === "hidden") continue;
+    const named = (el.labels && el.labels.length) || el.getAttribute("aria-label")
+      || el.getAttribute("aria-labelledby") || (el.textContent || "").trim() || el.value;
+    if (!named) problems.push("no accessible name: " + el.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    const a = lum(style.color), b = lum(backdrop(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < need) problems.push(`contrast ${ratio.toFixed(2)} < ${need}: ${el.textContent.trim().slice(0, 40)}`);
+  }
+  return problems;
+}"""
+
+
 def _screenshots(page: Any, name: str) -> None:
+    assert page.evaluate(_A11Y) == [], name
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 800})
