@@ -44,6 +44,8 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
     schema.pop("title", None)
     if "default" in schema and schema["default"] is None:
         del schema["default"]
+    if schema.get("additionalProperties") is True:  # what JSON Schema assumes anyway
+        del schema["additionalProperties"]
     options = schema.get("anyOf")
     if omit_nulls and isinstance(options, list) and len(options) == 2:
         rest = [o for o in options if o != {"type": "null"}]
@@ -100,9 +102,11 @@ def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _compact(schema: dict[str, Any]) -> None:
     compact_schema(schema, omit_nulls=True)
-    # A result carries every field it has; which ones are always there is not worth the tokens
-    # of a ``required`` list on every tools/list.
+    # A result carries every field it has; which ones are always there, or what a field would
+    # default to, is not worth the tokens on every tools/list.
     schema.pop("required", None)
+    for sub in schema.get("properties", {}).values():
+        sub.pop("default", None)
 
 
 class Output(BaseModel):

@@ -280,8 +280,8 @@ async def _fetch_event_types(deps: ToolDeps) -> EventTypeList:
 
 @_tool("List event types", READ_ONLY)
 async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]:
-    """List the bookable event types (id, title, duration). Use an id as event_type_id. Team
-    event types add host_ids and assignment (collective: all hosts attend; round_robin: one)."""
+    """Bookable event types and their questions; pass an id as event_type_id. Teams add host_ids
+    and assignment (collective: all attend; round_robin: one)."""
     result = await _fetch_event_types(_deps(ctx))
     return _result(result, render.render_event_types(result))
 
@@ -502,11 +502,11 @@ async def create_booking(
     ] = None,
     answers: Annotated[
         dict[str, Any] | None,
-        Field(description="Answers to the event type's questions (list_event_types), by key."),
+        Field(description="By question key; list_event_types shows the questions."),
     ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Book a start_time (from check_availability) for the invitee, who gets an email invite.
-    Retrying with the same arguments returns the same booking instead of a second one."""
+    """Book a start_time from check_availability; the invitee gets an email invite. The same
+    arguments again return the same booking, never a second one."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
     # The invitee's zone: the one given, else the one the time was written in (an IANA name

@@ -3,7 +3,9 @@
 Revision ID: 0006
 Revises: 0005
 
-Existing event types ask nothing (``[]``) and existing bookings answered nothing (``[]``). A
+Existing event types ask nothing (``[]``) and existing bookings answered nothing (``[]``); the
+columns default to ``[]`` in the database too, so a writer that does not name them (code from
+before this revision during a rolling upgrade, a hand-written INSERT) still inserts rows. A
 booking's answers are a list (``{key, label, type, value}`` in question order), since PostgreSQL's
 JSONB does not keep the key order of an object.
 """
@@ -37,7 +39,12 @@ def upgrade() -> None:
             {"empty": []},
         )
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(column, existing_type=JSONDocument, nullable=False)
+            batch_op.alter_column(
+                column,
+                existing_type=JSONDocument,
+                nullable=False,
+                server_default=sa.text("'[]'"),
+            )
 
 
 def downgrade() -> None:
