@@ -42,6 +42,7 @@ __all__ = [
     "run_header",
     "scratch_postgres",
     "seed_accounts",
+    "serve_on_fd",
     "start_server",
     "stop_servers",
     "write_section",
@@ -155,6 +156,23 @@ def listening_socket(backlog: int) -> socket.socket:
     sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
+
+
+def serve_on_fd(app: Any, fd: int) -> None:
+    """Serve ``app`` on the inherited socket ``fd``: one uvicorn worker, quiet logs, a deep
+    backlog, and keep-alive longer than any bench round, so an idle connection is never closed
+    under a client about to reuse it (a ReadError that would have nothing to do with the server)."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        fd=fd,
+        workers=1,
+        log_level="warning",
+        access_log=False,
+        backlog=1024,
+        timeout_keep_alive=120,
+    )
 
 
 def start_server(script: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:

@@ -41,6 +41,7 @@ from _common import (
     run_child,
     run_header,
     seed_accounts,
+    serve_on_fd,
     start_server,
     stop_servers,
 )
@@ -67,23 +68,12 @@ NOTE = (
 
 def serve(db_url: str, fd: int) -> None:
     import astrocal_server.app as app_module
-    import uvicorn
     from astrocal_server.app import create_app
     from astrocal_server.storage.db import Database
 
     settings = bench_settings(db_url, email_backend="disabled", migrate_on_start=False)
     app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
-    uvicorn.run(
-        create_app(settings),
-        fd=fd,
-        workers=1,
-        log_level="warning",
-        access_log=False,
-        backlog=1024,
-        # Longer than a race round, so an idle keep-alive connection is never closed under a
-        # client that is about to reuse it (a ReadError that has nothing to do with bookings).
-        timeout_keep_alive=120,
-    )
+    serve_on_fd(create_app(settings), fd)
 
 
 def start_servers(db_url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:

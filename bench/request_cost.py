@@ -47,6 +47,7 @@ from _common import (
     run_child,
     run_header,
     scratch_postgres,
+    serve_on_fd,
     start_server,
     stop_servers,
 )
@@ -69,7 +70,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def serve_bare(fd: int) -> None:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Route
@@ -78,25 +78,16 @@ def serve_bare(fd: int) -> None:
         return JSONResponse(ACCOUNT_JSON)
 
     app = Starlette(routes=[Route("/v1/account", account)])
-    uvicorn.run(app, fd=fd, workers=1, log_level="warning", access_log=False, backlog=1024)
+    serve_on_fd(app, fd)  # the same server options as astrocal's, so the ratio compares apps
 
 
 def serve_astrocal(db_url: str, fd: int, relay: bool) -> None:
-    import uvicorn
     from astrocal_server.app import create_app
 
     settings = bench_settings(
         db_url, email_backend="none", migrate_on_start=False, database_pool_size=15
     ).with_overrides(run_relay=relay)
-    uvicorn.run(
-        create_app(settings),
-        fd=fd,
-        workers=1,
-        log_level="warning",
-        access_log=False,
-        backlog=1024,
-        timeout_keep_alive=120,
-    )
+    serve_on_fd(create_app(settings), fd)
 
 
 def cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:
