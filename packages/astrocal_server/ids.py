@@ -23,6 +23,8 @@ PREFIXES = frozenset(
         "ob",
         "idem",
         "oauth",
+        "hold",
+        "wl",
     }
 )
 _ALPHABET = string.ascii_lowercase + string.digits

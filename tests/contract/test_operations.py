@@ -51,6 +51,10 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/invitee/bookings/{token}/availability"): "invitee.availability",
     ("post", "/v1/invitee/bookings/{token}/cancel"): "invitee.cancel",
     ("post", "/v1/invitee/bookings/{token}/reschedule"): "invitee.reschedule",
+    ("post", "/v1/holds"): "holds.create",
+    ("get", "/v1/holds"): "holds.list",
+    ("get", "/v1/holds/{hold_id}"): "holds.retrieve",
+    ("delete", "/v1/holds/{hold_id}"): "holds.release",
     ("post", "/v1/webhooks"): "webhooks.create",
     ("get", "/v1/webhooks"): "webhooks.list",
     ("get", "/v1/webhooks/{webhook_id}"): "webhooks.retrieve",
@@ -83,7 +87,12 @@ NOT_IN_SDK = {
     "meta.openapi_yaml",
 }
 # The invitee routes take the token of a booking's links instead of an API key.
-INVITEE = {"invitee.retrieve", "invitee.availability", "invitee.cancel", "invitee.reschedule"}
+INVITEE = {
+    "invitee.retrieve",
+    "invitee.availability",
+    "invitee.cancel",
+    "invitee.reschedule",
+}
 PUBLIC = NOT_IN_SDK | {"accounts.create"} | INVITEE
 
 EXPECTED_SCHEMAS = [
@@ -310,7 +319,7 @@ def test_list_operations_paginate(
     operations: list[Operation], resolve: Callable[[Any], Any], spec: dict[str, Any]
 ) -> None:
     lists = [o for o in operations if o[2]["operationId"].endswith(".list") and o[1] == "get"]
-    assert len(lists) == 9
+    assert len(lists) == 10
     for op in lists:
         if op[2]["operationId"] == "availability.list":
             continue  # slots for a date range, not a paginated collection
@@ -358,7 +367,7 @@ def test_webhook_events_are_documented_with_standard_webhooks_headers(
         assert name in body["properties"]["type"]["enum"], name
 
 
-def test_availability_reason_codes_are_the_eleven_of_the_contract(
+def test_availability_reason_codes_are_the_twelve_of_the_contract(
     resolve: Callable[[Any], Any],
 ) -> None:
     reason = resolve({"$ref": "#/components/schemas/AvailabilityReason"})
@@ -366,6 +375,7 @@ def test_availability_reason_codes_are_the_eleven_of_the_contract(
         "outside_working_hours",
         "date_override",
         "booked",
+        "held",
         "calendar_busy",
         "buffer",
         "minimum_notice",

@@ -177,6 +177,8 @@ async def _assert_overlap_refused(db: Database, host: Host) -> None:
             session.add(
                 BookingHost(
                     booking_id="bk_clash", host_id=host.id, position=0, status="confirmed",
+                    event_type_id=clash["event_type_id"], start_at=clash["start_at"],
+                    end_at=clash["end_at"],
                     block_start=clash["block_start"], block_end=clash["block_end"],
                     seat_key=clash["seat_key"],
                 )

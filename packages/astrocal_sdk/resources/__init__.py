@@ -18,6 +18,7 @@ from astrocal_sdk.resources.calendar_connections import (
     CalendarConnections,
 )
 from astrocal_sdk.resources.event_types import AsyncEventTypes, EventTypes
+from astrocal_sdk.resources.holds import AsyncHolds, Holds
 from astrocal_sdk.resources.hosts import AsyncHosts, Hosts
 from astrocal_sdk.resources.invitee import AsyncInviteeResource, InviteeResource
 from astrocal_sdk.resources.schedules import AsyncSchedules, Schedules
@@ -35,6 +36,7 @@ __all__ = [
     "AsyncCalendarConnections",
     "AsyncDeliveries",
     "AsyncEventTypes",
+    "AsyncHolds",
     "AsyncHosts",
     "AsyncInviteeResource",
     "AsyncSchedules",
@@ -45,6 +47,7 @@ __all__ = [
     "CalendarConnections",
     "Deliveries",
     "EventTypes",
+    "Holds",
     "Hosts",
     "InviteeResource",
     "Schedules",

@@ -12,6 +12,7 @@ from astrocal_sdk.resources.availability import AvailabilityAPI
 from astrocal_sdk.resources.bookings import BookingsAPI
 from astrocal_sdk.resources.calendar_connections import CalendarConnectionsAPI
 from astrocal_sdk.resources.event_types import EventTypesAPI
+from astrocal_sdk.resources.holds import HoldsAPI
 from astrocal_sdk.resources.hosts import HostsAPI
 from astrocal_sdk.resources.invitee import InviteeAPI
 from astrocal_sdk.resources.schedules import SchedulesAPI
@@ -30,6 +31,7 @@ class Resources(Generic[M]):
     event_types: EventTypesAPI[M]
     availability: AvailabilityAPI[M]
     bookings: BookingsAPI[M]
+    holds: HoldsAPI[M]
     invitee: InviteeAPI[M]
     webhooks: WebhooksAPI[M]
     calendar_connections: CalendarConnectionsAPI[M]
@@ -44,6 +46,7 @@ class Resources(Generic[M]):
         self.event_types = EventTypesAPI(client, raw=raw)
         self.availability = AvailabilityAPI(client, raw=raw)
         self.bookings = BookingsAPI(client, raw=raw)
+        self.holds = HoldsAPI(client, raw=raw)
         self.invitee = InviteeAPI(client, raw=raw)
         self.webhooks = WebhooksAPI(client, raw=raw)
         self.calendar_connections = CalendarConnectionsAPI(client, raw=raw)

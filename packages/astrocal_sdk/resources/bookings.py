@@ -31,9 +31,10 @@ class BookingsAPI(APIResource[M]):
     def create(
         self,
         *,
-        event_type_id: str,
-        start: DateTimeLike,
         invitee: InviteeParam,
+        event_type_id: str | NotGiven = NOT_GIVEN,
+        start: DateTimeLike | NotGiven = NOT_GIVEN,
+        hold_id: str | NotGiven = NOT_GIVEN,
         guests: Sequence[str] | NotGiven = NOT_GIVEN,
         notes: str | NotGiven = NOT_GIVEN,
         duration: int | NotGiven = NOT_GIVEN,
@@ -42,7 +43,9 @@ class BookingsAPI(APIResource[M]):
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Booking:
-        """Book ``start`` (a start availability returned). 409 ``SlotUnavailableError`` if taken.
+        """Book ``start`` of ``event_type_id`` (a start availability returned), or the slot the
+        hold ``hold_id`` reserves (``client.holds.create``). 409 ``SlotUnavailableError`` if taken;
+        a used hold → ``ConflictError`` ``hold_consumed``, an expired one ``hold_expired``.
         ``host_id`` asks a round-robin event type for one of its hosts; ``answers`` answer the
         event type's ``questions`` by key (a wrong or missing one is a ``BadRequestError`` whose
         ``param`` is ``answers.<key>``)."""

@@ -11,6 +11,7 @@ from astrocal_server.api import (
     bookings,
     calendar_connections,
     event_types,
+    holds,
     hosts,
     invitee,
     mcp,
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     event_types.router,
     availability.router,
     bookings.router,
+    holds.router,
     invitee.router,  # /v1/invitee/…: the token is the credential, no API key
     usage.router,
     webhooks.router,

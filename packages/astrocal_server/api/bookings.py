@@ -66,8 +66,8 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
     body = await parse_json_body(request, BookingCreate)
     invitee = body.invitee
     draft = service.BookingDraft(
-        event_type_id=body.event_type_id,
-        start=check_start(body.start),
+        event_type_id=body.event_type_id if body.event_type_id is not MISSING else None,
+        start=check_start(body.start) if body.start is not MISSING else None,
         invitee_name=invitee.name,
         invitee_email=check_field(["invitee", "email"], check_email, invitee.email),
         invitee_time_zone=(
@@ -82,6 +82,7 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         idempotency_key=idempotency.key_of(request),
         host_id=body.host_id if body.host_id is not MISSING else None,
         answers=dict(body.answers) if body.answers is not MISSING else {},
+        hold_id=body.hold_id if body.hold_id is not MISSING else None,
     )
     booking = await service.create_booking(state, caller, draft)
     return JSONResponse(_shown(state, caller, booking), status_code=201)

@@ -143,6 +143,7 @@ class Booked:
     block_start: datetime
     block_end: datetime
     same_event_type: bool = False
+    held_until: datetime | None = None  # an active hold (not a booking), until this instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,7 @@ class Reason:
     message: str
     conflict: Conflict | None = None
     host_id: str | None = None  # set by the team checks: whose reason it is
+    expires_at: datetime | None = None  # ``held``: when the hold runs out
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,24 +589,34 @@ def _reasons(plan: _Plan, s: int, whole_second: bool) -> list[Reason]:
 
 def _conflicts(plan: _Plan, s: int, e: int) -> list[Reason]:
     a, b = s - plan.before, e + plan.after
-    # (block start, block end, source, whether it overlaps the slot itself rather than a buffer)
-    found: list[tuple[datetime, datetime, str, bool]] = []
+    # (block start, block end, source, whether it overlaps the slot itself rather than a buffer,
+    # a hold's expiry)
+    found: list[tuple[datetime, datetime, str, bool, datetime | None]] = []
     for booked in plan.bookings:
         if plan.seated and booked.same_event_type and booked.start.timestamp() == s:
             continue  # a seat of this very slot: counted by seats_full, never a conflict
         if booked.block_start.timestamp() < b and booked.block_end.timestamp() > a:
             core = booked.start.timestamp() < e and booked.end.timestamp() > s
-            found.append((booked.block_start, booked.block_end, "booking", core))
+            source = "booking" if booked.held_until is None else "hold"
+            found.append((booked.block_start, booked.block_end, source, core, booked.held_until))
     for busy in plan.busy:
         start, end = busy.start.timestamp(), busy.end.timestamp()
         if start < b and end > a:
-            found.append((busy.start, busy.end, busy.source, start < e and end > s))
+            found.append((busy.start, busy.end, busy.source, start < e and end > s, None))
     found.sort(key=lambda f: (f[0], f[1], f[2]))
     out: list[Reason] = []
-    for block_start, block_end, source, core in found[:MAX_CONFLICT_REASONS]:
+    for block_start, block_end, source, core, held_until in found[:MAX_CONFLICT_REASONS]:
         conflict = Conflict(block_start.astimezone(UTC), block_end.astimezone(UTC), source)
-        what = "Another booking" if source == "booking" else f"Calendar {source}"
+        what = _OCCUPANT_NAMES.get(source) or f"Calendar {source}"
         span = f"{_fmt(block_start.timestamp())}–{_fmt(block_end.timestamp())[11:]}"
+        expires = held_until.astimezone(UTC) if held_until is not None else None
+        if core and expires is not None:
+            message = (
+                f"A hold reserves {span} until {_fmt(expires.timestamp())}, overlapping "
+                f"{_fmt(s)}–{_fmt(e)[11:]}; the start may open then."
+            )
+            out.append(Reason("held", message, conflict, expires_at=expires))
+            continue
         if core:
             code = "booked" if source == "booking" else "calendar_busy"
             message = f"{what} is busy {span}, overlapping {_fmt(s)}–{_fmt(e)[11:]}."
@@ -615,8 +627,12 @@ def _conflicts(plan: _Plan, s: int, e: int) -> list[Reason]:
                 f"before, {plan.rules.buffer_after_minutes} min after, plus the booking's own) "
                 f"{_fmt(s)} is too close."
             )
-        out.append(Reason(code, message, conflict))
+        out.append(Reason(code, message, conflict, expires_at=expires))
     return out
+
+
+# How a conflict's source is named in a reason (a calendar's is its connection id).
+_OCCUPANT_NAMES = {"booking": "Another booking", "hold": "A hold"}
 
 
 # --- teams -----------------------------------------------------------------------------------
@@ -731,7 +747,7 @@ def check_team_start(
         if found is not None:
             return TeamCheck(True, found.host_ids, [], [])
     reasons = [
-        Reason(r.code, r.message, r.conflict, member.host_id)
+        Reason(r.code, r.message, r.conflict, member.host_id, r.expires_at)
         for member, plan in zip(members, plans, strict=True)
         for r in _reasons(plan, s, whole_second)
     ]

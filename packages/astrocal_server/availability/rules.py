@@ -75,12 +75,14 @@ def check_busy_range(start: datetime) -> tuple[datetime, datetime]:
 
 
 def booked_from_row(row: Mapping[Any, Any], event_type_id: str) -> Booked:
-    """A booking row (``start_at``, ``end_at``, ``block_start``, ``block_end``, ``event_type_id``)
-    as the engine sees it, marked when it is a booking of ``event_type_id``."""
+    """An occupancy row (``start_at``, ``end_at``, ``block_start``, ``block_end``,
+    ``event_type_id``, ``expires_at``) as the engine sees it, marked when it is of
+    ``event_type_id``; a hold's carries its expiry."""
     return Booked(
         row["start_at"],
         row["end_at"],
         row["block_start"],
         row["block_end"],
         row["event_type_id"] == event_type_id,
+        row.get("expires_at"),
     )

@@ -37,6 +37,7 @@ from astrocal_server.availability.engine import (
     find_slots,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
+from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
     booked_from_row,
     check_busy_range,
@@ -48,7 +49,7 @@ from astrocal_server.availability.rules import (
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
+from astrocal_server.storage.models import EventType, Host, Schedule
 from astrocal_server.storage.rows import fetch_all, instance, labelled
 
 __all__ = [
@@ -128,25 +129,6 @@ _EVENT_TYPE_AND_SCHEDULE = _event_type_query(Host.id.label("host_id"))
 # The same with the whole default host: a booking shows its host, and a single-host create reads
 # it here rather than once more inside the write lock.
 _EVENT_TYPE_SCHEDULE_AND_HOST = _event_type_query(Host.id.label("host_id"), *labelled(Host, "h"))
-
-# Typed loosely: ``fetch_all`` takes any one-statement select and returns dict rows.
-_BOOKINGS: Select[*tuple[Any, ...]] = (
-    select(
-        Booking.id,
-        Booking.event_type_id,
-        Booking.start_at,
-        Booking.end_at,
-        BookingHost.block_start,
-        BookingHost.block_end,
-    )
-    .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
-    .where(
-        BookingHost.host_id == bindparam("host_id"),
-        BookingHost.status != "cancelled",
-        BookingHost.block_end > bindparam("lo"),
-        BookingHost.block_start < bindparam("hi"),
-    )
-)
 
 
 class Hosted(NamedTuple):
@@ -237,17 +219,19 @@ async def load_bookings(
     host_id: str,
     lo: datetime,
     hi: datetime,
+    now: datetime,
     exclude_booking_id: str | None = None,
 ) -> list[Booked]:
-    """Non-cancelled bookings occupying ``host_id`` (any event type) whose blocked time touches
-    ``[lo, hi)``, widened by their own buffers (the stored ``block_start``/``block_end``)."""
+    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) with blocked
+    time touching ``[lo, hi)``, widened by their own buffers (the stored ``block_*``)."""
     rows = await fetch_all(
         conn,
-        _BOOKINGS,
+        OCCUPANTS_OF_HOST,
         {
             "host_id": host_id,
             "lo": lo.astimezone(UTC),
             "hi": hi.astimezone(UTC),
+            "now": now.astimezone(UTC),
         },
     )
     return [booked_from_row(row, event_type.id) for row in rows if row["id"] != exclude_booking_id]
@@ -281,6 +265,7 @@ async def find_slots_in_session(
         host_id=host_id,
         lo=range_start - _BOOKING_MARGIN,
         hi=range_end + _BOOKING_MARGIN,
+        now=now,
         exclude_booking_id=exclude_booking_id,
     )
     return find_slots(
@@ -317,6 +302,7 @@ async def check_start_in_session(
         host_id=host_id,
         lo=lo - _BOOKING_MARGIN,
         hi=hi + _BOOKING_MARGIN,
+        now=now,
         exclude_booking_id=exclude_booking_id,
     )
     return check_start(

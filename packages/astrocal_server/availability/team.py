@@ -42,10 +42,11 @@ from astrocal_server.availability.engine import (
 )
 from astrocal_server.availability.engine import TeamAssignment as EngineAssignment
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
+from astrocal_server.availability.occupants import OCCUPANTS_OF_HOSTS
 from astrocal_server.availability.rules import booked_from_row, rules_for, working_hours_of
 from astrocal_server.errors import invalid_param, not_found
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
+from astrocal_server.storage.models import EventType, Host, Schedule
 
 __all__ = [
     "Team",
@@ -254,38 +255,24 @@ async def team_busy(
     return busy, list(warnings.values())
 
 
-_BOOKINGS = (
-    select(
-        BookingHost.host_id,
-        Booking.id,
-        Booking.event_type_id,
-        Booking.start_at,
-        Booking.end_at,
-        BookingHost.block_start,
-        BookingHost.block_end,
-    )
-    .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
-    .where(
-        BookingHost.host_id.in_(bindparam("host_ids", expanding=True)),
-        BookingHost.status != "cancelled",
-        BookingHost.block_end > bindparam("lo"),
-        BookingHost.block_start < bindparam("hi"),
-    )
-)
-
-
 async def _members(
     conn: AsyncConnection | AsyncSession,
     team: Team,
     busy: Mapping[str, Sequence[BusyInterval]],
     lo: datetime,
     hi: datetime,
+    now: datetime,
     exclude_booking_id: str | None,
 ) -> list[Member]:
-    """Every host with its bookings touching ``[lo, hi)`` (one query for all of them)."""
+    """Every host with what occupies it touching ``[lo, hi)`` (one query for all of them)."""
     result = await conn.execute(
-        _BOOKINGS,
-        {"host_ids": team.host_ids, "lo": lo.astimezone(UTC), "hi": hi.astimezone(UTC)},
+        OCCUPANTS_OF_HOSTS,
+        {
+            "host_ids": team.host_ids,
+            "lo": lo.astimezone(UTC),
+            "hi": hi.astimezone(UTC),
+            "now": now.astimezone(UTC),
+        },
     )
     own = team.event_type.id
     bookings: dict[str, list[Booked]] = {h.host_id: [] for h in team.hosts}
@@ -315,7 +302,7 @@ async def find_team_slots_in(
     if not rules.active or not team.hosts:
         return []
     members = await _members(
-        conn, team, busy, range_start - _MARGIN, range_end + _MARGIN, exclude_booking_id
+        conn, team, busy, range_start - _MARGIN, range_end + _MARGIN, now, exclude_booking_id
     )
     return find_team_slots(
         members,
@@ -342,7 +329,7 @@ async def check_team_in(
     it inside a booking's write transaction to see every committed booking; ``exclude_booking_id``
     leaves out the booking being rescheduled."""
     span = timedelta(days=horizon_days + 1) + _MARGIN
-    members = await _members(conn, team, busy, start - span, start + span, exclude_booking_id)
+    members = await _members(conn, team, busy, start - span, start + span, now, exclude_booking_id)
     return check_team_start(
         members,
         rules_for(team.event_type, duration_minutes),

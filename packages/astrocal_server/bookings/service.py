@@ -64,15 +64,24 @@ from astrocal_server.bookings.rules import (
     pick_round_robin,
 )
 from astrocal_server.caller import Caller
-from astrocal_server.errors import Conflict, InvalidRequest, conflict, invalid_param
+from astrocal_server.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    conflict,
+    invalid_param,
+    not_found,
+)
+from astrocal_server.holds.rules import hold_consumed, hold_expired, hold_released, is_expired
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
 from astrocal_server.invitee.links import issue_token, stored_links
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
+from astrocal_server.serialize.common import format_datetime
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
+from astrocal_server.storage.models import Booking, BookingHost, EventType, Hold, Host, Schedule
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
@@ -107,6 +116,7 @@ __all__ = [
     "reschedule_booking",
     "retrieve_booking",
     "update_booking",
+    "write_for",
 ]
 
 
@@ -119,8 +129,12 @@ BookingGuard = Callable[[Booking], None]
 
 @dataclass(frozen=True)
 class BookingDraft:
-    event_type_id: str
-    start: datetime
+    """A new booking. ``event_type_id`` and ``start`` are required unless ``hold_id`` names the
+    hold to convert (then they, ``duration`` and ``host_id`` come from it, and must match it when
+    given)."""
+
+    event_type_id: str | None
+    start: datetime | None
     invitee_name: str
     invitee_email: str
     invitee_time_zone: str | None
@@ -132,6 +146,7 @@ class BookingDraft:
     host_id: str | None = None  # round robin only: book this host
     # {question key: value} as sent; checked against the event type's questions once it is loaded.
     answers: dict[str, Any] = field(default_factory=dict)
+    hold_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,29 +218,45 @@ async def list_bookings(
 
 
 async def _lock_host(session: AsyncSession, host_id: str) -> None:
-    bind = session.bind  # always set: Database binds every session it opens
-    if bind is not None and bind.dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)}
-        )
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)})
 
 
-async def _lock_hosts(session: AsyncSession, host_ids: Iterable[str]) -> None:
-    """Lock every host a write may touch, in the one global order (sorted ids): writers that
-    share hosts queue in the same order, so they never deadlock."""
-    for host_id in sorted(set(host_ids)):
+async def lock_hosts(session: AsyncSession, host_ids: Iterable[str], now: datetime) -> None:
+    """On PostgreSQL, lock every host a write may touch, in the one global order (sorted ids):
+    writers that share hosts queue in the same order, so they never deadlock. (SQLite's write
+    transaction is already serialised: ``BEGIN IMMEDIATE``.)
+
+    Then drop the rows of holds on those hosts that expired by ``now``: they no
+    longer count, and the write about to happen must not meet them in the exclusion constraint.
+    SQLite has no such constraint, and readers skip expired rows, so it is spared the statement;
+    the hold's expiry row (``holds/service.py``) removes them there."""
+    ids = sorted(set(host_ids))
+    bind = session.bind
+    if bind is None or bind.dialect.name != "postgresql":
+        return
+    for host_id in ids:
         await _lock_host(session, host_id)
+    await session.execute(
+        delete(BookingHost).where(
+            BookingHost.host_id.in_(ids),
+            BookingHost.status == "held",
+            BookingHost.expires_at <= now,
+        )
+    )
 
 
 def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
     """The rows by which ``booking`` occupies each of ``host_ids`` (in order; the first is the
-    booking's ``host_id``), carrying its status, blocked interval and seat key."""
+    booking's ``host_id``), carrying its event type, times, status, blocked interval and seat key."""
     return [
         BookingHost(
             booking_id=booking.id,
             host_id=host_id,
             position=position,
             status=booking.status,
+            event_type_id=booking.event_type_id,
+            start_at=booking.start_at,
+            end_at=booking.end_at,
             block_start=booking.block_start,
             block_end=booking.block_end,
             seat_key=booking.seat_key,
@@ -235,12 +266,14 @@ def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
 
 
 async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
-    """Copy the booking's status, block and seat key onto its host rows (after a change)."""
+    """Copy the booking's status, times, block and seat key onto its host rows (after a change)."""
     await session.execute(
         update(BookingHost)
         .where(BookingHost.booking_id == booking.id)
         .values(
             status=booking.status,
+            start_at=booking.start_at,
+            end_at=booking.end_at,
             block_start=booking.block_start,
             block_end=booking.block_end,
             seat_key=booking.seat_key,
@@ -262,7 +295,7 @@ def _slot_unavailable(start: datetime, check: StartCheck | TeamCheck) -> Conflic
 
 
 @asynccontextmanager
-async def _write_for(state: AppState, start: datetime) -> AsyncIterator[AsyncSession]:
+async def write_for(state: AppState, start: datetime) -> AsyncIterator[AsyncSession]:
     """A write transaction that takes time at ``start``: an exclusion, deadlock or serialization
     error (a concurrent writer won) becomes the 409 a lost race gets."""
     try:
@@ -323,6 +356,7 @@ async def _check_start(
         host_id=host_id,
         lo=start - _QUICK_MARGIN,
         hi=start + _QUICK_MARGIN,
+        now=now,
         exclude_booking_id=exclude_booking_id,
     )
     quick = check_start(
@@ -480,135 +514,363 @@ async def _created_with_key(session: AsyncSession, caller: Caller, key: str) -> 
     return found
 
 
-async def _load_for_create(
-    state: AppState, caller: Caller, draft: BookingDraft
-) -> tuple[availability.Hosted, teams.Team | None, list[Host] | None]:
-    """The event type and, for a team, the hosts the booking may go to (one read connection);
-    without a team, the one host the booking occupies (the default host, read with the event type,
-    so the write need not read it again)."""
+@dataclass(frozen=True)
+class SlotRequest:
+    """What a new booking or hold asks for: ``start`` of the caller's ``event_type_id``,
+    ``duration`` minutes (None: the default), on ``host_id`` (round robin only)."""
+
+    event_type_id: str
+    start: datetime
+    duration: int | None = None
+    host_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedSlot:
+    """A :class:`SlotRequest` with everything read before the write transaction: the event type,
+    the team (or the one host), the external calendars' busy time, the hosts to lock and the
+    interval the new occupant blocks."""
+
+    request: SlotRequest
+    event_type: EventType
+    schedule: Schedule | None
+    team: teams.Team | None
+    default_host_id: str
+    known_hosts: list[Host] | None
+    duration: int
+    busy: list[BusyInterval]
+    busy_by_host: dict[str, list[BusyInterval]]
+    lock_ids: list[str]
+    end: datetime
+    block_start: datetime
+    block_end: datetime
+
+
+async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) -> PreparedSlot:
+    """Read what :func:`admit` needs, outside the write transaction (a slow calendar provider must
+    not hold the write lock): the event type and, for a team, the hosts it may go to (one read
+    connection); without a team, the one host it occupies (the default host, read with the event
+    type, so the write need not read it again)."""
     async with state.db.connect_read() as conn:
         found, default_host = await availability.owned_event_type_and_host(
-            conn, caller, draft.event_type_id
+            conn, caller, request.event_type_id
         )
         event_type, schedule, default_host_id = found
-        if draft.host_id is not None and event_type.assignment != "round_robin":
+        if request.host_id is not None and event_type.assignment != "round_robin":
             # Another account's host is 404 like anywhere else; one of the caller's, 400.
-            await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
+            await teams.team_host_ids(conn, event_type, default_host_id, request.host_id)
             raise invalid_param(
                 "host_id",
                 f"host_id picks a host of a round robin event type; event type {event_type.id} "
                 f"is {event_type.assignment or 'single'}, so leave host_id out.",
             )
-        if not teams.is_team(event_type, schedule):
-            return found, None, [default_host]
-        host_ids = await teams.team_host_ids(conn, event_type, default_host_id, draft.host_id)
-        return found, await teams.load_team(conn, event_type, schedule, host_ids), None
-
-
-async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
-    """Book ``draft.start``; a retry whose Idempotency-Key already created one returns that one."""
-    found, team, known_hosts = await _load_for_create(state, caller, draft)
-    event_type, schedule, default_host_id = found
-    answers = check_answers(event_type.questions or [], draft.answers)
-    duration = pick_duration(event_type, draft.duration)
+        team = None
+        known_hosts: list[Host] | None = [default_host]
+        if teams.is_team(event_type, schedule):
+            host_ids = await teams.team_host_ids(conn, event_type, default_host_id, request.host_id)
+            team = await teams.load_team(conn, event_type, schedule, host_ids)
+            known_hosts = None
+    duration = pick_duration(event_type, request.duration)
     busy: list[BusyInterval] = []
     by_host: dict[str, list[BusyInterval]] = {}
     if team is None:
         assert schedule is not None  # is_team: an event type without a schedule is a team
-        busy = await availability.external_busy_for_start(state, event_type, schedule, draft.start)
+        busy = await availability.external_busy_for_start(
+            state, event_type, schedule, request.start
+        )
         lock_ids = [default_host_id]
     else:
-        by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(draft.start))
+        by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(request.start))
         lock_ids = team.host_ids
-    end = draft.start + timedelta(minutes=duration)
+    end = request.start + timedelta(minutes=duration)
     block_start, block_end = block_interval(
-        draft.start,
+        request.start,
         end,
         buffer_before_minutes=event_type.buffer_before_minutes,
         buffer_after_minutes=event_type.buffer_after_minutes,
     )
-    async with _write_for(state, draft.start) as session:
-        await _lock_hosts(session, lock_ids)
-        if draft.idempotency_key is not None:
-            earlier = await _created_with_key(session, caller, draft.idempotency_key)
-            if earlier is not None:
-                if earlier.created_at + RETENTION > state.clock.now():
-                    return earlier
-                # Expired like its stored response: the key now names a new request. The old
-                # booking gives it up (a key is unique per account and mode) and stays as is.
-                earlier.idempotency_key = None
-                await session.flush()
+    return PreparedSlot(
+        request=request,
+        event_type=event_type,
+        schedule=schedule,
+        team=team,
+        default_host_id=default_host_id,
+        known_hosts=known_hosts,
+        duration=duration,
+        busy=busy,
+        busy_by_host=by_host,
+        lock_ids=lock_ids,
+        end=end,
+        block_start=block_start,
+        block_end=block_end,
+    )
+
+
+async def admit(session: AsyncSession, state: AppState, slot: PreparedSlot) -> list[str]:
+    """Inside the write transaction, with ``slot.lock_ids`` locked: re-check the start against
+    everything committed (bookings and active holds) and return the hosts the new occupant takes
+    (round robin: the one the assignment rule picks), or raise the 409 with reasons and
+    alternatives."""
+    start = slot.request.start
+    if slot.team is None:
+        assert slot.schedule is not None
+        await _check_start(
+            session,
+            state=state,
+            event_type=slot.event_type,
+            schedule=slot.schedule,
+            host_id=slot.default_host_id,
+            start=start,
+            busy=slot.busy,
+            duration=slot.duration,
+        )
+        return [slot.default_host_id]
+    check = await _check_team(
+        session,
+        state=state,
+        team=slot.team,
+        start=start,
+        busy=slot.busy_by_host,
+        duration=slot.duration,
+    )
+    if not check.available:
+        raise _slot_unavailable(start, check)
+    if slot.team.assignment != "round_robin":
+        return slot.team.host_ids
+    now = state.clock.now()
+    return [await _pick_host(session, now=now, event_type=slot.event_type, free=check.host_ids)]
+
+
+async def _replay_or_release_key(
+    session: AsyncSession, state: AppState, caller: Caller, key: str | None
+) -> Booking | None:
+    """The booking an earlier attempt with Idempotency-Key ``key`` created, while its stored
+    response would still be replayed; after that the old booking gives the key up (a key is
+    unique per account and mode) and stays as is, and the key names a new request."""
+    if key is None:
+        return None
+    earlier = await _created_with_key(session, caller, key)
+    if earlier is None:
+        return None
+    if earlier.created_at + RETENTION > state.clock.now():
+        return earlier
+    earlier.idempotency_key = None
+    await session.flush()
+    return None
+
+
+def _new_booking(
+    state: AppState,
+    caller: Caller,
+    draft: BookingDraft,
+    *,
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    duration: int,
+    block: tuple[datetime, datetime],
+    host_ids: list[str],
+    answers: list[dict[str, Any]],
+    now: datetime,
+) -> Booking:
+    """The confirmed booking ``draft`` makes of ``start`` on ``host_ids``, with its invitee token."""
+    booking_id = new_id("bk")
+    token_hash, token_sealed = issue_token(state.secret_box, booking_id)
+    return Booking(
+        id=booking_id,
+        account_id=caller.account_id,
+        livemode=caller.livemode,
+        event_type_id=event_type.id,
+        host_id=host_ids[0],
+        status="confirmed",
+        start_at=start,
+        end_at=end,
+        block_start=block[0],
+        block_end=block[1],
+        seat_key=booking_seat_key(
+            booking_id=booking_id,
+            event_type_id=event_type.id,
+            start=start,
+            seats_per_slot=event_type.seats_per_slot,
+        ),
+        duration_minutes=duration,
+        invitee_name=draft.invitee_name,
+        invitee_email=draft.invitee_email,
+        invitee_time_zone=draft.invitee_time_zone,
+        guests=list(draft.guests),
+        notes=draft.notes or None,
+        metadata_=dict(draft.metadata),
+        location=dict(event_type.location) if event_type.location else None,
+        answers=answers,
+        idempotency_key=draft.idempotency_key,
+        invitee_token_hash=token_hash,
+        invitee_token_sealed=token_sealed,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _required(value: Any, param: str) -> Any:
+    if value is None:
+        raise InvalidRequest(
+            "parameter_missing",
+            f"{param} is required unless hold_id names a hold to book; add {param}.",
+            param=param,
+        )
+    return value
+
+
+async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
+    """Book ``draft.start`` (or the hold ``draft.hold_id``); a retry whose Idempotency-Key already
+    created one returns that one."""
+    if draft.hold_id is not None:
+        return await _book_hold(state, caller, draft.hold_id, draft)
+    start: datetime = _required(draft.start, "start")
+    slot = await prepare_slot(
+        state,
+        caller,
+        SlotRequest(
+            _required(draft.event_type_id, "event_type_id"), start, draft.duration, draft.host_id
+        ),
+    )
+    event_type = slot.event_type
+    answers = check_answers(event_type.questions or [], draft.answers)
+    async with write_for(state, start) as session:
+        await lock_hosts(session, slot.lock_ids, state.clock.now())
+        earlier = await _replay_or_release_key(session, state, caller, draft.idempotency_key)
+        if earlier is not None:
+            return earlier
         now = state.clock.now()
         await check_booking_quota(
             session, state.settings, caller.account, livemode=caller.livemode, now=now
         )
-        if team is None:
-            assert schedule is not None
-            await _check_start(
-                session,
-                state=state,
-                event_type=event_type,
-                schedule=schedule,
-                host_id=default_host_id,
-                start=draft.start,
-                busy=busy,
-                duration=duration,
-            )
-            host_ids = [default_host_id]
-        else:
-            check = await _check_team(
-                session,
-                state=state,
-                team=team,
-                start=draft.start,
-                busy=by_host,
-                duration=duration,
-            )
-            if not check.available:
-                raise _slot_unavailable(draft.start, check)
-            host_ids = (
-                [await _pick_host(session, now=now, event_type=event_type, free=check.host_ids)]
-                if team.assignment == "round_robin"
-                else team.host_ids
-            )
-        booking_id = new_id("bk")
-        token_hash, token_sealed = issue_token(state.secret_box, booking_id)
-        booking = Booking(
-            id=booking_id,
-            account_id=caller.account_id,
-            livemode=caller.livemode,
-            event_type_id=event_type.id,
-            host_id=host_ids[0],
-            status="confirmed",
-            start_at=draft.start,
-            end_at=end,
-            block_start=block_start,
-            block_end=block_end,
-            seat_key=booking_seat_key(
-                booking_id=booking_id,
-                event_type_id=event_type.id,
-                start=draft.start,
-                seats_per_slot=event_type.seats_per_slot,
-            ),
-            duration_minutes=duration,
-            invitee_name=draft.invitee_name,
-            invitee_email=draft.invitee_email,
-            invitee_time_zone=draft.invitee_time_zone,
-            guests=list(draft.guests),
-            notes=draft.notes or None,
-            metadata_=dict(draft.metadata),
-            location=dict(event_type.location) if event_type.location else None,
+        host_ids = await admit(session, state, slot)
+        booking = _new_booking(
+            state,
+            caller,
+            draft,
+            event_type=event_type,
+            start=start,
+            end=slot.end,
+            duration=slot.duration,
+            block=(slot.block_start, slot.block_end),
+            host_ids=host_ids,
             answers=answers,
-            idempotency_key=draft.idempotency_key,
-            invitee_token_hash=token_hash,
-            invitee_token_sealed=token_sealed,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
         session.add(booking)
         session.add_all(occupy(booking, host_ids))
         await session.flush()
-        return await _emit(state, session, caller, "created", booking, event_type, known_hosts)
+        return await _emit(state, session, caller, "created", booking, event_type, slot.known_hosts)
+
+
+def _check_matches_hold(hold: Hold, draft: BookingDraft) -> None:
+    """What the draft states beside ``hold_id`` must be what the hold holds (a 400 naming it)."""
+    given = (
+        ("event_type_id", draft.event_type_id, hold.event_type_id),
+        ("start", draft.start, hold.start_at),
+        ("duration", draft.duration, hold.duration_minutes),
+    )
+    for param, value, held in given:
+        if value is not None and value != held:
+            raise invalid_param(
+                param,
+                f"{param} does not match hold {hold.id}; leave {param} out when booking with "
+                "hold_id (the hold's is used).",
+            )
+    if draft.host_id is not None and draft.host_id not in hold.host_ids:
+        raise invalid_param(
+            "host_id",
+            f"host_id is not the host hold {hold.id} reserves; leave host_id out when booking "
+            "with hold_id.",
+        )
+
+
+async def _alternatives_to(state: AppState, caller: Caller, hold: Hold) -> list[dict[str, Any]]:
+    """Open starts near an expired hold's, as ``availability/check`` offers them (none when the
+    event type is gone)."""
+    try:
+        async with state.db.connect_read() as conn:
+            check = await availability.check_availability(
+                state,
+                conn,
+                caller,
+                event_type_id=hold.event_type_id,
+                start=hold.start_at,
+                duration=hold.duration_minutes,
+            )
+    except NotFound:
+        return []
+    alternatives: list[dict[str, Any]] = check_to_api(check)["alternatives"]
+    if check.available:
+        # Still open for everyone: the same start is the first alternative.
+        alternatives.insert(
+            0, {"start": format_datetime(hold.start_at), "end": format_datetime(hold.end_at)}
+        )
+    return alternatives
+
+
+async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: BookingDraft) -> Booking:
+    """Turn the active hold ``hold_id`` into a booking in one write transaction under its hosts'
+    locks: its occupancy rows become the booking's, so no other request can take the slot in
+    between, and no availability re-check is needed (the hold already excluded everyone else;
+    minimum notice passed meanwhile does not matter). A converted hold is 409 ``hold_consumed``
+    (or the same booking for the same Idempotency-Key), a released one ``hold_released``, an
+    expired one ``hold_expired`` with alternatives."""
+    async with state.db.read() as session:
+        found = await session.scalar(select(Hold).where(Hold.id == hold_id, caller.owns(Hold)))
+    if found is None:
+        raise not_found("hold", hold_id, param="hold_id")
+    _check_matches_hold(found, draft)
+    async with write_for(state, found.start_at) as session:
+        await lock_hosts(session, found.host_ids, state.clock.now())
+        earlier = await _replay_or_release_key(session, state, caller, draft.idempotency_key)
+        if earlier is not None:
+            return earlier
+        hold = await session.scalar(select(Hold).where(Hold.id == hold_id).with_for_update())
+        assert hold is not None  # holds are never deleted
+        now = state.clock.now()
+        if hold.status == "converted":
+            raise hold_consumed(hold)
+        if hold.status == "released":
+            raise hold_released(hold)
+        if not is_expired(hold, now):
+            event_type = await session.get_one(EventType, hold.event_type_id)
+            if event_type.deleted_at is not None:
+                raise _event_type_deleted()
+            answers = check_answers(event_type.questions or [], draft.answers)
+            await check_booking_quota(
+                session, state.settings, caller.account, livemode=caller.livemode, now=now
+            )
+            block = (
+                await session.execute(
+                    select(BookingHost.block_start, BookingHost.block_end)
+                    .where(BookingHost.booking_id == hold.id)
+                    .limit(1)
+                )
+            ).one()
+            await session.execute(delete(BookingHost).where(BookingHost.booking_id == hold.id))
+            booking = _new_booking(
+                state,
+                caller,
+                draft,
+                event_type=event_type,
+                start=hold.start_at,
+                end=hold.end_at,
+                duration=hold.duration_minutes,
+                block=(block[0], block[1]),
+                host_ids=list(hold.host_ids),
+                answers=answers,
+                now=now,
+            )
+            hold.status = "converted"
+            hold.booking_id = booking.id
+            hold.updated_at = now
+            session.add(booking)
+            session.add_all(occupy(booking, list(hold.host_ids)))
+            await session.flush()
+            return await _emit(state, session, caller, "created", booking, event_type)
+    raise hold_expired(found, await _alternatives_to(state, caller, found))
 
 
 async def update_booking(
@@ -772,9 +1034,9 @@ async def reschedule_booking(
             state, caller, booking_id, event_type, schedule, start, reason, by=by, guard=guard
         )
     by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
-    async with _write_for(state, start) as session:
+    async with write_for(state, start) as session:
         booking = await _booking_to_move(session, caller, booking_id, guard)
-        await _lock_hosts(session, team.host_ids)
+        await lock_hosts(session, team.host_ids, state.clock.now())
         if await _host_ids_of(session, booking_id) != current_hosts:
             raise _lost_race(start)  # reassigned meanwhile: its hosts are not the ones checked
         now = state.clock.now()
@@ -831,9 +1093,9 @@ async def _reschedule_one(
 ) -> Booking:
     """Reschedule a booking of an event type without hosts: its one host keeps it."""
     busy = await availability.external_busy_for_start(state, event_type, schedule, start)
-    async with _write_for(state, start) as session:
+    async with write_for(state, start) as session:
         booking = await _booking_to_move(session, caller, booking_id, guard)
-        await _lock_host(session, booking.host_id)
+        await lock_hosts(session, [booking.host_id], state.clock.now())
         await _check_start(
             session,
             state=state,

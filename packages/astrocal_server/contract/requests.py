@@ -446,11 +446,29 @@ class ApiKeyCreate(BaseModel):
 
 
 class BookingCreate(BaseModel):
+    """
+    Give `event_type_id` and `start`, or `hold_id` (then `event_type_id`, `start`,
+    `duration` and `host_id` come from the hold and may be left out; given, they must
+    match it).
+
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
-    start: AwareDatetime
+    hold_id: Annotated[str | MISSING, Field(max_length=64, pattern="^hold_[a-z0-9]+$")] = MISSING
+    """
+    Book the slot this active hold reserves (see `POST /v1/holds`), atomically: the
+    hold becomes `converted`. A hold already converted is a 409 `hold_consumed` (the
+    same request with the same `Idempotency-Key` returns the same booking); an expired
+    one a 409 `hold_expired` with `details.alternatives`; another account's or
+    mode's, a 404.
+
+    """
+    event_type_id: Annotated[str | MISSING, Field(max_length=64, pattern="^evt_[a-z0-9]+$")] = (
+        MISSING
+    )
+    start: AwareDatetime | MISSING = MISSING
     """
     A start returned by availability (any offset; normalised to UTC).
     """
@@ -504,6 +522,30 @@ class DateOverride(BaseModel):
     )
     date: date_aliased
     intervals: Annotated[list[TimeInterval], Field(max_length=48)]
+
+
+class HoldCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime
+    """
+    A start returned by availability (any offset; normalised to UTC).
+    """
+    duration: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    One of the event type's `duration_options`; default `duration_minutes`.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: hold this host. Default: the assignment rule picks.
+    """
+    ttl_seconds: Annotated[int, Field(ge=60, le=1800)] = 600
+    """
+    How long the hold lasts.
+    """
+    metadata: Metadata | MISSING = MISSING
 
 
 class HostCreate(BaseModel):

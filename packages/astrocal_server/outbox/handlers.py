@@ -39,7 +39,7 @@ class OutboxItem:
     id: str
     account_id: str
     livemode: bool
-    kind: str  # webhook | email | calendar
+    kind: str  # webhook | email | calendar | hold
     topic: str  # booking.created, booking.rescheduled, …
     booking_id: str | None
     payload: dict[str, Any]
@@ -72,6 +72,7 @@ OUTBOX_HANDLERS: dict[str, str] = {
     "webhook": "astrocal_server.webhooks.fanout:handle",
     "email": "astrocal_server.notify.outbox:handle",
     "calendar": "astrocal_server.calendars.writeback:handle",
+    "hold": "astrocal_server.holds.service:handle_expiry",
 }
 
 

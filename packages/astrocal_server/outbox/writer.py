@@ -48,7 +48,7 @@ __all__ = [
     "host_summary",
 ]
 
-Kind = Literal["webhook", "email", "calendar"]
+Kind = Literal["webhook", "email", "calendar", "hold"]
 BookingChange = Literal["created", "updated", "rescheduled", "cancelled"]
 
 # What each booking change owes besides its webhook event.
@@ -75,8 +75,10 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     booking_id: str | None = None,
+    available_at: datetime | None = None,
 ) -> str:
-    """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id."""
+    """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id.
+    ``available_at``: not before this instant (default: at once)."""
     row_id = new_id("ob")
     row = OutboxMessage(
         id=row_id,
@@ -87,7 +89,7 @@ def enqueue(
         booking_id=booking_id,
         payload=payload,
         created_at=now,
-        available_at=now,
+        available_at=now if available_at is None else available_at,
         attempts=0,
         lease_owner=None,
         lease_expires_at=None,

@@ -52,6 +52,8 @@ def check_to_api(result: StartCheck | TeamCheck) -> dict[str, Any]:
                 "end": format_datetime(reason.conflict.end),
                 "source": reason.conflict.source,
             }
+        if reason.expires_at is not None:
+            item["expires_at"] = format_datetime(reason.expires_at)
         reasons.append(item)
     out: dict[str, Any] = {"available": result.available}
     if isinstance(result, TeamCheck):

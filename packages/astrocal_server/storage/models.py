@@ -6,11 +6,12 @@ so a test-mode key never sees live objects and another account's id looks exactl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -189,6 +190,8 @@ class EventType(Base):
     invitee_change_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # [{"key", "label", "type", "required", "options"?, "help_text"?}] asked of every invitee.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    # How long the hold placed for a promoted waitlist entry lasts.
+    waitlist_hold_minutes: Mapped[int] = mapped_column(Integer, default=30)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -267,6 +270,8 @@ class Booking(Base):
     # ``selectinload(Booking.hosts)`` (one query for a whole page) or ``session.refresh``.
     hosts: Mapped[list[Host]] = relationship(
         secondary="booking_hosts",
+        primaryjoin="Booking.id == foreign(BookingHost.booking_id)",
+        secondaryjoin="Host.id == foreign(BookingHost.host_id)",
         order_by="BookingHost.position",
         viewonly=True,
         lazy="raise_on_sql",
@@ -287,28 +292,118 @@ class Booking(Base):
 
 
 class BookingHost(Base):
-    """One host a booking occupies, with the booking's status and blocked interval copied so the
-    per-host overlap check (and PostgreSQL's exclusion constraint) reads one table."""
+    """What occupies a host: one row per host of a booking, or of an active hold (the occupant id,
+    ``booking_id``, is then the hold's ``hold_…`` id, hence no foreign key). The occupant's event
+    type, times, status, blocked interval and seat key are copied here so the per-host overlap
+    check (and PostgreSQL's exclusion constraint) reads this one table.
+
+    ``status``: ``confirmed`` / ``cancelled`` as the booking, or ``held`` for a hold, with
+    ``expires_at``. A hold past ``expires_at`` no longer counts (readers compare it with their
+    clock); writers delete such rows of the hosts they lock before they write, so the exclusion
+    constraint never sees one. Released, expired and converted holds have no rows.
+    """
 
     __tablename__ = "booking_hosts"
 
-    booking_id: Mapped[str] = mapped_column(
-        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
-    )
+    booking_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"), primary_key=True)
-    # Position in the booking's host list (0: the assigned or first host).
+    # Position in the occupant's host list (0: the assigned or first host).
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16))  # confirmed | cancelled, as the booking
+    status: Mapped[str] = mapped_column(String(16))  # confirmed | cancelled | held
+    event_type_id: Mapped[str] = mapped_column(String(40))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
     block_start: Mapped[datetime]
     block_end: Mapped[datetime]
     seat_key: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime | None]  # holds only
 
     __table_args__ = (
         Index("ix_booking_hosts_host_block", "host_id", "block_start", "block_end"),
-        # On PostgreSQL the 0004 migration also adds the exclusion constraint
-        # ``ex_booking_hosts_no_overlap`` (btree_gist): no host holds two confirmed bookings with
-        # overlapping blocks, unless they share a seat key. Alembic cannot compare it, so it is
-        # declared there only.
+        # On PostgreSQL the 0007 migration also adds the exclusion constraint
+        # ``ex_booking_hosts_no_overlap`` (btree_gist): no host has two confirmed or held
+        # occupants with overlapping blocks, unless they share a seat key. Alembic cannot
+        # compare it, so it is declared there only.
+    )
+
+
+class Hold(Base):
+    """A slot reserved for a while: it occupies its hosts (``BookingHost`` rows with status
+    ``held``) until ``expires_at``, or until it is released or converted into a booking."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
+    host_id: Mapped[str] = mapped_column(String(40))  # the assigned (round robin) or first host
+    # Every host it occupies, in order (the locks a change of the hold takes).
+    host_ids: Mapped[list[str]] = mapped_column(JSONDocument)
+    # active | released | converted | expired; an active hold past expires_at shows as expired.
+    status: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+    booking_id: Mapped[str | None] = mapped_column(String(40))  # converted: the booking made
+    waitlist_entry_id: Mapped[str | None] = mapped_column(String(40))  # placed for a promotion
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # The hosts it occupies(d), by position; rows exist only while it is active, so a released,
+    # expired or converted hold shows the host it had: ``host_id``.
+    hosts: Mapped[list[Host]] = relationship(
+        secondary="booking_hosts",
+        primaryjoin="Hold.id == foreign(BookingHost.booking_id)",
+        secondaryjoin="Host.id == foreign(BookingHost.host_id)",
+        order_by="BookingHost.position",
+        viewonly=True,
+        lazy="raise_on_sql",
+    )
+
+    __table_args__ = (
+        Index("ix_holds_account_start", "account_id", "livemode", "start_at", "id"),
+        Index("ix_holds_active_expiry", "status", "expires_at"),
+    )
+
+
+class WaitlistEntry(Base):
+    """A person queued for a start (or any start on a day, ``wait_date``, in the event type's
+    zone) of an event type; promoted in queue order (``created_at``, ``id``) when it frees."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
+    start_at: Mapped[datetime | None]
+    wait_date: Mapped[date | None] = mapped_column(Date)
+    host_id: Mapped[str | None] = mapped_column(String(40))
+    invitee_name: Mapped[str] = mapped_column(String(200))
+    invitee_email: Mapped[str] = mapped_column(String(320))
+    invitee_time_zone: Mapped[str | None] = mapped_column(String(64))
+    # waiting | promoted | booked | expired | cancelled
+    status: Mapped[str] = mapped_column(String(16))
+    hold_id: Mapped[str | None] = mapped_column(String(40))
+    booking_id: Mapped[str | None] = mapped_column(String(40))
+    # "<event type>|<start or date>|<lower-cased email>" while waiting or promoted, else NULL:
+    # unique, so the same person cannot queue twice for one slot (NULLs never collide).
+    dedupe_key: Mapped[str | None] = mapped_column(String(450))
+    # The confirm link's token, as for bookings' invitee links: SHA-256 and a sealed copy.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    token_sealed: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    promoted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_waitlist_account_created", "account_id", "livemode", "created_at", "id"),
+        Index("ix_waitlist_queue", "event_type_id", "status", "created_at", "id"),
+        Index("ux_waitlist_dedupe_key", "dedupe_key", unique=True),
+        Index("ux_waitlist_token_hash", "token_hash", unique=True),
     )
 
 

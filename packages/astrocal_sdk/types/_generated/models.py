@@ -626,7 +626,7 @@ class Conflict(BaseModel):
     end: AwareDatetime
     source: str
     """
-    `booking` for one of your bookings (widened by its buffers), or the id of the calendar connection (`cal_…`) whose calendar is busy.
+    `booking` for one of your bookings (widened by its buffers), `hold` for an active hold, or the id of the calendar connection (`cal_…`) whose calendar is busy.
     """
 
 
@@ -642,6 +642,7 @@ class AvailabilityReason(BaseModel):
         "outside_working_hours",
         "date_override",
         "booked",
+        "held",
         "calendar_busy",
         "buffer",
         "minimum_notice",
@@ -656,6 +657,10 @@ class AvailabilityReason(BaseModel):
     The reason in words, with the times involved.
     """
     conflict: Conflict | MISSING = MISSING
+    expires_at: AwareDatetime | MISSING = MISSING
+    """
+    `held` only: when the hold runs out (the start may open then).
+    """
     host_id: Annotated[str | MISSING, Field(pattern="^host_[a-z0-9]+$")] = MISSING
     """
     Whose reason it is (team event types; every reason of one is about one host).
@@ -799,6 +804,87 @@ class BookingReschedule(BaseModel):
     the free host the assignment rule picks. Without it the booking keeps its host(s)
     and a busy host is a 409 `slot_unavailable` with alternatives for that host.
 
+    """
+
+
+HoldStatus = TypeAliasType("HoldStatus", Literal["active", "released", "converted", "expired"])
+"""
+`active` until `expires_at`, then `expired`; `released` by `DELETE`; `converted` once a booking was made from it.
+"""
+
+
+class Hold(BaseModel):
+    """
+    A slot reserved for a while, to be turned into a booking or released.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^hold_[a-z0-9]+$")]
+    event_type_id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime
+    end: AwareDatetime
+    duration: int
+    """
+    Minutes.
+    """
+    hosts: list[BookingHost]
+    """
+    The hosts the hold occupies (round robin: the one picked).
+    """
+    expires_at: AwareDatetime
+    status: HoldStatus
+    booking_id: Annotated[str | None, Field(pattern="^bk_[a-z0-9]+$")]
+    """
+    The booking made from it (`converted` only).
+    """
+    waitlist_entry_id: Annotated[str | None, Field(pattern="^wl_[a-z0-9]+$")]
+    """
+    The waitlist entry it was placed for (promotions only).
+    """
+    metadata: Metadata
+    livemode: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class HoldCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime
+    """
+    A start returned by availability (any offset; normalised to UTC).
+    """
+    duration: Annotated[int | MISSING, Field(ge=5, le=720)] = MISSING
+    """
+    One of the event type's `duration_options`; default `duration_minutes`.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: hold this host. Default: the assignment rule picks.
+    """
+    ttl_seconds: Annotated[int | None, Field(ge=60, le=1800)] = 600
+    """
+    How long the hold lasts.
+    """
+    metadata: Metadata | MISSING = MISSING
+
+
+class HoldList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[Hold]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None
+    """
+    Pass as `cursor` to get the next page; `null` on the last page.
     """
 
 
@@ -1706,11 +1792,29 @@ class BookingAnswer(BaseModel):
 
 
 class BookingCreate(BaseModel):
+    """
+    Give `event_type_id` and `start`, or `hold_id` (then `event_type_id`, `start`,
+    `duration` and `host_id` come from the hold and may be left out; given, they must
+    match it).
+
+    """
+
     model_config = ConfigDict(
         extra="allow",
     )
-    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
-    start: AwareDatetime
+    hold_id: Annotated[str | MISSING, Field(max_length=64, pattern="^hold_[a-z0-9]+$")] = MISSING
+    """
+    Book the slot this active hold reserves (see `POST /v1/holds`), atomically: the
+    hold becomes `converted`. A hold already converted is a 409 `hold_consumed` (the
+    same request with the same `Idempotency-Key` returns the same booking); an expired
+    one a 409 `hold_expired` with `details.alternatives`; another account's or
+    mode's, a 404.
+
+    """
+    event_type_id: Annotated[str | MISSING, Field(max_length=64, pattern="^evt_[a-z0-9]+$")] = (
+        MISSING
+    )
+    start: AwareDatetime | MISSING = MISSING
     """
     A start returned by availability (any offset; normalised to UTC).
     """

@@ -1,0 +1,1 @@
+"""Holds: slots reserved for a while, turned into bookings or released."""
