@@ -440,6 +440,7 @@ async def _emit(
     event_type: EventType,
     hosts: Sequence[Host] | None = None,
     notice: str | None = None,
+    write_calendars: bool = True,
 ) -> Booking:
     """Write the change's outbox rows, carrying the booking's API object; return the booking.
 
@@ -466,6 +467,7 @@ async def _emit(
         hosts=booking.hosts,
         now=booking.updated_at,
         notice=notice,
+        write_calendars=write_calendars,
     )
     return booking
 
@@ -650,8 +652,9 @@ async def record_join_url(
 ) -> None:
     """Keep the link of the booking's video room (``location.join_url``) and fire
     ``booking.updated``. ``tell_invitee``: the confirmation went out without the link, so an
-    updated invite (SEQUENCE + 1) follows with it. A cancelled booking, or one whose link is
-    already this one, owes nothing."""
+    updated invite (SEQUENCE + 1) follows with it, and the calendars written without the link are
+    updated; otherwise the calendars not written yet read it when they are. A cancelled booking,
+    or one whose link is already this one, owes nothing."""
     async with state.db.write() as session:
         account = await session.get_one(Account, account_id)
         found = await session.get(Booking, booking_id)
@@ -676,6 +679,7 @@ async def record_join_url(
             booking,
             event_type,
             notice="updated" if tell_invitee else None,
+            write_calendars=tell_invitee,
         )
 
 

@@ -215,11 +215,13 @@ def enqueue_booking_change(
     hosts: Sequence[Host],
     now: datetime,
     notice: str | None = None,
+    write_calendars: bool = True,
 ) -> list[str]:
     """Every row one booking change owes: its webhook event, the emails (invitee and hosts), the
     calendar write-backs. ``booking`` is the API object after the change; ``sequence`` its ICS
     sequence; ``hosts`` the booking's host rows in position order (at least one); ``notice`` the
-    email to send when it is not the change's own (an ``updated`` booking sends none by default)."""
+    email to send when it is not the change's own (an ``updated`` booking sends none by default);
+    ``write_calendars=False`` leaves the calendars alone (they read the change when they run)."""
     livemode = bool(booking["livemode"])
     booking_id = str(booking["id"])
     if change == "created":
@@ -257,7 +259,7 @@ def enqueue_booking_change(
                 "destination": destination,
             },
         )
-        for destination in destinations(event_type, hosts)
+        for destination in (destinations(event_type, hosts) if write_calendars else [])
     ]
     if room_kind(booking.get("location")) and change == "created":
         rows = calendar_rows + rows  # the room first: the confirmation carries its link
