@@ -31,6 +31,7 @@ from tests.support.app import server_settings
 from tests.support.bookings import Book
 from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID, add_oauth_connection
 from tests.support.emails import SENDER
+from tests.support.hosts import add_host
 from tests.support.providers import (
     GOOGLE_API,
     GRAPH,
@@ -495,3 +496,31 @@ def test_room_answers_read_as_documented() -> None:
     assert _teams_room(graph_teams_event("e", None)).status == "pending"
     assert _teams_room(graph_teams_event("e", None, isOnlineMeeting=False)).status == "failure"
     assert _teams_room(graph_teams_event("e", TEAMS_URL)).join_url == TEAMS_URL
+
+
+async def test_a_hosts_destination_calendar_counts_for_a_team(video: Video) -> None:
+    cid, calendar = await video.connection("google")
+    host = await add_host(
+        video.app,
+        video.account,
+        livemode=True,
+        schedule=None,
+        destination_calendar={"connection_id": cid, "calendar_id": calendar},
+    )
+    other = await add_host(video.app, video.account, livemode=True, name="Ann Lee", schedule=None)
+    body: dict[str, Any] = {
+        "title": "Team intro",
+        "slug": "team-intro",
+        "duration_minutes": 30,
+        "location": {"type": "google_meet"},
+        "assignment": "collective",
+        "schedule_id": (await video.client.get("/v1/schedules", headers=video.headers)).json()[
+            "data"
+        ][0]["id"],
+    }
+    body["hosts"] = [{"host_id": other.id}]
+    r = await video.client.post("/v1/event_types", json=body, headers=video.headers)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "location.type", r.text
+    body["hosts"] = [{"host_id": other.id}, {"host_id": host.id}]
+    r = await video.client.post("/v1/event_types", json=body, headers=video.headers)
+    assert r.status_code == 201, r.text
