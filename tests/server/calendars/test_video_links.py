@@ -30,7 +30,7 @@ from sqlalchemy import select
 from tests.support.app import server_settings
 from tests.support.bookings import Book
 from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID, add_oauth_connection
-from tests.support.emails import SENDER
+from tests.support.emails import SENDER, only_part
 from tests.support.hosts import add_host
 from tests.support.providers import (
     GOOGLE_API,
@@ -155,14 +155,11 @@ def video(
 
 
 def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
+    return str(only_part(message, "text/plain").get_content())
 
 
 def _invite(message: EmailMessage) -> Any:
-    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
-    (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+    (event,) = Calendar.from_ical(only_part(message, "text/calendar").get_content()).walk("VEVENT")
     return event
 
 
