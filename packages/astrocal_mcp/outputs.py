@@ -60,9 +60,13 @@ def _zone(name: str | None) -> ZoneInfo | None:
 
 
 def _location(value: Any) -> str | None:
+    """``type: value``; a Meet / Teams room shows its join link once made."""
     if value is None:
         return None
-    kind, where = _get(value, "type"), _get(value, "value")
+    kind = _get(value, "type")
+    where = _get(value, "join_url") or _get(value, "value")
+    if kind in ("google_meet", "microsoft_teams") and not where:
+        return f"{kind} (no join link yet)"
     return f"{kind}: {where}" if kind and where else where or None
 
 

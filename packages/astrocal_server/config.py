@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     # The most one CalDAV operation (discovery, a busy read, a write-back) may take in all,
     # retries and redirects included: a server trickling its answer never trips the timeout above.
     calendar_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
+    # How long after a Meet / Teams booking is made its confirmation email waits for the room's
+    # link; past this it goes without, and an update follows when the link arrives.
+    video_link_wait_seconds: float = Field(default=180.0, ge=0, le=3600)
     # OAuth clients for calendar connections (a provider without a client id cannot be connected).
     # The redirect URI to register with the provider is <public_base_url>/v1/oauth/callback.
     # Base URLs are settings so tests (and sovereign clouds) can point elsewhere.

@@ -17,7 +17,7 @@ def test_event_types_lifecycle(run: Run, api: httpx.Client) -> None:
         run(
             "event-types", "create", "--title", "Demo", "--slug", "demo", "--duration", "45",
             "--duration-option", "45", "--duration-option", "90", "--buffer-after", "10",
-            "--location", "video", "https://meet.example.com/x", "--metadata", "team=sales",
+            "--location", "video=https://meet.example.com/x", "--metadata", "team=sales",
             "--data", '{"description": "From --data", "seats_per_slot": 2}', "--json",
         )
     )  # fmt: skip
@@ -68,6 +68,13 @@ def test_event_type_errors(run: Run) -> None:
     assert as_json.exit_code == 6 and as_json.stdout == ""
     envelope = json.loads(as_json.stderr)
     assert envelope["error"]["param"] == "duration_minutes"
+    # A Meet room per booking needs a Google destination calendar; the API says so.
+    meet = run(
+        "event-types", "create", "--title", "X", "--slug", "x", "--duration", "30",
+        "--location", "google_meet",
+    )  # fmt: skip
+    assert meet.exit_code == 6 and "param: location.type" in meet.stderr
+    assert "destination_calendar" in meet.stderr
     assert envelope["error"]["request_id"].startswith("req_")
     unknown = run("event-types", "create", "--data", '{"colour": "red"}')
     assert unknown.exit_code == 2 and "colour" in unknown.stderr

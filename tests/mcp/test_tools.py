@@ -561,3 +561,28 @@ async def test_list_hosts_finds_a_host_by_external_id(
         found
     )
     assert none["hosts"] == [] and none["has_more"] is False
+
+
+def test_a_video_booking_shows_its_join_link_or_that_it_has_none_yet() -> None:
+    from zoneinfo import ZoneInfo
+
+    from astrocal_mcp.outputs import booking_info
+    from astrocal_mcp.render import render_booking
+    from astrocal_mcp.timeutil import ShownZone
+
+    booking = {
+        "id": "bk_1",
+        "status": "confirmed",
+        "event_type_id": "evt_1",
+        "start": "2026-04-14T07:00:00Z",
+        "end": "2026-04-14T07:30:00Z",
+        "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
+        "hosts": [{"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"}],
+    }
+    shown = ShownZone(ZoneInfo("UTC"), "UTC", "default, no zone known")
+    link = "https://meet.google.com/abc-defg-hij"
+    made = {**booking, "location": {"type": "google_meet", "join_url": link}}
+    assert f"location: google_meet: {link}" in render_booking(booking_info(made, shown))
+    waiting = {**booking, "location": {"type": "microsoft_teams"}}
+    text = render_booking(booking_info(waiting, shown))
+    assert "location: microsoft_teams (no join link yet)" in text

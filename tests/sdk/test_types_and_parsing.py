@@ -14,7 +14,7 @@ import pytest
 import respx
 from astrocal_sdk import Astrocal, types
 from astrocal_sdk._models import parse_lenient
-from astrocal_sdk.types import Booking, Invitee, Location, WeeklyHoursInterval
+from astrocal_sdk.types import Booking, BookingLocation, Invitee, WeeklyHoursInterval
 
 from tests.support.sdk_payloads import booking_json
 
@@ -54,7 +54,7 @@ def test_an_unknown_field_and_a_new_enum_value_do_not_raise() -> None:
     assert booking.model_extra == {"host": {"id": "acct_1"}}
     assert isinstance(booking.invitee, Invitee)
     assert booking.invitee.model_extra == {"pronouns": "they"}
-    assert isinstance(booking.location, Location) and booking.location.type == "hologram"
+    assert isinstance(booking.location, BookingLocation) and booking.location.type == "hologram"
     # The parts that are known stay typed.
     assert booking.start == dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC)
     assert booking.start.tzinfo is not None

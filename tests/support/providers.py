@@ -116,3 +116,52 @@ def graph_item(status: str, start: str, end: str) -> dict[str, object]:
         "start": {"dateTime": start, "timeZone": "UTC"},
         "end": {"dateTime": end, "timeZone": "UTC"},
     }
+
+
+MEET_URL = "https://meet.google.com/abc-defg-hij"
+TEAMS_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_Yzc4%40thread.v2/0"
+
+
+def google_meet_event(
+    event_id: str, request_id: str, status: str, *, uri: str = MEET_URL
+) -> dict[str, object]:
+    """An event resource as ``events.insert`` / ``events.get`` answer it with
+    ``conferenceDataVersion=1``: the create request and its ``statusCode`` (``pending``,
+    ``success``, ``failure``); a made room adds its entry points and ``hangoutLink``."""
+    conference: dict[str, object] = {
+        "createRequest": {
+            "requestId": request_id,
+            "conferenceSolutionKey": {"type": "hangoutsMeet"},
+            "status": {"statusCode": status},
+        }
+    }
+    event: dict[str, object] = {
+        "kind": "calendar#event",
+        "id": event_id,
+        "status": "confirmed",
+        "conferenceData": conference,
+    }
+    if status == "success":
+        code = uri.rsplit("/", 1)[-1]
+        conference.update(
+            entryPoints=[
+                {"entryPointType": "video", "uri": uri, "label": uri.removeprefix("https://")},
+                {"entryPointType": "phone", "uri": "tel:+1-555-0100", "pin": "123456789"},
+            ],
+            conferenceSolution={"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
+            conferenceId=code,
+        )
+        event["hangoutLink"] = uri
+    return event
+
+
+def graph_teams_event(event_id: str, join_url: str | None, **fields: object) -> dict[str, object]:
+    """An event as Graph answers it when created with ``isOnlineMeeting``; ``onlineMeeting`` is
+    null until Teams made the meeting."""
+    return {
+        "id": event_id,
+        "isOnlineMeeting": True,
+        "onlineMeetingProvider": "teamsForBusiness",
+        "onlineMeeting": None if join_url is None else {"joinUrl": join_url},
+        **fields,
+    }

@@ -92,11 +92,13 @@ class EventTypeFields(OptionGroup):
         ),
     ] = None
     location: Annotated[
-        tuple[str, str] | None,
+        str | None,
         typer.Option(
             "--location",
-            metavar="TYPE VALUE",
-            help="in_person|phone|video|custom and its value, e.g. --location video https://meet…",
+            metavar="TYPE[=VALUE]",
+            help="in_person|phone|video|custom=VALUE, e.g. --location video=https://meet…, or "
+            "google_meet|microsoft_teams (a room per booking, made in the Google or Microsoft "
+            "destination calendar; its link is the booking's location.join_url).",
         ),
     ] = None
     active: Annotated[bool | None, typer.Option("--active/--inactive")] = None
@@ -148,7 +150,6 @@ class EventTypeFields(OptionGroup):
 
     def body(self) -> dict[str, Any]:
         """The request body: ``--data`` with the flags given on top, in the API's field names."""
-        location = self.location
         body = merge_body(
             parse_data(self.data),
             title=self.title,
@@ -166,7 +167,7 @@ class EventTypeFields(OptionGroup):
             schedule_id=self.schedule,
             hosts=parse_hosts(self.host) if self.host else None,
             assignment=self.assignment,
-            location={"type": location[0], "value": location[1]} if location else None,
+            location=parse_location(self.location) if self.location else None,
             active=self.active,
             questions=parse_questions(self.question) if self.question else None,
             invitee_can_cancel=self.invitee_cancel,
@@ -213,3 +214,10 @@ GROUP.add(
     ),
     confirm=True,
 )  # fmt: skip
+
+
+def parse_location(text: str) -> dict[str, str]:
+    """``TYPE=VALUE`` (``video=https://…``) or a bare ``TYPE`` (``google_meet``); the API checks
+    which types take a value."""
+    kind, sep, value = text.partition("=")
+    return {"type": kind.strip(), "value": value} if sep else {"type": kind.strip()}

@@ -69,9 +69,12 @@ class InviteeUpdateDict(TypedDict, total=False):
     time_zone: TimeZoneLike
 
 
-class LocationDict(TypedDict):
-    type: Literal["in_person", "phone", "video", "custom"]
-    value: str
+class _LocationRequired(TypedDict):
+    type: Literal["in_person", "phone", "video", "custom", "google_meet", "microsoft_teams"]
+
+
+class LocationDict(_LocationRequired, total=False):
+    value: str  # required for in_person, phone, video and custom; left out for the others
 
 
 class CalendarRefDict(TypedDict):

@@ -41,6 +41,7 @@ from astrocal_server.api.ratelimit import enforce_invitee
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import token_hash
 from astrocal_server.invitee.service import InviteeBooking
+from astrocal_server.locations import location_text
 from astrocal_server.notify.notice import usable_zone
 from astrocal_server.notify.when import long_span, zone_label
 from astrocal_server.state import AppState
@@ -124,9 +125,7 @@ def _page(token: str, seen: InviteeBooking, requested: object) -> _Page:
 
 def _view(seen: InviteeBooking, zone: str) -> dict[str, Any]:
     booking, policy = seen.booking, seen.policy
-    location = booking.location or seen.event_type.location or {}
-    where = location.get("value") if isinstance(location, dict) else None
-    where_text = where if isinstance(where, str) and where else None
+    where_text = location_text(booking.location or seen.event_type.location)
     assigned = sorted(booking.hosts, key=lambda h: h.id != booking.host_id)
     cancelled = booking.status == "cancelled"
     refusals: list[str] = []

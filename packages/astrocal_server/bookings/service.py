@@ -81,7 +81,15 @@ from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Hold, Host, Schedule
+from astrocal_server.storage.models import (
+    Account,
+    Booking,
+    BookingHost,
+    EventType,
+    Hold,
+    Host,
+    Schedule,
+)
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
@@ -113,6 +121,7 @@ __all__ = [
     "get_booking",
     "list_bookings",
     "occupy",
+    "record_join_url",
     "reschedule_booking",
     "retrieve_booking",
     "update_booking",
@@ -465,6 +474,8 @@ async def _emit(
     booking: Booking,
     event_type: EventType,
     hosts: Sequence[Host] | None = None,
+    notice: str | None = None,
+    write_calendars: bool = True,
 ) -> Booking:
     """Write the change's outbox rows, carrying the booking's API object; return the booking.
 
@@ -490,6 +501,8 @@ async def _emit(
         account=caller.account,
         hosts=booking.hosts,
         now=booking.updated_at,
+        notice=notice,
+        write_calendars=write_calendars,
     )
     return booking
 
@@ -895,6 +908,42 @@ async def update_booking(
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
         return await _emit(state, session, caller, "updated", booking, event_type)
+
+
+async def record_join_url(
+    state: AppState, account_id: str, booking_id: str, join_url: str, *, tell_invitee: bool
+) -> None:
+    """Keep the link of the booking's video room (``location.join_url``) and fire
+    ``booking.updated``. ``tell_invitee``: the confirmation went out without the link, so an
+    updated invite (SEQUENCE + 1) follows with it, and the calendars written without the link are
+    updated; otherwise the calendars not written yet read it when they are. A cancelled booking,
+    or one whose link is already this one, owes nothing."""
+    async with state.db.write() as session:
+        account = await session.get_one(Account, account_id)
+        found = await session.get(Booking, booking_id)
+        if found is None:
+            return
+        caller = Caller(account=account, api_key=None, livemode=found.livemode)
+        booking = await get_booking(session, caller, booking_id, for_update=True)
+        location = dict(booking.location or {})
+        if booking.status == "cancelled" or not location or location.get("join_url") == join_url:
+            return
+        booking.location = {**location, "join_url": join_url}
+        if tell_invitee:
+            booking.ics_sequence += 1
+        booking.updated_at = state.clock.now()
+        event_type = await session.get_one(EventType, booking.event_type_id)
+        await session.flush()
+        await _emit(
+            state,
+            session,
+            caller,
+            "updated",
+            booking,
+            event_type,
+            notice="updated" if tell_invitee else None,
+            write_calendars=tell_invitee,
+        )
 
 
 async def cancel_booking(

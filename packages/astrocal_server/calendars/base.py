@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 __all__ = [
     "AuthFailed",
@@ -25,6 +25,8 @@ __all__ = [
     "ProviderError",
     "ProviderUnavailable",
     "RateLimited",
+    "Room",
+    "RoomProvider",
 ]
 
 
@@ -163,4 +165,26 @@ class CalendarProvider(Protocol):
 
     async def delete_event(self, calendar_id: str, event_id: str) -> None:
         """Delete the event; an event that is already gone counts as deleted."""
+        ...
+
+
+@dataclass(frozen=True)
+class Room:
+    """A booking's video room as its provider last answered: ``pending`` (asked, not made yet),
+    ``success`` (``join_url`` set) or ``failure`` (the provider will not make one)."""
+
+    status: Literal["pending", "success", "failure"]
+    join_url: str | None = None
+
+
+class RoomProvider(CalendarProvider, Protocol):
+    """A provider that makes a video room with the event (Google Meet, Microsoft Teams)."""
+
+    async def create_event_with_room(self, calendar_id: str, event: EventDraft) -> tuple[str, Room]:
+        """Create the event asking for a room, idempotently per booking: a retried create never
+        asks for a second room. Returns the event id and the room as the answer had it."""
+        ...
+
+    async def room(self, calendar_id: str, event_id: str) -> Room:
+        """The room of an event created by :meth:`create_event_with_room`."""
         ...

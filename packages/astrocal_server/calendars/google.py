@@ -4,6 +4,11 @@
   (``notFound``, ``internalError``…), which are raised here rather than read as "free".
 - ``events.insert`` takes our own event id (base32hex of the booking id), so a retried insert answers
   409 and counts as done; ``events.delete`` of an event already deleted answers 410 (done too).
+- Meet rooms: the insert carries ``conferenceData.createRequest`` (with ``conferenceDataVersion=1``)
+  whose ``requestId`` is derived from the booking id, so a retried insert never makes a second
+  room; the answer's ``createRequest.status.statusCode`` is ``pending``, ``success`` or
+  ``failure``, and a pending room is read again with ``events.get``. Updates (PATCH) leave
+  ``conferenceData`` alone, so a rescheduled event keeps its room.
 - ``sendUpdates=none`` on every write: Astrocal sends the invitations itself, and no attendees are
   put on the event, so guests never get a second invitation from Google.
 """
@@ -24,10 +29,11 @@ from astrocal_server.calendars.base import (
     EventDraft,
     ProviderError,
     ProviderUnavailable,
+    Room,
 )
 from astrocal_server.calendars.http import BearerApi, error_for
 
-__all__ = ["GoogleProvider", "google_event_id"]
+__all__ = ["GoogleProvider", "google_event_id", "meet_request_id"]
 
 _FREEBUSY_BATCH = 50  # Google's calendarExpansionMax
 _READ_ONLY_ROLES = frozenset({"reader", "freeBusyReader"})
@@ -36,6 +42,25 @@ _READ_ONLY_ROLES = frozenset({"reader", "freeBusyReader"})
 def google_event_id(booking_id: str) -> str:
     """Our id for the booking's event: base32hex (0-9a-v), as Google requires, of the booking id."""
     return base64.b32hexencode(booking_id.encode("utf-8")).decode("ascii").rstrip("=").lower()
+
+
+def meet_request_id(booking_id: str) -> str:
+    """The ``conferenceData.createRequest.requestId`` of the booking's Meet room: Google makes
+    one room per request id, so every attempt for the booking asks with the same one."""
+    return f"astrocal-{google_event_id(booking_id)}"
+
+
+def _room(body: dict[str, Any]) -> Room:
+    """The Meet room of an event resource: its video entry point (or ``hangoutLink``) once made."""
+    data = body.get("conferenceData") or {}
+    for entry in data.get("entryPoints") or []:
+        if (entry.get("entryPointType") or entry.get("type")) == "video" and entry.get("uri"):
+            return Room("success", str(entry["uri"]))
+    if body.get("hangoutLink"):
+        return Room("success", str(body["hangoutLink"]))
+    status = ((data.get("createRequest") or {}).get("status") or {}).get("statusCode")
+    # No conference data at all: the event was written without asking (an older row).
+    return Room("pending" if status == "pending" else "failure")
 
 
 def _rfc3339(value: datetime) -> str:
@@ -131,6 +156,58 @@ class GoogleProvider(BearerApi):
         if response.status_code in (200, 201, 409):  # 409: our id exists — an earlier attempt
             return event_id
         raise error_for(response, "Google Calendar", f"creating event {event_id}")
+
+    def _room_request(self, booking_id: str) -> dict[str, Any]:
+        return {
+            "createRequest": {
+                "requestId": meet_request_id(booking_id),
+                "conferenceSolutionKey": {"type": "hangoutsMeet"},
+            }
+        }
+
+    async def create_event_with_room(self, calendar_id: str, event: EventDraft) -> tuple[str, Room]:
+        event_id = google_event_id(event.booking_id)
+        events = f"/calendars/{quote(calendar_id, safe='')}/events"
+        response = await self._call(
+            "POST",
+            events,
+            params={"sendUpdates": "none", "conferenceDataVersion": "1"},
+            json={
+                "id": event_id,
+                **self._event_body(event),
+                "conferenceData": self._room_request(event.booking_id),
+            },
+        )
+        if response.status_code in (200, 201):
+            return event_id, _room(response.json())
+        if response.status_code != 409:
+            raise error_for(response, "Google Calendar", f"creating event {event_id}")
+        # An earlier attempt wrote the event: read its room, and ask for one (same request id,
+        # so still one room) if that attempt did not.
+        existing = await self._get_event(calendar_id, event_id)
+        if existing.get("conferenceData"):
+            return event_id, _room(existing)
+        response = await self._call(
+            "PATCH",
+            f"{events}/{quote(event_id, safe='')}",
+            params={"sendUpdates": "none", "conferenceDataVersion": "1"},
+            json={"conferenceData": self._room_request(event.booking_id)},
+        )
+        if response.status_code == 200:
+            return event_id, _room(response.json())
+        raise error_for(response, "Google Calendar", f"adding a Meet room to event {event_id}")
+
+    async def _get_event(self, calendar_id: str, event_id: str) -> dict[str, Any]:
+        response = await self._call(
+            "GET", f"/calendars/{quote(calendar_id, safe='')}/events/{quote(event_id, safe='')}"
+        )
+        if response.status_code != 200:
+            raise error_for(response, "Google Calendar", f"reading event {event_id}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def room(self, calendar_id: str, event_id: str) -> Room:
+        return _room(await self._get_event(calendar_id, event_id))
 
     async def update_event(self, calendar_id: str, event_id: str, event: EventDraft) -> str:
         body = self._event_body(event)

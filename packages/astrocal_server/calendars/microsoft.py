@@ -6,6 +6,9 @@ calendar), at most 62 days per call — and ``calendarView`` for personal accoun
 (``Prefer: outlook.timezone="UTC"``). ``showAs`` free / workingElsewhere and cancelled events do not
 block. Writes: ``POST /me/calendars/{id}/events`` with a ``transactionId`` derived from the booking,
 which Graph uses to drop a duplicate create; no attendees (Exchange would send its own invitations).
+Teams rooms: the create carries ``isOnlineMeeting`` and ``onlineMeetingProvider: teamsForBusiness``;
+the answer's ``onlineMeeting.joinUrl`` may still be null (read the event again later), and an
+event answered with ``isOnlineMeeting: false`` got no room (the calendar does not allow Teams).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from astrocal_server.calendars.base import (
     EventDraft,
     ProviderError,
     ProviderUnavailable,
+    Room,
 )
 from astrocal_server.calendars.http import BearerApi, error_for
 
@@ -204,6 +208,34 @@ class MicrosoftProvider(BearerApi):
             return str(event_id)
         raise error_for(response, "Microsoft Graph", "creating the event")
 
+    async def create_event_with_room(self, calendar_id: str, event: EventDraft) -> tuple[str, Room]:
+        response = await self._call(
+            "POST",
+            f"/me/calendars/{quote(calendar_id, safe='')}/events",
+            json={
+                **self._event_body(event),
+                "isOnlineMeeting": True,
+                "onlineMeetingProvider": "teamsForBusiness",
+                "transactionId": graph_transaction_id(event.booking_id),
+            },
+        )
+        if response.status_code not in (200, 201):
+            raise error_for(response, "Microsoft Graph", "creating the event")
+        body = response.json()
+        if not body.get("id"):
+            raise ProviderUnavailable("Microsoft Graph created an event without an id")
+        return str(body["id"]), _teams_room(body)
+
+    async def room(self, calendar_id: str, event_id: str) -> Room:
+        response = await self._call(
+            "GET",
+            f"/me/events/{quote(event_id, safe='')}",
+            params={"$select": "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"},
+        )
+        if response.status_code != 200:
+            raise error_for(response, "Microsoft Graph", f"reading event {event_id}")
+        return _teams_room(response.json())
+
     async def update_event(self, calendar_id: str, event_id: str, event: EventDraft) -> str:
         response = await self._call(
             "PATCH", f"/me/events/{quote(event_id, safe='')}", json=self._event_body(event)
@@ -217,6 +249,13 @@ class MicrosoftProvider(BearerApi):
         if response.status_code in (200, 204, 404, 410):
             return
         raise error_for(response, "Microsoft Graph", f"deleting event {event_id}")
+
+
+def _teams_room(body: dict[str, Any]) -> Room:
+    url = (body.get("onlineMeeting") or {}).get("joinUrl")
+    if url:
+        return Room("success", str(url))
+    return Room("pending" if body.get("isOnlineMeeting", True) else "failure")
 
 
 def _clip(

@@ -245,19 +245,19 @@ class InviteeUpdate(BaseModel):
     time_zone: str | MISSING = MISSING
 
 
-class Location(BaseModel):
-    """
-    Where the meeting happens.
-    """
+LocationType = TypeAliasType(
+    "LocationType",
+    Literal["in_person", "phone", "video", "custom", "google_meet", "microsoft_teams"],
+)
+"""
+`in_person`, `phone`, `video` (a fixed link) and `custom` take their `value`.
+`google_meet` and `microsoft_teams` take no `value`: each booking gets its own room, made
+when the booking is written to a Google (Meet) or Microsoft (Teams) destination calendar,
+and its link is the booking's `location.join_url`. Such an event type needs a destination
+calendar of that provider (its own `destination_calendar`, or one of its hosts'), else 400
+naming `location.type`.
 
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Literal["in_person", "phone", "video", "custom"]
-    value: Annotated[str, Field(max_length=500, min_length=1)]
-    """
-    The address, phone number, video link or free text.
-    """
+"""
 
 
 MetadataAdditionalProperty = TypeAliasType(
@@ -598,6 +598,21 @@ class HostUpdate(BaseModel):
     `false` deactivates the host, `true` brings it back. The default host cannot be deactivated.
     """
     metadata: Metadata | MISSING = MISSING
+
+
+class Location(BaseModel):
+    """
+    Where the meeting happens.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: LocationType
+    value: Annotated[str | MISSING, Field(max_length=500, min_length=1)] = MISSING
+    """
+    The address, phone number, video link or free text; required for `in_person`, `phone`, `video` and `custom`, refused for `google_meet` and `microsoft_teams` (400 naming `location.value`).
+    """
 
 
 class Question(BaseModel):

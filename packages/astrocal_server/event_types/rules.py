@@ -1,5 +1,10 @@
 """Pure event type rules: duration options, references to the caller's calendars, slug clashes,
-the shape of a team (hosts, assignment, schedule). No I/O: the service loads what the rules look at.
+the shape of a team (hosts, assignment, schedule), the location. No I/O: the service loads what the
+rules look at.
+
+Locations of type ``google_meet`` / ``microsoft_teams`` (``locations.ROOM_PROVIDERS``) take no
+``value``: each booking gets its own room from the provider of a destination calendar, so such an
+event type needs a destination calendar on a connection of that provider.
 
 A *team* event type is one with ``hosts``: ``single`` with exactly one listed host (that host, not
 the account's default one), ``collective`` or ``round_robin`` with 1–50. Only a team may have
@@ -12,17 +17,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import Conflict, conflict, invalid_param, not_found
+from astrocal_server.locations import ROOM_PROVIDERS
 from astrocal_server.storage.models import CalendarConnection, Host
 
 __all__ = [
     "CalendarRefs",
     "calendar_refs",
     "check_calendar_refs",
+    "check_conference_destination",
     "check_durations",
     "check_host_rows",
+    "check_location",
     "check_team",
     "slug_taken",
 ]
+
+_PROVIDER_LABELS = {"google": "Google Calendar", "microsoft": "Microsoft (Outlook) calendar"}
 
 # (request param, {"connection_id": …, "calendar_id": …}) in the order they are checked.
 CalendarRefs = list[tuple[str, dict[str, Any]]]
@@ -148,3 +158,40 @@ def check_host_rows(
                 f"Host {host.id} has no default schedule, and the event type has no schedule_id; "
                 "give the event type a schedule_id, or the host a default schedule.",
             )
+
+
+def check_location(location: Mapping[str, Any] | None) -> None:
+    """A fixed location has its ``value``; a per-booking room (Meet, Teams) has none."""
+    if not location:
+        return
+    kind = str(location.get("type"))
+    if kind in ROOM_PROVIDERS:
+        if location.get("value") is not None:
+            raise invalid_param(
+                "location.value",
+                f"A {kind} location takes no value: every booking gets its own room, whose link "
+                "is the booking's location.join_url. Leave value out (or use type video with a "
+                "fixed link).",
+            )
+    elif location.get("value") is None:
+        raise invalid_param(
+            "location.value",
+            f"A {kind} location needs a value (the address, number, link or text); add it.",
+        )
+
+
+def check_conference_destination(
+    location: Mapping[str, Any] | None, destination_providers: Sequence[str]
+) -> None:
+    """A Meet / Teams location needs a destination calendar of that provider among the ones a
+    booking is written to (``destination_providers``: their connections' providers)."""
+    kind = str((location or {}).get("type"))
+    provider = ROOM_PROVIDERS.get(kind)
+    if provider is None or provider in destination_providers:
+        return
+    raise invalid_param(
+        "location.type",
+        f"location.type {kind} needs a {_PROVIDER_LABELS[provider]} to make the room in: set "
+        f"destination_calendar to a calendar of a {provider} calendar connection (or give the "
+        "hosts one), or choose another location type.",
+    )

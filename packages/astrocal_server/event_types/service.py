@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server.calendars.refs import check_calendars
+from astrocal_server.calendars.refs import check_calendars, check_conference_calendar
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
@@ -32,6 +32,7 @@ from astrocal_server.event_types.questions import check_questions, stored_questi
 from astrocal_server.event_types.rules import (
     check_durations,
     check_host_rows,
+    check_location,
     check_team,
     slug_taken,
 )
@@ -100,6 +101,8 @@ async def _check_calendars(session: AsyncSession, caller: Caller, event_type: Ev
     await check_calendars(
         session, caller, event_type.conflict_calendars, event_type.destination_calendar
     )
+    check_location(event_type.location)
+    await check_conference_calendar(session, caller, event_type)
 
 
 async def _check_hosts(

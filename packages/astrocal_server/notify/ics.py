@@ -1,7 +1,7 @@
 """The iTIP invite (RFC 5546) for a booking notice, built with ``icalendar`` (pure; no I/O).
 
-- ``created`` and ``rescheduled`` → ``METHOD:REQUEST``; ``cancelled`` → ``METHOD:CANCEL`` with
-  ``STATUS:CANCELLED``. ``SEQUENCE`` is the booking's ``ics_sequence`` from the payload, so a
+- ``created``, ``rescheduled`` and ``updated`` (a video link arrived) → ``METHOD:REQUEST``;
+  ``cancelled`` → ``METHOD:CANCEL`` with ``STATUS:CANCELLED``. ``SEQUENCE`` is the booking's ``ics_sequence`` from the payload, so a
   reschedule or a cancel supersedes what the client already holds.
 - One ``UID`` per booking, the same in every message about it, so clients update the one event.
 - ``ORGANIZER`` is the address the email comes From (clients only offer accept/decline when they

@@ -182,6 +182,12 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
             if role == "invitee"
             else f"{invitee} booked {title} with you for {when}."
         )
+    elif notice.kind == "updated":
+        subject = f"Updated: {title} with {other} – {short}"
+        heading = "Your booking was updated" if role == "invitee" else "A booking was updated"
+        intro = f"{title} with {other} on {when} has new details."
+        if notice.location is not None and notice.location.value.startswith("https://"):
+            intro = f"{title} with {other} on {when} now has its meeting link."
     elif notice.kind == "rescheduled":
         subject = f"Rescheduled: {title} with {other} – now {short}"
         heading = "Your booking has moved" if role == "invitee" else "A booking has moved"

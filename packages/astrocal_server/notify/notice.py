@@ -2,7 +2,7 @@
 
 The payload contract (written by the bookings code in the booking's transaction)::
 
-    {"notice": "created"|"rescheduled"|"cancelled", "booking": {<API Booking>},
+    {"notice": "created"|"rescheduled"|"cancelled"|"updated", "booking": {<API Booking>},
      "sequence": <ics_sequence after the change>,
      "event_type": {"id", "title", "description", "location"},
      "host": {"name", "email" (may be null), "time_zone"},
@@ -19,6 +19,9 @@ into :class:`InviteeLinks` once the payload was revealed (``invitee.links.reveal
 a placeholder instead of the token). A URL that is not a plain absolute http(s) address (a
 placeholder left in it, a control character or a space) is left out rather than mailed.
 
+``updated`` is the invite again with what changed since it was sent: the booking's video room
+link (``location.join_url``), which arrived after the confirmation.
+
 A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
 """
 
@@ -30,6 +33,7 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from astrocal_server.bookings.answers import answer_lines
+from astrocal_server.locations import location_text
 
 __all__ = [
     "InviteeLinks",
@@ -42,8 +46,8 @@ __all__ = [
     "usable_zone",
 ]
 
-NoticeKind = Literal["created", "rescheduled", "cancelled"]
-_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled"})
+NoticeKind = Literal["created", "rescheduled", "cancelled", "updated"]
+_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled", "updated"})
 
 
 class MalformedNotice(ValueError):
@@ -154,7 +158,7 @@ def _location(value: Any, where: str) -> Location | None:
     if value is None:
         return None
     data = _obj(value, where)
-    text = _str(data, "value", where, required=False)
+    text = location_text(data)
     if text is None:
         return None
     return Location(type=_str(data, "type", where, required=False) or "custom", value=text)

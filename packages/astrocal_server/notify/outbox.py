@@ -4,6 +4,9 @@ The stored payload carries the invitee's links with a placeholder for the token
 (``invitee.links``); they are revealed in memory here, just before the emails are built, and
 never written back.
 
+A ``google_meet`` / ``microsoft_teams`` booking's email carries the room link stored on the booking
+when it runs (its calendar rows come first and wait a while for the room).
+
 Returning completes the row. A relay that is down or answers 4xx → :class:`RetryLater`, so the row
 stays in the outbox and is retried with backoff; a payload or address that can never be sent, or a
 5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing.
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from astrocal_server.invitee.links import reveal
+from astrocal_server.locations import room_kind
 from astrocal_server.notify.backends import (
     PermanentSendError,
     TransientSendError,
@@ -33,7 +37,7 @@ from astrocal_server.notify.backends import (
 from astrocal_server.notify.message import BadAddress, compose
 from astrocal_server.notify.notice import MalformedNotice, parse_notice
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
-from astrocal_server.storage.models import EmailCopy
+from astrocal_server.storage.models import Booking, EmailCopy
 
 if TYPE_CHECKING:
     from astrocal_server.state import AppState
@@ -78,11 +82,29 @@ def _revealed(payload: dict[str, Any], state: AppState) -> dict[str, Any]:
     return {**payload, "booking": reveal(dict(booking), state.secret_box)}
 
 
+async def _with_join_url(payload: dict[str, Any], state: AppState) -> dict[str, Any]:
+    """The payload with the booking's video room link as stored now: a confirmation is written
+    with the booking, before the write-back (which runs first, see ``outbox/writer.py``) made
+    the room."""
+    booking = payload.get("booking")
+    if not isinstance(booking, dict) or not room_kind(booking.get("location")):
+        return payload
+    if booking["location"].get("join_url") or not isinstance(booking.get("id"), str):
+        return payload
+    async with state.db.read() as session:
+        location = await session.scalar(select(Booking.location).where(Booking.id == booking["id"]))
+    join_url = (location or {}).get("join_url")
+    if not join_url:
+        return payload
+    located = {**booking, "location": {**booking["location"], "join_url": join_url}}
+    return {**payload, "booking": located}
+
+
 async def handle(item: OutboxItem, state: AppState) -> None:
     if not item.livemode:
         return  # test mode: no emails, by contract
     try:
-        notice = parse_notice(_revealed(item.payload, state))
+        notice = parse_notice(_revealed(await _with_join_url(item.payload, state), state))
         messages = compose(
             notice,
             sender=state.settings.email_from,

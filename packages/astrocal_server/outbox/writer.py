@@ -21,7 +21,12 @@ Payloads follow the cross-area contract (times RFC 3339 UTC with ``Z``):
   "time_zone"}``), each of whom gets the host copy; ``host`` is the first of them (rows written
   before bookings had several hosts carry only ``host``).
 - ``calendar``: live mode only; one row per destination calendar (see :func:`destinations`):
-  ``{"action", "booking", "event_type", "destination"}``.
+  ``{"action", "booking", "event_type", "destination"}``, plus ``"follow_up": true`` on a row
+  the write-back left behind the email to finish its work (``calendars/writeback.py``).
+
+A booking whose location is a per-booking room (``google_meet``, ``microsoft_teams``) has its
+calendar rows written *before* its confirmation email, so the email runs once the write-back
+has made the room (or given up waiting for it, see ``calendars/writeback.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
+from astrocal_server.locations import room_kind
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Account, EventType, Host, OutboxMessage
 
@@ -210,10 +216,14 @@ def enqueue_booking_change(
     account: Account,
     hosts: Sequence[Host],
     now: datetime,
+    notice: str | None = None,
+    write_calendars: bool = True,
 ) -> list[str]:
     """Every row one booking change owes: its webhook event, the emails (invitee and hosts), the
     calendar write-backs. ``booking`` is the API object after the change; ``sequence`` its ICS
-    sequence; ``hosts`` the booking's host rows in position order (at least one)."""
+    sequence; ``hosts`` the booking's host rows in position order (at least one); ``notice`` the
+    email to send when it is not the change's own (an ``updated`` booking sends none by default);
+    ``write_calendars=False`` leaves the calendars alone (they read the change when they run)."""
     livemode = bool(booking["livemode"])
     booking_id = str(booking["id"])
     if change == "created":
@@ -229,37 +239,34 @@ def enqueue_booking_change(
     if not livemode:
         return ids  # test mode: no email is sent and no external calendar is written
     summary = event_type_summary(event_type)
-    notice = _EMAIL_NOTICE.get(change)
+    notice = notice or _EMAIL_NOTICE.get(change)
+    rows: list[tuple[Kind, dict[str, Any]]] = []
     if notice is not None:
-        ids.append(
-            enqueue(
-                session,
-                kind="email",
-                topic=topic,
-                payload={
-                    "notice": notice,
-                    "booking": booking,
-                    "sequence": sequence,
-                    "event_type": summary,
-                    "host": host_summary(hosts[0]),
-                    "hosts": [host_summary(h) for h in hosts],
-                },
-                **common,
-            )
+        email = {
+            "notice": notice,
+            "booking": booking,
+            "sequence": sequence,
+            "event_type": summary,
+            "host": host_summary(hosts[0]),
+            "hosts": [host_summary(h) for h in hosts],
+        }
+        rows.append(("email", email))
+    calendar_rows: list[tuple[Kind, dict[str, Any]]] = [
+        (
+            "calendar",
+            {
+                "action": _CALENDAR_ACTION[change],
+                "booking": booking,
+                "event_type": summary,
+                "destination": destination,
+            },
         )
-    for destination in destinations(event_type, hosts):
-        ids.append(
-            enqueue(
-                session,
-                kind="calendar",
-                topic=topic,
-                payload={
-                    "action": _CALENDAR_ACTION[change],
-                    "booking": booking,
-                    "event_type": summary,
-                    "destination": destination,
-                },
-                **common,
-            )
-        )
+        for destination in (destinations(event_type, hosts) if write_calendars else [])
+    ]
+    if room_kind(booking.get("location")) and change == "created":
+        rows = calendar_rows + rows  # the room first: the confirmation carries its link
+    else:
+        rows += calendar_rows
+    for kind, payload in rows:
+        ids.append(enqueue(session, kind=kind, topic=topic, payload=payload, **common))
     return ids

@@ -404,6 +404,21 @@ sent with an empty string is removed.
 """
 
 
+LocationType = TypeAliasType(
+    "LocationType",
+    Literal["in_person", "phone", "video", "custom", "google_meet", "microsoft_teams"],
+)
+"""
+`in_person`, `phone`, `video` (a fixed link) and `custom` take their `value`.
+`google_meet` and `microsoft_teams` take no `value`: each booking gets its own room, made
+when the booking is written to a Google (Meet) or Microsoft (Teams) destination calendar,
+and its link is the booking's `location.join_url`. Such an event type needs a destination
+calendar of that provider (its own `destination_calendar`, or one of its hosts'), else 400
+naming `location.type`.
+
+"""
+
+
 class Location(BaseModel):
     """
     Where the meeting happens.
@@ -412,10 +427,34 @@ class Location(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    type: Literal["in_person", "phone", "video", "custom"]
-    value: Annotated[str, Field(max_length=500, min_length=1)]
+    type: LocationType
+    value: Annotated[str | MISSING, Field(max_length=500, min_length=1)] = MISSING
+    """
+    The address, phone number, video link or free text; required for `in_person`, `phone`, `video` and `custom`, refused for `google_meet` and `microsoft_teams` (400 naming `location.value`).
+    """
+
+
+class BookingLocation(BaseModel):
+    """
+    Where the booking happens: the event type's location when it was booked. For
+    `google_meet` and `microsoft_teams`, `join_url` is the booking's own room once the
+    provider made it (a `booking.updated` event fires then); it is absent until then, and
+    stays absent when the provider could not make one or no destination calendar of that
+    provider is left. Rescheduling keeps the room.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: LocationType
+    value: Annotated[str | MISSING, Field(max_length=500, min_length=1)] = MISSING
     """
     The address, phone number, video link or free text.
+    """
+    join_url: Annotated[str | MISSING, Field(max_length=2000)] = MISSING
+    """
+    The meeting's join link (`google_meet`, `microsoft_teams`), set by the server.
     """
 
 
@@ -1852,7 +1891,7 @@ class InviteeBooking(BaseModel):
     end: AwareDatetime
     duration_minutes: Annotated[int, Field(ge=5, le=720)]
     event_type: InviteeEventType
-    location: Location | MISSING = MISSING
+    location: BookingLocation | MISSING = MISSING
     hosts: Annotated[list[InviteeHost], Field(min_length=1)]
     """
     The hosts' names, the assigned (or first) host first.
@@ -1924,7 +1963,7 @@ class Booking(BaseModel):
     Omitted when empty.
     """
     metadata: Metadata
-    location: Location | MISSING = MISSING
+    location: BookingLocation | MISSING = MISSING
     answers: list[BookingAnswer] | MISSING = MISSING
     """
     The answers given when booking, in the order the event type's questions had then,
