@@ -12,7 +12,7 @@ from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
 from astrocal_cli.request_fields import given, parse_answers, parse_metadata
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_one, show_page
-from astrocal_cli.shared_options import Paging
+from astrocal_cli.shared_options import Paging, host_option
 from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
 __all__ = ["register"]
@@ -62,10 +62,7 @@ def list_command(
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
     event_type: Annotated[str | None, _EVENT_TYPE] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", metavar="HOST_ID", help="Only bookings occupying this host."),
-    ] = None,
+    host: Annotated[str | None, host_option("Only bookings occupying this host.")] = None,
     email: Annotated[str | None, _EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
@@ -111,11 +108,9 @@ def create_command(
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(
-            "--host",
-            metavar="HOST_ID",
-            help="Round robin: book this host (one of the slot's free hosts; 409 if busy). "
-            "Default: the event type's assignment rule picks.",
+        host_option(
+            "Round robin: book this host (one of the slot's free hosts; 409 if busy). "
+            "Default: the event type's assignment rule picks."
         ),
     ] = None,
     answer: Annotated[
