@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -53,6 +54,11 @@ def _time(cli: Cli, text: str | None) -> str | None:
 
 def _request_options(idempotency_key: str | None) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
+
+
+def _show_booking(cli: Cli, waiting: str, operation: Callable[[Any], Any], title: str) -> None:
+    """Run ``operation`` (``waiting`` under the spinner) and show the booking it answers."""
+    show_one(cli, cli.call(waiting, operation), BOOKING, title=title)
 
 
 @GROUP.command("list")
@@ -144,10 +150,12 @@ def create_command(
         # The event type's questions say how to type each value (12 is a number or a text).
         asked = cli.call("Reading the questions", lambda c: c.event_types.retrieve(event_type))
         params["answers"] = parse_answers(answer, (asked.data or {}).get("questions") or [])
-    result = cli.call(
-        "Booking", lambda c: c.bookings.create(**params, **_request_options(idempotency_key))
+    _show_booking(
+        cli,
+        "Booking",
+        lambda c: c.bookings.create(**params, **_request_options(idempotency_key)),
+        "Booked",
     )
-    show_one(cli, result, BOOKING, title="Booked")
 
 
 @GROUP.command("cancel", confirm=True)
@@ -159,8 +167,7 @@ def cancel_command(
     """Cancel a booking (asks first); the invitee is told and the slot is free again."""
     cli.confirm(f"Cancel booking {booking_id}? The invitee will be notified.")
     params = given(reason=reason)
-    result = cli.call("Cancelling", lambda c: c.bookings.cancel(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Cancelled")
+    _show_booking(cli, "Cancelling", lambda c: c.bookings.cancel(booking_id, **params), "Cancelled")
 
 
 @GROUP.command("reschedule")
@@ -179,8 +186,9 @@ def reschedule_command(
 ) -> None:
     """Move a booking to another open start; it keeps its id (and its host, unless --reassign)."""
     params = given(start=_time(cli, start), reason=reason, reassign=reassign or None)
-    result = cli.call("Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Rescheduled")
+    _show_booking(
+        cli, "Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params), "Rescheduled"
+    )
 
 
 @GROUP.command("update")
@@ -203,5 +211,4 @@ def update_command(
         invitee=invitee or None,
         guests=guest or None,
     )
-    result = cli.call("Updating", lambda c: c.bookings.update(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Updated")
+    _show_booking(cli, "Updating", lambda c: c.bookings.update(booking_id, **params), "Updated")
