@@ -139,9 +139,7 @@ def _answers(value: Any) -> str:
     if not isinstance(value, list):
         return ""
     return "\n".join(
-        f"{a.get('label')}: {answer_text(a.get('value'))}"
-        for a in value
-        if isinstance(a, Mapping)
+        f"{a.get('label')}: {answer_text(a.get('value'))}" for a in value if isinstance(a, Mapping)
     )
 
 

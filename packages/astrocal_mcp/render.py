@@ -165,7 +165,9 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     if b.notes:
         lines.append(f"notes: {b.notes}")
     if b.answers:
-        lines.append("answers: " + "; ".join(f"{k}: {answer_text(v)}" for k, v in b.answers.items()))
+        lines.append(
+            "answers: " + "; ".join(f"{k}: {answer_text(v)}" for k, v in b.answers.items())
+        )
     if b.previously:
         lines.append(f"previously: {b.previously}")
     if b.cancelled_at:
