@@ -48,7 +48,7 @@ from astrocal_server.availability.rules import (
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Booking, BookingHost, EventType, Host, Schedule
+from astrocal_server.storage.models import BookingHost, EventType, Host, Schedule
 from astrocal_server.storage.rows import fetch_all, instance, labelled
 
 __all__ = [
@@ -130,23 +130,7 @@ _EVENT_TYPE_AND_SCHEDULE = _event_type_query(Host.id.label("host_id"))
 _EVENT_TYPE_SCHEDULE_AND_HOST = _event_type_query(Host.id.label("host_id"), *labelled(Host, "h"))
 
 # Typed loosely: ``fetch_all`` takes any one-statement select and returns dict rows.
-_BOOKINGS: Select[*tuple[Any, ...]] = (
-    select(
-        Booking.id,
-        Booking.event_type_id,
-        Booking.start_at,
-        Booking.end_at,
-        BookingHost.block_start,
-        BookingHost.block_end,
-    )
-    .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
-    .where(
-        BookingHost.host_id == bindparam("host_id"),
-        BookingHost.status != "cancelled",
-        BookingHost.block_end > bindparam("lo"),
-        BookingHost.block_start < bindparam("hi"),
-    )
-)
+_BOOKINGS = teams.bookings_touching(BookingHost.host_id == bindparam("host_id"))
 
 
 class Hosted(NamedTuple):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability.engine import (
@@ -50,6 +50,7 @@ from astrocal_server.storage.models import Booking, BookingHost, EventType, Host
 __all__ = [
     "Team",
     "TeamHost",
+    "bookings_touching",
     "check_team_in",
     "find_team_slots_in",
     "is_team",
@@ -254,23 +255,31 @@ async def team_busy(
     return busy, list(warnings.values())
 
 
-_BOOKINGS = (
-    select(
-        BookingHost.host_id,
-        Booking.id,
-        Booking.event_type_id,
-        Booking.start_at,
-        Booking.end_at,
-        BookingHost.block_start,
-        BookingHost.block_end,
+def bookings_touching(hosts: ColumnElement[bool], *leading: Any) -> Select[*tuple[Any, ...]]:
+    """The non-cancelled bookings of the ``hosts`` a condition on ``BookingHost`` picks whose
+    blocked time touches ``[:lo, :hi)``, the rows ``booked_from_row`` reads (after ``leading``)."""
+    return (
+        select(
+            *leading,
+            Booking.id,
+            Booking.event_type_id,
+            Booking.start_at,
+            Booking.end_at,
+            BookingHost.block_start,
+            BookingHost.block_end,
+        )
+        .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
+        .where(
+            hosts,
+            BookingHost.status != "cancelled",
+            BookingHost.block_end > bindparam("lo"),
+            BookingHost.block_start < bindparam("hi"),
+        )
     )
-    .join_from(BookingHost, Booking, Booking.id == BookingHost.booking_id)
-    .where(
-        BookingHost.host_id.in_(bindparam("host_ids", expanding=True)),
-        BookingHost.status != "cancelled",
-        BookingHost.block_end > bindparam("lo"),
-        BookingHost.block_start < bindparam("hi"),
-    )
+
+
+_BOOKINGS = bookings_touching(
+    BookingHost.host_id.in_(bindparam("host_ids", expanding=True)), BookingHost.host_id
 )
 
 
