@@ -51,7 +51,6 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
     from astrocal_server.ids import new_id
     from astrocal_server.storage.db import Database
     from astrocal_server.storage.models import Booking, EventType
-    from sqlalchemy import select
 
     settings = bench_settings(db_url)
     clock = SystemClock()
@@ -61,11 +60,7 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
     db = Database(db_url)
     try:
         async with db.write() as session:
-            evt = (
-                await session.scalars(
-                    select(EventType).where(EventType.id == first.test_event_type_id)
-                )
-            ).one()
+            evt = await session.get_one(EventType, first.test_event_type_id)
             host_id = await default_host_id(session, account_id=evt.account_id, livemode=False)
             day = query_day
             made = 0

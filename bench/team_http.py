@@ -55,7 +55,6 @@ async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str
     from astrocal_server.ids import new_id
     from astrocal_server.storage.db import Database
     from astrocal_server.storage.models import Booking, EventType, Host, Schedule
-    from sqlalchemy import select
 
     clock = SystemClock()
     first = await ensure_initialised(bench_settings(db_url), clock)
@@ -67,14 +66,8 @@ async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str
     db = Database(db_url)
     try:
         async with db.write() as session:
-            solo = (
-                await session.scalars(
-                    select(EventType).where(EventType.id == first.test_event_type_id)
-                )
-            ).one()
-            hours = (
-                await session.scalars(select(Schedule).where(Schedule.id == solo.schedule_id))
-            ).one()
+            solo = await session.get_one(EventType, first.test_event_type_id)
+            hours = await session.get_one(Schedule, solo.schedule_id)
             account, default = (
                 solo.account_id,
                 await default_host_id(session, account_id=solo.account_id, livemode=False),

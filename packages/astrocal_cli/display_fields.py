@@ -132,22 +132,14 @@ def _questions(value: Any) -> str:
     return "\n".join(lines)
 
 
-def _answer_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
-
-
 def _answers(value: Any) -> str:
     """A booking's answers, one a line: the question's label, then the answer."""
+    from astrocal_mcp.render import answer_text  # as the MCP tools say it; loaded when shown
+
     if not isinstance(value, list):
         return ""
     return "\n".join(
-        f"{a.get('label')}: {_answer_value(a.get('value'))}"
-        for a in value
-        if isinstance(a, Mapping)
+        f"{a.get('label')}: {answer_text(a.get('value'))}" for a in value if isinstance(a, Mapping)
     )
 
 

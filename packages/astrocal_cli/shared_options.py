@@ -14,7 +14,7 @@ import typer
 from astrocal_cli.command_registration import OptionGroup
 from astrocal_cli.request_fields import given
 
-__all__ = ["Paging"]
+__all__ = ["Paging", "host_option"]
 
 
 class Paging(OptionGroup):
@@ -32,3 +32,8 @@ class Paging(OptionGroup):
     def params(self) -> dict[str, Any]:
         """The list call's ``limit``/``cursor`` keyword arguments, only those given."""
         return given(limit=self.limit, cursor=self.cursor)
+
+
+def host_option(help: str) -> Any:
+    """``--host HOST_ID`` (a ``host_…`` id), meaning what ``help`` says for the command."""
+    return typer.Option("--host", metavar="HOST_ID", help=help)

@@ -17,6 +17,7 @@ from astrocal_mcp.models import (
 )
 
 __all__ = [
+    "answer_text",
     "render_availability",
     "render_booking",
     "render_bookings",
@@ -164,7 +165,9 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     if b.notes:
         lines.append(f"notes: {b.notes}")
     if b.answers:
-        lines.append("answers: " + "; ".join(f"{k}: {_answer(v)}" for k, v in b.answers.items()))
+        lines.append(
+            "answers: " + "; ".join(f"{k}: {answer_text(v)}" for k, v in b.answers.items())
+        )
     if b.previously:
         lines.append(f"previously: {b.previously}")
     if b.cancelled_at:
@@ -178,7 +181,8 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _answer(value: object) -> str:
+def answer_text(value: object) -> str:
+    """An answer as it reads: yes/no, a multi_select's options joined by commas, else as is."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

@@ -9,7 +9,7 @@ for booking in client.bookings.list(status="confirmed"):
 
 from __future__ import annotations
 
-from astrocal_sdk import types, webhooks
+from astrocal_sdk import _exceptions, types, webhooks
 from astrocal_sdk._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from astrocal_sdk._client import (
     Astrocal,
@@ -18,26 +18,9 @@ from astrocal_sdk._client import (
     AsyncAstrocalWithRawResponse,
 )
 from astrocal_sdk._config import DEFAULT_BASE_URL
-from astrocal_sdk._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AstrocalError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    MissingAPIKeyError,
-    NotFoundError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    RateLimitError,
-    SlotUnavailableError,
-    UnprocessableEntityError,
-    WebhookVerificationError,
-)
+
+# The exception classes are exported as _exceptions.__all__ lists them (added to ours below).
+from astrocal_sdk._exceptions import *  # noqa: F403
 from astrocal_sdk._response import APIResponse, RateLimit
 from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from astrocal_sdk._version import __version__
@@ -48,37 +31,20 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
     "APIResponse",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
     "Astrocal",
-    "AstrocalError",
     "AstrocalWithRawResponse",
     "AsyncAstrocal",
     "AsyncAstrocalWithRawResponse",
     "AsyncPage",
     "AsyncPaginator",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
-    "InternalServerError",
-    "MissingAPIKeyError",
-    "NotFoundError",
     "NotGiven",
-    "PaymentRequiredError",
-    "PermissionDeniedError",
     "RateLimit",
-    "RateLimitError",
     "RequestOptions",
-    "SlotUnavailableError",
     "SyncPage",
     "Timeout",
-    "UnprocessableEntityError",
-    "WebhookVerificationError",
     "__version__",
     "types",
     "webhooks",
 ]
+__all__ += _exceptions.__all__

@@ -160,10 +160,13 @@ class Endpoint(Generic[S_co, A_co, SR_co, AR_co]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self._name = name
 
-    def sent_as(self, method: str, doc: str) -> Self:
-        """The same operation (signature, fields, answer) under another HTTP method."""
+    def sent_as(self, method: str, doc: str, *, path: str | None = None) -> Self:
+        """The same operation (signature, fields, answer) under another HTTP method (and, with
+        ``path``, at another path taking the same placeholders)."""
         twin = copy.copy(self)
-        twin._route = dataclasses.replace(self._route, method=method, body=method != "GET")
+        twin._route = dataclasses.replace(
+            self._route, method=method, body=method != "GET", path=path or self._route.path
+        )
         twin._doc = doc
         return twin
 

@@ -27,7 +27,6 @@ __all__ = [
     "SlotUnavailableError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
-    "make_status_error",
 ]
 
 

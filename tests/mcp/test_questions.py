@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 H = dict[str, str]
 QUESTIONS = [
@@ -30,7 +31,9 @@ def _text(result: Any) -> str:
     return "\n".join(b.text for b in result.content if getattr(b, "type", "") == "text")
 
 
-async def _ask(http: Callable[[], httpx.AsyncClient], api_key: str, event_type_id: str) -> None:
+@pytest.fixture
+async def asking(http: Callable[[], httpx.AsyncClient], api_key: str, event_type_id: str) -> None:
+    """The event type of ``event_type_id`` asks ``QUESTIONS``."""
     async with http() as client:
         r = await client.patch(
             f"/v1/event_types/{event_type_id}",
@@ -40,14 +43,7 @@ async def _ask(http: Callable[[], httpx.AsyncClient], api_key: str, event_type_i
     assert r.status_code == 200, r.text
 
 
-async def test_questions_listed_then_answered(
-    build: Any,
-    connect: Any,
-    http: Callable[[], httpx.AsyncClient],
-    api_key: str,
-    event_type_id: str,
-) -> None:
-    await _ask(http, api_key, event_type_id)
+async def test_questions_listed_then_answered(build: Any, connect: Any, asking: None) -> None:
     async with connect(build()) as client:
         listed = await client.call_tool("list_event_types", {})
         [shown] = listed.structured_content["event_types"]
@@ -97,14 +93,7 @@ async def test_questions_listed_then_answered(
         assert "answers: Company name: Acme; Which plan?: Pro; Seats: 3" in _text(booked)
 
 
-async def test_one_problem_is_one_line_too(
-    build: Any,
-    connect: Any,
-    http: Callable[[], httpx.AsyncClient],
-    api_key: str,
-    event_type_id: str,
-) -> None:
-    await _ask(http, api_key, event_type_id)
+async def test_one_problem_is_one_line_too(build: Any, connect: Any, asking: None) -> None:
     async with connect(build()) as client:
         refused = await client.call_tool(
             "create_booking",

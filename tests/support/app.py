@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from astrocal_server.accounts import NewAccount, create_account
+from astrocal_server.accounts import NewAccount, open_account
 from astrocal_server.app import create_app
 from astrocal_server.clock import Clock, FixedClock
 from astrocal_server.config import Settings
@@ -83,16 +83,9 @@ async def create_test_account(
     time_zone: str = "Europe/Berlin",
     plan: str | None = None,
 ) -> NewAccount:
-    state = app.state.astrocal
-    async with state.db.write() as session:
-        return await create_account(
-            session,
-            name=name,
-            email=email,
-            time_zone=time_zone,
-            plan=plan or state.settings.default_plan,
-            clock=clock,
-        )
+    return await open_account(
+        app.state.astrocal, name=name, email=email, time_zone=time_zone, plan=plan, clock=clock
+    )
 
 
 @pytest.fixture

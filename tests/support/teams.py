@@ -4,7 +4,7 @@ which hosts a booking occupies (its ``booking_hosts`` rows, in position order)."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from astrocal_server.accounts import NewAccount
@@ -39,6 +39,22 @@ def make_team(make_event_type: MakeEventType) -> MakeTeam:
         return await make_event_type(hosts=hosts, assignment=assignment, **fields)
 
     return make
+
+
+class Teams(NamedTuple):
+    """Hosts ``a`` and ``b``, and a collective and a round-robin event type of the two."""
+
+    a: str
+    b: str
+    collective: dict[str, Any]
+    round_robin: dict[str, Any]
+
+
+@pytest.fixture
+async def two_host_teams(make_hosts: Callable[..., Any], make_team: MakeTeam) -> Teams:
+    a, b = await make_hosts(2)
+    collective = await make_team([a, b], "collective")
+    return Teams(a, b, collective, await make_team([a, b], "round_robin"))
 
 
 async def booking_host_ids(app: FastAPI, booking_id: str) -> list[str]:

@@ -11,6 +11,7 @@ from astrocal_cli.command_registration import command
 from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.request_fields import given
+from astrocal_cli.shared_options import host_option
 from astrocal_cli.user_times import (
     format_instant,
     iana_name,
@@ -134,11 +135,7 @@ def availability_command(
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(
-            "--host",
-            metavar="HOST_ID",
-            help="Team event types: ask about this one host (host_…) instead of the team.",
-        ),
+        host_option("Team event types: ask about this one host (host_…) instead of the team."),
     ] = None,
     explain: Annotated[
         str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +13,7 @@ from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
 from astrocal_cli.request_fields import given, parse_answers, parse_metadata
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_one, show_page
-from astrocal_cli.shared_options import Paging
+from astrocal_cli.shared_options import Paging, host_option
 from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
 __all__ = ["register"]
@@ -55,6 +56,11 @@ def _request_options(idempotency_key: str | None) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
+def _show_booking(cli: Cli, waiting: str, operation: Callable[[Any], Any], title: str) -> None:
+    """Run ``operation`` (``waiting`` under the spinner) and show the booking it answers."""
+    show_one(cli, cli.call(waiting, operation), BOOKING, title=title)
+
+
 @GROUP.command("list")
 def list_command(
     cli: Cli,
@@ -62,10 +68,7 @@ def list_command(
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
     event_type: Annotated[str | None, _EVENT_TYPE] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", metavar="HOST_ID", help="Only bookings occupying this host."),
-    ] = None,
+    host: Annotated[str | None, host_option("Only bookings occupying this host.")] = None,
     email: Annotated[str | None, _EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
@@ -111,11 +114,9 @@ def create_command(
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(
-            "--host",
-            metavar="HOST_ID",
-            help="Round robin: book this host (one of the slot's free hosts; 409 if busy). "
-            "Default: the event type's assignment rule picks.",
+        host_option(
+            "Round robin: book this host (one of the slot's free hosts; 409 if busy). "
+            "Default: the event type's assignment rule picks."
         ),
     ] = None,
     answer: Annotated[
@@ -149,10 +150,12 @@ def create_command(
         # The event type's questions say how to type each value (12 is a number or a text).
         asked = cli.call("Reading the questions", lambda c: c.event_types.retrieve(event_type))
         params["answers"] = parse_answers(answer, (asked.data or {}).get("questions") or [])
-    result = cli.call(
-        "Booking", lambda c: c.bookings.create(**params, **_request_options(idempotency_key))
+    _show_booking(
+        cli,
+        "Booking",
+        lambda c: c.bookings.create(**params, **_request_options(idempotency_key)),
+        "Booked",
     )
-    show_one(cli, result, BOOKING, title="Booked")
 
 
 @GROUP.command("cancel", confirm=True)
@@ -164,8 +167,7 @@ def cancel_command(
     """Cancel a booking (asks first); the invitee is told and the slot is free again."""
     cli.confirm(f"Cancel booking {booking_id}? The invitee will be notified.")
     params = given(reason=reason)
-    result = cli.call("Cancelling", lambda c: c.bookings.cancel(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Cancelled")
+    _show_booking(cli, "Cancelling", lambda c: c.bookings.cancel(booking_id, **params), "Cancelled")
 
 
 @GROUP.command("reschedule")
@@ -184,8 +186,9 @@ def reschedule_command(
 ) -> None:
     """Move a booking to another open start; it keeps its id (and its host, unless --reassign)."""
     params = given(start=_time(cli, start), reason=reason, reassign=reassign or None)
-    result = cli.call("Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Rescheduled")
+    _show_booking(
+        cli, "Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params), "Rescheduled"
+    )
 
 
 @GROUP.command("update")
@@ -208,5 +211,4 @@ def update_command(
         invitee=invitee or None,
         guests=guest or None,
     )
-    result = cli.call("Updating", lambda c: c.bookings.update(booking_id, **params))
-    show_one(cli, result, BOOKING, title="Updated")
+    _show_booking(cli, "Updating", lambda c: c.bookings.update(booking_id, **params), "Updated")

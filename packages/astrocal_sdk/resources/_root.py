@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Generic
+from typing import Any, Generic, get_origin, get_type_hints
 
-from astrocal_sdk._endpoint import M, Transport
+from astrocal_sdk._endpoint import APIResource, M, Transport
 from astrocal_sdk.resources.account import AccountAPI, AccountsAPI, UsageAPI
 from astrocal_sdk.resources.api_keys import ApiKeysAPI
 from astrocal_sdk.resources.availability import AvailabilityAPI
@@ -37,16 +37,11 @@ class Resources(Generic[M]):
     calendar_connections: CalendarConnectionsAPI[M]
 
     def _attach_resources(self, client: Transport, *, raw: bool) -> None:
-        self.account = AccountAPI(client, raw=raw)
-        self.accounts = AccountsAPI(client, raw=raw)
-        self.api_keys = ApiKeysAPI(client, raw=raw)
-        self.usage = UsageAPI(client, raw=raw)
-        self.hosts = HostsAPI(client, raw=raw)
-        self.schedules = SchedulesAPI(client, raw=raw)
-        self.event_types = EventTypesAPI(client, raw=raw)
-        self.availability = AvailabilityAPI(client, raw=raw)
-        self.bookings = BookingsAPI(client, raw=raw)
-        self.holds = HoldsAPI(client, raw=raw)
-        self.invitee = InviteeAPI(client, raw=raw)
-        self.webhooks = WebhooksAPI(client, raw=raw)
-        self.calendar_connections = CalendarConnectionsAPI(client, raw=raw)
+        for name, area in _AREAS.items():
+            setattr(self, name, area(client, raw=raw))
+
+
+# Each area annotated above, by attribute name: its class (``AccountAPI[M]`` → ``AccountAPI``).
+_AREAS: dict[str, type[APIResource[Any]]] = {
+    name: get_origin(hint) for name, hint in get_type_hints(Resources).items()
+}

@@ -84,16 +84,6 @@ class BookingsAPI(APIResource[M]):
     ) -> Booking:
         """Change the notes, metadata, invitee details or guests."""
 
-    @route.delete("/v1/bookings/{booking_id}", Booking, body=True)
-    def delete(
-        self,
-        booking_id: str,
-        *,
-        reason: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Booking:
-        """Cancel with ``DELETE`` (same as :meth:`cancel`)."""
-
     @route.post("/v1/bookings/{booking_id}/cancel", Booking)
     def cancel(
         self,
@@ -103,6 +93,12 @@ class BookingsAPI(APIResource[M]):
         **options: Unpack[RequestOptions],
     ) -> Booking:
         """Cancel; cancelling again returns the same booking. The slot is free again at once."""
+
+    delete = cancel.sent_as(
+        "DELETE",
+        "Cancel with ``DELETE`` (same as :meth:`cancel`).",
+        path="/v1/bookings/{booking_id}",
+    )
 
     @route.post("/v1/bookings/{booking_id}/reschedule", Booking)
     def reschedule(

@@ -56,6 +56,7 @@ __all__ = [
     "hash_secret",
     "issue_api_key",
     "list_api_keys",
+    "open_account",
     "revoke_api_key",
     "sign_up",
     "touch_key",
@@ -247,14 +248,28 @@ async def sign_up(state: AppState, *, name: str, email: str, time_zone: str) -> 
     which addresses have accounts. Every signup answers alike, whatever the email.
     """
     ensure_signup_enabled(state.settings)
+    return await open_account(state, name=name, email=email, time_zone=time_zone)
+
+
+async def open_account(
+    state: AppState,
+    *,
+    name: str,
+    email: str,
+    time_zone: str,
+    plan: str | None = None,
+    clock: Clock | None = None,
+) -> NewAccount:
+    """:func:`create_account` in a transaction of its own, on ``plan`` (default: the server's
+    default plan) and ``clock`` (default: the server's)."""
     async with state.db.write() as session:
         return await create_account(
             session,
             name=name,
             email=email,
             time_zone=time_zone,
-            plan=state.settings.default_plan,
-            clock=state.clock,
+            plan=plan or state.settings.default_plan,
+            clock=clock if clock is not None else state.clock,
         )
 
 

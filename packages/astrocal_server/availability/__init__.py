@@ -9,20 +9,6 @@ The external busy-source names are re-exported here: the app and the worker plug
 without reaching into the package.
 """
 
-from astrocal_server.availability.external import (
-    BusyFailure,
-    BusyScope,
-    ExternalBusyResult,
-    ExternalBusySource,
-    NoExternalBusy,
-    fetch_external_busy,
-)
-
-__all__ = [
-    "BusyFailure",
-    "BusyScope",
-    "ExternalBusyResult",
-    "ExternalBusySource",
-    "NoExternalBusy",
-    "fetch_external_busy",
-]
+# The re-exported names are external.__all__, listed there once.
+from astrocal_server.availability.external import *  # noqa: F403
+from astrocal_server.availability.external import __all__ as __all__

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import invalid_param
+from astrocal_server.event_types.rules import first_repeat
 
 __all__ = ["MAX_QUESTIONS", "SELECT_TYPES", "check_questions", "stored_questions"]
 
@@ -28,17 +29,17 @@ def check_questions(questions: Sequence[Mapping[str, Any]]) -> None:
             f"An event type has at most {MAX_QUESTIONS} questions; this one lists "
             f"{len(questions)}. Remove some.",
         )
-    first_at: dict[str, int] = {}
-    for n, question in enumerate(questions):
-        key = str(question["key"])
-        if key in first_at:
-            raise invalid_param(
-                f"questions.{n}.key",
-                f"Key {key!r} is used by questions.{first_at[key]} and questions.{n}; give each "
-                "question its own key.",
-            )
-        first_at[key] = n
+    repeat = first_repeat(str(question["key"]) for question in questions)
+    # The questions before a repeated key are checked first, so the error is the earliest one.
+    for n, question in enumerate(questions if repeat is None else questions[: repeat[1]]):
         _check_options(n, str(question["type"]), question.get("options"))
+    if repeat is not None:
+        first, n = repeat
+        raise invalid_param(
+            f"questions.{n}.key",
+            f"Key {str(questions[n]['key'])!r} is used by questions.{first} and questions.{n}; "
+            "give each question its own key.",
+        )
 
 
 def _check_options(n: int, kind: str, options: Sequence[str] | None) -> None:

@@ -13,7 +13,7 @@ the account's default one), ``collective`` or ``round_robin`` with 1–50. Only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import Conflict, conflict, invalid_param, not_found
@@ -29,6 +29,7 @@ __all__ = [
     "check_host_rows",
     "check_location",
     "check_team",
+    "first_repeat",
     "slug_taken",
 ]
 
@@ -88,6 +89,16 @@ def check_calendar_refs(refs: CalendarRefs, connections: Mapping[str, CalendarCo
             )
 
 
+def first_repeat(values: Iterable[str]) -> tuple[int, int] | None:
+    """The positions of the first value given again: (where it first stands, where again)."""
+    first_at: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in first_at:
+            return first_at[value], i
+        first_at[value] = i
+    return None
+
+
 def slug_taken(slug: str) -> Conflict:
     return conflict(
         "slug_taken",
@@ -103,16 +114,14 @@ def check_team(
 ) -> None:
     """Each host listed once; a team assignment has hosts, ``single`` at most one; ``schedule_id``
     null only with hosts. (The schema bounds the list at 50 and each priority and weight.)"""
-    first_at: dict[str, int] = {}
-    for i, host in enumerate(hosts):
-        host_id = str(host["host_id"])
-        if host_id in first_at:
-            raise invalid_param(
-                f"hosts.{i}.host_id",
-                f"Host {host_id} is listed twice (hosts.{first_at[host_id]} and hosts.{i}); "
-                "list each host once.",
-            )
-        first_at[host_id] = i
+    repeat = first_repeat(str(host["host_id"]) for host in hosts)
+    if repeat is not None:
+        first, i = repeat
+        raise invalid_param(
+            f"hosts.{i}.host_id",
+            f"Host {hosts[i]['host_id']} is listed twice (hosts.{first} and hosts.{i}); "
+            "list each host once.",
+        )
     if assignment != "single" and not hosts:
         raise invalid_param(
             "hosts",

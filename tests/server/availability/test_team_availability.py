@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.bookings import TUESDAY_9, Book, iso, make_schedule
-from tests.support.teams import MakeTeam
+from tests.support.teams import MakeTeam, Teams
 
 H = dict[str, str]
 TUESDAY = TUESDAY_9.date().isoformat()
@@ -136,23 +136,19 @@ async def test_hosts_work_their_own_schedules(
 
 @pytest.mark.parametrize("gone", ["deactivated", "deleted"])
 async def test_a_deactivated_or_deleted_host_is_never_free(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_hosts: Any,
-    make_team: MakeTeam, gone: str,
-) -> None:  # fmt: skip
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, two_host_teams: Teams, gone: str
+) -> None:
     from astrocal_server.storage.models import Host
 
-    a, b = await make_hosts(2)
-    collective = await make_team([a, b], "collective")
-    round_robin = await make_team([a, b], "round_robin")
     async with app.state.astrocal.db.write() as session:
-        host = await session.get_one(Host, a)
+        host = await session.get_one(Host, two_host_teams.a)
         if gone == "deactivated":
             host.active = False
         else:
             host.deleted_at = app.state.astrocal.clock.now()
-    assert await _slots(client, auth_headers, collective["id"]) == []
-    slots = await _slots(client, auth_headers, round_robin["id"])
-    assert slots and all(s["host_ids"] == [b] for s in slots)
+    assert await _slots(client, auth_headers, two_host_teams.collective["id"]) == []
+    slots = await _slots(client, auth_headers, two_host_teams.round_robin["id"])
+    assert slots and all(s["host_ids"] == [two_host_teams.b] for s in slots)
 
 
 class PerCalendarBusy:

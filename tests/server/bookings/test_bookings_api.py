@@ -17,7 +17,15 @@ from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 
 from tests.support.app import override_settings
-from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
+from tests.support.bookings import (
+    TUESDAY_9,
+    Book,
+    MakeEventType,
+    Outbox,
+    booking_body,
+    iso,
+    make_schedule,
+)
 from tests.support.hosts import default_host
 from tests.support.resources import assert_error
 
@@ -539,15 +547,8 @@ async def test_a_rolled_back_create_leaves_no_booking_and_no_outbox_rows(
     monkeypatch.setattr(service, "enqueue_booking_change", enqueue_then_fail)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-        r = await c.post(
-            "/v1/bookings",
-            headers=auth_headers,
-            json={
-                "event_type_id": event_type["id"],
-                "start": iso(TUESDAY_9),
-                "invitee": {"name": "Jo", "email": "jo@acme.com"},
-            },
-        )
+        body = booking_body(event_type["id"], TUESDAY_9)
+        r = await c.post("/v1/bookings", headers=auth_headers, json=body)
     assert r.status_code == 500
     assert await outbox() == before
     assert (await client.get("/v1/bookings", headers=auth_headers)).json()["data"] == []

@@ -13,7 +13,7 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 
 from tests.support.bookings import TUESDAY_9, Book, iso
-from tests.support.teams import MakeTeam, booking_host_ids
+from tests.support.teams import MakeTeam, Teams, booking_host_ids
 
 H = dict[str, str]
 
@@ -81,12 +81,10 @@ async def test_host_id_books_that_host(
 
 
 async def test_reschedule_keeps_hosts_or_reassigns(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_hosts: Any,
-    make_team: MakeTeam, book: Book,
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_team: MakeTeam, book: Book,
+    two_host_teams: Teams,
 ) -> None:  # fmt: skip
-    a, b = await make_hosts(2)
-    team = await make_team([a, b], "round_robin")
-    collective = await make_team([a, b], "collective")
+    a, b, collective, team = two_host_teams  # team: the round-robin one
     booking = await _booked(book, team["id"], TUESDAY_9, host_id=a)
     later = TUESDAY_9 + timedelta(hours=3)
     solo_a = await make_team([a], "round_robin")

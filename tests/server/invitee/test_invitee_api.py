@@ -41,6 +41,18 @@ async def _booked(
     return dict(r.json())
 
 
+@pytest.fixture
+async def booking(book: Book, event_type: dict[str, Any]) -> dict[str, Any]:
+    """A confirmed booking at ``TUESDAY_9`` of an event type with the default switches."""
+    return await _booked(book, event_type["id"])
+
+
+@pytest.fixture
+def token(booking: dict[str, Any]) -> str:
+    """``booking``'s invitee token."""
+    return token_of(booking)
+
+
 async def _keyed(client: httpx.AsyncClient, headers: H, booking_id: str) -> dict[str, Any]:
     r = await client.get(f"/v1/bookings/{booking_id}", headers=headers)
     assert r.status_code == 200, r.text
@@ -122,17 +134,14 @@ async def test_a_seated_slot_shows_no_other_invitee(
 async def test_availability_by_token_is_the_engines_without_the_bookings_own_time(
     client: httpx.AsyncClient,
     auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
+    token: str,
+    event_type: dict[str, Any],
     validate: Validate,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    token = token_of(booking)
     keyed = await client.get(
         "/v1/availability",
         headers=auth_headers,
-        params={"event_type_id": evt["id"], "date": "2026-04-14"},
+        params={"event_type_id": event_type["id"], "date": "2026-04-14"},
     )
     by_token = await client.get(invitee_path(token, "availability"), params={"date": "2026-04-14"})
     assert by_token.status_code == 200, by_token.text
@@ -166,13 +175,10 @@ async def test_availability_by_token_is_the_engines_without_the_bookings_own_tim
 async def test_cancel_by_token_says_invitee_and_a_second_cancel_changes_nothing(
     client: httpx.AsyncClient,
     auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
+    booking: dict[str, Any],
+    token: str,
     outbox: Outbox,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    token = token_of(booking)
     r = await client.post(invitee_path(token, "cancel"), json={"reason": "Can't make it"})
     assert r.status_code == 200, r.text
     view = r.json()
@@ -204,13 +210,12 @@ async def test_cancel_by_token_says_invitee_and_a_second_cancel_changes_nothing(
 async def test_reschedule_by_token_says_invitee_and_refuses_a_taken_or_off_grid_start(
     client: httpx.AsyncClient,
     auth_headers: H,
+    booking: dict[str, Any],
     book: Book,
-    make_event_type: MakeEventType,
+    event_type: dict[str, Any],
     outbox: Outbox,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    await _booked(book, evt["id"], TUESDAY_9 + timedelta(hours=1), email="taken@acme.com")
+    await _booked(book, event_type["id"], TUESDAY_9 + timedelta(hours=1), email="taken@acme.com")
     token = token_of(booking)
     path = invitee_path(token, "reschedule")
 
@@ -306,13 +311,10 @@ async def test_a_notice_window_not_yet_reached_allows_the_change_until_its_deadl
 async def test_a_past_booking_changes_nothing(
     client: httpx.AsyncClient,
     auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
+    booking: dict[str, Any],
+    token: str,
     clock: FixedClock,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    token = token_of(booking)
     clock.set(TUESDAY_9 + timedelta(minutes=5))
     before = await _keyed(client, auth_headers, booking["id"])
     _error(await client.post(invitee_path(token, "cancel")), 409, "booking_past")
@@ -329,12 +331,9 @@ async def test_bad_tokens_are_one_404_that_reveals_nothing(
     client: httpx.AsyncClient,
     auth_headers: H,
     make_account: MakeAccount,
-    book: Book,
-    make_event_type: MakeEventType,
+    booking: dict[str, Any],
+    token: str,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    token = token_of(booking)
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     bodies = []
     for bad in (tampered, "short", token + "x", "x" * 43, "%20" * 3, "a" * 512):
@@ -392,13 +391,10 @@ async def test_requests_are_limited_per_address_and_per_token(
 async def test_the_accounts_template_shapes_the_links(
     client: httpx.AsyncClient,
     auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
+    booking: dict[str, Any],
+    token: str,
     validate: Validate,
 ) -> None:
-    evt = await make_event_type()
-    booking = await _booked(book, evt["id"])
-    token = token_of(booking)
     account = (await client.get("/v1/account", headers=auth_headers)).json()
     assert "invitee_url_template" not in account
 
@@ -523,13 +519,12 @@ async def test_a_token_cancel_racing_a_keyed_reschedule_has_one_consistent_outco
     client: httpx.AsyncClient,
     auth_headers: H,
     book: Book,
-    make_event_type: MakeEventType,
+    event_type: dict[str, Any],
     outbox: Outbox,
 ) -> None:
-    evt = await make_event_type()
     for round_ in range(4):
         start = TUESDAY_9 + timedelta(days=7 * round_)
-        booking = await _booked(book, evt["id"], start)
+        booking = await _booked(book, event_type["id"], start)
         new_start = iso(start + timedelta(hours=5))
         cancel, move = await asyncio.gather(
             client.post(invitee_path(token_of(booking), "cancel"), json={"reason": "race"}),

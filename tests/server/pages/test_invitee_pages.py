@@ -36,6 +36,12 @@ async def _booking(book: Book, event_type: dict[str, Any], start: str = START) -
     return booking
 
 
+@pytest.fixture
+async def booking(book: Book, event_type: dict[str, Any]) -> dict[str, Any]:
+    """One confirmed booking at ``START``."""
+    return await _booking(book, event_type)
+
+
 def _path(booking: dict[str, Any], field: str = "manage_url") -> str:
     return "/manage/" + str(booking[field]).split("/manage/", 1)[1]
 
@@ -46,9 +52,8 @@ async def _status(client: httpx.AsyncClient, headers: H, booking: dict[str, Any]
 
 
 async def test_the_booking_page_shows_it_in_the_asked_zone_with_strict_headers(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any]
+    client: httpx.AsyncClient, booking: dict[str, Any]
 ) -> None:
-    booking = await _booking(book, event_type)
     r = await client.get(_path(booking), params={"tz": "America/New_York"})
     assert r.status_code == 200
     assert r.headers["content-security-policy"] == PAGE_CSP
@@ -73,9 +78,8 @@ async def test_the_booking_page_shows_it_in_the_asked_zone_with_strict_headers(
     ["nope", "A" * 43, "A" * 42 + "%21", "A" * 44, "%00" * 3, "<script>alert(1)"],
 )
 async def test_a_tampered_link_is_a_404_page_that_reveals_nothing(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any], token: str
+    client: httpx.AsyncClient, booking: dict[str, Any], token: str
 ) -> None:
-    booking = await _booking(book, event_type)
     for path in (f"/manage/{token}", f"/manage/{token}/cancel", f"/manage/{token}/reschedule"):
         r = await client.get(path)
         assert r.status_code in (400, 404), (path, r.status_code)
@@ -87,9 +91,8 @@ async def test_a_tampered_link_is_a_404_page_that_reveals_nothing(
 
 
 async def test_a_token_changed_by_one_character_opens_nothing(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any]
+    client: httpx.AsyncClient, booking: dict[str, Any]
 ) -> None:
-    booking = await _booking(book, event_type)
     path = _path(booking)
     flipped = path[:-1] + ("B" if path[-1] != "B" else "C")
     r = await client.get(flipped)
@@ -98,12 +101,10 @@ async def test_a_token_changed_by_one_character_opens_nothing(
 
 async def test_cancel_through_the_form_then_a_second_submit_changes_nothing(
     client: httpx.AsyncClient,
-    book: Book,
-    event_type: dict[str, Any],
+    booking: dict[str, Any],
     auth_headers: H,
     outbox: Outbox,
 ) -> None:
-    booking = await _booking(book, event_type)
     form = await client.get(_path(booking, "cancel_url"))
     assert form.status_code == 200 and '<label for="reason">' in form.text
     data = {"csrf": _csrf(form.text), "reason": "Something came up", "tz": "Europe/Paris"}
@@ -138,14 +139,12 @@ async def test_cancel_through_the_form_then_a_second_submit_changes_nothing(
 )
 async def test_a_forged_post_is_refused_and_changes_nothing(
     client: httpx.AsyncClient,
-    book: Book,
-    event_type: dict[str, Any],
+    booking: dict[str, Any],
     auth_headers: H,
     outbox: Outbox,
     headers: H,
     csrf: str | None,
 ) -> None:
-    booking = await _booking(book, event_type)
     form = await client.get(_path(booking, "cancel_url"))
     rows = await outbox(booking["id"])
     data = {} if csrf is None else {"csrf": _csrf(form.text) if csrf == "valid" else csrf}
@@ -158,9 +157,8 @@ async def test_a_forged_post_is_refused_and_changes_nothing(
 
 
 async def test_the_cancel_token_does_not_post_a_reschedule(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any]
+    client: httpx.AsyncClient, booking: dict[str, Any]
 ) -> None:
-    booking = await _booking(book, event_type)
     form = await client.get(_path(booking, "cancel_url"))
     data = {"csrf": _csrf(form.text), "start": "2026-04-16T10:00:00Z"}
     r = await client.post(_path(booking, "reschedule_url"), data=data, headers=SAME_ORIGIN)
@@ -168,9 +166,8 @@ async def test_the_cancel_token_does_not_post_a_reschedule(
 
 
 async def test_reschedule_through_the_picker(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any], auth_headers: H
+    client: httpx.AsyncClient, booking: dict[str, Any], auth_headers: H
 ) -> None:
-    booking = await _booking(book, event_type)
     url = _path(booking, "reschedule_url")
     picker = await client.get(url, params={"tz": "UTC", "day": "2026-04-16"})
     assert picker.status_code == 200
@@ -206,6 +203,7 @@ async def test_reschedule_through_the_picker(
 )
 async def test_reschedule_to_a_time_that_is_not_open_is_refused_on_the_page(
     client: httpx.AsyncClient,
+    booking: dict[str, Any],
     book: Book,
     event_type: dict[str, Any],
     auth_headers: H,
@@ -213,7 +211,6 @@ async def test_reschedule_to_a_time_that_is_not_open_is_refused_on_the_page(
     status: int,
     says: str,
 ) -> None:
-    booking = await _booking(book, event_type)
     await _booking(book, event_type, "2026-04-16T11:00:00Z")
     url = _path(booking, "reschedule_url")
     form = await client.get(url, params={"start": "2026-04-16T09:00:00Z"})
@@ -225,9 +222,8 @@ async def test_reschedule_to_a_time_that_is_not_open_is_refused_on_the_page(
 
 
 async def test_bad_input_on_the_picker_and_forms_names_the_field(
-    client: httpx.AsyncClient, book: Book, event_type: dict[str, Any]
+    client: httpx.AsyncClient, booking: dict[str, Any]
 ) -> None:
-    booking = await _booking(book, event_type)
     url = _path(booking, "reschedule_url")
     r = await client.get(url, params={"day": "2026-13-45"})
     assert r.status_code == 400 and "day must be a date" in r.text
@@ -242,12 +238,11 @@ async def test_bad_input_on_the_picker_and_forms_names_the_field(
 async def test_a_passed_notice_window_and_a_past_booking_refuse_changes(
     app: FastAPI,
     client: httpx.AsyncClient,
-    book: Book,
+    booking: dict[str, Any],
     event_type: dict[str, Any],
     clock: FixedClock,
     auth_headers: H,
 ) -> None:
-    booking = await _booking(book, event_type)
     form = await client.get(_path(booking, "cancel_url"))
     async with app.state.astrocal.db.write() as session:
         await session.execute(

@@ -12,7 +12,7 @@ from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from standardwebhooks import Webhook
 
-from tests.support.bookings import iso, open_all_week
+from tests.support.bookings import booking_body, iso, open_all_week
 from tests.support.invitee import invitee_path, token_of
 from tests.support.raw_rows import raw_rows
 from tests.support.webhooks import Receiver
@@ -31,15 +31,8 @@ async def test_invitee_changes_reach_webhooks_with_real_links_and_no_token_is_st
     endpoint = await make_endpoint(headers=live_headers)
     event_type = await open_all_week(client, live_headers, "Call", "inv-call")
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
-    created = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": event_type["id"],
-            "start": iso(start),
-            "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
-        },
-    )
+    body = booking_body(event_type["id"], start, email="jo@example.com")
+    created = await client.post("/v1/bookings", headers=live_headers, json=body)
     assert created.status_code == 201, created.text
     booking = created.json()
     token = token_of(booking)
