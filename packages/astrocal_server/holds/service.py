@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -123,8 +123,10 @@ async def list_holds(
     if filters.event_type_id is not None:
         stmt = stmt.where(Hold.event_type_id == filters.event_type_id)
     if filters.host_id is not None:
-        # A hold's hosts outlive its occupancy rows in ``host_ids``; the first is ``host_id``.
-        stmt = stmt.where(Hold.host_id == filters.host_id)
+        # A hold's hosts outlive its occupancy rows in ``host_ids`` (a JSON list). Host ids are
+        # ``host_`` plus [a-z0-9] (the API checks the pattern), so the quoted id matches exactly
+        # one element of the list's text and holds no LIKE wildcard.
+        stmt = stmt.where(cast(Hold.host_ids, String).like(f'%"{filters.host_id}"%'))
     async with state.db.read() as session:
         return await paginate(session, stmt, order_by=[Hold.start_at, Hold.id], page=page)
 

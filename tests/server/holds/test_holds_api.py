@@ -307,3 +307,24 @@ async def test_the_expiry_row_marks_the_hold_expired_once_due(
     assert await stored() == ("expired", 0)
     shown = (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json()
     assert shown["status"] == "expired"
+
+
+async def test_team_holds_occupy_their_hosts_and_list_by_any_of_them(
+    client: httpx.AsyncClient, auth_headers: H, two_host_teams: Any, book: Book
+) -> None:
+    teams = two_host_teams
+    collective = (await _hold(client, auth_headers, teams.collective["id"])).json()
+    assert sorted(h["id"] for h in collective["hosts"]) == sorted([teams.a, teams.b])
+    # Both hosts are taken: the round robin event type has nobody left at that start.
+    taken = await book(teams.round_robin["id"], START)
+    assert_error(taken, 409, "conflict_error", "slot_unavailable", "start")
+    await client.delete(f"/v1/holds/{collective['id']}", headers=auth_headers)
+    # Released, it still lists under either host; a round robin hold takes one host.
+    rr = (await _hold(client, auth_headers, teams.round_robin["id"])).json()
+    assert len(rr["hosts"]) == 1
+    for host in (teams.a, teams.b):
+        listed = await client.get("/v1/holds", headers=auth_headers, params={"host_id": host})
+        expected = {collective["id"]} | ({rr["id"]} if rr["hosts"][0]["id"] == host else set())
+        assert {h["id"] for h in listed.json()["data"]} == expected
+    # The other host is still free for the round robin event type.
+    assert (await book(teams.round_robin["id"], START)).status_code == 201
