@@ -2,7 +2,7 @@
 
 The payload contract (written by the bookings code in the booking's transaction)::
 
-    {"notice": "created"|"rescheduled"|"cancelled", "booking": {<API Booking>},
+    {"notice": "created"|"rescheduled"|"cancelled"|"reminder", "booking": {<API Booking>},
      "sequence": <ics_sequence after the change>,
      "event_type": {"id", "title", "description", "location"},
      "host": {"name", "email" (may be null), "time_zone"},
@@ -18,6 +18,11 @@ The booking's ``manage_url``, ``cancel_url`` and ``reschedule_url`` (the invitee
 into :class:`InviteeLinks` once the payload was revealed (``invitee.links.reveal``: stored rows hold
 a placeholder instead of the token). A URL that is not a plain absolute http(s) address (a
 placeholder left in it, a control character or a space) is left out rather than mailed.
+
+A ``reminder`` notice is built by ``reminders/send.py`` at send time, never stored.
+
+The location's ``join_url`` (or ``url``), when it is a plain http(s) address, is kept as
+:attr:`Location.link` (a location with only a link shows the link).
 
 A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
 """
@@ -42,8 +47,8 @@ __all__ = [
     "usable_zone",
 ]
 
-NoticeKind = Literal["created", "rescheduled", "cancelled"]
-_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled"})
+NoticeKind = Literal["created", "rescheduled", "cancelled", "reminder"]
+_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled", "reminder"})
 
 
 class MalformedNotice(ValueError):
@@ -61,6 +66,7 @@ class Person:
 class Location:
     type: str
     value: str
+    link: str | None = None  # where to join (``join_url`` or ``url``)
 
 
 @dataclass(frozen=True)
@@ -155,9 +161,14 @@ def _location(value: Any, where: str) -> Location | None:
         return None
     data = _obj(value, where)
     text = _str(data, "value", where, required=False)
-    if text is None:
+    link = _link(data, "join_url") or _link(data, "url")
+    if text is None and link is None:
         return None
-    return Location(type=_str(data, "type", where, required=False) or "custom", value=text)
+    return Location(
+        type=_str(data, "type", where, required=False) or "custom",
+        value=text or link or "",
+        link=link,
+    )
 
 
 def parse_notice(payload: dict[str, Any]) -> Notice:

@@ -48,7 +48,7 @@ __all__ = [
     "host_summary",
 ]
 
-Kind = Literal["webhook", "email", "calendar"]
+Kind = Literal["webhook", "email", "calendar", "reminder"]
 BookingChange = Literal["created", "updated", "rescheduled", "cancelled"]
 
 # What each booking change owes besides its webhook event.
@@ -75,9 +75,18 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     booking_id: str | None = None,
+    available_at: datetime | None = None,
+    row_id: str | None = None,
+    ordered: bool = True,
 ) -> str:
-    """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id."""
-    row_id = new_id("ob")
+    """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id.
+
+    ``available_at`` (default ``now``) holds the row back until then. A booking's row is numbered
+    into its booking's order unless ``ordered`` is false: such a row (a reminder due next week)
+    carries the booking id but no ``booking_seq``, so it neither waits for nor holds up the
+    booking's other rows (``outbox/relay.py``). ``row_id`` is for rows whose id must be stable.
+    """
+    row_id = row_id or new_id("ob")
     row = OutboxMessage(
         id=row_id,
         account_id=account_id,
@@ -87,7 +96,7 @@ def enqueue(
         booking_id=booking_id,
         payload=payload,
         created_at=now,
-        available_at=now,
+        available_at=available_at or now,
         attempts=0,
         lease_owner=None,
         lease_expires_at=None,
@@ -95,7 +104,7 @@ def enqueue(
         last_error=None,
     )
     session.add(row)
-    if booking_id is not None:
+    if booking_id is not None and ordered:
         session.info.setdefault(_UNNUMBERED, []).append(row)
     return row_id
 

@@ -189,6 +189,8 @@ class EventType(Base):
     invitee_change_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # [{"key", "label", "type", "required", "options"?, "help_text"?}] asked of every invitee.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    # [{"before_minutes", "channels", "to"}] planned for every booking (``reminders/plan.py``).
+    reminders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
