@@ -53,11 +53,13 @@ def test_a_reminder_event_unwraps_typed() -> None:
             "type": "booking.reminder",
             "timestamp": "2026-04-13T08:00:00Z",
             "livemode": True,
-            "data": booking_json(livemode=True),
-            "reminder": {
-                "before_minutes": 60,
-                "scheduled_for": "2026-04-13T08:00:00Z",
-                "to": ["invitee"],
+            "data": {
+                **booking_json(livemode=True),
+                "reminder": {
+                    "before_minutes": 60,
+                    "scheduled_for": "2026-04-13T08:00:00Z",
+                    "to": ["invitee"],
+                },
             },
         }
     )
@@ -65,5 +67,5 @@ def test_a_reminder_event_unwraps_typed() -> None:
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now), "webhook-signature": signature}
     event = webhooks.unwrap(body, headers, secret, now=now)
     assert isinstance(event, types.BookingReminderEvent)
-    assert event.reminder.before_minutes == 60 and event.reminder.to == ["invitee"]
-    assert isinstance(event.data, types.Booking)
+    assert isinstance(event.data, types.BookingReminder) and isinstance(event.data, types.Booking)
+    assert event.data.reminder.before_minutes == 60 and event.data.reminder.to == ["invitee"]

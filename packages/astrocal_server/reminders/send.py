@@ -5,9 +5,9 @@ At send time the booking is read again: a cancelled booking, or one whose start 
 planned one (a stale row), gets nothing, and the row completes. Otherwise the reminder goes out
 with the booking as it is now:
 
-- ``webhook``: a ``booking.reminder`` event (``{"type", "timestamp", "livemode", "data":
-  <Booking>, "reminder": {"before_minutes", "scheduled_for", "to"}}``, ``timestamp`` the instant it
-  was due) through the webhook fan-out (``webhooks/fanout.py``) under this row's id, so its event
+- ``webhook``: a ``booking.reminder`` event (``{"type", "timestamp", "livemode", "data"}``,
+  ``data`` the Booking plus ``"reminder": {"before_minutes", "scheduled_for", "to"}``,
+  ``timestamp`` the instant it was due) through the webhook fan-out (``webhooks/fanout.py``) under this row's id, so its event
   id — and each endpoint's single delivery of it — is the same on every run of the row;
 - ``email``: the reminder emails to the recipients in ``to`` (the invitee's copy with their links,
   guests in Cc; one copy per host with an address, never with the links), sent and recorded per
@@ -91,16 +91,16 @@ async def _current(state: AppState, item: OutboxItem) -> _Current | None:
 
 async def _send_webhook(item: OutboxItem, state: AppState, current: _Current) -> None:
     payload = item.payload
+    reminder = {
+        "before_minutes": payload["before_minutes"],
+        "scheduled_for": payload["scheduled_for"],
+        "to": list(payload["to"]),
+    }
     event = {
         "type": item.topic,
         "timestamp": payload["scheduled_for"],
         "livemode": item.livemode,
-        "data": current.booking,
-        "reminder": {
-            "before_minutes": payload["before_minutes"],
-            "scheduled_for": payload["scheduled_for"],
-            "to": list(payload["to"]),
-        },
+        "data": {**current.booking, "reminder": reminder},
     }
     await fanout.handle(dataclasses.replace(item, kind="webhook", payload=event), state)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -349,6 +350,7 @@ async def test_reminders_go_out_at_their_instant_and_not_before(
     smtp_sink: Sink,
     people: People,
     receiver: Receiver,
+    validate_event: Callable[[bytes], list[str]],
 ) -> None:
     state: AppState = app.state.astrocal
     await _webhook(client, live_headers, receiver)
@@ -393,7 +395,8 @@ async def test_reminders_go_out_at_their_instant_and_not_before(
 
     (event,) = _reminder_events(receiver)
     assert event["data"]["id"] == booking["id"] and event["data"]["status"] == "confirmed"
-    assert event["reminder"] == {
+    assert validate_event(receiver.requests[-1].body) == []  # openapi.yaml's BookingReminderEvent
+    assert event["data"]["reminder"] == {
         "before_minutes": 60,
         "scheduled_for": iso(DUE_60),
         "to": ["invitee", "hosts"],

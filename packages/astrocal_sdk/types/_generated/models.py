@@ -1980,6 +1980,17 @@ class BookingEvent(BaseModel):
     data: Booking
 
 
+class BookingReminder(Booking):
+    """
+    The booking as `GET /v1/bookings/{id}` would return it when the reminder went out, plus `reminder`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    reminder: ReminderOccurrence
+
+
 class BookingReminderEvent(BaseModel):
     """
     The body of `booking.reminder` webhook deliveries.
@@ -1991,8 +2002,7 @@ class BookingReminderEvent(BaseModel):
     type: Literal["booking.reminder"]
     timestamp: AwareDatetime
     """
-    When the reminder was due (the same as `reminder.scheduled_for`).
+    When the reminder was due (the same as `data.reminder.scheduled_for`).
     """
     livemode: bool
-    data: Booking
-    reminder: ReminderOccurrence
+    data: BookingReminder
