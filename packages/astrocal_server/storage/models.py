@@ -343,10 +343,11 @@ class OutboxMessage(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(40))
     livemode: Mapped[bool] = mapped_column(Boolean)
-    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar | reminder
     topic: Mapped[str] = mapped_column(String(64))  # booking.created, booking.cancelled, …
     booking_id: Mapped[str | None] = mapped_column(String(40))
-    # The row's place among its booking's rows (NULL without a booking): the relay's order key.
+    # The row's place among its booking's rows (NULL without a booking, and for the reminders
+    # planned outside the booking's order): the relay's order key.
     booking_seq: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime]
