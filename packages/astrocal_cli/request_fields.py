@@ -152,16 +152,21 @@ _QUESTION_FORM = (
 )
 
 
+def _json_object(option: str, value: str, form: str) -> dict[str, Any]:
+    """An option's value written as a JSON object (``{…}``) instead of its compact form."""
+    try:
+        given_json = json.loads(value)
+    except ValueError as exc:
+        raise InputError(f"{option} {value!r} is not valid JSON: {exc}") from None
+    if not isinstance(given_json, dict):
+        raise InputError(f"cannot read {option} {value!r}; {form}")
+    return dict(given_json)
+
+
 def _question(value: str) -> dict[str, Any]:
     text = value.strip()
     if text.startswith("{"):
-        try:
-            given_json = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"--question {value!r} is not valid JSON: {exc}") from None
-        if not isinstance(given_json, dict):
-            raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
-        return dict(given_json)
+        return _json_object("--question", text, _QUESTION_FORM)
     parts = text.split(":")
     if len(parts) < 3 or not parts[0] or not parts[1]:
         raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
@@ -195,13 +200,7 @@ _REMINDER_FORM = (
 def _reminder(value: str) -> dict[str, Any]:
     text = value.strip()
     if text.startswith("{"):
-        try:
-            given_json = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"--reminder {value!r} is not valid JSON: {exc}") from None
-        if not isinstance(given_json, dict):
-            raise InputError(f"cannot read --reminder {value!r}; {_REMINDER_FORM}")
-        return dict(given_json)
+        return _json_object("--reminder", text, _REMINDER_FORM)
     parts = [p.strip() for p in text.split(":")]
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
         raise InputError(f"cannot read --reminder {value!r}; {_REMINDER_FORM}")

@@ -22,7 +22,6 @@ import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.clock import FixedClock
-from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.reminders.plan import reminder_row_id
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import EmailCopy, OutboxMessage, WebhookDelivery
@@ -31,6 +30,7 @@ from sqlalchemy import func, select, update
 
 from tests.support.app import MakeAccount
 from tests.support.bookings import TUESDAY_9, booking_body, iso, make_schedule
+from tests.support.reminders import drain, reminder_emails, reminder_event_type
 from tests.support.smtp import Sink
 from tests.support.webhooks import Receiver
 
@@ -48,19 +48,10 @@ DUE_1440 = TUESDAY_9 - timedelta(minutes=1440)
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H, **fields: Any) -> dict[str, Any]:
-    schedule = await make_schedule(client, headers)
-    body = {
-        "title": "Intro call",
-        "slug": "intro-call",
-        "duration_minutes": 30,
-        "schedule_id": schedule,
-        "location": {"type": "video", "value": "https://meet.example/abc-defg"},
-        "reminders": REMINDERS,
-        **fields,
-    }
-    r = await client.post("/v1/event_types", headers=headers, json=body)
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    location = {"type": "video", "value": "https://meet.example/abc-defg"}
+    return await reminder_event_type(
+        client, headers, fields.pop("reminders", REMINDERS), location=location, **fields
+    )
 
 
 @dataclass(frozen=True)
@@ -106,12 +97,6 @@ async def _reminder_rows(state: AppState, booking_id: str) -> list[OutboxMessage
         return list(rows.all())
 
 
-async def _drain(state: AppState) -> None:
-    relay = OutboxRelay(state)
-    while await relay.run_once():
-        pass
-
-
 async def _sent(state: AppState, booking_id: str) -> list[tuple[int, str]]:
     """(before_minutes, channel) of the booking's reminder rows that completed."""
     rows = await _reminder_rows(state, booking_id)
@@ -120,10 +105,6 @@ async def _sent(state: AppState, booking_id: str) -> list[tuple[int, str]]:
         for r in rows
         if r.completed_at is not None
     )
-
-
-def _reminders(sink: Sink, address: str) -> list[Any]:
-    return [m for m in sink.to(address) if str(m["Subject"]).startswith("Reminder:")]
 
 
 def _reminder_events(receiver: Receiver) -> list[dict[str, Any]]:
@@ -307,12 +288,12 @@ async def test_a_pending_reminder_never_holds_up_the_bookings_other_rows(
     event_type = await _event_type(client, live_headers)
     next_week = TUESDAY_9 + timedelta(days=7)
     booking = await _book(client, live_headers, event_type["id"], next_week, email=people.invitee)
-    await _drain(state)
+    await drain(state)
     r = await client.patch(
         f"/v1/bookings/{booking['id']}", headers=live_headers, json={"notes": "Bring the deck"}
     )
     assert r.status_code == 200, r.text
-    await _drain(state)
+    await drain(state)
     async with state.db.read() as session:
         updated = (
             await session.scalars(
@@ -328,7 +309,7 @@ async def test_a_pending_reminder_never_holds_up_the_bookings_other_rows(
 
     r = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=live_headers, json={})
     assert r.status_code == 200
-    await _drain(state)
+    await drain(state)
     cancelled = [
         m for m in smtp_sink.to(people.invitee) if str(m["Subject"]).startswith("Cancelled:")
     ]
@@ -336,7 +317,7 @@ async def test_a_pending_reminder_never_holds_up_the_bookings_other_rows(
         str(m["To"]) + str(m["Cc"]) + str(m["Message-ID"]) for m in cancelled
     ]  # at once, not after next week's reminders
     assert await _reminder_rows(state, booking["id"]) == []
-    assert _reminders(smtp_sink, people.invitee) == []
+    assert reminder_emails(smtp_sink, people.invitee) == []
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -356,30 +337,30 @@ async def test_reminders_go_out_at_their_instant_and_not_before(
     await _webhook(client, live_headers, receiver)
     event_type = await _event_type(client, live_headers)
     booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    await _drain(state)  # the confirmations
-    assert _reminders(smtp_sink, people.invitee) == [] and _reminder_events(receiver) == []
+    await drain(state)  # the confirmations
+    assert reminder_emails(smtp_sink, people.invitee) == [] and _reminder_events(receiver) == []
 
     clock.set(DUE_1440 - timedelta(seconds=1))
-    await _drain(state)
+    await drain(state)
     assert await _sent(state, booking["id"]) == []
     clock.set(DUE_1440)
-    await _drain(state)
+    await drain(state)
     assert await _sent(state, booking["id"]) == [(1440, "email")]
-    (day_before,) = _reminders(smtp_sink, people.invitee)
-    assert _reminders(smtp_sink, people.host) == []  # that one is for the invitee only
+    (day_before,) = reminder_emails(smtp_sink, people.invitee)
+    assert reminder_emails(smtp_sink, people.host) == []  # that one is for the invitee only
     assert _reminder_events(receiver) == []  # and by email only
 
     clock.set(DUE_60 - timedelta(seconds=1))
-    await _drain(state)
-    assert len(_reminders(smtp_sink, people.invitee)) == 1
+    await drain(state)
+    assert len(reminder_emails(smtp_sink, people.invitee)) == 1
     clock.set(DUE_60)
-    await _drain(state)
+    await drain(state)
     assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
-    assert len(_reminders(smtp_sink, people.invitee)) == 2
-    (host_copy,) = _reminders(smtp_sink, people.host)
+    assert len(reminder_emails(smtp_sink, people.invitee)) == 2
+    (host_copy,) = reminder_emails(smtp_sink, people.host)
 
     # The invitee's copy: their zone (London, BST), the join link, their manage links.
-    mine = _reminders(smtp_sink, people.invitee)[-1]
+    mine = reminder_emails(smtp_sink, people.invitee)[-1]
     assert mine.get_content_type() == "multipart/alternative"  # text + HTML, no invitation
     text = mine.get_body(preferencelist=("plain",)).get_content()
     html = mine.get_body(preferencelist=("html",)).get_content()
@@ -420,9 +401,9 @@ async def test_a_row_run_twice_sends_once(
     await _webhook(client, live_headers, receiver)
     event_type = await _event_type(client, live_headers)
     booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    await _drain(state)
+    await drain(state)
     clock.set(DUE_60)
-    await _drain(state)  # both channels of 60, and 1440 (late, still owed)
+    await drain(state)  # both channels of 60, and 1440 (late, still owed)
     assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
     assert len(_reminder_events(receiver)) == 1
 
@@ -433,10 +414,10 @@ async def test_a_row_run_twice_sends_once(
             .where(OutboxMessage.booking_id == booking["id"], OutboxMessage.kind == "reminder")
             .values(completed_at=None, available_at=clock.now())
         )
-    await _drain(state)
+    await drain(state)
     assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
-    assert len(_reminders(smtp_sink, people.invitee)) == 2  # 60 and 1440, each once
-    assert len(_reminders(smtp_sink, people.host)) == 1
+    assert len(reminder_emails(smtp_sink, people.invitee)) == 2  # 60 and 1440, each once
+    assert len(reminder_emails(smtp_sink, people.host)) == 1
     assert len(_reminder_events(receiver)) == 1
     async with state.db.read() as session:
         deliveries = await session.scalar(
@@ -469,8 +450,8 @@ async def test_moving_back_to_a_start_already_reminded_sends_nothing_again(
     event_type = await _event_type(client, live_headers)
     booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
     clock.set(DUE_1440)
-    await _drain(state)
-    assert len(_reminders(smtp_sink, people.invitee)) == 1
+    await drain(state)
+    assert len(reminder_emails(smtp_sink, people.invitee)) == 1
 
     for start in (TUESDAY_9 + timedelta(hours=2), TUESDAY_9):
         r = await client.post(
@@ -485,9 +466,9 @@ async def test_moving_back_to_a_start_already_reminded_sends_nothing_again(
         (1440, iso(TUESDAY_9))
     ]
     clock.set(DUE_60)
-    await _drain(state)
+    await drain(state)
     # The one-day reminder for Tuesday 09:00 went out once; the hour one is still owed once.
-    subjects = [str(m["Subject"]) for m in _reminders(smtp_sink, people.invitee)]
+    subjects = [str(m["Subject"]) for m in reminder_emails(smtp_sink, people.invitee)]
     assert len(subjects) == 2
 
 
@@ -512,6 +493,6 @@ async def test_a_stale_row_sends_nothing(
                 update(OutboxMessage).where(OutboxMessage.id == row.id).values(payload=moved)
             )
     clock.set(DUE_60)
-    await _drain(state)
-    assert _reminders(smtp_sink, people.invitee) == []
+    await drain(state)
+    assert reminder_emails(smtp_sink, people.invitee) == []
     assert all(r.completed_at is not None for r in await _reminder_rows(state, booking["id"]))
