@@ -52,6 +52,7 @@ Kind = Literal[
     "calendars",
     "hosts",
     "questions",
+    "reminders",
     "answers",
 ]
 
@@ -132,6 +133,18 @@ def _questions(value: Any) -> str:
     return "\n".join(lines)
 
 
+def _reminders(value: Any) -> str:
+    """An event type's reminders, one a line: 60 min before: email, webhook to invitee, hosts."""
+    if not isinstance(value, list):
+        return ""
+    return "\n".join(
+        f"{r.get('before_minutes')} min before: {', '.join(map(str, r.get('channels') or []))} "
+        f"to {', '.join(map(str, r.get('to') or []))}"
+        for r in value
+        if isinstance(r, Mapping)
+    )
+
+
 def _answers(value: Any) -> str:
     """A booking's answers, one a line: the question's label, then the answer."""
     from astrocal_mcp.render import answer_text  # as the MCP tools say it; loaded when shown
@@ -157,6 +170,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "calendars": _calendars,
     "hosts": _hosts,
     "questions": _questions,
+    "reminders": _reminders,
     "answers": _answers,
 }
 
@@ -282,6 +296,7 @@ EVENT_TYPE = _detail(
     ("Destination calendar", "destination_calendar", "json"),
     ("On calendar error", "on_calendar_error"),
     ("Questions", "questions", "questions"),
+    ("Reminders", "reminders", "reminders"),
     ("Invitee may cancel", "invitee_can_cancel", "bool"),
     ("Invitee may reschedule", "invitee_can_reschedule", "bool"),
     ("Invitee change notice", "invitee_change_notice_minutes"),

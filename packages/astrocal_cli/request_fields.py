@@ -152,16 +152,21 @@ _QUESTION_FORM = (
 )
 
 
+def _json_object(option: str, value: str, form: str) -> dict[str, Any]:
+    """An option's value written as a JSON object (``{…}``) instead of its compact form."""
+    try:
+        given_json = json.loads(value)
+    except ValueError as exc:
+        raise InputError(f"{option} {value!r} is not valid JSON: {exc}") from None
+    if not isinstance(given_json, dict):
+        raise InputError(f"cannot read {option} {value!r}; {form}")
+    return dict(given_json)
+
+
 def _question(value: str) -> dict[str, Any]:
     text = value.strip()
     if text.startswith("{"):
-        try:
-            given_json = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"--question {value!r} is not valid JSON: {exc}") from None
-        if not isinstance(given_json, dict):
-            raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
-        return dict(given_json)
+        return _json_object("--question", text, _QUESTION_FORM)
     parts = text.split(":")
     if len(parts) < 3 or not parts[0] or not parts[1]:
         raise InputError(f"cannot read --question {value!r}; {_QUESTION_FORM}")
@@ -184,6 +189,35 @@ def parse_questions(values: Iterable[str]) -> list[dict[str, Any]]:
     if [v.strip().lower() for v in values] == ["none"]:
         return []
     return [_question(value) for value in values]
+
+
+_REMINDER_FORM = (
+    "write it as MINUTES:CHANNEL[,CHANNEL]:RECIPIENT[,RECIPIENT] (channels email, webhook; "
+    "recipients invitee, hosts), e.g. 60:email,webhook:invitee,hosts, or as a JSON object"
+)
+
+
+def _reminder(value: str) -> dict[str, Any]:
+    text = value.strip()
+    if text.startswith("{"):
+        return _json_object("--reminder", text, _REMINDER_FORM)
+    parts = [p.strip() for p in text.split(":")]
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+        raise InputError(f"cannot read --reminder {value!r}; {_REMINDER_FORM}")
+    return {
+        "before_minutes": int(parts[0]),
+        "channels": [c.strip() for c in parts[1].split(",")],
+        "to": [t.strip() for t in parts[2].split(",")],
+    }
+
+
+def parse_reminders(values: Iterable[str]) -> list[dict[str, Any]]:
+    """``--reminder`` values → an event type's reminders in the order given; ``["none"]`` →
+    ``[]`` (an update that removes them). The API checks the minutes, channels and recipients."""
+    values = list(values)
+    if [v.strip().lower() for v in values] == ["none"]:
+        return []
+    return [_reminder(value) for value in values]
 
 
 _YES = {"yes", "y", "true", "1", "on"}

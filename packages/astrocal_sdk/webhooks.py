@@ -23,7 +23,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from astrocal_sdk._exceptions import WebhookVerificationError
 from astrocal_sdk._models import parse_lenient
-from astrocal_sdk.types._generated.models import BookingEvent, CalendarConnectionEvent, TestEvent
+from astrocal_sdk.types._generated.models import (
+    BookingEvent,
+    BookingReminderEvent,
+    CalendarConnectionEvent,
+    TestEvent,
+)
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -49,13 +54,16 @@ class UnknownEvent(BaseModel):
     data: dict[str, Any]
 
 
-WebhookEvent = BookingEvent | CalendarConnectionEvent | TestEvent | UnknownEvent
+WebhookEvent = (
+    BookingEvent | BookingReminderEvent | CalendarConnectionEvent | TestEvent | UnknownEvent
+)
 
 _EVENT_MODELS: dict[str, type[BaseModel]] = {
     "booking.created": BookingEvent,
     "booking.updated": BookingEvent,
     "booking.cancelled": BookingEvent,
     "booking.rescheduled": BookingEvent,
+    "booking.reminder": BookingReminderEvent,
     "calendar_connection.error": CalendarConnectionEvent,
     "webhook.test": TestEvent,
 }

@@ -42,6 +42,7 @@ PURE = (
     "astrocal_server.bookings.answers",
     "astrocal_server.event_types.rules",
     "astrocal_server.event_types.questions",
+    "astrocal_server.event_types.reminders",
     "astrocal_server.schedules.rules",
     "astrocal_server.webhooks.schedule",
     "astrocal_server.errors",

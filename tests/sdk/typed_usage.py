@@ -30,6 +30,7 @@ from astrocal_sdk.types import (
     Booking,
     CalendarConnection,
     EventType,
+    ReminderDict,
     Schedule,
     Slot,
     Usage,
@@ -78,6 +79,12 @@ def walk_everything(client: Astrocal) -> None:
     assert_type(client.api_keys.create(name="ci", mode="test"), ApiKeyWithSecret)
     assert_type(client.schedules.retrieve("sch_1"), Schedule)
     assert_type(client.event_types.update("evt_1", description=None), EventType)
+    assert_type(
+        client.event_types.update(
+            "evt_1", reminders=[{"before_minutes": 60, "channels": ["email"], "to": ["invitee"]}]
+        ),
+        EventType,
+    )
     assert_type(client.availability.check(event_type_id="evt_1", start="2026-04-15T09:00:00Z"),
                 AvailabilityCheck)  # fmt: skip
     assert_type(client.webhooks.rotate_secret("wh_1"), WebhookRotation)
@@ -153,6 +160,9 @@ def misspelt_keys_are_caught(client: Astrocal) -> None:
     )
     client.schedules.list(limt=5)  # type: ignore[call-arg]
     client.event_types.create(slug="intro", duration_minutes=30)  # type: ignore[call-arg]
+    # A reminder's channel is email or webhook.
+    sms: list[ReminderDict] = [{"before_minutes": 60, "channels": ["sms"], "to": ["invitee"]}]  # type: ignore[list-item]
+    client.event_types.update("evt_1", reminders=sms)
     # A Google or Microsoft connection needs a redirect_uri; CalDAV needs credentials.
     client.calendar_connections.create(provider="google")  # type: ignore[call-overload]
     client.calendar_connections.create(provider="caldav", redirect_uri="x")  # type: ignore[call-overload]

@@ -19,6 +19,7 @@ Modules, by concern:
 - ``misbehaving_http``: a loopback server that trickles its answer or sends a huge one.
 - ``providers``: Google and Microsoft faked with respx (``fake``), their answers, ``sleeps``.
 - ``webhooks``: the loopback webhook receiver and event helpers.
+- ``reminders``: an event type with reminders, draining the relay, the reminder emails received.
 - ``spec`` / ``seed_examples`` / ``spec_ops``: openapi.yaml, schema validation and its operations.
 - ``spec_requests``: every operation (hidden ones too), its ids, and a request built from the contract.
 - ``world``: one object of each kind an account owns, in one mode, and a snapshot of them.

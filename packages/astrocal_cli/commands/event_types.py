@@ -16,6 +16,7 @@ from astrocal_cli.request_fields import (
     parse_hosts,
     parse_metadata,
     parse_questions,
+    parse_reminders,
 )
 from astrocal_cli.resource_commands import delete_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
@@ -114,6 +115,18 @@ class EventTypeFields(OptionGroup):
             "too. Update: replaces the list; --question none removes them.",
         ),
     ] = None
+    reminder: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reminder",
+            metavar="MINUTES:CHANNELS:RECIPIENTS",
+            help="A reminder before every booking's start (repeatable, at most 5), e.g. "
+            "--reminder 60:email,webhook:invitee,hosts --reminder 1440:email:invitee. "
+            "CHANNELS: email, webhook (a booking.reminder event); RECIPIENTS: invitee, hosts; "
+            "MINUTES: 5–10080. A JSON object works too. Update: replaces the list; "
+            "--reminder none removes them.",
+        ),
+    ] = None
     invitee_cancel: Annotated[
         bool | None,
         typer.Option(
@@ -170,6 +183,7 @@ class EventTypeFields(OptionGroup):
             location=parse_location(self.location) if self.location else None,
             active=self.active,
             questions=parse_questions(self.question) if self.question else None,
+            reminders=parse_reminders(self.reminder) if self.reminder else None,
             invitee_can_cancel=self.invitee_cancel,
             invitee_can_reschedule=self.invitee_reschedule,
             invitee_change_notice_minutes=self.invitee_notice,

@@ -28,6 +28,7 @@ EVENTS = (
     "booking.updated",
     "booking.cancelled",
     "booking.rescheduled",
+    "booking.reminder",
     "calendar_connection.error",
 )
 IdArg = Annotated[str, typer.Argument(metavar="WEBHOOK_ID", help="wh_…")]

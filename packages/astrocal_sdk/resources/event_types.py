@@ -15,6 +15,7 @@ from astrocal_sdk.types._params import (
     EventTypeHostParam,
     LocationParam,
     QuestionParam,
+    ReminderParam,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ class EventTypesAPI(APIResource[M]):
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
+        reminders: Sequence[ReminderParam] | NotGiven = NOT_GIVEN,
         invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
         invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
         invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
@@ -59,7 +61,9 @@ class EventTypesAPI(APIResource[M]):
         **options: Unpack[RequestOptions],
     ) -> EventType:
         """A bookable kind of meeting; unset fields take the API's defaults. ``questions`` are
-        asked of every invitee (answered in ``bookings.create(answers=...)``)."""
+        asked of every invitee (answered in ``bookings.create(answers=...)``); ``reminders``
+        (at most 5, e.g. ``{"before_minutes": 60, "channels": ["email", "webhook"], "to":
+        ["invitee"]}``) go out before every booking's start."""
 
     @route.get_list("/v1/event_types", EventType)
     def list(
@@ -102,6 +106,7 @@ class EventTypesAPI(APIResource[M]):
         on_calendar_error: OnCalendarError | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         questions: Sequence[QuestionParam] | NotGiven = NOT_GIVEN,
+        reminders: Sequence[ReminderParam] | NotGiven = NOT_GIVEN,
         invitee_can_cancel: bool | NotGiven = NOT_GIVEN,
         invitee_can_reschedule: bool | NotGiven = NOT_GIVEN,
         invitee_change_notice_minutes: int | NotGiven = NOT_GIVEN,
@@ -109,7 +114,7 @@ class EventTypesAPI(APIResource[M]):
         **options: Unpack[RequestOptions],
     ) -> EventType:
         """Change fields; ``None`` clears a nullable field, ``metadata`` is merged, ``questions``
-        replaces the list."""
+        and ``reminders`` replace their lists."""
 
     @route.delete("/v1/event_types/{event_type_id}")
     def delete(

@@ -17,6 +17,9 @@ from astrocal_sdk.types._generated.models import (
     Location,
     Question,
     QuestionType,
+    Reminder,
+    ReminderChannel,
+    ReminderRecipient,
     TimeInterval,
     WeeklyHoursInterval,
 )
@@ -39,6 +42,8 @@ __all__ = [
     "LocationParam",
     "QuestionDict",
     "QuestionParam",
+    "ReminderDict",
+    "ReminderParam",
     "TimeIntervalDict",
     "TimeZoneLike",
     "WeeklyHoursDict",
@@ -97,6 +102,12 @@ class QuestionDict(TypedDict, total=False):
     help_text: str
 
 
+class ReminderDict(TypedDict):
+    before_minutes: int
+    channels: Sequence[ReminderChannel]
+    to: Sequence[ReminderRecipient]
+
+
 class TimeIntervalDict(TypedDict):
     start: str
     end: str
@@ -119,5 +130,6 @@ LocationParam = Location | LocationDict
 CalendarRefParam = CalendarRef | CalendarRefDict
 EventTypeHostParam = EventTypeHost | EventTypeHostDict
 QuestionParam = Question | QuestionDict
+ReminderParam = Reminder | ReminderDict
 WeeklyHoursParam = WeeklyHoursInterval | WeeklyHoursDict
 DateOverrideParam = DateOverride | DateOverrideDict

@@ -77,6 +77,7 @@ from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
 from astrocal_server.invitee.links import issue_token, stored_links
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
+from astrocal_server.reminders.plan import plan_reminders
 from astrocal_server.serialize.availability import check_to_api
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.serialize.common import format_datetime
@@ -503,6 +504,9 @@ async def _emit(
         now=booking.updated_at,
         notice=notice,
         write_calendars=write_calendars,
+    )
+    await plan_reminders(
+        session, change=change, booking=booking, event_type=event_type, now=booking.updated_at
     )
     return booking
 

@@ -345,6 +345,21 @@ hyphens and parentheses; 7–15 digits), `number` (a finite JSON number), `singl
 """
 
 
+ReminderChannel = TypeAliasType("ReminderChannel", Literal["email", "webhook"])
+"""
+How a reminder goes out: `email` (the relay emails the recipients in `to`; live mode only)
+or `webhook` (a `booking.reminder` event to your endpoints, so your app can send an SMS or
+a push notification itself).
+
+"""
+
+
+ReminderRecipient = TypeAliasType("ReminderRecipient", Literal["invitee", "hosts"])
+"""
+Who a reminder is for, `invitee` or `hosts` (every host of the booking).
+"""
+
+
 class TimeInterval(BaseModel):
     """
     A local wall-clock interval `HH:MM`–`HH:MM`; `end` may be `24:00` (end of day) and must be after `start`.
@@ -366,6 +381,7 @@ WebhookEventType = TypeAliasType(
         "booking.updated",
         "booking.cancelled",
         "booking.rescheduled",
+        "booking.reminder",
         "calendar_connection.error",
         "webhook.test",
     ],
@@ -658,6 +674,39 @@ answers they were made with.
 """
 
 
+class Reminder(BaseModel):
+    """
+    A reminder sent `before_minutes` before each booking's start, once per booking, reminder
+    and start: planned when the booking is made (never for an instant already past then),
+    planned again for the new start on reschedule, dropped on cancel.
+
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    before_minutes: Annotated[int, Field(ge=5, le=10080)]
+    """
+    How long before the start it is sent (5 minutes to 7 days); unique within the event type.
+    """
+    channels: Annotated[list[ReminderChannel], Field(max_length=2, min_length=1)]
+    """
+    Each channel once.
+    """
+    to: Annotated[list[ReminderRecipient], Field(max_length=2, min_length=1)]
+    """
+    Each recipient once. An email to the invitee carries their manage links; hosts never get them.
+    """
+
+
+Reminders = TypeAliasType("Reminders", Annotated[list[Reminder], Field(max_length=5)])
+"""
+The reminders of every booking of the event type (at most 5, each `before_minutes` once).
+Changing them applies to bookings made or rescheduled afterwards.
+
+"""
+
+
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -764,6 +813,7 @@ class EventTypeCreate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool = True
     questions: Questions | MISSING = MISSING
+    reminders: Reminders | MISSING = MISSING
     invitee_can_cancel: bool = True
     """
     Whether the invitee may cancel with the booking's link.
@@ -826,6 +876,7 @@ class EventTypeUpdate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | MISSING = MISSING
     questions: Questions | MISSING = MISSING
+    reminders: Reminders | MISSING = MISSING
     invitee_can_cancel: bool | MISSING = MISSING
     invitee_can_reschedule: bool | MISSING = MISSING
     invitee_change_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING

@@ -29,6 +29,7 @@ from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
 from astrocal_server.errors import conflict, invalid_param
 from astrocal_server.event_types.questions import check_questions, stored_questions
+from astrocal_server.event_types.reminders import check_reminders, stored_reminders
 from astrocal_server.event_types.rules import (
     check_durations,
     check_host_rows,
@@ -137,6 +138,12 @@ def _questions(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return stored_questions(sent)
 
 
+def _reminders(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reminders as sent, checked (one per instant, no repeats) and in their stored form."""
+    check_reminders(sent)
+    return stored_reminders(sent)
+
+
 async def _slug_in_use(
     session: AsyncSession, caller: Caller, slug: str, except_id: str | None = None
 ) -> bool:
@@ -201,6 +208,7 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
             conflict_calendars=list(values.get("conflict_calendars", [])),
             destination_calendar=values.get("destination_calendar"),
             questions=_questions(values.get("questions", [])),
+            reminders=_reminders(values.get("reminders", [])),
             metadata_=dict(values.get("metadata", {})),
             created_at=now,
             updated_at=now,
@@ -262,6 +270,8 @@ async def update_event_type(
             event_type.destination_calendar = sent["destination_calendar"]
         if "questions" in sent:
             event_type.questions = _questions(sent["questions"])
+        if "reminders" in sent:
+            event_type.reminders = _reminders(sent["reminders"])
         if "metadata" in sent:
             event_type.metadata_ = patched_metadata(event_type.metadata_, sent["metadata"])
         check_durations(event_type.duration_minutes, event_type.duration_options)

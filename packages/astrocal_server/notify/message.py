@@ -9,6 +9,9 @@ The tree is the one Gmail, Outlook and Apple Mail recognise as an invitation::
     │   └── text/calendar; method=REQUEST|CANCEL   (the same METHOD as inside the ICS)
     └── application/ics; name=invite.ics            (attachment, for clients that ignore the above)
 
+A reminder (``Notice.kind == "reminder"``) is the ``multipart/alternative`` part alone: it
+changes nothing in anyone's calendar, so it carries no invitation.
+
 Everything a person typed (names, notes, titles, reasons, answers) is escaped in HTML and flattened to one
 line in headers, so it can neither inject markup nor start a new header.
 
@@ -161,6 +164,8 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
     rows: list[tuple[str, str]] = [("What", title), ("When", when)]
     if notice.location is not None:
         rows.append(("Where", one_line(notice.location.value)))
+        if notice.location.link and notice.location.link != notice.location.value:
+            rows.append(("Join", notice.location.link))
     if role == "invitee":
         label = "Host" if len(notice.hosts) == 1 else "Hosts"
         rows.append((label, ", ".join(_named(h) for h in notice.hosts)))
@@ -201,6 +206,10 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
             rows.insert(2, ("Was", before))
         if notice.reschedule_reason:
             extra.append(f"Reason: {one_line(notice.reschedule_reason)}")
+    elif notice.kind == "reminder":
+        subject = f"Reminder: {title} with {other} – {short}"
+        heading = "Your booking is coming up" if role == "invitee" else "A booking is coming up"
+        intro = f"{title} with {other} is on {when}."
     else:
         subject = f"Cancelled: {title} with {other} – {short}"
         heading = "Your booking is cancelled" if role == "invitee" else "A booking was cancelled"
@@ -331,7 +340,7 @@ def render_html(content: Content) -> str:
 
 def build_message(
     content: Content,
-    invite: Invite,
+    invite: Invite | None,
     *,
     sender: Address,
     to: Address,
@@ -353,6 +362,8 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(render_text(content))
     msg.add_alternative(render_html(content), subtype="html")
+    if invite is None:
+        return msg  # a reminder changes nothing in the calendar: no invitation
     msg.add_alternative(invite.text, subtype="calendar", params={"method": invite.method})
     msg.make_mixed()
     msg.add_attachment(
@@ -381,11 +392,14 @@ def compose(
     ]
     reply_host = _reply_host(notice)
     reply_to = _address(reply_host.email, reply_host.name) if reply_host.email is not None else None
-    invite = build_invite(notice, organizer_email=from_addr.addr_spec, stamp=stamp)
-    # The invitee's invite also carries their links; the hosts' one stays without them.
-    own_invite = build_invite(
-        notice, organizer_email=from_addr.addr_spec, stamp=stamp, links=invitee_links(notice)
-    )
+    invite: Invite | None = None
+    own_invite: Invite | None = None
+    if notice.kind != "reminder":  # a reminder is text and HTML only
+        invite = build_invite(notice, organizer_email=from_addr.addr_spec, stamp=stamp)
+        # The invitee's invite also carries their links; the hosts' one stays without them.
+        own_invite = build_invite(
+            notice, organizer_email=from_addr.addr_spec, stamp=stamp, links=invitee_links(notice)
+        )
 
     out: list[tuple[str, EmailMessage]] = [
         (

@@ -2,7 +2,7 @@
 
 The payload contract (written by the bookings code in the booking's transaction)::
 
-    {"notice": "created"|"rescheduled"|"cancelled"|"updated", "booking": {<API Booking>},
+    {"notice": "created"|"rescheduled"|"cancelled"|"updated"|"reminder", "booking": {<API Booking>},
      "sequence": <ics_sequence after the change>,
      "event_type": {"id", "title", "description", "location"},
      "host": {"name", "email" (may be null), "time_zone"},
@@ -21,6 +21,11 @@ placeholder left in it, a control character or a space) is left out rather than 
 
 ``updated`` is the invite again with what changed since it was sent: the booking's video room
 link (``location.join_url``), which arrived after the confirmation.
+
+A ``reminder`` notice is built by ``reminders/send.py`` at send time, never stored.
+
+The location's ``join_url`` (or ``url``), when it is a plain http(s) address, is kept as
+:attr:`Location.link` (a location with only a link shows the link).
 
 A payload that does not fit raises :class:`MalformedNotice`: retrying cannot fix it.
 """
@@ -46,8 +51,8 @@ __all__ = [
     "usable_zone",
 ]
 
-NoticeKind = Literal["created", "rescheduled", "cancelled", "updated"]
-_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled", "updated"})
+NoticeKind = Literal["created", "rescheduled", "cancelled", "updated", "reminder"]
+_KINDS: frozenset[str] = frozenset({"created", "rescheduled", "cancelled", "updated", "reminder"})
 
 
 class MalformedNotice(ValueError):
@@ -65,6 +70,7 @@ class Person:
 class Location:
     type: str
     value: str
+    link: str | None = None  # where to join (``join_url`` or ``url``)
 
 
 @dataclass(frozen=True)
@@ -159,9 +165,14 @@ def _location(value: Any, where: str) -> Location | None:
         return None
     data = _obj(value, where)
     text = location_text(data)
-    if text is None:
+    link = _link(data, "join_url") or _link(data, "url")
+    if text is None and link is None:
         return None
-    return Location(type=_str(data, "type", where, required=False) or "custom", value=text)
+    return Location(
+        type=_str(data, "type", where, required=False) or "custom",
+        value=text or link or "",
+        link=link,
+    )
 
 
 def parse_notice(payload: dict[str, Any]) -> Notice:

@@ -24,6 +24,8 @@ Backends that deliver nothing (console, none) keep no record: a second print or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -42,7 +44,7 @@ from astrocal_server.storage.models import Booking, EmailCopy
 if TYPE_CHECKING:
     from astrocal_server.state import AppState
 
-__all__ = ["handle"]
+__all__ = ["handle", "send_copies"]
 
 
 async def _accepted_roles(state: AppState, outbox_id: str) -> set[str]:
@@ -114,8 +116,16 @@ async def handle(item: OutboxItem, state: AppState) -> None:
     except (MalformedNotice, BadAddress) as exc:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 
+    await send_copies(state, item.id, messages)
+
+
+async def send_copies(
+    state: AppState, outbox_id: str, messages: Sequence[tuple[str, EmailMessage]]
+) -> None:
+    """Send each ``(role, message)`` the mail relay has not accepted yet for ``outbox_id``,
+    recording each accepted copy; :class:`RetryLater` / :class:`PermanentFailure` as above."""
     mailer = state.mailer
-    done = await _accepted_roles(state, item.id) if mailer.delivers else set()
+    done = await _accepted_roles(state, outbox_id) if mailer.delivers else set()
     deferred: list[str] = []
     refused: list[str] = []
     for role, message in messages:
@@ -130,7 +140,7 @@ async def handle(item: OutboxItem, state: AppState) -> None:
             refused.append(f"{role}: {exc}")
             continue
         if mailer.delivers:
-            await _record_copy(state, item.id, role, str(message["Message-ID"]))
+            await _record_copy(state, outbox_id, role, str(message["Message-ID"]))
     if deferred:
         raise RetryLater("; ".join(deferred + refused))
     if refused:

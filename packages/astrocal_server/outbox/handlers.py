@@ -39,13 +39,14 @@ class OutboxItem:
     id: str
     account_id: str
     livemode: bool
-    kind: str  # webhook | email | calendar | hold
+    kind: str  # webhook | email | calendar | hold | reminder
     topic: str  # booking.created, booking.rescheduled, …
     booking_id: str | None
     payload: dict[str, Any]
     created_at: datetime
     attempts: int  # attempts made before this one
-    booking_seq: int | None = None  # the row's place among its booking's rows (1, 2, …)
+    # The row's place among its booking's rows (1, 2, …); None outside the order (reminders).
+    booking_seq: int | None = None
 
 
 class RetryLater(Exception):
@@ -73,6 +74,7 @@ OUTBOX_HANDLERS: dict[str, str] = {
     "email": "astrocal_server.notify.outbox:handle",
     "calendar": "astrocal_server.calendars.writeback:handle",
     "hold": "astrocal_server.holds.service:handle_expiry",
+    "reminder": "astrocal_server.reminders.send:handle",
 }
 
 

@@ -15,8 +15,10 @@ worker, or waiting for a retry), so the order holds across batches, relay tasks,
 restarts, on SQLite and PostgreSQL alike. A claim thus takes at most one row per booking; when a row
 completes, the transaction that records it also claims the booking's next row if it is due (and was
 already written when the row was claimed; later ones wait for the next claim), and the same worker
-runs it at once. Rows without a booking are not ordered; different bookings run in parallel, so a
-failing row holds up only the later rows of its own booking:
+runs it at once. Rows without a booking are not ordered, nor are a booking's rows written outside
+its order (no ``booking_seq``: its reminders, ``reminders/plan.py``), which neither wait for nor
+hold up its other rows; different bookings run in parallel, so a failing row holds up only the
+later rows of its own booking:
 
 - a transient failure (:class:`RetryLater`, any unexpected error) leaves the row unfinished: it is
   retried with backoff, and the booking's later rows wait — for as long as it takes;

@@ -54,7 +54,7 @@ __all__ = [
     "host_summary",
 ]
 
-Kind = Literal["webhook", "email", "calendar", "hold"]
+Kind = Literal["webhook", "email", "calendar", "hold", "reminder"]
 BookingChange = Literal["created", "updated", "rescheduled", "cancelled"]
 
 # What each booking change owes besides its webhook event.
@@ -82,10 +82,17 @@ def enqueue(
     now: datetime,
     booking_id: str | None = None,
     available_at: datetime | None = None,
+    row_id: str | None = None,
+    ordered: bool = True,
 ) -> str:
     """Add one outbox row to ``session`` (flushed with the caller's transaction); returns its id.
-    ``available_at``: not before this instant (default: at once)."""
-    row_id = new_id("ob")
+
+    ``available_at`` (default ``now``) holds the row back until then. A booking's row is numbered
+    into its booking's order unless ``ordered`` is false: such a row (a reminder due next week)
+    carries the booking id but no ``booking_seq``, so it neither waits for nor holds up the
+    booking's other rows (``outbox/relay.py``). ``row_id`` is for rows whose id must be stable.
+    """
+    row_id = row_id or new_id("ob")
     row = OutboxMessage(
         id=row_id,
         account_id=account_id,
@@ -95,7 +102,7 @@ def enqueue(
         booking_id=booking_id,
         payload=payload,
         created_at=now,
-        available_at=now if available_at is None else available_at,
+        available_at=available_at or now,
         attempts=0,
         lease_owner=None,
         lease_expires_at=None,
@@ -103,7 +110,7 @@ def enqueue(
         last_error=None,
     )
     session.add(row)
-    if booking_id is not None:
+    if booking_id is not None and ordered:
         session.info.setdefault(_UNNUMBERED, []).append(row)
     return row_id
 

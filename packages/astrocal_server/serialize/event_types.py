@@ -33,6 +33,14 @@ def event_type_to_api(event_type: EventType) -> dict[str, Any]:
     out["conflict_calendars"] = [dict(c) for c in event_type.conflict_calendars]
     put(out, "destination_calendar", event_type.destination_calendar)
     out["questions"] = [dict(q) for q in event_type.questions or []]
+    out["reminders"] = [
+        {
+            "before_minutes": r["before_minutes"],
+            "channels": list(r["channels"]),
+            "to": list(r["to"]),
+        }
+        for r in event_type.reminders or []
+    ]
     out.update(
         on_calendar_error=event_type.on_calendar_error,
         active=event_type.active,

@@ -192,6 +192,8 @@ class EventType(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     # How long the hold placed for a promoted waitlist entry lasts.
     waitlist_hold_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # [{"before_minutes", "channels", "to"}] planned for every booking (``reminders/plan.py``).
+    reminders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -436,10 +438,11 @@ class OutboxMessage(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(40))
     livemode: Mapped[bool] = mapped_column(Boolean)
-    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar
+    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | calendar | reminder
     topic: Mapped[str] = mapped_column(String(64))  # booking.created, booking.cancelled, …
     booking_id: Mapped[str | None] = mapped_column(String(40))
-    # The row's place among its booking's rows (NULL without a booking): the relay's order key.
+    # The row's place among its booking's rows (NULL without a booking, and for the reminders
+    # planned outside the booking's order): the relay's order key.
     booking_seq: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime]

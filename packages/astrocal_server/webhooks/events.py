@@ -28,6 +28,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "booking.updated",
     "booking.cancelled",
     "booking.rescheduled",
+    "booking.reminder",
     "calendar_connection.error",
     TEST_EVENT,
 )

@@ -529,6 +529,54 @@ One choice of a select question.
 """
 
 
+ReminderChannel = TypeAliasType("ReminderChannel", Literal["email", "webhook"])
+"""
+How a reminder goes out: `email` (the relay emails the recipients in `to`; live mode only)
+or `webhook` (a `booking.reminder` event to your endpoints, so your app can send an SMS or
+a push notification itself).
+
+"""
+
+
+ReminderRecipient = TypeAliasType("ReminderRecipient", Literal["invitee", "hosts"])
+"""
+Who a reminder is for, `invitee` or `hosts` (every host of the booking).
+"""
+
+
+class Reminder(BaseModel):
+    """
+    A reminder sent `before_minutes` before each booking's start, once per booking, reminder
+    and start: planned when the booking is made (never for an instant already past then),
+    planned again for the new start on reschedule, dropped on cancel.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    before_minutes: Annotated[int, Field(ge=5, le=10080)]
+    """
+    How long before the start it is sent (5 minutes to 7 days); unique within the event type.
+    """
+    channels: Annotated[list[ReminderChannel], Field(max_length=2, min_length=1)]
+    """
+    Each channel once.
+    """
+    to: Annotated[list[ReminderRecipient], Field(max_length=2, min_length=1)]
+    """
+    Each recipient once. An email to the invitee carries their manage links; hosts never get them.
+    """
+
+
+Reminders = TypeAliasType("Reminders", Annotated[list[Reminder], Field(max_length=5)])
+"""
+The reminders of every booking of the event type (at most 5, each `before_minutes` once).
+Changing them applies to bookings made or rescheduled afterwards.
+
+"""
+
+
 class EventTypeHost(BaseModel):
     """
     One host of an event type.
@@ -996,6 +1044,7 @@ WebhookEventType = TypeAliasType(
         "booking.updated",
         "booking.cancelled",
         "booking.rescheduled",
+        "booking.reminder",
         "calendar_connection.error",
         "webhook.test",
     ],
@@ -1336,6 +1385,25 @@ class CalendarConnectionList(BaseModel):
     """
 
 
+class ReminderOccurrence(BaseModel):
+    """
+    Which of the event type's reminders a `booking.reminder` event is.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    before_minutes: int
+    scheduled_for: AwareDatetime
+    """
+    The instant it was due, the booking's `start` minus `before_minutes`.
+    """
+    to: list[ReminderRecipient]
+    """
+    The recipients the reminder names, for your app to notify.
+    """
+
+
 class CalendarConnectionEvent(BaseModel):
     """
     The body of `calendar_connection.error` webhook deliveries.
@@ -1644,6 +1712,7 @@ class EventType(BaseModel):
     Whether it can be booked.
     """
     questions: Questions | MISSING = MISSING
+    reminders: Reminders
     invitee_can_cancel: bool
     """
     Whether the invitee may cancel with the booking's link (`cancel_url`).
@@ -1709,6 +1778,7 @@ class EventTypeCreate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | None = True
     questions: Questions | MISSING = MISSING
+    reminders: Reminders | MISSING = MISSING
     invitee_can_cancel: bool | None = True
     """
     Whether the invitee may cancel with the booking's link.
@@ -1771,6 +1841,7 @@ class EventTypeUpdate(BaseModel):
     on_calendar_error: OnCalendarError | MISSING = MISSING
     active: bool | MISSING = MISSING
     questions: Questions | MISSING = MISSING
+    reminders: Reminders | MISSING = MISSING
     invitee_can_cancel: bool | MISSING = MISSING
     invitee_can_reschedule: bool | MISSING = MISSING
     invitee_change_notice_minutes: Annotated[int | MISSING, Field(ge=0, le=525600)] = MISSING
@@ -2050,3 +2121,31 @@ class BookingEvent(BaseModel):
     """
     livemode: bool
     data: Booking
+
+
+class BookingReminder(Booking):
+    """
+    The booking as `GET /v1/bookings/{id}` would return it when the reminder went out, plus `reminder`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    reminder: ReminderOccurrence
+
+
+class BookingReminderEvent(BaseModel):
+    """
+    The body of `booking.reminder` webhook deliveries.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["booking.reminder"]
+    timestamp: AwareDatetime
+    """
+    When the reminder was due (the same as `data.reminder.scheduled_for`).
+    """
+    livemode: bool
+    data: BookingReminder

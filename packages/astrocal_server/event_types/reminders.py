@@ -1,0 +1,61 @@
+"""Pure rules for an event type's ``reminders`` (openapi.yaml ``Reminder``): what the schema cannot
+say. No I/O.
+
+The request model already holds each reminder to its shape (``before_minutes`` 5–10080, the
+channel and recipient enums, 1–2 of each, at most 5 reminders). Here: a ``before_minutes`` is used
+once (two reminders at the same instant would be one reminder sent twice), and a channel or a
+recipient is listed once within a reminder. Each failure is a 400 ``parameter_invalid`` whose
+``param`` is ``reminders.<n>.<field>``, like ``questions.<n>.<field>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from astrocal_server.errors import invalid_param
+
+__all__ = ["MAX_REMINDERS", "check_reminders", "stored_reminders"]
+
+MAX_REMINDERS = 5
+
+
+def check_reminders(reminders: Sequence[Mapping[str, Any]]) -> None:
+    """Raise on the first reminder that repeats an instant, a channel or a recipient."""
+    if len(reminders) > MAX_REMINDERS:
+        raise invalid_param(
+            "reminders",
+            f"An event type has at most {MAX_REMINDERS} reminders; this one lists "
+            f"{len(reminders)}. Remove some.",
+        )
+    first_at: dict[int, int] = {}
+    for n, reminder in enumerate(reminders):
+        minutes = int(reminder["before_minutes"])
+        if minutes in first_at:
+            raise invalid_param(
+                f"reminders.{n}.before_minutes",
+                f"before_minutes {minutes} is used by reminders.{first_at[minutes]} and "
+                f"reminders.{n}; list each instant once and put both channels and recipients "
+                "in that one reminder.",
+            )
+        first_at[minutes] = n
+        for field in ("channels", "to"):
+            values = [str(v) for v in reminder[field]]
+            twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+            if twice is not None:
+                raise invalid_param(
+                    f"reminders.{n}.{field}",
+                    f"{twice!r} is listed twice in reminders.{n}.{field}; list each once.",
+                )
+
+
+def stored_reminders(reminders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The reminders as stored and shown, in the order sent."""
+    return [
+        {
+            "before_minutes": int(r["before_minutes"]),
+            "channels": [str(c) for c in r["channels"]],
+            "to": [str(t) for t in r["to"]],
+        }
+        for r in reminders
+    ]

@@ -1,0 +1,1 @@
+"""Booking reminders: planned as outbox rows with the booking's changes, sent by the relay."""
