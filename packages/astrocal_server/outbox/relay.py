@@ -44,6 +44,7 @@ import socket
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
@@ -217,6 +218,7 @@ class OutboxRelay:
         # Claimed row id → the highest booking_seq of its booking unfinished at claim time, for
         # rows that had later ones (see _note_later_rows).
         self._last_seq: dict[str, int] = {}
+        self._settler = _GroupCommit(self._settle_many)
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
         return (
@@ -339,54 +341,112 @@ class OutboxRelay:
         last_error: str | None,
         available_at: datetime | None,
     ) -> OutboxItem | None:
-        values: dict[str, Any] = {
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "completed_at": completed_at,
-            "last_error": last_error,
-        }
-        if available_at is not None:
-            values["available_at"] = available_at
-        following: Any = None
-        last = self._last_seq.pop(item.id, None)
-        async with self.state.db.write() as session:
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == item.id, OutboxMessage.lease_owner == self.owner)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+        """Record ``item``'s result (group commit: results that arrive while a settle
+        transaction runs are recorded together by the next one); returns its booking's next row
+        when recording the completion claimed it."""
+        return await self._settler.submit(
+            _Result(
+                item, completed_at=completed_at, last_error=last_error, available_at=available_at
             )
-            settled = bool(result.rowcount)  # type: ignore[attr-defined]
-            if settled and completed_at is not None and last is not None:
-                # In the same transaction: no other worker can see this row finished and the
-                # next one unclaimed, and the booking's run costs no extra claim.
-                following = await self._claim_next(session, str(item.booking_id))
-        if not settled:
-            logger.warning(
-                "outbox %s: lease lost before the result was recorded; it will run again", item.id
-            )
-        if following is None:
-            return None
-        if last is not None and (following.booking_seq or 0) < last:
-            self._last_seq[following.id] = last
-        return _item(following)
+        )
 
-    async def _claim_next(self, session: AsyncSession, booking_id: str) -> Any:
-        """Lease the booking's first unfinished row if it is due and free (a plain statement:
-        this runs once per row of a booking's run, so it stays cheap)."""
+    async def _settle_many(self, results: Sequence[_Result]) -> list[OutboxItem | None]:
+        """Record ``results`` in one write transaction, only for rows whose lease is still ours:
+        every plain completion in one statement, failures and retries (rare, each with its own
+        values) one each; then, in the same transaction, lease the next row of every booking
+        whose row completed and had later ones, in one more statement, so no other worker can
+        see a row finished and the next one unclaimed, and a booking's run costs no extra
+        claim."""
+        settled: set[str] = set()
+        following: dict[str, Any] = {}
+        plain = [r for r in results if r.completed_at is not None and r.last_error is None]
+        async with self.state.db.write() as session:
+            if plain:
+                done = await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id.in_([r.item.id for r in plain]),
+                        OutboxMessage.lease_owner == self.owner,
+                    )
+                    .values(
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        completed_at=plain[0].completed_at,
+                        last_error=None,
+                    )
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+                settled.update(done.scalars().all())
+            for result in results:
+                if result in plain:
+                    continue
+                values: dict[str, Any] = {
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "completed_at": result.completed_at,
+                    "last_error": result.last_error,
+                }
+                if result.available_at is not None:
+                    values["available_at"] = result.available_at
+                one = await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == result.item.id,
+                        OutboxMessage.lease_owner == self.owner,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if one.rowcount:  # type: ignore[attr-defined]
+                    settled.add(result.item.id)
+            continuing = {
+                str(r.item.booking_id): r
+                for r in results
+                if r.completed_at is not None
+                and r.item.id in settled
+                and self._last_seq.get(r.item.id) is not None
+            }
+            if continuing:
+                for row in await self._claim_next(session, list(continuing)):
+                    following[str(row.booking_id)] = row
+        out: list[OutboxItem | None] = []
+        for result in results:
+            last = self._last_seq.pop(result.item.id, None)
+            if result.item.id not in settled:
+                logger.warning(
+                    "outbox %s: lease lost before the result was recorded; it will run again",
+                    result.item.id,
+                )
+            row = following.pop(str(result.item.booking_id), None) if last is not None else None
+            if row is None or last is None:
+                out.append(None)
+                continue
+            if (row.booking_seq or 0) < last:
+                self._last_seq[row.id] = last
+            out.append(_item(row))
+        return out
+
+    async def _claim_next(self, session: AsyncSession, booking_ids: Sequence[str]) -> list[Any]:
+        """Lease each booking's first unfinished row if it is due and free: one statement for
+        all of them (a booking's rows run one after another, so this runs once per settle)."""
         now = self.state.clock.now()
         table = cast(Table, OutboxMessage.__table__)
         unfinished = table.alias("unfinished")
         first_unfinished = (
             select(func.min(unfinished.c.booking_seq))
-            .where(unfinished.c.booking_id == booking_id, unfinished.c.completed_at.is_(None))
+            .where(
+                unfinished.c.booking_id == table.c.booking_id,
+                unfinished.c.completed_at.is_(None),
+            )
             .scalar_subquery()
         )
         result = await session.execute(
             update(table)
             .where(
-                table.c.booking_id == booking_id,
+                table.c.booking_id.in_(booking_ids),
                 table.c.booking_seq == first_unfinished,
+                table.c.completed_at.is_(None),
                 table.c.available_at <= now,
                 _lease_free(table.c, now),
             )
@@ -397,7 +457,52 @@ class OutboxRelay:
             )
             .returning(*table.c)
         )
-        return result.first()
+        return list(result.all())
+
+
+@dataclass(frozen=True, eq=False)
+class _Result:
+    """What running one claimed row came to: completed (``completed_at``, with ``last_error`` for
+    a permanent failure) or to be retried at ``available_at``."""
+
+    item: OutboxItem
+    completed_at: datetime | None
+    last_error: str | None
+    available_at: datetime | None
+
+
+class _GroupCommit:
+    """Settles results in as few write transactions as the load allows: a result submitted while
+    no settle runs is recorded at once (no added latency when idle); results submitted while one
+    runs wait and are recorded together by the next. The flushing task is the relay's own, so a
+    submitter cancelled while waiting (shutdown) never leaves the others' results unrecorded."""
+
+    def __init__(self, settle: Callable[[Sequence[_Result]], Awaitable[list[OutboxItem | None]]]):
+        self._settle = settle
+        self._pending: list[tuple[_Result, asyncio.Future[OutboxItem | None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def submit(self, result: _Result) -> OutboxItem | None:
+        future: asyncio.Future[OutboxItem | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((result, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                outcomes = await self._settle([result for result, _ in batch])
+            except Exception as exc:
+                # Not recorded: the leases run out and the rows run again (at least once).
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
 
 
 def _item(row: Any) -> OutboxItem:

@@ -229,3 +229,47 @@ async def test_several_workers_never_overlap_or_reorder_a_bookings_rows(
             await database.dispose()
     assert overlaps == []
     assert {b: seen[b] for b in bookings} == {b: [1, 2, 3, 4, 5, 6] for b in bookings}
+
+
+async def test_results_that_arrive_together_are_settled_in_one_transaction(
+    state: AppState, account: NewAccount
+) -> None:
+    """Group commit: ten bookings' rows finishing together are recorded by one completion
+    statement, and their next rows leased by one more, in one write transaction (not ten
+    transactions of two statements); the per-booking order is unchanged."""
+    from sqlalchemy import event
+
+    bookings = [new_id("bk") for _ in range(10)]
+    await write(state, account, *((b, f"{b}:1") for b in bookings))
+    await write(state, account, *((b, f"{b}:2") for b in bookings))
+    started = 0
+    go = asyncio.Event()
+
+    async def wait_for_all(item: OutboxItem) -> None:
+        nonlocal started
+        started += 1
+        if started == len(bookings):
+            go.set()  # every first row is running: let them all finish at once
+        await go.wait()
+
+    recorder = Recorder(wait_for_all)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.lstrip().upper().startswith("UPDATE OUTBOX"):
+            statements.append(sql)
+
+    engine = state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        ran = await OutboxRelay(state, owner="w1", loader=recorder.load).run_once()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert ran == 20
+    for b in bookings:  # each booking's rows in order
+        assert recorder.calls.index(f"{b}:1") < recorder.calls.index(f"{b}:2")
+    # One claim; the first rows settled by one statement that also led to one claim of every
+    # booking's second row; the second rows settled by one statement (nothing follows them).
+    assert len(statements) == 4, statements
+    rows = await rows_by_id(state)
+    assert all(r.completed_at is not None and r.lease_owner is None for r in rows.values())
