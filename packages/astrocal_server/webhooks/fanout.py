@@ -33,6 +33,20 @@ __all__ = ["handle"]
 logger = logging.getLogger("astrocal.webhooks")
 
 
+async def _anyone_wants(state: AppState, item: OutboxItem) -> bool:
+    """Whether an enabled endpoint of the row's account and mode subscribes to its topic, read
+    without a write transaction (the write below reads the endpoints again, under its lock)."""
+    async with state.db.read() as session:
+        subscriptions = await session.scalars(
+            select(WebhookEndpoint.events).where(
+                WebhookEndpoint.account_id == item.account_id,
+                WebhookEndpoint.livemode == item.livemode,
+                WebhookEndpoint.enabled.is_(True),
+            )
+        )
+        return any(item.topic in events for events in subscriptions.all())
+
+
 async def handle(item: OutboxItem, state: AppState) -> None:
     if item.topic not in SUBSCRIBABLE_EVENTS:
         raise PermanentFailure(f"{item.topic!r} is not a webhook event type")
@@ -41,6 +55,8 @@ async def handle(item: OutboxItem, state: AppState) -> None:
     now = state.clock.now()
     lease = delivery_lease(state.settings)
     created: list[str] = []
+    if not await _anyone_wants(state, item):
+        return  # most events of most accounts: no write transaction (SQLite's lock) at all
     async with state.db.write() as session:
         endpoints = (
             await session.scalars(
