@@ -521,3 +521,30 @@ async def test_without_lock_and_recheck_the_constraint_still_allows_one_hold(
     ]
     outcome: Outcome = await fire([client], requests)
     assert outcome == Counter({WON: 1, TAKEN: 29}), outcome
+
+
+async def test_a_server_whose_clock_lags_cannot_convert_a_hold_another_gave_back(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType,
+    clock: FixedClock,
+) -> None:  # fmt: skip
+    """Servers on several machines read clocks a little apart. One whose clock passed a hold's
+    expiry books its slot (and deletes the hold's rows, as every writer on PostgreSQL does with
+    expired holds of the hosts it locks); a conversion then served by one whose clock is a second
+    behind is ``hold_expired`` — not a 500, and not a second owner.
+
+    PostgreSQL only: SQLite's server processes share one machine, so one clock."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("several machines, so several clocks, need PostgreSQL")
+    evt = await make_event_type()
+    expires = clock.now()
+    hold = await _place_expired_hold(client, auth_headers, clock, evt["id"], TUESDAY_9)
+    booked = await client.post(
+        "/v1/bookings", headers=auth_headers, json=racer_body(evt["id"], TUESDAY_9, 0)
+    )
+    assert booked.status_code == 201, booked.text
+    clock.set(expires - timedelta(seconds=1))
+    late = await client.post(
+        "/v1/bookings", headers=auth_headers, json=_convert(auth_headers, hold["id"], 0)[2]
+    )
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "hold_expired"), late.text
+    assert await _assert_one_owner(app, evt["id"], TUESDAY_9, expires) == (1, 0)
