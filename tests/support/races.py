@@ -1,5 +1,6 @@
 """The race harness of the no-double-booking tests: many simultaneous creates, their outcome
-counted by status, and two real uvicorn server processes sharing one PostgreSQL database."""
+counted by status (and error code), and two real uvicorn server processes sharing one database
+(``two_servers``: PostgreSQL only; ``two_processes``: SQLite too)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,27 +50,48 @@ async def confirmed_at(client: httpx.AsyncClient, headers: H, start: datetime) -
     return [b["id"] for b in r.json()["data"]]
 
 
-async def race(
-    clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
-) -> Counter[int | str]:
-    """Fire every body at once; the outcome counts status codes (and client-side errors by name,
-    so a failure says what happened instead of cutting the other requests off)."""
+Outcome = Counter[tuple[int, str | None] | str]
+
+
+async def fire(
+    clients: Sequence[httpx.AsyncClient], requests: Sequence[tuple[str, H, dict[str, Any]]]
+) -> Outcome:
+    """POST every ``(path, headers, body)`` at once, spread over ``clients``; the outcome counts
+    ``(status, error code)`` pairs (code None on success), and client-side errors by name, so a
+    failure says what happened instead of cutting the other requests off."""
     responses = await asyncio.gather(
         *(
-            clients[i % len(clients)].post("/v1/bookings", headers=headers, json=body)
-            for i, body in enumerate(bodies)
+            clients[i % len(clients)].post(path, headers=headers, json=body)
+            for i, (path, headers, body) in enumerate(requests)
         ),
         return_exceptions=True,
     )
-    outcome: Counter[int | str] = Counter()
+    outcome: Outcome = Counter()
     for r in responses:
         if isinstance(r, BaseException):
             outcome[f"{type(r).__name__}: {r}"] += 1
-            continue
-        if r.status_code == 409:
-            assert r.json()["error"]["code"] == "slot_unavailable", r.text
-        outcome[r.status_code] += 1
+        elif r.status_code < 400:
+            outcome[(r.status_code, None)] += 1
+        elif r.headers.get("content-type", "").startswith("application/json"):
+            outcome[(r.status_code, r.json()["error"]["code"])] += 1
+        else:
+            outcome[f"{r.status_code}: {r.text[:200]}"] += 1
     return outcome
+
+
+async def race(
+    clients: list[httpx.AsyncClient], headers: H, bodies: list[dict[str, Any]]
+) -> Counter[int | str]:
+    """Fire every body at ``POST /v1/bookings`` at once; the outcome counts status codes (a 409
+    must be ``slot_unavailable``)."""
+    outcome = await fire(clients, [("/v1/bookings", headers, body) for body in bodies])
+    statuses: Counter[int | str] = Counter()
+    for key, count in outcome.items():
+        if isinstance(key, tuple):
+            assert key[0] != 409 or key[1] == "slot_unavailable", outcome
+            key = key[0]
+        statuses[key] += count
+    return statuses
 
 
 def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -105,11 +128,11 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
     return proc, f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+@contextmanager
+def server_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    """Two uvicorn processes of the app on ``app``'s database, their clocks pinned at
+    ``clock.now()``; their base URLs."""
     settings = app.state.astrocal.settings
-    if app.state.astrocal.db.dialect != "postgresql":
-        pytest.skip("scale-out (several server processes) needs PostgreSQL")
     env = {
         **os.environ,
         "ASTROCAL_DATABASE_URL": settings.database_url,
@@ -132,3 +155,35 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture
+def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    """Two server processes on PostgreSQL (skipped on SQLite: its rate-limit counters live in
+    each process's memory, and scale-out is PostgreSQL's job)."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("scale-out (several server processes) needs PostgreSQL")
+    with server_processes(app, clock, tmp_path) as urls:
+        yield urls
+
+
+@pytest.fixture
+def two_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    """Two server processes on either database: SQLite's ``BEGIN IMMEDIATE`` serialises writers
+    across processes as PostgreSQL's advisory locks do."""
+    with server_processes(app, clock, tmp_path) as urls:
+        yield urls
+
+
+@asynccontextmanager
+async def clients_of(
+    urls: Sequence[str], connections: int
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One client per server URL, each with room for ``connections`` requests at once."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for url in urls]
+    try:
+        yield clients
+    finally:
+        for c in clients:
+            await c.aclose()

@@ -851,7 +851,16 @@ async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: Booki
             raise hold_consumed(hold)
         if hold.status == "released":
             raise hold_released(hold)
-        if not is_expired(hold, now):
+        block = (
+            await session.execute(
+                select(BookingHost.block_start, BookingHost.block_end)
+                .where(BookingHost.booking_id == hold.id)
+                .limit(1)
+            )
+        ).one_or_none()
+        # No rows left while it is active: a writer whose clock is ahead of ours found it
+        # expired and gave its time back (``lock_hosts``), so it has expired for us too.
+        if block is not None and not is_expired(hold, now):
             event_type = await session.get_one(EventType, hold.event_type_id)
             if event_type.deleted_at is not None:
                 raise _event_type_deleted()
@@ -859,13 +868,6 @@ async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: Booki
             await check_booking_quota(
                 session, state.settings, caller.account, livemode=caller.livemode, now=now
             )
-            block = (
-                await session.execute(
-                    select(BookingHost.block_start, BookingHost.block_end)
-                    .where(BookingHost.booking_id == hold.id)
-                    .limit(1)
-                )
-            ).one()
             await session.execute(delete(BookingHost).where(BookingHost.booking_id == hold.id))
             booking = _new_booking(
                 state,
