@@ -42,24 +42,35 @@ async def run(bookings: int) -> dict[str, float]:
                 always = {
                     "name": "Always",
                     "time_zone": "UTC",
-                    "weekly_hours": [{"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY],
+                    "weekly_hours": [
+                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
+                    ],
                 }
                 schedule = (await client.post("/v1/schedules", headers=headers, json=always)).json()
                 evt = (
                     await client.post(
                         "/v1/event_types",
                         headers=headers,
-                        json={"title": "Call", "slug": "call", "duration_minutes": 30, "schedule_id": schedule["id"]},
+                        json={
+                            "title": "Call",
+                            "slug": "call",
+                            "duration_minutes": 30,
+                            "schedule_id": schedule["id"],
+                        },
                     )
                 ).json()
-                first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+                first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+                    days=1
+                )
                 for i in range(bookings):
                     body = {
                         "event_type_id": evt["id"],
                         "start": iso(first + timedelta(minutes=30 * i)),
                         "invitee": {"name": "Jo", "email": f"jo{i}@example.com"},
                     }
-                    (await client.post("/v1/bookings", headers=headers, json=body)).raise_for_status()
+                    (
+                        await client.post("/v1/bookings", headers=headers, json=body)
+                    ).raise_for_status()
             counts = {"transactions": 0, "updates": 0, "rows": 0, "write blocks": 0}
 
             def on_sql(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:

@@ -827,6 +827,28 @@ async def _alternatives_to(state: AppState, caller: Caller, hold: Hold) -> list[
     return alternatives
 
 
+async def _taken_over(
+    session: AsyncSession, hold: Hold, block_start: datetime, block_end: datetime, seat_key: str
+) -> bool:
+    """Whether another live occupant overlaps the hold's time on one of its hosts: the hold ran
+    out for some writer and its slot went to someone else. (Seats of the same slot share the
+    hold's seat key and overlap it by design; the engine counts them against ``seats_per_slot``.)
+    """
+    found = await session.scalar(
+        select(BookingHost.booking_id)
+        .where(
+            BookingHost.host_id.in_(hold.host_ids),
+            BookingHost.booking_id != hold.id,
+            BookingHost.status.in_(("confirmed", "held")),
+            BookingHost.block_start < block_end,
+            BookingHost.block_end > block_start,
+            BookingHost.seat_key != seat_key,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: BookingDraft) -> Booking:
     """Turn the active hold ``hold_id`` into a booking in one write transaction under its hosts'
     locks: its occupancy rows become the booking's, so no other request can take the slot in
@@ -853,14 +875,20 @@ async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: Booki
             raise hold_released(hold)
         block = (
             await session.execute(
-                select(BookingHost.block_start, BookingHost.block_end)
+                select(BookingHost.block_start, BookingHost.block_end, BookingHost.seat_key)
                 .where(BookingHost.booking_id == hold.id)
                 .limit(1)
             )
         ).one_or_none()
         # No rows left while it is active: a writer whose clock is ahead of ours found it
-        # expired and gave its time back (``lock_hosts``), so it has expired for us too.
-        if block is not None and not is_expired(hold, now):
+        # expired and gave its time back (``lock_hosts``), so it has expired for us too. Rows
+        # left but shared with a newer occupant: the same, where expired rows are not deleted
+        # (SQLite). Neither depends on our clock agreeing with the other writer's.
+        if (
+            block is not None
+            and not is_expired(hold, now)
+            and not await _taken_over(session, hold, block[0], block[1], block[2])
+        ):
             event_type = await session.get_one(EventType, hold.event_type_id)
             if event_type.deleted_at is not None:
                 raise _event_type_deleted()
