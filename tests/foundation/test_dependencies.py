@@ -43,6 +43,7 @@ PURE = (
     "astrocal_server.event_types.rules",
     "astrocal_server.event_types.questions",
     "astrocal_server.event_types.reminders",
+    "astrocal_server.holds.rules",
     "astrocal_server.schedules.rules",
     "astrocal_server.webhooks.schedule",
     "astrocal_server.errors",
