@@ -115,7 +115,10 @@ def build_invite(
         end=notice.end,
         summary=f"{title} with {joined_names([h.name for h in notice.hosts] + [notice.invitee.name])}",
         description=_description(notice, links),
-        location=one_line(notice.location.value) if notice.location else None,
+        # A room's join link, where there is one: calendar apps make LOCATION clickable.
+        location=one_line(notice.location.link or notice.location.value)
+        if notice.location
+        else None,
         organizer=_address(organizer_email, notice.host.name),
         attendees=attendees,
         status=STATUS.CANCELLED if method == "CANCEL" else STATUS.CONFIRMED,

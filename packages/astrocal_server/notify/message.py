@@ -191,7 +191,7 @@ def content_for(notice: Notice, role: Role, host: Person | None = None) -> Conte
         subject = f"Updated: {title} with {other} – {short}"
         heading = "Your booking was updated" if role == "invitee" else "A booking was updated"
         intro = f"{title} with {other} on {when} has new details."
-        if notice.location is not None and notice.location.value.startswith("https://"):
+        if notice.location is not None and notice.location.link is not None:
             intro = f"{title} with {other} on {when} now has its meeting link."
     elif notice.kind == "rescheduled":
         subject = f"Rescheduled: {title} with {other} – now {short}"

@@ -164,7 +164,9 @@ def _location(value: Any, where: str) -> Location | None:
     if value is None:
         return None
     data = _obj(value, where)
-    text = location_text(data)
+    # Where: the fixed value, else the room service's name; the link (a room's join link, or a
+    # plain URL) is shown beside it.
+    text = location_text({k: v for k, v in data.items() if k != "join_url"})
     link = _link(data, "join_url") or _link(data, "url")
     if text is None and link is None:
         return None
