@@ -16,6 +16,7 @@ from astrocal_sdk.resources.holds import HoldsAPI
 from astrocal_sdk.resources.hosts import HostsAPI
 from astrocal_sdk.resources.invitee import InviteeAPI
 from astrocal_sdk.resources.schedules import SchedulesAPI
+from astrocal_sdk.resources.waitlist import InviteeWaitlistAPI, WaitlistAPI
 from astrocal_sdk.resources.webhooks import WebhooksAPI
 
 __all__ = ["Resources"]
@@ -32,7 +33,9 @@ class Resources(Generic[M]):
     availability: AvailabilityAPI[M]
     bookings: BookingsAPI[M]
     holds: HoldsAPI[M]
+    waitlist: WaitlistAPI[M]
     invitee: InviteeAPI[M]
+    invitee_waitlist: InviteeWaitlistAPI[M]
     webhooks: WebhooksAPI[M]
     calendar_connections: CalendarConnectionsAPI[M]
 
@@ -47,6 +50,8 @@ class Resources(Generic[M]):
         self.availability = AvailabilityAPI(client, raw=raw)
         self.bookings = BookingsAPI(client, raw=raw)
         self.holds = HoldsAPI(client, raw=raw)
+        self.waitlist = WaitlistAPI(client, raw=raw)
         self.invitee = InviteeAPI(client, raw=raw)
+        self.invitee_waitlist = InviteeWaitlistAPI(client, raw=raw)
         self.webhooks = WebhooksAPI(client, raw=raw)
         self.calendar_connections = CalendarConnectionsAPI(client, raw=raw)
