@@ -663,9 +663,11 @@ async def join_waitlist(
     if (start_time is None) == (date is None):
         raise ToolError("Give exactly one of start_time (one start) and date (any start that day).")
     asked = _zone_or_none(time_zone)
+    # The invitee's zone, as create_booking reads it: given, else the one the start is written in.
+    own = asked or (bracket_zone(start_time) if start_time else None)
     invitee: dict[str, Any] = {"name": invitee_name.strip(), "email": invitee_email.strip()}
-    if asked is not None:
-        invitee["time_zone"] = asked.key
+    if own is not None:
+        invitee["time_zone"] = own.key
     body: dict[str, Any] = {"event_type_id": _event_type(deps, event_type_id), "invitee": invitee}
     if start_time is not None:
         written = start_time
