@@ -18,8 +18,7 @@ async def test_async_waitlist_promotion_books_with_the_hold(aclient: AsyncAstroc
         title="Call", slug="wl-call", duration_minutes=30, waitlist_hold_minutes=20
     )
     assert evt.waitlist_hold_minutes == 20
-    first = date(2026, 4, 14)
-    open_ = await aclient.availability.list(event_type_id=evt.id, start_date=first)
+    open_ = await aclient.availability.list(event_type_id=evt.id, date=date(2026, 4, 14))
     start = open_.data[0].start
     booking = await aclient.bookings.create(event_type_id=evt.id, start=start, invitee=JO)
     entry = await aclient.waitlist.create(event_type_id=evt.id, start=start, invitee=SAM)
@@ -48,13 +47,11 @@ async def test_async_waitlist_promotion_books_with_the_hold(aclient: AsyncAstroc
     assert (booked.status, booked.booking_id) == ("booked", rebooked.id)
 
 
-def test_sync_waitlist_join_by_date_and_leave(sync_client: Astrocal) -> None:
+def test_sync_waitlist_join_list_and_leave(sync_client: Astrocal) -> None:
     evt = sync_client.event_types.create(title="Day", slug="wl-day", duration_minutes=30)
-    today = date.today()
-    week = sync_client.availability.list(
-        event_type_id=evt.id, start_date=today, end_date=today + timedelta(days=6)
+    start = (
+        sync_client.availability.list(event_type_id=evt.id, date=date(2026, 4, 14)).data[0].start
     )
-    start = week.data[0].start
     sync_client.bookings.create(event_type_id=evt.id, start=start, invitee=JO)
     entry = sync_client.waitlist.create(event_type_id=evt.id, start=start, invitee=SAM)
     assert entry.status == "waiting"
