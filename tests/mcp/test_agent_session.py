@@ -8,7 +8,6 @@ written in it), and the invite email reads in Berlin time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,25 +16,8 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 
+from tests.support.agent import say
 from tests.support.app import bearer, create_test_account
-
-# A clock time in text, and what must stand with it: its own offset, or a UTC offset on its line.
-_CLOCK = re.compile(r"(?<![+-])\b\d{2}:\d{2}\b(?![+-]\d{2}:\d{2})")
-_ZONED_LINE = re.compile(r"UTC([+-]\d{2}:\d{2})?\b")
-
-
-def assert_zoned(text: str) -> None:
-    for line in text.splitlines():
-        if _CLOCK.search(line):
-            assert _ZONED_LINE.search(line), f"a time without its zone: {line!r}"
-
-
-async def say(client: Any, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
-    result = await client.call_tool(tool, arguments)
-    text = "\n".join(b.text for b in result.content if getattr(b, "type", "") == "text")
-    assert not result.is_error, text
-    assert_zoned(text)
-    return dict(result.structured_content or {}), text
 
 
 async def test_book_move_cancel_and_ask_why_in_berlin_time(
