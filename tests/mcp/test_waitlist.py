@@ -6,33 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.agent import say
+
 TUESDAY_2PM = "2026-04-14T14:00[Europe/Berlin]"
-
-
-async def _call(client: Any, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
-    result = await client.call_tool(tool, arguments)
-    text = "\n".join(b.text for b in result.content if getattr(b, "type", "") == "text")
-    assert not result.is_error, text
-    return dict(result.structured_content or {}), text
 
 
 async def test_join_check_get_promoted_and_book_the_hold(build: Any, connect: Any) -> None:
     sam = {"invitee_name": "Sam Lee", "invitee_email": "sam@example.com"}
     async with connect(build()) as client:
-        booked, _ = await _call(client, "create_booking", start_time=TUESDAY_2PM,
-                                invitee_name="Jo Smith", invitee_email="jo@example.com")  # fmt: skip
-        entry, text = await _call(client, "join_waitlist", start_time=TUESDAY_2PM, **sam)
+        booked, _ = await say(client, "create_booking", start_time=TUESDAY_2PM,
+                              invitee_name="Jo Smith", invitee_email="jo@example.com")  # fmt: skip
+        entry, text = await say(client, "join_waitlist", start_time=TUESDAY_2PM, **sam)
         assert (entry["status"], entry["position"]) == ("waiting", 1)
         assert entry["waiting_for"] == "Tue 2026-04-14 14:00 Europe/Berlin (UTC+02:00) = 12:00 UTC"
         assert entry["id"] in text and "position 1" in text
         # The same call again (an agent's retry) is the same entry, not a second one.
-        again, _ = await _call(client, "join_waitlist", start_time=TUESDAY_2PM, **sam)
+        again, _ = await say(client, "join_waitlist", start_time=TUESDAY_2PM, **sam)
         assert again["id"] == entry["id"]
-        listed, _ = await _call(client, "check_waitlist", invitee_email="sam@example.com")
+        listed, _ = await say(client, "check_waitlist", invitee_email="sam@example.com")
         assert [e["id"] for e in listed["entries"]] == [entry["id"]]
 
-        await _call(client, "cancel_booking", booking_id=booked["id"])
-        checked, text = await _call(client, "check_waitlist", entry_id=entry["id"])
+        await say(client, "cancel_booking", booking_id=booked["id"])
+        checked, text = await say(client, "check_waitlist", entry_id=entry["id"])
         (promoted,) = checked["entries"]
         assert promoted["status"] == "promoted" and promoted["hold_id"]
         # The event type's waitlist_hold_minutes (default 30) from now, in Sam's zone.
@@ -41,11 +36,11 @@ async def test_join_check_get_promoted_and_book_the_hold(build: Any, connect: An
         )
         assert promoted["hold_id"] in text
 
-        rebooked, _ = await _call(client, "create_booking", hold_id=promoted["hold_id"], **sam)
+        rebooked, _ = await say(client, "create_booking", hold_id=promoted["hold_id"], **sam)
         assert (
             rebooked["start"] == booked["start"] and rebooked["invitee_email"] == "sam@example.com"
         )
-        final, _ = await _call(client, "check_waitlist", entry_id=entry["id"])
+        final, _ = await say(client, "check_waitlist", entry_id=entry["id"])
         assert (final["entries"][0]["status"], final["entries"][0]["booking_id"]) == (
             "booked",
             rebooked["id"],
