@@ -22,3 +22,13 @@ def test_the_holds_walkthrough_prints_what_the_readme_shows(
     shown = re.search(r"```text\n(.+?)\n```", section, re.S)
     assert shown is not None
     assert result.stdout.strip().splitlines() == shown.group(1).splitlines()
+
+
+def test_the_waitlist_lines_run_after_the_walkthrough(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Needs the waitlist server: the README's waitlist block, run after the walkthrough, prints
+    what its comments say."""
+    result = run_readme_python(HEADING, tmp_path_factory.mktemp("waitlist"), blocks=2)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == ["waiting 1", "promoted True"]
