@@ -26,12 +26,16 @@ __all__ = [
     "DELIVERY_ROW",
     "EVENT_TYPE",
     "EVENT_TYPE_ROW",
+    "HOLD",
+    "HOLD_ROW",
     "HOST",
     "HOST_ROW",
     "INVITEE_BOOKING",
     "SCHEDULE",
     "SCHEDULE_ROW",
     "USAGE",
+    "WAITLIST_ENTRY",
+    "WAITLIST_ENTRY_ROW",
     "WEBHOOK",
     "WEBHOOK_ROW",
     "Field",
@@ -291,6 +295,7 @@ EVENT_TYPE = _detail(
     ("Booking window (days)", "booking_window_days"),
     ("Max per day", "max_bookings_per_day"),
     ("Seats per slot", "seats_per_slot"),
+    ("Waitlist hold (minutes)", "waitlist_hold_minutes"),
     ("Location", "location", "json"),
     ("Conflict calendars", "conflict_calendars", "json"),
     ("Destination calendar", "destination_calendar", "json"),
@@ -333,6 +338,43 @@ BOOKING = _detail(
     ("Cancel link", "cancel_url"),
     ("Reschedule link", "reschedule_url"),
 )
+HOLD_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Status", "status"),
+    ("Start", "start", "time"),
+    ("End", "end", "time"),
+    ("Expires", "expires_at", "time"),
+    ("Hosts", "hosts", "names"),
+    ("Event type", "event_type_id", "id"),
+)
+HOLD = _detail(
+    HOLD_ROW,
+    ("Booking", "booking_id", "id"),
+    ("Waitlist entry", "waitlist_entry_id", "id"),
+    ("Metadata", "metadata", "json"),
+)
+
+WAITLIST_ENTRY_ROW = _fields(
+    ("Id", "id", "id"),
+    ("Status", "status"),
+    ("Position", "position"),
+    ("Start", "start", "time"),
+    ("Date", "date"),
+    ("Invitee", "invitee.name"),
+    ("Email", "invitee.email"),
+    ("Event type", "event_type_id", "id"),
+)
+WAITLIST_ENTRY = _detail(
+    WAITLIST_ENTRY_ROW,
+    ("Host", "host_id", "id"),
+    ("Hold", "hold_id", "id"),
+    ("Hold expires", "hold_expires_at", "time"),
+    ("Booking", "booking_id", "id"),
+    # The invitee's own link (a credential: send it only to the invitee).
+    ("Confirm link", "confirm_url"),
+    ("Metadata", "metadata", "json"),
+)
+
 # A booking as its invitee sees it (``astrocal invitee show``).
 INVITEE_BOOKING = _fields(
     ("Id", "id", "id"),

@@ -7,14 +7,80 @@ API parameters they become are those of ``openapi.yaml``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from astrocal_cli.command_registration import OptionGroup
-from astrocal_cli.request_fields import given
+from astrocal_cli.request_fields import given, parse_metadata
+from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
 
-__all__ = ["Paging", "host_option"]
+if TYPE_CHECKING:
+    from astrocal_cli.command_context import Cli
+
+__all__ = [
+    "EVENT_TYPE",
+    "INVITEE_EMAIL",
+    "INVITEE_NAME",
+    "START",
+    "IdempotencyKey",
+    "InviteeZone",
+    "Metadata",
+    "Paging",
+    "Start",
+    "api_time",
+    "host_option",
+    "invitee_fields",
+    "metadata_param",
+    "request_options",
+]
+
+# The booking-shaped commands (bookings, holds, waitlist) take these the same way.
+START = typer.Option(
+    "--start",
+    metavar="TIME",
+    help="RFC 3339 (2026-04-15T14:00:00Z) or a wall time read in --tz ('2026-04-15 16:00').",
+)
+Start = Annotated[str, START]
+Metadata = Annotated[
+    list[str] | None, typer.Option("--metadata", metavar="KEY=VALUE", help="Repeatable.")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
+]
+InviteeZone = Annotated[
+    str | None,
+    typer.Option(
+        "--invitee-tz",
+        metavar="ZONE",
+        help="The invitee's zone (default: --tz or the local zone).",
+    ),
+]
+# Required when booking, a filter when listing: one declaration, two optionalities.
+EVENT_TYPE = typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
+INVITEE_EMAIL = typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
+INVITEE_NAME = typer.Option("--name", metavar="NAME", help="The invitee's name.")
+
+
+def api_time(cli: Cli, text: str | None) -> str | None:
+    """A time the user typed (read in ``--tz`` when it has no offset), as the API takes it."""
+    return to_api_time(parse_instant(text, cli.tz)) if text else None
+
+
+def request_options(idempotency_key: str | None) -> dict[str, Any]:
+    return {"idempotency_key": idempotency_key} if idempotency_key else {}
+
+
+def metadata_param(metadata: list[str] | None) -> dict[str, str] | None:
+    return parse_metadata(metadata) if metadata else None
+
+
+def invitee_fields(cli: Cli, name: str, email: str, invitee_tz: str | None) -> dict[str, Any]:
+    """The invitee object: its zone is ``--invitee-tz``, else ``--tz`` or the local zone when
+    that is an IANA name (a bare offset says nothing of daylight saving time)."""
+    zone = invitee_tz or zone_name(cli.tz)
+    return given(name=name, email=email, time_zone=zone if "/" in zone or zone == "UTC" else None)
 
 
 class Paging(OptionGroup):

@@ -38,6 +38,10 @@ _NEXT_STEP = {
     "booking_limit_reached": "Tell the user: no more bookings can be made until the plan's limit resets.",
     "calendar_unavailable": "A connected calendar could not be read; call {tool} again in a minute.",
     "rate_limit_exceeded": "Wait a little, then call {tool} again.",
+    "hold_consumed": "The hold is already a booking: list_bookings finds it.",
+    "hold_released": "The hold was released; hold_slot again or check_availability.",
+    "slot_available": "That time is open: hold_slot or create_booking it instead.",
+    "waitlist_duplicate": "The invitee is already waiting for it: check_waitlist shows the entry.",
 }
 # Sentences written for HTTP clients: a method and path, or a field of the error's details.
 _HTTP_ADVICE = re.compile(r"\b(GET|POST|PATCH|PUT|DELETE) /|/v1/|details\.")
@@ -79,7 +83,8 @@ def tool_error(exc: APIError, *, tool: str, api_url: str, zone: tzinfo | None = 
             text + " The MCP server's ASTROCAL_API_KEY is not accepted; ask the user to fix its "
             "configuration."
         )
-    if isinstance(exc, SlotUnavailableError):
+    # An expired hold is a taken slot too: it carries the open starts nearby the same way.
+    if isinstance(exc, SlotUnavailableError) or exc.code == "hold_expired":
         details = exc.details or {}
         reasons = [
             {"code": str(r.get("code")), "message": str(r.get("message"))}

@@ -23,12 +23,15 @@ __all__ = [
     "EventTypeInfo",
     "EventTypeList",
     "Explanation",
+    "HoldInfo",
     "HostInfo",
     "HostList",
     "Output",
     "QuestionInfo",
     "Reason",
     "SlotInfo",
+    "WaitlistInfo",
+    "WaitlistList",
     "compact_schema",
     "inline_defs",
 ]
@@ -261,4 +264,34 @@ class HostList(Output):
 class BookingList(Output):
     bookings: list[BookingInfo]
     has_more: bool
+    next_cursor: str | None = None
+
+
+class HoldInfo(Output):
+    id: str
+    status: str
+    event_type_id: str
+    start: str
+    when: str
+    expires: str
+    host_ids: list[str] | None = None
+    booking_id: str | None = None
+
+
+class WaitlistInfo(Output):
+    id: str
+    status: str
+    event_type_id: str
+    waiting_for: str
+    invitee_email: str
+    position: int | None = None
+    hold_id: str | None = None
+    hold_expires: str | None = None
+    booking_id: str | None = None
+    confirm_url: str | None = None
+
+
+class WaitlistList(Output):
+    entries: list[WaitlistInfo]
+    has_more: bool = False
     next_cursor: str | None = None

@@ -16,10 +16,12 @@ from astrocal_mcp.models import (
     DaySlots,
     EventTypeInfo,
     Explanation,
+    HoldInfo,
     HostInfo,
     QuestionInfo,
     Reason,
     SlotInfo,
+    WaitlistInfo,
 )
 from astrocal_mcp.timeutil import ShownZone, describe_instant, show_instant, utc_text
 
@@ -29,10 +31,12 @@ __all__ = [
     "day_slots",
     "event_type_info",
     "explanation",
+    "hold_info",
     "host_info",
     "invitee_zone",
     "slot_info",
     "slots_from_details",
+    "waitlist_info",
 ]
 
 
@@ -267,4 +271,40 @@ def booking_info(booking: Any, shown: ShownZone, *, links: bool = False) -> Book
         manage_url=_get(booking, "manage_url") if links else None,
         cancel_url=_get(booking, "cancel_url") if links else None,
         reschedule_url=_get(booking, "reschedule_url") if links else None,
+    )
+
+
+def hold_info(hold: Any, shown: ShownZone) -> HoldInfo:
+    """A hold with its slot and its expiry shown in ``shown`` (the person's zone) next to UTC."""
+    start, end = _instant(_get(hold, "start")), _instant(_get(hold, "end"))
+    return HoldInfo(
+        id=str(_get(hold, "id")),
+        status=str(_get(hold, "status")),
+        event_type_id=str(_get(hold, "event_type_id")),
+        start=utc_text(start),
+        when=show_instant(start, shown, end=end),
+        expires=show_instant(_instant(_get(hold, "expires_at")), shown),
+        host_ids=[str(_get(h, "id")) for h in _get(hold, "hosts", [])] or None,
+        booking_id=_get(hold, "booking_id"),
+    )
+
+
+def waitlist_info(entry: Any, shown: ShownZone) -> WaitlistInfo:
+    """A waitlist entry: the start (or day) it waits for, and once promoted its hold's expiry."""
+    start, expires = _get(entry, "start"), _get(entry, "hold_expires_at")
+    return WaitlistInfo(
+        id=str(_get(entry, "id")),
+        status=str(_get(entry, "status")),
+        event_type_id=str(_get(entry, "event_type_id")),
+        waiting_for=(
+            show_instant(_instant(start), shown)
+            if start is not None
+            else f"any start on {_get(entry, 'date')}"
+        ),
+        invitee_email=str(_get(_get(entry, "invitee", {}), "email", "")),
+        position=_get(entry, "position"),
+        hold_id=_get(entry, "hold_id"),
+        hold_expires=None if expires is None else show_instant(_instant(expires), shown),
+        booking_id=_get(entry, "booking_id"),
+        confirm_url=_get(entry, "confirm_url"),
     )

@@ -11,9 +11,12 @@ from astrocal_mcp.models import (
     DaySlots,
     EventTypeList,
     Explanation,
+    HoldInfo,
     HostList,
     QuestionInfo,
     SlotInfo,
+    WaitlistInfo,
+    WaitlistList,
 )
 
 __all__ = [
@@ -23,9 +26,11 @@ __all__ = [
     "render_bookings",
     "render_event_types",
     "render_explanation",
+    "render_hold",
     "render_hosts",
     "render_slot",
     "render_time",
+    "render_waitlist",
 ]
 
 
@@ -200,3 +205,45 @@ def render_bookings(result: BookingList) -> str:
     ]
     more = f"\nMore: call again with cursor={result.next_cursor}" if result.has_more else ""
     return f"{len(result.bookings)} booking(s):\n" + "\n".join(lines) + more
+
+
+def render_hold(h: HoldInfo, *, headline: str | None = None) -> str:
+    lines = [
+        headline or f"Hold {h.id}",
+        f"id: {h.id}, status: {h.status}, event type: {h.event_type_id}",
+        f"time: {h.when}",
+        f"expires: {h.expires}",
+    ]
+    if h.host_ids:
+        lines.append(f"hosts: {', '.join(h.host_ids)}")
+    if h.booking_id:
+        lines.append(f"booking: {h.booking_id}")
+    elif h.status == "active":
+        lines.append("Book it with create_booking and this hold_id before it expires.")
+    return "\n".join(lines)
+
+
+def _entry_line(e: WaitlistInfo) -> str:
+    parts = [f"{e.id}: {e.status}", f"waiting for {e.waiting_for}", e.invitee_email]
+    if e.position is not None:
+        parts.append(f"position {e.position}")
+    if e.hold_id:
+        parts.append(f"hold {e.hold_id} until {e.hold_expires}")
+    if e.booking_id:
+        parts.append(f"booking {e.booking_id}")
+    if e.confirm_url:
+        parts.append(f"invitee's confirm link {e.confirm_url}")
+    return ", ".join(parts)
+
+
+def render_waitlist(result: WaitlistList | WaitlistInfo, *, headline: str | None = None) -> str:
+    entries = result.entries if isinstance(result, WaitlistList) else [result]
+    if not entries:
+        return "No waitlist entries match."
+    lines = [f"- {_entry_line(e)}" for e in entries]
+    more = ""
+    if isinstance(result, WaitlistList) and result.has_more:
+        more = f"\nMore: pass cursor {result.next_cursor}."
+    return (headline or f"{len(entries)} waitlist entr{'y' if len(entries) == 1 else 'ies'}:") + (
+        "\n" + "\n".join(lines) + more
+    )

@@ -49,7 +49,10 @@ from astrocal_mcp.models import (
     CurrentTime,
     EventTypeList,
     Explanation,
+    HoldInfo,
     HostList,
+    WaitlistInfo,
+    WaitlistList,
     compact_schema,
     inline_defs,
 )
@@ -102,7 +105,9 @@ INSTRUCTIONS = (
     "Astrocal schedules meetings. Call get_current_time before resolving 'today', 'tomorrow' or a "
     "weekday. Find open times with check_availability, then book one of its start values with "
     "create_booking. Times need a UTC offset or zone; zones are IANA names (Europe/Berlin). "
-    "An event type with questions (list_event_types) needs their answers in create_booking."
+    "An event type with questions (list_event_types) needs their answers in create_booking. "
+    "To ask the person first, hold_slot the start, then create_booking with its hold_id (or "
+    "release_hold); a taken time can be waited for with join_waitlist."
 )
 
 # Parameter types: the descriptions are what the model reads to fill them in.
@@ -113,13 +118,13 @@ EventTypeId = Annotated[
 ZoneName = Annotated[
     str | None, Field(description="IANA zone to show times in, e.g. Europe/Berlin.")
 ]
-Instant = Annotated[
-    str,
-    Field(
-        description="With offset or zone: 2026-04-21T14:00+02:00, 2026-04-21T14:00[Europe/Berlin]."
-    ),
-]
+_INSTANT_TEXT = "With offset or zone: 2026-04-21T14:00+02:00, 2026-04-21T14:00[Europe/Berlin]."
+Instant = Annotated[str, Field(description=_INSTANT_TEXT)]
 BookingId = Annotated[str, Field(description="Booking id (bk_…).")]
+HoldId = Annotated[str, Field(description="Hold id (hold_…) from hold_slot.")]
+InviteeName = Annotated[str, Field(description="Invitee's full name.")]
+InviteeEmail = Annotated[str, Field(description="Invitee's email; the invite goes here.")]
+Duration = Annotated[int | None, Field(description="Minutes, one of the event type's durations.")]
 HostId = Annotated[
     str | None,
     Field(description="Team event types: only this host (host_…)."),
@@ -340,9 +345,7 @@ async def check_availability(
     end_date: Annotated[str, Field(description="YYYY-MM-DD, inclusive; at most 62 days on.")],
     event_type_id: EventTypeId = None,
     time_zone: _TimeZone = None,
-    duration: Annotated[
-        int | None, Field(description="Minutes, one of the event type's durations.")
-    ] = None,
+    duration: Duration = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, AvailabilityResult]:
     """Every open slot between two dates, by local day as HH:MM starts; start_time = date + 'T' +
@@ -485,9 +488,12 @@ async def _shown_booking(
 )
 async def create_booking(
     ctx: Ctx,
-    start_time: Instant,
-    invitee_name: Annotated[str, Field(description="Invitee's full name.")],
-    invitee_email: Annotated[str, Field(description="Invitee's email; the invite goes here.")],
+    invitee_name: InviteeName,
+    invitee_email: InviteeEmail,
+    start_time: Annotated[
+        str | None, Field(description=f"{_INSTANT_TEXT} Not needed with hold_id.")
+    ] = None,
+    hold_id: Annotated[str | None, Field(description="Book this hold_slot hold.")] = None,
     event_type_id: EventTypeId = None,
     time_zone: Annotated[
         str | None,
@@ -505,19 +511,35 @@ async def create_booking(
         Field(description="By question key; list_event_types shows the questions."),
     ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Book a start_time from check_availability; the invitee gets an email invite. The same
-    arguments again return the same booking, never a second one."""
+    """Book a start_time from check_availability, or a hold; the invitee gets an email invite.
+    The same arguments again return the same booking, never a second one."""
     deps = _deps(ctx)
-    start = _checked(lambda: parse_instant(start_time, param="start_time"))
+    hold = (hold_id or "").strip()
+    if start_time is None and not hold:
+        raise ToolError(
+            "start_time is required (a start from check_availability), or give hold_id "
+            "(from hold_slot)."
+        )
+    start = None
+    if start_time is not None:
+        written = start_time
+        start = _checked(lambda: parse_instant(written, param="start_time"))
     # The invitee's zone: the one given, else the one the time was written in (an IANA name
     # only: an offset says nothing of daylight saving time).
-    zone = _zone_or_none(time_zone) or bracket_zone(start_time)
-    evt = _event_type(deps, event_type_id)
+    zone = _zone_or_none(time_zone) or (bracket_zone(start_time) if start_time else None)
+    # A hold names its event type and start: only the ones given are sent (the API checks them).
+    evt = (event_type_id or "").strip() if hold else _event_type(deps, event_type_id)
     email = invitee_email.strip()
     invitee: dict[str, Any] = {"name": invitee_name.strip(), "email": email}
     if zone is not None:
         invitee["time_zone"] = zone.key
-    body: dict[str, Any] = {"event_type_id": evt, "start": start, "invitee": invitee}
+    body: dict[str, Any] = {"invitee": invitee}
+    if evt:
+        body["event_type_id"] = evt
+    if start is not None:
+        body["start"] = start
+    if hold:
+        body["hold_id"] = hold
     if notes:
         body["notes"] = notes
     host = (host_id or "").strip()
@@ -529,14 +551,16 @@ async def create_booking(
     # them the key stays what it always was, so retries across an upgrade still replay.
     key = _key(
         "create_booking",
+        *(["hold", hold] if hold else []),
         evt,
-        utc_text(start),
+        utc_text(start) if start is not None else "",
         invitee,
         notes or "",
         *([host] if host else []),
         *([answers] if answers else []),
     )
-    shown_in = zone or (zone_written_in(start_time) or (None,))[0]
+    written_in = zone_written_in(start_time) if start_time else None
+    shown_in = zone or (written_in[0] if written_in else None)
     async with deps.clients() as client:
         try:
             response = await client.with_raw_response.bookings.create(**body, idempotency_key=key)
@@ -545,7 +569,7 @@ async def create_booking(
                 # An earlier call with these arguments booked it; report its state now.
                 booking = await client.bookings.retrieve(booking.id)
                 headline = f"Already booked by an earlier call: {booking.id}."
-                if booking.status == "cancelled":
+                if booking.status == "cancelled" and not hold:
                     # ...but it was cancelled since, so this is a new request: book anew.
                     booking = await client.bookings.create(
                         **body, idempotency_key=_key(key, booking.id)
@@ -553,7 +577,7 @@ async def create_booking(
                     headline = ""
             headline = headline or f"Booked {booking.id}."
         except SlotUnavailableError as exc:
-            existing = await _find_existing(client, evt, start, email)
+            existing = None if start is None else await _find_existing(client, evt, start, email)
             if existing is None:
                 raise _fail(deps, exc, "create_booking", shown_in) from None
             booking, headline = existing, f"Already booked by an earlier call: {existing.id}."
@@ -562,6 +586,137 @@ async def create_booking(
     shown = _booking_zone(booking, _zone_or_none(time_zone), {}, start_time)
     result = outputs.booking_info(booking, shown, links=True)
     return _result(result, render.render_booking(result, headline=headline))
+
+
+@_tool(
+    "Hold a slot",
+    ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+    ),
+)
+async def hold_slot(
+    ctx: Ctx,
+    start_time: Instant,
+    event_type_id: EventTypeId = None,
+    duration: Duration = None,
+    host_id: HostId = None,
+    time_zone: ZoneName = None,
+    ttl_seconds: Annotated[int | None, Field(description="60–1800, default 600.")] = None,
+) -> Annotated[CallToolResult, HoldInfo]:
+    """Reserve a start_time while you ask the person; then create_booking with hold_id, or
+    release_hold."""
+    deps = _deps(ctx)
+    start = _checked(lambda: parse_instant(start_time, param="start_time"))
+    asked = _zone_or_none(time_zone)
+    args: dict[str, Any] = {"event_type_id": _event_type(deps, event_type_id), "start": start}
+    for name, value in (("duration", duration), ("ttl_seconds", ttl_seconds)):
+        if value is not None:
+            args[name] = value
+    if host_id and host_id.strip():
+        args["host_id"] = host_id.strip()
+    shown = _shown(asked, written=start_time)
+    async with deps.clients() as client:
+        try:
+            held = await client.holds.create(**args)
+        except APIError as exc:
+            raise _fail(deps, exc, "hold_slot", shown.zone) from None
+    result = outputs.hold_info(held, shown)
+    return _result(result, render.render_hold(result, headline=f"Held {held.id}."))
+
+
+@_tool("Release a hold", _CHANGES_BOOKING)
+async def release_hold(ctx: Ctx, hold_id: HoldId) -> Annotated[CallToolResult, HoldInfo]:
+    """Give a held slot back at once. Releasing twice is safe."""
+    deps = _deps(ctx)
+    async with deps.clients() as client:
+        try:
+            held = await client.holds.release(hold_id.strip())
+        except APIError as exc:
+            raise _fail(deps, exc, "release_hold") from None
+    result = outputs.hold_info(held, _shown(None))
+    return _result(result, render.render_hold(result, headline=f"{held.id} is {held.status}."))
+
+
+def _entry_zone(entry: Any, asked: ZoneInfo | None) -> ShownZone:
+    return _shown(asked, invitee=getattr(entry.invitee, "time_zone", None))
+
+
+@_tool(
+    "Join the waitlist",
+    ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+    ),
+)
+async def join_waitlist(
+    ctx: Ctx,
+    invitee_name: InviteeName,
+    invitee_email: InviteeEmail,
+    start_time: Annotated[str | None, Field(description=f"A taken start. {_INSTANT_TEXT}")] = None,
+    date: Annotated[str | None, Field(description="Or any start this day, YYYY-MM-DD.")] = None,
+    event_type_id: EventTypeId = None,
+    host_id: HostId = None,
+    time_zone: ZoneName = None,
+) -> Annotated[CallToolResult, WaitlistInfo]:
+    """Queue the invitee for a taken start_time (or a date); when it frees they get a hold and an
+    email to confirm. check_waitlist follows it."""
+    deps = _deps(ctx)
+    if (start_time is None) == (date is None):
+        raise ToolError("Give exactly one of start_time (one start) and date (any start that day).")
+    asked = _zone_or_none(time_zone)
+    # The invitee's zone, as create_booking reads it: given, else the one the start is written in.
+    own = asked or (bracket_zone(start_time) if start_time else None)
+    invitee: dict[str, Any] = {"name": invitee_name.strip(), "email": invitee_email.strip()}
+    if own is not None:
+        invitee["time_zone"] = own.key
+    body: dict[str, Any] = {"event_type_id": _event_type(deps, event_type_id), "invitee": invitee}
+    if start_time is not None:
+        written = start_time
+        body["start"] = _checked(lambda: parse_instant(written, param="start_time"))
+    else:
+        day = date or ""
+        body["date"] = _checked(lambda: parse_date(day, param="date"))
+    if host_id and host_id.strip():
+        body["host_id"] = host_id.strip()
+    async with deps.clients() as client:
+        try:
+            entry = await client.waitlist.create(
+                **body, idempotency_key=_key("join_waitlist", body)
+            )
+        except APIError as exc:
+            raise _fail(deps, exc, "join_waitlist", asked) from None
+    result = outputs.waitlist_info(entry, _entry_zone(entry, asked))
+    return _result(result, render.render_waitlist(result, headline=f"On the waitlist: {entry.id}"))
+
+
+@_tool("Check the waitlist", READ_ONLY)
+async def check_waitlist(
+    ctx: Ctx,
+    entry_id: Annotated[str | None, Field(description="wl_… from join_waitlist.")] = None,
+    invitee_email: Annotated[str | None, Field(description="Or this invitee's entries.")] = None,
+    time_zone: ZoneName = None,
+) -> Annotated[CallToolResult, WaitlistList]:
+    """A waitlist entry's status (position, or the hold it was promoted with), or an invitee's
+    entries."""
+    deps = _deps(ctx)
+    asked = _zone_or_none(time_zone)
+    async with deps.clients() as client:
+        try:
+            if entry_id and entry_id.strip():
+                entries = [await client.waitlist.retrieve(entry_id.strip())]
+                more, cursor = False, None
+            else:
+                email = (invitee_email or "").strip()
+                filters: dict[str, Any] = {"invitee_email": email} if email else {}
+                page = await client.waitlist.list(limit=20, **filters)
+                entries, more, cursor = page.data, bool(page.has_more), page.next_cursor
+        except APIError as exc:
+            raise _fail(deps, exc, "check_waitlist") from None
+    result = WaitlistList(
+        entries=[outputs.waitlist_info(e, _entry_zone(e, asked)) for e in entries],
+        has_more=more,
+        next_cursor=cursor,
+    )
+    return _result(result, render.render_waitlist(result))
 
 
 @_tool("Get a booking", READ_ONLY)
@@ -755,7 +910,12 @@ class _Prompt(Prompt):
 
 # Output shapes several tools return, each written out once in the tool named here; the others'
 # output schemas refer to it (the tool list is sent to the model on every session).
-_SHAPE_OWNERS = {"BookingInfo": "get_booking", "SlotInfo": "explain_availability"}
+_SHAPE_OWNERS = {
+    "BookingInfo": "get_booking",
+    "SlotInfo": "explain_availability",
+    "HoldInfo": "hold_slot",
+    "WaitlistInfo": "join_waitlist",
+}
 
 
 def _shared_outputs(tool: Tool) -> dict[str, Any] | None:

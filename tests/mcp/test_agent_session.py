@@ -8,7 +8,6 @@ written in it), and the invite email reads in Berlin time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,25 +16,8 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 
-from tests.support.app import create_test_account
-
-# A clock time in text, and what must stand with it: its own offset, or a UTC offset on its line.
-_CLOCK = re.compile(r"(?<![+-])\b\d{2}:\d{2}\b(?![+-]\d{2}:\d{2})")
-_ZONED_LINE = re.compile(r"UTC([+-]\d{2}:\d{2})?\b")
-
-
-def assert_zoned(text: str) -> None:
-    for line in text.splitlines():
-        if _CLOCK.search(line):
-            assert _ZONED_LINE.search(line), f"a time without its zone: {line!r}"
-
-
-async def say(client: Any, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
-    result = await client.call_tool(tool, arguments)
-    text = "\n".join(b.text for b in result.content if getattr(b, "type", "") == "text")
-    assert not result.is_error, text
-    assert_zoned(text)
-    return dict(result.structured_content or {}), text
+from tests.support.agent import say
+from tests.support.app import bearer, create_test_account
 
 
 async def test_book_move_cancel_and_ask_why_in_berlin_time(
@@ -100,3 +82,79 @@ async def test_book_move_cancel_and_ask_why_in_berlin_time(
     assert first is not None
     body = first.get_content()
     assert "14:00" in body and "12:00" not in body, body  # Berlin time, not UTC
+
+
+async def test_hold_ask_the_person_then_book_with_the_hold(
+    build: Any, connect: Any, http: Callable[[], httpx.AsyncClient], api_key: str
+) -> None:
+    """ "Find Jo a time Tuesday afternoon; hold it while I ask her": the agent checks availability,
+    holds a start, asks its person (nobody can take the start meanwhile), then books the hold."""
+    async with connect(build()) as client:
+        slots, _ = await say(client, "check_availability", start_date="2026-04-14",
+                             end_date="2026-04-14", time_zone="Europe/Berlin")  # fmt: skip
+        assert "14:00" in slots["days"][0]["starts"]
+        held, text = await say(client, "hold_slot", start_time="2026-04-14T14:00[Europe/Berlin]",
+                               ttl_seconds=900)  # fmt: skip
+        assert held["status"] == "active" and held["start"] == "2026-04-14T12:00:00Z"
+        assert (
+            held["when"] == "Tue 2026-04-14 14:00–14:30 Europe/Berlin (UTC+02:00) = 12:00–12:30 UTC"
+        )
+        # The expiry in the person's zone: the clock is Monday 10:00 Berlin, plus 15 minutes.
+        assert held["expires"] == "Mon 2026-04-13 10:15 Europe/Berlin (UTC+02:00) = 08:15 UTC"
+        assert "create_booking" in text and held["id"] in text
+
+        # The agent asks its person; meanwhile the start is nobody else's.
+        person_says = "Yes, Tuesday 14:00 works for me."
+        taken = await client.call_tool("create_booking", {
+            "start_time": "2026-04-14T14:00[Europe/Berlin]",
+            "invitee_name": "Sam Lee", "invitee_email": "sam@example.com"})  # fmt: skip
+        assert taken.is_error and "slot_unavailable" in taken.content[0].text
+        assert person_says.startswith("Yes")
+
+        booked, text = await say(client, "create_booking", hold_id=held["id"],
+                                 invitee_name="Jo Smith", invitee_email="jo@example.com",
+                                 time_zone="Europe/Berlin")  # fmt: skip
+        assert booked["status"] == "confirmed" and booked["start"] == held["start"]
+        assert booked["when"].startswith("Tue 2026-04-14 14:00–14:30 Europe/Berlin")
+        assert booked["invitee_time_zone"] == "Europe/Berlin"
+        # The same call again (an agent's retry) is the same booking.
+        again, text = await say(client, "create_booking", hold_id=held["id"],
+                                invitee_name="Jo Smith", invitee_email="jo@example.com",
+                                time_zone="Europe/Berlin")  # fmt: skip
+        assert again["id"] == booked["id"] and "Already booked" in text
+
+        # The hold became the booking: releasing it is refused, and says where the booking is.
+        refused = await client.call_tool("release_hold", {"hold_id": held["id"]})
+        assert refused.is_error and "hold_consumed" in refused.content[0].text
+        assert "list_bookings" in refused.content[0].text
+
+        # A second hold the person declines is given back at once, and releasing twice is safe.
+        other, _ = await say(client, "hold_slot", start_time="2026-04-14T15:00+02:00")
+        released, text = await say(client, "release_hold", hold_id=other["id"])
+        assert released["status"] == "released" and "released" in text
+        again_released, _ = await say(client, "release_hold", hold_id=other["id"])
+        assert again_released["status"] == "released"
+
+    async with http() as api:
+        shown = await api.get(f"/v1/holds/{held['id']}", headers=bearer(api_key))
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["status"], shown.json()["booking_id"]) == ("converted", booked["id"])
+
+
+async def test_hold_slot_and_create_booking_refuse_what_they_cannot_use(
+    build: Any, connect: Any
+) -> None:
+    async with connect(build()) as client:
+        nothing = await client.call_tool(
+            "create_booking", {"invitee_name": "Jo", "invitee_email": "jo@example.com"}
+        )
+        assert nothing.is_error and "start_time is required" in nothing.content[0].text
+        assert "hold_id" in nothing.content[0].text
+        naive = await client.call_tool("hold_slot", {"start_time": "2026-04-14T14:00"})
+        assert naive.is_error and "no UTC offset" in naive.content[0].text
+        typo = await client.call_tool(
+            "hold_slot", {"start_time": "2026-04-14T14:00+02:00", "ttl_secs": 60}
+        )
+        assert typo.is_error and "did you mean ttl_seconds" in typo.content[0].text
+        unknown = await client.call_tool("release_hold", {"hold_id": "hold_nope"})
+        assert unknown.is_error and "resource_missing" in unknown.content[0].text

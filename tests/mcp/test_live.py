@@ -219,6 +219,39 @@ async def test_agent_session_over_stdio(live: Live) -> None:
         assert naive.is_error and "no UTC offset" in naive.content[0].text
 
 
+async def test_hold_ask_then_book_with_the_hold_over_stdio(live: Live) -> None:
+    """The agent checks availability, holds a start, asks its person, and books the hold: the
+    booking has the hold's start and the hold shows converted."""
+    import httpx
+
+    params = StdioServerParameters(command=str(BIN / "astrocal-mcp"), env=mcp_env(live))
+    async with Client(params) as client:
+        now = await call(client, "get_current_time", time_zone="America/New_York")
+        wednesday = next_weekday(date.fromisoformat(now["date"]), 2).isoformat()
+        availability = await call(client, "check_availability", event_type_id=live.event_type_id,
+                                  start_date=wednesday, end_date=wednesday,
+                                  time_zone="America/New_York")  # fmt: skip
+        (day,) = availability["days"]
+        start = f"{wednesday}T{day['starts'][-1]}{day['utc_offset']}"
+        held = await call(client, "hold_slot", event_type_id=live.event_type_id,
+                          start_time=start, time_zone="America/New_York")  # fmt: skip
+        assert held["status"] == "active"
+        assert "America/New_York" in held["expires"] and held["expires"].endswith(" UTC")
+
+        answer = "ask the person: does it suit you?"  # the agent waits for its person here
+        assert answer
+
+        booked = await call(client, "create_booking", hold_id=held["id"],
+                            invitee_name="Jo Smith", invitee_email="jo@example.com")  # fmt: skip
+        assert booked["status"] == "confirmed" and booked["start"] == held["start"]
+
+    async with httpx.AsyncClient(
+        base_url=live.url, headers={"Authorization": f"Bearer {live.key}"}
+    ) as api:
+        hold = (await api.get(f"/v1/holds/{held['id']}")).json()
+    assert (hold["status"], hold["booking_id"]) == ("converted", booked["id"])
+
+
 async def _team_event_type(live: Live) -> tuple[str, list[str]]:
     """A round robin of two new hosts, written in the database (the hosts API is not needed)."""
     import httpx

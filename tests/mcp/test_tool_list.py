@@ -20,7 +20,12 @@ from mcp import Client
 # optional inputs, no output field descriptions or `required` lists, shorter descriptions.
 # Booking questions add each event type's questions to list_event_types (what an agent must ask)
 # and answers to create_booking's input and the booking result.
-TOKEN_BUDGET = 2_770
+# Holds and the waitlist (2,751 → 3,722) add four tools an agent needs to "hold, ask its person,
+# book" and to queue for a taken time: hold_slot, release_hold, join_waitlist, check_waitlist,
+# and hold_id on create_booking. They reuse the shared parameter descriptions, write their output
+# shapes once (the hold in hold_slot, the entry in join_waitlist; the others refer to them), and
+# have one-line descriptions; ~240 tokens a tool is what the leanest existing ones cost.
+TOKEN_BUDGET = 3_740
 
 
 def estimate_tokens(tools: list[Any]) -> int:
@@ -60,6 +65,10 @@ async def test_names_and_parameters_match_the_official_server() -> None:
         "list_bookings",
         "reschedule_booking",
         "cancel_booking",
+        "hold_slot",
+        "release_hold",
+        "join_waitlist",
+        "check_waitlist",
     }
     assert props(tools["get_current_time"]) == ({"time_zone"}, set())
     assert props(tools["list_event_types"]) == (set(), set())
@@ -84,8 +93,10 @@ async def test_names_and_parameters_match_the_official_server() -> None:
             "notes",
             "host_id",
             "answers",
+            "hold_id",
         },
-        {"start_time", "invitee_name", "invitee_email"},
+        # start_time is optional only because a hold_id names the start instead.
+        {"invitee_name", "invitee_email"},
     )
     assert props(tools["get_booking"]) == ({"booking_id", "time_zone"}, {"booking_id"})
     assert props(tools["list_bookings"]) == (
@@ -98,6 +109,18 @@ async def test_names_and_parameters_match_the_official_server() -> None:
         {"booking_id", "new_start_time"},
     )
     assert props(tools["cancel_booking"]) == ({"booking_id", "reason"}, {"booking_id"})
+    # Holds and the waitlist use the names the other tools use for the same ideas.
+    assert props(tools["hold_slot"]) == (
+        {"start_time", "event_type_id", "duration", "host_id", "time_zone", "ttl_seconds"},
+        {"start_time"},
+    )
+    assert props(tools["release_hold"]) == ({"hold_id"}, {"hold_id"})
+    assert props(tools["join_waitlist"]) == (
+        {"invitee_name", "invitee_email", "start_time", "date", "event_type_id", "host_id",
+         "time_zone"},
+        {"invitee_name", "invitee_email"},
+    )  # fmt: skip
+    assert props(tools["check_waitlist"]) == ({"entry_id", "invitee_email", "time_zone"}, set())
 
 
 async def test_every_parameter_and_tool_is_described_and_has_an_output_schema() -> None:
@@ -117,7 +140,8 @@ async def test_every_parameter_and_tool_is_described_and_has_an_output_schema() 
 async def test_annotations_are_honest() -> None:
     tools = await list_tools()
     for name in ("get_current_time", "list_event_types", "list_hosts", "check_availability",
-                 "explain_availability", "get_booking", "list_bookings"):  # fmt: skip
+                 "explain_availability", "get_booking", "list_bookings",
+                 "check_waitlist"):  # fmt: skip
         assert tools[name].annotations.read_only_hint is True, name
     cancel = tools["cancel_booking"].annotations
     assert (cancel.read_only_hint, cancel.destructive_hint, cancel.idempotent_hint) == (
@@ -125,6 +149,14 @@ async def test_annotations_are_honest() -> None:
         True,
         True,
     )
+    release = tools["release_hold"].annotations
+    assert (release.read_only_hint, release.destructive_hint, release.idempotent_hint) == (
+        False,
+        True,
+        True,
+    )
+    # A second hold of the same start is refused, not replayed.
+    assert tools["hold_slot"].annotations.idempotent_hint is False
     move = tools["reschedule_booking"].annotations
     assert (move.read_only_hint, move.destructive_hint) == (False, True)
     create = tools["create_booking"].annotations

@@ -95,21 +95,23 @@ class AsyncDropFirstResponse(httpx.AsyncBaseTransport):
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def readme_python(heading: str) -> str:
-    """The first ```python block after ``heading`` in the README."""
+def readme_python(heading: str, blocks: int = 1) -> str:
+    """The first ``blocks`` ```python blocks after ``heading`` in the README, run as one script."""
     section = README.read_text().split(heading, 1)[1]
-    match = re.search(r"```python\n(.+?)\n```", section, re.S)
-    assert match, f"no python block under {heading!r}"
-    return match.group(1)
+    found = re.findall(r"```python\n(.+?)\n```", section, re.S)[:blocks]
+    assert len(found) == blocks, f"fewer than {blocks} python block(s) under {heading!r}"
+    return "\n".join(found)
 
 
-def run_readme_python(heading: str, db_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_readme_python(
+    heading: str, db_dir: Path, blocks: int = 1
+) -> subprocess.CompletedProcess[str]:
     """Run the README's block as a reader would: a fresh server (the real clock, since a reader's
     code asks for "today"), a new account's key in ``ASTROCAL_API_KEY``, a separate process."""
     with serve(db_dir, SystemClock()) as server:
         env = {**os.environ, "ASTROCAL_API_KEY": server.new_key(), "ASTROCAL_BASE_URL": server.url}
         return subprocess.run(
-            [sys.executable, "-c", readme_python(heading)],
+            [sys.executable, "-c", readme_python(heading, blocks)],
             capture_output=True,
             text=True,
             env=env,

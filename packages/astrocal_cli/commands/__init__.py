@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "astrocal_cli.commands.hosts",
     "astrocal_cli.commands.availability",
     "astrocal_cli.commands.bookings",
+    "astrocal_cli.commands.holds",
+    "astrocal_cli.commands.waitlist",
     "astrocal_cli.commands.invitee",
     "astrocal_cli.commands.webhooks",
     "astrocal_cli.commands.calendars",

@@ -10,11 +10,27 @@ import typer
 from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import BOOKING, BOOKING_ROW
-from astrocal_cli.request_fields import given, parse_answers, parse_metadata
+from astrocal_cli.error_reporting import CliError
+from astrocal_cli.exit_codes import ExitCode
+from astrocal_cli.request_fields import given, parse_answers
 from astrocal_cli.resource_commands import get_command as get_command_for
 from astrocal_cli.result_display import show_one, show_page
-from astrocal_cli.shared_options import Paging, host_option
-from astrocal_cli.user_times import parse_instant, to_api_time, zone_name
+from astrocal_cli.shared_options import (
+    EVENT_TYPE,
+    INVITEE_EMAIL,
+    INVITEE_NAME,
+    START,
+    IdempotencyKey,
+    InviteeZone,
+    Metadata,
+    Paging,
+    Start,
+    api_time,
+    host_option,
+    invitee_fields,
+    metadata_param,
+    request_options,
+)
 
 __all__ = ["register"]
 
@@ -22,38 +38,11 @@ GROUP = CommandGroup("bookings", "Bookings: create, look up, reschedule and canc
 register = GROUP.register
 
 IdArg = Annotated[str, typer.Argument(metavar="BOOKING_ID", help="bk_…")]
-Start = Annotated[
-    str,
-    typer.Option(
-        "--start",
-        metavar="TIME",
-        help="RFC 3339 (2026-04-15T14:00:00Z) or a wall time read in --tz ('2026-04-15 16:00').",
-    ),
-]
-Metadata = Annotated[
-    list[str] | None, typer.Option("--metadata", metavar="KEY=VALUE", help="Repeatable.")
-]
 Guests = Annotated[
     list[str] | None, typer.Option("--guest", metavar="EMAIL", help="A guest (repeatable).")
 ]
-IdempotencyKey = Annotated[
-    str | None,
-    typer.Option("--idempotency-key", help="Make a retried command safe (default: one per call)."),
-]
 Notes = Annotated[str | None, typer.Option()]
 Reason = Annotated[str | None, typer.Option(help="Told to the invitee.")]
-# Required when booking, a filter when listing: one declaration, two optionalities.
-_EVENT_TYPE = typer.Option("--event-type", metavar="EVT_ID", help="The event type (evt_…).")
-_EMAIL = typer.Option("--email", metavar="EMAIL", help="The invitee's email.")
-_NAME = typer.Option("--name", metavar="NAME", help="The invitee's name.")
-
-
-def _time(cli: Cli, text: str | None) -> str | None:
-    return to_api_time(parse_instant(text, cli.tz)) if text else None
-
-
-def _request_options(idempotency_key: str | None) -> dict[str, Any]:
-    return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
 def _show_booking(cli: Cli, waiting: str, operation: Callable[[Any], Any], title: str) -> None:
@@ -67,9 +56,9 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
     ] = None,
-    event_type: Annotated[str | None, _EVENT_TYPE] = None,
+    event_type: Annotated[str | None, EVENT_TYPE] = None,
     host: Annotated[str | None, host_option("Only bookings occupying this host.")] = None,
-    email: Annotated[str | None, _EMAIL] = None,
+    email: Annotated[str | None, INVITEE_EMAIL] = None,
     after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
     before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
     *,
@@ -81,8 +70,8 @@ def list_command(
         event_type_id=event_type,
         host_id=host,
         invitee_email=email,
-        start_after=_time(cli, after),
-        start_before=_time(cli, before),
+        start_after=api_time(cli, after),
+        start_before=api_time(cli, before),
         **page.params(),
     )
     result = cli.call("Fetching bookings", lambda c: c.bookings.list(**params))
@@ -95,18 +84,20 @@ GROUP.add("get", get_command_for("bookings", IdArg, BOOKING, "Booking"))
 @GROUP.command("create")
 def create_command(
     cli: Cli,
-    event_type: Annotated[str, _EVENT_TYPE],
-    start: Start,
-    name: Annotated[str, _NAME],
-    email: Annotated[str, _EMAIL],
-    invitee_tz: Annotated[
+    name: Annotated[str, INVITEE_NAME],
+    email: Annotated[str, INVITEE_EMAIL],
+    event_type: Annotated[str | None, EVENT_TYPE] = None,
+    start: Annotated[str | None, START] = None,
+    hold: Annotated[
         str | None,
         typer.Option(
-            "--invitee-tz",
-            metavar="ZONE",
-            help="The invitee's zone (default: --tz or the local zone).",
+            "--hold",
+            metavar="HOLD_ID",
+            help="Book what this hold reserves (`astrocal holds create`); then --event-type and "
+            "--start may be left out.",
         ),
     ] = None,
+    invitee_tz: InviteeZone = None,
     guest: Guests = None,
     notes: Notes = None,
     duration: Annotated[
@@ -131,29 +122,35 @@ def create_command(
     metadata: Metadata = None,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
-    """Book a start that `astrocal availability` shows (409 with free alternatives if taken)."""
-    zone = invitee_tz or zone_name(cli.tz)
-    invitee = given(
-        name=name, email=email, time_zone=zone if "/" in zone or zone == "UTC" else None
-    )
+    """Book a start that `astrocal availability` shows (409 with free alternatives if taken), or
+    a hold with --hold."""
+    if not hold and not (event_type and start):
+        raise CliError("Give --event-type and --start, or --hold HOLD_ID.", ExitCode.USAGE)
     params = given(
         event_type_id=event_type,
-        start=_time(cli, start),
-        invitee=invitee,
+        start=api_time(cli, start),
+        hold_id=hold,
+        invitee=invitee_fields(cli, name, email, invitee_tz),
         guests=guest or None,
         notes=notes,
         duration=duration,
         host_id=host,
-        metadata=parse_metadata(metadata) if metadata else None,
+        metadata=metadata_param(metadata),
     )
     if answer:
         # The event type's questions say how to type each value (12 is a number or a text).
-        asked = cli.call("Reading the questions", lambda c: c.event_types.retrieve(event_type))
+        evt = (
+            event_type
+            or (cli.call("Reading the hold", lambda c: c.holds.retrieve(hold)).data)[
+                "event_type_id"
+            ]
+        )
+        asked = cli.call("Reading the questions", lambda c: c.event_types.retrieve(evt))
         params["answers"] = parse_answers(answer, (asked.data or {}).get("questions") or [])
     _show_booking(
         cli,
         "Booking",
-        lambda c: c.bookings.create(**params, **_request_options(idempotency_key)),
+        lambda c: c.bookings.create(**params, **request_options(idempotency_key)),
         "Booked",
     )
 
@@ -185,7 +182,7 @@ def reschedule_command(
     ] = False,
 ) -> None:
     """Move a booking to another open start; it keeps its id (and its host, unless --reassign)."""
-    params = given(start=_time(cli, start), reason=reason, reassign=reassign or None)
+    params = given(start=api_time(cli, start), reason=reason, reassign=reassign or None)
     _show_booking(
         cli, "Rescheduling", lambda c: c.bookings.reschedule(booking_id, **params), "Rescheduled"
     )
@@ -197,7 +194,7 @@ def update_command(
     booking_id: IdArg,
     notes: Notes = None,
     metadata: Metadata = None,
-    name: Annotated[str | None, _NAME] = None,
+    name: Annotated[str | None, INVITEE_NAME] = None,
     invitee_tz: Annotated[
         str | None, typer.Option("--invitee-tz", help="The invitee's zone.")
     ] = None,
@@ -207,7 +204,7 @@ def update_command(
     invitee = given(name=name, time_zone=invitee_tz)
     params = given(
         notes=notes,
-        metadata=parse_metadata(metadata) if metadata else None,
+        metadata=metadata_param(metadata),
         invitee=invitee or None,
         guests=guest or None,
     )

@@ -63,6 +63,13 @@ class EventTypeFields(OptionGroup):
         int | None, typer.Option("--max-per-day", help="Bookings per day at most.")
     ] = None
     seats: Annotated[int | None, typer.Option("--seats", help="Invitees per slot.")] = None
+    waitlist_hold: Annotated[
+        int | None,
+        typer.Option(
+            "--waitlist-hold-minutes",
+            help="How long a promoted waitlist entry's hold lasts (5–1440; default 30).",
+        ),
+    ] = None
     schedule: Annotated[
         str | None,
         typer.Option(
@@ -177,6 +184,7 @@ class EventTypeFields(OptionGroup):
             booking_window_days=self.booking_window,
             max_bookings_per_day=self.max_per_day,
             seats_per_slot=self.seats,
+            waitlist_hold_minutes=self.waitlist_hold,
             schedule_id=self.schedule,
             hosts=parse_hosts(self.host) if self.host else None,
             assignment=self.assignment,

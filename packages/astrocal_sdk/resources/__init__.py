@@ -22,6 +22,12 @@ from astrocal_sdk.resources.holds import AsyncHolds, Holds
 from astrocal_sdk.resources.hosts import AsyncHosts, Hosts
 from astrocal_sdk.resources.invitee import AsyncInviteeResource, InviteeResource
 from astrocal_sdk.resources.schedules import AsyncSchedules, Schedules
+from astrocal_sdk.resources.waitlist import (
+    AsyncInviteeWaitlist,
+    AsyncWaitlist,
+    InviteeWaitlist,
+    Waitlist,
+)
 from astrocal_sdk.resources.webhooks import AsyncDeliveries, AsyncWebhooks, Deliveries, Webhooks
 
 __all__ = [
@@ -39,8 +45,10 @@ __all__ = [
     "AsyncHolds",
     "AsyncHosts",
     "AsyncInviteeResource",
+    "AsyncInviteeWaitlist",
     "AsyncSchedules",
     "AsyncUsageResource",
+    "AsyncWaitlist",
     "AsyncWebhooks",
     "AvailabilityResource",
     "Bookings",
@@ -50,7 +58,9 @@ __all__ = [
     "Holds",
     "Hosts",
     "InviteeResource",
+    "InviteeWaitlist",
     "Schedules",
     "UsageResource",
+    "Waitlist",
     "Webhooks",
 ]

@@ -16,6 +16,7 @@ from astrocal_sdk.resources.holds import HoldsAPI
 from astrocal_sdk.resources.hosts import HostsAPI
 from astrocal_sdk.resources.invitee import InviteeAPI
 from astrocal_sdk.resources.schedules import SchedulesAPI
+from astrocal_sdk.resources.waitlist import InviteeWaitlistAPI, WaitlistAPI
 from astrocal_sdk.resources.webhooks import WebhooksAPI
 
 __all__ = ["Resources"]
@@ -32,7 +33,9 @@ class Resources(Generic[M]):
     availability: AvailabilityAPI[M]
     bookings: BookingsAPI[M]
     holds: HoldsAPI[M]
+    waitlist: WaitlistAPI[M]
     invitee: InviteeAPI[M]
+    invitee_waitlist: InviteeWaitlistAPI[M]
     webhooks: WebhooksAPI[M]
     calendar_connections: CalendarConnectionsAPI[M]
 
