@@ -72,7 +72,7 @@ def test_event_type_create_and_update_take_the_same_field_options() -> None:
     update = [p.opts for p in group.commands["update"].params]
     assert group.commands["update"].params[0].metavar == "EVENT_TYPE_ID"
     assert create == update[1:]
-    assert len(create) == 24 + 3  # the 24 field options (--data last), then --json/--tz/--profile
+    assert len(create) == 25 + 3  # the 25 field options (--data last), then --json/--tz/--profile
 
 
 def test_a_command_group_registers_what_it_declares_in_order() -> None:
