@@ -41,6 +41,7 @@ ID_KINDS = {
     "default_schedule_id": "schedule",
     "event_type_id": "event_type",
     "booking_id": "booking",
+    "hold_id": "hold",
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",

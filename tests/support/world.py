@@ -22,7 +22,7 @@ from astrocal_server.accounts import NewAccount
 from fastapi import FastAPI
 
 from tests.support.app import bearer
-from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
+from tests.support.bookings import TUESDAY_9, booking_body, iso, make_schedule
 from tests.support.calendars import add_oauth_connection
 from tests.support.invitee import token_of
 
@@ -35,6 +35,7 @@ LIST_PATHS = (
     "/v1/schedules",
     "/v1/event_types",
     "/v1/bookings",
+    "/v1/holds",
     "/v1/webhooks",
     "/v1/api_keys",
     "/v1/calendar_connections",
@@ -93,6 +94,15 @@ class World:
         body = booking_body(await self.need("event_type"), BOOKING_START[self.mode])
         return str((await self._post("/v1/bookings", body))["id"])
 
+    async def _make_hold(self) -> str:
+        # Two hours after the mode's booking, so the two never compete for one slot.
+        body = {
+            "event_type_id": await self.need("event_type"),
+            "start": iso(BOOKING_START[self.mode] + timedelta(hours=2)),
+            "ttl_seconds": 1800,
+        }
+        return str((await self._post("/v1/holds", body))["id"])
+
     async def _make_host(self) -> str:
         # The host the booking occupies: the mode's default host.
         response = await self.client.get(
@@ -133,6 +143,7 @@ KINDS = (
     "schedule",
     "event_type",
     "booking",
+    "hold",
     "webhook",
     "delivery",
     "api_key",
