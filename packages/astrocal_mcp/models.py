@@ -47,14 +47,14 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
     schema.pop("title", None)
     if "default" in schema and schema["default"] is None:
         del schema["default"]
-    if schema.get("additionalProperties") is True:  # what JSON Schema assumes anyway
-        del schema["additionalProperties"]
     options = schema.get("anyOf")
     if omit_nulls and isinstance(options, list) and len(options) == 2:
         rest = [o for o in options if o != {"type": "null"}]
         if len(rest) == 1:
             del schema["anyOf"]
             schema.update(rest[0])
+    if schema.get("additionalProperties") is True:  # what JSON Schema assumes anyway
+        del schema["additionalProperties"]
     for sub in schema.get("properties", {}).values():
         compact_schema(sub, omit_nulls=omit_nulls)
     for sub in schema.get("$defs", {}).values():
@@ -85,12 +85,16 @@ def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
         return node
 
     def lean(node: Any, root: bool = False) -> Any:
-        # Below the root, "properties" already says it is an object.
+        # Below the root, "properties" already says it is an object and "items" an array; most
+        # fields are text, so a string is left untyped (the key is what a model reads it for).
         if isinstance(node, dict):
+            if node == {"type": "string"}:
+                return {}
+            implied = {"properties": "object", "items": "array"}
             return {
                 k: lean(v)
                 for k, v in node.items()
-                if root or not (k == "type" and v == "object" and "properties" in node)
+                if root or not (k == "type" and any(implied[x] == v for x in implied if x in node))
             }
         if isinstance(node, list):
             return [lean(v) for v in node]
