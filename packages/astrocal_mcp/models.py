@@ -66,6 +66,9 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
         compact_schema(schema["items"], omit_nulls=omit_nulls)
 
 
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
 def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with each ``$defs`` entry used once written where it is used (fewer tokens than
     a definition and a ``$ref``); shared ones stay definitions, unused ones go."""
@@ -85,17 +88,21 @@ def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
         return node
 
     def lean(node: Any, root: bool = False) -> Any:
-        # Below the root, "properties" already says it is an object and "items" an array; most
-        # fields are text, so a string is left untyped (the key is what a model reads it for).
+        # Below the root, "properties" already says it is an object and "items" an array. A
+        # result names its keys, not their scalar types (text, numbers, flags): the key is what a
+        # model reads it for, and the text content shows every value.
         if isinstance(node, dict):
-            if node == {"type": "string"}:
+            if set(node) == {"type"} and node["type"] in _SCALARS:
                 return {}
             implied = {"properties": "object", "items": "array"}
-            return {
+            out = {
                 k: lean(v)
                 for k, v in node.items()
                 if root or not (k == "type" and any(implied[x] == v for x in implied if x in node))
             }
+            if out.get("additionalProperties") == {}:  # a map of scalars: any object will do
+                del out["additionalProperties"]
+            return out
         if isinstance(node, list):
             return [lean(v) for v in node]
         return node
@@ -158,7 +165,7 @@ class EventTypeInfo(Output):
     assignment: str | None = None
     host_ids: list[str] | None = None
     questions: list[QuestionInfo] | None = Field(
-        default=None, description="Ask these; answer in create_booking's answers by key."
+        default=None, description="Ask these; answers go to create_booking by key."
     )
 
 

@@ -247,7 +247,7 @@ def get_current_time(
     ctx: Ctx,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, CurrentTime]:
-    """Now in a zone (default UTC). Call it before turning 'today' or 'next Tuesday' into dates."""
+    """Now in a zone (default UTC); use it to turn 'today' or 'next Tuesday' into dates."""
     zone = _zone_or_none(time_zone) or ZoneInfo("UTC")
     now = _deps(ctx).clock()
     here = describe_instant(now, zone)
@@ -281,8 +281,8 @@ async def _fetch_event_types(deps: ToolDeps) -> EventTypeList:
 
 @_tool("List event types", READ_ONLY)
 async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]:
-    """Bookable event types and their questions. Team assignment: collective (all attend) or
-    round_robin (one)."""
+    """Bookable event types and their questions; teams: collective (all attend) or round_robin
+    (one)."""
     result = await _fetch_event_types(_deps(ctx))
     return _result(result, render.render_event_types(result))
 
@@ -342,8 +342,8 @@ async def check_availability(
     duration: Duration = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, AvailabilityResult]:
-    """Open slots between two dates, by local day as HH:MM starts; start_time = date + 'T' + HH:MM
-    + the day's offset."""
+    """Open slots by local day as HH:MM starts; start_time = date + 'T' + HH:MM + the day's
+    offset."""
     deps = _deps(ctx)
     first = _checked(lambda: parse_date(start_date, param="start_date"))
     last = _checked(lambda: parse_date(end_date, param="end_date"))
@@ -483,16 +483,14 @@ async def create_booking(
     ctx: Ctx,
     invitee_name: InviteeName,
     invitee_email: InviteeEmail,
-    start_time: Annotated[
-        str | None, Field(description=f"{_INSTANT_TEXT} Not needed with hold_id.")
-    ] = None,
+    start_time: Annotated[str | None, Field(description=f"{_INSTANT_TEXT} Or hold_id.")] = None,
     hold_id: Annotated[str | None, Field(description="A hold_slot hold to book.")] = None,
     event_type_id: EventTypeId = None,
     time_zone: Annotated[
         str | None,
         Field(description="Invitee's IANA zone; default: start_time's."),
     ] = None,
-    notes: Annotated[str | None, Field(description="Anything the host should know.")] = None,
+    notes: Annotated[str | None, Field(description="For the host.")] = None,
     host_id: Annotated[
         str | None,
         Field(description="Round robin: one of the slot's host_ids."),
@@ -641,8 +639,8 @@ async def join_waitlist(
     ctx: Ctx,
     invitee_name: InviteeName,
     invitee_email: InviteeEmail,
-    start_time: Annotated[str | None, Field(description=f"A taken start. {_INSTANT_TEXT}")] = None,
-    date: Annotated[str | None, Field(description="Or any start this day, YYYY-MM-DD.")] = None,
+    start_time: Annotated[str | None, Field(description=_INSTANT_TEXT)] = None,
+    date: Annotated[str | None, Field(description="Or a day, YYYY-MM-DD.")] = None,
     event_type_id: EventTypeId = None,
     host_id: HostId = None,
     time_zone: ZoneName = None,
@@ -685,7 +683,7 @@ async def check_waitlist(
     invitee_email: Annotated[str | None, Field(description="Or this invitee's entries.")] = None,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, WaitlistList]:
-    """A waitlist entry's status (position, or its hold once promoted), or an invitee's entries."""
+    """An entry's status (position, or its hold once promoted), or an invitee's entries."""
     deps = _deps(ctx)
     asked = _zone_or_none(time_zone)
     async with deps.clients() as client:
@@ -733,11 +731,11 @@ async def list_bookings(
     ctx: Ctx,
     status: Literal["confirmed", "cancelled"] | None = None,
     invitee_email: Annotated[str | None, Field(description="Only this invitee's.")] = None,
-    start_date: Annotated[str | None, Field(description="From this day, YYYY-MM-DD.")] = None,
-    end_date: Annotated[str | None, Field(description="To this day, inclusive.")] = None,
+    start_date: Annotated[str | None, Field(description="YYYY-MM-DD.")] = None,
+    end_date: Annotated[str | None, Field(description="Inclusive.")] = None,
     time_zone: ZoneName = None,
-    event_type_id: Annotated[str | None, Field(description="Only this event type.")] = None,
-    host_id: Annotated[str | None, Field(description="Only this host (host_…).")] = None,
+    event_type_id: Annotated[str | None, Field(description="evt_…")] = None,
+    host_id: Annotated[str | None, Field(description="host_…")] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, BookingList]:
@@ -915,7 +913,7 @@ def _shared_outputs(tool: Tool) -> dict[str, Any] | None:
     defs = schema.get("$defs", {})
     for shape, owner in _SHAPE_OWNERS.items():
         if shape in defs and owner != name:
-            defs[shape] = {"type": "object", "description": f"As in {owner}'s output."}
+            defs[shape] = {"description": f"As {owner}'s output."}
     return inline_defs(schema)
 
 
