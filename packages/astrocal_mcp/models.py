@@ -3,7 +3,8 @@
 They are shaped for a model reading them: every time is given in UTC (``…Z``, what the API
 takes back) and, where a zone is known, as local time with its weekday, so the model never
 converts or computes a weekday itself. Field descriptions are kept few: they cost tokens on every
-``tools/list``.
+``tools/list``. The schemas sent (:func:`inline_defs`) name every key and the shape of nested
+objects and lists but not scalar types, so a result always validates against its schema.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ _SCALARS = ("string", "integer", "number", "boolean")
 
 def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with each ``$defs`` entry used once written where it is used (fewer tokens than
-    a definition and a ``$ref``); shared ones stay definitions, unused ones go."""
+    a definition and a ``$ref``); shared ones stay definitions, unused ones go. Scalar types and
+    types implied by ``properties`` / ``items`` are left out below the root."""
     defs = schema.get("$defs", {})
     text = json.dumps(schema)
     uses = {name: text.count(f'"#/$defs/{name}"') for name in defs}
