@@ -3,7 +3,8 @@
 They are shaped for a model reading them: every time is given in UTC (``…Z``, what the API
 takes back) and, where a zone is known, as local time with its weekday, so the model never
 converts or computes a weekday itself. Field descriptions are kept few: they cost tokens on every
-``tools/list``.
+``tools/list``. The schemas sent (:func:`inline_defs`) name every key and the shape of nested
+objects and lists but not scalar types, so a result always validates against its schema.
 """
 
 from __future__ import annotations
@@ -47,14 +48,14 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
     schema.pop("title", None)
     if "default" in schema and schema["default"] is None:
         del schema["default"]
-    if schema.get("additionalProperties") is True:  # what JSON Schema assumes anyway
-        del schema["additionalProperties"]
     options = schema.get("anyOf")
     if omit_nulls and isinstance(options, list) and len(options) == 2:
         rest = [o for o in options if o != {"type": "null"}]
         if len(rest) == 1:
             del schema["anyOf"]
             schema.update(rest[0])
+    if schema.get("additionalProperties") is True:  # what JSON Schema assumes anyway
+        del schema["additionalProperties"]
     for sub in schema.get("properties", {}).values():
         compact_schema(sub, omit_nulls=omit_nulls)
     for sub in schema.get("$defs", {}).values():
@@ -66,9 +67,13 @@ def compact_schema(schema: dict[str, Any], *, omit_nulls: bool = False) -> None:
         compact_schema(schema["items"], omit_nulls=omit_nulls)
 
 
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
 def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with each ``$defs`` entry used once written where it is used (fewer tokens than
-    a definition and a ``$ref``); shared ones stay definitions, unused ones go."""
+    a definition and a ``$ref``); shared ones stay definitions, unused ones go. Scalar types and
+    types implied by ``properties`` / ``items`` are left out below the root."""
     defs = schema.get("$defs", {})
     text = json.dumps(schema)
     uses = {name: text.count(f'"#/$defs/{name}"') for name in defs}
@@ -85,13 +90,21 @@ def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
         return node
 
     def lean(node: Any, root: bool = False) -> Any:
-        # Below the root, "properties" already says it is an object.
+        # Below the root, "properties" already says it is an object and "items" an array. A
+        # result names its keys, not their scalar types (text, numbers, flags): the key is what a
+        # model reads it for, and the text content shows every value.
         if isinstance(node, dict):
-            return {
+            if set(node) == {"type"} and node["type"] in _SCALARS:
+                return {}
+            implied = {"properties": "object", "items": "array"}
+            out = {
                 k: lean(v)
                 for k, v in node.items()
-                if root or not (k == "type" and v == "object" and "properties" in node)
+                if root or not (k == "type" and any(implied[x] == v for x in implied if x in node))
             }
+            if out.get("additionalProperties") == {}:  # a map of scalars: any object will do
+                del out["additionalProperties"]
+            return out
         if isinstance(node, list):
             return [lean(v) for v in node]
         return node
@@ -154,7 +167,7 @@ class EventTypeInfo(Output):
     assignment: str | None = None
     host_ids: list[str] | None = None
     questions: list[QuestionInfo] | None = Field(
-        default=None, description="Ask these; answer in create_booking's answers by key."
+        default=None, description="Ask these; answers go to create_booking by key."
     )
 
 

@@ -70,6 +70,7 @@ from astrocal_mcp.timeutil import (
 )
 
 __all__ = [
+    "HINT_DEFAULTS",
     "INSTRUCTIONS",
     "ClientSource",
     "Clock",
@@ -111,26 +112,28 @@ INSTRUCTIONS = (
 )
 
 # Parameter types: the descriptions are what the model reads to fill them in.
-EventTypeId = Annotated[
-    str | None,
-    Field(description="evt_… from list_event_types; default: the configured one."),
-]
-ZoneName = Annotated[
-    str | None, Field(description="IANA zone to show times in, e.g. Europe/Berlin.")
-]
-_INSTANT_TEXT = "With offset or zone: 2026-04-21T14:00+02:00, 2026-04-21T14:00[Europe/Berlin]."
+# They are sent on every tools/list, so each is a few words; the conventions they share (IANA
+# zones, times with an offset) are also in INSTRUCTIONS.
+EventTypeId = Annotated[str | None, Field(description="evt_… from list_event_types.")]
+ZoneName = Annotated[str | None, Field(description="IANA, e.g. Europe/Berlin.")]
+_INSTANT_TEXT = "With offset or [zone], e.g. 2026-04-21T14:00+02:00."
 Instant = Annotated[str, Field(description=_INSTANT_TEXT)]
-BookingId = Annotated[str, Field(description="Booking id (bk_…).")]
-HoldId = Annotated[str, Field(description="Hold id (hold_…) from hold_slot.")]
-InviteeName = Annotated[str, Field(description="Invitee's full name.")]
-InviteeEmail = Annotated[str, Field(description="Invitee's email; the invite goes here.")]
-Duration = Annotated[int | None, Field(description="Minutes, one of the event type's durations.")]
-HostId = Annotated[
-    str | None,
-    Field(description="Team event types: only this host (host_…)."),
-]
+BookingId = Annotated[str, Field(description="bk_…")]
+HoldId = Annotated[str, Field(description="hold_… from hold_slot.")]
+InviteeName = Annotated[str, Field(description="Full name.")]
+InviteeEmail = Annotated[str, Field(description="Gets the invite.")]
+Duration = Annotated[int | None, Field(description="Minutes, one of the event type's.")]
+HostId = Annotated[str | None, Field(description="Team: only this host (host_…).")]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+# What a client assumes of a hint that is not sent (the MCP spec's defaults); _tools() sends only
+# the hints that differ, so the annotations above stay complete and the tool list stays short.
+HINT_DEFAULTS = {
+    "read_only_hint": False,
+    "destructive_hint": True,
+    "idempotent_hint": False,
+    "open_world_hint": True,
+}
 _CHANGES_BOOKING = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
 )
@@ -239,19 +242,12 @@ def outputs_zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-_TimeZone = Annotated[
-    str | None,
-    Field(description="IANA zone for dates and times, e.g. Europe/Berlin."),
-]
-
-
 @_tool("Current time", READ_ONLY)
 def get_current_time(
     ctx: Ctx,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, CurrentTime]:
-    """Now in a zone (default UTC): date, time, weekday, offset. Call it before turning 'today' or
-    'next Tuesday' into dates."""
+    """Now in a zone (default UTC); use it to turn 'today' or 'next Tuesday' into dates."""
     zone = _zone_or_none(time_zone) or ZoneInfo("UTC")
     now = _deps(ctx).clock()
     here = describe_instant(now, zone)
@@ -285,8 +281,8 @@ async def _fetch_event_types(deps: ToolDeps) -> EventTypeList:
 
 @_tool("List event types", READ_ONLY)
 async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]:
-    """Bookable event types and their questions; pass an id as event_type_id. Teams add host_ids
-    and assignment (collective: all attend; round_robin: one)."""
+    """Bookable event types and their questions; teams: collective (all attend) or round_robin
+    (one)."""
     result = await _fetch_event_types(_deps(ctx))
     return _result(result, render.render_event_types(result))
 
@@ -294,12 +290,10 @@ async def list_event_types(ctx: Ctx) -> Annotated[CallToolResult, EventTypeList]
 @_tool("List hosts", READ_ONLY)
 async def list_hosts(
     ctx: Ctx,
-    external_id: Annotated[
-        str | None, Field(description="The app's own id for a person; finds that host.")
-    ] = None,
+    external_id: Annotated[str | None, Field(description="The app's own id for the host.")] = None,
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, HostList]:
-    """List hosts, the people whose time is booked (id, name, zone, external_id)."""
+    """The people whose time is booked."""
     page = await _page(
         _deps(ctx),
         "list_hosts",
@@ -342,14 +336,14 @@ async def _why_none(
 async def check_availability(
     ctx: Ctx,
     start_date: Annotated[str, Field(description="YYYY-MM-DD.")],
-    end_date: Annotated[str, Field(description="YYYY-MM-DD, inclusive; at most 62 days on.")],
+    end_date: Annotated[str, Field(description="Inclusive; at most 62 days on.")],
     event_type_id: EventTypeId = None,
-    time_zone: _TimeZone = None,
+    time_zone: ZoneName = None,
     duration: Duration = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, AvailabilityResult]:
-    """Every open slot between two dates, by local day as HH:MM starts; start_time = date + 'T' +
-    HH:MM + the day's offset. Teams name the free hosts."""
+    """Open slots by local day as HH:MM starts; start_time = date + 'T' + HH:MM + the day's
+    offset."""
     deps = _deps(ctx)
     first = _checked(lambda: parse_date(start_date, param="start_date"))
     last = _checked(lambda: parse_date(end_date, param="end_date"))
@@ -390,11 +384,10 @@ async def explain_availability(
     ctx: Ctx,
     start_time: Instant,
     event_type_id: EventTypeId = None,
-    time_zone: _TimeZone = None,
+    time_zone: ZoneName = None,
     host_id: HostId = None,
 ) -> Annotated[CallToolResult, Explanation]:
-    """Why a start time can or cannot be booked: reasons, working hours, the nearest open slots
-    before and after."""
+    """Why a start time can or cannot be booked, and the nearest open slots."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
     asked = _zone_or_none(time_zone)
@@ -490,29 +483,25 @@ async def create_booking(
     ctx: Ctx,
     invitee_name: InviteeName,
     invitee_email: InviteeEmail,
-    start_time: Annotated[
-        str | None, Field(description=f"{_INSTANT_TEXT} Not needed with hold_id.")
-    ] = None,
-    hold_id: Annotated[str | None, Field(description="Book this hold_slot hold.")] = None,
+    start_time: Annotated[str | None, Field(description=f"{_INSTANT_TEXT} Or hold_id.")] = None,
+    hold_id: Annotated[str | None, Field(description="A hold_slot hold to book.")] = None,
     event_type_id: EventTypeId = None,
     time_zone: Annotated[
         str | None,
-        Field(description="Invitee's IANA zone; default: the zone in start_time."),
+        Field(description="Invitee's IANA zone; default: start_time's."),
     ] = None,
-    notes: Annotated[str | None, Field(description="Anything the host should know.")] = None,
+    notes: Annotated[str | None, Field(description="For the host.")] = None,
     host_id: Annotated[
         str | None,
-        Field(
-            description="Round robin: this host of the slot's host_ids; default: the rule picks."
-        ),
+        Field(description="Round robin: one of the slot's host_ids."),
     ] = None,
     answers: Annotated[
         dict[str, Any] | None,
-        Field(description="By question key; list_event_types shows the questions."),
+        Field(description="By question key (list_event_types)."),
     ] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Book a start_time from check_availability, or a hold; the invitee gets an email invite.
-    The same arguments again return the same booking, never a second one."""
+    """Book a start from check_availability, or a hold; the invitee is emailed. A retry returns the
+    same booking."""
     deps = _deps(ctx)
     hold = (hold_id or "").strip()
     if start_time is None and not hold:
@@ -603,8 +592,7 @@ async def hold_slot(
     time_zone: ZoneName = None,
     ttl_seconds: Annotated[int | None, Field(description="60–1800, default 600.")] = None,
 ) -> Annotated[CallToolResult, HoldInfo]:
-    """Reserve a start_time while you ask the person; then create_booking with hold_id, or
-    release_hold."""
+    """Reserve a start while you ask the person; then create_booking with hold_id, or release_hold."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(start_time, param="start_time"))
     asked = _zone_or_none(time_zone)
@@ -626,7 +614,7 @@ async def hold_slot(
 
 @_tool("Release a hold", _CHANGES_BOOKING)
 async def release_hold(ctx: Ctx, hold_id: HoldId) -> Annotated[CallToolResult, HoldInfo]:
-    """Give a held slot back at once. Releasing twice is safe."""
+    """Give a held slot back. Releasing twice is safe."""
     deps = _deps(ctx)
     async with deps.clients() as client:
         try:
@@ -651,14 +639,14 @@ async def join_waitlist(
     ctx: Ctx,
     invitee_name: InviteeName,
     invitee_email: InviteeEmail,
-    start_time: Annotated[str | None, Field(description=f"A taken start. {_INSTANT_TEXT}")] = None,
-    date: Annotated[str | None, Field(description="Or any start this day, YYYY-MM-DD.")] = None,
+    start_time: Annotated[str | None, Field(description=_INSTANT_TEXT)] = None,
+    date: Annotated[str | None, Field(description="Or a day, YYYY-MM-DD.")] = None,
     event_type_id: EventTypeId = None,
     host_id: HostId = None,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, WaitlistInfo]:
-    """Queue the invitee for a taken start_time (or a date); when it frees they get a hold and an
-    email to confirm. check_waitlist follows it."""
+    """Queue the invitee for a taken start (or day); when it frees they get a hold and an email to
+    confirm."""
     deps = _deps(ctx)
     if (start_time is None) == (date is None):
         raise ToolError("Give exactly one of start_time (one start) and date (any start that day).")
@@ -695,8 +683,7 @@ async def check_waitlist(
     invitee_email: Annotated[str | None, Field(description="Or this invitee's entries.")] = None,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, WaitlistList]:
-    """A waitlist entry's status (position, or the hold it was promoted with), or an invitee's
-    entries."""
+    """An entry's status (position, or its hold once promoted), or an invitee's entries."""
     deps = _deps(ctx)
     asked = _zone_or_none(time_zone)
     async with deps.clients() as client:
@@ -723,7 +710,7 @@ async def check_waitlist(
 async def get_booking(
     ctx: Ctx, booking_id: BookingId, time_zone: ZoneName = None
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """One booking by id, with its status, local time, invitee, host(s) and the invitee's links."""
+    """One booking, with the invitee's own links."""
     deps = _deps(ctx)
     asked = _zone_or_none(time_zone)
     async with deps.clients() as client:
@@ -743,17 +730,16 @@ def _day_start(day: date, zone: tzinfo) -> datetime:
 async def list_bookings(
     ctx: Ctx,
     status: Literal["confirmed", "cancelled"] | None = None,
-    invitee_email: Annotated[str | None, Field(description="Only this invitee's bookings.")] = None,
-    start_date: Annotated[str | None, Field(description="From this day, YYYY-MM-DD.")] = None,
-    end_date: Annotated[str | None, Field(description="To this day, inclusive.")] = None,
-    time_zone: _TimeZone = None,
-    event_type_id: Annotated[str | None, Field(description="Only this event type.")] = None,
-    host_id: Annotated[str | None, Field(description="Only this host (host_…).")] = None,
+    invitee_email: Annotated[str | None, Field(description="Only this invitee's.")] = None,
+    start_date: Annotated[str | None, Field(description="YYYY-MM-DD.")] = None,
+    end_date: Annotated[str | None, Field(description="Inclusive.")] = None,
+    time_zone: ZoneName = None,
+    event_type_id: Annotated[str | None, Field(description="evt_…")] = None,
+    host_id: Annotated[str | None, Field(description="host_…")] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.")] = None,
 ) -> Annotated[CallToolResult, BookingList]:
-    """Find bookings by invitee email, days (in time_zone, default UTC), status, event type or host;
-    soonest first."""
+    """Find bookings, soonest first; days are in time_zone (default UTC)."""
     deps = _deps(ctx)
     asked = _zone_or_none(time_zone)
     day_zone = asked or ZoneInfo("UTC")
@@ -793,12 +779,11 @@ async def reschedule_booking(
     reason: Annotated[str | None, Field(description="Shown to the invitee.")] = None,
     reassign: Annotated[
         bool | None,
-        Field(description="Round robin: if its host is busy then, move it to another free host."),
+        Field(description="Round robin: to a free host if its own is busy."),
     ] = None,
     time_zone: ZoneName = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Move a booking to a new open start (same length, same id, same host unless reassign);
-    the invitee is notified."""
+    """Move a booking to a new open start (same id and length); the invitee is notified."""
     deps = _deps(ctx)
     start = _checked(lambda: parse_instant(new_start_time, param="new_start_time"))
     asked = _zone_or_none(time_zone)
@@ -830,7 +815,7 @@ async def cancel_booking(
     booking_id: BookingId,
     reason: Annotated[str | None, Field(description="Shown to the invitee.")] = None,
 ) -> Annotated[CallToolResult, BookingInfo]:
-    """Cancel a booking; the slot frees up and the invitee is notified. Cancelling twice is safe."""
+    """Cancel a booking; the invitee is notified. Cancelling twice is safe."""
     deps = _deps(ctx)
     args: dict[str, Any] = {"reason": reason} if reason else {}
     async with deps.clients() as client:
@@ -928,7 +913,7 @@ def _shared_outputs(tool: Tool) -> dict[str, Any] | None:
     defs = schema.get("$defs", {})
     for shape, owner in _SHAPE_OWNERS.items():
         if shape in defs and owner != name:
-            defs[shape] = {"type": "object", "description": f"As in {owner}'s output."}
+            defs[shape] = {"description": f"As {owner}'s output."}
     return inline_defs(schema)
 
 
@@ -936,7 +921,10 @@ def _tools() -> list[Tool]:
     made: list[Tool] = []
     for fn, title, hints in _TOOLS:
         description = " ".join(inspect.cleandoc(fn.__doc__ or "").split())
-        tool = AgentTool.from_function(fn, title=title, description=description, annotations=hints)
+        sent = {k: v for k, v in hints.model_dump().items() if HINT_DEFAULTS.get(k) != v}
+        tool = AgentTool.from_function(
+            fn, title=title, description=description, annotations=ToolAnnotations(**sent)
+        )
         # Optional inputs are plain types: an absent argument says what null would, in fewer tokens.
         compact_schema(tool.parameters, omit_nulls=True)
         tool.fn_metadata.output_schema = _shared_outputs(tool)
