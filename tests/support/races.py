@@ -4,6 +4,7 @@ counted by status, and two real uvicorn server processes sharing one PostgreSQL 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -105,11 +106,13 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
     return proc, f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+@contextlib.contextmanager
+def server_processes(
+    app: FastAPI, clock: FixedClock, tmp: Path, count: int = 2
+) -> Iterator[list[str]]:
+    """``count`` real uvicorn server processes on ``app``'s database (SQLite file or PostgreSQL),
+    clocks pinned to ``clock``; yields their URLs."""
     settings = app.state.astrocal.settings
-    if app.state.astrocal.db.dialect != "postgresql":
-        pytest.skip("scale-out (several server processes) needs PostgreSQL")
     env = {
         **os.environ,
         "ASTROCAL_DATABASE_URL": settings.database_url,
@@ -120,7 +123,7 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
         "ASTROCAL_PLANS": '{"unlimited": {"requests_per_minute": 100000},'
         ' "tight": {"requests_per_minute": 6}}',
     }
-    servers = [_spawn(tmp_path, env, f"server{i}") for i in range(2)]
+    servers = [_spawn(tmp, env, f"server{i}") for i in range(count)]
     try:
         yield [url for _, url in servers]
     finally:
@@ -132,3 +135,11 @@ def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[lis
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture
+def two_servers(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("scale-out (several server processes) needs PostgreSQL")
+    with server_processes(app, clock, tmp_path) as urls:
+        yield urls
