@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from astrocal_server.api.deps import refuse_nul_params
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.errors import install_error_handlers
 from astrocal_server.api.middleware import (
     BodySizeLimitMiddleware,
@@ -63,6 +64,10 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        default_response_class=JSONResponse,
+        # No OpenTelemetry from FastAPI itself: its per-request check of the global providers
+        # costs every request, and the server logs with request ids instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     for router in ROUTERS:

@@ -92,8 +92,8 @@ async def test_a_key_revoked_by_another_process_is_refused_on_the_next_request(
 ) -> None:
     owner = bearer(account.live_key.secret)
     async with (
-        httpx.AsyncClient(base_url=two_processes[0], timeout=30) as first,
-        httpx.AsyncClient(base_url=two_processes[1], timeout=30) as second,
+        httpx.AsyncClient(base_url=two_processes[0], timeout=120) as first,
+        httpx.AsyncClient(base_url=two_processes[1], timeout=120) as second,
     ):
         created = await second.post(
             "/v1/api_keys", headers=owner, json={"name": "doomed", "mode": "live"}
@@ -117,8 +117,8 @@ async def test_an_account_change_by_another_process_shows_on_the_next_request(
     owner = bearer(account.live_key.secret)
     template = "https://book.example.com/manage/{token}"
     async with (
-        httpx.AsyncClient(base_url=two_processes[0], timeout=30) as first,
-        httpx.AsyncClient(base_url=two_processes[1], timeout=30) as second,
+        httpx.AsyncClient(base_url=two_processes[0], timeout=120) as first,
+        httpx.AsyncClient(base_url=two_processes[1], timeout=120) as second,
     ):
         before = await first.get("/v1/account", headers=owner)
         assert before.status_code == 200, before.text

@@ -16,11 +16,11 @@ the generation on when it commits, so every process drops its entries before its
 - **PostgreSQL**: each process holds one ``LISTEN astrocal_auth`` connection (entered by
   :func:`key_cache_lifespan`); the changing transaction runs ``pg_notify``, which PostgreSQL
   delivers to every listener at commit (never for a rolled-back change). A process moves its
-  generation on when a notification arrives; it trusts no entry while its listener socket holds
-  unread data, and the changing request answers only once its own listener has heard the
-  notification (at most a second), so by then the other listeners, signalled at the same commit,
-  have it too. While the listener is down (not started, connection lost, reconnecting) the
-  generation is unknown and every request reads the database, as before.
+  generation on when a notification arrives, and the changing request answers only once its own
+  listener has heard the notification (at most a second): PostgreSQL signals every listener at
+  the same commit, so by the time anyone can act on the answer the other processes have the news
+  too. While the listener is down (not started, connection lost, reconnecting) the generation is
+  unknown and every request reads the database, as before.
 
 Fallback: an entry is also dropped after :data:`MAX_AGE_SECONDS`, which bounds staleness if a
 process dies between a commit and its generation bump (SQLite) or a notification is lost in a
@@ -35,7 +35,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import select
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -141,7 +140,6 @@ class NotifyGeneration:
         self.dsn = dsn
         self._value = 0
         self._conn: Any = None  # the asyncpg connection that LISTENs
-        self._fd: int | None = None
         self._waiting: dict[str, asyncio.Future[None]] = {}
         self.listening = asyncio.Event()  # set once the first LISTEN is in place
 
@@ -149,14 +147,6 @@ class NotifyGeneration:
         conn = self._conn
         if conn is None or conn.is_closed():
             return None
-        if self._fd is not None:
-            # Bytes not read yet may be a notification: trust nothing until they are processed.
-            try:
-                readable, _, _ = select.select([self._fd], [], [], 0)
-            except (OSError, ValueError):
-                return None
-            if readable:
-                return None
         return self._value
 
     async def announce(self, session: AsyncSession) -> str | None:
@@ -200,14 +190,12 @@ class NotifyGeneration:
                 await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             self._value += 1  # anything may have changed while nobody listened
-            self._fd = _socket_fd(conn)
             self._conn = conn
             self.listening.set()
             try:
                 await lost.wait()
             finally:
                 self._conn = None
-                self._fd = None
                 with contextlib.suppress(Exception):
                     await asyncio.shield(conn.close(timeout=1))
             logger.warning("auth cache listener: connection lost; reconnecting")
@@ -218,15 +206,6 @@ class NotifyGeneration:
         conn.add_termination_listener(lambda _c: lost.set())
         await conn.add_listener(CHANNEL, self._on_notify)
         return conn
-
-
-def _socket_fd(conn: Any) -> int | None:
-    transport = getattr(conn, "_transport", None)
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    try:
-        return int(sock.fileno()) if sock is not None else None
-    except (OSError, ValueError):
-        return None
 
 
 def generation_for(url: str) -> Generation:
@@ -265,6 +244,19 @@ class KeyCache:
             self._entries.clear()
             self._seen = current
         return current
+
+    async def recall(self, digest: str) -> tuple[tuple[ApiKey, Account] | None, int | None]:
+        """The cached key and account for ``digest`` (or None), and the generation a database
+        lookup must run under."""
+        generation = self.begin()
+        hit = self.get(digest, generation)
+        if hit is not None and isinstance(self.generation, NotifyGeneration):
+            # A notification read off its socket in the same loop pass as this request is
+            # delivered by a callback queued alongside this task: let it run first, then look again.
+            await asyncio.sleep(0)
+            generation = self.begin()
+            hit = self.get(digest, generation)
+        return hit, generation
 
     def get(self, digest: str, generation: int | None) -> tuple[ApiKey, Account] | None:
         if generation is None:

@@ -225,8 +225,7 @@ async def recognise(
     lookup that does reach the database; otherwise one is opened for it."""
     digest = hash_secret(secret)
     cache = state.key_cache
-    generation = cache.begin()
-    hit = cache.get(digest, generation)
+    hit, generation = await cache.recall(digest)
     if hit is not None:
         return hit
     if conn is not None:
