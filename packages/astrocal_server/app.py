@@ -20,7 +20,6 @@ from astrocal_server.api.errors import install_error_handlers
 from astrocal_server.api.middleware import (
     BodySizeLimitMiddleware,
     IdempotencyMiddleware,
-    RateLimitHeadersMiddleware,
     RequestContextMiddleware,
 )
 from astrocal_server.availability import ExternalBusySource
@@ -74,7 +73,6 @@ def create_app(
         app.include_router(router, dependencies=[Depends(refuse_nul_params)])
     mount_static(app)  # the pages' stylesheet and script, and /docs' Redoc bundle
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost
     return app

@@ -9,9 +9,10 @@ Two kinds of bucket:
 - **A client address** (:func:`check_address`): the unauthenticated routes that do work (signup,
   the OAuth callback) have no key to count against; they count per client address and action.
 
-Counters live in process memory when the database is SQLite (one server process owns the file) and
-in the ``rate_limit_counters`` table on PostgreSQL, where one atomic upsert per request makes the
-limit global across every process sharing the database.
+Counters live in process memory when the database is SQLite (one server process owns the file; a
+second process on the same file would count its own requests apart), so counting adds no write to
+a request there; on PostgreSQL they live in the ``rate_limit_counters`` table, where one atomic
+upsert per request makes the limit global across every process sharing the database.
 
 The HTTP edge (``api/ratelimit.py``) turns the :class:`RateLimitStatus` into ``RateLimit-*``
 headers and a 429 with ``Retry-After``.
