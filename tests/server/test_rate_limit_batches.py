@@ -1,6 +1,5 @@
 """On PostgreSQL a large request budget is counted in batches while far from its limit (one
-upsert per :data:`~astrocal_server.ratelimit.BATCH` hits per process) and exactly near it; small
-budgets, which the other rate-limit tests drive, are written on every request. Near the limit a
+upsert per :data:`~astrocal_server.ratelimit.BATCH` hits per process); small budgets, which the other rate-limit tests drive, are written on every request. Near the limit a
 process learns the shared count again within one batch of its own hits."""
 
 from __future__ import annotations
