@@ -119,16 +119,24 @@ class DatabaseCounterStore:
         self, bucket: str, expires_at: datetime, *, now: datetime, limit: int | None = None
     ) -> int:
         held = self._held.get(bucket)
-        if limit is not None and limit >= BATCH_FROM_LIMIT and held is not None:
+        batched = limit is not None and limit >= BATCH_FROM_LIMIT
+        if batched and held is not None:
             known, pending, _ = held
             estimate = known + pending + 1
-            if pending + 1 < BATCH and estimate <= limit // 2:
+            if pending + 1 < BATCH and limit is not None and estimate <= limit // 2:
                 self._held[bucket] = (known, pending + 1, expires_at)
                 return estimate
-        add = (held[1] if held is not None else 0) + 1
+        add = 1
+        if held is not None:
+            # Taken out before the write: a concurrent request must not send them a second time.
+            add += held[1]
+            self._held[bucket] = (held[0], 0, expires_at)
         count = await self._add(bucket, expires_at, add, now=now)
-        if limit is not None and limit >= BATCH_FROM_LIMIT:
-            self._held[bucket] = (count, 0, expires_at)
+        if batched:
+            # Hits held back by other requests while this one wrote stay held.
+            later = self._held.get(bucket)
+            known, pending = (max(count, later[0]), later[1]) if later is not None else (count, 0)
+            self._held[bucket] = (known, pending, expires_at)
         return count
 
     async def _add(self, bucket: str, expires_at: datetime, add: int, *, now: datetime) -> int:

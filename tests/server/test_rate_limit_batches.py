@@ -4,6 +4,7 @@ process learns the shared count again within one batch of its own hits."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -61,3 +62,20 @@ async def test_a_small_budget_is_written_on_every_hit(app: FastAPI, clock: Fixed
     for n in range(1, 4):
         assert await store.hit("s", now + timedelta(minutes=1), now=now, limit=6) == n
         assert await _stored(app, "s") == n
+
+
+async def test_concurrent_requests_never_count_a_held_hit_twice(
+    app: FastAPI, clock: FixedClock
+) -> None:
+    db = app.state.astrocal.db
+    if db.dialect != "postgresql":
+        pytest.skip("the shared counters are PostgreSQL's; SQLite counts in memory")
+    now = clock.now()
+    end = now + timedelta(minutes=1)
+    store = DatabaseCounterStore(db)
+    hits = 5 * BATCH
+    counts = await asyncio.gather(
+        *(store.hit("c", end, now=now, limit=BATCH_FROM_LIMIT) for _ in range(hits))
+    )
+    assert max(counts) <= hits
+    assert await _stored(app, "c") <= hits
