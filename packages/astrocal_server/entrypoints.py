@@ -37,6 +37,7 @@ __all__ = [
     "migrate",
     "run_worker",
     "serve",
+    "server_fast_paths",
 ]
 
 
@@ -108,9 +109,30 @@ def serve(settings: Settings, *, host: str, port: int, echo: Callable[[str], Any
         echo(_first_run_summary(first, base_url, next_weekday(clock.now().date()).isoformat()))
     else:
         echo(_KNOWN_DATABASE)
+    loop, http, encoder = server_fast_paths()
+    echo(f"Event loop: {loop}; HTTP parser: {http}; JSON encoder: {encoder}\n")
     echo(f"API reference: {base_url}/docs\n")
     app = create_app(settings.with_overrides(migrate_on_start=False), clock=clock)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", proxy_headers=False, loop=loop, http=http
+    )
+
+
+def server_fast_paths() -> tuple[str, str, str]:
+    """uvicorn's event loop and HTTP parser and the responses' JSON encoder: uvloop, httptools
+    and orjson when installed (the ``speed`` extra), else the pure-Python asyncio loop, h11 and
+    json, which serve the same app the same way (``api/encoding.py`` makes the same choice)."""
+    from importlib.util import find_spec
+
+    def available(name: str) -> bool:
+        try:
+            return find_spec(name) is not None
+        except (ImportError, ValueError):  # a module blocked or half-installed counts as absent
+            return False
+
+    loop = "uvloop" if available("uvloop") else "asyncio"
+    http = "httptools" if available("httptools") else "h11"
+    return loop, http, "orjson" if available("orjson") else "json"
 
 
 async def run_worker(settings: Settings, *, once: bool = False, concurrency: int = 32) -> int:

@@ -18,6 +18,7 @@ from astrocal_server.config import Settings
 from astrocal_server.storage.db import Database
 
 if TYPE_CHECKING:
+    from astrocal_server.accounts.keycache import KeyCache
     from astrocal_server.availability import ExternalBusySource
     from astrocal_server.calendars.connections import CalendarService
     from astrocal_server.crypto import SecretBox
@@ -67,6 +68,13 @@ class AppState:
         if self.db.dialect == "postgresql":
             return DatabaseCounterStore(self.db)
         return MemoryCounterStore()
+
+    @cached_property
+    def key_cache(self) -> KeyCache:
+        """Keys this process recognised, forgotten at once when any process changes one."""
+        from astrocal_server.accounts.keycache import KeyCache, generation_for
+
+        return KeyCache(generation_for(self.db.url))
 
     @cached_property
     def calendars(self) -> CalendarService:

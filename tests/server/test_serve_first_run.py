@@ -53,12 +53,23 @@ def _wait_until_ready(base_url: str, process: subprocess.Popen[str]) -> None:
     raise AssertionError("serve did not become ready within 30 s")
 
 
-@pytest.fixture
-def fresh_serve(tmp_path: Path) -> Iterator[tuple[str, str]]:
+# The same ``astrocal serve`` with the optional fast paths (uvloop, httptools, orjson) made
+# unimportable: the pure-Python fallback must serve the first run just the same.
+PURE_PYTHON = (
+    "import sys; sys.modules.update(dict.fromkeys(('uvloop', 'httptools', 'orjson'))); "
+    "from astrocal_cli.__main__ import main; sys.argv[0] = 'astrocal'; main()"
+)
+
+
+@pytest.fixture(params=["installed", "pure-python"])
+def fresh_serve(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASTROCAL_")}
+    command = (
+        [str(ASTROCAL)] if request.param == "installed" else [sys.executable, "-c", PURE_PYTHON]
+    )
     process = subprocess.Popen(
-        [str(ASTROCAL), "serve", "--port", str(port)],
+        [*command, "serve", "--port", str(port)],
         cwd=tmp_path,  # no configuration at all: ./astrocal.db in the working directory
         env=env,
         stdout=subprocess.PIPE,
@@ -67,6 +78,8 @@ def fresh_serve(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     try:
         banner = _read_banner(process)
+        if request.param == "pure-python":
+            assert "Event loop: asyncio; HTTP parser: h11; JSON encoder: json" in banner, banner
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_ready(base_url, process)
         yield base_url, banner

@@ -5,12 +5,13 @@ counted by status (and error code), and two real uvicorn server processes sharin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,10 +129,12 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
     return proc, f"http://127.0.0.1:{port}"
 
 
-@contextmanager
-def server_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
-    """Two uvicorn processes of the app on ``app``'s database, their clocks pinned at
-    ``clock.now()``; their base URLs."""
+@contextlib.contextmanager
+def server_processes(
+    app: FastAPI, clock: FixedClock, tmp: Path, count: int = 2
+) -> Iterator[list[str]]:
+    """``count`` real uvicorn server processes on ``app``'s database (SQLite file or PostgreSQL),
+    clocks pinned to ``clock``; yields their URLs."""
     settings = app.state.astrocal.settings
     env = {
         **os.environ,
@@ -143,7 +146,7 @@ def server_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterato
         "ASTROCAL_PLANS": '{"unlimited": {"requests_per_minute": 100000},'
         ' "tight": {"requests_per_minute": 6}}',
     }
-    servers = [_spawn(tmp_path, env, f"server{i}") for i in range(2)]
+    servers = [_spawn(tmp, env, f"server{i}") for i in range(count)]
     try:
         yield [url for _, url in servers]
     finally:

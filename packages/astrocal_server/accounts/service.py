@@ -25,6 +25,7 @@ from typing import Literal
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from astrocal_server.accounts.keycache import changing_keys
 from astrocal_server.accounts.plans import Usage, check_api_key_limit, usage_of
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
@@ -57,6 +58,7 @@ __all__ = [
     "issue_api_key",
     "list_api_keys",
     "open_account",
+    "recognise",
     "revoke_api_key",
     "sign_up",
     "touch_key",
@@ -176,7 +178,12 @@ async def find_api_key(
 
     Returns detached instances read with a Core query (authentication runs on every request).
     """
-    digest = hash_secret(secret)
+    return await _find_by_digest(conn, hash_secret(secret))
+
+
+async def _find_by_digest(
+    conn: AsyncConnection | AsyncSession, digest: str
+) -> tuple[ApiKey, Account] | None:
     rows = await fetch_all(conn, _KEY_BY_HASH, {"digest": digest})
     if not rows:
         return None
@@ -193,7 +200,10 @@ async def authenticate(conn: AsyncConnection | AsyncSession, secret: str) -> tup
 
     Raises :class:`~astrocal_server.errors.AuthenticationFailed` for an unknown or revoked key.
     """
-    found = await find_api_key(conn, secret)
+    return _active(await find_api_key(conn, secret), secret)
+
+
+def _active(found: tuple[ApiKey, Account] | None, secret: str) -> tuple[ApiKey, Account]:
     if found is None:
         raise AuthenticationFailed(
             "invalid_api_key",
@@ -205,6 +215,27 @@ async def authenticate(conn: AsyncConnection | AsyncSession, secret: str) -> tup
             "api_key_revoked",
             f"The API key {key.prefix}… was revoked; use another key or create a new one.",
         )
+    return key, account
+
+
+async def recognise(
+    state: AppState, secret: str, conn: AsyncConnection | None = None
+) -> tuple[ApiKey, Account]:
+    """:func:`authenticate` through this process's key cache (``accounts/keycache.py``): a key
+    recognised under the current auth generation costs no query. ``conn``, if given, serves a
+    lookup that does reach the database; otherwise one is opened for it."""
+    digest = hash_secret(secret)
+    cache = state.key_cache
+    hit, generation = await cache.recall(digest)
+    if hit is not None:
+        return hit
+    if conn is not None:
+        found = await _find_by_digest(conn, digest)
+    else:
+        async with state.db.connect_read() as own:
+            found = await _find_by_digest(own, digest)
+    key, account = _active(found, secret)
+    cache.put(digest, key, account, generation)
     return key, account
 
 
@@ -277,7 +308,7 @@ async def update_account(state: AppState, caller: Caller, changes: AccountUpdate
     """Change the settings sent (``changes`` already checked); the others stay as they are. The
     link template applies to every invitee link shown from then on, old bookings' included."""
     sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
-    async with state.db.write() as session:
+    async with changing_keys(state) as session:  # cached callers carry the account
         account = await session.get_one(Account, caller.account_id)
         if "invitee_url_template" in sent:
             account.invitee_url_template = sent["invitee_url_template"]
@@ -315,8 +346,9 @@ async def list_api_keys(state: AppState, caller: Caller, page: PageRequest) -> P
 
 
 async def revoke_api_key(state: AppState, caller: Caller, key_id: str) -> ApiKey:
-    """Revoke one of the caller's visible keys; revoking a revoked key changes nothing."""
-    async with state.db.write() as session:
+    """Revoke one of the caller's visible keys; revoking a revoked key changes nothing.
+    Every process refuses the key from its next request on (``accounts/keycache.py``)."""
+    async with changing_keys(state) as session:
         key = await session.scalar(
             select(ApiKey).where(
                 ApiKey.id == key_id,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
 from astrocal_server.accounts import service
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.routes import body_route, operation
 from astrocal_server.contract.requests import AccountCreate, AccountUpdate
 from astrocal_server.invitee.links import check_url_template

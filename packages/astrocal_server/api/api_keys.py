@@ -7,11 +7,11 @@ test-mode keys).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from astrocal_server.accounts import service
 from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.routes import list_route, object_route, operation
 from astrocal_server.contract.requests import ApiKeyCreate
 from astrocal_server.serialize.accounts import api_key_to_api

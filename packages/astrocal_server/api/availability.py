@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import MISSING
 
 from astrocal_server.api.body import check_field, parse_form_or_json, validate_document
@@ -22,6 +21,7 @@ from astrocal_server.api.deps import (
     ReadConnDep,
     StateDep,
 )
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.params import is_event_type_id, parse_start
 from astrocal_server.api.routes import operation
 from astrocal_server.availability import service

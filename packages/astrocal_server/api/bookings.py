@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import MISSING
 
 from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
 from astrocal_server.api.routes import operation
 from astrocal_server.bookings import service

@@ -15,11 +15,12 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from astrocal_server.api import ratelimit
 from astrocal_server.api.body import load_json_object, parse_json_body
 from astrocal_server.api.deps import CallerDep, StateDep
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.errors import ApiError
 from astrocal_server.api.routes import delete_route, list_route, object_route, operation
 from astrocal_server.calendars import oauth, service

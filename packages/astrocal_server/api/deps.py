@@ -1,7 +1,7 @@
 """FastAPI dependencies: the app state, the database, the clock, the settings and the caller.
 
 The caller dependency reads the ``Authorization: Bearer`` header here and leaves recognising the
-key to the accounts service; then it counts the request against the rate limit of the key's
+key to the accounts service (through its per-process key cache: ``accounts/keycache.py``); then it counts the request against the rate limit of the key's
 account and mode (``api/ratelimit.py``) and, for a POST, claims its ``Idempotency-Key`` (``api/idempotency.py``).
 """
 
@@ -77,10 +77,10 @@ ReadConnDep = Annotated[ReadConnection, Depends(get_read_conn)]
 
 
 async def get_caller(request: Request) -> Caller:
-    """The authenticated caller; the connection used to check the key is released at once,
-    so a route that then writes never holds two connections."""
-    async with get_db(request).connect_read() as conn:
-        key, account = await _authenticate(request, conn)
+    """The authenticated caller. A key this process already knows costs no query
+    (``accounts/keycache.py``); otherwise the connection that checks it is released at once, so a
+    route that then writes never holds two connections."""
+    key, account = await _authenticate(request)
     return await _caller(request, key, account)
 
 
@@ -90,13 +90,13 @@ async def get_caller_without_idempotency(request: Request) -> Caller:
     Like :func:`get_caller` (key check, rate limit) but an ``Idempotency-Key`` claims nothing and
     the request body is left unread, for the handler that streams it.
     """
-    async with get_db(request).connect_read() as conn:
-        key, account = await _authenticate(request, conn)
+    key, account = await _authenticate(request)
     return await _caller(request, key, account, idempotent=False)
 
 
 async def get_read_caller(request: Request, conn: ReadConnDep) -> Caller:
-    """The authenticated caller, checked on the request's shared read connection.
+    """The authenticated caller; a key not in the cache is checked on the request's shared read
+    connection.
 
     For read-only routes (availability): one connection per request. Routes that write use
     :func:`get_caller` instead.
@@ -119,7 +119,9 @@ async def _caller(
     return caller
 
 
-async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey, Account]:
+async def _authenticate(
+    request: Request, conn: ReadConnection | None = None
+) -> tuple[ApiKey, Account]:
     """The key and account of the request's ``Authorization: Bearer sk_…`` header."""
     header = request.headers.get("authorization")
     if not header:
@@ -134,7 +136,7 @@ async def _authenticate(request: Request, conn: ReadConnection) -> tuple[ApiKey,
             "invalid_api_key",
             "The Authorization header must be `Bearer sk_live_…` or `Bearer sk_test_…`.",
         )
-    return await accounts.authenticate(conn, secret)
+    return await accounts.recognise(get_state(request), secret, conn)
 
 
 async def _touch(request: Request, key: ApiKey) -> None:

@@ -11,17 +11,16 @@ and wrong methods end up in the same shape; unexpected exceptions are answered b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
 from astrocal_server import errors
+from astrocal_server.api.encoding import JSONResponse, dumps
 from astrocal_server.ids import new_id
 
 __all__ = [
@@ -312,7 +311,7 @@ async def send_json(
     send: Send, status: int, document: Any, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
     """A whole JSON response from ASGI middleware, below any framework response class."""
-    body = json.dumps(document).encode()
+    body = dumps(document)
     await send(
         {
             "type": "http.response.start",

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 from starlette.datastructures import State
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from astrocal_server.api.deps import get_caller_without_idempotency
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.errors import domain_error_response, error_response
 from astrocal_server.errors import AstrocalError
 from astrocal_server.state import AppState

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from astrocal_server.api.deps import get_state
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.errors import Unavailable
 
 __all__ = ["find_openapi_file", "load_openapi", "router"]

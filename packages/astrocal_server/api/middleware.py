@@ -4,8 +4,10 @@ rate limit headers and idempotent responses.
 ``RequestContextMiddleware`` is the outermost layer: every request gets a request id (``X-Request-Id``
 in and out) and anything unexpected becomes a 500 envelope (or a retryable 503 when the database is
 unreachable or busy), logged with that id; a traceback never reaches the client.
-``RateLimitHeadersMiddleware`` and ``IdempotencyMiddleware`` finish what the caller dependency
-started (``api/ratelimit.py``, ``api/idempotency.py``).
+The same layer puts the ``RateLimit-*`` headers on every response of a request that was counted,
+and ``IdempotencyMiddleware`` stores or replays responses: both finish what the caller dependency
+started (``api/ratelimit.py``, ``api/idempotency.py``). Every layer is plain ASGI: no task and no
+copy of the body per request.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from astrocal_server.storage.outage import database_unavailable
 __all__ = [
     "BodySizeLimitMiddleware",
     "IdempotencyMiddleware",
-    "RateLimitHeadersMiddleware",
     "RequestContextMiddleware",
 ]
 
@@ -76,11 +77,7 @@ class RequestContextMiddleware(_HttpMiddleware):
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
-                headers.append((b"x-request-id", rid.encode("latin-1")))
-                message["headers"] = headers
+                message["headers"] = _edge_headers(scope, message.get("headers", []), rid)
             await send(message)
 
         try:
@@ -203,27 +200,24 @@ async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str
     await send_json(send, status, error, [(b"connection", b"close")])
 
 
-class RateLimitHeadersMiddleware(_HttpMiddleware):
-    """Adds ``RateLimit-*`` to every response of a request that was counted."""
+_RATE_LIMIT_NAMES = frozenset({b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset"})
+_REPLACED = _RATE_LIMIT_NAMES | {b"x-request-id"}
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status = ratelimit.status_of(scope)
-                if status is not None:
-                    names = {b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset"}
-                    headers = [
-                        (k, v) for k, v in message.get("headers", []) if k.lower() not in names
-                    ]
-                    headers.extend(
-                        (k.lower().encode("latin-1"), v.encode("latin-1"))
-                        for k, v in ratelimit.rate_limit_headers(status).items()
-                    )
-                    message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def _edge_headers(
+    scope: Scope, headers: list[tuple[bytes, bytes]], rid: str
+) -> list[tuple[bytes, bytes]]:
+    """A response's headers plus ``X-Request-Id`` and, for a request that was counted, the
+    ``RateLimit-*`` of its budget (replacing any the app set), built in one pass."""
+    status = ratelimit.status_of(scope)
+    out = [(k, v) for k, v in headers if k.lower() not in _REPLACED]
+    out.append((b"x-request-id", rid.encode("latin-1")))
+    if status is not None:
+        out.extend(
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in ratelimit.rate_limit_headers(status).items()
+        )
+    return out
 
 
 class IdempotencyMiddleware(_HttpMiddleware):

@@ -18,16 +18,18 @@ bodies) is a handler written out in the router.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.params import Depends as DependsParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.operations import OPERATIONS
 from astrocal_server.caller import Caller
 from astrocal_server.state import AppState
@@ -50,16 +52,36 @@ Body = TypeVar("Body", bound=BaseModel)
 def operation(
     router: APIRouter, operation_id: str, *, dependencies: Sequence[DependsParam] = ()
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as ``operation_id``'s route on ``router``."""
+    """Register the decorated handler as ``operation_id``'s route on ``router``.
+
+    A handler that returns a document (not a response) is answered with it rendered by the one
+    JSON encoder (``api/encoding.py``) and the operation's success status, directly: FastAPI's
+    generic pass over the document (``jsonable_encoder``, or a response model inferred from the
+    return annotation) would walk every value of every response once more."""
     method, path, status, idempotent = OPERATIONS[operation_id]
     checks = [Depends(validate_idempotency_key)] if idempotent else []
-    return router.api_route(
+    register = router.api_route(
         path,
         methods=[method],
         operation_id=operation_id,
         status_code=status,
+        response_model=None,
         dependencies=[*checks, *dependencies],
     )
+    success = status or 200
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def endpoint(*args: Any, **kwargs: Any) -> Response:
+            result = await handler(*args, **kwargs)
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(result, status_code=success)
+
+        register(endpoint)
+        return handler
+
+    return decorate
 
 
 def list_route(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
 from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
+from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.routes import body_route, delete_route, list_route, object_route, operation
 from astrocal_server.contract.requests import WebhookCreate, WebhookUpdate
 from astrocal_server.serialize.webhooks import (

@@ -1,0 +1,308 @@
+"""Recognising a known API key without a database query, and forgetting it at once everywhere.
+
+Every request presents a key; looking it up (key joined to account) was one query per request.
+:class:`KeyCache` keeps, per process, the active keys it has recognised (by the secret's SHA-256,
+never the secret) with their accounts. An entry is trusted only while the database's **auth
+generation** is the one it was read under; anything that changes what a key authenticates as
+(revoking a key, changing the account a caller carries) runs in :func:`changing_keys`, which moves
+the generation on when it commits, so every process drops its entries before its next request:
+
+- **SQLite** (a file): the generation is the size of a small file beside the database
+  (``<database>-auth``), to which :func:`changing_keys` appends one byte after the commit and
+  before the change's response is sent. Every lookup ``stat``\\s the file (a system call, no table
+  read, no lock), so a process sharing the database file sees the revocation on its very next
+  request. The size only grows, so two generations never look alike. An in-memory database is
+  one process: the generation is a counter in it.
+- **PostgreSQL**: each process holds one ``LISTEN astrocal_auth`` connection (entered by
+  :func:`key_cache_lifespan`); the changing transaction runs ``pg_notify``, which PostgreSQL
+  delivers to every listener at commit (never for a rolled-back change). A process moves its
+  generation on when a notification arrives, and the changing request answers only once its own
+  listener has heard the notification (at most a second): PostgreSQL signals every listener at
+  the same commit, so by the time anyone can act on the answer the other processes have the news
+  too. While the listener is down (not started, connection lost, reconnecting) the generation is
+  unknown and every request reads the database, as before.
+
+Fallback: an entry is also dropped after :data:`MAX_AGE_SECONDS`, which bounds staleness if a
+process dies between a commit and its generation bump (SQLite) or a notification is lost in a
+way the listener does not notice. Unknown and revoked keys are never cached (they answer 401 from
+the database each time). ``last_used_at`` stays batched as before: written at most once per key
+per hour (:func:`~astrocal_server.accounts.service.touch_key`), so a cached key costs no write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from astrocal_server.storage.models import Account, ApiKey
+
+if TYPE_CHECKING:
+    from astrocal_server.state import AppState
+
+__all__ = [
+    "CHANNEL",
+    "MAX_AGE_SECONDS",
+    "FileGeneration",
+    "Generation",
+    "KeyCache",
+    "LocalGeneration",
+    "NotifyGeneration",
+    "changing_keys",
+    "generation_for",
+    "key_cache_lifespan",
+]
+
+logger = logging.getLogger("astrocal.server")
+
+CHANNEL = "astrocal_auth"
+MAX_AGE_SECONDS = 60.0
+MAX_ENTRIES = 10_000  # past this the cache starts over (keys are few; this bounds a flood)
+SETTLE_SECONDS = 1.0  # how long a changing request waits for its own notification (PostgreSQL)
+RECONNECT_SECONDS = 1.0
+STARTUP_WAIT_SECONDS = 5.0
+
+
+class Generation(Protocol):
+    """Where a process learns that cached keys may be stale."""
+
+    def current(self) -> int | None:
+        """The generation now; ``None`` when unknown (then no cached entry is trusted)."""
+        ...
+
+    async def announce(self, session: AsyncSession) -> str | None:
+        """Inside the changing transaction: arrange for other processes to hear of it at commit."""
+        ...
+
+    async def committed(self, token: str | None) -> None:
+        """After the commit: move the generation on (and, on PostgreSQL, wait for the news)."""
+        ...
+
+
+class LocalGeneration:
+    """One process owns the database (SQLite in memory): a counter."""
+
+    def __init__(self) -> None:
+        self._value = 0
+
+    def current(self) -> int | None:
+        return self._value
+
+    async def announce(self, session: AsyncSession) -> str | None:
+        return None
+
+    async def committed(self, token: str | None) -> None:
+        self._value += 1
+
+
+class FileGeneration:
+    """SQLite on a file: the size of ``path``, which only ever grows by one byte per change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def current(self) -> int | None:
+        try:
+            return os.stat(self.path).st_size
+        except FileNotFoundError:
+            return 0
+        except OSError:
+            return None
+
+    async def announce(self, session: AsyncSession) -> str | None:
+        return None
+
+    async def committed(self, token: str | None) -> None:
+        # O_APPEND: concurrent writers in several processes each add their own byte.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, b".")
+        finally:
+            os.close(fd)
+
+
+class NotifyGeneration:
+    """PostgreSQL: a counter moved on by ``NOTIFY astrocal_auth``; unknown while not listening."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._value = 0
+        self._conn: Any = None  # the asyncpg connection that LISTENs
+        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self.listening = asyncio.Event()  # set once the first LISTEN is in place
+
+    def current(self) -> int | None:
+        conn = self._conn
+        if conn is None or conn.is_closed():
+            return None
+        return self._value
+
+    async def announce(self, session: AsyncSession) -> str | None:
+        token = uuid.uuid4().hex
+        if len(self._waiting) > 100:  # left by changes that rolled back
+            self._waiting.clear()
+        self._waiting[token] = asyncio.get_running_loop().create_future()
+        await session.execute(
+            text("SELECT pg_notify(:channel, :token)"), {"channel": CHANNEL, "token": token}
+        )
+        return token
+
+    async def committed(self, token: str | None) -> None:
+        self._value += 1
+        waiter = self._waiting.get(token or "")
+        if waiter is None or self._conn is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), SETTLE_SECONDS)
+        except TimeoutError:
+            logger.warning("auth change notification not heard back within %ss", SETTLE_SECONDS)
+        finally:
+            self._waiting.pop(token or "", None)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._value += 1
+        waiter = self._waiting.get(payload)  # one of this process's own changes
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def listen(self) -> None:
+        """Keep a listener connected until cancelled; reconnect (generation unknown meanwhile)."""
+        import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+
+        while True:
+            lost = asyncio.Event()
+            try:
+                conn = await self._connect(asyncpg, lost)
+            except (OSError, asyncpg.PostgresError) as exc:
+                logger.warning("auth cache listener: cannot connect (%s); retrying", exc)
+                await asyncio.sleep(RECONNECT_SECONDS)
+                continue
+            self._value += 1  # anything may have changed while nobody listened
+            self._conn = conn
+            self.listening.set()
+            try:
+                await lost.wait()
+            finally:
+                self._conn = None
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(conn.close(timeout=1))
+            logger.warning("auth cache listener: connection lost; reconnecting")
+            await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _connect(self, asyncpg: Any, lost: asyncio.Event) -> Any:
+        conn = await asyncpg.connect(self.dsn)
+        conn.add_termination_listener(lambda _c: lost.set())
+        await conn.add_listener(CHANNEL, self._on_notify)
+        return conn
+
+
+def generation_for(url: str) -> Generation:
+    """The generation that suits the database at ``url``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return NotifyGeneration(dsn)
+    database = parsed.database or ""
+    if database in {"", ":memory:"} or "mode=memory" in str(parsed):
+        return LocalGeneration()
+    return FileGeneration(Path(database + "-auth"))
+
+
+@dataclass
+class _Entry:
+    key: ApiKey
+    account: Account
+    at: float
+
+
+class KeyCache:
+    """Active keys this process recognised, by secret hash, valid for one auth generation."""
+
+    def __init__(self, generation: Generation, *, max_age: float = MAX_AGE_SECONDS) -> None:
+        self.generation = generation
+        self._max_age = max_age
+        self._entries: dict[str, _Entry] = {}
+        self._seen: int | None = None
+
+    def begin(self) -> int | None:
+        """The generation a lookup runs under (read before the database, if it comes to that);
+        a new generation empties the cache."""
+        current = self.generation.current()
+        if current != self._seen:
+            self._entries.clear()
+            self._seen = current
+        return current
+
+    async def recall(self, digest: str) -> tuple[tuple[ApiKey, Account] | None, int | None]:
+        """The cached key and account for ``digest`` (or None), and the generation a database
+        lookup must run under."""
+        generation = self.begin()
+        hit = self.get(digest, generation)
+        if hit is not None and isinstance(self.generation, NotifyGeneration):
+            # A notification read off its socket in the same loop pass as this request is
+            # delivered by a callback queued alongside this task: let it run first, then look again.
+            await asyncio.sleep(0)
+            generation = self.begin()
+            hit = self.get(digest, generation)
+        return hit, generation
+
+    def get(self, digest: str, generation: int | None) -> tuple[ApiKey, Account] | None:
+        if generation is None:
+            return None
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if time.monotonic() - entry.at > self._max_age:
+            del self._entries[digest]
+            return None
+        return entry.key, entry.account
+
+    def put(self, digest: str, key: ApiKey, account: Account, generation: int | None) -> None:
+        """Remember a key read from the database under ``generation`` (if that is still current)."""
+        if generation is None or generation != self._seen:
+            return
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[digest] = _Entry(key, account, time.monotonic())
+
+
+@asynccontextmanager
+async def changing_keys(state: AppState) -> AsyncIterator[AsyncSession]:
+    """A write transaction that changes what some key authenticates as (a revocation, an account
+    a caller carries): when it commits, every process forgets the keys it cached."""
+    generation = state.key_cache.generation
+    async with state.db.write() as session:
+        token = await generation.announce(session)
+        yield session
+    await generation.committed(token)
+
+
+@asynccontextmanager
+async def key_cache_lifespan(state: AppState) -> AsyncIterator[None]:
+    """On PostgreSQL, keep this process's ``LISTEN`` connection up while the server runs."""
+    generation = state.key_cache.generation
+    if not isinstance(generation, NotifyGeneration):
+        yield
+        return
+    task = asyncio.create_task(generation.listen(), name="astrocal-key-cache-listener")
+    # Start serving with the cache on; if PostgreSQL is slow to answer, serve without it meanwhile.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(generation.listening.wait(), STARTUP_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
