@@ -279,6 +279,15 @@ async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
         state.settings = real
 
 
+async def _hold_consumed(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The world's hold, booked: a booking now owns its slot, so it cannot be released."""
+    hold = await ctx.world.need("hold")
+    body = {"hold_id": hold, "invitee": {"name": "Jo", "email": "jo@example.com"}}
+    made = await ctx.client.post("/v1/bookings", headers=ctx.world.headers, json=body)
+    assert made.status_code == 201, made.text
+    return await ctx.send(op)
+
+
 async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     """The world's booking, cancelled: no longer movable (and its link only shows it)."""
     booking = await ctx.world.need("booking")
@@ -328,6 +337,7 @@ SPECIFIC: dict[tuple[str, str], Recipe] = {
     ("hosts.delete", "409"): _default_host,
     ("event_types.update", "409"): _slug_taken,
     ("event_types.delete", "409"): _has_upcoming_bookings,
+    ("holds.release", "409"): _hold_consumed,
 }
 # Declared, not answered yet; each names what will make it reachable (see the module doc).
 PENDING: dict[tuple[str, str], tuple[str, Recipe]] = {}
