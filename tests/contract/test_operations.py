@@ -55,6 +55,12 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/holds"): "holds.list",
     ("get", "/v1/holds/{hold_id}"): "holds.retrieve",
     ("delete", "/v1/holds/{hold_id}"): "holds.release",
+    ("post", "/v1/waitlist"): "waitlist.create",
+    ("get", "/v1/waitlist"): "waitlist.list",
+    ("get", "/v1/waitlist/{entry_id}"): "waitlist.retrieve",
+    ("delete", "/v1/waitlist/{entry_id}"): "waitlist.delete",
+    ("get", "/v1/invitee/waitlist/{token}"): "invitee_waitlist.retrieve",
+    ("post", "/v1/invitee/waitlist/{token}/confirm"): "invitee_waitlist.confirm",
     ("post", "/v1/webhooks"): "webhooks.create",
     ("get", "/v1/webhooks"): "webhooks.list",
     ("get", "/v1/webhooks/{webhook_id}"): "webhooks.retrieve",
@@ -92,6 +98,8 @@ INVITEE = {
     "invitee.availability",
     "invitee.cancel",
     "invitee.reschedule",
+    "invitee_waitlist.retrieve",
+    "invitee_waitlist.confirm",
 }
 PUBLIC = NOT_IN_SDK | {"accounts.create"} | INVITEE
 
@@ -319,7 +327,7 @@ def test_list_operations_paginate(
     operations: list[Operation], resolve: Callable[[Any], Any], spec: dict[str, Any]
 ) -> None:
     lists = [o for o in operations if o[2]["operationId"].endswith(".list") and o[1] == "get"]
-    assert len(lists) == 10
+    assert len(lists) == 11
     for op in lists:
         if op[2]["operationId"] == "availability.list":
             continue  # slots for a date range, not a paginated collection

@@ -359,6 +359,31 @@ class TimeInterval(BaseModel):
     ]
 
 
+class WaitlistEntryCreate(BaseModel):
+    """
+    Give exactly one of `start` and `date`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime | MISSING = MISSING
+    """
+    The start to wait for (any offset; normalised to UTC).
+    """
+    date: date_aliased | MISSING = MISSING
+    """
+    Any start on this day, in the event type's zone.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: wait for this host.
+    """
+    invitee: Invitee
+    metadata: Metadata | MISSING = MISSING
+
+
 WebhookEventType = TypeAliasType(
     "WebhookEventType",
     Literal[
@@ -366,6 +391,8 @@ WebhookEventType = TypeAliasType(
         "booking.updated",
         "booking.cancelled",
         "booking.rescheduled",
+        "waitlist.promoted",
+        "waitlist.expired",
         "calendar_connection.error",
         "webhook.test",
     ],
@@ -729,6 +756,10 @@ class EventTypeCreate(BaseModel):
     booking_window_days: Annotated[int, Field(ge=1, le=730)] = 60
     max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int, Field(ge=1, le=1000)] = 1
+    waitlist_hold_minutes: Annotated[int, Field(ge=5, le=1440)] = 30
+    """
+    How long the hold placed for a promoted waitlist entry lasts (see `POST /v1/waitlist`).
+    """
     schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
     """
     The schedule every host works. Default: the account's default schedule for an event
@@ -788,6 +819,10 @@ class EventTypeUpdate(BaseModel):
     booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
     max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    waitlist_hold_minutes: Annotated[int | MISSING, Field(ge=5, le=1440)] = MISSING
+    """
+    How long the hold placed for a promoted waitlist entry lasts.
+    """
     schedule_id: Annotated[
         str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
     ] = MISSING

@@ -65,6 +65,7 @@ _DEFAULTED = (
     "invitee_can_cancel",
     "invitee_can_reschedule",
     "invitee_change_notice_minutes",
+    "waitlist_hold_minutes",
 )
 # Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
 _PLAIN = (
@@ -84,6 +85,7 @@ _PLAIN = (
     "invitee_can_cancel",
     "invitee_can_reschedule",
     "invitee_change_notice_minutes",
+    "waitlist_hold_minutes",
 )
 
 

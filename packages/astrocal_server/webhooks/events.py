@@ -28,6 +28,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "booking.updated",
     "booking.cancelled",
     "booking.rescheduled",
+    "waitlist.promoted",
+    "waitlist.expired",
     "calendar_connection.error",
     TEST_EVENT,
 )

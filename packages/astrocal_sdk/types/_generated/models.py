@@ -888,6 +888,121 @@ class HoldList(BaseModel):
     """
 
 
+WaitlistStatus = TypeAliasType(
+    "WaitlistStatus", Literal["waiting", "promoted", "booked", "expired", "cancelled"]
+)
+"""
+`waiting` in the queue; `promoted` with a hold placed for it; `booked` once the hold became a booking; `expired` when the hold ran out unconfirmed; `cancelled` when deleted.
+"""
+
+
+class WaitlistEntry(BaseModel):
+    """
+    A person queued for a start (or a day) that was not available.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: Annotated[str, Field(pattern="^wl_[a-z0-9]+$")]
+    event_type_id: Annotated[str, Field(pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime | None
+    """
+    The start waited for; `null` when waiting for any start on `date`.
+    """
+    date: date_aliased | None
+    """
+    The day waited for (in the event type's zone); `null` when waiting for one `start`.
+    """
+    host_id: Annotated[str | None, Field(pattern="^host_[a-z0-9]+$")]
+    """
+    Round robin only: the host waited for.
+    """
+    invitee: Invitee
+    status: WaitlistStatus
+    position: Annotated[int | None, Field(ge=1)]
+    """
+    Place in the queue while `waiting` (1 is promoted next); `null` otherwise.
+    """
+    hold_id: Annotated[str | None, Field(pattern="^hold_[a-z0-9]+$")]
+    """
+    The hold placed when it was promoted.
+    """
+    hold_expires_at: AwareDatetime | None
+    """
+    When that hold runs out unless confirmed.
+    """
+    booking_id: Annotated[str | None, Field(pattern="^bk_[a-z0-9]+$")]
+    """
+    The booking made from the hold (`booked` only).
+    """
+    confirm_url: str | None
+    """
+    While `promoted`, the page where the invitee confirms (also in the promotion email); `null` otherwise or when no public base URL is configured.
+    """
+    metadata: Metadata
+    livemode: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class WaitlistEntryCreate(BaseModel):
+    """
+    Give exactly one of `start` and `date`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    event_type_id: Annotated[str, Field(max_length=64, pattern="^evt_[a-z0-9]+$")]
+    start: AwareDatetime | MISSING = MISSING
+    """
+    The start to wait for (any offset; normalised to UTC).
+    """
+    date: date_aliased | MISSING = MISSING
+    """
+    Any start on this day, in the event type's zone.
+    """
+    host_id: Annotated[str | MISSING, Field(max_length=64, pattern="^host_[a-z0-9]+$")] = MISSING
+    """
+    Round robin only: wait for this host.
+    """
+    invitee: Invitee
+    metadata: Metadata | MISSING = MISSING
+
+
+class WaitlistEntryList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[WaitlistEntry]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None
+    """
+    Pass as `cursor` to get the next page; `null` on the last page.
+    """
+
+
+class WaitlistEvent(BaseModel):
+    """
+    The body of `waitlist.*` webhook deliveries.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["waitlist.promoted", "waitlist.expired"]
+    timestamp: AwareDatetime
+    """
+    When the event occurred.
+    """
+    livemode: bool
+    data: WaitlistEntry
+
+
 class InviteeRefusal(BaseModel):
     """
     Why the invitee may not make a change now.
@@ -957,6 +1072,8 @@ WebhookEventType = TypeAliasType(
         "booking.updated",
         "booking.cancelled",
         "booking.rescheduled",
+        "waitlist.promoted",
+        "waitlist.expired",
         "calendar_connection.error",
         "webhook.test",
     ],
@@ -1584,6 +1701,10 @@ class EventType(BaseModel):
     """
     How many invitees can book the same slot.
     """
+    waitlist_hold_minutes: Annotated[int, Field(ge=5, le=1440)]
+    """
+    How long the hold placed for a promoted waitlist entry lasts before it expires unconfirmed.
+    """
     schedule_id: Annotated[str | None, Field(pattern="^sch_[a-z0-9]+$")]
     """
     The schedule slots come from (`sch_…`) for every host; `null` only for team event types whose hosts each work their own default schedule.
@@ -1650,6 +1771,10 @@ class EventTypeCreate(BaseModel):
     booking_window_days: Annotated[int | None, Field(ge=1, le=730)] = 60
     max_bookings_per_day: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int | None, Field(ge=1, le=1000)] = 1
+    waitlist_hold_minutes: Annotated[int | None, Field(ge=5, le=1440)] = 30
+    """
+    How long the hold placed for a promoted waitlist entry lasts (see `POST /v1/waitlist`).
+    """
     schedule_id: Annotated[str | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")] = MISSING
     """
     The schedule every host works. Default: the account's default schedule for an event
@@ -1709,6 +1834,10 @@ class EventTypeUpdate(BaseModel):
     booking_window_days: Annotated[int | MISSING, Field(ge=1, le=730)] = MISSING
     max_bookings_per_day: Annotated[int | None | MISSING, Field(ge=1, le=1000)] = MISSING
     seats_per_slot: Annotated[int | MISSING, Field(ge=1, le=1000)] = MISSING
+    waitlist_hold_minutes: Annotated[int | MISSING, Field(ge=5, le=1440)] = MISSING
+    """
+    How long the hold placed for a promoted waitlist entry lasts.
+    """
     schedule_id: Annotated[
         str | None | MISSING, Field(max_length=64, pattern="^sch_[a-z0-9]+$")
     ] = MISSING
@@ -1834,6 +1963,29 @@ class BookingCreate(BaseModel):
     """
     answers: Answers | MISSING = MISSING
     metadata: Metadata | MISSING = MISSING
+
+
+class InviteeWaitlistEntry(BaseModel):
+    """
+    A promoted waitlist entry as its invitee sees it.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: WaitlistStatus
+    event_type: InviteeEventType
+    start: AwareDatetime | None
+    """
+    The held start.
+    """
+    end: AwareDatetime | None
+    hold_expires_at: AwareDatetime | None
+    can_confirm: bool
+    """
+    Whether `confirm` would book it now.
+    """
+    invitee: Invitee
 
 
 class InviteeBooking(BaseModel):
