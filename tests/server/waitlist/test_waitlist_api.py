@@ -5,6 +5,7 @@ invitee confirming through the token; bad input a 4xx naming the parameter."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -301,3 +302,49 @@ async def test_a_seated_slot_promotes_one_entry_per_freed_seat(
     await client.post(f"/v1/bookings/{two['id']}/cancel", headers=auth_headers, json={})
     statuses = [(await _entry(client, auth_headers, e["id"]))["status"] for e in entries]
     assert statuses == ["promoted", "promoted", "waiting"]
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match is not None, page
+    return match.group(1)
+
+
+async def test_the_confirm_page_books_the_held_slot_and_refuses_forged_posts(
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    make_event_type: MakeEventType,
+    book: Book,
+    clock: FixedClock,
+) -> None:
+    evt = await make_event_type(title="Intro call")
+    booked = (await book(evt["id"], START)).json()
+    ann = (await _join(client, clock, auth_headers, evt["id"], "ann@acme.com")).json()
+    await client.post(f"/v1/bookings/{booked['id']}/cancel", headers=auth_headers, json={})
+    url = (await _entry(client, auth_headers, ann["id"]))["confirm_url"]
+    path = "/waitlist/" + url.rsplit("/", 1)[1]
+
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert "Intro call" in page.text and "Confirm the booking" in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert (await client.get("/waitlist/" + "x" * 43)).status_code == 404
+
+    forged = await client.post(f"{path}/confirm", data={"csrf": "nope"})
+    assert forged.status_code == 403
+    cross_site = await client.post(
+        f"{path}/confirm", data={"csrf": _csrf(page.text)}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross_site.status_code == 403
+    assert (await _entry(client, auth_headers, ann["id"]))["status"] == "promoted"
+
+    done = await client.post(
+        f"{path}/confirm",
+        data={"csrf": _csrf(page.text), "tz": "Europe/Paris"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert done.status_code == 200, done.text
+    assert "Booked:" in done.text and "/manage/" in done.text
+    entry = await _entry(client, auth_headers, ann["id"])
+    assert entry["status"] == "booked"
+    assert "Confirm the booking" not in (await client.get(path)).text
