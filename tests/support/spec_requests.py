@@ -44,6 +44,8 @@ ID_KINDS = {
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",
+    "hold_id": "hold",
+    "entry_id": "waitlist_entry",
     # Not an id but the booking's invitee token (the credential of /v1/invitee/…), placed alike.
     "token": "invitee_token",
 }

@@ -22,7 +22,7 @@ from astrocal_server.accounts import NewAccount
 from fastapi import FastAPI
 
 from tests.support.app import bearer
-from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
+from tests.support.bookings import TUESDAY_9, booking_body, iso, make_schedule
 from tests.support.calendars import add_oauth_connection
 from tests.support.invitee import token_of
 
@@ -38,6 +38,8 @@ LIST_PATHS = (
     "/v1/webhooks",
     "/v1/api_keys",
     "/v1/calendar_connections",
+    "/v1/holds",
+    "/v1/waitlist",
 )
 
 
@@ -93,6 +95,21 @@ class World:
         body = booking_body(await self.need("event_type"), BOOKING_START[self.mode])
         return str((await self._post("/v1/bookings", body))["id"])
 
+    async def _make_hold(self) -> str:
+        start = BOOKING_START[self.mode] + timedelta(hours=1)
+        body = {"event_type_id": await self.need("event_type"), "start": iso(start)}
+        return str((await self._post("/v1/holds", body))["id"])
+
+    async def _make_waitlist_entry(self) -> str:
+        # Waiting for the booking's start, which the booking takes.
+        body = {
+            "event_type_id": await self.need("event_type"),
+            "start": iso(BOOKING_START[self.mode]),
+            "invitee": {"name": "Sam Waits", "email": "sam@example.com"},
+        }
+        await self.need("booking")
+        return str((await self._post("/v1/waitlist", body))["id"])
+
     async def _make_host(self) -> str:
         # The host the booking occupies: the mode's default host.
         response = await self.client.get(
@@ -138,6 +155,8 @@ KINDS = (
     "api_key",
     "connection",
     "host",
+    "hold",
+    "waitlist_entry",
 )
 
 

@@ -47,7 +47,6 @@ from astrocal_server.ids import new_id
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import PLACEHOLDER, SEALED_KEY, issue_token, open_token
 from astrocal_server.invitee.links import token_hash as hash_of
-from astrocal_server.invitee.service import InviteeBooking
 from astrocal_server.outbox.writer import (
     enqueue,
     enqueue_webhook_event,
@@ -304,8 +303,11 @@ async def _check_not_open(state: AppState, caller: Caller, draft: EntryDraft) ->
 async def create_entry(state: AppState, caller: Caller, draft: EntryDraft) -> EntryView:
     now = state.clock.now()
     if draft.start is not None and draft.start <= now:
-        raise invalid_param(
-            "start", "start is in the past; wait for a start that is still to come."
+        # Schema-valid but nothing will ever free there: the conflict a booking of it gets.
+        raise conflict(
+            "slot_unavailable",
+            "start is in the past, so it will never free; wait for a start still to come.",
+            param="start",
         )
     await _check_not_open(state, caller, draft)
     key = _dedupe_key(draft.event_type_id, draft.start, draft.day, draft.invitee_email)
@@ -695,7 +697,7 @@ async def open_promotion(state: AppState, token: str) -> Promotion:
     return Promotion(entry, event_type, account, hold, can)
 
 
-async def confirm(state: AppState, token: str) -> InviteeBooking:
+async def confirm(state: AppState, token: str) -> invitee.InviteeBooking:
     """Book the promotion's hold for the entry's invitee, as ``POST /v1/bookings`` with
     ``hold_id`` would; a booked entry answers with its booking (confirming twice is harmless).
     The answer is the booking as its invitee sees it (``GET /v1/invitee/bookings/{token}``)."""
@@ -730,7 +732,7 @@ async def confirm(state: AppState, token: str) -> InviteeBooking:
     return await _as_invitee(state, seen.caller, booking.id)
 
 
-async def _as_invitee(state: AppState, caller: Caller, booking_id: str) -> InviteeBooking:
+async def _as_invitee(state: AppState, caller: Caller, booking_id: str) -> invitee.InviteeBooking:
     booking = await bookings.retrieve_booking(state, caller, booking_id)
     sealed = booking.invitee_token_sealed
     token = None if sealed is None else open_token(state.secret_box, booking.id, sealed)
