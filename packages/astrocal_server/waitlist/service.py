@@ -411,6 +411,14 @@ async def promote_freed(
     now = state.clock.now()
     if start <= now:
         return None
+    # Most freed slots have nobody waiting: one indexed lookup, then nothing more.
+    anyone = await session.scalar(
+        select(WaitlistEntry.id)
+        .where(WaitlistEntry.event_type_id == event_type_id, WaitlistEntry.status == "waiting")
+        .limit(1)
+    )
+    if anyone is None:
+        return None
     loaded = await _event_type_slot(
         session, account_id=account_id, livemode=livemode, event_type_id=event_type_id
     )
