@@ -279,15 +279,6 @@ async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
         state.settings = real
 
 
-async def _hold_consumed(ctx: Ctx, op: SpecOperation) -> httpx.Response:
-    """The world's hold, booked: a booking now owns its slot, so it cannot be released."""
-    hold = await ctx.world.need("hold")
-    body = {"hold_id": hold, "invitee": {"name": "Jo", "email": "jo@example.com"}}
-    made = await ctx.client.post("/v1/bookings", headers=ctx.world.headers, json=body)
-    assert made.status_code == 201, made.text
-    return await ctx.send(op)
-
-
 async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     """The world's booking, cancelled: no longer movable (and its link only shows it)."""
     booking = await ctx.world.need("booking")
@@ -319,7 +310,30 @@ async def _invitee_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
         state.settings = real
 
 
+async def _hold_consumed(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The world's hold, booked: releasing it is refused."""
+    hold = await ctx.world.need("hold")
+    body = {"hold_id": hold, "invitee": {"name": "Jo Smith", "email": "jo@acme.com"}}
+    created(await ctx.client.post("/v1/bookings", headers=ctx.world.headers, json=body))
+    return await ctx.send(op)
+
+
+async def _promotion_released(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The world's waitlist entry, promoted by cancelling the booking, then its hold released:
+    confirming it is refused."""
+    entry_id = await ctx.world.need("waitlist_entry")
+    booking = await ctx.world.need("booking")
+    await ctx.client.post(f"/v1/bookings/{booking}/cancel", headers=ctx.world.headers)
+    entry = (await ctx.client.get(f"/v1/waitlist/{entry_id}", headers=ctx.world.headers)).json()
+    await ctx.client.delete(f"/v1/holds/{entry['hold_id']}", headers=ctx.world.headers)
+    token = str(entry["confirm_url"]).rsplit("/", 1)[1]
+    return await ctx.send(op, await ctx.request(op, {IdSlot("path", "token"): token}), headers={})
+
+
 SPECIFIC: dict[tuple[str, str], Recipe] = {
+    ("invitee_waitlist.retrieve", "429"): _invitee_throttled,
+    ("invitee_waitlist.confirm", "409"): _promotion_released,
+    ("invitee_waitlist.confirm", "429"): _invitee_throttled,
     ("invitee.retrieve", "429"): _invitee_throttled,
     ("invitee.availability", "409"): _invitee_refused,
     ("invitee.availability", "429"): _invitee_throttled,

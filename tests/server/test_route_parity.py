@@ -29,6 +29,8 @@ ROUTES_OUTSIDE_THE_SPEC = {
     ("POST", "/manage/{}/cancel"),
     ("GET", "/manage/{}/reschedule"),
     ("POST", "/manage/{}/reschedule"),
+    ("GET", "/waitlist/{}"),
+    ("POST", "/waitlist/{}/confirm"),
 }
 
 

@@ -314,6 +314,12 @@ def repair(case: schemathesis.Case) -> None:
         query = _emails(_meaningful(dict(case.query)))
         query.pop("cursor", None)  # only a next_cursor the server returned is a valid cursor
         case.query = query
+    if case.path == "/v1/waitlist" and case.method == "POST" and isinstance(case.body, dict):
+        # Exactly one of `start` and `date` (openapi.yaml, WaitlistEntryCreate).
+        if "start" in case.body:
+            case.body.pop("date", None)
+        elif "date" not in case.body:
+            case.body["start"] = "2026-04-15T14:00:00Z"
     if case.path.startswith(("/v1/availability", "/v1/bookings")):
         # `duration` must be one of the event type's `duration_options` (openapi.yaml), which a
         # request cannot know; the event type's own length is what it gets without one.

@@ -248,13 +248,14 @@ _RELAY_WORKER = textwrap.dedent(
     from astrocal_server.state import AppState
     from astrocal_server.storage.db import Database
 
-    async def main(db_url, smtp_url, sender, at, owner):
+    async def main(db_url, smtp_url, sender, at, owner, passes="1"):
         settings = Settings(database_url=db_url, email_backend="smtp", smtp_url=smtp_url,
                             email_from=sender, run_relay=False, _env_file=None)
         state = AppState(settings=settings, db=Database(db_url),
                          clock=FixedClock(datetime.fromisoformat(at)), busy_source=NoExternalBusy())
         print("claiming", flush=True)
-        await OutboxRelay(state, owner=owner).run_once()
+        for _ in range(int(passes)):
+            await OutboxRelay(state, owner=owner).run_once()
         print("finished", flush=True)
 
     asyncio.run(main(*sys.argv[1:]))
@@ -266,12 +267,14 @@ DOOMED_WORKER = "doomed-worker"
 
 
 async def kill_worker_mid_send(
-    db_url: str, sink: Sink, holder: HoldingSink, at: dt.datetime
+    db_url: str, sink: Sink, holder: HoldingSink, at: dt.datetime, *, passes: int = 1
 ) -> None:
-    """Run one relay pass as ``DOOMED_WORKER`` in a new process; SIGKILL it (no cleanup, nothing
-    recorded from then on) once ``holder`` holds the DATA it is waiting for, then release that."""
+    """Run ``passes`` relay passes as ``DOOMED_WORKER`` in a new process (a later pass claims the
+    rows an earlier one wrote); SIGKILL it (no cleanup, nothing recorded from then on) once
+    ``holder`` holds the DATA it is waiting for, then release that."""
     argv = [sys.executable, "-c", _RELAY_WORKER, db_url, sink.url, SENDER, at.isoformat()]
-    assert b"finished" not in await kill_when_held([*argv, DOOMED_WORKER], holder)
+    argv += [DOOMED_WORKER, str(passes)]
+    assert b"finished" not in await kill_when_held(argv, holder)
     holder.release.set()
 
 

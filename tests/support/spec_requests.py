@@ -41,10 +41,11 @@ ID_KINDS = {
     "default_schedule_id": "schedule",
     "event_type_id": "event_type",
     "booking_id": "booking",
-    "hold_id": "hold",
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "connection_id": "connection",
+    "hold_id": "hold",
+    "entry_id": "waitlist_entry",
     # Not an id but the booking's invitee token (the credential of /v1/invitee/…), placed alike.
     "token": "invitee_token",
 }

@@ -35,10 +35,11 @@ LIST_PATHS = (
     "/v1/schedules",
     "/v1/event_types",
     "/v1/bookings",
-    "/v1/holds",
     "/v1/webhooks",
     "/v1/api_keys",
     "/v1/calendar_connections",
+    "/v1/holds",
+    "/v1/waitlist",
 )
 
 
@@ -103,6 +104,16 @@ class World:
         }
         return str((await self._post("/v1/holds", body))["id"])
 
+    async def _make_waitlist_entry(self) -> str:
+        # Waiting for the booking's start, which the booking takes.
+        body = {
+            "event_type_id": await self.need("event_type"),
+            "start": iso(BOOKING_START[self.mode]),
+            "invitee": {"name": "Sam Waits", "email": "sam@example.com"},
+        }
+        await self.need("booking")
+        return str((await self._post("/v1/waitlist", body))["id"])
+
     async def _make_host(self) -> str:
         # The host the booking occupies: the mode's default host.
         response = await self.client.get(
@@ -143,12 +154,13 @@ KINDS = (
     "schedule",
     "event_type",
     "booking",
-    "hold",
     "webhook",
     "delivery",
     "api_key",
     "connection",
     "host",
+    "hold",
+    "waitlist_entry",
 )
 
 

@@ -19,6 +19,7 @@ from astrocal_server.api import (
     pages,
     schedules,
     usage,
+    waitlist,
     webhooks,
 )
 
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     availability.router,
     bookings.router,
     holds.router,
+    waitlist.router,  # also /v1/invitee/waitlist/{token}: the token is the credential
     invitee.router,  # /v1/invitee/…: the token is the credential, no API key
     usage.router,
     webhooks.router,

@@ -13,7 +13,9 @@ invitee service only (the token is the credential, no API key), count every requ
 :func:`~astrocal_server.api.ratelimit.enforce_invitee`, and answer a refusal with the reason on
 the page and a 4xx status: 404 for any link that does not open (it reveals nothing), 409 for a
 change that is not allowed or a time that is no longer open, 403 for a form that did not come
-from the page (nothing changes). Headers and form tokens: :mod:`astrocal_server.api.page_guard`.
+from the page (nothing changes). ``GET /waitlist/{token}`` (and its ``/confirm`` POST) is the
+page a waitlist promotion email links to: the held slot, until when, and a Confirm button.
+Headers and form tokens: :mod:`astrocal_server.api.page_guard`.
 No page loads anything from another origin; the stylesheet and script are served from
 ``/static`` (:func:`mount_static`) together with the vendored ``/docs`` assets.
 """
@@ -43,8 +45,9 @@ from astrocal_server.invitee.links import token_hash
 from astrocal_server.invitee.service import InviteeBooking
 from astrocal_server.locations import location_text
 from astrocal_server.notify.notice import usable_zone
-from astrocal_server.notify.when import long_span, zone_label
+from astrocal_server.notify.when import long_span, short_start, zone_label
 from astrocal_server.state import AppState
+from astrocal_server.waitlist import service as waitlist
 
 __all__ = ["STATIC_DIR", "mount_static", "router"]
 
@@ -569,4 +572,127 @@ async def reschedule_submit(token: str, request: Request, state: StateDep) -> HT
         kind="success",
         message=f"The booking is now on {long_span(moved.booking.start_at, moved.booking.end_at, page.zone)}. "
         "The host has been told, and a new invitation is on its way to your email.",
+    )
+
+
+# --- waitlist promotion ------------------------------------------------------------------------
+#
+# ``GET /waitlist/{token}``: the slot held for a promoted waitlist entry, until when, and a
+# Confirm button while the hold stands; ``POST /waitlist/{token}/confirm`` books it (the waitlist
+# service's confirm: the same as ``POST /v1/invitee/waitlist/{token}/confirm``). Same headers,
+# rate limits and form checks as the booking pages.
+
+_CONFIRM = "waitlist_confirm"
+_SETTLED = {
+    "booked": "This place is booked; the confirmation is in your email.",
+    "expired": "The hold ran out before it was confirmed, so the place went to the next person "
+    "waiting.",
+    "cancelled": "This waitlist entry was cancelled, so the place is no longer held for you.",
+}
+
+
+def _promotion_zone(seen: waitlist.Promotion, requested: object) -> str:
+    asked = usable_zone(requested) if isinstance(requested, str) else None
+    candidates = (asked, seen.entry.invitee_time_zone, seen.account.time_zone)
+    return next((z for z in candidates if z is not None and usable_zone(z)), "UTC")
+
+
+async def _open_promotion(
+    request: Request, state: AppState, token: str, requested: object
+) -> tuple[waitlist.Promotion, str] | HTMLResponse:
+    try:
+        await enforce_invitee(request, state, token)
+    except errors.RateLimited as exc:
+        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+        return _bare_page("Too many requests", 429, exc.message, **retry)
+    try:
+        seen = await waitlist.open_promotion(state, token)
+    except errors.NotFound as exc:
+        return _bare_page("Link not valid", 404, exc.message)
+    return seen, _promotion_zone(seen, requested)
+
+
+def _promotion_page(
+    state: AppState,
+    token: str,
+    seen: waitlist.Promotion,
+    zone: str,
+    *,
+    status: int = 200,
+    message: str | None = None,
+    kind: str = "error",
+    manage_url: str | None = None,
+) -> HTMLResponse:
+    hold = seen.hold
+    settled = None if seen.can_confirm else _SETTLED.get(seen.entry.status)
+    digest = token_hash(token)
+    assert digest is not None  # the link opened, so the token is well formed
+    return _render(
+        "waitlist.html",
+        status,
+        page_title="A place opened up for you" if seen.can_confirm else "Your waitlist place",
+        promo={
+            "title": seen.event_type.title,
+            "when": None if hold is None else long_span(hold.start_at, hold.end_at, zone),
+            "until": None if hold is None else short_start(hold.expires_at, zone),
+            "invitee": seen.entry.invitee_name,
+            "can_confirm": seen.can_confirm,
+            "manage_url": manage_url,
+        },
+        zone=zone,
+        detect_zone=False,
+        message=message or settled,
+        message_kind=kind if message else "info",
+        csrf=form_token(state.settings, digest, _CONFIRM),
+        action=f"/waitlist/{token}/confirm",
+    )
+
+
+@router.get("/waitlist/{token}", include_in_schema=False, operation_id="pages.waitlist")
+async def waitlist_page(token: str, request: Request, state: StateDep) -> HTMLResponse:
+    opened = await _open_promotion(request, state, token, request.query_params.get("tz"))
+    if isinstance(opened, HTMLResponse):
+        return opened
+    seen, zone = opened
+    return _promotion_page(state, token, seen, zone)
+
+
+@router.post(
+    "/waitlist/{token}/confirm", include_in_schema=False, operation_id="pages.waitlist_confirm"
+)
+async def waitlist_confirm(token: str, request: Request, state: StateDep) -> HTMLResponse:
+    form = await _form(request)
+    opened = await _open_promotion(request, state, token, form.get("tz"))
+    if isinstance(opened, HTMLResponse):
+        return opened
+    seen, zone = opened
+    digest = token_hash(token)
+    assert digest is not None
+    if not post_is_genuine(request, state.settings, digest, _CONFIRM, form.get("csrf")):
+        return _promotion_page(
+            state,
+            token,
+            seen,
+            zone,
+            status=403,
+            message="This form did not come from this page, so nothing was booked. Open the "
+            "link from your email again and use the button there.",
+        )
+    try:
+        booked = await waitlist.confirm(state, token)
+    except errors.AstrocalError as exc:
+        again = await waitlist.open_promotion(state, token)
+        return _promotion_page(
+            state, token, again, zone, status=_status_of(exc), message=exc.message
+        )
+    done = await waitlist.open_promotion(state, token)
+    return _promotion_page(
+        state,
+        token,
+        done,
+        zone,
+        message=f"Booked: {long_span(booked.booking.start_at, booked.booking.end_at, zone)}. "
+        "A confirmation is on its way to your email.",
+        kind="success",
+        manage_url=booked.links.manage_url,
     )

@@ -94,6 +94,7 @@ from astrocal_server.storage.models import (
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
+from astrocal_server.waitlist import service as waitlist
 
 # Every booking a service returns carries its hosts (``booking_to_api`` shows them): loaded for a
 # whole page in one more query, whatever its size.
@@ -915,6 +916,7 @@ async def _book_hold(state: AppState, caller: Caller, hold_id: str, draft: Booki
             hold.updated_at = now
             session.add(booking)
             session.add_all(occupy(booking, list(hold.host_ids)))
+            await waitlist.hold_converted(session, hold, now)
             await session.flush()
             return await _emit(state, session, caller, "created", booking, event_type)
     raise hold_expired(found, await _alternatives_to(state, caller, found))
@@ -980,6 +982,31 @@ async def record_join_url(
         )
 
 
+async def _promote_waitlist(
+    session: AsyncSession,
+    state: AppState,
+    booking: Booking,
+    freed: datetime | None,
+    host_ids: list[str] | None = None,
+    *,
+    lock: bool = False,
+) -> None:
+    """The slot ``booking`` gave up at ``freed`` goes to the waitlist's next entry, in this
+    transaction (``waitlist/service.py``)."""
+    if freed is None or (freed == booking.start_at and booking.status != "cancelled"):
+        return  # nothing freed (a move to the same start)
+    await waitlist.promote_freed(
+        session,
+        state,
+        account_id=booking.account_id,
+        livemode=booking.livemode,
+        event_type_id=booking.event_type_id,
+        start=freed,
+        host_ids=host_ids if host_ids is not None else await _host_ids_of(session, booking.id),
+        lock=lock,
+    )
+
+
 async def cancel_booking(
     state: AppState,
     caller: Caller,
@@ -1006,6 +1033,7 @@ async def cancel_booking(
         await _sync_occupancy(session, booking)
         event_type = await session.get_one(EventType, booking.event_type_id)
         await session.flush()
+        await _promote_waitlist(session, state, booking, booking.start_at, lock=True)
         return await _emit(state, session, caller, "cancelled", booking, event_type)
 
 
@@ -1159,6 +1187,7 @@ async def reschedule_booking(
         else:
             await _sync_occupancy(session, booking)
         await session.flush()
+        await _promote_waitlist(session, state, booking, booking.previous_start, current_hosts)
         return await _emit(state, session, caller, "rescheduled", booking, event_type)
 
 
@@ -1193,4 +1222,5 @@ async def _reschedule_one(
         _move(booking, event_type, start, reason, state.clock.now(), by)
         await _sync_occupancy(session, booking)
         await session.flush()
+        await _promote_waitlist(session, state, booking, booking.previous_start, [booking.host_id])
         return await _emit(state, session, caller, "rescheduled", booking, event_type)

@@ -67,6 +67,7 @@ _DEFAULTED = (
     "invitee_can_cancel",
     "invitee_can_reschedule",
     "invitee_change_notice_minutes",
+    "waitlist_hold_minutes",
 )
 # Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
 _PLAIN = (
@@ -86,6 +87,7 @@ _PLAIN = (
     "invitee_can_cancel",
     "invitee_can_reschedule",
     "invitee_change_notice_minutes",
+    "waitlist_hold_minutes",
 )
 
 

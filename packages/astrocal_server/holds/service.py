@@ -41,6 +41,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import BookingHost, EventType, Hold, Host
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
+from astrocal_server.waitlist import service as waitlist
 
 __all__ = [
     "HoldDraft",
@@ -266,6 +267,7 @@ async def release_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
             hold.updated_at = now
             await drop_occupancy(session, hold)
             await session.flush()
+            await waitlist.hold_ended(session, state, hold)
         return await with_hosts(session, hold)
 
 
@@ -289,3 +291,5 @@ async def handle_expiry(item: OutboxItem, state: AppState) -> None:
         hold.status = "expired"
         hold.updated_at = state.clock.now()
         await drop_occupancy(session, hold)
+        await session.flush()
+        await waitlist.hold_ended(session, state, hold)

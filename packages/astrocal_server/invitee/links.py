@@ -54,7 +54,8 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Where a stored payload's URLs hold the token until it is revealed at send time.
 PLACEHOLDER = "{invitee_token}"
 SEALED_KEY = "_invitee_token_sealed"
-URL_FIELDS = ("manage_url", "cancel_url", "reschedule_url")
+# A waitlist entry's ``confirm_url`` is sealed the same way, bound to the entry id.
+URL_FIELDS = ("manage_url", "cancel_url", "reschedule_url", "confirm_url")
 _ACTIONS = ("manage", "cancel", "reschedule")
 
 

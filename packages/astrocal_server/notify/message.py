@@ -54,8 +54,10 @@ __all__ = [
     "content_for",
     "host_copy_role",
     "invitee_links",
+    "mailbox",
     "mailbox_header",
     "parse_sender",
+    "plain_message",
 ]
 
 Role = Literal["invitee", "host"]
@@ -349,6 +351,36 @@ def build_message(
     message_id: str,
     date: datetime,
 ) -> EmailMessage:
+    msg = plain_message(
+        content,
+        sender=sender,
+        to=to,
+        cc=cc,
+        reply_to=reply_to,
+        message_id=message_id,
+        date=date,
+    )
+    if invite is None:
+        return msg  # a reminder changes nothing in the calendar: no invitation
+    msg.add_alternative(invite.text, subtype="calendar", params={"method": invite.method})
+    msg.make_mixed()
+    msg.add_attachment(
+        invite.text.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+    )
+    return msg
+
+
+def plain_message(
+    content: Content,
+    *,
+    sender: Address,
+    to: Address,
+    cc: list[Address],
+    reply_to: Address | None,
+    message_id: str,
+    date: datetime,
+) -> EmailMessage:
+    """``content`` as text and HTML alternatives, without an invitation."""
     msg = EmailMessage()
     msg["Subject"] = one_line(content.subject)
     msg.set_raw("From", mailbox_header("From", sender))
@@ -362,14 +394,12 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(render_text(content))
     msg.add_alternative(render_html(content), subtype="html")
-    if invite is None:
-        return msg  # a reminder changes nothing in the calendar: no invitation
-    msg.add_alternative(invite.text, subtype="calendar", params={"method": invite.method})
-    msg.make_mixed()
-    msg.add_attachment(
-        invite.text.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
-    )
     return msg
+
+
+def mailbox(email: str, name: str | None = None) -> Address:
+    """``email`` (with display ``name``) as a header address; :class:`BadAddress` otherwise."""
+    return _address(email, name)
 
 
 def compose(

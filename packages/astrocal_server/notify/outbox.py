@@ -1,6 +1,7 @@
 """The outbox consumer for ``kind = "email"``: build the notice's emails and send them.
 
-The stored payload carries the invitee's links with a placeholder for the token
+A ``waitlist_promoted`` payload is the waitlist promotion (``notify/waitlist.py``): one copy, the
+invitee's. The stored payload carries the invitee's links with a placeholder for the token
 (``invitee.links``); they are revealed in memory here, just before the emails are built, and
 never written back.
 
@@ -32,6 +33,7 @@ from sqlalchemy import select
 
 from astrocal_server.invitee.links import reveal
 from astrocal_server.locations import room_kind
+from astrocal_server.notify import waitlist
 from astrocal_server.notify.backends import (
     PermanentSendError,
     TransientSendError,
@@ -78,10 +80,11 @@ async def _record_copy(state: AppState, outbox_id: str, role: str, message_id: s
 
 def _revealed(payload: dict[str, Any], state: AppState) -> dict[str, Any]:
     """A copy of the stored payload whose booking carries the invitee's real links."""
-    booking = payload.get("booking")
-    if not isinstance(booking, dict):
+    key = "entry" if payload.get("notice") == waitlist.NOTICE else "booking"
+    shown = payload.get(key)
+    if not isinstance(shown, dict):
         return payload
-    return {**payload, "booking": reveal(dict(booking), state.secret_box)}
+    return {**payload, key: reveal(dict(shown), state.secret_box)}
 
 
 async def _with_join_url(payload: dict[str, Any], state: AppState) -> dict[str, Any]:
@@ -106,13 +109,21 @@ async def handle(item: OutboxItem, state: AppState) -> None:
     if not item.livemode:
         return  # test mode: no emails, by contract
     try:
-        notice = parse_notice(_revealed(await _with_join_url(item.payload, state), state))
-        messages = compose(
-            notice,
-            sender=state.settings.email_from,
-            stamp=item.created_at,
-            message_key=item.id,
-        )
+        payload = _revealed(await _with_join_url(item.payload, state), state)
+        if payload.get("notice") == waitlist.NOTICE:
+            messages = waitlist.compose_promotion(
+                waitlist.parse_promotion(payload),
+                sender=state.settings.email_from,
+                stamp=item.created_at,
+                message_key=item.id,
+            )
+        else:
+            messages = compose(
+                parse_notice(payload),
+                sender=state.settings.email_from,
+                stamp=item.created_at,
+                message_key=item.id,
+            )
     except (MalformedNotice, BadAddress) as exc:
         raise PermanentFailure(f"email {item.id} cannot be built: {exc}") from exc
 

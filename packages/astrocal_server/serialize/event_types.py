@@ -47,6 +47,7 @@ def event_type_to_api(event_type: EventType) -> dict[str, Any]:
         invitee_can_cancel=event_type.invitee_can_cancel,
         invitee_can_reschedule=event_type.invitee_can_reschedule,
         invitee_change_notice_minutes=event_type.invitee_change_notice_minutes,
+        waitlist_hold_minutes=event_type.waitlist_hold_minutes,
         metadata=dict(event_type.metadata_),
         livemode=event_type.livemode,
         created_at=format_datetime(event_type.created_at),

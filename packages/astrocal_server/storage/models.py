@@ -191,7 +191,9 @@ class EventType(Base):
     # [{"key", "label", "type", "required", "options"?, "help_text"?}] asked of every invitee.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     # How long the hold placed for a promoted waitlist entry lasts.
-    waitlist_hold_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    waitlist_hold_minutes: Mapped[int] = mapped_column(
+        Integer, default=EventTypeCreate.model_fields["waitlist_hold_minutes"].default
+    )
     # [{"before_minutes", "channels", "to"}] planned for every booking (``reminders/plan.py``).
     reminders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)

@@ -29,6 +29,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "booking.cancelled",
     "booking.rescheduled",
     "booking.reminder",
+    "waitlist.promoted",
+    "waitlist.expired",
     "calendar_connection.error",
     TEST_EVENT,
 )
