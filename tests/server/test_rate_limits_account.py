@@ -52,6 +52,8 @@ PAGES = {
     ("POST", "/manage/x_missing/cancel"),
     ("GET", "/manage/x_missing/reschedule"),
     ("POST", "/manage/x_missing/reschedule"),
+    ("GET", "/waitlist/x_missing"),
+    ("POST", "/waitlist/x_missing/confirm"),
 }
 # The invitee routes count per address and per link token, in budgets the four share; driven in
 # tests/server/invitee/test_invitee_api.py (and each route's 429 in test_declared_errors.py).
@@ -60,6 +62,8 @@ PER_LINK = {
     ("GET", "/v1/invitee/bookings/x_missing/availability"),
     ("POST", "/v1/invitee/bookings/x_missing/cancel"),
     ("POST", "/v1/invitee/bookings/x_missing/reschedule"),
+    ("GET", "/v1/invitee/waitlist/x_missing"),
+    ("POST", "/v1/invitee/waitlist/x_missing/confirm"),
 }
 
 
@@ -204,7 +208,7 @@ async def test_every_route_is_rate_limited(
         assert int(r.headers["retry-after"]) >= 1, (method, path)
     # The pages share one budget per address: two answers (no such link), then 429 pages.
     pages = [await client.request(method, path) for method, path in sorted(PAGES)]
-    assert [r.status_code for r in pages] == [404, 404, 429, 429, 429]
+    assert [r.status_code for r in pages] == [404, 404] + [429] * (len(PAGES) - 2)
     for r in pages[2:]:
         assert r.headers["content-type"].startswith("text/html")
         assert int(r.headers["retry-after"]) >= 1
