@@ -18,7 +18,7 @@ from astrocal_server.api import idempotency
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
 from astrocal_server.api.encoding import JSONResponse
-from astrocal_server.api.params import EVENT_TYPE_ID, check_start, parse_instant
+from astrocal_server.api.params import EVENT_TYPE_ID, check_start, email_query, parse_instant
 from astrocal_server.api.routes import operation
 from astrocal_server.bookings import service
 from astrocal_server.bookings.rules import check_guests
@@ -104,14 +104,7 @@ async def list_bookings(
     start_after: Annotated[str | None, Query(max_length=64)] = None,
     start_before: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
-    email = None
-    if invitee_email is not None:
-        try:
-            email = check_email(invitee_email)
-        except ValueError:
-            raise invalid_param(
-                "invitee_email", "invitee_email must be an email address such as jo@acme.com."
-            ) from None
+    email = email_query(invitee_email)
     filters = service.BookingFilters(
         status=status,
         event_type_id=event_type_id,

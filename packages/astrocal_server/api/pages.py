@@ -22,10 +22,11 @@ No page loads anything from another origin; the stylesheet and script are served
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,8 @@ from astrocal_server.state import AppState
 from astrocal_server.waitlist import service as waitlist
 
 __all__ = ["STATIC_DIR", "mount_static", "router"]
+
+T = TypeVar("T")
 
 router = APIRouter()
 
@@ -204,16 +207,26 @@ async def _open(
     request: Request, state: AppState, token: str, zone: object
 ) -> tuple[_Page, InviteeBooking] | HTMLResponse:
     """The link's booking, counted against the rate limits; a page saying why not otherwise."""
+    seen = await _counted_open(request, state, token, invitee.open_link)
+    if isinstance(seen, HTMLResponse):
+        return seen
+    return _page(token, seen, zone), seen
+
+
+async def _counted_open(
+    request: Request, state: AppState, token: str, open_: Callable[[AppState, str], Awaitable[T]]
+) -> T | HTMLResponse:
+    """What ``open_`` finds for the link's token, counted against the invitee rate limits; a
+    429 or 404 page saying why not otherwise."""
     try:
         await enforce_invitee(request, state, token)
     except errors.RateLimited as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
         return _bare_page("Too many requests", 429, exc.message, **retry)
     try:
-        seen = await invitee.open_link(state, token)
+        return await open_(state, token)
     except errors.NotFound as exc:
         return _bare_page("Link not valid", 404, exc.message)
-    return _page(token, seen, zone), seen
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -600,15 +613,9 @@ def _promotion_zone(seen: waitlist.Promotion, requested: object) -> str:
 async def _open_promotion(
     request: Request, state: AppState, token: str, requested: object
 ) -> tuple[waitlist.Promotion, str] | HTMLResponse:
-    try:
-        await enforce_invitee(request, state, token)
-    except errors.RateLimited as exc:
-        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
-        return _bare_page("Too many requests", 429, exc.message, **retry)
-    try:
-        seen = await waitlist.open_promotion(state, token)
-    except errors.NotFound as exc:
-        return _bare_page("Link not valid", 404, exc.message)
+    seen = await _counted_open(request, state, token, waitlist.open_promotion)
+    if isinstance(seen, HTMLResponse):
+        return seen
     return seen, _promotion_zone(seen, requested)
 
 

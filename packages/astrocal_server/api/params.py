@@ -16,8 +16,16 @@ from pydantic.fields import FieldInfo
 
 from astrocal_server.contract.requests import BookingCreate
 from astrocal_server.errors import invalid_param
+from astrocal_server.validation import check_email
 
-__all__ = ["EVENT_TYPE_ID", "check_start", "is_event_type_id", "parse_instant", "parse_start"]
+__all__ = [
+    "EVENT_TYPE_ID",
+    "check_start",
+    "email_query",
+    "is_event_type_id",
+    "parse_instant",
+    "parse_start",
+]
 
 
 def _rules(field: FieldInfo) -> dict[str, Any]:
@@ -90,3 +98,13 @@ def check_start(value: datetime, name: str = "start") -> datetime:
             name, f"{name} must be a date-time between 1971 and 9000, such as 2026-04-15T14:00:00Z."
         )
     return start
+
+
+def email_query(value: str | None, name: str = "invitee_email") -> str | None:
+    """An email address filter from the query (normalised), or a 400 naming ``name``."""
+    if value is None:
+        return None
+    try:
+        return check_email(value)
+    except ValueError:
+        raise invalid_param(name, f"{name} must be an email address such as jo@acme.com.") from None

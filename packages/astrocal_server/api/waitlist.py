@@ -17,7 +17,7 @@ from pydantic import MISSING
 
 from astrocal_server.api.body import check_field, parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep
-from astrocal_server.api.params import EVENT_TYPE_ID, check_start
+from astrocal_server.api.params import EVENT_TYPE_ID, check_start, email_query
 from astrocal_server.api.ratelimit import enforce_invitee
 from astrocal_server.api.routes import operation
 from astrocal_server.contract.requests import WaitlistEntryCreate
@@ -72,14 +72,7 @@ async def list_entries(
     event_type_id: Annotated[str | None, Query(**EVENT_TYPE_ID)] = None,
     invitee_email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> dict[str, Any]:
-    email = None
-    if invitee_email is not None:
-        try:
-            email = check_email(invitee_email)
-        except ValueError:
-            raise invalid_param(
-                "invitee_email", "invitee_email must be an email address such as jo@acme.com."
-            ) from None
+    email = email_query(invitee_email)
     filters = service.EntryFilters(status=status, event_type_id=event_type_id, invitee_email=email)
     found = await service.list_entries(state, caller, filters, page)
     return found.render(lambda view: view.to_api())
