@@ -21,13 +21,13 @@ rows (with ``hosts`` loaded) and raise :mod:`astrocal_server.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from astrocal_server.bookings import service as bookings
@@ -51,13 +51,12 @@ __all__ = [
     "get_hold",
     "handle_expiry",
     "list_holds",
+    "load_hosts",
     "place_hold",
     "release_hold",
     "retrieve_hold",
     "with_hosts",
 ]
-
-_WITH_HOSTS = selectinload(Hold.hosts)
 
 
 @dataclass(frozen=True)
@@ -90,16 +89,10 @@ async def get_hold(
 ) -> Hold:
     """The caller's hold with its hosts loaded, or 404 (another account's or mode's hold looks
     exactly like a missing one)."""
-    return await get_owned(
-        session,
-        Hold,
-        caller,
-        hold_id,
-        kind="hold",
-        param=param,
-        for_update=for_update,
-        options=[_WITH_HOSTS],
+    hold = await get_owned(
+        session, Hold, caller, hold_id, kind="hold", param=param, for_update=for_update
     )
+    return await with_hosts(session, hold)
 
 
 async def retrieve_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
@@ -111,7 +104,7 @@ async def list_holds(
     state: AppState, caller: Caller, filters: HoldFilters, page: PageRequest
 ) -> Page[Hold]:
     """The caller's holds matching ``filters``, by start (then id), one page at a time."""
-    stmt = select(Hold).where(caller.owns(Hold)).options(_WITH_HOSTS)
+    stmt = select(Hold).where(caller.owns(Hold))
     now = state.clock.now()
     if filters.status == "expired":
         stmt = stmt.where(
@@ -129,7 +122,9 @@ async def list_holds(
         # one element of the list's text and holds no LIKE wildcard.
         stmt = stmt.where(cast(Hold.host_ids, String).like(f'%"{filters.host_id}"%'))
     async with state.db.read() as session:
-        return await paginate(session, stmt, order_by=[Hold.start_at, Hold.id], page=page)
+        found = await paginate(session, stmt, order_by=[Hold.start_at, Hold.id], page=page)
+        await load_hosts(session, found.items)
+    return found
 
 
 def place_hold(
@@ -211,13 +206,19 @@ async def drop_occupancy(session: AsyncSession, hold: Hold) -> None:
     await session.execute(delete(BookingHost).where(BookingHost.booking_id == hold.id))
 
 
+async def load_hosts(session: AsyncSession, holds: Sequence[Hold]) -> None:
+    """Give each hold its ``hosts`` as its ``host_ids`` name them, in one query for all of them
+    (not through its occupancy rows: those are gone once it is released, expired or converted)."""
+    wanted = {host_id for hold in holds for host_id in hold.host_ids}
+    found = (await session.scalars(select(Host).where(Host.id.in_(wanted)))).all() if wanted else []
+    by_id = {host.id: host for host in found}
+    for hold in holds:
+        set_committed_value(hold, "hosts", [by_id[h] for h in hold.host_ids if h in by_id])
+
+
 async def with_hosts(session: AsyncSession, hold: Hold) -> Hold:
-    """``hold`` with ``hosts`` loaded as its ``host_ids`` name them (its occupancy rows may be
-    gone: released, expired or converted)."""
-    rows = (await session.scalars(select(Host).where(Host.id.in_(hold.host_ids)))).all()
-    by_id = {host.id: host for host in rows}
-    hosts = [by_id[h] for h in hold.host_ids if h in by_id]
-    set_committed_value(hold, "hosts", hosts)
+    """``hold`` with its ``hosts`` loaded (:func:`load_hosts`)."""
+    await load_hosts(session, [hold])
     return hold
 
 

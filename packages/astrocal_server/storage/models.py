@@ -355,8 +355,9 @@ class Hold(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    # The hosts it occupies(d), by position; rows exist only while it is active, so a released,
-    # expired or converted hold shows the host it had: ``host_id``.
+    # The hosts of ``host_ids``, in order, for showing the hold. Never loaded through SQL (its
+    # occupancy rows exist only while it is active): ``holds.service.load_hosts`` fills it from
+    # ``host_ids``, one query per page; the join below only declares what it means while active.
     hosts: Mapped[list[Host]] = relationship(
         secondary="booking_hosts",
         primaryjoin="Hold.id == foreign(BookingHost.booking_id)",

@@ -328,3 +328,16 @@ async def test_team_holds_occupy_their_hosts_and_list_by_any_of_them(
         assert {h["id"] for h in listed.json()["data"]} == expected
     # The other host is still free for the round robin event type.
     assert (await book(teams.round_robin["id"], START)).status_code == 201
+
+
+async def test_a_hold_shows_its_hosts_after_it_ends(
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
+) -> None:
+    """Released, expired or converted, a hold no longer occupies its hosts, but still names them."""
+    evt = await make_event_type()
+    hold = (await _hold(client, auth_headers, evt["id"])).json()
+    await client.delete(f"/v1/holds/{hold['id']}", headers=auth_headers)
+    shown = (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json()
+    assert shown["hosts"] == hold["hosts"]
+    listed = (await client.get("/v1/holds", headers=auth_headers)).json()["data"]
+    assert [h["hosts"] for h in listed] == [hold["hosts"]]
