@@ -379,8 +379,8 @@ class OutboxRelay:
                 )
                 settled.update(done.scalars().all())
             for result in results:
-                if result in plain:
-                    continue
+                if result.completed_at is not None and result.last_error is None:
+                    continue  # recorded by the one statement above
                 values: dict[str, Any] = {
                     "lease_owner": None,
                     "lease_expires_at": None,
