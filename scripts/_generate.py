@@ -1,8 +1,10 @@
 """Run the pinned datamodel-code-generator over openapi.yaml (see scripts/generate).
 
-Two outputs from the one contract:
+Three outputs from the one contract:
 - the SDK's models (every schema; lenient: unknown fields and enum values survive, so an old SDK
   reads a newer server);
+- beside them, each SDK operation's keyword arguments as a ``TypedDict`` (scripts/_sdk_params.py),
+  which the resource methods unpack;
 - the server's request models (the request bodies and what they reference; strict: unknown
   fields are refused), so the server never restates the contract by hand.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from _sdk_params import render as render_params
 
 PINNED_VERSION = "0.89.0"
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +79,7 @@ class Target:
     request_bodies_only: bool
     docstring: str
     flags: tuple[str, ...] = ()
+    params: bool = False  # also write params.py (the SDK's per-operation arguments)
 
 
 TARGETS = [
@@ -84,6 +88,7 @@ TARGETS = [
         "allow",
         request_bodies_only=False,
         docstring="Models generated from openapi.yaml.",
+        params=True,
     ),
     Target(
         ROOT / "packages" / "astrocal_server" / "contract",
@@ -140,7 +145,19 @@ def _generate(target: Target, into: Path) -> dict[str, str]:
     if result.returncode != 0:
         sys.exit(f"datamodel-code-generator failed:\n{result.stderr or result.stdout}")
     (into / "__init__.py").write_text(HEADER + f'\n"""{target.docstring}"""\n')
+    if target.params:
+        accepting = (target.out_dir.parent / "_params.py").read_text()
+        text = render_params(yaml.safe_load(SPEC.read_text()), accepting)
+        (into / "params.py").write_text(_ruff_format(text, into / "params.py"))
     return {p.name: p.read_text() for p in sorted(into.glob("*.py"))}
+
+
+def _ruff_format(text: str, path: Path) -> str:
+    cmd = [sys.executable, "-m", "ruff", "format", "--quiet", "--stdin-filename", str(path), "-"]
+    result = subprocess.run(cmd, input=text, capture_output=True, text=True, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        sys.exit(f"ruff format failed on {path.name}:\n{result.stderr or result.stdout}")
+    return result.stdout
 
 
 def _drifted(target: Target) -> list[str]:

@@ -1,14 +1,19 @@
 """Resource methods written once, for the sync, async and raw-response clients alike.
 
 A resource class (``astrocal_sdk/resources/``) declares each API operation as a method whose
-signature and docstring are what callers see and whose body is empty; a decorator names the route
-(``@route.post("/v1/bookings", Booking)``). The rules that turn a call into a request:
+docstring is what callers see and whose body is empty; a decorator names the route
+(``@route.post("/v1/bookings", Booking)``). Its parameters:
 
 - positional parameters fill the ``{name}`` placeholders of the path (quoted, never empty);
-- keyword-only parameters are the operation's fields: the JSON body of ``POST``/``PATCH`` (and of a
-  ``DELETE`` declared with ``body=True``), the query string otherwise; fields not given are left
-  out (``None`` is sent: it clears a field);
-- ``**options`` are the per-request :class:`~astrocal_sdk.RequestOptions`.
+- ``**kwargs: Unpack[params.BookingsCreateParams]``: the operation's ``TypedDict`` (generated
+  from openapi.yaml into ``astrocal_sdk/types/_generated/params.py``; ``RequestOptions`` alone for
+  an operation without fields), which holds the operation's fields and the per-request
+  :class:`~astrocal_sdk.RequestOptions`. The fields are the JSON body of ``POST``/``PATCH`` (and
+  of a ``DELETE`` declared with ``body=True``), the query string otherwise; fields not given are
+  left out (``None`` is sent: it clears a field).
+
+What ``help()`` and ``inspect.signature`` show is spelt out from the ``TypedDict``: each field a
+keyword-only parameter (a default of ``NOT_GIVEN`` where it may be left out), then ``**options``.
 
 The class is generic in its mode (``Sync``, ``Async``, ``SyncRaw``, ``AsyncRaw``), and the mode
 decides what a method returns: the parsed object, a coroutine of it, or an ``APIResponse``; type
@@ -21,6 +26,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import typing
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import (
@@ -37,6 +43,8 @@ from typing import (
     final,
     overload,
 )
+
+from typing_extensions import Unpack
 
 from astrocal_sdk._serialize import path_param, without_not_given
 from astrocal_sdk._types import NOT_GIVEN, RequestOptions
@@ -149,8 +157,7 @@ class Endpoint(Generic[S_co, A_co, SR_co, AR_co]):
     def __init__(self, route: _Route, declaration: Callable[..., Any]) -> None:
         self._route = route
         self._declaration = declaration
-        signature = inspect.signature(declaration)
-        self._signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        self._signature = _signature(declaration)
         kinds = [(p.name, p.kind) for p in self._signature.parameters.values()]
         self._path_params = [n for n, k in kinds if k is inspect.Parameter.POSITIONAL_OR_KEYWORD]
         self._fields = [n for n, k in kinds if k is inspect.Parameter.KEYWORD_ONLY]
@@ -223,12 +230,41 @@ def _bind(
     declaration = endpoint._declaration
     method.__name__ = method.__qualname__ = endpoint._name
     method.__doc__ = endpoint._doc
-    # What help(), inspect and typing.get_type_hints report: the declaration's signature (its
-    # annotations resolved in its own module, through __wrapped__) and the mode's return type.
+    # What help(), inspect and typing.get_type_hints report: the spelt-out signature, and the
+    # mode's return type.
     method.__signature__ = endpoint._signature
     method.__wrapped__ = declaration
-    method.__annotations__ = {**declaration.__annotations__, "return": returns}
+    parameters = endpoint._signature.parameters.values()
+    method.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": returns}
     return method
+
+
+_OPTIONS = inspect.Parameter(
+    "options", inspect.Parameter.VAR_KEYWORD, annotation=Unpack[RequestOptions]
+)
+
+
+def _signature(declaration: Callable[..., Any]) -> inspect.Signature:
+    """The signature callers see: ``declaration``'s path parameters (without ``self``), then each
+    field of the ``TypedDict`` its ``**kwargs`` unpacks, keyword-only, then ``**options``."""
+    signature = inspect.signature(declaration)
+    *path, kwargs = list(signature.parameters.values())[1:]
+    hints = typing.get_type_hints(declaration, include_extras=True)
+    fields: Any = typing.get_args(hints[kwargs.name])[0]  # Unpack[params.BookingsCreateParams]
+    keywords = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=NOT_GIVEN if name in fields.__optional_keys__ else inspect.Parameter.empty,
+            annotation=hint,
+        )
+        for name, hint in typing.get_type_hints(fields).items()
+        if name not in RequestOptions.__annotations__
+    ]
+    return signature.replace(
+        parameters=[*(p.replace(annotation=hints[p.name]) for p in path), *keywords, _OPTIONS],
+        return_annotation=hints["return"],
+    )
 
 
 Method: TypeAlias = Endpoint[

@@ -23,7 +23,11 @@ GENERATED = SDK / "types" / "_generated"
 ASYNC_SOURCE = SDK / "_async"
 DERIVED_SYNC = SDK / "_sync"
 SERVER_CONTRACT = ROOT / "packages" / "astrocal_server" / "contract"
-OUTPUTS = {"sdk": (GENERATED, "models.py"), "server": (SERVER_CONTRACT, "requests.py")}
+OUTPUTS = {
+    "sdk": (GENERATED, "models.py"),
+    "sdk params": (GENERATED, "params.py"),
+    "server": (SERVER_CONTRACT, "requests.py"),
+}
 
 needs_models = pytest.mark.skipif(
     not (GENERATED / "models.py").exists(), reason="models not generated yet: run scripts/generate"
@@ -43,8 +47,10 @@ def _check(root: Path, script: str = "_generate.py") -> subprocess.CompletedProc
 def _copy_tree(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "openapi.yaml", tmp_path / "openapi.yaml")
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
-    for out_dir, _ in OUTPUTS.values():
+    for out_dir in {out_dir for out_dir, _ in OUTPUTS.values()}:
         shutil.copytree(out_dir, tmp_path / out_dir.relative_to(ROOT))
+    # The SDK's accepting types, which the per-operation arguments (params.py) are written in.
+    shutil.copy(GENERATED.parent / "_params.py", tmp_path / GENERATED.parent.relative_to(ROOT))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # the formatter's settings
     return tmp_path
 

@@ -12,7 +12,7 @@ from astrocal_sdk import _endpoint as route
 from astrocal_sdk._endpoint import APIResource, Async, M, Paginated, Sync
 from astrocal_sdk._response import no_content
 from astrocal_sdk._serialize import path_param
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk.types._generated import params
 
 __all__ = [
     "APIResource",
@@ -43,12 +43,6 @@ class Collection(APIResource[M], Generic[M, T]):
             cls.list = endpoint  # type: ignore[method-assign]
 
     @route.get_list("")  # the path and the item type are the subclass's
-    def list(
-        self,
-        *,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[T]:
+    def list(self, **kwargs: Unpack[params.PageParams]) -> Paginated[T]:
         """A page of up to ``limit`` (1–100, default 20); iterating over the result walks every
         page after it too."""

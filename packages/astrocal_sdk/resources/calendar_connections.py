@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from typing import Any, Literal, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import Async, AsyncRaw, Endpoint, M, Sync, SyncRaw
+from astrocal_sdk._endpoint import Endpoint, M
 from astrocal_sdk._response import APIResponse
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk._types import RequestOptions
 from astrocal_sdk.resources._resource import Collection
-from astrocal_sdk.types._generated.models import CalendarConnection, CalendarProvider
+from astrocal_sdk.types._generated import params
+from astrocal_sdk.types._generated.models import CalendarConnection
 
-__all__ = [
-    "AsyncCalendarConnections",
-    "AsyncCalendarConnectionsWithRawResponse",
-    "CalendarConnections",
-    "CalendarConnectionsAPI",
-    "CalendarConnectionsWithRawResponse",
-]
+__all__ = ["CalendarConnectionsAPI"]
 
 R_co = TypeVar("R_co", covariant=True)
 
@@ -29,37 +24,13 @@ class _Create(Protocol[R_co]):
     """``create``'s two forms, for type checkers: CalDAV credentials, or an OAuth redirect."""
 
     @overload
-    def __call__(
-        self,
-        *,
-        provider: Literal["caldav"],
-        server_url: str,
-        username: str,
-        password: str,
-        host_id: str | NotGiven = ...,
-        **options: Unpack[RequestOptions],
-    ) -> R_co: ...
+    def __call__(self, **kwargs: Unpack[params.CalDavConnectionCreateParams]) -> R_co: ...
     @overload
-    def __call__(
-        self,
-        *,
-        provider: Literal["google", "microsoft"],
-        redirect_uri: str,
-        host_id: str | NotGiven = ...,
-        **options: Unpack[RequestOptions],
-    ) -> R_co: ...
+    def __call__(self, **kwargs: Unpack[params.OAuthConnectionCreateParams]) -> R_co: ...
 
 
 def _create(
-    self: object,
-    *,
-    provider: CalendarProvider,
-    server_url: str | NotGiven = NOT_GIVEN,
-    username: str | NotGiven = NOT_GIVEN,
-    password: str | NotGiven = NOT_GIVEN,
-    redirect_uri: str | NotGiven = NOT_GIVEN,
-    host_id: str | NotGiven = NOT_GIVEN,
-    **options: Unpack[RequestOptions],
+    self: object, **kwargs: Unpack[params.CalendarConnectionsCreateParams]
 ) -> CalendarConnection:
     """CalDAV: discovers the calendars at once. Google/Microsoft: ``status`` is ``pending``
     and ``authorization_url`` is where to send the user's browser. ``host_id`` (default the
@@ -88,9 +59,3 @@ class CalendarConnectionsAPI(
     @route.delete("/v1/calendar_connections/{connection_id}")
     def delete(self, connection_id: str, **options: Unpack[RequestOptions]) -> None:
         """Disconnect: revokes and forgets the tokens."""
-
-
-CalendarConnections = CalendarConnectionsAPI[Sync]
-AsyncCalendarConnections = CalendarConnectionsAPI[Async]
-CalendarConnectionsWithRawResponse = CalendarConnectionsAPI[SyncRaw]
-AsyncCalendarConnectionsWithRawResponse = CalendarConnectionsAPI[AsyncRaw]

@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
-from astrocal_sdk.types._generated.models import Hold, HoldStatus
-from astrocal_sdk.types._params import DateTimeLike
+from astrocal_sdk._endpoint import APIResource, M, Paginated
+from astrocal_sdk._types import RequestOptions
+from astrocal_sdk.types._generated import params
+from astrocal_sdk.types._generated.models import Hold
 
-__all__ = [
-    "AsyncHolds",
-    "AsyncHoldsWithRawResponse",
-    "Holds",
-    "HoldsAPI",
-    "HoldsWithRawResponse",
-]
+__all__ = ["HoldsAPI"]
 
 
 class HoldsAPI(APIResource[M]):
     @route.post("/v1/holds", Hold)
-    def create(
-        self,
-        *,
-        event_type_id: str,
-        start: DateTimeLike,
-        duration: int | NotGiven = NOT_GIVEN,
-        host_id: str | NotGiven = NOT_GIVEN,
-        ttl_seconds: int | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Hold:
+    def create(self, **kwargs: Unpack[params.HoldsCreateParams]) -> Hold:
         """Reserve ``start`` for ``ttl_seconds`` (60–1800, default 600): nobody else can book or
         hold it meanwhile. Book it with ``client.bookings.create(hold_id=…, invitee=…)``. 409
         ``SlotUnavailableError`` if it is not free."""
 
     @route.get_list("/v1/holds", Hold)
-    def list(
-        self,
-        *,
-        status: HoldStatus | NotGiven = NOT_GIVEN,
-        event_type_id: str | NotGiven = NOT_GIVEN,
-        host_id: str | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[Hold]:
+    def list(self, **kwargs: Unpack[params.HoldsListParams]) -> Paginated[Hold]:
         """Holds ordered by start; ``status`` as of now (an active hold past its expiry is
         ``expired``). Iterating over the result walks every page."""
 
@@ -60,9 +33,3 @@ class HoldsAPI(APIResource[M]):
     def release(self, hold_id: str, **options: Unpack[RequestOptions]) -> Hold:
         """Give the slot back at once; releasing again returns it unchanged. A hold that became a
         booking → ``ConflictError`` (``hold_consumed``): cancel the booking instead."""
-
-
-Holds = HoldsAPI[Sync]
-AsyncHolds = HoldsAPI[Async]
-HoldsWithRawResponse = HoldsAPI[SyncRaw]
-AsyncHoldsWithRawResponse = HoldsAPI[AsyncRaw]

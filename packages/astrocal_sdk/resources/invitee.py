@@ -9,18 +9,12 @@ from __future__ import annotations
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Sync, SyncRaw
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk._endpoint import APIResource, M
+from astrocal_sdk._types import RequestOptions
+from astrocal_sdk.types._generated import params
 from astrocal_sdk.types._generated.models import Availability, InviteeBooking
-from astrocal_sdk.types._params import DateLike, DateTimeLike, TimeZoneLike
 
-__all__ = [
-    "AsyncInviteeResource",
-    "AsyncInviteeResourceWithRawResponse",
-    "InviteeAPI",
-    "InviteeResource",
-    "InviteeResourceWithRawResponse",
-]
+__all__ = ["InviteeAPI"]
 
 
 class InviteeAPI(APIResource[M]):
@@ -30,43 +24,19 @@ class InviteeAPI(APIResource[M]):
 
     @route.get("/v1/invitee/bookings/{token}/availability", Availability)
     def availability(
-        self,
-        token: str,
-        *,
-        date: DateLike | NotGiven = NOT_GIVEN,
-        start_date: DateLike | NotGiven = NOT_GIVEN,
-        end_date: DateLike | NotGiven = NOT_GIVEN,
-        time_zone: TimeZoneLike | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
+        self, token: str, **kwargs: Unpack[params.InviteeAvailabilityParams]
     ) -> Availability:
         """The starts the booking can be rescheduled to, on ``date`` or from ``start_date`` to
         ``end_date`` (read in ``time_zone``)."""
 
     @route.post("/v1/invitee/bookings/{token}/cancel", InviteeBooking)
-    def cancel(
-        self,
-        token: str,
-        *,
-        reason: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> InviteeBooking:
+    def cancel(self, token: str, **kwargs: Unpack[params.InviteeCancelParams]) -> InviteeBooking:
         """Cancel for the invitee (``cancelled_by: invitee``); 409 when the event type or the
         time no longer allows it."""
 
     @route.post("/v1/invitee/bookings/{token}/reschedule", InviteeBooking)
     def reschedule(
-        self,
-        token: str,
-        *,
-        start: DateTimeLike,
-        reason: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
+        self, token: str, **kwargs: Unpack[params.InviteeRescheduleParams]
     ) -> InviteeBooking:
         """Move to ``start`` for the invitee (``rescheduled_by: invitee``); 409
         ``SlotUnavailableError`` when it is not open."""
-
-
-InviteeResource = InviteeAPI[Sync]
-AsyncInviteeResource = InviteeAPI[Async]
-InviteeResourceWithRawResponse = InviteeAPI[SyncRaw]
-AsyncInviteeResourceWithRawResponse = InviteeAPI[AsyncRaw]

@@ -4,63 +4,30 @@ their confirm link (``client.invitee_waitlist``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk._endpoint import APIResource, M, Paginated
+from astrocal_sdk._types import RequestOptions
+from astrocal_sdk.types._generated import params
 from astrocal_sdk.types._generated.models import (
     InviteeBooking,
     InviteeWaitlistEntry,
     WaitlistEntry,
-    WaitlistStatus,
 )
-from astrocal_sdk.types._params import DateLike, DateTimeLike, InviteeParam
 
-__all__ = [
-    "AsyncInviteeWaitlist",
-    "AsyncInviteeWaitlistWithRawResponse",
-    "AsyncWaitlist",
-    "AsyncWaitlistWithRawResponse",
-    "InviteeWaitlist",
-    "InviteeWaitlistAPI",
-    "InviteeWaitlistWithRawResponse",
-    "Waitlist",
-    "WaitlistAPI",
-    "WaitlistWithRawResponse",
-]
+__all__ = ["InviteeWaitlistAPI", "WaitlistAPI"]
 
 
 class WaitlistAPI(APIResource[M]):
     @route.post("/v1/waitlist", WaitlistEntry)
-    def create(
-        self,
-        *,
-        event_type_id: str,
-        invitee: InviteeParam,
-        start: DateTimeLike | NotGiven = NOT_GIVEN,
-        date: DateLike | NotGiven = NOT_GIVEN,
-        host_id: str | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> WaitlistEntry:
+    def create(self, **kwargs: Unpack[params.WaitlistCreateParams]) -> WaitlistEntry:
         """Queue ``invitee`` for ``start`` (or any start on ``date``, in the event type's zone):
         give exactly one. An open start → ``ConflictError`` ``slot_available`` (book it instead);
         the same email already waiting → ``ConflictError`` ``waitlist_duplicate``."""
 
     @route.get_list("/v1/waitlist", WaitlistEntry)
-    def list(
-        self,
-        *,
-        status: WaitlistStatus | NotGiven = NOT_GIVEN,
-        event_type_id: str | NotGiven = NOT_GIVEN,
-        invitee_email: str | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Paginated[WaitlistEntry]:
+    def list(self, **kwargs: Unpack[params.WaitlistListParams]) -> Paginated[WaitlistEntry]:
         """Entries in queue order (oldest first); waiting ones carry their ``position``.
         Iterating over the result walks every page."""
 
@@ -84,13 +51,3 @@ class InviteeWaitlistAPI(APIResource[M]):
     def confirm(self, token: str, **options: Unpack[RequestOptions]) -> InviteeBooking:
         """Book the entry's hold for its invitee; confirming twice returns the same booking,
         after the hold expired it is a ``ConflictError`` ``hold_expired``."""
-
-
-Waitlist = WaitlistAPI[Sync]
-AsyncWaitlist = WaitlistAPI[Async]
-WaitlistWithRawResponse = WaitlistAPI[SyncRaw]
-AsyncWaitlistWithRawResponse = WaitlistAPI[AsyncRaw]
-InviteeWaitlist = InviteeWaitlistAPI[Sync]
-AsyncInviteeWaitlist = InviteeWaitlistAPI[Async]
-InviteeWaitlistWithRawResponse = InviteeWaitlistAPI[SyncRaw]
-AsyncInviteeWaitlistWithRawResponse = InviteeWaitlistAPI[AsyncRaw]

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 
 from typing_extensions import Unpack
 
 from astrocal_sdk import _endpoint as route
-from astrocal_sdk._endpoint import APIResource, Async, AsyncRaw, M, Paginated, Sync, SyncRaw
-from astrocal_sdk._types import NOT_GIVEN, NotGiven, RequestOptions
+from astrocal_sdk._endpoint import APIResource, M, Paginated
+from astrocal_sdk._types import RequestOptions
 from astrocal_sdk.resources._resource import Collection
+from astrocal_sdk.types._generated import params
 from astrocal_sdk.types._generated.models import (
     Webhook,
     WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEventType,
     WebhookRotation,
     WebhookWithSecret,
 )
 
-__all__ = [
-    "AsyncDeliveries",
-    "AsyncDeliveriesWithRawResponse",
-    "AsyncWebhooks",
-    "AsyncWebhooksWithRawResponse",
-    "Deliveries",
-    "DeliveriesAPI",
-    "DeliveriesWithRawResponse",
-    "Webhooks",
-    "WebhooksAPI",
-    "WebhooksWithRawResponse",
-]
+__all__ = ["DeliveriesAPI", "WebhooksAPI"]
 
 _DELIVERY = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"
 
@@ -39,13 +26,7 @@ _DELIVERY = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"
 class DeliveriesAPI(APIResource[M]):
     @route.get_list("/v1/webhooks/{webhook_id}/deliveries", WebhookDelivery)
     def list(
-        self,
-        webhook_id: str,
-        *,
-        status: WebhookDeliveryStatus | NotGiven = NOT_GIVEN,
-        limit: int | NotGiven = NOT_GIVEN,
-        cursor: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
+        self, webhook_id: str, **kwargs: Unpack[params.WebhooksDeliveriesListParams]
     ) -> Paginated[WebhookDelivery]:
         """Deliveries of an endpoint, newest first, each with its attempts."""
 
@@ -68,14 +49,7 @@ class WebhooksAPI(Collection[M, Webhook], path="/v1/webhooks", item=Webhook):
         return DeliveriesAPI(self._client, raw=self._raw)
 
     @route.post("/v1/webhooks", WebhookWithSecret)
-    def create(
-        self,
-        *,
-        url: str,
-        events: Sequence[WebhookEventType],
-        description: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> WebhookWithSecret:
+    def create(self, **kwargs: Unpack[params.WebhooksCreateParams]) -> WebhookWithSecret:
         """A new endpoint; its signing ``secret`` is shown only in this response."""
 
     @route.get("/v1/webhooks/{webhook_id}", Webhook)
@@ -83,16 +57,7 @@ class WebhooksAPI(Collection[M, Webhook], path="/v1/webhooks", item=Webhook):
         """One endpoint (without its secret)."""
 
     @route.patch("/v1/webhooks/{webhook_id}", Webhook)
-    def update(
-        self,
-        webhook_id: str,
-        *,
-        url: str | NotGiven = NOT_GIVEN,
-        events: Sequence[WebhookEventType] | NotGiven = NOT_GIVEN,
-        description: str | NotGiven = NOT_GIVEN,
-        enabled: bool | NotGiven = NOT_GIVEN,
-        **options: Unpack[RequestOptions],
-    ) -> Webhook:
+    def update(self, webhook_id: str, **kwargs: Unpack[params.WebhooksUpdateParams]) -> Webhook:
         """Change the URL, events, description, or whether it is enabled."""
 
     @route.delete("/v1/webhooks/{webhook_id}")
@@ -106,13 +71,3 @@ class WebhooksAPI(Collection[M, Webhook], path="/v1/webhooks", item=Webhook):
     @route.post("/v1/webhooks/{webhook_id}/test", WebhookDelivery)
     def test(self, webhook_id: str, **options: Unpack[RequestOptions]) -> WebhookDelivery:
         """Send a ``webhook.test`` event to the endpoint."""
-
-
-Deliveries = DeliveriesAPI[Sync]
-AsyncDeliveries = DeliveriesAPI[Async]
-DeliveriesWithRawResponse = DeliveriesAPI[SyncRaw]
-AsyncDeliveriesWithRawResponse = DeliveriesAPI[AsyncRaw]
-Webhooks = WebhooksAPI[Sync]
-AsyncWebhooks = WebhooksAPI[Async]
-WebhooksWithRawResponse = WebhooksAPI[SyncRaw]
-AsyncWebhooksWithRawResponse = WebhooksAPI[AsyncRaw]
