@@ -17,9 +17,10 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+from typing_extensions import Unpack
 
 from astrocal_sdk._exceptions import WebhookVerificationError
 from astrocal_sdk._models import parse_lenient
@@ -32,6 +33,7 @@ from astrocal_sdk.types._generated.models import (
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "Freshness",
     "UnknownEvent",
     "WebhookEvent",
     "WebhookVerificationError",
@@ -139,16 +141,22 @@ def verify(
         raise WebhookVerificationError("No webhook signature matches the secret.")
 
 
+class Freshness(TypedDict, total=False):
+    """:func:`verify`'s ``tolerance`` and ``now``, which :func:`unwrap` passes on."""
+
+    tolerance: int
+    now: float | None
+
+
 def unwrap(
     payload: bytes | str,
     headers: Mapping[str, str],
     secret: str | Sequence[str],
-    *,
-    tolerance: int = DEFAULT_TOLERANCE,
-    now: float | None = None,
+    **freshness: Unpack[Freshness],
 ) -> WebhookEvent:
-    """:func:`verify` the delivery, then parse its body into a typed event."""
-    verify(payload, headers, secret, tolerance=tolerance, now=now)
+    """:func:`verify` the delivery (``tolerance`` and ``now`` as there), then parse its body into
+    a typed event."""
+    verify(payload, headers, secret, **freshness)
     try:
         body = json.loads(_as_bytes(payload))
     except ValueError as exc:
