@@ -9,7 +9,7 @@ from operator import attrgetter
 
 import httpx
 import pytest
-from astrocal_sdk import Astrocal, AsyncAstrocal
+from astrocal_sdk import NOT_GIVEN, Astrocal, AsyncAstrocal
 
 from tests.support.spec_ops import Operation, sdk_operations
 
@@ -69,7 +69,7 @@ def test_an_empty_id_is_refused_naming_the_parameter_and_nothing_is_sent() -> No
 
 def test_a_body_sends_only_the_fields_given_and_none_clears() -> None:
     client, seen = _recording_client()
-    client.event_types.update("evt/1", description=None, buffer_after_minutes=5)
+    client.event_types.update("evt/1", description=None, buffer_after_minutes=5, title=NOT_GIVEN)
     assert seen[0].method == "PATCH"
     assert seen[0].url.raw_path == b"/v1/event_types/evt%2F1"
     assert seen[0].content == b'{"description":null,"buffer_after_minutes":5}'

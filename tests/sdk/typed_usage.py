@@ -12,6 +12,7 @@ from typing import Any, assert_type
 from zoneinfo import ZoneInfo
 
 from astrocal_sdk import (
+    NOT_GIVEN,
     APIResponse,
     APIStatusError,
     Astrocal,
@@ -30,6 +31,7 @@ from astrocal_sdk.types import (
     Booking,
     CalendarConnection,
     EventType,
+    Host,
     ReminderDict,
     Schedule,
     Slot,
@@ -107,6 +109,8 @@ def walk_everything(client: Astrocal) -> None:
     assert_type(client.webhooks.deliveries.list("wh_1"), SyncPage[WebhookDelivery])
     bookings: Bookings = client.bookings
     assert_type(bookings.cancel("bk_1"), Booking)
+    # NOT_GIVEN stands for an argument left out, as a method's default always did.
+    assert_type(client.hosts.list(external_id=NOT_GIVEN).data, list[Host])
 
 
 async def walk_async(client: AsyncAstrocal) -> None:
