@@ -178,7 +178,7 @@ class _Renderer:
                     key: Field([schema], key in required_keys, schema.get("description"))
                     for key, schema in member["properties"].items()
                 }
-                doc = f"The arguments of {where} for a ``{member_name}``."
+                doc = f"The ``{member_name}`` form of the arguments of {where}."
                 out.append(self.typed_dict(f"{member_name}Params", doc, props))
         return out
 

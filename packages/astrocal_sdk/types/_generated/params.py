@@ -555,7 +555,7 @@ class CalendarConnectionsCreateParams(RequestOptions, total=False):
 
 
 class CalDavConnectionCreateParams(RequestOptions, total=False):
-    """The arguments of ``POST /v1/calendar_connections`` for a ``CalDavConnectionCreate``."""
+    """The ``CalDavConnectionCreate`` form of the arguments of ``POST /v1/calendar_connections``."""
 
     provider: Required[Literal["caldav"]]
     server_url: Required[str]
@@ -568,7 +568,7 @@ class CalDavConnectionCreateParams(RequestOptions, total=False):
 
 
 class OAuthConnectionCreateParams(RequestOptions, total=False):
-    """The arguments of ``POST /v1/calendar_connections`` for a ``OAuthConnectionCreate``."""
+    """The ``OAuthConnectionCreate`` form of the arguments of ``POST /v1/calendar_connections``."""
 
     provider: Required[Literal["google", "microsoft"]]
     redirect_uri: Required[str]
