@@ -46,7 +46,6 @@ from astrocal_server.holds.rules import is_expired
 from astrocal_server.ids import new_id
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import PLACEHOLDER, SEALED_KEY, issue_token, open_token
-from astrocal_server.invitee.links import token_hash as hash_of
 from astrocal_server.outbox.writer import (
     enqueue,
     enqueue_webhook_event,
@@ -667,23 +666,18 @@ class Promotion:
 
     @property
     def caller(self) -> Caller:
-        """The entry's account acting for the invitee (no API key)."""
-        return Caller(account=self.account, api_key=None, livemode=self.entry.livemode)
+        return invitee.invitee_caller(self.account, self.entry.livemode)
 
 
 def _link_not_found() -> NotFound:
-    return NotFound(
-        "invitee_link_not_found",
-        "This waitlist link is not valid; check that the whole link was copied from the email.",
-        param="token",
+    return invitee.link_not_found(
+        "This waitlist link is not valid; check that the whole link was copied from the email."
     )
 
 
 async def open_promotion(state: AppState, token: str) -> Promotion:
     """The entry ``token`` opens; the same 404 for any other string."""
-    digest = hash_of(token)
-    if digest is None:
-        raise _link_not_found()
+    digest = invitee.digest_or_404(token, _link_not_found)
     async with state.db.read() as session:
         entry = await session.scalar(
             select(WaitlistEntry).where(WaitlistEntry.token_hash == digest)
