@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability import team as teams
 from astrocal_server.availability.engine import (
+    CHECK_HORIZON_DAYS,
     Booked,
     BusyInterval,
     Slot,
@@ -41,8 +42,10 @@ from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
     booked_from_row,
     check_busy_range,
+    occupancy_range,
     pick_duration,
     rules_for,
+    slots_busy_range,
     utc_range_for_dates,
     working_hours_of,
 )
@@ -66,10 +69,6 @@ __all__ = [
     "owned_event_type_and_host",
     "owned_event_type_and_schedule",
 ]
-
-# Bookings are loaded this far beyond the slots' range: windows of neighbouring local days, the
-# longest duration plus both buffers, and whole local days for the per-day limit all fit inside.
-_BOOKING_MARGIN = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -214,16 +213,16 @@ async def owned_event_type_and_host(
 
 async def load_bookings(
     conn: AsyncConnection | AsyncSession,
-    *,
     event_type: EventType,
     host_id: str,
-    lo: datetime,
-    hi: datetime,
+    span: tuple[datetime, datetime],
     now: datetime,
     exclude_booking_id: str | None = None,
 ) -> list[Booked]:
-    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) with blocked
-    time touching ``[lo, hi)``, widened by their own buffers (the stored ``block_*``)."""
+    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) that the
+    engine needs to judge starts in ``span`` (:func:`~astrocal_server.availability.rules.
+    occupancy_range`), widened by their own buffers (the stored ``block_*``)."""
+    lo, hi = occupancy_range(*span)
     rows = await fetch_all(
         conn,
         OCCUPANTS_OF_HOST,
@@ -247,27 +246,18 @@ async def find_slots_in_session(
     schedule: Schedule,
     host_id: str,
     now: datetime,
-    start_date: date,
-    end_date: date,
-    query_time_zone: str,
+    span: tuple[datetime, datetime],
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
 ) -> list[Slot]:
-    """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``."""
-    range_start, range_end = utc_range_for_dates(start_date, end_date, query_time_zone)
+    """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
+    rules.utc_range_for_dates` of a query)."""
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
-    bookings = await load_bookings(
-        conn,
-        event_type=event_type,
-        host_id=host_id,
-        lo=range_start - _BOOKING_MARGIN,
-        hi=range_end + _BOOKING_MARGIN,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
+    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
+    range_start, range_end = span
     return find_slots(
         working_hours_of(schedule),
         rules,
@@ -286,25 +276,19 @@ async def check_start_in_session(
     schedule: Schedule,
     host_id: str,
     start: datetime,
+    horizon_days: int = CHECK_HORIZON_DAYS,
     now: datetime,
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
 ) -> StartCheck:
-    """Whether ``start`` is open, why not, and the nearest alternatives — the one check behind
-    ``availability/check``, booking and reschedule. Run it inside the booking's write transaction
-    (``conn`` may be that session) so it sees every committed booking; ``exclude_booking_id`` leaves
-    out the booking being rescheduled, so its own old time does not block the new one."""
-    lo, hi = check_busy_range(start)
-    bookings = await load_bookings(
-        conn,
-        event_type=event_type,
-        host_id=host_id,
-        lo=lo - _BOOKING_MARGIN,
-        hi=hi + _BOOKING_MARGIN,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
+    """Whether ``start`` is open, why not, and the nearest alternatives (up to ``horizon_days``
+    away) — the one check behind ``availability/check``, booking and reschedule. Run it inside
+    the booking's write transaction (``conn`` may be that session) so it sees every committed
+    booking; ``exclude_booking_id`` leaves out the booking being rescheduled, so its own old time
+    does not block the new one."""
+    span = check_busy_range(start, horizon_days)
+    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
     return check_start(
         working_hours_of(schedule),
         rules_for(event_type, duration_minutes),
@@ -312,6 +296,7 @@ async def check_start_in_session(
         start=start,
         bookings=bookings,
         busy=busy,
+        horizon_days=horizon_days,
     )
 
 
@@ -334,12 +319,11 @@ async def find_availability(
     await teams.team_host_ids(conn, event_type, host_id, query.host_id)
     assert schedule is not None  # is_team: an event type without a schedule is a team
     zone = query.time_zone or schedule.time_zone
-    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
+    span = utc_range_for_dates(query.start_date, query.end_date, zone)
     busy, warnings = await fetch_external_busy(
         state.busy_source,
         event_type,
-        range_start - timedelta(days=1),
-        range_end + timedelta(days=1),
+        *slots_busy_range(*span),
         timeout_seconds=state.settings.calendar_timeout_seconds,
         scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
     )
@@ -349,9 +333,7 @@ async def find_availability(
         schedule=schedule,
         host_id=host_id,
         now=state.clock.now(),
-        start_date=query.start_date,
-        end_date=query.end_date,
-        query_time_zone=zone,
+        span=span,
         busy=busy,
         duration_minutes=duration,
         exclude_booking_id=query.exclude_booking_id,
@@ -371,16 +353,13 @@ async def _find_team_availability(
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
     team = await teams.load_team(conn, event_type, schedule, host_ids)
     zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
-    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await teams.team_busy(
-        state, team, range_start - timedelta(days=1), range_end + timedelta(days=1)
-    )
+    span = utc_range_for_dates(query.start_date, query.end_date, zone)
+    busy, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
     slots = await teams.find_team_slots_in(
         conn,
         team,
         now=state.clock.now(),
-        range_start=range_start,
-        range_end=range_end,
+        span=span,
         busy=busy,
         duration_minutes=duration,
         exclude_booking_id=query.exclude_booking_id,
