@@ -17,9 +17,10 @@ narrows either to one of the event type's hosts (400 on ``host_id`` for any othe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
@@ -307,60 +308,41 @@ async def find_availability(
     state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
-    event_type, schedule, host_id = await owned_event_type_and_schedule(
+    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
         conn, caller, query.event_type_id
     )
     duration = pick_duration(event_type, query.duration)
-    if teams.is_team(event_type, schedule):
-        return await _find_team_availability(
-            state, conn, query, event_type, schedule, host_id, duration
-        )
-    # Only the default host may be named.
-    await teams.team_host_ids(conn, event_type, host_id, query.host_id)
-    assert schedule is not None  # is_team: an event type without a schedule is a team
-    zone = query.time_zone or schedule.time_zone
-    span = utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await fetch_external_busy(
-        state.busy_source,
-        event_type,
-        *slots_busy_range(*span),
-        timeout_seconds=state.settings.calendar_timeout_seconds,
-        scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
-    )
-    slots = await find_slots_in_session(
-        conn,
-        event_type=event_type,
-        schedule=schedule,
-        host_id=host_id,
-        now=state.clock.now(),
-        span=span,
-        busy=busy,
-        duration_minutes=duration,
-        exclude_booking_id=query.exclude_booking_id,
-    )
-    return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
-
-
-async def _find_team_availability(
-    state: AppState,
-    conn: AsyncConnection,
-    query: AvailabilityQuery,
-    event_type: EventType,
-    schedule: Schedule | None,
-    default_host_id: str,
-    duration: int,
-) -> OpenSlots:
+    # Without hosts, only the default host may be named.
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    team = await teams.load_team(conn, event_type, schedule, host_ids)
-    zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
+    team = None
+    if teams.is_team(event_type, schedule):
+        team = await teams.load_team(conn, event_type, schedule, host_ids)
+    zone = query.time_zone or teams.zone_of(schedule, team)
     span = utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
-    slots = await teams.find_team_slots_in(
-        conn,
-        team,
+    find: Callable[..., Awaitable[Sequence[Slot | TeamSlot]]]
+    if team is None:
+        assert schedule is not None  # is_team: an event type without a schedule is a team
+        busy, warnings = await fetch_external_busy(
+            state.busy_source,
+            event_type,
+            *slots_busy_range(*span),
+            timeout_seconds=state.settings.calendar_timeout_seconds,
+            scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
+        )
+        find = partial(
+            find_slots_in_session,
+            conn,
+            event_type=event_type,
+            schedule=schedule,
+            host_id=default_host_id,
+            busy=busy,
+        )
+    else:
+        by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
+        find = partial(teams.find_team_slots_in, conn, team, busy=by_host)
+    slots = await find(
         now=state.clock.now(),
         span=span,
-        busy=busy,
         duration_minutes=duration,
         exclude_booking_id=query.exclude_booking_id,
     )

@@ -64,6 +64,7 @@ __all__ = [
     "load_team",
     "team_busy",
     "team_host_ids",
+    "zone_of",
 ]
 
 _NO_HOURS: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7
@@ -104,6 +105,14 @@ class Team:
 def is_team(event_type: EventType, schedule: Schedule | None) -> bool:
     """Whether the team path answers for ``event_type`` (it has hosts, or no schedule)."""
     return bool(event_type.hosts) or schedule is None
+
+
+def zone_of(schedule: Schedule | None, team: Team | None) -> str:
+    """The zone an event type's days are counted in: its schedule's, else (a team whose hosts
+    work their own) its first host's."""
+    if schedule is not None:
+        return schedule.time_zone
+    return team.time_zone if team is not None else "UTC"
 
 
 def listed_host_ids(event_type: EventType, default_host_id: str) -> list[str]:

@@ -89,7 +89,7 @@ from astrocal_server.storage.models import (
     Host,
     Schedule,
 )
-from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.owned import get_owned, reader_of
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
 from astrocal_server.waitlist import service as waitlist
@@ -195,9 +195,7 @@ async def get_booking(
     )
 
 
-async def retrieve_booking(state: AppState, caller: Caller, booking_id: str) -> Booking:
-    async with state.db.read() as session:
-        return await get_booking(session, caller, booking_id)
+retrieve_booking = reader_of(get_booking)
 
 
 async def list_bookings(
@@ -258,31 +256,32 @@ def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
             booking_id=booking.id,
             host_id=host_id,
             position=position,
-            status=booking.status,
             event_type_id=booking.event_type_id,
-            start_at=booking.start_at,
-            end_at=booking.end_at,
-            block_start=booking.block_start,
-            block_end=booking.block_end,
-            seat_key=booking.seat_key,
+            **_occupancy_of(booking),
         )
         for position, host_id in enumerate(host_ids)
     ]
 
 
+def _occupancy_of(booking: Booking) -> dict[str, Any]:
+    """What a booking's host rows copy of it and follow when it changes: its status, times, block
+    and seat key."""
+    return {
+        "status": booking.status,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "block_start": booking.block_start,
+        "block_end": booking.block_end,
+        "seat_key": booking.seat_key,
+    }
+
+
 async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
-    """Copy the booking's status, times, block and seat key onto its host rows (after a change)."""
+    """Copy :func:`_occupancy_of` the booking onto its host rows (after a change)."""
     await session.execute(
         update(BookingHost)
         .where(BookingHost.booking_id == booking.id)
-        .values(
-            status=booking.status,
-            start_at=booking.start_at,
-            end_at=booking.end_at,
-            block_start=booking.block_start,
-            block_end=booking.block_end,
-            seat_key=booking.seat_key,
-        )
+        .values(**_occupancy_of(booking))
     )
 
 

@@ -12,13 +12,25 @@ from astrocal_server.errors import Conflict, conflict
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Hold
 
-__all__ = ["hold_consumed", "hold_expired", "hold_released", "is_expired", "shown_status"]
+__all__ = [
+    "hold_consumed",
+    "hold_expired",
+    "hold_released",
+    "is_expired",
+    "is_live",
+    "shown_status",
+]
 
 
 def is_expired(hold: Hold, now: datetime) -> bool:
     """Whether ``hold`` no longer reserves its slot at ``now`` because its time ran out (whether
     or not its expiry row has run yet)."""
     return hold.status == "expired" or (hold.status == "active" and hold.expires_at <= now)
+
+
+def is_live(hold: Hold, now: datetime) -> bool:
+    """Whether ``hold`` still reserves its slot at ``now`` (active, and its time not run out)."""
+    return hold.status == "active" and hold.expires_at > now
 
 
 def shown_status(hold: Hold, now: datetime) -> str:

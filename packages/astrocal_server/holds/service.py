@@ -33,13 +33,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from astrocal_server.bookings import service as bookings
 from astrocal_server.bookings.rules import booking_seat_key
 from astrocal_server.caller import Caller
-from astrocal_server.holds.rules import hold_consumed
+from astrocal_server.holds.rules import hold_consumed, is_live
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, RetryLater
 from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import BookingHost, EventType, Hold, Host
-from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.owned import get_owned, reader_of
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.waitlist import service as waitlist
 
@@ -48,6 +48,7 @@ __all__ = [
     "HoldFilters",
     "create_hold",
     "drop_occupancy",
+    "end_hold",
     "get_hold",
     "handle_expiry",
     "list_holds",
@@ -95,9 +96,7 @@ async def get_hold(
     return await with_hosts(session, hold)
 
 
-async def retrieve_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
-    async with state.db.read() as session:
-        return await get_hold(session, caller, hold_id)
+retrieve_hold = reader_of(get_hold)
 
 
 async def list_holds(
@@ -206,6 +205,19 @@ async def drop_occupancy(session: AsyncSession, hold: Hold) -> None:
     await session.execute(delete(BookingHost).where(BookingHost.booking_id == hold.id))
 
 
+async def end_hold(
+    session: AsyncSession, state: AppState, hold: Hold, status: str, now: datetime
+) -> None:
+    """Mark an active hold ``released`` or ``expired`` at ``now``, give its time back and settle
+    the waitlist entry it was placed for (then the next one is promoted); the caller holds the
+    hold's row and its hosts' locks."""
+    hold.status = status
+    hold.updated_at = now
+    await drop_occupancy(session, hold)
+    await session.flush()
+    await waitlist.hold_ended(session, state, hold)
+
+
 async def load_hosts(session: AsyncSession, holds: Sequence[Hold]) -> None:
     """Give each hold its ``hosts`` as its ``host_ids`` name them, in one query for all of them
     (not through its occupancy rows: those are gone once it is released, expired or converted)."""
@@ -263,12 +275,8 @@ async def release_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
         now = state.clock.now()
         if hold.status == "converted":
             raise hold_consumed(hold)
-        if hold.status == "active" and hold.expires_at > now:
-            hold.status = "released"
-            hold.updated_at = now
-            await drop_occupancy(session, hold)
-            await session.flush()
-            await waitlist.hold_ended(session, state, hold)
+        if is_live(hold, now):
+            await end_hold(session, state, hold, "released", now)
         return await with_hosts(session, hold)
 
 
@@ -289,8 +297,4 @@ async def handle_expiry(item: OutboxItem, state: AppState) -> None:
         hold = await session.get(Hold, hold_id, with_for_update=True)
         if hold is None or hold.status != "active":
             return
-        hold.status = "expired"
-        hold.updated_at = state.clock.now()
-        await drop_occupancy(session, hold)
-        await session.flush()
-        await waitlist.hold_ended(session, state, hold)
+        await end_hold(session, state, hold, "expired", state.clock.now())

@@ -42,7 +42,7 @@ from astrocal_server.bookings.rules import block_interval
 from astrocal_server.caller import Caller
 from astrocal_server.errors import Conflict, NotFound, conflict, invalid_param
 from astrocal_server.holds import service as holds
-from astrocal_server.holds.rules import is_expired
+from astrocal_server.holds.rules import is_live
 from astrocal_server.ids import new_id
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import PLACEHOLDER, SEALED_KEY, issue_token, open_token
@@ -145,12 +145,6 @@ def _slot_available(param: str, what: str) -> Conflict:
         "(or hold it with POST /v1/holds) instead.",
         param=param,
     )
-
-
-def _zone_of(schedule_zone: str | None, team: teams.Team | None) -> str:
-    if schedule_zone is not None:
-        return schedule_zone
-    return team.time_zone if team is not None else "UTC"
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -424,7 +418,7 @@ async def promote_freed(
     if loaded is None:
         return None  # the event type was deleted: nothing to promote into
     event_type, schedule, default_host_id, team = loaded
-    zone = _zone_of(schedule.time_zone if schedule is not None else None, team)
+    zone = teams.zone_of(schedule, team)
     day = start.astimezone(ZoneInfo(zone)).date()
     candidates = (
         await session.scalars(
@@ -641,12 +635,8 @@ async def leave(state: AppState, caller: Caller, entry_id: str) -> EntryView:
         elif entry.status == "promoted" and entry.hold_id is not None:
             held = await session.get(Hold, entry.hold_id, with_for_update=True)
             _close(entry, "cancelled", now)
-            if held is not None and held.status == "active" and held.expires_at > now:
-                held.status = "released"
-                held.updated_at = now
-                await holds.drop_occupancy(session, held)
-                await session.flush()
-                await hold_ended(session, state, held)
+            if held is not None and is_live(held, now):
+                await holds.end_hold(session, state, held, "released", now)
         await session.flush()
         return (await _views(state, session, [entry]))[0]
 
@@ -690,12 +680,7 @@ async def open_promotion(state: AppState, token: str) -> Promotion:
         event_type = await session.get_one(EventType, entry.event_type_id)
         hold = None if entry.hold_id is None else await session.get(Hold, entry.hold_id)
     now = state.clock.now()
-    can = (
-        entry.status == "promoted"
-        and hold is not None
-        and hold.status == "active"
-        and not is_expired(hold, now)
-    )
+    can = entry.status == "promoted" and hold is not None and is_live(hold, now)
     return Promotion(entry, event_type, account, hold, can)
 
 
