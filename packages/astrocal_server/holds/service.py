@@ -38,7 +38,7 @@ from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, RetryLater
 from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import BookingHost, EventType, Hold, Host
+from astrocal_server.storage.models import BookingHost, Hold, Host
 from astrocal_server.storage.owned import get_owned, reader_of
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.waitlist import service as waitlist
@@ -128,23 +128,21 @@ async def list_holds(
 
 def place_hold(
     session: AsyncSession,
+    slot: bookings.PreparedSlot,
+    host_ids: list[str],
     *,
     account_id: str,
     livemode: bool,
-    event_type: EventType,
-    start: datetime,
-    end: datetime,
-    block: tuple[datetime, datetime],
-    duration: int,
-    host_ids: list[str],
     expires_at: datetime,
     now: datetime,
     metadata: dict[str, Any] | None = None,
     waitlist_entry_id: str | None = None,
 ) -> Hold:
-    """Add an active hold of ``start`` on ``host_ids`` to ``session``, with its occupancy rows and
-    its expiry row. The caller holds the hosts' locks and has admitted the start
-    (:func:`~astrocal_server.bookings.service.admit`)."""
+    """Add an active hold of ``slot`` on ``host_ids`` to ``session``, with its occupancy rows and
+    its expiry row. The caller holds the hosts' locks and has admitted the slot
+    (:func:`~astrocal_server.bookings.service.admit`, which chose ``host_ids``)."""
+    event_type, start, end, duration = slot.event_type, slot.request.start, slot.end, slot.duration
+    block = (slot.block_start, slot.block_end)
     hold_id = new_id("hold")
     hold = Hold(
         id=hold_id,
@@ -248,14 +246,10 @@ async def create_hold(state: AppState, caller: Caller, draft: HoldDraft) -> Hold
         now = state.clock.now()
         hold = place_hold(
             session,
+            slot,
+            host_ids,
             account_id=caller.account_id,
             livemode=caller.livemode,
-            event_type=slot.event_type,
-            start=draft.start,
-            end=slot.end,
-            block=(slot.block_start, slot.block_end),
-            duration=slot.duration,
-            host_ids=host_ids,
             expires_at=now + timedelta(seconds=draft.ttl_seconds),
             now=now,
             metadata=draft.metadata,

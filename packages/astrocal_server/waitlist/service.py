@@ -527,14 +527,10 @@ async def _promote(
     start = slot.request.start
     hold = holds.place_hold(
         session,
+        slot,
+        host_ids,
         account_id=entry.account_id,
         livemode=entry.livemode,
-        event_type=event_type,
-        start=start,
-        end=slot.end,
-        block=(slot.block_start, slot.block_end),
-        duration=slot.duration,
-        host_ids=host_ids,
         expires_at=now + timedelta(minutes=event_type.waitlist_hold_minutes),
         now=now,
         waitlist_entry_id=entry.id,
