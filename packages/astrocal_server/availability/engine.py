@@ -155,12 +155,13 @@ class BusyInterval:
     source: str
 
 
-class Slot(NamedTuple):
-    """An open slot ``[start, end)``; the engine's own integer epoch seconds, datetimes on demand."""
+class _Span:
+    """``[start, end)`` of a slot tuple as datetimes, on demand: the engine itself keeps integer
+    epoch seconds (``start_ts``, ``end_ts``)."""
 
+    __slots__ = ()
     start_ts: int
     end_ts: int
-    seats_remaining: int | None = None  # only for seated event types
 
     @property
     def start(self) -> datetime:
@@ -169,6 +170,18 @@ class Slot(NamedTuple):
     @property
     def end(self) -> datetime:
         return _dt(self.end_ts)
+
+
+class _SlotFields(NamedTuple):
+    start_ts: int
+    end_ts: int
+    seats_remaining: int | None = None  # only for seated event types
+
+
+class Slot(_SlotFields, _Span):
+    """An open slot ``[start, end)`` (:class:`_Span`)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -651,23 +664,19 @@ class Member:
     busy: Sequence[BusyInterval] = ()
 
 
-class TeamSlot(NamedTuple):
-    """An open team slot and the hosts free at its start, in the members' order (collective: all
-    of them). ``seats_remaining`` (seated types only): the fewest any host has left (collective),
-    or the sum over the free hosts (round robin: each booking takes one host's seat)."""
-
+class _TeamSlotFields(NamedTuple):
     start_ts: int
     end_ts: int
     host_ids: tuple[str, ...]
     seats_remaining: int | None = None
 
-    @property
-    def start(self) -> datetime:
-        return _dt(self.start_ts)
 
-    @property
-    def end(self) -> datetime:
-        return _dt(self.end_ts)
+class TeamSlot(_TeamSlotFields, _Span):
+    """An open team slot and the hosts free at its start, in the members' order (collective: all
+    of them). ``seats_remaining`` (seated types only): the fewest any host has left (collective),
+    or the sum over the free hosts (round robin: each booking takes one host's seat)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

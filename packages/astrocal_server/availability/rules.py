@@ -15,10 +15,13 @@ from astrocal_server.errors import invalid_param
 from astrocal_server.storage.models import EventType, Schedule
 
 __all__ = [
+    "OCCUPANCY_MARGIN",
     "booked_from_row",
     "check_busy_range",
+    "occupancy_range",
     "pick_duration",
     "rules_for",
+    "slots_busy_range",
     "utc_range_for_dates",
     "working_hours_of",
 ]
@@ -68,10 +71,29 @@ def utc_range_for_dates(
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def check_busy_range(start: datetime) -> tuple[datetime, datetime]:
-    """The span external busy times are needed for when checking ``start`` (alternatives too)."""
-    horizon = timedelta(days=CHECK_HORIZON_DAYS + 1)
+def slots_busy_range(lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
+    """The span external busy times are needed for when listing slots starting in ``[lo, hi)``."""
+    return lo - timedelta(days=1), hi + timedelta(days=1)
+
+
+def check_busy_range(
+    start: datetime, horizon_days: int = CHECK_HORIZON_DAYS
+) -> tuple[datetime, datetime]:
+    """The span external busy times are needed for when checking ``start`` with alternatives up
+    to ``horizon_days`` away."""
+    horizon = timedelta(days=horizon_days + 1)
     return start - horizon, start + horizon
+
+
+# What occupies a host is loaded this far beyond the span the engine looks at: windows of
+# neighbouring local days, the longest duration plus both buffers, and whole local days for the
+# per-day limit all fit inside.
+OCCUPANCY_MARGIN = timedelta(days=3)
+
+
+def occupancy_range(lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
+    """The span whose occupants (bookings, holds) the engine needs to judge starts in ``[lo, hi)``."""
+    return lo - OCCUPANCY_MARGIN, hi + OCCUPANCY_MARGIN
 
 
 def booked_from_row(row: Mapping[Any, Any], event_type_id: str) -> Booked:

@@ -17,9 +17,10 @@ narrows either to one of the event type's hosts (400 on ``host_id`` for any othe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability import team as teams
 from astrocal_server.availability.engine import (
+    CHECK_HORIZON_DAYS,
     Booked,
     BusyInterval,
     Slot,
@@ -41,8 +43,10 @@ from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
     booked_from_row,
     check_busy_range,
+    occupancy_range,
     pick_duration,
     rules_for,
+    slots_busy_range,
     utc_range_for_dates,
     working_hours_of,
 )
@@ -66,10 +70,6 @@ __all__ = [
     "owned_event_type_and_host",
     "owned_event_type_and_schedule",
 ]
-
-# Bookings are loaded this far beyond the slots' range: windows of neighbouring local days, the
-# longest duration plus both buffers, and whole local days for the per-day limit all fit inside.
-_BOOKING_MARGIN = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -214,16 +214,16 @@ async def owned_event_type_and_host(
 
 async def load_bookings(
     conn: AsyncConnection | AsyncSession,
-    *,
     event_type: EventType,
     host_id: str,
-    lo: datetime,
-    hi: datetime,
+    span: tuple[datetime, datetime],
     now: datetime,
     exclude_booking_id: str | None = None,
 ) -> list[Booked]:
-    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) with blocked
-    time touching ``[lo, hi)``, widened by their own buffers (the stored ``block_*``)."""
+    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) that the
+    engine needs to judge starts in ``span`` (:func:`~astrocal_server.availability.rules.
+    occupancy_range`), widened by their own buffers (the stored ``block_*``)."""
+    lo, hi = occupancy_range(*span)
     rows = await fetch_all(
         conn,
         OCCUPANTS_OF_HOST,
@@ -247,27 +247,18 @@ async def find_slots_in_session(
     schedule: Schedule,
     host_id: str,
     now: datetime,
-    start_date: date,
-    end_date: date,
-    query_time_zone: str,
+    span: tuple[datetime, datetime],
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
 ) -> list[Slot]:
-    """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``."""
-    range_start, range_end = utc_range_for_dates(start_date, end_date, query_time_zone)
+    """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
+    rules.utc_range_for_dates` of a query)."""
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
-    bookings = await load_bookings(
-        conn,
-        event_type=event_type,
-        host_id=host_id,
-        lo=range_start - _BOOKING_MARGIN,
-        hi=range_end + _BOOKING_MARGIN,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
+    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
+    range_start, range_end = span
     return find_slots(
         working_hours_of(schedule),
         rules,
@@ -286,25 +277,19 @@ async def check_start_in_session(
     schedule: Schedule,
     host_id: str,
     start: datetime,
+    horizon_days: int = CHECK_HORIZON_DAYS,
     now: datetime,
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
 ) -> StartCheck:
-    """Whether ``start`` is open, why not, and the nearest alternatives — the one check behind
-    ``availability/check``, booking and reschedule. Run it inside the booking's write transaction
-    (``conn`` may be that session) so it sees every committed booking; ``exclude_booking_id`` leaves
-    out the booking being rescheduled, so its own old time does not block the new one."""
-    lo, hi = check_busy_range(start)
-    bookings = await load_bookings(
-        conn,
-        event_type=event_type,
-        host_id=host_id,
-        lo=lo - _BOOKING_MARGIN,
-        hi=hi + _BOOKING_MARGIN,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
+    """Whether ``start`` is open, why not, and the nearest alternatives (up to ``horizon_days``
+    away) — the one check behind ``availability/check``, booking and reschedule. Run it inside
+    the booking's write transaction (``conn`` may be that session) so it sees every committed
+    booking; ``exclude_booking_id`` leaves out the booking being rescheduled, so its own old time
+    does not block the new one."""
+    span = check_busy_range(start, horizon_days)
+    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
     return check_start(
         working_hours_of(schedule),
         rules_for(event_type, duration_minutes),
@@ -312,6 +297,7 @@ async def check_start_in_session(
         start=start,
         bookings=bookings,
         busy=busy,
+        horizon_days=horizon_days,
     )
 
 
@@ -322,66 +308,41 @@ async def find_availability(
     state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
-    event_type, schedule, host_id = await owned_event_type_and_schedule(
+    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
         conn, caller, query.event_type_id
     )
     duration = pick_duration(event_type, query.duration)
-    if teams.is_team(event_type, schedule):
-        return await _find_team_availability(
-            state, conn, query, event_type, schedule, host_id, duration
-        )
-    # Only the default host may be named.
-    await teams.team_host_ids(conn, event_type, host_id, query.host_id)
-    assert schedule is not None  # is_team: an event type without a schedule is a team
-    zone = query.time_zone or schedule.time_zone
-    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await fetch_external_busy(
-        state.busy_source,
-        event_type,
-        range_start - timedelta(days=1),
-        range_end + timedelta(days=1),
-        timeout_seconds=state.settings.calendar_timeout_seconds,
-        scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
-    )
-    slots = await find_slots_in_session(
-        conn,
-        event_type=event_type,
-        schedule=schedule,
-        host_id=host_id,
-        now=state.clock.now(),
-        start_date=query.start_date,
-        end_date=query.end_date,
-        query_time_zone=zone,
-        busy=busy,
-        duration_minutes=duration,
-        exclude_booking_id=query.exclude_booking_id,
-    )
-    return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
-
-
-async def _find_team_availability(
-    state: AppState,
-    conn: AsyncConnection,
-    query: AvailabilityQuery,
-    event_type: EventType,
-    schedule: Schedule | None,
-    default_host_id: str,
-    duration: int,
-) -> OpenSlots:
+    # Without hosts, only the default host may be named.
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    team = await teams.load_team(conn, event_type, schedule, host_ids)
-    zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
-    range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
-    busy, warnings = await teams.team_busy(
-        state, team, range_start - timedelta(days=1), range_end + timedelta(days=1)
-    )
-    slots = await teams.find_team_slots_in(
-        conn,
-        team,
+    team = None
+    if teams.is_team(event_type, schedule):
+        team = await teams.load_team(conn, event_type, schedule, host_ids)
+    zone = query.time_zone or teams.zone_of(schedule, team)
+    span = utc_range_for_dates(query.start_date, query.end_date, zone)
+    find: Callable[..., Awaitable[Sequence[Slot | TeamSlot]]]
+    if team is None:
+        assert schedule is not None  # is_team: an event type without a schedule is a team
+        busy, warnings = await fetch_external_busy(
+            state.busy_source,
+            event_type,
+            *slots_busy_range(*span),
+            timeout_seconds=state.settings.calendar_timeout_seconds,
+            scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
+        )
+        find = partial(
+            find_slots_in_session,
+            conn,
+            event_type=event_type,
+            schedule=schedule,
+            host_id=default_host_id,
+            busy=busy,
+        )
+    else:
+        by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
+        find = partial(teams.find_team_slots_in, conn, team, busy=by_host)
+    slots = await find(
         now=state.clock.now(),
-        range_start=range_start,
-        range_end=range_end,
-        busy=busy,
+        span=span,
         duration_minutes=duration,
         exclude_booking_id=query.exclude_booking_id,
     )

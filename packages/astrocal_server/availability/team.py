@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, func, select
@@ -43,7 +43,13 @@ from astrocal_server.availability.engine import (
 from astrocal_server.availability.engine import TeamAssignment as EngineAssignment
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.occupants import OCCUPANTS_OF_HOSTS
-from astrocal_server.availability.rules import booked_from_row, rules_for, working_hours_of
+from astrocal_server.availability.rules import (
+    booked_from_row,
+    check_busy_range,
+    occupancy_range,
+    rules_for,
+    working_hours_of,
+)
 from astrocal_server.errors import invalid_param, not_found
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import EventType, Host, Schedule
@@ -58,10 +64,9 @@ __all__ = [
     "load_team",
     "team_busy",
     "team_host_ids",
+    "zone_of",
 ]
 
-# Bookings are loaded this far beyond what the engine looks at (see availability/service.py).
-_MARGIN = timedelta(days=3)
 _NO_HOURS: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7
 
 
@@ -100,6 +105,14 @@ class Team:
 def is_team(event_type: EventType, schedule: Schedule | None) -> bool:
     """Whether the team path answers for ``event_type`` (it has hosts, or no schedule)."""
     return bool(event_type.hosts) or schedule is None
+
+
+def zone_of(schedule: Schedule | None, team: Team | None) -> str:
+    """The zone an event type's days are counted in: its schedule's, else (a team whose hosts
+    work their own) its first host's."""
+    if schedule is not None:
+        return schedule.time_zone
+    return team.time_zone if team is not None else "UTC"
 
 
 def listed_host_ids(event_type: EventType, default_host_id: str) -> list[str]:
@@ -259,12 +272,13 @@ async def _members(
     conn: AsyncConnection | AsyncSession,
     team: Team,
     busy: Mapping[str, Sequence[BusyInterval]],
-    lo: datetime,
-    hi: datetime,
+    span: tuple[datetime, datetime],
     now: datetime,
     exclude_booking_id: str | None,
 ) -> list[Member]:
-    """Every host with what occupies it touching ``[lo, hi)`` (one query for all of them)."""
+    """Every host with what occupies it that the engine needs to judge starts in ``span`` (one
+    query for all of them)."""
+    lo, hi = occupancy_range(*span)
     result = await conn.execute(
         OCCUPANTS_OF_HOSTS,
         {
@@ -290,20 +304,18 @@ async def find_team_slots_in(
     team: Team,
     *,
     now: datetime,
-    range_start: datetime,
-    range_end: datetime,
+    span: tuple[datetime, datetime],
     busy: Mapping[str, Sequence[BusyInterval]],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
 ) -> list[TeamSlot]:
-    """Open team slots starting in ``[range_start, range_end)``; ``exclude_booking_id``'s own
-    time blocks nothing (the slots it could be rescheduled to)."""
+    """Open team slots starting in ``span`` (UTC, half-open); ``exclude_booking_id``'s own time
+    blocks nothing (the slots it could be rescheduled to)."""
     rules = rules_for(team.event_type, duration_minutes)
     if not rules.active or not team.hosts:
         return []
-    members = await _members(
-        conn, team, busy, range_start - _MARGIN, range_end + _MARGIN, now, exclude_booking_id
-    )
+    members = await _members(conn, team, busy, span, now, exclude_booking_id)
+    range_start, range_end = span
     return find_team_slots(
         members,
         rules,
@@ -328,8 +340,8 @@ async def check_team_in(
     """Whether ``start`` is open for the team, each host's reasons, the nearest team slots. Run
     it inside a booking's write transaction to see every committed booking; ``exclude_booking_id``
     leaves out the booking being rescheduled."""
-    span = timedelta(days=horizon_days + 1) + _MARGIN
-    members = await _members(conn, team, busy, start - span, start + span, now, exclude_booking_id)
+    span = check_busy_range(start, horizon_days)
+    members = await _members(conn, team, busy, span, now, exclude_booking_id)
     return check_team_start(
         members,
         rules_for(team.event_type, duration_minutes),

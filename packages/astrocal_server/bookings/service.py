@@ -25,11 +25,12 @@ of them) and raise :mod:`astrocal_server.errors`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import bindparam, case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -45,13 +46,10 @@ from astrocal_server.availability.engine import (
     BusyInterval,
     StartCheck,
     TeamCheck,
-    check_start,
 )
 from astrocal_server.availability.rules import (
     check_busy_range,
     pick_duration,
-    rules_for,
-    working_hours_of,
 )
 from astrocal_server.bookings.answers import check_answers
 from astrocal_server.bookings.rules import (
@@ -91,7 +89,7 @@ from astrocal_server.storage.models import (
     Host,
     Schedule,
 )
-from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.owned import get_owned, reader_of
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.validation import merge_metadata
 from astrocal_server.waitlist import service as waitlist
@@ -107,10 +105,6 @@ _HOSTS_OF = (
     .where(BookingHost.booking_id == bindparam("booking_id"))
     .order_by(BookingHost.position)
 )
-
-# Bookings loaded around a start for the one-day check: its local day, the neighbouring days whose
-# windows or per-day counts can touch it, and the longest duration plus buffers all fit.
-_QUICK_MARGIN = timedelta(days=4)
 
 __all__ = [
     "Actor",
@@ -201,9 +195,7 @@ async def get_booking(
     )
 
 
-async def retrieve_booking(state: AppState, caller: Caller, booking_id: str) -> Booking:
-    async with state.db.read() as session:
-        return await get_booking(session, caller, booking_id)
+retrieve_booking = reader_of(get_booking)
 
 
 async def list_bookings(
@@ -264,31 +256,32 @@ def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
             booking_id=booking.id,
             host_id=host_id,
             position=position,
-            status=booking.status,
             event_type_id=booking.event_type_id,
-            start_at=booking.start_at,
-            end_at=booking.end_at,
-            block_start=booking.block_start,
-            block_end=booking.block_end,
-            seat_key=booking.seat_key,
+            **_occupancy_of(booking),
         )
         for position, host_id in enumerate(host_ids)
     ]
 
 
+def _occupancy_of(booking: Booking) -> dict[str, Any]:
+    """What a booking's host rows copy of it and follow when it changes: its status, times, block
+    and seat key."""
+    return {
+        "status": booking.status,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "block_start": booking.block_start,
+        "block_end": booking.block_end,
+        "seat_key": booking.seat_key,
+    }
+
+
 async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
-    """Copy the booking's status, times, block and seat key onto its host rows (after a change)."""
+    """Copy :func:`_occupancy_of` the booking onto its host rows (after a change)."""
     await session.execute(
         update(BookingHost)
         .where(BookingHost.booking_id == booking.id)
-        .values(
-            status=booking.status,
-            start_at=booking.start_at,
-            end_at=booking.end_at,
-            block_start=booking.block_start,
-            block_end=booking.block_end,
-            seat_key=booking.seat_key,
-        )
+        .values(**_occupancy_of(booking))
     )
 
 
@@ -344,6 +337,18 @@ def _lost_race(start: datetime) -> Conflict:
     )
 
 
+_Check = TypeVar("_Check", StartCheck, TeamCheck)
+
+
+async def _quick_then_full(check: Callable[..., Awaitable[_Check]]) -> _Check:
+    """``check(horizon_days=…)`` inside the write transaction. Whether a start itself is open depends
+    only on the days around it, so the engine first runs with a one-day horizon (under the write
+    lock, that is most of the work saved); only a refused start pays for the full check, whose
+    reasons and alternatives go into the 409."""
+    quick = await check(horizon_days=1)
+    return quick if quick.available else await check(horizon_days=CHECK_HORIZON_DAYS)
+
+
 async def _check_start(
     session: AsyncSession,
     *,
@@ -358,39 +363,19 @@ async def _check_start(
 ) -> None:
     conn = await session.connection()
     now = state.clock.now()
-    # Whether ``start`` itself is open depends only on the days around it, so the engine first runs
-    # with a one-day horizon (inside the write lock, that is most of the work saved); only a refused
-    # start pays for the full check, whose reasons and alternatives go into the 409.
-    nearby = await availability.load_bookings(
-        conn,
-        event_type=event_type,
-        host_id=host_id,
-        lo=start - _QUICK_MARGIN,
-        hi=start + _QUICK_MARGIN,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-    )
-    quick = check_start(
-        working_hours_of(schedule),
-        rules_for(event_type, duration),
-        now=now,
-        start=start,
-        bookings=nearby,
-        busy=busy,
-        horizon_days=1,
-    )
-    if quick.available:
-        return
-    check = await availability.check_start_in_session(
-        conn,
-        event_type=event_type,
-        schedule=schedule,
-        host_id=host_id,
-        start=start,
-        now=now,
-        busy=busy,
-        duration_minutes=duration,
-        exclude_booking_id=exclude_booking_id,
+    check = await _quick_then_full(
+        partial(
+            availability.check_start_in_session,
+            conn,
+            event_type=event_type,
+            schedule=schedule,
+            host_id=host_id,
+            start=start,
+            now=now,
+            busy=busy,
+            duration_minutes=duration,
+            exclude_booking_id=exclude_booking_id,
+        )
     )
     if not check.available:
         raise _slot_unavailable(start, check)
@@ -406,12 +391,12 @@ async def _check_team(
     duration: int,
     exclude_booking_id: str | None = None,
 ) -> TeamCheck:
-    """The team check inside the write transaction: a one-day horizon first (most of the work
-    saved under the lock), the full check (reasons, alternatives) only for a refused start."""
+    """The team check inside the write transaction (:func:`_quick_then_full`)."""
     conn = await session.connection()
     now = state.clock.now()
-    for horizon_days in (1, CHECK_HORIZON_DAYS):
-        check = await teams.check_team_in(
+    return await _quick_then_full(
+        partial(
+            teams.check_team_in,
             conn,
             team,
             start=start,
@@ -419,11 +404,8 @@ async def _check_team(
             busy=busy,
             duration_minutes=duration,
             exclude_booking_id=exclude_booking_id,
-            horizon_days=horizon_days,
         )
-        if check.available:
-            break
-    return check
+    )
 
 
 async def _pick_host(

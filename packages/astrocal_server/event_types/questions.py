@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import invalid_param
-from astrocal_server.event_types.rules import first_repeat
+from astrocal_server.event_types.rules import check_at_most, first_repeat
 
 __all__ = ["MAX_QUESTIONS", "SELECT_TYPES", "check_questions", "stored_questions"]
 
@@ -23,12 +23,7 @@ SELECT_TYPES = frozenset({"single_select", "multi_select"})
 
 def check_questions(questions: Sequence[Mapping[str, Any]]) -> None:
     """Raise on the first question that breaks a rule across its fields or across questions."""
-    if len(questions) > MAX_QUESTIONS:
-        raise invalid_param(
-            "questions",
-            f"An event type has at most {MAX_QUESTIONS} questions; this one lists "
-            f"{len(questions)}. Remove some.",
-        )
+    check_at_most(questions, "questions", MAX_QUESTIONS)
     repeat = first_repeat(str(question["key"]) for question in questions)
     # The questions before a repeated key are checked first, so the error is the earliest one.
     for n, question in enumerate(questions if repeat is None else questions[: repeat[1]]):

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from astrocal_server.errors import invalid_param
+from astrocal_server.event_types.rules import check_at_most, first_repeat
 
 __all__ = ["MAX_REMINDERS", "check_reminders", "stored_reminders"]
 
@@ -22,31 +23,27 @@ MAX_REMINDERS = 5
 
 def check_reminders(reminders: Sequence[Mapping[str, Any]]) -> None:
     """Raise on the first reminder that repeats an instant, a channel or a recipient."""
-    if len(reminders) > MAX_REMINDERS:
-        raise invalid_param(
-            "reminders",
-            f"An event type has at most {MAX_REMINDERS} reminders; this one lists "
-            f"{len(reminders)}. Remove some.",
-        )
-    first_at: dict[int, int] = {}
-    for n, reminder in enumerate(reminders):
-        minutes = int(reminder["before_minutes"])
-        if minutes in first_at:
-            raise invalid_param(
-                f"reminders.{n}.before_minutes",
-                f"before_minutes {minutes} is used by reminders.{first_at[minutes]} and "
-                f"reminders.{n}; list each instant once and put both channels and recipients "
-                "in that one reminder.",
-            )
-        first_at[minutes] = n
+    check_at_most(reminders, "reminders", MAX_REMINDERS)
+    repeat = first_repeat(str(int(reminder["before_minutes"])) for reminder in reminders)
+    # The reminders before a repeated instant are checked first, so the error is the earliest one.
+    for n, reminder in enumerate(reminders if repeat is None else reminders[: repeat[1]]):
         for field in ("channels", "to"):
             values = [str(v) for v in reminder[field]]
-            twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+            twice = first_repeat(values)
             if twice is not None:
                 raise invalid_param(
                     f"reminders.{n}.{field}",
-                    f"{twice!r} is listed twice in reminders.{n}.{field}; list each once.",
+                    f"{values[twice[1]]!r} is listed twice in reminders.{n}.{field}; list each "
+                    "once.",
                 )
+    if repeat is not None:
+        first, n = repeat
+        raise invalid_param(
+            f"reminders.{n}.before_minutes",
+            f"before_minutes {int(reminders[n]['before_minutes'])} is used by reminders.{first} "
+            f"and reminders.{n}; list each instant once and put both channels and recipients "
+            "in that one reminder.",
+        )
 
 
 def stored_reminders(reminders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

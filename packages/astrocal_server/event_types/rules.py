@@ -23,6 +23,7 @@ from astrocal_server.storage.models import CalendarConnection, Host
 __all__ = [
     "CalendarRefs",
     "calendar_refs",
+    "check_at_most",
     "check_calendar_refs",
     "check_conference_destination",
     "check_durations",
@@ -87,6 +88,15 @@ def check_calendar_refs(refs: CalendarRefs, connections: Mapping[str, CalendarCo
                 f"choose a writable calendar of connection {connection.id}"
                 + (f": {', '.join(writable)}." if writable else " (it has none)."),
             )
+
+
+def check_at_most(items: Sequence[Any], field: str, most: int) -> None:
+    """400 on ``field`` when an event type lists more than ``most`` of its ``field``."""
+    if len(items) > most:
+        raise invalid_param(
+            field,
+            f"An event type has at most {most} {field}; this one lists {len(items)}. Remove some.",
+        )
 
 
 def first_repeat(values: Iterable[str]) -> tuple[int, int] | None:

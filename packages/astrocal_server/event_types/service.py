@@ -69,25 +69,16 @@ _DEFAULTED = (
     "invitee_change_notice_minutes",
     "waitlist_hold_minutes",
 )
-# Fields a PATCH copies as sent (the nested and merged ones are handled on their own).
+# Fields a PATCH copies as sent (the nested and merged ones are handled on their own): the ones a
+# create sets from its required and nullable fields, and every defaulted one.
 _PLAIN = (
     "title",
     "description",
     "duration_minutes",
     "duration_options",
     "slot_interval_minutes",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "minimum_notice_minutes",
-    "booking_window_days",
     "max_bookings_per_day",
-    "seats_per_slot",
-    "on_calendar_error",
-    "active",
-    "invitee_can_cancel",
-    "invitee_can_reschedule",
-    "invitee_change_notice_minutes",
-    "waitlist_hold_minutes",
+    *_DEFAULTED,
 )
 
 

@@ -33,13 +33,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from astrocal_server.bookings import service as bookings
 from astrocal_server.bookings.rules import booking_seat_key
 from astrocal_server.caller import Caller
-from astrocal_server.holds.rules import hold_consumed
+from astrocal_server.holds.rules import hold_consumed, is_live
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, RetryLater
 from astrocal_server.outbox.writer import enqueue
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import BookingHost, EventType, Hold, Host
-from astrocal_server.storage.owned import get_owned
+from astrocal_server.storage.models import BookingHost, Hold, Host
+from astrocal_server.storage.owned import get_owned, reader_of
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.waitlist import service as waitlist
 
@@ -48,6 +48,7 @@ __all__ = [
     "HoldFilters",
     "create_hold",
     "drop_occupancy",
+    "end_hold",
     "get_hold",
     "handle_expiry",
     "list_holds",
@@ -95,9 +96,7 @@ async def get_hold(
     return await with_hosts(session, hold)
 
 
-async def retrieve_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
-    async with state.db.read() as session:
-        return await get_hold(session, caller, hold_id)
+retrieve_hold = reader_of(get_hold)
 
 
 async def list_holds(
@@ -129,23 +128,21 @@ async def list_holds(
 
 def place_hold(
     session: AsyncSession,
+    slot: bookings.PreparedSlot,
+    host_ids: list[str],
     *,
     account_id: str,
     livemode: bool,
-    event_type: EventType,
-    start: datetime,
-    end: datetime,
-    block: tuple[datetime, datetime],
-    duration: int,
-    host_ids: list[str],
     expires_at: datetime,
     now: datetime,
     metadata: dict[str, Any] | None = None,
     waitlist_entry_id: str | None = None,
 ) -> Hold:
-    """Add an active hold of ``start`` on ``host_ids`` to ``session``, with its occupancy rows and
-    its expiry row. The caller holds the hosts' locks and has admitted the start
-    (:func:`~astrocal_server.bookings.service.admit`)."""
+    """Add an active hold of ``slot`` on ``host_ids`` to ``session``, with its occupancy rows and
+    its expiry row. The caller holds the hosts' locks and has admitted the slot
+    (:func:`~astrocal_server.bookings.service.admit`, which chose ``host_ids``)."""
+    event_type, start, end, duration = slot.event_type, slot.request.start, slot.end, slot.duration
+    block = (slot.block_start, slot.block_end)
     hold_id = new_id("hold")
     hold = Hold(
         id=hold_id,
@@ -206,6 +203,19 @@ async def drop_occupancy(session: AsyncSession, hold: Hold) -> None:
     await session.execute(delete(BookingHost).where(BookingHost.booking_id == hold.id))
 
 
+async def end_hold(
+    session: AsyncSession, state: AppState, hold: Hold, status: str, now: datetime
+) -> None:
+    """Mark an active hold ``released`` or ``expired`` at ``now``, give its time back and settle
+    the waitlist entry it was placed for (then the next one is promoted); the caller holds the
+    hold's row and its hosts' locks."""
+    hold.status = status
+    hold.updated_at = now
+    await drop_occupancy(session, hold)
+    await session.flush()
+    await waitlist.hold_ended(session, state, hold)
+
+
 async def load_hosts(session: AsyncSession, holds: Sequence[Hold]) -> None:
     """Give each hold its ``hosts`` as its ``host_ids`` name them, in one query for all of them
     (not through its occupancy rows: those are gone once it is released, expired or converted)."""
@@ -236,14 +246,10 @@ async def create_hold(state: AppState, caller: Caller, draft: HoldDraft) -> Hold
         now = state.clock.now()
         hold = place_hold(
             session,
+            slot,
+            host_ids,
             account_id=caller.account_id,
             livemode=caller.livemode,
-            event_type=slot.event_type,
-            start=draft.start,
-            end=slot.end,
-            block=(slot.block_start, slot.block_end),
-            duration=slot.duration,
-            host_ids=host_ids,
             expires_at=now + timedelta(seconds=draft.ttl_seconds),
             now=now,
             metadata=draft.metadata,
@@ -263,12 +269,8 @@ async def release_hold(state: AppState, caller: Caller, hold_id: str) -> Hold:
         now = state.clock.now()
         if hold.status == "converted":
             raise hold_consumed(hold)
-        if hold.status == "active" and hold.expires_at > now:
-            hold.status = "released"
-            hold.updated_at = now
-            await drop_occupancy(session, hold)
-            await session.flush()
-            await waitlist.hold_ended(session, state, hold)
+        if is_live(hold, now):
+            await end_hold(session, state, hold, "released", now)
         return await with_hosts(session, hold)
 
 
@@ -289,8 +291,4 @@ async def handle_expiry(item: OutboxItem, state: AppState) -> None:
         hold = await session.get(Hold, hold_id, with_for_update=True)
         if hold is None or hold.status != "active":
             return
-        hold.status = "expired"
-        hold.updated_at = state.clock.now()
-        await drop_occupancy(session, hold)
-        await session.flush()
-        await waitlist.hold_ended(session, state, hold)
+        await end_hold(session, state, hold, "expired", state.clock.now())

@@ -12,7 +12,7 @@ whole.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,8 +32,11 @@ from astrocal_server.storage.models import Account, Booking, EventType
 __all__ = [
     "InviteeBooking",
     "cancel",
+    "digest_or_404",
+    "invitee_caller",
     "invitee_lifespan",
     "issue_missing_tokens",
+    "link_not_found",
     "links_of",
     "open_link",
     "reschedule",
@@ -56,16 +59,32 @@ class InviteeBooking:
 
     @property
     def caller(self) -> Caller:
-        """The booking's account acting for the invitee (no API key)."""
-        return Caller(account=self.account, api_key=None, livemode=self.booking.livemode)
+        return invitee_caller(self.account, self.booking.livemode)
+
+
+def invitee_caller(account: Account, livemode: bool) -> Caller:
+    """``account`` acting for an invitee (no API key: their link's token is the credential)."""
+    return Caller(account=account, api_key=None, livemode=livemode)
+
+
+def link_not_found(message: str) -> NotFound:
+    """The one 404 for every token an invitee link does not open (``message`` says which kind)."""
+    return NotFound("invitee_link_not_found", message, param="token")
+
+
+def digest_or_404(token: str, missing: Callable[[], NotFound]) -> str:
+    """The lookup key of ``token`` (:func:`~astrocal_server.invitee.links.token_hash`), or
+    ``missing()`` raised for a string that cannot be a token, before any query."""
+    digest = token_hash(token)
+    if digest is None:
+        raise missing()
+    return digest
 
 
 def _link_not_found() -> NotFound:
-    return NotFound(
-        "invitee_link_not_found",
+    return link_not_found(
         "This booking link is not valid; check that the whole link was copied, or ask the host "
-        "for a new one.",
-        param="token",
+        "for a new one."
     )
 
 
@@ -94,9 +113,7 @@ def _policy(state: AppState, booking: Booking, event_type: EventType) -> ChangeP
 
 async def open_link(state: AppState, token: str) -> InviteeBooking:
     """The booking ``token`` opens, with what its invitee may do now; 404 for any other string."""
-    digest = token_hash(token)
-    if digest is None:
-        raise _link_not_found()
+    digest = digest_or_404(token, _link_not_found)
     async with state.db.read() as session:
         booking = await session.scalar(
             select(Booking)

@@ -19,7 +19,7 @@ from astrocal_server.errors import not_found
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
-__all__ = ["get_owned", "list_owned", "owned_lister", "owned_reader"]
+__all__ = ["get_owned", "list_owned", "owned_lister", "owned_reader", "reader_of"]
 
 M = TypeVar("M")
 
@@ -62,15 +62,26 @@ class _State(Protocol):
     def db(self) -> Database: ...
 
 
-def owned_reader(model: type[M], *, kind: str) -> Callable[[_State, Caller, str], Awaitable[M]]:
-    """The service call a ``GET`` of one ``model`` object answers with: :func:`get_owned` in a read
-    transaction of its own."""
+def reader_of(
+    get: Callable[[AsyncSession, Caller, str], Awaitable[M]],
+) -> Callable[[_State, Caller, str], Awaitable[M]]:
+    """The service call a ``GET`` of one object answers with: ``get`` (the caller's object by id,
+    or the 404) in a read transaction of its own."""
 
     async def retrieve(state: _State, caller: Caller, object_id: str) -> M:
         async with state.db.read() as session:
-            return await get_owned(session, model, caller, object_id, kind=kind)
+            return await get(session, caller, object_id)
 
     return retrieve
+
+
+def owned_reader(model: type[M], *, kind: str) -> Callable[[_State, Caller, str], Awaitable[M]]:
+    """:func:`reader_of` :func:`get_owned` for ``model``."""
+
+    async def get(session: AsyncSession, caller: Caller, object_id: str) -> M:
+        return await get_owned(session, model, caller, object_id, kind=kind)
+
+    return reader_of(get)
 
 
 def owned_lister(model: type[M]) -> Callable[[_State, Caller, PageRequest], Awaitable[Page[M]]]:

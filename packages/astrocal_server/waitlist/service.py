@@ -42,11 +42,10 @@ from astrocal_server.bookings.rules import block_interval
 from astrocal_server.caller import Caller
 from astrocal_server.errors import Conflict, NotFound, conflict, invalid_param
 from astrocal_server.holds import service as holds
-from astrocal_server.holds.rules import is_expired
+from astrocal_server.holds.rules import is_live
 from astrocal_server.ids import new_id
 from astrocal_server.invitee import service as invitee
 from astrocal_server.invitee.links import PLACEHOLDER, SEALED_KEY, issue_token, open_token
-from astrocal_server.invitee.links import token_hash as hash_of
 from astrocal_server.outbox.writer import (
     enqueue,
     enqueue_webhook_event,
@@ -146,12 +145,6 @@ def _slot_available(param: str, what: str) -> Conflict:
         "(or hold it with POST /v1/holds) instead.",
         param=param,
     )
-
-
-def _zone_of(schedule_zone: str | None, team: teams.Team | None) -> str:
-    if schedule_zone is not None:
-        return schedule_zone
-    return team.time_zone if team is not None else "UTC"
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -425,7 +418,7 @@ async def promote_freed(
     if loaded is None:
         return None  # the event type was deleted: nothing to promote into
     event_type, schedule, default_host_id, team = loaded
-    zone = _zone_of(schedule.time_zone if schedule is not None else None, team)
+    zone = teams.zone_of(schedule, team)
     day = start.astimezone(ZoneInfo(zone)).date()
     candidates = (
         await session.scalars(
@@ -534,14 +527,10 @@ async def _promote(
     start = slot.request.start
     hold = holds.place_hold(
         session,
+        slot,
+        host_ids,
         account_id=entry.account_id,
         livemode=entry.livemode,
-        event_type=event_type,
-        start=start,
-        end=slot.end,
-        block=(slot.block_start, slot.block_end),
-        duration=slot.duration,
-        host_ids=host_ids,
         expires_at=now + timedelta(minutes=event_type.waitlist_hold_minutes),
         now=now,
         waitlist_entry_id=entry.id,
@@ -642,12 +631,8 @@ async def leave(state: AppState, caller: Caller, entry_id: str) -> EntryView:
         elif entry.status == "promoted" and entry.hold_id is not None:
             held = await session.get(Hold, entry.hold_id, with_for_update=True)
             _close(entry, "cancelled", now)
-            if held is not None and held.status == "active" and held.expires_at > now:
-                held.status = "released"
-                held.updated_at = now
-                await holds.drop_occupancy(session, held)
-                await session.flush()
-                await hold_ended(session, state, held)
+            if held is not None and is_live(held, now):
+                await holds.end_hold(session, state, held, "released", now)
         await session.flush()
         return (await _views(state, session, [entry]))[0]
 
@@ -667,23 +652,18 @@ class Promotion:
 
     @property
     def caller(self) -> Caller:
-        """The entry's account acting for the invitee (no API key)."""
-        return Caller(account=self.account, api_key=None, livemode=self.entry.livemode)
+        return invitee.invitee_caller(self.account, self.entry.livemode)
 
 
 def _link_not_found() -> NotFound:
-    return NotFound(
-        "invitee_link_not_found",
-        "This waitlist link is not valid; check that the whole link was copied from the email.",
-        param="token",
+    return invitee.link_not_found(
+        "This waitlist link is not valid; check that the whole link was copied from the email."
     )
 
 
 async def open_promotion(state: AppState, token: str) -> Promotion:
     """The entry ``token`` opens; the same 404 for any other string."""
-    digest = hash_of(token)
-    if digest is None:
-        raise _link_not_found()
+    digest = invitee.digest_or_404(token, _link_not_found)
     async with state.db.read() as session:
         entry = await session.scalar(
             select(WaitlistEntry).where(WaitlistEntry.token_hash == digest)
@@ -696,12 +676,7 @@ async def open_promotion(state: AppState, token: str) -> Promotion:
         event_type = await session.get_one(EventType, entry.event_type_id)
         hold = None if entry.hold_id is None else await session.get(Hold, entry.hold_id)
     now = state.clock.now()
-    can = (
-        entry.status == "promoted"
-        and hold is not None
-        and hold.status == "active"
-        and not is_expired(hold, now)
-    )
+    can = entry.status == "promoted" and hold is not None and is_live(hold, now)
     return Promotion(entry, event_type, account, hold, can)
 
 
