@@ -89,93 +89,66 @@ def _hours(value: Any) -> str:
     return "\n".join(f"{day} {', '.join(spans)}" for day, spans in by_day.items())
 
 
-def _overrides(value: Any) -> str:
-    if not isinstance(value, list):
-        return ""
-    lines = []
-    for item in value:
-        if not isinstance(item, Mapping):
-            continue
-        spans = [f"{i.get('start')}–{i.get('end')}" for i in item.get("intervals") or []]
-        lines.append(f"{item.get('date')} {', '.join(spans) if spans else 'unavailable'}")
-    return "\n".join(lines)
+def _listed(line: Callable[[Mapping[str, Any]], str], sep: str = "\n") -> Callable[[Any], str]:
+    """A formatter of a list of objects: ``line`` of each, joined by ``sep`` (empty for a value
+    that is no list; items that are no objects are left out)."""
+
+    def format_list(value: Any) -> str:
+        if not isinstance(value, list):
+            return ""
+        return sep.join(line(item) for item in value if isinstance(item, Mapping))
+
+    return format_list
 
 
-def _calendars(value: Any) -> str:
-    if not isinstance(value, list):
-        return ""
-    lines = []
-    for cal in value:
-        if isinstance(cal, Mapping):
-            flags = [f for f in ("primary", "read_only") if cal.get(f)]
-            suffix = f" ({', '.join(flags)})" if flags else ""
-            lines.append(f"{cal.get('name')}: {cal.get('id')}{suffix}")
-    return "\n".join(lines)
+def _override(item: Mapping[str, Any]) -> str:
+    spans = [f"{i.get('start')}–{i.get('end')}" for i in item.get("intervals") or []]
+    return f"{item.get('date')} {', '.join(spans) if spans else 'unavailable'}"
 
 
-def _hosts(value: Any) -> str:
-    """An event type's hosts, one a line with its round-robin weight and priority."""
-    if not isinstance(value, list):
-        return ""
-    return "\n".join(
-        f"{h.get('host_id')} (weight {h.get('weight', 1)}, priority {h.get('priority', 0)})"
-        for h in value
-        if isinstance(h, Mapping)
-    )
+def _calendar(cal: Mapping[str, Any]) -> str:
+    flags = [f for f in ("primary", "read_only") if cal.get(f)]
+    suffix = f" ({', '.join(flags)})" if flags else ""
+    return f"{cal.get('name')}: {cal.get('id')}{suffix}"
 
 
-def _questions(value: Any) -> str:
-    """An event type's questions, one a line: key (type[, required]): label [options]."""
-    if not isinstance(value, list):
-        return ""
-    lines = []
-    for q in value:
-        if isinstance(q, Mapping):
-            flags = ", required" if q.get("required") else ""
-            options = f" [{' | '.join(map(str, q['options']))}]" if q.get("options") else ""
-            lines.append(f"{q.get('key')} ({q.get('type')}{flags}): {q.get('label')}{options}")
-    return "\n".join(lines)
+def _host(h: Mapping[str, Any]) -> str:
+    """An event type's host with its round-robin weight and priority."""
+    return f"{h.get('host_id')} (weight {h.get('weight', 1)}, priority {h.get('priority', 0)})"
 
 
-def _reminders(value: Any) -> str:
-    """An event type's reminders, one a line: 60 min before: email, webhook to invitee, hosts."""
-    if not isinstance(value, list):
-        return ""
-    return "\n".join(
+def _question(q: Mapping[str, Any]) -> str:
+    """An event type's question: key (type[, required]): label [options]."""
+    flags = ", required" if q.get("required") else ""
+    options = f" [{' | '.join(map(str, q['options']))}]" if q.get("options") else ""
+    return f"{q.get('key')} ({q.get('type')}{flags}): {q.get('label')}{options}"
+
+
+def _reminder(r: Mapping[str, Any]) -> str:
+    """An event type's reminder: 60 min before: email, webhook to invitee, hosts."""
+    return (
         f"{r.get('before_minutes')} min before: {', '.join(map(str, r.get('channels') or []))} "
         f"to {', '.join(map(str, r.get('to') or []))}"
-        for r in value
-        if isinstance(r, Mapping)
     )
 
 
-def _answers(value: Any) -> str:
-    """A booking's answers, one a line: the question's label, then the answer."""
+def _answer(a: Mapping[str, Any]) -> str:
+    """A booking's answer: the question's label, then the answer."""
     from astrocal_mcp.render import answer_text  # as the MCP tools say it; loaded when shown
 
-    if not isinstance(value, list):
-        return ""
-    return "\n".join(
-        f"{a.get('label')}: {answer_text(a.get('value'))}" for a in value if isinstance(a, Mapping)
-    )
-
-
-def _names(value: Any) -> str:
-    """A list of objects (a booking's hosts) by their ``name``s."""
-    if not isinstance(value, list):
-        return ""
-    return ", ".join(str(item.get("name")) for item in value if isinstance(item, Mapping))
+    return f"{a.get('label')}: {answer_text(a.get('value'))}"
 
 
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
-    "names": _names,
+    # A list of objects (a booking's hosts) by their ``name``s.
+    "names": _listed(lambda item: str(item.get("name")), sep=", "),
     "hours": _hours,
-    "overrides": _overrides,
-    "calendars": _calendars,
-    "hosts": _hosts,
-    "questions": _questions,
-    "reminders": _reminders,
-    "answers": _answers,
+    "overrides": _listed(_override),
+    "calendars": _listed(_calendar),
+    "hosts": _listed(_host),
+    "questions": _listed(_question),
+    "reminders": _listed(_reminder),
+    "answers": _listed(_answer),
 }
 
 

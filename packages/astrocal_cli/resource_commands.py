@@ -1,5 +1,7 @@
 """Commands that several resource groups have in the same shape, written once.
 
+- :func:`list_command` makes ``astrocal <group> list``: one page of objects as a table, with the
+  group's :class:`~astrocal_cli.shared_options.ListFilter` options before the paging ones.
 - :func:`get_command` makes ``astrocal <group> get ID``: fetch one object, show its detail.
 - :func:`save_commands` makes ``create`` and ``update ID`` from one such group of options.
 - :func:`delete_command` makes ``delete ID`` (asks first; ``--force`` where the API takes it).
@@ -22,11 +24,53 @@ from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandFunction, CommandGroup, OptionGroup
 from astrocal_cli.display_fields import Field
 from astrocal_cli.request_fields import given, sdk_kwargs
-from astrocal_cli.result_display import show_done, show_one
+from astrocal_cli.result_display import show_done, show_one, show_page
+from astrocal_cli.shared_options import ListFilter, Paging
 
-__all__ = ["delete_command", "get_command", "save_commands", "save_fields"]
+__all__ = [
+    "delete_command",
+    "get_command",
+    "list_command",
+    "save_commands",
+    "save_fields",
+]
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+def list_command(
+    resource: str, row: Sequence[Field], title: str, empty: str, doc: str, *filters: ListFilter,
+    waiting: str = "",
+) -> CommandFunction:  # fmt: skip
+    """``list``: ``client.<resource>.list(**filters, limit=…, cursor=…)``, shown as a table of
+    ``row`` under ``title`` (``empty`` when there is none), ``filters`` before the paging options
+    in ``--help``; ``waiting`` (default "Fetching <title>") is shown while the call runs."""
+    waiting = waiting or f"Fetching {title.lower()}"
+
+    def list_(cli: Cli, page: Paging, **values: Any) -> None:
+        params = given(**{f.api: f.value(cli, values[f.name]) for f in filters}, **page.params())
+
+        def fetch(client: Any) -> Any:
+            return getattr(client, resource).list(**params)
+
+        show_page(cli, cli.call(waiting, fetch), row, title=title, empty=empty)
+
+    list_.__doc__ = doc
+    # Typer reads the options from the signature: the filters, then the paging options.
+    list_.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("cli", _POSITIONAL, annotation=Cli),
+            *(
+                inspect.Parameter(
+                    f.name, _KEYWORD, annotation=Annotated[f.kind | None, f.option], default=None
+                )
+                for f in filters
+            ),
+            inspect.Parameter("page", _KEYWORD, annotation=Paging),
+        ]
+    )
+    return list_
 
 
 def get_command(

@@ -7,6 +7,7 @@ API parameters they become are those of ``openapi.yaml``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,19 +21,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_TYPE",
+    "EVENT_TYPE_FILTER",
     "INVITEE_EMAIL",
+    "INVITEE_EMAIL_FILTER",
     "INVITEE_NAME",
     "START",
+    "BodyMetadata",
     "IdempotencyKey",
     "InviteeZone",
+    "ListFilter",
     "Metadata",
     "Paging",
     "Start",
     "api_time",
+    "data_option",
     "host_option",
     "invitee_fields",
     "metadata_param",
     "request_options",
+    "status_filter",
 ]
 
 # The booking-shaped commands (bookings, holds, waitlist) take these the same way.
@@ -44,6 +51,10 @@ START = typer.Option(
 Start = Annotated[str, START]
 Metadata = Annotated[
     list[str] | None, typer.Option("--metadata", metavar="KEY=VALUE", help="Repeatable.")
+]
+# The metadata and extra JSON fields of a create/update command's body.
+BodyMetadata = Annotated[
+    list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -100,6 +111,38 @@ class Paging(OptionGroup):
         return given(limit=self.limit, cursor=self.cursor)
 
 
+def data_option(help: str) -> Any:
+    """``--data JSON|@FILE``: more body fields, as ``help`` says for the command."""
+    return typer.Option("--data", metavar="JSON|@FILE", help=help)
+
+
 def host_option(help: str) -> Any:
     """``--host HOST_ID`` (a ``host_…`` id), meaning what ``help`` says for the command."""
     return typer.Option("--host", metavar="HOST_ID", help=help)
+
+
+class ListFilter:
+    """One option of a ``list`` command, parameter ``name`` of type ``kind`` (or None) declared by
+    ``option``, sent as the list call's ``api`` parameter (default: ``name``), through ``convert``
+    when given (say, a time read in ``--tz``); unset, it is left out of the request."""
+
+    def __init__(
+        self, name: str, kind: Any, option: Any, api: str | None = None,
+        convert: Callable[[Cli, Any], Any] | None = None,
+    ) -> None:  # fmt: skip
+        self.name, self.kind, self.option = name, kind, option
+        self.api, self.convert = api or name, convert
+
+    def value(self, cli: Cli, given_value: Any) -> Any:
+        if given_value is None or self.convert is None:
+            return given_value
+        return self.convert(cli, given_value)
+
+
+def status_filter(statuses: str) -> ListFilter:
+    """``--status STATUS``, one of ``statuses`` (as the help says them)."""
+    return ListFilter("status", str, typer.Option(help=statuses, metavar="STATUS"))
+
+
+EVENT_TYPE_FILTER = ListFilter("event_type", str, EVENT_TYPE, api="event_type_id")
+INVITEE_EMAIL_FILTER = ListFilter("email", str, INVITEE_EMAIL, api="invitee_email")

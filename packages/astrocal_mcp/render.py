@@ -152,10 +152,22 @@ def render_explanation(result: Explanation) -> str:
     return text
 
 
+def _heading(kind: str, obj: BookingInfo | HoldInfo, headline: str | None) -> list[str]:
+    """The first lines of a booking's or a hold's text: the headline, then what it is."""
+    return [
+        headline or f"{kind} {obj.id}",
+        f"id: {obj.id}, status: {obj.status}, event type: {obj.event_type_id}",
+    ]
+
+
+def _labelled(*pairs: tuple[str, object]) -> list[str]:
+    """``label: value`` lines of the values that are set, in order."""
+    return [f"{label}: {value}" for label, value in pairs if value]
+
+
 def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
     lines = [
-        headline or f"Booking {b.id}",
-        f"id: {b.id}, status: {b.status}, event type: {b.event_type_id}",
+        *_heading("Booking", b, headline),
         f"time: {b.when} (times in {b.time_zone}, from the {b.time_zone_source})",
         f"invitee: {b.invitee_name} <{b.invitee_email}>",
     ]
@@ -165,10 +177,7 @@ def render_booking(b: BookingInfo, *, headline: str | None = None) -> str:
             f"{h.name} <{h.email}> ({h.id})" if h.email else f"{h.name} ({h.id})" for h in b.hosts
         )
         lines.append(f"{label}: {named}")
-    if b.location:
-        lines.append(f"location: {b.location}")
-    if b.notes:
-        lines.append(f"notes: {b.notes}")
+    lines += _labelled(("location", b.location), ("notes", b.notes))
     if b.answers:
         lines.append(
             "answers: " + "; ".join(f"{k}: {answer_text(v)}" for k, v in b.answers.items())
@@ -208,17 +217,9 @@ def render_bookings(result: BookingList) -> str:
 
 
 def render_hold(h: HoldInfo, *, headline: str | None = None) -> str:
-    lines = [
-        headline or f"Hold {h.id}",
-        f"id: {h.id}, status: {h.status}, event type: {h.event_type_id}",
-        f"time: {h.when}",
-        f"expires: {h.expires}",
-    ]
-    if h.host_ids:
-        lines.append(f"hosts: {', '.join(h.host_ids)}")
-    if h.booking_id:
-        lines.append(f"booking: {h.booking_id}")
-    elif h.status == "active":
+    lines = [*_heading("Hold", h, headline), f"time: {h.when}", f"expires: {h.expires}"]
+    lines += _labelled(("hosts", ", ".join(h.host_ids or [])), ("booking", h.booking_id))
+    if not h.booking_id and h.status == "active":
         lines.append("Book it with create_booking and this hold_id before it expires.")
     return "\n".join(lines)
 

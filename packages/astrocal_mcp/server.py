@@ -137,6 +137,10 @@ HINT_DEFAULTS = {
 _CHANGES_BOOKING = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
 )
+# Makes something new; a retry with the same arguments answers with what the first call made.
+_CREATES = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
 
 # The tools in registration order (the order tools/list shows them), with their annotations.
 _TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = []
@@ -473,12 +477,7 @@ async def _shown_booking(
     return outputs.booking_info(booking, shown, links=links)
 
 
-@_tool(
-    "Create a booking",
-    ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-    ),
-)
+@_tool("Create a booking", _CREATES)
 async def create_booking(
     ctx: Ctx,
     invitee_name: InviteeName,
@@ -629,12 +628,7 @@ def _entry_zone(entry: Any, asked: ZoneInfo | None) -> ShownZone:
     return _shown(asked, invitee=getattr(entry.invitee, "time_zone", None))
 
 
-@_tool(
-    "Join the waitlist",
-    ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-    ),
-)
+@_tool("Join the waitlist", _CREATES)
 async def join_waitlist(
     ctx: Ctx,
     invitee_name: InviteeName,

@@ -14,22 +14,26 @@ from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.request_fields import given, parse_answers
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_one, show_page
+from astrocal_cli.resource_commands import list_command
+from astrocal_cli.result_display import show_one
 from astrocal_cli.shared_options import (
     EVENT_TYPE,
+    EVENT_TYPE_FILTER,
     INVITEE_EMAIL,
+    INVITEE_EMAIL_FILTER,
     INVITEE_NAME,
     START,
     IdempotencyKey,
     InviteeZone,
+    ListFilter,
     Metadata,
-    Paging,
     Start,
     api_time,
     host_option,
     invitee_fields,
     metadata_param,
     request_options,
+    status_filter,
 )
 
 __all__ = ["register"]
@@ -50,32 +54,16 @@ def _show_booking(cli: Cli, waiting: str, operation: Callable[[Any], Any], title
     show_one(cli, cli.call(waiting, operation), BOOKING, title=title)
 
 
-@GROUP.command("list")
-def list_command(
-    cli: Cli,
-    status: Annotated[
-        str | None, typer.Option(help="confirmed or cancelled.", metavar="STATUS")
-    ] = None,
-    event_type: Annotated[str | None, EVENT_TYPE] = None,
-    host: Annotated[str | None, host_option("Only bookings occupying this host.")] = None,
-    email: Annotated[str | None, INVITEE_EMAIL] = None,
-    after: Annotated[str | None, typer.Option("--after", help="Starting at or after.")] = None,
-    before: Annotated[str | None, typer.Option("--before", help="Starting before.")] = None,
-    *,
-    page: Paging,
-) -> None:
-    """List bookings, ordered by start."""
-    params = given(
-        status=status,
-        event_type_id=event_type,
-        host_id=host,
-        invitee_email=email,
-        start_after=api_time(cli, after),
-        start_before=api_time(cli, before),
-        **page.params(),
-    )
-    result = cli.call("Fetching bookings", lambda c: c.bookings.list(**params))
-    show_page(cli, result, BOOKING_ROW, title="Bookings", empty="No bookings match.")
+GROUP.add("list", list_command(
+    "bookings", BOOKING_ROW, "Bookings", "No bookings match.", "List bookings, ordered by start.",
+    status_filter("confirmed or cancelled."), EVENT_TYPE_FILTER,
+    ListFilter("host", str, host_option("Only bookings occupying this host."), "host_id"),
+    INVITEE_EMAIL_FILTER,
+    ListFilter("after", str, typer.Option("--after", help="Starting at or after."), "start_after",
+               api_time),
+    ListFilter("before", str, typer.Option("--before", help="Starting before."), "start_before",
+               api_time),
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("bookings", IdArg, BOOKING, "Booking"))

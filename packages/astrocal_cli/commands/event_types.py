@@ -6,11 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import EVENT_TYPE, EVENT_TYPE_ROW
 from astrocal_cli.request_fields import (
-    given,
     merge_body,
     parse_data,
     parse_hosts,
@@ -18,10 +16,9 @@ from astrocal_cli.request_fields import (
     parse_questions,
     parse_reminders,
 )
-from astrocal_cli.resource_commands import delete_command, save_commands
+from astrocal_cli.resource_commands import delete_command, list_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_page
-from astrocal_cli.shared_options import Paging
+from astrocal_cli.shared_options import BodyMetadata, ListFilter, data_option
 
 __all__ = ["register"]
 
@@ -156,16 +153,10 @@ class EventTypeFields(OptionGroup):
             help="No change through the invitee's link closer than this to the start (default 0).",
         ),
     ] = None
-    metadata: Annotated[
-        list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
-    ] = None
+    metadata: BodyMetadata = None
     data: Annotated[
         str | None,
-        typer.Option(
-            "--data",
-            metavar="JSON|@FILE",
-            help="More fields as a JSON object (or @file.json); the flags win over it.",
-        ),
+        data_option("More fields as a JSON object (or @file.json); the flags win over it."),
     ] = None
 
     def body(self) -> dict[str, Any]:
@@ -202,19 +193,12 @@ class EventTypeFields(OptionGroup):
         return body
 
 
-@GROUP.command("list")
-def list_command(
-    cli: Cli,
-    active: Annotated[
-        bool | None, typer.Option("--active/--inactive", help="Only active (or inactive) ones.")
-    ] = None,
-    *,
-    page: Paging,
-) -> None:
-    """List event types."""
-    params = given(active=active, **page.params())
-    result = cli.call("Fetching event types", lambda c: c.event_types.list(**params))
-    show_page(cli, result, EVENT_TYPE_ROW, title="Event types", empty="No event types yet.")
+GROUP.add("list", list_command(
+    "event_types", EVENT_TYPE_ROW, "Event types", "No event types yet.", "List event types.",
+    ListFilter("active", bool, typer.Option(
+        "--active/--inactive", help="Only active (or inactive) ones."
+    )),
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("event_types", IdArg, EVENT_TYPE, "Event type"))

@@ -12,16 +12,19 @@ from astrocal_cli.command_registration import CommandGroup
 from astrocal_cli.display_fields import HOLD, HOLD_ROW
 from astrocal_cli.request_fields import given
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_one, show_page
+from astrocal_cli.resource_commands import list_command
+from astrocal_cli.result_display import show_one
 from astrocal_cli.shared_options import (
     EVENT_TYPE,
+    EVENT_TYPE_FILTER,
     IdempotencyKey,
+    ListFilter,
     Metadata,
-    Paging,
     Start,
     api_time,
     metadata_param,
     request_options,
+    status_filter,
 )
 
 __all__ = ["register"]
@@ -66,22 +69,11 @@ def create_command(
     show_one(cli, result, HOLD, title="Held")
 
 
-@GROUP.command("list")
-def list_command(
-    cli: Cli,
-    status: Annotated[
-        str | None,
-        typer.Option(help="active, released, converted or expired.", metavar="STATUS"),
-    ] = None,
-    event_type: Annotated[str | None, EVENT_TYPE] = None,
-    host: Annotated[str | None, _HOST] = None,
-    *,
-    page: Paging,
-) -> None:
-    """List holds, ordered by start."""
-    params = given(status=status, event_type_id=event_type, host_id=host, **page.params())
-    result = cli.call("Fetching holds", lambda c: c.holds.list(**params))
-    show_page(cli, result, HOLD_ROW, title="Holds", empty="No holds match.")
+GROUP.add("list", list_command(
+    "holds", HOLD_ROW, "Holds", "No holds match.", "List holds, ordered by start.",
+    status_filter("active, released, converted or expired."), EVENT_TYPE_FILTER,
+    ListFilter("host", str, _HOST, api="host_id"),
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("holds", IdArg, HOLD, "Hold"))

@@ -6,14 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import HOST, HOST_ROW
-from astrocal_cli.request_fields import given, merge_body, parse_data, parse_metadata
-from astrocal_cli.resource_commands import delete_command, save_commands
+from astrocal_cli.request_fields import merge_body, parse_data, parse_metadata
+from astrocal_cli.resource_commands import delete_command, list_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_page
-from astrocal_cli.shared_options import Paging
+from astrocal_cli.shared_options import BodyMetadata, ListFilter, data_option
 
 __all__ = ["register"]
 
@@ -43,16 +41,10 @@ class HostFields(OptionGroup):
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Bring back or deactivate (update).")
     ] = None
-    metadata: Annotated[
-        list[str] | None, typer.Option("--metadata", help="key=value (repeatable).")
-    ] = None
+    metadata: BodyMetadata = None
     data: Annotated[
         str | None,
-        typer.Option(
-            "--data",
-            metavar="JSON|@FILE",
-            help="More fields as a JSON object (calendars, …); the flags win over it.",
-        ),
+        data_option("More fields as a JSON object (calendars, …); the flags win over it."),
     ] = None
 
     def body(self) -> dict[str, Any]:
@@ -69,19 +61,12 @@ class HostFields(OptionGroup):
         )
 
 
-@GROUP.command("list")
-def list_command(
-    cli: Cli,
-    external_id: Annotated[
-        str | None, typer.Option("--external-id", help="Only the host with this id of yours.")
-    ] = None,
-    *,
-    page: Paging,
-) -> None:
-    """List hosts (the default host among them)."""
-    params = given(external_id=external_id, **page.params())
-    result = cli.call("Fetching hosts", lambda c: c.hosts.list(**params))
-    show_page(cli, result, HOST_ROW, title="Hosts", empty="No hosts found.")
+GROUP.add("list", list_command(
+    "hosts", HOST_ROW, "Hosts", "No hosts found.", "List hosts (the default host among them).",
+    ListFilter("external_id", str, typer.Option(
+        "--external-id", help="Only the host with this id of yours."
+    )),
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("hosts", IdArg, HOST, "Host"))

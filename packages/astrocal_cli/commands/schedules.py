@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 
-from astrocal_cli.command_context import Cli
 from astrocal_cli.command_registration import CommandGroup, OptionGroup
 from astrocal_cli.display_fields import SCHEDULE, SCHEDULE_ROW
 from astrocal_cli.request_fields import (
@@ -15,10 +14,9 @@ from astrocal_cli.request_fields import (
     parse_hours,
     parse_override,
 )
-from astrocal_cli.resource_commands import delete_command, save_commands
+from astrocal_cli.resource_commands import delete_command, list_command, save_commands
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_page
-from astrocal_cli.shared_options import Paging
+from astrocal_cli.shared_options import data_option
 
 __all__ = ["register"]
 
@@ -59,12 +57,7 @@ class ScheduleFields(OptionGroup):
         str | None,
         typer.Option("--host", help="host_… whose hours these are (create only; default host)."),
     ] = None
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data", metavar="JSON|@FILE", help="More fields as a JSON object; flags win."
-        ),
-    ] = None
+    data: Annotated[str | None, data_option("More fields as a JSON object; flags win.")] = None
 
     def body(self) -> dict[str, Any]:
         """The request body: ``--data`` with the flags given on top, in the API's field names."""
@@ -79,11 +72,9 @@ class ScheduleFields(OptionGroup):
         )
 
 
-@GROUP.command("list")
-def list_command(cli: Cli, page: Paging) -> None:
-    """List schedules."""
-    result = cli.call("Fetching schedules", lambda c: c.schedules.list(**page.params()))
-    show_page(cli, result, SCHEDULE_ROW, title="Schedules", empty="No schedules yet.")
+GROUP.add("list", list_command(
+    "schedules", SCHEDULE_ROW, "Schedules", "No schedules yet.", "List schedules."
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("schedules", IdArg, SCHEDULE, "Schedule"))

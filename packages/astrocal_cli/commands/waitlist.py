@@ -14,20 +14,23 @@ from astrocal_cli.error_reporting import CliError
 from astrocal_cli.exit_codes import ExitCode
 from astrocal_cli.request_fields import given
 from astrocal_cli.resource_commands import get_command as get_command_for
-from astrocal_cli.result_display import show_one, show_page
+from astrocal_cli.resource_commands import list_command
+from astrocal_cli.result_display import show_one
 from astrocal_cli.shared_options import (
     EVENT_TYPE,
+    EVENT_TYPE_FILTER,
     INVITEE_EMAIL,
+    INVITEE_EMAIL_FILTER,
     INVITEE_NAME,
     START,
     IdempotencyKey,
     InviteeZone,
     Metadata,
-    Paging,
     api_time,
     invitee_fields,
     metadata_param,
     request_options,
+    status_filter,
 )
 
 __all__ = ["register"]
@@ -76,22 +79,12 @@ def join_command(
     show_one(cli, result, WAITLIST_ENTRY, title="On the waitlist")
 
 
-@GROUP.command("list")
-def list_command(
-    cli: Cli,
-    status: Annotated[
-        str | None,
-        typer.Option(help="waiting, promoted, booked, expired or cancelled.", metavar="STATUS"),
-    ] = None,
-    event_type: Annotated[str | None, EVENT_TYPE] = None,
-    email: Annotated[str | None, INVITEE_EMAIL] = None,
-    *,
-    page: Paging,
-) -> None:
-    """List waitlist entries in queue order."""
-    params = given(status=status, event_type_id=event_type, invitee_email=email, **page.params())
-    result = cli.call("Fetching the waitlist", lambda c: c.waitlist.list(**params))
-    show_page(cli, result, WAITLIST_ENTRY_ROW, title="Waitlist", empty="No entries match.")
+GROUP.add("list", list_command(
+    "waitlist", WAITLIST_ENTRY_ROW, "Waitlist", "No entries match.",
+    "List waitlist entries in queue order.",
+    status_filter("waiting, promoted, booked, expired or cancelled."), EVENT_TYPE_FILTER,
+    INVITEE_EMAIL_FILTER, waiting="Fetching the waitlist",
+))  # fmt: skip
 
 
 GROUP.add("get", get_command_for("waitlist", IdArg, WAITLIST_ENTRY, "Waitlist entry"))

@@ -52,6 +52,42 @@ class Base(DeclarativeBase):
     }
 
 
+class _Owned:
+    """``id``, ``account_id`` and ``livemode``: the first columns of every tenant-owned table
+    (``sort_order`` puts a mixin's columns first, where the migrations create them)."""
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, sort_order=-3)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), sort_order=-2
+    )
+    livemode: Mapped[bool] = mapped_column(Boolean, sort_order=-1)
+
+
+def _partial(where: str) -> dict[str, Any]:
+    """The keyword arguments of an :class:`Index` that covers only the rows ``where`` selects, on
+    both dialects."""
+    return {"sqlite_where": text(where), "postgresql_where": text(where)}
+
+
+def _scoped(name: str, *columns: str, **kwargs: Any) -> Index:
+    """An index over one account's rows in one mode, then ``columns``: tenant queries are always
+    scoped by ``account_id`` and ``livemode``."""
+    return Index(name, "account_id", "livemode", *columns, **kwargs)
+
+
+def _occupied_hosts(occupant: str) -> Mapped[list[Host]]:
+    """The hosts an occupant (``Booking``, ``Hold``) holds through its :class:`BookingHost` rows, by
+    position; read-only, and never loaded implicitly (an async session cannot)."""
+    return relationship(
+        secondary="booking_hosts",
+        primaryjoin=f"{occupant}.id == foreign(BookingHost.booking_id)",
+        secondaryjoin="Host.id == foreign(BookingHost.host_id)",
+        order_by="BookingHost.position",
+        viewonly=True,
+        lazy="raise_on_sql",
+    )
+
+
 class Account(Base):
     __tablename__ = "accounts"
 
@@ -82,16 +118,13 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class Host(Base):
+class Host(_Owned, Base):
     """A person whose time is booked. Every account has one default host per mode (its owner,
     ``is_default``); event types without ``hosts`` are hosted by it. Bookings occupy hosts through
     :class:`BookingHost` rows, the unit of locking and of the no-overlap rule."""
 
     __tablename__ = "hosts"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64))
@@ -110,33 +143,20 @@ class Host(Base):
     deleted_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index("ix_hosts_account", "account_id", "livemode", "created_at", "id"),
-        Index(
+        _scoped("ix_hosts_account", "created_at", "id"),
+        _scoped(
             "uq_hosts_external_id",
-            "account_id",
-            "livemode",
             "external_id",
             unique=True,
-            sqlite_where=text("deleted_at IS NULL AND external_id IS NOT NULL"),
-            postgresql_where=text("deleted_at IS NULL AND external_id IS NOT NULL"),
+            **_partial("deleted_at IS NULL AND external_id IS NOT NULL"),
         ),
-        Index(
-            "uq_hosts_default",
-            "account_id",
-            "livemode",
-            unique=True,
-            sqlite_where=text("is_default"),
-            postgresql_where=text("is_default"),
-        ),
+        _scoped("uq_hosts_default", unique=True, **_partial("is_default")),
     )
 
 
-class Schedule(Base):
+class Schedule(_Owned, Base):
     __tablename__ = "schedules"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"))
     name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64))
@@ -148,15 +168,12 @@ class Schedule(Base):
     # Deleted schedules stay as rows (deleted event types may still point at them) but are invisible.
     deleted_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_schedules_account", "account_id", "livemode", "created_at", "id"),)
+    __table_args__ = (_scoped("ix_schedules_account", "created_at", "id"),)
 
 
-class EventType(Base):
+class EventType(_Owned, Base):
     __tablename__ = "event_types"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
@@ -204,25 +221,14 @@ class EventType(Base):
     deleted_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index(
-            "uq_event_types_slug",
-            "account_id",
-            "livemode",
-            "slug",
-            unique=True,
-            sqlite_where=text("deleted_at IS NULL"),
-            postgresql_where=text("deleted_at IS NULL"),
-        ),
-        Index("ix_event_types_account", "account_id", "livemode", "created_at", "id"),
+        _scoped("uq_event_types_slug", "slug", unique=True, **_partial("deleted_at IS NULL")),
+        _scoped("ix_event_types_account", "created_at", "id"),
     )
 
 
-class Booking(Base):
+class Booking(_Owned, Base):
     __tablename__ = "bookings"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
     # The host the booking was assigned to (round robin), or its first host; every host whose time
     # it occupies has a BookingHost row, the unit of locking and of the exclusion constraint.
@@ -272,25 +278,12 @@ class Booking(Base):
     # The hosts the booking occupies, by position (read-only: BookingHost rows are written
     # directly). Never loaded implicitly (an async session cannot): load it with
     # ``selectinload(Booking.hosts)`` (one query for a whole page) or ``session.refresh``.
-    hosts: Mapped[list[Host]] = relationship(
-        secondary="booking_hosts",
-        primaryjoin="Booking.id == foreign(BookingHost.booking_id)",
-        secondaryjoin="Host.id == foreign(BookingHost.host_id)",
-        order_by="BookingHost.position",
-        viewonly=True,
-        lazy="raise_on_sql",
-    )
+    hosts: Mapped[list[Host]] = _occupied_hosts("Booking")
 
     __table_args__ = (
-        Index(
-            "ux_bookings_idempotency_key",
-            "account_id",
-            "livemode",
-            "idempotency_key",
-            unique=True,
-        ),
-        Index("ix_bookings_account_start", "account_id", "livemode", "start_at", "id"),
-        Index("ix_bookings_account_created", "account_id", "livemode", "created_at"),
+        _scoped("ux_bookings_idempotency_key", "idempotency_key", unique=True),
+        _scoped("ix_bookings_account_start", "start_at", "id"),
+        _scoped("ix_bookings_account_created", "created_at"),
         Index("ux_bookings_invitee_token_hash", "invitee_token_hash", unique=True),
     )
 
@@ -331,15 +324,12 @@ class BookingHost(Base):
     )
 
 
-class Hold(Base):
+class Hold(_Owned, Base):
     """A slot reserved for a while: it occupies its hosts (``BookingHost`` rows with status
     ``held``) until ``expires_at``, or until it is released or converted into a booking."""
 
     __tablename__ = "holds"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
     host_id: Mapped[str] = mapped_column(String(40))  # the assigned (round robin) or first host
     # Every host it occupies, in order (the locks a change of the hold takes).
@@ -358,30 +348,20 @@ class Hold(Base):
     # The hosts of ``host_ids``, in order, for showing the hold. Never loaded through SQL (its
     # occupancy rows exist only while it is active): ``holds.service.load_hosts`` fills it from
     # ``host_ids``, one query per page; the join below only declares what it means while active.
-    hosts: Mapped[list[Host]] = relationship(
-        secondary="booking_hosts",
-        primaryjoin="Hold.id == foreign(BookingHost.booking_id)",
-        secondaryjoin="Host.id == foreign(BookingHost.host_id)",
-        order_by="BookingHost.position",
-        viewonly=True,
-        lazy="raise_on_sql",
-    )
+    hosts: Mapped[list[Host]] = _occupied_hosts("Hold")
 
     __table_args__ = (
-        Index("ix_holds_account_start", "account_id", "livemode", "start_at", "id"),
+        _scoped("ix_holds_account_start", "start_at", "id"),
         Index("ix_holds_active_expiry", "status", "expires_at"),
     )
 
 
-class WaitlistEntry(Base):
+class WaitlistEntry(_Owned, Base):
     """A person queued for a start (or any start on a day, ``wait_date``, in the event type's
     zone) of an event type; promoted in queue order (``created_at``, ``id``) when it frees."""
 
     __tablename__ = "waitlist_entries"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     event_type_id: Mapped[str] = mapped_column(ForeignKey("event_types.id"))
     start_at: Mapped[datetime | None]
     wait_date: Mapped[date | None] = mapped_column(Date)
@@ -405,7 +385,7 @@ class WaitlistEntry(Base):
     promoted_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index("ix_waitlist_account_created", "account_id", "livemode", "created_at", "id"),
+        _scoped("ix_waitlist_account_created", "created_at", "id"),
         Index("ix_waitlist_queue", "event_type_id", "status", "created_at", "id"),
         Index("ux_waitlist_dedupe_key", "dedupe_key", unique=True),
         Index("ux_waitlist_token_hash", "token_hash", unique=True),
@@ -466,18 +446,14 @@ class OutboxMessage(Base):
             "ix_outbox_booking_unfinished",
             "booking_id",
             "booking_seq",
-            sqlite_where=text("completed_at IS NULL"),
-            postgresql_where=text("completed_at IS NULL"),
+            **_partial("completed_at IS NULL"),
         ),
     )
 
 
-class WebhookEndpoint(Base):
+class WebhookEndpoint(_Owned, Base):
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSONDocument)
     description: Mapped[str | None] = mapped_column(Text)
@@ -490,9 +466,7 @@ class WebhookEndpoint(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (
-        Index("ix_webhook_endpoints_account", "account_id", "livemode", "created_at", "id"),
-    )
+    __table_args__ = (_scoped("ix_webhook_endpoints_account", "created_at", "id"),)
 
 
 class WebhookDelivery(Base):
@@ -530,8 +504,7 @@ class WebhookDelivery(Base):
             "endpoint_id",
             "booking_id",
             "booking_seq",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            **_partial("status = 'pending'"),
         ),
     )
 
@@ -551,12 +524,9 @@ class WebhookAttempt(Base):
     next_attempt_at: Mapped[datetime | None]
 
 
-class CalendarConnection(Base):
+class CalendarConnection(_Owned, Base):
     __tablename__ = "calendar_connections"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    livemode: Mapped[bool] = mapped_column(Boolean)
     host_id: Mapped[str] = mapped_column(ForeignKey("hosts.id"))
     provider: Mapped[str] = mapped_column(String(16))  # google | microsoft | caldav
     status: Mapped[str] = mapped_column(String(16))  # pending | active | error | expired
@@ -575,9 +545,7 @@ class CalendarConnection(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (
-        Index("ix_calendar_connections_account", "account_id", "livemode", "created_at", "id"),
-    )
+    __table_args__ = (_scoped("ix_calendar_connections_account", "created_at", "id"),)
 
 
 class RateLimitCounter(Base):

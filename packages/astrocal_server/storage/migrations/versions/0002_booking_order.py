@@ -14,15 +14,12 @@ Revises: 0001
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
+from astrocal_server.storage.migrations._tables import id_column
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -47,7 +44,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("booking_id", sa.String(length=40), nullable=True))
+        batch_op.add_column(id_column("booking_id", nullable=True))
         batch_op.add_column(sa.Column("booking_seq", sa.Integer(), nullable=True))
     op.execute(
         "UPDATE webhook_deliveries SET"

@@ -6,22 +6,19 @@ Revises: 0002
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
+from astrocal_server.storage.migrations._tables import id_column
 from astrocal_server.storage.types import UTCDateTime
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
         "email_copies",
-        sa.Column("outbox_id", sa.String(length=40), nullable=False),
+        id_column("outbox_id"),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("message_id", sa.Text(), nullable=False),
         sa.Column("accepted_at", UTCDateTime(), nullable=False),

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from astrocal_server.storage.migrations._tables import (
+    block_columns,
+    calendar_columns,
+    create_owned_table,
+    id_column,
+    partial,
+    person_columns,
+)
 from astrocal_server.storage.types import JSONDocument, UTCDateTime
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _ALPHABET = string.ascii_lowercase + string.digits
 # Each table's rows move onto the default host of their account and mode (table names are fixed
@@ -46,15 +51,11 @@ def _host_id() -> str:
 
 def _create_default_hosts() -> None:
     bind = op.get_bind()
-    table = sa.table(
-        "accounts",
-        sa.column("id", sa.String),
-        sa.column("name", sa.String),
-        sa.column("email", sa.String),
-        sa.column("time_zone", sa.String),
-        sa.column("created_at", UTCDateTime()),
-    )
-    accounts = bind.execute(sa.select(table)).all()
+    accounts = bind.execute(
+        sa.text("SELECT id, name, email, time_zone, created_at FROM accounts").columns(
+            created_at=UTCDateTime()
+        )
+    ).all()
     hosts = sa.table(
         "hosts",
         sa.column("id", sa.String),
@@ -109,50 +110,30 @@ def _create_default_hosts() -> None:
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_owned_table(
         "hosts",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("account_id", sa.String(length=40), nullable=False),
-        sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=True),
-        sa.Column("time_zone", sa.String(length=64), nullable=False),
-        sa.Column("default_schedule_id", sa.String(length=40), nullable=True),
-        sa.Column("conflict_calendars", JSONDocument, nullable=False),
-        sa.Column("destination_calendar", JSONDocument, nullable=True),
+        *person_columns(),
+        id_column("default_schedule_id", nullable=True),
+        *calendar_columns(),
         sa.Column("external_id", sa.String(length=255), nullable=True),
         sa.Column("metadata", JSONDocument, nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.Column("deleted_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        deleted=True,
     )
-    with op.batch_alter_table("hosts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_hosts_account", ["account_id", "livemode", "created_at", "id"], unique=False
-        )
-        batch_op.create_index(
-            "uq_hosts_external_id",
-            ["account_id", "livemode", "external_id"],
-            unique=True,
-            sqlite_where=sa.text("deleted_at IS NULL AND external_id IS NOT NULL"),
-            postgresql_where=sa.text("deleted_at IS NULL AND external_id IS NOT NULL"),
-        )
-        batch_op.create_index(
-            "uq_hosts_default",
-            ["account_id", "livemode"],
-            unique=True,
-            sqlite_where=sa.text("is_default"),
-            postgresql_where=sa.text("is_default"),
+    # Unique among a mode's live hosts: the app's external id, and one default host.
+    for index, columns, where in (
+        ("uq_hosts_external_id", ["external_id"], "deleted_at IS NULL AND external_id IS NOT NULL"),
+        ("uq_hosts_default", [], "is_default"),
+    ):
+        op.create_index(
+            index, "hosts", ["account_id", "livemode", *columns], unique=True, **partial(where)
         )
     _create_default_hosts()
 
     for table in ("schedules", "calendar_connections"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("host_id", sa.String(length=40), nullable=True))
+            batch_op.add_column(id_column("host_id", nullable=True))
         op.execute(_TO_DEFAULT_HOST[table])
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column("host_id", existing_type=sa.String(length=40), nullable=False)
@@ -181,13 +162,11 @@ def upgrade() -> None:
 
     op.create_table(
         "booking_hosts",
-        sa.Column("booking_id", sa.String(length=40), nullable=False),
-        sa.Column("host_id", sa.String(length=40), nullable=False),
+        id_column("booking_id"),
+        id_column("host_id"),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("block_start", UTCDateTime(), nullable=False),
-        sa.Column("block_end", UTCDateTime(), nullable=False),
-        sa.Column("seat_key", sa.String(length=120), nullable=False),
+        *block_columns(),
         sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["host_id"], ["hosts.id"]),
         sa.PrimaryKeyConstraint("booking_id", "host_id"),

@@ -12,16 +12,11 @@ JSONB does not keep the key order of an object.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from alembic import op
-from astrocal_server.storage.types import JSONDocument
+from astrocal_server.storage.migrations._tables import add_json_list
 
 revision: str = "0006"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # (table, column) pairs this revision adds, each an empty JSON list on existing rows.
 _ADDED = (("event_types", "questions"), ("bookings", "answers"))
@@ -29,22 +24,7 @@ _ADDED = (("event_types", "questions"), ("bookings", "answers"))
 
 def upgrade() -> None:
     for table, column in _ADDED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column(column, JSONDocument, nullable=True))
-        # Table and column names are the fixed literals above: nothing here comes from data.
-        op.get_bind().execute(
-            sa.text(f"UPDATE {table} SET {column} = :empty").bindparams(  # noqa: S608
-                sa.bindparam("empty", type_=JSONDocument)
-            ),
-            {"empty": []},
-        )
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(
-                column,
-                existing_type=JSONDocument,
-                nullable=False,
-                server_default=sa.text("'[]'"),
-            )
+        add_json_list(table, column)
 
 
 def downgrade() -> None:

@@ -14,16 +14,21 @@ never share a host's time either. Existing rows are copied with their booking's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
+from astrocal_server.storage.migrations._tables import (
+    account_fk,
+    block_columns,
+    create_owned_table,
+    id_column,
+    invitee_columns,
+    owned_columns,
+    stamps,
+)
 from astrocal_server.storage.types import JSONDocument, UTCDateTime
 
 revision: str = "0007"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _CONSTRAINT = (
     "ALTER TABLE booking_hosts ADD CONSTRAINT ex_booking_hosts_no_overlap EXCLUDE USING gist"
@@ -34,22 +39,18 @@ _CONSTRAINT = (
 
 def _occupancy_table(name: str, *, holds: bool) -> None:
     columns: list[sa.Column[object]] = [
-        sa.Column("booking_id", sa.String(length=40), nullable=False),
-        sa.Column("host_id", sa.String(length=40), nullable=False),
+        id_column("booking_id"),
+        id_column("host_id"),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
     ]
     if holds:
         columns += [
-            sa.Column("event_type_id", sa.String(length=40), nullable=False),
+            id_column("event_type_id"),
             sa.Column("start_at", UTCDateTime(), nullable=False),
             sa.Column("end_at", UTCDateTime(), nullable=False),
         ]
-    columns += [
-        sa.Column("block_start", UTCDateTime(), nullable=False),
-        sa.Column("block_end", UTCDateTime(), nullable=False),
-        sa.Column("seat_key", sa.String(length=120), nullable=False),
-    ]
+    columns += block_columns()
     if holds:
         columns.append(sa.Column("expires_at", UTCDateTime(), nullable=True))
     constraints: list[sa.Constraint] = [sa.ForeignKeyConstraint(["host_id"], ["hosts.id"])]
@@ -86,53 +87,42 @@ def upgrade() -> None:
                 "waitlist_hold_minutes", sa.Integer(), nullable=False, server_default=sa.text("30")
             )
         )
-    op.create_table(
+    create_owned_table(
         "holds",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("account_id", sa.String(length=40), nullable=False),
-        sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column("event_type_id", sa.String(length=40), nullable=False),
-        sa.Column("host_id", sa.String(length=40), nullable=False),
+        id_column("event_type_id"),
+        id_column("host_id"),
         sa.Column("host_ids", JSONDocument, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("start_at", UTCDateTime(), nullable=False),
         sa.Column("end_at", UTCDateTime(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
-        sa.Column("booking_id", sa.String(length=40), nullable=True),
-        sa.Column("waitlist_entry_id", sa.String(length=40), nullable=True),
+        id_column("booking_id", nullable=True),
+        id_column("waitlist_entry_id", nullable=True),
         sa.Column("metadata", JSONDocument, nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["event_type_id"], ["event_types.id"]),
-        sa.PrimaryKeyConstraint("id"),
+        references=(("event_type_id", "event_types.id"),),
+        index=False,
     )
     op.create_index("ix_holds_account_start", "holds", ["account_id", "livemode", "start_at", "id"])
     op.create_index("ix_holds_active_expiry", "holds", ["status", "expires_at"])
     op.create_table(
         "waitlist_entries",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("account_id", sa.String(length=40), nullable=False),
-        sa.Column("livemode", sa.Boolean(), nullable=False),
-        sa.Column("event_type_id", sa.String(length=40), nullable=False),
+        *owned_columns(),
+        id_column("event_type_id"),
         sa.Column("start_at", UTCDateTime(), nullable=True),
         sa.Column("wait_date", sa.Date(), nullable=True),
-        sa.Column("host_id", sa.String(length=40), nullable=True),
-        sa.Column("invitee_name", sa.String(length=200), nullable=False),
-        sa.Column("invitee_email", sa.String(length=320), nullable=False),
-        sa.Column("invitee_time_zone", sa.String(length=64), nullable=True),
+        id_column("host_id", nullable=True),
+        *invitee_columns(),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("hold_id", sa.String(length=40), nullable=True),
-        sa.Column("booking_id", sa.String(length=40), nullable=True),
+        id_column("hold_id", nullable=True),
+        id_column("booking_id", nullable=True),
         sa.Column("dedupe_key", sa.String(length=450), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=True),
         sa.Column("token_sealed", sa.Text(), nullable=True),
         sa.Column("metadata", JSONDocument, nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        *stamps(),
         sa.Column("promoted_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
+        account_fk(),
         sa.ForeignKeyConstraint(["event_type_id"], ["event_types.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
