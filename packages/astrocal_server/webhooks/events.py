@@ -8,8 +8,9 @@ one endpoint carries it too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
+from astrocal_server.contract.requests import WebhookEventType
 from astrocal_server.ids import new_id
 from astrocal_server.serialize.common import format_datetime
 
@@ -23,17 +24,8 @@ __all__ = [
 ]
 
 TEST_EVENT = "webhook.test"
-EVENT_TYPES: tuple[str, ...] = (
-    "booking.created",
-    "booking.updated",
-    "booking.cancelled",
-    "booking.rescheduled",
-    "booking.reminder",
-    "waitlist.promoted",
-    "waitlist.expired",
-    "calendar_connection.error",
-    TEST_EVENT,
-)
+# The event names as openapi.yaml states them (``WebhookEventType``), in its order.
+EVENT_TYPES: tuple[str, ...] = get_args(WebhookEventType.__value__)
 # What the outbox carries; ``webhook.test`` is only ever sent by the test operation.
 SUBSCRIBABLE_EVENTS = frozenset(EVENT_TYPES) - {TEST_EVENT}
 
