@@ -19,6 +19,7 @@ __all__ = [
     "SUBSCRIBABLE_EVENTS",
     "TEST_EVENT",
     "event_id_for",
+    "event_payload",
     "new_event_id",
     "test_event_payload",
 ]
@@ -42,10 +43,18 @@ def new_event_id() -> str:
     return new_id("whe")
 
 
-def test_event_payload(*, webhook_id: str, livemode: bool, now: datetime) -> dict[str, Any]:
+def event_payload(
+    event_type: str, data: dict[str, Any], *, livemode: bool, now: datetime
+) -> dict[str, Any]:
+    """The body every event is sent with: its type, when it happened, the mode, its object."""
     return {
-        "type": TEST_EVENT,
+        "type": event_type,
         "timestamp": format_datetime(now),
         "livemode": livemode,
-        "data": {"webhook_id": webhook_id, "message": "This is a test event from Astrocal."},
+        "data": data,
     }
+
+
+def test_event_payload(*, webhook_id: str, livemode: bool, now: datetime) -> dict[str, Any]:
+    data = {"webhook_id": webhook_id, "message": "This is a test event from Astrocal."}
+    return event_payload(TEST_EVENT, data, livemode=livemode, now=now)
