@@ -184,6 +184,21 @@ def _booking_page(
     )
 
 
+def _message(
+    page: _Page,
+    seen: InviteeBooking,
+    title: str,
+    message: str,
+    *,
+    status: int = 200,
+    kind: str = "error",
+) -> HTMLResponse:
+    """The booking with a message and no form: a refusal, or what was just done."""
+    return _booking_page(
+        "message.html", page, seen, title=title, status=status, message=message, kind=kind
+    )
+
+
 def _bare_page(title: str, status: int, message: str, **headers: str) -> HTMLResponse:
     response = _render(
         "message.html", status, page_title=title, message=message, message_kind="error"
@@ -193,14 +208,7 @@ def _bare_page(title: str, status: int, message: str, **headers: str) -> HTMLRes
 
 
 def _refused(page: _Page, seen: InviteeBooking, exc: errors.AstrocalError) -> HTMLResponse:
-    return _booking_page(
-        "message.html",
-        page,
-        seen,
-        title="Nothing was changed",
-        status=_status_of(exc),
-        message=exc.message,
-    )
+    return _message(page, seen, "Nothing was changed", exc.message, status=_status_of(exc))
 
 
 async def _open(
@@ -211,6 +219,19 @@ async def _open(
     if isinstance(seen, HTMLResponse):
         return seen
     return _page(token, seen, zone), seen
+
+
+async def _shown(
+    request: Request,
+    state: AppState,
+    token: str,
+    show: Callable[[_Page, InviteeBooking], Awaitable[HTMLResponse]],
+) -> HTMLResponse:
+    """A GET of a booking page: what ``show`` makes of the opened link, in the query's zone."""
+    opened = await _open(request, state, token, request.query_params.get("tz"))
+    if isinstance(opened, HTMLResponse):
+        return opened
+    return await show(*opened)
 
 
 async def _counted_open(
@@ -235,24 +256,57 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _forged(page: _Page, seen: InviteeBooking) -> HTMLResponse:
-    return _booking_page(
-        "message.html",
+    return _message(
         page,
         seen,
-        title="Nothing was changed",
-        status=403,
-        message="This form did not come from this booking's page, so nothing was changed. Open "
+        "Nothing was changed",
+        "This form did not come from this booking's page, so nothing was changed. Open "
         "the link from your email again and use the buttons there.",
+        status=403,
     )
 
 
-def _reason(form: dict[str, str]) -> str | errors.InvalidRequest | None:
-    text = form.get("reason", "").strip()
+@dataclass(frozen=True)
+class _Refill:
+    """A posted form shown again (400): why, and the reason as typed (cut to the limit)."""
+
+    message: str
+    reason: str
+
+
+def _reason(form: dict[str, str]) -> str | _Refill | None:
+    typed = form.get("reason", "")
+    text = typed.strip()
     if len(text) > _REASON_MAX:
-        return errors.invalid_param(
+        problem = errors.invalid_param(
             "reason", f"The reason is {len(text)} characters long; shorten it to {_REASON_MAX}."
         )
+        return _Refill(problem.message, typed[:_REASON_MAX])
     return text or None
+
+
+def _action_form(
+    template: str,
+    page: _Page,
+    seen: InviteeBooking,
+    state: AppState,
+    action: str,
+    title: str,
+    refill: _Refill | None,
+    **context: Any,
+) -> HTMLResponse:
+    """The form that asks for ``action`` (``cancel``, ``reschedule``), with its form token."""
+    return _booking_page(
+        template,
+        page,
+        seen,
+        title=title,
+        status=200 if refill is None else 400,
+        message=None if refill is None else refill.message,
+        csrf=form_token(state.settings, page.digest, action),
+        reason=None if refill is None else refill.reason,
+        **context,
+    )
 
 
 # --- view --------------------------------------------------------------------------------------
@@ -260,24 +314,22 @@ def _reason(form: dict[str, str]) -> str | errors.InvalidRequest | None:
 
 @router.get("/manage/{token}", include_in_schema=False, operation_id="pages.manage")
 async def manage_page(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    opened = await _open(request, state, token, request.query_params.get("tz"))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    page, seen = opened
-    return _booking_page("manage.html", page, seen, title="Your booking")
+    async def show(page: _Page, seen: InviteeBooking) -> HTMLResponse:
+        return _booking_page("manage.html", page, seen, title="Your booking")
+
+    return await _shown(request, state, token, show)
 
 
 # --- cancel ------------------------------------------------------------------------------------
 
 
 def _already_cancelled(page: _Page, seen: InviteeBooking) -> HTMLResponse:
-    return _booking_page(
-        "message.html",
+    return _message(
         page,
         seen,
-        title="Already cancelled",
+        "Already cancelled",
+        "This booking is already cancelled; nothing was changed.",
         status=409,
-        message="This booking is already cancelled; nothing was changed.",
     )
 
 
@@ -285,70 +337,46 @@ def _cancel_refusal(page: _Page, seen: InviteeBooking) -> HTMLResponse | None:
     if seen.booking.status == "cancelled":
         return _already_cancelled(page, seen)
     if seen.policy.cancel is not None:
-        return _booking_page(
-            "message.html",
-            page,
-            seen,
-            title="The booking cannot be cancelled",
-            status=409,
-            message=seen.policy.cancel.message,
+        return _message(
+            page, seen, "The booking cannot be cancelled", seen.policy.cancel.message, status=409
         )
     return None
 
 
 def _cancel_form(
-    page: _Page,
-    seen: InviteeBooking,
-    state: AppState,
-    *,
-    status: int = 200,
-    message: str | None = None,
-    reason: str | None = None,
+    page: _Page, seen: InviteeBooking, state: AppState, refill: _Refill | None = None
 ) -> HTMLResponse:
-    return _booking_page(
-        "cancel.html",
-        page,
-        seen,
-        title="Cancel the booking",
-        status=status,
-        message=message,
-        csrf=form_token(state.settings, page.digest, "cancel"),
-        reason=reason,
-    )
+    return _action_form("cancel.html", page, seen, state, "cancel", "Cancel the booking", refill)
 
 
 @router.get("/manage/{token}/cancel", include_in_schema=False, operation_id="pages.cancel_form")
 async def cancel_page(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    opened = await _open(request, state, token, request.query_params.get("tz"))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    page, seen = opened
-    return _cancel_refusal(page, seen) or _cancel_form(page, seen, state)
+    async def show(page: _Page, seen: InviteeBooking) -> HTMLResponse:
+        return _cancel_refusal(page, seen) or _cancel_form(page, seen, state)
+
+    return await _shown(request, state, token, show)
 
 
 @router.post("/manage/{token}/cancel", include_in_schema=False, operation_id="pages.cancel")
 async def cancel_submit(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    posted = await _posted(request, state, token, "cancel")
-    if isinstance(posted, HTMLResponse):
-        return posted
-    page, seen, form = posted
-    reason = _reason(form)
-    if isinstance(reason, errors.InvalidRequest):
-        text = form.get("reason", "")[:_REASON_MAX]
-        return _cancel_form(page, seen, state, status=400, message=reason.message, reason=text)
-    try:
-        done = await invitee.cancel(state, token, reason)
-    except errors.AstrocalError as exc:
-        return _refused(page, seen, exc)
-    return _booking_page(
-        "message.html",
-        page,
-        done,
-        title="Your booking is cancelled",
-        kind="success",
-        message="The booking is cancelled. The host has been told, and a confirmation is on its "
-        "way to your email.",
-    )
+    async def handle(page: _Page, seen: InviteeBooking, form: dict[str, str]) -> HTMLResponse:
+        reason = _reason(form)
+        if isinstance(reason, _Refill):
+            return _cancel_form(page, seen, state, reason)
+        try:
+            done = await invitee.cancel(state, token, reason)
+        except errors.AstrocalError as exc:
+            return _refused(page, seen, exc)
+        return _message(
+            page,
+            done,
+            "Your booking is cancelled",
+            "The booking is cancelled. The host has been told, and a confirmation is on its "
+            "way to your email.",
+            kind="success",
+        )
+
+    return await _posted(request, state, token, "cancel", handle)
 
 
 # --- reschedule --------------------------------------------------------------------------------
@@ -458,13 +486,8 @@ async def _picker(
 def _reschedule_refusal(page: _Page, seen: InviteeBooking) -> HTMLResponse | None:
     if seen.policy.reschedule is None:
         return None
-    return _booking_page(
-        "message.html",
-        page,
-        seen,
-        title="The booking cannot be moved",
-        status=409,
-        message=seen.policy.reschedule.message,
+    return _message(
+        page, seen, "The booking cannot be moved", seen.policy.reschedule.message, status=409
     )
 
 
@@ -473,32 +496,33 @@ def _confirm_form(
     seen: InviteeBooking,
     state: AppState,
     start: datetime,
-    *,
-    status: int = 200,
-    message: str | None = None,
-    reason: str | None = None,
+    refill: _Refill | None = None,
 ) -> HTMLResponse:
     end = start + timedelta(minutes=seen.booking.duration_minutes)
-    return _booking_page(
+    return _action_form(
         "confirm_reschedule.html",
         page,
         seen,
-        title="Confirm the new time",
-        status=status,
-        message=message,
-        csrf=form_token(state.settings, page.digest, "reschedule"),
+        state,
+        "reschedule",
+        "Confirm the new time",
+        refill,
         start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         new_when=long_span(start, end, page.zone),
         back=page.url("reschedule", day=start.astimezone(ZoneInfo(page.zone)).date().isoformat()),
-        reason=reason,
     )
 
 
 async def _posted(
-    request: Request, state: AppState, token: str, action: str
-) -> tuple[_Page, InviteeBooking, dict[str, str]] | HTMLResponse:
-    """A form POST of ``action`` (``cancel``, ``reschedule``): its fields once it is genuine
-    and the change is still allowed; the page saying why not otherwise."""
+    request: Request,
+    state: AppState,
+    token: str,
+    action: str,
+    handle: Callable[[_Page, InviteeBooking, dict[str, str]], Awaitable[HTMLResponse]],
+) -> HTMLResponse:
+    """A form POST of ``action`` (``cancel``, ``reschedule``): what ``handle`` makes of its
+    fields once it is genuine and the change is still allowed; the page saying why not
+    otherwise."""
     form = await _form(request)
     opened = await _open(request, state, token, form.get("tz") or request.query_params.get("tz"))
     if isinstance(opened, HTMLResponse):
@@ -510,7 +534,7 @@ async def _posted(
     refusal = refused(page, seen)
     if refusal is not None:
         return refusal
-    return page, seen, form
+    return await handle(page, seen, form)
 
 
 @router.get(
@@ -518,74 +542,71 @@ async def _posted(
 )
 async def reschedule_page(token: str, request: Request, state: StateDep) -> HTMLResponse:
     params = request.query_params
-    opened = await _open(request, state, token, params.get("tz"))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    page, seen = opened
-    refusal = _reschedule_refusal(page, seen)
-    if refusal is not None:
-        return refusal
-    day = _parse_day(params.get("day"))
-    if isinstance(day, errors.InvalidRequest):
-        return await _picker(state, page, seen, None, status=400, message=day.message)
-    if "start" not in params:
-        return await _picker(state, page, seen, day)
-    start = _parse_start(params.get("start"))
-    if isinstance(start, errors.InvalidRequest):
-        return await _picker(state, page, seen, day, status=400, message=start.message)
-    return _confirm_form(page, seen, state, start)
+
+    async def show(page: _Page, seen: InviteeBooking) -> HTMLResponse:
+        refusal = _reschedule_refusal(page, seen)
+        if refusal is not None:
+            return refusal
+        day = _parse_day(params.get("day"))
+        if isinstance(day, errors.InvalidRequest):
+            return await _picker(state, page, seen, None, status=400, message=day.message)
+        if "start" not in params:
+            return await _picker(state, page, seen, day)
+        start = _parse_start(params.get("start"))
+        if isinstance(start, errors.InvalidRequest):
+            return await _picker(state, page, seen, day, status=400, message=start.message)
+        return _confirm_form(page, seen, state, start)
+
+    return await _shown(request, state, token, show)
 
 
 @router.post("/manage/{token}/reschedule", include_in_schema=False, operation_id="pages.reschedule")
 async def reschedule_submit(token: str, request: Request, state: StateDep) -> HTMLResponse:
-    posted = await _posted(request, state, token, "reschedule")
-    if isinstance(posted, HTMLResponse):
-        return posted
-    page, seen, form = posted
-    start = _parse_start(form.get("start"))
-    if isinstance(start, errors.InvalidRequest):
-        return await _picker(state, page, seen, None, status=400, message=start.message)
-    reason = _reason(form)
-    if isinstance(reason, errors.InvalidRequest):
-        text = form.get("reason", "")[:_REASON_MAX]
-        return _confirm_form(
-            page, seen, state, start, status=400, message=reason.message, reason=text
-        )
-    if start == seen.booking.start_at.astimezone(UTC):
-        return await _picker(
-            state,
+    async def handle(page: _Page, seen: InviteeBooking, form: dict[str, str]) -> HTMLResponse:
+        start = _parse_start(form.get("start"))
+        if isinstance(start, errors.InvalidRequest):
+            return await _picker(state, page, seen, None, status=400, message=start.message)
+        reason = _reason(form)
+        if isinstance(reason, _Refill):
+            return _confirm_form(page, seen, state, start, reason)
+        if start == seen.booking.start_at.astimezone(UTC):
+            return await _picker(
+                state,
+                page,
+                seen,
+                None,
+                status=409,
+                message="That is the booking's current time; pick another one.",
+            )
+        try:
+            moved = await invitee.reschedule(state, token, start, reason)
+        except errors.Conflict as exc:
+            if exc.code != "slot_unavailable":
+                return _refused(page, seen, exc)
+            day = start.astimezone(ZoneInfo(page.zone)).date()
+            return await _picker(
+                state,
+                page,
+                seen,
+                day,
+                status=409,
+                message="That time is no longer open; pick another one.",
+            )
+        except errors.AstrocalError as exc:
+            day = start.astimezone(ZoneInfo(page.zone)).date()
+            return await _picker(
+                state, page, seen, day, status=_status_of(exc), message=exc.message
+            )
+        return _message(
             page,
-            seen,
-            None,
-            status=409,
-            message="That is the booking's current time; pick another one.",
+            moved,
+            "Your booking has moved",
+            f"The booking is now on {long_span(moved.booking.start_at, moved.booking.end_at, page.zone)}. "
+            "The host has been told, and a new invitation is on its way to your email.",
+            kind="success",
         )
-    try:
-        moved = await invitee.reschedule(state, token, start, reason)
-    except errors.Conflict as exc:
-        if exc.code != "slot_unavailable":
-            return _refused(page, seen, exc)
-        day = start.astimezone(ZoneInfo(page.zone)).date()
-        return await _picker(
-            state,
-            page,
-            seen,
-            day,
-            status=409,
-            message="That time is no longer open; pick another one.",
-        )
-    except errors.AstrocalError as exc:
-        day = start.astimezone(ZoneInfo(page.zone)).date()
-        return await _picker(state, page, seen, day, status=_status_of(exc), message=exc.message)
-    return _booking_page(
-        "message.html",
-        page,
-        moved,
-        title="Your booking has moved",
-        kind="success",
-        message=f"The booking is now on {long_span(moved.booking.start_at, moved.booking.end_at, page.zone)}. "
-        "The host has been told, and a new invitation is on its way to your email.",
-    )
+
+    return await _posted(request, state, token, "reschedule", handle)
 
 
 # --- waitlist promotion ------------------------------------------------------------------------

@@ -60,13 +60,18 @@ class CalendarInfo:
             free_busy_only=bool(record.get("free_busy_only", False)),
         )
 
-    def to_record(self) -> dict[str, object]:
-        out: dict[str, object] = {
+    def to_api(self) -> dict[str, object]:
+        """The calendar as a connection lists it (``Calendar`` in ``openapi.yaml``)."""
+        return {
             "id": self.id,
             "name": self.name,
             "primary": self.primary,
             "read_only": self.read_only,
         }
+
+    def to_record(self) -> dict[str, object]:
+        """What a connection row stores of the calendar: :meth:`from_record` reads it back."""
+        out = self.to_api()
         if self.time_zone:
             out["time_zone"] = self.time_zone
         if self.free_busy_only:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -130,6 +131,36 @@ def _view(state: AppState, connection: CalendarConnection) -> ConnectionView:
 # ---- connect -----------------------------------------------------------------------------------
 
 
+# A new connection's columns that only some ways of connecting fill in.
+_UNTIL_FILLED = (
+    "account_email",
+    "server_url",
+    "username",
+    "credentials_enc",
+    "token_expires_at",
+    "last_error",
+    "oauth_state",
+    "pkce_verifier_enc",
+    "redirect_uri",
+)
+
+
+def _new_connection(
+    state: AppState, caller: Caller, connection_id: str, **columns: Any
+) -> CalendarConnection:
+    """A new connection of the caller's with ``columns``; the rest of :data:`_UNTIL_FILLED`
+    empty, no calendars yet."""
+    now = state.clock.now()
+    return CalendarConnection(
+        **{**dict.fromkeys(_UNTIL_FILLED), "calendars": [], **columns},
+        id=connection_id,
+        account_id=caller.account_id,
+        livemode=caller.livemode,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 async def connect_caldav(
     state: AppState, caller: Caller, draft: CalDavConnectionCreate
 ) -> ConnectionView:
@@ -171,12 +202,11 @@ async def connect_caldav(
             f"The CalDAV account at {server_url} has no calendars that hold events; create one first.",
             param="server_url",
         )
-    now = state.clock.now()
     connection_id = new_id("cal")
-    connection = CalendarConnection(
-        id=connection_id,
-        account_id=caller.account_id,
-        livemode=caller.livemode,
+    connection = _new_connection(
+        state,
+        caller,
+        connection_id,
         host_id=host_id,
         provider="caldav",
         status="active",
@@ -184,14 +214,7 @@ async def connect_caldav(
         server_url=server_url,
         username=draft.username,
         credentials_enc=seal_credentials(service.box, connection_id, {"password": draft.password}),
-        token_expires_at=None,
         calendars=[c.to_record() for c in found.calendars],
-        last_error=None,
-        oauth_state=None,
-        pkce_verifier_enc=None,
-        redirect_uri=None,
-        created_at=now,
-        updated_at=now,
     )
     async with state.db.write() as session:
         session.add(connection)
@@ -214,27 +237,17 @@ async def start_oauth(
             f"This server has no {draft.provider} OAuth client configured; its operator must set "
             f"ASTROCAL_{env}_CLIENT_ID and ASTROCAL_{env}_CLIENT_SECRET. CalDAV works without one.",
         )
-    now = state.clock.now()
     connection_id = new_id("cal")
     verifier, _challenge = oauth.new_pkce()
-    connection = CalendarConnection(
-        id=connection_id,
-        account_id=caller.account_id,
-        livemode=caller.livemode,
+    connection = _new_connection(
+        state,
+        caller,
+        connection_id,
         provider=draft.provider,
         status="pending",
-        account_email=None,
-        server_url=None,
-        username=None,
-        credentials_enc=None,
-        token_expires_at=None,
-        calendars=[],
-        last_error=None,
         oauth_state=oauth.new_state(),
         pkce_verifier_enc=state.calendars.box.seal(verifier, aad=f"pkce:{connection_id}"),
         redirect_uri=redirect_uri,
-        created_at=now,
-        updated_at=now,
     )
     async with state.db.write() as session:
         # The pending row keeps the host, so the callback finishes the consent for that host.

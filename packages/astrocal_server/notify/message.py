@@ -49,7 +49,6 @@ __all__ = [
     "BadAddress",
     "Content",
     "Role",
-    "build_message",
     "compose",
     "content_for",
     "host_copy_role",
@@ -58,6 +57,7 @@ __all__ = [
     "mailbox_header",
     "parse_sender",
     "plain_message",
+    "with_invite",
 ]
 
 Role = Literal["invitee", "host"]
@@ -340,26 +340,9 @@ def render_html(content: Content) -> str:
     )
 
 
-def build_message(
-    content: Content,
-    invite: Invite | None,
-    *,
-    sender: Address,
-    to: Address,
-    cc: list[Address],
-    reply_to: Address | None,
-    message_id: str,
-    date: datetime,
-) -> EmailMessage:
-    msg = plain_message(
-        content,
-        sender=sender,
-        to=to,
-        cc=cc,
-        reply_to=reply_to,
-        message_id=message_id,
-        date=date,
-    )
+def with_invite(msg: EmailMessage, invite: Invite | None) -> EmailMessage:
+    """``msg`` (from :func:`plain_message`) with ``invite`` as a calendar alternative and an
+    ``invite.ics`` attachment; unchanged without one."""
     if invite is None:
         return msg  # a reminder changes nothing in the calendar: no invitation
     msg.add_alternative(invite.text, subtype="calendar", params={"method": invite.method})
@@ -434,15 +417,17 @@ def compose(
     out: list[tuple[str, EmailMessage]] = [
         (
             "invitee",
-            build_message(
-                content_for(notice, "invitee"),
+            with_invite(
+                plain_message(
+                    content_for(notice, "invitee"),
+                    sender=from_addr,
+                    to=invitee,
+                    cc=guests,
+                    reply_to=reply_to,
+                    message_id=f"<{message_key}.invitee@{domain}>",
+                    date=stamp,
+                ),
                 own_invite,
-                sender=from_addr,
-                to=invitee,
-                cc=guests,
-                reply_to=reply_to,
-                message_id=f"<{message_key}.invitee@{domain}>",
-                date=stamp,
             ),
         )
     ]
@@ -450,15 +435,17 @@ def compose(
         out.append(
             (
                 role,
-                build_message(
-                    content_for(notice, "host", person),
+                with_invite(
+                    plain_message(
+                        content_for(notice, "host", person),
+                        sender=from_addr,
+                        to=address,
+                        cc=[],
+                        reply_to=invitee,
+                        message_id=f"<{message_key}.{role}@{domain}>",
+                        date=stamp,
+                    ),
                     invite,
-                    sender=from_addr,
-                    to=address,
-                    cc=[],
-                    reply_to=invitee,
-                    message_id=f"<{message_key}.{role}@{domain}>",
-                    date=stamp,
                 ),
             )
         )

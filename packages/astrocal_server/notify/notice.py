@@ -47,7 +47,13 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Person",
+    "optional_text",
+    "optional_time",
     "parse_notice",
+    "payload_link",
+    "payload_object",
+    "payload_text",
+    "payload_time",
     "usable_zone",
 ]
 
@@ -110,27 +116,32 @@ class Notice:
         return self.hosts[0]
 
 
-def _obj(value: Any, where: str) -> dict[str, Any]:
+def payload_object(value: Any, where: str) -> dict[str, Any]:
+    """``value`` as a JSON object; :class:`MalformedNotice` naming ``where`` otherwise."""
     if not isinstance(value, dict):
         raise MalformedNotice(f"{where} must be an object")
     return cast(dict[str, Any], value)
 
 
-def _str(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+def optional_text(data: dict[str, Any], key: str, where: str) -> str | None:
+    """``data[key]`` as a string, ``None`` when absent or empty."""
     value = data.get(key)
     if value is None or value == "":
-        if required:
-            raise MalformedNotice(f"{where}.{key} is missing")
         return None
     if not isinstance(value, str):
         raise MalformedNotice(f"{where}.{key} must be a string")
     return value
 
 
-def _time(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> datetime | None:
-    text = _str(data, key, where, required=required)
+def payload_text(data: dict[str, Any], key: str, where: str) -> str:
+    """``data[key]``, a string that must be there."""
+    text = optional_text(data, key, where)
     if text is None:
-        return None
+        raise MalformedNotice(f"{where}.{key} is missing")
+    return text
+
+
+def _utc(text: str, key: str, where: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -138,6 +149,17 @@ def _time(data: dict[str, Any], key: str, where: str, *, required: bool = True) 
     if value.tzinfo is None:
         raise MalformedNotice(f"{where}.{key} has no UTC offset: {text!r}")
     return value.astimezone(UTC)
+
+
+def optional_time(data: dict[str, Any], key: str, where: str) -> datetime | None:
+    """``data[key]``, an RFC 3339 time with an offset, in UTC; ``None`` when absent."""
+    text = optional_text(data, key, where)
+    return None if text is None else _utc(text, key, where)
+
+
+def payload_time(data: dict[str, Any], key: str, where: str) -> datetime:
+    """``data[key]``, an RFC 3339 time with an offset that must be there, in UTC."""
+    return _utc(payload_text(data, key, where), key, where)
 
 
 def usable_zone(name: str | None) -> str | None:
@@ -151,7 +173,9 @@ def usable_zone(name: str | None) -> str | None:
     return name
 
 
-def _link(data: dict[str, Any], key: str) -> str | None:
+def payload_link(data: dict[str, Any], key: str) -> str | None:
+    """``data[key]`` when it is a whole http(s) URL (no unfilled ``{…}`` placeholder), else
+    ``None``: a link an email can show."""
     value = data.get(key)
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         return None
@@ -163,15 +187,15 @@ def _link(data: dict[str, Any], key: str) -> str | None:
 def _location(value: Any, where: str) -> Location | None:
     if value is None:
         return None
-    data = _obj(value, where)
+    data = payload_object(value, where)
     # Where: the fixed value, else the room service's name; the link (a room's join link, or a
     # plain URL) is shown beside it.
     text = location_text({k: v for k, v in data.items() if k != "join_url"})
-    link = _link(data, "join_url") or _link(data, "url")
+    link = payload_link(data, "join_url") or payload_link(data, "url")
     if text is None and link is None:
         return None
     return Location(
-        type=_str(data, "type", where, required=False) or "custom",
+        type=optional_text(data, "type", where) or "custom",
         value=text or link or "",
         link=link,
     )
@@ -179,7 +203,7 @@ def _location(value: Any, where: str) -> Location | None:
 
 def parse_notice(payload: dict[str, Any]) -> Notice:
     """Read an email outbox payload; :class:`MalformedNotice` says what does not fit."""
-    data = _obj(payload, "payload")
+    data = payload_object(payload, "payload")
     kind = data.get("notice")
     if kind not in _KINDS:
         raise MalformedNotice(f"payload.notice must be one of {sorted(_KINDS)}, not {kind!r}")
@@ -187,25 +211,23 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         raise MalformedNotice("payload.sequence must be a non-negative integer")
 
-    booking = _obj(data.get("booking"), "booking")
-    invitee = _obj(booking.get("invitee"), "booking.invitee")
-    event_type = _obj(data.get("event_type"), "event_type")
+    booking = payload_object(data.get("booking"), "booking")
+    invitee = payload_object(booking.get("invitee"), "booking.invitee")
+    event_type = payload_object(data.get("event_type"), "event_type")
     hosts = _hosts(data)
 
-    start = _time(booking, "start", "booking")
-    end = _time(booking, "end", "booking")
-    assert start is not None and end is not None  # required=True
+    start = payload_time(booking, "start", "booking")
+    end = payload_time(booking, "end", "booking")
     if end <= start:
         raise MalformedNotice("booking.end must be after booking.start")
     guests_raw = booking.get("guests") or []
     if not isinstance(guests_raw, list) or not all(isinstance(g, str) for g in guests_raw):
         raise MalformedNotice("booking.guests must be a list of email addresses")
 
-    booking_id = _str(booking, "id", "booking")
-    invitee_name = _str(invitee, "name", "booking.invitee")
-    invitee_email = _str(invitee, "email", "booking.invitee")
-    title = _str(event_type, "title", "event_type")
-    assert booking_id and invitee_name and invitee_email and title
+    booking_id = payload_text(booking, "id", "booking")
+    invitee_name = payload_text(invitee, "name", "booking.invitee")
+    invitee_email = payload_text(invitee, "email", "booking.invitee")
+    title = payload_text(event_type, "title", "event_type")
     return Notice(
         kind=cast(NoticeKind, kind),
         sequence=sequence,
@@ -215,36 +237,34 @@ def parse_notice(payload: dict[str, Any]) -> Notice:
         invitee=Person(
             name=invitee_name,
             email=invitee_email,
-            time_zone=usable_zone(_str(invitee, "time_zone", "booking.invitee", required=False)),
+            time_zone=usable_zone(optional_text(invitee, "time_zone", "booking.invitee")),
         ),
         guests=tuple(guests_raw),
-        notes=_str(booking, "notes", "booking", required=False),
+        notes=optional_text(booking, "notes", "booking"),
         location=_location(booking.get("location"), "booking.location")
         or _location(event_type.get("location"), "event_type.location"),
-        cancel_reason=_str(booking, "cancel_reason", "booking", required=False),
-        reschedule_reason=_str(booking, "reschedule_reason", "booking", required=False),
-        previous_start=_time(booking, "previous_start", "booking", required=False),
-        previous_end=_time(booking, "previous_end", "booking", required=False),
+        cancel_reason=optional_text(booking, "cancel_reason", "booking"),
+        reschedule_reason=optional_text(booking, "reschedule_reason", "booking"),
+        previous_start=optional_time(booking, "previous_start", "booking"),
+        previous_end=optional_time(booking, "previous_end", "booking"),
         event_title=title,
-        event_description=_str(event_type, "description", "event_type", required=False),
+        event_description=optional_text(event_type, "description", "event_type"),
         hosts=hosts,
         links=InviteeLinks(
-            manage=_link(booking, "manage_url"),
-            cancel=_link(booking, "cancel_url"),
-            reschedule=_link(booking, "reschedule_url"),
+            manage=payload_link(booking, "manage_url"),
+            cancel=payload_link(booking, "cancel_url"),
+            reschedule=payload_link(booking, "reschedule_url"),
         ),
         answers=tuple(answer_lines(booking.get("answers"))),
     )
 
 
 def _person(value: Any, where: str) -> Person:
-    data = _obj(value, where)
-    name = _str(data, "name", where)
-    assert name  # required=True
+    data = payload_object(value, where)
     return Person(
-        name=name,
-        email=_str(data, "email", where, required=False),
-        time_zone=usable_zone(_str(data, "time_zone", where, required=False)),
+        name=payload_text(data, "name", where),
+        email=optional_text(data, "email", where),
+        time_zone=usable_zone(optional_text(data, "time_zone", where)),
     )
 
 

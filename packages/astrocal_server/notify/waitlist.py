@@ -22,7 +22,15 @@ from email.message import EmailMessage
 from typing import Any
 
 from astrocal_server.notify.message import Content, mailbox, parse_sender, plain_message
-from astrocal_server.notify.notice import MalformedNotice, Person, usable_zone
+from astrocal_server.notify.notice import (
+    MalformedNotice,
+    Person,
+    payload_link,
+    payload_object,
+    payload_text,
+    payload_time,
+    usable_zone,
+)
 from astrocal_server.notify.text import joined_names, one_line
 from astrocal_server.notify.when import long_span, short_start
 
@@ -44,67 +52,35 @@ class Promotion:
     confirm_url: str | None
 
 
-def _text(data: dict[str, Any], key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedNotice(f"{where}.{key} is missing")
-    return value
-
-
-def _time(data: dict[str, Any], key: str, where: str) -> datetime:
-    text = _text(data, key, where)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedNotice(f"{where}.{key} is not an RFC 3339 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise MalformedNotice(f"{where}.{key} has no UTC offset: {text!r}")
-    return value
-
-
-def _dict(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedNotice(f"{where} must be an object")
-    return value
-
-
-def _url(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        return None
-    if "{" in value or "}" in value or any(ch.isspace() or not ch.isprintable() for ch in value):
-        return None
-    return value
-
-
 def parse_promotion(payload: dict[str, Any]) -> Promotion:
     """Read a revealed promotion payload; :class:`MalformedNotice` says what does not fit."""
-    entry = _dict(payload.get("entry"), "entry")
-    invitee = _dict(entry.get("invitee"), "entry.invitee")
-    event_type = _dict(payload.get("event_type"), "event_type")
+    entry = payload_object(payload.get("entry"), "entry")
+    invitee = payload_object(entry.get("invitee"), "entry.invitee")
+    event_type = payload_object(payload.get("event_type"), "event_type")
     hosts = payload.get("hosts") or []
     if not isinstance(hosts, list):
         raise MalformedNotice("hosts must be a list")
     return Promotion(
-        entry_id=_text(entry, "id", "entry"),
-        hold_id=_text(entry, "hold_id", "entry"),
-        start=_time(payload, "start", "payload"),
-        end=_time(payload, "end", "payload"),
-        expires_at=_time(entry, "hold_expires_at", "entry"),
+        entry_id=payload_text(entry, "id", "entry"),
+        hold_id=payload_text(entry, "hold_id", "entry"),
+        start=payload_time(payload, "start", "payload"),
+        end=payload_time(payload, "end", "payload"),
+        expires_at=payload_time(entry, "hold_expires_at", "entry"),
         invitee=Person(
-            name=_text(invitee, "name", "entry.invitee"),
-            email=_text(invitee, "email", "entry.invitee"),
+            name=payload_text(invitee, "name", "entry.invitee"),
+            email=payload_text(invitee, "email", "entry.invitee"),
             time_zone=usable_zone(invitee.get("time_zone")),
         ),
-        event_title=_text(event_type, "title", "event_type"),
+        event_title=payload_text(event_type, "title", "event_type"),
         hosts=tuple(
             Person(
-                name=_text(_dict(h, "hosts[]"), "name", "hosts[]"),
+                name=payload_text(payload_object(h, "hosts[]"), "name", "hosts[]"),
                 email=h.get("email") if isinstance(h.get("email"), str) else None,
                 time_zone=usable_zone(h.get("time_zone")),
             )
             for h in hosts
         ),
-        confirm_url=_url(entry.get("confirm_url")),
+        confirm_url=payload_link(entry, "confirm_url"),
     )
 
 

@@ -41,8 +41,9 @@ from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
 from astrocal_server.locations import room_kind
-from astrocal_server.serialize.common import format_datetime
+from astrocal_server.serialize.hosts import host_summary
 from astrocal_server.storage.models import Account, EventType, Host, OutboxMessage
+from astrocal_server.webhooks.events import event_payload
 
 __all__ = [
     "BookingChange",
@@ -156,19 +157,13 @@ def enqueue_webhook_event(
     booking_id: str | None = None,
 ) -> str:
     """A webhook event (``booking.*``, ``calendar_connection.error``) with ``data`` as its object."""
-    payload = {
-        "type": topic,
-        "timestamp": format_datetime(now),
-        "livemode": livemode,
-        "data": data,
-    }
     return enqueue(
         session,
         account_id=account_id,
         livemode=livemode,
         kind="webhook",
         topic=topic,
-        payload=payload,
+        payload=event_payload(topic, data, livemode=livemode, now=now),
         now=now,
         booking_id=booking_id,
     )
@@ -181,10 +176,6 @@ def event_type_summary(event_type: EventType) -> dict[str, Any]:
         "description": event_type.description,
         "location": event_type.location,
     }
-
-
-def host_summary(host: Host) -> dict[str, Any]:
-    return {"id": host.id, "name": host.name, "email": host.email, "time_zone": host.time_zone}
 
 
 def destinations(event_type: EventType, hosts: Sequence[Host]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from astrocal_server.calendars.base import CalendarInfo
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import CalendarConnection
 
@@ -27,15 +28,7 @@ def connection_to_api(
         out["account_email"] = connection.account_email
     if connection.provider == "caldav" and connection.server_url:
         out["server_url"] = connection.server_url
-    out["calendars"] = [
-        {
-            "id": str(c["id"]),
-            "name": str(c.get("name") or c["id"]),
-            "primary": bool(c.get("primary", False)),
-            "read_only": bool(c.get("read_only", False)),
-        }
-        for c in connection.calendars or []
-    ]
+    out["calendars"] = [CalendarInfo.from_record(c).to_api() for c in connection.calendars or []]
     if authorization_url and connection.status == "pending":
         out["authorization_url"] = authorization_url
     if connection.last_error and connection.status in ("error", "expired"):

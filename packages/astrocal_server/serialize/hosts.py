@@ -7,15 +7,17 @@ from typing import Any
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Host
 
-__all__ = ["host_to_api"]
+__all__ = ["host_summary", "host_to_api"]
+
+
+def host_summary(host: Host) -> dict[str, Any]:
+    """What emails and outbox payloads carry of a host; the host object begins with it."""
+    return {"id": host.id, "name": host.name, "email": host.email, "time_zone": host.time_zone}
 
 
 def host_to_api(host: Host) -> dict[str, Any]:
     return {
-        "id": host.id,
-        "name": host.name,
-        "email": host.email,
-        "time_zone": host.time_zone,
+        **host_summary(host),
         "default_schedule_id": host.default_schedule_id,
         "conflict_calendars": [dict(c) for c in host.conflict_calendars],
         "destination_calendar": (

@@ -8,8 +8,9 @@ one endpoint carries it too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
+from astrocal_server.contract.requests import WebhookEventType
 from astrocal_server.ids import new_id
 from astrocal_server.serialize.common import format_datetime
 
@@ -18,22 +19,14 @@ __all__ = [
     "SUBSCRIBABLE_EVENTS",
     "TEST_EVENT",
     "event_id_for",
+    "event_payload",
     "new_event_id",
     "test_event_payload",
 ]
 
 TEST_EVENT = "webhook.test"
-EVENT_TYPES: tuple[str, ...] = (
-    "booking.created",
-    "booking.updated",
-    "booking.cancelled",
-    "booking.rescheduled",
-    "booking.reminder",
-    "waitlist.promoted",
-    "waitlist.expired",
-    "calendar_connection.error",
-    TEST_EVENT,
-)
+# The event names as openapi.yaml states them (``WebhookEventType``), in its order.
+EVENT_TYPES: tuple[str, ...] = get_args(WebhookEventType.__value__)
 # What the outbox carries; ``webhook.test`` is only ever sent by the test operation.
 SUBSCRIBABLE_EVENTS = frozenset(EVENT_TYPES) - {TEST_EVENT}
 
@@ -50,10 +43,18 @@ def new_event_id() -> str:
     return new_id("whe")
 
 
-def test_event_payload(*, webhook_id: str, livemode: bool, now: datetime) -> dict[str, Any]:
+def event_payload(
+    event_type: str, data: dict[str, Any], *, livemode: bool, now: datetime
+) -> dict[str, Any]:
+    """The body every event is sent with: its type, when it happened, the mode, its object."""
     return {
-        "type": TEST_EVENT,
+        "type": event_type,
         "timestamp": format_datetime(now),
         "livemode": livemode,
-        "data": {"webhook_id": webhook_id, "message": "This is a test event from Astrocal."},
+        "data": data,
     }
+
+
+def test_event_payload(*, webhook_id: str, livemode: bool, now: datetime) -> dict[str, Any]:
+    data = {"webhook_id": webhook_id, "message": "This is a test event from Astrocal."}
+    return event_payload(TEST_EVENT, data, livemode=livemode, now=now)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -28,9 +30,40 @@ from astrocal_server.webhooks.attempts import attempt_delivery
 from astrocal_server.webhooks.dispatcher import delivery_lease
 from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
 
-__all__ = ["handle"]
+__all__ = ["handle", "new_delivery"]
 
 logger = logging.getLogger("astrocal.webhooks")
+
+
+def new_delivery(
+    endpoint: WebhookEndpoint,
+    *,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    booking: tuple[str | None, int | None] = (None, None),
+    lease: tuple[str, datetime] | None = None,
+) -> WebhookDelivery:
+    """A pending delivery of one event to ``endpoint``, due ``now``: ``booking`` is the outbox
+    row's (id, seq) for a booking's event; ``lease`` (owner, until) when this process attempts
+    it at once."""
+    delivery = WebhookDelivery(
+        id=new_id("whd"),
+        endpoint_id=endpoint.id,
+        account_id=endpoint.account_id,
+        event_id=event_id,
+        event_type=event_type,
+        payload=payload,
+        status="pending",
+        attempt_count=0,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    delivery.booking_id, delivery.booking_seq = booking
+    delivery.lease_owner, delivery.lease_expires_at = lease or (None, None)
+    return delivery
 
 
 async def _anyone_wants(state: AppState, item: OutboxItem) -> bool:
@@ -97,29 +130,19 @@ async def handle(item: OutboxItem, state: AppState) -> None:
         for endpoint in wanted:
             if endpoint.id in existing:
                 continue  # made by an earlier run of this row; the dispatcher owns it now
-            delivery_id = new_id("whd")
             now_ours = endpoint.id not in behind
-            session.add(
-                WebhookDelivery(
-                    id=delivery_id,
-                    endpoint_id=endpoint.id,
-                    account_id=item.account_id,
-                    event_id=event_id,
-                    event_type=item.topic,
-                    booking_id=item.booking_id,
-                    booking_seq=item.booking_seq,
-                    payload=item.payload,
-                    status="pending",
-                    attempt_count=0,
-                    next_attempt_at=now,
-                    lease_owner=owner if now_ours else None,
-                    lease_expires_at=now + lease if now_ours else None,
-                    created_at=now,
-                    updated_at=now,
-                )
+            delivery = new_delivery(
+                endpoint,
+                event_id=event_id,
+                event_type=item.topic,
+                payload=item.payload,
+                now=now,
+                booking=(item.booking_id, item.booking_seq),
+                lease=(owner, now + lease) if now_ours else None,
             )
+            session.add(delivery)
             if now_ours:
-                created.append(delivery_id)
+                created.append(delivery.id)
     results = await asyncio.gather(
         *(attempt_delivery(state, d, owner) for d in created), return_exceptions=True
     )

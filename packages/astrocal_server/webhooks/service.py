@@ -31,6 +31,7 @@ from astrocal_server.storage.pagination import Page, PageRequest, paginate
 from astrocal_server.webhooks.attempts import fail_pending_deliveries
 from astrocal_server.webhooks.dispatcher import send_now
 from astrocal_server.webhooks.events import TEST_EVENT, new_event_id, test_event_payload
+from astrocal_server.webhooks.fanout import new_delivery
 from astrocal_server.webhooks.secret_store import seal_secret
 from astrocal_server.webhooks.signing import generate_secret
 from astrocal_server.webhooks.ssrf import TargetRefused, UnresolvableHost, parse_target_url
@@ -262,20 +263,12 @@ async def send_test_event(state: AppState, caller: Caller, webhook_id: str) -> D
     now = state.clock.now()
     async with state.db.write() as session:
         endpoint = await _endpoint(session, caller, webhook_id)
-        delivery = WebhookDelivery(
-            id=new_id("whd"),
-            endpoint_id=endpoint.id,
-            account_id=caller.account_id,
+        delivery = new_delivery(
+            endpoint,
             event_id=new_event_id(),
             event_type=TEST_EVENT,
             payload=test_event_payload(webhook_id=endpoint.id, livemode=caller.livemode, now=now),
-            status="pending",
-            attempt_count=0,
-            next_attempt_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
         session.add(delivery)
     # The background attempt works on its own rows: the objects returned stay as committed.
