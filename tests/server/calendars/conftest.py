@@ -21,7 +21,9 @@ def settings(db_url: str) -> Settings:
         microsoft_client_id=MICROSOFT_CLIENT_ID,
         microsoft_client_secret="microsoft-client-secret",
         oauth_redirect_allowlist=["https://app.example"],
-        calendar_timeout_seconds=2.0,
+        # Radicale is a real server on loopback: a loaded CI machine can stretch one answer past
+        # a couple of seconds, which would turn availability into a 503 calendar_unavailable.
+        calendar_timeout_seconds=10.0,
         allow_private_calendar_servers=True,  # Radicale runs on loopback
     )
 
