@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from tests.support.bookings import Book
 from tests.support.calendars import add_oauth_connection, calendar_settings
-from tests.support.emails import SENDER, only_part
+from tests.support.emails import only_part, smtp_fields
 from tests.support.hosts import add_host
 from tests.support.providers import (
     GOOGLE_API,
@@ -57,9 +57,7 @@ GRAPH_EVENTS = f"{GRAPH}/me/calendars/AAMkDEF%3D/events"
 def settings(db_url: str, smtp_sink: Sink) -> Settings:
     return calendar_settings(
         db_url,
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
+        **smtp_fields(smtp_sink),
         video_link_wait_seconds=WAIT,
     )
 

@@ -89,32 +89,34 @@ def _assert_no_host_overlaps(rows: Sequence[Any]) -> None:
             assert after.block_start >= before.block_end, (before, after)
 
 
+async def _count(app: FastAPI, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` match ``where``."""
+    async with app.state.astrocal.db.read() as session:
+        found = await session.scalar(select(func.count()).select_from(model).where(*where))
+    return int(found or 0)
+
+
 async def _owners(
     app: FastAPI, event_type_id: str, start: datetime, now: datetime
 ) -> tuple[int, int]:
     """(confirmed bookings, active holds) of the event type starting at ``start``, as their own
     tables say (the module's tests share one database)."""
-    async with app.state.astrocal.db.read() as session:
-        booked = await session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.event_type_id == event_type_id,
-                Booking.start_at == start,
-                Booking.status == "confirmed",
-            )
-        )
-        held = await session.scalar(
-            select(func.count())
-            .select_from(Hold)
-            .where(
-                Hold.event_type_id == event_type_id,
-                Hold.start_at == start,
-                Hold.status == "active",
-                Hold.expires_at > now,
-            )
-        )
-    return int(booked or 0), int(held or 0)
+    booked = await _count(
+        app,
+        Booking,
+        Booking.event_type_id == event_type_id,
+        Booking.start_at == start,
+        Booking.status == "confirmed",
+    )
+    held = await _count(
+        app,
+        Hold,
+        Hold.event_type_id == event_type_id,
+        Hold.start_at == start,
+        Hold.status == "active",
+        Hold.expires_at > now,
+    )
+    return booked, held
 
 
 def _at(rows: Sequence[Any], event_type_id: str, start: datetime) -> list[Any]:
@@ -164,16 +166,13 @@ async def _many_holds_one_slot(
     outcome = await fire(clients, [_hold(headers, evt["id"], start) for _ in range(RACERS)])
     assert outcome == Counter({WON: 1, TAKEN: RACERS - 1}), outcome
     assert await _assert_one_owner(app, evt["id"], start, now) == (0, 1)
-    async with app.state.astrocal.db.read() as session:
-        held = await session.scalar(
-            select(func.count())
-            .select_from(BookingHost)
-            .where(
-                BookingHost.event_type_id == evt["id"],
-                BookingHost.start_at == start,
-                BookingHost.status == "held",
-            )
-        )
+    held = await _count(
+        app,
+        BookingHost,
+        BookingHost.event_type_id == evt["id"],
+        BookingHost.start_at == start,
+        BookingHost.status == "held",
+    )
     assert held == 1
 
 
