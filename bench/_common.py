@@ -1,10 +1,11 @@
 """What the benchmark scripts share: writing their section of bench/RESULTS.md, the run header,
 percentiles, the server settings and sockets of the HTTP benchmarks, their load-generator child
-process, a scratch PostgreSQL database, and the accounts and event types they book against.
+process, a scratch PostgreSQL database, and the accounts, event types and bookings they seed.
 
 Each script runs as ``python bench/<name>.py``, which puts bench/ first on ``sys.path``, so this
 module is imported as ``_common``. Importing it also puts ``packages/`` on ``sys.path``, so the
-scripts run from a checkout without an install.
+scripts run from a checkout without an install, and the checkout's root, for the one test support
+module a script shares with the tests (``tests/support/wire.py``, free of pytest and the app).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ __all__ = [
     "EVERY_DAY",
     "RESULTS",
     "UNLIMITED_PLANS",
+    "add_booking",
     "bench_parser",
     "bench_settings",
     "iso",
@@ -51,6 +53,7 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 sys.path.insert(0, str(ROOT / "packages"))
+sys.path.insert(1, str(ROOT))  # for tests/support/wire.py, which the webhook receiver shares
 
 # The benchmarks' only plan: a rate limit far above what a load generator sends (the limiter still
 # runs on every request; it just never says 429).
@@ -282,6 +285,35 @@ async def seed_accounts(db_url: str, count: int) -> list[str]:
     finally:
         await db.dispose()
     return keys
+
+
+def add_booking(
+    session: Any,
+    *,
+    account_id: str,
+    event_type_id: str,
+    host_id: str,
+    start: datetime,
+    minutes: int,
+    seat_key: str,
+    now: datetime,
+) -> None:
+    """Add to ``session`` a confirmed test-mode booking of ``minutes`` at ``start`` on ``host_id``,
+    and the host row it occupies: seed data written straight to the database, no buffers."""
+    from astrocal_server.bookings.service import occupy
+    from astrocal_server.ids import new_id
+    from astrocal_server.storage.models import Booking
+
+    end = start + timedelta(minutes=minutes)
+    booking = Booking(
+        id=new_id("bk"), account_id=account_id, livemode=False,
+        event_type_id=event_type_id, host_id=host_id, status="confirmed",
+        start_at=start, end_at=end, block_start=start, block_end=end,
+        seat_key=seat_key, duration_minutes=minutes, invitee_name="Bench",
+        invitee_email="bench@example.com", invitee_time_zone="UTC", created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(booking)
+    session.add_all(occupy(booking, [host_id]))
 
 
 async def make_event_types(

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _common import (
+    add_booking,
     bench_parser,
     bench_settings,
     percentile,
@@ -44,13 +45,11 @@ WARMUP = 300  # requests per measured run before timing starts
 
 
 async def seed(db_url: str, bookings: int) -> dict[str, str]:
-    from astrocal_server.bookings.service import occupy
     from astrocal_server.bootstrap import ensure_initialised, next_weekday
     from astrocal_server.clock import SystemClock
     from astrocal_server.hosts.service import default_host_id
-    from astrocal_server.ids import new_id
     from astrocal_server.storage.db import Database
-    from astrocal_server.storage.models import Booking, EventType
+    from astrocal_server.storage.models import EventType
 
     settings = bench_settings(db_url)
     clock = SystemClock()
@@ -70,28 +69,11 @@ async def seed(db_url: str, bookings: int) -> dict[str, str]:
                         if made >= bookings:
                             break
                         start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
-                        end = start + timedelta(minutes=30)
-                        booking = Booking(
-                            id=new_id("bk"),
-                            account_id=evt.account_id,
-                            livemode=False,
-                            event_type_id=evt.id,
-                            host_id=host_id,
-                            status="confirmed",
-                            start_at=start,
-                            end_at=end,
-                            block_start=start,
-                            block_end=end,
+                        add_booking(
+                            session, account_id=evt.account_id, event_type_id=evt.id,
+                            host_id=host_id, start=start, minutes=30, now=clock.now(),
                             seat_key=f"{evt.id}:{start.isoformat()}",
-                            duration_minutes=30,
-                            invitee_name="Bench",
-                            invitee_email="bench@example.com",
-                            invitee_time_zone="UTC",
-                            created_at=clock.now(),
-                            updated_at=clock.now(),
-                        )
-                        session.add(booking)
-                        session.add_all(occupy(booking, [host_id]))
+                        )  # fmt: skip
                         made += 1
                 day += timedelta(days=1)
     finally:

@@ -5,9 +5,9 @@ Saturday 10:00–14:00), 30-minute slots every 15 minutes, with 1,000 and 10,000
 (half external calendar events, half bookings with buffers). Each engine run starts cold (the
 local-time conversion cache is cleared), so a run pays for everything a request would.
 
-The reference follows the slot rules of ``astrocal_server/availability/engine.py`` with aware
-datetimes and tests every candidate against every interval; both must return the same slots on
-every input before any timing counts.
+The reference is the engine property tests' (``tests/support/slot_reference.py``): the slot rules of
+``astrocal_server/availability/engine.py`` with aware datetimes, every candidate tested against
+every interval; both must return the same slots on every input before any timing counts.
 
     .venv/bin/python bench/slots_engine.py [--runs 200] [--no-write]
 
@@ -34,6 +34,8 @@ from astrocal_server.availability.engine import (
     WorkingHours,
     find_slots,
 )
+
+from tests.support.slot_reference import ref_find
 
 SECTION = "## Slot engine"
 ZONE = "America/New_York"
@@ -101,45 +103,10 @@ def inputs(
 # --- the naive reference -----------------------------------------------------------------------
 
 
-def _local_to_utc(zone: ZoneInfo, day: date, minute: int, is_end: bool) -> datetime:
-    wall = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
-    instants = sorted({wall.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)})
-    real = [i for i in instants if i.astimezone(zone).replace(tzinfo=None) == wall]
-    if real:
-        return real[-1] if is_end else real[0]
-    return next(i for i in instants if i.astimezone(zone).replace(tzinfo=None) > wall)
-
-
 def naive(
     now: datetime, lo: datetime, hi: datetime, bookings: list[Booked], busy: list[BusyInterval]
 ) -> list[datetime]:
-    zone = ZoneInfo(HOURS.time_zone)
-    rules = RULES
-    duration = timedelta(minutes=rules.duration_minutes)
-    step = timedelta(minutes=rules.step_minutes)
-    before = timedelta(minutes=rules.buffer_before_minutes)
-    after = timedelta(minutes=rules.buffer_after_minutes)
-    candidates: set[datetime] = set()
-    day = lo.astimezone(zone).date() - timedelta(days=1)
-    while day <= hi.astimezone(zone).date() + timedelta(days=1):
-        for a, b in HOURS.intervals_on(day):
-            s = _local_to_utc(zone, day, a, False)
-            end = _local_to_utc(zone, day, b, True)
-            while s + duration <= end:
-                candidates.add(s)
-                s += step
-        day += timedelta(days=1)
-    out = []
-    for s in sorted(candidates):
-        e = s + duration
-        if not lo <= s < hi or s < now or s >= now + timedelta(days=rules.booking_window_days):
-            continue
-        if any(b.block_start < e + after and b.block_end > s - before for b in bookings):
-            continue
-        if any(x.start < e + after and x.end > s - before for x in busy):
-            continue
-        out.append(s)
-    return out
+    return [start for start, _seats in ref_find(HOURS, RULES, now, lo, hi, bookings, busy)]
 
 
 # --- measuring ---------------------------------------------------------------------------------

@@ -91,6 +91,31 @@ def check(now: datetime, members: list[Member]) -> dict[str, int]:
     return expected
 
 
+def _report(runs: int, one_slots: int, counts: dict[str, int], p50: dict[str, float]) -> str:
+    """The section's text: the CPU time of each query and the team's ratio to one host."""
+    ratio = {name: p50[name] / p50["one"] for name in ("collective", "round_robin")}
+    met = all(r <= 2.0 for r in ratio.values())
+    load = os.getloadavg()[0]
+    return (
+        f"{SECTION}\n\n"
+        + run_header(f"; 1-minute load average {load:.1f} at the end of the run")
+        + f"- Command: `.venv/bin/python bench/team_engine.py --runs {runs}`\n"
+        f"- Input: the slot-engine bench's 30 days; a team of {HOSTS} hosts sharing the schedule with "
+        f"{PER_HOST} busy intervals each ({HOSTS * PER_HOST:,} in all) against one host with "
+        f"{HOSTS * PER_HOST:,}. Team answers matched the per-host engine merged by hand before "
+        "timing. CPU time of the benchmark process, cold caches, rounds interleaved.\n\n"
+        "| query | open slots | p50 (CPU) | ratio to one host |\n"
+        "|---|---|---|---|\n"
+        f"| one host, {HOSTS * PER_HOST:,} busy | {one_slots} | {p50['one']:.2f} ms | 1.00× |\n"
+        f"| collective, {HOSTS} hosts | {counts['collective']} | {p50['collective']:.2f} ms "
+        f"| {ratio['collective']:.2f}× |\n"
+        f"| round robin, {HOSTS} hosts | {counts['round_robin']} | {p50['round_robin']:.2f} ms "
+        f"| {ratio['round_robin']:.2f}× |\n\n"
+        f"Bar: a {HOSTS}-host team costs at most 2× one host with the same number of intervals → "
+        f"**{max(ratio.values()):.2f}×, {'met' if met else 'NOT met'}**.\n"
+    )
+
+
 def main() -> None:
     parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=60, help="runs per query")
@@ -106,28 +131,7 @@ def main() -> None:
         for assignment in ("collective", "round_robin"):
             cpu[assignment] += timed(run_team, 1, now, members, assignment)[1]
     p50 = {name: statistics.median(values) for name, values in cpu.items()}
-    ratio = {name: p50[name] / p50["one"] for name in ("collective", "round_robin")}
-    met = all(r <= 2.0 for r in ratio.values())
-    load = os.getloadavg()[0]
-    text = (
-        f"{SECTION}\n\n"
-        + run_header(f"; 1-minute load average {load:.1f} at the end of the run")
-        + f"- Command: `.venv/bin/python bench/team_engine.py --runs {args.runs}`\n"
-        f"- Input: the slot-engine bench's 30 days; a team of {HOSTS} hosts sharing the schedule with "
-        f"{PER_HOST} busy intervals each ({HOSTS * PER_HOST:,} in all) against one host with "
-        f"{HOSTS * PER_HOST:,}. Team answers matched the per-host engine merged by hand before "
-        "timing. CPU time of the benchmark process, cold caches, rounds interleaved.\n\n"
-        "| query | open slots | p50 (CPU) | ratio to one host |\n"
-        "|---|---|---|---|\n"
-        f"| one host, {HOSTS * PER_HOST:,} busy | {one_slots} | {p50['one']:.2f} ms | 1.00× |\n"
-        f"| collective, {HOSTS} hosts | {counts['collective']} | {p50['collective']:.2f} ms "
-        f"| {ratio['collective']:.2f}× |\n"
-        f"| round robin, {HOSTS} hosts | {counts['round_robin']} | {p50['round_robin']:.2f} ms "
-        f"| {ratio['round_robin']:.2f}× |\n\n"
-        f"Bar: a {HOSTS}-host team costs at most 2× one host with the same number of intervals → "
-        f"**{max(ratio.values()):.2f}×, {'met' if met else 'NOT met'}**.\n"
-    )
-    publish(SECTION, text, write=not args.no_write)
+    publish(SECTION, _report(args.runs, one_slots, counts, p50), write=not args.no_write)
 
 
 if __name__ == "__main__":

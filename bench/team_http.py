@@ -39,7 +39,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import bench_parser, bench_settings, percentile, publish, run_header, serve
+from _common import (
+    add_booking,
+    bench_parser,
+    bench_settings,
+    percentile,
+    publish,
+    run_header,
+    serve,
+)
 
 SECTION = "## Team availability over HTTP"
 HOSTS = 20
@@ -48,13 +56,12 @@ BAR = 3.0
 
 
 async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str]:
-    from astrocal_server.bookings.service import occupy
     from astrocal_server.bootstrap import ensure_initialised, next_weekday
     from astrocal_server.clock import SystemClock
     from astrocal_server.hosts.service import default_host_id
     from astrocal_server.ids import new_id
     from astrocal_server.storage.db import Database
-    from astrocal_server.storage.models import Booking, EventType, Host, Schedule
+    from astrocal_server.storage.models import EventType, Host, Schedule
 
     clock = SystemClock()
     first = await ensure_initialised(bench_settings(db_url), clock)
@@ -112,20 +119,12 @@ async def seed(db_url: str, per_host: int, own_schedules: bool) -> dict[str, str
             def book(event_type_id: str, host_id: str, count: int) -> None:
                 # Distinct starts per host: one host never holds two bookings at once.
                 for quarter in rng.sample(range(DAYS * 24 * 4), count):
-                    add(event_type_id, host_id, window + timedelta(minutes=15 * quarter))
-
-            def add(event_type_id: str, host_id: str, start: datetime) -> None:
-                end = start + timedelta(minutes=10)
-                booking = Booking(
-                    id=new_id("bk"), account_id=account, livemode=False,
-                    event_type_id=event_type_id, host_id=host_id, status="confirmed",
-                    start_at=start, end_at=end, block_start=start, block_end=end,
-                    seat_key=f"{event_type_id}:{host_id}:{start.isoformat()}",
-                    duration_minutes=10, invitee_name="Bench", invitee_email="bench@example.com",
-                    invitee_time_zone="UTC", created_at=now, updated_at=now,
-                )  # fmt: skip
-                session.add(booking)
-                session.add_all(occupy(booking, [host_id]))
+                    start = window + timedelta(minutes=15 * quarter)
+                    add_booking(
+                        session, account_id=account, event_type_id=event_type_id, host_id=host_id,
+                        start=start, minutes=10, now=now,
+                        seat_key=f"{event_type_id}:{host_id}:{start.isoformat()}",
+                    )  # fmt: skip
 
             for host_id in team_hosts:
                 book(team.id, host_id, per_host)

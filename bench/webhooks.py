@@ -49,6 +49,8 @@ from _common import (
     seed_accounts,
 )
 
+from tests.support.wire import read_request
+
 SECTION = "## Webhooks"
 CONNECTIONS = 8
 ASTROCAL = str(Path(sys.executable).with_name("astrocal"))
@@ -145,18 +147,8 @@ class Receiver:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
-                line = await reader.readline()
-                if not line.strip():
-                    return
-                target = line.decode("latin-1").split(" ")[1]
-                headers: dict[str, str] = {}
-                while (raw := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = raw.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                arrived = time.perf_counter()
-                self._record(target, headers, body, arrived)
+            while (request := await read_request(reader)) is not None:
+                self._record(request.target, request.headers, request.body, time.perf_counter())
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -387,19 +379,8 @@ def _rows(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
     return "\n".join(crash_rows), "\n".join(latency_rows)
 
 
-def main() -> None:
-    parser = bench_parser(__doc__, postgres=True)
-    parser.add_argument("--bookings", type=int, default=3000)
-    parser.add_argument("--kills", type=int, default=30)
-    parser.add_argument("--latency", type=int, default=500, help="bookings in the latency phase")
-    args = parser.parse_args()
-
-    results = on_each_database(
-        args.postgres,
-        lambda _name, url: asyncio.run(run(url, args.bookings, args.kills, args.latency)),
-        tmp_prefix="astrocal-bench-webhooks-",
-    )
-    print(json.dumps(results, indent=2), file=sys.stderr)
+def _report(args: Any, results: dict[str, dict[str, Any]]) -> str:
+    """The section's text: the runs on each database against the bars."""
     crash_rows, latency_rows = _rows(results)
     lost_ok = all(r["crash"]["lost"] == 0 for r in results.values())
     kills_ok = all(
@@ -407,7 +388,7 @@ def main() -> None:
     )
     p95_ok = all(r["latency"]["p95_ms"] <= 1000 for r in results.values())
     errors = "; ".join(f"{k}: {r['crash']['request_errors'] or 'none'}" for k, r in results.items())
-    text = (
+    return (
         f"{SECTION}\n\n"
         + run_header()
         + f"- Command: `.venv/bin/python bench/webhooks.py --bookings {args.bookings} --kills "
@@ -434,7 +415,22 @@ def main() -> None:
         f"Bars: 0 lost across ≥ 30 kills → **{'met' if lost_ok and kills_ok else 'NOT met'}**; "
         f"first attempt p95 ≤ 1 s → **{'met' if p95_ok else 'NOT met'}**.\n"
     )
-    publish(SECTION, text, write=not args.no_write)
+
+
+def main() -> None:
+    parser = bench_parser(__doc__, postgres=True)
+    parser.add_argument("--bookings", type=int, default=3000)
+    parser.add_argument("--kills", type=int, default=30)
+    parser.add_argument("--latency", type=int, default=500, help="bookings in the latency phase")
+    args = parser.parse_args()
+
+    results = on_each_database(
+        args.postgres,
+        lambda _name, url: asyncio.run(run(url, args.bookings, args.kills, args.latency)),
+        tmp_prefix="astrocal-bench-webhooks-",
+    )
+    print(json.dumps(results, indent=2), file=sys.stderr)
+    publish(SECTION, _report(args, results), write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ with a test key and an event type, an SDK client on it, and the MCP server built
 - ``build``: ``build(default_event_type_id=..., api_key=...)`` → an ``MCPServer`` whose tools call
   the reference server through ``AsyncAstrocal`` over an in-memory ASGI transport.
 - ``connect``: ``async with connect(server) as client`` → an ``mcp.Client`` talking to it in memory.
+- ``mcp``: ``async with mcp(**build_options) as client``, the two above in one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from fastapi import FastAPI
 
+from tests.support.agent import Mcp
 from tests.support.app import BASE_URL, asgi_client, bearer, create_test_account, running_app
 from tests.support.bookings import create_event_type
 from tests.support.databases import sqlite_url
@@ -107,5 +109,13 @@ def connect() -> Callable[[Any], AbstractAsyncContextManager[Any]]:
 
     def open_client(server: Any) -> AbstractAsyncContextManager[Any]:
         return Client(server)
+
+    return open_client
+
+
+@pytest.fixture
+def mcp(build: Build, connect: Callable[[Any], AbstractAsyncContextManager[Any]]) -> Mcp:
+    def open_client(**build_options: Any) -> AbstractAsyncContextManager[Any]:
+        return connect(build(**build_options))
 
     return open_client

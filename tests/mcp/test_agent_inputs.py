@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.agent import Mcp
+
 TUESDAY = "2026-04-14"
 
 
@@ -17,8 +19,8 @@ async def result_of(client: Any, tool: str, **arguments: Any) -> tuple[bool, str
     return bool(result.is_error), text, result.structured_content
 
 
-async def test_unknown_arguments_are_refused_with_a_did_you_mean(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_unknown_arguments_are_refused_with_a_did_you_mean(mcp: Mcp) -> None:
+    async with mcp() as client:
         failed, text, _ = await result_of(
             client, "check_availability", start_date=TUESDAY, end_date=TUESDAY, tz="Europe/Berlin"
         )
@@ -32,8 +34,8 @@ async def test_unknown_arguments_are_refused_with_a_did_you_mean(build: Any, con
         assert failed and "did you mean" in text and "booking_id" in text
 
 
-async def test_the_official_names_are_aliases_that_must_agree(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_the_official_names_are_aliases_that_must_agree(mcp: Mcp) -> None:
+    async with mcp() as client:
         failed, text, out = await result_of(
             client, "explain_availability", start_time="2026-04-14T09:00:00Z",
             timezone="Asia/Tokyo",
@@ -46,8 +48,8 @@ async def test_the_official_names_are_aliases_that_must_agree(build: Any, connec
         assert failed and "same argument with different values" in text
 
 
-async def test_bad_values_are_one_line_per_argument(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_bad_values_are_one_line_per_argument(mcp: Mcp) -> None:
+    async with mcp() as client:
         failed, text, _ = await result_of(client, "list_bookings", limit="many", status="done")
     assert failed
     lines = text.splitlines()
@@ -62,15 +64,15 @@ async def test_bad_values_are_one_line_per_argument(build: Any, connect: Any) ->
      ("IST", "Asia/Kolkata"), ("MST", "America/Denver"), ("XYZ", "Europe/Berlin")],
 )  # fmt: skip
 async def test_abbreviations_are_refused_with_the_zones_they_may_mean(
-    build: Any, connect: Any, zone: str, meant: str
+    mcp: Mcp, zone: str, meant: str
 ) -> None:
-    async with connect(build()) as client:
+    async with mcp() as client:
         failed, text, _ = await result_of(client, "get_current_time", time_zone=zone)
     assert failed and "not a time zone" in text and meant in text
 
 
-async def test_an_offset_input_is_shown_as_an_offset_not_a_zone(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_an_offset_input_is_shown_as_an_offset_not_a_zone(mcp: Mcp) -> None:
+    async with mcp() as client:
         failed, text, out = await result_of(
             client, "create_booking", start_time="2026-04-14T09:00:00+02:00",
             invitee_name="Jo", invitee_email="jo@example.com",
@@ -81,8 +83,8 @@ async def test_an_offset_input_is_shown_as_an_offset_not_a_zone(build: Any, conn
     assert out["when"] == "Tue 2026-04-14 09:00–09:30 UTC+02:00 = 07:00–07:30 UTC"
 
 
-async def test_empty_availability_says_why(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_empty_availability_says_why(mcp: Mcp) -> None:
+    async with mcp() as client:
         cases = {
             ("2026-04-01", "2026-04-02"): "in the past (today is 2026-04-13",
             ("2026-09-01", "2026-09-02"): "beyond the booking window of 60 days",
@@ -96,8 +98,8 @@ async def test_empty_availability_says_why(build: Any, connect: Any) -> None:
             assert why in out["none_because"] and why in text, (first, text)
 
 
-async def test_list_bookings_finds_by_invitee_and_local_days(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_list_bookings_finds_by_invitee_and_local_days(mcp: Mcp) -> None:
+    async with mcp() as client:
         for start, email in (("2026-04-14T09:00[Europe/Berlin]", "jo@example.com"),
                              ("2026-04-16T09:00[Europe/Berlin]", "jo@example.com"),
                              ("2026-04-16T10:00[Europe/Berlin]", "sam@example.com")):  # fmt: skip
@@ -128,19 +130,17 @@ ERRORS = [
 
 @pytest.mark.parametrize(("tool", "arguments"), ERRORS)
 async def test_errors_speak_to_agents_not_to_http_clients(
-    build: Any, connect: Any, tool: str, arguments: dict[str, Any]
+    mcp: Mcp, tool: str, arguments: dict[str, Any]
 ) -> None:
-    async with connect(build()) as client:
+    async with mcp() as client:
         failed, text, _ = await result_of(client, tool, **arguments)
     assert failed
     for http in ("/v1/", "GET ", "POST ", "details."):
         assert http not in text, text
 
 
-async def test_a_taken_slot_is_an_error_with_structured_alternatives(
-    build: Any, connect: Any
-) -> None:
-    async with connect(build()) as client:
+async def test_a_taken_slot_is_an_error_with_structured_alternatives(mcp: Mcp) -> None:
+    async with mcp() as client:
         args = {"start_time": "2026-04-14T09:00[Europe/Berlin]", "invitee_name": "Jo",
                 "invitee_email": "jo@example.com"}  # fmt: skip
         assert not (await result_of(client, "create_booking", **args))[0]

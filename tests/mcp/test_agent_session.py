@@ -9,14 +9,13 @@ written in it), and the invite email reads in Berlin time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 from astrocal_server.clock import FixedClock
 from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 
-from tests.support.agent import say
+from tests.support.agent import Mcp, say
 from tests.support.app import bearer, create_test_account
 
 
@@ -24,8 +23,7 @@ async def test_book_move_cancel_and_ask_why_in_berlin_time(
     ref_app: FastAPI,
     clock: FixedClock,
     http: Callable[[], httpx.AsyncClient],
-    build: Any,
-    connect: Any,
+    mcp: Mcp,
 ) -> None:
     account = await create_test_account(
         ref_app, clock, name="Acme", email="ann@acme.example", time_zone="Europe/Berlin"
@@ -40,7 +38,7 @@ async def test_book_move_cancel_and_ask_why_in_berlin_time(
     assert made.status_code == 201, made.text
     evt = made.json()["id"]
 
-    async with connect(build(default_event_type_id=evt, key=live)) as client:
+    async with mcp(default_event_type_id=evt, key=live) as client:
         # "Book a 30-minute intro next Tuesday afternoon Berlin time for Jo."
         now, _ = await say(client, "get_current_time", time_zone="Europe/Berlin")
         assert (now["weekday"], now["tomorrow"]) == ("Monday", "2026-04-14 (Tuesday)")
@@ -85,11 +83,11 @@ async def test_book_move_cancel_and_ask_why_in_berlin_time(
 
 
 async def test_hold_ask_the_person_then_book_with_the_hold(
-    build: Any, connect: Any, http: Callable[[], httpx.AsyncClient], api_key: str
+    mcp: Mcp, http: Callable[[], httpx.AsyncClient], api_key: str
 ) -> None:
     """ "Find Jo a time Tuesday afternoon; hold it while I ask her": the agent checks availability,
     holds a start, asks its person (nobody can take the start meanwhile), then books the hold."""
-    async with connect(build()) as client:
+    async with mcp() as client:
         slots, _ = await say(client, "check_availability", start_date="2026-04-14",
                              end_date="2026-04-14", time_zone="Europe/Berlin")  # fmt: skip
         assert "14:00" in slots["days"][0]["starts"]
@@ -141,10 +139,8 @@ async def test_hold_ask_the_person_then_book_with_the_hold(
     assert (shown.json()["status"], shown.json()["booking_id"]) == ("converted", booked["id"])
 
 
-async def test_hold_slot_and_create_booking_refuse_what_they_cannot_use(
-    build: Any, connect: Any
-) -> None:
-    async with connect(build()) as client:
+async def test_hold_slot_and_create_booking_refuse_what_they_cannot_use(mcp: Mcp) -> None:
+    async with mcp() as client:
         nothing = await client.call_tool(
             "create_booking", {"invitee_name": "Jo", "invitee_email": "jo@example.com"}
         )

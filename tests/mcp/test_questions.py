@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.agent import Mcp
+
 H = dict[str, str]
 QUESTIONS = [
     {"key": "company", "label": "Company name", "type": "short_text", "required": True},
@@ -43,8 +45,8 @@ async def asking(http: Callable[[], httpx.AsyncClient], api_key: str, event_type
     assert r.status_code == 200, r.text
 
 
-async def test_questions_listed_then_answered(build: Any, connect: Any, asking: None) -> None:
-    async with connect(build()) as client:
+async def test_questions_listed_then_answered(mcp: Mcp, asking: None) -> None:
+    async with mcp() as client:
         listed = await client.call_tool("list_event_types", {})
         [shown] = listed.structured_content["event_types"]
         assert shown["questions"] == [
@@ -93,8 +95,8 @@ async def test_questions_listed_then_answered(build: Any, connect: Any, asking: 
         assert "answers: Company name: Acme; Which plan?: Pro; Seats: 3" in _text(booked)
 
 
-async def test_one_problem_is_one_line_too(build: Any, connect: Any, asking: None) -> None:
-    async with connect(build()) as client:
+async def test_one_problem_is_one_line_too(mcp: Mcp, asking: None) -> None:
+    async with mcp() as client:
         refused = await client.call_tool(
             "create_booking",
             {**JO, "start_time": "2026-04-14T07:00:00Z", "answers": {"company": "Acme"}},

@@ -19,6 +19,7 @@ from astrocal_server.storage.models import EventType
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from tests.support.agent import Mcp
 from tests.support.app import bearer
 from tests.support.bookings import create_event_type
 from tests.support.clocks import NOW
@@ -63,13 +64,13 @@ async def team(ref_app: FastAPI, event_type_id: str) -> tuple[str, list[str]]:
 
 
 async def test_list_event_types_names_team_event_types(
-    build: Any, connect: Any, team: tuple[str, list[str]], http: Any, api_key: str
+    mcp: Mcp, team: tuple[str, list[str]], http: Any, api_key: str
 ) -> None:
     evt, hosts = team
     async with http() as client:
         fields = {"title": "Solo", "slug": "solo", "duration_minutes": 30}
         solo = await create_event_type(client, bearer(api_key), **fields)
-    async with connect(build()) as client:
+    async with mcp() as client:
         result, text = await call(client, "list_event_types")
     by_id = {e["id"]: e for e in result["event_types"]}
     assert (by_id[evt]["assignment"], by_id[evt]["host_ids"]) == ("round_robin", hosts)
@@ -80,10 +81,10 @@ async def test_list_event_types_names_team_event_types(
 
 
 async def test_host_id_and_reassign_reach_the_api(
-    build: Any, connect: Any, team: tuple[str, list[str]], sent: SentRequests
+    mcp: Mcp, team: tuple[str, list[str]], sent: SentRequests
 ) -> None:
     _, (ana, ben) = team
-    async with connect(build()) as client:
+    async with mcp() as client:
         await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY,
                    host_id=f" {ben} ")  # fmt: skip
         assert sent.last_query("GET", "/v1/availability")["host_id"] == ben

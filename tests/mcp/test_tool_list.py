@@ -11,6 +11,8 @@ from typing import Any
 from astrocal_mcp.server import build_server
 from mcp import Client
 
+from tests.support.agent import Mcp
+
 # Estimated tokens for the whole tools/list answer (names, titles, descriptions, input and output
 # schemas, annotations). Estimate: compact JSON characters / 4, the usual rule of thumb for
 # English and JSON with BPE tokenizers. Raise it only on purpose.
@@ -183,10 +185,8 @@ async def test_tool_list_fits_the_token_budget() -> None:
 WEEK_BUDGET = 810
 
 
-async def test_a_week_of_availability_fits_a_tenth_of_what_it_cost(
-    build: Any, connect: Any
-) -> None:
-    async with connect(build()) as client:
+async def test_a_week_of_availability_fits_a_tenth_of_what_it_cost(mcp: Mcp) -> None:
+    async with mcp() as client:
         result = await client.call_tool(
             "check_availability", {"start_date": "2026-04-13", "end_date": "2026-04-19"}
         )

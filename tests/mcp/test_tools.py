@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 from mcp import MCPError
 
+from tests.support.agent import Mcp
+
 TUESDAY = "2026-04-14"
+ON_TUESDAY = {"start_date": TUESDAY, "end_date": TUESDAY}
+JO = {"invitee_name": "Jo Smith", "invitee_email": "jo@example.com"}
 FIRST_TUESDAY_SLOT = "2026-04-14T07:00:00Z"
 # Jo's booking request in the booking tests (``create_booking``'s arguments but the start).
 JO_PRICING = {
@@ -19,6 +23,17 @@ JO_PRICING = {
     "invitee_email": "jo@example.com",
     "time_zone": "Europe/London",
     "notes": "Pricing questions",
+}
+
+
+# A booking as the API returns it, but its hosts (the rendering tests add them).
+API_BOOKING = {
+    "id": "bk_1",
+    "status": "confirmed",
+    "event_type_id": "evt_1",
+    "start": "2026-04-14T07:00:00Z",
+    "end": "2026-04-14T07:30:00Z",
+    "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
 }
 
 
@@ -39,8 +54,8 @@ async def call_error(client: Any, name: str, **arguments: Any) -> str:
     return text_of(result)
 
 
-async def test_current_time_uses_the_injected_clock(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_current_time_uses_the_injected_clock(mcp: Mcp) -> None:
+    async with mcp() as client:
         berlin = await call(client, "get_current_time", time_zone="Europe/Berlin")
         assert berlin == {
             "time_zone": "Europe/Berlin",
@@ -62,10 +77,8 @@ async def test_current_time_uses_the_injected_clock(build: Any, connect: Any) ->
         assert "abbreviation, not a time zone" in error and "Europe/Berlin" in error
 
 
-async def test_list_event_types_marks_the_default(
-    build: Any, connect: Any, event_type_id: str
-) -> None:
-    async with connect(build()) as client:
+async def test_list_event_types_marks_the_default(mcp: Mcp, event_type_id: str) -> None:
+    async with mcp() as client:
         result = await call(client, "list_event_types")
     assert result["default_event_type_id"] == event_type_id
     [only] = result["event_types"]
@@ -73,15 +86,9 @@ async def test_list_event_types_marks_the_default(
     assert (only["title"], only["duration_minutes"], only["active"]) == ("Intro call", 30, True)
 
 
-async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
-        result = await call(
-            client,
-            "check_availability",
-            start_date=TUESDAY,
-            end_date=TUESDAY,
-            time_zone="Europe/Berlin",
-        )
+async def test_check_availability_in_utc_and_the_asked_zone(mcp: Mcp) -> None:
+    async with mcp() as client:
+        result = await call(client, "check_availability", **ON_TUESDAY, time_zone="Europe/Berlin")
         assert (result["time_zone"], result["time_zone_source"]) == (
             "Europe/Berlin",
             "time_zone argument",
@@ -96,36 +103,22 @@ async def test_check_availability_in_utc_and_the_asked_zone(build: Any, connect:
         }
         assert "e.g. 2026-04-14T09:00+02:00" in result["start_time_format"]
         # The same slots read from New York: the dates are New York's, local times -04:00.
-        ny = await call(
-            client,
-            "check_availability",
-            start_date=TUESDAY,
-            end_date=TUESDAY,
-            time_zone="America/New_York",
-        )
+        ny = await call(client, "check_availability", **ON_TUESDAY, time_zone="America/New_York")
         assert (ny["days"][0]["utc_offset"], ny["days"][0]["starts"][0]) == ("-04:00", "03:00")
         # Without a zone, slots are shown in the schedule's zone, and the result says so.
-        default = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
+        default = await call(client, "check_availability", **ON_TUESDAY)
         assert (default["time_zone"], default["time_zone_source"]) == (
             "Europe/Berlin",
             "event type's schedule",
         )
         # The official server's name for the zone is an alias.
-        alias = await call(
-            client,
-            "check_availability",
-            start_date=TUESDAY,
-            end_date=TUESDAY,
-            timezone="Asia/Tokyo",
-        )
+        alias = await call(client, "check_availability", **ON_TUESDAY, timezone="Asia/Tokyo")
         assert alias["time_zone"] == "Asia/Tokyo"
 
 
-async def test_check_availability_errors(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
-        bad_zone = await call_error(
-            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY, time_zone="PST"
-        )
+async def test_check_availability_errors(mcp: Mcp) -> None:
+    async with mcp() as client:
+        bad_zone = await call_error(client, "check_availability", **ON_TUESDAY, time_zone="PST")
         assert "abbreviation" in bad_zone and "America/Los_Angeles" in bad_zone
         bad_date = await call_error(
             client, "check_availability", start_date="next tuesday", end_date=TUESDAY
@@ -136,24 +129,16 @@ async def test_check_availability_errors(build: Any, connect: Any) -> None:
         )
         assert "before start_date" in swapped
         unknown = await call_error(
-            client,
-            "check_availability",
-            event_type_id="evt_doesnotexist",
-            start_date=TUESDAY,
-            end_date=TUESDAY,
+            client, "check_availability", event_type_id="evt_doesnotexist", **ON_TUESDAY
         )
         assert "code: resource_missing" in unknown and "request_id: req_" in unknown
-    async with connect(build(default_event_type_id=None)) as client:
-        missing = await call_error(
-            client, "check_availability", start_date=TUESDAY, end_date=TUESDAY
-        )
+    async with mcp(default_event_type_id=None) as client:
+        missing = await call_error(client, "check_availability", **ON_TUESDAY)
         assert "event_type_id is required" in missing and "list_event_types" in missing
 
 
-async def test_explain_availability_says_why_and_offers_alternatives(
-    build: Any, connect: Any
-) -> None:
-    async with connect(build()) as client:
+async def test_explain_availability_says_why_and_offers_alternatives(mcp: Mcp) -> None:
+    async with mcp() as client:
         saturday = await call(
             client,
             "explain_availability",
@@ -205,13 +190,10 @@ async def test_explain_availability_says_why_and_offers_alternatives(
         assert "no UTC offset" in naive and "never assumed to be UTC" in naive
 
 
-async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -> None:
-    async with connect(build()) as client:
+async def test_booking_lifecycle(mcp: Mcp, event_type_id: str) -> None:
+    async with mcp() as client:
         created = await call(
-            client,
-            "create_booking",
-            start_time="2026-04-14T09:00:00+02:00",
-            **JO_PRICING,
+            client, "create_booking", start_time="2026-04-14T09:00:00+02:00", **JO_PRICING
         )
         booking_id = created["id"]
         assert created["status"] == "confirmed"
@@ -234,12 +216,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert links["reschedule_url"] == links["manage_url"] + "/reschedule"
 
         # An agent retrying the same call gets the same booking, not a second one.
-        again = await call(
-            client,
-            "create_booking",
-            start_time=FIRST_TUESDAY_SLOT,
-            **JO_PRICING,
-        )
+        again = await call(client, "create_booking", start_time=FIRST_TUESDAY_SLOT, **JO_PRICING)
         assert again["id"] == booking_id
         # A retry that reworded the notes has another key; it still finds the booking it made.
         reworded = await client.call_tool(
@@ -262,7 +239,7 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert [b["id"] for b in listed["bookings"]] == [booking_id]
         assert listed["has_more"] is False
 
-        slots = await call(client, "check_availability", start_date=TUESDAY, end_date=TUESDAY)
+        slots = await call(client, "check_availability", **ON_TUESDAY)
         assert "09:00" not in slots["days"][0]["starts"]
 
         moved = await call(
@@ -306,17 +283,12 @@ async def test_booking_lifecycle(build: Any, connect: Any, event_type_id: str) -
         assert "/v1/" not in error and "details." not in error
 
         # After a cancellation the same request books again (a fresh booking, not the replay).
-        rebooked = await call(
-            client,
-            "create_booking",
-            start_time=FIRST_TUESDAY_SLOT,
-            **JO_PRICING,
-        )
+        rebooked = await call(client, "create_booking", start_time=FIRST_TUESDAY_SLOT, **JO_PRICING)
         assert rebooked["id"] != booking_id and rebooked["status"] == "confirmed"
 
 
-async def test_bookings_name_their_hosts_and_list_by_host(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
+async def test_bookings_name_their_hosts_and_list_by_host(mcp: Mcp) -> None:
+    async with mcp() as client:
         created = await client.call_tool(
             "create_booking", {"start_time": FIRST_TUESDAY_SLOT, **JO_PRICING}
         )
@@ -337,15 +309,9 @@ async def test_bookings_name_their_hosts_and_list_by_host(build: Any, connect: A
         assert "host_id" in malformed
 
 
-async def test_booking_errors(build: Any, connect: Any) -> None:
-    async with connect(build()) as client:
-        first = await call(
-            client,
-            "create_booking",
-            start_time=FIRST_TUESDAY_SLOT,
-            invitee_name="Jo Smith",
-            invitee_email="jo@example.com",
-        )
+async def test_booking_errors(mcp: Mcp) -> None:
+    async with mcp() as client:
+        first = await call(client, "create_booking", start_time=FIRST_TUESDAY_SLOT, **JO)
         # No invitee zone: a refused move lists its alternatives in UTC.
         weekend = await call_error(
             client,
@@ -405,25 +371,19 @@ async def test_booking_errors(build: Any, connect: Any) -> None:
         assert schema.is_error  # the input schema bounds limit to 1–100
 
 
-async def test_a_bad_key_is_a_tool_error_not_a_crash(build: Any, connect: Any) -> None:
-    async with connect(build(key="sk_test_notarealkey")) as client:
+async def test_a_bad_key_is_a_tool_error_not_a_crash(mcp: Mcp) -> None:
+    async with mcp(key="sk_test_notarealkey") as client:
         error = await call_error(client, "list_event_types")
         assert "invalid_api_key" in error and "ASTROCAL_API_KEY" in error
         # The server is still up and answers the next call.
         assert not (await client.call_tool("get_current_time", {})).is_error
 
 
-async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str) -> None:
+async def test_resources_and_prompt(mcp: Mcp, event_type_id: str) -> None:
     import json
 
-    async with connect(build()) as client:
-        booking = await call(
-            client,
-            "create_booking",
-            start_time=FIRST_TUESDAY_SLOT,
-            invitee_name="Jo Smith",
-            invitee_email="jo@example.com",
-        )
+    async with mcp() as client:
+        booking = await call(client, "create_booking", start_time=FIRST_TUESDAY_SLOT, **JO)
         listed = await client.list_resources()
         assert "astrocal://event-types" in [str(r.uri) for r in listed.resources]
         templates = await client.list_resource_templates()
@@ -450,12 +410,10 @@ async def test_resources_and_prompt(build: Any, connect: Any, event_type_id: str
         )
 
 
-async def test_prompt_arguments_are_described_and_a_missing_one_is_invalid_params(
-    build: Any, connect: Any
-) -> None:
+async def test_prompt_arguments_are_described_and_a_missing_one_is_invalid_params(mcp: Mcp) -> None:
     from mcp.types import INVALID_PARAMS
 
-    async with connect(build()) as client:
+    async with mcp() as client:
         (prompt,) = (await client.list_prompts()).prompts
         assert prompt.title == "Schedule a meeting"
         arguments = {a.name: a for a in prompt.arguments or []}
@@ -468,13 +426,11 @@ async def test_prompt_arguments_are_described_and_a_missing_one_is_invalid_param
         assert "invitee_name" not in missing.value.message
 
 
-async def test_slots_across_a_dst_change_carry_each_days_offset(
-    build: Any, connect: Any, clock: Any
-) -> None:
+async def test_slots_across_a_dst_change_carry_each_days_offset(mcp: Mcp, clock: Any) -> None:
     from datetime import UTC, datetime
 
     clock.set(datetime(2026, 10, 19, 8, 0, tzinfo=UTC))  # Berlin leaves DST on Sunday 2026-10-25
-    async with connect(build()) as client:
+    async with mcp() as client:
         now = await call(client, "get_current_time", time_zone="Europe/Berlin")
         assert (now["is_dst"], now["tomorrow"]) == (True, "2026-10-20 (Tuesday)")
         result = await call(
@@ -508,19 +464,12 @@ def test_a_booking_with_several_hosts_names_each_of_them() -> None:
     from astrocal_mcp.render import render_booking, render_bookings
     from astrocal_mcp.timeutil import ShownZone
 
+    hosts = [
+        {"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"},
+        {"id": "host_b", "name": "Bo Chen", "email": None},
+    ]
     info = booking_info(
-        {
-            "id": "bk_1",
-            "status": "confirmed",
-            "event_type_id": "evt_1",
-            "start": "2026-04-14T07:00:00Z",
-            "end": "2026-04-14T07:30:00Z",
-            "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
-            "hosts": [
-                {"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"},
-                {"id": "host_b", "name": "Bo Chen", "email": None},
-            ],
-        },
+        {**API_BOOKING, "hosts": hosts},
         ShownZone(ZoneInfo("UTC"), "UTC", "default, no zone known"),
     )
     assert [(h.id, h.email) for h in info.hosts] == [
@@ -532,9 +481,7 @@ def test_a_booking_with_several_hosts_names_each_of_them() -> None:
     assert listed.endswith("evt_1, with Ann Lee, Bo Chen")
 
 
-async def test_list_hosts_finds_a_host_by_external_id(
-    build: Any, connect: Any, api_key: str, http: Any
-) -> None:
+async def test_list_hosts_finds_a_host_by_external_id(mcp: Mcp, api_key: str, http: Any) -> None:
     async with http() as api:
         made = await api.post(
             "/v1/hosts",
@@ -542,7 +489,7 @@ async def test_list_hosts_finds_a_host_by_external_id(
             json={"name": "Dr. Ana Ruiz", "external_id": "user-42", "time_zone": "Europe/Madrid"},
         )
     assert made.status_code == 201, made.text
-    async with connect(build()) as client:
+    async with mcp() as client:
         every = await call(client, "list_hosts")
         found = await client.call_tool("list_hosts", {"external_id": "user-42"})
         none = await call(client, "list_hosts", external_id="nobody")
@@ -571,12 +518,7 @@ def test_a_video_booking_shows_its_join_link_or_that_it_has_none_yet() -> None:
     from astrocal_mcp.timeutil import ShownZone
 
     booking = {
-        "id": "bk_1",
-        "status": "confirmed",
-        "event_type_id": "evt_1",
-        "start": "2026-04-14T07:00:00Z",
-        "end": "2026-04-14T07:30:00Z",
-        "invitee": {"name": "Jo Smith", "email": "jo@example.com"},
+        **API_BOOKING,
         "hosts": [{"id": "host_a", "name": "Ann Lee", "email": "ann@example.com"}],
     }
     shown = ShownZone(ZoneInfo("UTC"), "UTC", "default, no zone known")

@@ -4,16 +4,14 @@ Clock pinned at Monday 2026-04-13 10:00 Berlin; the account works Mon–Fri 09:0
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.support.agent import say
+from tests.support.agent import Mcp, say
 
 TUESDAY_2PM = "2026-04-14T14:00[Europe/Berlin]"
 
 
-async def test_join_check_get_promoted_and_book_the_hold(build: Any, connect: Any) -> None:
+async def test_join_check_get_promoted_and_book_the_hold(mcp: Mcp) -> None:
     sam = {"invitee_name": "Sam Lee", "invitee_email": "sam@example.com"}
-    async with connect(build()) as client:
+    async with mcp() as client:
         booked, _ = await say(client, "create_booking", start_time=TUESDAY_2PM,
                               invitee_name="Jo Smith", invitee_email="jo@example.com")  # fmt: skip
         entry, text = await say(client, "join_waitlist", start_time=TUESDAY_2PM, **sam)
@@ -47,9 +45,9 @@ async def test_join_check_get_promoted_and_book_the_hold(build: Any, connect: An
         )
 
 
-async def test_join_waitlist_refusals_say_what_to_do(build: Any, connect: Any) -> None:
+async def test_join_waitlist_refusals_say_what_to_do(mcp: Mcp) -> None:
     sam = {"invitee_name": "Sam Lee", "invitee_email": "sam@example.com"}
-    async with connect(build()) as client:
+    async with mcp() as client:
         open_start = await client.call_tool("join_waitlist", {"start_time": TUESDAY_2PM, **sam})
         text = open_start.content[0].text
         assert open_start.is_error and "slot_available" in text and "hold_slot" in text

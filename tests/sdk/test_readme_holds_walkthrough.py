@@ -4,11 +4,9 @@ the hold (same start, hold converted), and a released hold."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.support.sdk import README, run_readme_python
+from tests.support.sdk import assert_readme_python_prints_its_text, run_readme_python
 
 HEADING = "### Holds walkthrough (SDK)"
 
@@ -16,12 +14,7 @@ HEADING = "### Holds walkthrough (SDK)"
 def test_the_holds_walkthrough_prints_what_the_readme_shows(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    result = run_readme_python(HEADING, tmp_path_factory.mktemp("holds"))
-    assert result.returncode == 0, result.stderr
-    section = README.read_text().split(HEADING, 1)[1]
-    shown = re.search(r"```text\n(.+?)\n```", section, re.S)
-    assert shown is not None
-    assert result.stdout.strip().splitlines() == shown.group(1).splitlines()
+    assert_readme_python_prints_its_text(HEADING, tmp_path_factory.mktemp("holds"))
 
 
 def test_the_waitlist_lines_run_after_the_walkthrough(

@@ -30,7 +30,7 @@ from astrocal_server.storage.models import IdempotencyRecord
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from tests.support.app import MakeAccount, bearer, server_settings
+from tests.support.app import MakeAccount, bearer, server_settings, settings_changed
 from tests.support.bookings import TUESDAY_9, booking_body, make_schedule
 from tests.support.invitee import token_of
 from tests.support.outage import closed_port, database_unreachable
@@ -203,13 +203,8 @@ GENERIC: dict[str, tuple[Callable[[SpecOperation], bool], Recipe]] = {
 
 
 async def _signup_disabled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
-    state = ctx.app.state.astrocal
-    real = state.settings
-    state.settings = real.model_copy(update={"signup_enabled": False})
-    try:
+    with settings_changed(ctx.app, signup_enabled=False):
         return await ctx.send(op, headers={})
-    finally:
-        state.settings = real
 
 
 async def _live_key_from_a_test_key(ctx: Ctx, op: SpecOperation) -> httpx.Response:
@@ -265,18 +260,16 @@ async def _default_host(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     return await ctx.send(op, await ctx.request(op, {IdSlot("path", "host_id"): default}))
 
 
-async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
-    """The second unauthenticated request from one address where the server allows one."""
-    state = ctx.app.state.astrocal
-    real = state.settings
-    state.settings = real.model_copy(
-        update={"signup_limit_per_hour": 1, "oauth_callback_limit_per_minute": 1}
-    )
-    try:
+async def _second_of_two(ctx: Ctx, op: SpecOperation, **changes: Any) -> httpx.Response:
+    """The second of two unauthenticated requests sent while the settings have ``changes``."""
+    with settings_changed(ctx.app, **changes):
         await ctx.send(op, headers={})
         return await ctx.send(op, headers={})
-    finally:
-        state.settings = real
+
+
+async def _address_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
+    """The second unauthenticated request from one address where the server allows one."""
+    return await _second_of_two(ctx, op, signup_limit_per_hour=1, oauth_callback_limit_per_minute=1)
 
 
 async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
@@ -300,14 +293,7 @@ async def _invitee_refused(ctx: Ctx, op: SpecOperation) -> httpx.Response:
 
 async def _invitee_throttled(ctx: Ctx, op: SpecOperation) -> httpx.Response:
     """The second request with one link where the server allows one a minute."""
-    state = ctx.app.state.astrocal
-    real = state.settings
-    state.settings = real.model_copy(update={"invitee_token_limit_per_minute": 1})
-    try:
-        await ctx.send(op, headers={})
-        return await ctx.send(op, headers={})
-    finally:
-        state.settings = real
+    return await _second_of_two(ctx, op, invitee_token_limit_per_minute=1)
 
 
 async def _hold_consumed(ctx: Ctx, op: SpecOperation) -> httpx.Response:

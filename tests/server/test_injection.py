@@ -33,7 +33,7 @@ from tests.support.app import server_settings
 from tests.support.bookings import Book, create_event_type
 from tests.support.caldav import Radicale
 from tests.support.calendars import radicale_event_type
-from tests.support.emails import SENDER
+from tests.support.emails import smtp_fields
 from tests.support.smtp import Sink
 
 H = dict[str, str]
@@ -82,9 +82,7 @@ VEVENT_PROPERTIES = {
 def settings(db_url: str, smtp_sink: Sink) -> Settings:
     return server_settings(
         db_url,
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
+        **smtp_fields(smtp_sink),
         allow_private_calendar_servers=True,  # Radicale runs on loopback
     )
 

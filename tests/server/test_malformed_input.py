@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.support.app import override_settings
+from tests.support.bookings import Api
 from tests.support.spec_ops import sdk_operations
 from tests.support.webhooks import MakeEndpoint
 
@@ -218,6 +219,13 @@ MALFORMED_URLS = [
 ]
 
 
+@pytest.fixture
+def google_configured(app: Any) -> None:
+    """The server has a Google OAuth client, so a Google connection gets as far as its URL."""
+    override_settings(app, google_client_id="cid", google_client_secret="secret")
+
+
+@pytest.mark.usefixtures("google_configured")
 @pytest.mark.parametrize("url", MALFORMED_URLS)
 @pytest.mark.parametrize(
     ("body", "param"),
@@ -227,16 +235,10 @@ MALFORMED_URLS = [
     ],
 )
 async def test_malformed_connection_url_is_parameter_invalid(
-    client: httpx.AsyncClient,
-    auth_headers: dict[str, str],
-    body: dict[str, str],
-    param: str,
-    url: str,
-    app: Any,
+    api: Api, body: dict[str, str], param: str, url: str
 ) -> None:
-    override_settings(app, google_client_id="cid", google_client_secret="secret")
-    r = await client.post(
-        "/v1/calendar_connections", json={**body, param: url}, headers=auth_headers
+    r = await api.client.post(
+        "/v1/calendar_connections", json={**body, param: url}, headers=api.headers
     )
     assert r.status_code == 400, r.text
     error = r.json()["error"]

@@ -10,9 +10,19 @@ from datetime import timedelta
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.ratelimit import BATCH, BATCH_FROM_LIMIT, DatabaseCounterStore
+from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import RateLimitCounter
 from fastapi import FastAPI
 from sqlalchemy import select
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Database:
+    """The app's database; the shared counters live only on PostgreSQL (SQLite counts in memory)."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("the shared counters are PostgreSQL's; SQLite counts in memory")
+    database: Database = app.state.astrocal.db
+    return database
 
 
 async def _stored(app: FastAPI, bucket: str) -> int:
@@ -26,11 +36,8 @@ async def _stored(app: FastAPI, bucket: str) -> int:
 
 
 async def test_a_large_budget_is_written_in_batches_and_soon_exact_near_the_limit(
-    app: FastAPI, clock: FixedClock
+    db: Database, app: FastAPI, clock: FixedClock
 ) -> None:
-    db = app.state.astrocal.db
-    if db.dialect != "postgresql":
-        pytest.skip("the shared counters are PostgreSQL's; SQLite counts in memory")
     now = clock.now()
     end = now + timedelta(minutes=1)
     limit = BATCH_FROM_LIMIT
@@ -53,10 +60,9 @@ async def test_a_large_budget_is_written_in_batches_and_soon_exact_near_the_limi
     assert await _stored(app, "b") == before + 2
 
 
-async def test_a_small_budget_is_written_on_every_hit(app: FastAPI, clock: FixedClock) -> None:
-    db = app.state.astrocal.db
-    if db.dialect != "postgresql":
-        pytest.skip("the shared counters are PostgreSQL's; SQLite counts in memory")
+async def test_a_small_budget_is_written_on_every_hit(
+    db: Database, app: FastAPI, clock: FixedClock
+) -> None:
     now = clock.now()
     store = DatabaseCounterStore(db)
     for n in range(1, 4):
@@ -65,11 +71,8 @@ async def test_a_small_budget_is_written_on_every_hit(app: FastAPI, clock: Fixed
 
 
 async def test_concurrent_requests_never_count_a_held_hit_twice(
-    app: FastAPI, clock: FixedClock
+    db: Database, app: FastAPI, clock: FixedClock
 ) -> None:
-    db = app.state.astrocal.db
-    if db.dialect != "postgresql":
-        pytest.skip("the shared counters are PostgreSQL's; SQLite counts in memory")
     now = clock.now()
     end = now + timedelta(minutes=1)
     store = DatabaseCounterStore(db)

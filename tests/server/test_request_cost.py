@@ -33,8 +33,7 @@ from astrocal_server.storage.models import EventType
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from tests.support.app import AddBooking
-from tests.support.bookings import TUESDAY_9, Book, create_event_type, make_schedule
+from tests.support.bookings import TUESDAY_9, Api, Book, create_event_type, make_schedule
 from tests.support.hosts import add_host, add_host_id, default_host, occupy_hosts
 from tests.support.live import serve_app
 from tests.support.spec_ops import METHODS, resolve, spec
@@ -88,22 +87,12 @@ def counted_statements(app: FastAPI) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-async def test_the_largest_availability_query_stays_within_the_documented_bound(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    account: NewAccount,
-    auth_headers: H,
-    add_booking: AddBooking,
-) -> None:
+async def test_the_largest_availability_query_stays_within_the_documented_bound(api: Api) -> None:
     bounds = documented_bounds()
     schedule = await make_schedule(
-        client, auth_headers, days=ALL_WEEK, start="00:00", end="24:00", time_zone="UTC"
+        api.client, api.headers, days=ALL_WEEK, start="00:00", end="24:00", time_zone="UTC"
     )
-    created = await create_event_type(
-        client,
-        auth_headers,
-        title="Five minutes",
-        slug="five",
+    created = await api.make_event_type(
         duration_minutes=5,
         slot_interval_minutes=5,
         minimum_notice_minutes=0,
@@ -114,9 +103,9 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
     params = {"event_type_id": event_type_id, "time_zone": "UTC"}
 
     async def ask(**query: str) -> tuple[int, int]:
-        with counted_statements(app) as statements:
-            response = await client.get(
-                "/v1/availability", params={**params, **query}, headers=auth_headers
+        with counted_statements(api.app) as statements:
+            response = await api.client.get(
+                "/v1/availability", params={**params, **query}, headers=api.headers
             )
         assert response.status_code == 200, response.text
         return len(response.json()["data"]), len(statements)
@@ -131,17 +120,19 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
     assert full == 62 * 24 * 12 <= bounds["slots"]
     # SQLite reads skip SQLAlchemy's execution events (storage/rows.py runs them on the driver
     # directly), so statements are counted on PostgreSQL.
-    counting = app.state.astrocal.db.dialect == "postgresql"
+    counting = api.app.state.astrocal.db.dialect == "postgresql"
     if counting:
         assert 0 < full_statements == one_day_statements <= bounds["statements"]
 
     # Many bookings and busy intervals cost rows and CPU, not statements.
     start = datetime.combine(FIRST_DAY, datetime.min.time(), tzinfo=UTC)
     for n in range(400):
-        await add_booking(account, event_type_id, start + timedelta(hours=3 * n, minutes=10))
+        await api.add_booking(
+            api.account, event_type_id, start + timedelta(hours=3 * n, minutes=10)
+        )
     busy = ManyBusy()
-    app.state.astrocal.busy_source = busy
-    async with app.state.astrocal.db.write() as session:
+    api.app.state.astrocal.busy_source = busy
+    async with api.app.state.astrocal.db.write() as session:
         row = await session.get_one(EventType, event_type_id)
         row.conflict_calendars = [{"connection_id": "cal_many", "calendar_id": "many"}]
     crowded, crowded_statements = await ask(
@@ -152,41 +143,35 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
     if counting:
         assert crowded_statements == one_day_statements
 
-    too_long = await client.get(
+    too_long = await api.client.get(
         "/v1/availability",
         params={
             **params,
             "start_date": FIRST_DAY.isoformat(),
             "end_date": (LAST_DAY + timedelta(days=1)).isoformat(),
         },
-        headers=auth_headers,
+        headers=api.headers,
     )
     assert too_long.status_code == 400, too_long.text
 
 
 async def test_a_page_of_multi_host_bookings_costs_the_same_statements_at_any_size(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    account: NewAccount,
-    auth_headers: H,
-    add_booking: AddBooking,
+    api: Api,
 ) -> None:
     """Hosts are loaded for a whole page at once: the statements of a list request do not grow
     with the page's size or with the hosts each booking occupies."""
-    schedule = await make_schedule(client, auth_headers, days=ALL_WEEK, time_zone="UTC")
-    created = await create_event_type(
-        client, auth_headers, title="Team", slug="team", duration_minutes=30, schedule_id=schedule
-    )
-    hosts = [await add_host(app, account, name=f"Host {n}") for n in range(3)]
+    schedule = await make_schedule(api.client, api.headers, days=ALL_WEEK, time_zone="UTC")
+    created = await api.make_event_type(schedule_id=schedule)
+    hosts = [await add_host(api.app, api.account, name=f"Host {n}") for n in range(3)]
     start = datetime.combine(FIRST_DAY, datetime.min.time(), tzinfo=UTC)
     for n in range(40):
-        booking_id = await add_booking(account, created["id"], start + timedelta(hours=n))
-        await occupy_hosts(app, booking_id, [h.id for h in hosts[: 1 + n % 3]])
+        booking_id = await api.add_booking(api.account, created["id"], start + timedelta(hours=n))
+        await occupy_hosts(api.app, booking_id, [h.id for h in hosts[: 1 + n % 3]])
 
     async def listed(limit: int) -> tuple[list[dict[str, Any]], int]:
-        with counted_statements(app) as statements:
-            response = await client.get(
-                "/v1/bookings", params={"limit": str(limit)}, headers=auth_headers
+        with counted_statements(api.app) as statements:
+            response = await api.client.get(
+                "/v1/bookings", params={"limit": str(limit)}, headers=api.headers
             )
         assert response.status_code == 200, response.text
         return response.json()["data"], len(statements)
@@ -336,37 +321,36 @@ def test_an_oversized_body_is_a_413(settings: Settings, clock: FixedClock) -> No
         assert response.json()["error"]["code"] == "request_too_large"
 
 
-async def test_team_availability_costs_the_same_statements_for_2_and_20_hosts(
-    app: FastAPI, client: httpx.AsyncClient, account: NewAccount, auth_headers: H
-) -> None:
+async def test_team_availability_costs_the_same_statements_for_2_and_20_hosts(api: Api) -> None:
     """One query loads every host with its hours, one every host's bookings: the statement count
     of a team's availability and check does not grow with the number of hosts."""
-    schedule = await make_schedule(client, auth_headers, days=ALL_WEEK)
+    schedule = await make_schedule(api.client, api.headers, days=ALL_WEEK)
     hosts = [
-        await add_host_id(app, account, name=f"Host {i}", schedule=schedule) for i in range(20)
+        await add_host_id(api.app, api.account, name=f"Host {i}", schedule=schedule)
+        for i in range(20)
     ]
     day = FIRST_DAY.isoformat()
     costs = []
     for size in (2, 20):
         team = await create_event_type(
-            client,
-            auth_headers,
+            api.client,
+            api.headers,
             title=f"Team of {size}",
             slug=f"team-{size}",
             duration_minutes=30,
             hosts=[{"host_id": h} for h in hosts[:size]],
             assignment="round_robin",
         )
-        with counted_statements(app) as statements:
-            slots = await client.get(
+        with counted_statements(api.app) as statements:
+            slots = await api.client.get(
                 "/v1/availability",
                 params={"event_type_id": team["id"], "date": day, "time_zone": "UTC"},
-                headers=auth_headers,
+                headers=api.headers,
             )
-            check = await client.get(
+            check = await api.client.get(
                 "/v1/availability/check",
                 params={"event_type_id": team["id"], "start": f"{day}T09:00:00Z"},
-                headers=auth_headers,
+                headers=api.headers,
             )
         assert slots.status_code == 200 and check.status_code == 200, (slots.text, check.text)
         assert len(slots.json()["data"][0]["host_ids"]) == size

@@ -2,15 +2,20 @@
 
 ``say(client, tool, **arguments)`` calls the tool, insists it succeeded, checks that every clock
 time in its text stands with its zone (its own offset, or a UTC offset on its line), and returns
-the structured content and the text.
+the structured content and the text. ``Mcp`` is the type of the MCP tests' ``mcp`` fixture:
+``async with mcp(**build_options) as client`` opens a client on a freshly built server.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-__all__ = ["assert_zoned", "say"]
+__all__ = ["Mcp", "assert_zoned", "say"]
+
+Mcp = Callable[..., AbstractAsyncContextManager[Any]]
 
 # A clock time in text, and what must stand with it: its own offset, or a UTC offset on its line.
 _CLOCK = re.compile(r"(?<![+-])\b\d{2}:\d{2}\b(?![+-]\d{2}:\d{2})")

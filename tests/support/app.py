@@ -4,6 +4,8 @@
   targets allowed, email backend ``memory``, relay off, per-address limits out of the way, no
   ``.env``); ``settings`` is that for
   ``db_url``. A directory overrides ``settings`` by calling it with its own extras.
+- ``override_settings(app, **overrides)``: the running app's settings changed for the rest of the
+  test; ``settings_changed(app, **changes)``: the same for a ``with`` block.
 - ``running_app(settings, clock)``: ``create_app`` with its lifespan entered (migrated, state ready);
   ``app`` is that for ``settings`` and ``clock``.
 - ``client``: an ``httpx.AsyncClient`` talking to ``app`` in memory.
@@ -18,8 +20,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +57,18 @@ def override_settings(app: FastAPI, **overrides: Any) -> None:
     """The running app's settings, with ``overrides``, for the rest of the test."""
     state = app.state.astrocal
     state.settings = state.settings.with_overrides(**overrides)
+
+
+@contextmanager
+def settings_changed(app: FastAPI, **changes: Any) -> Iterator[None]:
+    """The running app's settings with ``changes`` for the block; then the settings it had."""
+    state = app.state.astrocal
+    real = state.settings
+    state.settings = real.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        state.settings = real
 
 
 def bearer(secret: str) -> H:

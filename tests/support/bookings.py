@@ -1,16 +1,25 @@
 """Booking fixtures: a UTC schedule (Mon–Fri 09:00–17:00), event types on it, ``book`` and the
-outbox reader. With the clock at ``NOW`` (Monday 08:00 UTC), Tuesday 09:00 UTC is bookable."""
+outbox reader. With the clock at ``NOW`` (Monday 08:00 UTC), Tuesday 09:00 UTC is bookable.
+
+``api`` bundles what most API tests take (the app, a client with the account's test-mode
+headers, the clock, the account, ``make_event_type``, ``book``, ``outbox``, ``add_booking``) for
+the tests that use most of it."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.clock import FixedClock
 from fastapi import FastAPI
 from sqlalchemy import select
+
+from tests.support.app import AddBooking
 
 H = dict[str, str]
 TUESDAY_9 = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
@@ -147,3 +156,35 @@ def outbox(app: FastAPI) -> Outbox:
         return [(r.kind, r.topic) for r in found]
 
     return rows
+
+
+@dataclass(frozen=True)
+class Api:
+    """The test account's side of the app: ``client`` sends with its test-mode ``headers``."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    headers: H
+    clock: FixedClock
+    account: NewAccount
+    make_event_type: MakeEventType
+    book: Book
+    outbox: Outbox
+    add_booking: AddBooking
+
+
+@pytest.fixture
+def api(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth_headers: H,
+    clock: FixedClock,
+    account: NewAccount,
+    make_event_type: MakeEventType,
+    book: Book,
+    outbox: Outbox,
+    add_booking: AddBooking,
+) -> Api:
+    return Api(
+        app, client, auth_headers, clock, account, make_event_type, book, outbox, add_booking
+    )

@@ -1,4 +1,4 @@
-"""Calendar connection helpers: the OAuth client ids of the calendar test settings, connection
+"""Calendar connection helpers: the calendar test settings and their OAuth client ids, connection
 rows inserted directly (with sealed credentials) for tests that start from a connected calendar,
 and the write-back outbox row."""
 
@@ -11,17 +11,33 @@ from typing import Any
 import httpx
 from astrocal_server.accounts import NewAccount
 from astrocal_server.calendars.connections import seal_credentials
+from astrocal_server.config import Settings
 from astrocal_server.hosts.service import default_host_id
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.storage.models import CalendarConnection
 from fastapi import FastAPI
 
+from tests.support.app import server_settings
 from tests.support.bookings import create_event_type
 from tests.support.caldav import Radicale
 
 GOOGLE_CLIENT_ID = "123.apps.googleusercontent.com"
 MICROSOFT_CLIENT_ID = "00000000-aaaa-bbbb-cccc-111111111111"
+
+
+def calendar_settings(db_url: str, **overrides: Any) -> Settings:
+    """The server test settings with OAuth clients for Google and Microsoft (their endpoints are
+    faked with respx) and a public base URL for the OAuth callback; ``overrides`` add fields."""
+    return server_settings(
+        db_url,
+        public_base_url="https://astrocal.test",
+        google_client_id=GOOGLE_CLIENT_ID,
+        google_client_secret="google-client-secret",
+        microsoft_client_id=MICROSOFT_CLIENT_ID,
+        microsoft_client_secret="microsoft-client-secret",
+        **overrides,
+    )
 
 
 async def _add_connection(

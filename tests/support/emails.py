@@ -13,6 +13,10 @@
 - ``email_db``: a migrated SQLite database, where the handler records the copies the relay accepted.
 - ``email_state``: an ``AppState`` on ``email_db`` whose settings point the smtp backend at
   ``smtp_sink``; ``state_for(settings, email_db)`` is the same for any settings.
+- ``smtp_fields(sink)``: the settings fields that send email through the smtp backend to ``sink``.
+- ``berlin_event_type(client, headers, **fields)`` / ``book_jo(client, headers, event_type_id)``:
+  through the API, ``Intro call`` on Berlin weekdays, and Jo Smith (``INVITEE``) booked on it
+  on Wednesday 2026-04-15 10:00 Berlin; ``OWNER`` is the account's (and its default host's) address.
 - ``kill_worker_mid_send(db_url, sink, holder, at)``: a relay pass in a separate process (emails
   through the smtp backend, clock pinned at ``at``, lease owner ``doomed-worker``), SIGKILLed while
   the holding sink holds its DATA; the ``killed_mid_send`` fixture is that for an email row queued on
@@ -33,6 +37,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
@@ -48,11 +53,49 @@ from astrocal_server.storage.models import OutboxMessage
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from tests.support.bookings import create_event_type, make_schedule
 from tests.support.databases import sqlite_url
 from tests.support.smtp import HoldingSink, Sink, kill_when_held
 
 CHANGED_AT = dt.datetime(2026, 4, 13, 8, 0, tzinfo=dt.UTC)
 SENDER = "Astrocal <no-reply@astrocal.test>"
+INVITEE = "jo@invitee.example"
+OWNER = "owner@example.com"  # make_account's email (tests/support/app.py)
+
+
+def smtp_fields(sink: Sink) -> dict[str, Any]:
+    """The settings that send the app's email through the smtp backend to ``sink``, from ``SENDER``."""
+    return {"email_backend": "smtp", "smtp_url": sink.url, "email_from": SENDER}
+
+
+async def berlin_event_type(
+    client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    """``Intro call`` (30 minutes) on a Mon–Fri 09:00–17:00 Europe/Berlin schedule, with ``fields``."""
+    schedule = await make_schedule(client, headers, name="Weekdays", time_zone="Europe/Berlin")
+    body = {"title": "Intro call", "slug": "intro-call", "duration_minutes": 30, **fields}
+    return await create_event_type(client, headers, schedule_id=schedule, **body)
+
+
+async def book_jo(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    event_type_id: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    **invitee: str,
+) -> dict[str, Any]:
+    """Book Jo Smith (``INVITEE``, with ``invitee``'s fields) on Wednesday 2026-04-15 10:00 Berlin,
+    the body with ``extra`` (notes, answers); returns the booking."""
+    body = {
+        "event_type_id": event_type_id,
+        "start": "2026-04-15T08:00:00Z",
+        "invitee": {"name": "Jo Smith", "email": INVITEE, **invitee},
+        **(extra or {}),
+    }
+    r = await client.post("/v1/bookings", headers=headers, json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
 
 
 # A reschedule's times: from Wednesday 14:00 UTC to Thursday 09:00 UTC.
@@ -226,15 +269,7 @@ def state_for(settings: Settings, db: Database | None = None) -> AppState:
 
 @pytest.fixture
 def email_state(smtp_sink: Sink, email_db: Database) -> AppState:
-    return state_for(
-        Settings(
-            email_backend="smtp",
-            smtp_url=smtp_sink.url,
-            email_from=SENDER,
-            _env_file=None,
-        ),
-        email_db,
-    )
+    return state_for(Settings(**smtp_fields(smtp_sink), _env_file=None), email_db)
 
 
 _RELAY_WORKER = textwrap.dedent(

@@ -25,28 +25,15 @@ async def add_host(
     account: NewAccount,
     *,
     livemode: bool = False,
-    name: str = "Bo Chen",
-    email: str | None = "bo@example.com",
-    time_zone: str = "UTC",
     schedule: str | None = None,
-    active: bool = True,
-    conflict_calendars: list[dict[str, Any]] | None = None,
-    destination_calendar: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> Host:
-    """A host of ``account`` working ``schedule`` (its default schedule; None: no hours)."""
+    """A host of ``account`` working ``schedule`` (its default schedule; None: no hours); ``fields``
+    go to ``new_host`` (``name`` Bo Chen, ``email`` bo@example.com, ``time_zone`` UTC unless given)."""
     state = app.state.astrocal
-    host = new_host(
-        account.account.id,
-        livemode,
-        name=name,
-        email=email,
-        time_zone=time_zone,
-        now=state.clock.now(),
-        active=active,
-        default_schedule_id=schedule,
-        conflict_calendars=conflict_calendars,
-        destination_calendar=destination_calendar,
-    )
+    fields = {"name": "Bo Chen", "email": "bo@example.com", "time_zone": "UTC", **fields}
+    now = state.clock.now()
+    host = new_host(account.account.id, livemode, now=now, default_schedule_id=schedule, **fields)
     async with state.db.write() as session:
         session.add(host)
     return host

@@ -118,6 +118,15 @@ def graph_item(status: str, start: str, end: str) -> dict[str, object]:
     }
 
 
+def graph_calendars(*calendars: tuple[str, str, bool, bool]) -> httpx.Response:
+    """A 200 ``GET /me/calendars`` answer: each calendar (id, name, is default, can edit)."""
+    value = [
+        {"id": cid, "name": name, "isDefaultCalendar": default, "canEdit": can_edit}
+        for cid, name, default, can_edit in calendars
+    ]
+    return httpx.Response(200, json={"value": value})
+
+
 MEET_URL = "https://meet.google.com/abc-defg-hij"
 TEAMS_URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_Yzc4%40thread.v2/0"
 

@@ -1,6 +1,7 @@
 """The race harness of the no-double-booking tests: many simultaneous creates, their outcome
 counted by status (and error code), and two real uvicorn server processes sharing one database
-(``two_servers``: PostgreSQL only; ``two_processes``: SQLite too)."""
+(``two_servers``: PostgreSQL only; ``two_processes``: SQLite too), and ``constraint_alone``: the
+database's exclusion constraint as the only guard."""
 
 from __future__ import annotations
 
@@ -26,6 +27,27 @@ from tests.support.bookings import iso
 from tests.support.live import free_socket
 
 H = dict[str, str]
+
+
+@pytest.fixture
+def constraint_alone(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No advisory lock, and a re-check of the start that says yes to everything: only the
+    database's exclusion constraint is left to refuse an overlap (PostgreSQL's backstop; the test
+    is skipped on SQLite, which has none)."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's backstop")
+    from astrocal_server.availability import service as availability
+    from astrocal_server.availability.engine import StartCheck
+    from astrocal_server.bookings import service
+
+    async def no_lock(*_args: Any) -> None:
+        return None
+
+    async def always_open(*_args: Any, **_kwargs: Any) -> StartCheck:
+        return StartCheck(True, [], [])
+
+    monkeypatch.setattr(service, "_lock_host", no_lock)
+    monkeypatch.setattr(availability, "check_start_in_session", always_open)
 
 
 def racer_body(event_type_id: str, start: datetime, i: int) -> dict[str, Any]:

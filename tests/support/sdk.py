@@ -118,3 +118,14 @@ def run_readme_python(
             timeout=60,
             check=False,
         )
+
+
+def assert_readme_python_prints_its_text(heading: str, db_dir: Path) -> None:
+    """Run the README's first python block after ``heading`` and assert that it prints the lines
+    of the first ```text block there."""
+    result = run_readme_python(heading, db_dir)
+    assert result.returncode == 0, result.stderr
+    section = README.read_text().split(heading, 1)[1]
+    shown = re.search(r"```text\n(.+?)\n```", section, re.S)
+    assert shown is not None, f"no text block under {heading!r}"
+    assert result.stdout.strip().splitlines() == shown.group(1).splitlines()

@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from jsonschema import FormatChecker  # type: ignore[import-untyped]  # no stubs in the dev group
 
 from tests.support.spec import schema_errors, spec_registry
+from tests.support.wire import Received, read_request
 
 ALL_BOOKING_EVENTS = [
     "booking.created",
@@ -53,14 +54,6 @@ class Reply:
 
 
 HANG = Reply(status=0)
-
-
-@dataclass(frozen=True)
-class Received:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
 
 
 class Receiver:
@@ -98,22 +91,10 @@ class Receiver:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
-                line = await reader.readline()
-                if not line.strip():
-                    return
-                method, target, _version = line.decode("latin-1").split(" ", 2)
-                headers: dict[str, str] = {}
-                while True:
-                    raw = await reader.readline()
-                    if raw in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = raw.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
+            while (request := await read_request(reader)) is not None:
                 reply = self._replies.popleft() if self._replies else Reply()
                 async with self._arrived:
-                    self.requests.append(Received(method, target, headers, body))
+                    self.requests.append(request)
                     self._arrived.notify_all()
                 if reply is HANG:
                     await self._release.wait()

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from tests.support.app import override_settings
 from tests.support.bookings import (
     TUESDAY_9,
+    Api,
     Book,
     MakeEventType,
     Outbox,
@@ -38,17 +39,11 @@ async def _sequence(app: FastAPI, booking_id: str) -> int:
         return booking.ics_sequence
 
 
-async def test_create_and_retrieve(
-    app: FastAPI,
-    account: NewAccount,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
-    outbox: Outbox,
-) -> None:
-    evt = await make_event_type(location={"type": "video", "value": "https://meet.example.com/a"})
-    r = await book(
+async def test_create_and_retrieve(api: Api) -> None:
+    evt = await api.make_event_type(
+        location={"type": "video", "value": "https://meet.example.com/a"}
+    )
+    r = await api.book(
         evt["id"],
         "2026-04-14T11:00:00+02:00",  # any offset; normalised to UTC
         guests=["sam@acme.com"],
@@ -58,7 +53,7 @@ async def test_create_and_retrieve(
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["id"].startswith("bk_")
-    host = await default_host(app, account)  # a booking of an event type without hosts
+    host = await default_host(api.app, api.account)  # a booking of an event type without hosts
     manage = body.pop("manage_url")
     assert re.fullmatch(r"http://127\.0\.0\.1:8000/manage/[A-Za-z0-9_-]{43}", manage), manage
     assert body.pop("cancel_url") == f"{manage}/cancel"
@@ -79,7 +74,7 @@ async def test_create_and_retrieve(
         "created_at": "2026-04-13T08:00:00Z",
         "updated_at": "2026-04-13T08:00:00Z",
     }
-    got = await client.get(f"/v1/bookings/{body['id']}", headers=auth_headers)
+    got = await api.client.get(f"/v1/bookings/{body['id']}", headers=api.headers)
     assert got.status_code == 200
     assert got.json() == {
         **body,
@@ -88,23 +83,16 @@ async def test_create_and_retrieve(
         "reschedule_url": f"{manage}/reschedule",
     }
     # Test mode: the webhook event only (no email, no calendar write).
-    assert await outbox(body["id"]) == [("webhook", "booking.created")]
+    assert await api.outbox(body["id"]) == [("webhook", "booking.created")]
 
 
-async def test_live_booking_owes_webhook_and_email(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    live_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
-    outbox: Outbox,
-) -> None:
-    schedule = await make_schedule(client, live_headers, name="UTC", days=("tuesday",))
-    evt = await make_event_type(headers=live_headers, schedule_id=schedule)
-    r = await book(evt["id"], TUESDAY_9, headers=live_headers)
+async def test_live_booking_owes_webhook_and_email(api: Api, live_headers: H) -> None:
+    schedule = await make_schedule(api.client, live_headers, name="UTC", days=("tuesday",))
+    evt = await api.make_event_type(headers=live_headers, schedule_id=schedule)
+    r = await api.book(evt["id"], TUESDAY_9, headers=live_headers)
     assert r.status_code == 201, r.text
     assert r.json()["livemode"] is True
-    assert sorted(await outbox(r.json()["id"])) == [
+    assert sorted(await api.outbox(r.json()["id"])) == [
         ("email", "booking.created"),
         ("webhook", "booking.created"),
     ]
@@ -113,7 +101,7 @@ async def test_live_booking_owes_webhook_and_email(
     from astrocal_server.storage.models import OutboxMessage
     from sqlalchemy import select
 
-    async with app.state.astrocal.db.read() as session:
+    async with api.app.state.astrocal.db.read() as session:
         rows = (
             await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.booking_id == r.json()["id"])
@@ -125,7 +113,7 @@ async def test_live_booking_owes_webhook_and_email(
     # Stored without the invitee's token; the sender puts it back.
     token = r.json()["manage_url"].rsplit("/", 1)[1]
     assert token not in json.dumps(payloads)
-    box = app.state.astrocal.secret_box
+    box = api.app.state.astrocal.secret_box
     assert reveal_event(payloads["webhook"], box)["data"] == r.json()
 
 
@@ -170,14 +158,12 @@ async def test_unbookable_starts_explain_why(
     assert code in [x["code"] for x in r.json()["error"]["details"]["reasons"]]
 
 
-async def test_inactive_event_type_and_missing_one(
-    client: httpx.AsyncClient, auth_headers: H, book: Book, make_event_type: MakeEventType
-) -> None:
-    evt = await make_event_type(active=False)
-    r = await book(evt["id"], TUESDAY_9)
+async def test_inactive_event_type_and_missing_one(api: Api) -> None:
+    evt = await api.make_event_type(active=False)
+    r = await api.book(evt["id"], TUESDAY_9)
     assert r.status_code == 409
     assert [x["code"] for x in r.json()["error"]["details"]["reasons"]] == ["event_type_inactive"]
-    r = await book("evt_doesnotexist", TUESDAY_9)
+    r = await api.book("evt_doesnotexist", TUESDAY_9)
     assert r.status_code == 404
     assert r.json()["error"]["param"] == "event_type_id"
 
@@ -217,24 +203,22 @@ async def test_seats(book: Book, make_event_type: MakeEventType) -> None:
     assert [x["code"] for x in r.json()["error"]["details"]["reasons"]] == ["seats_full"]
 
 
-async def test_list_filters_order_and_pagination(
-    client: httpx.AsyncClient, auth_headers: H, book: Book, make_event_type: MakeEventType
-) -> None:
-    a = await make_event_type()
-    b = await make_event_type()
+async def test_list_filters_order_and_pagination(api: Api) -> None:
+    a = await api.make_event_type()
+    b = await api.make_event_type()
     starts = [TUESDAY_9 + timedelta(hours=h) for h in (3, 0, 2, 1)]
     ids = {}
     for i, start in enumerate(starts):
         evt = a if i % 2 == 0 else b
-        r = await book(evt["id"], start, email=f"Person{i}@Acme.com")
+        r = await api.book(evt["id"], start, email=f"Person{i}@Acme.com")
         assert r.status_code == 201, r.text
         ids[start] = r.json()["id"]
-    r = await client.get("/v1/bookings", headers=auth_headers)
+    r = await api.client.get("/v1/bookings", headers=api.headers)
     assert [x["start"] for x in r.json()["data"]] == [iso(s) for s in sorted(starts)]
     assert r.json()["has_more"] is False and r.json()["next_cursor"] is None
 
     async def listing(**params: Any) -> list[str]:
-        r = await client.get("/v1/bookings", headers=auth_headers, params=params)
+        r = await api.client.get("/v1/bookings", headers=api.headers, params=params)
         assert r.status_code == 200, r.text
         return [x["id"] for x in r.json()["data"]]
 
@@ -244,16 +228,16 @@ async def test_list_filters_order_and_pagination(
         ids[starts[3]],
         ids[starts[2]],
     ]
-    await client.post(f"/v1/bookings/{ids[starts[1]]}/cancel", headers=auth_headers)
+    await api.client.post(f"/v1/bookings/{ids[starts[1]]}/cancel", headers=api.headers)
     assert await listing(status="cancelled") == [ids[starts[1]]]
 
     # Pages: a booking inserted before the cursor neither shifts nor repeats the next page.
-    first = await client.get("/v1/bookings", headers=auth_headers, params={"limit": 2})
+    first = await api.client.get("/v1/bookings", headers=api.headers, params={"limit": 2})
     page1 = first.json()
     assert page1["has_more"] is True
-    assert (await book(a["id"], TUESDAY_9 + timedelta(minutes=30))).status_code == 201
-    second = await client.get(
-        "/v1/bookings", headers=auth_headers, params={"limit": 2, "cursor": page1["next_cursor"]}
+    assert (await api.book(a["id"], TUESDAY_9 + timedelta(minutes=30))).status_code == 201
+    second = await api.client.get(
+        "/v1/bookings", headers=api.headers, params={"limit": 2, "cursor": page1["next_cursor"]}
     )
     page2 = second.json()
     assert [x["start"] for x in page1["data"] + page2["data"]] == [iso(s) for s in sorted(starts)]
@@ -275,17 +259,11 @@ async def test_list_rejects_bad_filters(client: httpx.AsyncClient, auth_headers:
         assert r.json()["error"]["param"] == param
 
 
-async def test_patch(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    event_type: dict[str, Any],
-    outbox: Outbox,
-) -> None:
-    created = (await book(event_type["id"], TUESDAY_9, metadata={"a": "1", "b": "2"})).json()
-    r = await client.patch(
+async def test_patch(api: Api, event_type: dict[str, Any]) -> None:
+    created = (await api.book(event_type["id"], TUESDAY_9, metadata={"a": "1", "b": "2"})).json()
+    r = await api.client.patch(
         f"/v1/bookings/{created['id']}",
-        headers=auth_headers,
+        headers=api.headers,
         json={
             "notes": "Agenda attached",
             "metadata": {"a": "", "c": "3"},
@@ -304,11 +282,11 @@ async def test_patch(
     }
     assert body["guests"] == ["lee@acme.com"]
     assert body["start"] == created["start"]
-    r = await client.patch(
-        f"/v1/bookings/{created['id']}", headers=auth_headers, json={"notes": ""}
+    r = await api.client.patch(
+        f"/v1/bookings/{created['id']}", headers=api.headers, json={"notes": ""}
     )
     assert "notes" not in r.json()
-    assert sorted(await outbox(created["id"])) == [
+    assert sorted(await api.outbox(created["id"])) == [
         ("webhook", "booking.created"),
         ("webhook", "booking.updated"),
         ("webhook", "booking.updated"),
@@ -323,7 +301,7 @@ async def test_patch(
         ({"notes": None}, "notes"),
         ({"invitee": {"time_zone": "Mars/Olympus"}}, "invitee.time_zone"),
     ]:
-        r = await client.patch(f"/v1/bookings/{created['id']}", headers=auth_headers, json=bad)
+        r = await api.client.patch(f"/v1/bookings/{created['id']}", headers=api.headers, json=bad)
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["error"]["param"] == param, (bad, r.text)
 
@@ -349,21 +327,15 @@ async def test_metadata_merge_respects_the_key_limit(
 
 @pytest.mark.parametrize("how", ["post", "delete"])
 async def test_cancel_is_idempotent_and_frees_the_slot(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    event_type: dict[str, Any],
-    outbox: Outbox,
-    how: str,
+    api: Api, event_type: dict[str, Any], how: str
 ) -> None:
-    created = (await book(event_type["id"], TUESDAY_9)).json()
+    created = (await api.book(event_type["id"], TUESDAY_9)).json()
     url = f"/v1/bookings/{created['id']}"
 
     async def cancel(body: dict[str, Any] | None) -> httpx.Response:
         if how == "post":
-            return await client.post(f"{url}/cancel", headers=auth_headers, json=body)
-        return await client.request("DELETE", url, headers=auth_headers, json=body)
+            return await api.client.post(f"{url}/cancel", headers=api.headers, json=body)
+        return await api.client.request("DELETE", url, headers=api.headers, json=body)
 
     r = await cancel({"reason": "Double-booked on my side"})
     assert r.status_code == 200, r.text
@@ -371,39 +343,31 @@ async def test_cancel_is_idempotent_and_frees_the_slot(
     assert body["status"] == "cancelled"
     assert body["cancelled_at"] == "2026-04-13T08:00:00Z"
     assert body["cancel_reason"] == "Double-booked on my side"
-    assert await _sequence(app, created["id"]) == 1
+    assert await _sequence(api.app, created["id"]) == 1
     again = await cancel(None)
     assert again.status_code == 200
     assert again.json() == body
-    assert await _sequence(app, created["id"]) == 1
-    assert sorted(await outbox(created["id"])) == [
+    assert await _sequence(api.app, created["id"]) == 1
+    assert sorted(await api.outbox(created["id"])) == [
         ("webhook", "booking.cancelled"),
         ("webhook", "booking.created"),
     ]
-    assert (await client.get(url, headers=auth_headers)).json() == body
-    rebooked = await book(event_type["id"], TUESDAY_9, email="next@acme.com")
+    assert (await api.client.get(url, headers=api.headers)).json() == body
+    rebooked = await api.book(event_type["id"], TUESDAY_9, email="next@acme.com")
     assert rebooked.status_code == 201
     r = await cancel({"reason": 5})
     assert r.status_code == 400
 
 
-async def test_reschedule(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
-    clock: Any,
-    outbox: Outbox,
-) -> None:
-    evt = await make_event_type(duration_minutes=60, slot_interval_minutes=30)
-    created = (await book(evt["id"], TUESDAY_9)).json()
-    other = (await book(evt["id"], TUESDAY_9 + timedelta(hours=3))).json()
-    clock.advance(timedelta(hours=1))
+async def test_reschedule(api: Api) -> None:
+    evt = await api.make_event_type(duration_minutes=60, slot_interval_minutes=30)
+    created = (await api.book(evt["id"], TUESDAY_9)).json()
+    other = (await api.book(evt["id"], TUESDAY_9 + timedelta(hours=3))).json()
+    api.clock.advance(timedelta(hours=1))
     url = f"/v1/bookings/{created['id']}/reschedule"
     # 09:30–10:30 overlaps only the booking's own 09:00–10:00: allowed.
-    r = await client.post(
-        url, headers=auth_headers, json={"start": "2026-04-14T09:30:00Z", "reason": "Later"}
+    r = await api.client.post(
+        url, headers=api.headers, json={"start": "2026-04-14T09:30:00Z", "reason": "Later"}
     )
     assert r.status_code == 200, r.text
     body = r.json()
@@ -412,19 +376,19 @@ async def test_reschedule(
     assert (body["previous_start"], body["previous_end"]) == (created["start"], created["end"])
     assert body["rescheduled_at"] == "2026-04-13T09:00:00Z"
     assert body["reschedule_reason"] == "Later"
-    assert await _sequence(app, created["id"]) == 1
+    assert await _sequence(api.app, created["id"]) == 1
     # The old time is free now; the new one is taken.
-    assert (await book(evt["id"], TUESDAY_9 + timedelta(hours=6))).status_code == 201
-    r = await client.post(url, headers=auth_headers, json={"start": other["start"]})
+    assert (await api.book(evt["id"], TUESDAY_9 + timedelta(hours=6))).status_code == 201
+    r = await api.client.post(url, headers=api.headers, json={"start": other["start"]})
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "slot_unavailable"
     assert r.json()["error"]["details"]["alternatives"]
-    await client.post(f"/v1/bookings/{created['id']}/cancel", headers=auth_headers)
-    r = await client.post(url, headers=auth_headers, json={"start": "2026-04-15T09:00:00Z"})
+    await api.client.post(f"/v1/bookings/{created['id']}/cancel", headers=api.headers)
+    r = await api.client.post(url, headers=api.headers, json={"start": "2026-04-15T09:00:00Z"})
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "booking_cancelled"
-    assert await _sequence(app, created["id"]) == 2
-    assert sorted(await outbox(created["id"])) == [
+    assert await _sequence(api.app, created["id"]) == 2
+    assert sorted(await api.outbox(created["id"])) == [
         ("webhook", "booking.cancelled"),
         ("webhook", "booking.created"),
         ("webhook", "booking.rescheduled"),
@@ -436,8 +400,8 @@ async def test_reschedule(
         ({"start": "2026-04-15T09:00:00Z", "reason": "x" * 501}, "reason"),
         ({"start": "2026-04-15T09:00:00Z", "duration": 30}, "duration"),
     ]:
-        r = await client.post(
-            f"/v1/bookings/{other['id']}/reschedule", headers=auth_headers, json=bad
+        r = await api.client.post(
+            f"/v1/bookings/{other['id']}/reschedule", headers=api.headers, json=bad
         )
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["error"]["param"] == param
@@ -530,12 +494,7 @@ async def test_retry_after_a_lost_response_returns_the_same_booking(
 
 
 async def test_a_rolled_back_create_leaves_no_booking_and_no_outbox_rows(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    event_type: dict[str, Any],
-    outbox: Outbox,
-    monkeypatch: pytest.MonkeyPatch,
+    api: Api, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = service.enqueue_booking_change
 
@@ -543,28 +502,22 @@ async def test_a_rolled_back_create_leaves_no_booking_and_no_outbox_rows(
         real(*args, **kwargs)
         raise RuntimeError("the process dies before the commit")
 
-    before = await outbox()
+    before = await api.outbox()
     monkeypatch.setattr(service, "enqueue_booking_change", enqueue_then_fail)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         body = booking_body(event_type["id"], TUESDAY_9)
-        r = await c.post("/v1/bookings", headers=auth_headers, json=body)
+        r = await c.post("/v1/bookings", headers=api.headers, json=body)
     assert r.status_code == 500
-    assert await outbox() == before
-    assert (await client.get("/v1/bookings", headers=auth_headers)).json()["data"] == []
+    assert await api.outbox() == before
+    assert (await api.client.get("/v1/bookings", headers=api.headers)).json()["data"] == []
 
 
-async def test_free_plan_quota(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    make_account: Any,
-    make_event_type: MakeEventType,
-    book: Book,
-) -> None:
+async def test_free_plan_quota(api: Api, make_account: Any) -> None:
     from astrocal_server.config import Plan
 
     override_settings(
-        app,
+        api.app,
         plans={
             "free": Plan(bookings_per_month=10, requests_per_minute=1000),
             "unlimited": Plan(bookings_per_month=None, requests_per_minute=1000),
@@ -572,30 +525,30 @@ async def test_free_plan_quota(
     )
     account: NewAccount = await make_account(name="Free Co", email="f@example.com", plan="free")
     headers = {"Authorization": f"Bearer {account.test_key.secret}"}
-    schedule = await make_schedule(client, headers, name="UTC", days=("tuesday",))
-    evt = await make_event_type(headers=headers, schedule_id=schedule)
+    schedule = await make_schedule(api.client, headers, name="UTC", days=("tuesday",))
+    evt = await api.make_event_type(headers=headers, schedule_id=schedule)
     ids = []
     for i in range(10):
-        r = await book(evt["id"], TUESDAY_9 + timedelta(minutes=30 * i), headers=headers)
+        r = await api.book(evt["id"], TUESDAY_9 + timedelta(minutes=30 * i), headers=headers)
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    await client.post(f"/v1/bookings/{ids[0]}/cancel", headers=headers)  # no refund
-    r = await book(evt["id"], TUESDAY_9 + timedelta(hours=6), headers=headers)
+    await api.client.post(f"/v1/bookings/{ids[0]}/cancel", headers=headers)  # no refund
+    r = await api.book(evt["id"], TUESDAY_9 + timedelta(hours=6), headers=headers)
     assert r.status_code == 402
     error = r.json()["error"]
     assert error["code"] == "booking_limit_reached"
     assert error["details"] == {"bookings_limit": 10, "resets_at": "2026-05-01T00:00:00Z"}
     assert "2026-05-01T00:00:00Z" in error["message"]
-    usage = (await client.get("/v1/usage", headers=headers)).json()
+    usage = (await api.client.get("/v1/usage", headers=headers)).json()
     assert (usage["plan"], usage["bookings_used"], usage["bookings_limit"]) == ("free", 10, 10)
     # A reschedule does not count again (and is allowed at the limit).
-    r = await client.post(
+    r = await api.client.post(
         f"/v1/bookings/{ids[1]}/reschedule", headers=headers, json={"start": "2026-04-21T09:00:00Z"}
     )
     assert r.status_code == 200, r.text
     # Live mode has its own quota.
     live = {"Authorization": f"Bearer {account.live_key.secret}"}
-    assert (await client.get("/v1/usage", headers=live)).json()["bookings_used"] == 0
+    assert (await api.client.get("/v1/usage", headers=live)).json()["bookings_used"] == 0
 
 
 async def test_daily_limit(book: Book, make_event_type: MakeEventType) -> None:

@@ -120,29 +120,12 @@ async def test_two_server_processes_race_on_postgresql(
             await c.aclose()
 
 
+@pytest.mark.usefixtures("constraint_alone")
 async def test_without_lock_and_recheck_the_constraint_still_allows_one_winner(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-    monkeypatch: pytest.MonkeyPatch,
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
 ) -> None:
     """Take away the advisory lock and make the re-check say yes to everything: on PostgreSQL the
     exclusion constraint alone still lets exactly one request win, and the rest get 409, not 500."""
-    if app.state.astrocal.db.dialect != "postgresql":
-        pytest.skip("the exclusion constraint is PostgreSQL's backstop")
-    from astrocal_server.availability import service as availability
-    from astrocal_server.availability.engine import StartCheck
-    from astrocal_server.bookings import service
-
-    async def no_lock(*_args: Any) -> None:
-        return None
-
-    async def always_open(*_args: Any, **_kwargs: Any) -> StartCheck:
-        return StartCheck(True, [], [])
-
-    monkeypatch.setattr(service, "_lock_host", no_lock)
-    monkeypatch.setattr(availability, "check_start_in_session", always_open)
     evt = await make_event_type()
     bodies = [racer_body(evt["id"], TUESDAY_9, i) for i in range(30)]
     assert await race([client], auth_headers, bodies) == Counter({201: 1, 409: 29})

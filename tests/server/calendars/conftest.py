@@ -7,19 +7,13 @@ from __future__ import annotations
 import pytest
 from astrocal_server.config import Settings
 
-from tests.support.app import server_settings
-from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID
+from tests.support.calendars import calendar_settings
 
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return server_settings(
+    return calendar_settings(
         db_url,
-        public_base_url="https://astrocal.test",
-        google_client_id=GOOGLE_CLIENT_ID,
-        google_client_secret="google-client-secret",
-        microsoft_client_id=MICROSOFT_CLIENT_ID,
-        microsoft_client_secret="microsoft-client-secret",
         oauth_redirect_allowlist=["https://app.example"],
         # Radicale is a real server on loopback: a loaded CI machine can stretch one answer past
         # a couple of seconds, which would turn availability into a 503 calendar_unavailable.

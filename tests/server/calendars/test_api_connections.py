@@ -27,6 +27,7 @@ from tests.support.providers import (
     GOOGLE_TOKEN,
     GRAPH,
     MICROSOFT_TOKEN,
+    graph_calendars,
     oauth_error,
     token_response,
 )
@@ -333,24 +334,8 @@ async def test_microsoft_flow_end_to_end(
         )
     )
     fake.get(f"{GRAPH}/me/calendars").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "value": [
-                    {
-                        "id": "AAMkADI=",
-                        "name": "Calendar",
-                        "isDefaultCalendar": True,
-                        "canEdit": True,
-                    },
-                    {
-                        "id": "AAMkADJ=",
-                        "name": "Birthdays",
-                        "isDefaultCalendar": False,
-                        "canEdit": False,
-                    },
-                ]
-            },
+        return_value=graph_calendars(
+            ("AAMkADI=", "Calendar", True, True), ("AAMkADJ=", "Birthdays", False, False)
         )
     )
     response = await client.get(f"/v1/oauth/callback?state={query['state'][0]}&code=M.code")

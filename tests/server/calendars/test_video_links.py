@@ -28,10 +28,9 @@ from fastapi import FastAPI
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.support.app import server_settings
 from tests.support.bookings import Book
-from tests.support.calendars import GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID, add_oauth_connection
-from tests.support.emails import SENDER, only_part
+from tests.support.calendars import add_oauth_connection, calendar_settings
+from tests.support.emails import only_part, smtp_fields
 from tests.support.hosts import add_host
 from tests.support.providers import (
     GOOGLE_API,
@@ -56,16 +55,9 @@ GRAPH_EVENTS = f"{GRAPH}/me/calendars/AAMkDEF%3D/events"
 
 @pytest.fixture
 def settings(db_url: str, smtp_sink: Sink) -> Settings:
-    return server_settings(
+    return calendar_settings(
         db_url,
-        public_base_url="https://astrocal.test",
-        google_client_id=GOOGLE_CLIENT_ID,
-        google_client_secret="google-client-secret",
-        microsoft_client_id=MICROSOFT_CLIENT_ID,
-        microsoft_client_secret="microsoft-client-secret",
-        email_backend="smtp",
-        smtp_url=smtp_sink.url,
-        email_from=SENDER,
+        **smtp_fields(smtp_sink),
         video_link_wait_seconds=WAIT,
     )
 
@@ -176,12 +168,19 @@ def _insert_answer(booking_id: str, status: str) -> httpx.Response:
     )
 
 
+async def _meet_booking(video: Video, fake: respx.MockRouter, room: str) -> tuple[str, respx.Route]:
+    """A new ``google_meet`` booking whose event insert Google answers with its room ``room``
+    (``success``, ``pending``, ``failure``); its id and the insert's route."""
+    insert = fake.post(EVENTS)
+    bid = await video.book("google_meet", "google")
+    insert.mock(return_value=_insert_answer(bid, room))
+    return bid, insert
+
+
 async def test_meet_room_made_at_once_is_in_the_confirmation(
     video: Video, fake: respx.MockRouter, validate_event: Callable[[bytes], list[str]]
 ) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "success"))
+    bid, insert = await _meet_booking(video, fake, "success")
     await video.drain()
 
     request = insert.calls.last.request
@@ -209,9 +208,7 @@ async def test_meet_room_made_at_once_is_in_the_confirmation(
 async def test_meet_room_pending_then_made_holds_the_confirmation_until_it_is(
     video: Video, fake: respx.MockRouter
 ) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "pending"))
+    bid, insert = await _meet_booking(video, fake, "pending")
     get = fake.get(f"{EVENTS}/{google_event_id(bid)}").mock(
         side_effect=[_insert_answer(bid, "pending"), _insert_answer(bid, "success")]
     )
@@ -234,9 +231,7 @@ async def test_meet_room_pending_then_made_holds_the_confirmation_until_it_is(
 async def test_meet_room_refused_sends_the_confirmation_without_a_link(
     video: Video, fake: respx.MockRouter
 ) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "failure"))
+    bid, _ = await _meet_booking(video, fake, "failure")
     await video.drain()
 
     assert (await video.booking(bid))["location"] == {"type": "google_meet"}
@@ -251,9 +246,7 @@ async def test_meet_room_refused_sends_the_confirmation_without_a_link(
 async def test_slow_room_confirmation_goes_after_the_deadline_and_an_update_follows(
     video: Video, fake: respx.MockRouter, validate_event: Callable[[bytes], list[str]]
 ) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "pending"))
+    bid, insert = await _meet_booking(video, fake, "pending")
     get = fake.get(f"{EVENTS}/{google_event_id(bid)}").mock(
         return_value=_insert_answer(bid, "pending")
     )
@@ -342,9 +335,7 @@ async def test_a_retried_insert_asks_with_the_same_request_id_and_gets_one_room(
 async def test_reschedule_keeps_the_room_and_cancel_makes_no_new_one(
     video: Video, fake: respx.MockRouter
 ) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "success"))
+    bid, insert = await _meet_booking(video, fake, "success")
     await video.drain()
     patch = fake.patch(f"{EVENTS}/{google_event_id(bid)}").mock(
         return_value=_insert_answer(bid, "success")
@@ -475,9 +466,7 @@ async def test_destination_connection_deleted_later_books_without_a_room(
 
 
 async def test_invitee_page_shows_the_join_link(video: Video, fake: respx.MockRouter) -> None:
-    insert = fake.post(EVENTS)
-    bid = await video.book("google_meet", "google")
-    insert.mock(return_value=_insert_answer(bid, "success"))
+    bid, _ = await _meet_booking(video, fake, "success")
     await video.drain()
     manage = (await video.booking(bid))["manage_url"]
     page = await video.client.get(httpx.URL(manage).raw_path.decode())

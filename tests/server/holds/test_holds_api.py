@@ -8,12 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from astrocal_server.accounts import NewAccount
-from astrocal_server.clock import FixedClock
-from fastapi import FastAPI
 
-from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso
-from tests.support.resources import assert_error
+from tests.support.bookings import TUESDAY_9, Api, Book, MakeEventType, iso
+from tests.support.resources import assert_error, created
 
 H = dict[str, str]
 START = iso(TUESDAY_9)
@@ -30,18 +27,10 @@ def _invitee(email: str = "jo@acme.com") -> dict[str, Any]:
     return {"name": "Jo Smith", "email": email}
 
 
-async def test_a_hold_takes_the_slot_from_everyone_until_it_becomes_a_booking(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-    book: Book,
-    outbox: Outbox,
-    clock: FixedClock,
-) -> None:
-    evt = await make_event_type()
-    r = await _hold(client, auth_headers, evt["id"], ttl_seconds=300, metadata={"cart": "c1"})
-    assert r.status_code == 201, r.text
-    hold = r.json()
+async def test_a_hold_takes_the_slot_from_everyone_until_it_becomes_a_booking(api: Api) -> None:
+    evt = await api.make_event_type()
+    r = await _hold(api.client, api.headers, evt["id"], ttl_seconds=300, metadata={"cart": "c1"})
+    hold = created(r)
     assert hold["id"].startswith("hold_")
     assert (hold["status"], hold["start"], hold["end"], hold["duration"]) == (
         "active",
@@ -49,25 +38,25 @@ async def test_a_hold_takes_the_slot_from_everyone_until_it_becomes_a_booking(
         iso(TUESDAY_9 + timedelta(minutes=30)),
         30,
     )
-    assert hold["expires_at"] == iso(clock.now() + timedelta(seconds=300))
+    assert hold["expires_at"] == iso(api.clock.now() + timedelta(seconds=300))
     assert (hold["booking_id"], hold["waitlist_entry_id"], hold["metadata"]) == (
         None,
         None,
         {"cart": "c1"},
     )
     assert len(hold["hosts"]) == 1
-    assert (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json() == hold
+    assert (await api.client.get(f"/v1/holds/{hold['id']}", headers=api.headers)).json() == hold
 
     # Availability leaves it out; the check says why, with the expiry.
-    slots = await client.get(
+    slots = await api.client.get(
         "/v1/availability",
-        headers=auth_headers,
+        headers=api.headers,
         params={"event_type_id": evt["id"], "date": "2026-04-14", "time_zone": "UTC"},
     )
     assert START not in [s["start"] for s in slots.json()["data"]]
-    check = await client.get(
+    check = await api.client.get(
         "/v1/availability/check",
-        headers=auth_headers,
+        headers=api.headers,
         params={"event_type_id": evt["id"], "start": START},
     )
     reasons = check.json()["reasons"]
@@ -76,17 +65,17 @@ async def test_a_hold_takes_the_slot_from_everyone_until_it_becomes_a_booking(
     assert reasons[0]["conflict"]["source"] == "hold"
 
     # Nobody else gets it: neither a booking nor another hold.
-    refused = await book(evt["id"], START, email="sam@acme.com")
+    refused = await api.book(evt["id"], START, email="sam@acme.com")
     error = assert_error(refused, 409, "conflict_error", "slot_unavailable", "start")
     assert [r["code"] for r in error["details"]["reasons"]] == ["held"]
     assert_error(
-        await _hold(client, auth_headers, evt["id"]), 409, "conflict_error", "slot_unavailable"
+        await _hold(api.client, api.headers, evt["id"]), 409, "conflict_error", "slot_unavailable"
     )
 
     # Converting books it, atomically; the hold records the booking.
-    made = await client.post(
+    made = await api.client.post(
         "/v1/bookings",
-        headers=auth_headers,
+        headers=api.headers,
         json={"hold_id": hold["id"], "invitee": _invitee(), "notes": "held first"},
     )
     assert made.status_code == 201, made.text
@@ -97,21 +86,21 @@ async def test_a_hold_takes_the_slot_from_everyone_until_it_becomes_a_booking(
         "confirmed",
     )
     assert booking["hosts"] == hold["hosts"]
-    assert ("webhook", "booking.created") in await outbox(booking["id"])
-    after = (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json()
+    assert ("webhook", "booking.created") in await api.outbox(booking["id"])
+    after = (await api.client.get(f"/v1/holds/{hold['id']}", headers=api.headers)).json()
     assert (after["status"], after["booking_id"]) == ("converted", booking["id"])
 
     # A second conversion is refused; releasing a converted hold too.
-    again = await client.post(
-        "/v1/bookings", headers=auth_headers, json={"hold_id": hold["id"], "invitee": _invitee()}
+    again = await api.client.post(
+        "/v1/bookings", headers=api.headers, json={"hold_id": hold["id"], "invitee": _invitee()}
     )
     error = assert_error(again, 409, "conflict_error", "hold_consumed", "hold_id")
     assert error["details"]["booking_id"] == booking["id"]
-    released = await client.delete(f"/v1/holds/{hold['id']}", headers=auth_headers)
+    released = await api.client.delete(f"/v1/holds/{hold['id']}", headers=api.headers)
     assert_error(released, 409, "conflict_error", "hold_consumed", "hold_id")
     # The slot stays taken by the booking.
     assert_error(
-        await book(evt["id"], START, email="kim@acme.com"),
+        await api.book(evt["id"], START, email="kim@acme.com"),
         409,
         "conflict_error",
         "slot_unavailable",
@@ -132,71 +121,59 @@ async def test_the_same_idempotency_key_replays_the_conversion(
     assert second.headers.get("Idempotent-Replayed") == "true"
 
 
-async def test_conversion_works_after_minimum_notice_has_passed(
-    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType, clock: FixedClock
-) -> None:
-    evt = await make_event_type(minimum_notice_minutes=60)
-    clock.set(TUESDAY_9 - timedelta(minutes=70))
-    hold = (await _hold(client, auth_headers, evt["id"], ttl_seconds=1800)).json()
-    clock.advance(minutes=20)  # 50 minutes before the start: a new booking would be refused
-    made = await client.post(
-        "/v1/bookings", headers=auth_headers, json={"hold_id": hold["id"], "invitee": _invitee()}
+async def test_conversion_works_after_minimum_notice_has_passed(api: Api) -> None:
+    evt = await api.make_event_type(minimum_notice_minutes=60)
+    api.clock.set(TUESDAY_9 - timedelta(minutes=70))
+    hold = (await _hold(api.client, api.headers, evt["id"], ttl_seconds=1800)).json()
+    api.clock.advance(minutes=20)  # 50 minutes before the start: a new booking would be refused
+    made = await api.client.post(
+        "/v1/bookings", headers=api.headers, json={"hold_id": hold["id"], "invitee": _invitee()}
     )
     assert made.status_code == 201, made.text
 
 
-async def test_an_expired_hold_stops_counting_and_cannot_be_converted(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-    book: Book,
-    clock: FixedClock,
-) -> None:
-    evt = await make_event_type()
-    hold = (await _hold(client, auth_headers, evt["id"], ttl_seconds=60)).json()
-    clock.advance(seconds=60)
-    shown = (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json()
+async def test_an_expired_hold_stops_counting_and_cannot_be_converted(api: Api) -> None:
+    evt = await api.make_event_type()
+    hold = (await _hold(api.client, api.headers, evt["id"], ttl_seconds=60)).json()
+    api.clock.advance(seconds=60)
+    shown = (await api.client.get(f"/v1/holds/{hold['id']}", headers=api.headers)).json()
     assert shown["status"] == "expired"
-    listed = await client.get("/v1/holds", headers=auth_headers, params={"status": "expired"})
+    listed = await api.client.get("/v1/holds", headers=api.headers, params={"status": "expired"})
     assert [h["id"] for h in listed.json()["data"]] == [hold["id"]]
-    late = await client.post(
-        "/v1/bookings", headers=auth_headers, json={"hold_id": hold["id"], "invitee": _invitee()}
+    late = await api.client.post(
+        "/v1/bookings", headers=api.headers, json={"hold_id": hold["id"], "invitee": _invitee()}
     )
     error = assert_error(late, 409, "conflict_error", "hold_expired", "hold_id")
     # The start is open again, so it leads the alternatives.
     assert error["details"]["alternatives"][0]["start"] == START
     # No job needed: the slot is simply free.
-    assert (await book(evt["id"], START)).status_code == 201
+    assert (await api.book(evt["id"], START)).status_code == 201
     # Releasing an expired hold returns it unchanged.
-    released = await client.delete(f"/v1/holds/{hold['id']}", headers=auth_headers)
+    released = await api.client.delete(f"/v1/holds/{hold['id']}", headers=api.headers)
     assert released.status_code == 200
     assert released.json()["status"] == "expired"
 
 
-async def test_release_is_idempotent_and_frees_the_slot(
-    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType, book: Book
-) -> None:
-    evt = await make_event_type()
-    hold = (await _hold(client, auth_headers, evt["id"])).json()
-    first = await client.delete(f"/v1/holds/{hold['id']}", headers=auth_headers)
-    second = await client.delete(f"/v1/holds/{hold['id']}", headers=auth_headers)
+async def test_release_is_idempotent_and_frees_the_slot(api: Api) -> None:
+    evt = await api.make_event_type()
+    hold = (await _hold(api.client, api.headers, evt["id"])).json()
+    first = await api.client.delete(f"/v1/holds/{hold['id']}", headers=api.headers)
+    second = await api.client.delete(f"/v1/holds/{hold['id']}", headers=api.headers)
     assert first.status_code == second.status_code == 200
     assert first.json()["status"] == second.json()["status"] == "released"
     assert first.json()["updated_at"] == second.json()["updated_at"]
-    refused = await client.post(
-        "/v1/bookings", headers=auth_headers, json={"hold_id": hold["id"], "invitee": _invitee()}
+    refused = await api.client.post(
+        "/v1/bookings", headers=api.headers, json={"hold_id": hold["id"], "invitee": _invitee()}
     )
     assert_error(refused, 409, "conflict_error", "hold_released", "hold_id")
-    assert (await book(evt["id"], START)).status_code == 201
+    assert (await api.book(evt["id"], START)).status_code == 201
 
 
-async def test_seated_event_types_hold_one_seat(
-    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType, book: Book
-) -> None:
-    evt = await make_event_type(seats_per_slot=2)
-    assert (await _hold(client, auth_headers, evt["id"])).status_code == 201
-    assert (await book(evt["id"], START)).status_code == 201
-    third = await book(evt["id"], START, email="kim@acme.com")
+async def test_seated_event_types_hold_one_seat(api: Api) -> None:
+    evt = await api.make_event_type(seats_per_slot=2)
+    assert (await _hold(api.client, api.headers, evt["id"])).status_code == 201
+    assert (await api.book(evt["id"], START)).status_code == 201
+    third = await api.book(evt["id"], START, email="kim@acme.com")
     error = assert_error(third, 409, "conflict_error", "slot_unavailable")
     assert [r["code"] for r in error["details"]["reasons"]] == ["seats_full"]
 
@@ -246,47 +223,35 @@ async def test_bad_input_names_the_parameter(
     assert malformed.status_code in (400, 404)
 
 
-async def test_hold_list_filters(
-    app: FastAPI,
-    account: NewAccount,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-) -> None:
-    one = await make_event_type()
-    two = await make_event_type()
-    a = (await _hold(client, auth_headers, one["id"])).json()
+async def test_hold_list_filters(api: Api) -> None:
+    one = await api.make_event_type()
+    two = await api.make_event_type()
+    a = (await _hold(api.client, api.headers, one["id"])).json()
     b = (
-        await _hold(client, auth_headers, two["id"], start=iso(TUESDAY_9 + timedelta(hours=1)))
+        await _hold(api.client, api.headers, two["id"], start=iso(TUESDAY_9 + timedelta(hours=1)))
     ).json()
-    await client.delete(f"/v1/holds/{b['id']}", headers=auth_headers)
-    everything = (await client.get("/v1/holds", headers=auth_headers)).json()
+    await api.client.delete(f"/v1/holds/{b['id']}", headers=api.headers)
+    everything = (await api.client.get("/v1/holds", headers=api.headers)).json()
     assert [h["id"] for h in everything["data"]] == [a["id"], b["id"]]
     active = (
-        await client.get("/v1/holds", headers=auth_headers, params={"status": "active"})
+        await api.client.get("/v1/holds", headers=api.headers, params={"status": "active"})
     ).json()
     assert [h["id"] for h in active["data"]] == [a["id"]]
     of_two = (
-        await client.get("/v1/holds", headers=auth_headers, params={"event_type_id": two["id"]})
+        await api.client.get("/v1/holds", headers=api.headers, params={"event_type_id": two["id"]})
     ).json()
     assert [h["id"] for h in of_two["data"]] == [b["id"]]
 
 
-async def test_the_expiry_row_marks_the_hold_expired_once_due(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-    clock: FixedClock,
-) -> None:
+async def test_the_expiry_row_marks_the_hold_expired_once_due(api: Api) -> None:
     from astrocal_server.outbox.relay import OutboxRelay
     from astrocal_server.storage.models import BookingHost, Hold
     from sqlalchemy import select
 
-    state = app.state.astrocal
+    state = api.app.state.astrocal
     relay = OutboxRelay(state, owner="test-relay")
-    evt = await make_event_type()
-    hold = (await _hold(client, auth_headers, evt["id"], ttl_seconds=120)).json()
+    evt = await api.make_event_type()
+    hold = (await _hold(api.client, api.headers, evt["id"], ttl_seconds=120)).json()
 
     async def stored() -> tuple[str, int]:
         async with state.db.read() as session:
@@ -300,12 +265,12 @@ async def test_the_expiry_row_marks_the_hold_expired_once_due(
 
     await relay.run_once()  # not due yet: nothing happens
     assert await stored() == ("active", 1)
-    clock.advance(seconds=120)
+    api.clock.advance(seconds=120)
     await relay.run_once()
     assert await stored() == ("expired", 0)
     await relay.run_once()  # idempotent: nothing left to do
     assert await stored() == ("expired", 0)
-    shown = (await client.get(f"/v1/holds/{hold['id']}", headers=auth_headers)).json()
+    shown = (await api.client.get(f"/v1/holds/{hold['id']}", headers=api.headers)).json()
     assert shown["status"] == "expired"
 
 

@@ -89,32 +89,34 @@ def _assert_no_host_overlaps(rows: Sequence[Any]) -> None:
             assert after.block_start >= before.block_end, (before, after)
 
 
+async def _count(app: FastAPI, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` match ``where``."""
+    async with app.state.astrocal.db.read() as session:
+        found = await session.scalar(select(func.count()).select_from(model).where(*where))
+    return int(found or 0)
+
+
 async def _owners(
     app: FastAPI, event_type_id: str, start: datetime, now: datetime
 ) -> tuple[int, int]:
     """(confirmed bookings, active holds) of the event type starting at ``start``, as their own
     tables say (the module's tests share one database)."""
-    async with app.state.astrocal.db.read() as session:
-        booked = await session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.event_type_id == event_type_id,
-                Booking.start_at == start,
-                Booking.status == "confirmed",
-            )
-        )
-        held = await session.scalar(
-            select(func.count())
-            .select_from(Hold)
-            .where(
-                Hold.event_type_id == event_type_id,
-                Hold.start_at == start,
-                Hold.status == "active",
-                Hold.expires_at > now,
-            )
-        )
-    return int(booked or 0), int(held or 0)
+    booked = await _count(
+        app,
+        Booking,
+        Booking.event_type_id == event_type_id,
+        Booking.start_at == start,
+        Booking.status == "confirmed",
+    )
+    held = await _count(
+        app,
+        Hold,
+        Hold.event_type_id == event_type_id,
+        Hold.start_at == start,
+        Hold.status == "active",
+        Hold.expires_at > now,
+    )
+    return booked, held
 
 
 def _at(rows: Sequence[Any], event_type_id: str, start: datetime) -> list[Any]:
@@ -164,16 +166,13 @@ async def _many_holds_one_slot(
     outcome = await fire(clients, [_hold(headers, evt["id"], start) for _ in range(RACERS)])
     assert outcome == Counter({WON: 1, TAKEN: RACERS - 1}), outcome
     assert await _assert_one_owner(app, evt["id"], start, now) == (0, 1)
-    async with app.state.astrocal.db.read() as session:
-        held = await session.scalar(
-            select(func.count())
-            .select_from(BookingHost)
-            .where(
-                BookingHost.event_type_id == evt["id"],
-                BookingHost.start_at == start,
-                BookingHost.status == "held",
-            )
-        )
+    held = await _count(
+        app,
+        BookingHost,
+        BookingHost.event_type_id == evt["id"],
+        BookingHost.start_at == start,
+        BookingHost.status == "held",
+    )
     assert held == 1
 
 
@@ -308,20 +307,17 @@ async def collective_and_solos(make_hosts: Any, make_team: MakeTeam) -> dict[str
     }
 
 
-async def test_many_holds_for_one_slot(
+@pytest.mark.parametrize(
+    "scenario",
+    [_many_holds_one_slot, _bookings_and_holds_one_slot],
+    ids=["many_holds", "bookings_and_holds"],
+)
+async def test_one_slot_raced(
     app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType,
-    clock: FixedClock,
+    clock: FixedClock, scenario: Callable[..., Awaitable[None]],
 ) -> None:  # fmt: skip
     evt = await make_event_type()
-    await _many_holds_one_slot(app, [client], auth_headers, evt, TUESDAY_9, clock.now())
-
-
-async def test_bookings_and_holds_for_one_slot(
-    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType,
-    clock: FixedClock,
-) -> None:  # fmt: skip
-    evt = await make_event_type()
-    await _bookings_and_holds_one_slot(app, [client], auth_headers, evt, TUESDAY_9, clock.now())
+    await scenario(app, [client], auth_headers, evt, TUESDAY_9, clock.now())
 
 
 async def test_a_just_expired_hold_raced_by_bookings_conversions_and_holds(
@@ -489,29 +485,12 @@ async def test_the_exclusion_constraint_refuses_an_overlapping_held_row(
     await insert("hold_elsewhere", TUESDAY_9, host_id=other_host)
 
 
+@pytest.mark.usefixtures("constraint_alone")
 async def test_without_lock_and_recheck_the_constraint_still_allows_one_hold(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    make_event_type: MakeEventType,
-    monkeypatch: pytest.MonkeyPatch,
+    client: httpx.AsyncClient, auth_headers: H, make_event_type: MakeEventType
 ) -> None:
     """No advisory lock, and a re-check that says yes to everything: on PostgreSQL the exclusion
     constraint alone still lets exactly one hold or booking win, and the rest get 409."""
-    if app.state.astrocal.db.dialect != "postgresql":
-        pytest.skip("the exclusion constraint is PostgreSQL's backstop")
-    from astrocal_server.availability import service as availability
-    from astrocal_server.availability.engine import StartCheck
-    from astrocal_server.bookings import service
-
-    async def no_lock(*_args: Any) -> None:
-        return None
-
-    async def always_open(*_args: Any, **_kwargs: Any) -> StartCheck:
-        return StartCheck(True, [], [])
-
-    monkeypatch.setattr(service, "_lock_host", no_lock)
-    monkeypatch.setattr(availability, "check_start_in_session", always_open)
     evt = await make_event_type()
     requests = [
         _hold(auth_headers, evt["id"], TUESDAY_9)

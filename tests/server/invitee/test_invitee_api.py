@@ -15,10 +15,9 @@ import pytest
 from astrocal_server.clock import FixedClock
 from astrocal_server.config import Settings
 from astrocal_server.storage.models import Booking
-from fastapi import FastAPI
 
 from tests.support.app import MakeAccount, bearer, server_settings
-from tests.support.bookings import TUESDAY_9, Book, MakeEventType, Outbox, iso, make_schedule
+from tests.support.bookings import TUESDAY_9, Api, Book, MakeEventType, Outbox, iso, make_schedule
 from tests.support.invitee import invitee_path, token_of
 from tests.support.spec import Validate
 
@@ -67,20 +66,15 @@ def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 async def test_the_view_shows_what_the_invitee_may_see_and_nothing_else(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    other_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
-    validate: Validate,
+    api: Api, other_headers: H, validate: Validate
 ) -> None:
-    evt = await make_event_type(
+    evt = await api.make_event_type(
         description="A first talk.",
         location={"type": "video", "value": "https://meet.example.com/a"},
         metadata={"crm": "secret-crm-id"},
     )
     booking = await _booked(
-        book,
+        api.book,
         evt["id"],
         guests=["sam@acme.com"],
         notes="Bring the roadmap",
@@ -89,7 +83,7 @@ async def test_the_view_shows_what_the_invitee_may_see_and_nothing_else(
     token = token_of(booking)
     # No key needed, and another account's key changes nothing (the token is the credential).
     for headers in ({}, other_headers, {"Authorization": "Bearer sk_test_nonsense"}):
-        r = await client.get(invitee_path(token), headers=headers)
+        r = await api.client.get(invitee_path(token), headers=headers)
         assert r.status_code == 200, r.text
         view = r.json()
         assert validate(view, INVITEE_SCHEMA) == []
@@ -208,44 +202,41 @@ async def test_cancel_by_token_says_invitee_and_a_second_cancel_changes_nothing(
 
 
 async def test_reschedule_by_token_says_invitee_and_refuses_a_taken_or_off_grid_start(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    booking: dict[str, Any],
-    book: Book,
-    event_type: dict[str, Any],
-    outbox: Outbox,
+    api: Api, booking: dict[str, Any], event_type: dict[str, Any]
 ) -> None:
-    await _booked(book, event_type["id"], TUESDAY_9 + timedelta(hours=1), email="taken@acme.com")
+    await _booked(
+        api.book, event_type["id"], TUESDAY_9 + timedelta(hours=1), email="taken@acme.com"
+    )
     token = token_of(booking)
     path = invitee_path(token, "reschedule")
 
-    taken = await client.post(path, json={"start": iso(TUESDAY_9 + timedelta(hours=1))})
+    taken = await api.client.post(path, json={"start": iso(TUESDAY_9 + timedelta(hours=1))})
     error = _error(taken, 409, "slot_unavailable")
     assert error["details"]["alternatives"]
-    off_grid = await client.post(path, json={"start": iso(TUESDAY_9 + timedelta(minutes=10))})
+    off_grid = await api.client.post(path, json={"start": iso(TUESDAY_9 + timedelta(minutes=10))})
     assert "not_on_slot_grid" in [
         x["code"] for x in _error(off_grid, 409, "slot_unavailable")["details"]["reasons"]
     ]
-    bad = await client.post(path, json={"start": "tomorrow"})
+    bad = await api.client.post(path, json={"start": "tomorrow"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "start"
-    extra = await client.post(path, json={"start": iso(TUESDAY_9), "reassign": True})
+    extra = await api.client.post(path, json={"start": iso(TUESDAY_9), "reassign": True})
     assert extra.status_code == 400 and extra.json()["error"]["param"] == "reassign"
-    assert (await _keyed(client, auth_headers, booking["id"]))["start"] == booking["start"]
+    assert (await _keyed(api.client, api.headers, booking["id"]))["start"] == booking["start"]
 
     new_start = iso(TUESDAY_9 + timedelta(hours=2))
-    r = await client.post(path, json={"start": new_start, "reason": "Clash"})
+    r = await api.client.post(path, json={"start": new_start, "reason": "Clash"})
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["start"] == new_start
     assert view["rescheduled_by"] == "invitee"
     assert view["previous_start"] == booking["start"]
     assert view["reschedule_reason"] == "Clash"
-    keyed = await _keyed(client, auth_headers, booking["id"])
+    keyed = await _keyed(api.client, api.headers, booking["id"])
     assert keyed["rescheduled_by"] == "invitee" and keyed["start"] == new_start
     # The same start again answers with the booking, and owes nothing more.
-    same = await client.post(path, json={"start": new_start})
+    same = await api.client.post(path, json={"start": new_start})
     assert same.status_code == 200 and same.json() == view
-    assert sorted(await outbox(booking["id"])) == [
+    assert sorted(await api.outbox(booking["id"])) == [
         ("webhook", "booking.created"),
         ("webhook", "booking.rescheduled"),
     ]
@@ -263,48 +254,41 @@ async def test_reschedule_by_token_says_invitee_and_refuses_a_taken_or_off_grid_
     ],
 )
 async def test_the_event_types_rules_refuse_with_409_and_change_nothing(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    make_event_type: MakeEventType,
-    outbox: Outbox,
-    fields: dict[str, Any],
-    action: str,
-    code: str,
+    api: Api, fields: dict[str, Any], action: str, code: str
 ) -> None:
-    evt = await make_event_type(**fields)
-    booking = await _booked(book, evt["id"])
+    evt = await api.make_event_type(**fields)
+    booking = await _booked(api.book, evt["id"])
     token = token_of(booking)
-    before = await _keyed(client, auth_headers, booking["id"])
+    before = await _keyed(api.client, api.headers, booking["id"])
     if action == "availability":
-        r = await client.get(invitee_path(token, action), params={"date": "2026-04-14"})
+        r = await api.client.get(invitee_path(token, action), params={"date": "2026-04-14"})
     else:
-        r = await client.post(
+        r = await api.client.post(
             invitee_path(token, action), json={"start": iso(TUESDAY_9 + timedelta(hours=3))}
         )
         if action == "cancel":
-            r = await client.post(invitee_path(token, action), json={})
+            r = await api.client.post(invitee_path(token, action), json={})
     _error(r, 409, code)
-    assert await _keyed(client, auth_headers, booking["id"]) == before
-    assert await outbox(booking["id"]) == [("webhook", "booking.created")]
-    view = (await client.get(invitee_path(token))).json()
+    assert await _keyed(api.client, api.headers, booking["id"]) == before
+    assert await api.outbox(booking["id"]) == [("webhook", "booking.created")]
+    view = (await api.client.get(invitee_path(token))).json()
     refusal = view["cancel_refusal" if action == "cancel" else "reschedule_refusal"]
     assert refusal["code"] == code
     assert view["can_cancel" if action == "cancel" else "can_reschedule"] is False
 
 
 async def test_a_notice_window_not_yet_reached_allows_the_change_until_its_deadline(
-    client: httpx.AsyncClient, book: Book, make_event_type: MakeEventType, clock: FixedClock
+    api: Api,
 ) -> None:
-    evt = await make_event_type(invitee_change_notice_minutes=60)
-    booking = await _booked(book, evt["id"])
+    evt = await api.make_event_type(invitee_change_notice_minutes=60)
+    booking = await _booked(api.book, evt["id"])
     token = token_of(booking)
-    view = (await client.get(invitee_path(token))).json()
+    view = (await api.client.get(invitee_path(token))).json()
     assert view["change_deadline"] == "2026-04-14T08:00:00Z"
-    clock.set(TUESDAY_9 - timedelta(minutes=60))
-    _error(await client.post(invitee_path(token, "cancel")), 409, "change_notice_passed")
-    clock.set(TUESDAY_9 - timedelta(minutes=61))
-    r = await client.post(invitee_path(token, "cancel"))
+    api.clock.set(TUESDAY_9 - timedelta(minutes=60))
+    _error(await api.client.post(invitee_path(token, "cancel")), 409, "change_notice_passed")
+    api.clock.set(TUESDAY_9 - timedelta(minutes=61))
+    r = await api.client.post(invitee_path(token, "cancel"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
 
 
@@ -358,32 +342,28 @@ async def test_bad_tokens_are_one_404_that_reveals_nothing(
     assert (await _keyed(client, auth_headers, booking["id"]))["status"] == "confirmed"
 
 
-async def test_requests_are_limited_per_address_and_per_token(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    book: Book,
-    make_event_type: MakeEventType,
-    clock: FixedClock,
-) -> None:
-    evt = await make_event_type()
-    first = token_of(await _booked(book, evt["id"]))
-    second = token_of(await _booked(book, evt["id"], TUESDAY_9 + timedelta(hours=1)))
-    state = app.state.astrocal
+async def test_requests_are_limited_per_address_and_per_token(api: Api) -> None:
+    evt = await api.make_event_type()
+    first = token_of(await _booked(api.book, evt["id"]))
+    second = token_of(await _booked(api.book, evt["id"], TUESDAY_9 + timedelta(hours=1)))
+    state = api.app.state.astrocal
     state.settings = state.settings.model_copy(
         update={"invitee_limit_per_minute": 5, "invitee_token_limit_per_minute": 2}
     )
-    clock.set(clock.now().replace(second=0) + timedelta(days=1, minutes=7))  # a window of its own
-    assert (await client.get(invitee_path(first))).status_code == 200
-    assert (await client.get(invitee_path(first))).status_code == 200
-    over = await client.get(invitee_path(first))
+    api.clock.set(
+        api.clock.now().replace(second=0) + timedelta(days=1, minutes=7)
+    )  # a window of its own
+    assert (await api.client.get(invitee_path(first))).status_code == 200
+    assert (await api.client.get(invitee_path(first))).status_code == 200
+    over = await api.client.get(invitee_path(first))
     error = _error(over, 429, "rate_limit_exceeded")
     assert "booking link" in error["message"]
     assert int(over.headers["retry-after"]) >= 1
     # Another token from the same address still has its own budget …
-    assert (await client.get(invitee_path(second))).status_code == 200
+    assert (await api.client.get(invitee_path(second))).status_code == 200
     # … until the address's is spent (guessing tokens counts too).
-    assert (await client.get(invitee_path("guess"))).status_code == 404
-    limited = await client.get(invitee_path(second))
+    assert (await api.client.get(invitee_path("guess"))).status_code == 404
+    limited = await api.client.get(invitee_path(second))
     error = _error(limited, 429, "rate_limit_exceeded")
     assert "address" in error["message"]
 
@@ -468,33 +448,26 @@ async def test_event_type_fields_default_change_and_are_checked(
 
 
 async def test_bookings_made_before_links_get_their_token_at_start_up(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    account: Any,
-    add_booking: Any,
-    make_event_type: MakeEventType,
-    settings: Settings,
-    clock: FixedClock,
+    api: Api, settings: Settings
 ) -> None:
     from tests.support.app import asgi_client, running_app
 
-    evt = await make_event_type()
-    booking_id = await add_booking(account, evt["id"], TUESDAY_9 + timedelta(hours=4))
-    before = await _keyed(client, auth_headers, booking_id)
+    evt = await api.make_event_type()
+    booking_id = await api.add_booking(api.account, evt["id"], TUESDAY_9 + timedelta(hours=4))
+    before = await _keyed(api.client, api.headers, booking_id)
     assert "manage_url" not in before  # a row as 0004 left it: no token yet
-    async with running_app(settings, clock) as restarted, asgi_client(restarted) as second:
-        after = await _keyed(second, auth_headers, booking_id)
+    async with running_app(settings, api.clock) as restarted, asgi_client(restarted) as second:
+        after = await _keyed(second, api.headers, booking_id)
         async with restarted.state.astrocal.db.read() as session:
             row = await session.get_one(Booking, booking_id)
     token = token_of(after)
     assert token not in (row.invitee_token_sealed or "")
     assert row.invitee_token_hash is not None and token not in row.invitee_token_hash
-    view = await client.get(invitee_path(token))
+    view = await api.client.get(invitee_path(token))
     assert view.status_code == 200 and view.json()["id"] == booking_id
     # Once issued, a restart keeps it.
-    async with running_app(settings, clock) as again, asgi_client(again) as third:
-        assert (await _keyed(third, auth_headers, booking_id))["manage_url"] == after["manage_url"]
+    async with running_app(settings, api.clock) as again, asgi_client(again) as third:
+        assert (await _keyed(third, api.headers, booking_id))["manage_url"] == after["manage_url"]
 
 
 async def test_the_schedule_of_another_account_is_not_reachable_by_the_view(
@@ -516,28 +489,24 @@ async def test_the_schedule_of_another_account_is_not_reachable_by_the_view(
 
 
 async def test_a_token_cancel_racing_a_keyed_reschedule_has_one_consistent_outcome(
-    client: httpx.AsyncClient,
-    auth_headers: H,
-    book: Book,
-    event_type: dict[str, Any],
-    outbox: Outbox,
+    api: Api, event_type: dict[str, Any]
 ) -> None:
     for round_ in range(4):
         start = TUESDAY_9 + timedelta(days=7 * round_)
-        booking = await _booked(book, event_type["id"], start)
+        booking = await _booked(api.book, event_type["id"], start)
         new_start = iso(start + timedelta(hours=5))
         cancel, move = await asyncio.gather(
-            client.post(invitee_path(token_of(booking), "cancel"), json={"reason": "race"}),
-            client.post(
+            api.client.post(invitee_path(token_of(booking), "cancel"), json={"reason": "race"}),
+            api.client.post(
                 f"/v1/bookings/{booking['id']}/reschedule",
-                headers=auth_headers,
+                headers=api.headers,
                 json={"start": new_start},
             ),
         )
         assert cancel.status_code == 200, cancel.text
-        final = await _keyed(client, auth_headers, booking["id"])
+        final = await _keyed(api.client, api.headers, booking["id"])
         assert final["status"] == "cancelled" and final["cancelled_by"] == "invitee"
-        events = sorted(topic for _, topic in await outbox(booking["id"]))
+        events = sorted(topic for _, topic in await api.outbox(booking["id"]))
         if move.status_code == 200:  # the reschedule went first, then the cancel
             assert final["start"] == new_start and final["rescheduled_by"] == "host"
             assert events == ["booking.cancelled", "booking.created", "booking.rescheduled"]

@@ -9,13 +9,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from astrocal_server.accounts import NewAccount
 from astrocal_server.outbox.relay import OutboxRelay
 from fastapi import FastAPI
 from icalendar import Calendar
 
-from tests.support.bookings import create_event_type, make_schedule
-from tests.support.emails import MakePayload, composed
+from tests.support.emails import OWNER, MakePayload, berlin_event_type, book_jo, composed
 from tests.support.smtp import Sink
 
 H = dict[str, str]
@@ -86,40 +84,19 @@ def test_hostile_answers_reach_no_header_and_no_property(make_payload: MakePaylo
 
 
 async def test_a_booking_with_answers_reaches_the_hosts_mailbox(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    account: NewAccount,
-    live_headers: H,
-    smtp_sink: Sink,
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, smtp_sink: Sink
 ) -> None:
-    schedule = await make_schedule(client, live_headers, time_zone="Europe/Berlin")
-    evt = await create_event_type(
-        client,
-        live_headers,
-        title="Intro call",
-        slug="intro-call",
-        duration_minutes=30,
-        schedule_id=schedule,
-        questions=[
-            {"key": "company", "label": "Company", "type": "short_text", "required": True},
-            {"key": "about", "label": "What should we cover?", "type": "long_text"},
-        ],
-    )
-    r = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": evt["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": "jo@invitee.example"},
-            "answers": {"company": "Acme <b>Corp</b>", "about": "Pricing\r\nBcc: x@evil.example"},
-        },
-    )
-    assert r.status_code == 201, r.text
+    questions = [
+        {"key": "company", "label": "Company", "type": "short_text", "required": True},
+        {"key": "about", "label": "What should we cover?", "type": "long_text"},
+    ]
+    evt = await berlin_event_type(client, live_headers, questions=questions)
+    answers = {"company": "Acme <b>Corp</b>", "about": "Pricing\r\nBcc: x@evil.example"}
+    await book_jo(client, live_headers, evt["id"], extra={"answers": answers})
     relay = OutboxRelay(app.state.astrocal)
     while await relay.run_once():
         pass
-    (host,) = smtp_sink.to(account.account.email)
+    (host,) = smtp_sink.to(OWNER)
     html = _content(host, "text/html")
     assert "<td>Acme &lt;b&gt;Corp&lt;/b&gt;</td>" in html
     assert "<td>Pricing<br>Bcc: x@evil.example</td>" in html

@@ -14,50 +14,17 @@ from astrocal_server.storage.models import Booking
 from fastapi import FastAPI
 from icalendar import Calendar
 
-from tests.support.bookings import create_event_type, make_schedule
+from tests.support.emails import INVITEE, OWNER, berlin_event_type, book_jo
 from tests.support.hosts import add_host, occupy_hosts
 from tests.support.smtp import Sink
 
 H = dict[str, str]
-INVITEE = "jo@invitee.example"
-OWNER = "owner@example.com"  # the account's email (make_account in tests/support/app.py)
 BO = "bo@host.example"
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
-    schedule = await make_schedule(client, headers, name="Weekdays", time_zone="Europe/Berlin")
-    return await create_event_type(
-        client,
-        headers,
-        title="Intro call",
-        slug="intro-call",
-        duration_minutes=30,
-        schedule_id=schedule,
-        description="A first chat.",
-        location={"type": "video", "value": "https://meet.example/abc"},
-    )
-
-
-async def _book(
-    client: httpx.AsyncClient,
-    headers: H,
-    event_type_id: str,
-    *,
-    notes: str | None = None,
-    **invitee: str,
-) -> dict[str, Any]:
-    """Book Jo Smith (``INVITEE``, with ``invitee``'s fields) on Wednesday 2026-04-15 10:00 Berlin,
-    with ``notes`` if given; returns the booking."""
-    body = {
-        "event_type_id": event_type_id,
-        "start": "2026-04-15T08:00:00Z",
-        "invitee": {"name": "Jo Smith", "email": INVITEE, **invitee},
-    }
-    if notes is not None:
-        body["notes"] = notes
-    r = await client.post("/v1/bookings", headers=headers, json=body)
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    location = {"type": "video", "value": "https://meet.example/abc"}
+    return await berlin_event_type(client, headers, description="A first chat.", location=location)
 
 
 async def _drain(relay: OutboxRelay) -> None:
@@ -79,8 +46,8 @@ async def test_booking_lifecycle_sends_three_invites(
     state = app.state.astrocal
     relay = OutboxRelay(state)
     evt = await _event_type(client, live_headers)
-    booked = await _book(
-        client, live_headers, evt["id"], notes="<b>hi</b>", time_zone="America/New_York"
+    booked = await book_jo(
+        client, live_headers, evt["id"], extra={"notes": "<b>hi</b>"}, time_zone="America/New_York"
     )
     booking_id = booked["id"]
     await _drain(relay)
@@ -134,7 +101,7 @@ async def test_every_host_of_a_booking_gets_the_host_email(
     )
     cy = await add_host(app, account, livemode=True, name="Cy Park", email=None)
     evt = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, evt["id"])
+    booking = await book_jo(client, live_headers, evt["id"])
     # The booking now occupies three hosts, as a collective one does; Cy has no address.
     await occupy_hosts(app, booking["id"], [bo.id, cy.id])
     r = await client.post(
@@ -175,7 +142,7 @@ async def test_test_mode_booking_sends_no_email(
     smtp_sink: Sink,
 ) -> None:
     evt = await _event_type(client, auth_headers)
-    await _book(client, auth_headers, evt["id"])
+    await book_jo(client, auth_headers, evt["id"])
     await _drain(OutboxRelay(app.state.astrocal))
     assert smtp_sink.envelopes == [] and smtp_sink.handler.rcpt_attempts == []
 
@@ -194,7 +161,7 @@ async def test_console_backend_prints_the_summary_of_a_real_booking(
         settings=app.state.astrocal.settings.with_overrides(email_backend="console"),
     )
     evt = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, evt["id"], time_zone="Europe/London")
+    booking = await book_jo(client, live_headers, evt["id"], time_zone="Europe/London")
     capsys.readouterr()
     await _drain(OutboxRelay(state))
     out = capsys.readouterr().out

@@ -9,15 +9,21 @@ from typing import Any
 
 import httpx
 import pytest
-from astrocal_server.accounts import NewAccount
 from astrocal_server.outbox.relay import OutboxRelay
 from astrocal_server.storage.models import OutboxMessage
 from fastapi import FastAPI
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.support.bookings import create_event_type, make_schedule
-from tests.support.emails import MakePayload, composed, only_part
+from tests.support.emails import (
+    INVITEE,
+    OWNER,
+    MakePayload,
+    berlin_event_type,
+    book_jo,
+    composed,
+    only_part,
+)
 from tests.support.smtp import Sink
 
 H = dict[str, str]
@@ -96,23 +102,10 @@ def test_a_link_that_is_not_a_plain_url_is_left_out(make_payload: MakePayload, u
 
 
 async def test_sent_emails_carry_the_real_links_and_the_row_does_not(
-    app: FastAPI, client: httpx.AsyncClient, account: NewAccount, live_headers: H, smtp_sink: Sink
+    app: FastAPI, client: httpx.AsyncClient, live_headers: H, smtp_sink: Sink
 ) -> None:
-    schedule = await make_schedule(client, live_headers, time_zone="Europe/Berlin")
-    evt = await create_event_type(
-        client, live_headers, title="Intro", slug="intro", duration_minutes=30, schedule_id=schedule
-    )
-    r = await client.post(
-        "/v1/bookings",
-        headers=live_headers,
-        json={
-            "event_type_id": evt["id"],
-            "start": "2026-04-15T08:00:00Z",
-            "invitee": {"name": "Jo Smith", "email": "jo@invitee.example"},
-        },
-    )
-    assert r.status_code == 201, r.text
-    booking = r.json()
+    evt = await berlin_event_type(client, live_headers)
+    booking = await book_jo(client, live_headers, evt["id"])
     token = booking["manage_url"].rsplit("/", 1)[1]
     state = app.state.astrocal
     async with state.db.read() as session:
@@ -122,10 +115,10 @@ async def test_sent_emails_carry_the_real_links_and_the_row_does_not(
     relay = OutboxRelay(state)
     while await relay.run_once():
         pass
-    (sent,) = smtp_sink.to("jo@invitee.example")
+    (sent,) = smtp_sink.to(INVITEE)
     text, page = _bodies(sent)
     assert f"Cancel: {booking['cancel_url']}" in text
     assert f'<a href="{booking["reschedule_url"]}">Reschedule</a>' in page
     assert f"View the booking: {booking['manage_url']}" in _description(sent)
-    for host_copy in smtp_sink.to("owner@example.com"):
+    for host_copy in smtp_sink.to(OWNER):
         assert token not in host_copy.as_string()

@@ -75,16 +75,67 @@ async def account(make_account: MakeAccount, people: People) -> NewAccount:
 async def _book(
     client: httpx.AsyncClient,
     headers: H,
-    event_type_id: str,
     start: datetime = TUESDAY_9,
     *,
     email: str = "jo@acme.com",
 ) -> dict[str, Any]:
+    """A booking at ``start`` of a new event type with the module's reminders."""
+    event_type = await _event_type(client, headers)
     r = await client.post(
-        "/v1/bookings", headers=headers, json=booking_body(event_type_id, start, email=email)
+        "/v1/bookings", headers=headers, json=booking_body(event_type["id"], start, email=email)
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+@dataclass
+class Live:
+    """The sending tests' live-mode side: the app's state, a client with live headers, the
+    pinned clock, the SMTP sink and the test's own addresses."""
+
+    state: AppState
+    client: httpx.AsyncClient
+    headers: H
+    clock: FixedClock
+    sink: Sink
+    people: People
+
+    async def book(self, start: datetime = TUESDAY_9) -> dict[str, Any]:
+        return await _book(self.client, self.headers, start, email=self.people.invitee)
+
+    async def drain(self) -> None:
+        await drain(self.state)
+
+    async def rows(self, booking_id: str) -> list[OutboxMessage]:
+        return await _reminder_rows(self.state, booking_id)
+
+    async def sent(self, booking_id: str) -> list[tuple[int, str]]:
+        return await _sent(self.state, booking_id)
+
+    def reminders(self, who: str) -> list[Any]:
+        """The reminder emails received by the test's ``invitee`` or ``host``."""
+        return reminder_emails(self.sink, getattr(self.people, who))
+
+
+@pytest.fixture
+def live(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    live_headers: H,
+    clock: FixedClock,
+    smtp_sink: Sink,
+    people: People,
+) -> Live:
+    return Live(app.state.astrocal, client, live_headers, clock, smtp_sink, people)
+
+
+async def _reschedule(
+    client: httpx.AsyncClient, headers: H, booking_id: str, start: datetime
+) -> None:
+    r = await client.post(
+        f"/v1/bookings/{booking_id}/reschedule", headers=headers, json={"start": iso(start)}
+    )
+    assert r.status_code == 200, r.text
 
 
 async def _reminder_rows(state: AppState, booking_id: str) -> list[OutboxMessage]:
@@ -223,8 +274,7 @@ async def test_a_booking_plans_one_row_per_reminder_and_channel_not_for_past_ins
     app: FastAPI, client: httpx.AsyncClient, live_headers: H
 ) -> None:
     state: AppState = app.state.astrocal
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"])
+    booking = await _book(client, live_headers)
 
     rows = await _reminder_rows(state, booking["id"])
     planned = [(r.available_at, r.payload["before_minutes"], r.payload["channel"]) for r in rows]
@@ -243,8 +293,7 @@ async def test_a_booking_plans_one_row_per_reminder_and_channel_not_for_past_ins
 async def test_test_mode_plans_webhook_reminders_only(
     app: FastAPI, client: httpx.AsyncClient, auth_headers: H
 ) -> None:
-    event_type = await _event_type(client, auth_headers)
-    booking = await _book(client, auth_headers, event_type["id"])
+    booking = await _book(client, auth_headers)
     rows = await _reminder_rows(app.state.astrocal, booking["id"])
     assert [(r.payload["before_minutes"], r.payload["channel"]) for r in rows] == [(60, "webhook")]
 
@@ -253,17 +302,11 @@ async def test_a_reschedule_plans_again_and_a_cancel_drops_them(
     app: FastAPI, client: httpx.AsyncClient, live_headers: H
 ) -> None:
     state: AppState = app.state.astrocal
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"])
+    booking = await _book(client, live_headers)
     old_ids = {r.id for r in await _reminder_rows(state, booking["id"])}
 
     wednesday = TUESDAY_9 + timedelta(days=1)
-    r = await client.post(
-        f"/v1/bookings/{booking['id']}/reschedule",
-        headers=live_headers,
-        json={"start": iso(wednesday)},
-    )
-    assert r.status_code == 200, r.text
+    await _reschedule(client, live_headers, booking["id"], wednesday)
     rows = await _reminder_rows(state, booking["id"])
     assert {r.id for r in rows}.isdisjoint(old_ids)  # the old start's rows are gone
     assert sorted((r.available_at, r.payload["channel"]) for r in rows) == sorted(
@@ -285,9 +328,8 @@ async def test_a_pending_reminder_never_holds_up_the_bookings_other_rows(
     app: FastAPI, client: httpx.AsyncClient, live_headers: H, smtp_sink: Sink, people: People
 ) -> None:
     state: AppState = app.state.astrocal
-    event_type = await _event_type(client, live_headers)
     next_week = TUESDAY_9 + timedelta(days=7)
-    booking = await _book(client, live_headers, event_type["id"], next_week, email=people.invitee)
+    booking = await _book(client, live_headers, next_week, email=people.invitee)
     await drain(state)
     r = await client.patch(
         f"/v1/bookings/{booking['id']}", headers=live_headers, json={"notes": "Bring the deck"}
@@ -324,43 +366,36 @@ async def test_a_pending_reminder_never_holds_up_the_bookings_other_rows(
 
 
 async def test_reminders_go_out_at_their_instant_and_not_before(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    live_headers: H,
-    clock: FixedClock,
-    smtp_sink: Sink,
-    people: People,
+    live: Live,
     receiver: Receiver,
     validate_event: Callable[[bytes], list[str]],
 ) -> None:
-    state: AppState = app.state.astrocal
-    await _webhook(client, live_headers, receiver)
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    await drain(state)  # the confirmations
-    assert reminder_emails(smtp_sink, people.invitee) == [] and _reminder_events(receiver) == []
+    await _webhook(live.client, live.headers, receiver)
+    booking = await live.book()
+    await live.drain()  # the confirmations
+    assert live.reminders("invitee") == [] and _reminder_events(receiver) == []
 
-    clock.set(DUE_1440 - timedelta(seconds=1))
-    await drain(state)
-    assert await _sent(state, booking["id"]) == []
-    clock.set(DUE_1440)
-    await drain(state)
-    assert await _sent(state, booking["id"]) == [(1440, "email")]
-    (day_before,) = reminder_emails(smtp_sink, people.invitee)
-    assert reminder_emails(smtp_sink, people.host) == []  # that one is for the invitee only
+    live.clock.set(DUE_1440 - timedelta(seconds=1))
+    await live.drain()
+    assert await live.sent(booking["id"]) == []
+    live.clock.set(DUE_1440)
+    await live.drain()
+    assert await live.sent(booking["id"]) == [(1440, "email")]
+    (day_before,) = live.reminders("invitee")
+    assert live.reminders("host") == []  # that one is for the invitee only
     assert _reminder_events(receiver) == []  # and by email only
 
-    clock.set(DUE_60 - timedelta(seconds=1))
-    await drain(state)
-    assert len(reminder_emails(smtp_sink, people.invitee)) == 1
-    clock.set(DUE_60)
-    await drain(state)
-    assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
-    assert len(reminder_emails(smtp_sink, people.invitee)) == 2
-    (host_copy,) = reminder_emails(smtp_sink, people.host)
+    live.clock.set(DUE_60 - timedelta(seconds=1))
+    await live.drain()
+    assert len(live.reminders("invitee")) == 1
+    live.clock.set(DUE_60)
+    await live.drain()
+    assert await live.sent(booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
+    assert len(live.reminders("invitee")) == 2
+    (host_copy,) = live.reminders("host")
 
     # The invitee's copy: their zone (London, BST), the join link, their manage links.
-    mine = reminder_emails(smtp_sink, people.invitee)[-1]
+    mine = live.reminders("invitee")[-1]
     assert mine.get_content_type() == "multipart/alternative"  # text + HTML, no invitation
     text = mine.get_body(preferencelist=("plain",)).get_content()
     html = mine.get_body(preferencelist=("html",)).get_content()
@@ -385,41 +420,34 @@ async def test_reminders_go_out_at_their_instant_and_not_before(
     assert "/manage/" in event["data"]["manage_url"] and "{" not in event["data"]["manage_url"]
     webhook_row = reminder_row_id(booking["id"], 60, "webhook", TUESDAY_9)
     assert receiver.requests[-1].headers["webhook-id"] == "whe_" + webhook_row[3:]
-    assert all(r.completed_at is not None for r in await _reminder_rows(state, booking["id"]))
+    assert all(r.completed_at is not None for r in await live.rows(booking["id"]))
 
 
 async def test_a_row_run_twice_sends_once(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    live_headers: H,
-    clock: FixedClock,
-    smtp_sink: Sink,
-    people: People,
+    live: Live,
     receiver: Receiver,
 ) -> None:
-    state: AppState = app.state.astrocal
-    await _webhook(client, live_headers, receiver)
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    await drain(state)
-    clock.set(DUE_60)
-    await drain(state)  # both channels of 60, and 1440 (late, still owed)
-    assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
+    await _webhook(live.client, live.headers, receiver)
+    booking = await live.book()
+    await live.drain()
+    live.clock.set(DUE_60)
+    await live.drain()  # both channels of 60, and 1440 (late, still owed)
+    assert await live.sent(booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
     assert len(_reminder_events(receiver)) == 1
 
     # As if the worker's lease had run out before it recorded the result: the rows run again.
-    async with state.db.write() as session:
+    async with live.state.db.write() as session:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.booking_id == booking["id"], OutboxMessage.kind == "reminder")
-            .values(completed_at=None, available_at=clock.now())
+            .values(completed_at=None, available_at=live.clock.now())
         )
-    await drain(state)
-    assert await _sent(state, booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
-    assert len(reminder_emails(smtp_sink, people.invitee)) == 2  # 60 and 1440, each once
-    assert len(reminder_emails(smtp_sink, people.host)) == 1
+    await live.drain()
+    assert await live.sent(booking["id"]) == [(60, "email"), (60, "webhook"), (1440, "email")]
+    assert len(live.reminders("invitee")) == 2  # 60 and 1440, each once
+    assert len(live.reminders("host")) == 1
     assert len(_reminder_events(receiver)) == 1
-    async with state.db.read() as session:
+    async with live.state.db.read() as session:
         deliveries = await session.scalar(
             select(func.count())
             .select_from(WebhookDelivery)
@@ -438,61 +466,38 @@ async def test_a_row_run_twice_sends_once(
     assert roles == ["host", "invitee", "invitee"]  # 60 (both), 1440 (the invitee)
 
 
-async def test_moving_back_to_a_start_already_reminded_sends_nothing_again(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    live_headers: H,
-    clock: FixedClock,
-    smtp_sink: Sink,
-    people: People,
-) -> None:
-    state: AppState = app.state.astrocal
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    clock.set(DUE_1440)
-    await drain(state)
-    assert len(reminder_emails(smtp_sink, people.invitee)) == 1
+async def test_moving_back_to_a_start_already_reminded_sends_nothing_again(live: Live) -> None:
+    booking = await live.book()
+    live.clock.set(DUE_1440)
+    await live.drain()
+    assert len(live.reminders("invitee")) == 1
 
     for start in (TUESDAY_9 + timedelta(hours=2), TUESDAY_9):
-        r = await client.post(
-            f"/v1/bookings/{booking['id']}/reschedule",
-            headers=live_headers,
-            json={"start": iso(start)},
-        )
-        assert r.status_code == 200, r.text
-    rows = await _reminder_rows(state, booking["id"])
+        await _reschedule(live.client, live.headers, booking["id"], start)
+    rows = await live.rows(booking["id"])
     sent = [r for r in rows if r.completed_at is not None]
     assert [(r.payload["before_minutes"], r.payload["start"]) for r in sent] == [
         (1440, iso(TUESDAY_9))
     ]
-    clock.set(DUE_60)
-    await drain(state)
+    live.clock.set(DUE_60)
+    await live.drain()
     # The one-day reminder for Tuesday 09:00 went out once; the hour one is still owed once.
-    subjects = [str(m["Subject"]) for m in reminder_emails(smtp_sink, people.invitee)]
+    subjects = [str(m["Subject"]) for m in live.reminders("invitee")]
     assert len(subjects) == 2
 
 
-async def test_a_stale_row_sends_nothing(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    live_headers: H,
-    clock: FixedClock,
-    smtp_sink: Sink,
-    people: People,
-) -> None:
+async def test_a_stale_row_sends_nothing(live: Live) -> None:
     """Belt and braces: a row whose start is not the booking's (or whose booking is cancelled)
     completes without sending, whatever put it there."""
-    state: AppState = app.state.astrocal
-    event_type = await _event_type(client, live_headers)
-    booking = await _book(client, live_headers, event_type["id"], email=people.invitee)
-    rows = await _reminder_rows(state, booking["id"])
-    async with state.db.write() as session:
+    booking = await live.book()
+    rows = await live.rows(booking["id"])
+    async with live.state.db.write() as session:
         for row in rows:
             moved = {**row.payload, "start": iso(TUESDAY_9 + timedelta(hours=1))}
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row.id).values(payload=moved)
             )
-    clock.set(DUE_60)
-    await drain(state)
-    assert reminder_emails(smtp_sink, people.invitee) == []
-    assert all(r.completed_at is not None for r in await _reminder_rows(state, booking["id"]))
+    live.clock.set(DUE_60)
+    await live.drain()
+    assert live.reminders("invitee") == []
+    assert all(r.completed_at is not None for r in await live.rows(booking["id"]))

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from tests.support.app import server_settings
 from tests.support.bookings import TUESDAY_9, create_event_type, iso, make_schedule
-from tests.support.emails import SENDER, kill_worker_mid_send
+from tests.support.emails import kill_worker_mid_send, smtp_fields
 from tests.support.smtp import HoldingSink, Sink
 
 H = dict[str, str]
@@ -31,7 +31,7 @@ START = iso(TUESDAY_9)
 
 @pytest.fixture
 def settings(db_url: str, smtp_sink: Sink) -> Settings:
-    return server_settings(db_url, email_backend="smtp", smtp_url=smtp_sink.url, email_from=SENDER)
+    return server_settings(db_url, **smtp_fields(smtp_sink))
 
 
 async def _live_event_type(client: httpx.AsyncClient, live_headers: H) -> dict[str, Any]:

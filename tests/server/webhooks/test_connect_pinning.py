@@ -16,6 +16,7 @@ import ssl
 import typing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpcore
 import pytest
@@ -59,8 +60,7 @@ class RecordingDialer(httpcore.AsyncNetworkBackend):
         host: str,
         port: int,
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+        **_unused: Any,  # local_address, socket_options: loopback sockets need neither
     ) -> httpcore.AsyncNetworkStream:
         self.dialled.append((host, port))
         try:
