@@ -33,10 +33,12 @@ from astrocal_server.availability.engine import (
     StartCheck,
     TeamCheck,
     TeamSlot,
+    WorkingHours,
     check_start,
     find_slots,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
+from astrocal_server.availability.inputs import event_type_inputs
 from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
     booked_from_row,
@@ -253,8 +255,10 @@ async def find_slots_in_session(
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
+    hours: WorkingHours | None = None,
 ) -> list[Slot]:
-    """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``."""
+    """Open slots starting in ``[start_date 00:00, end_date + 1 00:00)`` of ``query_time_zone``
+    (``hours``: the schedule already parsed)."""
     range_start, range_end = utc_range_for_dates(start_date, end_date, query_time_zone)
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
@@ -269,7 +273,7 @@ async def find_slots_in_session(
         exclude_booking_id=exclude_booking_id,
     )
     return find_slots(
-        working_hours_of(schedule),
+        hours or working_hours_of(schedule),
         rules,
         now=now,
         range_start=range_start,
@@ -322,13 +326,15 @@ async def find_availability(
     state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
-    event_type, schedule, host_id = await owned_event_type_and_schedule(
-        conn, caller, query.event_type_id
+    inputs = await event_type_inputs(
+        state, conn, caller, query.event_type_id, owned_event_type_and_schedule
     )
+    event_type, schedule, host_id = inputs.hosted
     duration = pick_duration(event_type, query.duration)
     if teams.is_team(event_type, schedule):
+        host_ids = await teams.team_host_ids(conn, event_type, host_id, query.host_id)
         return await _find_team_availability(
-            state, conn, query, event_type, schedule, host_id, duration
+            state, conn, query, inputs.team_of(host_ids), schedule, duration
         )
     # Only the default host may be named.
     await teams.team_host_ids(conn, event_type, host_id, query.host_id)
@@ -355,6 +361,7 @@ async def find_availability(
         busy=busy,
         duration_minutes=duration,
         exclude_booking_id=query.exclude_booking_id,
+        hours=inputs.hours,
     )
     return OpenSlots(slots, event_type.id, zone, query.start_date, query.end_date, warnings)
 
@@ -363,13 +370,11 @@ async def _find_team_availability(
     state: AppState,
     conn: AsyncConnection,
     query: AvailabilityQuery,
-    event_type: EventType,
+    team: teams.Team,
     schedule: Schedule | None,
-    default_host_id: str,
     duration: int,
 ) -> OpenSlots:
-    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    team = await teams.load_team(conn, event_type, schedule, host_ids)
+    event_type = team.event_type
     zone = query.time_zone or (schedule.time_zone if schedule is not None else team.time_zone)
     range_start, range_end = utc_range_for_dates(query.start_date, query.end_date, zone)
     busy, warnings = await teams.team_busy(
@@ -417,13 +422,14 @@ async def check_availability(
     host_id: str | None = None,
 ) -> StartCheck | TeamCheck:
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
-    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
-        conn, caller, event_type_id
+    inputs = await event_type_inputs(
+        state, conn, caller, event_type_id, owned_event_type_and_schedule
     )
+    event_type, schedule, default_host_id = inputs.hosted
     duration_minutes = pick_duration(event_type, duration)
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, host_id)
     if teams.is_team(event_type, schedule):
-        team = await teams.load_team(conn, event_type, schedule, host_ids)
+        team = inputs.team_of(host_ids)
         by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
         return await teams.check_team_in(
             conn,
