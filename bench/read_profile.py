@@ -54,7 +54,7 @@ def counting(engine: Any) -> Iterator[dict[str, int]]:
 
     async def sqlite_trip(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         counts["round_trips"] += 1
-        if getattr(fn, "__name__", "").startswith("execute"):
+        if "execute" in getattr(fn, "__name__", ""):
             counts["statements"] += 1  # fetch_all runs its statements on the driver directly
         return await sqlite_execute(self, fn, *args, **kwargs)
 
