@@ -6,8 +6,8 @@ operations, :func:`find_availability` (open slots of a date range) and :func:`ch
 inputs, return engine results and raise :mod:`astrocal_server.errors`. Bookings reuse
 :func:`check_start_in_session` to re-check a start inside their write transaction (one code path).
 
-Both operations run on the request's one read connection (the one that authenticated the caller),
-so a request never holds two connections.
+Both operations run on the request's one read connection (opened once the caller is known), so a
+request never holds two connections.
 
 Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
 team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.

@@ -44,6 +44,7 @@ _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
 PING_IDLE_SECONDS = 1.0
 _IDLE_SINCE = "astrocal_idle_since"
+_BEGAN = "astrocal_began"
 
 
 class Database:
@@ -65,8 +66,11 @@ class Database:
                 from sqlalchemy.pool import StaticPool
 
                 kwargs = {"connect_args": {"timeout": 30}, "poolclass": StaticPool}
+            # Returned connections are rolled back only when they began a transaction (below).
+            kwargs["pool_reset_on_return"] = None
             self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **kwargs)
             self._install_sqlite_hooks()
+            self._roll_back_only_begun()
         else:
             self._memory = False
             self.engine = create_async_engine(
@@ -111,7 +115,19 @@ class Database:
         def _on_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
             if mode != _NO_TRANSACTION:
+                conn.connection.info[_BEGAN] = True
                 conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def _roll_back_only_begun(self) -> None:
+        """The pool's reset for SQLite: pysqlite is in autocommit here (we say ``BEGIN``
+        ourselves), so only a connection that began a transaction since it was checked out can
+        still be in one; a read's connection goes back without a trip to the driver's thread."""
+
+        @event.listens_for(self.engine.sync_engine.pool, "reset")
+        def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+            began = record is not None and record.info.pop(_BEGAN, False)
+            if began and state.asyncio_safe and not state.transaction_was_reset:
+                dbapi_connection.rollback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

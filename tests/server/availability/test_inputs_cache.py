@@ -9,19 +9,15 @@ Monday 2026-04-13 08:00 UTC, so Wednesday 2026-04-15 has 16 half-hour slots from
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.availability import service
-from astrocal_server.clock import FixedClock
-from fastapi import FastAPI
 
 from tests.support.app import bearer
-from tests.support.races import server_processes
+from tests.support.races import clients_of
 from tests.support.teams import Teams
 
 H = dict[str, str]
@@ -102,20 +98,11 @@ async def test_a_host_change_shows_at_once(
     assert r.status_code == 200 and r.json()["data"] == [], r.text
 
 
-@pytest.fixture
-def two_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
-    with server_processes(app, clock, tmp_path) as urls:
-        yield urls
-
-
 async def test_a_change_made_by_another_process_shows_on_the_next_request(
     account: NewAccount, two_processes: list[str]
 ) -> None:
     owner = bearer(account.live_key.secret)
-    async with (
-        httpx.AsyncClient(base_url=two_processes[0], timeout=120) as first,
-        httpx.AsyncClient(base_url=two_processes[1], timeout=120) as second,
-    ):
+    async with clients_of(two_processes, 1) as (first, second):
         made = await _event_type(second, owner)
         evt, schedule = made["id"], made["schedule_id"]
         for _ in range(2):  # the first process now holds the event type's inputs
