@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from astrocal_server.errors import RateLimited
@@ -93,6 +93,18 @@ class MemoryCounterStore:
             del self._counts[bucket]
 
 
+# One hit or a batch, added atomically by one statement (built once: the compiled form is cached).
+_ADD = (
+    pg_insert(RateLimitCounter)
+    .values(bucket=bindparam("bucket"), count=bindparam("add"), expires_at=bindparam("expires_at"))
+    .on_conflict_do_update(
+        index_elements=[RateLimitCounter.bucket],
+        set_={"count": RateLimitCounter.count + bindparam("add")},
+    )
+    .returning(RateLimitCounter.count)
+)
+_PRUNE = delete(RateLimitCounter).where(RateLimitCounter.expires_at <= bindparam("now"))
+
 BATCH_FROM_LIMIT = 1000  # budgets below this are counted in the database on every request
 BATCH = 16  # hits a process may hold back while far from the limit
 
@@ -140,19 +152,15 @@ class DatabaseCounterStore:
         return count
 
     async def _add(self, bucket: str, expires_at: datetime, add: int, *, now: datetime) -> int:
-        insert = pg_insert(RateLimitCounter).values(bucket=bucket, count=add, expires_at=expires_at)
-        stmt = insert.on_conflict_do_update(
-            index_elements=[RateLimitCounter.bucket],
-            set_={"count": RateLimitCounter.count + add},
-        ).returning(RateLimitCounter.count)
         self._hits += 1
         prune = self._hits % self._prune_every == 0
-        async with self._db.engine.begin() as conn:
-            count = int((await conn.execute(stmt)).scalar_one())
+        # Each statement is atomic on its own: autocommit saves a BEGIN and a COMMIT round trip.
+        async with self._db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            params = {"bucket": bucket, "add": add, "expires_at": expires_at}
+            count = int((await conn.execute(_ADD, params)).scalar_one())
             if prune:
-                await conn.execute(
-                    delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now)
-                )
+                await conn.execute(_PRUNE, {"now": now})
         if prune:
             for ended in [b for b, (_, _, end) in self._held.items() if end <= now]:
                 del self._held[ended]

@@ -20,6 +20,7 @@ from astrocal_server.storage.db import Database
 if TYPE_CHECKING:
     from astrocal_server.accounts.keycache import KeyCache
     from astrocal_server.availability import ExternalBusySource
+    from astrocal_server.availability.inputs import InputsCache
     from astrocal_server.calendars.connections import CalendarService
     from astrocal_server.crypto import SecretBox
     from astrocal_server.notify.backends import Mailer
@@ -75,6 +76,14 @@ class AppState:
         from astrocal_server.accounts.keycache import KeyCache, generation_for
 
         return KeyCache(generation_for(self.db.url))
+
+    @cached_property
+    def availability_inputs(self) -> InputsCache:
+        """Event types' availability inputs this process read; forgotten, as cached keys are,
+        when any process changes an event type, schedule or host."""
+        from astrocal_server.availability.inputs import InputsCache
+
+        return InputsCache(self.key_cache.generation)
 
     @cached_property
     def calendars(self) -> CalendarService:

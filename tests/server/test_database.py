@@ -103,3 +103,24 @@ async def test_fast_reads_match_the_orm(db_url: str) -> None:
         assert instance(Account, fast[0], "a").id == "acct_db9000"
     finally:
         await db.dispose()
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(db_url: str) -> None:
+    """Reads go back to the pool without a rollback (``storage/db.py``); a connection let go in
+    the middle of a transaction is still rolled back, so its row is gone and, on SQLite, the
+    write lock is free for the next writer."""
+    await migrate(db_url)
+    db = Database(db_url)
+    try:
+        before = await _count(db)
+        conn = await db.engine.connect()
+        await conn.exec_driver_sql(
+            "INSERT INTO accounts (id, name, time_zone, plan, created_at) "
+            "VALUES ('acct_dbleft', 'Left', 'UTC', 'free', '2026-04-13 08:00:00')"
+        )
+        await conn.close()  # no commit, no rollback
+        async with db.write() as session:  # would wait on a held write lock
+            session.add(_account(3000 + before))
+        assert await _count(db) == before + 1
+    finally:
+        await db.dispose()

@@ -8,7 +8,6 @@ with two real server processes sharing one database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,9 @@ from astrocal_server.accounts.keycache import (
     NotifyGeneration,
     generation_for,
 )
-from astrocal_server.clock import FixedClock
-from fastapi import FastAPI
 
 from tests.support.app import bearer
-from tests.support.races import server_processes
+from tests.support.races import clients_of
 
 
 @pytest.fixture
@@ -81,20 +78,11 @@ async def test_a_revocation_in_this_process_applies_at_once(
     assert r.json()["error"]["code"] == "api_key_revoked"
 
 
-@pytest.fixture
-def two_processes(app: FastAPI, clock: FixedClock, tmp_path: Path) -> Iterator[list[str]]:
-    with server_processes(app, clock, tmp_path) as urls:
-        yield urls
-
-
 async def test_a_key_revoked_by_another_process_is_refused_on_the_next_request(
     account: NewAccount, two_processes: list[str]
 ) -> None:
     owner = bearer(account.live_key.secret)
-    async with (
-        httpx.AsyncClient(base_url=two_processes[0], timeout=120) as first,
-        httpx.AsyncClient(base_url=two_processes[1], timeout=120) as second,
-    ):
+    async with clients_of(two_processes, 1) as (first, second):
         created = await second.post(
             "/v1/api_keys", headers=owner, json={"name": "doomed", "mode": "live"}
         )

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.app import create_app
 from astrocal_server.availability import BusyScope, ExternalBusyResult
 from astrocal_server.availability.engine import BusyInterval
@@ -74,11 +75,14 @@ class ManyBusy:
 
 @contextmanager
 def counted_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The statements the block runs, but the rate limit's: its batched counter write lands on
+    one request in sixteen, whichever that is (``ratelimit.DatabaseCounterStore``)."""
     statements: list[str] = []
     engine = app.state.astrocal.db.engine.sync_engine
 
     def record(*args: Any) -> None:
-        statements.append(str(args[2]))
+        if "rate_limit_counters" not in str(args[2]):
+            statements.append(str(args[2]))
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -101,8 +105,20 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
     )
     event_type_id = created["id"]
     params = {"event_type_id": event_type_id, "time_zone": "UTC"}
+    # SQLite reads skip SQLAlchemy's execution events (storage/rows.py runs them on the driver
+    # directly), so statements are counted on PostgreSQL.
+    counting = api.app.state.astrocal.db.dialect == "postgresql"
 
     async def ask(**query: str) -> tuple[int, int]:
+        """The slots and the statements of a request whose key and event type this process
+        already knows; the first request after a change reads them too, within the bound."""
+        with counted_statements(api.app) as first:
+            r = await api.client.get(
+                "/v1/availability", params={**params, **query}, headers=api.headers
+            )
+        assert r.status_code == 200, r.text
+        if counting:
+            assert len(first) <= bounds["statements"]
         with counted_statements(api.app) as statements:
             response = await api.client.get(
                 "/v1/availability", params={**params, **query}, headers=api.headers
@@ -118,9 +134,6 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
         start_date=FIRST_DAY.isoformat(), end_date=LAST_DAY.isoformat()
     )
     assert full == 62 * 24 * 12 <= bounds["slots"]
-    # SQLite reads skip SQLAlchemy's execution events (storage/rows.py runs them on the driver
-    # directly), so statements are counted on PostgreSQL.
-    counting = api.app.state.astrocal.db.dialect == "postgresql"
     if counting:
         assert 0 < full_statements == one_day_statements <= bounds["statements"]
 
@@ -132,7 +145,8 @@ async def test_the_largest_availability_query_stays_within_the_documented_bound(
         )
     busy = ManyBusy()
     api.app.state.astrocal.busy_source = busy
-    async with api.app.state.astrocal.db.write() as session:
+    # Straight to the table, announced as every service write to an event type is.
+    async with changing_cached(api.app.state.astrocal) as session:
         row = await session.get_one(EventType, event_type_id)
         row.conflict_calendars = [{"connection_id": "cal_many", "calendar_id": "many"}]
     crowded, crowded_statements = await ask(
@@ -176,6 +190,7 @@ async def test_a_page_of_multi_host_bookings_costs_the_same_statements_at_any_si
         assert response.status_code == 200, response.text
         return response.json()["data"], len(statements)
 
+    await listed(1)  # the key, forgotten when the hosts were added, is read again here
     one, one_statements = await listed(1)
     page, page_statements = await listed(40)
     assert len(one) == 1 and len(page) == 40

@@ -2,13 +2,16 @@
 
 Every request presents a key; looking it up (key joined to account) was one query per request.
 :class:`KeyCache` keeps, per process, the active keys it has recognised (by the secret's SHA-256,
-never the secret) with their accounts. An entry is trusted only while the database's **auth
+never the secret) with their accounts. An entry is trusted only while the database's **cache
 generation** is the one it was read under; anything that changes what a key authenticates as
-(revoking a key, changing the account a caller carries) runs in :func:`changing_keys`, which moves
-the generation on when it commits, so every process drops its entries before its next request:
+(revoking a key, changing the account a caller carries) runs in :func:`changing_cached`, which
+moves the generation on when it commits, so every process drops its entries before its next
+request. The same generation guards every :class:`GenerationCache` (the availability inputs of
+``availability/inputs.py`` too), and writes that change what those hold run in
+:func:`changing_cached` as well:
 
 - **SQLite** (a file): the generation is the size of a small file beside the database
-  (``<database>-auth``), to which :func:`changing_keys` appends one byte after the commit and
+  (``<database>-auth``), to which :func:`changing_cached` appends one byte after the commit and
   before the change's response is sent. Every lookup ``stat``\\s the file (a system call, no table
   read, no lock), so a process sharing the database file sees the revocation on its very next
   request. The size only grows, so two generations never look alike. An in-memory database is
@@ -41,7 +44,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -57,10 +60,11 @@ __all__ = [
     "MAX_AGE_SECONDS",
     "FileGeneration",
     "Generation",
+    "GenerationCache",
     "KeyCache",
     "LocalGeneration",
     "NotifyGeneration",
-    "changing_keys",
+    "changing_cached",
     "generation_for",
     "key_cache_lifespan",
 ]
@@ -73,6 +77,9 @@ MAX_ENTRIES = 10_000  # past this the cache starts over (keys are few; this boun
 SETTLE_SECONDS = 1.0  # how long a changing request waits for its own notification (PostgreSQL)
 RECONNECT_SECONDS = 1.0
 STARTUP_WAIT_SECONDS = 5.0
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Generation(Protocol):
@@ -221,19 +228,27 @@ def generation_for(url: str) -> Generation:
 
 
 @dataclass
-class _Entry:
-    key: ApiKey
-    account: Account
+class _Entry(Generic[V]):
+    value: V
     at: float
 
 
-class KeyCache:
-    """Active keys this process recognised, by secret hash, valid for one auth generation."""
+class GenerationCache(Generic[K, V]):
+    """Values this process read from the database, trusted only under the generation they were
+    read under and for at most ``max_age`` seconds. The key cache is one; the availability inputs
+    (``availability/inputs.py``) are another, on the same generation."""
 
-    def __init__(self, generation: Generation, *, max_age: float = MAX_AGE_SECONDS) -> None:
+    def __init__(
+        self,
+        generation: Generation,
+        *,
+        max_age: float = MAX_AGE_SECONDS,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
         self.generation = generation
         self._max_age = max_age
-        self._entries: dict[str, _Entry] = {}
+        self._max_entries = max_entries
+        self._entries: dict[K, _Entry[V]] = {}
         self._seen: int | None = None
 
     def begin(self) -> int | None:
@@ -245,43 +260,52 @@ class KeyCache:
             self._seen = current
         return current
 
-    async def recall(self, digest: str) -> tuple[tuple[ApiKey, Account] | None, int | None]:
-        """The cached key and account for ``digest`` (or None), and the generation a database
-        lookup must run under."""
+    async def recall(self, key: K) -> tuple[V | None, int | None]:
+        """The cached value for ``key`` (or None), and the generation a database lookup must run
+        under."""
         generation = self.begin()
-        hit = self.get(digest, generation)
+        hit = self.get(key, generation)
         if hit is not None and isinstance(self.generation, NotifyGeneration):
             # A notification read off its socket in the same loop pass as this request is
             # delivered by a callback queued alongside this task: let it run first, then look again.
             await asyncio.sleep(0)
             generation = self.begin()
-            hit = self.get(digest, generation)
+            hit = self.get(key, generation)
         return hit, generation
 
-    def get(self, digest: str, generation: int | None) -> tuple[ApiKey, Account] | None:
+    def get(self, key: K, generation: int | None) -> V | None:
         if generation is None:
             return None
-        entry = self._entries.get(digest)
+        entry = self._entries.get(key)
         if entry is None:
             return None
         if time.monotonic() - entry.at > self._max_age:
-            del self._entries[digest]
+            del self._entries[key]
             return None
-        return entry.key, entry.account
+        return entry.value
+
+    def remember(self, key: K, value: V, generation: int | None) -> None:
+        """Keep ``value``, read from the database under ``generation`` (if that is still current)."""
+        if generation is None or generation != self._seen:
+            return
+        if len(self._entries) >= self._max_entries:
+            self._entries.clear()
+        self._entries[key] = _Entry(value, time.monotonic())
+
+
+class KeyCache(GenerationCache[str, tuple[ApiKey, Account]]):
+    """Active keys this process recognised, by secret hash, valid for one generation."""
 
     def put(self, digest: str, key: ApiKey, account: Account, generation: int | None) -> None:
         """Remember a key read from the database under ``generation`` (if that is still current)."""
-        if generation is None or generation != self._seen:
-            return
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()
-        self._entries[digest] = _Entry(key, account, time.monotonic())
+        self.remember(digest, (key, account), generation)
 
 
 @asynccontextmanager
-async def changing_keys(state: AppState) -> AsyncIterator[AsyncSession]:
-    """A write transaction that changes what some key authenticates as (a revocation, an account
-    a caller carries): when it commits, every process forgets the keys it cached."""
+async def changing_cached(state: AppState) -> AsyncIterator[AsyncSession]:
+    """A write transaction that changes something a :class:`GenerationCache` holds (a key's
+    revocation, an account a caller carries, an event type, schedule or host availability
+    reads): when it commits, every process forgets what it cached."""
     generation = state.key_cache.generation
     async with state.db.write() as session:
         token = await generation.announce(session)

@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from astrocal_server.accounts.keycache import changing_keys
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.accounts.plans import Usage, check_api_key_limit, usage_of
 from astrocal_server.caller import Caller
 from astrocal_server.clock import Clock
@@ -222,7 +222,7 @@ async def recognise(
     state: AppState, secret: str, conn: AsyncConnection | None = None
 ) -> tuple[ApiKey, Account]:
     """:func:`authenticate` through this process's key cache (``accounts/keycache.py``): a key
-    recognised under the current auth generation costs no query. ``conn``, if given, serves a
+    recognised under the current cache generation costs no query. ``conn``, if given, serves a
     lookup that does reach the database; otherwise one is opened for it."""
     digest = hash_secret(secret)
     cache = state.key_cache
@@ -308,7 +308,7 @@ async def update_account(state: AppState, caller: Caller, changes: AccountUpdate
     """Change the settings sent (``changes`` already checked); the others stay as they are. The
     link template applies to every invitee link shown from then on, old bookings' included."""
     sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
-    async with changing_keys(state) as session:  # cached callers carry the account
+    async with changing_cached(state) as session:  # cached callers carry the account
         account = await session.get_one(Account, caller.account_id)
         if "invitee_url_template" in sent:
             account.invitee_url_template = sent["invitee_url_template"]
@@ -348,7 +348,7 @@ async def list_api_keys(state: AppState, caller: Caller, page: PageRequest) -> P
 async def revoke_api_key(state: AppState, caller: Caller, key_id: str) -> ApiKey:
     """Revoke one of the caller's visible keys; revoking a revoked key changes nothing.
     Every process refuses the key from its next request on (``accounts/keycache.py``)."""
-    async with changing_keys(state) as session:
+    async with changing_cached(state) as session:
         key = await session.scalar(
             select(ApiKey).where(
                 ApiKey.id == key_id,

@@ -25,14 +25,16 @@ from astrocal_server.api import (
 
 __all__ = ["ROUTERS"]
 
+# Routes are matched in this order, one by one: the hottest reads (the account, availability)
+# come first. No other router has a path availability's could match, so nothing else changes.
 ROUTERS: list[APIRouter] = [
     meta.router,
     accounts.router,
+    availability.router,
     api_keys.router,
     hosts.router,
     schedules.router,
     event_types.router,
-    availability.router,
     bookings.router,
     holds.router,
     waitlist.router,  # also /v1/invitee/waitlist/{token}: the token is the credential

@@ -16,11 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import MISSING
 
 from astrocal_server.api.body import check_field, parse_form_or_json, validate_document
-from astrocal_server.api.deps import (
-    ReadCallerDep,
-    ReadConnDep,
-    StateDep,
-)
+from astrocal_server.api.deps import CallerDep, get_state
 from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.params import is_event_type_id, parse_start
 from astrocal_server.api.routes import operation
@@ -30,8 +26,6 @@ from astrocal_server.caller import Caller
 from astrocal_server.contract import requests
 from astrocal_server.errors import invalid_param
 from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
-from astrocal_server.state import AppState
-from astrocal_server.storage.db import ReadConnection
 from astrocal_server.validation import check_time_zone
 
 __all__ = ["parse_dates", "parse_query", "router"]
@@ -189,26 +183,27 @@ def _host_id(raw: Mapping[str, Any]) -> str | None:
     return value
 
 
-async def _open_slots(
-    state: AppState, conn: ReadConnection, caller: Caller, query: AvailabilityQuery
-) -> JSONResponse:
-    return JSONResponse(
-        open_slots_to_api(await service.find_availability(state, conn, caller, query))
-    )
+# The routes take only the request and the caller: each dependency FastAPI solves costs every
+# request, and these are the hottest reads. The read connection is opened once the caller is known
+# (a key this process does not know yet was checked on a connection already released), so a
+# request never holds two.
+
+
+async def _open_slots(request: Request, caller: Caller, query: AvailabilityQuery) -> JSONResponse:
+    state = get_state(request)
+    async with state.db.connect_read() as conn:
+        found = await service.find_availability(state, conn, caller, query)
+    return JSONResponse(open_slots_to_api(found))
 
 
 @operation(router, "availability.list")
-async def list_availability(
-    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
-) -> JSONResponse:
+async def list_availability(request: Request, caller: CallerDep) -> JSONResponse:
     query = parse_query(request.query_params, typed=False, forbid_unknown=False)
-    return await _open_slots(state, conn, caller, query)
+    return await _open_slots(request, caller, query)
 
 
 @operation(router, "availability.search")
-async def search_availability(
-    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
-) -> JSONResponse:
+async def search_availability(request: Request, caller: CallerDep) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await parse_form_or_json(request)
     typed = content_type == "application/json" or content_type.endswith("+json")
@@ -216,25 +211,26 @@ async def search_availability(
     merged: dict[str, Any] = {} if typed else dict(request.query_params)
     merged.update(body)
     query = parse_query(merged, typed=typed, forbid_unknown=True)
-    return await _open_slots(state, conn, caller, query)
+    return await _open_slots(request, caller, query)
 
 
 @operation(router, "availability.check")
-async def check_availability(
-    request: Request, caller: ReadCallerDep, state: StateDep, conn: ReadConnDep
-) -> JSONResponse:
+async def check_availability(request: Request, caller: CallerDep) -> JSONResponse:
     params = request.query_params
     event_type_id = _event_type_id(params, typed=False)
     missing = "start is required: the RFC 3339 instant to check, such as 2026-04-15T14:00:00Z."
     start = parse_start(_required(params, "start", typed=False, missing=missing))
     requested = _duration(params, typed=False)
-    result = await service.check_availability(
-        state,
-        conn,
-        caller,
-        event_type_id=event_type_id,
-        start=start,
-        duration=requested,
-        host_id=_host_id(params),
-    )
+    host_id = _host_id(params)
+    state = get_state(request)
+    async with state.db.connect_read() as conn:
+        result = await service.check_availability(
+            state,
+            conn,
+            caller,
+            event_type_id=event_type_id,
+            start=start,
+            duration=requested,
+            host_id=host_id,
+        )
     return JSONResponse(check_to_api(result))

@@ -98,7 +98,7 @@ async def get_read_caller(request: Request, conn: ReadConnDep) -> Caller:
     """The authenticated caller; a key not in the cache is checked on the request's shared read
     connection.
 
-    For read-only routes (availability): one connection per request. Routes that write use
+    For read-only routes (usage): one connection per request. Routes that write use
     :func:`get_caller` instead.
     """
     key, account = await _authenticate(request, conn)

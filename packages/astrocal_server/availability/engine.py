@@ -261,12 +261,27 @@ def _local_ts_exact(zone_name: str, day: date, minute: int, is_end: bool) -> int
 
 
 def clear_caches() -> None:
-    """Forget cached zone offsets (benchmarks use it to measure cold runs)."""
+    """Forget cached zone offsets and instants' texts (benchmarks use it to measure cold runs)."""
     _day_offset.cache_clear()
+    _TS_TEXT.clear()
 
 
 def format_ts(ts: int) -> str:
-    """RFC 3339 UTC with ``Z`` for whole epoch seconds, without building a datetime."""
+    """RFC 3339 UTC with ``Z`` for whole epoch seconds, without building a datetime. Slots fall
+    on the same instants request after request, so each text is kept (a bounded memo)."""
+    text = _TS_TEXT.get(ts)
+    if text is None:
+        if len(_TS_TEXT) >= _TS_TEXT_MAX:
+            _TS_TEXT.clear()
+        text = _TS_TEXT[ts] = _format_ts(ts)
+    return text
+
+
+_TS_TEXT: dict[int, str] = {}
+_TS_TEXT_MAX = 1 << 15
+
+
+def _format_ts(ts: int) -> str:
     days, rest = divmod(ts, _DAY)
     day = _DAY_TEXT.get(days)
     if day is None:

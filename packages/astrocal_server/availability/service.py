@@ -6,8 +6,8 @@ operations, :func:`find_availability` (open slots of a date range) and :func:`ch
 inputs, return engine results and raise :mod:`astrocal_server.errors`. Bookings reuse
 :func:`check_start_in_session` to re-check a start inside their write transaction (one code path).
 
-Both operations run on the request's one read connection (the one that authenticated the caller),
-so a request never holds two connections.
+Both operations run on the request's one read connection (opened once the caller is known), so a
+request never holds two connections.
 
 Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
 team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.
@@ -35,10 +35,12 @@ from astrocal_server.availability.engine import (
     StartCheck,
     TeamCheck,
     TeamSlot,
+    WorkingHours,
     check_start,
     find_slots,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
+from astrocal_server.availability.inputs import event_type_inputs
 from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
     booked_from_row,
@@ -251,16 +253,17 @@ async def find_slots_in_session(
     busy: Sequence[BusyInterval],
     duration_minutes: int,
     exclude_booking_id: str | None = None,
+    hours: WorkingHours | None = None,
 ) -> list[Slot]:
     """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
-    rules.utc_range_for_dates` of a query)."""
+    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed."""
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
     bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
     range_start, range_end = span
     return find_slots(
-        working_hours_of(schedule),
+        hours or working_hours_of(schedule),
         rules,
         now=now,
         range_start=range_start,
@@ -308,15 +311,14 @@ async def find_availability(
     state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
-    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
-        conn, caller, query.event_type_id
+    inputs = await event_type_inputs(
+        state, conn, caller, query.event_type_id, owned_event_type_and_schedule
     )
+    event_type, schedule, default_host_id = inputs.hosted
     duration = pick_duration(event_type, query.duration)
     # Without hosts, only the default host may be named.
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    team = None
-    if teams.is_team(event_type, schedule):
-        team = await teams.load_team(conn, event_type, schedule, host_ids)
+    team = inputs.team_of(host_ids) if teams.is_team(event_type, schedule) else None
     zone = query.time_zone or teams.zone_of(schedule, team)
     span = utc_range_for_dates(query.start_date, query.end_date, zone)
     find: Callable[..., Awaitable[Sequence[Slot | TeamSlot]]]
@@ -336,6 +338,7 @@ async def find_availability(
             schedule=schedule,
             host_id=default_host_id,
             busy=busy,
+            hours=inputs.hours,
         )
     else:
         by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
@@ -378,13 +381,14 @@ async def check_availability(
     host_id: str | None = None,
 ) -> StartCheck | TeamCheck:
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
-    event_type, schedule, default_host_id = await owned_event_type_and_schedule(
-        conn, caller, event_type_id
+    inputs = await event_type_inputs(
+        state, conn, caller, event_type_id, owned_event_type_and_schedule
     )
+    event_type, schedule, default_host_id = inputs.hosted
     duration_minutes = pick_duration(event_type, duration)
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, host_id)
     if teams.is_team(event_type, schedule):
-        team = await teams.load_team(conn, event_type, schedule, host_ids)
+        team = inputs.team_of(host_ids)
         by_host, _warnings = await teams.team_busy(state, team, *check_busy_range(start))
         return await teams.check_team_in(
             conn,

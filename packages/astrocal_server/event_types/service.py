@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.calendars.refs import check_calendars, check_conference_calendar
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import EventTypeCreate, EventTypeUpdate
@@ -173,7 +174,7 @@ async def create_event_type(state: AppState, caller: Caller, new: EventTypeCreat
     values = new.model_dump()
     now = state.clock.now()
     hosts = _hosts(values.get("hosts", []))
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         # A team without a schedule_id works each host's own default schedule.
         schedule_id = (
             None
@@ -232,7 +233,7 @@ async def update_event_type(
 ) -> EventType:
     """Change the fields sent; ``null`` clears a nullable one, a field not sent is left as it is."""
     sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         event_type = await get_event_type(session, caller, event_type_id)
         if "hosts" in sent:
             event_type.hosts = _hosts(sent["hosts"])
@@ -281,7 +282,7 @@ async def delete_event_type(
     state: AppState, caller: Caller, event_type_id: str, *, force: bool = False
 ) -> None:
     now = state.clock.now()
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         event_type = await get_event_type(session, caller, event_type_id)
         upcoming = (
             await session.scalars(

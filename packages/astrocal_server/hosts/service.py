@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.calendars.refs import check_calendars
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import HostCreate, HostUpdate
@@ -231,7 +232,7 @@ async def create_host(state: AppState, caller: Caller, new: HostCreate) -> Host:
         external_id=external_id,
         metadata=values.get("metadata"),
     )
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         if external_id is not None:
             await _check_external_id(session, caller, external_id)
         await check_calendars(session, caller, host.conflict_calendars, host.destination_calendar)
@@ -272,7 +273,7 @@ async def _set_default_schedule(
 async def update_host(state: AppState, caller: Caller, host_id: str, changes: HostUpdate) -> Host:
     """Change the fields sent; ``null`` clears a nullable one, a field not sent is left as it is."""
     sent = changes.model_dump()  # only the fields sent: MISSING ones are left out
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         host = await get_host(session, caller, host_id)
         if sent.get("active") is False and host.is_default:
             raise invalid_param(
@@ -323,7 +324,7 @@ async def delete_host(
     host with upcoming confirmed bookings or listed by event types unless ``force``, which
     deactivates it instead."""
     now = state.clock.now()
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         host = await get_host(session, caller, host_id)
         if host.is_default:
             raise conflict(

@@ -16,6 +16,7 @@ from pydantic import MISSING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.caller import Caller
 from astrocal_server.contract.requests import ScheduleCreate, ScheduleUpdate
 from astrocal_server.errors import conflict, invalid_param
@@ -78,7 +79,7 @@ async def create_schedule(state: AppState, caller: Caller, new: ScheduleCreate) 
     overrides = check_overrides(new.date_overrides if new.date_overrides is not MISSING else [])
     time_zone = new.time_zone if new.time_zone is not MISSING else caller.account.time_zone
     now = state.clock.now()
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         has_default = await default_schedule_id(session, caller)
         schedule = Schedule(
             id=new_id("sch"),
@@ -115,7 +116,7 @@ async def update_schedule(
     overrides = (
         check_overrides(changes.date_overrides) if changes.date_overrides is not MISSING else None
     )
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         schedule = await get_schedule(session, caller, schedule_id)
         if changes.is_default is False and schedule.is_default:
             raise invalid_param(
@@ -151,7 +152,7 @@ async def _first_ids(session: AsyncSession, model: Any, *where: Any) -> list[str
 async def delete_schedule(state: AppState, caller: Caller, schedule_id: str) -> None:
     """Soft-delete; refused while event types use the schedule, while another host works by it
     or while it is the default."""
-    async with state.db.write() as session:
+    async with changing_cached(state) as session:
         schedule = await get_schedule(session, caller, schedule_id)
         users = await _first_ids(session, EventType, EventType.schedule_id == schedule.id)
         if users:

@@ -27,8 +27,16 @@ def slot_to_api(slot: Slot | TeamSlot) -> dict[str, Any]:
 
 
 def open_slots_to_api(found: OpenSlots) -> dict[str, Any]:
+    slots = found.slots
+    # One answer's slots all have one shape (the engine makes them alike); the common one (one
+    # host, no seats) is written out inline: one dict per slot, nothing more.
+    if not slots or (type(slots[0]) is Slot and slots[0].seats_remaining is None):
+        text = format_ts
+        data = [{"start": text(slot.start_ts), "end": text(slot.end_ts)} for slot in slots]
+    else:
+        data = [slot_to_api(slot) for slot in slots]
     out: dict[str, Any] = {
-        "data": [slot_to_api(slot) for slot in found.slots],
+        "data": data,
         "event_type_id": found.event_type_id,
         "time_zone": found.time_zone,
         "start_date": found.start_date.isoformat(),

@@ -5,17 +5,24 @@ the server says ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for writes, because a d
 later writes ignores the busy timeout and fails with "database is locked". Writes are also serialised
 in-process by an asyncio lock, which keeps tail latency low under many writers.
 PostgreSQL (asyncpg): plain transactions; callers that need mutual exclusion take advisory locks inside.
+Reads (``connect_read``) run in autocommit: at READ COMMITTED every statement reads its own snapshot
+anyway, and a read then costs no ``BEGIN`` and no ``ROLLBACK`` round trip. A pooled connection is
+pinged before use only when it has been idle for :data:`PING_IDLE_SECONDS` (one that answered a
+moment ago is alive; a dead one is replaced, as ``pool_pre_ping`` would, and a disconnect noticed
+mid-request invalidates the whole pool as usual).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -35,6 +42,9 @@ ReadConnection: TypeAlias = AsyncConnection
 
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
+PING_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "astrocal_idle_since"
+_BEGAN = "astrocal_began"
 
 
 class Database:
@@ -56,13 +66,17 @@ class Database:
                 from sqlalchemy.pool import StaticPool
 
                 kwargs = {"connect_args": {"timeout": 30}, "poolclass": StaticPool}
+            # Returned connections are rolled back only when they began a transaction (below).
+            kwargs["pool_reset_on_return"] = None
             self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, **kwargs)
             self._install_sqlite_hooks()
+            self._roll_back_only_begun()
         else:
             self._memory = False
             self.engine = create_async_engine(
-                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size
             )
+            _ping_idle_connections(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @classmethod
@@ -101,7 +115,19 @@ class Database:
         def _on_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
             if mode != _NO_TRANSACTION:
+                conn.connection.info[_BEGAN] = True
                 conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def _roll_back_only_begun(self) -> None:
+        """The pool's reset for SQLite: pysqlite is in autocommit here (we say ``BEGIN``
+        ourselves), so only a connection that began a transaction since it was checked out can
+        still be in one; a read's connection goes back without a trip to the driver's thread."""
+
+        @event.listens_for(self.engine.sync_engine.pool, "reset")
+        def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+            began = record is not None and record.info.pop(_BEGAN, False)
+            if began and state.asyncio_safe and not state.transaction_was_reset:
+                dbapi_connection.rollback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -124,10 +150,13 @@ class Database:
 
     @asynccontextmanager
     async def connect_read(self) -> AsyncIterator[AsyncConnection]:
-        """A plain connection for Core reads (no ORM session; no transaction on SQLite)."""
+        """A plain connection for Core reads (no ORM session; no transaction: on SQLite no
+        ``BEGIN``, on PostgreSQL autocommit)."""
         async with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+            else:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
     @asynccontextmanager
@@ -153,6 +182,28 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """``pool_pre_ping`` for connections idle at least :data:`PING_IDLE_SECONDS`: a checkout
+    raising ``DisconnectionError`` makes the pool replace the connection and try again."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # None: connected just now
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
 
 
 @asynccontextmanager

@@ -69,11 +69,7 @@ async def fetch_all(
     assert sync_conn is not None  # the connection is open: no I/O to reach the driver
     driver = sync_conn.connection.driver_connection
     assert driver is not None
-    cursor = await driver.execute(plan.sql, args)
-    try:
-        rows = await cursor.fetchall()
-    finally:
-        await cursor.close()
+    rows = await driver.execute_fetchall(plan.sql, args)  # one trip to the driver's thread
     return [
         {
             key: (proc(value) if proc is not None else value)

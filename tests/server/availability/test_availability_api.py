@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
+from astrocal_server.accounts.keycache import changing_cached
 from astrocal_server.availability.engine import BusyInterval
 from astrocal_server.availability.external import BusyFailure, BusyScope, ExternalBusyResult
 from astrocal_server.availability.service import (
@@ -368,7 +369,9 @@ class FakeBusySource:
 
 
 async def _with_conflict_calendar(app: FastAPI, evt: str, on_error: str = "fail") -> None:
-    async with app.state.astrocal.db.write() as session:
+    # Straight to the table (no calendar connection behind the id), announced as every service
+    # write to an event type is, so availability's cached inputs are read again.
+    async with changing_cached(app.state.astrocal) as session:
         await session.execute(
             update(EventType)
             .where(EventType.id == evt)

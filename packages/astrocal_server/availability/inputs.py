@@ -1,0 +1,87 @@
+"""What availability reads about an event type before it looks at bookings, kept per process.
+
+Every availability request needs the event type, its schedule parsed into the engine's working
+hours, the account's default host and, for a team, each host's hours and calendars: rows that
+change only when someone edits an event type, a schedule or a host. :class:`InputsCache` keeps
+them, per process, in a :class:`~astrocal_server.accounts.keycache.GenerationCache` on the same
+generation as the key cache; every service write that changes any of those rows (the event type,
+schedule and host services) runs in :func:`~astrocal_server.accounts.keycache.changing_cached`, so
+the next availability request of every process reads them again (SQLite: the generation file beside
+the database; PostgreSQL: ``LISTEN``/``NOTIFY``). What occupies the hosts (bookings, holds) is never
+kept: each request reads it, in one query.
+
+Entries are read-only snapshots shared by the requests of a process; nothing may change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from astrocal_server.accounts.keycache import GenerationCache
+from astrocal_server.availability import team as teams
+from astrocal_server.availability.engine import WorkingHours
+from astrocal_server.availability.rules import working_hours_of
+from astrocal_server.caller import Caller
+
+if TYPE_CHECKING:
+    from astrocal_server.availability.service import Hosted
+    from astrocal_server.state import AppState
+
+__all__ = ["Inputs", "InputsCache", "event_type_inputs"]
+
+Loader = Callable[[AsyncConnection | AsyncSession, Caller, str], Awaitable["Hosted"]]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """An event type's availability inputs: the event type, its schedule and default host
+    (``hosted``); the schedule as working hours (None without one); for a team (``is_team``),
+    its listed hosts with their hours and calendars."""
+
+    hosted: Hosted
+    hours: WorkingHours | None
+    team: teams.Team | None
+
+    def team_of(self, host_ids: Sequence[str]) -> teams.Team:
+        """The team narrowed to ``host_ids`` (some of its listed hosts), as ``load_team`` would
+        load them."""
+        team = self.team
+        assert team is not None  # only asked of a team
+        if list(host_ids) == team.host_ids:
+            return team
+        return team.only(host_ids, team.assignment)
+
+
+class InputsCache(GenerationCache[tuple[str, bool, str], Inputs]):
+    """:class:`Inputs` by (account, mode, event type id), valid for one generation."""
+
+
+async def event_type_inputs(
+    state: AppState,
+    conn: AsyncConnection | AsyncSession,
+    caller: Caller,
+    event_type_id: str,
+    load: Loader,
+) -> Inputs:
+    """The caller's event type's :class:`Inputs`: this process's copy when the generation it was
+    read under is current, else read with ``load`` (which raises the 404 of a missing event
+    type; a miss is never kept) and, for a team, one query for its hosts."""
+    cache = state.availability_inputs
+    key = (caller.account_id, caller.livemode, event_type_id)
+    hit, generation = await cache.recall(key)
+    if hit is not None:
+        return hit
+    hosted = await load(conn, caller, event_type_id)
+    event_type, schedule, default_host_id = hosted
+    team = None
+    if teams.is_team(event_type, schedule):
+        listed = teams.listed_host_ids(event_type, default_host_id)
+        team = await teams.load_team(conn, event_type, schedule, listed)
+    hours = working_hours_of(schedule) if schedule is not None else None
+    found = Inputs(hosted, hours, team)
+    cache.remember(key, found, generation)
+    return found

@@ -1,0 +1,113 @@
+"""Availability keeps an event type's inputs (the event type, its schedule as working hours, its
+hosts) per process (``availability/inputs.py``), and forgets them when anything they hold changes:
+a schedule, event type or host change is seen by the very next availability request, in the same
+process and in another server process sharing the database (SQLite file and PostgreSQL).
+
+The account's default schedule is Mon–Fri 09:00–17:00 Europe/Berlin, and the clock stands at
+Monday 2026-04-13 08:00 UTC, so Wednesday 2026-04-15 has 16 half-hour slots from 07:00 UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.availability import service
+
+from tests.support.app import bearer
+from tests.support.races import clients_of
+from tests.support.teams import Teams
+
+H = dict[str, str]
+WEDNESDAY = "2026-04-15"
+NINE_TO_TEN = [{"day": "wednesday", "start": "09:00", "end": "10:00"}]
+
+
+async def _starts(client: httpx.AsyncClient, headers: H, event_type_id: str) -> list[str]:
+    r = await client.get(
+        "/v1/availability",
+        headers=headers,
+        params={"event_type_id": event_type_id, "date": WEDNESDAY},
+    )
+    assert r.status_code == 200, r.text
+    return [slot["start"] for slot in r.json()["data"]]
+
+
+async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
+    body = {"title": "Intro call", "slug": "intro", "duration_minutes": 30}
+    r = await client.post("/v1/event_types", headers=headers, json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def _patch(client: httpx.AsyncClient, headers: H, path: str, body: dict[str, Any]) -> None:
+    r = await client.patch(path, headers=headers, json=body)
+    assert r.status_code == 200, r.text
+
+
+async def test_a_known_event_type_is_read_once(
+    client: httpx.AsyncClient, auth_headers: H, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evt = (await _event_type(client, auth_headers))["id"]
+    loads: list[str] = []
+    load = service.owned_event_type_and_schedule
+
+    async def counted(conn: Any, caller: Any, event_type_id: str) -> Any:
+        loads.append(event_type_id)
+        return await load(conn, caller, event_type_id)
+
+    monkeypatch.setattr(service, "owned_event_type_and_schedule", counted)
+    for _ in range(3):
+        assert len(await _starts(client, auth_headers, evt)) == 16
+    assert loads == [evt]
+
+
+async def test_schedule_and_event_type_changes_show_at_once(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    made = await _event_type(client, auth_headers)
+    evt, schedule = made["id"], made["schedule_id"]
+    assert len(await _starts(client, auth_headers, evt)) == 16
+    await _patch(client, auth_headers, f"/v1/schedules/{schedule}", {"weekly_hours": NINE_TO_TEN})
+    assert await _starts(client, auth_headers, evt) == [
+        "2026-04-15T07:00:00Z",
+        "2026-04-15T07:30:00Z",
+    ]
+    await _patch(client, auth_headers, f"/v1/event_types/{evt}", {"duration_minutes": 60})
+    assert await _starts(client, auth_headers, evt) == ["2026-04-15T07:00:00Z"]
+
+
+async def test_a_host_change_shows_at_once(
+    client: httpx.AsyncClient, auth_headers: H, two_host_teams: Teams
+) -> None:
+    collective = two_host_teams.collective["id"]
+    r = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": collective, "date": "2026-04-14", "time_zone": "UTC"},
+    )
+    assert r.status_code == 200 and r.json()["data"], r.text
+    await _patch(client, auth_headers, f"/v1/hosts/{two_host_teams.a}", {"active": False})
+    r = await client.get(
+        "/v1/availability",
+        headers=auth_headers,
+        params={"event_type_id": collective, "date": "2026-04-14", "time_zone": "UTC"},
+    )
+    assert r.status_code == 200 and r.json()["data"] == [], r.text
+
+
+async def test_a_change_made_by_another_process_shows_on_the_next_request(
+    account: NewAccount, two_processes: list[str]
+) -> None:
+    owner = bearer(account.live_key.secret)
+    async with clients_of(two_processes, 1) as (first, second):
+        made = await _event_type(second, owner)
+        evt, schedule = made["id"], made["schedule_id"]
+        for _ in range(2):  # the first process now holds the event type's inputs
+            assert len(await _starts(first, owner, evt)) == 16
+        await _patch(second, owner, f"/v1/schedules/{schedule}", {"weekly_hours": NINE_TO_TEN})
+        assert len(await _starts(first, owner, evt)) == 2
+        await _patch(second, owner, f"/v1/event_types/{evt}", {"active": False})
+        assert await _starts(first, owner, evt) == []
