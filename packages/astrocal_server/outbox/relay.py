@@ -196,6 +196,9 @@ def _group_in_order(items: Sequence[T], key: Callable[[T], str | None]) -> list[
 class OutboxRelay:
     """Runs outbox rows through their handlers. ``run_once()`` is one full pass (for tests)."""
 
+    # What a commit must have written for this source to look for work at once (RelayLoop).
+    wakes_on = frozenset({"outbox"})
+
     def __init__(
         self,
         state: AppState,
@@ -521,6 +524,25 @@ def _item(row: Any) -> OutboxItem:
     )
 
 
+# The tables the current transaction of a connection wrote (``"*"``: a statement the relay
+# cannot read a table from), kept on the connection until its commit or rollback.
+_WRITTEN = "astrocal_relay_tables_written"
+_READ_ONLY = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "SET")
+
+
+def _table_written(sql: str, context: Any) -> str | None:
+    """The table a statement writes (``"*"`` when unknown), or None for one that only reads."""
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        return getattr(table, "name", None) or "*"
+    return None if sql.lstrip()[:9].upper().startswith(_READ_ONLY) else "*"
+
+
+def _set_all(events: Sequence[asyncio.Event]) -> None:
+    for wake in events:
+        wake.set()
+
+
 def _load_source(path: str) -> Callable[..., Any]:
     module_name, _, attr = path.partition(":")
     factory: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
@@ -566,15 +588,49 @@ class RelayLoop:
             wake.set()
 
     def wake_on_commits(self, database: Database) -> Callable[[], None]:
-        """Nudge after each commit on ``database``'s engine; returns the function that stops it."""
+        """Nudge after each commit on ``database``'s engine; returns the function that stops it.
+
+        A source that names the tables its work lives in (``wakes_on``, e.g. the outbox relay:
+        ``outbox``) is nudged only by commits that wrote one of them: a booking's commit wakes
+        the outbox relay, not the webhook retries, and a commit that wrote nothing wakes no one.
+        A source without ``wakes_on`` is nudged by every commit that wrote anything."""
         loop = asyncio.get_running_loop()
         target = database.engine.sync_engine
+        watched = [getattr(source, "wakes_on", None) for source in self.sources]
 
-        def on_commit(_conn: Any) -> None:
-            loop.call_soon_threadsafe(self.nudge)
+        def on_execute(conn: Any, _cursor: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
+            table = _table_written(sql, context)
+            if table is not None:
+                conn.info.setdefault(_WRITTEN, set()).add(table)
 
-        event.listen(target, "commit", on_commit)
-        return lambda: event.remove(target, "commit", on_commit)
+        def on_commit(conn: Any) -> None:
+            written: set[str] | None = conn.info.pop(_WRITTEN, None)
+            if not written:
+                return
+            due = [
+                wake
+                for wake, tables in zip(self._wakes, watched, strict=True)
+                if tables is None or "*" in written or not written.isdisjoint(tables)
+            ]
+            if due:
+                loop.call_soon_threadsafe(_set_all, due)
+
+        def on_rollback(conn: Any) -> None:
+            conn.info.pop(_WRITTEN, None)
+
+        hooks: list[tuple[str, Callable[..., None]]] = [
+            ("before_cursor_execute", on_execute),
+            ("commit", on_commit),
+            ("rollback", on_rollback),
+        ]
+        for name, hook in hooks:
+            event.listen(target, name, hook)
+
+        def unhook() -> None:
+            for name, hook in hooks:
+                event.remove(target, name, hook)
+
+        return unhook
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.gather(*(self._run_source(i, stop) for i in range(len(self.sources))))
