@@ -109,9 +109,10 @@ def _lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
 
 
 async def has_due_rows(db: Database, model: type[Any], due: ColumnElement[bool]) -> bool:
-    """A cheap read first, so an idle poll never takes SQLite's write lock."""
-    async with db.read() as session:
-        return (await session.scalar(select(model.id).where(due).limit(1))) is not None
+    """A cheap read first, so an idle poll never takes SQLite's write lock (a plain connection:
+    no ORM session for one scalar)."""
+    async with db.connect_read() as conn:
+        return (await conn.scalar(select(model.id).where(due).limit(1))) is not None
 
 
 async def claim_rows(
@@ -147,9 +148,11 @@ async def claim_due_rows(
     values: dict[str, Any],
     also: Callable[[AsyncSession, list[M]], Awaitable[None]] | None = None,
 ) -> list[M]:
-    """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction;
-    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row)."""
-    if not await has_due_rows(db, model, due):
+    """:func:`claim_rows` in one write transaction; ``also`` runs in that transaction on the
+    claimed rows (the outbox notes each booking's last row). On SQLite :func:`has_due_rows` first,
+    and the claim only if some are (a claim takes the write lock); on PostgreSQL the claim, which
+    skips locked rows and takes no lock when it finds nothing, costs no more than that read."""
+    if db.dialect == "sqlite" and not await has_due_rows(db, model, due):
         return []
     async with db.write() as session:
         rows = await claim_rows(
@@ -196,8 +199,10 @@ def _group_in_order(items: Sequence[T], key: Callable[[T], str | None]) -> list[
 class OutboxRelay:
     """Runs outbox rows through their handlers. ``run_once()`` is one full pass (for tests)."""
 
-    # What a commit must have written for this source to look for work at once (RelayLoop).
-    wakes_on = frozenset({"outbox"})
+    # What a commit must have written for this source to look for work at once (RelayLoop):
+    # new rows. Its own claims and results wake nothing: a row they make due (a booking's later
+    # row written while an earlier one ran, a retry) is found by the next poll.
+    wakes_on = frozenset({"outbox:insert"})
 
     def __init__(
         self,
@@ -553,8 +558,10 @@ class RelayLoop:
     """Keeps every source busy: claims while there is capacity, sleeps ``poll_interval`` when idle.
 
     :meth:`nudge` cuts the sleep short; :meth:`wake_on_commits` nudges after every transaction this
-    process commits, so rows written by the API in the same process go out at once rather than on
-    the next poll (the poll still finds rows written by other processes).
+    process commits that wrote a source's rows, so rows written by the API in the same process go
+    out at once rather than on the next poll (the poll still finds rows written by other
+    processes). A claim that took fewer rows than it asked for had them all, so the loop then
+    sleeps; a finished task wakes it only when the loop was full (room to claim again).
     """
 
     def __init__(
@@ -590,18 +597,23 @@ class RelayLoop:
     def wake_on_commits(self, database: Database) -> Callable[[], None]:
         """Nudge after each commit on ``database``'s engine; returns the function that stops it.
 
-        A source that names the tables its work lives in (``wakes_on``, e.g. the outbox relay:
-        ``outbox``) is nudged only by commits that wrote one of them: a booking's commit wakes
-        the outbox relay, not the webhook retries, and a commit that wrote nothing wakes no one.
-        A source without ``wakes_on`` is nudged by every commit that wrote anything."""
+        A source that names the tables its work lives in (``wakes_on``: ``table`` for any write,
+        ``table:insert`` for new rows only) is nudged only by commits that wrote one of them: a
+        booking's commit wakes the outbox relay, not the webhook retries, and a commit that wrote
+        nothing wakes no one. A source without ``wakes_on`` is nudged by every commit that wrote
+        anything."""
         loop = asyncio.get_running_loop()
         target = database.engine.sync_engine
         watched = [getattr(source, "wakes_on", None) for source in self.sources]
 
-        def on_execute(conn: Any, _cursor: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
+        def on_execute(conn: Any, cursor: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
             table = _table_written(sql, context)
-            if table is not None:
-                conn.info.setdefault(_WRITTEN, set()).add(table)
+            # A write that changed no row (a claim that found nothing) makes nothing due.
+            if table is not None and getattr(cursor, "rowcount", -1) != 0:
+                written = conn.info.setdefault(_WRITTEN, set())
+                written.add(table)
+                if context is not None and context.isinsert:
+                    written.add(f"{table}:insert")
 
         def on_commit(conn: Any) -> None:
             written: set[str] | None = conn.info.pop(_WRITTEN, None)
@@ -619,7 +631,7 @@ class RelayLoop:
             conn.info.pop(_WRITTEN, None)
 
         hooks: list[tuple[str, Callable[..., None]]] = [
-            ("before_cursor_execute", on_execute),
+            ("after_cursor_execute", on_execute),
             ("commit", on_commit),
             ("rollback", on_rollback),
         ]
@@ -655,13 +667,15 @@ class RelayLoop:
                         task = asyncio.ensure_future(self._run_group(source, group))
                         in_flight.add(task)
                         task.add_done_callback(in_flight.discard)
-                if claimed and len(in_flight) < self.concurrency:
-                    continue  # more may be due right away
+                if claimed and len(claimed) >= free:
+                    continue  # the claim was full: more may be due right away
                 waker = asyncio.ensure_future(wake.wait())
+                # Full: a finished task makes room to claim again. Otherwise it frees nothing new.
+                busy = in_flight if len(in_flight) >= self.concurrency else set()
                 waiting.set()
                 try:
                     await asyncio.wait(
-                        {stopping, waker, *in_flight},
+                        {stopping, waker, *busy},
                         timeout=self.poll_interval,
                         return_when=asyncio.FIRST_COMPLETED,
                     )
