@@ -5,6 +5,10 @@ the server says ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for writes, because a d
 later writes ignores the busy timeout and fails with "database is locked". Writes are also serialised
 in-process by an asyncio lock, which keeps tail latency low under many writers.
 PostgreSQL (asyncpg): plain transactions; callers that need mutual exclusion take advisory locks inside.
+Every connection taken from the pool is pinged first, as ``pool_pre_ping`` does (a dead one, e.g.
+after a database restart, is replaced along with the rest of the pool before anyone uses it), but
+with one round trip: an empty statement, where SQLAlchemy's asyncpg ping wraps it in a transaction
+(three).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util import await_only
 
 from astrocal_server.config import normalise_database_url
 
@@ -61,8 +67,9 @@ class Database:
         else:
             self._memory = False
             self.engine = create_async_engine(
-                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size
             )
+            _install_checkout_ping(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @classmethod
@@ -107,27 +114,25 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading, ended when the block ends.
 
-        On SQLite it runs without a transaction (each statement reads a consistent snapshot on its
-        own), which saves two round trips to the driver thread per request. Closing (rather than
-        rolling back) keeps the loaded objects usable after the block.
+        It runs without a transaction (each statement reads a consistent snapshot on its own, as
+        every statement of a READ COMMITTED transaction does on PostgreSQL anyway), which saves
+        two round trips per read: SQLite's driver-thread hops, PostgreSQL's BEGIN and ROLLBACK.
+        Closing (rather than rolling back) keeps the loaded objects usable after the block.
         """
-        if self.dialect == "sqlite":
-            async with self.engine.connect() as conn:
-                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
-                async with AsyncSession(
-                    bind=conn, expire_on_commit=False, autoflush=False
-                ) as session:
-                    yield session
-        else:
-            async with self._sessions() as session:
-                yield session
+        async with (
+            self.connect_read() as conn,
+            AsyncSession(bind=conn, expire_on_commit=False, autoflush=False) as session,
+        ):
+            yield session
 
     @asynccontextmanager
     async def connect_read(self) -> AsyncIterator[AsyncConnection]:
-        """A plain connection for Core reads (no ORM session; no transaction on SQLite)."""
+        """A plain connection for Core reads (no ORM session; no transaction)."""
         async with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+            else:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
     @asynccontextmanager
@@ -153,6 +158,28 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_FRESH = "astrocal_fresh_connection"
+
+
+def _install_checkout_ping(engine: AsyncEngine) -> None:
+    """``pool_pre_ping`` in one round trip: ping every pooled connection on checkout (not one
+    just opened), and on failure invalidate the pool, whose next connection is a new one."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_FRESH] = True
+
+    @event.listens_for(pool, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        try:
+            await_only(proxy.driver_connection.fetchrow(";"))
+        except Exception as error:
+            raise InvalidatePoolError() from error
 
 
 @asynccontextmanager
