@@ -361,18 +361,25 @@ async def _check_start(
     # Whether ``start`` itself is open depends only on the days around it, so the engine first runs
     # with a one-day horizon (inside the write lock, that is most of the work saved); only a refused
     # start pays for the full check, whose reasons and alternatives go into the 409.
+    rules = rules_for(event_type, duration)
+    lo, hi = start - _QUICK_MARGIN, start + _QUICK_MARGIN
+    if rules.max_bookings_per_day is None:
+        # Without a daily limit, only an occupant whose blocked time overlaps the start's own
+        # (buffers included) can close it, or share its seats: the quick check reads just those.
+        lo = start - timedelta(minutes=rules.buffer_before_minutes)
+        hi = start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes)
     nearby = await availability.load_bookings(
         conn,
         event_type=event_type,
         host_id=host_id,
-        lo=start - _QUICK_MARGIN,
-        hi=start + _QUICK_MARGIN,
+        lo=lo,
+        hi=hi,
         now=now,
         exclude_booking_id=exclude_booking_id,
     )
     quick = check_start(
         working_hours_of(schedule),
-        rules_for(event_type, duration),
+        rules,
         now=now,
         start=start,
         bookings=nearby,
