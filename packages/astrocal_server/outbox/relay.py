@@ -148,11 +148,11 @@ async def claim_due_rows(
     values: dict[str, Any],
     also: Callable[[AsyncSession, list[M]], Awaitable[None]] | None = None,
 ) -> list[M]:
-    """:func:`claim_rows` in one write transaction; ``also`` runs in that transaction on the
-    claimed rows (the outbox notes each booking's last row). On SQLite :func:`has_due_rows` first,
-    and the claim only if some are (a claim takes the write lock); on PostgreSQL the claim, which
-    skips locked rows and takes no lock when it finds nothing, costs no more than that read."""
-    if db.dialect == "sqlite" and not await has_due_rows(db, model, due):
+    """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction;
+    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row).
+    The read keeps an idle poll off SQLite's write lock, and on PostgreSQL costs two round trips
+    (ping, SELECT) where an empty claim costs four."""
+    if not await has_due_rows(db, model, due):
         return []
     async with db.write() as session:
         rows = await claim_rows(
@@ -200,9 +200,8 @@ class OutboxRelay:
     """Runs outbox rows through their handlers. ``run_once()`` is one full pass (for tests)."""
 
     # What a commit must have written for this source to look for work at once (RelayLoop):
-    # new rows. Its own claims and results wake nothing: a row they make due (a booking's later
-    # row written while an earlier one ran, a retry) is found by the next poll.
-    wakes_on = frozenset({"outbox:insert"})
+    # outbox rows (new ones, or results that may let a booking's later row go).
+    wakes_on = frozenset({"outbox"})
 
     def __init__(
         self,
@@ -530,7 +529,8 @@ def _item(row: Any) -> OutboxItem:
 
 
 # The tables the current transaction of a connection wrote (``"*"``: a statement the relay
-# cannot read a table from), kept on the connection until its commit or rollback.
+# cannot read a table from), kept on the connection until its commit or rollback, under a key of
+# each hook's own (several loops may watch one engine).
 _WRITTEN = "astrocal_relay_tables_written"
 _READ_ONLY = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "SET")
 
@@ -560,8 +560,7 @@ class RelayLoop:
     :meth:`nudge` cuts the sleep short; :meth:`wake_on_commits` nudges after every transaction this
     process commits that wrote a source's rows, so rows written by the API in the same process go
     out at once rather than on the next poll (the poll still finds rows written by other
-    processes). A claim that took fewer rows than it asked for had them all, so the loop then
-    sleeps; a finished task wakes it only when the loop was full (room to claim again).
+    processes).
     """
 
     def __init__(
@@ -605,18 +604,19 @@ class RelayLoop:
         loop = asyncio.get_running_loop()
         target = database.engine.sync_engine
         watched = [getattr(source, "wakes_on", None) for source in self.sources]
+        key = (_WRITTEN, object())
 
         def on_execute(conn: Any, cursor: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
             table = _table_written(sql, context)
             # A write that changed no row (a claim that found nothing) makes nothing due.
             if table is not None and getattr(cursor, "rowcount", -1) != 0:
-                written = conn.info.setdefault(_WRITTEN, set())
+                written = conn.info.setdefault(key, set())
                 written.add(table)
                 if context is not None and context.isinsert:
                     written.add(f"{table}:insert")
 
         def on_commit(conn: Any) -> None:
-            written: set[str] | None = conn.info.pop(_WRITTEN, None)
+            written: set[str] | None = conn.info.pop(key, None)
             if not written:
                 return
             due = [
@@ -628,7 +628,7 @@ class RelayLoop:
                 loop.call_soon_threadsafe(_set_all, due)
 
         def on_rollback(conn: Any) -> None:
-            conn.info.pop(_WRITTEN, None)
+            conn.info.pop(key, None)
 
         hooks: list[tuple[str, Callable[..., None]]] = [
             ("after_cursor_execute", on_execute),
@@ -667,15 +667,13 @@ class RelayLoop:
                         task = asyncio.ensure_future(self._run_group(source, group))
                         in_flight.add(task)
                         task.add_done_callback(in_flight.discard)
-                if claimed and len(claimed) >= free:
-                    continue  # the claim was full: more may be due right away
+                if claimed and len(in_flight) < self.concurrency:
+                    continue  # more may be due right away
                 waker = asyncio.ensure_future(wake.wait())
-                # Full: a finished task makes room to claim again. Otherwise it frees nothing new.
-                busy = in_flight if len(in_flight) >= self.concurrency else set()
                 waiting.set()
                 try:
                     await asyncio.wait(
-                        {stopping, waker, *busy},
+                        {stopping, waker, *in_flight},
                         timeout=self.poll_interval,
                         return_when=asyncio.FIRST_COMPLETED,
                     )
