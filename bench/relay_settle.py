@@ -1,115 +1,177 @@
 """Benchmark: what relaying one booking's outbox rows costs, counted rather than timed.
 
-In one process on a scratch SQLite database: ``--bookings`` test-mode bookings are made through the
-API with the relay off (test mode: their rows are the webhook event and the calendar write-back,
-which find no endpoint and no calendar, so the count is the relay's own work), then the outbox is
-drained the way ``astrocal serve`` drains it (claims of
-up to 32 rows, each claimed booking's rows run concurrently with the others). Counted per booking:
-write transactions, ``UPDATE outbox`` statements and the relay's CPU time (``time.process_time``,
-so other load on the machine moves it less than wall time). Run it from two checkouts' venvs to
-compare code; it prints and never writes RESULTS.md.
+In one process, on a scratch SQLite database and, when ``--postgres`` or
+``ASTROCAL_TEST_POSTGRES_URL`` names a server, on a scratch PostgreSQL database: ``--bookings``
+bookings are made through the API with the relay off, then the outbox is drained the way
+``astrocal serve`` drains it (claims of up to 32 rows, each claimed booking's rows run concurrently
+with the others). Test mode (the default): one row per booking, the webhook event, whose account
+has no endpoint; ``--live``: live mode with the ``none`` email backend, so a booking's rows are the
+webhook event and the confirmation email (no calendar is connected). Counted per booking: write
+transactions, ``UPDATE outbox`` statements, statements, PostgreSQL round trips (asyncpg calls) and
+the relay's CPU time (``time.process_time``, so other load on the machine moves it less than wall
+time). Run it from two checkouts to compare code; it prints and never writes RESULTS.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from _common import EVERY_DAY, bench_settings, iso, seed_accounts
+from _common import EVERY_DAY, bench_parser, bench_settings, iso, on_each_database
 
 
-async def run(bookings: int) -> dict[str, float]:
+async def _account_key(url: str, live: bool) -> str:
+    """A migrated database with one account on the unlimited plan; its live or test secret."""
+    from astrocal_server.accounts import create_account
+    from astrocal_server.clock import SystemClock
+    from astrocal_server.storage.db import Database
+    from astrocal_server.storage.migrate import migrate
+
+    await migrate(url)
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            made = await create_account(
+                session, name="Bench 0", email="bench0@example.com", time_zone="UTC",
+                plan="unlimited", clock=SystemClock(),
+            )  # fmt: skip
+    finally:
+        await db.dispose()
+    return (made.live_key if live else made.test_key).secret
+
+
+def _count_round_trips(counts: dict[str, int]) -> Callable[[], None]:
+    """Count asyncpg's calls that each make one round trip (BEGIN, COMMIT and ROLLBACK go through
+    ``Connection.execute``); returns the function that stops counting."""
+    import asyncpg.connection
+    import asyncpg.prepared_stmt
+
+    patched: list[tuple[Any, str, Any]] = []
+    for cls, names in (
+        (asyncpg.connection.Connection, ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")),
+        (asyncpg.prepared_stmt.PreparedStatement, ("executemany", "fetch", "fetchrow", "fetchval")),
+    ):  # fmt: skip
+        for name in names:
+            original = getattr(cls, name)
+
+            async def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                counts["round trips"] += 1
+                return await _original(*args, **kwargs)
+
+            setattr(cls, name, counted)
+            patched.append((cls, name, original))
+
+    def stop() -> None:
+        for cls, name, original in patched:
+            setattr(cls, name, original)
+
+    return stop
+
+
+async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
     import httpx
     from astrocal_server.app import create_app
     from astrocal_server.outbox.relay import OutboxRelay
     from sqlalchemy import event
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'relay.db'}"
-        (key,) = await seed_accounts(url, 1)
-        settings = bench_settings(url)
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            state = app.state.astrocal
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                headers = {"Authorization": f"Bearer {key}"}
-                always = {
-                    "name": "Always",
-                    "time_zone": "UTC",
-                    "weekly_hours": [
-                        {"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY
-                    ],
-                }
-                schedule = (await client.post("/v1/schedules", headers=headers, json=always)).json()
-                evt = (
-                    await client.post(
-                        "/v1/event_types",
-                        headers=headers,
-                        json={
-                            "title": "Call",
-                            "slug": "call",
-                            "duration_minutes": 30,
-                            "schedule_id": schedule["id"],
-                        },
-                    )
-                ).json()
-                first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
-                    days=1
+    key = await _account_key(url, live)
+    settings = bench_settings(url, email_backend="none")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        state = app.state.astrocal
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            headers = {"Authorization": f"Bearer {key}"}
+            always = {
+                "name": "Always",
+                "time_zone": "UTC",
+                "weekly_hours": [{"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY],
+            }
+            schedule = (await client.post("/v1/schedules", headers=headers, json=always)).json()
+            evt = (
+                await client.post(
+                    "/v1/event_types",
+                    headers=headers,
+                    json={
+                        "title": "Call",
+                        "slug": "call",
+                        "duration_minutes": 30,
+                        "schedule_id": schedule["id"],
+                    },
                 )
-                for i in range(bookings):
-                    body = {
-                        "event_type_id": evt["id"],
-                        "start": iso(first + timedelta(minutes=30 * i)),
-                        "invitee": {"name": "Jo", "email": f"jo{i}@example.com"},
-                    }
-                    (
-                        await client.post("/v1/bookings", headers=headers, json=body)
-                    ).raise_for_status()
-            counts = {"transactions": 0, "updates": 0, "rows": 0, "write blocks": 0}
+            ).json()
+            first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+            for i in range(bookings):
+                body = {
+                    "event_type_id": evt["id"],
+                    "start": iso(first + timedelta(minutes=30 * i)),
+                    "invitee": {"name": "Jo", "email": f"jo{i}@example.com"},
+                }
+                (await client.post("/v1/bookings", headers=headers, json=body)).raise_for_status()
+        counts = {"transactions": 0, "updates": 0, "rows": 0, "write blocks": 0}
+        counts.update({"statements": 0, "round trips": 0, "commits": 0})
 
-            def on_sql(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
-                head = sql.lstrip().upper()
-                if head.startswith("BEGIN"):
-                    counts["transactions"] += 1
-                elif head.startswith("UPDATE OUTBOX"):
-                    counts["updates"] += 1
+        def on_sql(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
+            head = sql.lstrip().upper()
+            counts["statements"] += not head.startswith("BEGIN")
+            if head.startswith("UPDATE OUTBOX"):
+                counts["updates"] += 1
 
-            engine = state.db.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", on_sql)
-            original_write = state.db.write
+        def on_commit(_conn: Any) -> None:
+            counts["commits"] += 1
 
-            def counted_write() -> Any:
-                counts["write blocks"] += 1
-                return original_write()
+        engine = state.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", on_sql)
+        event.listen(engine, "commit", on_commit)
+        stop_counting = _count_round_trips(counts) if state.db.dialect == "postgresql" else None
+        original_write = state.db.write
 
-            state.db.write = counted_write
-            relay = OutboxRelay(state, owner="bench")
-            cpu = time.process_time()
-            while items := await relay.claim(32):
-                counts["rows"] += await relay.process_batch(items)
-            cpu = time.process_time() - cpu
-            event.remove(engine, "before_cursor_execute", on_sql)
+        def counted_write() -> Any:
+            counts["write blocks"] += 1
+            return original_write()
+
+        state.db.write = counted_write
+        relay = OutboxRelay(state, owner="bench")
+        cpu = time.process_time()
+        while items := await relay.claim(32):
+            counts["rows"] += await relay.process_batch(items)
+        cpu = time.process_time() - cpu
+        if stop_counting is not None:
+            stop_counting()
+        event.remove(engine, "before_cursor_execute", on_sql)
+        event.remove(engine, "commit", on_commit)
     return {
         "rows per booking": counts["rows"] / bookings,
-        "write transactions per booking": counts["transactions"] / bookings,
+        "write transactions per booking": counts["commits"] / bookings,
         "Database.write blocks per booking": counts["write blocks"] / bookings,
         "UPDATE outbox statements per booking": counts["updates"] / bookings,
+        "statements per booking": counts["statements"] / bookings,
+        **(
+            {"round trips per booking": counts["round trips"] / bookings}
+            if stop_counting is not None
+            else {}
+        ),
         "relay CPU ms per booking": cpu * 1000 / bookings,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = bench_parser(__doc__ or "", postgres=True)
     parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument("--live", action="store_true", help="live mode: webhook event and email")
     args = parser.parse_args()
-    for name, value in asyncio.run(run(args.bookings)).items():
-        print(f"{name}: {value:.2f}")
+    results = on_each_database(
+        args.postgres,
+        lambda _name, url: asyncio.run(run(url, args.bookings, args.live)),
+        tmp_prefix="astrocal-relay-",
+    )
+    for database, figures in results.items():
+        print(f"{database} ({'live' if args.live else 'test'} mode):")
+        for name, value in figures.items():
+            print(f"  {name}: {value:.2f}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,14 @@ ACCOUNT_JSON = {
     "created_at": "2026-04-01T10:00:00Z",
 }
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+LABELS = {
+    "bare": "bare app, GET /v1/account",
+    "healthz": "GET /healthz",
+    "account": "GET /v1/account",
+    "availability": "GET /v1/availability (one day, 96 slots)",
+    "booking": "POST /v1/bookings, relay off",
+    "booking_relay": "POST /v1/bookings + its relay work",
+}
 
 
 # --- servers (each runs in its own process) ---------------------------------------------------
@@ -223,7 +231,9 @@ def measure(
     return {**load, "cpu_ms": 1000 * used / spec["requests"]}
 
 
-def bench_database(name: str, db_url: str, requests: int, connections: int) -> dict[str, Any]:
+def bench_database(
+    name: str, db_url: str, requests: int, connections: int, only: set[str] | None = None
+) -> dict[str, Any]:
     from astrocal_server.storage.migrate import migrate
 
     asyncio.run(migrate(db_url))
@@ -236,21 +246,27 @@ def bench_database(name: str, db_url: str, requests: int, connections: int) -> d
         key, event_type_id = asyncio.run(seed_served(db_url, urls[0]))
         common = {"connections": connections, "requests": requests, "key": key}
         get = {**common, "kind": "get"}
+        wanted = only or set(LABELS)
         out["bare"] = measure([bare], {**get, "urls": [bare_url], "path": "/v1/account"})
-        out["healthz"] = measure(procs, {**get, "urls": urls, "path": "/healthz"})
-        out["account"] = measure(procs, {**get, "urls": urls, "path": "/v1/account"})
+        if "healthz" in wanted:
+            out["healthz"] = measure(procs, {**get, "urls": urls, "path": "/healthz"})
+        if "account" in wanted:
+            out["account"] = measure(procs, {**get, "urls": urls, "path": "/v1/account"})
         day = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()
         path = f"/v1/availability?event_type_id={event_type_id}&date={day}"
-        out["availability"] = measure(procs, {**get, "urls": urls, "path": path})
+        if "availability" in wanted:
+            out["availability"] = measure(procs, {**get, "urls": urls, "path": path})
         booking = {**common, "kind": "booking", "event_type_id": event_type_id, "urls": urls}
-        out["booking"] = measure(procs, {**booking, "first_slot": 0})
-        stop_servers(procs)
-        relayed = [start_server(__file__, "--serve", db_url, "1") for _ in range(processes)]
-        procs = [p for p, _ in relayed]
-        booking["urls"] = [u for _, u in relayed]
-        out["booking_relay"] = measure(
-            procs, {**booking, "first_slot": 4 * requests}, settle=db_url
-        )
+        if "booking" in wanted:
+            out["booking"] = measure(procs, {**booking, "first_slot": 0})
+        if "booking_relay" in wanted:
+            stop_servers(procs)
+            relayed = [start_server(__file__, "--serve", db_url, "1") for _ in range(processes)]
+            procs = [p for p, _ in relayed]
+            booking["urls"] = [u for _, u in relayed]
+            out["booking_relay"] = measure(
+                procs, {**booking, "first_slot": 4 * requests}, settle=db_url
+            )
     finally:
         stop_servers([bare, *procs])
     return out
@@ -305,15 +321,9 @@ async def profile_bookings(count: int) -> str:
 def _table(name: str, r: dict[str, Any]) -> list[str]:
     bare = r["bare"]["cpu_ms"]
     rows = []
-    labels = {
-        "bare": "bare app, GET /v1/account",
-        "healthz": "GET /healthz",
-        "account": "GET /v1/account",
-        "availability": "GET /v1/availability (one day, 96 slots)",
-        "booking": "POST /v1/bookings, relay off",
-        "booking_relay": "POST /v1/bookings + its relay work",
-    }
-    for key, label in labels.items():
+    for key, label in LABELS.items():
+        if key not in r:
+            continue
         m = r[key]
         bar = BARS.get(key)
         ratio = m["cpu_ms"] / bare
@@ -334,15 +344,24 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500, help="requests per class")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--profile", action="store_true", help="save a cProfile of bookings")
+    parser.add_argument(
+        "--only",
+        help="comma-separated classes to measure besides the bare app (e.g. booking,booking_relay;"
+        f" of {', '.join(k for k in LABELS if k != 'bare')}); implies --no-write",
+    )
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    if only is not None:
+        args.no_write = True  # a partial table never replaces the full one
 
     tmp = Path(tempfile.mkdtemp(prefix="astrocal-cost-"))
     results = {"SQLite": bench_database(
-        "SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.db'}", args.requests, args.connections)}  # fmt: skip
+        "SQLite", f"sqlite+aiosqlite:///{tmp / 'bench.db'}", args.requests, args.connections,
+        only)}  # fmt: skip
     if args.postgres:
         with scratch_postgres(args.postgres) as url:
             results["PostgreSQL"] = bench_database(
-                "PostgreSQL", url, args.requests, args.connections
+                "PostgreSQL", url, args.requests, args.connections, only
             )
     lines = [
         SECTION,
@@ -361,6 +380,8 @@ def main() -> None:
     summary = []
     for name, r in results.items():
         lines += _table(f"{name} ({r['processes']} process{'es' if r['processes'] > 1 else ''})", r)
+        if "booking_relay" not in r or "account" not in r:
+            continue
         share = r["booking_relay"]["rps"] / r["account"]["rps"]
         summary.append(
             f"{name}: bookings/s (relay on) {r['booking_relay']['rps']:.0f} = {share:.0%} of "

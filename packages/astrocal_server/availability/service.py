@@ -225,7 +225,20 @@ async def load_bookings(
     """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) that the
     engine needs to judge starts in ``span`` (:func:`~astrocal_server.availability.rules.
     occupancy_range`), widened by their own buffers (the stored ``block_*``)."""
-    lo, hi = occupancy_range(*span)
+    window = occupancy_range(*span)
+    return await load_occupants(conn, event_type, host_id, window, now, exclude_booking_id)
+
+
+async def load_occupants(
+    conn: AsyncConnection | AsyncSession,
+    event_type: EventType,
+    host_id: str,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    exclude_booking_id: str | None = None,
+) -> list[Booked]:
+    """What occupies ``host_id`` with blocked time (``block_*``) in ``window``, as it is."""
+    lo, hi = window
     rows = await fetch_all(
         conn,
         OCCUPANTS_OF_HOST,

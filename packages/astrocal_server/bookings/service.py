@@ -46,10 +46,13 @@ from astrocal_server.availability.engine import (
     BusyInterval,
     StartCheck,
     TeamCheck,
+    check_start,
 )
 from astrocal_server.availability.rules import (
     check_busy_range,
     pick_duration,
+    rules_for,
+    working_hours_of,
 )
 from astrocal_server.bookings.answers import check_answers
 from astrocal_server.bookings.rules import (
@@ -363,20 +366,37 @@ async def _check_start(
 ) -> None:
     conn = await session.connection()
     now = state.clock.now()
-    check = await _quick_then_full(
-        partial(
-            availability.check_start_in_session,
-            conn,
-            event_type=event_type,
-            schedule=schedule,
-            host_id=host_id,
-            start=start,
-            now=now,
-            busy=busy,
-            duration_minutes=duration,
-            exclude_booking_id=exclude_booking_id,
-        )
+    full = partial(
+        availability.check_start_in_session,
+        conn,
+        event_type=event_type,
+        schedule=schedule,
+        host_id=host_id,
+        start=start,
+        now=now,
+        busy=busy,
+        duration_minutes=duration,
+        exclude_booking_id=exclude_booking_id,
     )
+    rules = rules_for(event_type, duration)
+    if rules.max_bookings_per_day is not None:
+        check = await _quick_then_full(full)
+    else:
+        # Without a daily limit, only an occupant whose blocked time overlaps the start's own
+        # (buffers included) can close it, or share its seats: the quick check reads just those
+        # (the full check, for a refused start's reasons and alternatives, reads the days around).
+        window = (
+            start - timedelta(minutes=rules.buffer_before_minutes),
+            start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes),
+        )
+        nearby = await availability.load_occupants(
+            conn, event_type, host_id, window, now, exclude_booking_id
+        )
+        hours = working_hours_of(schedule)
+        quick = check_start(
+            hours, rules, now=now, start=start, bookings=nearby, busy=busy, horizon_days=1
+        )
+        check = quick if quick.available else await full(horizon_days=CHECK_HORIZON_DAYS)
     if not check.available:
         raise _slot_unavailable(start, check)
 

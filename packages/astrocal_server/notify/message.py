@@ -49,6 +49,7 @@ __all__ = [
     "BadAddress",
     "Content",
     "Role",
+    "check_addresses",
     "compose",
     "content_for",
     "host_copy_role",
@@ -385,17 +386,16 @@ def mailbox(email: str, name: str | None = None) -> Address:
     return _address(email, name)
 
 
-def compose(
-    notice: Notice, *, sender: str, stamp: datetime, message_key: str
-) -> list[tuple[str, EmailMessage]]:
-    """The emails one notice owes, each with its copy role: the invitee's (guests in Cc), and one
-    for each host that has an address (:func:`host_copy_role`). ``message_key`` makes the
-    Message-IDs stable, so a resend after a crash is recognisably the same message. Raises
-    :class:`BadAddress` for an address that cannot be sent to.
-    """
+_Addresses = tuple[
+    Address, Address, list[Address], list[tuple[str, Person, Address]], Address | None
+]
+
+
+def _addresses(notice: Notice, sender: str) -> _Addresses:
+    """The notice's header addresses: sender, invitee, guests (the invitee's own address left
+    out), each host with an address (with its copy role), reply-to; :class:`BadAddress` for one
+    that cannot be sent to."""
     from_addr = parse_sender(sender)
-    domain = from_addr.domain or "astrocal.localhost"
-    # Addresses first: nothing that cannot be a header reaches the ICS either.
     invitee = _address(notice.invitee.email or "", notice.invitee.name)
     guests = [_address(g) for g in notice.guests if g.lower() != invitee.addr_spec.lower()]
     hosts = [
@@ -405,6 +405,26 @@ def compose(
     ]
     reply_host = _reply_host(notice)
     reply_to = _address(reply_host.email, reply_host.name) if reply_host.email is not None else None
+    return from_addr, invitee, guests, hosts, reply_to
+
+
+def check_addresses(notice: Notice, *, sender: str) -> None:
+    """What :func:`compose` checks before building anything: :class:`BadAddress` for an address
+    that cannot be sent to (for a backend that drops the emails, so it need not build them)."""
+    _addresses(notice, sender)
+
+
+def compose(
+    notice: Notice, *, sender: str, stamp: datetime, message_key: str
+) -> list[tuple[str, EmailMessage]]:
+    """The emails one notice owes, each with its copy role: the invitee's (guests in Cc), and one
+    for each host that has an address (:func:`host_copy_role`). ``message_key`` makes the
+    Message-IDs stable, so a resend after a crash is recognisably the same message. Raises
+    :class:`BadAddress` for an address that cannot be sent to.
+    """
+    # Addresses first: nothing that cannot be a header reaches the ICS either.
+    from_addr, invitee, guests, hosts, reply_to = _addresses(notice, sender)
+    domain = from_addr.domain or "astrocal.localhost"
     invite: Invite | None = None
     own_invite: Invite | None = None
     if notice.kind != "reminder":  # a reminder is text and HTML only

@@ -10,7 +10,8 @@ when it runs (its calendar rows come first and wait a while for the room).
 
 Returning completes the row. A relay that is down or answers 4xx → :class:`RetryLater`, so the row
 stays in the outbox and is retried with backoff; a payload or address that can never be sent, or a
-5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing.
+5xx refusal → :class:`PermanentFailure`. Test-mode rows send nothing. The ``none`` backend drops
+every email, so its rows are checked (payload, addresses) but never rendered.
 
 One row owes the invitee's copy and one copy per host with an address (roles ``invitee``,
 ``host``, ``host.1``, …, by the host's position in the payload). Each copy the mail relay accepts is recorded in
@@ -35,10 +36,11 @@ from astrocal_server.invitee.links import reveal
 from astrocal_server.locations import room_kind
 from astrocal_server.notify import waitlist
 from astrocal_server.notify.backends import (
+    NullMailer,
     PermanentSendError,
     TransientSendError,
 )
-from astrocal_server.notify.message import BadAddress, compose
+from astrocal_server.notify.message import BadAddress, check_addresses, compose
 from astrocal_server.notify.notice import MalformedNotice, parse_notice
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure, RetryLater
 from astrocal_server.storage.models import Booking, EmailCopy
@@ -118,8 +120,14 @@ async def handle(item: OutboxItem, state: AppState) -> None:
                 message_key=item.id,
             )
         else:
+            notice = parse_notice(payload)
+            if isinstance(state.mailer, NullMailer):
+                # The backend drops every email: check what building them would check (the
+                # payload, the addresses), without rendering bodies and invites for nobody.
+                check_addresses(notice, sender=state.settings.email_from)
+                return
             messages = compose(
-                parse_notice(payload),
+                notice,
                 sender=state.settings.email_from,
                 stamp=item.created_at,
                 message_key=item.id,

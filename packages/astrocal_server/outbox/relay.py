@@ -109,9 +109,10 @@ def _lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
 
 
 async def has_due_rows(db: Database, model: type[Any], due: ColumnElement[bool]) -> bool:
-    """A cheap read first, so an idle poll never takes SQLite's write lock."""
-    async with db.read() as session:
-        return (await session.scalar(select(model.id).where(due).limit(1))) is not None
+    """A cheap read first, so an idle poll never takes SQLite's write lock (a plain connection:
+    no ORM session for one scalar)."""
+    async with db.connect_read() as conn:
+        return (await conn.scalar(select(model.id).where(due).limit(1))) is not None
 
 
 async def claim_rows(
@@ -148,7 +149,9 @@ async def claim_due_rows(
     also: Callable[[AsyncSession, list[M]], Awaitable[None]] | None = None,
 ) -> list[M]:
     """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction;
-    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row)."""
+    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row).
+    The read keeps an idle poll off SQLite's write lock, and on PostgreSQL costs two round trips
+    (ping, SELECT) where an empty claim costs four."""
     if not await has_due_rows(db, model, due):
         return []
     async with db.write() as session:
@@ -195,6 +198,10 @@ def _group_in_order(items: Sequence[T], key: Callable[[T], str | None]) -> list[
 
 class OutboxRelay:
     """Runs outbox rows through their handlers. ``run_once()`` is one full pass (for tests)."""
+
+    # What a commit must have written for this source to look for work at once (RelayLoop):
+    # outbox rows (new ones, or results that may let a booking's later row go).
+    wakes_on = frozenset({"outbox"})
 
     def __init__(
         self,
@@ -521,6 +528,26 @@ def _item(row: Any) -> OutboxItem:
     )
 
 
+# The tables the current transaction of a connection wrote (``"*"``: a statement the relay
+# cannot read a table from), kept on the connection until its commit or rollback, under a key of
+# each hook's own (several loops may watch one engine).
+_WRITTEN = "astrocal_relay_tables_written"
+_READ_ONLY = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "SET")
+
+
+def _table_written(sql: str, context: Any) -> str | None:
+    """The table a statement writes (``"*"`` when unknown), or None for one that only reads."""
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        return getattr(table, "name", None) or "*"
+    return None if sql.lstrip()[:9].upper().startswith(_READ_ONLY) else "*"
+
+
+def _set_all(events: Sequence[asyncio.Event]) -> None:
+    for wake in events:
+        wake.set()
+
+
 def _load_source(path: str) -> Callable[..., Any]:
     module_name, _, attr = path.partition(":")
     factory: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
@@ -531,8 +558,9 @@ class RelayLoop:
     """Keeps every source busy: claims while there is capacity, sleeps ``poll_interval`` when idle.
 
     :meth:`nudge` cuts the sleep short; :meth:`wake_on_commits` nudges after every transaction this
-    process commits, so rows written by the API in the same process go out at once rather than on
-    the next poll (the poll still finds rows written by other processes).
+    process commits that wrote a source's rows, so rows written by the API in the same process go
+    out at once rather than on the next poll (the poll still finds rows written by other
+    processes).
     """
 
     def __init__(
@@ -566,15 +594,55 @@ class RelayLoop:
             wake.set()
 
     def wake_on_commits(self, database: Database) -> Callable[[], None]:
-        """Nudge after each commit on ``database``'s engine; returns the function that stops it."""
+        """Nudge after each commit on ``database``'s engine; returns the function that stops it.
+
+        A source that names the tables its work lives in (``wakes_on``: ``table`` for any write,
+        ``table:insert`` for new rows only) is nudged only by commits that wrote one of them: a
+        booking's commit wakes the outbox relay, not the webhook retries, and a commit that wrote
+        nothing wakes no one. A source without ``wakes_on`` is nudged by every commit that wrote
+        anything."""
         loop = asyncio.get_running_loop()
         target = database.engine.sync_engine
+        watched = [getattr(source, "wakes_on", None) for source in self.sources]
+        key = (_WRITTEN, object())
 
-        def on_commit(_conn: Any) -> None:
-            loop.call_soon_threadsafe(self.nudge)
+        def on_execute(conn: Any, cursor: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
+            table = _table_written(sql, context)
+            # A write that changed no row (a claim that found nothing) makes nothing due.
+            if table is not None and getattr(cursor, "rowcount", -1) != 0:
+                written = conn.info.setdefault(key, set())
+                written.add(table)
+                if context is not None and context.isinsert:
+                    written.add(f"{table}:insert")
 
-        event.listen(target, "commit", on_commit)
-        return lambda: event.remove(target, "commit", on_commit)
+        def on_commit(conn: Any) -> None:
+            written: set[str] | None = conn.info.pop(key, None)
+            if not written:
+                return
+            due = [
+                wake
+                for wake, tables in zip(self._wakes, watched, strict=True)
+                if tables is None or "*" in written or not written.isdisjoint(tables)
+            ]
+            if due:
+                loop.call_soon_threadsafe(_set_all, due)
+
+        def on_rollback(conn: Any) -> None:
+            conn.info.pop(key, None)
+
+        hooks: list[tuple[str, Callable[..., None]]] = [
+            ("after_cursor_execute", on_execute),
+            ("commit", on_commit),
+            ("rollback", on_rollback),
+        ]
+        for name, hook in hooks:
+            event.listen(target, name, hook)
+
+        def unhook() -> None:
+            for name, hook in hooks:
+                event.remove(target, name, hook)
+
+        return unhook
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.gather(*(self._run_source(i, stop) for i in range(len(self.sources))))

@@ -5,24 +5,25 @@ the server says ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for writes, because a d
 later writes ignores the busy timeout and fails with "database is locked". Writes are also serialised
 in-process by an asyncio lock, which keeps tail latency low under many writers.
 PostgreSQL (asyncpg): plain transactions; callers that need mutual exclusion take advisory locks inside.
-Reads (``connect_read``) run in autocommit: at READ COMMITTED every statement reads its own snapshot
-anyway, and a read then costs no ``BEGIN`` and no ``ROLLBACK`` round trip. A pooled connection is
-pinged before use only when it has been idle for :data:`PING_IDLE_SECONDS` (one that answered a
-moment ago is alive; a dead one is replaced, as ``pool_pre_ping`` would, and a disconnect noticed
-mid-request invalidates the whole pool as usual).
+Reads (``connect_read``) run without a transaction (PostgreSQL: autocommit): at READ COMMITTED
+every statement reads its own snapshot anyway, and a read then costs no ``BEGIN`` and no
+``ROLLBACK`` round trip.
+Every connection taken from the pool is pinged first, as ``pool_pre_ping`` does (a dead one, e.g.
+after a database restart, is replaced along with the rest of the pool before anyone uses it), but
+with one round trip: an empty statement, where SQLAlchemy's asyncpg ping wraps it in a transaction
+(three).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util import await_only
 
 from astrocal_server.config import normalise_database_url
 
@@ -42,8 +44,6 @@ ReadConnection: TypeAlias = AsyncConnection
 
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
-PING_IDLE_SECONDS = 1.0
-_IDLE_SINCE = "astrocal_idle_since"
 _BEGAN = "astrocal_began"
 
 
@@ -76,7 +76,7 @@ class Database:
             self.engine = create_async_engine(
                 self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size
             )
-            _ping_idle_connections(self.engine)
+            _install_checkout_ping(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @classmethod
@@ -133,20 +133,16 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading, ended when the block ends.
 
-        On SQLite it runs without a transaction (each statement reads a consistent snapshot on its
-        own), which saves two round trips to the driver thread per request. Closing (rather than
-        rolling back) keeps the loaded objects usable after the block.
+        It runs without a transaction (each statement reads a consistent snapshot on its own, as
+        every statement of a READ COMMITTED transaction does on PostgreSQL anyway), which saves
+        two round trips per read: SQLite's driver-thread hops, PostgreSQL's BEGIN and ROLLBACK.
+        Closing (rather than rolling back) keeps the loaded objects usable after the block.
         """
-        if self.dialect == "sqlite":
-            async with self.engine.connect() as conn:
-                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
-                async with AsyncSession(
-                    bind=conn, expire_on_commit=False, autoflush=False
-                ) as session:
-                    yield session
-        else:
-            async with self._sessions() as session:
-                yield session
+        async with (
+            self.connect_read() as conn,
+            AsyncSession(bind=conn, expire_on_commit=False, autoflush=False) as session,
+        ):
+            yield session
 
     @asynccontextmanager
     async def connect_read(self) -> AsyncIterator[AsyncConnection]:
@@ -184,26 +180,26 @@ class Database:
         await self.engine.dispose()
 
 
-def _ping_idle_connections(engine: AsyncEngine) -> None:
-    """``pool_pre_ping`` for connections idle at least :data:`PING_IDLE_SECONDS`: a checkout
-    raising ``DisconnectionError`` makes the pool replace the connection and try again."""
-    pool = engine.sync_engine.pool
-    dialect = engine.sync_engine.dialect
+_FRESH = "astrocal_fresh_connection"
 
-    @event.listens_for(pool, "checkin")
-    def _checkin(_dbapi_connection: Any, record: Any) -> None:
-        if record is not None:
-            record.info[_IDLE_SINCE] = time.monotonic()
+
+def _install_checkout_ping(engine: AsyncEngine) -> None:
+    """``pool_pre_ping`` in one round trip: ping every pooled connection on checkout (not one
+    just opened), and on failure invalidate the pool, whose next connection is a new one."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_FRESH] = True
 
     @event.listens_for(pool, "checkout")
-    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get(_IDLE_SINCE)  # None: connected just now
-        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+    def _on_checkout(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
             return
         try:
-            dialect.do_ping(dbapi_connection)
-        except Exception as exc:
-            raise DisconnectionError("the pooled connection did not answer a ping") from exc
+            await_only(proxy.driver_connection.fetchrow(";"))
+        except Exception as error:
+            raise InvalidatePoolError() from error
 
 
 @asynccontextmanager

@@ -68,6 +68,10 @@ def in_booking_order() -> ColumnElement[bool]:
 
 
 class DeliveryDispatcher:
+    # A commit wakes it (RelayLoop) only if it wrote deliveries: new ones, or settled ones that
+    # may let a later delivery of the same booking go.
+    wakes_on = frozenset({"webhook_deliveries"})
+
     def __init__(
         self,
         state: AppState,

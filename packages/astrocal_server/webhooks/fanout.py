@@ -69,8 +69,8 @@ def new_delivery(
 async def _anyone_wants(state: AppState, item: OutboxItem) -> bool:
     """Whether an enabled endpoint of the row's account and mode subscribes to its topic, read
     without a write transaction (the write below reads the endpoints again, under its lock)."""
-    async with state.db.read() as session:
-        subscriptions = await session.scalars(
+    async with state.db.connect_read() as conn:
+        subscriptions = await conn.scalars(
             select(WebhookEndpoint.events).where(
                 WebhookEndpoint.account_id == item.account_id,
                 WebhookEndpoint.livemode == item.livemode,
