@@ -67,8 +67,8 @@ __all__ = [
     "external_busy_for_start",
     "find_availability",
     "find_slots_in_session",
-    "load_bookings",
     "load_event_type_and_schedule",
+    "load_occupants",
     "owned_event_type_and_host",
     "owned_event_type_and_schedule",
 ]
@@ -214,21 +214,6 @@ async def owned_event_type_and_host(
     return found, instance(Host, row, "h")
 
 
-async def load_bookings(
-    conn: AsyncConnection | AsyncSession,
-    event_type: EventType,
-    host_id: str,
-    span: tuple[datetime, datetime],
-    now: datetime,
-    exclude_booking_id: str | None = None,
-) -> list[Booked]:
-    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) that the
-    engine needs to judge starts in ``span`` (:func:`~astrocal_server.availability.rules.
-    occupancy_range`), widened by their own buffers (the stored ``block_*``)."""
-    window = occupancy_range(*span)
-    return await load_occupants(conn, event_type, host_id, window, now, exclude_booking_id)
-
-
 async def load_occupants(
     conn: AsyncConnection | AsyncSession,
     event_type: EventType,
@@ -237,7 +222,9 @@ async def load_occupants(
     now: datetime,
     exclude_booking_id: str | None = None,
 ) -> list[Booked]:
-    """What occupies ``host_id`` with blocked time (``block_*``) in ``window``, as it is."""
+    """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) with blocked
+    time (the stored ``block_*``) in ``window``. To judge starts in a span, pass
+    :func:`~astrocal_server.availability.rules.occupancy_range` of it."""
     lo, hi = window
     rows = await fetch_all(
         conn,
@@ -273,7 +260,9 @@ async def find_slots_in_session(
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
-    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
+    bookings = await load_occupants(
+        conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
+    )
     range_start, range_end = span
     return find_slots(
         hours or working_hours_of(schedule),
@@ -305,7 +294,9 @@ async def check_start_in_session(
     booking; ``exclude_booking_id`` leaves out the booking being rescheduled, so its own old time
     does not block the new one."""
     span = check_busy_range(start, horizon_days)
-    bookings = await load_bookings(conn, event_type, host_id, span, now, exclude_booking_id)
+    bookings = await load_occupants(
+        conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
+    )
     return check_start(
         working_hours_of(schedule),
         rules_for(event_type, duration_minutes),
