@@ -190,9 +190,8 @@ def _host_id(raw: Mapping[str, Any]) -> str | None:
 
 
 async def _open_slots(request: Request, caller: Caller, query: AvailabilityQuery) -> JSONResponse:
-    state = get_state(request)
-    async with state.db.connect_read() as conn:
-        found = await service.find_availability(state, conn, caller, query)
+    # No connection is taken here: the service reads what it needs (one statement, usually).
+    found = await service.find_availability(get_state(request), None, caller, query)
     return JSONResponse(open_slots_to_api(found))
 
 

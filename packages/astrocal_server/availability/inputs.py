@@ -62,19 +62,32 @@ class InputsCache(GenerationCache[tuple[str, bool, str], Inputs]):
 
 async def event_type_inputs(
     state: AppState,
-    conn: AsyncConnection | AsyncSession,
+    conn: AsyncConnection | AsyncSession | None,
     caller: Caller,
     event_type_id: str,
     load: Loader,
 ) -> Inputs:
     """The caller's event type's :class:`Inputs`: this process's copy when the generation it was
     read under is current, else read with ``load`` (which raises the 404 of a missing event
-    type; a miss is never kept) and, for a team, one query for its hosts."""
+    type; a miss is never kept) and, for a team, one query for its hosts — on ``conn``, or
+    (None) on a read connection opened for them and let go at once."""
     cache = state.availability_inputs
     key = (caller.account_id, caller.livemode, event_type_id)
     hit, generation = await cache.recall(key)
     if hit is not None:
         return hit
+    if conn is None:
+        async with state.db.connect_read() as own:
+            found = await _read_inputs(own, caller, event_type_id, load)
+    else:
+        found = await _read_inputs(conn, caller, event_type_id, load)
+    cache.remember(key, found, generation)
+    return found
+
+
+async def _read_inputs(
+    conn: AsyncConnection | AsyncSession, caller: Caller, event_type_id: str, load: Loader
+) -> Inputs:
     hosted = await load(conn, caller, event_type_id)
     event_type, schedule, default_host_id = hosted
     team = None
@@ -82,6 +95,4 @@ async def event_type_inputs(
         listed = teams.listed_host_ids(event_type, default_host_id)
         team = await teams.load_team(conn, event_type, schedule, listed)
     hours = working_hours_of(schedule) if schedule is not None else None
-    found = Inputs(hosted, hours, team)
-    cache.remember(key, found, generation)
-    return found
+    return Inputs(hosted, hours, team)

@@ -7,7 +7,10 @@ inputs, return engine results and raise :mod:`astrocal_server.errors`. Bookings 
 :func:`check_start_in_session` to re-check a start inside their write transaction (one code path).
 
 Both operations run on the request's one read connection (opened once the caller is known), so a
-request never holds two connections.
+request never holds two connections. :func:`find_availability` may also be given none: then the
+usual request (one host, its inputs cached by :mod:`~astrocal_server.availability.inputs`) is
+one statement through :meth:`~astrocal_server.storage.db.Database.fetch_all`, and anything else
+opens a read connection for itself.
 
 Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
 team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.
@@ -55,6 +58,7 @@ from astrocal_server.availability.rules import (
 from astrocal_server.caller import Caller
 from astrocal_server.errors import not_found
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import EventType, Host, Schedule
 from astrocal_server.storage.rows import fetch_all, instance, labelled
 
@@ -215,7 +219,7 @@ async def owned_event_type_and_host(
 
 
 async def load_occupants(
-    conn: AsyncConnection | AsyncSession,
+    conn: AsyncConnection | AsyncSession | Database,
     event_type: EventType,
     host_id: str,
     window: tuple[datetime, datetime],
@@ -224,18 +228,19 @@ async def load_occupants(
 ) -> list[Booked]:
     """What occupies ``host_id`` (bookings of any event type, holds active at ``now``) with blocked
     time (the stored ``block_*``) in ``window``. To judge starts in a span, pass
-    :func:`~astrocal_server.availability.rules.occupancy_range` of it."""
+    :func:`~astrocal_server.availability.rules.occupancy_range` of it. ``conn`` a
+    :class:`~astrocal_server.storage.db.Database`: the statement runs on its own (``fetch_all``)."""
     lo, hi = window
-    rows = await fetch_all(
-        conn,
-        OCCUPANTS_OF_HOST,
-        {
-            "host_id": host_id,
-            "lo": lo.astimezone(UTC),
-            "hi": hi.astimezone(UTC),
-            "now": now.astimezone(UTC),
-        },
-    )
+    params = {
+        "host_id": host_id,
+        "lo": lo.astimezone(UTC),
+        "hi": hi.astimezone(UTC),
+        "now": now.astimezone(UTC),
+    }
+    if isinstance(conn, Database):
+        rows = await conn.fetch_all(OCCUPANTS_OF_HOST, params)
+    else:
+        rows = await fetch_all(conn, OCCUPANTS_OF_HOST, params)
     return [booked_from_row(row, event_type.id) for row in rows if row["id"] != exclude_booking_id]
 
 
@@ -243,7 +248,7 @@ async def load_occupants(
 
 
 async def find_slots_in_session(
-    conn: AsyncConnection | AsyncSession,
+    conn: AsyncConnection | AsyncSession | Database,
     *,
     event_type: EventType,
     schedule: Schedule,
@@ -312,16 +317,26 @@ async def check_start_in_session(
 
 
 async def find_availability(
-    state: AppState, conn: AsyncConnection, caller: Caller, query: AvailabilityQuery
+    state: AppState, conn: AsyncConnection | None, caller: Caller, query: AvailabilityQuery
 ) -> OpenSlots:
-    """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's range."""
+    """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's
+    range, read on ``conn`` or (None) as the module docstring says."""
     inputs = await event_type_inputs(
         state, conn, caller, query.event_type_id, owned_event_type_and_schedule
     )
     event_type, schedule, default_host_id = inputs.hosted
     duration = pick_duration(event_type, query.duration)
-    # Without hosts, only the default host may be named.
-    host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
+    reader: AsyncConnection | Database
+    if conn is not None:
+        reader = conn
+        # Without hosts, only the default host may be named.
+        host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
+    elif teams.is_team(event_type, schedule) or query.host_id not in (None, default_host_id):
+        # A team, or a host to look up: several statements, on one connection.
+        async with state.db.connect_read() as own:
+            return await find_availability(state, own, caller, query)
+    else:
+        reader, host_ids = state.db, [default_host_id]
     team = inputs.team_of(host_ids) if teams.is_team(event_type, schedule) else None
     zone = query.time_zone or teams.zone_of(schedule, team)
     span = utc_range_for_dates(query.start_date, query.end_date, zone)
@@ -337,7 +352,7 @@ async def find_availability(
         )
         find = partial(
             find_slots_in_session,
-            conn,
+            reader,
             event_type=event_type,
             schedule=schedule,
             host_id=default_host_id,
@@ -346,7 +361,8 @@ async def find_availability(
         )
     else:
         by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
-        find = partial(teams.find_team_slots_in, conn, team, busy=by_host)
+        assert isinstance(reader, AsyncConnection)  # a team reads on a connection (above)
+        find = partial(teams.find_team_slots_in, reader, team, busy=by_host)
     slots = await find(
         now=state.clock.now(),
         span=span,

@@ -8,20 +8,36 @@ PostgreSQL (asyncpg): plain transactions; callers that need mutual exclusion tak
 Reads (``connect_read``) run without a transaction (PostgreSQL: autocommit): at READ COMMITTED
 every statement reads its own snapshot anyway, and a read then costs no ``BEGIN`` and no
 ``ROLLBACK`` round trip.
-Every connection taken from the pool is pinged first, as ``pool_pre_ping`` does (a dead one, e.g.
-after a database restart, is replaced along with the rest of the pool before anyone uses it), but
-with one round trip: an empty statement, where SQLAlchemy's asyncpg ping wraps it in a transaction
-(three).
+Every connection taken from the PostgreSQL pool is checked first, as ``pool_pre_ping`` would (a dead
+one, e.g. after a database restart, is replaced along with the rest of the pool before anyone uses
+it), but without a round trip: a server that goes away closes its sockets (a restart or
+``pg_terminate_backend`` sends a FATAL message first), asyncpg's protocol sees the end of the
+stream as soon as the event loop next runs, and the connection says it is closed. A connection
+that dies between that check and its statement fails its statement, as one could after a ping.
+
+``fetch_all`` runs one read statement on the cheapest path there is (the hot reads of
+availability): on a SQLite file, synchronously on the event loop's thread through this process's
+own read-only ``sqlite3`` connection (no pool checkout, no hand-off to aiosqlite's thread; WAL
+readers never wait for a writer, and the connection's busy timeout is zero, so the loop is never
+held waiting for a lock); on PostgreSQL, one pool checkout and asyncpg's own cached prepared
+statement (one round trip, autocommit). Whenever that path cannot answer (SQLite busy, a dropped
+PostgreSQL connection, any driver error) the statement runs again the ordinary way through
+``connect_read``, whose errors are SQLAlchemy's (so a dropped connection is retried once on a
+fresh one, and an outage is still the edge's 503). Statement listeners on the engine (tracing,
+tests' fault injection) see every statement: while any is registered, ``fetch_all`` takes the
+ordinary path.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
-from sqlalchemy import event, text
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
@@ -32,9 +48,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from astrocal_server.config import normalise_database_url
+from astrocal_server.storage.rows import fetch_all as fetch_rows
+from astrocal_server.storage.rows import plan_of
 
 __all__ = ["Database", "ReadConnection"]
 
@@ -51,6 +69,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
         self.url = normalise_database_url(url)
         self._write_lock = asyncio.Lock()
+        self._reader: sqlite3.Connection | None = None
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -85,7 +104,8 @@ class Database:
         db = cls.__new__(cls)
         db.url = normalise_database_url(url)
         db._write_lock = asyncio.Lock()
-        db._memory = False
+        db._reader = None
+        db._memory = True  # no read connection of its own: nothing here is kept open
         db.engine = create_async_engine(db.url, poolclass=NullPool)
         if db.dialect == "sqlite":
             db._install_sqlite_hooks()
@@ -155,6 +175,43 @@ class Database:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
+    async def fetch_all(self, stmt: Select[Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """``stmt``'s rows as dicts keyed by column label, as :func:`~astrocal_server.storage.rows.
+        fetch_all` returns them, on the cheapest path (module docstring). For one read
+        statement of a module-level constant, outside any transaction."""
+        if not self.engine.sync_engine.dispatch.before_cursor_execute:
+            if self.dialect != "sqlite":
+                try:
+                    return await greenlet_spawn(_fetch_pooled, self.engine, stmt, params)
+                except Exception:  # noqa: S110 - the ordinary path answers, or raises its error
+                    pass
+            elif (reader := self._sqlite_reader()) is not None:
+                try:
+                    return _fetch_sqlite(reader, stmt, self.engine.dialect, params)
+                except sqlite3.Error:
+                    # Busy, or the file replaced or gone: a new connection next time, and the
+                    # ordinary path (with its busy timeout) answers this time.
+                    self._reader = None
+                    reader.close()
+        async with self.connect_read() as conn:
+            return await fetch_rows(conn, stmt, params)
+
+    def _sqlite_reader(self) -> sqlite3.Connection | None:
+        """This process's read-only connection to the SQLite file (None: an in-memory database,
+        or a URL with options this does not interpret; the ordinary path reads those)."""
+        reader = self._reader
+        if reader is not None or self._memory:
+            return reader
+        parsed = make_url(self.url)
+        path = parsed.database or ""
+        if parsed.query or path.startswith("file:") or not os.path.exists(path):
+            self._memory = not path  # a file not created yet may be later
+            return None
+        reader = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        reader.execute("PRAGMA query_only=ON")
+        self._reader = reader
+        return reader
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a write transaction: commits when the block ends, rolls back if it raises."""
@@ -177,29 +234,52 @@ class Database:
             await conn.rollback()
 
     async def dispose(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
         await self.engine.dispose()
 
 
-_FRESH = "astrocal_fresh_connection"
+def _fetch_sqlite(
+    reader: sqlite3.Connection, stmt: Select[Any], dialect: Any, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    # Autocommit: the statement reads the last committed state and, once its rows are all read,
+    # holds no read lock (nothing stale is kept between requests).
+    plan = plan_of(stmt, dialect)
+    cursor = reader.execute(plan.sql, plan.args(params))
+    try:
+        return plan.rows(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _fetch_pooled(engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]) -> Any:
+    """In SQLAlchemy's greenlet: check a connection out (the checkout check runs), run the
+    statement through asyncpg's statement cache outside any transaction, check it back in. A
+    connection whose statement failed is discarded (it may be mid-protocol or dead)."""
+    plan = plan_of(stmt, engine.dialect)
+    fairy = engine.sync_engine.pool.connect()
+    try:
+        driver = fairy.driver_connection
+        assert driver is not None  # a checked-out connection
+        records = await_only(driver.fetch(plan.sql, *plan.args(params)))
+    except BaseException:
+        fairy.invalidate()
+        raise
+    finally:
+        fairy.close()
+    return plan.rows(records)
 
 
 def _install_checkout_ping(engine: AsyncEngine) -> None:
-    """``pool_pre_ping`` in one round trip: ping every pooled connection on checkout (not one
-    just opened), and on failure invalidate the pool, whose next connection is a new one."""
+    """``pool_pre_ping`` without the round trip: a pooled connection that asyncpg has seen closed
+    (module docstring) invalidates the pool on checkout, whose next connection is a new one."""
     pool = engine.sync_engine.pool
 
-    @event.listens_for(pool, "connect")
-    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_FRESH] = True
-
     @event.listens_for(pool, "checkout")
-    def _on_checkout(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        if record.info.pop(_FRESH, False):
-            return
-        try:
-            await_only(proxy.driver_connection.fetchrow(";"))
-        except Exception as error:
-            raise InvalidatePoolError() from error
+    def _on_checkout(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:
+        if proxy.driver_connection.is_closed():
+            raise InvalidatePoolError()
 
 
 @asynccontextmanager

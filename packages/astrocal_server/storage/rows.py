@@ -8,7 +8,7 @@ availability) read through a plain connection with these helpers instead.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, inspect
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["fetch_all", "instance", "labelled"]
+__all__ = ["Plan", "fetch_all", "instance", "labelled", "plan_of"]
 
 M = TypeVar("M")
 
@@ -60,37 +60,51 @@ async def fetch_all(
     dialect = conn.dialect
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
         return [dict(row) for row in (await conn.execute(stmt, params)).mappings()]
-    plan = _sqlite_plan(stmt, dialect)
-    args = []
-    for name, literal, proc in plan.binds:
-        value = params.get(name, literal)
-        args.append(proc(value) if proc is not None else value)
+    plan = plan_of(stmt, dialect)
     sync_conn = conn.sync_connection
     assert sync_conn is not None  # the connection is open: no I/O to reach the driver
     driver = sync_conn.connection.driver_connection
     assert driver is not None
-    rows = await driver.execute_fetchall(plan.sql, args)  # one trip to the driver's thread
-    return [
-        {
-            key: (proc(value) if proc is not None else value)
-            for (key, proc), value in zip(plan.columns, row, strict=True)
-        }
-        for row in rows
-    ]
+    rows = await driver.execute_fetchall(plan.sql, plan.args(params))  # one trip to the thread
+    return plan.rows(rows)
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
+    """A statement compiled once for one dialect: its SQL for the driver, its parameters in the
+    driver's order with their bind processors, its result columns with their result processors."""
+
     compiled: Compiled
     sql: str
     binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
 
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        """``params`` as the driver's positional arguments (a missing one: the statement's literal)."""
+        out = []
+        for name, literal, proc in self.binds:
+            value = params.get(name, literal)
+            out.append(proc(value) if proc is not None else value)
+        return out
 
-_PLANS: dict[tuple[int, int], _Plan] = {}
+    def rows(self, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+        """The driver's rows as dicts keyed by column label, values as SQLAlchemy returns them."""
+        columns = self.columns
+        return [
+            {
+                key: (proc(value) if proc is not None else value)
+                for (key, proc), value in zip(columns, row, strict=True)
+            }
+            for row in rows
+        ]
 
 
-def _sqlite_plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
+_PLANS: dict[tuple[int, int], Plan] = {}
+
+
+def plan_of(stmt: Select[Any], dialect: Dialect) -> Plan:
+    """``stmt``'s :class:`Plan` for ``dialect``, compiled on first use (for module-level
+    statement constants: plans are kept by the statement's identity)."""
     key = (id(stmt), id(dialect))
     plan = _PLANS.get(key)
     if plan is None:
@@ -110,5 +124,5 @@ def _sqlite_plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
             (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
             for key, column in stmt.selected_columns.items()
         )
-        plan = _PLANS[key] = _Plan(compiled, str(compiled), binds, columns)
+        plan = _PLANS[key] = Plan(compiled, str(compiled), binds, columns)
     return plan
