@@ -7,10 +7,14 @@ The app runs in this process (requests go straight through its ASGI interface: n
 15-minute event type. The reads are ``GET /v1/account`` and one day of ``GET /v1/availability``
 (96 slots). A round trip is one call into aiosqlite's connection thread (SQLite) or one write to
 PostgreSQL's socket (asyncpg flushes each exchange in one write), so a ping, a ``BEGIN`` and a
-prepared statement count alike. Statements: on SQLite every ``execute`` the driver runs
-(``BEGIN`` included), on PostgreSQL every statement SQLAlchemy sends (``BEGIN``/``COMMIT`` and
-pings are round trips only). The CPU column is this process's, so it leaves out what the
-HTTP server (uvicorn) adds; compare it only between runs of this script.
+prepared statement count alike; a statement on the process's own SQLite read connection
+(``Database.fetch_all``) runs on the loop's thread and is no round trip. Statements: on SQLite
+every ``execute`` the driver runs (``BEGIN`` included), on the read connection too; on
+PostgreSQL every statement asyncpg executes with its results (prepared or from its cache;
+``BEGIN``/``COMMIT`` and an empty ping are round trips only). Nothing is counted through
+SQLAlchemy's statement events: a listener there sends ``Database.fetch_all`` the ordinary way.
+The CPU column is this process's, so it leaves out what the HTTP server (uvicorn) adds; compare
+it only between runs of this script.
 
     .venv/bin/python bench/read_profile.py [--requests 1000] [--profile availability] [--postgres URL]
 
@@ -35,17 +39,33 @@ ROUTES = ("account", "availability")
 
 
 @contextmanager
-def counting(engine: Any) -> Iterator[dict[str, int]]:
+def counting(db: Any) -> Iterator[dict[str, int]]:
     """Counts of SQL statements, driver round trips and pool checkouts while the block runs."""
     import asyncio.selector_events as selector_events
 
     import aiosqlite.core
+    import asyncpg.connection
+    import asyncpg.prepared_stmt
     from sqlalchemy import event
 
+    engine = db.engine
     counts = {"statements": 0, "round_trips": 0, "checkouts": 0}
 
-    def statement(*_: Any) -> None:
+    def read_statement(sql: str) -> None:
+        if not sql.startswith("PRAGMA"):
+            counts["statements"] += 1
+
+    pg_execute = asyncpg.connection.Connection._execute
+    pg_bind_execute = asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__bind_execute  # type: ignore[attr-defined]
+
+    async def pg_statement(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        if query.strip() != ";":
+            counts["statements"] += 1
+        return await pg_execute(self, query, *args, **kwargs)
+
+    async def pg_prepared(self: Any, *args: Any, **kwargs: Any) -> Any:
         counts["statements"] += 1
+        return await pg_bind_execute(self, *args, **kwargs)
 
     def checkout(*_: Any) -> None:
         counts["checkouts"] += 1
@@ -69,20 +89,24 @@ def counting(engine: Any) -> Iterator[dict[str, int]]:
         counts["round_trips"] += 1
         writelines(self, data)
 
-    sqlite = engine.dialect.name == "sqlite"
-    if not sqlite:  # SQLite's statements are counted at the driver
-        event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    reader = getattr(db, "_reader", None)  # opened by the warm-up's first read
+    if reader is not None:
+        reader.set_trace_callback(read_statement)
     event.listen(engine.sync_engine.pool, "checkout", checkout)
     aiosqlite.core.Connection._execute = sqlite_trip  # type: ignore[method-assign]
+    asyncpg.connection.Connection._execute = pg_statement  # type: ignore[method-assign]
+    asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__bind_execute = pg_prepared  # type: ignore[attr-defined]
     transport.write, transport.writelines = socket_trip, socket_trips  # type: ignore[method-assign]
     try:
         yield counts
     finally:
         transport.write, transport.writelines = write, writelines  # type: ignore[method-assign]
+        asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__bind_execute = pg_bind_execute  # type: ignore[attr-defined]
+        asyncpg.connection.Connection._execute = pg_execute  # type: ignore[method-assign]
         aiosqlite.core.Connection._execute = sqlite_execute  # type: ignore[method-assign]
         event.remove(engine.sync_engine.pool, "checkout", checkout)
-        if not sqlite:
-            event.remove(engine.sync_engine, "before_cursor_execute", statement)
+        if reader is not None:
+            reader.set_trace_callback(None)
 
 
 def asgi_scope(path: str, query: str, key: str) -> dict[str, Any]:
@@ -154,7 +178,7 @@ async def run(db_url: str, requests: int, profile: str | None) -> dict[str, Any]
                 for _ in range(50):  # warm caches, connections and the rate-limit batch
                     await get()
                 profiler = cProfile.Profile() if profile == route else None
-                with counting(state.db.engine) as counts:
+                with counting(state.db) as counts:
                     began = time.process_time()
                     if profiler is not None:
                         profiler.enable()

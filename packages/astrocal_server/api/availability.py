@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import MISSING
 
 from astrocal_server.api.body import check_field, parse_form_or_json, validate_document
 from astrocal_server.api.deps import CallerDep, get_state
-from astrocal_server.api.encoding import JSONResponse
+from astrocal_server.api.encoding import JSONResponse, dumps
 from astrocal_server.api.params import is_event_type_id, parse_start
 from astrocal_server.api.routes import operation
 from astrocal_server.availability import service
@@ -25,7 +25,7 @@ from astrocal_server.availability.service import AvailabilityQuery
 from astrocal_server.caller import Caller
 from astrocal_server.contract import requests
 from astrocal_server.errors import invalid_param
-from astrocal_server.serialize.availability import check_to_api, open_slots_to_api
+from astrocal_server.serialize.availability import check_to_api, open_slots_json
 from astrocal_server.validation import check_time_zone
 
 __all__ = ["parse_dates", "parse_query", "router"]
@@ -184,25 +184,27 @@ def _host_id(raw: Mapping[str, Any]) -> str | None:
 
 
 # The routes take only the request and the caller: each dependency FastAPI solves costs every
-# request, and these are the hottest reads. The read connection is opened once the caller is known
-# (a key this process does not know yet was checked on a connection already released), so a
-# request never holds two.
+# request, and these are the hottest reads. Reads start once the caller is known (a key this
+# process does not know yet was checked on a connection already released), so a request never
+# holds two connections; open slots take none here (the service reads what it needs: usually one
+# statement, ``Database.fetch_all``) and are answered as JSON bytes written directly
+# (``serialize.availability.open_slots_json``: the encoder's bytes for the same document).
 
 
-async def _open_slots(request: Request, caller: Caller, query: AvailabilityQuery) -> JSONResponse:
+async def _open_slots(request: Request, caller: Caller, query: AvailabilityQuery) -> Response:
     # No connection is taken here: the service reads what it needs (one statement, usually).
     found = await service.find_availability(get_state(request), None, caller, query)
-    return JSONResponse(open_slots_to_api(found))
+    return Response(open_slots_json(found, dumps), media_type=JSONResponse.media_type)
 
 
 @operation(router, "availability.list")
-async def list_availability(request: Request, caller: CallerDep) -> JSONResponse:
+async def list_availability(request: Request, caller: CallerDep) -> Response:
     query = parse_query(request.query_params, typed=False, forbid_unknown=False)
     return await _open_slots(request, caller, query)
 
 
 @operation(router, "availability.search")
-async def search_availability(request: Request, caller: CallerDep) -> JSONResponse:
+async def search_availability(request: Request, caller: CallerDep) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await parse_form_or_json(request)
     typed = content_type == "application/json" or content_type.endswith("+json")

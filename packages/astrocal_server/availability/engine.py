@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Reason",
     "Rules",
     "Slot",
+    "SlotRun",
     "StartCheck",
     "TeamCheck",
     "TeamSlot",
@@ -50,6 +51,7 @@ __all__ = [
     "check_start",
     "check_team_start",
     "clear_caches",
+    "find_slot_run",
     "find_slots",
     "find_team_slots",
     "format_ts",
@@ -182,6 +184,44 @@ class Slot(_SlotFields, _Span):
     """An open slot ``[start, end)`` (:class:`_Span`)."""
 
     __slots__ = ()
+
+
+class SlotRun(Sequence[Slot]):
+    """Open slots of one length and no seats, kept as their starts (epoch seconds, ascending):
+    what :func:`find_slot_run` answers. A :class:`Slot` is made only when one is asked for, so
+    a caller that needs just the instants (the availability response) makes none."""
+
+    __slots__ = ("duration", "starts")
+
+    def __init__(self, starts: list[int], duration: int) -> None:
+        self.starts = starts
+        self.duration = duration  # seconds
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Slot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Slot]: ...
+
+    def __getitem__(self, index: int | slice) -> Slot | list[Slot]:
+        duration = self.duration
+        if isinstance(index, slice):
+            return [Slot(s, s + duration) for s in self.starts[index]]
+        start = self.starts[index]
+        return Slot(start, start + duration)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SlotRun):
+            return self.starts == other.starts and self.duration == other.duration
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"SlotRun({self.starts!r}, {self.duration!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +462,21 @@ class _Plan:
         b1 + before)``: two binary searches mark that run in a difference array, so each busy
         interval costs O(log candidates) and nothing is compared pairwise or even sorted.
         """
+        free = self.free_starts()
+        if self.seated:
+            seats = self.rules.seats_per_slot
+            groups = self.groups
+            out = []
+            for s in free:
+                group = groups.get(s)
+                left = seats - (int(group[0]) if group else 0)
+                if left > 0:
+                    out.append((s, left))
+            return out
+        return [(s, 0) for s in free]
+
+    def free_starts(self) -> list[int]:
+        """:meth:`open_starts` before seats are counted (for one seat, the open starts)."""
         rules = self.rules
         if not rules.active:
             return []
@@ -463,17 +518,7 @@ class _Plan:
         if limit is not None and self.per_day is not None:
             per_day, bounds = self.per_day, self.bounds
             free = [s for s in free if per_day[bisect_right(bounds, s) - 1] < limit]
-        if seated:
-            seats = rules.seats_per_slot
-            groups = self.groups
-            out = []
-            for s in free:
-                group = groups.get(s)
-                left = seats - (int(group[0]) if group else 0)
-                if left > 0:
-                    out.append((s, left))
-            return out
-        return [(s, 0) for s in free]
+        return free
 
     def to_slots(self, starts: Iterable[tuple[int, int]]) -> list[Slot]:
         duration = self.duration
@@ -501,6 +546,26 @@ def find_slots(
         return []
     plan = _Plan(hours, rules, now, lo, hi, bookings, busy)
     return plan.to_slots(plan.open_starts())
+
+
+def find_slot_run(
+    hours: WorkingHours,
+    rules: Rules,
+    *,
+    now: datetime,
+    range_start: datetime,
+    range_end: datetime,
+    bookings: Sequence[Booked] = (),
+    busy: Sequence[BusyInterval] = (),
+) -> Sequence[Slot]:
+    """:func:`find_slots`, the same slots, as a :class:`SlotRun` when they have no seats."""
+    lo, hi = _ceil_ts(range_start), _ceil_ts(range_end)
+    if hi <= lo:
+        return SlotRun([], rules.duration_minutes * 60)
+    plan = _Plan(hours, rules, now, lo, hi, bookings, busy)
+    if plan.seated:
+        return plan.to_slots(plan.open_starts())
+    return SlotRun(plan.free_starts(), plan.duration)
 
 
 def check_start(

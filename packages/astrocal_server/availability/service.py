@@ -40,7 +40,7 @@ from astrocal_server.availability.engine import (
     TeamSlot,
     WorkingHours,
     check_start,
-    find_slots,
+    find_slot_run,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.inputs import event_type_inputs
@@ -259,9 +259,10 @@ async def find_slots_in_session(
     duration_minutes: int,
     exclude_booking_id: str | None = None,
     hours: WorkingHours | None = None,
-) -> list[Slot]:
+) -> Sequence[Slot]:
     """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
-    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed."""
+    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed. Slots
+    without seats come as a :class:`~astrocal_server.availability.engine.SlotRun`."""
     rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
@@ -269,7 +270,7 @@ async def find_slots_in_session(
         conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
     )
     range_start, range_end = span
-    return find_slots(
+    return find_slot_run(
         hours or working_hours_of(schedule),
         rules,
         now=now,

@@ -5,15 +5,24 @@ A check's reasons and alternatives are also the ``details`` of a booking's ``slo
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from astrocal_server.availability.engine import Slot, StartCheck, TeamCheck, TeamSlot, format_ts
+from astrocal_server.availability.engine import (
+    Slot,
+    SlotRun,
+    StartCheck,
+    TeamCheck,
+    TeamSlot,
+    format_ts,
+)
 from astrocal_server.serialize.common import format_datetime
 
 if TYPE_CHECKING:
     from astrocal_server.availability.service import OpenSlots
 
-__all__ = ["check_to_api", "open_slots_to_api", "slot_to_api"]
+__all__ = ["check_to_api", "open_slots_json", "open_slots_to_api", "slot_to_api"]
 
 
 def slot_to_api(slot: Slot | TeamSlot) -> dict[str, Any]:
@@ -45,6 +54,38 @@ def open_slots_to_api(found: OpenSlots) -> dict[str, Any]:
     if found.warnings:
         out["warnings"] = found.warnings
     return out
+
+
+def open_slots_json(found: OpenSlots, dumps: Callable[[Any], bytes]) -> bytes:
+    """:func:`open_slots_to_api` rendered by ``dumps`` (the API's encoder, ``api/encoding.py``),
+    the same bytes; slots of a :class:`~astrocal_server.availability.engine.SlotRun` (one length,
+    no seats: the usual answer) are written from kept texts, one per distinct slot, without a
+    document in between. ``dumps`` must write compact JSON (no spaces), as the API's does."""
+    slots = found.slots
+    if not isinstance(slots, SlotRun):
+        return dumps(open_slots_to_api(found))
+    rest = open_slots_to_api(dataclasses.replace(found, slots=()))
+    duration, texts = slots.duration, _SLOT_JSON
+    parts = []
+    for start in slots.starts:
+        text = texts.get((start, duration))
+        if text is None:
+            if len(texts) >= _SLOT_JSON_MAX:
+                texts.clear()
+            # format_ts writes only digits, '-', ':', 'T' and 'Z': nothing JSON escapes.
+            text = texts[start, duration] = (
+                f'{{"start":"{format_ts(start)}","end":"{format_ts(start + duration)}"}}'.encode()
+            )
+        parts.append(text)
+    # The rest of the document after its first key ("data", empty here), as the encoder wrote it.
+    tail = dumps(rest)[len(b'{"data":[]') :]
+    return b'{"data":[' + b",".join(parts) + b"]" + tail
+
+
+# A slot's JSON by (start, length in seconds): slots fall on the same instants request after
+# request (a bounded memo, as engine.format_ts keeps its texts).
+_SLOT_JSON: dict[tuple[int, int], bytes] = {}
+_SLOT_JSON_MAX = 1 << 15
 
 
 def check_to_api(result: StartCheck | TeamCheck) -> dict[str, Any]:

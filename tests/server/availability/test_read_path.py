@@ -1,0 +1,60 @@
+"""One day of availability for one host, its inputs cached, is one statement and takes no pooled
+connection on SQLite (``Database.fetch_all``: the process's own read connection) and one on
+PostgreSQL, and every booking committed before the request shows in it.
+
+The account's default schedule is Mon–Fri 09:00–17:00 Europe/Berlin and the clock stands at
+Monday 2026-04-13 08:00 UTC: Wednesday 2026-04-15 has 16 half-hour slots from 07:00 UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from tests.support.bookings import Book
+
+H = dict[str, str]
+WEDNESDAY = "2026-04-15"
+
+
+async def _starts(client: httpx.AsyncClient, headers: H, event_type_id: str) -> list[str]:
+    r = await client.get(
+        "/v1/availability",
+        headers=headers,
+        params={"event_type_id": event_type_id, "date": WEDNESDAY},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    return [slot["start"] for slot in r.json()["data"]]
+
+
+async def test_one_day_is_one_statement_and_sees_every_booking(
+    app: FastAPI, client: httpx.AsyncClient, auth_headers: H, book: Book
+) -> None:
+    body = {"title": "Intro call", "slug": "intro", "duration_minutes": 30}
+    r = await client.post("/v1/event_types", headers=auth_headers, json=body)
+    assert r.status_code == 201, r.text
+    evt = r.json()["id"]
+    assert len(await _starts(client, auth_headers, evt)) == 16  # the inputs are now cached
+    db = app.state.astrocal.db
+    checkouts: list[Any] = []
+
+    def checkout(*_: Any) -> None:
+        checkouts.append(1)
+
+    event.listen(db.engine.sync_engine.pool, "checkout", checkout)
+    try:
+        starts = await _starts(client, auth_headers, evt)
+    finally:
+        event.remove(db.engine.sync_engine.pool, "checkout", checkout)
+    assert len(starts) == 16
+    # The key is known (no lookup): what is left is the occupants' one statement.
+    assert len(checkouts) == (0 if db.dialect == "sqlite" else 1)
+    for start in ("2026-04-15T07:00:00Z", "2026-04-15T12:30:00Z"):
+        r = await book(evt, start)
+        assert r.status_code == 201, r.text
+        starts, before = await _starts(client, auth_headers, evt), starts
+        assert starts == [s for s in before if s != start]
