@@ -483,6 +483,16 @@ class _Plan:
         cands = self.candidates()
         if not cands:
             return []
+        # With nothing occupying the range, every candidate is open.
+        free = self._unblocked(cands) if self.bookings or self.busy or self.groups else cands
+        limit = rules.max_bookings_per_day
+        if limit is not None and self.per_day is not None:
+            per_day, bounds = self.per_day, self.bounds
+            free = [s for s in free if per_day[bisect_right(bounds, s) - 1] < limit]
+        return free
+
+    def _unblocked(self, cands: list[int]) -> list[int]:
+        """The candidates no booking, hold, busy time or seat group blocks."""
         diff = [0] * (len(cands) + 1)
         reach_back = self.duration + self.after
         reach_on = self.before
@@ -513,12 +523,7 @@ class _Plan:
                 if i <= own < j and cands[own] == slot:  # a seat group never blocks its own start
                     diff[own] -= 1
                     diff[own + 1] += 1
-        free = [s for s, blocked in zip(cands, accumulate(diff), strict=False) if not blocked]
-        limit = rules.max_bookings_per_day
-        if limit is not None and self.per_day is not None:
-            per_day, bounds = self.per_day, self.bounds
-            free = [s for s in free if per_day[bisect_right(bounds, s) - 1] < limit]
-        return free
+        return [s for s, blocked in zip(cands, accumulate(diff), strict=False) if not blocked]
 
     def to_slots(self, starts: Iterable[tuple[int, int]]) -> list[Slot]:
         duration = self.duration
