@@ -70,6 +70,7 @@ class Database:
         self.url = normalise_database_url(url)
         self._write_lock = asyncio.Lock()
         self._reader: sqlite3.Connection | None = None
+        self._no_reader = False
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -105,7 +106,8 @@ class Database:
         db.url = normalise_database_url(url)
         db._write_lock = asyncio.Lock()
         db._reader = None
-        db._memory = True  # no read connection of its own: nothing here is kept open
+        db._memory = False
+        db._no_reader = True  # nothing here is kept open, a read connection neither
         db.engine = create_async_engine(db.url, poolclass=NullPool)
         if db.dialect == "sqlite":
             db._install_sqlite_hooks()
@@ -200,13 +202,15 @@ class Database:
         """This process's read-only connection to the SQLite file (None: an in-memory database,
         or a URL with options this does not interpret; the ordinary path reads those)."""
         reader = self._reader
-        if reader is not None or self._memory:
+        if reader is not None or self._no_reader or self._memory:
             return reader
         parsed = make_url(self.url)
         path = parsed.database or ""
-        if parsed.query or path.startswith("file:") or not os.path.exists(path):
-            self._memory = not path  # a file not created yet may be later
+        if parsed.query or path.startswith("file:") or not path:
+            self._no_reader = True
             return None
+        if not os.path.exists(path):
+            return None  # not created yet: the ordinary path answers (and may create it)
         reader = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=ON")
         self._reader = reader
