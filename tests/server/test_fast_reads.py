@@ -60,8 +60,11 @@ async def test_fetch_all_answers_as_the_ordinary_path_and_sees_every_commit(db_u
     try:
         with checkouts(db) as seen:
             fast = await db.fetch_all(ACCOUNT, {"account_id": "acct_fast1"})
-        # SQLite reads on its own connection (no pooled one); PostgreSQL checks one out, once.
-        assert len(seen) == (0 if db.dialect == "sqlite" else 1)
+            # SQLite reads on its own connection (no pooled one); PostgreSQL made its reader
+            # through the pool once, and keeps it.
+            assert len(seen) == (0 if db.dialect == "sqlite" else 1)
+            assert await db.fetch_all(ACCOUNT, {"account_id": "acct_fast1"}) == fast
+            assert len(seen) == (0 if db.dialect == "sqlite" else 1)
         async with db.connect_read() as conn:
             slow = [
                 dict(r)
@@ -144,17 +147,25 @@ async def test_connections_the_server_closed_are_noticed_without_a_ping(db_url: 
 
         await asyncio.gather(hold(), hold(), hold())
         assert len(set(pids)) == 3
-        await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
+        assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast4"})) == 1
+        readers = list(db._pg_idle)  # fetch_all's own connection
+        assert len(readers) == 1
+        # Every other backend of the database goes, as in a restart.
+        everyone = "datname = current_database() AND pid <> pg_backend_pid()"
+        await admin.execute(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {everyone}"
+        )
         # The backends are gone once the server lists them no more; their sockets then end,
         # which asyncpg reads as soon as the loop runs again.
-        while await admin.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
-        ):
+        while await admin.fetchval(f"SELECT count(*) FROM pg_stat_activity WHERE {everyone}"):
             pass
-        while not all(d.is_closed() for d in drivers):  # noqa: ASYNC110 - a yield, not a wait
+        while not all(d.is_closed() for d in [*drivers, *readers]):  # noqa: ASYNC110 - a yield
             await asyncio.sleep(0)
-        # Every read after the restart answers: the pool was replaced at checkout.
-        assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast4"})) == 1
+        # Every read after the restart answers: fetch_all's reader was replaced, and the pool
+        # at checkout.
+        with checkouts(db) as seen:
+            assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast4"})) == 1
+        assert len(seen) == 1 and len(db._pg_idle) == 1 and db._pg_idle[0] not in readers
         for _ in range(4):
             async with db.connect_read() as conn:
                 assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
@@ -166,3 +177,18 @@ async def test_connections_the_server_closed_are_noticed_without_a_ping(db_url: 
     finally:
         await admin.close()
         await db.dispose()
+
+
+async def test_more_concurrent_reads_than_kept_connections_use_the_pool(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's kept connections")
+    db = await _database(db_url, "acct_fast5")
+    try:
+        found = await asyncio.gather(
+            *(db.fetch_all(ACCOUNT, {"account_id": "acct_fast5"}) for _ in range(10))
+        )
+        assert all(len(rows) == 1 for rows in found)
+        assert 1 <= len(db._pg_idle) == db._pg_readers <= 4
+    finally:
+        await db.dispose()
+    assert db._pg_idle == [] and db._pg_readers == 0

@@ -19,8 +19,11 @@ that dies between that check and its statement fails its statement, as one could
 availability): on a SQLite file, synchronously on the event loop's thread through this process's
 own read-only ``sqlite3`` connection (no pool checkout, no hand-off to aiosqlite's thread; WAL
 readers never wait for a writer, and the connection's busy timeout is zero, so the loop is never
-held waiting for a lock); on PostgreSQL, one pool checkout and asyncpg's own cached prepared
-statement (one round trip, autocommit). Whenever that path cannot answer (SQLite busy, a dropped
+held waiting for a lock); on PostgreSQL, on one of a few asyncpg connections the handle keeps for
+itself (made by the pool's dialect, then detached from the pool; no checkout, no greenlet, one
+round trip through asyncpg's cached prepared statement, autocommit). A kept connection the
+server has closed is dropped before use, as a checkout would; more concurrent reads than it keeps
+check connections out of the pool. Whenever that path cannot answer (SQLite busy, a dropped
 PostgreSQL connection, any driver error) the statement runs again the ordinary way through
 ``connect_read``, whose errors are SQLAlchemy's (so a dropped connection is retried once on a
 fresh one, and an outage is still the edge's 503). Statement listeners on the engine (tracing,
@@ -35,7 +38,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
@@ -60,6 +63,9 @@ __all__ = ["Database", "ReadConnection"]
 # connection to services without importing SQLAlchemy itself.
 ReadConnection: TypeAlias = AsyncConnection
 
+# PostgreSQL connections ``fetch_all`` keeps for itself per handle (more concurrent reads than this
+# check connections out of the pool as usual).
+_PG_READERS = 4
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
 _BEGAN = "astrocal_began"
@@ -71,6 +77,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._reader: sqlite3.Connection | None = None
         self._no_reader = False
+        self._pg_idle: list[Any] = []  # asyncpg connections of fetch_all's own, idle
+        self._pg_readers = 0
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -106,6 +114,7 @@ class Database:
         db.url = normalise_database_url(url)
         db._write_lock = asyncio.Lock()
         db._reader = None
+        db._pg_idle, db._pg_readers = [], 0
         db._memory = False
         db._no_reader = True  # nothing here is kept open, a read connection neither
         db.engine = create_async_engine(db.url, poolclass=NullPool)
@@ -184,7 +193,7 @@ class Database:
         if not self.engine.sync_engine.dispatch.before_cursor_execute:
             if self.dialect != "sqlite":
                 try:
-                    return await greenlet_spawn(_fetch_pooled, self.engine, stmt, params)
+                    return await self._fetch_postgres(stmt, params)
                 except Exception:  # noqa: S110 - the ordinary path answers, or raises its error
                     pass
             elif (reader := self._sqlite_reader()) is not None:
@@ -197,6 +206,45 @@ class Database:
                     reader.close()
         async with self.connect_read() as conn:
             return await fetch_rows(conn, stmt, params)
+
+    async def _fetch_postgres(
+        self, stmt: Select[Any], params: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """On an idle read connection of this handle's own (up to ``_PG_READERS``, taken from
+        the pool once and detached from it: made by the dialect, codecs and all), else through a
+        pool checkout. A reader the server closed is dropped (a restart: a new one is made);
+        one whose statement failed or was cancelled is closed and dropped."""
+        plan = plan_of(stmt, self.engine.dialect)
+        idle = self._pg_idle
+        while idle:
+            driver = idle.pop()
+            if not driver.is_closed():
+                break
+            self._pg_readers -= 1  # the server closed it (a restart)
+        else:
+            if self._pg_readers >= _PG_READERS or self._no_reader:
+                return cast(
+                    list[dict[str, Any]],
+                    await greenlet_spawn(_fetch_pooled, self.engine, stmt, params),
+                )
+            self._pg_readers += 1  # before the wait: concurrent reads count it already
+            try:
+                driver = await greenlet_spawn(_detached_driver, self.engine)
+            except BaseException:
+                self._pg_readers -= 1
+                raise
+        try:
+            records = await driver.fetch(plan.sql, *plan.args(params))
+        except BaseException:
+            self._pg_readers -= 1
+            driver.terminate()
+            raise
+        if self._no_reader:  # disposed meanwhile
+            self._pg_readers -= 1
+            driver.terminate()
+        else:
+            idle.append(driver)
+        return plan.rows(records)
 
     def _sqlite_reader(self) -> sqlite3.Connection | None:
         """This process's read-only connection to the SQLite file (None: an in-memory database,
@@ -241,6 +289,14 @@ class Database:
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()
+        self._no_reader = True
+        idle, self._pg_idle = self._pg_idle, []
+        for driver in idle:
+            self._pg_readers -= 1
+            try:
+                await driver.close(timeout=2)
+            except Exception:
+                driver.terminate()
         await self.engine.dispose()
 
 
@@ -255,6 +311,15 @@ def _fetch_sqlite(
         return plan.rows(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _detached_driver(engine: AsyncEngine) -> Any:
+    """In SQLAlchemy's greenlet: a new asyncpg connection made as the pool makes its own (the
+    dialect's connect and on-connect setup), no longer counted or managed by the pool."""
+    fairy = engine.sync_engine.pool.connect()
+    driver = fairy.driver_connection
+    fairy.detach()
+    return driver
 
 
 def _fetch_pooled(engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]) -> Any:
