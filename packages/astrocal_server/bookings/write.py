@@ -1,0 +1,444 @@
+"""The booking create as one short write transaction of Core statements, without the ORM session.
+
+:func:`create_booking` (``bookings/service.py``) takes this path for the common create: one host
+(no team), no hold, no daily booking limit and no monthly quota (those keep the ORM path, whose
+behaviour this one reproduces statement for statement otherwise). The transaction is the same one
+``service.create_booking`` runs, in the same order — on PostgreSQL the host's advisory lock and
+the removal of its expired holds; the Idempotency-Key replay (or release of an expired key); the
+re-check of the start by the availability engine against the occupants that can close it (the
+days around it, for a refused start's reasons and alternatives); then the booking, its host row
+and its outbox rows (numbered ``booking_seq`` 1, 2, … as ``outbox/writer.py`` numbers a new
+booking's rows; reminders unnumbered) — written as plain ``INSERT`` statements, the outbox rows in
+one ``executemany``. The response is built from the values written, never read back.
+
+The transaction is written once, as a generator of statements (:func:`_create_steps`), and run
+by one of two drivers:
+
+- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the aiosqlite
+  connection's own thread (one hand-off instead of one to four per statement), under the
+  in-process write lock (``Database.write_connection``). The statements are compiled once by
+  SQLAlchemy's SQLite dialect, with its bind and result processors, as ``storage/rows.py`` does for
+  reads; they are then reported to the engine's ``before/after_cursor_execute`` and ``commit`` /
+  ``rollback`` listeners as if SQLAlchemy had run them (the relay's wake-up on commit and the
+  tests' statement counters see them), and a driver error is raised as the SQLAlchemy error it
+  would have been (so a busy database is still a 503).
+- PostgreSQL: the statements on one ``AsyncConnection`` (SQLAlchemy's compiled cache; the outbox
+  rows as one ``executemany``); the exclusion constraint stays the backstop, and its error (or a
+  deadlock) is the 409 a lost race gets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import ClauseElement
+
+from astrocal_server.accounts.plans import plan_of
+from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, check_start
+from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
+from astrocal_server.availability.rules import (
+    booked_from_row,
+    check_busy_range,
+    occupancy_range,
+    rules_for,
+    working_hours_of,
+)
+from astrocal_server.idempotency import RETENTION
+from astrocal_server.invitee.links import stored_links
+from astrocal_server.outbox.writer import CollectedRows, enqueue, enqueue_booking_change
+from astrocal_server.reminders.plan import KIND as REMINDER_KIND
+from astrocal_server.reminders.plan import TOPIC as REMINDER_TOPIC
+from astrocal_server.reminders.plan import planned_rows
+from astrocal_server.serialize.bookings import booking_to_api
+from astrocal_server.storage.db import Database, SQLiteWriter
+from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
+
+if TYPE_CHECKING:
+    from astrocal_server.availability.engine import StartCheck
+    from astrocal_server.bookings.service import PreparedSlot
+    from astrocal_server.caller import Caller
+    from astrocal_server.state import AppState
+    from astrocal_server.storage.models import EventType
+
+__all__ = [
+    "Created",
+    "Replayed",
+    "create_steps",
+    "created_outbox_rows",
+    "fits",
+    "run_create",
+    "with_hosts",
+]
+
+
+@dataclass(frozen=True)
+class Read:
+    """A select; the driver sends back its rows as dicts keyed like ``Result.mappings()``."""
+
+    stmt: Any
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Write:
+    """An insert, update or delete with one parameter set per row (several: ``executemany``)."""
+
+    stmt: Any
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Created:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """An earlier create with the same Idempotency-Key, still replayed: its booking's id."""
+
+    booking_id: str
+
+
+Steps = Generator[Read | Write, list[dict[str, Any]], Created | Replayed]
+
+_DELETE_EXPIRED_HOLDS = delete(BookingHost).where(
+    BookingHost.host_id == bindparam("host_id"),
+    BookingHost.status == "held",
+    BookingHost.expires_at <= bindparam("now"),
+)
+_BY_KEY = select(Booking.id, Booking.created_at).where(
+    Booking.account_id == bindparam("account_id"),
+    Booking.livemode == bindparam("livemode"),
+    Booking.idempotency_key == bindparam("key"),
+)
+_RELEASE_KEY = (
+    update(Booking).where(Booking.id == bindparam("booking_id")).values(idempotency_key=None)
+)
+_INSERT_BOOKING = insert(Booking.__table__)  # type: ignore[arg-type]
+_INSERT_BOOKING_HOST = insert(BookingHost.__table__)  # type: ignore[arg-type]
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[arg-type]
+# The bookings table's columns and the Booking attributes that hold them.
+_BOOKING_COLUMNS = tuple((attr.columns[0].key, attr.key) for attr in inspect(Booking).column_attrs)
+
+
+def fits(state: AppState, caller: Caller, slot: PreparedSlot) -> bool:
+    """Whether this path makes ``slot``'s booking: one host, no daily limit, no monthly quota,
+    and on SQLite a database file the writer thread can open."""
+    return (
+        (state.db.dialect == "postgresql" or state.db.sqlite_writer is not None)
+        and slot.team is None
+        and slot.schedule is not None
+        and slot.known_hosts is not None
+        and rules_for(slot.event_type, slot.duration).max_bookings_per_day is None
+        and plan_of(state.settings, caller.account).plan.bookings_per_month is None
+    )
+
+
+def create_steps(
+    *,
+    postgres: bool,
+    clock: Callable[[], datetime],
+    slot: PreparedSlot,
+    key: str | None,
+    account_id: str,
+    livemode: bool,
+    new_booking: Callable[[datetime, list[str]], Booking],
+    outbox_rows: Callable[[Booking], list[dict[str, Any]]],
+    refuse: Callable[[StartCheck], Exception],
+) -> Steps:
+    """The statements of one create, in order; sent each one's rows; returns the outcome."""
+    host_id: str = slot.default_host_id
+    if postgres:  # the host's lock is already taken (``service._create_directly``)
+        yield Write(_DELETE_EXPIRED_HOLDS, [{"host_id": host_id, "now": clock()}])
+    if key is not None:
+        found = yield Read(_BY_KEY, {"account_id": account_id, "livemode": livemode, "key": key})
+        if found:
+            if found[0]["created_at"] + RETENTION > clock():
+                return Replayed(str(found[0]["id"]))
+            yield Write(_RELEASE_KEY, [{"booking_id": found[0]["id"]}])
+    now = clock()
+    event_type, start = slot.event_type, slot.request.start
+    rules = rules_for(event_type, slot.duration)
+    assert slot.schedule is not None  # fits(): one host, so the event type has a schedule
+    hours = working_hours_of(slot.schedule)
+
+    def occupants_of(window: tuple[datetime, datetime]) -> Read:
+        lo, hi = window
+        params = {"host_id": host_id, "lo": lo.astimezone(UTC), "hi": hi.astimezone(UTC)}
+        return Read(OCCUPANTS_OF_HOST, {**params, "now": now.astimezone(UTC)})
+
+    # Only an occupant whose blocked time meets the start's own (buffers included) can close it
+    # or share its seats; a refused start pays for the days around it (reasons, alternatives).
+    window = (
+        start - timedelta(minutes=rules.buffer_before_minutes),
+        start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes),
+    )
+    rows = yield occupants_of(window)
+    nearby = [booked_from_row(row, event_type.id) for row in rows]
+    check = check_start(
+        hours, rules, now=now, start=start, bookings=nearby, busy=slot.busy, horizon_days=1
+    )
+    if not check.available:
+        rows = yield occupants_of(occupancy_range(*check_busy_range(start, CHECK_HORIZON_DAYS)))
+        check = check_start(
+            hours,
+            rules,
+            now=now,
+            start=start,
+            bookings=[booked_from_row(row, event_type.id) for row in rows],
+            busy=slot.busy,
+            horizon_days=CHECK_HORIZON_DAYS,
+        )
+        if not check.available:
+            raise refuse(check)
+    booking = new_booking(now, [host_id])
+    yield Write(_INSERT_BOOKING, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}])
+    yield Write(
+        _INSERT_BOOKING_HOST,
+        [
+            {
+                "booking_id": booking.id,
+                "host_id": host_id,
+                "position": 0,
+                "event_type_id": booking.event_type_id,
+                "status": booking.status,
+                "start_at": booking.start_at,
+                "end_at": booking.end_at,
+                "block_start": booking.block_start,
+                "block_end": booking.block_end,
+                "seat_key": booking.seat_key,
+                "expires_at": None,
+            }
+        ],
+    )
+    yield Write(_INSERT_OUTBOX, outbox_rows(booking))
+    return Created(booking)
+
+
+def created_outbox_rows(
+    state: AppState,
+    caller: Caller,
+    booking: Booking,
+    event_type: EventType,
+    hosts: list[Host],
+    enqueue_change: Callable[..., list[str]] = enqueue_booking_change,
+) -> list[dict[str, Any]]:
+    """The outbox rows a created booking owes, as ``service._emit`` writes them for ``created``:
+    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered."""
+    collected = CollectedRows()
+    now = booking.updated_at
+    enqueue_change(
+        collected,
+        change="created",
+        booking=booking_to_api(
+            booking,
+            stored_links(
+                booking.invitee_token_sealed,
+                public_base_url=state.settings.public_base_url,
+                template=caller.account.invitee_url_template,
+            ),
+        ),
+        sequence=booking.ics_sequence,
+        event_type=event_type,
+        account=caller.account,
+        hosts=hosts,
+        now=now,
+    )
+    planned = planned_rows(
+        list(event_type.reminders or []),
+        booking_id=booking.id,
+        start=booking.start_at,
+        livemode=booking.livemode,
+        now=now,
+    )
+    for row_id, (due, payload) in planned.items():  # as reminders.plan.plan_reminders adds them
+        enqueue(
+            collected,
+            account_id=booking.account_id,
+            livemode=booking.livemode,
+            kind=REMINDER_KIND,
+            topic=REMINDER_TOPIC,
+            payload=payload,
+            now=now,
+            booking_id=booking.id,
+            available_at=due,
+            row_id=row_id,
+            ordered=False,
+        )
+    return collected.values()
+
+
+def with_hosts(booking: Booking, hosts: list[Host]) -> Booking:
+    """``booking`` (just built, not in a session) as a loaded one: its hosts and the column
+    defaults the ORM would have filled at the flush."""
+    booking.ics_sequence = 0
+    booking.external_events = {}
+    set_committed_value(booking, "hosts", list(hosts))
+    return booking
+
+
+async def run_create(
+    db: Database, steps: Steps, lock: Callable[[AsyncConnection], Awaitable[None]]
+) -> Created | Replayed:
+    """Run the create's statements in one write transaction of ``db`` (:func:`fits` said yes,
+    so on SQLite it has a writer thread)."""
+    async with db.write_connection() as conn:
+        if db.dialect == "postgresql":
+            # The host's advisory lock first, as ``service.lock_hosts`` takes it (looked up at
+            # call time: the race tests take it away to leave the exclusion constraint alone).
+            await lock(conn)
+            return await _run_async(conn, steps)
+        assert db.sqlite_writer is not None
+        return await _run_on_sqlite_thread(conn, db.sqlite_writer, steps)
+
+
+async def _run_async(conn: AsyncConnection, steps: Steps) -> Created | Replayed:
+    try:
+        step = next(steps)
+        while True:
+            if isinstance(step, Read):
+                result = await conn.execute(step.stmt, step.params)
+                rows = [dict(row) for row in result.mappings()]
+            else:
+                await conn.execute(step.stmt, step.rows if len(step.rows) > 1 else step.rows[0])
+                rows = []
+            step = steps.send(rows)
+    except StopIteration as done:
+        outcome: Created | Replayed = done.value
+        return outcome
+
+
+# --- SQLite: the transaction on the driver's thread ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+_PLANS: dict[tuple[int, int, tuple[str, ...]], _Plan] = {}
+
+
+def _plan(stmt: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+    """``stmt`` compiled once for SQLite (per set of insert columns ``keys``), with the bind and
+    result processors SQLAlchemy would apply."""
+    cache_key = (id(stmt), id(dialect), keys)
+    plan = _PLANS.get(cache_key)
+    if plan is None:
+        compiled: Any = stmt.compile(dialect=dialect, column_keys=list(keys) if keys else None)
+        binds = tuple(
+            (
+                name,
+                compiled.binds[name].value,
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in compiled.positiontup or ()
+        )
+        selected = getattr(stmt, "selected_columns", None)
+        columns = tuple(
+            (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for key, column in (selected.items() if selected is not None else ())
+        )
+        plan = _PLANS[cache_key] = _Plan(str(compiled), binds, columns)
+    return plan
+
+
+def _args(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    out = []
+    for name, literal, proc in plan.binds:
+        value = params.get(name, literal)
+        out.append(proc(value) if proc is not None else value)
+    return tuple(out)
+
+
+_Log = list[tuple[str, Any, bool]]
+
+
+def _transaction(
+    dbapi: sqlite3.Connection, *, dialect: Dialect, steps: Steps, log: _Log
+) -> Created | Replayed:
+    """On the driver's thread: ``BEGIN IMMEDIATE``, every statement, ``COMMIT`` — or
+    ``ROLLBACK`` and the error. Each statement run is appended to ``log``."""
+    cursor = dbapi.cursor()
+    sql = "BEGIN IMMEDIATE"
+    log.append((sql, (), False))
+    try:
+        cursor.execute(sql)
+        rows: list[dict[str, Any]] | None = None
+        while True:
+            try:
+                step = next(steps) if rows is None else steps.send(rows)
+            except StopIteration as done:
+                outcome: Created | Replayed = done.value
+                break
+            if isinstance(step, Read):
+                plan = _plan(step.stmt, dialect, ())
+                sql, args = plan.sql, _args(plan, step.params)
+                log.append((sql, args, False))
+                found = cursor.execute(sql, args).fetchall()
+                rows = [
+                    {
+                        key: (proc(v) if proc is not None else v)
+                        for (key, proc), v in zip(plan.columns, row, strict=True)
+                    }
+                    for row in found
+                ]
+            else:
+                plan = _plan(step.stmt, dialect, tuple(step.rows[0]))
+                sql = plan.sql
+                many = [_args(plan, row) for row in step.rows]
+                log.append((sql, many if len(many) > 1 else many[0], len(many) > 1))
+                if len(many) > 1:
+                    cursor.executemany(sql, many)
+                else:
+                    cursor.execute(sql, many[0])
+                rows = []
+        sql = "COMMIT"
+        cursor.execute(sql)
+        return outcome
+    except BaseException as error:
+        if dbapi.in_transaction:
+            dbapi.rollback()
+        if isinstance(error, sqlite3.Error):
+            raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+        raise
+    finally:
+        cursor.close()
+
+
+async def _run_on_sqlite_thread(
+    conn: AsyncConnection, writer: SQLiteWriter, steps: Steps
+) -> Created | Replayed:
+    sync_conn = conn.sync_connection
+    assert sync_conn is not None  # the connection is open: no I/O to reach it
+    log: _Log = []
+    committed = False
+    try:
+        outcome = await writer.run(
+            partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
+        )
+        committed = True
+        return outcome
+    finally:
+        # Reported on the block's pooled connection, as SQLAlchemy reports what it runs (without
+        # cursor or context): the relay's wake-up on commit and statement counters see them.
+        dispatch = sync_conn.dispatch
+        for sql, params, many in log:
+            dispatch.before_cursor_execute(sync_conn, None, sql, params, None, many)
+            dispatch.after_cursor_execute(sync_conn, None, sql, params, None, many)
+        if committed:
+            dispatch.commit(sync_conn)
+        elif log:
+            dispatch.rollback(sync_conn)
