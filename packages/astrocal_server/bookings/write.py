@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -98,6 +98,13 @@ class Write:
 
 
 @dataclass(frozen=True)
+class Inserts:
+    """New rows of several tables, in order (PostgreSQL: one statement, SQLite: one each)."""
+
+    tables: list[tuple[Table, list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
 class Created:
     booking: Booking
 
@@ -109,7 +116,7 @@ class Replayed:
     booking_id: str
 
 
-Steps = Generator[Read | Write, list[dict[str, Any]], Created | Replayed]
+Steps = Generator[Read | Write | Inserts, list[dict[str, Any]], Created | Replayed]
 
 _DELETE_EXPIRED_HOLDS = delete(BookingHost).where(
     BookingHost.host_id == bindparam("host_id"),
@@ -124,9 +131,20 @@ _BY_KEY = select(Booking.id, Booking.created_at).where(
 _RELEASE_KEY = (
     update(Booking).where(Booking.id == bindparam("booking_id")).values(idempotency_key=None)
 )
-_INSERT_BOOKING = insert(Booking.__table__)  # type: ignore[arg-type]
-_INSERT_BOOKING_HOST = insert(BookingHost.__table__)  # type: ignore[arg-type]
-_INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[arg-type]
+# PostgreSQL: the host's occupants that meet the new booking's blocked time, expired holds
+# included (OCCUPANTS_OF_HOST without its expiry filter): they are the only rows the exclusion
+# constraint could oppose to the new one, so only when one is an expired hold does the write
+# delete the host's expired holds (``_DELETE_EXPIRED_HOLDS``, as ``service.lock_hosts`` always
+# does) — one round trip fewer in the common case.
+_MEETING = select(*OCCUPANTS_OF_HOST.selected_columns).where(
+    BookingHost.host_id == bindparam("host_id"),
+    BookingHost.status != "cancelled",
+    BookingHost.block_end > bindparam("lo"),
+    BookingHost.block_start < bindparam("hi"),
+)
+_BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+_BOOKING_HOSTS: Table = BookingHost.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 # The bookings table's columns and the Booking attributes that hold them.
 _BOOKING_COLUMNS = tuple((attr.columns[0].key, attr.key) for attr in inspect(Booking).column_attrs)
 
@@ -158,8 +176,6 @@ def create_steps(
 ) -> Steps:
     """The statements of one create, in order; sent each one's rows; returns the outcome."""
     host_id: str = slot.default_host_id
-    if postgres:  # the host's lock is already taken (``service._create_directly``)
-        yield Write(_DELETE_EXPIRED_HOLDS, [{"host_id": host_id, "now": clock()}])
     if key is not None:
         found = yield Read(_BY_KEY, {"account_id": account_id, "livemode": livemode, "key": key})
         if found:
@@ -172,10 +188,12 @@ def create_steps(
     assert slot.schedule is not None  # fits(): one host, so the event type has a schedule
     hours = working_hours_of(slot.schedule)
 
-    def occupants_of(window: tuple[datetime, datetime]) -> Read:
+    def occupants_of(window: tuple[datetime, datetime], stmt: Any = OCCUPANTS_OF_HOST) -> Read:
         lo, hi = window
         params = {"host_id": host_id, "lo": lo.astimezone(UTC), "hi": hi.astimezone(UTC)}
-        return Read(OCCUPANTS_OF_HOST, {**params, "now": now.astimezone(UTC)})
+        return Read(
+            stmt, {**params, "now": now.astimezone(UTC)} if stmt is not _MEETING else params
+        )
 
     # Only an occupant whose blocked time meets the start's own (buffers included) can close it
     # or share its seats; a refused start pays for the days around it (reasons, alternatives).
@@ -183,7 +201,14 @@ def create_steps(
         start - timedelta(minutes=rules.buffer_before_minutes),
         start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes),
     )
-    rows = yield occupants_of(window)
+    if postgres:
+        rows = yield occupants_of(window, _MEETING)
+        live = [row for row in rows if row["expires_at"] is None or row["expires_at"] > now]
+        if len(live) < len(rows):  # an expired hold the new row would meet in the constraint
+            yield Write(_DELETE_EXPIRED_HOLDS, [{"host_id": host_id, "now": now}])
+        rows = live
+    else:  # no such constraint; readers skip expired holds
+        rows = yield occupants_of(window)
     nearby = [booked_from_row(row, event_type.id) for row in rows]
     check = check_start(
         hours, rules, now=now, start=start, bookings=nearby, busy=slot.busy, horizon_days=1
@@ -202,26 +227,27 @@ def create_steps(
         if not check.available:
             raise refuse(check)
     booking = new_booking(now, [host_id])
-    yield Write(_INSERT_BOOKING, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}])
-    yield Write(
-        _INSERT_BOOKING_HOST,
+    occupancy = {
+        "booking_id": booking.id,
+        "host_id": host_id,
+        "position": 0,
+        "event_type_id": booking.event_type_id,
+        "status": booking.status,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "block_start": booking.block_start,
+        "block_end": booking.block_end,
+        "seat_key": booking.seat_key,
+        "expires_at": None,
+    }
+    # The host row first, by itself: the one the exclusion constraint may refuse.
+    yield Inserts([(_BOOKING_HOSTS, [occupancy])])
+    yield Inserts(
         [
-            {
-                "booking_id": booking.id,
-                "host_id": host_id,
-                "position": 0,
-                "event_type_id": booking.event_type_id,
-                "status": booking.status,
-                "start_at": booking.start_at,
-                "end_at": booking.end_at,
-                "block_start": booking.block_start,
-                "block_end": booking.block_end,
-                "seat_key": booking.seat_key,
-                "expires_at": None,
-            }
-        ],
+            (_BOOKINGS, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}]),
+            (_OUTBOX, outbox_rows(booking)),
+        ]
     )
-    yield Write(_INSERT_OUTBOX, outbox_rows(booking))
     return Created(booking)
 
 
@@ -309,6 +335,10 @@ async def _run_async(conn: AsyncConnection, steps: Steps) -> Created | Replayed:
             if isinstance(step, Read):
                 result = await conn.execute(step.stmt, step.params)
                 rows = [dict(row) for row in result.mappings()]
+            elif isinstance(step, Inserts):
+                stmt, params = _one_insert(step)
+                await conn.execute(stmt, params)
+                rows = []
             else:
                 await conn.execute(step.stmt, step.rows if len(step.rows) > 1 else step.rows[0])
                 rows = []
@@ -318,11 +348,40 @@ async def _run_async(conn: AsyncConnection, steps: Steps) -> Created | Replayed:
         return outcome
 
 
+def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: ``step``'s rows as one statement: each row a single-row ``INSERT``, all but the
+    last as data-modifying CTEs (none refers to another, and no foreign key links them). Single
+    rows, because SQLAlchemy compiles a multi-row ``VALUES`` afresh each time (no cache key)."""
+    shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in step.tables)
+    stmt = _INSERTS.get(shape)
+    if stmt is None:
+        parts = [
+            insert(table).values(
+                {key: bindparam(f"{table.name}_{n}_{key}", type_=table.c[key].type) for key in keys}
+            )
+            for (table, _rows), (_name, keys, count) in zip(step.tables, shape, strict=True)
+            for n in range(count)
+        ]
+        ctes = [part.cte(f"new_{n}") for n, part in enumerate(parts[:-1])]
+        stmt = _INSERTS[shape] = parts[-1].add_cte(*ctes)
+    params = {
+        f"{table.name}_{n}_{key}": value
+        for table, rows in step.tables
+        for n, row in enumerate(rows)
+        for key, value in row.items()
+    }
+    return stmt, params
+
+
+_INSERTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], Any] = {}
+
+
 # --- SQLite: the transaction on the driver's thread ----------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Plan:
+    compiled: Any
     sql: str
     binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
@@ -351,7 +410,7 @@ def _plan(stmt: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan
             (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
             for key, column in (selected.items() if selected is not None else ())
         )
-        plan = _PLANS[cache_key] = _Plan(str(compiled), binds, columns)
+        plan = _PLANS[cache_key] = _Plan(compiled, str(compiled), binds, columns)
     return plan
 
 
@@ -363,7 +422,52 @@ def _args(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-_Log = list[tuple[str, Any, bool]]
+@dataclass(frozen=True)
+class _Context:
+    """What SQLAlchemy's execution context tells cursor listeners about a statement it ran
+    (the kind of statement and its compiled form), for the statements run on the writer's thread.
+    """
+
+    compiled: Any
+    isinsert: bool
+    isupdate: bool
+    isdelete: bool
+    executemany: bool
+
+
+# The statements a transaction ran: (SQL, parameters, context; None for BEGIN).
+_Log = list[tuple[str, Any, _Context | None]]
+
+
+def _context(plan: _Plan, executemany: bool) -> _Context:
+    return _Context(
+        compiled=plan.compiled,
+        isinsert=bool(plan.compiled.isinsert),
+        isupdate=bool(plan.compiled.isupdate),
+        isdelete=bool(plan.compiled.isdelete),
+        executemany=executemany,
+    )
+
+
+def _insert_into(table: Table) -> Any:
+    """One ``INSERT`` statement object per table (its compiled plan is cached by identity)."""
+    stmt = _INSERT_INTO.get(table.name)
+    if stmt is None:
+        stmt = _INSERT_INTO[table.name] = insert(table)
+    return stmt
+
+
+_INSERT_INTO: dict[str, Any] = {}
+
+
+def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log) -> None:
+    plan = _plan(write.stmt, dialect, tuple(write.rows[0]))
+    many = [_args(plan, row) for row in write.rows]
+    log.append((plan.sql, many if len(many) > 1 else many[0], _context(plan, len(many) > 1)))
+    if len(many) > 1:
+        cursor.executemany(plan.sql, many)
+    else:
+        cursor.execute(plan.sql, many[0])
 
 
 def _transaction(
@@ -373,7 +477,7 @@ def _transaction(
     ``ROLLBACK`` and the error. Each statement run is appended to ``log``."""
     cursor = dbapi.cursor()
     sql = "BEGIN IMMEDIATE"
-    log.append((sql, (), False))
+    log.append((sql, (), None))
     try:
         cursor.execute(sql)
         rows: list[dict[str, Any]] | None = None
@@ -386,7 +490,7 @@ def _transaction(
             if isinstance(step, Read):
                 plan = _plan(step.stmt, dialect, ())
                 sql, args = plan.sql, _args(plan, step.params)
-                log.append((sql, args, False))
+                log.append((sql, args, _context(plan, False)))
                 found = cursor.execute(sql, args).fetchall()
                 rows = [
                     {
@@ -396,14 +500,13 @@ def _transaction(
                     for row in found
                 ]
             else:
-                plan = _plan(step.stmt, dialect, tuple(step.rows[0]))
-                sql = plan.sql
-                many = [_args(plan, row) for row in step.rows]
-                log.append((sql, many if len(many) > 1 else many[0], len(many) > 1))
-                if len(many) > 1:
-                    cursor.executemany(sql, many)
-                else:
-                    cursor.execute(sql, many[0])
+                writes = (
+                    [Write(_insert_into(table), new) for table, new in step.tables]
+                    if isinstance(step, Inserts)
+                    else [step]
+                )
+                for write in writes:
+                    _run_write(cursor, dialect, write, log)
                 rows = []
         sql = "COMMIT"
         cursor.execute(sql)
@@ -412,7 +515,8 @@ def _transaction(
         if dbapi.in_transaction:
             dbapi.rollback()
         if isinstance(error, sqlite3.Error):
-            raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+            failed = log[-1][0] if log else sql  # logged before it ran
+            raise DBAPIError.instance(failed, None, error, sqlite3.Error) from error
         raise
     finally:
         cursor.close()
@@ -433,11 +537,13 @@ async def _run_on_sqlite_thread(
         return outcome
     finally:
         # Reported on the block's pooled connection, as SQLAlchemy reports what it runs (without
-        # cursor or context): the relay's wake-up on commit and statement counters see them.
+        # a cursor; the context says what kind of statement ran, and its compiled form): the
+        # relay's wake-up on commits that wrote its tables, and statement counters, see them.
         dispatch = sync_conn.dispatch
-        for sql, params, many in log:
-            dispatch.before_cursor_execute(sync_conn, None, sql, params, None, many)
-            dispatch.after_cursor_execute(sync_conn, None, sql, params, None, many)
+        for sql, params, context in log:
+            many = context is not None and context.executemany
+            dispatch.before_cursor_execute(sync_conn, None, sql, params, context, many)
+            dispatch.after_cursor_execute(sync_conn, None, sql, params, context, many)
         if committed:
             dispatch.commit(sync_conn)
         elif log:
