@@ -2,29 +2,32 @@
 
 :func:`create_booking` (``bookings/service.py``) takes this path for the common create: one host
 (no team), no hold, no daily booking limit and no monthly quota (those keep the ORM path, whose
-behaviour this one reproduces statement for statement otherwise). The transaction is the same one
-``service.create_booking`` runs, in the same order — on PostgreSQL the host's advisory lock and
-the removal of its expired holds; the Idempotency-Key replay (or release of an expired key); the
-re-check of the start by the availability engine against the occupants that can close it (the
-days around it, for a refused start's reasons and alternatives); then the booking, its host row
-and its outbox rows (numbered ``booking_seq`` 1, 2, … as ``outbox/writer.py`` numbers a new
-booking's rows; reminders unnumbered) — written as plain ``INSERT`` statements, the outbox rows in
-one ``executemany``. The response is built from the values written, never read back.
+behaviour this one reproduces otherwise). The transaction does what ``service.create_booking``
+does, in the same order: on PostgreSQL the host's advisory lock; the Idempotency-Key replay (or
+release of an expired key); the re-check of the start by the availability engine against the
+occupants that can close it (those whose blocked time meets the start's; a refused start reads
+the days around it for its reasons and alternatives); then the host row, the booking and its
+outbox rows — the rows ``outbox/writer.py``'s ``enqueue`` makes, collected rather than flushed,
+numbered ``booking_seq`` 1, 2, … as the flush numbers a new booking's rows, reminders unnumbered.
+The response is built from the values written, never read back.
 
-The transaction is written once, as a generator of statements (:func:`_create_steps`), and run
+The transaction is written once, as a generator of statements (:func:`create_steps`), and run
 by one of two drivers:
 
-- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the aiosqlite
-  connection's own thread (one hand-off instead of one to four per statement), under the
-  in-process write lock (``Database.write_connection``). The statements are compiled once by
-  SQLAlchemy's SQLite dialect, with its bind and result processors, as ``storage/rows.py`` does for
-  reads; they are then reported to the engine's ``before/after_cursor_execute`` and ``commit`` /
-  ``rollback`` listeners as if SQLAlchemy had run them (the relay's wake-up on commit and the
-  tests' statement counters see them), and a driver error is raised as the SQLAlchemy error it
-  would have been (so a busy database is still a 503).
-- PostgreSQL: the statements on one ``AsyncConnection`` (SQLAlchemy's compiled cache; the outbox
-  rows as one ``executemany``); the exclusion constraint stays the backstop, and its error (or a
-  deadlock) is the 409 a lost race gets.
+- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the
+  database's writer thread (``storage.db.SQLiteWriter``: one hand-off between threads, where
+  aiosqlite takes one to four per statement), under the in-process write lock
+  (``Database.write_connection``). The statements are compiled once by SQLAlchemy's SQLite
+  dialect, with its bind and result processors, as ``storage/rows.py`` does for reads. They are
+  then reported to the engine's ``before/after_cursor_execute`` and ``commit`` / ``rollback``
+  listeners on the block's pooled connection, as if SQLAlchemy had run them (the relay's wake-up
+  on commits that wrote its tables, and the tests' statement counters, see them), and a driver
+  error is raised as the SQLAlchemy error it would have been (so a busy database is still a 503).
+- PostgreSQL: the statements on one ``AsyncConnection`` (SQLAlchemy's compiled cache): the lock,
+  the read, the host row (which the exclusion constraint, still the backstop, may refuse: that
+  error or a deadlock is the 409 a lost race gets), then the booking and every outbox row in one
+  statement. A host's expired holds are deleted (as ``service.lock_hosts`` deletes them) only
+  when one of them meets the new booking, the only case in which the constraint would oppose it.
 """
 
 from __future__ import annotations
