@@ -680,7 +680,12 @@ async def _replay_or_release_key(
     return None
 
 
-def _new_booking(
+def _new_booking(state: AppState, caller: Caller, draft: BookingDraft, **kwargs: Any) -> Booking:
+    """The confirmed booking ``draft`` makes of ``start`` on ``host_ids``, with its invitee token."""
+    return Booking(**_new_booking_values(state, caller, draft, **kwargs))
+
+
+def _new_booking_values(
     state: AppState,
     caller: Caller,
     draft: BookingDraft,
@@ -693,11 +698,11 @@ def _new_booking(
     host_ids: list[str],
     answers: list[dict[str, Any]],
     now: datetime,
-) -> Booking:
-    """The confirmed booking ``draft`` makes of ``start`` on ``host_ids``, with its invitee token."""
+) -> dict[str, Any]:
+    """:func:`_new_booking`'s attribute values."""
     booking_id = new_id("bk")
     token_hash, token_sealed = issue_token(state.secret_box, booking_id)
-    return Booking(
+    return dict(
         id=booking_id,
         account_id=caller.account_id,
         livemode=caller.livemode,
@@ -800,7 +805,7 @@ async def _create_directly(
     hosts = list(slot.known_hosts or [])
 
     def new_booking(now: datetime, host_ids: list[str]) -> Booking:
-        booking = _new_booking(
+        values = _new_booking_values(
             state,
             caller,
             draft,
@@ -813,7 +818,7 @@ async def _create_directly(
             answers=answers,
             now=now,
         )
-        return write.with_hosts(booking, hosts)
+        return write.new_booking(values, hosts)
 
     steps = write.create_steps(
         postgres=state.db.dialect == "postgresql",

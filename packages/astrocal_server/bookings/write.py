@@ -79,8 +79,8 @@ __all__ = [
     "create_steps",
     "created_outbox_rows",
     "fits",
+    "new_booking",
     "run_create",
-    "with_hosts",
 ]
 
 
@@ -307,13 +307,21 @@ def created_outbox_rows(
     return collected.values()
 
 
-def with_hosts(booking: Booking, hosts: list[Host]) -> Booking:
-    """``booking`` (just built, not in a session) as a loaded one: its hosts and the column
-    defaults the ORM would have filled at the flush."""
-    booking.ics_sequence = 0
-    booking.external_events = {}
+def new_booking(values: dict[str, Any], hosts: list[Host]) -> Booking:
+    """The booking ``values`` (attribute → value) make, as loaded with its ``hosts`` (not in any
+    session; the column defaults the ORM would fill at the flush filled here): the instance dict
+    filled directly, as the ORM's own loader does, an order of magnitude cheaper than the
+    instrumented constructor."""
+    booking: Booking = _BOOKING_MANAGER.new_instance()
+    booking.__dict__.update(_UNSET, ics_sequence=0, external_events={})
+    booking.__dict__.update(values)
     set_committed_value(booking, "hosts", list(hosts))
     return booking
+
+
+_BOOKING_MANAGER = inspect(Booking).class_manager
+# Every column attribute, None (the ones a new booking sets are then overwritten).
+_UNSET: dict[str, Any] = {attr: None for _column, attr in _BOOKING_COLUMNS}
 
 
 async def run_create(
