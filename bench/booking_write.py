@@ -5,7 +5,7 @@ In one process, on a scratch SQLite database and, when ``--postgres`` or
 bench's account (live key), 24-hour schedule and 15-minute event type, then ``--bookings``
 bookings through the app (httpx's ASGI transport, relay off) after 20 warm-up ones. Counted per
 booking: SQL statements (``BEGIN`` included), driver round trips (SQLite: hand-offs to aiosqlite's
-thread; PostgreSQL: asyncpg calls), write transactions, and the CPU time of the whole process
+thread and to the database's writer thread; PostgreSQL: asyncpg calls), write transactions, and the CPU time of the whole process
 (``time.process_time``: client, app and driver thread together, so compare checkouts with it
 rather than read it as the server's cost). Run it from two checkouts, alternately, to compare
 code; it prints and never writes RESULTS.md.
