@@ -33,10 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
@@ -47,6 +46,8 @@ from astrocal_server.webhooks.events import event_payload
 
 __all__ = [
     "BookingChange",
+    "CollectedRows",
+    "OutboxSession",
     "destinations",
     "enqueue",
     "enqueue_booking_change",
@@ -72,8 +73,17 @@ _CALENDAR_ACTION: dict[str, str] = {
 }
 
 
+class OutboxSession(Protocol):
+    """Where :func:`enqueue` adds rows: the caller's ``AsyncSession``, or :class:`CollectedRows`."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+    def add(self, instance: object) -> None: ...
+
+
 def enqueue(
-    session: AsyncSession,
+    session: OutboxSession,
     *,
     account_id: str,
     livemode: bool,
@@ -147,7 +157,7 @@ def _number_booking_rows(session: Session, _context: object, _instances: object)
 
 
 def enqueue_webhook_event(
-    session: AsyncSession,
+    session: OutboxSession,
     *,
     account_id: str,
     livemode: bool,
@@ -205,7 +215,7 @@ def destinations(event_type: EventType, hosts: Sequence[Host]) -> list[dict[str,
 
 
 def enqueue_booking_change(
-    session: AsyncSession,
+    session: OutboxSession,
     *,
     change: BookingChange,
     booking: dict[str, Any],
@@ -268,3 +278,37 @@ def enqueue_booking_change(
     for kind, payload in rows:
         ids.append(enqueue(session, kind=kind, topic=topic, payload=payload, **common))
     return ids
+
+
+# OutboxMessage's columns and the attributes that hold them.
+_OUTBOX_COLUMNS = tuple(
+    (attr.columns[0].key, attr.key) for attr in inspect(OutboxMessage).column_attrs
+)
+
+
+class CollectedRows:
+    """An :class:`OutboxSession` that keeps the rows instead of flushing them, for a writer that
+    inserts them itself in its transaction (``bookings/write.py``): :meth:`values` gives every
+    row's column values, numbered as the flush numbers them. Only rows of bookings created in
+    that transaction can be numbered without a query, so only those may be collected ordered."""
+
+    def __init__(self) -> None:
+        self.info: dict[Any, Any] = {}
+        self._rows: list[OutboxMessage] = []
+
+    def add(self, instance: object) -> None:
+        assert isinstance(instance, OutboxMessage)
+        self._rows.append(instance)
+
+    def values(self) -> list[dict[str, Any]]:
+        """Every row collected, in order, as ``{column: value}`` (ready for ``insert(outbox)``)."""
+        created: set[str] = self.info.pop(_CREATED, set())
+        last: dict[str | None, int] = {}
+        for row in self.info.pop(_UNNUMBERED, []):
+            if row.booking_id not in created:
+                raise ValueError(f"outbox rows of booking {row.booking_id} need a flush to number")
+            last[row.booking_id] = last.get(row.booking_id, 0) + 1
+            row.booking_seq = last[row.booking_id]
+        return [
+            {column: getattr(row, attr) for column, attr in _OUTBOX_COLUMNS} for row in self._rows
+        ]

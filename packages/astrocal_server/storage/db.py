@@ -36,9 +36,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
@@ -57,7 +58,7 @@ from astrocal_server.config import normalise_database_url
 from astrocal_server.storage.rows import fetch_all as fetch_rows
 from astrocal_server.storage.rows import plan_of
 
-__all__ = ["Database", "ReadConnection"]
+__all__ = ["Database", "ReadConnection", "SQLiteWriter"]
 
 # What ``Database.connect_read()`` yields, named here so the HTTP edge can hand one request's read
 # connection to services without importing SQLAlchemy itself.
@@ -72,6 +73,9 @@ _BEGAN = "astrocal_began"
 
 
 class Database:
+    # SQLite on a file: the thread that runs whole write transactions (``bookings/write.py``).
+    sqlite_writer: SQLiteWriter | None = None
+
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
         self.url = normalise_database_url(url)
         self._write_lock = asyncio.Lock()
@@ -83,6 +87,9 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             self._memory = database in {"", ":memory:"} or "mode=memory" in str(parsed)
+            # A plain file (no URI options): the writer thread can open it as the pool does.
+            if not self._memory and not parsed.query and not database.startswith("file:"):
+                self.sqlite_writer = SQLiteWriter(database)
             # Connections are cheap here; a generous pool keeps concurrent requests from queueing
             # for one (writers queue on the write lock instead).
             kwargs: dict[str, Any] = {
@@ -279,6 +286,24 @@ class Database:
             async with self._sessions() as session, _committed(session):
                 yield session
 
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection for a write transaction of Core statements (no ORM session).
+
+        PostgreSQL: in a transaction, committed when the block ends, rolled back if it raises.
+        SQLite: the in-process write lock held (as ``write()`` holds it) and no transaction begun:
+        the caller runs the whole transaction on the driver's thread itself, from ``BEGIN
+        IMMEDIATE`` to ``COMMIT`` or ``ROLLBACK``, and ends it before the block ends (the pool does
+        not roll back a connection SQLAlchemy did not begin).
+        """
+        if self.dialect == "sqlite":
+            async with self._write_lock, self.engine.connect() as conn:
+                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+                yield conn
+        else:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+
     async def ping(self) -> None:
         """Raises if the database cannot be reached."""
         async with self.engine.connect() as conn:
@@ -298,6 +323,56 @@ class Database:
             except Exception:
                 driver.terminate()
         await self.engine.dispose()
+        if self.sqlite_writer is not None:
+            await self.sqlite_writer.close()
+
+
+T = TypeVar("T")
+
+
+class SQLiteWriter:
+    """A thread with a ``sqlite3`` connection of its own, on which a caller runs a whole write
+    transaction in one call (one hand-off between threads, where aiosqlite takes one to four per
+    statement). The connection is set up as the pool's are (WAL, ``synchronous=NORMAL``, foreign
+    keys, the busy timeout, no implicit transactions). The caller holds ``Database``'s write lock
+    (``write_connection``), says ``BEGIN IMMEDIATE`` itself and ends the transaction in the call.
+    Opened on first use; closed by ``Database.dispose`` (and opened again if used after)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:  # on the writer's thread, which alone uses it
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                "busy_timeout=30000",
+            ):
+                conn.execute(f"PRAGMA {pragma}")
+            self._conn = conn
+        return self._conn
+
+    async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """``transaction(connection)`` on the writer's thread."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="astrocal-sqlite-writer")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: transaction(self._connection()))
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close)
+            executor.shutdown(wait=False)
 
 
 def _fetch_sqlite(

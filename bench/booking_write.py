@@ -1,0 +1,144 @@
+"""Benchmark: what one ``POST /v1/bookings`` costs in process, counted rather than timed.
+
+In one process, on a scratch SQLite database and, when ``--postgres`` or
+``ASTROCAL_TEST_POSTGRES_URL`` names a server, on a scratch PostgreSQL database: the request-cost
+bench's account (live key), 24-hour schedule and 15-minute event type, then ``--bookings``
+bookings through the app (httpx's ASGI transport, relay off) after 20 warm-up ones. Counted per
+booking: SQL statements (``BEGIN`` included), driver round trips (SQLite: hand-offs to aiosqlite's
+thread and to the database's writer thread; PostgreSQL: asyncpg calls), write transactions, and the CPU time of the whole process
+(``time.process_time``: client, app and driver thread together, so compare checkouts with it
+rather than read it as the server's cost). Run it from two checkouts, alternately, to compare
+code; it prints and never writes RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from _common import bench_parser, bench_settings, on_each_database
+from request_cost import _slot_starts, seed
+
+
+def _count_calls(
+    targets: list[tuple[Any, tuple[str, ...]]], counts: dict[str, int], key: str
+) -> Callable[[], None]:
+    patched: list[tuple[Any, str, Any]] = []
+    for cls, names in targets:
+        for name in names:
+            original = getattr(cls, name)
+
+            if asyncio.iscoroutinefunction(original):
+
+                async def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                    counts[key] += 1
+                    return await _original(*args, **kwargs)
+            else:
+
+                def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:  # type: ignore[misc]
+                    counts[key] += 1
+                    return _original(*args, **kwargs)
+
+            setattr(cls, name, counted)
+            patched.append((cls, name, original))
+
+    def stop() -> None:
+        for cls, name, original in patched:
+            setattr(cls, name, original)
+
+    return stop
+
+
+async def run(url: str, bookings: int, repeat: int) -> dict[str, float]:
+    import httpx
+    from astrocal_server.app import create_app
+    from astrocal_server.storage.migrate import migrate
+    from sqlalchemy import event
+
+    await migrate(url)
+    app = create_app(bench_settings(url, email_backend="none"))
+    counts = {"statements": 0, "round trips": 0, "commits": 0}
+    cpu_runs: list[float] = []
+    async with app.router.lifespan_context(app):
+        state = app.state.astrocal
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            key, event_type_id = await seed(state.db, client)
+            headers = {"Authorization": f"Bearer {key}"}
+            starts = _slot_starts(20 + bookings * (repeat + 1))
+
+            async def book(n: int) -> None:
+                body = {"event_type_id": event_type_id, "start": starts[n],
+                        "invitee": {"name": "Bench", "email": f"b{n}@example.com"}}  # fmt: skip
+                r = await client.post("/v1/bookings", headers=headers, json=body)
+                assert r.status_code == 201, r.text
+
+            for n in range(20):
+                await book(n)
+            engine = state.db.engine.sync_engine
+
+            def on_sql(*_a: Any) -> None:
+                counts["statements"] += 1
+
+            def on_commit(_conn: Any) -> None:
+                counts["commits"] += 1
+
+            if state.db.dialect == "postgresql":
+                import asyncpg.connection
+                import asyncpg.prepared_stmt
+
+                targets: list[tuple[Any, tuple[str, ...]]] = [
+                    (asyncpg.connection.Connection, ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")),
+                    (asyncpg.prepared_stmt.PreparedStatement, ("executemany", "fetch", "fetchrow", "fetchval")),
+                ]  # fmt: skip
+            else:
+                import aiosqlite.core
+
+                targets = [(aiosqlite.core.Connection, ("_execute",))]
+                from astrocal_server.storage import db as storage_db
+
+                if hasattr(storage_db, "SQLiteWriter"):  # one hand-off per transaction it runs
+                    targets.append((storage_db.SQLiteWriter, ("run",)))
+            stop = _count_calls(targets, counts, "round trips")
+            event.listen(engine, "before_cursor_execute", on_sql)
+            event.listen(engine, "commit", on_commit)
+            for n in range(20, 20 + bookings):
+                await book(n)
+            stop()
+            event.remove(engine, "before_cursor_execute", on_sql)
+            event.remove(engine, "commit", on_commit)
+            # CPU, uncounted (the counters cost time of their own).
+            at = 20 + bookings
+            for _ in range(repeat):
+                cpu = time.process_time()
+                for n in range(at, at + bookings):
+                    await book(n)
+                cpu_runs.append((time.process_time() - cpu) * 1000 / bookings)
+                at += bookings
+    out = {name: value / bookings for name, value in counts.items()}
+    for i, cpu in enumerate(cpu_runs):
+        out[f"process CPU ms per booking, run {i + 1}"] = cpu
+    out["process CPU ms per booking, min"] = min(cpu_runs)
+    return out
+
+
+def main() -> None:
+    parser = bench_parser(__doc__ or "", postgres=True)
+    parser.add_argument("--bookings", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of --bookings each")
+    args = parser.parse_args()
+    results = on_each_database(
+        args.postgres,
+        lambda _name, url: asyncio.run(run(url, args.bookings, args.repeat)),
+        tmp_prefix="astrocal-booking-",
+    )
+    for database, figures in results.items():
+        print(f"{database}:")
+        for name, value in figures.items():
+            print(f"  {name}: {value:.2f}")
+
+
+if __name__ == "__main__":
+    main()

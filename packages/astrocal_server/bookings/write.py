@@ -1,0 +1,561 @@
+"""The booking create as one short write transaction of Core statements, without the ORM session.
+
+:func:`create_booking` (``bookings/service.py``) takes this path for the common create: one host
+(no team), no hold, no daily booking limit and no monthly quota (those keep the ORM path, whose
+behaviour this one reproduces otherwise). The transaction does what ``service.create_booking``
+does, in the same order: on PostgreSQL the host's advisory lock; the Idempotency-Key replay (or
+release of an expired key); the re-check of the start by the availability engine against the
+occupants that can close it (those whose blocked time meets the start's; a refused start reads
+the days around it for its reasons and alternatives); then the host row, the booking and its
+outbox rows — the rows ``outbox/writer.py``'s ``enqueue`` makes, collected rather than flushed,
+numbered ``booking_seq`` 1, 2, … as the flush numbers a new booking's rows, reminders unnumbered.
+The response is built from the values written, never read back.
+
+The transaction is written once, as a generator of statements (:func:`create_steps`), and run
+by one of two drivers:
+
+- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the
+  database's writer thread (``storage.db.SQLiteWriter``: one hand-off between threads, where
+  aiosqlite takes one to four per statement), under the in-process write lock
+  (``Database.write_connection``). The statements are compiled once by SQLAlchemy's SQLite
+  dialect, with its bind and result processors, as ``storage/rows.py`` does for reads. They are
+  then reported to the engine's ``before/after_cursor_execute`` and ``commit`` / ``rollback``
+  listeners on the block's pooled connection, as if SQLAlchemy had run them (the relay's wake-up
+  on commits that wrote its tables, and the tests' statement counters, see them), and a driver
+  error is raised as the SQLAlchemy error it would have been (so a busy database is still a 503).
+- PostgreSQL: the statements on one ``AsyncConnection`` (SQLAlchemy's compiled cache): the lock,
+  the read, the host row (which the exclusion constraint, still the backstop, may refuse: that
+  error or a deadlock is the 409 a lost race gets), then the booking and every outbox row in one
+  statement. A host's expired holds are deleted (as ``service.lock_hosts`` deletes them) only
+  when one of them meets the new booking, the only case in which the constraint would oppose it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import ClauseElement
+
+from astrocal_server.accounts.plans import plan_of
+from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, check_start
+from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
+from astrocal_server.availability.rules import (
+    booked_from_row,
+    check_busy_range,
+    occupancy_range,
+    rules_for,
+    working_hours_of,
+)
+from astrocal_server.idempotency import RETENTION
+from astrocal_server.invitee.links import stored_links
+from astrocal_server.outbox.writer import CollectedRows, enqueue, enqueue_booking_change
+from astrocal_server.reminders.plan import KIND as REMINDER_KIND
+from astrocal_server.reminders.plan import TOPIC as REMINDER_TOPIC
+from astrocal_server.reminders.plan import planned_rows
+from astrocal_server.serialize.bookings import booking_to_api
+from astrocal_server.storage.db import Database, SQLiteWriter
+from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
+
+if TYPE_CHECKING:
+    from astrocal_server.availability.engine import StartCheck
+    from astrocal_server.bookings.service import PreparedSlot
+    from astrocal_server.caller import Caller
+    from astrocal_server.state import AppState
+    from astrocal_server.storage.models import EventType
+
+__all__ = [
+    "Created",
+    "Replayed",
+    "create_steps",
+    "created_outbox_rows",
+    "fits",
+    "new_booking",
+    "run_create",
+]
+
+
+@dataclass(frozen=True)
+class Read:
+    """A select; the driver sends back its rows as dicts keyed like ``Result.mappings()``."""
+
+    stmt: Any
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Write:
+    """An insert, update or delete with one parameter set per row (several: ``executemany``)."""
+
+    stmt: Any
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Inserts:
+    """New rows of several tables, in order (PostgreSQL: one statement, SQLite: one each)."""
+
+    tables: list[tuple[Table, list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Created:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """An earlier create with the same Idempotency-Key, still replayed: its booking's id."""
+
+    booking_id: str
+
+
+Steps = Generator[Read | Write | Inserts, list[dict[str, Any]], Created | Replayed]
+
+_DELETE_EXPIRED_HOLDS = delete(BookingHost).where(
+    BookingHost.host_id == bindparam("host_id"),
+    BookingHost.status == "held",
+    BookingHost.expires_at <= bindparam("now"),
+)
+_BY_KEY = select(Booking.id, Booking.created_at).where(
+    Booking.account_id == bindparam("account_id"),
+    Booking.livemode == bindparam("livemode"),
+    Booking.idempotency_key == bindparam("key"),
+)
+_RELEASE_KEY = (
+    update(Booking).where(Booking.id == bindparam("booking_id")).values(idempotency_key=None)
+)
+# PostgreSQL: the host's occupants that meet the new booking's blocked time, expired holds
+# included (OCCUPANTS_OF_HOST without its expiry filter): they are the only rows the exclusion
+# constraint could oppose to the new one, so only when one is an expired hold does the write
+# delete the host's expired holds (``_DELETE_EXPIRED_HOLDS``, as ``service.lock_hosts`` always
+# does) — one round trip fewer in the common case.
+_MEETING = select(*OCCUPANTS_OF_HOST.selected_columns).where(
+    BookingHost.host_id == bindparam("host_id"),
+    BookingHost.status != "cancelled",
+    BookingHost.block_end > bindparam("lo"),
+    BookingHost.block_start < bindparam("hi"),
+)
+_BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+_BOOKING_HOSTS: Table = BookingHost.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+# The bookings table's columns and the Booking attributes that hold them.
+_BOOKING_COLUMNS = tuple((attr.columns[0].key, attr.key) for attr in inspect(Booking).column_attrs)
+
+
+def fits(state: AppState, caller: Caller, slot: PreparedSlot) -> bool:
+    """Whether this path makes ``slot``'s booking: one host, no daily limit, no monthly quota,
+    and on SQLite a database file the writer thread can open."""
+    return (
+        (state.db.dialect == "postgresql" or state.db.sqlite_writer is not None)
+        and slot.team is None
+        and slot.schedule is not None
+        and slot.known_hosts is not None
+        and rules_for(slot.event_type, slot.duration).max_bookings_per_day is None
+        and plan_of(state.settings, caller.account).plan.bookings_per_month is None
+    )
+
+
+def create_steps(
+    *,
+    postgres: bool,
+    clock: Callable[[], datetime],
+    slot: PreparedSlot,
+    key: str | None,
+    account_id: str,
+    livemode: bool,
+    new_booking: Callable[[datetime, list[str]], Booking],
+    outbox_rows: Callable[[Booking], list[dict[str, Any]]],
+    refuse: Callable[[StartCheck], Exception],
+) -> Steps:
+    """The statements of one create, in order; sent each one's rows; returns the outcome."""
+    host_id: str = slot.default_host_id
+    if key is not None:
+        found = yield Read(_BY_KEY, {"account_id": account_id, "livemode": livemode, "key": key})
+        if found:
+            if found[0]["created_at"] + RETENTION > clock():
+                return Replayed(str(found[0]["id"]))
+            yield Write(_RELEASE_KEY, [{"booking_id": found[0]["id"]}])
+    now = clock()
+    event_type, start = slot.event_type, slot.request.start
+    rules = rules_for(event_type, slot.duration)
+    assert slot.schedule is not None  # fits(): one host, so the event type has a schedule
+    hours = working_hours_of(slot.schedule)
+
+    def occupants_of(window: tuple[datetime, datetime], stmt: Any = OCCUPANTS_OF_HOST) -> Read:
+        lo, hi = window
+        params = {"host_id": host_id, "lo": lo.astimezone(UTC), "hi": hi.astimezone(UTC)}
+        return Read(
+            stmt, {**params, "now": now.astimezone(UTC)} if stmt is not _MEETING else params
+        )
+
+    # Only an occupant whose blocked time meets the start's own (buffers included) can close it
+    # or share its seats; a refused start pays for the days around it (reasons, alternatives).
+    window = (
+        start - timedelta(minutes=rules.buffer_before_minutes),
+        start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes),
+    )
+    if postgres:
+        rows = yield occupants_of(window, _MEETING)
+        live = [row for row in rows if row["expires_at"] is None or row["expires_at"] > now]
+        if len(live) < len(rows):  # an expired hold the new row would meet in the constraint
+            yield Write(_DELETE_EXPIRED_HOLDS, [{"host_id": host_id, "now": now}])
+        rows = live
+    else:  # no such constraint; readers skip expired holds
+        rows = yield occupants_of(window)
+    nearby = [booked_from_row(row, event_type.id) for row in rows]
+    check = check_start(
+        hours, rules, now=now, start=start, bookings=nearby, busy=slot.busy, horizon_days=1
+    )
+    if not check.available:
+        rows = yield occupants_of(occupancy_range(*check_busy_range(start, CHECK_HORIZON_DAYS)))
+        check = check_start(
+            hours,
+            rules,
+            now=now,
+            start=start,
+            bookings=[booked_from_row(row, event_type.id) for row in rows],
+            busy=slot.busy,
+            horizon_days=CHECK_HORIZON_DAYS,
+        )
+        if not check.available:
+            raise refuse(check)
+    booking = new_booking(now, [host_id])
+    occupancy = {
+        "booking_id": booking.id,
+        "host_id": host_id,
+        "position": 0,
+        "event_type_id": booking.event_type_id,
+        "status": booking.status,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "block_start": booking.block_start,
+        "block_end": booking.block_end,
+        "seat_key": booking.seat_key,
+        "expires_at": None,
+    }
+    # The host row first, by itself: the one the exclusion constraint may refuse.
+    yield Inserts([(_BOOKING_HOSTS, [occupancy])])
+    yield Inserts(
+        [
+            (_BOOKINGS, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}]),
+            (_OUTBOX, outbox_rows(booking)),
+        ]
+    )
+    return Created(booking)
+
+
+def created_outbox_rows(
+    state: AppState,
+    caller: Caller,
+    booking: Booking,
+    event_type: EventType,
+    hosts: list[Host],
+    enqueue_change: Callable[..., list[str]] = enqueue_booking_change,
+) -> list[dict[str, Any]]:
+    """The outbox rows a created booking owes, as ``service._emit`` writes them for ``created``:
+    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered."""
+    collected = CollectedRows()
+    now = booking.updated_at
+    enqueue_change(
+        collected,
+        change="created",
+        booking=booking_to_api(
+            booking,
+            stored_links(
+                booking.invitee_token_sealed,
+                public_base_url=state.settings.public_base_url,
+                template=caller.account.invitee_url_template,
+            ),
+        ),
+        sequence=booking.ics_sequence,
+        event_type=event_type,
+        account=caller.account,
+        hosts=hosts,
+        now=now,
+    )
+    planned = planned_rows(
+        list(event_type.reminders or []),
+        booking_id=booking.id,
+        start=booking.start_at,
+        livemode=booking.livemode,
+        now=now,
+    )
+    for row_id, (due, payload) in planned.items():  # as reminders.plan.plan_reminders adds them
+        enqueue(
+            collected,
+            account_id=booking.account_id,
+            livemode=booking.livemode,
+            kind=REMINDER_KIND,
+            topic=REMINDER_TOPIC,
+            payload=payload,
+            now=now,
+            booking_id=booking.id,
+            available_at=due,
+            row_id=row_id,
+            ordered=False,
+        )
+    return collected.values()
+
+
+def new_booking(values: dict[str, Any], hosts: list[Host]) -> Booking:
+    """The booking ``values`` (attribute → value) make, as loaded with its ``hosts`` (not in any
+    session; the column defaults the ORM would fill at the flush filled here): the instance dict
+    filled directly, as the ORM's own loader does, an order of magnitude cheaper than the
+    instrumented constructor."""
+    booking: Booking = _BOOKING_MANAGER.new_instance()
+    booking.__dict__.update(_UNSET, ics_sequence=0, external_events={})
+    booking.__dict__.update(values)
+    set_committed_value(booking, "hosts", list(hosts))
+    return booking
+
+
+_BOOKING_MANAGER = inspect(Booking).class_manager
+# Every column attribute, None (the ones a new booking sets are then overwritten).
+_UNSET: dict[str, Any] = {attr: None for _column, attr in _BOOKING_COLUMNS}
+
+
+async def run_create(
+    db: Database, steps: Steps, lock: Callable[[AsyncConnection], Awaitable[None]]
+) -> Created | Replayed:
+    """Run the create's statements in one write transaction of ``db`` (:func:`fits` said yes,
+    so on SQLite it has a writer thread)."""
+    async with db.write_connection() as conn:
+        if db.dialect == "postgresql":
+            # The host's advisory lock first, as ``service.lock_hosts`` takes it (looked up at
+            # call time: the race tests take it away to leave the exclusion constraint alone).
+            await lock(conn)
+            return await _run_async(conn, steps)
+        assert db.sqlite_writer is not None
+        return await _run_on_sqlite_thread(conn, db.sqlite_writer, steps)
+
+
+async def _run_async(conn: AsyncConnection, steps: Steps) -> Created | Replayed:
+    try:
+        step = next(steps)
+        while True:
+            if isinstance(step, Read):
+                result = await conn.execute(step.stmt, step.params)
+                rows = [dict(row) for row in result.mappings()]
+            elif isinstance(step, Inserts):
+                stmt, params = _one_insert(step)
+                await conn.execute(stmt, params)
+                rows = []
+            else:
+                await conn.execute(step.stmt, step.rows if len(step.rows) > 1 else step.rows[0])
+                rows = []
+            step = steps.send(rows)
+    except StopIteration as done:
+        outcome: Created | Replayed = done.value
+        return outcome
+
+
+def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: ``step``'s rows as one statement: each row a single-row ``INSERT``, all but the
+    last as data-modifying CTEs (none refers to another, and no foreign key links them). Single
+    rows, because SQLAlchemy compiles a multi-row ``VALUES`` afresh each time (no cache key)."""
+    shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in step.tables)
+    stmt = _INSERTS.get(shape)
+    if stmt is None:
+        parts = [
+            insert(table).values(
+                {key: bindparam(f"{table.name}_{n}_{key}", type_=table.c[key].type) for key in keys}
+            )
+            for (table, _rows), (_name, keys, count) in zip(step.tables, shape, strict=True)
+            for n in range(count)
+        ]
+        ctes = [part.cte(f"new_{n}") for n, part in enumerate(parts[:-1])]
+        stmt = _INSERTS[shape] = parts[-1].add_cte(*ctes)
+    params = {
+        f"{table.name}_{n}_{key}": value
+        for table, rows in step.tables
+        for n, row in enumerate(rows)
+        for key, value in row.items()
+    }
+    return stmt, params
+
+
+_INSERTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], Any] = {}
+
+
+# --- SQLite: the transaction on the driver's thread ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    compiled: Any
+    sql: str
+    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+_PLANS: dict[tuple[int, int, tuple[str, ...]], _Plan] = {}
+
+
+def _plan(stmt: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+    """``stmt`` compiled once for SQLite (per set of insert columns ``keys``), with the bind and
+    result processors SQLAlchemy would apply."""
+    cache_key = (id(stmt), id(dialect), keys)
+    plan = _PLANS.get(cache_key)
+    if plan is None:
+        compiled: Any = stmt.compile(dialect=dialect, column_keys=list(keys) if keys else None)
+        binds = tuple(
+            (
+                name,
+                compiled.binds[name].value,
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in compiled.positiontup or ()
+        )
+        selected = getattr(stmt, "selected_columns", None)
+        columns = tuple(
+            (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for key, column in (selected.items() if selected is not None else ())
+        )
+        plan = _PLANS[cache_key] = _Plan(compiled, str(compiled), binds, columns)
+    return plan
+
+
+def _args(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    out = []
+    for name, literal, proc in plan.binds:
+        value = params.get(name, literal)
+        out.append(proc(value) if proc is not None else value)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What SQLAlchemy's execution context tells cursor listeners about a statement it ran
+    (the kind of statement and its compiled form), for the statements run on the writer's thread.
+    """
+
+    compiled: Any
+    isinsert: bool
+    isupdate: bool
+    isdelete: bool
+    executemany: bool
+
+
+# The statements a transaction ran: (SQL, parameters, context; None for BEGIN).
+_Log = list[tuple[str, Any, _Context | None]]
+
+
+def _context(plan: _Plan, executemany: bool) -> _Context:
+    return _Context(
+        compiled=plan.compiled,
+        isinsert=bool(plan.compiled.isinsert),
+        isupdate=bool(plan.compiled.isupdate),
+        isdelete=bool(plan.compiled.isdelete),
+        executemany=executemany,
+    )
+
+
+def _insert_into(table: Table) -> Any:
+    """One ``INSERT`` statement object per table (its compiled plan is cached by identity)."""
+    stmt = _INSERT_INTO.get(table.name)
+    if stmt is None:
+        stmt = _INSERT_INTO[table.name] = insert(table)
+    return stmt
+
+
+_INSERT_INTO: dict[str, Any] = {}
+
+
+def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log) -> None:
+    plan = _plan(write.stmt, dialect, tuple(write.rows[0]))
+    many = [_args(plan, row) for row in write.rows]
+    log.append((plan.sql, many if len(many) > 1 else many[0], _context(plan, len(many) > 1)))
+    if len(many) > 1:
+        cursor.executemany(plan.sql, many)
+    else:
+        cursor.execute(plan.sql, many[0])
+
+
+def _transaction(
+    dbapi: sqlite3.Connection, *, dialect: Dialect, steps: Steps, log: _Log
+) -> Created | Replayed:
+    """On the driver's thread: ``BEGIN IMMEDIATE``, every statement, ``COMMIT`` — or
+    ``ROLLBACK`` and the error. Each statement run is appended to ``log``."""
+    cursor = dbapi.cursor()
+    sql = "BEGIN IMMEDIATE"
+    log.append((sql, (), None))
+    try:
+        cursor.execute(sql)
+        rows: list[dict[str, Any]] | None = None
+        while True:
+            try:
+                step = next(steps) if rows is None else steps.send(rows)
+            except StopIteration as done:
+                outcome: Created | Replayed = done.value
+                break
+            if isinstance(step, Read):
+                plan = _plan(step.stmt, dialect, ())
+                sql, args = plan.sql, _args(plan, step.params)
+                log.append((sql, args, _context(plan, False)))
+                found = cursor.execute(sql, args).fetchall()
+                rows = [
+                    {
+                        key: (proc(v) if proc is not None else v)
+                        for (key, proc), v in zip(plan.columns, row, strict=True)
+                    }
+                    for row in found
+                ]
+            else:
+                writes = (
+                    [Write(_insert_into(table), new) for table, new in step.tables]
+                    if isinstance(step, Inserts)
+                    else [step]
+                )
+                for write in writes:
+                    _run_write(cursor, dialect, write, log)
+                rows = []
+        sql = "COMMIT"
+        cursor.execute(sql)
+        return outcome
+    except BaseException as error:
+        if dbapi.in_transaction:
+            dbapi.rollback()
+        if isinstance(error, sqlite3.Error):
+            failed = log[-1][0] if log else sql  # logged before it ran
+            raise DBAPIError.instance(failed, None, error, sqlite3.Error) from error
+        raise
+    finally:
+        cursor.close()
+
+
+async def _run_on_sqlite_thread(
+    conn: AsyncConnection, writer: SQLiteWriter, steps: Steps
+) -> Created | Replayed:
+    sync_conn = conn.sync_connection
+    assert sync_conn is not None  # the connection is open: no I/O to reach it
+    log: _Log = []
+    committed = False
+    try:
+        outcome = await writer.run(
+            partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
+        )
+        committed = True
+        return outcome
+    finally:
+        # Reported on the block's pooled connection, as SQLAlchemy reports what it runs (without
+        # a cursor; the context says what kind of statement ran, and its compiled form): the
+        # relay's wake-up on commits that wrote its tables, and statement counters, see them.
+        dispatch = sync_conn.dispatch
+        for sql, params, context in log:
+            many = context is not None and context.executemany
+            dispatch.before_cursor_execute(sync_conn, None, sql, params, context, many)
+            dispatch.after_cursor_execute(sync_conn, None, sql, params, context, many)
+        if committed:
+            dispatch.commit(sync_conn)
+        elif log:
+            dispatch.rollback(sync_conn)
