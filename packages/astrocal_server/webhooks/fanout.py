@@ -78,22 +78,32 @@ class _EndpointReads:
 
     def __init__(self) -> None:
         self._asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._reads: set[asyncio.Task[None]] = set()
 
     async def subscriptions(self, db: Database, account_id: str, livemode: bool) -> list[list[str]]:
         """The event lists of the account's enabled endpoints in that mode."""
-        if self._asks is None:
-            self._asks = {}
-            read = asyncio.ensure_future(self._read(db))
+        loop = asyncio.get_running_loop()
+        if self._asks is None or self._loop is not loop:
+            asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]] = {}
+            self._asks, self._loop = asks, loop
+            read = loop.create_task(self._read(db, asks))
             self._reads.add(read)  # the loop keeps only a weak reference to a task
             read.add_done_callback(self._reads.discard)
-        answer: asyncio.Future[list[list[str]]] = asyncio.get_running_loop().create_future()
+            # Asks made from now until the loop's next pass join this read; later ones, the next.
+            loop.call_soon(self._close, asks)
+        answer: asyncio.Future[list[list[str]]] = loop.create_future()
         self._asks.setdefault((account_id, livemode), []).append(answer)
         return await answer
 
-    async def _read(self, db: Database) -> None:
-        asks, self._asks = self._asks or {}, None
-        found: dict[tuple[str, bool], list[list[str]]] = {key: [] for key in asks}
+    def _close(self, asks: dict[tuple[str, bool], Any]) -> None:
+        if self._asks is asks:
+            self._asks = None
+
+    @staticmethod
+    async def _read(
+        db: Database, asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]]
+    ) -> None:
         try:
             async with db.connect_read() as conn:
                 rows = await conn.execute(
@@ -104,15 +114,16 @@ class _EndpointReads:
                         WebhookEndpoint.enabled.is_(True),
                     )
                 )
+                found: dict[tuple[str, bool], list[list[str]]] = {key: [] for key in asks}
                 for account_id, livemode, events in rows.all():
                     if (account_id, livemode) in found:
                         found[(account_id, livemode)].append(events)
-        except Exception as exc:
+        except BaseException as exc:  # the askers must hear of it, cancellation included
             for waiting in asks.values():
                 for answer in waiting:
                     if not answer.done():
                         answer.set_exception(exc)
-            return
+            raise
         for key, waiting in asks.items():
             for answer in waiting:
                 if not answer.done():
