@@ -49,7 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table, event, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from astrocal_server.ids import new_id
@@ -146,21 +146,29 @@ async def claim_due_rows(
     order_by: Sequence[Any],
     limit: int,
     values: dict[str, Any],
-    also: Callable[[AsyncSession, list[M]], Awaitable[None]] | None = None,
 ) -> list[M]:
-    """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction;
-    ``also`` runs in that transaction on the claimed rows (the outbox notes each booking's last row).
+    """:func:`has_due_rows`, then (only if some are) :func:`claim_rows` in one write transaction.
     The read keeps an idle poll off SQLite's write lock, and on PostgreSQL costs two round trips
     (ping, SELECT) where an empty claim costs four."""
     if not await has_due_rows(db, model, due):
         return []
     async with db.write() as session:
-        rows = await claim_rows(
+        return await claim_rows(
             session, model, due=due, order_by=order_by, limit=limit, values=values
         )
-        if also is not None:
-            await also(session, rows)
-    return rows
+
+
+@asynccontextmanager
+async def _one_statement(db: Database) -> AsyncIterator[AsyncConnection | AsyncSession]:
+    """Where one write statement runs on its own: on PostgreSQL a plain connection in autocommit
+    (the statement is its own transaction, so no BEGIN and COMMIT round trips), on SQLite the
+    serialised ``BEGIN IMMEDIATE`` write."""
+    if db.dialect == "postgresql":
+        async with db.connect_read() as conn:
+            yield conn
+    else:
+        async with db.write() as session:
+            yield session
 
 
 class RelaySource(Protocol):
@@ -223,7 +231,7 @@ class OutboxRelay:
         self._loader = loader
         self._rng = rng or random.Random()
         # Claimed row id → the highest booking_seq of its booking unfinished at claim time, for
-        # rows that had later ones (see _note_later_rows).
+        # rows that had later ones (see claim).
         self._last_seq: dict[str, int] = {}
         self._settler = _GroupCommit(self._settle_many)
 
@@ -243,46 +251,55 @@ class OutboxRelay:
         }
 
     async def claim(self, limit: int) -> list[OutboxItem]:
+        """Lease up to ``limit`` due rows in one statement, which also returns, per row, its
+        booking's last unfinished row (see :meth:`_settle_many`). On PostgreSQL the statement runs
+        in autocommit, skipping locked rows: an empty claim costs what the due-rows read would.
+        On SQLite the read comes first, so an idle poll never takes the write lock."""
         now = self.state.clock.now()
-        rows = await claim_due_rows(
-            self.state.db,
-            OutboxMessage,
-            due=self._due(now),
-            order_by=[
+        db = self.state.db
+        due = self._due(now)
+        if db.dialect == "sqlite" and not await has_due_rows(db, OutboxMessage, due):
+            return []
+        pick = (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(
                 OutboxMessage.available_at,
                 OutboxMessage.created_at,
                 OutboxMessage.booking_seq,
                 OutboxMessage.id,
-            ],
-            limit=limit,
-            values=self._lease(now),
-            also=self._note_later_rows,
+            )
+            .limit(limit)
         )
+        if db.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        table = cast(Table, OutboxMessage.__table__)
+        unfinished = table.alias("unfinished")
+        last_seq = (
+            select(func.max(unfinished.c.booking_seq))
+            .where(
+                unfinished.c.booking_id == table.c.booking_id,
+                unfinished.c.completed_at.is_(None),
+            )
+            .correlate(table)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(table)
+            .where(table.c.id.in_(pick.scalar_subquery()))
+            .values(**self._lease(now))
+            .returning(*table.c, last_seq.label("last_unfinished_seq"))
+        )
+        async with _one_statement(db) as conn:
+            rows = list((await conn.execute(stmt)).all())
+        for row in rows:
+            # Completing the row claims its booking's next one only when there is one (most
+            # bookings have a single row waiting).
+            last = row.last_unfinished_seq
+            if last is not None and row.booking_seq is not None and last > row.booking_seq:
+                self._last_seq[row.id] = last
         rows.sort(key=lambda r: (r.created_at, r.booking_seq or 0, r.id))
         return [_item(r) for r in rows]
-
-    async def _note_later_rows(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
-        """Remember, per claimed row, its booking's last unfinished row now: completing the row
-        claims the next one only when there is one (most bookings have a single row waiting)."""
-        booking_ids = {r.booking_id for r in rows if r.booking_id is not None}
-        if not booking_ids:
-            return
-        last = dict(
-            (
-                await session.execute(
-                    select(OutboxMessage.booking_id, func.max(OutboxMessage.booking_seq))
-                    .where(
-                        OutboxMessage.booking_id.in_(booking_ids),
-                        OutboxMessage.completed_at.is_(None),
-                    )
-                    .group_by(OutboxMessage.booking_id)
-                )
-            ).all()
-        )
-        for row in rows:
-            seq = last.get(row.booking_id)
-            if seq is not None and row.booking_seq is not None and seq > row.booking_seq:
-                self._last_seq[row.id] = seq
 
     async def process(self, item: OutboxItem) -> OutboxItem | None:
         """Run ``item``'s handler and record the result; returns its booking's next row when
@@ -358,65 +375,15 @@ class OutboxRelay:
         )
 
     async def _settle_many(self, results: Sequence[_Result]) -> list[OutboxItem | None]:
-        """Record ``results`` in one write transaction, only for rows whose lease is still ours:
-        every plain completion in one statement, failures and retries (rare, each with its own
-        values) one each; then, in the same transaction, lease the next row of every booking
-        whose row completed and had later ones, in one more statement, so no other worker can
-        see a row finished and the next one unclaimed, and a booking's run costs no extra
-        claim."""
-        settled: set[str] = set()
-        following: dict[str, Any] = {}
+        """Record ``results``, only for rows whose lease is still ours: every plain completion
+        in one statement, failures and retries (rare, each with its own values) one each; then,
+        in the same transaction, lease the next row of every booking whose row completed and had
+        later ones, in one more statement, so no other worker can see a row finished and the
+        next one unclaimed, and a booking's run costs no extra claim. (A transaction even for one
+        statement: observers of the relay's progress watch its commits.)"""
         plain = [r for r in results if r.completed_at is not None and r.last_error is None]
         async with self.state.db.write() as session:
-            if plain:
-                done = await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id.in_([r.item.id for r in plain]),
-                        OutboxMessage.lease_owner == self.owner,
-                    )
-                    .values(
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        completed_at=plain[0].completed_at,
-                        last_error=None,
-                    )
-                    .returning(OutboxMessage.id)
-                    .execution_options(synchronize_session=False)
-                )
-                settled.update(done.scalars().all())
-            for result in results:
-                if result.completed_at is not None and result.last_error is None:
-                    continue  # recorded by the one statement above
-                values: dict[str, Any] = {
-                    "lease_owner": None,
-                    "lease_expires_at": None,
-                    "completed_at": result.completed_at,
-                    "last_error": result.last_error,
-                }
-                if result.available_at is not None:
-                    values["available_at"] = result.available_at
-                one = await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == result.item.id,
-                        OutboxMessage.lease_owner == self.owner,
-                    )
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
-                if one.rowcount:  # type: ignore[attr-defined]
-                    settled.add(result.item.id)
-            continuing = {
-                str(r.item.booking_id): r
-                for r in results
-                if r.completed_at is not None
-                and r.item.id in settled
-                and self._last_seq.get(r.item.id) is not None
-            }
-            if continuing:
-                for row in await self._claim_next(session, list(continuing)):
-                    following[str(row.booking_id)] = row
+            settled, following = await self._record(session, results, plain)
         out: list[OutboxItem | None] = []
         for result in results:
             last = self._last_seq.pop(result.item.id, None)
@@ -433,6 +400,70 @@ class OutboxRelay:
                 self._last_seq[row.id] = last
             out.append(_item(row))
         return out
+
+    async def _complete(
+        self, conn: AsyncConnection | AsyncSession, plain: Sequence[_Result]
+    ) -> set[str]:
+        """Complete ``plain`` rows still leased to us in one statement; the ids it completed."""
+        if not plain:
+            return set()
+        done = await conn.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_([r.item.id for r in plain]),
+                OutboxMessage.lease_owner == self.owner,
+            )
+            .values(
+                lease_owner=None,
+                lease_expires_at=None,
+                completed_at=plain[0].completed_at,
+                last_error=None,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(done.scalars().all())
+
+    async def _record(
+        self, session: AsyncSession, results: Sequence[_Result], plain: Sequence[_Result]
+    ) -> tuple[set[str], dict[str, Any]]:
+        """The transaction of :meth:`_settle_many`: the ids recorded, and the next rows leased
+        by booking id."""
+        settled = await self._complete(session, plain)
+        for result in results:
+            if result.completed_at is not None and result.last_error is None:
+                continue  # recorded by the one statement above
+            values: dict[str, Any] = {
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "completed_at": result.completed_at,
+                "last_error": result.last_error,
+            }
+            if result.available_at is not None:
+                values["available_at"] = result.available_at
+            one = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == result.item.id,
+                    OutboxMessage.lease_owner == self.owner,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if one.rowcount:  # type: ignore[attr-defined]
+                settled.add(result.item.id)
+        continuing = {
+            str(r.item.booking_id): r
+            for r in results
+            if r.completed_at is not None
+            and r.item.id in settled
+            and self._last_seq.get(r.item.id) is not None
+        }
+        following: dict[str, Any] = {}
+        if continuing:
+            for row in await self._claim_next(session, list(continuing)):
+                following[str(row.booking_id)] = row
+        return settled, following
 
     async def _claim_next(self, session: AsyncSession, booking_ids: Sequence[str]) -> list[Any]:
         """Lease each booking's first unfinished row if it is due and free: one statement for
@@ -457,11 +488,7 @@ class OutboxRelay:
                 table.c.available_at <= now,
                 _lease_free(table.c, now),
             )
-            .values(
-                lease_owner=self.owner,
-                lease_expires_at=now + self.lease,
-                attempts=table.c.attempts + 1,
-            )
+            .values(**self._lease(now))
             .returning(*table.c)
         )
         return list(result.all())
@@ -561,6 +588,13 @@ class RelayLoop:
     process commits that wrote a source's rows, so rows written by the API in the same process go
     out at once rather than on the next poll (the poll still finds rows written by other
     processes).
+
+    Coalescing: a source claims at most once per ``coalesce`` seconds. Woken sooner after its
+    last claim, it waits out the rest (``sleep``, injected in tests), so the rows committed
+    meanwhile — under load, several bookings' — are taken by one claim and run and settled
+    together, rather than one claim and one settle chain per commit. A source woken after a
+    quiet spell claims at once: the wait costs latency only under load, and at most
+    ``coalesce`` seconds.
     """
 
     def __init__(
@@ -570,7 +604,9 @@ class RelayLoop:
         owner: str | None = None,
         concurrency: int = 32,
         poll_interval: float | None = None,
+        coalesce: float | None = None,
         sources: Sequence[Any] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.state = state
         self.owner = owner or new_owner()
@@ -578,6 +614,8 @@ class RelayLoop:
         self.poll_interval = (
             poll_interval if poll_interval is not None else state.settings.relay_poll_seconds
         )
+        self.coalesce = coalesce if coalesce is not None else state.settings.relay_coalesce_seconds
+        self._sleep = sleep
         self.sources: list[Any] = (
             list(sources)
             if sources is not None
@@ -614,6 +652,8 @@ class RelayLoop:
                 written.add(table)
                 if context is not None and context.isinsert:
                     written.add(f"{table}:insert")
+                if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                    on_commit(conn)  # a statement in autocommit is committed once it ran
 
         def on_commit(conn: Any) -> None:
             written: set[str] | None = conn.info.pop(key, None)
@@ -651,12 +691,18 @@ class RelayLoop:
         source, wake, waiting = self.sources[index], self._wakes[index], self.waiting[index]
         in_flight: set[asyncio.Task[None]] = set()
         stopping = asyncio.ensure_future(stop.wait())
+        clock = asyncio.get_running_loop().time
+        claimed_at = -float("inf")
         try:
             while not stop.is_set():
+                await self._coalesce(claimed_at + self.coalesce - clock(), stopping)
+                if stop.is_set():
+                    break
                 wake.clear()  # a commit from now on means "look again"
                 claimed: Sequence[Any] = []
                 free = self.concurrency - len(in_flight)
                 if free > 0:
+                    claimed_at = clock()
                     try:
                         claimed = await source.claim(free)
                     except Exception:
@@ -668,7 +714,7 @@ class RelayLoop:
                         in_flight.add(task)
                         task.add_done_callback(in_flight.discard)
                 if claimed and len(in_flight) < self.concurrency:
-                    continue  # more may be due right away
+                    continue  # more may be due right away (the next claim is coalesced)
                 waker = asyncio.ensure_future(wake.wait())
                 waiting.set()
                 try:
@@ -686,6 +732,16 @@ class RelayLoop:
                 _, pending = await asyncio.wait(in_flight, timeout=10)
                 for task in pending:
                     task.cancel()
+
+    async def _coalesce(self, remaining: float, stopping: asyncio.Future[Any]) -> None:
+        """Wait ``remaining`` seconds (if any) before the next claim, or until the loop stops."""
+        if remaining <= 0:
+            return
+        pause = asyncio.ensure_future(self._sleep(remaining))
+        try:
+            await asyncio.wait({stopping, pause}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pause.cancel()
 
     @staticmethod
     async def _run_group(source: Any, group: list[Any]) -> None:

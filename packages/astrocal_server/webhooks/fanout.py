@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure
 from astrocal_server.outbox.relay import new_owner
 from astrocal_server.state import AppState
+from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import WebhookDelivery, WebhookEndpoint
 from astrocal_server.webhooks.attempts import attempt_delivery
 from astrocal_server.webhooks.dispatcher import delivery_lease
@@ -66,18 +68,81 @@ def new_delivery(
     return delivery
 
 
+class _EndpointReads:
+    """The endpoint reads of the rows that start in one pass of the event loop, as one query.
+
+    The relay starts the rows of a claimed batch (and the next rows a settle hands over) together,
+    so their fan-outs ask at once: the first asks for a read on the loop's next pass, and every
+    ask made before it runs joins it — one statement per batch instead of one per row.
+    """
+
+    def __init__(self) -> None:
+        self._asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reads: set[asyncio.Task[None]] = set()
+
+    async def subscriptions(self, db: Database, account_id: str, livemode: bool) -> list[list[str]]:
+        """The event lists of the account's enabled endpoints in that mode."""
+        loop = asyncio.get_running_loop()
+        if self._asks is None or self._loop is not loop:
+            asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]] = {}
+            self._asks, self._loop = asks, loop
+            read = loop.create_task(self._read(db, asks))
+            self._reads.add(read)  # the loop keeps only a weak reference to a task
+            read.add_done_callback(self._reads.discard)
+            # Asks made from now until the loop's next pass join this read; later ones, the next.
+            loop.call_soon(self._close, asks)
+        answer: asyncio.Future[list[list[str]]] = loop.create_future()
+        self._asks.setdefault((account_id, livemode), []).append(answer)
+        return await answer
+
+    def _close(self, asks: dict[tuple[str, bool], Any]) -> None:
+        if self._asks is asks:
+            self._asks = None
+
+    @staticmethod
+    async def _read(
+        db: Database, asks: dict[tuple[str, bool], list[asyncio.Future[list[list[str]]]]]
+    ) -> None:
+        try:
+            async with db.connect_read() as conn:
+                rows = await conn.execute(
+                    select(
+                        WebhookEndpoint.account_id, WebhookEndpoint.livemode, WebhookEndpoint.events
+                    ).where(
+                        WebhookEndpoint.account_id.in_({account for account, _ in asks}),
+                        WebhookEndpoint.enabled.is_(True),
+                    )
+                )
+                found: dict[tuple[str, bool], list[list[str]]] = {key: [] for key in asks}
+                for account_id, livemode, events in rows.all():
+                    if (account_id, livemode) in found:
+                        found[(account_id, livemode)].append(events)
+        except BaseException as exc:  # the askers must hear of it, cancellation included
+            for waiting in asks.values():
+                for answer in waiting:
+                    if not answer.done():
+                        answer.set_exception(exc)
+            raise
+        for key, waiting in asks.items():
+            for answer in waiting:
+                if not answer.done():
+                    answer.set_result(found[key])
+
+
+# Per database (a test may run several apps in one process).
+_READS: weakref.WeakKeyDictionary[Database, _EndpointReads] = weakref.WeakKeyDictionary()
+
+
 async def _anyone_wants(state: AppState, item: OutboxItem) -> bool:
     """Whether an enabled endpoint of the row's account and mode subscribes to its topic, read
-    without a write transaction (the write below reads the endpoints again, under its lock)."""
-    async with state.db.connect_read() as conn:
-        subscriptions = await conn.scalars(
-            select(WebhookEndpoint.events).where(
-                WebhookEndpoint.account_id == item.account_id,
-                WebhookEndpoint.livemode == item.livemode,
-                WebhookEndpoint.enabled.is_(True),
-            )
-        )
-        return any(item.topic in events for events in subscriptions.all())
+    without a write transaction (the write below reads the endpoints again, under its lock), in
+    one query with the other rows starting alongside."""
+    reads = _READS.get(state.db)
+    if reads is None:
+        reads = _READS[state.db] = _EndpointReads()
+    subscriptions = await reads.subscriptions(state.db, item.account_id, item.livemode)
+    return any(item.topic in events for events in subscriptions)
 
 
 async def handle(item: OutboxItem, state: AppState) -> None:

@@ -1,0 +1,164 @@
+"""The relay's work per batch, counted (not timed), on SQLite and PostgreSQL:
+
+- a claim is one statement (on PostgreSQL in autocommit, with no read before it; on SQLite after
+  the read that keeps an idle poll off the write lock), which also notes each booking's later rows
+  so completing a row still hands its worker the next one;
+- the webhook fan-outs of rows that start together read the endpoints in one query;
+- commits that arrive while the relay loop waits out its ``coalesce`` window are taken by one
+  claim and settled by one statement (the wait is injected: no real sleep).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from astrocal_server.accounts import NewAccount
+from astrocal_server.ids import new_id
+from astrocal_server.outbox.handlers import OutboxItem
+from astrocal_server.outbox.relay import OutboxRelay, RelayLoop
+from astrocal_server.state import AppState
+from astrocal_server.storage.models import OutboxMessage
+from sqlalchemy import delete, event
+
+from tests.support.outbox_rows import enqueue_rows
+
+KIND = "batchtest"
+
+
+@pytest.fixture(autouse=True)
+async def _empty_outbox(state: AppState) -> None:
+    """Claims see every row: start each test with an empty outbox (the module shares a database)."""
+    async with state.db.write() as session:
+        await session.execute(delete(OutboxMessage))
+
+
+@contextmanager
+def statements(state: AppState) -> Iterator[list[tuple[str, int]]]:
+    """Every statement run on the state's engine meanwhile, with the rows it changed or returned
+    (``BEGIN``, ``COMMIT`` and the pool's pings included as the driver sees them: not at all)."""
+    seen: list[tuple[str, int]] = []
+
+    def record(_conn: Any, cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append((" ".join(sql.split()).upper(), getattr(cursor, "rowcount", -1)))
+
+    engine = state.db.engine.sync_engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+
+
+def handled(calls: list[str]) -> Any:
+    def load(kind: str) -> Any:
+        assert kind == KIND
+
+        async def handler(item: OutboxItem, _state: AppState) -> None:
+            calls.append(item.payload["tag"])
+
+        return handler
+
+    return load
+
+
+async def test_a_claim_is_one_statement_and_still_hands_over_the_next_row(
+    state: AppState, account: NewAccount
+) -> None:
+    bookings = [new_id("bk") for _ in range(5)]
+    rows = ((b, {"tag": f"{b}:{n}"}) for n in (1, 2) for b in bookings)
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    calls: list[str] = []
+    relay = OutboxRelay(state, owner="w1", loader=handled(calls))
+    with statements(state) as seen:
+        items = await relay.claim(50)
+    assert sorted(i.payload["tag"] for i in items) == [f"{b}:1" for b in sorted(bookings)]
+    claims = [sql for sql, _ in seen if sql.startswith("UPDATE OUTBOX")]
+    others = [sql for sql, _ in seen if not sql.startswith("UPDATE OUTBOX")]
+    assert len(claims) == 1, seen
+    if state.db.dialect == "postgresql":
+        assert others == []  # no read first, no BEGIN/COMMIT, no second query for later rows
+    else:
+        assert [sql.split()[0] for sql in others] in (["SELECT", "BEGIN"], ["SELECT"]), others
+    following = await relay.process(items[0])  # the claim noted the booking's second row
+    assert following is not None and following.payload["tag"] == items[0].payload["tag"][:-1] + "2"
+
+
+async def test_fan_outs_that_start_together_read_the_endpoints_once(
+    state: AppState, account: NewAccount
+) -> None:
+    rows = [(new_id("bk"), {"n": n}) for n in range(10)]
+    await enqueue_rows(state, account, rows, kind="webhook", topic="booking.created")
+    relay = OutboxRelay(state, owner="w1")
+    with statements(state) as seen:
+        assert await relay.run_once() == 10  # no endpoint: each row completes without a write
+    reads = [sql for sql, _ in seen if "FROM WEBHOOK_ENDPOINTS" in sql]
+    assert len(reads) == 1, reads
+
+
+async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_together(
+    state: AppState, account: NewAccount
+) -> None:
+    """Six bookings committed one by one while the loop waits out its window (it claimed, and
+    found nothing, a moment ago): one claim takes all six rows and one statement settles them."""
+    calls: list[str] = []
+    done = asyncio.Event()
+    waits: list[float] = []
+    sleeping, gate = asyncio.Event(), asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the loop's coalescing wait, held by the test
+        waits.append(seconds)
+        sleeping.set()
+        await gate.wait()
+
+    def load(kind: str) -> Any:
+        async def handler(item: OutboxItem, _state: AppState) -> None:
+            calls.append(item.payload["tag"])
+            if len(calls) == 6:
+                done.set()
+
+        return handler
+
+    relay = OutboxRelay(state, owner="loop", loader=load)
+    claims: list[int] = []
+    claim = relay.claim
+
+    async def counted_claim(limit: int) -> list[OutboxItem]:
+        got = await claim(limit)
+        claims.append(len(got))
+        return got
+
+    relay.claim = counted_claim  # type: ignore[method-assign]
+    loop = RelayLoop(
+        state, owner="loop", poll_interval=3600, coalesce=3600, sources=[relay], sleep=sleep
+    )
+    unhook = loop.wake_on_commits(state.db)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await asyncio.wait_for(loop.waiting[0].wait(), 10)  # claimed nothing, asleep
+        assert claims == [0]
+        tags = [f"b{n}" for n in range(6)]
+        await enqueue_rows(state, account, [(new_id("bk"), {"tag": tags[0]})], kind=KIND,
+                           topic="booking.created")  # fmt: skip
+        await asyncio.wait_for(sleeping.wait(), 10)  # woken, but within the window of its claim
+        for tag in tags[1:]:
+            await enqueue_rows(state, account, [(new_id("bk"), {"tag": tag})], kind=KIND,
+                               topic="booking.created")  # fmt: skip
+        assert calls == [] and claims == [0]
+        with statements(state) as seen:
+            gate.set()
+            await asyncio.wait_for(done.wait(), 10)
+            await asyncio.wait_for(loop.waiting[0].wait(), 10)
+    finally:
+        unhook()
+        stop.set()
+        await task
+    assert sorted(calls) == tags
+    assert [n for n in claims if n] == [6]  # one claim for six commits
+    assert 0 < waits[0] <= 3600
+    changed = [sql for sql, count in seen if sql.startswith("UPDATE OUTBOX") and count]
+    assert len(changed) == 2, changed  # the claim, and one settle of all six
