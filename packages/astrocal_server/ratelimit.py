@@ -52,13 +52,20 @@ WINDOW_SECONDS = 60
 PRUNE_EVERY = 1024  # hits between two sweeps of ended windows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RateLimitStatus:
     limit: int
     remaining: int
     reset_seconds: int
     allowed: bool
-    message: str  # what the 429 says: whose limit, and when to retry
+    template: (
+        str  # what the 429 says (``{limit}``, ``{reset}`` filled in): whose limit, when to retry
+    )
+
+    @property
+    def message(self) -> str:
+        """What the 429 says; formatted only for a request that gets one."""
+        return self.template.format(limit=self.limit, reset=self.reset_seconds)
 
 
 class CounterStore(Protocol):
@@ -183,7 +190,7 @@ async def _count(
         remaining=max(0, limit - count),
         reset_seconds=reset,
         allowed=count <= limit,
-        message=message.format(limit=limit, reset=reset),
+        template=message,
     )
 
 
