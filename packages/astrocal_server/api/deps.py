@@ -109,7 +109,7 @@ async def _caller(
     request: Request, key: ApiKey, account: Account, *, idempotent: bool = True
 ) -> Caller:
     await _touch(request, key)
-    request.state.caller_key_id = key.id
+    request.scope.setdefault("state", {})["caller_key_id"] = key.id  # request.state, unwrapped
     caller = Caller(account=account, api_key=key, livemode=key.mode == "live")
     state = get_state(request)
     limit = plan_of(state.settings, account).plan.requests_per_minute
