@@ -15,13 +15,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from astrocal_server.api.deps import refuse_nul_params
+from astrocal_server.api.dispatch import AstrocalAPI
 from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.errors import install_error_handlers
-from astrocal_server.api.middleware import (
-    BodySizeLimitMiddleware,
-    IdempotencyMiddleware,
-    RequestContextMiddleware,
-)
+from astrocal_server.api.middleware import EdgeMiddleware
 from astrocal_server.availability import ExternalBusySource
 from astrocal_server.clock import Clock, SystemClock
 from astrocal_server.composition import open_services
@@ -56,7 +53,7 @@ def create_app(
             app.state.astrocal = state
             yield
 
-    app = FastAPI(
+    app = AstrocalAPI(
         title="Astrocal",
         version="1",
         openapi_url=None,
@@ -64,15 +61,9 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
         default_response_class=JSONResponse,
-        # No OpenTelemetry from FastAPI itself: its per-request check of the global providers
-        # costs every request, and the server logs with request ids instead.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(refuse_nul_params)])
+    app.include_routers(ROUTERS, dependencies=[Depends(refuse_nul_params)])
     mount_static(app)  # the pages' stylesheet and script, and /docs' Redoc bundle
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)  # added last = outermost
+    app.add_middleware(EdgeMiddleware, max_bytes=settings.max_body_bytes)
     return app

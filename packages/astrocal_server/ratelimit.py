@@ -37,11 +37,13 @@ from astrocal_server.storage.models import RateLimitCounter
 __all__ = [
     "BATCH",
     "BATCH_FROM_LIMIT",
+    "MAX_BATCH",
     "WINDOW_SECONDS",
     "CounterStore",
     "DatabaseCounterStore",
     "MemoryCounterStore",
     "RateLimitStatus",
+    "batch_for",
     "check_account",
     "check_address",
     "check_link",
@@ -52,13 +54,20 @@ WINDOW_SECONDS = 60
 PRUNE_EVERY = 1024  # hits between two sweeps of ended windows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RateLimitStatus:
     limit: int
     remaining: int
     reset_seconds: int
     allowed: bool
-    message: str  # what the 429 says: whose limit, and when to retry
+    template: (
+        str  # what the 429 says (``{limit}``, ``{reset}`` filled in): whose limit, when to retry
+    )
+
+    @property
+    def message(self) -> str:
+        """What the 429 says; formatted only for a request that gets one."""
+        return self.template.format(limit=self.limit, reset=self.reset_seconds)
 
 
 class CounterStore(Protocol):
@@ -106,18 +115,27 @@ _ADD = (
 _PRUNE = delete(RateLimitCounter).where(RateLimitCounter.expires_at <= bindparam("now"))
 
 BATCH_FROM_LIMIT = 1000  # budgets below this are counted in the database on every request
-BATCH = 16  # hits a process may hold back while far from the limit
+BATCH = 16  # hits a process may hold back while far from the limit, at the smallest batched budget
+MAX_BATCH = 1024  # … and at most, whatever the budget
+
+
+def batch_for(limit: int) -> int:
+    """Hits a process may hold back of a budget of ``limit``: :data:`BATCH` at
+    :data:`BATCH_FROM_LIMIT`, then in proportion (one in 64 of the limit), up to :data:`MAX_BATCH`.
+    So what a batch can hide stays the same share of any budget."""
+    return max(BATCH, min(MAX_BATCH, limit * BATCH // BATCH_FROM_LIMIT))
 
 
 class DatabaseCounterStore:
     """Counters in the shared database: ``INSERT … ON CONFLICT DO UPDATE`` adds a process's hits.
 
     A budget under :data:`BATCH_FROM_LIMIT` is counted exactly: one upsert per request. A larger
-    one is counted in batches while far from its limit: a process holds back up to :data:`BATCH`
+    one is counted in batches while far from its limit: a process holds back up to
+    :func:`batch_for` the limit (:data:`BATCH` at :data:`BATCH_FROM_LIMIT`, 1.6 % of a larger one)
     hits of a bucket as long as the count it knows plus its own stays within half the limit, and
     adds them with one upsert (which also tells it everyone else's). Past half the limit every hit
-    is written again, so a 429 comes at most ``BATCH - 1`` hits per other server process late, and
-    a busy plan's requests cost one write in sixteen instead of one each.
+    is written again, so a 429 comes at most a batch less one hit per other server process late, and
+    a busy plan's requests cost one write per batch instead of one each.
     """
 
     def __init__(self, db: Database, *, prune_every: int = PRUNE_EVERY) -> None:
@@ -135,7 +153,7 @@ class DatabaseCounterStore:
         if batched and held is not None:
             known, pending, _ = held
             estimate = known + pending + 1
-            if pending + 1 < BATCH and limit is not None and estimate <= limit // 2:
+            if limit is not None and pending + 1 < batch_for(limit) and estimate <= limit // 2:
                 self._held[bucket] = (known, pending + 1, expires_at)
                 return estimate
         add = 1
@@ -183,7 +201,7 @@ async def _count(
         remaining=max(0, limit - count),
         reset_seconds=reset,
         allowed=count <= limit,
-        message=message.format(limit=limit, reset=reset),
+        template=message,
     )
 
 

@@ -1,5 +1,5 @@
 """On PostgreSQL a large request budget is counted in batches while far from its limit (one
-upsert per :data:`~astrocal_server.ratelimit.BATCH` hits per process); small budgets, which the other rate-limit tests drive, are written on every request. Near the limit a
+upsert per :func:`~astrocal_server.ratelimit.batch_for` the limit hits per process); small budgets, which the other rate-limit tests drive, are written on every request. Near the limit a
 process learns the shared count again within one batch of its own hits."""
 
 from __future__ import annotations
@@ -9,7 +9,13 @@ from datetime import timedelta
 
 import pytest
 from astrocal_server.clock import FixedClock
-from astrocal_server.ratelimit import BATCH, BATCH_FROM_LIMIT, DatabaseCounterStore
+from astrocal_server.ratelimit import (
+    BATCH,
+    BATCH_FROM_LIMIT,
+    MAX_BATCH,
+    DatabaseCounterStore,
+    batch_for,
+)
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import RateLimitCounter
 from fastapi import FastAPI
@@ -58,6 +64,24 @@ async def test_a_large_budget_is_written_in_batches_and_soon_exact_near_the_limi
     assert await second.hit("b", end, now=now, limit=limit) == before + 1
     assert await first.hit("b", end, now=now, limit=limit) == before + 2
     assert await _stored(app, "b") == before + 2
+
+
+async def test_a_larger_budget_holds_back_a_batch_in_proportion(
+    db: Database, app: FastAPI, clock: FixedClock
+) -> None:
+    """The batch grows with the budget (the same share of it), up to MAX_BATCH."""
+    assert batch_for(BATCH_FROM_LIMIT) == BATCH
+    assert batch_for(4 * BATCH_FROM_LIMIT) == 4 * BATCH
+    assert batch_for(10_000_000) == MAX_BATCH
+    now = clock.now()
+    end = now + timedelta(minutes=1)
+    limit = 4 * BATCH_FROM_LIMIT
+    store = DatabaseCounterStore(db)
+    counts = [await store.hit("l", end, now=now, limit=limit) for _ in range(4 * BATCH)]
+    assert counts == list(range(1, 4 * BATCH + 1))
+    assert await _stored(app, "l") == 1
+    assert await store.hit("l", end, now=now, limit=limit) == 4 * BATCH + 1
+    assert await _stored(app, "l") == 4 * BATCH + 1
 
 
 async def test_a_small_budget_is_written_on_every_hit(

@@ -109,7 +109,7 @@ async def _caller(
     request: Request, key: ApiKey, account: Account, *, idempotent: bool = True
 ) -> Caller:
     await _touch(request, key)
-    request.state.caller_key_id = key.id
+    request.scope.setdefault("state", {})["caller_key_id"] = key.id  # request.state, unwrapped
     caller = Caller(account=account, api_key=key, livemode=key.mode == "live")
     state = get_state(request)
     limit = plan_of(state.settings, account).plan.requests_per_minute
@@ -123,7 +123,11 @@ async def _authenticate(
     request: Request, conn: ReadConnection | None = None
 ) -> tuple[ApiKey, Account]:
     """The key and account of the request's ``Authorization: Bearer sk_…`` header."""
-    header = request.headers.get("authorization")
+    header = None
+    for name, value in request.scope["headers"]:  # the first one, as ``request.headers.get``
+        if name == b"authorization":
+            header = value.decode("latin-1")
+            break
     if not header:
         raise AuthenticationFailed(
             "authentication_required",
@@ -197,6 +201,10 @@ async def refuse_nul_params(request: Request) -> None:
 
     ``async`` so that FastAPI runs it inline: a plain ``def`` dependency costs every request a
     thread-pool hop."""
+    scope = request.scope
+    query = scope.get("query_string", b"")
+    if not scope.get("path_params") and b"%00" not in query and b"\x00" not in query:
+        return  # only a raw or percent-encoded NUL decodes to one
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         if "\x00" in str(value) or "\x00" in name:
             raise invalid_param(name, "Text cannot contain the NUL character (\\u0000).")

@@ -1,5 +1,5 @@
 """``Idempotency-Key`` on every POST, at the HTTP edge: the header, the request's fingerprint, and
-handing the outcome to :class:`~astrocal_server.api.middleware.IdempotencyMiddleware`.
+handing the outcome to :class:`~astrocal_server.api.middleware.EdgeMiddleware`.
 
 The caller dependency (``api.deps``) calls :func:`begin` once the caller is authenticated: it claims
 the key in the store (:mod:`astrocal_server.idempotency`) or, when the same request already

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from astrocal_server.api.deps import get_state
+from astrocal_server.api.dispatch import answers_with_response
 from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.errors import Unavailable
 
@@ -76,9 +77,13 @@ def _contract() -> tuple[bytes, bytes]:
         ) from None
 
 
+_HEALTHY = b'{"status":"ok"}'
+
+
 @router.get("/healthz", include_in_schema=False, operation_id="meta.health")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@answers_with_response
+async def healthz() -> Response:
+    return Response(_HEALTHY, media_type="application/json")
 
 
 @router.get("/readyz", include_in_schema=False, operation_id="meta.ready")

@@ -1,5 +1,5 @@
 """Rate limits at the HTTP edge: count the request, remember the outcome on the request scope, and
-the ``RateLimit-*`` headers :class:`~astrocal_server.api.middleware.RequestContextMiddleware`
+the ``RateLimit-*`` headers :class:`~astrocal_server.api.middleware.EdgeMiddleware`
 puts on whatever response the request ends with (success, error or idempotent replay).
 
 A request with an API key counts against its account's budget in the key's mode; an

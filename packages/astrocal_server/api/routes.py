@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from astrocal_server.api.body import parse_json_body
 from astrocal_server.api.deps import CallerDep, PageDep, StateDep, validate_idempotency_key
+from astrocal_server.api.dispatch import answers_with_response
 from astrocal_server.api.encoding import JSONResponse
 from astrocal_server.api.operations import OPERATIONS
 from astrocal_server.caller import Caller
@@ -78,7 +79,7 @@ def operation(
                 return result
             return JSONResponse(result, status_code=success)
 
-        register(endpoint)
+        register(answers_with_response(endpoint))
         return handler
 
     return decorate
