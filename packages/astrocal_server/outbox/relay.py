@@ -274,16 +274,7 @@ class OutboxRelay:
         if db.dialect == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         table = cast(Table, OutboxMessage.__table__)
-        unfinished = table.alias("unfinished")
-        last_seq = (
-            select(func.max(unfinished.c.booking_seq))
-            .where(
-                unfinished.c.booking_id == table.c.booking_id,
-                unfinished.c.completed_at.is_(None),
-            )
-            .correlate(table)
-            .scalar_subquery()
-        )
+        last_seq = _unfinished_seq(table, func.max)
         stmt = (
             update(table)
             .where(table.c.id.in_(pick.scalar_subquery()))
@@ -470,15 +461,7 @@ class OutboxRelay:
         all of them (a booking's rows run one after another, so this runs once per settle)."""
         now = self.state.clock.now()
         table = cast(Table, OutboxMessage.__table__)
-        unfinished = table.alias("unfinished")
-        first_unfinished = (
-            select(func.min(unfinished.c.booking_seq))
-            .where(
-                unfinished.c.booking_id == table.c.booking_id,
-                unfinished.c.completed_at.is_(None),
-            )
-            .scalar_subquery()
-        )
+        first_unfinished = _unfinished_seq(table, func.min)
         result = await session.execute(
             update(table)
             .where(
@@ -492,6 +475,21 @@ class OutboxRelay:
             .returning(*table.c)
         )
         return list(result.all())
+
+
+def _unfinished_seq(table: Table, pick: Callable[..., Any]) -> Any:
+    """``pick`` (``func.min``/``func.max``) of the ``booking_seq`` of the outer row's booking's
+    unfinished rows, as a scalar subquery correlated to ``table``."""
+    unfinished = table.alias("unfinished")
+    return (
+        select(pick(unfinished.c.booking_seq))
+        .where(
+            unfinished.c.booking_id == table.c.booking_id,
+            unfinished.c.completed_at.is_(None),
+        )
+        .correlate(table)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,22 +17,12 @@ from astrocal_server.accounts import NewAccount
 from astrocal_server.availability import service
 
 from tests.support.app import bearer
+from tests.support.availability import starts_on
 from tests.support.races import clients_of
 from tests.support.teams import Teams
 
 H = dict[str, str]
-WEDNESDAY = "2026-04-15"
 NINE_TO_TEN = [{"day": "wednesday", "start": "09:00", "end": "10:00"}]
-
-
-async def _starts(client: httpx.AsyncClient, headers: H, event_type_id: str) -> list[str]:
-    r = await client.get(
-        "/v1/availability",
-        headers=headers,
-        params={"event_type_id": event_type_id, "date": WEDNESDAY},
-    )
-    assert r.status_code == 200, r.text
-    return [slot["start"] for slot in r.json()["data"]]
 
 
 async def _event_type(client: httpx.AsyncClient, headers: H) -> dict[str, Any]:
@@ -60,7 +50,7 @@ async def test_a_known_event_type_is_read_once(
 
     monkeypatch.setattr(service, "owned_event_type_and_schedule", counted)
     for _ in range(3):
-        assert len(await _starts(client, auth_headers, evt)) == 16
+        assert len(await starts_on(client, auth_headers, evt)) == 16
     assert loads == [evt]
 
 
@@ -69,14 +59,14 @@ async def test_schedule_and_event_type_changes_show_at_once(
 ) -> None:
     made = await _event_type(client, auth_headers)
     evt, schedule = made["id"], made["schedule_id"]
-    assert len(await _starts(client, auth_headers, evt)) == 16
+    assert len(await starts_on(client, auth_headers, evt)) == 16
     await _patch(client, auth_headers, f"/v1/schedules/{schedule}", {"weekly_hours": NINE_TO_TEN})
-    assert await _starts(client, auth_headers, evt) == [
+    assert await starts_on(client, auth_headers, evt) == [
         "2026-04-15T07:00:00Z",
         "2026-04-15T07:30:00Z",
     ]
     await _patch(client, auth_headers, f"/v1/event_types/{evt}", {"duration_minutes": 60})
-    assert await _starts(client, auth_headers, evt) == ["2026-04-15T07:00:00Z"]
+    assert await starts_on(client, auth_headers, evt) == ["2026-04-15T07:00:00Z"]
 
 
 async def test_a_host_change_shows_at_once(
@@ -106,8 +96,8 @@ async def test_a_change_made_by_another_process_shows_on_the_next_request(
         made = await _event_type(second, owner)
         evt, schedule = made["id"], made["schedule_id"]
         for _ in range(2):  # the first process now holds the event type's inputs
-            assert len(await _starts(first, owner, evt)) == 16
+            assert len(await starts_on(first, owner, evt)) == 16
         await _patch(second, owner, f"/v1/schedules/{schedule}", {"weekly_hours": NINE_TO_TEN})
-        assert len(await _starts(first, owner, evt)) == 2
+        assert len(await starts_on(first, owner, evt)) == 2
         await _patch(second, owner, f"/v1/event_types/{evt}", {"active": False})
-        assert await _starts(first, owner, evt) == []
+        assert await starts_on(first, owner, evt) == []

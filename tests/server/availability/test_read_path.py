@@ -14,21 +14,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from tests.support.availability import starts_on
 from tests.support.bookings import Book
 
 H = dict[str, str]
-WEDNESDAY = "2026-04-15"
-
-
-async def _starts(client: httpx.AsyncClient, headers: H, event_type_id: str) -> list[str]:
-    r = await client.get(
-        "/v1/availability",
-        headers=headers,
-        params={"event_type_id": event_type_id, "date": WEDNESDAY},
-    )
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "application/json"
-    return [slot["start"] for slot in r.json()["data"]]
 
 
 async def test_one_day_is_one_statement_and_sees_every_booking(
@@ -38,7 +27,7 @@ async def test_one_day_is_one_statement_and_sees_every_booking(
     r = await client.post("/v1/event_types", headers=auth_headers, json=body)
     assert r.status_code == 201, r.text
     evt = r.json()["id"]
-    assert len(await _starts(client, auth_headers, evt)) == 16  # the inputs are now cached
+    assert len(await starts_on(client, auth_headers, evt)) == 16  # the inputs are now cached
     db = app.state.astrocal.db
     checkouts: list[Any] = []
 
@@ -47,7 +36,7 @@ async def test_one_day_is_one_statement_and_sees_every_booking(
 
     event.listen(db.engine.sync_engine.pool, "checkout", checkout)
     try:
-        starts = await _starts(client, auth_headers, evt)
+        starts = await starts_on(client, auth_headers, evt)
     finally:
         event.remove(db.engine.sync_engine.pool, "checkout", checkout)
     assert len(starts) == 16
@@ -57,5 +46,5 @@ async def test_one_day_is_one_statement_and_sees_every_booking(
     for start in ("2026-04-15T07:00:00Z", "2026-04-15T12:30:00Z"):
         r = await book(evt, start)
         assert r.status_code == 201, r.text
-        starts, before = await _starts(client, auth_headers, evt), starts
+        starts, before = await starts_on(client, auth_headers, evt), starts
         assert starts == [s for s in before if s != start]
