@@ -259,6 +259,14 @@ def on_each_database(
     return results
 
 
+def print_figures(results: dict[str, dict[str, float]], label: str = "") -> None:
+    """Each database's figures, one ``name: value`` line each under ``<database><label>:``."""
+    for database, figures in results.items():
+        print(f"{database}{label}:")
+        for name, value in figures.items():
+            print(f"  {name}: {value:.2f}")
+
+
 async def seed_accounts(db_url: str, count: int) -> list[str]:
     """``count`` accounts on the unlimited plan (the database migrated first); returns their
     test-mode secrets."""

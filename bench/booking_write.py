@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _common import bench_parser, bench_settings, on_each_database
+from _common import bench_parser, bench_settings, on_each_database, print_figures
 from request_cost import _slot_starts, seed
 
 
@@ -134,10 +134,7 @@ def main() -> None:
         lambda _name, url: asyncio.run(run(url, args.bookings, args.repeat)),
         tmp_prefix="astrocal-booking-",
     )
-    for database, figures in results.items():
-        print(f"{database}:")
-        for name, value in figures.items():
-            print(f"  {name}: {value:.2f}")
+    print_figures(results)
 
 
 if __name__ == "__main__":

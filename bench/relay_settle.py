@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _common import EVERY_DAY, bench_parser, bench_settings, iso, on_each_database
+from _common import EVERY_DAY, bench_parser, bench_settings, iso, on_each_database, print_figures
 
 
 async def _account_key(url: str, live: bool) -> str:
@@ -168,10 +168,7 @@ def main() -> None:
         lambda _name, url: asyncio.run(run(url, args.bookings, args.live)),
         tmp_prefix="astrocal-relay-",
     )
-    for database, figures in results.items():
-        print(f"{database} ({'live' if args.live else 'test'} mode):")
-        for name, value in figures.items():
-            print(f"  {name}: {value:.2f}")
+    print_figures(results, f" ({'live' if args.live else 'test'} mode)")
 
 
 if __name__ == "__main__":
