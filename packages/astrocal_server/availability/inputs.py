@@ -1,12 +1,13 @@
 """What availability reads about an event type before it looks at bookings, kept per process.
 
 Every availability request needs the event type, its schedule parsed into the engine's working
-hours, the account's default host and, for a team, each host's hours and calendars: rows that
+hours, the account's default host and, for a team, each host's hours and calendars; a booking or
+hold (``bookings.service.prepare_slot``) needs the same plus the default host's row: rows that
 change only when someone edits an event type, a schedule or a host. :class:`InputsCache` keeps
 them, per process, in a :class:`~astrocal_server.accounts.keycache.GenerationCache` on the same
 generation as the key cache; every service write that changes any of those rows (the event type,
 schedule and host services) runs in :func:`~astrocal_server.accounts.keycache.changing_cached`, so
-the next availability request of every process reads them again (SQLite: the generation file beside
+the next availability request or booking of every process reads them again (SQLite: the generation file beside
 the database; PostgreSQL: ``LISTEN``/``NOTIFY``). What occupies the hosts (bookings, holds) is never
 kept: each request reads it, in one query.
 
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.accounts.keycache import GenerationCache
@@ -26,6 +28,7 @@ from astrocal_server.availability import team as teams
 from astrocal_server.availability.engine import WorkingHours
 from astrocal_server.availability.rules import working_hours_of
 from astrocal_server.caller import Caller
+from astrocal_server.storage.models import Host
 
 if TYPE_CHECKING:
     from astrocal_server.availability.service import Hosted
@@ -33,18 +36,29 @@ if TYPE_CHECKING:
 
 __all__ = ["Inputs", "InputsCache", "event_type_inputs"]
 
-Loader = Callable[[AsyncConnection | AsyncSession, Caller, str], Awaitable["Hosted"]]
+Loader = Callable[[AsyncConnection | AsyncSession, Caller, str], Awaitable[tuple["Hosted", Host]]]
 
 
 @dataclass(frozen=True)
 class Inputs:
     """An event type's availability inputs: the event type, its schedule and default host
     (``hosted``); the schedule as working hours (None without one); for a team (``is_team``),
-    its listed hosts with their hours and calendars."""
+    its listed hosts with their hours and calendars; the default host's row (``default_host``,
+    a detached snapshot: hand a session :meth:`host_copy`, never the shared row)."""
 
     hosted: Hosted
     hours: WorkingHours | None
     team: teams.Team | None
+    default_host: Host
+
+    def host_copy(self) -> Host:
+        """A detached copy of ``default_host`` of the caller's own (a booking puts its hosts in its
+        session, and one instance must not be in two sessions at once)."""
+        copy: Host = inspect(Host).class_manager.new_instance()
+        copy.__dict__.update(
+            {attr.key: self.default_host.__dict__[attr.key] for attr in _HOST_COLUMNS}
+        )
+        return copy
 
     def team_of(self, host_ids: Sequence[str]) -> teams.Team:
         """The team narrowed to ``host_ids`` (some of its listed hosts), as ``load_team`` would
@@ -54,6 +68,9 @@ class Inputs:
         if list(host_ids) == team.host_ids:
             return team
         return team.only(host_ids, team.assignment)
+
+
+_HOST_COLUMNS = inspect(Host).column_attrs
 
 
 class InputsCache(GenerationCache[tuple[str, bool, str], Inputs]):
@@ -88,11 +105,11 @@ async def event_type_inputs(
 async def _read_inputs(
     conn: AsyncConnection | AsyncSession, caller: Caller, event_type_id: str, load: Loader
 ) -> Inputs:
-    hosted = await load(conn, caller, event_type_id)
+    hosted, default_host = await load(conn, caller, event_type_id)
     event_type, schedule, default_host_id = hosted
     team = None
     if teams.is_team(event_type, schedule):
         listed = teams.listed_host_ids(event_type, default_host_id)
         team = await teams.load_team(conn, event_type, schedule, listed)
     hours = working_hours_of(schedule) if schedule is not None else None
-    return Inputs(hosted, hours, team)
+    return Inputs(hosted, hours, team, default_host)

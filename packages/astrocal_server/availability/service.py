@@ -323,7 +323,7 @@ async def find_availability(
     """``GET|POST /v1/availability``: the open slots of the caller's event type in the query's
     range, read on ``conn`` or (None) as the module docstring says."""
     inputs = await event_type_inputs(
-        state, conn, caller, query.event_type_id, owned_event_type_and_schedule
+        state, conn, caller, query.event_type_id, owned_event_type_and_host
     )
     event_type, schedule, default_host_id = inputs.hosted
     duration = pick_duration(event_type, query.duration)
@@ -402,9 +402,7 @@ async def check_availability(
     host_id: str | None = None,
 ) -> StartCheck | TeamCheck:
     """``GET /v1/availability/check``: whether ``start`` is open for the caller's event type."""
-    inputs = await event_type_inputs(
-        state, conn, caller, event_type_id, owned_event_type_and_schedule
-    )
+    inputs = await event_type_inputs(state, conn, caller, event_type_id, owned_event_type_and_host)
     event_type, schedule, default_host_id = inputs.hosted
     duration_minutes = pick_duration(event_type, duration)
     host_ids = await teams.team_host_ids(conn, event_type, default_host_id, host_id)

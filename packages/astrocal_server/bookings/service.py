@@ -48,6 +48,7 @@ from astrocal_server.availability.engine import (
     TeamCheck,
     check_start,
 )
+from astrocal_server.availability.inputs import event_type_inputs
 from astrocal_server.availability.rules import (
     check_busy_range,
     pick_duration,
@@ -568,29 +569,38 @@ class PreparedSlot:
 
 
 async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) -> PreparedSlot:
-    """Read what :func:`admit` needs, outside the write transaction (a slow calendar provider must
-    not hold the write lock): the event type and, for a team, the hosts it may go to (one read
-    connection); without a team, the one host it occupies (the default host, read with the event
-    type, so the write need not read it again)."""
-    async with state.db.connect_read() as conn:
-        found, default_host = await availability.owned_event_type_and_host(
-            conn, caller, request.event_type_id
-        )
-        event_type, schedule, default_host_id = found
-        if request.host_id is not None and event_type.assignment != "round_robin":
-            # Another account's host is 404 like anywhere else; one of the caller's, 400.
+    """Gather what :func:`admit` needs, outside the write transaction (a slow calendar provider must
+    not hold the write lock): the event type, its schedule and, for a team, the hosts it may go
+    to; without a team, the one host it occupies (the default host, so the write need not read
+    it). They come from this process's availability inputs
+    (:func:`~astrocal_server.availability.inputs.event_type_inputs`), so a booking on a known
+    event type reads nothing here, and is exactly as fresh as availability: every write to the
+    event type, its schedule or hosts, in any process, makes the next booking read them again.
+    Only a ``host_id`` that is refused (not round robin, or not one of its hosts) is looked up."""
+    inputs = await event_type_inputs(
+        state, None, caller, request.event_type_id, availability.owned_event_type_and_host
+    )
+    event_type, schedule, default_host_id = inputs.hosted
+    is_team = teams.is_team(event_type, schedule)
+    listed = teams.listed_host_ids(event_type, default_host_id) if is_team else []
+    if request.host_id is not None and (
+        event_type.assignment != "round_robin" or (is_team and request.host_id not in listed)
+    ):
+        async with state.db.connect_read() as conn:
+            # Another account's host is 404 like anywhere else; one of the caller's it does not
+            # list, 400 (raised here); one it lists, 400 below unless round robin.
             await teams.team_host_ids(conn, event_type, default_host_id, request.host_id)
-            raise invalid_param(
-                "host_id",
-                f"host_id picks a host of a round robin event type; event type {event_type.id} "
-                f"is {event_type.assignment or 'single'}, so leave host_id out.",
-            )
-        team = None
-        known_hosts: list[Host] | None = [default_host]
-        if teams.is_team(event_type, schedule):
-            host_ids = await teams.team_host_ids(conn, event_type, default_host_id, request.host_id)
-            team = await teams.load_team(conn, event_type, schedule, host_ids)
-            known_hosts = None
+        raise invalid_param(
+            "host_id",
+            f"host_id picks a host of a round robin event type; event type {event_type.id} "
+            f"is {event_type.assignment or 'single'}, so leave host_id out.",
+        )
+    team = None
+    known_hosts: list[Host] | None = None
+    if is_team:
+        team = inputs.team_of([request.host_id] if request.host_id is not None else listed)
+    else:
+        known_hosts = [inputs.host_copy()]
     duration = pick_duration(event_type, request.duration)
     busy: list[BusyInterval] = []
     by_host: dict[str, list[BusyInterval]] = {}

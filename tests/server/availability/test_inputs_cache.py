@@ -42,15 +42,24 @@ async def test_a_known_event_type_is_read_once(
 ) -> None:
     evt = (await _event_type(client, auth_headers))["id"]
     loads: list[str] = []
-    load = service.owned_event_type_and_schedule
+    load = service.owned_event_type_and_host
 
     async def counted(conn: Any, caller: Any, event_type_id: str) -> Any:
         loads.append(event_type_id)
         return await load(conn, caller, event_type_id)
 
-    monkeypatch.setattr(service, "owned_event_type_and_schedule", counted)
+    monkeypatch.setattr(service, "owned_event_type_and_host", counted)
     for _ in range(3):
         assert len(await starts_on(client, auth_headers, evt)) == 16
+    # A booking reads its event type from the same inputs (bookings/service.py: prepare_slot).
+    body = {
+        "event_type_id": evt,
+        "start": "2026-04-15T07:00:00Z",
+        "invitee": {"name": "Jo Smith", "email": "jo@acme.com"},
+    }
+    r = await client.post("/v1/bookings", headers=auth_headers, json=body)
+    assert r.status_code == 201, r.text
+    assert len(await starts_on(client, auth_headers, evt)) == 15
     assert loads == [evt]
 
 
