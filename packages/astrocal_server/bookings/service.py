@@ -262,23 +262,10 @@ def occupy(booking: Booking, host_ids: list[str]) -> list[BookingHost]:
             host_id=host_id,
             position=position,
             event_type_id=booking.event_type_id,
-            **_occupancy_of(booking),
+            **write.occupancy_of(booking),
         )
         for position, host_id in enumerate(host_ids)
     ]
-
-
-def _occupancy_of(booking: Booking) -> dict[str, Any]:
-    """What a booking's host rows copy of it and follow when it changes: its status, times, block
-    and seat key."""
-    return {
-        "status": booking.status,
-        "start_at": booking.start_at,
-        "end_at": booking.end_at,
-        "block_start": booking.block_start,
-        "block_end": booking.block_end,
-        "seat_key": booking.seat_key,
-    }
 
 
 async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
@@ -286,7 +273,7 @@ async def _sync_occupancy(session: AsyncSession, booking: Booking) -> None:
     await session.execute(
         update(BookingHost)
         .where(BookingHost.booking_id == booking.id)
-        .values(**_occupancy_of(booking))
+        .values(**write.occupancy_of(booking))
     )
 
 

@@ -58,10 +58,8 @@ from astrocal_server.availability.rules import (
 )
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.invitee.links import stored_links
-from astrocal_server.outbox.writer import CollectedRows, enqueue, enqueue_booking_change
-from astrocal_server.reminders.plan import KIND as REMINDER_KIND
-from astrocal_server.reminders.plan import TOPIC as REMINDER_TOPIC
-from astrocal_server.reminders.plan import planned_rows
+from astrocal_server.outbox.writer import CollectedRows, enqueue_booking_change
+from astrocal_server.reminders.plan import enqueue_planned, planned_rows
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.storage.db import Database, SQLiteWriter
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
@@ -80,6 +78,7 @@ __all__ = [
     "created_outbox_rows",
     "fits",
     "new_booking",
+    "occupancy_of",
     "run_create",
 ]
 
@@ -235,12 +234,7 @@ def create_steps(
         "host_id": host_id,
         "position": 0,
         "event_type_id": booking.event_type_id,
-        "status": booking.status,
-        "start_at": booking.start_at,
-        "end_at": booking.end_at,
-        "block_start": booking.block_start,
-        "block_end": booking.block_end,
-        "seat_key": booking.seat_key,
+        **occupancy_of(booking),
         "expires_at": None,
     }
     # The host row first, by itself: the one the exclusion constraint may refuse.
@@ -290,21 +284,21 @@ def created_outbox_rows(
         livemode=booking.livemode,
         now=now,
     )
-    for row_id, (due, payload) in planned.items():  # as reminders.plan.plan_reminders adds them
-        enqueue(
-            collected,
-            account_id=booking.account_id,
-            livemode=booking.livemode,
-            kind=REMINDER_KIND,
-            topic=REMINDER_TOPIC,
-            payload=payload,
-            now=now,
-            booking_id=booking.id,
-            available_at=due,
-            row_id=row_id,
-            ordered=False,
-        )
+    enqueue_planned(collected, booking, planned, now)  # as reminders.plan.plan_reminders does
     return collected.values()
+
+
+def occupancy_of(booking: Booking) -> dict[str, Any]:
+    """What a booking's host rows copy of it and follow when it changes: its status, times, block
+    and seat key."""
+    return {
+        "status": booking.status,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "block_start": booking.block_start,
+        "block_end": booking.block_end,
+        "seat_key": booking.seat_key,
+    }
 
 
 def new_booking(values: dict[str, Any], hosts: list[Host]) -> Booking:

@@ -34,11 +34,18 @@ from typing import Any, Final
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from astrocal_server.outbox.writer import BookingChange, enqueue
+from astrocal_server.outbox.writer import BookingChange, OutboxSession, enqueue
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Booking, EventType, OutboxMessage
 
-__all__ = ["KIND", "TOPIC", "plan_reminders", "planned_rows", "reminder_row_id"]
+__all__ = [
+    "KIND",
+    "TOPIC",
+    "enqueue_planned",
+    "plan_reminders",
+    "planned_rows",
+    "reminder_row_id",
+]
 
 KIND: Final = "reminder"
 TOPIC = "booking.reminder"
@@ -126,9 +133,21 @@ async def plan_reminders(
                 ).all()
             )
             planned = {k: v for k, v in planned.items() if k not in existing}
+    enqueue_planned(session, booking, planned, now)
+
+
+def enqueue_planned(
+    target: OutboxSession,
+    booking: Booking,
+    planned: dict[str, tuple[datetime, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Add the ``planned`` reminder rows (:func:`planned_rows`) of ``booking`` to ``target``: a
+    session, or the rows a direct writer collects. Outside the booking's order: a reminder
+    neither waits for nor holds up its other rows."""
     for row_id, (due, payload) in planned.items():
         enqueue(
-            session,
+            target,
             account_id=booking.account_id,
             livemode=booking.livemode,
             kind=KIND,
