@@ -51,7 +51,6 @@ __all__ = [
     "check_start",
     "check_team_start",
     "clear_caches",
-    "find_slot_run",
     "find_slots",
     "find_team_slots",
     "format_ts",
@@ -188,7 +187,7 @@ class Slot(_SlotFields, _Span):
 
 class SlotRun(Sequence[Slot]):
     """Open slots of one length and no seats, kept as their starts (epoch seconds, ascending):
-    what :func:`find_slot_run` answers. A :class:`Slot` is made only when one is asked for, so
+    what :func:`find_slots` answers. A :class:`Slot` is made only when one is asked for, so
     a caller that needs just the instants (the availability response) makes none."""
 
     __slots__ = ("duration", "starts")
@@ -544,26 +543,9 @@ def find_slots(
     range_end: datetime,
     bookings: Sequence[Booked] = (),
     busy: Sequence[BusyInterval] = (),
-) -> list[Slot]:
-    """Open slots whose start lies in ``[range_start, range_end)``, ascending."""
-    lo, hi = _ceil_ts(range_start), _ceil_ts(range_end)
-    if hi <= lo:
-        return []
-    plan = _Plan(hours, rules, now, lo, hi, bookings, busy)
-    return plan.to_slots(plan.open_starts())
-
-
-def find_slot_run(
-    hours: WorkingHours,
-    rules: Rules,
-    *,
-    now: datetime,
-    range_start: datetime,
-    range_end: datetime,
-    bookings: Sequence[Booked] = (),
-    busy: Sequence[BusyInterval] = (),
 ) -> Sequence[Slot]:
-    """:func:`find_slots`, the same slots, as a :class:`SlotRun` when they have no seats."""
+    """Open slots whose start lies in ``[range_start, range_end)``, ascending: a :class:`SlotRun`
+    when they have no seats (no :class:`Slot` is made until one is asked for), else a list."""
     lo, hi = _ceil_ts(range_start), _ceil_ts(range_end)
     if hi <= lo:
         return SlotRun([], rules.duration_minutes * 60)

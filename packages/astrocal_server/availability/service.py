@@ -40,7 +40,7 @@ from astrocal_server.availability.engine import (
     TeamSlot,
     WorkingHours,
     check_start,
-    find_slot_run,
+    find_slots,
 )
 from astrocal_server.availability.external import BusyScope, fetch_external_busy
 from astrocal_server.availability.inputs import event_type_inputs
@@ -270,7 +270,7 @@ async def find_slots_in_session(
         conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
     )
     range_start, range_end = span
-    return find_slot_run(
+    return find_slots(
         hours or working_hours_of(schedule),
         rules,
         now=now,

@@ -17,7 +17,6 @@ from astrocal_server.availability.engine import (
     Slot,
     SlotRun,
     WorkingHours,
-    find_slot_run,
     find_slots,
 )
 from astrocal_server.availability.service import OpenSlots
@@ -37,7 +36,9 @@ BOOKED = Booked(
 
 @pytest.mark.parametrize("seats", [1, 3])
 @pytest.mark.parametrize("bookings", [(), (BOOKED,)])
-def test_slot_runs_are_find_slots(seats: int, bookings: tuple[Booked, ...]) -> None:
+def test_slots_without_seats_come_as_a_run_that_reads_as_the_list(
+    seats: int, bookings: tuple[Booked, ...]
+) -> None:
     rules = Rules(30, seats_per_slot=seats)
     args = {
         "now": NOW,
@@ -45,13 +46,12 @@ def test_slot_runs_are_find_slots(seats: int, bookings: tuple[Booked, ...]) -> N
         "range_end": LO + timedelta(days=1),
         "bookings": bookings,
     }
-    run = find_slot_run(HOURS, rules, **args)  # type: ignore[arg-type]
-    listed = find_slots(HOURS, rules, **args)  # type: ignore[arg-type]
-    assert list(run) == listed and len(run) == len(listed) and run == listed
-    assert isinstance(run, SlotRun) == (seats == 1)
-    if isinstance(run, SlotRun):
-        assert run[0] == listed[0] and run[-1] == listed[-1] and run[1:3] == listed[1:3]
-    assert find_slot_run(HOURS, rules, **{**args, "range_end": LO}) == []  # type: ignore[arg-type]
+    found = find_slots(HOURS, rules, **args)  # type: ignore[arg-type]
+    listed = list(found)
+    assert len(found) == len(listed) > 3 and found == listed and listed == found
+    assert isinstance(found, SlotRun) == (seats == 1)
+    assert found[0] == listed[0] and found[-1] == listed[-1] and found[1:3] == listed[1:3]
+    assert find_slots(HOURS, rules, **{**args, "range_end": LO}) == []  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("fast", [True, False])
