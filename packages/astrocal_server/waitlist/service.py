@@ -32,11 +32,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.availability import service as availability
 from astrocal_server.availability import team as teams
-from astrocal_server.availability.rules import pick_duration
+from astrocal_server.availability.rules import pick_duration, utc_range_for_dates
 from astrocal_server.bookings import service as bookings
 from astrocal_server.bookings.rules import block_interval
 from astrocal_server.caller import Caller
@@ -54,7 +54,14 @@ from astrocal_server.outbox.writer import (
 )
 from astrocal_server.serialize.waitlist import entry_to_api
 from astrocal_server.state import AppState
-from astrocal_server.storage.models import Account, EventType, Hold, Host, WaitlistEntry
+from astrocal_server.storage.models import (
+    Account,
+    EventType,
+    Hold,
+    Host,
+    Schedule,
+    WaitlistEntry,
+)
 from astrocal_server.storage.owned import get_owned
 from astrocal_server.storage.pagination import Page, PageRequest, paginate
 
@@ -275,6 +282,13 @@ async def _check_not_open(state: AppState, caller: Caller, draft: EntryDraft) ->
                 raise _slot_available("start", draft.start.strftime("%Y-%m-%dT%H:%M:%SZ"))
             return
         assert draft.day is not None
+        if await _day_is_over(conn, event_type, schedule, draft.day, state.clock.now()):
+            raise conflict(
+                "slot_unavailable",
+                f"date {draft.day.isoformat()} is over in the event type's zone, so no start on "
+                "it will ever free; wait for a date still to come.",
+                param="date",
+            )
         found = await availability.find_availability(
             state,
             conn,
@@ -290,7 +304,23 @@ async def _check_not_open(state: AppState, caller: Caller, draft: EntryDraft) ->
         )
         if found.slots:
             raise _slot_available("date", f"A start on {draft.day.isoformat()}")
-        del schedule  # only its zone mattered, through the query
+
+
+async def _day_is_over(
+    conn: AsyncConnection,
+    event_type: EventType,
+    schedule: Schedule | None,
+    day: date,
+    now: datetime,
+) -> bool:
+    """Whether ``day`` has ended in the zone the event type counts its days in (its schedule's;
+    a team's without one: its first listed host's, as ``/v1/availability`` counts them)."""
+    zone = schedule.time_zone if schedule is not None else None
+    if zone is None and event_type.hosts:
+        first = str(event_type.hosts[0]["host_id"])
+        zone = await conn.scalar(select(Host.time_zone).where(Host.id == first))
+    _, end = utc_range_for_dates(day, day, zone or "UTC")
+    return end <= now
 
 
 async def create_entry(state: AppState, caller: Caller, draft: EntryDraft) -> EntryView:

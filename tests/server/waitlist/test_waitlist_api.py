@@ -122,6 +122,11 @@ async def test_bad_input_names_the_parameter(api: Api, other_headers: H, live_he
     )
     assert bad_email.status_code in (400, 422)
     assert "email" in bad_email.json()["error"]["param"]
+    # A day already over in the event type's zone (UTC here) will never free a start.
+    yesterday = (api.clock.now() - timedelta(days=1)).date().isoformat()
+    over = await _join(api, evt["id"], "a@acme.com", date=yesterday)
+    assert_error(over, 409, "conflict_error", "slot_unavailable", "date")
+    assert yesterday in over.json()["error"]["message"]
     entry = (await _join(api, evt["id"], "a@acme.com")).json()
     for headers in (other_headers, live_headers):
         assert (
