@@ -8,6 +8,7 @@ with two real server processes sharing one database.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.accounts.keycache import (
+    ACK_CHANNEL,
     FileGeneration,
     KeyCache,
     LocalGeneration,
@@ -155,3 +157,58 @@ def test_an_entry_read_before_a_change_is_not_kept() -> None:
     cache.begin()  # … and another request has already seen the new generation
     cache.put("digest", marker, marker, started)
     assert cache.get("digest", cache.begin()) is None
+
+
+async def test_a_change_answers_only_once_every_listening_process_has_moved_on(
+    db_url: str,
+) -> None:
+    """PostgreSQL delivers a notification to each listener when that listener's backend and
+    process get to it: another process may hear it after the changer's own listener did. The
+    change waits for every listener's acknowledgement, each sent once its generation moved on."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's listeners")
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    changer, other = generation_for(db_url), generation_for(db_url)
+    assert isinstance(changer, NotifyGeneration) and isinstance(other, NotifyGeneration)
+    held, release = asyncio.Event(), asyncio.Event()
+    hear = other._on_notify
+    late: list[asyncio.Task[None]] = []
+
+    def busy(conn: Any, pid: int, channel: str, payload: str) -> None:
+        """The other process's loop is busy: the news waits until the test releases it."""
+        if channel == ACK_CHANNEL:
+            hear(conn, pid, channel, payload)
+            return
+
+        async def later() -> None:
+            held.set()
+            await release.wait()
+            hear(conn, pid, channel, payload)
+
+        late.append(asyncio.create_task(later()))
+
+    other._on_notify = busy  # type: ignore[method-assign]
+    listeners = [asyncio.create_task(g.listen()) for g in (changer, other)]
+    engine = create_async_engine(db_url)
+    try:
+        await asyncio.wait_for(changer.listening.wait(), 10)
+        await asyncio.wait_for(other.listening.wait(), 10)
+        before = other.current()
+        assert before is not None
+        async with AsyncSession(engine) as session, session.begin():
+            token = await changer.announce(session)
+        assert token is not None and changer._acks[token].expected == 2
+        committing = asyncio.create_task(changer.committed(token))
+        await asyncio.wait_for(held.wait(), 10)  # the other listener has it, not acted on yet
+        done, _ = await asyncio.wait({committing}, timeout=0.3)
+        assert not done  # so the change does not answer yet
+        release.set()
+        await asyncio.wait_for(committing, 10)
+        assert (other.current() or 0) > before
+        assert token not in changer._acks
+    finally:
+        for task in listeners + late:
+            task.cancel()
+        await asyncio.gather(*listeners, *late, return_exceptions=True)
+        await engine.dispose()

@@ -17,13 +17,16 @@ request. The same generation guards every :class:`GenerationCache` (the availabi
   request. The size only grows, so two generations never look alike. An in-memory database is
   one process: the generation is a counter in it.
 - **PostgreSQL**: each process holds one ``LISTEN astrocal_auth`` connection (entered by
-  :func:`key_cache_lifespan`); the changing transaction runs ``pg_notify``, which PostgreSQL
-  delivers to every listener at commit (never for a rolled-back change). A process moves its
-  generation on when a notification arrives, and the changing request answers only once its own
-  listener has heard the notification (at most a second): PostgreSQL signals every listener at
-  the same commit, so by the time anyone can act on the answer the other processes have the news
-  too. While the listener is down (not started, connection lost, reconnecting) the generation is
-  unknown and every request reads the database, as before.
+  :func:`key_cache_lifespan`, named ``astrocal-auth`` in ``pg_stat_activity``); the changing
+  transaction counts those listeners and runs ``pg_notify``, which PostgreSQL delivers to every
+  listener at commit (never for a rolled-back change). A process moves its generation on when a
+  notification arrives, then acknowledges it (``NOTIFY astrocal_auth_ack``, the change's token).
+  The changing request answers only once every listener it counted has acknowledged (at most a
+  second): each listening process has moved its generation on before anyone can act on the answer.
+  PostgreSQL delivers to each listener when that listener's backend gets to it, so the changer's
+  own listener hearing the news says nothing of the others'. A process that starts listening
+  after the count starts on a new generation anyway. While the listener is down (not started,
+  connection lost, reconnecting) the generation is unknown and every request reads the database.
 
 Fallback: an entry is also dropped after :data:`MAX_AGE_SECONDS`, which bounds staleness if a
 process dies between a commit and its generation bump (SQLite) or a notification is lost in a
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
     from astrocal_server.state import AppState
 
 __all__ = [
+    "ACK_CHANNEL",
     "CHANNEL",
     "MAX_AGE_SECONDS",
     "FileGeneration",
@@ -72,9 +76,11 @@ __all__ = [
 logger = logging.getLogger("astrocal.server")
 
 CHANNEL = "astrocal_auth"
+ACK_CHANNEL = "astrocal_auth_ack"
+LISTENER_NAME = "astrocal-auth"  # the listeners' application_name, by which a change counts them
 MAX_AGE_SECONDS = 60.0
 MAX_ENTRIES = 10_000  # past this the cache starts over (keys are few; this bounds a flood)
-SETTLE_SECONDS = 1.0  # how long a changing request waits for its own notification (PostgreSQL)
+SETTLE_SECONDS = 1.0  # how long a changing request waits for the listeners' acks (PostgreSQL)
 RECONNECT_SECONDS = 1.0
 STARTUP_WAIT_SECONDS = 5.0
 
@@ -147,7 +153,8 @@ class NotifyGeneration:
         self.dsn = dsn
         self._value = 0
         self._conn: Any = None  # the asyncpg connection that LISTENs
-        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self._acks: dict[str, _Acks] = {}  # this process's changes awaiting their listeners' acks
+        self._to_ack: asyncio.Queue[str] | None = None
         self.listening = asyncio.Event()  # set once the first LISTEN is in place
 
     def current(self) -> int | None:
@@ -158,9 +165,16 @@ class NotifyGeneration:
 
     async def announce(self, session: AsyncSession) -> str | None:
         token = uuid.uuid4().hex
-        if len(self._waiting) > 100:  # left by changes that rolled back
-            self._waiting.clear()
-        self._waiting[token] = asyncio.get_running_loop().create_future()
+        if len(self._acks) > 100:  # left by changes that rolled back
+            self._acks.clear()
+        listeners = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": LISTENER_NAME},
+        )
+        self._acks[token] = _Acks(max(int(listeners or 0), 1))
         await session.execute(
             text("SELECT pg_notify(:channel, :token)"), {"channel": CHANNEL, "token": token}
         )
@@ -168,21 +182,36 @@ class NotifyGeneration:
 
     async def committed(self, token: str | None) -> None:
         self._value += 1
-        waiter = self._waiting.get(token or "")
-        if waiter is None or self._conn is None:
+        acks = self._acks.get(token or "")
+        if acks is None or self._conn is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), SETTLE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(acks.all_in), SETTLE_SECONDS)
         except TimeoutError:
-            logger.warning("auth change notification not heard back within %ss", SETTLE_SECONDS)
+            logger.warning(
+                "auth change acknowledged by %d of %d listeners within %ss",
+                acks.heard,
+                acks.expected,
+                SETTLE_SECONDS,
+            )
         finally:
-            self._waiting.pop(token or "", None)
+            self._acks.pop(token or "", None)
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        if channel == ACK_CHANNEL:
+            acks = self._acks.get(payload)  # an ack of one of this process's own changes
+            if acks is not None:
+                acks.hear()
+            return
         self._value += 1
-        waiter = self._waiting.get(payload)  # one of this process's own changes
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self._to_ack is not None:
+            self._to_ack.put_nowait(payload)  # acknowledged only now that the generation moved
+
+    async def _acknowledge(self, conn: Any, queue: asyncio.Queue[str]) -> None:
+        """Send the acks of the changes heard, one statement at a time on the listener."""
+        while True:
+            token = await queue.get()
+            await conn.execute("SELECT pg_notify($1, $2)", ACK_CHANNEL, token)
 
     async def listen(self) -> None:
         """Keep a listener connected until cancelled; reconnect (generation unknown meanwhile)."""
@@ -197,22 +226,47 @@ class NotifyGeneration:
                 await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             self._value += 1  # anything may have changed while nobody listened
+            queue: asyncio.Queue[str] = asyncio.Queue()
+            self._to_ack = queue
+            acking = asyncio.create_task(self._acknowledge(conn, queue))
+            dropped = asyncio.create_task(lost.wait())
             self._conn = conn
             self.listening.set()
             try:
-                await lost.wait()
+                # Either ends the connection's use: lost, or an ack it could not send.
+                await asyncio.wait({acking, dropped}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 self._conn = None
+                self._to_ack = None
+                for task in (acking, dropped):
+                    task.cancel()
                 with contextlib.suppress(Exception):
                     await asyncio.shield(conn.close(timeout=1))
+            if acking.done() and not acking.cancelled() and acking.exception() is not None:
+                logger.warning("auth cache listener: cannot acknowledge (%s)", acking.exception())
             logger.warning("auth cache listener: connection lost; reconnecting")
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _connect(self, asyncpg: Any, lost: asyncio.Event) -> Any:
-        conn = await asyncpg.connect(self.dsn)
+        conn = await asyncpg.connect(self.dsn, server_settings={"application_name": LISTENER_NAME})
         conn.add_termination_listener(lambda _c: lost.set())
         await conn.add_listener(CHANNEL, self._on_notify)
+        await conn.add_listener(ACK_CHANNEL, self._on_notify)
         return conn
+
+
+class _Acks:
+    """The acknowledgements one change waits for: one from every listener counted at the change."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.heard = 0
+        self.all_in: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def hear(self) -> None:
+        self.heard += 1
+        if self.heard >= self.expected and not self.all_in.done():
+            self.all_in.set_result(None)
 
 
 def generation_for(url: str) -> Generation:
