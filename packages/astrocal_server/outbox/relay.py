@@ -619,7 +619,9 @@ class RelayLoop:
     meanwhile — under load, several bookings' — are taken by one claim and run and settled
     together, rather than one claim and one settle chain per commit. A source woken after a
     quiet spell claims at once: the wait costs latency only under load, and at most
-    ``coalesce`` seconds.
+    ``coalesce`` seconds. A claim that took all the free capacity (``concurrency``) found a
+    backlog: the next claim, as soon as capacity frees, does not wait (the window never caps
+    throughput at ``concurrency`` rows per ``coalesce`` seconds).
     """
 
     def __init__(
@@ -718,9 +720,11 @@ class RelayLoop:
         stopping = asyncio.ensure_future(stop.wait())
         clock = asyncio.get_running_loop().time
         claimed_at = -float("inf")
+        backlog = False  # the last claim took all it could: more rows were due at once
         try:
             while not stop.is_set():
-                await self._coalesce(claimed_at + self.coalesce - clock(), stopping)
+                if not backlog:
+                    await self._coalesce(claimed_at + self.coalesce - clock(), stopping)
                 if stop.is_set():
                     break
                 wake.clear()  # a commit from now on means "look again"
@@ -732,6 +736,7 @@ class RelayLoop:
                         claimed = await source.claim(free)
                     except Exception:
                         logger.exception("relay: claiming from %s failed", type(source).__name__)
+                    backlog = len(claimed) >= free
                     for group in _group_in_order(
                         list(claimed), lambda i: getattr(i, "booking_id", None)
                     ):

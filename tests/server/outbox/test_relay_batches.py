@@ -5,7 +5,8 @@
   so completing a row still hands its worker the next one;
 - the webhook fan-outs of rows that start together read the endpoints in one query;
 - commits that arrive while the relay loop waits out its ``coalesce`` window are taken by one
-  claim and settled by one statement (the wait is injected: no real sleep);
+  claim and settled by one statement (the wait is injected: no real sleep), but a claim that took
+  all the loop's free capacity (a backlog) is followed by the next without that wait;
 - the claim and settle statements are built once, and a settle runs them as Core statements on
   its transaction's connection (no ORM statement, no statement construction per batch).
 """
@@ -222,3 +223,45 @@ async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_togeth
     assert 0 < waits[0] <= 3600
     changed = [sql for sql, count in seen if sql.startswith("UPDATE OUTBOX") and count]
     assert len(changed) == 2, seen  # the claim, and one settle of all six
+
+
+async def test_a_claim_that_finds_a_backlog_is_followed_without_the_coalescing_wait(
+    state: AppState,
+) -> None:
+    """The window batches commits; it never caps throughput at ``concurrency`` rows per window:
+    after a claim that came back full, the next claim runs as soon as capacity frees."""
+    pending = list(range(7))
+    processed: list[int] = []
+    slept: list[float] = []
+    claims: list[tuple[int, int]] = []  # (rows claimed, coalescing waits before the claim)
+    drained = asyncio.Event()
+
+    class Source:
+        async def claim(self, limit: int) -> list[int]:
+            taken = pending[:limit]
+            del pending[:limit]
+            claims.append((len(taken), len(slept)))
+            if not taken:
+                drained.set()
+            return taken
+
+        async def process(self, item: int) -> None:
+            processed.append(item)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    loop = RelayLoop(
+        state, owner="backlog", concurrency=3, poll_interval=3600, coalesce=3600,
+        sources=[Source()], sleep=sleep,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await asyncio.wait_for(drained.wait(), 10)
+    finally:
+        stop.set()
+        await task
+    assert sorted(processed) == list(range(7))
+    # Two full claims and the rest with no wait between them; the window only before the next.
+    assert claims == [(3, 0), (3, 0), (1, 0), (0, 1)]
