@@ -26,6 +26,7 @@ from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.outbox.relay import OutboxRelay, RelayLoop
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import OutboxMessage
+from astrocal_server.webhooks import fanout
 from sqlalchemy import delete, event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,15 +140,24 @@ async def test_claims_and_settles_build_no_statement_and_use_no_orm(
 
 
 async def test_fan_outs_that_start_together_read_the_endpoints_once(
-    state: AppState, account: NewAccount
+    state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [(new_id("bk"), {"n": n}) for n in range(10)]
     await enqueue_rows(state, account, rows, kind="webhook", topic="booking.created")
     relay = OutboxRelay(state, owner="w1")
+    owners: list[str] = []
+    real_owner = fanout.new_owner
+
+    def counted_owner() -> str:
+        owners.append(real_owner())
+        return owners[-1]
+
+    monkeypatch.setattr(fanout, "new_owner", counted_owner)
     with statements(state) as seen:
         assert await relay.run_once() == 10  # no endpoint: each row completes without a write
     reads = [sql for sql, _ in seen if "FROM WEBHOOK_ENDPOINTS" in sql]
     assert len(reads) == 1, reads
+    assert owners == []  # nothing to deliver: no delivery lease made up either
 
 
 async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_together(
