@@ -3,7 +3,7 @@
 In one process, on a scratch SQLite database and, when ``--postgres`` or
 ``ASTROCAL_TEST_POSTGRES_URL`` names a server, on a scratch PostgreSQL database: ``--bookings``
 bookings are made through the API with the relay off, then the outbox is drained the way
-``astrocal serve`` drains it (claims of up to 32 rows, each claimed booking's rows run concurrently
+``astrocal serve`` drains it (claims of up to 128 rows, each claimed booking's rows run concurrently
 with the others). Test mode (the default): one row per booking, the webhook event, whose account
 has no endpoint; ``--live``: live mode with the ``none`` email backend, so a booking's rows are the
 webhook event and the confirmation email (no calendar is connected). Counted per booking: write
@@ -136,7 +136,7 @@ async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
         state.db.write = counted_write
         relay = OutboxRelay(state, owner="bench")
         cpu = time.process_time()
-        while items := await relay.claim(32):
+        while items := await relay.claim(128):
             counts["rows"] += await relay.process_batch(items)
         cpu = time.process_time() - cpu
         if stop_counting is not None:

@@ -123,7 +123,9 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=0.2, gt=0, le=60)
     # A relay claims at most once per this many seconds: under load, the rows committed meanwhile
     # are claimed together (one claim and one settle chain for many bookings); 0 turns it off.
-    relay_coalesce_seconds: float = Field(default=0.05, ge=0, le=5)
+    # Idle, a commit is claimed at once; under load a row waits at most this long (a claim that
+    # finds a backlog is followed by the next without waiting).
+    relay_coalesce_seconds: float = Field(default=0.2, ge=0, le=5)
     # How long a relay owns a claimed row; a killed worker's rows come back after this.
     relay_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
     # Booking emails (notify/): smtp | console (default: prints a summary) | memory (tests) | none.

@@ -49,7 +49,6 @@ __all__ = [
     "BadAddress",
     "Content",
     "Role",
-    "check_addresses",
     "compose",
     "content_for",
     "host_copy_role",
@@ -406,12 +405,6 @@ def _addresses(notice: Notice, sender: str) -> _Addresses:
     reply_host = _reply_host(notice)
     reply_to = _address(reply_host.email, reply_host.name) if reply_host.email is not None else None
     return from_addr, invitee, guests, hosts, reply_to
-
-
-def check_addresses(notice: Notice, *, sender: str) -> None:
-    """What :func:`compose` checks before building anything: :class:`BadAddress` for an address
-    that cannot be sent to (for a backend that drops the emails, so it need not build them)."""
-    _addresses(notice, sender)
 
 
 def compose(

@@ -19,12 +19,13 @@ import asyncio
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select, update
 from sqlalchemy.orm import aliased
 
 from astrocal_server.config import Settings
-from astrocal_server.outbox.relay import claim_due_rows, new_owner
+from astrocal_server.outbox.relay import claim_rows, new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import WebhookDelivery
 from astrocal_server.webhooks.attempts import attempt_delivery
@@ -47,7 +48,7 @@ def delivery_lease(settings: Settings) -> timedelta:
     )
 
 
-def lease_free(now: datetime) -> ColumnElement[bool]:
+def lease_free(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now)
 
 
@@ -65,6 +66,23 @@ def in_booking_order() -> ColumnElement[bool]:
         .exists()
     )
     return WebhookDelivery.booking_id.is_(None) | ~pending_earlier
+
+
+def _due(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    return (
+        (WebhookDelivery.status == "pending")
+        & (WebhookDelivery.next_attempt_at <= now)
+        & lease_free(now)
+        & in_booking_order()
+    )
+
+
+# Whether any delivery is due at ``now`` (the dispatcher's poll).
+_ANY_DUE: Select[Any] = (
+    select(WebhookDelivery.id)
+    .where(_due(bindparam("now", type_=WebhookDelivery.__table__.c.next_attempt_at.type)))
+    .limit(1)
+)
 
 
 class DeliveryDispatcher:
@@ -85,31 +103,29 @@ class DeliveryDispatcher:
         self.batch_size = batch_size
         self._rng = rng
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
-        return (
-            (WebhookDelivery.status == "pending")
-            & (WebhookDelivery.next_attempt_at <= now)
-            & lease_free(now)
-            & in_booking_order()
-        )
-
     async def claim(self, limit: int) -> list[str]:
+        """Read first whether any delivery is due (a statement built once, on the cheapest read
+        path: most polls find nothing and never take a write transaction), then lease them."""
         now = self.state.clock.now()
-        rows = await claim_due_rows(
-            self.state.db,
-            WebhookDelivery,
-            due=self._due(now),
-            order_by=[
-                WebhookDelivery.next_attempt_at,
-                WebhookDelivery.booking_seq,
-                WebhookDelivery.id,
-            ],
-            limit=limit,
-            values={
-                "lease_owner": self.owner,
-                "lease_expires_at": now + delivery_lease(self.state.settings),
-            },
-        )
+        db = self.state.db
+        if not await db.fetch_all(_ANY_DUE, {"now": now}):
+            return []
+        async with db.write() as session:
+            rows = await claim_rows(
+                session,
+                WebhookDelivery,
+                due=_due(now),
+                order_by=[
+                    WebhookDelivery.next_attempt_at,
+                    WebhookDelivery.booking_seq,
+                    WebhookDelivery.id,
+                ],
+                limit=limit,
+                values={
+                    "lease_owner": self.owner,
+                    "lease_expires_at": now + delivery_lease(self.state.settings),
+                },
+            )
         return [
             r.id for r in sorted(rows, key=lambda r: (r.next_attempt_at, r.booking_seq or 0, r.id))
         ]

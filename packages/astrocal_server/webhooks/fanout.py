@@ -148,13 +148,13 @@ async def _anyone_wants(state: AppState, item: OutboxItem) -> bool:
 async def handle(item: OutboxItem, state: AppState) -> None:
     if item.topic not in SUBSCRIBABLE_EVENTS:
         raise PermanentFailure(f"{item.topic!r} is not a webhook event type")
+    if not await _anyone_wants(state, item):
+        return  # most events of most accounts: no write transaction (SQLite's lock) at all
     event_id = event_id_for(item.id)
     owner = new_owner()
     now = state.clock.now()
     lease = delivery_lease(state.settings)
     created: list[str] = []
-    if not await _anyone_wants(state, item):
-        return  # most events of most accounts: no write transaction (SQLite's lock) at all
     async with state.db.write() as session:
         endpoints = (
             await session.scalars(

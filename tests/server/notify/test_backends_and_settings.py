@@ -3,9 +3,15 @@ backends: console (the zero-config default), memory, none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from astrocal_server.config import Settings
+from astrocal_server.notify import outbox
 from astrocal_server.notify.backends import ConsoleMailer, MemoryMailer, NullMailer, SmtpMailer
+from astrocal_server.notify.message import compose
+from astrocal_server.notify.notice import parse_notice
 from astrocal_server.notify.outbox import handle
 from astrocal_server.notify.smtp_url import parse_smtp_url
 from astrocal_server.storage.db import Database
@@ -118,3 +124,37 @@ async def test_memory_and_none_backends(
 
     await handle(await make_item(make_payload(), livemode=False), memory_state)
     assert len(sent) == 2  # test mode added nothing
+
+
+async def test_the_none_backend_builds_nothing(
+    make_payload: MakePayload,
+    make_item: MakeItem,
+    email_db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row under the ``none`` backend completes without its notice being parsed or its
+    emails built (nothing is sent, so there is nothing to build or refuse); a real backend
+    still builds every copy."""
+    built: list[str] = []
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            built.append(name)
+            return real(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(outbox, "parse_notice", counted("parse", parse_notice))
+    monkeypatch.setattr(outbox, "compose", counted("compose", compose))
+    none_state = state_for(_settings(email_backend="none"), email_db)
+    # An address no email could carry: a real backend would refuse the row for good.
+    broken = make_payload(invitee={"name": "Jo", "email": "jo at nowhere", "time_zone": "UTC"})
+    await handle(await make_item(make_payload()), none_state)
+    await handle(await make_item(broken), none_state)
+    assert built == []
+
+    memory_state = state_for(_settings(email_backend="memory"), email_db)
+    await handle(await make_item(make_payload()), memory_state)
+    assert built == ["parse", "compose"]
+    assert isinstance(memory_state.mailer, MemoryMailer)
+    assert len(memory_state.mailer.sent) == 2

@@ -5,7 +5,10 @@
   so completing a row still hands its worker the next one;
 - the webhook fan-outs of rows that start together read the endpoints in one query;
 - commits that arrive while the relay loop waits out its ``coalesce`` window are taken by one
-  claim and settled by one statement (the wait is injected: no real sleep).
+  claim and settled by one statement (the wait is injected: no real sleep), but a claim that took
+  all the loop's free capacity (a backlog) is followed by the next without that wait;
+- the claim and settle statements are built once, and a settle runs them as Core statements on
+  its transaction's connection (no ORM statement, no statement construction per batch).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from typing import Any
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.ids import new_id
+from astrocal_server.outbox import relay as relay_module
 from astrocal_server.outbox.handlers import OutboxItem
 from astrocal_server.outbox.relay import OutboxRelay, RelayLoop
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import OutboxMessage
+from astrocal_server.webhooks import fanout
 from sqlalchemy import delete, event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.outbox_rows import enqueue_rows
 
@@ -73,30 +79,85 @@ async def test_a_claim_is_one_statement_and_still_hands_over_the_next_row(
     await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
     calls: list[str] = []
     relay = OutboxRelay(state, owner="w1", loader=handled(calls))
+    reads: list[Any] = []
+    fetch_all = state.db.fetch_all
+
+    async def counted_read(stmt: Any, params: Any) -> Any:
+        reads.append(stmt)
+        return await fetch_all(stmt, params)
+
+    state.db.fetch_all = counted_read  # type: ignore[method-assign]
     with statements(state) as seen:
         items = await relay.claim(50)
+    del state.db.fetch_all
     assert sorted(i.payload["tag"] for i in items) == [f"{b}:1" for b in sorted(bookings)]
     claims = [sql for sql, _ in seen if sql.startswith("UPDATE OUTBOX")]
     others = [sql for sql, _ in seen if not sql.startswith("UPDATE OUTBOX")]
     assert len(claims) == 1, seen
     if state.db.dialect == "postgresql":
-        assert others == []  # no read first, no BEGIN/COMMIT, no second query for later rows
+        assert others == [] and reads == []  # no read first, no BEGIN/COMMIT, no second query
     else:
-        assert [sql.split()[0] for sql in others] in (["SELECT", "BEGIN"], ["SELECT"]), others
+        # The read first (on the cheapest read path, which no statement listener sees), then
+        # the claim in its write transaction.
+        assert len(reads) == 1 and [sql.split()[0] for sql in others] in (["BEGIN"], []), others
     following = await relay.process(items[0])  # the claim noted the booking's second row
     assert following is not None and following.payload["tag"] == items[0].payload["tag"][:-1] + "2"
 
 
+async def test_claims_and_settles_build_no_statement_and_use_no_orm(
+    state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    relay = OutboxRelay(state, owner="w1", loader=handled(calls))
+    rows = [(b, {"tag": f"{b}:{n}"}) for b in (new_id("bk"), new_id("bk")) for n in (1, 2)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    assert await relay.run_once() == 4  # the statements are built on first use
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    built: list[str] = []
+    orm: list[Any] = []
+
+    def counted(name: str, real: Any) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            built.append(name)
+            return real(*args, **kwargs)
+
+        return build
+
+    for name in ("select", "update", "bindparam"):
+        monkeypatch.setattr(relay_module, name, counted(name, getattr(relay_module, name)))
+    session_execute = AsyncSession.execute
+
+    async def counted_execute(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        orm.append(args[0])
+        return await session_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "execute", counted_execute)
+    with statements(state) as seen:
+        assert await relay.run_once() == 4  # a claim, two settles, each handing over a next row
+    assert built == [] and orm == [], [str(o) for o in orm]
+    updates = [sql for sql, _ in seen if sql.startswith("UPDATE OUTBOX")]
+    assert len(updates) == 4, updates  # the claim; complete + claim the next; complete
+
+
 async def test_fan_outs_that_start_together_read_the_endpoints_once(
-    state: AppState, account: NewAccount
+    state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [(new_id("bk"), {"n": n}) for n in range(10)]
     await enqueue_rows(state, account, rows, kind="webhook", topic="booking.created")
     relay = OutboxRelay(state, owner="w1")
+    owners: list[str] = []
+    real_owner = fanout.new_owner
+
+    def counted_owner() -> str:
+        owners.append(real_owner())
+        return owners[-1]
+
+    monkeypatch.setattr(fanout, "new_owner", counted_owner)
     with statements(state) as seen:
         assert await relay.run_once() == 10  # no endpoint: each row completes without a write
     reads = [sql for sql, _ in seen if "FROM WEBHOOK_ENDPOINTS" in sql]
     assert len(reads) == 1, reads
+    assert owners == []  # nothing to deliver: no delivery lease made up either
 
 
 async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_together(
@@ -136,6 +197,14 @@ async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_togeth
         state, owner="loop", poll_interval=3600, coalesce=3600, sources=[relay], sleep=sleep
     )
     unhook = loop.wake_on_commits(state.db)
+    settled = asyncio.Event()
+    running = asyncio.get_running_loop()
+
+    def on_commit(_conn: Any) -> None:
+        if done.is_set():  # no claim commits after the six ran: this is their settle
+            running.call_soon_threadsafe(settled.set)
+
+    event.listen(state.db.engine.sync_engine, "commit", on_commit)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run(stop))
     try:
@@ -152,8 +221,10 @@ async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_togeth
         with statements(state) as seen:
             gate.set()
             await asyncio.wait_for(done.wait(), 10)
+            await asyncio.wait_for(settled.wait(), 10)  # the commit after the six ran
             await asyncio.wait_for(loop.waiting[0].wait(), 10)
     finally:
+        event.remove(state.db.engine.sync_engine, "commit", on_commit)
         unhook()
         stop.set()
         await task
@@ -161,4 +232,46 @@ async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_togeth
     assert [n for n in claims if n] == [6]  # one claim for six commits
     assert 0 < waits[0] <= 3600
     changed = [sql for sql, count in seen if sql.startswith("UPDATE OUTBOX") and count]
-    assert len(changed) == 2, changed  # the claim, and one settle of all six
+    assert len(changed) == 2, seen  # the claim, and one settle of all six
+
+
+async def test_a_claim_that_finds_a_backlog_is_followed_without_the_coalescing_wait(
+    state: AppState,
+) -> None:
+    """The window batches commits; it never caps throughput at ``concurrency`` rows per window:
+    after a claim that came back full, the next claim runs as soon as capacity frees."""
+    pending = list(range(7))
+    processed: list[int] = []
+    slept: list[float] = []
+    claims: list[tuple[int, int]] = []  # (rows claimed, coalescing waits before the claim)
+    drained = asyncio.Event()
+
+    class Source:
+        async def claim(self, limit: int) -> list[int]:
+            taken = pending[:limit]
+            del pending[:limit]
+            claims.append((len(taken), len(slept)))
+            if not taken:
+                drained.set()
+            return taken
+
+        async def process(self, item: int) -> None:
+            processed.append(item)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    loop = RelayLoop(
+        state, owner="backlog", concurrency=3, poll_interval=3600, coalesce=3600,
+        sources=[Source()], sleep=sleep,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await asyncio.wait_for(drained.wait(), 10)
+    finally:
+        stop.set()
+        await task
+    assert sorted(processed) == list(range(7))
+    # Two full claims and the rest with no wait between them; the window only before the next.
+    assert claims == [(3, 0), (3, 0), (1, 0), (0, 1)]

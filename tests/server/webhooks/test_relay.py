@@ -18,7 +18,7 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import OutboxMessage, WebhookDelivery
 from astrocal_server.webhooks.dispatcher import DeliveryDispatcher, delivery_lease
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.support.outbox_rows import enqueue_rows
 from tests.support.webhooks import Receiver
@@ -242,6 +242,26 @@ async def test_a_delivery_whose_worker_died_is_attempted_after_its_lease_expires
     clock.advance(delivery_lease(state.settings))
     assert await dispatcher.run_once() >= 1
     assert "whe_orphan0000000000001" in {r.headers["webhook-id"] for r in receiver.requests}
+
+
+async def test_an_idle_delivery_poll_takes_no_pooled_connection(state: AppState) -> None:
+    """The dispatcher's poll that finds nothing due is one read on the cheapest read path (its
+    statement built once): no connection checked out of the pool, no write transaction."""
+    dispatcher = DeliveryDispatcher(state, owner="idle")
+    assert await dispatcher.claim(50) == []  # the first read may set its connection up
+    checkouts: list[object] = []
+
+    def on_checkout(*_args: Any) -> None:
+        checkouts.append(_args)
+
+    engine = state.db.engine.sync_engine
+    event.listen(engine, "checkout", on_checkout)
+    try:
+        for _ in range(3):
+            assert await dispatcher.claim(50) == []
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+    assert checkouts == []
 
 
 async def _any_account(state: AppState) -> str:
