@@ -59,6 +59,7 @@ from sqlalchemy import (
     bindparam,
     event,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -223,7 +224,10 @@ def _claim(dialect: str) -> Update:
     )
     if dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    last_seq = _unfinished_seq(table, func.max)
+    # SQLite's RETURNING names the updated table's columns bare, which inside the subquery would
+    # mean the alias's own: name the outer row's booking in full there.
+    outer = literal_column(f"{table.name}.booking_id") if dialect == "sqlite" else None
+    last_seq = _unfinished_seq(table, func.max, outer)
     return (
         update(table)
         .where(table.c.id.in_(pick.scalar_subquery()))
@@ -504,14 +508,15 @@ class OutboxRelay:
         return list(result.all())
 
 
-def _unfinished_seq(table: Table, pick: Callable[..., Any]) -> Any:
+def _unfinished_seq(table: Table, pick: Callable[..., Any], outer: Any = None) -> Any:
     """``pick`` (``func.min``/``func.max``) of the ``booking_seq`` of the outer row's booking's
-    unfinished rows, as a scalar subquery correlated to ``table``."""
+    unfinished rows, as a scalar subquery correlated to ``table`` (``outer``: how to name the
+    outer row's ``booking_id``, if not as the column)."""
     unfinished = table.alias("unfinished")
     return (
         select(pick(unfinished.c.booking_seq))
         .where(
-            unfinished.c.booking_id == table.c.booking_id,
+            unfinished.c.booking_id == (table.c.booking_id if outer is None else outer),
             unfinished.c.completed_at.is_(None),
         )
         .correlate(table)

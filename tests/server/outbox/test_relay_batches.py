@@ -104,6 +104,25 @@ async def test_a_claim_is_one_statement_and_still_hands_over_the_next_row(
     assert following is not None and following.payload["tag"] == items[0].payload["tag"][:-1] + "2"
 
 
+async def test_a_booking_with_one_row_left_is_not_asked_for_a_next_one(
+    state: AppState, account: NewAccount
+) -> None:
+    """The claim notes a later row per booking from that booking's rows alone: a one-row booking
+    beside a three-row one completes with no next-row claim."""
+    one, three = new_id("bk"), new_id("bk")
+    rows = [(one, {"tag": "one:1"})] + [(three, {"tag": f"three:{n}"}) for n in (1, 2, 3)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    calls: list[str] = []
+    relay = OutboxRelay(state, owner="w1", loader=handled(calls))
+    items = {i.payload["tag"]: i for i in await relay.claim(50)}
+    assert sorted(items) == ["one:1", "three:1"]
+    with statements(state) as seen:
+        assert await relay.process(items["one:1"]) is None
+    assert not [sql for sql, _ in seen if "MIN(UNFINISHED.BOOKING_SEQ)" in sql], seen
+    following = await relay.process(items["three:1"])
+    assert following is not None and following.payload["tag"] == "three:2"
+
+
 async def test_claims_and_settles_build_no_statement_and_use_no_orm(
     state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
