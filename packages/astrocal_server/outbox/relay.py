@@ -226,7 +226,7 @@ def _claim(dialect: str) -> Update:
         pick = pick.with_for_update(skip_locked=True)
     # SQLite's RETURNING names the updated table's columns bare, which inside the subquery would
     # mean the alias's own: name the outer row's booking in full there.
-    outer = literal_column(f"{table.name}.booking_id") if dialect == "sqlite" else None
+    outer: Any = literal_column(f"{table.name}.booking_id") if dialect == "sqlite" else None
     last_seq = _unfinished_seq(table, func.max, outer)
     return (
         update(table)
