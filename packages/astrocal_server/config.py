@@ -19,9 +19,19 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "Plan", "Settings", "normalise_database_url", "parse_keyring"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "RELAY_CONCURRENCY",
+    "Plan",
+    "Settings",
+    "normalise_database_url",
+    "parse_keyring",
+]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./astrocal.db"
+# Bookings' outbox rows a relay runs at once (per kind of work): one coalescing window's rows at
+# several hundred bookings a second fit one claim.
+RELAY_CONCURRENCY = 128
 _KID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from astrocal_server.config import Settings
+from astrocal_server.config import RELAY_CONCURRENCY, Settings
 
 if TYPE_CHECKING:
     from astrocal_server.bootstrap import FirstRun
@@ -135,7 +135,9 @@ def server_fast_paths() -> tuple[str, str, str]:
     return loop, http, "orjson" if available("orjson") else "json"
 
 
-async def run_worker(settings: Settings, *, once: bool = False, concurrency: int = 32) -> int:
+async def run_worker(
+    settings: Settings, *, once: bool = False, concurrency: int = RELAY_CONCURRENCY
+) -> int:
     """Relay until SIGTERM/SIGINT (or, with ``once``, until nothing is due); how many items ran."""
     import asyncio
     import signal

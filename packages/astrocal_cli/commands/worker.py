@@ -24,7 +24,7 @@ def worker_command(
     ] = False,
     concurrency: Annotated[
         int, typer.Option(help="Items relayed at the same time, per kind of work.", min=1, max=1000)
-    ] = 32,
+    ] = 128,  # the server's RELAY_CONCURRENCY (tests/cli/test_worker_defaults.py keeps them equal)
 ) -> None:
     """Relay webhooks, emails and calendar write-backs from the outbox (no HTTP server)."""
     import asyncio

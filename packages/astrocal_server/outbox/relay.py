@@ -66,6 +66,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from astrocal_server.config import RELAY_CONCURRENCY
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import (
     Handler,
@@ -636,7 +637,7 @@ class RelayLoop:
         state: AppState,
         *,
         owner: str | None = None,
-        concurrency: int = 128,
+        concurrency: int = RELAY_CONCURRENCY,
         poll_interval: float | None = None,
         coalesce: float | None = None,
         sources: Sequence[Any] | None = None,
