@@ -225,8 +225,13 @@ async def list_bookings(
         return await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
 
 
-async def _lock_host(session: AsyncSession | AsyncConnection, host_id: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)})
+_LOCK_HOST = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+async def _lock_host(
+    session: AsyncSession | AsyncConnection | write.Executor, host_id: str
+) -> None:
+    await session.execute(_LOCK_HOST, {"k": host_lock_key(host_id)})
 
 
 async def lock_hosts(session: AsyncSession, host_ids: Iterable[str], now: datetime) -> None:
@@ -833,7 +838,7 @@ async def _create_directly(
     )
     try:
         outcome = await write.run_create(
-            state.db, steps, lambda conn: _lock_host(conn, slot.default_host_id)
+            state.db, steps, lambda run: _lock_host(run, slot.default_host_id)
         )
     except DBAPIError as exc:
         if is_conflict_error(exc):

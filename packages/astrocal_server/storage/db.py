@@ -75,6 +75,8 @@ _BEGAN = "astrocal_began"
 class Database:
     # SQLite on a file: the thread that runs whole write transactions (``bookings/write.py``).
     sqlite_writer: SQLiteWriter | None = None
+    # SQLite: the connection ``write_connection`` reports the writer thread's transactions on.
+    _reporter: AsyncConnection | None = None
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
         self.url = normalise_database_url(url)
@@ -288,20 +290,26 @@ class Database:
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A plain connection for a write transaction of Core statements (no ORM session).
+        """A connection for a write transaction the caller runs on the driver itself, from its
+        ``BEGIN`` to its ``COMMIT`` or ``ROLLBACK``, ended before the block ends (SQLAlchemy begins
+        nothing on it, so the pool has nothing to roll back); the caller reports its statements
+        to the engine's listeners on it (``bookings/write.py``).
 
-        PostgreSQL: in a transaction, committed when the block ends, rolled back if it raises.
-        SQLite: the in-process write lock held (as ``write()`` holds it) and no transaction begun:
-        the caller runs the whole transaction on the driver's thread itself, from ``BEGIN
-        IMMEDIATE`` to ``COMMIT`` or ``ROLLBACK``, and ends it before the block ends (the pool does
-        not roll back a connection SQLAlchemy did not begin).
+        PostgreSQL: a connection of the pool (the caller runs on its asyncpg connection).
+        SQLite: the in-process write lock held (as ``write()`` holds it), and the one connection
+        kept for reporting the writer thread's transactions (``SQLiteWriter``), never used to run
+        anything itself: no checkout per write.
         """
         if self.dialect == "sqlite":
-            async with self._write_lock, self.engine.connect() as conn:
-                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
-                yield conn
+            async with self._write_lock:
+                reporter = self._reporter
+                if reporter is None or reporter.closed:
+                    reporter = await self.engine.connect()
+                    await reporter.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+                    self._reporter = reporter
+                yield reporter
         else:
-            async with self.engine.connect() as conn, conn.begin():
+            async with self.engine.connect() as conn:
                 yield conn
 
     async def ping(self) -> None:
@@ -322,6 +330,9 @@ class Database:
                 await driver.close(timeout=2)
             except Exception:
                 driver.terminate()
+        reporter, self._reporter = self._reporter, None
+        if reporter is not None:
+            await reporter.close()
         await self.engine.dispose()
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
