@@ -14,9 +14,10 @@ The response is built from the values written, never read back.
 The transaction is written once, as a generator of statements (:func:`create_steps`), and run
 by one of two drivers:
 
-- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the
-  database's writer thread (``storage.db.SQLiteWriter``: one hand-off between threads, where
-  aiosqlite takes one to four per statement), under the in-process write lock
+- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call of the
+  database's writer (``storage.db.SQLiteWriter``: on the event loop's thread when no other
+  process holds the write lock, else on the writer's thread, which waits for it; aiosqlite takes
+  one to four hand-offs between threads per statement), under the in-process write lock
   (``Database.write_connection``).
 - PostgreSQL: ``BEGIN``, the host's advisory lock, the read, the host row (which the exclusion
   constraint, still the backstop, may refuse: that error or a deadlock is the 409 a lost race
@@ -368,9 +369,15 @@ async def run_create(
                 outcome = await _run_on_asyncpg(conn, steps, lock, log)
             else:
                 assert db.sqlite_writer is not None
-                outcome = await db.sqlite_writer.run(
-                    partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
-                )
+                log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
+                try:
+                    outcome = await db.sqlite_writer.run(
+                        partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
+                    )
+                except sqlite3.Error as error:  # the BEGIN's (the transaction raises its own)
+                    raise DBAPIError.instance(
+                        _BEGIN_IMMEDIATE, None, error, sqlite3.Error
+                    ) from error
             committed = True
             return outcome
         finally:
@@ -546,6 +553,7 @@ def _insert_into(table: Table) -> Any:
 
 
 _INSERT_INTO: dict[str, Any] = {}
+_BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 
 
 def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log) -> None:
@@ -561,13 +569,12 @@ def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log
 def _transaction(
     dbapi: sqlite3.Connection, *, dialect: Dialect, steps: Steps, log: _Log
 ) -> Created | Replayed:
-    """On the driver's thread: ``BEGIN IMMEDIATE``, every statement, ``COMMIT`` — or
-    ``ROLLBACK`` and the error. Each statement run is appended to ``log``."""
+    """On the writer's connection, ``BEGIN IMMEDIATE`` done (``SQLiteWriter.run``): every
+    statement, ``COMMIT`` — or ``ROLLBACK`` and the error. Each statement run is appended to
+    ``log``."""
     cursor = dbapi.cursor()
-    sql = "BEGIN IMMEDIATE"
-    log.append((sql, (), None))
+    sql = _BEGIN_IMMEDIATE
     try:
-        cursor.execute(sql)
         rows: list[dict[str, Any]] | None = None
         while True:
             try:

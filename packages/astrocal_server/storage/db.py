@@ -342,37 +342,62 @@ T = TypeVar("T")
 
 
 class SQLiteWriter:
-    """A thread with a ``sqlite3`` connection of its own, on which a caller runs a whole write
-    transaction in one call (one hand-off between threads, where aiosqlite takes one to four per
-    statement). The connection is set up as the pool's are (WAL, ``synchronous=NORMAL``, foreign
-    keys, the busy timeout, no implicit transactions). The caller holds ``Database``'s write lock
-    (``write_connection``), says ``BEGIN IMMEDIATE`` itself and ends the transaction in the call.
+    """Where a caller runs a whole write transaction in one call: first on the event loop's own
+    thread, on a connection that never waits for a lock (busy timeout 0), so a free database costs
+    no hand-off between threads at all; when another process holds the write lock (``BEGIN
+    IMMEDIATE`` is refused as busy, before anything ran), on a thread with a connection of its own
+    that waits for it (the busy timeout), one hand-off where aiosqlite takes one to four per
+    statement. Either connection is set up as the pool's are (WAL, ``synchronous=NORMAL``, foreign
+    keys, no implicit transactions). In WAL mode a transaction that holds the write lock waits for
+    nothing else (its reads need no lock, its ``COMMIT`` does not fsync), so the loop is held only
+    as long as the statements run. The caller holds ``Database``'s write lock
+    (``write_connection``); :meth:`run` says ``BEGIN IMMEDIATE``, the caller ends the transaction.
     Opened on first use; closed by ``Database.dispose`` (and opened again if used after)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._inline: sqlite3.Connection | None = None
+
+    def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            f"busy_timeout={busy_timeout_ms}",
+        ):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:  # on the writer's thread, which alone uses it
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-            for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                "foreign_keys=ON",
-                "busy_timeout=30000",
-            ):
-                conn.execute(f"PRAGMA {pragma}")
-            self._conn = conn
+            self._conn = self._open(30000)
         return self._conn
 
+    def _begun(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """On the writer's thread: ``BEGIN IMMEDIATE`` (waiting for the lock), the transaction."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        return transaction(conn)
+
     async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """``transaction(connection)`` on the writer's thread."""
+        """``transaction(connection)``, ``connection`` in a write transaction (``BEGIN
+        IMMEDIATE``) that ``transaction`` ends; a driver error of the ``BEGIN`` is raised as is."""
+        if self._inline is None:  # on the loop's thread, which alone uses it
+            self._inline = self._open(0)
+        try:
+            self._inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        else:
+            return transaction(self._inline)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="astrocal-sqlite-writer")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: transaction(self._connection()))
+        return await loop.run_in_executor(self._executor, self._begun, transaction)
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -380,10 +405,19 @@ class SQLiteWriter:
             self._conn = None
 
     async def close(self) -> None:
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.close()
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._close)
             executor.shutdown(wait=False)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked" (another connection holds the lock asked for)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_BUSY if code is not None else "locked" in str(error)
 
 
 def _fetch_sqlite(

@@ -1,14 +1,17 @@
 """What the write of a one-host booking costs the database, counted: the statements of its write
 transaction, and on SQLite the hand-offs between threads (``bookings/write.py``).
 
-- SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call on the writer's
-  thread, whatever it runs: the re-check's read and one ``INSERT`` per table.
+- SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call of the writer,
+  whatever it runs: the re-check's read and one ``INSERT`` per table; on the event loop's thread,
+  or on the writer's own thread while another connection holds the write lock.
 - PostgreSQL: the host's lock, the re-check's read, the host row, then the booking and its outbox
   rows in one statement — four round trips between ``BEGIN`` and ``COMMIT``.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -111,3 +114,37 @@ async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_ch
     assert created.status_code == 201, created.text
     assert [s for s in executed if "rate_limit_counters" not in s] == []
     assert len(checkouts) == (0 if db.dialect == "sqlite" else 1)
+
+
+async def test_on_sqlite_the_write_waits_on_the_writer_thread_only_while_another_holds_the_lock(
+    app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free database: the transaction runs on the event loop's thread (no hand-off). Another
+    connection holding the write lock: ``BEGIN IMMEDIATE`` is refused at once, and the whole
+    transaction runs on the writer's thread, which waits for the lock."""
+    db = app.state.astrocal.db
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's writer")
+    writer = db.sqlite_writer
+    assert writer is not None
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    waited: list[str] = []
+    holder = sqlite3.connect(writer._path, isolation_level=None, check_same_thread=False)
+    real = writer._begun
+
+    def on_thread(transaction: Any) -> Any:
+        waited.append(threading.current_thread().name)
+        holder.rollback()  # the other writer lets go: the thread's BEGIN gets the lock
+        return real(transaction)
+
+    monkeypatch.setattr(writer, "_begun", on_thread)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    assert waited == []
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        created = await book(event_type["id"], TUESDAY_9.replace(hour=12))
+    finally:
+        holder.close()
+    assert created.status_code == 201, created.text
+    assert len(waited) == 1 and waited[0].startswith("astrocal-sqlite-writer")
