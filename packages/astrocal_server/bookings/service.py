@@ -738,6 +738,31 @@ def _new_booking_values(
     )
 
 
+def _slot_booking_values(
+    state: AppState,
+    caller: Caller,
+    draft: BookingDraft,
+    slot: PreparedSlot,
+    answers: list[dict[str, Any]],
+    host_ids: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """:func:`_new_booking_values` of the booking ``draft`` makes of ``slot`` on ``host_ids``."""
+    return _new_booking_values(
+        state,
+        caller,
+        draft,
+        event_type=slot.event_type,
+        start=slot.request.start,
+        end=slot.end,
+        duration=slot.duration,
+        block=(slot.block_start, slot.block_end),
+        host_ids=host_ids,
+        answers=answers,
+        now=now,
+    )
+
+
 def _required(value: Any, param: str) -> Any:
     if value is None:
         raise InvalidRequest(
@@ -775,18 +800,8 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
             session, state.settings, caller.account, livemode=caller.livemode, now=now
         )
         host_ids = await admit(session, state, slot)
-        booking = _new_booking(
-            state,
-            caller,
-            draft,
-            event_type=event_type,
-            start=start,
-            end=slot.end,
-            duration=slot.duration,
-            block=(slot.block_start, slot.block_end),
-            host_ids=host_ids,
-            answers=answers,
-            now=now,
+        booking = Booking(
+            **_slot_booking_values(state, caller, draft, slot, answers, host_ids, now)
         )
         session.add(booking)
         session.add_all(occupy(booking, host_ids))
@@ -807,19 +822,7 @@ async def _create_directly(
     hosts = list(slot.known_hosts or [])
 
     def new_booking(now: datetime, host_ids: list[str]) -> Booking:
-        values = _new_booking_values(
-            state,
-            caller,
-            draft,
-            event_type=slot.event_type,
-            start=start,
-            end=slot.end,
-            duration=slot.duration,
-            block=(slot.block_start, slot.block_end),
-            host_ids=host_ids,
-            answers=answers,
-            now=now,
-        )
+        values = _slot_booking_values(state, caller, draft, slot, answers, host_ids, now)
         return write.new_booking(values, hosts)
 
     steps = write.create_steps(

@@ -64,7 +64,7 @@ from astrocal_server.availability.rules import (
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.invitee.links import stored_links
 from astrocal_server.outbox.writer import CollectedRows, enqueue_booking_change
-from astrocal_server.reminders.plan import enqueue_planned, planned_rows
+from astrocal_server.reminders.plan import enqueue_planned, planned_for
 from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
@@ -284,13 +284,7 @@ def created_outbox_rows(
         hosts=hosts,
         now=now,
     )
-    planned = planned_rows(
-        list(event_type.reminders or []),
-        booking_id=booking.id,
-        start=booking.start_at,
-        livemode=booking.livemode,
-        now=now,
-    )
+    planned = planned_for(event_type, booking, now)
     enqueue_planned(collected, booking, planned, now)  # as reminders.plan.plan_reminders does
     return collected.values()
 
