@@ -46,6 +46,7 @@ from astrocal_server.availability.engine import (
     BusyInterval,
     StartCheck,
     TeamCheck,
+    WorkingHours,
     check_start,
 )
 from astrocal_server.availability.inputs import event_type_inputs
@@ -558,6 +559,8 @@ class PreparedSlot:
     end: datetime
     block_start: datetime
     block_end: datetime
+    # The schedule's working hours, as the process's availability inputs parsed them once.
+    hours: WorkingHours | None = None
 
 
 async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) -> PreparedSlot:
@@ -626,6 +629,7 @@ async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) ->
         end=end,
         block_start=block_start,
         block_end=block_end,
+        hours=inputs.hours,
     )
 
 

@@ -195,7 +195,7 @@ def create_steps(
     event_type, start = slot.event_type, slot.request.start
     rules = rules_for(event_type, slot.duration)
     assert slot.schedule is not None  # fits(): one host, so the event type has a schedule
-    hours = working_hours_of(slot.schedule)
+    hours = slot.hours if slot.hours is not None else working_hours_of(slot.schedule)
 
     def occupants_of(window: tuple[datetime, datetime], stmt: Any = OCCUPANTS_OF_HOST) -> Read:
         lo, hi = window
