@@ -115,7 +115,10 @@ class Inserts:
 
 @dataclass(frozen=True)
 class Created:
+    """The new booking, and its API object as its outbox rows store it (links pending)."""
+
     booking: Booking
+    stored: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ def create_steps(
     account_id: str,
     livemode: bool,
     new_booking: Callable[[datetime, list[str]], Booking],
-    outbox_rows: Callable[[Booking], list[dict[str, Any]]],
+    outbox_rows: Callable[[Booking], tuple[list[dict[str, Any]], dict[str, Any]]],
     refuse: Callable[[StartCheck], Exception],
 ) -> Steps:
     """The statements of one create, in order; sent each one's rows; returns the outcome."""
@@ -246,13 +249,14 @@ def create_steps(
     }
     # The host row first, by itself: the one the exclusion constraint may refuse.
     yield Inserts([(_BOOKING_HOSTS, [occupancy])])
+    rows, stored = outbox_rows(booking)
     yield Inserts(
         [
             (_BOOKINGS, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}]),
-            (_OUTBOX, outbox_rows(booking)),
+            (_OUTBOX, rows),
         ]
     )
-    return Created(booking)
+    return Created(booking, stored)
 
 
 def created_outbox_rows(
@@ -262,22 +266,24 @@ def created_outbox_rows(
     event_type: EventType,
     hosts: list[Host],
     enqueue_change: Callable[..., list[str]] = enqueue_booking_change,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The outbox rows a created booking owes, as ``service._emit`` writes them for ``created``:
-    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered."""
+    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered;
+    and the booking's API object they carry (its links pending)."""
     collected = CollectedRows()
     now = booking.updated_at
+    stored = booking_to_api(
+        booking,
+        stored_links(
+            booking.invitee_token_sealed,
+            public_base_url=state.settings.public_base_url,
+            template=caller.account.invitee_url_template,
+        ),
+    )
     enqueue_change(
         collected,
         change="created",
-        booking=booking_to_api(
-            booking,
-            stored_links(
-                booking.invitee_token_sealed,
-                public_base_url=state.settings.public_base_url,
-                template=caller.account.invitee_url_template,
-            ),
-        ),
+        booking=stored,
         sequence=booking.ics_sequence,
         event_type=event_type,
         account=caller.account,
@@ -286,7 +292,7 @@ def created_outbox_rows(
     )
     planned = planned_for(event_type, booking, now)
     enqueue_planned(collected, booking, planned, now)  # as reminders.plan.plan_reminders does
-    return collected.values()
+    return collected.values(), stored
 
 
 def occupancy_of(booking: Booking) -> dict[str, Any]:

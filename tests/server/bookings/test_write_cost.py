@@ -148,3 +148,33 @@ async def test_on_sqlite_the_write_waits_on_the_writer_thread_only_while_another
         holder.close()
     assert created.status_code == 201, created.text
     assert len(waited) == 1 and waited[0].startswith("astrocal-sqlite-writer")
+
+
+async def test_the_created_booking_is_serialised_once_and_answered_as_retrieved(
+    app: FastAPI,
+    client: Any,
+    auth_headers: dict[str, str],
+    book: Book,
+    event_type: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-host booking's API object is built once, for its outbox rows; the response is that
+    object with the real links (the same keys, in the same order, as retrieving it answers)."""
+    from astrocal_server.api import bookings as api_bookings
+    from astrocal_server.bookings import write
+
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    built: list[str] = []
+    for module in (write, api_bookings):
+        real = module.booking_to_api
+
+        def counted(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            built.append("booking_to_api")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "booking_to_api", counted)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    assert built == ["booking_to_api"]
+    retrieved = await client.get(f"/v1/bookings/{created.json()['id']}", headers=auth_headers)
+    assert list(created.json().items()) == list(retrieved.json().items())
