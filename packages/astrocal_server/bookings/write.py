@@ -46,10 +46,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from astrocal_server.accounts import plans
 from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, check_start
@@ -363,32 +364,42 @@ async def run_create(
     so on SQLite it has a writer thread), then report them to the engine's listeners."""
     log: _Log = []
     committed = False
+    if db.dialect == "postgresql":
+        async with db.pooled_driver() as fairy:
+            try:
+                outcome = await _run_on_asyncpg(fairy, db.engine.dialect, steps, lock, log)
+                committed = True
+                return outcome
+            finally:
+                engine = db.engine.sync_engine
+                if _listened(engine):  # on a Connection of the same pooled connection
+                    _report(Connection(engine, connection=fairy), log, committed)
     async with db.write_connection() as conn:
+        assert db.sqlite_writer is not None
+        log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
         try:
-            if db.dialect == "postgresql":
-                outcome = await _run_on_asyncpg(conn, steps, lock, log)
-            else:
-                assert db.sqlite_writer is not None
-                log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
-                try:
-                    outcome = await db.sqlite_writer.run(
-                        partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
-                    )
-                except sqlite3.Error as error:  # the BEGIN's (the transaction raises its own)
-                    raise DBAPIError.instance(
-                        _BEGIN_IMMEDIATE, None, error, sqlite3.Error
-                    ) from error
+            outcome = await db.sqlite_writer.run(
+                partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
+            )
             committed = True
             return outcome
+        except sqlite3.Error as error:  # the BEGIN's (the transaction raises its own)
+            raise DBAPIError.instance(_BEGIN_IMMEDIATE, None, error, sqlite3.Error) from error
         finally:
-            _report(conn, log, committed)
+            sync_conn = conn.sync_connection
+            assert sync_conn is not None  # the connection is open: no I/O to reach it
+            _report(sync_conn, log, committed)
 
 
 # --- PostgreSQL: the transaction on the asyncpg connection ----------------------------------------
 
 
 async def _run_on_asyncpg(
-    conn: AsyncConnection, steps: Steps, lock: Callable[[Executor], Awaitable[None]], log: _Log
+    fairy: PoolProxiedConnection,
+    dialect: Dialect,
+    steps: Steps,
+    lock: Callable[[Executor], Awaitable[None]],
+    log: _Log,
 ) -> Created | Replayed:
     """``BEGIN``, the host's advisory lock first (as ``service.lock_hosts`` takes it; ``lock`` is
     looked up at call time: the race tests take it away to leave the exclusion constraint alone),
@@ -397,10 +408,9 @@ async def _run_on_asyncpg(
     costs more CPU than the round trip). A driver error is raised as the SQLAlchemy error it would
     have been (an exclusion violation or a deadlock is still the 409 of a lost race, a dropped
     connection still the edge's 503), after a rollback, or with the connection invalidated."""
-    fairy = await conn.get_raw_connection()
     driver = fairy.driver_connection
     assert driver is not None  # a checked-out connection
-    run = Executor(driver, conn.dialect, log)
+    run = Executor(driver, dialect, log)
     sql = "BEGIN"
     try:
         await driver.execute(sql)
@@ -426,15 +436,15 @@ async def _run_on_asyncpg(
         return outcome
     except BaseException as error:
         failed = log[-1][0] if log and sql != "COMMIT" else sql
-        await _end_failed(conn, driver)
+        await _end_failed(fairy, driver)
         if isinstance(error, Exception) and not isinstance(error, DBAPIError):
-            raised = _as_sqlalchemy_error(conn.dialect, failed, error, driver.is_closed())
+            raised = _as_sqlalchemy_error(dialect, failed, error, driver.is_closed())
             if raised is not None:
                 raise raised from error
         raise
 
 
-async def _end_failed(conn: AsyncConnection, driver: Any) -> None:
+async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
     """Roll back what is left of a failed transaction; a connection that cannot (closed, or
     interrupted mid-statement) is invalidated, so the pool never hands it out again."""
     try:
@@ -444,7 +454,7 @@ async def _end_failed(conn: AsyncConnection, driver: Any) -> None:
             return
     except BaseException:  # noqa: S110 - invalidated below either way
         pass
-    await conn.invalidate()
+    await greenlet_spawn(fairy.invalidate)
 
 
 def _as_sqlalchemy_error(
@@ -524,12 +534,22 @@ def _context(plan: Plan, executemany: bool) -> _Context:
     )
 
 
-def _report(conn: AsyncConnection, log: _Log, committed: bool) -> None:
-    """Report the transaction's statements and its end on ``conn``, as SQLAlchemy reports what it
-    runs (without a cursor; the context says what kind of statement ran, and its compiled form):
-    the relay's wake-up on commits that wrote its tables, and statement counters, see them."""
-    sync_conn = conn.sync_connection
-    assert sync_conn is not None  # the connection is open: no I/O to reach it
+def _listened(engine: Engine) -> bool:
+    """Whether anything listens for the statements or transaction ends ``_report`` reports."""
+    dispatch = engine.dispatch
+    return bool(
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.commit
+        or dispatch.rollback
+    )
+
+
+def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
+    """Report the transaction's statements and its end on ``sync_conn``, as SQLAlchemy reports
+    what it runs (without a cursor; the context says what kind of statement ran, and its compiled
+    form): the relay's wake-up on commits that wrote its tables, and statement counters, see
+    them."""
     dispatch = sync_conn.dispatch
     for sql, params, context in log:
         many = context is not None and context.executemany

@@ -91,7 +91,7 @@ async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_ch
     through SQLAlchemy's execution (``before_execute`` fires for each one that does, and cost
     more CPU than a PostgreSQL round trip each). On SQLite the writer thread's transactions are
     reported on one kept connection, so a booking checks nothing out of the pool; on PostgreSQL
-    its write takes one connection."""
+    its write takes one pooled connection, without a SQLAlchemy ``Connection`` around it."""
     db = app.state.astrocal.db
     assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
     executed: list[str] = []
@@ -104,16 +104,24 @@ async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_ch
     def on_checkout(*_args: Any) -> None:
         checkouts.append(_args)
 
+    def on_connect(*_args: Any) -> None:
+        connections.append(_args)
+
+    connections: list[object] = []
     event.listen(engine, "before_execute", on_execute)
+    event.listen(engine, "engine_connect", on_connect)
     event.listen(engine.pool, "checkout", on_checkout)
     try:
         created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
     finally:
         event.remove(engine, "before_execute", on_execute)
+        event.remove(engine, "engine_connect", on_connect)
         event.remove(engine.pool, "checkout", on_checkout)
     assert created.status_code == 201, created.text
     assert [s for s in executed if "rate_limit_counters" not in s] == []
     assert len(checkouts) == (0 if db.dialect == "sqlite" else 1)
+    # No SQLAlchemy Connection is made for it either (nothing here listens for statements).
+    assert connections == []
 
 
 async def test_on_sqlite_the_write_waits_on_the_writer_thread_only_while_another_holds_the_lock(
