@@ -19,13 +19,14 @@ by one of two drivers:
   process holds the write lock, else on the writer's thread, which waits for it; aiosqlite takes
   one to four hand-offs between threads per statement), under the in-process write lock
   (``Database.write_connection``).
-- PostgreSQL: ``BEGIN``, the host's advisory lock, the read, the host row (which the exclusion
-  constraint, still the backstop, may refuse: that error or a deadlock is the 409 a lost race
-  gets), then the booking and every outbox row in one statement, ``COMMIT``: on the pooled
-  connection's asyncpg connection itself, each statement a prepared statement of asyncpg's cache
-  (SQLAlchemy's execution of a statement costs more CPU than its round trip). A host's expired
-  holds are deleted (as ``service.lock_hosts`` deletes them) only when one of them meets the new
-  booking, the only case in which the constraint would oppose it.
+- PostgreSQL: ``BEGIN`` with the host's advisory lock (one round trip), the read, the host row
+  (which the exclusion constraint, still the backstop, may refuse: that error or a deadlock is
+  the 409 a lost race gets), then the booking and every outbox row in one statement, ``COMMIT``:
+  five round trips on the pooled connection's asyncpg connection itself, each statement a
+  prepared statement of asyncpg's cache (SQLAlchemy's execution of a statement costs more CPU
+  than its round trip). A host's expired holds are deleted (as ``service.lock_hosts`` deletes
+  them) only when one of them meets the new booking, the only case in which the constraint would
+  oppose it.
 
 Either way the statements are compiled once by SQLAlchemy's dialect, with its bind and result
 processors (``storage.rows.plan_of``, as the fast reads do), and reported afterwards to the
@@ -327,12 +328,21 @@ _UNSET: dict[str, Any] = {attr: None for _column, attr in _BOOKING_COLUMNS}
 
 
 class Executor:
-    """What ``run_create``'s ``lock`` runs its statement on: the transaction's own connection."""
+    """The transaction's own connection (PostgreSQL), on which ``run_create``'s ``lock`` runs its
+    statement too. ``BEGIN`` is sent with the first statement: in one round trip with it when that
+    statement takes only integers and returns nothing (the host's advisory lock: the integers are
+    written into the SQL, simple query protocol), else just before it."""
 
     def __init__(self, driver: Any, dialect: Dialect, log: _Log) -> None:
         self._driver = driver
         self._dialect = dialect
         self._log = log
+        self.began = False
+
+    async def _begin(self) -> None:
+        if not self.began:
+            await self._driver.execute("BEGIN")
+            self.began = True
 
     async def execute(self, stmt: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run ``stmt`` (a module-level constant: compiled once) with ``params``; the rows of its
@@ -341,8 +351,17 @@ class Executor:
         args = plan.args(params)
         self._log.append((plan.sql, args, _context(plan, False)))
         if not plan.columns:  # a statement without result columns of its own (the lock)
+            if not self.began and all(type(arg) is int for arg in args):
+                sql = plan.sql
+                for n in range(len(args), 0, -1):  # $10 before $1
+                    sql = sql.replace(f"${n}", str(args[n - 1]))
+                await self._driver.execute(f"BEGIN; {sql}")
+                self.began = True
+                return []
+            await self._begin()
             await self._driver.execute(plan.sql, *args)
             return []
+        await self._begin()
         return plan.rows(await self._driver.fetch(plan.sql, *args))
 
     async def write(self, write: Write) -> None:
@@ -351,6 +370,7 @@ class Executor:
         self._log.append(
             (plan.sql, many if len(many) > 1 else many[0], _context(plan, len(many) > 1))
         )
+        await self._begin()
         if len(many) > 1:
             await self._driver.executemany(plan.sql, many)
         else:
@@ -413,7 +433,6 @@ async def _run_on_asyncpg(
     run = Executor(driver, dialect, log)
     sql = "BEGIN"
     try:
-        await driver.execute(sql)
         await lock(run)
         rows: list[dict[str, Any]] | None = None
         while True:
@@ -432,7 +451,8 @@ async def _run_on_asyncpg(
                 await run.write(step)
             rows = []
         sql = "COMMIT"
-        await driver.execute(sql)
+        if run.began:
+            await driver.execute(sql)
         return outcome
     except BaseException as error:
         failed = log[-1][0] if log and sql != "COMMIT" else sql

@@ -4,8 +4,9 @@ transaction, and on SQLite the hand-offs between threads (``bookings/write.py``)
 - SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call of the writer,
   whatever it runs: the re-check's read and one ``INSERT`` per table; on the event loop's thread,
   or on the writer's own thread while another connection holds the write lock.
-- PostgreSQL: the host's lock, the re-check's read, the host row, then the booking and its outbox
-  rows in one statement — four round trips between ``BEGIN`` and ``COMMIT``.
+- PostgreSQL: the host's lock (sent with ``BEGIN``), the re-check's read, the host row, then the
+  booking and its outbox rows in one statement, then ``COMMIT``: five round trips, on the asyncpg
+  connection itself (no SQLAlchemy execution).
 """
 
 from __future__ import annotations
@@ -186,3 +187,30 @@ async def test_the_created_booking_is_serialised_once_and_answered_as_retrieved(
     assert built == ["booking_to_api"]
     retrieved = await client.get(f"/v1/bookings/{created.json()['id']}", headers=auth_headers)
     assert list(created.json().items()) == list(retrieved.json().items())
+
+
+async def test_on_postgresql_the_write_is_five_round_trips(
+    app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BEGIN`` goes with the host's advisory lock (one simple-protocol message), then the read,
+    the host row, the booking with its outbox rows, ``COMMIT``."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's round trips")
+    import asyncpg
+
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    trips: list[str] = []
+    for name in ("execute", "fetch", "executemany"):
+        real = getattr(asyncpg.Connection, name)
+
+        async def counted(self: Any, query: str, *args: Any, _real: Any = real, **kw: Any) -> Any:
+            trips.append(" ".join(query.split()[:4]))
+            return await _real(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, name, counted)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    written = [t for t in trips if "rate_limit_counters" not in t and "event_types" not in t]
+    assert len(written) == 5, written
+    assert written[0].startswith("BEGIN; SELECT pg_advisory_xact_lock(")
+    assert written[-1] == "COMMIT"
