@@ -388,13 +388,17 @@ class SQLiteWriter:
 
     def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-        for pragma in (
-            "journal_mode=WAL",
-            "synchronous=NORMAL",
-            "foreign_keys=ON",
-            f"busy_timeout={busy_timeout_ms}",
-        ):
-            conn.execute(f"PRAGMA {pragma}")
+        try:
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                f"busy_timeout={busy_timeout_ms}",
+            ):
+                conn.execute(f"PRAGMA {pragma}")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _connection(self) -> sqlite3.Connection:
@@ -411,9 +415,9 @@ class SQLiteWriter:
     async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
         """``transaction(connection)``, ``connection`` in a write transaction (``BEGIN
         IMMEDIATE``) that ``transaction`` ends; a driver error of the ``BEGIN`` is raised as is."""
-        if self._inline is None:  # on the loop's thread, which alone uses it
-            self._inline = self._open(0)
         try:
+            if self._inline is None:  # on the loop's thread, which alone uses it
+                self._inline = self._open(0)
             self._inline.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
