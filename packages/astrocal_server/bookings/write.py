@@ -408,7 +408,8 @@ async def run_create(
         finally:
             sync_conn = conn.sync_connection
             assert sync_conn is not None  # the connection is open: no I/O to reach it
-            _report(sync_conn, log, committed)
+            if _listened(sync_conn.engine):
+                _report(sync_conn, log, committed)
 
 
 # --- PostgreSQL: the transaction on the asyncpg connection ----------------------------------------
