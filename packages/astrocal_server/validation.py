@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from astrocal_server.errors import invalid_param
@@ -54,11 +55,48 @@ _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
 
 def check_email(value: str) -> str:
-    """The contract's ``format: email``: the address in its normal form, or ``ValueError``."""
+    """The contract's ``format: email``: the address in its normal form, or ``ValueError``.
+
+    The common address (a plain ASCII dot-atom before the ``@``, a lowercase ASCII domain) is
+    answered from the domain's own verdict, checked once per domain: email-validator's checks of
+    such a local part are its shape and length, and its normal form is itself, so the address is
+    valid and unchanged exactly when its domain is, and the whole fits the length limit (its
+    mailbox names compared case-insensitively, such as ``Postmaster``, take the full check, which
+    lowercases them). Anything else, and every refusal, takes the full check."""
+    if _SIMPLE_EMAIL.fullmatch(value) is not None:
+        local, _, domain = value.rpartition("@")
+        if (
+            len(local) <= _MAX_LOCAL
+            and len(value) <= _MAX_EMAIL
+            and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES
+            and _domain_is_normal(domain)
+        ):
+            return value
+    return _checked_email(value)
+
+
+def _checked_email(value: str) -> str:
     try:
         return _EMAIL.validate_python(value)
     except ValidationError as exc:
         raise ValueError(exc.errors(include_url=False)[0]["msg"]) from None
+
+
+# email-validator's dot-atom characters (RFC 5322 atext), ASCII only; a domain of lowercase ASCII
+# labels, which it keeps as they are when it accepts them.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SIMPLE_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.ASCII)
+_MAX_LOCAL = 64  # octets before the @ (RFC 5321)
+_MAX_EMAIL = 254  # the whole address (RFC 5321's path limit less the brackets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_is_normal(domain: str) -> bool:
+    """Whether email-validator accepts an address at ``domain`` and keeps the domain as is."""
+    try:
+        return _checked_email(f"a@{domain}") == f"a@{domain}"
+    except ValueError:
+        return False
 
 
 def minute_of_day(text: str, *, allow_24: bool = False) -> int:

@@ -217,9 +217,15 @@ def _load_json_object(raw: bytes) -> tuple[dict[str, Any], bool]:
         document = json.loads(raw, parse_float=number)
     except (ValueError, UnicodeDecodeError, OverflowError, RecursionError):
         raise _invalid_json() from None
-    if not isinstance(document, dict) or _too_deep(document):
+    # Fewer containers than the depth limit cannot nest past it; in UTF-8 a NUL can only be
+    # written ``\u0000`` (JSON strings hold no raw control characters; a UTF-16 or UTF-32 body,
+    # which json.loads also reads, holds zero bytes): most bodies skip both walks.
+    if not isinstance(document, dict) or (
+        raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _too_deep(document)
+    ):
         raise _invalid_json()
-    refuse_nul(document)
+    if b"\\u0000" in raw or b"\x00" in raw:
+        refuse_nul(document)
     return document, integral_floats
 
 
@@ -229,7 +235,11 @@ def validate_document(
     """``document`` (a JSON object, or ``source``, its text) validated by ``model`` in strict JSON
     mode; ``null`` only where the model admits it."""
     # A null the contract refuses gets its own message, after any other failure (as before).
-    null_refused = _null_refused(model, document)
+    # (A UTF-8 text without ``null`` has none to refuse.)
+    text = _as_bytes(source) if source is not None else b"\x00"
+    null_refused = (
+        [] if b"null" not in text and b"\x00" not in text else _null_refused(model, document)
+    )
     try:
         parsed = model.model_validate_json(
             source if source is not None else json.dumps(document), strict=True
@@ -248,6 +258,10 @@ def validate_document(
             param=name,
         )
     return parsed
+
+
+def _as_bytes(text: bytes | str) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
 async def parse_form_or_json(request: Request) -> dict[str, Any]:

@@ -84,8 +84,8 @@ async def create_booking(request: Request, caller: CallerDep, state: StateDep) -
         answers=dict(body.answers) if body.answers is not MISSING else {},
         hold_id=body.hold_id if body.hold_id is not MISSING else None,
     )
-    booking = await service.create_booking(state, caller, draft)
-    return JSONResponse(_shown(state, caller, booking), status_code=201)
+    booking, shown = await service.create_booking_shown(state, caller, draft)
+    return JSONResponse(shown or _shown(state, caller, booking), status_code=201)
 
 
 def _instant_query(value: str | None, name: str) -> datetime | None:

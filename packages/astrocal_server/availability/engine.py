@@ -568,6 +568,13 @@ def check_start(
     """Whether ``start`` is open; if not, every reason and up to three nearest open slots."""
     s = math.floor(start.timestamp())
     whole_second = start.microsecond == 0
+    # Whether one start is open does not depend on the range around it (its grid is its
+    # window's, its day's count and its seats its own): an open start is answered from a plan
+    # of that start alone; only a refused one pays for the range (reasons, alternatives).
+    if whole_second and any(
+        o == s for o, _ in _Plan(hours, rules, now, s, s + 1, bookings, busy).open_starts()
+    ):
+        return StartCheck(True, [], [])
     plan = _Plan(
         hours,
         rules,

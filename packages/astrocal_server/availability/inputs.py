@@ -55,9 +55,8 @@ class Inputs:
         """A detached copy of ``default_host`` of the caller's own (a booking puts its hosts in its
         session, and one instance must not be in two sessions at once)."""
         copy: Host = inspect(Host).class_manager.new_instance()
-        copy.__dict__.update(
-            {attr.key: self.default_host.__dict__[attr.key] for attr in _HOST_COLUMNS}
-        )
+        values = self.default_host.__dict__
+        copy.__dict__.update({key: values[key] for key in _HOST_COLUMNS})
         return copy
 
     def team_of(self, host_ids: Sequence[str]) -> teams.Team:
@@ -70,7 +69,7 @@ class Inputs:
         return team.only(host_ids, team.assignment)
 
 
-_HOST_COLUMNS = inspect(Host).column_attrs
+_HOST_COLUMNS = tuple(attr.key for attr in inspect(Host).column_attrs)
 
 
 class InputsCache(GenerationCache[tuple[str, bool, str], Inputs]):

@@ -46,6 +46,7 @@ from astrocal_server.availability.engine import (
     BusyInterval,
     StartCheck,
     TeamCheck,
+    WorkingHours,
     check_start,
 )
 from astrocal_server.availability.inputs import event_type_inputs
@@ -78,11 +79,11 @@ from astrocal_server.errors import (
 from astrocal_server.holds.rules import hold_consumed, hold_expired, hold_released, is_expired
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.ids import new_id
-from astrocal_server.invitee.links import issue_token, stored_links
+from astrocal_server.invitee.links import issue_token, shown_links, stored_links
 from astrocal_server.outbox.writer import BookingChange, enqueue_booking_change
 from astrocal_server.reminders.plan import plan_reminders
 from astrocal_server.serialize.availability import check_to_api
-from astrocal_server.serialize.bookings import booking_to_api
+from astrocal_server.serialize.bookings import booking_to_api, shown_from_stored
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import (
@@ -119,6 +120,7 @@ __all__ = [
     "BookingGuard",
     "cancel_booking",
     "create_booking",
+    "create_booking_shown",
     "get_booking",
     "list_bookings",
     "occupy",
@@ -225,8 +227,13 @@ async def list_bookings(
         return await paginate(session, stmt, order_by=[Booking.start_at, Booking.id], page=page)
 
 
-async def _lock_host(session: AsyncSession | AsyncConnection, host_id: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": host_lock_key(host_id)})
+_LOCK_HOST = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+async def _lock_host(
+    session: AsyncSession | AsyncConnection | write.Executor, host_id: str
+) -> None:
+    await session.execute(_LOCK_HOST, {"k": host_lock_key(host_id)})
 
 
 async def lock_hosts(session: AsyncSession, host_ids: Iterable[str], now: datetime) -> None:
@@ -553,6 +560,8 @@ class PreparedSlot:
     end: datetime
     block_start: datetime
     block_end: datetime
+    # The schedule's working hours, as the process's availability inputs parsed them once.
+    hours: WorkingHours | None = None
 
 
 async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) -> PreparedSlot:
@@ -621,6 +630,7 @@ async def prepare_slot(state: AppState, caller: Caller, request: SlotRequest) ->
         end=end,
         block_start=block_start,
         block_end=block_end,
+        hours=inputs.hours,
     )
 
 
@@ -733,6 +743,31 @@ def _new_booking_values(
     )
 
 
+def _slot_booking_values(
+    state: AppState,
+    caller: Caller,
+    draft: BookingDraft,
+    slot: PreparedSlot,
+    answers: list[dict[str, Any]],
+    host_ids: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """:func:`_new_booking_values` of the booking ``draft`` makes of ``slot`` on ``host_ids``."""
+    return _new_booking_values(
+        state,
+        caller,
+        draft,
+        event_type=slot.event_type,
+        start=slot.request.start,
+        end=slot.end,
+        duration=slot.duration,
+        block=(slot.block_start, slot.block_end),
+        host_ids=host_ids,
+        answers=answers,
+        now=now,
+    )
+
+
 def _required(value: Any, param: str) -> Any:
     if value is None:
         raise InvalidRequest(
@@ -746,8 +781,17 @@ def _required(value: Any, param: str) -> Any:
 async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -> Booking:
     """Book ``draft.start`` (or the hold ``draft.hold_id``); a retry whose Idempotency-Key already
     created one returns that one."""
+    booking, _shown = await create_booking_shown(state, caller, draft)
+    return booking
+
+
+async def create_booking_shown(
+    state: AppState, caller: Caller, draft: BookingDraft
+) -> tuple[Booking, dict[str, Any] | None]:
+    """:func:`create_booking`, and the booking's API object with its invitee links when the
+    write built it already (the one-host write, from its outbox rows' copy), else None."""
     if draft.hold_id is not None:
-        return await _book_hold(state, caller, draft.hold_id, draft)
+        return await _book_hold(state, caller, draft.hold_id, draft), None
     start: datetime = _required(draft.start, "start")
     slot = await prepare_slot(
         state,
@@ -764,29 +808,22 @@ async def create_booking(state: AppState, caller: Caller, draft: BookingDraft) -
         await lock_hosts(session, slot.lock_ids, state.clock.now())
         earlier = await _replay_or_release_key(session, state, caller, draft.idempotency_key)
         if earlier is not None:
-            return earlier
+            return earlier, None
         now = state.clock.now()
         await check_booking_quota(
             session, state.settings, caller.account, livemode=caller.livemode, now=now
         )
         host_ids = await admit(session, state, slot)
-        booking = _new_booking(
-            state,
-            caller,
-            draft,
-            event_type=event_type,
-            start=start,
-            end=slot.end,
-            duration=slot.duration,
-            block=(slot.block_start, slot.block_end),
-            host_ids=host_ids,
-            answers=answers,
-            now=now,
+        booking = Booking(
+            **_slot_booking_values(state, caller, draft, slot, answers, host_ids, now)
         )
         session.add(booking)
         session.add_all(occupy(booking, host_ids))
         await session.flush()
-        return await _emit(state, session, caller, "created", booking, event_type, slot.known_hosts)
+        created = await _emit(
+            state, session, caller, "created", booking, event_type, slot.known_hosts
+        )
+        return created, None
 
 
 async def _create_directly(
@@ -795,26 +832,15 @@ async def _create_directly(
     draft: BookingDraft,
     slot: PreparedSlot,
     answers: list[dict[str, Any]],
-) -> Booking:
+) -> tuple[Booking, dict[str, Any] | None]:
     """The create of a booking of one host without the ORM session (``bookings/write.py``): the
-    same transaction, statements and outcomes as the path below it in :func:`create_booking`."""
+    same transaction, statements and outcomes as the path below it in :func:`create_booking`;
+    a new booking comes with its API object, made from the one its outbox rows carry."""
     start = slot.request.start
     hosts = list(slot.known_hosts or [])
 
     def new_booking(now: datetime, host_ids: list[str]) -> Booking:
-        values = _new_booking_values(
-            state,
-            caller,
-            draft,
-            event_type=slot.event_type,
-            start=start,
-            end=slot.end,
-            duration=slot.duration,
-            block=(slot.block_start, slot.block_end),
-            host_ids=host_ids,
-            answers=answers,
-            now=now,
-        )
+        values = _slot_booking_values(state, caller, draft, slot, answers, host_ids, now)
         return write.new_booking(values, hosts)
 
     steps = write.create_steps(
@@ -833,15 +859,23 @@ async def _create_directly(
     )
     try:
         outcome = await write.run_create(
-            state.db, steps, lambda conn: _lock_host(conn, slot.default_host_id)
+            state.db, steps, lambda run: _lock_host(run, slot.default_host_id)
         )
     except DBAPIError as exc:
         if is_conflict_error(exc):
             raise _lost_race(start) from None
         raise
     if isinstance(outcome, write.Replayed):
-        return await retrieve_booking(state, caller, outcome.booking_id)
-    return outcome.booking
+        return await retrieve_booking(state, caller, outcome.booking_id), None
+    booking = outcome.booking
+    links = shown_links(
+        state.secret_box,
+        booking.id,
+        booking.invitee_token_sealed,
+        public_base_url=state.settings.public_base_url,
+        template=caller.account.invitee_url_template,
+    )
+    return booking, shown_from_stored(outcome.stored, links)
 
 
 def _check_matches_hold(hold: Hold, draft: BookingDraft) -> None:

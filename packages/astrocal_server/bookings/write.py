@@ -14,20 +14,26 @@ The response is built from the values written, never read back.
 The transaction is written once, as a generator of statements (:func:`create_steps`), and run
 by one of two drivers:
 
-- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call on the
-  database's writer thread (``storage.db.SQLiteWriter``: one hand-off between threads, where
-  aiosqlite takes one to four per statement), under the in-process write lock
-  (``Database.write_connection``). The statements are compiled once by SQLAlchemy's SQLite
-  dialect, with its bind and result processors, as ``storage/rows.py`` does for reads. They are
-  then reported to the engine's ``before/after_cursor_execute`` and ``commit`` / ``rollback``
-  listeners on the block's pooled connection, as if SQLAlchemy had run them (the relay's wake-up
-  on commits that wrote its tables, and the tests' statement counters, see them), and a driver
-  error is raised as the SQLAlchemy error it would have been (so a busy database is still a 503).
-- PostgreSQL: the statements on one ``AsyncConnection`` (SQLAlchemy's compiled cache): the lock,
-  the read, the host row (which the exclusion constraint, still the backstop, may refuse: that
-  error or a deadlock is the 409 a lost race gets), then the booking and every outbox row in one
-  statement. A host's expired holds are deleted (as ``service.lock_hosts`` deletes them) only
-  when one of them meets the new booking, the only case in which the constraint would oppose it.
+- SQLite: the whole transaction, ``BEGIN IMMEDIATE`` to ``COMMIT``, in one call of the
+  database's writer (``storage.db.SQLiteWriter``: on the event loop's thread when no other
+  process holds the write lock, else on the writer's thread, which waits for it; aiosqlite takes
+  one to four hand-offs between threads per statement), under the in-process write lock
+  (``Database.write_connection``).
+- PostgreSQL: ``BEGIN`` with the host's advisory lock (one round trip), the read, the host row
+  (which the exclusion constraint, still the backstop, may refuse: that error or a deadlock is
+  the 409 a lost race gets), then the booking and every outbox row in one statement, ``COMMIT``:
+  five round trips on the pooled connection's asyncpg connection itself, each statement a
+  prepared statement of asyncpg's cache (SQLAlchemy's execution of a statement costs more CPU
+  than its round trip). A host's expired holds are deleted (as ``service.lock_hosts`` deletes
+  them) only when one of them meets the new booking, the only case in which the constraint would
+  oppose it.
+
+Either way the statements are compiled once by SQLAlchemy's dialect, with its bind and result
+processors (``storage.rows.plan_of``, as the fast reads do), and reported afterwards to the
+engine's ``before/after_cursor_execute`` and ``commit`` / ``rollback`` listeners on the block's
+connection, as if SQLAlchemy had run them (the relay's wake-up on commits that wrote its tables,
+and the tests' statement counters, see them); a driver error is raised as the SQLAlchemy error it
+would have been (so a busy or unreachable database is still a 503, a lost race a 409).
 """
 
 from __future__ import annotations
@@ -40,13 +46,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
-from astrocal_server.accounts.plans import plan_of
+from astrocal_server.accounts import plans
 from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, check_start
 from astrocal_server.availability.occupants import OCCUPANTS_OF_HOST
 from astrocal_server.availability.rules import (
@@ -59,10 +66,11 @@ from astrocal_server.availability.rules import (
 from astrocal_server.idempotency import RETENTION
 from astrocal_server.invitee.links import stored_links
 from astrocal_server.outbox.writer import CollectedRows, enqueue_booking_change
-from astrocal_server.reminders.plan import enqueue_planned, planned_rows
+from astrocal_server.reminders.plan import enqueue_planned, planned_for
 from astrocal_server.serialize.bookings import booking_to_api
-from astrocal_server.storage.db import Database, SQLiteWriter
+from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
+from astrocal_server.storage.rows import Plan, plan_of
 
 if TYPE_CHECKING:
     from astrocal_server.availability.engine import StartCheck
@@ -73,6 +81,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Created",
+    "Executor",
     "Replayed",
     "create_steps",
     "created_outbox_rows",
@@ -108,7 +117,10 @@ class Inserts:
 
 @dataclass(frozen=True)
 class Created:
+    """The new booking, and its API object as its outbox rows store it (links pending)."""
+
     booking: Booking
+    stored: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def fits(state: AppState, caller: Caller, slot: PreparedSlot) -> bool:
         and slot.schedule is not None
         and slot.known_hosts is not None
         and rules_for(slot.event_type, slot.duration).max_bookings_per_day is None
-        and plan_of(state.settings, caller.account).plan.bookings_per_month is None
+        and plans.plan_of(state.settings, caller.account).plan.bookings_per_month is None
     )
 
 
@@ -173,7 +185,7 @@ def create_steps(
     account_id: str,
     livemode: bool,
     new_booking: Callable[[datetime, list[str]], Booking],
-    outbox_rows: Callable[[Booking], list[dict[str, Any]]],
+    outbox_rows: Callable[[Booking], tuple[list[dict[str, Any]], dict[str, Any]]],
     refuse: Callable[[StartCheck], Exception],
 ) -> Steps:
     """The statements of one create, in order; sent each one's rows; returns the outcome."""
@@ -188,7 +200,7 @@ def create_steps(
     event_type, start = slot.event_type, slot.request.start
     rules = rules_for(event_type, slot.duration)
     assert slot.schedule is not None  # fits(): one host, so the event type has a schedule
-    hours = working_hours_of(slot.schedule)
+    hours = slot.hours if slot.hours is not None else working_hours_of(slot.schedule)
 
     def occupants_of(window: tuple[datetime, datetime], stmt: Any = OCCUPANTS_OF_HOST) -> Read:
         lo, hi = window
@@ -239,13 +251,14 @@ def create_steps(
     }
     # The host row first, by itself: the one the exclusion constraint may refuse.
     yield Inserts([(_BOOKING_HOSTS, [occupancy])])
+    rows, stored = outbox_rows(booking)
     yield Inserts(
         [
             (_BOOKINGS, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}]),
-            (_OUTBOX, outbox_rows(booking)),
+            (_OUTBOX, rows),
         ]
     )
-    return Created(booking)
+    return Created(booking, stored)
 
 
 def created_outbox_rows(
@@ -255,37 +268,33 @@ def created_outbox_rows(
     event_type: EventType,
     hosts: list[Host],
     enqueue_change: Callable[..., list[str]] = enqueue_booking_change,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The outbox rows a created booking owes, as ``service._emit`` writes them for ``created``:
-    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered."""
+    its change's rows (``enqueue_change``), numbered 1, 2, …, then its reminders, unnumbered;
+    and the booking's API object they carry (its links pending)."""
     collected = CollectedRows()
     now = booking.updated_at
+    stored = booking_to_api(
+        booking,
+        stored_links(
+            booking.invitee_token_sealed,
+            public_base_url=state.settings.public_base_url,
+            template=caller.account.invitee_url_template,
+        ),
+    )
     enqueue_change(
         collected,
         change="created",
-        booking=booking_to_api(
-            booking,
-            stored_links(
-                booking.invitee_token_sealed,
-                public_base_url=state.settings.public_base_url,
-                template=caller.account.invitee_url_template,
-            ),
-        ),
+        booking=stored,
         sequence=booking.ics_sequence,
         event_type=event_type,
         account=caller.account,
         hosts=hosts,
         now=now,
     )
-    planned = planned_rows(
-        list(event_type.reminders or []),
-        booking_id=booking.id,
-        start=booking.start_at,
-        livemode=booking.livemode,
-        now=now,
-    )
+    planned = planned_for(event_type, booking, now)
     enqueue_planned(collected, booking, planned, now)  # as reminders.plan.plan_reminders does
-    return collected.values()
+    return collected.values(), stored
 
 
 def occupancy_of(booking: Booking) -> dict[str, Any]:
@@ -318,45 +327,179 @@ _BOOKING_MANAGER = inspect(Booking).class_manager
 _UNSET: dict[str, Any] = {attr: None for _column, attr in _BOOKING_COLUMNS}
 
 
+class Executor:
+    """The transaction's own connection (PostgreSQL), on which ``run_create``'s ``lock`` runs its
+    statement too. ``BEGIN`` is sent with the first statement: in one round trip with it when that
+    statement takes only integers and returns nothing (the host's advisory lock: the integers are
+    written into the SQL, simple query protocol), else just before it."""
+
+    def __init__(self, driver: Any, dialect: Dialect, log: _Log) -> None:
+        self._driver = driver
+        self._dialect = dialect
+        self._log = log
+        self.began = False
+
+    async def _begin(self) -> None:
+        if not self.began:
+            await self._driver.execute("BEGIN")
+            self.began = True
+
+    async def execute(self, stmt: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run ``stmt`` (a module-level constant: compiled once) with ``params``; the rows of its
+        result columns (none for a ``text()`` statement)."""
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        self._log.append((plan.sql, args, _context(plan, False)))
+        if not plan.columns:  # a statement without result columns of its own (the lock)
+            if not self.began and all(type(arg) is int for arg in args):
+                sql = plan.sql
+                for n in range(len(args), 0, -1):  # $10 before $1
+                    sql = sql.replace(f"${n}", str(args[n - 1]))
+                await self._driver.execute(f"BEGIN; {sql}")
+                self.began = True
+                return []
+            await self._begin()
+            await self._driver.execute(plan.sql, *args)
+            return []
+        await self._begin()
+        return plan.rows(await self._driver.fetch(plan.sql, *args))
+
+    async def write(self, write: Write) -> None:
+        plan = plan_of(write.stmt, self._dialect, tuple(write.rows[0]))
+        many = [plan.args(row) for row in write.rows]
+        self._log.append(
+            (plan.sql, many if len(many) > 1 else many[0], _context(plan, len(many) > 1))
+        )
+        await self._begin()
+        if len(many) > 1:
+            await self._driver.executemany(plan.sql, many)
+        else:
+            await self._driver.execute(plan.sql, *many[0])
+
+
 async def run_create(
-    db: Database, steps: Steps, lock: Callable[[AsyncConnection], Awaitable[None]]
+    db: Database, steps: Steps, lock: Callable[[Executor], Awaitable[None]]
 ) -> Created | Replayed:
     """Run the create's statements in one write transaction of ``db`` (:func:`fits` said yes,
-    so on SQLite it has a writer thread)."""
+    so on SQLite it has a writer thread), then report them to the engine's listeners."""
+    log: _Log = []
+    committed = False
+    if db.dialect == "postgresql":
+        async with db.pooled_driver() as fairy:
+            try:
+                outcome = await _run_on_asyncpg(fairy, db.engine.dialect, steps, lock, log)
+                committed = True
+                return outcome
+            finally:
+                engine = db.engine.sync_engine
+                if _listened(engine):  # on a Connection of the same pooled connection
+                    _report(Connection(engine, connection=fairy), log, committed)
     async with db.write_connection() as conn:
-        if db.dialect == "postgresql":
-            # The host's advisory lock first, as ``service.lock_hosts`` takes it (looked up at
-            # call time: the race tests take it away to leave the exclusion constraint alone).
-            await lock(conn)
-            return await _run_async(conn, steps)
         assert db.sqlite_writer is not None
-        return await _run_on_sqlite_thread(conn, db.sqlite_writer, steps)
+        log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
+        try:
+            outcome = await db.sqlite_writer.run(
+                partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
+            )
+            committed = True
+            return outcome
+        except sqlite3.Error as error:  # the BEGIN's (the transaction raises its own)
+            raise DBAPIError.instance(_BEGIN_IMMEDIATE, None, error, sqlite3.Error) from error
+        finally:
+            sync_conn = conn.sync_connection
+            assert sync_conn is not None  # the connection is open: no I/O to reach it
+            if _listened(sync_conn.engine):
+                _report(sync_conn, log, committed)
 
 
-async def _run_async(conn: AsyncConnection, steps: Steps) -> Created | Replayed:
+# --- PostgreSQL: the transaction on the asyncpg connection ----------------------------------------
+
+
+async def _run_on_asyncpg(
+    fairy: PoolProxiedConnection,
+    dialect: Dialect,
+    steps: Steps,
+    lock: Callable[[Executor], Awaitable[None]],
+    log: _Log,
+) -> Created | Replayed:
+    """``BEGIN``, the host's advisory lock first (as ``service.lock_hosts`` takes it; ``lock`` is
+    looked up at call time: the race tests take it away to leave the exclusion constraint alone),
+    every statement, ``COMMIT``, on the pooled connection's asyncpg connection itself: each
+    statement one prepared statement of asyncpg's cache, without SQLAlchemy's execution (which
+    costs more CPU than the round trip). A driver error is raised as the SQLAlchemy error it would
+    have been (an exclusion violation or a deadlock is still the 409 of a lost race, a dropped
+    connection still the edge's 503), after a rollback, or with the connection invalidated."""
+    driver = fairy.driver_connection
+    assert driver is not None  # a checked-out connection
+    run = Executor(driver, dialect, log)
+    sql = "BEGIN"
     try:
-        step = next(steps)
+        await lock(run)
+        rows: list[dict[str, Any]] | None = None
         while True:
+            try:
+                step = next(steps) if rows is None else steps.send(rows)
+            except StopIteration as done:
+                outcome: Created | Replayed = done.value
+                break
             if isinstance(step, Read):
-                result = await conn.execute(step.stmt, step.params)
-                rows = [dict(row) for row in result.mappings()]
-            elif isinstance(step, Inserts):
+                rows = await run.execute(step.stmt, step.params)
+                continue
+            if isinstance(step, Inserts):
                 stmt, params = _one_insert(step)
-                await conn.execute(stmt, params)
-                rows = []
+                await run.write(Write(stmt, [params]))
             else:
-                await conn.execute(step.stmt, step.rows if len(step.rows) > 1 else step.rows[0])
-                rows = []
-            step = steps.send(rows)
-    except StopIteration as done:
-        outcome: Created | Replayed = done.value
+                await run.write(step)
+            rows = []
+        sql = "COMMIT"
+        if run.began:
+            await driver.execute(sql)
         return outcome
+    except BaseException as error:
+        failed = log[-1][0] if log and sql != "COMMIT" else sql
+        await _end_failed(fairy, driver)
+        if isinstance(error, Exception) and not isinstance(error, DBAPIError):
+            raised = _as_sqlalchemy_error(dialect, failed, error, driver.is_closed())
+            if raised is not None:
+                raise raised from error
+        raise
+
+
+async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
+    """Roll back what is left of a failed transaction; a connection that cannot (closed, or
+    interrupted mid-statement) is invalidated, so the pool never hands it out again."""
+    try:
+        if not driver.is_closed() and driver.is_in_transaction():
+            await driver.execute("ROLLBACK")
+        if not driver.is_closed():
+            return
+    except BaseException:  # noqa: S110 - invalidated below either way
+        pass
+    await greenlet_spawn(fairy.invalidate)
+
+
+def _as_sqlalchemy_error(
+    dialect: Dialect, sql: str, error: Exception, disconnected: bool
+) -> DBAPIError | None:
+    """``error`` (asyncpg's) as SQLAlchemy raises it: translated by the dialect's DBAPI adapter,
+    wrapped in :class:`~sqlalchemy.exc.DBAPIError`; None for an error it does not translate."""
+    dbapi: Any = dialect.loaded_dbapi
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
+    except dbapi.Error as translated:
+        found = DBAPIError.instance(
+            sql, None, translated, dbapi.Error, connection_invalidated=disconnected, dialect=dialect
+        )
+        return found if isinstance(found, DBAPIError) else None
+    except BaseException:
+        return None
+    return None
 
 
 def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:
     """PostgreSQL: ``step``'s rows as one statement: each row a single-row ``INSERT``, all but the
     last as data-modifying CTEs (none refers to another, and no foreign key links them). Single
-    rows, because SQLAlchemy compiles a multi-row ``VALUES`` afresh each time (no cache key)."""
+    rows, so the statement for a given shape is built and compiled once (``_INSERTS``)."""
     shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in step.tables)
     stmt = _INSERTS.get(shape)
     if stmt is None:
@@ -381,56 +524,13 @@ def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:
 _INSERTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], Any] = {}
 
 
-# --- SQLite: the transaction on the driver's thread ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Plan:
-    compiled: Any
-    sql: str
-    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
-    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-
-
-_PLANS: dict[tuple[int, int, tuple[str, ...]], _Plan] = {}
-
-
-def _plan(stmt: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
-    """``stmt`` compiled once for SQLite (per set of insert columns ``keys``), with the bind and
-    result processors SQLAlchemy would apply."""
-    cache_key = (id(stmt), id(dialect), keys)
-    plan = _PLANS.get(cache_key)
-    if plan is None:
-        compiled: Any = stmt.compile(dialect=dialect, column_keys=list(keys) if keys else None)
-        binds = tuple(
-            (
-                name,
-                compiled.binds[name].value,
-                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
-            )
-            for name in compiled.positiontup or ()
-        )
-        selected = getattr(stmt, "selected_columns", None)
-        columns = tuple(
-            (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for key, column in (selected.items() if selected is not None else ())
-        )
-        plan = _PLANS[cache_key] = _Plan(compiled, str(compiled), binds, columns)
-    return plan
-
-
-def _args(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
-    out = []
-    for name, literal, proc in plan.binds:
-        value = params.get(name, literal)
-        out.append(proc(value) if proc is not None else value)
-    return tuple(out)
+# --- both: what the engine's listeners are told --------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Context:
     """What SQLAlchemy's execution context tells cursor listeners about a statement it ran
-    (the kind of statement and its compiled form), for the statements run on the writer's thread.
+    (the kind of statement and its compiled form), for the statements run on the driver itself.
     """
 
     compiled: Any
@@ -444,14 +544,45 @@ class _Context:
 _Log = list[tuple[str, Any, _Context | None]]
 
 
-def _context(plan: _Plan, executemany: bool) -> _Context:
+def _context(plan: Plan, executemany: bool) -> _Context:
+    compiled: Any = plan.compiled
     return _Context(
-        compiled=plan.compiled,
-        isinsert=bool(plan.compiled.isinsert),
-        isupdate=bool(plan.compiled.isupdate),
-        isdelete=bool(plan.compiled.isdelete),
+        compiled=compiled,
+        isinsert=bool(compiled.isinsert),
+        isupdate=bool(compiled.isupdate),
+        isdelete=bool(compiled.isdelete),
         executemany=executemany,
     )
+
+
+def _listened(engine: Engine) -> bool:
+    """Whether anything listens for the statements or transaction ends ``_report`` reports."""
+    dispatch = engine.dispatch
+    return bool(
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.commit
+        or dispatch.rollback
+    )
+
+
+def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
+    """Report the transaction's statements and its end on ``sync_conn``, as SQLAlchemy reports
+    what it runs (without a cursor; the context says what kind of statement ran, and its compiled
+    form): the relay's wake-up on commits that wrote its tables, and statement counters, see
+    them."""
+    dispatch = sync_conn.dispatch
+    for sql, params, context in log:
+        many = context is not None and context.executemany
+        dispatch.before_cursor_execute(sync_conn, None, sql, params, context, many)
+        dispatch.after_cursor_execute(sync_conn, None, sql, params, context, many)
+    if committed:
+        dispatch.commit(sync_conn)
+    elif log:
+        dispatch.rollback(sync_conn)
+
+
+# --- SQLite: the transaction on the driver's thread ----------------------------------------------
 
 
 def _insert_into(table: Table) -> Any:
@@ -463,11 +594,12 @@ def _insert_into(table: Table) -> Any:
 
 
 _INSERT_INTO: dict[str, Any] = {}
+_BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 
 
 def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log) -> None:
-    plan = _plan(write.stmt, dialect, tuple(write.rows[0]))
-    many = [_args(plan, row) for row in write.rows]
+    plan = plan_of(write.stmt, dialect, tuple(write.rows[0]))
+    many = [plan.args(row) for row in write.rows]
     log.append((plan.sql, many if len(many) > 1 else many[0], _context(plan, len(many) > 1)))
     if len(many) > 1:
         cursor.executemany(plan.sql, many)
@@ -478,13 +610,12 @@ def _run_write(cursor: sqlite3.Cursor, dialect: Dialect, write: Write, log: _Log
 def _transaction(
     dbapi: sqlite3.Connection, *, dialect: Dialect, steps: Steps, log: _Log
 ) -> Created | Replayed:
-    """On the driver's thread: ``BEGIN IMMEDIATE``, every statement, ``COMMIT`` — or
-    ``ROLLBACK`` and the error. Each statement run is appended to ``log``."""
+    """On the writer's connection, ``BEGIN IMMEDIATE`` done (``SQLiteWriter.run``): every
+    statement, ``COMMIT`` — or ``ROLLBACK`` and the error. Each statement run is appended to
+    ``log``."""
     cursor = dbapi.cursor()
-    sql = "BEGIN IMMEDIATE"
-    log.append((sql, (), None))
+    sql = _BEGIN_IMMEDIATE
     try:
-        cursor.execute(sql)
         rows: list[dict[str, Any]] | None = None
         while True:
             try:
@@ -493,17 +624,10 @@ def _transaction(
                 outcome: Created | Replayed = done.value
                 break
             if isinstance(step, Read):
-                plan = _plan(step.stmt, dialect, ())
-                sql, args = plan.sql, _args(plan, step.params)
+                plan = plan_of(step.stmt, dialect)
+                sql, args = plan.sql, plan.args(step.params)
                 log.append((sql, args, _context(plan, False)))
-                found = cursor.execute(sql, args).fetchall()
-                rows = [
-                    {
-                        key: (proc(v) if proc is not None else v)
-                        for (key, proc), v in zip(plan.columns, row, strict=True)
-                    }
-                    for row in found
-                ]
+                rows = plan.rows(cursor.execute(sql, args).fetchall())
             else:
                 writes = (
                     [Write(_insert_into(table), new) for table, new in step.tables]
@@ -525,31 +649,3 @@ def _transaction(
         raise
     finally:
         cursor.close()
-
-
-async def _run_on_sqlite_thread(
-    conn: AsyncConnection, writer: SQLiteWriter, steps: Steps
-) -> Created | Replayed:
-    sync_conn = conn.sync_connection
-    assert sync_conn is not None  # the connection is open: no I/O to reach it
-    log: _Log = []
-    committed = False
-    try:
-        outcome = await writer.run(
-            partial(_transaction, dialect=conn.dialect, steps=steps, log=log)
-        )
-        committed = True
-        return outcome
-    finally:
-        # Reported on the block's pooled connection, as SQLAlchemy reports what it runs (without
-        # a cursor; the context says what kind of statement ran, and its compiled form): the
-        # relay's wake-up on commits that wrote its tables, and statement counters, see them.
-        dispatch = sync_conn.dispatch
-        for sql, params, context in log:
-            many = context is not None and context.executemany
-            dispatch.before_cursor_execute(sync_conn, None, sql, params, context, many)
-            dispatch.after_cursor_execute(sync_conn, None, sql, params, context, many)
-        if committed:
-            dispatch.commit(sync_conn)
-        elif log:
-            dispatch.rollback(sync_conn)

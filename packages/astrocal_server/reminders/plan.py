@@ -43,6 +43,7 @@ __all__ = [
     "TOPIC",
     "enqueue_planned",
     "plan_reminders",
+    "planned_for",
     "planned_rows",
     "reminder_row_id",
 ]
@@ -93,6 +94,19 @@ def planned_rows(
     return out
 
 
+def planned_for(
+    event_type: EventType, booking: Booking, now: datetime
+) -> dict[str, tuple[datetime, dict[str, Any]]]:
+    """:func:`planned_rows` of ``event_type``'s reminders for ``booking``'s start and mode."""
+    return planned_rows(
+        list(event_type.reminders or []),
+        booking_id=booking.id,
+        start=booking.start_at,
+        livemode=booking.livemode,
+        now=now,
+    )
+
+
 async def plan_reminders(
     session: AsyncSession,
     *,
@@ -106,13 +120,7 @@ async def plan_reminders(
         return  # same start: the rows stand, and the sender reads the booking as it is then
     planned: dict[str, tuple[datetime, dict[str, Any]]] = {}
     if change != "cancelled" and booking.status != "cancelled":
-        planned = planned_rows(
-            list(event_type.reminders or []),
-            booking_id=booking.id,
-            start=booking.start_at,
-            livemode=booking.livemode,
-            now=now,
-        )
+        planned = planned_for(event_type, booking, now)
     if change != "created":
         await session.execute(
             delete(OutboxMessage)

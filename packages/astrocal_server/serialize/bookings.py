@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from astrocal_server.invitee.links import InviteeLinks, PendingLinks
+from astrocal_server.invitee.links import SEALED_KEY, URL_FIELDS, InviteeLinks, PendingLinks
 from astrocal_server.serialize.common import format_datetime
 from astrocal_server.storage.models import Booking, Host
 
-__all__ = ["booking_host_to_api", "booking_to_api"]
+__all__ = ["booking_host_to_api", "booking_to_api", "shown_from_stored"]
 
 
 def booking_host_to_api(host: Host) -> dict[str, Any]:
@@ -67,3 +67,20 @@ def booking_to_api(
     out["created_at"] = format_datetime(booking.created_at)
     out["updated_at"] = format_datetime(booking.updated_at)
     return out
+
+
+def shown_from_stored(stored: dict[str, Any], links: InviteeLinks | None) -> dict[str, Any] | None:
+    """What ``booking_to_api(booking, links)`` gives, from ``stored``, the booking's object as
+    ``booking_to_api(booking, PendingLinks(…))`` gave it (an outbox row's copy): the same keys in
+    the same order, its links the real ones (or none), the sealed token left out. None when
+    ``stored`` has no links to put them in place of. The values are shared with ``stored``:
+    neither may be changed afterwards."""
+    if links is not None and SEALED_KEY not in stored:
+        return None
+    shown = {key: value for key, value in stored.items() if key != SEALED_KEY}
+    if links is None:
+        for name in URL_FIELDS:
+            shown.pop(name, None)
+    else:
+        shown.update(links.as_dict())
+    return shown

@@ -15,7 +15,12 @@ __all__ = ["format_datetime", "put"]
 
 
 def format_datetime(value: datetime) -> str:
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.year < 1000:  # strftime's %Y does not pad; isoformat does
+        return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The same text as the strftime above, in half the time (a booking formats a dozen).
+    return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def put(out: dict[str, Any], key: str, value: Any) -> None:

@@ -43,7 +43,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
 from sqlalchemy.util import await_only, greenlet_spawn
 
 from astrocal_server.config import normalise_database_url
@@ -75,6 +75,8 @@ _BEGAN = "astrocal_began"
 class Database:
     # SQLite on a file: the thread that runs whole write transactions (``bookings/write.py``).
     sqlite_writer: SQLiteWriter | None = None
+    # SQLite: the connection ``write_connection`` reports the writer thread's transactions on.
+    _reporter: AsyncConnection | None = None
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
         self.url = normalise_database_url(url)
@@ -288,21 +290,53 @@ class Database:
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A plain connection for a write transaction of Core statements (no ORM session).
+        """A connection for a write transaction the caller runs on the driver itself, from its
+        ``BEGIN`` to its ``COMMIT`` or ``ROLLBACK``, ended before the block ends (SQLAlchemy begins
+        nothing on it, so the pool has nothing to roll back); the caller reports its statements
+        to the engine's listeners on it (``bookings/write.py``).
 
-        PostgreSQL: in a transaction, committed when the block ends, rolled back if it raises.
-        SQLite: the in-process write lock held (as ``write()`` holds it) and no transaction begun:
-        the caller runs the whole transaction on the driver's thread itself, from ``BEGIN
-        IMMEDIATE`` to ``COMMIT`` or ``ROLLBACK``, and ends it before the block ends (the pool does
-        not roll back a connection SQLAlchemy did not begin).
+        SQLite: the in-process write lock held (as ``write()`` holds it), and the one connection
+        kept for reporting the writer's transactions (``SQLiteWriter``), never used to run
+        anything itself: no checkout per write. (PostgreSQL's writes of that kind run on
+        :meth:`pooled_driver`; here it is a plain connection of the pool.)
         """
         if self.dialect == "sqlite":
-            async with self._write_lock, self.engine.connect() as conn:
-                await conn.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
-                yield conn
+            async with self._write_lock:
+                reporter = self._reporter
+                if reporter is None or reporter.closed:
+                    reporter = await self.engine.connect()
+                    await reporter.execution_options(**{_BEGIN_OPTION: _NO_TRANSACTION})
+                    self._reporter = reporter
+                yield reporter
         else:
-            async with self.engine.connect() as conn, conn.begin():
+            async with self.engine.connect() as conn:
                 yield conn
+
+    @asynccontextmanager
+    async def pooled_driver(self) -> AsyncIterator[PoolProxiedConnection]:
+        """PostgreSQL: a connection of the pool for a transaction the caller runs on its asyncpg
+        connection (``.driver_connection``), from its ``BEGIN`` to its ``COMMIT`` or
+        ``ROLLBACK``, ended before the block ends (the caller invalidates a connection it could
+        not end cleanly). Checked out and back in without SQLAlchemy's ``Connection`` (the
+        checkout check runs; a third of the CPU); a checkout that fails raises the SQLAlchemy
+        error ``connect()`` would have raised."""
+        dialect = self.engine.dialect
+        dbapi: Any = dialect.loaded_dbapi
+        try:
+            fairy = await greenlet_spawn(self.engine.sync_engine.pool.connect)
+        except dbapi.Error as error:
+            raise DBAPIError.instance(
+                None,
+                None,
+                error,
+                dbapi.Error,
+                connection_invalidated=dialect.is_disconnect(error, None, None),
+                dialect=dialect,
+            ) from error
+        try:
+            yield fairy
+        finally:
+            await greenlet_spawn(fairy.close)
 
     async def ping(self) -> None:
         """Raises if the database cannot be reached."""
@@ -322,6 +356,9 @@ class Database:
                 await driver.close(timeout=2)
             except Exception:
                 driver.terminate()
+        reporter, self._reporter = self._reporter, None
+        if reporter is not None:
+            await reporter.close()
         await self.engine.dispose()
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
@@ -331,37 +368,66 @@ T = TypeVar("T")
 
 
 class SQLiteWriter:
-    """A thread with a ``sqlite3`` connection of its own, on which a caller runs a whole write
-    transaction in one call (one hand-off between threads, where aiosqlite takes one to four per
-    statement). The connection is set up as the pool's are (WAL, ``synchronous=NORMAL``, foreign
-    keys, the busy timeout, no implicit transactions). The caller holds ``Database``'s write lock
-    (``write_connection``), says ``BEGIN IMMEDIATE`` itself and ends the transaction in the call.
+    """Where a caller runs a whole write transaction in one call: first on the event loop's own
+    thread, on a connection that never waits for a lock (busy timeout 0), so a free database costs
+    no hand-off between threads at all; when another process holds the write lock (``BEGIN
+    IMMEDIATE`` is refused as busy, before anything ran), on a thread with a connection of its own
+    that waits for it (the busy timeout), one hand-off where aiosqlite takes one to four per
+    statement. Either connection is set up as the pool's are (WAL, ``synchronous=NORMAL``, foreign
+    keys, no implicit transactions). In WAL mode a transaction that holds the write lock waits for
+    nothing else (its reads need no lock, its ``COMMIT`` does not fsync), so the loop is held only
+    as long as the statements run. The caller holds ``Database``'s write lock
+    (``write_connection``); :meth:`run` says ``BEGIN IMMEDIATE``, the caller ends the transaction.
     Opened on first use; closed by ``Database.dispose`` (and opened again if used after)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._inline: sqlite3.Connection | None = None
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:  # on the writer's thread, which alone uses it
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+    def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        try:
             for pragma in (
                 "journal_mode=WAL",
                 "synchronous=NORMAL",
                 "foreign_keys=ON",
-                "busy_timeout=30000",
+                f"busy_timeout={busy_timeout_ms}",
             ):
                 conn.execute(f"PRAGMA {pragma}")
-            self._conn = conn
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:  # on the writer's thread, which alone uses it
+            self._conn = self._open(30000)
         return self._conn
 
+    def _begun(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """On the writer's thread: ``BEGIN IMMEDIATE`` (waiting for the lock), the transaction."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        return transaction(conn)
+
     async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """``transaction(connection)`` on the writer's thread."""
+        """``transaction(connection)``, ``connection`` in a write transaction (``BEGIN
+        IMMEDIATE``) that ``transaction`` ends; a driver error of the ``BEGIN`` is raised as is."""
+        try:
+            if self._inline is None:  # on the loop's thread, which alone uses it
+                self._inline = self._open(0)
+            self._inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        else:
+            return transaction(self._inline)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="astrocal-sqlite-writer")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: transaction(self._connection()))
+        return await loop.run_in_executor(self._executor, self._begun, transaction)
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -369,10 +435,19 @@ class SQLiteWriter:
             self._conn = None
 
     async def close(self) -> None:
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.close()
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._close)
             executor.shutdown(wait=False)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked" (another connection holds the lock asked for)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_BUSY if code is not None else "locked" in str(error)
 
 
 def _fetch_sqlite(

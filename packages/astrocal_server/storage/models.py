@@ -316,7 +316,9 @@ class BookingHost(Base):
     expires_at: Mapped[datetime | None]  # holds only
 
     __table_args__ = (
-        Index("ix_booking_hosts_host_block", "host_id", "block_start", "block_end"),
+        # Occupants meeting a window (``block_end > lo AND block_start < hi``) are found from
+        # where their blocks end: a scan of what is ahead, not of the host's history (0009).
+        Index("ix_booking_hosts_host_block_end", "host_id", "block_end", "block_start"),
         # On PostgreSQL the 0007 migration also adds the exclusion constraint
         # ``ex_booking_hosts_no_overlap`` (btree_gist): no host has two confirmed or held
         # occupants with overlapping blocks, unless they share a seat key. Alembic cannot

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, inspect
+from sqlalchemy import ColumnElement, Executable, Select, inspect
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -72,7 +72,9 @@ async def fetch_all(
 @dataclass(frozen=True)
 class Plan:
     """A statement compiled once for one dialect: its SQL for the driver, its parameters in the
-    driver's order with their bind processors, its result columns with their result processors."""
+    driver's order with their bind processors, its result columns (a select's; none for a write)
+    with their result processors. Reads and the booking write (``bookings/write.py``) run these on
+    the driver's own connection, SQLite's or asyncpg's."""
 
     compiled: Compiled
     sql: str
@@ -99,16 +101,19 @@ class Plan:
         ]
 
 
-_PLANS: dict[tuple[int, int], Plan] = {}
+_PLANS: dict[tuple[int, int, tuple[str, ...]], Plan] = {}
 
 
-def plan_of(stmt: Select[Any], dialect: Dialect) -> Plan:
+def plan_of(stmt: Executable, dialect: Dialect, keys: tuple[str, ...] = ()) -> Plan:
     """``stmt``'s :class:`Plan` for ``dialect``, compiled on first use (for module-level
-    statement constants: plans are kept by the statement's identity)."""
-    key = (id(stmt), id(dialect))
+    statement constants: plans are kept by the statement's identity). ``keys``: the columns an
+    ``INSERT`` without values of its own sets (one plan per set of columns)."""
+    key = (id(stmt), id(dialect), keys)
     plan = _PLANS.get(key)
     if plan is None:
-        compiled = stmt.compile(dialect=dialect)
+        compiled: Any = stmt.compile(  # type: ignore[attr-defined]
+            dialect=dialect, column_keys=list(keys) if keys else None
+        )
         # The processors the ORM would apply, through the public TypeEngine API (computed once per
         # statement, so the per-call cost is the same as SQLAlchemy's own cached lookups).
         binds = tuple(
@@ -120,9 +125,10 @@ def plan_of(stmt: Select[Any], dialect: Dialect) -> Plan:
             for name in compiled.positiontup or ()
         )
         # selected_columns lists the result columns in order, keyed as ``.mappings()`` keys them.
+        selected = getattr(stmt, "selected_columns", None)
         columns = tuple(
             (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for key, column in stmt.selected_columns.items()
+            for key, column in (selected.items() if selected is not None else ())
         )
         plan = _PLANS[key] = Plan(compiled, str(compiled), binds, columns)
     return plan

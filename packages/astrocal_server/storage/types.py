@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name == "sqlite":
             return aware.replace(tzinfo=None)
         return aware
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """SQLite: the text SQLAlchemy's processors (the check above, then SQLite's ``DATETIME``
+        storage format) write, by ``isoformat`` in one step, a third of the time (a booking
+        binds a couple of dozen instants); used only once it has written the same text as they
+        do for a sample."""
+        composed = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or composed is None:
+            return composed
+
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                raise ValueError(f"UTCDateTime needs an aware datetime, got {value!r}")
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        samples = (
+            datetime(2026, 12, 6, 9, 5, 7, 1234, tzinfo=UTC),
+            datetime(2026, 12, 6, 9, 5, 7, tzinfo=UTC),
+            datetime(7, 1, 2, tzinfo=UTC),
+        )
+        return process if all(process(v) == composed(v) for v in samples) else composed
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -329,3 +329,28 @@ def test_format_ts_matches_datetime_formatting() -> None:
 
     for ts in (0, 951_782_400, 1_776_240_000, 1_776_243_599, 4_102_444_800, 2_000_000_061):
         assert format_ts(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_an_open_start_is_checked_from_its_own_grid_point_alone(
+    monkeypatch: Any,
+) -> None:
+    """``check_start`` answers an open start from a plan of that start alone (one candidate, not
+    the ±horizon's grid); a refused one still reads the range for its alternatives."""
+    from astrocal_server.availability import engine
+
+    seen: list[int] = []
+    real = engine._Plan.candidates
+
+    def counted(self: Any) -> list[int]:
+        found = real(self)
+        seen.append(len(found))
+        return found
+
+    monkeypatch.setattr(engine._Plan, "candidates", counted)
+    rules = Rules(duration_minutes=30)
+    assert check_start(UTC_HOURS, rules, now=NOW, start=at(10)).available
+    assert seen == [1]
+    seen.clear()
+    refused = check_start(UTC_HOURS, rules, now=NOW, start=at(13))
+    assert not refused.available and refused.alternatives
+    assert seen[0] == 0 and max(seen) > 1

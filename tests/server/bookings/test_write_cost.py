@@ -1,14 +1,18 @@
 """What the write of a one-host booking costs the database, counted: the statements of its write
 transaction, and on SQLite the hand-offs between threads (``bookings/write.py``).
 
-- SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call on the writer's
-  thread, whatever it runs: the re-check's read and one ``INSERT`` per table.
-- PostgreSQL: the host's lock, the re-check's read, the host row, then the booking and its outbox
-  rows in one statement — four round trips between ``BEGIN`` and ``COMMIT``.
+- SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call of the writer,
+  whatever it runs: the re-check's read and one ``INSERT`` per table; on the event loop's thread,
+  or on the writer's own thread while another connection holds the write lock.
+- PostgreSQL: the host's lock (sent with ``BEGIN``), the re-check's read, the host row, then the
+  booking and its outbox rows in one statement, then ``COMMIT``: five round trips, on the asyncpg
+  connection itself (no SQLAlchemy execution).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -79,3 +83,134 @@ async def test_a_one_host_booking_is_written_in_one_short_transaction(
             "INSERT INTO booking_hosts",
             "WITH new_0 AS",
         ]
+
+
+async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_checkout_on_sqlite(
+    app: FastAPI, book: Book, event_type: dict[str, Any]
+) -> None:
+    """The write's statements run on the driver's own connection (compiled once): none goes
+    through SQLAlchemy's execution (``before_execute`` fires for each one that does, and cost
+    more CPU than a PostgreSQL round trip each). On SQLite the writer thread's transactions are
+    reported on one kept connection, so a booking checks nothing out of the pool; on PostgreSQL
+    its write takes one pooled connection, without a SQLAlchemy ``Connection`` around it."""
+    db = app.state.astrocal.db
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    executed: list[str] = []
+    checkouts: list[object] = []
+    engine = db.engine.sync_engine
+
+    def on_execute(_conn: Any, clauseelement: Any, *_args: Any) -> None:
+        executed.append(str(clauseelement))
+
+    def on_checkout(*_args: Any) -> None:
+        checkouts.append(_args)
+
+    def on_connect(*_args: Any) -> None:
+        connections.append(_args)
+
+    connections: list[object] = []
+    event.listen(engine, "before_execute", on_execute)
+    event.listen(engine, "engine_connect", on_connect)
+    event.listen(engine.pool, "checkout", on_checkout)
+    try:
+        created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    finally:
+        event.remove(engine, "before_execute", on_execute)
+        event.remove(engine, "engine_connect", on_connect)
+        event.remove(engine.pool, "checkout", on_checkout)
+    assert created.status_code == 201, created.text
+    assert [s for s in executed if "rate_limit_counters" not in s] == []
+    assert len(checkouts) == (0 if db.dialect == "sqlite" else 1)
+    # No SQLAlchemy Connection is made for it either (nothing here listens for statements).
+    assert connections == []
+
+
+async def test_on_sqlite_the_write_waits_on_the_writer_thread_only_while_another_holds_the_lock(
+    app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free database: the transaction runs on the event loop's thread (no hand-off). Another
+    connection holding the write lock: ``BEGIN IMMEDIATE`` is refused at once, and the whole
+    transaction runs on the writer's thread, which waits for the lock."""
+    db = app.state.astrocal.db
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's writer")
+    writer = db.sqlite_writer
+    assert writer is not None
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    waited: list[str] = []
+    holder = sqlite3.connect(writer._path, isolation_level=None, check_same_thread=False)
+    real = writer._begun
+
+    def on_thread(transaction: Any) -> Any:
+        waited.append(threading.current_thread().name)
+        holder.rollback()  # the other writer lets go: the thread's BEGIN gets the lock
+        return real(transaction)
+
+    monkeypatch.setattr(writer, "_begun", on_thread)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    assert waited == []
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        created = await book(event_type["id"], TUESDAY_9.replace(hour=12))
+    finally:
+        holder.close()
+    assert created.status_code == 201, created.text
+    assert len(waited) == 1 and waited[0].startswith("astrocal-sqlite-writer")
+
+
+async def test_the_created_booking_is_serialised_once_and_answered_as_retrieved(
+    app: FastAPI,
+    client: Any,
+    auth_headers: dict[str, str],
+    book: Book,
+    event_type: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-host booking's API object is built once, for its outbox rows; the response is that
+    object with the real links (the same keys, in the same order, as retrieving it answers)."""
+    from astrocal_server.api import bookings as api_bookings
+    from astrocal_server.bookings import write
+
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    built: list[str] = []
+    for module in (write, api_bookings):
+        real = module.booking_to_api
+
+        def counted(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            built.append("booking_to_api")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "booking_to_api", counted)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    assert built == ["booking_to_api"]
+    retrieved = await client.get(f"/v1/bookings/{created.json()['id']}", headers=auth_headers)
+    assert list(created.json().items()) == list(retrieved.json().items())
+
+
+async def test_on_postgresql_the_write_is_five_round_trips(
+    app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BEGIN`` goes with the host's advisory lock (one simple-protocol message), then the read,
+    the host row, the booking with its outbox rows, ``COMMIT``."""
+    if app.state.astrocal.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's round trips")
+    import asyncpg
+
+    assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
+    trips: list[str] = []
+    for name in ("execute", "fetch", "executemany"):
+        real = getattr(asyncpg.Connection, name)
+
+        async def counted(self: Any, query: str, *args: Any, _real: Any = real, **kw: Any) -> Any:
+            trips.append(" ".join(query.split()[:4]))
+            return await _real(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, name, counted)
+    created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
+    assert created.status_code == 201, created.text
+    written = [t for t in trips if "rate_limit_counters" not in t and "event_types" not in t]
+    assert len(written) == 5, written
+    assert written[0].startswith("BEGIN; SELECT pg_advisory_xact_lock(")
+    assert written[-1] == "COMMIT"
