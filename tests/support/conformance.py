@@ -169,7 +169,23 @@ def _meaningful_object(value: dict[str, Any]) -> dict[str, Any]:
         _questions(value)
     if value.get("reassign") is True:  # round robin bookings only; generated bookings are not
         del value["reassign"]
+    if isinstance(value.get("location"), dict):
+        _location(value)
     return value
+
+
+_ROOMS = ("google_meet", "microsoft_teams")
+
+
+def _location(value: dict[str, Any]) -> None:
+    """openapi.yaml's ``Location``: a ``value`` for a fixed place (``in_person``, ``phone``,
+    ``video``, ``custom``), none for a per-booking room; and a room needs a destination calendar
+    of its provider, which a generated request cannot know it has: it gets a fixed video link."""
+    location = value["location"]
+    if location.get("type") in _ROOMS:
+        value["location"] = {"type": "video", "value": "https://video.example.com/room"}
+    elif isinstance(location.get("type"), str) and location.get("value") is None:
+        location["value"] = "https://video.example.com/room"
 
 
 _SELECTS = ("single_select", "multi_select")
