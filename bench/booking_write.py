@@ -15,40 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 from _common import bench_parser, bench_settings, on_each_database, print_figures
 from request_cost import _slot_starts, seed
 
-
-def _count_calls(
-    targets: list[tuple[Any, tuple[str, ...]]], counts: dict[str, int], key: str
-) -> Callable[[], None]:
-    patched: list[tuple[Any, str, Any]] = []
-    for cls, names in targets:
-        for name in names:
-            original = getattr(cls, name)
-
-            if asyncio.iscoroutinefunction(original):
-
-                async def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                    counts[key] += 1
-                    return await _original(*args, **kwargs)
-            else:
-
-                def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:  # type: ignore[misc]
-                    counts[key] += 1
-                    return _original(*args, **kwargs)
-
-            setattr(cls, name, counted)
-            patched.append((cls, name, original))
-
-    def stop() -> None:
-        for cls, name, original in patched:
-            setattr(cls, name, original)
-
-    return stop
+from tests.support.round_trips import count_calls, round_trip_calls
 
 
 async def run(url: str, bookings: int, repeat: int) -> dict[str, float]:
@@ -85,23 +57,10 @@ async def run(url: str, bookings: int, repeat: int) -> dict[str, float]:
             def on_commit(_conn: Any) -> None:
                 counts["commits"] += 1
 
-            if state.db.dialect == "postgresql":
-                import asyncpg.connection
-                import asyncpg.prepared_stmt
+            def on_trip() -> None:
+                counts["round trips"] += 1
 
-                targets: list[tuple[Any, tuple[str, ...]]] = [
-                    (asyncpg.connection.Connection, ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")),
-                    (asyncpg.prepared_stmt.PreparedStatement, ("executemany", "fetch", "fetchrow", "fetchval")),
-                ]  # fmt: skip
-            else:
-                import aiosqlite.core
-
-                targets = [(aiosqlite.core.Connection, ("_execute",))]
-                from astrocal_server.storage import db as storage_db
-
-                if hasattr(storage_db, "SQLiteWriter"):  # one hand-off per transaction it runs
-                    targets.append((storage_db.SQLiteWriter, ("run",)))
-            stop = _count_calls(targets, counts, "round trips")
+            stop = count_calls(round_trip_calls(state.db.dialect), on_trip)
             event.listen(engine, "before_cursor_execute", on_sql)
             event.listen(engine, "commit", on_commit)
             for n in range(20, 20 + bookings):

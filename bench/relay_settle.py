@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _common import EVERY_DAY, bench_parser, bench_settings, iso, on_each_database, print_figures
+
+from tests.support.round_trips import count_calls, round_trip_calls
 
 
 async def _account_key(url: str, live: bool) -> str:
@@ -41,34 +42,6 @@ async def _account_key(url: str, live: bool) -> str:
     finally:
         await db.dispose()
     return (made.live_key if live else made.test_key).secret
-
-
-def _count_round_trips(counts: dict[str, int]) -> Callable[[], None]:
-    """Count asyncpg's calls that each make one round trip (BEGIN, COMMIT and ROLLBACK go through
-    ``Connection.execute``); returns the function that stops counting."""
-    import asyncpg.connection
-    import asyncpg.prepared_stmt
-
-    patched: list[tuple[Any, str, Any]] = []
-    for cls, names in (
-        (asyncpg.connection.Connection, ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")),
-        (asyncpg.prepared_stmt.PreparedStatement, ("executemany", "fetch", "fetchrow", "fetchval")),
-    ):  # fmt: skip
-        for name in names:
-            original = getattr(cls, name)
-
-            async def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                counts["round trips"] += 1
-                return await _original(*args, **kwargs)
-
-            setattr(cls, name, counted)
-            patched.append((cls, name, original))
-
-    def stop() -> None:
-        for cls, name, original in patched:
-            setattr(cls, name, original)
-
-    return stop
 
 
 async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
@@ -126,7 +99,12 @@ async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
         engine = state.db.engine.sync_engine
         event.listen(engine, "before_cursor_execute", on_sql)
         event.listen(engine, "commit", on_commit)
-        stop_counting = _count_round_trips(counts) if state.db.dialect == "postgresql" else None
+
+        def on_trip() -> None:
+            counts["round trips"] += 1
+
+        postgres = state.db.dialect == "postgresql"
+        stop_counting = count_calls(round_trip_calls("postgresql"), on_trip) if postgres else None
         original_write = state.db.write
 
         def counted_write() -> Any:

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from tests.support.app import bearer
 from tests.support.bookings import TUESDAY_9, Book, booking_body
 from tests.support.races import clients_of
+from tests.support.round_trips import count_calls, round_trip_calls
 
 H = dict[str, str]
 
@@ -35,27 +36,11 @@ def _minutes(booking: httpx.Response) -> float:
 
 def _count_round_trips(app: FastAPI, monkeypatch: pytest.MonkeyPatch, log: list[str]) -> None:
     """Log every driver round trip ("trip") and every statement ("sql ...") in order."""
-    if app.state.astrocal.db.dialect == "postgresql":
-        import asyncpg.connection
-        import asyncpg.prepared_stmt
-
-        targets: list[tuple[Any, tuple[str, ...]]] = [
-            (asyncpg.connection.Connection, ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")),
-            (asyncpg.prepared_stmt.PreparedStatement, ("executemany", "fetch", "fetchrow", "fetchval")),
-        ]  # fmt: skip
-    else:
-        import aiosqlite.core
-
-        targets = [(aiosqlite.core.Connection, ("_execute",))]
-    for cls, names in targets:
-        for name in names:
-            original = getattr(cls, name)
-
-            async def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                log.append("trip")
-                return await _original(*args, **kwargs)
-
-            monkeypatch.setattr(cls, name, counted)
+    count_calls(
+        round_trip_calls(app.state.astrocal.db.dialect),
+        lambda: log.append("trip"),
+        patch=monkeypatch.setattr,
+    )
 
     def on_sql(*args: Any) -> None:
         log.append("sql " + " ".join(str(args[2]).split()[:3]))
