@@ -46,7 +46,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -481,19 +480,30 @@ async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
 def _as_sqlalchemy_error(
     dialect: Dialect, sql: str, error: Exception, disconnected: bool
 ) -> DBAPIError | None:
-    """``error`` (asyncpg's) as SQLAlchemy raises it: translated by the dialect's DBAPI adapter,
-    wrapped in :class:`~sqlalchemy.exc.DBAPIError`; None for an error it does not translate."""
+    """``error`` (asyncpg's) as SQLAlchemy raises it: as the dialect's DBAPI error of its kind
+    (PEP 249's names: an integrity violation an ``IntegrityError``, a syntax or access error a
+    ``ProgrammingError``, a client-side failure an ``InterfaceError``, else ``DatabaseError``),
+    keeping its SQLSTATE, wrapped in :class:`~sqlalchemy.exc.DBAPIError`; None for an error that
+    is not the driver's."""
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+
     dbapi: Any = dialect.loaded_dbapi
-    try:
-        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
-    except dbapi.Error as translated:
-        found = DBAPIError.instance(
-            sql, None, translated, dbapi.Error, connection_invalidated=disconnected, dialect=dialect
-        )
-        return found if isinstance(found, DBAPIError) else None
-    except BaseException:
+    if isinstance(error, asyncpg.exceptions.IntegrityConstraintViolationError):
+        kind = dbapi.IntegrityError
+    elif isinstance(error, asyncpg.exceptions.SyntaxOrAccessError):
+        kind = dbapi.ProgrammingError
+    elif isinstance(error, asyncpg.PostgresError):
+        kind = dbapi.DatabaseError
+    elif isinstance(error, asyncpg.InterfaceError):
+        kind = dbapi.InterfaceError
+    else:
         return None
-    return None
+    translated = kind(str(error), error)
+    translated.__cause__ = error
+    found = DBAPIError.instance(
+        sql, None, translated, dbapi.Error, connection_invalidated=disconnected, dialect=dialect
+    )
+    return found if isinstance(found, DBAPIError) else None
 
 
 def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:

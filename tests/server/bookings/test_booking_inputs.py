@@ -56,6 +56,27 @@ def _count_round_trips(app: FastAPI, monkeypatch: pytest.MonkeyPatch, log: list[
     monkeypatch.setattr(write, "run_create", marked)
 
 
+async def _known_then_deleted(
+    maker: httpx.AsyncClient, reader: httpx.AsyncClient, headers: H
+) -> str:
+    """A second event type made through ``maker``, known to ``reader``'s process through
+    availability only, then deleted through ``maker``; its id."""
+    made = await maker.post(
+        "/v1/event_types",
+        headers=headers,
+        json={"title": "Other", "slug": "other", "duration_minutes": 30},
+    )
+    assert made.status_code == 201, made.text
+    other = str(made.json()["id"])
+    r = await reader.get(
+        "/v1/availability", headers=headers, params={"event_type_id": other, "date": "2026-04-14"}
+    )
+    assert r.status_code == 200 and r.json()["data"], r.text  # the reader's process knows it
+    r = await maker.delete(f"/v1/event_types/{other}", headers=headers)
+    assert r.status_code in (200, 204), r.text
+    return other
+
+
 async def test_a_booking_on_a_known_event_type_reads_nothing_before_its_write(
     app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,22 +107,7 @@ async def test_an_event_type_change_reaches_the_next_booking(
     assert _minutes(longer) == 60
     missing = await book("evt_doesnotexist", TUESDAY_9.replace(hour=13))
     assert missing.status_code == 404
-    # A second event type, known to the process through availability only, then deleted.
-    made = await client.post(
-        "/v1/event_types",
-        headers=auth_headers,
-        json={"title": "Other", "slug": "other", "duration_minutes": 30},
-    )
-    assert made.status_code == 201, made.text
-    other = made.json()["id"]
-    r = await client.get(
-        "/v1/availability",
-        headers=auth_headers,
-        params={"event_type_id": other, "date": "2026-04-14"},
-    )
-    assert r.status_code == 200 and r.json()["data"], r.text
-    r = await client.delete(f"/v1/event_types/{other}", headers=auth_headers)
-    assert r.status_code in (200, 204), r.text
+    other = await _known_then_deleted(client, client, auth_headers)
     gone = await book(other, TUESDAY_9.replace(hour=14))
     assert gone.status_code == 404, gone.text
     assert gone.json()["error"]["param"] == "event_type_id"
@@ -129,21 +135,7 @@ async def test_a_change_made_by_another_process_reaches_the_next_booking(
         assert r.status_code == 200, r.text
         r = await first.post("/v1/bookings", headers=owner, json=booking_body(evt, TUESDAY_9.replace(hour=11)))  # fmt: skip
         assert r.status_code == 201 and _minutes(r) == 60, r.text
-        made = await second.post(
-            "/v1/event_types",
-            headers=owner,
-            json={"title": "Other", "slug": "other", "duration_minutes": 30},
-        )
-        assert made.status_code == 201, made.text
-        other = made.json()["id"]
-        r = await first.get(
-            "/v1/availability",
-            headers=owner,
-            params={"event_type_id": other, "date": "2026-04-14"},
-        )
-        assert r.status_code == 200 and r.json()["data"], r.text  # the first process knows it
-        r = await second.delete(f"/v1/event_types/{other}", headers=owner)
-        assert r.status_code in (200, 204), r.text
+        other = await _known_then_deleted(second, first, owner)
         r = await first.post("/v1/bookings", headers=owner, json=booking_body(other, TUESDAY_9.replace(hour=13)))  # fmt: skip
         assert r.status_code == 404, r.text
         assert r.json()["error"]["param"] == "event_type_id"
