@@ -42,7 +42,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
@@ -595,15 +595,12 @@ def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
 # --- SQLite: the transaction on the driver's thread ----------------------------------------------
 
 
+@cache
 def _insert_into(table: Table) -> Any:
     """One ``INSERT`` statement object per table (its compiled plan is cached by identity)."""
-    stmt = _INSERT_INTO.get(table.name)
-    if stmt is None:
-        stmt = _INSERT_INTO[table.name] = insert(table)
-    return stmt
+    return insert(table)
 
 
-_INSERT_INTO: dict[str, Any] = {}
 _BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 
 

@@ -144,11 +144,8 @@ class Database:
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
-            if not memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            for pragma in sqlite_pragmas(30000, wal=not memory):
+                cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
         @event.listens_for(self.engine.sync_engine, "begin")
@@ -367,6 +364,14 @@ class Database:
 T = TypeVar("T")
 
 
+def sqlite_pragmas(busy_timeout_ms: int, *, wal: bool = True) -> list[str]:
+    """How every SQLite connection of a database is set up (the pool's and the writer's): WAL
+    with ``synchronous=NORMAL`` (a file; an in-memory database has no journal to choose), foreign
+    keys, and how long a statement waits for another process's lock."""
+    journal = ["journal_mode=WAL", "synchronous=NORMAL"] if wal else []
+    return [*journal, "foreign_keys=ON", f"busy_timeout={busy_timeout_ms}"]
+
+
 class SQLiteWriter:
     """Where a caller runs a whole write transaction in one call: first on the event loop's own
     thread, on a connection that never waits for a lock (busy timeout 0), so a free database costs
@@ -389,12 +394,7 @@ class SQLiteWriter:
     def _open(self, busy_timeout_ms: int) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=busy_timeout_ms / 1000, isolation_level=None)
         try:
-            for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                "foreign_keys=ON",
-                f"busy_timeout={busy_timeout_ms}",
-            ):
+            for pragma in sqlite_pragmas(busy_timeout_ms):
                 conn.execute(f"PRAGMA {pragma}")
         except BaseException:
             conn.close()
