@@ -9,7 +9,15 @@ has no endpoint; ``--live``: live mode with the ``none`` email backend, so a boo
 webhook event and the confirmation email (no calendar is connected). Counted per booking: write
 transactions, ``UPDATE outbox`` statements, statements, PostgreSQL round trips (asyncpg calls) and
 the relay's CPU time (``time.process_time``, so other load on the machine moves it less than wall
-time). Run it from two checkouts to compare code; it prints and never writes RESULTS.md.
+time).
+
+``--serve``: the relay as ``astrocal serve`` runs it instead, live: the relay loop on (woken by
+the bookings' commits, its coalescing window and poll as configured) while the bookings are made,
+``--connections`` at a time; counted per booking once every row is settled: the relay's claims
+(those that leased a row, and all), its settle transactions, and the process's CPU time (the
+bookings' included, so compare it between checkouts only).
+
+Run it from two checkouts to compare code; it prints and never writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -42,6 +50,101 @@ async def _account_key(url: str, live: bool) -> str:
     finally:
         await db.dispose()
     return (made.live_key if live else made.test_key).secret
+
+
+async def _event_type(client: Any, headers: dict[str, str]) -> str:
+    always = {
+        "name": "Always",
+        "time_zone": "UTC",
+        "weekly_hours": [{"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY],
+    }
+    schedule = (await client.post("/v1/schedules", headers=headers, json=always)).json()
+    evt = (
+        await client.post(
+            "/v1/event_types",
+            headers=headers,
+            json={
+                "title": "Call",
+                "slug": "call",
+                "duration_minutes": 30,
+                "schedule_id": schedule["id"],
+            },
+        )
+    ).json()
+    return str(evt["id"])
+
+
+async def _make_bookings(
+    client: Any, headers: dict[str, str], event_type: str, starts: range, connections: int
+) -> None:
+    first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    todo = iter(starts)
+
+    async def book() -> None:
+        for i in todo:
+            body = {
+                "event_type_id": event_type,
+                "start": iso(first + timedelta(minutes=30 * i)),
+                "invitee": {"name": "Jo", "email": f"jo{i}@example.com"},
+            }
+            (await client.post("/v1/bookings", headers=headers, json=body)).raise_for_status()
+
+    await asyncio.gather(*(book() for _ in range(connections)))
+
+
+async def run_served(url: str, bookings: int, connections: int) -> dict[str, float]:
+    """Live mode, the relay loop running while the bookings are made (module docstring)."""
+    import httpx
+    from astrocal_server.app import create_app
+    from astrocal_server.outbox.relay import OutboxRelay
+    from astrocal_server.storage.models import OutboxMessage
+    from sqlalchemy import func, select
+
+    key = await _account_key(url, True)
+    counts = {"claims": 0, "claims that leased": 0, "settles": 0}
+    claim, settle_many = OutboxRelay.claim, OutboxRelay._settle_many
+
+    async def counted_claim(self: OutboxRelay, limit: int) -> Any:
+        got = await claim(self, limit)
+        counts["claims"] += 1
+        counts["claims that leased"] += bool(got)
+        return got
+
+    async def counted_settle(self: OutboxRelay, results: Any) -> Any:
+        counts["settles"] += 1
+        return await settle_many(self, results)
+
+    OutboxRelay.claim = counted_claim  # type: ignore[method-assign]
+    OutboxRelay._settle_many = counted_settle  # type: ignore[method-assign]
+    settings = bench_settings(url, email_backend="none").model_copy(update={"run_relay": True})
+    app = create_app(settings)
+    unfinished = select(func.count()).where(OutboxMessage.completed_at.is_(None))
+    try:
+        async with app.router.lifespan_context(app):
+            state = app.state.astrocal
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                headers = {"Authorization": f"Bearer {key}"}
+                event_type = await _event_type(client, headers)
+                await _make_bookings(client, headers, event_type, range(1), 1)  # warm-up
+                before = dict(counts)
+                cpu = time.process_time()
+                await _make_bookings(
+                    client, headers, event_type, range(1, bookings + 1), connections
+                )
+                while True:
+                    async with state.db.connect_read() as conn:
+                        if not (await conn.execute(unfinished)).scalar_one():
+                            break
+                    await asyncio.sleep(0.05)
+                cpu = time.process_time() - cpu
+    finally:
+        OutboxRelay.claim = claim  # type: ignore[method-assign]
+        OutboxRelay._settle_many = settle_many  # type: ignore[method-assign]
+    return {
+        **{f"{name} per booking": (counts[name] - before[name]) / bookings for name in counts},
+        "CPU ms per booking (booking and relay)": cpu * 1000 / bookings,
+    }
 
 
 async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
@@ -140,7 +243,19 @@ def main() -> None:
     parser = bench_parser(__doc__ or "", postgres=True)
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--live", action="store_true", help="live mode: webhook event and email")
+    parser.add_argument(
+        "--serve", action="store_true", help="live mode, the relay loop on while booking"
+    )
+    parser.add_argument("--connections", type=int, default=16, help="--serve: bookings at once")
     args = parser.parse_args()
+    if args.serve:
+        results = on_each_database(
+            args.postgres,
+            lambda _name, url: asyncio.run(run_served(url, args.bookings, args.connections)),
+            tmp_prefix="astrocal-relay-",
+        )
+        print_figures(results, " (live mode, relay loop on while booking)")
+        return
     results = on_each_database(
         args.postgres,
         lambda _name, url: asyncio.run(run(url, args.bookings, args.live)),
