@@ -67,7 +67,7 @@ from astrocal_server.invitee.links import stored_links
 from astrocal_server.outbox.writer import CollectedRows, enqueue_booking_change
 from astrocal_server.reminders.plan import enqueue_planned, planned_for
 from astrocal_server.serialize.bookings import booking_to_api
-from astrocal_server.storage.db import Database
+from astrocal_server.storage.db import Database, commit_watchers, only_watchers_listen
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
 from astrocal_server.storage.rows import Plan, plan_of
 
@@ -580,7 +580,15 @@ def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
     """Report the transaction's statements and its end on ``sync_conn``, as SQLAlchemy reports
     what it runs (without a cursor; the context says what kind of statement ran, and its compiled
     form): the relay's wake-up on commits that wrote its tables, and statement counters, see
-    them."""
+    them. While the only listeners are commit watchers' (``storage.db.watch_commits``: the relay
+    in ``astrocal serve``), they are told the tables committed instead, without the replay."""
+    engine = sync_conn.engine
+    if only_watchers_listen(engine):
+        if committed:
+            written = _written(log)
+            for hook in commit_watchers(engine):
+                hook(written)
+        return
     dispatch = sync_conn.dispatch
     for sql, params, context in log:
         many = context is not None and context.executemany
@@ -590,6 +598,19 @@ def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
         dispatch.commit(sync_conn)
     elif log:
         dispatch.rollback(sync_conn)
+
+
+def _written(log: _Log) -> frozenset[str]:
+    """The tables the logged statements wrote (``<table>:insert`` besides, for new rows)."""
+    written: set[str] = set()
+    for _sql, _params, context in log:
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            table = getattr(getattr(context.compiled, "statement", None), "table", None)
+            name = getattr(table, "name", None) or "*"
+            written.add(name)
+            if context.isinsert:
+                written.add(f"{name}:insert")
+    return frozenset(written)
 
 
 # --- SQLite: the transaction on the driver's thread ----------------------------------------------

@@ -76,7 +76,7 @@ from astrocal_server.outbox.handlers import (
     load_handler,
 )
 from astrocal_server.state import AppState
-from astrocal_server.storage.db import Database
+from astrocal_server.storage.db import Database, watch_commits
 from astrocal_server.storage.models import OutboxMessage
 
 __all__ = [
@@ -99,6 +99,10 @@ T = TypeVar("T")
 RELAY_SOURCES: list[str] = [
     "astrocal_server.webhooks.dispatcher:DeliveryDispatcher",
 ]
+
+# How long a result may wait for the results of the other rows running before it is recorded
+# without them (_GroupCommit): far below a lease, and the most a booking's next row waits for it.
+SETTLE_WAIT = 0.05
 
 _BACKOFF_BASE = timedelta(seconds=2)
 _BACKOFF_CAP = timedelta(minutes=30)
@@ -311,6 +315,8 @@ class OutboxRelay:
         batch_size: int = 50,
         loader: Callable[[str], Handler] = load_handler,
         rng: random.Random | None = None,
+        settle_wait: float = SETTLE_WAIT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.state = state
         self.owner = owner or new_owner()
@@ -323,7 +329,9 @@ class OutboxRelay:
         # Claimed row id → the highest booking_seq of its booking unfinished at claim time, for
         # rows that had later ones (see claim).
         self._last_seq: dict[str, int] = {}
-        self._settler = _GroupCommit(self._settle_many)
+        # Results wait for the other rows running (at most ``settle_wait`` seconds, ``sleep``
+        # injected in tests) and are recorded together (_GroupCommit).
+        self._settler = _GroupCommit(self._settle_many, wait=settle_wait, sleep=sleep)
 
     def _lease(self, now: datetime) -> dict[str, Any]:
         return {"owner": self.owner, "until": now + self.lease, "now": now}
@@ -353,23 +361,31 @@ class OutboxRelay:
     async def process(self, item: OutboxItem) -> OutboxItem | None:
         """Run ``item``'s handler and record the result; returns its booking's next row when
         recording the completion claimed it (run it now: nothing else may run it meanwhile)."""
+        self._settler.started()
+        try:
+            result = await self._run(item)
+        except BaseException:
+            self._settler.abandoned()  # shutdown: the lease runs out and another worker runs it
+            raise
+        return await self._settler.submit(result)
+
+    async def _run(self, item: OutboxItem) -> _Result:
+        """Run ``item``'s handler: what it came to (completed, failed for good, or a retry)."""
         try:
             handler = self._loader(item.kind)
             async with asyncio.timeout(self.handler_timeout):
                 await handler(item, self.state)
         except RetryLater as exc:
-            await self._retry(item, exc.delay, exc.reason)
+            return self._retry(item, exc.delay, exc.reason)
         except PermanentFailure as exc:
-            return await self._finish(item, f"permanent failure: {exc.reason}")
+            return self._finish(item, f"permanent failure: {exc.reason}")
         except asyncio.CancelledError:
             raise  # shutdown: the lease runs out and another worker takes the row
         except Exception as exc:
             # A bug or an outage must never lose a row: log it and try again later.
             logger.exception("outbox %s (%s %s) failed", item.id, item.kind, item.topic)
-            await self._retry(item, None, f"{type(exc).__name__}: {exc}"[:2000])
-        else:
-            return await self._finish(item, None)
-        return None
+            return self._retry(item, None, f"{type(exc).__name__}: {exc}"[:2000])
+        return self._finish(item, None)
 
     async def run_once(self) -> int:
         """Claim one batch and process it, each row followed by its booking's next ones; how
@@ -392,35 +408,18 @@ class OutboxRelay:
         )
         return sum(ran)
 
-    async def _finish(self, item: OutboxItem, error: str | None) -> OutboxItem | None:
-        return await self._settle(
+    def _finish(self, item: OutboxItem, error: str | None) -> _Result:
+        return _Result(
             item, completed_at=self.state.clock.now(), last_error=error, available_at=None
         )
 
-    async def _retry(self, item: OutboxItem, delay: timedelta | None, reason: str) -> None:
+    def _retry(self, item: OutboxItem, delay: timedelta | None, reason: str) -> _Result:
         wait = delay if delay is not None else backoff(item.attempts + 1, self._rng)
-        await self._settle(
+        return _Result(
             item,
             completed_at=None,
             last_error=reason,
             available_at=self.state.clock.now() + wait,
-        )
-
-    async def _settle(
-        self,
-        item: OutboxItem,
-        *,
-        completed_at: datetime | None,
-        last_error: str | None,
-        available_at: datetime | None,
-    ) -> OutboxItem | None:
-        """Record ``item``'s result (group commit: results that arrive while a settle
-        transaction runs are recorded together by the next one); returns its booking's next row
-        when recording the completion claimed it."""
-        return await self._settler.submit(
-            _Result(
-                item, completed_at=completed_at, last_error=last_error, available_at=available_at
-            )
         )
 
     async def _settle_many(self, results: Sequence[_Result]) -> list[OutboxItem | None]:
@@ -537,25 +536,74 @@ class _Result:
 
 
 class _GroupCommit:
-    """Settles results in as few write transactions as the load allows: a result submitted while
-    no settle runs is recorded at once (no added latency when idle); results submitted while one
-    runs wait and are recorded together by the next. The flushing task is the relay's own, so a
-    submitter cancelled while waiting (shutdown) never leaves the others' results unrecorded."""
+    """Settles results in as few write transactions as the load allows: the results of the rows
+    that run together are recorded together, once every row this relay has started has reported
+    (or ``wait`` seconds after the first of them waited, whichever comes first: a slow handler
+    never holds the others' results for long). A row handed over by a settle starts before the
+    next settle is decided, so a claimed batch of bookings costs one settle per wave of its
+    bookings' rows, not one per row that happened to finish first. A result submitted while
+    nothing else runs is recorded at once (no added latency when idle). The flushing task is the
+    relay's own, so a submitter cancelled while waiting (shutdown) never leaves the others'
+    results unrecorded."""
 
-    def __init__(self, settle: Callable[[Sequence[_Result]], Awaitable[list[OutboxItem | None]]]):
+    def __init__(
+        self,
+        settle: Callable[[Sequence[_Result]], Awaitable[list[OutboxItem | None]]],
+        *,
+        wait: float,
+        sleep: Callable[[float], Awaitable[None]],
+    ):
         self._settle = settle
+        self._wait = wait
+        self._sleep = sleep
         self._pending: list[tuple[_Result, asyncio.Future[OutboxItem | None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._running = 0  # rows started (``started``) that have not reported yet
+        self._all_in: asyncio.Event | None = None  # set when the last running row reports
+
+    def started(self) -> None:
+        """A row's handler is about to run; its result is submitted (or ``abandoned``)."""
+        self._running += 1
+
+    def abandoned(self) -> None:
+        """A started row will submit no result (cancelled: shutdown)."""
+        self._reported()
+
+    def _reported(self) -> None:
+        self._running -= 1
+        if self._running <= 0 and self._all_in is not None:
+            self._all_in.set()
 
     async def submit(self, result: _Result) -> OutboxItem | None:
         future: asyncio.Future[OutboxItem | None] = asyncio.get_running_loop().create_future()
         self._pending.append((result, future))
+        self._reported()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
         return await future
 
+    async def _gathered(self) -> None:
+        """Until every running row has reported, or ``wait`` seconds."""
+        all_in = self._all_in = asyncio.Event()
+        waiting = asyncio.ensure_future(all_in.wait())
+        timer = asyncio.ensure_future(self._sleep(self._wait))
+        try:
+            await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._all_in = None
+            waiting.cancel()
+            timer.cancel()
+
     async def _flush(self) -> None:
-        while self._pending:
+        while True:
+            # One pass of the event loop first: the rows a settle just handed over (and any
+            # other woken alongside) start, and those that need no I/O report, before the
+            # batch is taken.
+            await asyncio.sleep(0)
+            if not self._pending:
+                return
+            if self._running > 0:
+                await self._gathered()
             batch, self._pending = self._pending, []
             try:
                 outcomes = await self._settle([result for result, _ in batch])
@@ -690,8 +738,7 @@ class RelayLoop:
                 if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
                     on_commit(conn)  # a statement in autocommit is committed once it ran
 
-        def on_commit(conn: Any) -> None:
-            written: set[str] | None = conn.info.pop(key, None)
+        def on_written(written: frozenset[str] | set[str]) -> None:
             if not written:
                 return
             due = [
@@ -701,6 +748,11 @@ class RelayLoop:
             ]
             if due:
                 loop.call_soon_threadsafe(_set_all, due)
+
+        def on_commit(conn: Any) -> None:
+            written: set[str] | None = conn.info.pop(key, None)
+            if written:
+                on_written(written)
 
         def on_rollback(conn: Any) -> None:
             conn.info.pop(key, None)
@@ -712,8 +764,12 @@ class RelayLoop:
         ]
         for name, hook in hooks:
             event.listen(target, name, hook)
+        # Writers that run their statements on the driver itself tell on_written the tables
+        # their commits wrote, without replaying their statements to these listeners.
+        unwatch = watch_commits(target, on_written, [hook for _, hook in hooks])
 
         def unhook() -> None:
+            unwatch()
             for name, hook in hooks:
                 event.remove(target, name, hook)
 

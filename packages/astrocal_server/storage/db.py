@@ -36,13 +36,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import Select, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -58,7 +59,14 @@ from astrocal_server.config import normalise_database_url
 from astrocal_server.storage.rows import fetch_all as fetch_rows
 from astrocal_server.storage.rows import plan_of
 
-__all__ = ["Database", "ReadConnection", "SQLiteWriter"]
+__all__ = [
+    "Database",
+    "ReadConnection",
+    "SQLiteWriter",
+    "commit_watchers",
+    "only_watchers_listen",
+    "watch_commits",
+]
 
 # What ``Database.connect_read()`` yields, named here so the HTTP edge can hand one request's read
 # connection to services without importing SQLAlchemy itself.
@@ -362,6 +370,61 @@ class Database:
 
 
 T = TypeVar("T")
+
+
+# What a commit wrote: table names, ``<table>:insert`` for new rows, ``*`` for a write to an
+# unknown table.
+CommitHook = Callable[[frozenset[str]], None]
+# Commit watchers by engine (``watch_commits``): each hook, and the engine listeners it stands for.
+_WATCHERS: weakref.WeakKeyDictionary[Engine, list[tuple[CommitHook, frozenset[Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def watch_commits(
+    engine: Engine, hook: CommitHook, listeners: Sequence[Callable[..., Any]]
+) -> Callable[[], None]:
+    """Register ``hook`` to be told the tables each transaction committed on ``engine`` wrote,
+    by the writers that run their statements on the driver itself (``bookings/write.py``, the
+    relay's own statements) and report them: while ``listeners`` (engine listeners the caller
+    installed for the same purpose, which see SQLAlchemy's own statements) are the only ones on
+    the engine, such a writer calls the hooks instead of replaying its statements to them.
+    Returns the function that unregisters it (the caller removes its listeners itself)."""
+    entry = (hook, frozenset(listeners))
+    _WATCHERS.setdefault(engine, []).append(entry)
+
+    def unwatch() -> None:
+        with suppress(ValueError, KeyError):
+            _WATCHERS[engine].remove(entry)
+
+    return unwatch
+
+
+def commit_watchers(engine: Engine) -> list[CommitHook]:
+    """The hooks ``watch_commits`` registered on ``engine``."""
+    return [hook for hook, _ in _WATCHERS.get(engine, ())]
+
+
+def only_watchers_listen(engine: Engine) -> bool:
+    """Whether every listener for statements and transaction ends on ``engine`` is a commit
+    watcher's (so a writer on the driver need only call ``commit_watchers``); false when there is
+    none at all too (then nothing needs telling)."""
+    watched: set[Any] = set()
+    for _, listeners in _WATCHERS.get(engine, ()):
+        watched |= listeners
+    if not watched:
+        return False
+    dispatch = engine.dispatch
+    return all(
+        listener in watched
+        for listeners in (
+            dispatch.before_cursor_execute,
+            dispatch.after_cursor_execute,
+            dispatch.commit,
+            dispatch.rollback,
+        )
+        for listener in listeners
+    )
 
 
 def sqlite_pragmas(busy_timeout_ms: int, *, wal: bool = True) -> list[str]:

@@ -294,3 +294,94 @@ async def test_a_claim_that_finds_a_backlog_is_followed_without_the_coalescing_w
     assert sorted(processed) == list(range(7))
     # Two full claims and the rest with no wait between them; the window only before the next.
     assert claims == [(3, 0), (3, 0), (1, 0), (0, 1)]
+
+
+def gated(calls: list[str], gates: dict[str, asyncio.Event]) -> Any:
+    """Handlers that wait for their row's gate (by tag), if it has one, then note the row."""
+
+    def load(kind: str) -> Any:
+        async def handler(item: OutboxItem, _state: AppState) -> None:
+            gate = gates.get(item.payload["tag"])
+            if gate is not None:
+                await gate.wait()
+            calls.append(item.payload["tag"])
+
+        return handler
+
+    return load
+
+
+async def _passes(n: int = 20) -> None:
+    """Let the event loop run ``n`` passes (no time passes: the tasks woken run)."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_rows_that_finish_apart_are_settled_together_once_all_have_reported(
+    state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three bookings of two rows each, their first rows finishing one after another: one settle
+    records the three (and claims their second rows), one more the second rows, however far
+    apart the first rows finished (the bounded wait never runs out here)."""
+    bookings = [new_id("bk") for _ in range(3)]
+    rows = [(b, {"tag": f"{n}:{b}"}) for b in bookings for n in (1, 2)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    gates = {f"1:{b}": asyncio.Event() for b in bookings}
+    calls: list[str] = []
+    never = asyncio.Event()
+
+    async def sleep(_seconds: float) -> None:  # the bounded wait: never over in this test
+        await never.wait()
+
+    settles: list[int] = []
+    settle_many = OutboxRelay._settle_many
+
+    async def counted(self: OutboxRelay, results: Any) -> Any:
+        settles.append(len(results))
+        return await settle_many(self, results)
+
+    monkeypatch.setattr(OutboxRelay, "_settle_many", counted)
+    relay = OutboxRelay(state, owner="w1", loader=gated(calls, gates), sleep=sleep)
+    items = await relay.claim(50)
+    run = asyncio.create_task(relay.process_batch(items))
+    for gate in gates.values():
+        await _passes()
+        gate.set()
+    assert await asyncio.wait_for(run, 10) == 6
+    assert sorted(calls) == sorted(tag for _, tag in ((b, p["tag"]) for b, p in rows))
+    assert settles == [3, 3], settles
+
+
+async def test_a_slow_row_holds_the_others_results_only_for_the_bounded_wait(
+    state: AppState, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow, fast = new_id("bk"), [new_id("bk") for _ in range(2)]
+    rows = [(b, {"tag": b}) for b in (slow, *fast)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    gates = {slow: asyncio.Event()}
+    calls: list[str] = []
+    waits: list[float] = []
+    over = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the bounded wait, ended by the test
+        waits.append(seconds)
+        await over.wait()
+
+    settles: list[list[str]] = []
+    settle_many = OutboxRelay._settle_many
+
+    async def counted(self: OutboxRelay, results: Any) -> Any:
+        settles.append(sorted(r.item.booking_id for r in results))
+        return await settle_many(self, results)
+
+    monkeypatch.setattr(OutboxRelay, "_settle_many", counted)
+    relay = OutboxRelay(state, owner="w1", loader=gated(calls, gates), sleep=sleep)
+    run = asyncio.create_task(relay.process_batch(await relay.claim(50)))
+    await _passes()
+    assert sorted(calls) == sorted(fast) and settles == []  # waiting for the slow one
+    over.set()  # the bounded wait runs out: the fast ones are recorded without the slow one
+    await _passes()
+    assert settles == [sorted(fast)] and waits == [relay_module.SETTLE_WAIT]
+    gates[slow].set()
+    assert await asyncio.wait_for(run, 10) == 3
+    assert settles == [sorted(fast), [slow]]
