@@ -6,7 +6,16 @@ each other, and inside the serialised ``BEGIN IMMEDIATE`` write on SQLite. A cla
 invisible to other workers until its lease expires; a worker killed mid-row therefore loses nothing —
 the row comes back when the lease runs out, and runs again (at least once, never lost).
 
-Results are written only while the lease is still ours (``WHERE lease_owner = :me``).
+Results are written only while the lease is still ours (``WHERE lease_owner = :me``). The results
+of rows that run together are recorded together: a result waits (at most ``SETTLE_WAIT``) for the
+other rows this relay has running, so a claimed batch's rows cost one settle transaction per wave
+(its bookings' first rows, then the next rows those settles claimed…), not one per row.
+
+On PostgreSQL the claim and settle statements run on a pooled connection's asyncpg connection
+itself (prepared statements compiled once by the dialect; no SQLAlchemy execution, which costs
+several times a round trip's CPU), then are reported to the engine's listeners as if SQLAlchemy had
+run them: only the relay's own wake-up listening (``storage.db.watch_commits``), it is told that the
+outbox was written; any other listener (tracing, tests) is told every statement and commit.
 
 Order. The rows of one booking — its webhook events, emails, calendar writes — are handled strictly
 in the order they were written (``booking_seq``, see ``outbox/writer.py``): the claim itself refuses
@@ -42,7 +51,7 @@ import os
 import random
 import socket
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,10 +61,12 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Integer,
     Select,
     Table,
     Update,
+    any_,
     bindparam,
     event,
     func,
@@ -64,7 +75,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from astrocal_server.config import RELAY_CONCURRENCY
 from astrocal_server.ids import new_id
@@ -76,8 +91,14 @@ from astrocal_server.outbox.handlers import (
     load_handler,
 )
 from astrocal_server.state import AppState
-from astrocal_server.storage.db import Database, watch_commits
+from astrocal_server.storage.db import (
+    Database,
+    commit_watchers,
+    only_watchers_listen,
+    watch_commits,
+)
 from astrocal_server.storage.models import OutboxMessage
+from astrocal_server.storage.rows import plan_of
 
 __all__ = [
     "RELAY_SOURCES",
@@ -241,21 +262,33 @@ def _claim(dialect: str) -> Update:
     )
 
 
-# Complete the rows ``ids`` still leased to ``owner``.
-_COMPLETE: Update = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.lease_owner == bindparam("owner"),
+def _any_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the list bound as ``name``: on PostgreSQL ``= ANY(array)``, one
+    parameter whatever the list's length (a statement the driver prepares once); elsewhere an
+    expanding ``IN``."""
+    if dialect == "postgresql":
+        return cast(
+            ColumnElement[bool],
+            column == any_(bindparam(name, type_=postgresql.ARRAY(column.type))),
+        )
+    return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
+
+
+@cache
+def _complete(dialect: str) -> Update:
+    """Complete the rows ``ids`` still leased to ``owner``."""
+    return (
+        update(_OUTBOX)
+        .where(_any_of(_OUTBOX.c.id, "ids", dialect), _OUTBOX.c.lease_owner == bindparam("owner"))
+        .values(
+            lease_owner=None,
+            lease_expires_at=None,
+            completed_at=bindparam("done_at", type_=_OUTBOX.c.completed_at.type),
+            last_error=None,
+        )
+        .returning(_OUTBOX.c.id)
     )
-    .values(
-        lease_owner=None,
-        lease_expires_at=None,
-        completed_at=bindparam("done_at", type_=_OUTBOX.c.completed_at.type),
-        last_error=None,
-    )
-    .returning(_OUTBOX.c.id)
-)
+
 
 # Record one failure (``done_at`` set) or retry (``retry_at`` set) of row ``row_id``, if still ours.
 _SETTLE_ONE: Update = (
@@ -274,13 +307,13 @@ _SETTLE_ONE: Update = (
 
 
 @cache
-def _claim_next() -> Update:
+def _claim_next(dialect: str) -> Update:
     """Lease the first unfinished row of each of ``booking_ids`` if it is due and free."""
     table = _OUTBOX
     return (
         update(table)
         .where(
-            table.c.booking_id.in_(bindparam("booking_ids", expanding=True)),
+            _any_of(table.c.booking_id, "booking_ids", dialect),
             table.c.booking_seq == _unfinished_seq(table, func.min),
             table.c.completed_at.is_(None),
             table.c.available_at <= _now(),
@@ -339,16 +372,21 @@ class OutboxRelay:
     async def claim(self, limit: int) -> list[OutboxItem]:
         """Lease up to ``limit`` due rows in one statement, which also returns, per row, its
         booking's last unfinished row (see :meth:`_settle_many`). On PostgreSQL the statement runs
-        in autocommit, skipping locked rows: an empty claim costs what the due-rows read would.
+        in autocommit on the driver itself, skipping locked rows: an empty claim costs what the
+        due-rows read would.
         On SQLite the read comes first (on the cheapest read path), so an idle poll never takes
         the write lock."""
         now = self.state.clock.now()
         db = self.state.db
         if db.dialect == "sqlite" and not await db.fetch_all(ANY_DUE, {"now": now}):
             return []
-        async with _one_statement(db) as conn:
-            result = await conn.execute(_claim(db.dialect), {**self._lease(now), "limit": limit})
-            rows = list(result.all())
+        params = {**self._lease(now), "limit": limit}
+        if db.dialect == "postgresql":
+            async with _on_driver(db, transaction=False) as run:
+                rows = await run.rows(_claim(db.dialect), params)
+        else:
+            async with _one_statement(db) as conn:
+                rows = await _OnConnection(conn).rows(_claim(db.dialect), params)
         for row in rows:
             # Completing the row claims its booking's next one only when there is one (most
             # bookings have a single row waiting).
@@ -430,8 +468,14 @@ class OutboxRelay:
         next one unclaimed, and a booking's run costs no extra claim. (A transaction even for one
         statement: observers of the relay's progress watch its commits.)"""
         plain = [r for r in results if r.completed_at is not None and r.last_error is None]
-        async with self.state.db.write() as session:
-            settled, following = await self._record(session, results, plain)
+        db = self.state.db
+        if db.dialect == "postgresql":
+            async with _on_driver(db, transaction=True) as run:
+                settled, following = await self._record(run, results, plain)
+        else:
+            async with db.write() as session:
+                conn = await session.connection()  # Core statements: no ORM work per settle
+                settled, following = await self._record(_OnConnection(conn), results, plain)
         out: list[OutboxItem | None] = []
         for result in results:
             last = self._last_seq.pop(result.item.id, None)
@@ -449,31 +493,30 @@ class OutboxRelay:
             out.append(_item(row))
         return out
 
-    async def _complete(self, conn: AsyncConnection, plain: Sequence[_Result]) -> set[str]:
+    async def _complete(self, run: _Statements, plain: Sequence[_Result]) -> set[str]:
         """Complete ``plain`` rows still leased to us in one statement; the ids it completed."""
         if not plain:
             return set()
-        done = await conn.execute(
-            _COMPLETE,
+        done = await run.rows(
+            _complete(self.state.db.dialect),
             {
                 "ids": [r.item.id for r in plain],
                 "owner": self.owner,
                 "done_at": plain[0].completed_at,
             },
         )
-        return set(done.scalars().all())
+        return {row.id for row in done}
 
     async def _record(
-        self, session: AsyncSession, results: Sequence[_Result], plain: Sequence[_Result]
+        self, run: _Statements, results: Sequence[_Result], plain: Sequence[_Result]
     ) -> tuple[set[str], dict[str, Any]]:
         """The transaction of :meth:`_settle_many`: the ids recorded, and the next rows leased
         by booking id."""
-        conn = await session.connection()  # Core statements: no ORM work per settle
-        settled = await self._complete(conn, plain)
+        settled = await self._complete(run, plain)
         for result in results:
             if result.completed_at is not None and result.last_error is None:
                 continue  # recorded by the one statement above
-            one = await conn.execute(
+            changed = await run.count(
                 _SETTLE_ONE,
                 {
                     "row_id": result.item.id,
@@ -483,7 +526,7 @@ class OutboxRelay:
                     "retry_at": result.available_at,
                 },
             )
-            if one.rowcount:
+            if changed:
                 settled.add(result.item.id)
         continuing = [
             str(r.item.booking_id)
@@ -494,18 +537,185 @@ class OutboxRelay:
         ]
         following: dict[str, Any] = {}
         if continuing:
-            for row in await self._claim_next(conn, continuing):
+            for row in await self._claim_next(run, continuing):
                 following[str(row.booking_id)] = row
         return settled, following
 
-    async def _claim_next(self, conn: AsyncConnection, booking_ids: Sequence[str]) -> list[Any]:
+    async def _claim_next(self, run: _Statements, booking_ids: Sequence[str]) -> list[Any]:
         """Lease each booking's first unfinished row if it is due and free: one statement for
         all of them (a booking's rows run one after another, so this runs once per settle)."""
         now = self.state.clock.now()
-        result = await conn.execute(
-            _claim_next(), {**self._lease(now), "booking_ids": list(dict.fromkeys(booking_ids))}
+        return await run.rows(
+            _claim_next(self.state.db.dialect),
+            {**self._lease(now), "booking_ids": list(dict.fromkeys(booking_ids))},
         )
-        return list(result.all())
+
+
+class _Statements(Protocol):
+    """Where the relay's claim and settle statements run (module-level constants, each with its
+    parameters): rows returned (attributes named as the columns), or rows changed."""
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]: ...
+
+    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int: ...
+
+
+class _OnConnection:
+    """SQLAlchemy's execution on a connection (SQLite)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
+        return list((await self._conn.execute(stmt, params)).all())
+
+    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
+        result: Any = await self._conn.execute(stmt, params)
+        return int(result.rowcount)
+
+
+class _Row(dict[str, Any]):
+    """A returned row, its columns also as attributes (as SQLAlchemy's rows have them)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """What listeners are told of a statement's cursor: the rows it changed or returned."""
+
+    rowcount: int
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What SQLAlchemy's execution context tells cursor listeners of a statement run on the
+    driver itself: its kind and compiled form (``bookings/write.py`` reports its own so too)."""
+
+    compiled: Any
+    isinsert: bool = False
+    isupdate: bool = True
+    isdelete: bool = False
+    executemany: bool = False
+
+
+@cache
+def _returned(stmt: Update, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
+    """``stmt``'s ``RETURNING`` columns: each key, and its result processor for ``dialect``."""
+    return tuple(
+        (str(key), column.type.dialect_impl(dialect).result_processor(dialect, None))
+        for key, column in stmt.exported_columns.items()
+    )
+
+
+class _OnDriver:
+    """PostgreSQL: the statements on a pooled connection's asyncpg connection itself, each a
+    prepared statement of its cache compiled once by the dialect (``storage.rows.plan_of``),
+    without SQLAlchemy's execution (which costs several times the round trip's CPU). Logs each
+    statement run for the engine's listeners (``_on_driver``)."""
+
+    def __init__(self, driver: Any, dialect: Dialect) -> None:
+        self._driver = driver
+        self._dialect = dialect
+        self.log: list[tuple[str, list[Any], _Context, int]] = []
+        self.changed = 0  # rows written, all statements together
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        records = await self._driver.fetch(plan.sql, *args)
+        self._ran(plan, args, len(records))
+        returned = _returned(stmt, self._dialect)
+        return [
+            _Row(
+                (key, proc(value) if proc is not None else value)
+                for (key, proc), value in zip(returned, record, strict=True)
+            )
+            for record in records
+        ]
+
+    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        status: str = await self._driver.execute(plan.sql, *args)  # "UPDATE <rows>"
+        changed = int(status.rpartition(" ")[2] or 0)
+        self._ran(plan, args, changed)
+        return changed
+
+    def _ran(self, plan: Any, args: list[Any], changed: int) -> None:
+        self.log.append((plan.sql, args, _Context(plan.compiled), changed))
+        self.changed += changed
+
+
+@asynccontextmanager
+async def _on_driver(db: Database, *, transaction: bool) -> AsyncIterator[_OnDriver]:
+    """PostgreSQL: the block's statements on a pooled asyncpg connection (:class:`_OnDriver`),
+    in one transaction (``BEGIN`` … ``COMMIT``; ``ROLLBACK`` if the block raises) or each in
+    autocommit. A connection that cannot be ended cleanly (closed, or interrupted mid-statement)
+    is invalidated, so the pool never hands it out again. Afterwards the engine's listeners are
+    told, as if SQLAlchemy had run them: the commit watchers (the relay's wake-up) that the
+    block wrote the outbox, and any other listener (tracing, tests' counters) every statement,
+    with its cursor's row count, and the transaction's end."""
+    dialect = db.engine.dialect
+    async with db.pooled_driver() as fairy:
+        driver = fairy.driver_connection
+        assert driver is not None  # a checked-out connection
+        run = _OnDriver(driver, dialect)
+        try:
+            if transaction:
+                await driver.execute("BEGIN")
+            yield run
+            if transaction:
+                await driver.execute("COMMIT")
+        except BaseException:
+            await _end_failed(fairy, driver)
+            raise
+        _tell_listeners(db, fairy, run, transaction)
+
+
+async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
+    """Roll back what is left of a failed transaction; a connection that cannot is invalidated."""
+    try:
+        if not driver.is_closed() and driver.is_in_transaction():
+            await driver.execute("ROLLBACK")
+        if not driver.is_closed():
+            return
+    except BaseException:  # noqa: S110 - invalidated below either way
+        pass
+    await greenlet_spawn(fairy.invalidate)
+
+
+def _tell_listeners(
+    db: Database, fairy: PoolProxiedConnection, run: _OnDriver, transaction: bool
+) -> None:
+    engine = db.engine.sync_engine
+    if run.changed:
+        for hook in commit_watchers(engine):
+            hook(_OUTBOX_WRITTEN)
+    dispatch = engine.dispatch
+    if only_watchers_listen(engine) or not (
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.commit
+        or dispatch.rollback
+    ):
+        return
+    conn = Connection(engine, connection=fairy)
+    for sql, args, context, changed in run.log:
+        cursor = _Cursor(changed)
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, context, False)
+        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, context, False)
+    if transaction:
+        conn.dispatch.commit(conn)
+    elif run.log:
+        conn.dispatch.rollback(conn)  # as SQLAlchemy ends an autocommit connection's block
+
+
+_OUTBOX_WRITTEN = frozenset({"outbox"})
 
 
 def _unfinished_seq(table: Table, pick: Callable[..., Any], outer: Any = None) -> Any:

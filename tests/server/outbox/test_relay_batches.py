@@ -27,7 +27,7 @@ from astrocal_server.outbox.relay import OutboxRelay, RelayLoop
 from astrocal_server.state import AppState
 from astrocal_server.storage.models import OutboxMessage
 from astrocal_server.webhooks import fanout
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.outbox_rows import enqueue_rows
@@ -385,3 +385,44 @@ async def test_a_slow_row_holds_the_others_results_only_for_the_bounded_wait(
     gates[slow].set()
     assert await asyncio.wait_for(run, 10) == 3
     assert settles == [sorted(fast), [slow]]
+
+
+async def test_on_postgresql_claims_and_settles_run_on_the_driver_and_are_still_reported(
+    state: AppState, account: NewAccount
+) -> None:
+    """No claim or settle goes through SQLAlchemy's execution (``before_execute`` fires for
+    each one that does); listeners are still told every statement, with the rows it changed,
+    and each settle's commit."""
+    if state.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's driver path")
+    calls: list[str] = []
+    relay = OutboxRelay(state, owner="w1", loader=handled(calls))
+    rows = [(b, {"tag": f"{b}:{n}"}) for b in (new_id("bk"), new_id("bk")) for n in (1, 2)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    executed: list[Any] = []
+    commits: list[Any] = []
+    engine = state.db.engine.sync_engine
+
+    def on_execute(_conn: Any, clauseelement: Any, *_args: Any) -> None:
+        executed.append(clauseelement)
+
+    def on_commit(conn: Any) -> None:
+        commits.append(conn)
+
+    event.listen(engine, "before_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        with statements(state) as seen:
+            assert await relay.run_once() == 4
+            assert await relay.claim(50) == []  # an empty claim: reported, changing nothing
+    finally:
+        event.remove(engine, "before_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+    assert executed == []
+    assert [count for sql, count in seen if sql.startswith("UPDATE OUTBOX")] == [2, 2, 2, 2, 0]
+    assert len(commits) == 2  # the two settles (a claim runs in autocommit)
+    async with state.db.connect_read() as conn:
+        done = await conn.execute(
+            select(OutboxMessage.id).where(OutboxMessage.completed_at.is_not(None))
+        )
+        assert len(done.all()) == 4
