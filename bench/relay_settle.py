@@ -14,8 +14,10 @@ time).
 ``--serve``: the relay as ``astrocal serve`` runs it instead, live: the relay loop on (woken by
 the bookings' commits, its coalescing window and poll as configured) while the bookings are made,
 ``--connections`` at a time; counted per booking once every row is settled: the relay's claims
-(those that leased a row, and all), its settle transactions, and the process's CPU time (the
-bookings' included, so compare it between checkouts only).
+(those that leased a row, and all), its settle transactions, and the process's CPU time, the
+bookings' included; then the same bookings with the relay off, ``--rounds`` times each,
+alternating, and what the relay added: the difference of the means (CPU time is noisy on a shared
+machine: compare it between checkouts only).
 
 Run it from two checkouts to compare code; it prints and never writes RESULTS.md.
 """
@@ -92,8 +94,8 @@ async def _make_bookings(
     await asyncio.gather(*(book() for _ in range(connections)))
 
 
-async def run_served(url: str, bookings: int, connections: int) -> dict[str, float]:
-    """Live mode, the relay loop running while the bookings are made (module docstring)."""
+async def run_served(url: str, bookings: int, connections: int, relay: bool) -> dict[str, float]:
+    """Live mode, the relay loop on (or off) while the bookings are made (module docstring)."""
     import httpx
     from astrocal_server.app import create_app
     from astrocal_server.outbox.relay import OutboxRelay
@@ -116,7 +118,7 @@ async def run_served(url: str, bookings: int, connections: int) -> dict[str, flo
 
     OutboxRelay.claim = counted_claim  # type: ignore[method-assign]
     OutboxRelay._settle_many = counted_settle  # type: ignore[method-assign]
-    settings = bench_settings(url, email_backend="none").model_copy(update={"run_relay": True})
+    settings = bench_settings(url, email_backend="none").model_copy(update={"run_relay": relay})
     app = create_app(settings)
     unfinished = select(func.count()).where(OutboxMessage.completed_at.is_(None))
     try:
@@ -132,7 +134,7 @@ async def run_served(url: str, bookings: int, connections: int) -> dict[str, flo
                 await _make_bookings(
                     client, headers, event_type, range(1, bookings + 1), connections
                 )
-                while True:
+                while relay:
                     async with state.db.connect_read() as conn:
                         if not (await conn.execute(unfinished)).scalar_one():
                             break
@@ -143,8 +145,50 @@ async def run_served(url: str, bookings: int, connections: int) -> dict[str, flo
         OutboxRelay._settle_many = settle_many  # type: ignore[method-assign]
     return {
         **{f"{name} per booking": (counts[name] - before[name]) / bookings for name in counts},
-        "CPU ms per booking (booking and relay)": cpu * 1000 / bookings,
+        "CPU ms per booking": cpu * 1000 / bookings,
     }
+
+
+def served(url: str, bookings: int, connections: int, rounds: int) -> dict[str, float]:
+    """``run_served`` with the relay on and off, ``rounds`` times each, alternating, each on a
+    fresh database (PostgreSQL: the scratch database emptied of its tables first)."""
+    on: list[dict[str, float]] = []
+    off: list[float] = []
+    for n in range(rounds):
+        for relay in (False, True):
+            fresh = _fresh(url, f"{n}{int(relay)}")
+            figures = asyncio.run(run_served(fresh, bookings, connections, relay))
+            if relay:
+                on.append(figures)
+            else:
+                off.append(figures["CPU ms per booking"])
+    mean = {name: sum(f[name] for f in on) / rounds for name in on[0]}
+    cpu_on = mean.pop("CPU ms per booking")
+    return {
+        **mean,
+        "CPU ms per booking, relay off": sum(off) / rounds,
+        "CPU ms per booking, relay on": cpu_on,
+        "relay CPU ms per booking (on - off)": cpu_on - sum(off) / rounds,
+    }
+
+
+def _fresh(url: str, tag: str) -> str:
+    """A database of its own for one run: a new SQLite file beside ``url``'s, or ``url``'s
+    PostgreSQL database with its tables dropped (migrated again by the run)."""
+    if url.startswith("sqlite"):
+        return url.replace("bench.db", f"bench-{tag}.db")
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def empty() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(empty())
+    return url
 
 
 async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
@@ -247,11 +291,12 @@ def main() -> None:
         "--serve", action="store_true", help="live mode, the relay loop on while booking"
     )
     parser.add_argument("--connections", type=int, default=16, help="--serve: bookings at once")
+    parser.add_argument("--rounds", type=int, default=2, help="--serve: runs, relay on and off")
     args = parser.parse_args()
     if args.serve:
         results = on_each_database(
             args.postgres,
-            lambda _name, url: asyncio.run(run_served(url, args.bookings, args.connections)),
+            lambda _name, url: served(url, args.bookings, args.connections, args.rounds),
             tmp_prefix="astrocal-relay-",
         )
         print_figures(results, " (live mode, relay loop on while booking)")

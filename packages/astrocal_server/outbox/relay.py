@@ -50,6 +50,7 @@ import logging
 import os
 import random
 import socket
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -933,6 +934,7 @@ class RelayLoop:
         nothing wakes no one. A source without ``wakes_on`` is nudged by every commit that wrote
         anything."""
         loop = asyncio.get_running_loop()
+        loop_thread = threading.get_ident()
         target = database.engine.sync_engine
         watched = [getattr(source, "wakes_on", None) for source in self.sources]
         key = (_WRITTEN, object())
@@ -956,7 +958,13 @@ class RelayLoop:
                 for wake, tables in zip(self._wakes, watched, strict=True)
                 if tables is None or "*" in written or not written.isdisjoint(tables)
             ]
-            if due:
+            if not due:
+                return
+            if threading.get_ident() == loop_thread:
+                _set_all(due)  # on the loop's own thread (SQLAlchemy's greenlets run there)
+            else:
+                # Another thread (a sync engine's): hand it to the loop, which a write to its
+                # self-pipe wakes (a system call: not for every commit on the loop's thread).
                 loop.call_soon_threadsafe(_set_all, due)
 
         def on_commit(conn: Any) -> None:
