@@ -52,7 +52,7 @@ import random
 import socket
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -575,14 +575,11 @@ class _OnConnection:
         return int(result.rowcount)
 
 
-class _Row(dict[str, Any]):
-    """A returned row, its columns also as attributes (as SQLAlchemy's rows have them)."""
+class _Row:
+    """A returned row, its columns as attributes (as SQLAlchemy's rows have them)."""
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __init__(self, columns: Iterable[tuple[str, Any]]) -> None:
+        self.__dict__.update(columns)
 
 
 @dataclass(frozen=True)
