@@ -14,8 +14,9 @@ time).
 ``--serve``: the relay as ``astrocal serve`` runs it instead, live: the relay loop on (woken by
 the bookings' commits, its coalescing window and poll as configured) while the bookings are made,
 ``--connections`` at a time; counted per booking once every row is settled: the relay's claims
-(those that leased a row, and all), its settle transactions, and the process's CPU time, the
-bookings' included; then the same bookings with the relay off, ``--rounds`` times each,
+(those that leased a row, and all), its settle transactions, the statements run through
+SQLAlchemy's execution (the bookings' own included), and the process's CPU time, the bookings'
+included; then the same bookings with the relay off, ``--rounds`` times each,
 alternating, and what the relay added: the difference of the means (CPU time is noisy on a shared
 machine: compare it between checkouts only).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from _common import EVERY_DAY, bench_parser, bench_settings, iso, on_each_database, print_figures
@@ -99,11 +101,10 @@ async def run_served(url: str, bookings: int, connections: int, relay: bool) -> 
     import httpx
     from astrocal_server.app import create_app
     from astrocal_server.outbox.relay import OutboxRelay
-    from astrocal_server.storage.models import OutboxMessage
-    from sqlalchemy import func, select
+    from sqlalchemy import event
 
     key = await _account_key(url, True)
-    counts = {"claims": 0, "claims that leased": 0, "settles": 0}
+    counts = {"claims": 0, "claims that leased": 0, "settles": 0, "SQLAlchemy executions": 0}
     claim, settle_many = OutboxRelay.claim, OutboxRelay._settle_many
 
     async def counted_claim(self: OutboxRelay, limit: int) -> Any:
@@ -120,10 +121,15 @@ async def run_served(url: str, bookings: int, connections: int, relay: bool) -> 
     OutboxRelay._settle_many = counted_settle  # type: ignore[method-assign]
     settings = bench_settings(url, email_backend="none").model_copy(update={"run_relay": relay})
     app = create_app(settings)
-    unfinished = select(func.count()).where(OutboxMessage.completed_at.is_(None))
+    unfinished = _unfinished()
     try:
         async with app.router.lifespan_context(app):
             state = app.state.astrocal
+
+            def on_execute(*_args: Any) -> None:  # a statement run through SQLAlchemy
+                counts["SQLAlchemy executions"] += 1
+
+            event.listen(state.db.engine.sync_engine, "before_execute", on_execute)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 headers = {"Authorization": f"Bearer {key}"}
@@ -135,9 +141,8 @@ async def run_served(url: str, bookings: int, connections: int, relay: bool) -> 
                     client, headers, event_type, range(1, bookings + 1), connections
                 )
                 while relay:
-                    async with state.db.connect_read() as conn:
-                        if not (await conn.execute(unfinished)).scalar_one():
-                            break
+                    if not (await state.db.fetch_all(unfinished, {}))[0]["count"]:
+                        break
                     await asyncio.sleep(0.05)
                 cpu = time.process_time() - cpu
     finally:
@@ -147,6 +152,15 @@ async def run_served(url: str, bookings: int, connections: int, relay: bool) -> 
         **{f"{name} per booking": (counts[name] - before[name]) / bookings for name in counts},
         "CPU ms per booking": cpu * 1000 / bookings,
     }
+
+
+@cache
+def _unfinished() -> Any:
+    """How many outbox rows are unfinished (one statement object: its compiled plan is cached)."""
+    from astrocal_server.storage.models import OutboxMessage
+    from sqlalchemy import func, select
+
+    return select(func.count().label("count")).where(OutboxMessage.completed_at.is_(None))
 
 
 def served(url: str, bookings: int, connections: int, rounds: int) -> dict[str, float]:
