@@ -19,12 +19,12 @@ by one of two drivers:
   process holds the write lock, else on the writer's thread, which waits for it; aiosqlite takes
   one to four hand-offs between threads per statement), under the in-process write lock
   (``Database.write_connection``).
-- PostgreSQL: ``BEGIN`` with the host's advisory lock (one round trip), the read, the host row
-  (which the exclusion constraint, still the backstop, may refuse: that error or a deadlock is
-  the 409 a lost race gets), then the booking and every outbox row in one statement, ``COMMIT``:
-  five round trips on the pooled connection's asyncpg connection itself, each statement a
-  prepared statement of asyncpg's cache (SQLAlchemy's execution of a statement costs more CPU
-  than its round trip). A host's expired holds are deleted (as ``service.lock_hosts`` deletes
+- PostgreSQL: ``BEGIN`` with the host's advisory lock (one round trip), the read, then the host
+  row, the booking and every outbox row in one statement (the exclusion constraint, still the
+  backstop, may refuse the host row: the statement fails as a whole, and that error or a
+  deadlock is the 409 a lost race gets), ``COMMIT``: four round trips on an asyncpg connection
+  (``Database.pooled_driver``), each statement a prepared statement of asyncpg's cache
+  (SQLAlchemy's execution of a statement costs more CPU than its round trip). A host's expired holds are deleted (as ``service.lock_hosts`` deletes
   them) only when one of them meets the new booking, the only case in which the constraint would
   oppose it.
 
@@ -248,12 +248,14 @@ def create_steps(
         **occupancy_of(booking),
         "expires_at": None,
     }
-    # The host row first, by itself: the one the exclusion constraint may refuse.
-    yield Inserts([(_BOOKING_HOSTS, [occupancy])])
     rows, stored = outbox_rows(booking)
+    values = booking.__dict__  # every column's value (``new_booking``), without the descriptors
+    # The host row (the one the exclusion constraint may refuse: the whole statement fails with
+    # it, as one transaction would), the booking, its outbox rows.
     yield Inserts(
         [
-            (_BOOKINGS, [{col: getattr(booking, attr) for col, attr in _BOOKING_COLUMNS}]),
+            (_BOOKING_HOSTS, [occupancy]),
+            (_BOOKINGS, [{col: values[attr] for col, attr in _BOOKING_COLUMNS}]),
             (_OUTBOX, rows),
         ]
     )
@@ -363,6 +365,12 @@ class Executor:
         await self._begin()
         return plan.rows(await self._driver.fetch(plan.sql, *args))
 
+    async def insert(self, plan: Plan, args: list[Any]) -> None:
+        """Run an insert of :func:`_one_insert` (its plan, the driver's arguments)."""
+        self._log.append((plan.sql, args, _context(plan, False)))
+        await self._begin()
+        await self._driver.execute(plan.sql, *args)
+
     async def write(self, write: Write) -> None:
         plan = plan_of(write.stmt, self._dialect, tuple(write.rows[0]))
         many = [plan.args(row) for row in write.rows]
@@ -445,8 +453,7 @@ async def _run_on_asyncpg(
                 rows = await run.execute(step.stmt, step.params)
                 continue
             if isinstance(step, Inserts):
-                stmt, params = _one_insert(step)
-                await run.write(Write(stmt, [params]))
+                await run.insert(*_one_insert(step, dialect))
             else:
                 await run.write(step)
             rows = []
@@ -506,32 +513,49 @@ def _as_sqlalchemy_error(
     return found if isinstance(found, DBAPIError) else None
 
 
-def _one_insert(step: Inserts) -> tuple[Any, dict[str, Any]]:
+def _one_insert(step: Inserts, dialect: Dialect) -> tuple[Plan, list[Any]]:
     """PostgreSQL: ``step``'s rows as one statement: each row a single-row ``INSERT``, all but the
-    last as data-modifying CTEs (none refers to another, and no foreign key links them). Single
-    rows, so the statement for a given shape is built and compiled once (``_INSERTS``)."""
+    last as data-modifying CTEs (none refers to another, and no foreign key links them); its plan
+    and the driver's arguments. Single rows, so the statement for a given shape is built and
+    compiled once, with the place of each of its parameters among the rows' values."""
     shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in step.tables)
-    stmt = _INSERTS.get(shape)
-    if stmt is None:
-        parts = [
-            insert(table).values(
-                {key: bindparam(f"{table.name}_{n}_{key}", type_=table.c[key].type) for key in keys}
+    found = _INSERTS.get((shape, id(dialect)))
+    if found is None:
+        found = _INSERTS[(shape, id(dialect))] = _insert_plan(step, shape, dialect)
+    plan, order = found
+    flat = [
+        row[key]
+        for (_table, rows), (_name, keys, _count) in zip(step.tables, shape, strict=True)
+        for row in rows
+        for key in keys
+    ]
+    return plan, [flat[at] if proc is None else proc(flat[at]) for at, proc in order]
+
+
+def _insert_plan(
+    step: Inserts, shape: tuple[tuple[str, tuple[str, ...], int], ...], dialect: Dialect
+) -> tuple[Plan, tuple[tuple[int, Callable[[Any], Any] | None], ...]]:
+    """The statement of ``shape`` compiled (parameter ``<table>_<row>_<column>``), and for each
+    of its positional parameters the index of its value among the rows' values in order, with
+    its bind processor."""
+    parts = []
+    at: dict[str, int] = {}
+    for (table, _rows), (_name, keys, count) in zip(step.tables, shape, strict=True):
+        for n in range(count):
+            names = {key: f"{table.name}_{n}_{key}" for key in keys}
+            at.update((name, len(at)) for name in names.values())
+            parts.append(
+                insert(table).values(
+                    {key: bindparam(name, type_=table.c[key].type) for key, name in names.items()}
+                )
             )
-            for (table, _rows), (_name, keys, count) in zip(step.tables, shape, strict=True)
-            for n in range(count)
-        ]
-        ctes = [part.cte(f"new_{n}") for n, part in enumerate(parts[:-1])]
-        stmt = _INSERTS[shape] = parts[-1].add_cte(*ctes)
-    params = {
-        f"{table.name}_{n}_{key}": value
-        for table, rows in step.tables
-        for n, row in enumerate(rows)
-        for key, value in row.items()
-    }
-    return stmt, params
+    ctes = [part.cte(f"new_{n}") for n, part in enumerate(parts[:-1])]
+    plan = plan_of(parts[-1].add_cte(*ctes), dialect)
+    return plan, tuple((at[name], proc) for name, _literal, proc in plan.binds)
 
 
-_INSERTS: dict[tuple[tuple[str, tuple[str, ...], int], ...], Any] = {}
+# Per shape and dialect (the statement is kept alive by its plan's compiled form).
+_INSERTS: dict[tuple[Any, int], tuple[Plan, tuple[tuple[int, Any], ...]]] = {}
 
 
 # --- both: what the engine's listeners are told --------------------------------------------------
