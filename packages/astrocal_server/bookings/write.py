@@ -50,7 +50,6 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.util import greenlet_spawn
 
 from astrocal_server.accounts import plans
 from astrocal_server.availability.engine import CHECK_HORIZON_DAYS, check_start
@@ -435,7 +434,8 @@ async def _run_on_asyncpg(
     statement one prepared statement of asyncpg's cache, without SQLAlchemy's execution (which
     costs more CPU than the round trip). A driver error is raised as the SQLAlchemy error it would
     have been (an exclusion violation or a deadlock is still the 409 of a lost race, a dropped
-    connection still the edge's 503), after a rollback, or with the connection invalidated."""
+    connection still the edge's 503); ``Database.pooled_driver`` then rolls the connection back,
+    or invalidates it."""
     driver = fairy.driver_connection
     assert driver is not None  # a checked-out connection
     run = Executor(driver, dialect, log)
@@ -461,27 +461,14 @@ async def _run_on_asyncpg(
         if run.began:
             await driver.execute(sql)
         return outcome
-    except BaseException as error:
+    except Exception as error:
+        if isinstance(error, DBAPIError):
+            raise
         failed = log[-1][0] if log and sql != "COMMIT" else sql
-        await _end_failed(fairy, driver)
-        if isinstance(error, Exception) and not isinstance(error, DBAPIError):
-            raised = _as_sqlalchemy_error(dialect, failed, error, driver.is_closed())
-            if raised is not None:
-                raise raised from error
+        raised = _as_sqlalchemy_error(dialect, failed, error, driver.is_closed())
+        if raised is not None:
+            raise raised from error
         raise
-
-
-async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
-    """Roll back what is left of a failed transaction; a connection that cannot (closed, or
-    interrupted mid-statement) is invalidated, so the pool never hands it out again."""
-    try:
-        if not driver.is_closed() and driver.is_in_transaction():
-            await driver.execute("ROLLBACK")
-        if not driver.is_closed():
-            return
-    except BaseException:  # noqa: S110 - invalidated below either way
-        pass
-    await greenlet_spawn(fairy.invalidate)
 
 
 def _as_sqlalchemy_error(
