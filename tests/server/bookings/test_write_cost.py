@@ -220,3 +220,30 @@ async def test_on_postgresql_the_write_is_four_round_trips(
     assert written[0].startswith("BEGIN; SELECT pg_advisory_xact_lock(")
     assert written[2].startswith("WITH new_0 AS (INSERT")
     assert written[-1] == "COMMIT"
+
+
+def test_on_postgresql_the_insert_writes_the_same_json_documents_compactly() -> None:
+    """The one INSERT's ``jsonb`` parameters (payloads, the booking's answers, guests…) are
+    written by the API's encoder, compact: the same documents as SQLAlchemy's serialiser writes
+    (``jsonb`` keeps the value, not the text); None is still JSON ``null``."""
+    import json
+
+    from astrocal_server.bookings import write
+    from astrocal_server.storage.models import OutboxMessage
+    from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+
+    dialect = pg_asyncpg.dialect()
+    payload = {"booking": {"name": "Zoë", "guests": ["a@b.c"], "n": 2.5, "none": None}}
+    row = {column.key: None for column in OutboxMessage.__table__.columns}
+    row.update(id="ob_x", payload=payload, last_error=None)
+    outbox = OutboxMessage.__table__
+    plan, args = write._one_insert(
+        write.Inserts([(outbox, [row, {**row, "id": "ob_y", "payload": None}])]),
+        dialect,
+    )
+    names = [name for name, _literal, _proc in plan.binds]
+    sqlalchemy_json = outbox.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    written = args[names.index("outbox_0_payload")]
+    assert written == '{"booking":{"name":"Zoë","guests":["a@b.c"],"n":2.5,"none":null}}'
+    assert json.loads(written) == json.loads(sqlalchemy_json(payload))
+    assert args[names.index("outbox_1_payload")] == sqlalchemy_json(None) == "null"
