@@ -222,28 +222,38 @@ async def test_on_postgresql_the_write_is_four_round_trips(
     assert written[-1] == "COMMIT"
 
 
-def test_on_postgresql_the_insert_writes_the_same_json_documents_compactly() -> None:
-    """The one INSERT's ``jsonb`` parameters (payloads, the booking's answers, guests…) are
-    written by the API's encoder, compact: the same documents as SQLAlchemy's serialiser writes
-    (``jsonb`` keeps the value, not the text); None is still JSON ``null``."""
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_the_write_stores_the_same_json_documents_compactly(database: str) -> None:
+    """The write's JSON parameters (payloads, the booking's answers, guests…) are written by the
+    API's encoder, compact: the same documents as SQLAlchemy's serialiser writes (PostgreSQL's
+    ``jsonb`` keeps the value, not the text); None is still JSON ``null``, and what the encoder
+    refuses (a lone surrogate) is written by SQLAlchemy's serialiser."""
     import json
 
     from astrocal_server.bookings import write
     from astrocal_server.storage.models import OutboxMessage
+    from astrocal_server.storage.rows import plan_of
+    from sqlalchemy import insert
     from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+    from sqlalchemy.dialects.sqlite import aiosqlite
 
-    dialect = pg_asyncpg.dialect()
-    payload = {"booking": {"name": "Zoë", "guests": ["a@b.c"], "n": 2.5, "none": None}}
-    row = {column.key: None for column in OutboxMessage.__table__.columns}
-    row.update(id="ob_x", payload=payload, last_error=None)
+    dialect = pg_asyncpg.dialect() if database == "postgresql" else aiosqlite.dialect()
     outbox = OutboxMessage.__table__
-    plan, args = write._one_insert(
-        write.Inserts([(outbox, [row, {**row, "id": "ob_y", "payload": None}])]),
-        dialect,
-    )
-    names = [name for name, _literal, _proc in plan.binds]
+    row = {column.key: None for column in outbox.columns}
+    plan = plan_of(insert(outbox), dialect, tuple(row))
+    (process,) = [proc for name, _literal, proc in write._binds(plan, dialect) if name == "payload"]
+    assert process is not None
     sqlalchemy_json = outbox.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
-    written = args[names.index("outbox_0_payload")]
-    assert written == '{"booking":{"name":"Zoë","guests":["a@b.c"],"n":2.5,"none":null}}'
-    assert json.loads(written) == json.loads(sqlalchemy_json(payload))
-    assert args[names.index("outbox_1_payload")] == sqlalchemy_json(None) == "null"
+    payload = {"booking": {"name": "Zoë", "guests": ["a@b.c"], "n": 2.5, "none": None}}
+    assert process(payload) == '{"booking":{"name":"Zoë","guests":["a@b.c"],"n":2.5,"none":null}}'
+    assert json.loads(process(payload)) == json.loads(sqlalchemy_json(payload))
+    assert process(None) == sqlalchemy_json(None) == "null"
+    assert process({"bad": "\ud800"}) == sqlalchemy_json({"bad": "\ud800"})
+    if database == "postgresql":  # the one INSERT's arguments take the same processors
+        inserted, args = write._one_insert(
+            write.Inserts([(outbox, [{**row, "payload": payload}, {**row, "id": "ob_y"}])]),
+            dialect,
+        )
+        names = [name for name, _literal, _proc in inserted.binds]
+        assert args[names.index("outbox_0_payload")] == process(payload)
+        assert args[names.index("outbox_1_payload")] == "null"
