@@ -5,10 +5,11 @@ In one process, on a scratch SQLite database and, when ``--postgres`` or
 bench's account (live key), 24-hour schedule and 15-minute event type, then ``--bookings``
 bookings through the app (httpx's ASGI transport, relay off) after 20 warm-up ones. Counted per
 booking: SQL statements (``BEGIN`` included), driver round trips (SQLite: hand-offs to aiosqlite's
-thread and to the database's writer thread; PostgreSQL: asyncpg calls), write transactions, and the CPU time of the whole process
-(``time.process_time``: client, app and driver thread together, so compare checkouts with it
-rather than read it as the server's cost). Run it from two checkouts, alternately, to compare
-code; it prints and never writes RESULTS.md.
+thread and to the database's writer thread; PostgreSQL: asyncpg calls), write transactions,
+checkouts from the engine's pool, and the CPU time of the whole process (``time.process_time``:
+client, app and driver thread together, so compare checkouts with it rather than read it as the
+server's cost). Run it from two checkouts, alternately, to compare code; it prints and never
+writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ async def run(url: str, bookings: int, repeat: int) -> dict[str, float]:
 
     await migrate(url)
     app = create_app(bench_settings(url, email_backend="none"))
-    counts = {"statements": 0, "round trips": 0, "commits": 0}
+    counts = {"statements": 0, "round trips": 0, "commits": 0, "pool checkouts": 0}
     cpu_runs: list[float] = []
     async with app.router.lifespan_context(app):
         state = app.state.astrocal
@@ -60,14 +61,19 @@ async def run(url: str, bookings: int, repeat: int) -> dict[str, float]:
             def on_trip() -> None:
                 counts["round trips"] += 1
 
+            def on_checkout(*_a: Any) -> None:
+                counts["pool checkouts"] += 1
+
             stop = count_calls(round_trip_calls(state.db.dialect), on_trip)
             event.listen(engine, "before_cursor_execute", on_sql)
             event.listen(engine, "commit", on_commit)
+            event.listen(engine.pool, "checkout", on_checkout)
             for n in range(20, 20 + bookings):
                 await book(n)
             stop()
             event.remove(engine, "before_cursor_execute", on_sql)
             event.remove(engine, "commit", on_commit)
+            event.remove(engine.pool, "checkout", on_checkout)
             # CPU, uncounted (the counters cost time of their own).
             at = 20 + bookings
             for _ in range(repeat):

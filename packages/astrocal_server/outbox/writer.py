@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from astrocal_server.ids import new_id
@@ -104,24 +104,30 @@ def enqueue(
     booking's other rows (``outbox/relay.py``). ``row_id`` is for rows whose id must be stable.
     """
     row_id = row_id or new_id("ob")
-    row = OutboxMessage(
-        id=row_id,
-        account_id=account_id,
-        livemode=livemode,
-        kind=kind,
-        topic=topic,
-        booking_id=booking_id,
-        payload=payload,
-        created_at=now,
-        available_at=available_at or now,
-        attempts=0,
-        lease_owner=None,
-        lease_expires_at=None,
-        completed_at=None,
-        last_error=None,
-    )
+    values = {
+        "id": row_id,
+        "account_id": account_id,
+        "livemode": livemode,
+        "kind": kind,
+        "topic": topic,
+        "booking_id": booking_id,
+        "booking_seq": None,
+        "payload": payload,
+        "created_at": now,
+        "available_at": available_at or now,
+        "attempts": 0,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "completed_at": None,
+        "last_error": None,
+    }
+    numbered = booking_id is not None and ordered
+    if isinstance(session, CollectedRows):  # plain column values: no ORM instance to build
+        session.collect(values, numbered=numbered)
+        return row_id
+    row = OutboxMessage(**values)
     session.add(row)
-    if booking_id is not None and ordered:
+    if numbered:
         session.info.setdefault(_UNNUMBERED, []).append(row)
     return row_id
 
@@ -280,35 +286,38 @@ def enqueue_booking_change(
     return ids
 
 
-# OutboxMessage's columns and the attributes that hold them.
-_OUTBOX_COLUMNS = tuple(
-    (attr.columns[0].key, attr.key) for attr in inspect(OutboxMessage).column_attrs
-)
-
-
 class CollectedRows:
     """An :class:`OutboxSession` that keeps the rows instead of flushing them, for a writer that
-    inserts them itself in its transaction (``bookings/write.py``): :meth:`values` gives every
-    row's column values, numbered as the flush numbers them. Only rows of bookings created in
-    that transaction can be numbered without a query, so only those may be collected ordered."""
+    inserts them itself in its transaction (``bookings/write.py``): :func:`enqueue` hands it each
+    row's column values (every column of ``outbox``, in the table's order: no ORM instance is
+    built), and :meth:`values` gives them back numbered as the flush numbers them. Only rows of
+    bookings created in that transaction can be numbered without a query, so only those may be
+    collected ordered."""
 
     def __init__(self) -> None:
         self.info: dict[Any, Any] = {}
-        self._rows: list[OutboxMessage] = []
+        self._rows: list[dict[str, Any]] = []
+        self._numbered: list[dict[str, Any]] = []
 
     def add(self, instance: object) -> None:
-        assert isinstance(instance, OutboxMessage)
-        self._rows.append(instance)
+        raise TypeError(
+            "CollectedRows keeps column values: enqueue rows with outbox.writer.enqueue"
+        )
+
+    def collect(self, values: dict[str, Any], *, numbered: bool) -> None:
+        """Keep one row's column values; ``numbered``: it takes its booking's next ``booking_seq``."""
+        self._rows.append(values)
+        if numbered:
+            self._numbered.append(values)
 
     def values(self) -> list[dict[str, Any]]:
         """Every row collected, in order, as ``{column: value}`` (ready for ``insert(outbox)``)."""
         created: set[str] = self.info.pop(_CREATED, set())
         last: dict[str | None, int] = {}
-        for row in self.info.pop(_UNNUMBERED, []):
-            if row.booking_id not in created:
-                raise ValueError(f"outbox rows of booking {row.booking_id} need a flush to number")
-            last[row.booking_id] = last.get(row.booking_id, 0) + 1
-            row.booking_seq = last[row.booking_id]
-        return [
-            {column: getattr(row, attr) for column, attr in _OUTBOX_COLUMNS} for row in self._rows
-        ]
+        for row in self._numbered:
+            booking_id = row["booking_id"]
+            if booking_id not in created:
+                raise ValueError(f"outbox rows of booking {booking_id} need a flush to number")
+            row["booking_seq"] = last[booking_id] = last.get(booking_id, 0) + 1
+        self._numbered = []
+        return self._rows

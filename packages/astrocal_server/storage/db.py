@@ -29,6 +29,12 @@ PostgreSQL connection, any driver error) the statement runs again the ordinary w
 fresh one, and an outage is still the edge's 503). Statement listeners on the engine (tracing,
 tests' fault injection) see every statement: while any is registered, ``fetch_all`` takes the
 ordinary path.
+
+``pooled_driver`` lends the PostgreSQL write transactions run on asyncpg itself (the one-host
+booking, ``bookings/write.py``) a pooled connection: up to a few are kept checked out between
+writes, so a write costs no checkout, checkin or greenlet (they count against the pool's size).
+A kept connection the server has closed is invalidated and replaced before use; after a failed
+write the connection is rolled back before anyone uses it again, and invalidated if it cannot be.
 """
 
 from __future__ import annotations
@@ -75,6 +81,9 @@ ReadConnection: TypeAlias = AsyncConnection
 # PostgreSQL connections ``fetch_all`` keeps for itself per handle (more concurrent reads than this
 # check connections out of the pool as usual).
 _PG_READERS = 4
+# Pooled PostgreSQL connections ``pooled_driver`` keeps checked out between its writes, per handle
+# (more concurrent writes than this check connections out of the pool and back in).
+_PG_WRITERS = 8
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
 _BEGAN = "astrocal_began"
@@ -93,6 +102,8 @@ class Database:
         self._no_reader = False
         self._pg_idle: list[Any] = []  # asyncpg connections of fetch_all's own, idle
         self._pg_readers = 0
+        self._pg_writers_idle: list[PoolProxiedConnection] = []  # pooled_driver's own, idle
+        self._pg_writers = 0
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -132,6 +143,7 @@ class Database:
         db._write_lock = asyncio.Lock()
         db._reader = None
         db._pg_idle, db._pg_readers = [], 0
+        db._pg_writers_idle, db._pg_writers = [], 0
         db._memory = False
         db._no_reader = True  # nothing here is kept open, a read connection neither
         db.engine = create_async_engine(db.url, poolclass=NullPool)
@@ -321,14 +333,53 @@ class Database:
     async def pooled_driver(self) -> AsyncIterator[PoolProxiedConnection]:
         """PostgreSQL: a connection of the pool for a transaction the caller runs on its asyncpg
         connection (``.driver_connection``), from its ``BEGIN`` to its ``COMMIT`` or
-        ``ROLLBACK``, ended before the block ends (the caller invalidates a connection it could
-        not end cleanly). Checked out and back in without SQLAlchemy's ``Connection`` (the
-        checkout check runs; a third of the CPU); a checkout that fails raises the SQLAlchemy
-        error ``connect()`` would have raised."""
+        ``ROLLBACK``, ended before the block ends; without SQLAlchemy's ``Connection``.
+
+        Up to ``_PG_WRITERS`` of them are kept checked out between blocks (no checkout, no
+        greenlet, no pool events per write); more concurrent blocks check one out and back in.
+        A kept connection the server has closed is invalidated and replaced before use, as the
+        checkout check would. If the block raises, the connection is rolled back (always: a
+        statement interrupted before the server said it began a transaction may still leave one
+        behind); one that cannot be (closed, or still mid-statement) is invalidated, and never
+        used again. A checkout that fails raises the SQLAlchemy error ``connect()`` would have
+        raised."""
+        idle = self._pg_writers_idle
+        fairy: PoolProxiedConnection | None = None
+        while idle:
+            fairy = idle.pop()
+            if fairy.is_valid and not _driver_of(fairy).is_closed():
+                break
+            self._pg_writers -= 1  # the server closed it (a restart)
+            await greenlet_spawn(_discard, fairy)
+            fairy = None
+        kept = fairy is not None
+        if fairy is None:
+            kept = self._pg_writers < _PG_WRITERS and not self._no_reader
+            self._pg_writers += kept  # before the wait: concurrent writes count it already
+            try:
+                fairy = await self._checkout()
+            except BaseException:
+                self._pg_writers -= kept
+                raise
+        try:
+            yield fairy
+        except BaseException:
+            await _end_failed(fairy)
+            raise
+        finally:
+            if kept and fairy.is_valid and not self._no_reader:
+                idle.append(fairy)
+            else:
+                self._pg_writers -= kept
+                await greenlet_spawn(fairy.close)
+
+    async def _checkout(self) -> PoolProxiedConnection:
+        """A connection checked out of the pool (the checkout check runs); a failure raised as
+        the SQLAlchemy error ``connect()`` would have raised."""
         dialect = self.engine.dialect
         dbapi: Any = dialect.loaded_dbapi
         try:
-            fairy = await greenlet_spawn(self.engine.sync_engine.pool.connect)
+            return await greenlet_spawn(self.engine.sync_engine.pool.connect)
         except dbapi.Error as error:
             raise DBAPIError.instance(
                 None,
@@ -338,10 +389,6 @@ class Database:
                 connection_invalidated=dialect.is_disconnect(error, None, None),
                 dialect=dialect,
             ) from error
-        try:
-            yield fairy
-        finally:
-            await greenlet_spawn(fairy.close)
 
     async def ping(self) -> None:
         """Raises if the database cannot be reached."""
@@ -361,6 +408,10 @@ class Database:
                 await driver.close(timeout=2)
             except Exception:
                 driver.terminate()
+        writers, self._pg_writers_idle = self._pg_writers_idle, []
+        for fairy in writers:
+            self._pg_writers -= 1
+            await greenlet_spawn(fairy.close)
         reporter, self._reporter = self._reporter, None
         if reporter is not None:
             await reporter.close()
@@ -551,6 +602,34 @@ def _fetch_pooled(engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, A
     finally:
         fairy.close()
     return plan.rows(records)
+
+
+def _driver_of(fairy: PoolProxiedConnection) -> Any:
+    driver = fairy.driver_connection
+    assert driver is not None  # a checked-out, valid connection
+    return driver
+
+
+def _discard(fairy: PoolProxiedConnection) -> None:
+    """In SQLAlchemy's greenlet: invalidate a checked-out connection and check it back in (the
+    pool then opens a new one in its place when it needs one)."""
+    fairy.invalidate()
+    fairy.close()
+
+
+async def _end_failed(fairy: PoolProxiedConnection) -> None:
+    """Roll back what a failed block left (``pooled_driver``); a connection that cannot (closed,
+    or interrupted mid-statement and not back in step) is invalidated."""
+    driver = fairy.driver_connection
+    try:
+        if driver is not None and not driver.is_closed():
+            # A statement cancelled mid-flight is settled first (asyncpg waits for the cancel).
+            await driver.execute("ROLLBACK")
+            if not driver.is_in_transaction():
+                return
+    except BaseException:  # noqa: S110 - invalidated below either way
+        pass
+    await greenlet_spawn(fairy.invalidate)
 
 
 def _install_checkout_ping(engine: AsyncEngine) -> None:

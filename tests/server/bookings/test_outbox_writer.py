@@ -10,7 +10,7 @@ from astrocal_server.ids import new_id
 from astrocal_server.outbox.writer import destinations, enqueue_booking_change
 from astrocal_server.storage.models import EventType, Host, OutboxMessage
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.clocks import NOW
@@ -183,3 +183,75 @@ async def test_email_row_names_every_host_and_calendar_rows_follow_each_destinat
         {"id": bo.id, "name": "Bo Chen", "email": None, "time_zone": "UTC"},
     ]
     assert [r.payload["destination"] for r in rows if r.kind == "calendar"] == [_dest("cal_bo")]
+
+
+async def test_collected_rows_are_the_rows_a_session_flush_writes(
+    app: FastAPI, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CollectedRows`` (the direct booking write's, ``bookings/write.py``) keeps plain column
+    values rather than ORM instances: every column of ``outbox`` in the table's order, the same
+    values and ``booking_seq`` numbering as a session's flush writes for the same calls (a
+    booking's rows 1, 2, …; an unordered row none)."""
+    from astrocal_server.outbox import writer
+
+    booking = _booking(True)
+    hosts = [await default_host(app, account, livemode=True)]
+
+    event_type = _event_type(account, destination=True)
+
+    def enqueue_all(target: Any, prefix: str) -> None:
+        counter = iter(range(100))
+        monkeypatch.setattr(writer, "new_id", lambda kind: f"{kind}_{prefix}{next(counter):04}")
+        enqueue_booking_change(
+            target,
+            change="created",
+            booking=booking,
+            sequence=0,
+            event_type=event_type,
+            account=account.account,
+            hosts=hosts,
+            now=NOW,
+        )
+        writer.enqueue(
+            target,
+            account_id=account.account.id,
+            livemode=True,
+            kind="reminder",
+            topic="booking.reminder",
+            payload={"due": "soon"},
+            now=NOW,
+            booking_id=booking["id"],
+            available_at=NOW.replace(hour=9),
+            ordered=False,
+        )
+
+    built: list[object] = []
+
+    def on_init(target: object, *_args: Any) -> None:
+        built.append(target)
+
+    collected = writer.CollectedRows()
+    event.listen(OutboxMessage, "init", on_init)
+    try:
+        enqueue_all(collected, "c")
+    finally:
+        event.remove(OutboxMessage, "init", on_init)
+    assert built == []  # no ORM instance: its constructor costs more than the row's values
+    values = collected.values()
+    assert [list(row) for row in values] == [
+        [column.key for column in OutboxMessage.__table__.columns]
+    ] * len(values)
+    async with app.state.astrocal.db.write() as session:
+        enqueue_all(session, "s")
+    async with app.state.astrocal.db.read() as session:
+        flushed = (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.booking_id == booking["id"])
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+    assert [r.booking_seq for r in flushed] == [1, 2, 3, None]
+    assert [{**row, "id": row["id"].replace("_c", "_s")} for row in values] == [
+        {column: getattr(row, column) for column in values[0]} for row in flushed
+    ]

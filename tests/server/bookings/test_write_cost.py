@@ -4,9 +4,9 @@ transaction, and on SQLite the hand-offs between threads (``bookings/write.py``)
 - SQLite: the whole transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) is one call of the writer,
   whatever it runs: the re-check's read and one ``INSERT`` per table; on the event loop's thread,
   or on the writer's own thread while another connection holds the write lock.
-- PostgreSQL: the host's lock (sent with ``BEGIN``), the re-check's read, the host row, then the
-  booking and its outbox rows in one statement, then ``COMMIT``: five round trips, on the asyncpg
-  connection itself (no SQLAlchemy execution).
+- PostgreSQL: the host's lock (sent with ``BEGIN``), the re-check's read, the host row, the
+  booking and its outbox rows in one statement, then ``COMMIT``: four round trips, on an asyncpg
+  connection the database handle keeps for such writes (no SQLAlchemy execution, no checkout).
 """
 
 from __future__ import annotations
@@ -80,9 +80,12 @@ async def test_a_one_host_booking_is_written_in_one_short_transaction(
         assert written == [
             "SELECT pg_advisory_xact_lock($1)",
             "SELECT booking_hosts.host_id, booking_hosts.booking_id",
-            "INSERT INTO booking_hosts",
             "WITH new_0 AS",
         ]
+        inserted = " ".join(statements[-1].split())
+        assert inserted.startswith("WITH new_0 AS (INSERT INTO booking_hosts ")
+        assert "new_1 AS (INSERT INTO bookings " in inserted
+        assert " INSERT INTO outbox " in inserted
 
 
 async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_checkout_on_sqlite(
@@ -92,7 +95,9 @@ async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_ch
     through SQLAlchemy's execution (``before_execute`` fires for each one that does, and cost
     more CPU than a PostgreSQL round trip each). On SQLite the writer thread's transactions are
     reported on one kept connection, so a booking checks nothing out of the pool; on PostgreSQL
-    its write takes one pooled connection, without a SQLAlchemy ``Connection`` around it."""
+    its write runs on a pooled connection the database handle keeps checked out between writes
+    (``Database.pooled_driver``), so it checks nothing out either, and no SQLAlchemy
+    ``Connection`` is made around it."""
     db = app.state.astrocal.db
     assert (await book(event_type["id"], TUESDAY_9)).status_code == 201  # warm the caches
     executed: list[str] = []
@@ -120,7 +125,7 @@ async def test_the_write_runs_on_the_driver_without_sqlalchemy_execution_or_a_ch
         event.remove(engine.pool, "checkout", on_checkout)
     assert created.status_code == 201, created.text
     assert [s for s in executed if "rate_limit_counters" not in s] == []
-    assert len(checkouts) == (0 if db.dialect == "sqlite" else 1)
+    assert checkouts == []
     # No SQLAlchemy Connection is made for it either (nothing here listens for statements).
     assert connections == []
 
@@ -189,11 +194,11 @@ async def test_the_created_booking_is_serialised_once_and_answered_as_retrieved(
     assert list(created.json().items()) == list(retrieved.json().items())
 
 
-async def test_on_postgresql_the_write_is_five_round_trips(
+async def test_on_postgresql_the_write_is_four_round_trips(
     app: FastAPI, book: Book, event_type: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``BEGIN`` goes with the host's advisory lock (one simple-protocol message), then the read,
-    the host row, the booking with its outbox rows, ``COMMIT``."""
+    the host row with the booking and its outbox rows, ``COMMIT``."""
     if app.state.astrocal.db.dialect != "postgresql":
         pytest.skip("PostgreSQL's round trips")
     import asyncpg
@@ -211,6 +216,44 @@ async def test_on_postgresql_the_write_is_five_round_trips(
     created = await book(event_type["id"], TUESDAY_9.replace(hour=11))
     assert created.status_code == 201, created.text
     written = [t for t in trips if "rate_limit_counters" not in t and "event_types" not in t]
-    assert len(written) == 5, written
+    assert len(written) == 4, written
     assert written[0].startswith("BEGIN; SELECT pg_advisory_xact_lock(")
+    assert written[2].startswith("WITH new_0 AS (INSERT")
     assert written[-1] == "COMMIT"
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_the_write_stores_the_same_json_documents_compactly(database: str) -> None:
+    """The write's JSON parameters (payloads, the booking's answers, guests…) are written by the
+    API's encoder, compact: the same documents as SQLAlchemy's serialiser writes (PostgreSQL's
+    ``jsonb`` keeps the value, not the text); None is still JSON ``null``, and what the encoder
+    refuses (a lone surrogate) is written by SQLAlchemy's serialiser."""
+    import json
+
+    from astrocal_server.bookings import write
+    from astrocal_server.storage.models import OutboxMessage
+    from astrocal_server.storage.rows import plan_of
+    from sqlalchemy import insert
+    from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+    from sqlalchemy.dialects.sqlite import aiosqlite
+
+    dialect = pg_asyncpg.dialect() if database == "postgresql" else aiosqlite.dialect()
+    outbox = OutboxMessage.__table__
+    row = {column.key: None for column in outbox.columns}
+    plan = plan_of(insert(outbox), dialect, tuple(row))
+    (process,) = [proc for name, _literal, proc in write._binds(plan, dialect) if name == "payload"]
+    assert process is not None
+    sqlalchemy_json = outbox.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    payload = {"booking": {"name": "Zoë", "guests": ["a@b.c"], "n": 2.5, "none": None}}
+    assert process(payload) == '{"booking":{"name":"Zoë","guests":["a@b.c"],"n":2.5,"none":null}}'
+    assert json.loads(process(payload)) == json.loads(sqlalchemy_json(payload))
+    assert process(None) == sqlalchemy_json(None) == "null"
+    assert process({"bad": "\ud800"}) == sqlalchemy_json({"bad": "\ud800"})
+    if database == "postgresql":  # the one INSERT's arguments take the same processors
+        inserted, args = write._one_insert(
+            write.Inserts([(outbox, [{**row, "payload": payload}, {**row, "id": "ob_y"}])]),
+            dialect,
+        )
+        names = [name for name, _literal, _proc in inserted.binds]
+        assert args[names.index("outbox_0_payload")] == process(payload)
+        assert args[names.index("outbox_1_payload")] == "null"
