@@ -80,7 +80,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.util import greenlet_spawn
 
 from astrocal_server.config import RELAY_CONCURRENCY
 from astrocal_server.ids import new_id
@@ -663,28 +662,13 @@ async def _on_driver(db: Database, *, transaction: bool) -> AsyncIterator[_OnDri
         driver = fairy.driver_connection
         assert driver is not None  # a checked-out connection
         run = _OnDriver(driver, dialect)
-        try:
-            if transaction:
-                await driver.execute("BEGIN")
-            yield run
-            if transaction:
-                await driver.execute("COMMIT")
-        except BaseException:
-            await _end_failed(fairy, driver)
-            raise
+        # A failure is rolled back (or the connection invalidated) by pooled_driver itself.
+        if transaction:
+            await driver.execute("BEGIN")
+        yield run
+        if transaction:
+            await driver.execute("COMMIT")
         _tell_listeners(db, fairy, run, transaction)
-
-
-async def _end_failed(fairy: PoolProxiedConnection, driver: Any) -> None:
-    """Roll back what is left of a failed transaction; a connection that cannot is invalidated."""
-    try:
-        if not driver.is_closed() and driver.is_in_transaction():
-            await driver.execute("ROLLBACK")
-        if not driver.is_closed():
-            return
-    except BaseException:  # noqa: S110 - invalidated below either way
-        pass
-    await greenlet_spawn(fairy.invalidate)
 
 
 def _tell_listeners(
