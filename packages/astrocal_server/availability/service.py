@@ -20,6 +20,7 @@ narrows either to one of the event type's hosts (400 on ``host_id`` for any othe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,11 +35,14 @@ from astrocal_server.availability.engine import (
     CHECK_HORIZON_DAYS,
     Booked,
     BusyInterval,
+    Rules,
     Slot,
+    SlotRun,
     StartCheck,
     TeamCheck,
     TeamSlot,
     WorkingHours,
+    bookable_bounds,
     check_start,
     find_slots,
 )
@@ -270,8 +274,55 @@ async def find_slots_in_session(
         conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
     )
     range_start, range_end = span
-    return find_slots(
-        hours or working_hours_of(schedule),
+    if hours is None:
+        return find_slots(
+            working_hours_of(schedule),
+            rules,
+            now=now,
+            range_start=range_start,
+            range_end=range_end,
+            bookings=bookings,
+            busy=busy,
+        )
+    return _kept_slots(hours, rules, now, span, bookings, busy)
+
+
+def _kept_slots(
+    hours: WorkingHours,
+    rules: Rules,
+    now: datetime,
+    span: tuple[datetime, datetime],
+    bookings: Sequence[Booked],
+    busy: Sequence[BusyInterval],
+) -> Sequence[Slot]:
+    """:func:`~astrocal_server.availability.engine.find_slots`, answered from this process's
+    memo when the same inputs were asked about before: the same ``hours`` object (the inputs
+    cache's, replaced whenever its generation moves), equal rules, range, occupants and busy
+    times, and the range clipped to :func:`~astrocal_server.availability.engine.bookable_bounds`
+    the same (the only way the engine reads ``now``). Kept: answers without seats (a
+    :class:`SlotRun`, shared read-only) of at most a few occupants and slots."""
+    range_start, range_end = span
+    if rules.seats_per_slot > 1 or len(bookings) + len(busy) > _KEPT_MAX_OCCUPANTS:
+        return find_slots(
+            hours,
+            rules,
+            now=now,
+            range_start=range_start,
+            range_end=range_end,
+            bookings=bookings,
+            busy=busy,
+        )
+    lo, hi = math.ceil(range_start.timestamp()), math.ceil(range_end.timestamp())
+    earliest, latest = bookable_bounds(rules, now)
+    clipped = (max(lo, earliest), min(hi, latest))
+    if clipped[0] >= clipped[1]:
+        clipped = (0, 0)  # nothing bookable in the range, whenever now is
+    key = (id(hours), rules, lo, hi, clipped, tuple(bookings), tuple(busy))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is hours:  # the entry holds hours: its id is not reused
+        return kept[1]
+    found = find_slots(
+        hours,
         rules,
         now=now,
         range_start=range_start,
@@ -279,6 +330,20 @@ async def find_slots_in_session(
         bookings=bookings,
         busy=busy,
     )
+    if isinstance(found, SlotRun) and len(found) <= _KEPT_MAX_SLOTS:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        _KEPT[key] = (hours, found)
+    return found
+
+
+# find_slots' answers by their inputs (_kept_slots): a bounded memo, at most _KEPT_MAX answers
+# of _KEPT_MAX_SLOTS starts each (a few megabytes); beyond a few occupants the key would cost
+# about what the engine does.
+_KEPT: dict[tuple[Any, ...], tuple[WorkingHours, SlotRun]] = {}
+_KEPT_MAX = 256
+_KEPT_MAX_SLOTS = 1024
+_KEPT_MAX_OCCUPANTS = 16
 
 
 async def check_start_in_session(
