@@ -54,7 +54,7 @@ def test_the_memo_answers_what_the_engine_answers(monkeypatch: pytest.MonkeyPatc
     for _ in range(400):
         now, bookings, busy, rule = pick(nows), pick(occupants), pick(busies), pick(rules)
         args = {"now": now, "range_start": SPAN[0], "range_end": SPAN[1]}
-        expected = find_slots(HOURS, rule, **args, bookings=bookings, busy=busy)  # type: ignore[arg-type]
+        expected = find_slots(HOURS, rule, **args, bookings=bookings, busy=busy)
         found = service._kept_slots(HOURS, rule, now, SPAN, bookings, busy)
         assert list(found) == list(expected), (now, bookings, busy, rule)
 

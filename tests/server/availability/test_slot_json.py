@@ -97,7 +97,7 @@ def test_kept_texts_answer_each_document_with_its_own_bytes(
     monkeypatch.setattr(serialize, "_RUN_JSON_MAX_SLOTS", 4)
     base = 1776232800
     answers = [
-        OpenSlots(SlotRun(starts, duration), event_type, zone, day, day, warnings)  # type: ignore[arg-type]
+        OpenSlots(SlotRun(starts, duration), event_type, zone, day, day, warnings)
         for starts in ([], [base], [base, base + 1800], [base + 900 * i for i in range(6)])
         for duration in (900, 1800)
         for event_type, zone in (("evt_a", "UTC"), ("evt_b", "Europe/Berlin"))
