@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from astrocal_server.api import availability
+from astrocal_server.availability.service import AvailabilityQuery
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
 
@@ -67,7 +68,7 @@ def test_the_usual_query_skips_the_model(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(availability, "validate_document", refuse)
     found = _outcome(QueryParams("event_type_id=evt_abc123&date=2026-04-15"))
-    assert isinstance(found, availability.AvailabilityQuery)
+    assert isinstance(found, AvailabilityQuery)
     assert (found.event_type_id, found.start_date.isoformat(), found.time_zone) == (
         "evt_abc123",
         "2026-04-15",
