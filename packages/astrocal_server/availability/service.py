@@ -263,11 +263,14 @@ async def find_slots_in_session(
     duration_minutes: int,
     exclude_booking_id: str | None = None,
     hours: WorkingHours | None = None,
+    rules: Rules | None = None,
 ) -> Sequence[Slot]:
     """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
-    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed. Slots
+    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed, ``rules``:
+    the event type's for ``duration_minutes`` already made. Slots
     without seats come as a :class:`~astrocal_server.availability.engine.SlotRun`."""
-    rules = rules_for(event_type, duration_minutes)
+    if rules is None:
+        rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
     bookings = await load_occupants(
@@ -414,7 +417,7 @@ async def find_availability(
             event_type,
             *slots_busy_range(*span),
             timeout_seconds=state.settings.calendar_timeout_seconds,
-            scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
+            scope=inputs.busy_scope(),
         )
         find = partial(
             find_slots_in_session,
@@ -424,6 +427,7 @@ async def find_availability(
             host_id=default_host_id,
             busy=busy,
             hours=inputs.hours,
+            rules=inputs.rules(duration),
         )
     else:
         by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))
