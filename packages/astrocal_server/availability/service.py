@@ -12,6 +12,11 @@ usual request (one host, its inputs cached by :mod:`~astrocal_server.availabilit
 one statement through :meth:`~astrocal_server.storage.db.Database.fetch_all`, and anything else
 opens a read connection for itself.
 
+What occupies a host is read on every request; the one-host engine's answer is then kept per
+process by everything it depends on (``_kept_slots``: the inputs cache's working hours object, the
+rules, the range, those occupants, the busy times, and the range clipped to what ``now`` allows),
+so a repeated question with nothing new booked skips the engine, never the read.
+
 Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
 team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.
 An event type without hosts keeps the one-host path (no ``host_ids``), unchanged. ``host_id``
