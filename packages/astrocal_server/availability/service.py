@@ -405,25 +405,30 @@ async def find_availability(
         reader = conn
         # Without hosts, only the default host may be named.
         host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    elif teams.is_team(event_type, schedule) or query.host_id not in (None, default_host_id):
+    elif inputs.team is not None or query.host_id not in (None, default_host_id):
         # A team, or a host to look up: several statements, on one connection.
         async with state.db.connect_read() as own:
             return await find_availability(state, own, caller, query)
     else:
         reader, host_ids = state.db, [default_host_id]
-    team = inputs.team_of(host_ids) if teams.is_team(event_type, schedule) else None
+    # inputs.team: read for exactly the event types teams.is_team names.
+    team = inputs.team_of(host_ids) if inputs.team is not None else None
     zone = query.time_zone or teams.zone_of(schedule, team)
     span = utc_range_for_dates(query.start_date, query.end_date, zone)
     find: Callable[..., Awaitable[Sequence[Slot | TeamSlot]]]
     if team is None:
         assert schedule is not None  # is_team: an event type without a schedule is a team
-        busy, warnings = await fetch_external_busy(
-            state.busy_source,
-            event_type,
-            *slots_busy_range(*span),
-            timeout_seconds=state.settings.calendar_timeout_seconds,
-            scope=inputs.busy_scope(),
-        )
+        scope = inputs.busy_scope()
+        busy: list[BusyInterval] = []
+        warnings: list[dict[str, Any]] = []
+        if scope.conflict_calendars:  # else no calendar to ask (fetch_external_busy: nothing)
+            busy, warnings = await fetch_external_busy(
+                state.busy_source,
+                event_type,
+                *slots_busy_range(*span),
+                timeout_seconds=state.settings.calendar_timeout_seconds,
+                scope=scope,
+            )
         find = partial(
             find_slots_in_session,
             reader,
