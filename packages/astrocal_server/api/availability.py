@@ -101,10 +101,43 @@ def _document(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) -> d
     return document
 
 
+# The usual query string's two fields, as the contract's AvailabilityQuery takes them: its
+# event_type_id pattern (at most 64 characters) and a date as YYYY-MM-DD.
+_EVENT_TYPE_ID = re.compile(r"evt_[a-z0-9]{1,60}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _one_day(raw: Mapping[str, Any]) -> tuple[str, date] | None:
+    """The event type id and date of an untyped query of only those two fields (the usual
+    request), when both are well formed; None: :func:`parse_query`'s full path decides, and
+    words any error."""
+    if len(raw) != 2 or "event_type_id" not in raw or "date" not in raw:
+        return None
+    event_type_id, day = raw["event_type_id"], raw["date"]
+    if not (isinstance(event_type_id, str) and isinstance(day, str)):
+        return None
+    if not (_EVENT_TYPE_ID.fullmatch(event_type_id) and _ISO_DATE.fullmatch(day)):
+        return None
+    try:
+        return event_type_id, date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
 def parse_query(raw: Mapping[str, Any], *, typed: bool, forbid_unknown: bool) -> AvailabilityQuery:
     """The fields checked by the contract's ``AvailabilityQuery``, then the rules it cannot state:
     ``date`` or a range of at most 62 days in order, an IANA zone. ``typed``: the values came from
-    JSON (so types matter); ``forbid_unknown``: a field the contract does not name is refused."""
+    JSON (so types matter); ``forbid_unknown``: a field the contract does not name is refused.
+    An untyped query of only an event type id and a date (:func:`_one_day`) skips the model,
+    which would find nothing wrong with it, for the same answer."""
+    if not typed and not forbid_unknown and (usual := _one_day(raw)) is not None:
+        event_type_id, day = usual
+        if not _EARLIEST_DATE <= day <= _LATEST_DATE:
+            raise invalid_param(
+                "date",
+                f"Dates must be between {_EARLIEST_DATE.isoformat()} and {_LATEST_DATE.isoformat()}.",
+            )
+        return AvailabilityQuery(event_type_id, day, day, None, None, None)
     fields = validate_document(
         requests.AvailabilityQuery, _document(raw, typed=typed, forbid_unknown=forbid_unknown)
     )

@@ -48,6 +48,7 @@ __all__ = [
     "TeamCheck",
     "TeamSlot",
     "WorkingHours",
+    "bookable_bounds",
     "check_start",
     "check_team_start",
     "clear_caches",
@@ -349,6 +350,18 @@ def _fmt(ts: float) -> str:
     return _dt(ts).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def bookable_bounds(rules: Rules, now: datetime) -> tuple[int, int]:
+    """``(earliest, latest)``: a whole-second start ``s`` is within the notice and the booking
+    window at ``now`` exactly when ``earliest <= s < latest``. The only way :func:`find_slots`
+    reads ``now``: two calls whose ranges clipped to these bounds agree give the same slots."""
+    now_s = now.timestamp()
+    # Whole-second starts: s ≥ x ⟺ s ≥ ceil(x) and s < x ⟺ s < ceil(x).
+    return (
+        math.ceil(now_s + rules.minimum_notice_minutes * 60),
+        math.ceil(now_s + rules.booking_window_days * _DAY),
+    )
+
+
 # --- the plan: everything in epoch seconds ---------------------------------------------------
 
 
@@ -372,11 +385,8 @@ class _Plan:
         self.step = rules.step_minutes * 60
         self.before = rules.buffer_before_minutes * 60
         self.after = rules.buffer_after_minutes * 60
-        now_s = now.timestamp()
-        self.now = now_s
-        # Whole-second starts: s ≥ x ⟺ s ≥ ceil(x) and s < x ⟺ s < ceil(x).
-        self.earliest = math.ceil(now_s + rules.minimum_notice_minutes * 60)
-        self.latest = math.ceil(now_s + rules.booking_window_days * _DAY)
+        self.now = now.timestamp()
+        self.earliest, self.latest = bookable_bounds(rules, now)
         self.seated = rules.seats_per_slot > 1
 
         # Local dates around the range: a window of the day before may start inside it.

@@ -17,16 +17,17 @@ Entries are read-only snapshots shared by the requests of a process; nothing may
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from astrocal_server.accounts.keycache import GenerationCache
 from astrocal_server.availability import team as teams
-from astrocal_server.availability.engine import WorkingHours
-from astrocal_server.availability.rules import working_hours_of
+from astrocal_server.availability.engine import Rules, WorkingHours
+from astrocal_server.availability.external import BusyScope
+from astrocal_server.availability.rules import rules_for, working_hours_of
 from astrocal_server.caller import Caller
 from astrocal_server.storage.models import Host
 
@@ -44,12 +45,33 @@ class Inputs:
     """An event type's availability inputs: the event type, its schedule and default host
     (``hosted``); the schedule as working hours (None without one); for a team (``is_team``),
     its listed hosts with their hours and calendars; the default host's row (``default_host``,
-    a detached snapshot: hand a session :meth:`host_copy`, never the shared row)."""
+    a detached snapshot: hand a session :meth:`host_copy`, never the shared row). What is
+    derived from them alone (:meth:`rules`, :meth:`busy_scope`) is kept with them."""
 
     hosted: Hosted
     hours: WorkingHours | None
     team: teams.Team | None
     default_host: Host
+    _derived: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def rules(self, duration_minutes: int) -> Rules:
+        """The event type's engine rules for ``duration_minutes`` (``rules.rules_for``)."""
+        found: Rules | None = self._derived.get(duration_minutes)
+        if found is None:
+            found = self._derived[duration_minutes] = rules_for(
+                self.hosted.event_type, duration_minutes
+            )
+        return found
+
+    def busy_scope(self) -> BusyScope:
+        """The calendars that block the event type's default host (one host: its schedule's
+        zone); only asked of an event type with a schedule."""
+        found: BusyScope | None = self._derived.get("scope")
+        if found is None:
+            event_type, schedule, _ = self.hosted
+            assert schedule is not None
+            found = self._derived["scope"] = BusyScope.of(event_type, time_zone=schedule.time_zone)
+        return found
 
     def host_copy(self) -> Host:
         """A detached copy of ``default_host`` of the caller's own (a booking puts its hosts in its

@@ -5,6 +5,7 @@ hours, and the UTC spans a query or a check covers. No I/O, no clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,10 +62,13 @@ def working_hours_of(schedule: Schedule) -> WorkingHours:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def utc_range_for_dates(
     start_date: date, end_date: date, time_zone: str
 ) -> tuple[datetime, datetime]:
-    """``[start_date 00:00, end_date + 1 00:00)`` in ``time_zone``, as UTC instants."""
+    """``[start_date 00:00, end_date + 1 00:00)`` in ``time_zone``, as UTC instants (kept: the
+    same days are asked about request after request, and a zone's rules do not change while a
+    process runs)."""
     zone = ZoneInfo(time_zone)
     start = datetime.combine(start_date, datetime.min.time(), zone)
     end = datetime.combine(end_date + timedelta(days=1), datetime.min.time(), zone)

@@ -12,6 +12,11 @@ usual request (one host, its inputs cached by :mod:`~astrocal_server.availabilit
 one statement through :meth:`~astrocal_server.storage.db.Database.fetch_all`, and anything else
 opens a read connection for itself.
 
+What occupies a host is read on every request; the one-host engine's answer is then kept per
+process by everything it depends on (``_kept_slots``: the inputs cache's working hours object, the
+rules, the range, those occupants, the busy times, and the range clipped to what ``now`` allows),
+so a repeated question with nothing new booked skips the engine, never the read.
+
 Event types with ``hosts`` (teams) go through :mod:`astrocal_server.availability.team` and the
 team engine: slots and checks then name the hosts free (``host_ids``) and each reason its host.
 An event type without hosts keeps the one-host path (no ``host_ids``), unchanged. ``host_id``
@@ -20,6 +25,7 @@ narrows either to one of the event type's hosts (400 on ``host_id`` for any othe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,11 +40,14 @@ from astrocal_server.availability.engine import (
     CHECK_HORIZON_DAYS,
     Booked,
     BusyInterval,
+    Rules,
     Slot,
+    SlotRun,
     StartCheck,
     TeamCheck,
     TeamSlot,
     WorkingHours,
+    bookable_bounds,
     check_start,
     find_slots,
 )
@@ -259,19 +268,69 @@ async def find_slots_in_session(
     duration_minutes: int,
     exclude_booking_id: str | None = None,
     hours: WorkingHours | None = None,
+    rules: Rules | None = None,
 ) -> Sequence[Slot]:
     """Open slots starting in ``span`` (UTC, half-open: :func:`~astrocal_server.availability.
-    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed. Slots
+    rules.utc_range_for_dates` of a query); ``hours``: the schedule already parsed, ``rules``:
+    the event type's for ``duration_minutes`` already made. Slots
     without seats come as a :class:`~astrocal_server.availability.engine.SlotRun`."""
-    rules = rules_for(event_type, duration_minutes)
+    if rules is None:
+        rules = rules_for(event_type, duration_minutes)
     if not rules.active:
         return []
     bookings = await load_occupants(
         conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
     )
     range_start, range_end = span
-    return find_slots(
-        hours or working_hours_of(schedule),
+    if hours is None:
+        return find_slots(
+            working_hours_of(schedule),
+            rules,
+            now=now,
+            range_start=range_start,
+            range_end=range_end,
+            bookings=bookings,
+            busy=busy,
+        )
+    return _kept_slots(hours, rules, now, span, bookings, busy)
+
+
+def _kept_slots(
+    hours: WorkingHours,
+    rules: Rules,
+    now: datetime,
+    span: tuple[datetime, datetime],
+    bookings: Sequence[Booked],
+    busy: Sequence[BusyInterval],
+) -> Sequence[Slot]:
+    """:func:`~astrocal_server.availability.engine.find_slots`, answered from this process's
+    memo when the same inputs were asked about before: the same ``hours`` object (the inputs
+    cache's, replaced whenever its generation moves), equal rules, range, occupants and busy
+    times, and the range clipped to :func:`~astrocal_server.availability.engine.bookable_bounds`
+    the same (the only way the engine reads ``now``). Kept: answers without seats (a
+    :class:`SlotRun`, shared read-only) of at most a few occupants and slots."""
+    range_start, range_end = span
+    if rules.seats_per_slot > 1 or len(bookings) + len(busy) > _KEPT_MAX_OCCUPANTS:
+        return find_slots(
+            hours,
+            rules,
+            now=now,
+            range_start=range_start,
+            range_end=range_end,
+            bookings=bookings,
+            busy=busy,
+        )
+    lo, hi = math.ceil(range_start.timestamp()), math.ceil(range_end.timestamp())
+    earliest, latest = bookable_bounds(rules, now)
+    clipped = (max(lo, earliest), min(hi, latest))
+    if clipped[0] >= clipped[1]:
+        clipped = (0, 0)  # nothing bookable in the range, whenever now is
+    key = (id(hours), rules, lo, hi, clipped, tuple(bookings), tuple(busy))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is hours:  # the entry holds hours: its id is not reused
+        return kept[1]
+    found = find_slots(
+        hours,
         rules,
         now=now,
         range_start=range_start,
@@ -279,6 +338,20 @@ async def find_slots_in_session(
         bookings=bookings,
         busy=busy,
     )
+    if isinstance(found, SlotRun) and len(found) <= _KEPT_MAX_SLOTS:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        _KEPT[key] = (hours, found)
+    return found
+
+
+# find_slots' answers by their inputs (_kept_slots): a bounded memo, at most _KEPT_MAX answers
+# of _KEPT_MAX_SLOTS starts each (a few megabytes); beyond a few occupants the key would cost
+# about what the engine does.
+_KEPT: dict[tuple[Any, ...], tuple[WorkingHours, SlotRun]] = {}
+_KEPT_MAX = 256
+_KEPT_MAX_SLOTS = 1024
+_KEPT_MAX_OCCUPANTS = 16
 
 
 async def check_start_in_session(
@@ -332,25 +405,30 @@ async def find_availability(
         reader = conn
         # Without hosts, only the default host may be named.
         host_ids = await teams.team_host_ids(conn, event_type, default_host_id, query.host_id)
-    elif teams.is_team(event_type, schedule) or query.host_id not in (None, default_host_id):
+    elif inputs.team is not None or query.host_id not in (None, default_host_id):
         # A team, or a host to look up: several statements, on one connection.
         async with state.db.connect_read() as own:
             return await find_availability(state, own, caller, query)
     else:
         reader, host_ids = state.db, [default_host_id]
-    team = inputs.team_of(host_ids) if teams.is_team(event_type, schedule) else None
+    # inputs.team: read for exactly the event types teams.is_team names.
+    team = inputs.team_of(host_ids) if inputs.team is not None else None
     zone = query.time_zone or teams.zone_of(schedule, team)
     span = utc_range_for_dates(query.start_date, query.end_date, zone)
     find: Callable[..., Awaitable[Sequence[Slot | TeamSlot]]]
     if team is None:
         assert schedule is not None  # is_team: an event type without a schedule is a team
-        busy, warnings = await fetch_external_busy(
-            state.busy_source,
-            event_type,
-            *slots_busy_range(*span),
-            timeout_seconds=state.settings.calendar_timeout_seconds,
-            scope=BusyScope.of(event_type, time_zone=schedule.time_zone),
-        )
+        scope = inputs.busy_scope()
+        busy: list[BusyInterval] = []
+        warnings: list[dict[str, Any]] = []
+        if scope.conflict_calendars:  # else no calendar to ask (fetch_external_busy: nothing)
+            busy, warnings = await fetch_external_busy(
+                state.busy_source,
+                event_type,
+                *slots_busy_range(*span),
+                timeout_seconds=state.settings.calendar_timeout_seconds,
+                scope=scope,
+            )
         find = partial(
             find_slots_in_session,
             reader,
@@ -359,6 +437,7 @@ async def find_availability(
             host_id=default_host_id,
             busy=busy,
             hours=inputs.hours,
+            rules=inputs.rules(duration),
         )
     else:
         by_host, warnings = await teams.team_busy(state, team, *slots_busy_range(*span))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from astrocal_server.availability.engine import (
@@ -58,16 +59,32 @@ def open_slots_to_api(found: OpenSlots) -> dict[str, Any]:
 
 def open_slots_json(found: OpenSlots, dumps: Callable[[Any], bytes]) -> bytes:
     """:func:`open_slots_to_api` rendered by ``dumps`` (the API's encoder, ``api/encoding.py``),
-    the same bytes; slots of a :class:`~astrocal_server.availability.engine.SlotRun` (one length,
-    no seats: the usual answer) are written from kept texts, one per distinct slot, without a
-    document in between. ``dumps`` must write compact JSON (no spaces), as the API's does."""
+    the same bytes; a :class:`~astrocal_server.availability.engine.SlotRun` (one length, no seats:
+    the usual answer) is written without a document in between, from kept texts. ``dumps`` must
+    write compact JSON (no spaces), as the API's does.
+
+    What is kept (bounded memos, each a pure function of its key): each slot's text by (start,
+    length); a whole list of slots by its starts and length (one day's answer repeats request
+    after request while nothing is booked); the document's other keys by the values they show
+    (without ``warnings``)."""
     slots = found.slots
     if not isinstance(slots, SlotRun):
         return dumps(open_slots_to_api(found))
-    rest = open_slots_to_api(dataclasses.replace(found, slots=()))
-    duration, texts = slots.duration, _SLOT_JSON
+    return b'{"data":[' + _run_json(slots) + b"]" + _rest_json(found, dumps)
+
+
+def _run_json(slots: SlotRun) -> bytes:
+    """The slots of ``slots``, comma-separated, as the encoder writes them."""
+    starts, duration = slots.starts, slots.duration
+    kept = len(starts) <= _RUN_JSON_MAX_SLOTS
+    if kept:
+        key = (duration, tuple(starts))
+        found = _RUN_JSON.get(key)
+        if found is not None:
+            return found
+    texts = _SLOT_JSON
     parts = []
-    for start in slots.starts:
+    for start in starts:
         text = texts.get((start, duration))
         if text is None:
             if len(texts) >= _SLOT_JSON_MAX:
@@ -77,15 +94,44 @@ def open_slots_json(found: OpenSlots, dumps: Callable[[Any], bytes]) -> bytes:
                 f'{{"start":"{format_ts(start)}","end":"{format_ts(start + duration)}"}}'.encode()
             )
         parts.append(text)
-    # The rest of the document after its first key ("data", empty here), as the encoder wrote it.
-    tail = dumps(rest)[len(b'{"data":[]') :]
-    return b'{"data":[' + b",".join(parts) + b"]" + tail
+    out = b",".join(parts)
+    if kept:
+        if len(_RUN_JSON) >= _RUN_JSON_MAX:
+            _RUN_JSON.clear()
+        _RUN_JSON[key] = out
+    return out
+
+
+def _rest_json(found: OpenSlots, dumps: Callable[[Any], bytes]) -> bytes:
+    """The document after its ``data`` list, as the encoder writes it (from ``"]"`` on)."""
+    if found.warnings:
+        return _rest_of(found, dumps)
+    key = (found.event_type_id, found.time_zone, found.start_date, found.end_date)
+    text = _REST_JSON.get(key)
+    if text is None:
+        if len(_REST_JSON) >= _REST_JSON_MAX:
+            _REST_JSON.clear()
+        text = _REST_JSON[key] = _rest_of(found, dumps)
+    return text
+
+
+def _rest_of(found: OpenSlots, dumps: Callable[[Any], bytes]) -> bytes:
+    document = open_slots_to_api(dataclasses.replace(found, slots=()))
+    return dumps(document)[len(b'{"data":[]') :]
 
 
 # A slot's JSON by (start, length in seconds): slots fall on the same instants request after
 # request (a bounded memo, as engine.format_ts keeps its texts).
 _SLOT_JSON: dict[tuple[int, int], bytes] = {}
 _SLOT_JSON_MAX = 1 << 15
+# A list of slots' JSON by (length, starts), for answers of up to a few days of short slots:
+# at most _RUN_JSON_MAX × (_RUN_JSON_MAX_SLOTS × ~60 bytes + the key) kept, a few megabytes.
+_RUN_JSON: dict[tuple[int, tuple[int, ...]], bytes] = {}
+_RUN_JSON_MAX = 128
+_RUN_JSON_MAX_SLOTS = 512
+# The keys after "data" by (event type, zone, first and last date).
+_REST_JSON: dict[tuple[str, str, date, date], bytes] = {}
+_REST_JSON_MAX = 4096
 
 
 def check_to_api(result: StartCheck | TeamCheck) -> dict[str, Any]:

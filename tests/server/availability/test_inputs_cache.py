@@ -9,12 +9,14 @@ Monday 2026-04-13 08:00 UTC, so Wednesday 2026-04-15 has 16 half-hour slots from
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from astrocal_server.accounts import NewAccount
 from astrocal_server.availability import service
+from astrocal_server.clock import FixedClock
 
 from tests.support.app import bearer
 from tests.support.availability import starts_on
@@ -110,3 +112,27 @@ async def test_a_change_made_by_another_process_shows_on_the_next_request(
         assert len(await starts_on(first, owner, evt)) == 2
         await _patch(second, owner, f"/v1/event_types/{evt}", {"active": False})
         assert await starts_on(first, owner, evt) == []
+
+
+async def test_rules_and_time_show_at_once_through_the_kept_answers(
+    client: httpx.AsyncClient, auth_headers: H, clock: FixedClock
+) -> None:
+    """The engine's answers and the rules are kept per process (``availability/service.py``
+    ``_kept_slots``, ``Inputs.rules``): a rule change of the same duration, a booking and the
+    clock moving past a start each show on the next request."""
+    evt = (await _event_type(client, auth_headers))["id"]
+    assert len(await starts_on(client, auth_headers, evt)) == 16
+    await _patch(client, auth_headers, f"/v1/event_types/{evt}", {"slot_interval_minutes": 60})
+    assert len(await starts_on(client, auth_headers, evt)) == 8
+    await _patch(client, auth_headers, f"/v1/event_types/{evt}", {"slot_interval_minutes": None})
+    assert len(await starts_on(client, auth_headers, evt)) == 16
+    clock.set(datetime(2026, 4, 15, 7, 0, 1, tzinfo=UTC))  # just past the first start
+    starts = await starts_on(client, auth_headers, evt)
+    assert len(starts) == 15 and starts[0] == "2026-04-15T07:30:00Z"
+    clock.set(datetime(2026, 4, 15, 7, 0, 2, tzinfo=UTC))  # clipped alike: the same answer
+    assert await starts_on(client, auth_headers, evt) == starts
+    clock.set(datetime(2026, 4, 15, 14, 0, tzinfo=UTC))  # the last two left
+    assert await starts_on(client, auth_headers, evt) == [
+        "2026-04-15T14:00:00Z",
+        "2026-04-15T14:30:00Z",
+    ]

@@ -82,3 +82,30 @@ def test_the_bytes_are_the_encoders(
         | ({"seats_remaining": s.seats_remaining} if s.seats_remaining is not None else {})
         for s in slots  # type: ignore[attr-defined]
     ]
+
+
+def test_kept_texts_answer_each_document_with_its_own_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kept lists and tails (``_RUN_JSON``, ``_REST_JSON``) are keyed by everything they
+    show: answers sharing starts, lengths, event types, zones or dates, asked in turn and
+    through the memos' clearing, each get the encoder's bytes for their own document."""
+    from astrocal_server.serialize import availability as serialize
+
+    monkeypatch.setattr(serialize, "_RUN_JSON_MAX", 3)
+    monkeypatch.setattr(serialize, "_REST_JSON_MAX", 3)
+    monkeypatch.setattr(serialize, "_RUN_JSON_MAX_SLOTS", 4)
+    base = 1776232800
+    answers = [
+        OpenSlots(SlotRun(starts, duration), event_type, zone, day, day, warnings)
+        for starts in ([], [base], [base, base + 1800], [base + 900 * i for i in range(6)])
+        for duration in (900, 1800)
+        for event_type, zone in (("evt_a", "UTC"), ("evt_b", "Europe/Berlin"))
+        for day in (DAY, DAY + timedelta(days=1))
+        for warnings in ([], [{"code": "calendar_skipped", "message": "x"}])
+    ]
+    for _ in range(2):
+        for found in answers:
+            assert open_slots_json(found, encoding.dumps) == encoding.dumps(
+                open_slots_to_api(found)
+            )
