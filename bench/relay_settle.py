@@ -219,28 +219,11 @@ async def run(url: str, bookings: int, live: bool) -> dict[str, float]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             headers = {"Authorization": f"Bearer {key}"}
-            always = {
-                "name": "Always",
-                "time_zone": "UTC",
-                "weekly_hours": [{"day": d, "start": "00:00", "end": "24:00"} for d in EVERY_DAY],
-            }
-            schedule = (await client.post("/v1/schedules", headers=headers, json=always)).json()
-            evt = (
-                await client.post(
-                    "/v1/event_types",
-                    headers=headers,
-                    json={
-                        "title": "Call",
-                        "slug": "call",
-                        "duration_minutes": 30,
-                        "schedule_id": schedule["id"],
-                    },
-                )
-            ).json()
+            event_type_id = await _event_type(client, headers)
             first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
             for i in range(bookings):
                 body = {
-                    "event_type_id": evt["id"],
+                    "event_type_id": event_type_id,
                     "start": iso(first + timedelta(minutes=30 * i)),
                     "invitee": {"name": "Jo", "email": f"jo{i}@example.com"},
                 }

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,22 +21,10 @@ from astrocal_server.storage.rows import labelled
 from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy import exc as sa_exc
 
+from tests.support.round_trips import checkouts
+
 NOW = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)
 ACCOUNT = select(*labelled(Account, "a")).where(Account.id == bindparam("account_id"))
-
-
-@contextmanager
-def checkouts(db: Database) -> Iterator[list[int]]:
-    seen: list[int] = []
-
-    def count(*_: Any) -> None:
-        seen.append(1)
-
-    event.listen(db.engine.sync_engine.pool, "checkout", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine.pool, "checkout", count)
 
 
 async def _database(db_url: str, account_id: str) -> Database:

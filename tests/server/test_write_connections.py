@@ -8,33 +8,18 @@ closed is replaced before use."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
 from astrocal_server.storage import db as storage_db
 from astrocal_server.storage.db import Database
-from sqlalchemy import event
 from sqlalchemy.pool import PoolProxiedConnection
 
+from tests.support.round_trips import checkouts
+
 LOCK = 4242
-
-
-@contextmanager
-def checkouts(db: Database) -> Iterator[list[int]]:
-    """Every checkout from ``db``'s pool while the block runs."""
-    seen: list[int] = []
-
-    def count(*_: Any) -> None:
-        seen.append(1)
-
-    event.listen(db.engine.sync_engine.pool, "checkout", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine.pool, "checkout", count)
 
 
 @pytest.fixture

@@ -3,16 +3,35 @@
 A round trip is one call of the driver that talks to the server: on PostgreSQL asyncpg's
 ``Connection`` and ``PreparedStatement`` calls (``BEGIN``, ``COMMIT`` and ``ROLLBACK`` go through
 ``Connection.execute``), on SQLite one hand-off to aiosqlite's thread (``Connection._execute``)
-and, where the server has one, one whole transaction run by its ``SQLiteWriter``.
+and, where the server has one, one whole transaction run by its ``SQLiteWriter``. A pool
+checkout is counted apart (``checkouts``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["count_calls", "round_trip_calls"]
+from sqlalchemy import event
+
+__all__ = ["checkouts", "count_calls", "round_trip_calls"]
+
+
+@contextmanager
+def checkouts(db: Any) -> Iterator[list[int]]:
+    """Every checkout from ``db``'s (a ``Database``) pool while the block runs, one entry each."""
+    seen: list[int] = []
+
+    def count(*_: Any) -> None:
+        seen.append(1)
+
+    event.listen(db.engine.sync_engine.pool, "checkout", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine.pool, "checkout", count)
 
 
 def round_trip_calls(dialect: str) -> list[tuple[Any, tuple[str, ...]]]:

@@ -281,18 +281,10 @@ async def find_slots_in_session(
     bookings = await load_occupants(
         conn, event_type, host_id, occupancy_range(*span), now, exclude_booking_id
     )
-    range_start, range_end = span
-    if hours is None:
-        return find_slots(
-            working_hours_of(schedule),
-            rules,
-            now=now,
-            range_start=range_start,
-            range_end=range_end,
-            bookings=bookings,
-            busy=busy,
-        )
-    return _kept_slots(hours, rules, now, span, bookings, busy)
+    # Only the inputs cache's hours object can key the memo (a fresh parse is a new object).
+    keep = hours is not None
+    parsed = hours if hours is not None else working_hours_of(schedule)
+    return _kept_slots(parsed, rules, now, span, bookings, busy, keep)
 
 
 def _kept_slots(
@@ -302,24 +294,27 @@ def _kept_slots(
     span: tuple[datetime, datetime],
     bookings: Sequence[Booked],
     busy: Sequence[BusyInterval],
+    keep: bool = True,
 ) -> Sequence[Slot]:
     """:func:`~astrocal_server.availability.engine.find_slots`, answered from this process's
-    memo when the same inputs were asked about before: the same ``hours`` object (the inputs
-    cache's, replaced whenever its generation moves), equal rules, range, occupants and busy
-    times, and the range clipped to :func:`~astrocal_server.availability.engine.bookable_bounds`
-    the same (the only way the engine reads ``now``). Kept: answers without seats (a
-    :class:`SlotRun`, shared read-only) of at most a few occupants and slots."""
+    memo (``keep``) when the same inputs were asked about before: the same ``hours`` object (the
+    inputs cache's, replaced whenever its generation moves), equal rules, range, occupants and
+    busy times, and the range clipped to :func:`~astrocal_server.availability.engine.
+    bookable_bounds` the same (the only way the engine reads ``now``). Kept: answers without seats
+    (a :class:`SlotRun`, shared read-only) of at most a few occupants and slots."""
     range_start, range_end = span
-    if rules.seats_per_slot > 1 or len(bookings) + len(busy) > _KEPT_MAX_OCCUPANTS:
-        return find_slots(
-            hours,
-            rules,
-            now=now,
-            range_start=range_start,
-            range_end=range_end,
-            bookings=bookings,
-            busy=busy,
-        )
+    engine = partial(
+        find_slots,
+        hours,
+        rules,
+        now=now,
+        range_start=range_start,
+        range_end=range_end,
+        bookings=bookings,
+        busy=busy,
+    )
+    if not keep or rules.seats_per_slot > 1 or len(bookings) + len(busy) > _KEPT_MAX_OCCUPANTS:
+        return engine()
     lo, hi = math.ceil(range_start.timestamp()), math.ceil(range_end.timestamp())
     earliest, latest = bookable_bounds(rules, now)
     clipped = (max(lo, earliest), min(hi, latest))
@@ -329,15 +324,7 @@ def _kept_slots(
     kept = _KEPT.get(key)
     if kept is not None and kept[0] is hours:  # the entry holds hours: its id is not reused
         return kept[1]
-    found = find_slots(
-        hours,
-        rules,
-        now=now,
-        range_start=range_start,
-        range_end=range_end,
-        bookings=bookings,
-        busy=busy,
-    )
+    found = engine()
     if isinstance(found, SlotRun) and len(found) <= _KEPT_MAX_SLOTS:
         if len(_KEPT) >= _KEPT_MAX:
             _KEPT.clear()
