@@ -317,15 +317,11 @@ class GenerationCache(Generic[K, V]):
     async def recall(self, key: K) -> tuple[V | None, int | None]:
         """The cached value for ``key`` (or None), and the generation a database lookup must run
         under."""
+        # No yield to the loop first (PostgreSQL): a change answers only once this process's
+        # listener has moved the generation on (its acknowledgement is sent after), so a request
+        # that follows the change's answer always reads the new generation here.
         generation = self.begin()
-        hit = self.get(key, generation)
-        if hit is not None and isinstance(self.generation, NotifyGeneration):
-            # A notification read off its socket in the same loop pass as this request is
-            # delivered by a callback queued alongside this task: let it run first, then look again.
-            await asyncio.sleep(0)
-            generation = self.begin()
-            hit = self.get(key, generation)
-        return hit, generation
+        return self.get(key, generation), generation
 
     def get(self, key: K, generation: int | None) -> V | None:
         if generation is None:
