@@ -400,7 +400,7 @@ async def run_create(
             finally:
                 engine = db.engine.sync_engine
                 if _listened(engine):  # on a Connection of the same pooled connection
-                    _report(Connection(engine, connection=fairy), log, committed)
+                    _report(engine, partial(Connection, engine, connection=fairy), log, committed)
     async with db.write_connection() as conn:
         assert db.sqlite_writer is not None
         log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
@@ -416,7 +416,7 @@ async def run_create(
             sync_conn = conn.sync_connection
             assert sync_conn is not None  # the connection is open: no I/O to reach it
             if _listened(sync_conn.engine):
-                _report(sync_conn, log, committed)
+                _report(sync_conn.engine, lambda: sync_conn, log, committed)
 
 
 # --- PostgreSQL: the transaction on the asyncpg connection ----------------------------------------
@@ -646,19 +646,22 @@ def _listened(engine: Engine) -> bool:
     )
 
 
-def _report(sync_conn: Connection, log: _Log, committed: bool) -> None:
-    """Report the transaction's statements and its end on ``sync_conn``, as SQLAlchemy reports
-    what it runs (without a cursor; the context says what kind of statement ran, and its compiled
-    form): the relay's wake-up on commits that wrote its tables, and statement counters, see
-    them. While the only listeners are commit watchers' (``storage.db.watch_commits``: the relay
-    in ``astrocal serve``), they are told the tables committed instead, without the replay."""
-    engine = sync_conn.engine
+def _report(
+    engine: Engine, connection: Callable[[], Connection], log: _Log, committed: bool
+) -> None:
+    """Report the transaction's statements and its end to ``engine``'s listeners on the
+    transaction's ``connection()``, as SQLAlchemy reports what it runs (without a cursor; the
+    context says what kind of statement ran, and its compiled form): the relay's wake-up on
+    commits that wrote its tables, and statement counters, see them. While the only listeners are
+    commit watchers' (``storage.db.watch_commits``: the relay in ``astrocal serve``), they are told
+    the tables committed instead, without the replay (and without a ``Connection`` made)."""
     if only_watchers_listen(engine):
         if committed:
             written = _written(log)
             for hook in commit_watchers(engine):
                 hook(written)
         return
+    sync_conn = connection()
     dispatch = sync_conn.dispatch
     for sql, params, context in log:
         many = context is not None and context.executemany
