@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from astrocal_server.storage import db as storage_db
 from astrocal_server.storage.db import Database
+from sqlalchemy import text
 from sqlalchemy.pool import PoolProxiedConnection
 
 from tests.support.round_trips import checkouts
@@ -64,6 +65,28 @@ async def test_a_write_connection_is_kept_between_writes(db: Database) -> None:
     assert db._pg_writers_idle == [first] and db._pg_writers == 1
     await db.dispose()
     assert db._pg_writers_idle == [] and db._pg_writers == 0
+
+
+async def test_kept_write_connections_leave_most_of_a_small_pool_free(db_url: str) -> None:
+    """A handle keeps at most half its pool's base size of write connections: with a pool of 1
+    (2 connections with the overflow) none, so the pool's other users are never starved; with 4,
+    two however many writes ran at once."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's write connections")
+    tiny = Database(db_url, pool_size=1)
+    small = Database(db_url, pool_size=4)
+    try:
+        await _write(tiny)
+        assert tiny._pg_writers_idle == [] and tiny.engine.sync_engine.pool.checkedout() == 0
+        async with tiny.write() as first, tiny.write() as second:  # the pool's two connections
+            await first.execute(text("SELECT 1"))
+            await second.execute(text("SELECT 1"))
+        await asyncio.gather(*(_write(small) for _ in range(3)))
+        assert len(small._pg_writers_idle) == 2
+        assert small.engine.sync_engine.pool.checkedout() == 2
+    finally:
+        await tiny.dispose()
+        await small.dispose()
 
 
 async def test_a_failed_write_is_rolled_back_and_its_connection_kept(db: Database) -> None:

@@ -82,7 +82,8 @@ ReadConnection: TypeAlias = AsyncConnection
 # check connections out of the pool as usual).
 _PG_READERS = 4
 # Pooled PostgreSQL connections ``pooled_driver`` keeps checked out between its writes, per handle
-# (more concurrent writes than this check connections out of the pool and back in).
+# (more concurrent writes than this check connections out of the pool and back in); never more
+# than half the pool's base size, so kept writers cannot starve the pool's other users.
 _PG_WRITERS = 8
 _BEGIN_OPTION = "astrocal_sqlite_begin"
 _NO_TRANSACTION = "NONE"
@@ -104,6 +105,7 @@ class Database:
         self._pg_readers = 0
         self._pg_writers_idle: list[PoolProxiedConnection] = []  # pooled_driver's own, idle
         self._pg_writers = 0
+        self._pg_writers_max = min(_PG_WRITERS, pool_size // 2)
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -143,7 +145,7 @@ class Database:
         db._write_lock = asyncio.Lock()
         db._reader = None
         db._pg_idle, db._pg_readers = [], 0
-        db._pg_writers_idle, db._pg_writers = [], 0
+        db._pg_writers_idle, db._pg_writers, db._pg_writers_max = [], 0, 0
         db._memory = False
         db._no_reader = True  # nothing here is kept open, a read connection neither
         db.engine = create_async_engine(db.url, poolclass=NullPool)
@@ -335,8 +337,9 @@ class Database:
         connection (``.driver_connection``), from its ``BEGIN`` to its ``COMMIT`` or
         ``ROLLBACK``, ended before the block ends; without SQLAlchemy's ``Connection``.
 
-        Up to ``_PG_WRITERS`` of them are kept checked out between blocks (no checkout, no
-        greenlet, no pool events per write); more concurrent blocks check one out and back in.
+        Up to ``_PG_WRITERS`` of them (at most half the pool's base size) are kept checked out
+        between blocks (no checkout, no greenlet, no pool events per write); more concurrent
+        blocks check one out and back in.
         A kept connection the server has closed is invalidated and replaced before use, as the
         checkout check would. If the block raises, the connection is rolled back (always: a
         statement interrupted before the server said it began a transaction may still leave one
@@ -354,7 +357,7 @@ class Database:
             fairy = None
         kept = fairy is not None
         if fairy is None:
-            kept = self._pg_writers < _PG_WRITERS and not self._no_reader
+            kept = self._pg_writers < self._pg_writers_max and not self._no_reader
             self._pg_writers += kept  # before the wait: concurrent writes count it already
             try:
                 fairy = await self._checkout()
