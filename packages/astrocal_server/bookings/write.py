@@ -67,7 +67,12 @@ from astrocal_server.invitee.links import stored_links
 from astrocal_server.outbox.writer import CollectedRows, enqueue_booking_change
 from astrocal_server.reminders.plan import enqueue_planned, planned_for
 from astrocal_server.serialize.bookings import booking_to_api
-from astrocal_server.storage.db import Database, commit_watchers, only_watchers_listen
+from astrocal_server.storage.db import (
+    Database,
+    StatementContext,
+    commit_watchers,
+    only_watchers_listen,
+)
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
 from astrocal_server.storage.rows import Plan, plan_of
 
@@ -607,32 +612,12 @@ _INSERTS: dict[tuple[Any, int], tuple[Plan, tuple[tuple[int, Any], ...]]] = {}
 # --- both: what the engine's listeners are told --------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What SQLAlchemy's execution context tells cursor listeners about a statement it ran
-    (the kind of statement and its compiled form), for the statements run on the driver itself.
-    """
-
-    compiled: Any
-    isinsert: bool
-    isupdate: bool
-    isdelete: bool
-    executemany: bool
-
-
 # The statements a transaction ran: (SQL, parameters, context; None for BEGIN).
-_Log = list[tuple[str, Any, _Context | None]]
+_Log = list[tuple[str, Any, StatementContext | None]]
 
 
-def _context(plan: Plan, executemany: bool) -> _Context:
-    compiled: Any = plan.compiled
-    return _Context(
-        compiled=compiled,
-        isinsert=bool(compiled.isinsert),
-        isupdate=bool(compiled.isupdate),
-        isdelete=bool(compiled.isdelete),
-        executemany=executemany,
-    )
+def _context(plan: Plan, executemany: bool) -> StatementContext:
+    return StatementContext.of(plan.compiled, executemany=executemany)
 
 
 def _listened(engine: Engine) -> bool:

@@ -93,6 +93,7 @@ from astrocal_server.outbox.handlers import (
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import (
     Database,
+    StatementContext,
     commit_watchers,
     only_watchers_listen,
     watch_commits,
@@ -588,18 +589,6 @@ class _Cursor:
     rowcount: int
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What SQLAlchemy's execution context tells cursor listeners of a statement run on the
-    driver itself: its kind and compiled form (``bookings/write.py`` reports its own so too)."""
-
-    compiled: Any
-    isinsert: bool = False
-    isupdate: bool = True
-    isdelete: bool = False
-    executemany: bool = False
-
-
 @cache
 def _returned(stmt: Update, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
     """``stmt``'s ``RETURNING`` columns: each key, and its result processor for ``dialect``."""
@@ -618,7 +607,7 @@ class _OnDriver:
     def __init__(self, driver: Any, dialect: Dialect) -> None:
         self._driver = driver
         self._dialect = dialect
-        self.log: list[tuple[str, list[Any], _Context, int]] = []
+        self.log: list[tuple[str, list[Any], StatementContext, int]] = []
         self.changed = 0  # rows written, all statements together
 
     async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
@@ -644,7 +633,7 @@ class _OnDriver:
         return changed
 
     def _ran(self, plan: Any, args: list[Any], changed: int) -> None:
-        self.log.append((plan.sql, args, _Context(plan.compiled), changed))
+        self.log.append((plan.sql, args, StatementContext.of(plan.compiled), changed))
         self.changed += changed
 
 

@@ -46,6 +46,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import Select, event, text
@@ -69,6 +70,7 @@ __all__ = [
     "Database",
     "ReadConnection",
     "SQLiteWriter",
+    "StatementContext",
     "commit_watchers",
     "only_watchers_listen",
     "watch_commits",
@@ -424,6 +426,29 @@ class Database:
 
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StatementContext:
+    """What SQLAlchemy's execution context tells cursor listeners about a statement a writer ran
+    on the driver itself and reports afterwards (``bookings/write.py``, the relay): its kind and
+    compiled form."""
+
+    compiled: Any
+    isinsert: bool
+    isupdate: bool
+    isdelete: bool
+    executemany: bool = False
+
+    @classmethod
+    def of(cls, compiled: Any, *, executemany: bool = False) -> StatementContext:
+        return cls(
+            compiled=compiled,
+            isinsert=bool(compiled.isinsert),
+            isupdate=bool(compiled.isupdate),
+            isdelete=bool(compiled.isdelete),
+            executemany=executemany,
+        )
 
 
 # What a commit wrote: table names, ``<table>:insert`` for new rows, ``*`` for a write to an
