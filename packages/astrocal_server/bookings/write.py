@@ -70,8 +70,7 @@ from astrocal_server.serialize.bookings import booking_to_api
 from astrocal_server.storage.db import (
     Database,
     StatementContext,
-    commit_watchers,
-    only_watchers_listen,
+    report_statements,
 )
 from astrocal_server.storage.models import Booking, BookingHost, Host, OutboxMessage
 from astrocal_server.storage.rows import Plan, plan_of
@@ -404,8 +403,8 @@ async def run_create(
                 return outcome
             finally:
                 engine = db.engine.sync_engine
-                if _listened(engine):  # on a Connection of the same pooled connection
-                    _report(engine, partial(Connection, engine, connection=fairy), log, committed)
+                # Told on a Connection of the same pooled connection.
+                _report(engine, partial(Connection, engine, connection=fairy), log, committed)
     async with db.write_connection() as conn:
         assert db.sqlite_writer is not None
         log.append((_BEGIN_IMMEDIATE, (), None))  # logged before it runs, as the rest
@@ -420,8 +419,7 @@ async def run_create(
         finally:
             sync_conn = conn.sync_connection
             assert sync_conn is not None  # the connection is open: no I/O to reach it
-            if _listened(sync_conn.engine):
-                _report(sync_conn.engine, lambda: sync_conn, log, committed)
+            _report(sync_conn.engine, lambda: sync_conn, log, committed)
 
 
 # --- PostgreSQL: the transaction on the asyncpg connection ----------------------------------------
@@ -620,55 +618,18 @@ def _context(plan: Plan, executemany: bool) -> StatementContext:
     return StatementContext.of(plan.compiled, executemany=executemany)
 
 
-def _listened(engine: Engine) -> bool:
-    """Whether anything listens for the statements or transaction ends ``_report`` reports."""
-    dispatch = engine.dispatch
-    return bool(
-        dispatch.before_cursor_execute
-        or dispatch.after_cursor_execute
-        or dispatch.commit
-        or dispatch.rollback
-    )
-
-
 def _report(
     engine: Engine, connection: Callable[[], Connection], log: _Log, committed: bool
 ) -> None:
-    """Report the transaction's statements and its end to ``engine``'s listeners on the
-    transaction's ``connection()``, as SQLAlchemy reports what it runs (without a cursor; the
-    context says what kind of statement ran, and its compiled form): the relay's wake-up on
-    commits that wrote its tables, and statement counters, see them. While the only listeners are
-    commit watchers' (``storage.db.watch_commits``: the relay in ``astrocal serve``), they are told
-    the tables committed instead, without the replay (and without a ``Connection`` made)."""
-    if only_watchers_listen(engine):
-        if committed:
-            written = _written(log)
-            for hook in commit_watchers(engine):
-                hook(written)
-        return
-    sync_conn = connection()
-    dispatch = sync_conn.dispatch
-    for sql, params, context in log:
-        many = context is not None and context.executemany
-        dispatch.before_cursor_execute(sync_conn, None, sql, params, context, many)
-        dispatch.after_cursor_execute(sync_conn, None, sql, params, context, many)
-    if committed:
-        dispatch.commit(sync_conn)
-    elif log:
-        dispatch.rollback(sync_conn)
-
-
-def _written(log: _Log) -> frozenset[str]:
-    """The tables the logged statements wrote (``<table>:insert`` besides, for new rows)."""
-    written: set[str] = set()
-    for _sql, _params, context in log:
-        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
-            table = getattr(getattr(context.compiled, "statement", None), "table", None)
-            name = getattr(table, "name", None) or "*"
-            written.add(name)
-            if context.isinsert:
-                written.add(f"{name}:insert")
-    return frozenset(written)
+    """Tell ``engine``'s listeners the transaction's statements and its end
+    (``storage.db.report_statements``): the relay's wake-up and statement counters see them."""
+    report_statements(
+        engine,
+        connection,
+        [(sql, params, context, None) for sql, params, context in log],
+        committed=committed,
+        end="commit" if committed else "rollback" if log else None,
+    )
 
 
 # --- SQLite: the transaction on the driver's thread ----------------------------------------------

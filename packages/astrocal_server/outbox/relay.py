@@ -56,7 +56,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
@@ -79,7 +79,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.pool import PoolProxiedConnection
 
 from astrocal_server.config import RELAY_CONCURRENCY
 from astrocal_server.ids import new_id
@@ -93,9 +92,9 @@ from astrocal_server.outbox.handlers import (
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import (
     Database,
+    RanStatement,
     StatementContext,
-    commit_watchers,
-    only_watchers_listen,
+    report_statements,
     watch_commits,
 )
 from astrocal_server.storage.models import OutboxMessage
@@ -582,13 +581,6 @@ class _Row:
         self.__dict__.update(columns)
 
 
-@dataclass(frozen=True)
-class _Cursor:
-    """What listeners are told of a statement's cursor: the rows it changed or returned."""
-
-    rowcount: int
-
-
 @cache
 def _returned(stmt: Update, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
     """``stmt``'s ``RETURNING`` columns: each key, and its result processor for ``dialect``."""
@@ -607,7 +599,7 @@ class _OnDriver:
     def __init__(self, driver: Any, dialect: Dialect) -> None:
         self._driver = driver
         self._dialect = dialect
-        self.log: list[tuple[str, list[Any], StatementContext, int]] = []
+        self.log: list[RanStatement] = []
         self.changed = 0  # rows written, all statements together
 
     async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
@@ -657,36 +649,15 @@ async def _on_driver(db: Database, *, transaction: bool) -> AsyncIterator[_OnDri
         yield run
         if transaction:
             await driver.execute("COMMIT")
-        _tell_listeners(db, fairy, run, transaction)
-
-
-def _tell_listeners(
-    db: Database, fairy: PoolProxiedConnection, run: _OnDriver, transaction: bool
-) -> None:
-    engine = db.engine.sync_engine
-    if run.changed:
-        for hook in commit_watchers(engine):
-            hook(_OUTBOX_WRITTEN)
-    dispatch = engine.dispatch
-    if only_watchers_listen(engine) or not (
-        dispatch.before_cursor_execute
-        or dispatch.after_cursor_execute
-        or dispatch.commit
-        or dispatch.rollback
-    ):
-        return
-    conn = Connection(engine, connection=fairy)
-    for sql, args, context, changed in run.log:
-        cursor = _Cursor(changed)
-        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, context, False)
-        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, context, False)
-    if transaction:
-        conn.dispatch.commit(conn)
-    elif run.log:
-        conn.dispatch.rollback(conn)  # as SQLAlchemy ends an autocommit connection's block
-
-
-_OUTBOX_WRITTEN = frozenset({"outbox"})
+        engine = db.engine.sync_engine
+        report_statements(
+            engine,
+            partial(Connection, engine, connection=fairy),
+            run.log,
+            committed=True,
+            # SQLAlchemy ends a block of autocommit statements with a rollback.
+            end="commit" if transaction else "rollback" if run.log else None,
+        )
 
 
 def _unfinished_seq(table: Table, pick: Callable[..., Any], outer: Any = None) -> Any:

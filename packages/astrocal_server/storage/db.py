@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import Select, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -68,11 +68,13 @@ from astrocal_server.storage.rows import plan_of
 
 __all__ = [
     "Database",
+    "RanStatement",
     "ReadConnection",
     "SQLiteWriter",
     "StatementContext",
     "commit_watchers",
     "only_watchers_listen",
+    "report_statements",
     "watch_commits",
 ]
 
@@ -504,6 +506,78 @@ def only_watchers_listen(engine: Engine) -> bool:
         )
         for listener in listeners
     )
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """What listeners are told of a reported statement's cursor: the rows it changed or returned."""
+
+    rowcount: int
+
+
+# A statement a writer ran on the driver itself: its SQL, parameters, context (None for BEGIN)
+# and the rows it changed or returned (None: not counted).
+RanStatement: TypeAlias = tuple[str, Any, StatementContext | None, int | None]
+
+
+def report_statements(
+    engine: Engine,
+    connection: Callable[[], Connection],
+    ran: Sequence[RanStatement],
+    *,
+    committed: bool,
+    end: str | None,
+) -> None:
+    """Tell ``engine``'s listeners what a writer ran on the driver itself, as SQLAlchemy would
+    have told them. While the only listeners are commit watchers' (``watch_commits``), a block
+    that ``committed`` tells them the tables it wrote, with no replay and no ``Connection`` made.
+    Otherwise every listener is told each statement on ``connection()`` and then the block's
+    ``end`` (``"commit"``, ``"rollback"``, or None); a block committed without a reported commit
+    (statements in autocommit, which SQLAlchemy ends with a rollback) tells the watchers directly
+    too."""
+    if only_watchers_listen(engine):
+        if committed:
+            _tell_watchers(engine, ran)
+        return
+    dispatch = engine.dispatch
+    if not (
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.commit
+        or dispatch.rollback
+    ):
+        return
+    if committed and end != "commit":
+        _tell_watchers(engine, ran)
+    conn = connection()
+    for sql, params, context, rows in ran:
+        cursor = None if rows is None else _Cursor(rows)
+        many = context is not None and context.executemany
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, context, many)
+        conn.dispatch.after_cursor_execute(conn, cursor, sql, params, context, many)
+    if end == "commit":
+        conn.dispatch.commit(conn)
+    elif end == "rollback":
+        conn.dispatch.rollback(conn)
+
+
+def _tell_watchers(engine: Engine, ran: Sequence[RanStatement]) -> None:
+    """Call ``engine``'s commit watchers with the tables ``ran`` wrote (``<table>:insert``
+    besides, for new rows), if it wrote any."""
+    written: set[str] = set()
+    for _sql, _params, context, rows in ran:
+        if context is None or rows == 0:
+            continue
+        if context.isinsert or context.isupdate or context.isdelete:
+            table = getattr(getattr(context.compiled, "statement", None), "table", None)
+            name = getattr(table, "name", None) or "*"
+            written.add(name)
+            if context.isinsert:
+                written.add(f"{name}:insert")
+    if written:
+        tables = frozenset(written)
+        for hook in commit_watchers(engine):
+            hook(tables)
 
 
 def sqlite_pragmas(busy_timeout_ms: int, *, wal: bool = True) -> list[str]:
