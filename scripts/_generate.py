@@ -162,8 +162,9 @@ def _ruff_format(text: str, path: Path) -> str:
 
 def _drifted(target: Target) -> list[str]:
     out_dir = target.out_dir
-    # Inside the project so the formatter reads the same ruff settings as the real output.
-    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".generate-check-") as tmp:
+    # Inside the project so the formatter reads the same ruff settings as the real output, but
+    # at its top: under packages/ the scratch files would be seen by the tests that walk it.
+    with tempfile.TemporaryDirectory(dir=ROOT, prefix=".generate-check-") as tmp:
         fresh = _generate(target, Path(tmp))
     drifted = []
     for name, text in fresh.items():

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -72,6 +73,32 @@ def test_a_hand_edit_to_a_generated_file_fails_the_check(tmp_path: Path, output:
     assert result.returncode == 1
     assert "out of date" in result.stderr
     assert str(out_dir.relative_to(ROOT) / name) in result.stderr
+
+
+@needs_models
+def test_the_check_writes_no_scratch_file_under_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite runs in parallel, and the tests that walk packages/ once read a half-written
+    # scratch model of a check running beside them.
+    root = _copy_tree(tmp_path)
+    monkeypatch.syspath_prepend(root / "scripts")  # its sibling modules, as when run as a script
+    spec = importlib.util.spec_from_file_location("generate", root / "scripts" / "_generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "generate", generate)  # its dataclasses look it up there
+    spec.loader.exec_module(generate)
+    scratch: list[Path] = []
+    real = generate.tempfile.TemporaryDirectory
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        made = real(*args, **kwargs)
+        scratch.append(Path(made.name))
+        return made
+
+    monkeypatch.setattr(generate.tempfile, "TemporaryDirectory", spied)
+    assert generate._drifted(generate.TARGETS[0]) == []
+    assert scratch and not [p for p in scratch if (root / "packages") in p.parents]
 
 
 @needs_models
