@@ -141,7 +141,7 @@ def serve(db_url: str, port: int) -> None:
     from astrocal_server.app import create_app
 
     uvicorn.run(
-        create_app(bench_settings(db_url)),
+        create_app(bench_settings(db_url), long_lived=True),  # as `astrocal serve` runs it
         host="127.0.0.1",
         port=port,
         workers=1,

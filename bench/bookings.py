@@ -73,7 +73,7 @@ def serve(db_url: str, fd: int) -> None:
 
     settings = bench_settings(db_url, email_backend="disabled", migrate_on_start=False)
     app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
-    serve_on_fd(create_app(settings), fd)
+    serve_on_fd(create_app(settings, long_lived=True), fd)  # as `astrocal serve` runs it
 
 
 def start_servers(db_url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:

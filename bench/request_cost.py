@@ -95,7 +95,7 @@ def serve_astrocal(db_url: str, fd: int, relay: bool) -> None:
     settings = bench_settings(
         db_url, email_backend="none", migrate_on_start=False, database_pool_size=15
     ).with_overrides(run_relay=relay)
-    serve_on_fd(create_app(settings), fd)
+    serve_on_fd(create_app(settings, long_lived=True), fd)  # as `astrocal serve` runs it
 
 
 def cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:

@@ -80,7 +80,7 @@ def serve(fd: int) -> None:
     from astrocal_server.app import create_app
     from astrocal_server.config import Settings
 
-    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None), long_lived=True)  # type: ignore[call-arg]
     if not any(
         any(getattr(r, "operation_id", "") == "bookings.create" for r in rt.routes)
         for rt in ROUTERS

@@ -21,6 +21,7 @@ from astrocal_server.api.errors import install_error_handlers
 from astrocal_server.api.middleware import EdgeMiddleware
 from astrocal_server.availability import ExternalBusySource
 from astrocal_server.clock import Clock, SystemClock
+from astrocal_server.collector import tune_for_serving
 from astrocal_server.composition import open_services
 from astrocal_server.config import Settings
 
@@ -34,7 +35,10 @@ def create_app(
     *,
     clock: Clock | None = None,
     busy_source: ExternalBusySource | None = None,
+    long_lived: bool = False,
 ) -> FastAPI:
+    """The app on ``settings``. ``long_lived``: the app owns its process (``astrocal serve``), so
+    once started it tunes the process's garbage collector for serving (``collector.py``)."""
     from astrocal_server.api import ROUTERS
     from astrocal_server.api.mcp import mcp_lifespan
     from astrocal_server.api.pages import mount_static
@@ -51,6 +55,8 @@ def create_app(
             mcp_lifespan(app.state, state),
         ):
             app.state.astrocal = state
+            if long_lived:
+                tune_for_serving()  # after startup: what it built stays for the process's life
             yield
 
     app = AstrocalAPI(

@@ -112,7 +112,7 @@ def serve(settings: Settings, *, host: str, port: int, echo: Callable[[str], Any
     loop, http, encoder = server_fast_paths()
     echo(f"Event loop: {loop}; HTTP parser: {http}; JSON encoder: {encoder}\n")
     echo(f"API reference: {base_url}/docs\n")
-    app = create_app(settings.with_overrides(migrate_on_start=False), clock=clock)
+    app = create_app(settings.with_overrides(migrate_on_start=False), clock=clock, long_lived=True)
     uvicorn.run(
         app, host=host, port=port, log_level="info", proxy_headers=False, loop=loop, http=http
     )
@@ -143,6 +143,7 @@ async def run_worker(
     import signal
 
     from astrocal_server.clock import SystemClock
+    from astrocal_server.collector import tune_for_serving
     from astrocal_server.composition import open_services
     from astrocal_server.outbox.relay import OutboxRelay, RelayLoop, new_owner
     from astrocal_server.webhooks.dispatcher import DeliveryDispatcher
@@ -168,6 +169,7 @@ async def run_worker(
             loop.add_signal_handler(sig, stop.set)
         relay_loop = RelayLoop(state, owner=owner, concurrency=concurrency)
         relay_loop.wake_on_commits(state.db)  # its own retries and results; others' by polling
+        tune_for_serving()  # a long-lived process from here on, as `serve`'s app is
         await relay_loop.run(stop)
         return 0
 
