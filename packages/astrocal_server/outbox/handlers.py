@@ -14,6 +14,7 @@ never relay do not pay for the email or calendar stacks.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -85,5 +86,8 @@ def load_handler(kind: str) -> Handler:
     except KeyError:
         raise LookupError(f"no outbox handler for kind {kind!r}") from None
     module_name, _, attr = target.partition(":")
-    handler: Handler = getattr(importlib.import_module(module_name), attr)
+    # Once imported, the module is looked up, not imported again (the import system's lock and
+    # search cost as much as a row's bookkeeping); the attribute is read each time.
+    module = sys.modules.get(module_name) or importlib.import_module(module_name)
+    handler: Handler = getattr(module, attr)
     return handler
