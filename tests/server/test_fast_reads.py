@@ -95,6 +95,27 @@ async def test_statement_listeners_see_fetch_all(db_url: str) -> None:
         await db.dispose()
 
 
+async def test_a_listener_after_statements_sees_fetch_all_too(db_url: str) -> None:
+    """Counting tests and tracing listen after statements as well as before them."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's ordinary path runs through the engine")
+    db = await _database(db_url, "acct_fast3")
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    try:
+        event.listen(db.engine.sync_engine, "after_cursor_execute", record)
+        try:
+            assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast3"})) == 1
+        finally:
+            event.remove(db.engine.sync_engine, "after_cursor_execute", record)
+        assert [sql for sql in seen if "FROM accounts" in sql], seen
+    finally:
+        await db.dispose()
+
+
 async def test_a_failing_sqlite_read_connection_falls_back_and_is_replaced(db_url: str) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite's own read connection")

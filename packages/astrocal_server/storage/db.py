@@ -222,7 +222,8 @@ class Database:
         """``stmt``'s rows as dicts keyed by column label, as :func:`~astrocal_server.storage.rows.
         fetch_all` returns them, on the cheapest path (module docstring). For one read
         statement of a module-level constant, outside any transaction."""
-        if not self.engine.sync_engine.dispatch.before_cursor_execute:
+        dispatch = self.engine.sync_engine.dispatch
+        if not (dispatch.before_cursor_execute or dispatch.after_cursor_execute):
             if self.dialect != "sqlite":
                 try:
                     return await self._fetch_postgres(stmt, params)

@@ -3,7 +3,8 @@
 - a claim is one statement (on PostgreSQL in autocommit, with no read before it; on SQLite after
   the read that keeps an idle poll off the write lock), which also notes each booking's later rows
   so completing a row still hands its worker the next one;
-- the webhook fan-outs of rows that start together read the endpoints in one query;
+- the webhook fan-outs of rows that start together read the endpoints in one query, on
+  ``Database.fetch_all``'s cheap path;
 - commits that arrive while the relay loop waits out its ``coalesce`` window are taken by one
   claim and settled by one statement (the wait is injected: no real sleep), but a claim that took
   all the loop's free capacity (a backlog) is followed by the next without that wait;
@@ -30,7 +31,9 @@ from astrocal_server.webhooks import fanout
 from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.support.app import MakeAccount
 from tests.support.outbox_rows import enqueue_rows
+from tests.support.webhooks import MakeEndpoint
 
 KIND = "batchtest"
 
@@ -172,11 +175,47 @@ async def test_fan_outs_that_start_together_read_the_endpoints_once(
         return owners[-1]
 
     monkeypatch.setattr(fanout, "new_owner", counted_owner)
+    # The read runs on Database.fetch_all's cheap path, which on SQLite no listener sees.
+    fetched: list[Any] = []
+    real_fetch = state.db.fetch_all
+
+    async def counted_fetch(stmt: Any, params: Any) -> list[dict[str, Any]]:
+        fetched.append(stmt)
+        return await real_fetch(stmt, params)
+
+    monkeypatch.setattr(state.db, "fetch_all", counted_fetch)
     with statements(state) as seen:
         assert await relay.run_once() == 10  # no endpoint: each row completes without a write
-    reads = [sql for sql, _ in seen if "FROM WEBHOOK_ENDPOINTS" in sql]
+    reads = [stmt for stmt in fetched if "FROM webhook_endpoints" in str(stmt)]
     assert len(reads) == 1, reads
+    assert len([sql for sql, _ in seen if "FROM WEBHOOK_ENDPOINTS" in sql]) <= 1  # that one
     assert owners == []  # nothing to deliver: no delivery lease made up either
+
+
+async def test_one_endpoint_read_answers_each_account_and_mode_its_own_subscriptions(
+    state: AppState, make_account: MakeAccount, make_endpoint: MakeEndpoint
+) -> None:
+    first, second, none = [await make_account() for _ in range(3)]
+
+    def key(made: NewAccount, live: bool = False) -> dict[str, str]:
+        return {"Authorization": f"Bearer {(made.live_key if live else made.test_key).secret}"}
+
+    await make_endpoint(events=["booking.created"], headers=key(first))
+    await make_endpoint(events=["booking.cancelled"], headers=key(first, live=True))
+    await make_endpoint(events=["booking.cancelled"], headers=key(second))
+    await make_endpoint(events=["booking.created", "booking.rescheduled"], headers=key(second))
+    reads = fanout._EndpointReads()
+    asks = [(first, False), (first, True), (second, False), (second, True), (none, False)]
+    got = await asyncio.gather(
+        *(reads.subscriptions(state.db, made.account.id, live) for made, live in asks)
+    )
+    assert [sorted(events) for events in got] == [
+        [["booking.created"]],
+        [["booking.cancelled"]],
+        [["booking.cancelled"], ["booking.created", "booking.rescheduled"]],
+        [],
+        [],
+    ]
 
 
 async def test_commits_during_the_coalescing_wait_are_claimed_and_settled_together(
