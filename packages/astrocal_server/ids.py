@@ -28,17 +28,20 @@ PREFIXES = frozenset(
     }
 )
 _ALPHABET = string.ascii_lowercase + string.digits
+# Random bytes to characters: byte b < 252 (7 × 36) is character b % 36, each of the 36 equally
+# likely; the 4 bytes above are dropped, not folded in (which would favour the first four).
+_CHARACTER = bytes(ord(_ALPHABET[b % 36]) if b < 252 else 0 for b in range(256))
+_DROPPED = bytes(range(252, 256))
 
 
 def new_id(prefix: str, length: int = 20) -> str:
     """A new id such as ``bk_4k2j…``; 20 base-36 chars give ~103 bits of randomness."""
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
-    # One draw of the whole number, written in base 36: the same uniform ids as choosing each
-    # character on its own, for one call to the system's random source instead of one per character.
-    value = secrets.randbelow(36**length)
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 36)
-        chars.append(_ALPHABET[digit])
-    return f"{prefix}_" + "".join(chars)
+    # Each character uniform and independent of the others, from one call to the system's random
+    # source (a few more bytes than needed cover the dropped ones; rarely, a second call), and
+    # mapped in C: an eighth of the cost of writing a 103-bit random number in base 36.
+    chars = b""
+    while len(chars) < length:
+        chars += secrets.token_bytes(length + 4).translate(_CHARACTER, _DROPPED)
+    return f"{prefix}_{chars[:length].decode()}"
