@@ -222,8 +222,9 @@ class Database:
         """``stmt``'s rows as dicts keyed by column label, as :func:`~astrocal_server.storage.rows.
         fetch_all` returns them, on the cheapest path (module docstring). For one read
         statement of a module-level constant, outside any transaction."""
-        dispatch = self.engine.sync_engine.dispatch
-        if not (dispatch.before_cursor_execute or dispatch.after_cursor_execute):
+        # A listener before statements (fault injection, tracing) sends it the ordinary way; the
+        # relay's commit watcher, after them in every relaying process, learns nothing from a read.
+        if not self.engine.sync_engine.dispatch.before_cursor_execute:
             if self.dialect != "sqlite":
                 try:
                     return await self._fetch_postgres(stmt, params)
