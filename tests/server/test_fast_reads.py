@@ -100,17 +100,18 @@ async def test_a_listener_after_statements_alone_leaves_reads_on_the_cheap_path(
 ) -> None:
     """The relay's commit watcher listens after every statement (for the tables written) in every
     process that relays; a read tells it nothing, so it must not send reads the slow way."""
-    db = await _database(db_url, "acct_fast3")
+    db = await _database(db_url, "acct_fast_watch")
 
     def watch(*_: Any) -> None:
         return None
 
     try:
-        await db.fetch_all(ACCOUNT, {"account_id": "acct_fast3"})  # PostgreSQL: its reader made
+        # PostgreSQL: its reader is made now, through the pool.
+        await db.fetch_all(ACCOUNT, {"account_id": "acct_fast_watch"})
         event.listen(db.engine.sync_engine, "after_cursor_execute", watch)
         try:
             with checkouts(db) as seen:
-                assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast3"})) == 1
+                assert len(await db.fetch_all(ACCOUNT, {"account_id": "acct_fast_watch"})) == 1
             assert seen == []
         finally:
             event.remove(db.engine.sync_engine, "after_cursor_execute", watch)
