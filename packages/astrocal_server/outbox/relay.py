@@ -50,6 +50,7 @@ import logging
 import os
 import random
 import socket
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -60,6 +61,7 @@ from functools import cache, partial
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
+    JSON,
     BindParameter,
     ColumnElement,
     Connection,
@@ -169,19 +171,6 @@ async def claim_rows(
     return list((await session.scalars(stmt)).all())
 
 
-@asynccontextmanager
-async def _one_statement(db: Database) -> AsyncIterator[AsyncConnection]:
-    """Where one write statement runs on its own: on PostgreSQL a plain connection in autocommit
-    (the statement is its own transaction, so no BEGIN and COMMIT round trips), on SQLite the
-    connection of the serialised ``BEGIN IMMEDIATE`` write (a Core statement: no ORM work)."""
-    if db.dialect == "postgresql":
-        async with db.connect_read() as conn:
-            yield conn
-    else:
-        async with db.write() as session:
-            yield await session.connection()
-
-
 class RelaySource(Protocol):
     """Lease-based work: claim some, process one, or do one whole pass (tests).
 
@@ -263,15 +252,16 @@ def _claim(dialect: str) -> Update:
 
 
 def _any_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
-    """``column`` is one of the list bound as ``name``: on PostgreSQL ``= ANY(array)``, one
-    parameter whatever the list's length (a statement the driver prepares once); elsewhere an
-    expanding ``IN``."""
+    """``column`` is one of the list bound as ``name``, by one parameter whatever the list's
+    length, so the statement is compiled once and runs on the driver itself: on PostgreSQL
+    ``= ANY(array)``, on SQLite ``IN`` the values of a JSON array (``json_each``)."""
     if dialect == "postgresql":
         return cast(
             ColumnElement[bool],
             column == any_(bindparam(name, type_=postgresql.ARRAY(column.type))),
         )
-    return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
+    values = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return cast(ColumnElement[bool], column.in_(select(values.c.value)))
 
 
 @cache
@@ -385,8 +375,8 @@ class OutboxRelay:
             async with _on_driver(db, transaction=False) as run:
                 rows = await run.rows(_claim(db.dialect), params)
         else:
-            async with _one_statement(db) as conn:
-                rows = await _OnConnection(conn).rows(_claim(db.dialect), params)
+            async with _on_sqlite(db) as sqlite_run:
+                rows = await sqlite_run.rows(_claim(db.dialect), params)
         for row in rows:
             # Completing the row claims its booking's next one only when there is one (most
             # bookings have a single row waiting).
@@ -473,9 +463,8 @@ class OutboxRelay:
             async with _on_driver(db, transaction=True) as run:
                 settled, following = await self._record(run, results, plain)
         else:
-            async with db.write() as session:
-                conn = await session.connection()  # Core statements: no ORM work per settle
-                settled, following = await self._record(_OnConnection(conn), results, plain)
+            async with _on_sqlite(db) as sqlite_run:
+                settled, following = await self._record(sqlite_run, results, plain)
         out: list[OutboxItem | None] = []
         for result in results:
             last = self._last_seq.pop(result.item.id, None)
@@ -590,22 +579,17 @@ def _returned(stmt: Update, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
     )
 
 
-class _OnDriver:
-    """PostgreSQL: the statements on a pooled connection's asyncpg connection itself, each a
-    prepared statement of its cache compiled once by the dialect (``storage.rows.plan_of``),
-    without SQLAlchemy's execution (which costs several times the round trip's CPU). Logs each
-    statement run for the engine's listeners (``_on_driver``)."""
+class _Logged:
+    """Statements run on a driver itself, each a plan compiled once by the dialect
+    (``storage.rows.plan_of``), without SQLAlchemy's execution (which costs several times the
+    statement's own CPU); each is logged for the engine's listeners."""
 
-    def __init__(self, driver: Any, dialect: Dialect) -> None:
-        self._driver = driver
+    def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
         self.log: list[RanStatement] = []
         self.changed = 0  # rows written, all statements together
 
-    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
-        plan = plan_of(stmt, self._dialect)
-        args = plan.args(params)
-        records = await self._driver.fetch(plan.sql, *args)
+    def _returned(self, stmt: Update, plan: Any, args: list[Any], records: Any) -> list[Any]:
         self._ran(plan, args, len(records))
         returned = _returned(stmt, self._dialect)
         return [
@@ -616,6 +600,24 @@ class _OnDriver:
             for record in records
         ]
 
+    def _ran(self, plan: Any, args: list[Any], changed: int) -> None:
+        self.log.append((plan.sql, args, StatementContext.of(plan.compiled), changed))
+        self.changed += changed
+
+
+class _OnDriver(_Logged):
+    """PostgreSQL: the statements on a pooled connection's asyncpg connection itself, each a
+    prepared statement of its cache (``_on_driver``)."""
+
+    def __init__(self, driver: Any, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self._driver = driver
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        return self._returned(stmt, plan, args, await self._driver.fetch(plan.sql, *args))
+
     async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
         plan = plan_of(stmt, self._dialect)
         args = plan.args(params)
@@ -624,9 +626,62 @@ class _OnDriver:
         self._ran(plan, args, changed)
         return changed
 
-    def _ran(self, plan: Any, args: list[Any], changed: int) -> None:
-        self.log.append((plan.sql, args, StatementContext.of(plan.compiled), changed))
-        self.changed += changed
+
+class _OnSQLite(_Logged):
+    """SQLite: the statements on the writer's connection on the loop's own thread
+    (``SQLiteWriter.begin_inline``), synchronously: no thread hand-off, and nothing else runs on
+    the loop between the transaction's ``BEGIN`` and its end (``_on_sqlite``)."""
+
+    def __init__(self, conn: sqlite3.Connection, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self._conn = conn
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        return self._returned(stmt, plan, args, self._conn.execute(plan.sql, args).fetchall())
+
+    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        changed = self._conn.execute(plan.sql, args).rowcount
+        self._ran(plan, args, changed)
+        return changed
+
+
+@asynccontextmanager
+async def _on_sqlite(db: Database) -> AsyncIterator[_Statements]:
+    """SQLite: the block's statements in one write transaction. While no other process holds
+    the write lock, on the loop thread's connection (:class:`_OnSQLite`: the block must not
+    await anything that suspends), committed when the block ends (rolled back if it raises), and
+    then told to the engine's listeners as if SQLAlchemy had run them; otherwise (another process
+    writes) through SQLAlchemy's ``Database.write``, which waits for the lock."""
+    inline = False
+    async with db.write_connection() as reporter:
+        conn = db.sqlite_writer.begin_inline() if db.sqlite_writer is not None else None
+        if conn is not None:
+            inline = True
+            run = _OnSQLite(conn, db.engine.dialect)
+            committed = False
+            try:
+                yield run
+                conn.execute("COMMIT")
+                committed = True
+            finally:
+                if conn.in_transaction:
+                    conn.rollback()
+                sync_conn = reporter.sync_connection
+                assert sync_conn is not None  # the connection is open: no I/O to reach it
+                report_statements(
+                    sync_conn.engine,
+                    lambda: sync_conn,
+                    run.log,
+                    committed=committed,
+                    end="commit" if committed else "rollback",
+                )
+    if not inline:
+        async with db.write() as session:
+            yield _OnConnection(await session.connection())  # Core statements: no ORM work
 
 
 @asynccontextmanager

@@ -630,9 +630,11 @@ class SQLiteWriter:
         conn.execute("BEGIN IMMEDIATE")
         return transaction(conn)
 
-    async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
-        """``transaction(connection)``, ``connection`` in a write transaction (``BEGIN
-        IMMEDIATE``) that ``transaction`` ends; a driver error of the ``BEGIN`` is raised as is."""
+    def begin_inline(self) -> sqlite3.Connection | None:
+        """The loop thread's connection in a write transaction (``BEGIN IMMEDIATE``), for a
+        caller that runs its statements on it and ends the transaction without letting the loop
+        run anything in between; None when another process holds the lock (the caller then
+        writes the way that waits for it). A driver error of the ``BEGIN`` is raised as is."""
         try:
             if self._inline is None:  # on the loop's thread, which alone uses it
                 self._inline = self._open(0)
@@ -640,8 +642,15 @@ class SQLiteWriter:
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
                 raise
-        else:
-            return transaction(self._inline)
+            return None
+        return self._inline
+
+    async def run(self, transaction: Callable[[sqlite3.Connection], T]) -> T:
+        """``transaction(connection)``, ``connection`` in a write transaction (``BEGIN
+        IMMEDIATE``) that ``transaction`` ends; a driver error of the ``BEGIN`` is raised as is."""
+        inline = self.begin_inline()
+        if inline is not None:
+            return transaction(inline)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="astrocal-sqlite-writer")
         loop = asyncio.get_running_loop()

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,10 +30,12 @@ from astrocal_server.state import AppState
 from astrocal_server.storage.models import OutboxMessage
 from astrocal_server.webhooks import fanout
 from sqlalchemy import delete, event, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.app import MakeAccount
 from tests.support.outbox_rows import enqueue_rows
+from tests.support.round_trips import checkouts
 from tests.support.webhooks import MakeEndpoint
 
 KIND = "batchtest"
@@ -159,6 +162,54 @@ async def test_claims_and_settles_build_no_statement_and_use_no_orm(
     assert built == [] and orm == [], [str(o) for o in orm]
     updates = [sql for sql, _ in seen if sql.startswith("UPDATE OUTBOX")]
     assert len(updates) == 4, updates  # the claim; complete + claim the next; complete
+
+
+async def test_on_sqlite_claims_and_settles_run_on_the_loops_own_connection(
+    state: AppState, account: NewAccount
+) -> None:
+    """No pooled connection (aiosqlite's thread hand-offs) while no other process writes; the
+    statements are still told to the engine's listeners."""
+    if state.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL's run on the pooled asyncpg connection (test above)")
+    relay = OutboxRelay(state, owner="w1", loader=handled([]))
+    rows = [(b, {"tag": f"{b}:{n}"}) for b in (new_id("bk"), new_id("bk")) for n in (1, 2)]
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    assert await relay.run_once() == 4  # the connections kept for it are opened on first use
+    await enqueue_rows(state, account, rows, kind=KIND, topic="booking.created")
+    with checkouts(state.db) as taken, statements(state) as seen:
+        assert await relay.run_once() == 4
+    assert taken == []
+    assert len([sql for sql, _ in seen if sql.startswith("UPDATE OUTBOX")]) == 4, seen
+
+
+async def test_on_sqlite_another_process_holding_the_write_lock_is_waited_for(
+    state: AppState, account: NewAccount
+) -> None:
+    if state.db.dialect != "sqlite":
+        pytest.skip("SQLite's write lock")
+    writer = state.db.sqlite_writer
+    assert writer is not None
+    path = make_url(state.db.url).database
+    assert path is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as another process's writer would
+        assert writer.begin_inline() is None  # busy: the relay takes the way that waits
+        other.execute("ROLLBACK")
+        inline = writer.begin_inline()
+        assert inline is not None and inline.in_transaction
+        inline.execute("ROLLBACK")
+    finally:
+        other.close()
+    relay = OutboxRelay(state, owner="w1", loader=handled([]))
+    await enqueue_rows(state, account, [(new_id("bk"), {"tag": "t:1"})], kind=KIND, topic="x.y")
+    writer.begin_inline = lambda: None  # type: ignore[method-assign]  # the lock stays taken
+    try:
+        with checkouts(state.db) as taken:
+            assert await relay.run_once() == 1
+        assert taken  # through the pool, whose connections wait out another writer's lock
+    finally:
+        del writer.begin_inline
 
 
 async def test_fan_outs_that_start_together_read_the_endpoints_once(
