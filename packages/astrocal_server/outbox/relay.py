@@ -11,10 +11,11 @@ of rows that run together are recorded together: a result waits (at most ``SETTL
 other rows this relay has running, so a claimed batch's rows cost one settle transaction per wave
 (its bookings' first rows, then the next rows those settles claimed…), not one per row.
 
-On PostgreSQL the claim and settle statements run on a pooled connection's asyncpg connection
-itself (prepared statements compiled once by the dialect; no SQLAlchemy execution, which costs
-several times a round trip's CPU), then are reported to the engine's listeners as if SQLAlchemy had
-run them: only the relay's own wake-up listening (``storage.db.watch_commits``), it is told that the
+The claim and settle statements run on the driver itself (compiled once by the dialect; no
+SQLAlchemy execution, which costs several times a round trip's CPU): on PostgreSQL on a pooled
+connection's asyncpg connection, on SQLite on the writer's connection on the loop's own thread
+while no other process holds the write lock (else through ``Database.write``, which waits for it).
+They are then reported to the engine's listeners as if SQLAlchemy had run them: only the relay's own wake-up listening (``storage.db.watch_commits``), it is told that the
 outbox was written; any other listener (tracing, tests) is told every statement and commit.
 
 Order. The rows of one booking — its webhook events, emails, calendar writes — are handled strictly
@@ -61,7 +62,6 @@ from functools import cache, partial
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
-    JSON,
     BindParameter,
     ColumnElement,
     Connection,
@@ -69,7 +69,6 @@ from sqlalchemy import (
     Select,
     Table,
     Update,
-    any_,
     bindparam,
     event,
     func,
@@ -78,7 +77,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -100,7 +98,7 @@ from astrocal_server.storage.db import (
     watch_commits,
 )
 from astrocal_server.storage.models import OutboxMessage
-from astrocal_server.storage.rows import plan_of
+from astrocal_server.storage.rows import one_of, plan_of
 
 __all__ = [
     "RELAY_SOURCES",
@@ -251,25 +249,12 @@ def _claim(dialect: str) -> Update:
     )
 
 
-def _any_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
-    """``column`` is one of the list bound as ``name``, by one parameter whatever the list's
-    length, so the statement is compiled once and runs on the driver itself: on PostgreSQL
-    ``= ANY(array)``, on SQLite ``IN`` the values of a JSON array (``json_each``)."""
-    if dialect == "postgresql":
-        return cast(
-            ColumnElement[bool],
-            column == any_(bindparam(name, type_=postgresql.ARRAY(column.type))),
-        )
-    values = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
-    return cast(ColumnElement[bool], column.in_(select(values.c.value)))
-
-
 @cache
 def _complete(dialect: str) -> Update:
     """Complete the rows ``ids`` still leased to ``owner``."""
     return (
         update(_OUTBOX)
-        .where(_any_of(_OUTBOX.c.id, "ids", dialect), _OUTBOX.c.lease_owner == bindparam("owner"))
+        .where(one_of(_OUTBOX.c.id, "ids", dialect), _OUTBOX.c.lease_owner == bindparam("owner"))
         .values(
             lease_owner=None,
             lease_expires_at=None,
@@ -303,7 +288,7 @@ def _claim_next(dialect: str) -> Update:
     return (
         update(table)
         .where(
-            _any_of(table.c.booking_id, "booking_ids", dialect),
+            one_of(table.c.booking_id, "booking_ids", dialect),
             table.c.booking_seq == _unfinished_seq(table, func.min),
             table.c.completed_at.is_(None),
             table.c.available_at <= _now(),
@@ -582,14 +567,24 @@ def _returned(stmt: Update, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
 class _Logged:
     """Statements run on a driver itself, each a plan compiled once by the dialect
     (``storage.rows.plan_of``), without SQLAlchemy's execution (which costs several times the
-    statement's own CPU); each is logged for the engine's listeners."""
+    statement's own CPU); each is logged for the engine's listeners. A subclass runs the SQL:
+    ``_fetch`` (the rows it returns) and ``_execute`` (the rows it changed)."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
         self.log: list[RanStatement] = []
         self.changed = 0  # rows written, all statements together
 
-    def _returned(self, stmt: Update, plan: Any, args: list[Any], records: Any) -> list[Any]:
+    async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+        raise NotImplementedError
+
+    async def _execute(self, sql: str, args: list[Any]) -> int:
+        raise NotImplementedError
+
+    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        records = await self._fetch(plan.sql, args)
         self._ran(plan, args, len(records))
         returned = _returned(stmt, self._dialect)
         return [
@@ -599,6 +594,13 @@ class _Logged:
             )
             for record in records
         ]
+
+    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
+        plan = plan_of(stmt, self._dialect)
+        args = plan.args(params)
+        changed = await self._execute(plan.sql, args)
+        self._ran(plan, args, changed)
+        return changed
 
     def _ran(self, plan: Any, args: list[Any], changed: int) -> None:
         self.log.append((plan.sql, args, StatementContext.of(plan.compiled), changed))
@@ -613,18 +615,13 @@ class _OnDriver(_Logged):
         super().__init__(dialect)
         self._driver = driver
 
-    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
-        plan = plan_of(stmt, self._dialect)
-        args = plan.args(params)
-        return self._returned(stmt, plan, args, await self._driver.fetch(plan.sql, *args))
+    async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+        records: Sequence[Sequence[Any]] = await self._driver.fetch(sql, *args)
+        return records
 
-    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
-        plan = plan_of(stmt, self._dialect)
-        args = plan.args(params)
-        status: str = await self._driver.execute(plan.sql, *args)  # "UPDATE <rows>"
-        changed = int(status.rpartition(" ")[2] or 0)
-        self._ran(plan, args, changed)
-        return changed
+    async def _execute(self, sql: str, args: list[Any]) -> int:
+        status: str = await self._driver.execute(sql, *args)  # "UPDATE <rows>"
+        return int(status.rpartition(" ")[2] or 0)
 
 
 class _OnSQLite(_Logged):
@@ -636,17 +633,11 @@ class _OnSQLite(_Logged):
         super().__init__(dialect)
         self._conn = conn
 
-    async def rows(self, stmt: Update, params: Mapping[str, Any]) -> list[Any]:
-        plan = plan_of(stmt, self._dialect)
-        args = plan.args(params)
-        return self._returned(stmt, plan, args, self._conn.execute(plan.sql, args).fetchall())
+    async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+        return self._conn.execute(sql, args).fetchall()
 
-    async def count(self, stmt: Update, params: Mapping[str, Any]) -> int:
-        plan = plan_of(stmt, self._dialect)
-        args = plan.args(params)
-        changed = self._conn.execute(plan.sql, args).rowcount
-        self._ran(plan, args, changed)
-        return changed
+    async def _execute(self, sql: str, args: list[Any]) -> int:
+        return self._conn.execute(sql, args).rowcount
 
 
 @asynccontextmanager

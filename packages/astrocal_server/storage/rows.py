@@ -10,13 +10,24 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Executable, Select, inspect
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Executable,
+    Select,
+    any_,
+    bindparam,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["Plan", "fetch_all", "instance", "labelled", "plan_of"]
+__all__ = ["Plan", "fetch_all", "instance", "labelled", "one_of", "plan_of"]
 
 M = TypeVar("M")
 
@@ -24,6 +35,20 @@ M = TypeVar("M")
 def labelled(model: type[Any], prefix: str) -> list[ColumnElement[Any]]:
     """Every column of ``model``'s table, labelled ``<prefix>_<column name>``."""
     return [column.label(f"{prefix}_{column.name}") for column in model.__table__.columns]
+
+
+def one_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the list bound as ``name``, by one parameter whatever the list's
+    length, so the statement is compiled once (:func:`plan_of`) and can run on the driver itself:
+    on PostgreSQL ``= ANY(array)``, on SQLite ``IN`` the values of a JSON array (``json_each``).
+    (An expanding ``IN`` is compiled anew for each length.)"""
+    if dialect == "postgresql":
+        return cast(
+            ColumnElement[bool],
+            column == any_(bindparam(name, type_=postgresql.ARRAY(column.type))),
+        )
+    values = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return cast(ColumnElement[bool], column.in_(select(values.c.value)))
 
 
 def instance(model: type[M], row: Mapping[str, Any], prefix: str) -> M:

@@ -20,8 +20,7 @@ import weakref
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, any_, bindparam, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, Select, select
 
 from astrocal_server.ids import new_id
 from astrocal_server.outbox.handlers import OutboxItem, PermanentFailure
@@ -29,6 +28,7 @@ from astrocal_server.outbox.relay import new_owner
 from astrocal_server.state import AppState
 from astrocal_server.storage.db import Database
 from astrocal_server.storage.models import WebhookDelivery, WebhookEndpoint
+from astrocal_server.storage.rows import one_of
 from astrocal_server.webhooks.attempts import attempt_delivery
 from astrocal_server.webhooks.dispatcher import delivery_lease
 from astrocal_server.webhooks.events import SUBSCRIBABLE_EVENTS, event_id_for
@@ -79,19 +79,11 @@ def _subscriptions(accounts: ColumnElement[bool]) -> Select[Any]:
 
 
 # The enabled endpoints of the accounts bound as ``accounts`` (a list), by one constant statement
-# whatever the list's length, so it runs on ``Database.fetch_all``'s cheap path: PostgreSQL binds
-# the list as one array, SQLite as one JSON array read back by ``json_each``. Keyed by "is it
-# PostgreSQL".
-_SUBSCRIPTIONS: dict[bool, Select[Any]] = {
-    True: _subscriptions(
-        WebhookEndpoint.account_id
-        == any_(bindparam("accounts", type_=postgresql.ARRAY(WebhookEndpoint.account_id.type)))
-    ),
-    False: _subscriptions(
-        WebhookEndpoint.account_id.in_(
-            select(func.json_each(bindparam("accounts", type_=JSON)).table_valued("value").c.value)
-        )
-    ),
+# per dialect whatever the list's length (``storage.rows.one_of``), so it runs on
+# ``Database.fetch_all``'s cheap path.
+_SUBSCRIPTIONS = {
+    dialect: _subscriptions(one_of(WebhookEndpoint.account_id, "accounts", dialect))
+    for dialect in ("postgresql", "sqlite")
 }
 
 
@@ -133,7 +125,7 @@ class _EndpointReads:
     ) -> None:
         try:
             accounts = sorted({account for account, _ in asks})
-            statement = _SUBSCRIPTIONS[db.dialect == "postgresql"]
+            statement = _SUBSCRIPTIONS[db.dialect]
             rows = await db.fetch_all(statement, {"accounts": accounts})
             found: dict[tuple[str, bool], list[list[str]]] = {key: [] for key in asks}
             for row in rows:
