@@ -20,7 +20,6 @@ race: exactly 1 × 201 and 99 × 409, 0 × 5xx, on SQLite and on PostgreSQL with
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import statistics
 import subprocess
@@ -67,12 +66,11 @@ NOTE = (
 
 
 def serve(db_url: str, fd: int) -> None:
-    import astrocal_server.app as app_module
     from astrocal_server.app import create_app
-    from astrocal_server.storage.db import Database
 
-    settings = bench_settings(db_url, email_backend="disabled", migrate_on_start=False)
-    app_module.Database = functools.partial(Database, pool_size=POOL_SIZE)  # type: ignore[misc]
+    settings = bench_settings(
+        db_url, email_backend="none", migrate_on_start=False, database_pool_size=POOL_SIZE
+    )
     serve_on_fd(create_app(settings, long_lived=True), fd)  # as `astrocal serve` runs it
 
 
